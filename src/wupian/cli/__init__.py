@@ -1,0 +1,1 @@
+"""wupian.cli package."""

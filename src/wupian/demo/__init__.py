@@ -1,0 +1,1 @@
+"""wupian.demo package."""
