@@ -1,0 +1,27 @@
+"""Exceptions for conditions that stop a command (bad usage, broken environment).
+
+Data problems are *not* exceptions: they are Issues (see ``issues.py``). The CLI maps
+``UsageError`` to exit code 2 and ``DataError`` (a load refused because of ERROR issues) to exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wupian.core.issues import Issue
+
+
+class WupianError(Exception):
+    """Base class of wupian's own exceptions."""
+
+
+class UsageError(WupianError):
+    """The command was asked for something it cannot do (unknown date, missing file, bad option)."""
+
+
+class DataError(WupianError):
+    """Input data has ERROR-level problems that prevent the operation; the issues say where."""
+
+    def __init__(self, message: str, issues: Sequence[Issue] = ()) -> None:
+        super().__init__(message)
+        self.issues = tuple(issues)

@@ -1,0 +1,150 @@
+"""The embedded DuckDB warehouse: connection, schema of stored tables, transactions and parameterised queries.
+
+Layout of the warehouse (every snapshot table carries the ``as_of`` date it belongs to):
+
+* ``<table>`` for each snapshot table of the contract (branches, customers, loans, …), columns
+  ``as_of DATE`` + the contract's columns in contract order;
+* ``<table>`` for each event table (transactions, mandates, merchants), the contract's columns, de-duplicated
+  on their key, plus ``loaded_at``;
+* ``quarantine`` — every rejected row with its reasons (nothing is dropped silently);
+* ``snapshots`` — one row per loaded as-of date with row and rejection counts;
+* ``branch_closure`` — (as_of, ancestor_id, descendant_id, depth) for "this subtree" queries.
+
+This module is the only place (with its siblings in ``wupian.engine``) that imports duckdb or ibis.
+User text never becomes SQL: values are always bound as parameters, identifiers come from the contract.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
+from wupian.core.errors import UsageError
+
+DEFAULT_DB = "wupian.duckdb"
+DB_ENV = "WUPIAN_DB"
+
+
+def default_db_path() -> str:
+    """``$WUPIAN_DB`` or ``./wupian.duckdb``."""
+    return os.environ.get(DB_ENV) or DEFAULT_DB
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier that comes from our own definitions (never from user text)."""
+    if not name.replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"refusing suspicious identifier {name!r}")
+    return '"' + name + '"'
+
+
+def table_ddl(table: Table) -> str:
+    cols = [f"{quote_ident(c.name)} {c.type.sql_type}" for c in table.columns]
+    if table.kind == "snapshot":
+        cols.insert(0, '"as_of" DATE NOT NULL')
+    else:
+        cols.append('"loaded_at" TIMESTAMP')
+    return f"CREATE TABLE IF NOT EXISTS {quote_ident(table.name)} ({', '.join(cols)})"
+
+
+SYSTEM_DDL = (
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        as_of DATE, table_name VARCHAR, file VARCHAR, line BIGINT, row_key VARCHAR,
+        row_json VARCHAR, issues_json VARCHAR, loaded_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS snapshots (
+        as_of DATE PRIMARY KEY, loaded_at TIMESTAMP, source_dir VARCHAR,
+        row_counts_json VARCHAR, rejected_counts_json VARCHAR, issue_counts_json VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS branch_closure (
+        as_of DATE, ancestor_id VARCHAR, descendant_id VARCHAR, depth INTEGER)""",
+)
+
+
+class Warehouse:
+    """A DuckDB file (or ``:memory:``) holding every loaded snapshot and event.
+
+    Use as a context manager or call ``close()``. One Warehouse = one connection.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        self.path = str(path) if path is not None else default_db_path()
+        if self.path != ":memory:":
+            parent = Path(self.path).resolve().parent
+            if not parent.exists():
+                raise UsageError(f"warehouse folder does not exist: {parent}")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:  # locked, corrupt, not a database …
+            raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
+        if not read_only:
+            self.ensure_schema()
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ensure_schema(self) -> None:
+        for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
+            self.con.execute(table_ddl(t))
+        for ddl in SYSTEM_DDL:
+            self.con.execute(ddl)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: commit on success, roll back on any exception."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    # -- queries -------------------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
+        self.con.execute(sql, params or [])
+
+    def arrow(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+        """Run a query with bound parameters and return an Arrow table (exact decimals preserved)."""
+        result = self.con.execute(sql, params or [])
+        if hasattr(result, "to_arrow_table"):  # duckdb >= 1.4
+            return result.to_arrow_table()
+        return result.fetch_arrow_table()
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return a list of dicts (Decimal for DECIMAL columns)."""
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        row = self.con.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def register(self, name: str, data: pa.Table) -> None:
+        """Expose an Arrow table to SQL under ``name`` for this connection."""
+        self.con.register(name, data)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+    def snapshot_dates(self) -> list[Any]:
+        return [r[0] for r in self.con.execute("SELECT as_of FROM snapshots ORDER BY as_of").fetchall()]
+
+    def ibis(self) -> Any:
+        """An Ibis backend over this same DuckDB connection (for rules and metrics compiled to Ibis)."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)
