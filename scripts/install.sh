@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install wupian and what it needs from the OS, on a fresh Debian/Ubuntu machine or inside a virtualenv.
+#   bash scripts/install.sh         # runtime: the package, its dependencies, CJK fonts for charts
+#   bash scripts/install.sh --dev   # also the test and lint tools
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+if [ "${1:-}" = "--dev" ]; then extras="[dev,web]"; fi
+
+# Chinese fonts for the briefing's charts (matplotlib needs a CJK font; no font is downloaded at run time).
+if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq || echo "install.sh: apt-get update failed; continuing" >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null \
+      || echo "install.sh: could not install fonts-noto-cjk; charts in the briefing will be omitted" >&2
+  else
+    echo "install.sh: no apt-get; install a CJK font (e.g. Noto Sans CJK) for charts in the briefing" >&2
+  fi
+fi
+
+python -m pip install --upgrade --quiet pip
+python -m pip install --quiet -e ".${extras}"
+echo "install.sh: wupian $(python -c 'import wupian; print(wupian.__version__)') installed"

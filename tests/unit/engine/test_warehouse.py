@@ -1,0 +1,65 @@
+"""The warehouse: schema from the contract, atomic transactions, exact decimals, safe identifiers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from wupian.contract import ALL_TABLES
+from wupian.core.errors import UsageError
+from wupian.engine.warehouse import Warehouse, quote_ident
+
+
+def test_every_contract_table_exists_with_its_columns() -> None:
+    with Warehouse(":memory:") as wh:
+        for table in ALL_TABLES:
+            cols = [r["column_name"] for r in wh.rows(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table.name],
+            )]
+            expected = list(table.column_names)
+            if table.kind == "snapshot":
+                expected = ["as_of", *expected]
+            else:
+                expected = [*expected, "loaded_at"]
+            assert cols == expected, table.name
+
+
+def test_money_columns_are_exact_decimals() -> None:
+    with Warehouse(":memory:") as wh:
+        wh.execute(
+            "INSERT INTO loans (as_of, loan_id, customer_id, branch_id, balance) VALUES (DATE '2026-03-31', 'L1', 'C1', 'B1', ?)",
+            [Decimal("10000000.01")],
+        )
+        assert wh.scalar("SELECT balance FROM loans") == Decimal("10000000.01")
+        assert str(wh.arrow("SELECT balance FROM loans").schema.field("balance").type) == "decimal128(38, 2)"
+
+
+def test_transaction_rolls_back_on_error() -> None:
+    with Warehouse(":memory:") as wh:
+        with pytest.raises(RuntimeError):
+            with wh.transaction() as con:
+                con.execute("INSERT INTO branches (as_of, branch_id, name) VALUES (DATE '2026-03-31', 'B1', '总行')")
+                raise RuntimeError("crash mid-load")
+        assert wh.scalar("SELECT count(*) FROM branches") == 0
+
+
+def test_file_warehouse_persists(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as wh:
+        wh.execute("INSERT INTO branches (as_of, branch_id, name) VALUES (DATE '2026-03-31', 'B1', '总行')")
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.scalar("SELECT name FROM branches") == "总行"
+
+
+def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        Warehouse(tmp_path / "nope" / "w.duckdb")
+
+
+@pytest.mark.parametrize("name", ["loans; DROP TABLE x", "a b", "x'"])
+def test_quote_ident_refuses_suspicious_names(name: str) -> None:
+    with pytest.raises(ValueError):
+        quote_ident(name)
