@@ -1,0 +1,141 @@
+"""The attestation log as the CLI and web app use it: a :class:`LogStore` plus the log's signing key.
+
+``init_log`` creates a log directory with its Ed25519 key pair. :class:`AttestationLog` records LC document
+events and hands back receipts, reads an LC's history, and signs tree heads and consistency records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from wupian.attest.documents import TradeEntry, make_entry, sha256_file, validate_lc_no
+from wupian.attest.errors import InvalidRequestError, LogExistsError
+from wupian.attest.receipts import ConsistencyRecord, Receipt
+from wupian.attest.sth import LogKey, SignedTreeHead, generate_key, load_key
+from wupian.attest.store import HEAD_FILE, LogStore
+
+DEFAULT_LOG_DIR = "wupian-attest"
+LOG_DIR_ENV = "WUPIAN_ATTEST_DIR"
+
+
+def default_log_dir() -> Path:
+    return Path(os.environ.get(LOG_DIR_ENV) or DEFAULT_LOG_DIR)
+
+
+def init_log(directory: str | os.PathLike[str]) -> LogKey:
+    """Create an empty log and its signing key in ``directory``. Refuses to touch an existing log."""
+    path = Path(directory)
+    if (path / HEAD_FILE).exists():
+        raise LogExistsError(f"a log already exists in {path}")
+    path.mkdir(parents=True, exist_ok=True)
+    key = generate_key(path)
+    LogStore.create(path).close()
+    return key
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One recorded event of an LC, with its position in the log."""
+
+    leaf_index: int
+    entry: TradeEntry
+
+
+class AttestationLog:
+    """An open log directory with its key. Use as a context manager."""
+
+    def __init__(self, store: LogStore, key: LogKey) -> None:
+        self.store = store
+        self.key = key
+
+    @classmethod
+    def open(cls, directory: str | os.PathLike[str], *, writable: bool = True) -> AttestationLog:
+        path = Path(directory)
+        store = LogStore.open(path, writable=writable)
+        try:
+            key = load_key(path)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, key)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> AttestationLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def size(self) -> int:
+        return self.store.size
+
+    # ------------------------------------------------------------------ writing
+    def add_document(
+        self,
+        document: str | os.PathLike[str],
+        lc_no: str,
+        event: str,
+        *,
+        meta: Mapping[str, str] | None = None,
+        time: datetime | str | None = None,
+    ) -> Receipt:
+        """Hash ``document`` (not stored), record the event durably, and return its receipt."""
+        entry = make_entry(lc_no, event, sha256_file(document), time=time, meta=meta)
+        return self.add_entries([entry])[0]
+
+    def add_entries(self, entries: Sequence[TradeEntry]) -> list[Receipt]:
+        """Append entries as one durable batch and return one receipt per entry, under one signed head."""
+        if not entries:
+            return []
+        first, size = self.store.append_batch(e.canonical_bytes() for e in entries)
+        sth = self.signed_head(size)
+        return [self._receipt(first + i, e.to_json(), sth) for i, e in enumerate(entries)]
+
+    # ------------------------------------------------------------------ reading
+    def signed_head(self, tree_size: int | None = None) -> SignedTreeHead:
+        """A freshly signed tree head for ``tree_size`` (default: the current size)."""
+        size = self.size if tree_size is None else tree_size
+        return self.key.sign_tree_head(size, self.store.root(size))
+
+    def receipt(self, leaf_index: int, tree_size: int | None = None) -> Receipt:
+        """A receipt for an existing entry against the tree of ``tree_size`` (default: current)."""
+        size = self.size if tree_size is None else tree_size
+        if not 0 <= leaf_index < size <= self.size:
+            raise InvalidRequestError(f"leaf {leaf_index} is not in a tree of size {size}")
+        entry = TradeEntry.from_bytes(self.store.entry(leaf_index))
+        return self._receipt(leaf_index, entry.to_json(), self.signed_head(size))
+
+    def _receipt(self, index: int, entry: dict[str, object], sth: SignedTreeHead) -> Receipt:
+        proof = tuple(self.store.inclusion_proof(index, sth.tree_size))
+        return Receipt(dict(entry), index, sth.tree_size, sth.root_hash, proof, sth)
+
+    def entries(self) -> Iterator[HistoryItem]:
+        for index, raw in self.store.entries():
+            yield HistoryItem(index, TradeEntry.from_bytes(raw))
+
+    def history(self, lc_no: str) -> tuple[HistoryItem, ...]:
+        """Every recorded event of ``lc_no`` in log order (a sequential scan of the entries)."""
+        validate_lc_no(lc_no)
+        needle = f'"lc_no":"{lc_no}"'.encode()
+        found: list[HistoryItem] = []
+        for index, raw in self.store.entries():
+            if needle in raw:  # cheap pre-filter; the parsed entry decides
+                entry = TradeEntry.from_bytes(raw)
+                if entry.lc_no == lc_no:
+                    found.append(HistoryItem(index, entry))
+        return tuple(found)
+
+    def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyRecord:
+        """Signed heads at both sizes and the RFC 9162 consistency proof between them."""
+        new = self.size if new_size is None else new_size
+        if not 0 < old_size <= new <= self.size:
+            raise InvalidRequestError(f"need 0 < OLD_SIZE <= NEW_SIZE <= {self.size}, got {old_size}, {new}")
+        proof = tuple(self.store.consistency_proof(old_size, new))
+        return ConsistencyRecord(self.signed_head(old_size), self.signed_head(new), proof)
