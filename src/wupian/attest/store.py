@@ -239,6 +239,30 @@ class LogStore:
                 prev = e
             i += n
 
+    def audit(self) -> None:
+        """Full integrity check (O(n)): every leaf hash matches its entry and every stored node its children.
+
+        Raises ``LogCorruptError`` at the first mismatch. Opening only checks the O(log n) nodes the
+        checkpointed root depends on; run this to check the whole tree.
+        """
+        n = self.size
+        for start in range(0, n, CHUNK):
+            stored = os.pread(self._fd(_level_name(0)), HASH_SIZE * min(CHUNK, n - start), HASH_SIZE * start)
+            computed = b"".join(_sha256(_LEAF + e).digest() for _, e in self.entries(start, start + CHUNK))
+            if stored != computed:
+                raise LogCorruptError(f"a leaf hash in [{start}, {start + CHUNK}) does not match its entry")
+        level = 1
+        while n >> level:
+            count = n >> level
+            for start in range(0, count, CHUNK):
+                k = min(CHUNK, count - start)
+                below = os.pread(self._fd(_level_name(level - 1)), 2 * HASH_SIZE * k, 2 * HASH_SIZE * start)
+                if _pair_up(below) != os.pread(self._fd(_level_name(level)), HASH_SIZE * k, HASH_SIZE * start):
+                    raise LogCorruptError(f"{_level_name(level)}: a node does not match its children")
+            level += 1
+        if n and subtree_hash(self, 0, n) != self._checkpoint.root:
+            raise LogCorruptError("stored tree does not hash to the checkpointed root")
+
     # ----------------------------------------------------------------- appending
     def append(self, entry: bytes) -> int:
         """Append one entry durably; returns its leaf index once it is on disk."""
