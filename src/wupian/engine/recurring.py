@@ -1,0 +1,120 @@
+"""Set-based execution of recurring-debit detection and stale-mandate search on the DuckDB warehouse.
+
+The monitor layer (``wupian.monitor.recurring``) owns the domain parameters — cadence definitions, channel
+prefixes, thresholds, the working-day calendar — and hands them here as values and Arrow tables; this module
+runs the fixed SQL of ``recurring_sql`` with those values bound as parameters and returns Arrow tables.
+Nothing here loops over transactions in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.engine import recurring_sql as q
+from wupian.engine.warehouse import Warehouse
+
+_TEMP_TABLES = (
+    "_wp_rec_debits", "_wp_rec_names", "_wp_rec_keyed", "_wp_rec_cand", "_wp_rec_gaps", "_wp_rec_pairs",
+    "_wp_rec_fit", "_wp_rec_best", "_wp_rec_streams", "_wp_rec_shaped",
+)
+_CADENCE_COLUMNS = (
+    "cadence", "period", "tol", "span_rel", "min_n", "confirm_n", "month_step", "lo", "hi", "ord",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionParams:
+    """Thresholds of the detector (chosen and documented by the monitor layer)."""
+
+    prefix_pattern: str  # RE2 pattern of channel prefixes to strip from names, anchored at the start
+    band_ratio: float = 1.3  # a new amount band starts where an amount exceeds the previous by this factor
+    max_extra_share: float = 0.1  # share of debits allowed to fall between two periods (extra debits)
+    min_share_in: float = 0.8  # share of debits within the cadence's day tolerance of the fitted schedule
+    pair_ratio: float = 1.25  # a two-debit stream (annual, semi-annual) needs amounts within this ratio
+    near_fixed_step: float = 0.08  # a consecutive change above this share counts as a real amount change
+
+
+def data_as_of(wh: Warehouse) -> date | None:
+    """The date of the latest booked transaction, or None when there are none."""
+    value = wh.scalar("SELECT CAST(MAX(booked_at) AS DATE) FROM transactions")
+    return value if isinstance(value, date) else None
+
+
+def detect_streams(
+    wh: Warehouse,
+    *,
+    start: date,
+    as_of: date,
+    cadences: pa.Table,
+    calendar: pa.Table,
+    params: DetectionParams,
+    account_id: str | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> pa.Table:
+    """Find recurring outgoing streams in ``[start, as_of]`` for one account or (``account_id=None``) all.
+
+    ``cadences`` has the columns of ``_CADENCE_COLUMNS``; ``calendar`` has ``d DATE, workday BOOL`` covering
+    the window and the year after it. Returns one row per stream (see ``recurring_sql.FINAL``).
+    """
+    missing = [c for c in _CADENCE_COLUMNS if c not in cadences.column_names]
+    if missing:
+        raise ValueError(f"cadence table lacks columns {missing}")
+    base: dict[str, Any] = {"as_of": as_of}
+    steps: tuple[tuple[str, str, dict[str, Any]], ...] = (
+        ("debits", q.DEBITS, {"start": start, "as_of": as_of, "account": account_id}),
+        ("names", q.NAMES, {"prefix": params.prefix_pattern}),
+        ("keyed", q.KEYED, {}),
+        ("candidates", q.CAND, {"band_ratio": params.band_ratio}),
+        ("gaps", q.GAPS, {}),
+        ("cadences", q.PAIRS, {}),
+        ("fit", q.FIT, {}),
+        (
+            "best",
+            q.BEST,
+            {
+                "max_extra_share": params.max_extra_share,
+                "min_share_in": params.min_share_in,
+                "pair_ratio": params.pair_ratio,
+            },
+        ),
+        ("streams", q.STREAMS, {"near_fixed_step": params.near_fixed_step}),
+        ("shape", q.SHAPED, base),
+    )
+    for macro in (q.NORM_MACRO, q.ANCHOR_MACRO, q.PICK_MACRO, q.SNAP_MACRO):
+        wh.execute(macro)
+    wh.register("_wp_rec_cadences", cadences)
+    wh.register("_wp_rec_calendar", calendar)
+    try:
+        for name, sql, values in steps:
+            if on_step is not None:
+                on_step(name)
+            wh.execute(sql, values)
+        if on_step is not None:
+            on_step("link")
+        return wh.arrow(q.FINAL, {"prefix": params.prefix_pattern})
+    finally:
+        for table in _TEMP_TABLES:
+            wh.execute(f"DROP TABLE IF EXISTS {table}")
+        wh.unregister("_wp_rec_cadences")
+        wh.unregister("_wp_rec_calendar")
+
+
+def stale_mandates(
+    wh: Warehouse,
+    *,
+    as_of: date,
+    idle_since: date,
+    prefix_pattern: str,
+    account_id: str | None = None,
+) -> pa.Table:
+    """Mandates active on ``as_of`` whose last matching debit (or signing) is before ``idle_since``."""
+    wh.execute(q.NORM_MACRO)
+    return wh.arrow(
+        q.STALE,
+        {"as_of": as_of, "idle_since": idle_since, "prefix": prefix_pattern, "account": account_id},
+    )

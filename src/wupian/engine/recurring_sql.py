@@ -1,0 +1,366 @@
+"""SQL text of recurring-debit detection (run by ``wupian.engine.recurring``).
+
+Every statement here is fixed text: values arrive as bound parameters (``$start``, ``$as_of``, ``$account``,
+``$prefix`` …) and the only identifiers are our own temporary tables (prefix ``_wp_rec_``) and the contract's
+columns. The steps, each a temporary table so DuckDB plans them one at a time:
+
+1. ``debits``   outgoing transactions in the window, trimmed;
+2. ``names``    each distinct counterparty name / summary normalised once (channel prefixes, digits, punctuation);
+3. ``keyed``    every debit with its payee key: merchant id > counterparty account > normalised name;
+4. ``cand``     candidate sets per (account, payee): the whole group (band -1) and amount bands (single-linkage
+                on sorted amounts, a new band where an amount exceeds the previous one by ``$band_ratio``);
+5. ``gaps``     inter-arrival gaps inside each candidate;
+6. ``fit``      each candidate against each plausible cadence: periods between debits, skips, extras, a robust
+                line fit (date ≈ a + p·k) and the residual of every debit;
+7. ``best``     the best valid cadence per candidate; the whole group wins over its bands;
+8. ``streams``  amounts, dates, anchor day, next expected date, status per stream.
+"""
+
+from __future__ import annotations
+
+# Normalise a raw name: strip channel prefixes ($prefix, our own pattern), masked digits and punctuation.
+NORM_MACRO = r"""
+CREATE OR REPLACE TEMP MACRO _wp_rec_norm(x, pfx) AS
+  COALESCE(
+    NULLIF(lower(regexp_replace(regexp_replace(regexp_replace(COALESCE(x, ''), pfx, ''),
+           '[Xx*＊]{2,}', '', 'g'), '[\s\p{P}\p{S}\p{Z}0-9０-９]+', '', 'g')), ''),
+    NULLIF(lower(regexp_replace(COALESCE(x, ''), '[\s\p{P}\p{S}\p{Z}]+', '', 'g')), ''),
+    '?')
+"""
+
+DEBITS = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_debits AS
+SELECT txn_id, account_id, booked_at, CAST(booked_at AS DATE) AS d, -amount AS amt,
+       NULLIF(TRIM(merchant_id), '') AS merchant_id,
+       NULLIF(TRIM(counterparty_account), '') AS cp_account,
+       NULLIF(TRIM(counterparty_bank), '') AS cp_bank,
+       NULLIF(TRIM(counterparty_name), '') AS cp_name,
+       NULLIF(TRIM(summary), '') AS summary,
+       NULLIF(TRIM(mandate_id), '') AS mandate_id,
+       NULLIF(TRIM(channel), '') AS channel
+FROM transactions
+WHERE amount < 0 AND booked_at IS NOT NULL AND txn_id IS NOT NULL AND account_id IS NOT NULL
+  AND booked_at >= CAST($start AS TIMESTAMP) AND booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
+  AND ($account IS NULL OR account_id = $account)
+"""
+
+NAMES = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_names AS
+SELECT raw_name, _wp_rec_norm(raw_name, $prefix) AS norm_name
+FROM (SELECT DISTINCT COALESCE(cp_name, summary, '') AS raw_name
+      FROM _wp_rec_debits WHERE merchant_id IS NULL AND cp_account IS NULL)
+"""
+
+KEYED = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_keyed AS
+SELECT d.*,
+       CASE WHEN d.merchant_id IS NOT NULL THEN 'm:' || d.merchant_id
+            WHEN d.cp_account IS NOT NULL THEN 'a:' || regexp_replace(d.cp_account, '[\\s\\-]', '', 'g')
+            ELSE 'n:' || n.norm_name END AS payee_key
+FROM _wp_rec_debits d
+LEFT JOIN _wp_rec_names n ON n.raw_name = COALESCE(d.cp_name, d.summary, '')
+"""
+
+CAND = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_cand AS
+WITH g AS (
+  SELECT account_id, payee_key, txn_id, d, amt,
+         COUNT(*) OVER (PARTITION BY account_id, payee_key) AS gn,
+         CASE WHEN amt > LAG(amt) OVER (PARTITION BY account_id, payee_key ORDER BY amt, txn_id) * $band_ratio
+              THEN 1 ELSE 0 END AS brk
+  FROM _wp_rec_keyed
+), b AS (
+  SELECT *, SUM(brk) OVER (PARTITION BY account_id, payee_key ORDER BY amt, txn_id
+                           ROWS UNBOUNDED PRECEDING) AS band
+  FROM g WHERE gn >= 2
+), nb AS (
+  SELECT *, MAX(band) OVER (PARTITION BY account_id, payee_key) AS top_band FROM b
+)
+SELECT account_id, payee_key, -1 AS band, txn_id, d, amt FROM nb
+UNION ALL
+SELECT account_id, payee_key, band, txn_id, d, amt FROM nb WHERE top_band > 0
+"""
+
+GAPS = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_gaps AS
+SELECT account_id, payee_key, band, txn_id, d, amt,
+       d - LAG(d) OVER w AS gap,
+       ROW_NUMBER() OVER w AS rn
+FROM _wp_rec_cand
+WINDOW w AS (PARTITION BY account_id, payee_key, band ORDER BY d, txn_id)
+"""
+
+# Candidate statistics and the cadences whose period is plausible for the candidate's median gap.
+PAIRS = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_pairs AS
+WITH s AS (
+  SELECT account_id, payee_key, band, COUNT(*) AS n, MEDIAN(gap) AS mgap,
+         MIN(amt) AS min_amt, MAX(amt) AS max_amt
+  FROM _wp_rec_gaps GROUP BY account_id, payee_key, band
+  HAVING COUNT(*) >= 2
+)
+SELECT s.*, c.cadence, c.period, c.tol, c.span_rel, c.min_n, c.ord
+FROM s JOIN _wp_rec_cadences c
+  ON s.n >= c.min_n AND s.mgap >= c.lo * c.period AND s.mgap <= c.hi * c.period
+"""
+
+FIT = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_fit AS
+WITH x AS (
+  SELECT g.account_id, g.payee_key, g.band, p.cadence, g.rn, g.d,
+         CASE WHEN g.gap IS NULL THEN 0 ELSE CAST(round(g.gap / p.period) AS BIGINT) END AS k
+  FROM _wp_rec_gaps g JOIN _wp_rec_pairs p USING (account_id, payee_key, band)
+), y AS (
+  SELECT *, SUM(k) OVER (PARTITION BY account_id, payee_key, band, cadence ORDER BY rn
+                         ROWS UNBOUNDED PRECEDING) AS kk,
+         MIN(d) OVER (PARTITION BY account_id, payee_key, band, cadence) AS first_d
+  FROM x
+), agg AS (
+  SELECT account_id, payee_key, band, cadence, MAX(kk) AS big_k, MAX(d) - MIN(d) AS span,
+         MIN(d) AS first_d, MAX(d) AS last_d,
+         COUNT(*) FILTER (WHERE k = 0 AND rn > 1) AS extras, MAX(k) AS max_k,
+         SUM(GREATEST(k - 1, 0)) AS skips
+  FROM y GROUP BY ALL
+), off AS (
+  SELECT y.account_id, y.payee_key, y.band, y.cadence, y.first_d,
+         (y.d - y.first_d) - (agg.span / GREATEST(agg.big_k, 1)) * y.kk AS o
+  FROM y JOIN agg USING (account_id, payee_key, band, cadence)
+), icpt AS (
+  SELECT account_id, payee_key, band, cadence, MEDIAN(o) AS a FROM off GROUP BY ALL
+), res AS (
+  SELECT off.account_id, off.payee_key, off.band, off.cadence,
+         AVG(CASE WHEN abs(off.o - icpt.a) <= p.tol THEN 1.0 ELSE 0.0 END) AS share_in,
+         AVG(abs(off.o - icpt.a)) AS mar
+  FROM off JOIN icpt USING (account_id, payee_key, band, cadence)
+  JOIN _wp_rec_pairs p USING (account_id, payee_key, band, cadence)
+  GROUP BY ALL
+)
+SELECT p.*, agg.big_k, agg.span, agg.first_d, agg.last_d, agg.extras, agg.max_k, agg.skips, icpt.a, res.share_in, res.mar,
+       agg.span / GREATEST(agg.big_k, 1) AS p_hat
+FROM _wp_rec_pairs p
+JOIN agg USING (account_id, payee_key, band, cadence)
+JOIN icpt USING (account_id, payee_key, band, cadence)
+JOIN res USING (account_id, payee_key, band, cadence)
+"""
+
+BEST = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_best AS
+WITH v AS (
+  SELECT *, share_in - 0.1 * LEAST(1.0, mar / tol) AS score
+  FROM _wp_rec_fit
+  WHERE big_k >= 1
+    AND extras <= floor(n * $max_extra_share)
+    AND max_k <= 2
+    AND skips <= GREATEST(1, big_k // 12)
+    AND abs(span - big_k * period) <= tol + span_rel * big_k * period
+    AND share_in >= $min_share_in
+    AND (n > 2 OR max_amt <= min_amt * $pair_ratio)
+), one AS (
+  SELECT * FROM v
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY account_id, payee_key, band ORDER BY score DESC, ord) = 1
+)
+-- Two or more valid amount bands running at the same time are separate streams (two phone numbers paid
+-- to one carrier); otherwise a valid whole group wins (a price change or variable amounts stay one stream).
+, g AS (
+  SELECT *,
+         COUNT(*) FILTER (WHERE band >= 0) OVER (PARTITION BY account_id, payee_key) AS valid_bands,
+         MAX(first_d) FILTER (WHERE band >= 0) OVER (PARTITION BY account_id, payee_key) AS bands_start,
+         MIN(last_d) FILTER (WHERE band >= 0) OVER (PARTITION BY account_id, payee_key) AS bands_end,
+         bool_or(band = -1) OVER (PARTITION BY account_id, payee_key) AS whole_valid
+  FROM one
+)
+SELECT * EXCLUDE (valid_bands, bands_start, bands_end, whole_valid) FROM g
+WHERE CASE WHEN valid_bands >= 2 AND bands_start < bands_end THEN band >= 0
+           WHEN whole_valid THEN band = -1
+           ELSE band >= 0 END
+"""
+
+# Per-stream facts from the member debits.
+STREAMS = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_streams AS
+WITH m AS (
+  SELECT b.account_id, b.payee_key, b.band, k.txn_id, k.booked_at, k.d, k.amt, k.merchant_id, k.cp_account,
+         k.cp_bank, k.cp_name, k.summary, k.mandate_id, k.channel,
+         LAG(k.amt) OVER (PARTITION BY b.account_id, b.payee_key, b.band ORDER BY k.booked_at, k.txn_id) AS prev_amt
+  FROM _wp_rec_best b
+  JOIN _wp_rec_cand c USING (account_id, payee_key, band)
+  JOIN _wp_rec_keyed k ON k.txn_id = c.txn_id AND k.account_id = c.account_id
+), cal AS (SELECT d, workday FROM _wp_rec_calendar)
+SELECT m.account_id, m.payee_key, m.band,
+       COUNT(*) AS occurrences, MIN(m.d) AS first_date, MAX(m.d) AS last_date,
+       arg_max(m.amt, m.booked_at) AS last_amount,
+       quantile_disc(m.amt, 0.5) AS median_amount,
+       MIN(m.amt) AS min_amount, MAX(m.amt) AS max_amount,
+       COUNT(*) FILTER (WHERE m.amt <> m.prev_amt) AS n_changes,
+       COUNT(*) FILTER (WHERE abs(m.amt - m.prev_amt) > m.prev_amt * $near_fixed_step) AS n_big_changes,
+       MAX(m.d) FILTER (WHERE m.amt <> m.prev_amt) AS change_date,
+       arg_max(m.prev_amt, m.d) FILTER (WHERE m.amt <> m.prev_amt) AS previous_amount,
+       mode(m.mandate_id) AS txn_mandate_id,
+       mode(m.merchant_id) AS merchant_id,
+       arg_max(m.cp_name, m.booked_at) FILTER (WHERE m.cp_name IS NOT NULL) AS counterparty_name,
+       arg_max(m.cp_account, m.booked_at) FILTER (WHERE m.cp_account IS NOT NULL) AS counterparty_account,
+       arg_max(m.cp_bank, m.booked_at) FILTER (WHERE m.cp_bank IS NOT NULL) AS counterparty_bank,
+       arg_max(m.summary, m.booked_at) FILTER (WHERE m.summary IS NOT NULL) AS summary,
+       arg_max(m.channel, m.booked_at) FILTER (WHERE m.channel IS NOT NULL) AS channel,
+       CAST(MEDIAN(day(m.d)) AS INTEGER) AS anchor_day,
+       AVG(CASE WHEN m.d = last_day(m.d) THEN 1.0 ELSE 0.0 END) AS month_end_share,
+       AVG(CASE WHEN cal.workday THEN 1.0 ELSE 0.0 END) AS workday_share
+FROM m LEFT JOIN cal ON cal.d = m.d
+GROUP BY m.account_id, m.payee_key, m.band
+"""
+
+ANCHOR_MACRO = """
+CREATE OR REPLACE TEMP MACRO _wp_rec_anchor(mstart, dom, me) AS
+  CASE WHEN me THEN last_day(mstart)
+       ELSE make_date(year(mstart), month(mstart), LEAST(dom, day(last_day(mstart)))) END
+"""
+
+# Closest anchored date (anchor day, or month end) to an approximate date: previous, same or next month.
+SNAP_MACRO = """
+CREATE OR REPLACE TEMP MACRO _wp_rec_snap(approx, dom, me) AS
+  _wp_rec_pick3(approx,
+    _wp_rec_anchor(CAST(date_trunc('month', approx) - INTERVAL 1 MONTH AS DATE), dom, me),
+    _wp_rec_anchor(CAST(date_trunc('month', approx) AS DATE), dom, me),
+    _wp_rec_anchor(CAST(date_trunc('month', approx) + INTERVAL 1 MONTH AS DATE), dom, me))
+"""
+
+PICK_MACRO = """
+CREATE OR REPLACE TEMP MACRO _wp_rec_pick3(approx, c0, c1, c2) AS
+  CASE WHEN abs(c1 - approx) <= abs(c0 - approx) AND abs(c1 - approx) <= abs(c2 - approx) THEN c1
+       WHEN abs(c0 - approx) <= abs(c2 - approx) THEN c0
+       ELSE c2 END
+"""
+
+# Stream facts + cadence fit → pattern, typical amount, next expected date, status.
+SHAPED = """
+CREATE OR REPLACE TEMP TABLE _wp_rec_shaped AS
+WITH j AS (
+  SELECT s.*, b.cadence, b.period, b.tol, b.p_hat, b.a, b.big_k, b.share_in, b.mar, b.skips,
+         c.confirm_n, c.month_step, c.ord,
+         s.month_end_share >= 0.6 AS month_end,
+         CASE WHEN s.n_changes <= 1 THEN 'fixed'
+              WHEN s.n_big_changes <= 1 THEN 'near_fixed'
+              ELSE 'variable' END AS amount_pattern
+  FROM _wp_rec_streams s
+  JOIN _wp_rec_best b USING (account_id, payee_key, band)
+  JOIN _wp_rec_cadences c USING (cadence)
+), n1 AS (
+  SELECT *,
+         CAST(first_date + CAST(round(a + p_hat * (big_k + 1)) AS INTEGER) AS DATE) AS approx1,
+         CAST(first_date + CAST(round(a + p_hat * (big_k + 2)) AS INTEGER) AS DATE) AS approx2
+  FROM j
+), n2 AS (
+  SELECT *,
+         CASE WHEN month_step > 0 THEN _wp_rec_snap(approx1, anchor_day, month_end) ELSE approx1 END AS nom1,
+         CASE WHEN month_step > 0 THEN _wp_rec_snap(approx2, anchor_day, month_end) ELSE approx2 END AS nom2
+  FROM n1
+)
+SELECT * EXCLUDE (approx1, approx2, nom1, nom2),
+       CASE WHEN nom1 > last_date THEN nom1 ELSE nom2 END AS next_nominal_date,
+       CASE WHEN amount_pattern = 'fixed' THEN last_amount ELSE median_amount END AS typical_amount,
+       CASE WHEN amount_pattern = 'fixed' AND n_changes = 1 THEN change_date END AS price_change_date,
+       CASE WHEN CAST($as_of AS DATE) - last_date > 1.5 * period + tol THEN 'ended'
+            WHEN occurrences < confirm_n THEN 'early'
+            ELSE 'active' END AS status,
+       occurrences >= 5 AND workday_share >= 1.0 AS workday_bound
+FROM n2
+"""
+
+# Mandate link, merchant record, holiday adjustment and confidence: the rows handed back to the monitor.
+FINAL = """
+WITH s AS (
+  SELECT *, CASE WHEN payee_key LIKE 'n:%' THEN substr(payee_key, 3)
+                 ELSE _wp_rec_norm(COALESCE(counterparty_name, summary), $prefix) END AS norm_payee
+  FROM _wp_rec_shaped
+), mc AS (
+  SELECT s.account_id, s.payee_key, s.band, m.mandate_id, m.payee_name, m.merchant_id AS mandate_merchant_id,
+         m.purpose, m.signed_at, m.revoked_at, m.channel AS mandate_channel, m.amount_limit
+  FROM s JOIN mandates m ON m.account_id = s.account_id
+   AND (m.mandate_id = s.txn_mandate_id
+        OR (s.merchant_id IS NOT NULL AND m.merchant_id = s.merchant_id)
+        OR (s.norm_payee <> '?' AND length(s.norm_payee) >= 2 AND (
+              _wp_rec_norm(m.payee_name, $prefix) = s.norm_payee
+              OR (length(s.norm_payee) >= 3 AND contains(_wp_rec_norm(m.payee_name, $prefix), s.norm_payee))
+              OR (length(_wp_rec_norm(m.payee_name, $prefix)) >= 3
+                  AND contains(s.norm_payee, _wp_rec_norm(m.payee_name, $prefix))))))
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY s.account_id, s.payee_key, s.band
+    ORDER BY COALESCE(m.mandate_id = s.txn_mandate_id, FALSE) DESC,
+             (m.revoked_at IS NULL OR m.revoked_at >= s.last_date) DESC,
+             (m.amount_limit IS NULL OR m.amount_limit >= s.typical_amount) DESC,
+             (m.signed_at <= s.first_date) DESC, m.signed_at DESC, m.mandate_id) = 1
+), adj AS (
+  SELECT s.account_id, s.payee_key, s.band, w.d AS next_workday
+  FROM s ASOF LEFT JOIN (SELECT d FROM _wp_rec_calendar WHERE workday) w ON w.d >= s.next_nominal_date
+)
+SELECT s.account_id,
+       s.account_id || '|' || s.payee_key || '|' || CAST(s.band AS VARCHAR) AS stream_key,
+       s.payee_key,
+       COALESCE(mer.name, mc.payee_name, s.counterparty_name,
+                NULLIF(TRIM(regexp_replace(s.summary, $prefix, '')), ''), s.summary, s.payee_key) AS payee,
+       s.counterparty_name, s.counterparty_account, s.counterparty_bank,
+       COALESCE(s.merchant_id, mc.mandate_merchant_id) AS merchant_id,
+       s.summary, s.channel, s.cadence, s.amount_pattern,
+       s.typical_amount, s.last_amount, s.min_amount, s.max_amount,
+       s.price_change_date, s.previous_amount,
+       s.first_date, s.last_date, s.occurrences, CAST(s.skips AS INTEGER) AS skipped,
+       s.anchor_day, s.month_end,
+       CASE WHEN s.workday_bound AND adj.next_workday IS NOT NULL THEN adj.next_workday
+            ELSE s.next_nominal_date END AS next_expected_date,
+       s.next_nominal_date,
+       COALESCE(s.workday_bound AND adj.next_workday IS NOT NULL
+                AND adj.next_workday <> s.next_nominal_date, FALSE) AS holiday_adjusted,
+       s.status,
+       COALESCE(mc.mandate_id, s.txn_mandate_id) AS mandate_id,
+       mc.mandate_id IS NOT NULL AS mandate_on_file,
+       mc.signed_at AS mandate_signed_at, mc.revoked_at AS mandate_revoked_at,
+       mc.purpose AS mandate_purpose, mc.mandate_channel, mc.amount_limit AS mandate_amount_limit,
+       mer.name AS merchant_name, mer.payment_institution, mer.category AS merchant_category, mer.cancel_hint,
+       s.share_in AS regularity, s.mar AS mean_abs_residual_days,
+       round(LEAST(1.0, GREATEST(0.0,
+         0.45 * s.share_in * (1 - 0.5 * LEAST(1.0, s.mar / s.tol))
+         + 0.25 * LEAST(1.0, s.occurrences / (s.confirm_n + 2.0))
+         + 0.20 * CASE s.amount_pattern WHEN 'fixed' THEN 1.0 WHEN 'near_fixed' THEN 0.85 ELSE 0.6 END
+         + 0.10 * CASE WHEN COALESCE(mc.mandate_id, s.txn_mandate_id) IS NOT NULL THEN 1.0 ELSE 0.0 END)), 2)
+         AS confidence
+FROM s
+LEFT JOIN mc USING (account_id, payee_key, band)
+LEFT JOIN adj USING (account_id, payee_key, band)
+LEFT JOIN merchants mer ON mer.merchant_id = COALESCE(s.merchant_id, mc.mandate_merchant_id)
+ORDER BY s.account_id, s.ord, s.typical_amount DESC, s.payee_key
+"""
+
+STALE = """
+WITH act AS (
+  SELECT m.*, _wp_rec_norm(m.payee_name, $prefix) AS np
+  FROM mandates m
+  WHERE m.signed_at <= $as_of AND (m.revoked_at IS NULL OR m.revoked_at > $as_of)
+    AND ($account IS NULL OR m.account_id = $account)
+), deb AS (
+  SELECT t.account_id, CAST(t.booked_at AS DATE) AS d, NULLIF(TRIM(t.mandate_id), '') AS mid,
+         NULLIF(TRIM(t.merchant_id), '') AS mer,
+         COALESCE(NULLIF(TRIM(t.counterparty_name), ''), NULLIF(TRIM(t.summary), ''), '') AS raw
+  FROM transactions t
+  WHERE t.amount < 0 AND t.booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
+    AND t.account_id IN (SELECT account_id FROM act)
+), nm AS (
+  SELECT raw, _wp_rec_norm(raw, $prefix) AS n FROM (SELECT DISTINCT raw FROM deb)
+), used AS (
+  SELECT a.mandate_id, MAX(deb.d) AS last_used, COUNT(*) AS uses
+  FROM act a JOIN deb ON deb.account_id = a.account_id LEFT JOIN nm ON nm.raw = deb.raw
+  WHERE deb.mid = a.mandate_id
+     OR (a.merchant_id IS NOT NULL AND deb.mer = a.merchant_id)
+     OR (deb.mer IS NULL AND a.np <> '?' AND (nm.n = a.np
+         OR (length(nm.n) >= 3 AND contains(a.np, nm.n)) OR (length(a.np) >= 3 AND contains(nm.n, a.np))))
+  GROUP BY a.mandate_id
+)
+SELECT a.mandate_id, a.account_id, a.payee_name, a.merchant_id, a.purpose, a.signed_at, a.channel,
+       a.amount_limit, u.last_used, COALESCE(u.uses, 0) AS uses,
+       CAST($as_of AS DATE) - COALESCE(u.last_used, a.signed_at) AS idle_days,
+       mer.name AS merchant_name, mer.payment_institution, mer.cancel_hint
+FROM act a
+LEFT JOIN used u USING (mandate_id)
+LEFT JOIN merchants mer ON mer.merchant_id = a.merchant_id
+WHERE COALESCE(u.last_used, a.signed_at) < $idle_since
+ORDER BY idle_days DESC, a.account_id, a.mandate_id
+"""
