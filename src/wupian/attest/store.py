@@ -28,9 +28,12 @@ import fcntl
 import hashlib
 import os
 import struct
+import sys
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate, islice
 from pathlib import Path
 
 from wupian.attest.errors import InvalidRequestError, LogCorruptError, LogExistsError, LogNotFoundError
@@ -95,10 +98,29 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_NODE_CTX = _sha256(_NODE)
+_LEAF_CTX = _sha256(_LEAF)
+
+
+def _leaf_hashes(entries: list[bytes]) -> bytes:
+    """Concatenated RFC 9162 leaf hashes (copying a primed context is cheaper than a new one per entry)."""
+    out = []
+    for e in entries:
+        h = _LEAF_CTX.copy()
+        h.update(e)
+        out.append(h.digest())
+    return b"".join(out)
+
+
 def _pair_up(buf: bytes) -> bytes:
     """Hash consecutive 64-byte pairs of a level buffer into the next level (len(buf) % 64 == 0)."""
     mv = memoryview(buf)
-    return b"".join([_sha256(_NODE + mv[i : i + 64]).digest() for i in range(0, len(buf), 64)])
+    out = []
+    for i in range(0, len(buf), 64):
+        h = _NODE_CTX.copy()
+        h.update(mv[i : i + 64])
+        out.append(h.digest())
+    return b"".join(out)
 
 
 class LogStore:
@@ -282,18 +304,14 @@ class LogStore:
         size = first
         touched: set[str] = set()
         created = False
-        batch: list[bytes] = []
-        for e in entries:
-            if not isinstance(e, bytes | bytearray):
-                raise InvalidRequestError("entries must be bytes")
-            if len(e) > MAX_ENTRY_BYTES:
-                raise InvalidRequestError(f"entry of {len(e)} bytes exceeds {MAX_ENTRY_BYTES}")
-            batch.append(bytes(e))
-            if len(batch) == CHUNK:
-                size, c = self._write_chunk(size, batch, touched)
-                created |= c
-                batch = []
-        if batch:
+        source = iter(entries)
+        while batch := list(islice(source, CHUNK)):
+            if not set(map(type, batch)) <= {bytes}:
+                if not all(isinstance(e, bytes | bytearray) for e in batch):
+                    raise InvalidRequestError("entries must be bytes")
+                batch = [bytes(e) for e in batch]
+            if max(map(len, batch)) > MAX_ENTRY_BYTES:
+                raise InvalidRequestError(f"an entry exceeds {MAX_ENTRY_BYTES} bytes")
             size, c = self._write_chunk(size, batch, touched)
             created |= c
         if size == first:
@@ -309,14 +327,12 @@ class LogStore:
         """Write entries, offsets and all new node hashes for ``batch`` placed after ``size`` leaves."""
         created = False
         data_end = self._data_end(size)
-        offsets: list[int] = []
-        pos = data_end
-        for e in batch:
-            pos += len(e)
-            offsets.append(pos)
+        offsets = array("Q", accumulate(map(len, batch), initial=data_end))[1:]
+        if sys.byteorder == "little":
+            offsets.byteswap()
         _pwrite_all(self._fd(DATA_FILE), b"".join(batch), data_end)
-        _pwrite_all(self._fd(INDEX_FILE), struct.pack(f">{len(offsets)}Q", *offsets), size * 8)
-        leaves = b"".join([_sha256(_LEAF + e).digest() for e in batch])
+        _pwrite_all(self._fd(INDEX_FILE), offsets.tobytes(), size * 8)
+        leaves = _leaf_hashes(batch)
         touched.update((DATA_FILE, INDEX_FILE))
         created |= self._write_level(0, size, leaves, touched)
         new_size = size + len(batch)
