@@ -1,0 +1,337 @@
+"""Set-based checking and loading of one staged table into the warehouse, with quarantine.
+
+The ingest layer stages each file as a text relation (``stage.py``) and then, inside one warehouse
+transaction, calls these functions per table in dependency order:
+
+1. ``check_rows`` — one filtered scan collects every row failing a row-level check (types, enums,
+   required, pattern, ranges, date order), then issue rows are generated from that small set; duplicate
+   keys (GROUP BY … HAVING count(*) > 1) and broken references (anti-joins against the rows already
+   loaded for this as-of) add theirs. Issues go to the temp table ``_wp_issues``.
+2. ``insert_snapshot`` / ``upsert_keyed`` / ``append_events`` — valid rows (anti-join with the rejected
+   lines) are typed and inserted in a single INSERT … SELECT.
+3. ``quarantine_rejected`` — every rejected row, with its issues as JSON; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow as pa
+
+from wupian.contract import Table
+from wupian.core.issues import Issue, Level, Source
+from wupian.engine.checks import key_expr, key_values, lit, row_failures, text_expr, typed_expr
+from wupian.engine.stage import ReadReject
+from wupian.engine.warehouse import quote_ident
+
+ISSUES = "_wp_issues"
+
+
+def start_session(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the temp issue table of one load or check."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ISSUES} (seq INTEGER, tbl VARCHAR, file VARCHAR, line BIGINT, "
+        "row_key VARCHAR, col VARCHAR, code VARCHAR, level VARCHAR, message VARCHAR, suggestion VARCHAR)"
+    )
+
+
+def _rej(table: Table) -> str:
+    return quote_ident(f"_wp_rej_{table.name}")
+
+
+def check_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    staged: str,
+    file_label: str,
+    seq: int,
+    *,
+    as_of: dt.date | None,
+    suggestions: dict[tuple[str, str], str] | None = None,
+) -> None:
+    """Insert issue rows for row-level failures and duplicate keys of the staged table."""
+    s = quote_ident(staged)
+    failures = row_failures(table)
+    head = f"SELECT {seq:d}, {lit(table.name)}, ?, r.__line, {key_expr(table)}"
+    bad = quote_ident(f"_wp_bad_{table.name}")
+    errors = [f for f in failures if f.level == "ERROR"]
+    where = " OR ".join(f"coalesce({f.condition}, false)" for f in errors) or "false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM {s} AS r WHERE {where}")
+    for f in errors:
+        col = lit(f.column) if f.column else "NULL"
+        sugg = "NULL"
+        if f.code == "WP-LOAD-020" and suggestions:
+            sugg = "sg.suggestion"
+        join = ""
+        if sugg != "NULL":
+            join = f" LEFT JOIN _wp_sugg AS sg ON sg.col = {col} AND sg.value = {text_expr(f.column or '')}"
+        con.execute(
+            f"INSERT INTO {ISSUES} {head}, {col}, {lit(f.code)}, 'ERROR', {f.message}, {sugg} "
+            f"FROM {bad} AS r{join} WHERE coalesce({f.condition}, false)",
+            [file_label],
+        )
+    con.execute(f"DROP TABLE {bad}")
+    if as_of is not None and table.name == "loans":
+        d = typed_expr(table.column("drawdown_date"))
+        con.execute(
+            f"INSERT INTO {ISSUES} {head}, 'drawdown_date', 'WP-LOAD-033', 'WARNING', "
+            f"'expected drawdown_date ≤ as-of date ' || CAST(CAST(? AS DATE) AS VARCHAR) || ', got ' || "
+            f"CAST(({d}) AS VARCHAR), NULL FROM {s} AS r WHERE ({d}) > CAST(? AS DATE)",
+            [file_label, as_of, as_of],
+        )
+    _duplicates(con, table, staged, file_label, seq)
+
+
+def enum_bad_values(con: duckdb.DuckDBPyConnection, table: Table, staged: str) -> dict[str, list[str]]:
+    """Distinct unrecognised values per enum column (small), for "did you mean" suggestions."""
+    out: dict[str, list[str]] = {}
+    for f in row_failures(table):
+        if f.code != "WP-LOAD-020" or f.column is None:
+            continue
+        rows = con.execute(
+            f"SELECT DISTINCT {text_expr(f.column)} FROM {quote_ident(staged)} AS r "
+            f"WHERE coalesce({f.condition}, false) LIMIT 1000"
+        ).fetchall()
+        if rows:
+            out[f.column] = [r[0] for r in rows]
+    return out
+
+
+def register_suggestions(con: duckdb.DuckDBPyConnection, suggestions: dict[tuple[str, str], str]) -> None:
+    """Store (column, bad value) → suggestion in ``_wp_sugg``; values are bound, never pasted."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _wp_sugg (col VARCHAR, value VARCHAR, suggestion VARCHAR)")
+    if suggestions:
+        con.executemany(
+            "INSERT INTO _wp_sugg VALUES (?, ?, ?)", [[c, v, s] for (c, v), s in suggestions.items()]
+        )
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, staged: str, file_label: str, seq: int) -> None:
+    if not table.key:
+        return
+    s = quote_ident(staged)
+    kv = key_values(table)
+    names = [f"k{i}" for i in range(len(kv))]
+    select_keys = ", ".join(f"{e} AS {n}" for e, n in zip(kv, names, strict=True))
+    not_all_null = " OR ".join(f"{n} IS NOT NULL" for n in names)
+    dup = quote_ident(f"_wp_dup_{table.name}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {dup} AS SELECT {', '.join(names)} FROM "
+        f"(SELECT {select_keys} FROM {s} AS r) WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1"
+    )
+    match = " AND ".join(f"d.{n} IS NOT DISTINCT FROM x.{n}" for n in names)
+    con.execute(
+        f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, x.__line, x.rk, {lit(table.key[0])}, "
+        f"'WP-LOAD-022', 'ERROR', 'duplicate key ' || x.rk || ': the same key is also on line ' || "
+        f"array_to_string(list_filter(x.lines, l -> l <> x.__line), ', '), NULL FROM ("
+        f"  SELECT x.*, list(x.__line) OVER (PARTITION BY {', '.join('x.' + n for n in names)}) AS lines FROM ("
+        f"    SELECT r.__line, {key_expr(table)} AS rk, {select_keys} FROM {s} AS r) AS x "
+        f"  SEMI JOIN {dup} AS d ON {match}) AS x",
+        [file_label],
+    )
+    con.execute(f"DROP TABLE {dup}")
+
+
+def check_reference(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    staged: str,
+    file_label: str,
+    seq: int,
+    column: str,
+    target: Table,
+    target_column: str,
+    *,
+    as_of: dt.date | None,
+    staged_target: str | None,
+) -> None:
+    """Issue rows for values of ``column`` found in no loaded row of ``target`` (for this as-of, if given)."""
+    s = quote_ident(staged)
+    t = text_expr(column)
+    tq, tc = quote_ident(target.name), quote_ident(target_column)
+    scope = "AND tt.as_of = CAST(? AS DATE)" if as_of is not None else ""
+    params: list[object] = [file_label]
+    hint = "''"
+    if staged_target is not None:
+        hint = (
+            f"CASE WHEN EXISTS (SELECT 1 FROM {quote_ident(staged_target)} AS st WHERE "
+            f"{text_expr(target_column, 'st')} = {t}) THEN ' (that row of {target.name} was rejected; "
+            f"see its own issues)' ELSE '' END"
+        )
+    where_target = "in no loaded snapshot of" if as_of is None else "in"
+    if as_of is not None:
+        params.append(as_of)
+    con.execute(
+        f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, r.__line, {key_expr(table)}, {lit(column)}, "
+        f"'WP-LOAD-023', 'ERROR', {lit(column + ' ')} || {t} || {lit(f' not found {where_target} {target.name}')} "
+        f"|| {hint}, NULL FROM {s} AS r WHERE {t} IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {tq} AS tt WHERE tt.{tc} = {t} {scope})",
+        params,
+    )
+
+
+def close_rejections(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Materialise the set of rejected lines of ``table`` (every line with an ERROR issue)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_rej(table)} AS SELECT DISTINCT line FROM {ISSUES} "
+        "WHERE tbl = ? AND level = 'ERROR' AND line IS NOT NULL",
+        [table.name],
+    )
+
+
+def _typed_select(table: Table) -> str:
+    return ", ".join(f"{typed_expr(c)} AS {quote_ident(c.name)}" for c in table.columns)
+
+
+def _cols(table: Table) -> str:
+    return ", ".join(quote_ident(c.name) for c in table.columns)
+
+
+def insert_snapshot(con: duckdb.DuckDBPyConnection, table: Table, staged: str, as_of: dt.date) -> int:
+    """Insert the valid rows of a snapshot table for ``as_of``; return how many."""
+    before = con.execute(f"SELECT count(*) FROM {quote_ident(table.name)} WHERE as_of = ?", [as_of]).fetchone()
+    con.execute(
+        f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "
+        f"{_typed_select(table)} FROM {quote_ident(staged)} AS r ANTI JOIN {_rej(table)} AS j ON r.__line = j.line",
+        [as_of],
+    )
+    after = con.execute(f"SELECT count(*) FROM {quote_ident(table.name)} WHERE as_of = ?", [as_of]).fetchone()
+    return int(after[0]) - int(before[0])  # type: ignore[index]
+
+
+def _valid_temp(con: duckdb.DuckDBPyConnection, table: Table, staged: str) -> str:
+    v = quote_ident(f"_wp_valid_{table.name}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {v} AS SELECT r.__line, {key_expr(table)} AS __key, {_typed_select(table)} "
+        f"FROM {quote_ident(staged)} AS r ANTI JOIN {_rej(table)} AS j ON r.__line = j.line"
+    )
+    return v
+
+
+def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table, staged: str) -> int:
+    """Replace rows of a keyed table (targets, peers) whose key is in the file; insert the rest."""
+    v = _valid_temp(con, table, staged)
+    tq = quote_ident(table.name)
+    match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM v.{quote_ident(k)}" for k in table.key)
+    con.execute(f"DELETE FROM {tq} AS t WHERE EXISTS (SELECT 1 FROM {v} AS v WHERE {match})")
+    con.execute(f"INSERT INTO {tq} ({_cols(table)}, loaded_at) SELECT {_cols(table)}, now()::TIMESTAMP FROM {v}")
+    n = int(con.execute(f"SELECT count(*) FROM {v}").fetchone()[0])  # type: ignore[index]
+    con.execute(f"DROP TABLE {v}")
+    return n
+
+
+def append_events(con: duckdb.DuckDBPyConnection, table: Table, staged: str, file_label: str, seq: int) -> int:
+    """Append new events; an id seen before is a no-op when identical (INFO) and rejected when different."""
+    v = _valid_temp(con, table, staged)
+    tq = quote_ident(table.name)
+    match = " AND ".join(f"t.{quote_ident(k)} = v.{quote_ident(k)}" for k in table.key)
+    same = " AND ".join(f"t.{quote_ident(c.name)} IS NOT DISTINCT FROM v.{quote_ident(c.name)}" for c in table.columns)
+    diff = ", ".join(
+        f"CASE WHEN t.{quote_ident(c.name)} IS DISTINCT FROM v.{quote_ident(c.name)} THEN {lit(c.name)} END"
+        for c in table.columns
+    )
+    head = f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, v.__line, v.__key, NULL"
+    con.execute(
+        f"{head}, 'WP-LOAD-030', 'INFO', v.__key || ' was loaded before with identical content; skipped', NULL "
+        f"FROM {v} AS v JOIN {tq} AS t ON {match} WHERE {same}",
+        [file_label],
+    )
+    con.execute(
+        f"{head}, 'WP-LOAD-029', 'ERROR', v.__key || ' was loaded before with different content (' || "
+        f"concat_ws(', ', {diff}) || ' differ)', 'send a new id for a new event' "
+        f"FROM {v} AS v JOIN {tq} AS t ON {match} WHERE NOT ({same})",
+        [file_label],
+    )
+    before = int(con.execute(f"SELECT count(*) FROM {tq}").fetchone()[0])  # type: ignore[index]
+    con.execute(
+        f"INSERT INTO {tq} ({_cols(table)}, loaded_at) SELECT {_cols(table)}, now()::TIMESTAMP FROM {v} AS v "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {tq} AS t WHERE {match})"
+    )
+    after = int(con.execute(f"SELECT count(*) FROM {tq}").fetchone()[0])  # type: ignore[index]
+    con.execute(f"DROP TABLE {v}")
+    close_rejections(con, table)
+    return after - before
+
+
+def quarantine_rejected(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    staged: str,
+    file_label: str,
+    as_of: dt.date | None,
+    read_rejects: Sequence[ReadReject] = (),
+) -> int:
+    """Copy every rejected row (raw text as JSON) with its issues into ``quarantine``; return how many."""
+    row_json = ", ".join(f"{quote_ident(c.name)} := r.{quote_ident(c.name)}" for c in table.columns)
+    dedupe = (
+        "" if as_of is not None else
+        " WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.as_of IS NULL AND q.table_name = n.table_name "
+        "AND q.row_json = n.row_json AND q.issues_json = n.issues_json)"
+    )
+    con.execute(
+        f"INSERT INTO quarantine SELECT * FROM (SELECT CAST(? AS DATE) AS as_of, {lit(table.name)} AS table_name, "
+        f"? AS file, r.__line AS line, {key_expr(table)} AS row_key, "
+        f"CAST(to_json(struct_pack({row_json})) AS VARCHAR) AS row_json, i.issues AS issues_json, "
+        f"now()::TIMESTAMP AS loaded_at FROM {quote_ident(staged)} AS r JOIN ("
+        f"  SELECT line, CAST(to_json(list(struct_pack(code := code, level := level, \"column\" := col, "
+        f"  message := message, suggestion := suggestion) ORDER BY code, col)) AS VARCHAR) AS issues "
+        f"  FROM {ISSUES} WHERE tbl = ? AND line IN (SELECT line FROM {_rej(table)}) GROUP BY line) AS i "
+        f"ON r.__line = i.line) AS n{dedupe}",
+        [as_of, file_label, table.name],
+    )
+    n = int(con.execute(f"SELECT count(*) FROM {_rej(table)}").fetchone()[0])  # type: ignore[index]
+    if read_rejects:
+        data = pa.table(
+            {
+                "line": pa.array([r.line for r in read_rejects], type=pa.int64()),
+                "row_json": [json.dumps({"_raw": r.text}, ensure_ascii=False) for r in read_rejects],
+                "issues_json": [json.dumps([_issue_json(i) for i in r.issues], ensure_ascii=False) for r in read_rejects],
+            }
+        )
+        con.register("_wp_read_rejects", data)
+        con.execute(
+            "INSERT INTO quarantine SELECT CAST(? AS DATE), ?, ?, line, NULL, row_json, issues_json, "
+            "now()::TIMESTAMP FROM _wp_read_rejects",
+            [as_of, table.name, file_label],
+        )
+        con.unregister("_wp_read_rejects")
+    con.execute(f"DROP TABLE IF EXISTS {_rej(table)}")
+    return n + len(read_rejects)
+
+
+def _issue_json(issue: Issue) -> dict[str, object]:
+    return {
+        "code": issue.code,
+        "level": str(issue.level),
+        "column": issue.source.column,
+        "message": issue.message,
+        "suggestion": issue.suggestion,
+    }
+
+
+def issue_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
+    """(code, level) → count over every issue of the session (never truncated)."""
+    rows = con.execute(f"SELECT code, level, count(*) FROM {ISSUES} GROUP BY ALL").fetchall()
+    return {(r[0], r[1]): int(r[2]) for r in rows}
+
+
+def fetch_issues(con: duckdb.DuckDBPyConnection, limit: int) -> list[Issue]:
+    """The first ``limit`` issues of the session in table order, then line order."""
+    rows = con.execute(
+        f"SELECT file, line, row_key, col, code, level, message, suggestion FROM {ISSUES} "
+        "ORDER BY seq, line NULLS FIRST, code, col LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [
+        Issue(
+            code=r[4],
+            level=Level[r[5]],
+            message=r[6],
+            source=Source(file=r[0], line=r[1], key=r[2], column=r[3]),
+            suggestion=r[7],
+        )
+        for r in rows
+    ]

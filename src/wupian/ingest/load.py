@@ -1,0 +1,286 @@
+"""The Python API of ingestion: ``check_snapshot``, ``load_snapshot`` and ``load_events``.
+
+A run reads every table file of the folder (``read.py``), stages it as text in DuckDB (outside the
+transaction, so a refused strict CSV read can fall back to the careful reader), then — inside one warehouse
+transaction — checks, inserts, quarantines and records the snapshot. Any exception, or a structural ERROR
+(missing required table or column, unreadable file, broken branch tree), rolls everything back and raises
+``DataError`` with the issues: the previous state of the warehouse is untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table, table
+from wupian.core.errors import DataError, UsageError
+from wupian.core.issues import Issue
+from wupian.engine import loading
+from wupian.engine.closure import build_closure, check_tree
+from wupian.engine.load_codes import is_structural, make_issue
+from wupian.engine.stage import RawInput, RawReadError, drop_staged, stage_raw
+from wupian.engine.warehouse import Warehouse
+from wupian.ingest.files import find_table_files
+from wupian.ingest.headers import suggest
+from wupian.ingest.read import read_table_file
+from wupian.ingest.report import CheckReport, LoadReport, frozen_map
+
+Progress = Callable[[str, int, int], None]
+DEFAULT_ISSUE_LIMIT = 1000
+CHECK_AS_OF = dt.date(1900, 1, 1)  # placeholder date used inside the throw-away check warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    table: Table
+    raw: RawInput
+    name: str
+    rows: int
+
+
+def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(label, done, total)
+
+
+def _stage_all(
+    wh: Warehouse, directory: Path, tables: Sequence[Table], workdir: Path, *, require: bool, progress: Progress | None
+) -> tuple[list[_Staged], list[Issue]]:
+    files, folder_issues = find_table_files(directory, tables, require=require)
+    issues = list(folder_issues)
+    staged: list[_Staged] = []
+    todo = [t for t in tables if t.name in files]
+    for n, t in enumerate(todo):
+        _tick(progress, f"read {files[t.name].name}", n, len(todo) * 2)
+        prepared = read_table_file(files[t.name], t, workdir)
+        issues.extend(prepared.issues)
+        raw = prepared.raw
+        if raw is None or any(is_structural(i) for i in prepared.issues):
+            continue
+        name = f"_wp_s_{t.name}"
+        try:
+            rows = stage_raw(wh.con, raw, name)
+        except RawReadError:
+            assert prepared.reread is not None
+            raw2, issues2 = prepared.reread()
+            issues = [i for i in issues if i not in prepared.issues] + list(issues2)
+            if raw2 is None or any(is_structural(i) for i in issues2):
+                continue
+            raw = raw2
+            rows = stage_raw(wh.con, raw, name)
+        if t.required and rows == 0 and not raw.rejects:
+            issues.append(make_issue("WP-LOAD-034", f"table {t.name} has a header but no data rows", file=raw.file_label))
+            continue
+        staged.append(_Staged(t, raw, name, rows))
+    return staged, issues
+
+
+def _enum_suggestions(wh: Warehouse, st: _Staged) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for col, values in loading.enum_bad_values(wh.con, st.table, st.name).items():
+        spellings = sorted({s for e in st.table.column(col).enum for s in e.accepted()})
+        folded = {s.casefold(): s for s in spellings}
+        for v in values:
+            hint = suggest(v.casefold(), list(folded))
+            if hint:
+                best = hint.split("'")[1]
+                out[(col, v)] = f"did you mean '{folded[best]}'?"
+    return out
+
+
+def _process(
+    wh: Warehouse,
+    staged: list[_Staged],
+    *,
+    as_of: dt.date,
+    warn_as_of: dt.date | None,
+    events: bool,
+    strict: bool,
+    issues: list[Issue],
+    progress: Progress | None,
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    con = wh.con
+    loaded: dict[str, int] = {}
+    rejected: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    names = {s.table.name: s.name for s in staged}
+    loading.start_session(con)
+    for seq, st in enumerate(staged):
+        t, label = st.table, st.raw.file_label
+        _tick(progress, f"check {label}", len(staged) + seq, len(staged) * 2)
+        sugg = _enum_suggestions(wh, st)
+        loading.register_suggestions(con, sugg)
+        loading.check_rows(con, t, st.name, label, seq, as_of=warn_as_of, suggestions=sugg)
+        for ref in t.references:
+            if ref.target_table == t.name:
+                continue  # the branch tree is checked as a whole below
+            target = table(ref.target_table)
+            if not events and ref.target_table not in names:
+                continue  # target refused (check mode only): its own issues say why
+            loading.check_reference(
+                con, t, st.name, label, seq, ref.columns[0], target, ref.target_columns[0],
+                as_of=None if events else as_of, staged_target=names.get(ref.target_table),
+            )
+        loading.close_rejections(con, t)
+        if t.kind == "snapshot":
+            loaded[t.name] = loading.insert_snapshot(con, t, st.name, as_of)
+        elif t.kind == "keyed":
+            loaded[t.name] = loading.upsert_keyed(con, t, st.name)
+        else:
+            loaded[t.name] = loading.append_events(con, t, st.name, label, seq)
+            skipped[t.name] = int(
+                con.execute(
+                    f"SELECT count(*) FROM {loading.ISSUES} WHERE tbl = ? AND code = 'WP-LOAD-030'", [t.name]
+                ).fetchone()[0]  # type: ignore[index]
+            )
+        rejected[t.name] = loading.quarantine_rejected(
+            con, t, st.name, label, None if events else as_of, st.raw.rejects
+        )
+        if t.name == "branches":
+            tree = check_tree(con, as_of, label)
+            issues.extend(tree)
+            if strict and tree:
+                raise DataError(f"branch tree of {label} is broken; nothing was loaded", tuple(issues))
+            if not tree:
+                build_closure(con, as_of)
+    return loaded, rejected, skipped
+
+
+def _finish(
+    wh: Warehouse, issues: list[Issue], limit: int
+) -> tuple[tuple[Issue, ...], dict[tuple[str, str], int], bool]:
+    counts: Counter[tuple[str, str]] = Counter((i.code, str(i.level)) for i in issues)
+    sql_counts = loading.issue_counts(wh.con)
+    counts.update(sql_counts)
+    room = max(limit - len(issues), 0)
+    listed = issues[:limit] + loading.fetch_issues(wh.con, room)
+    total = sum(counts.values())
+    return tuple(listed), dict(counts), len(listed) < total
+
+
+def _check_dir(directory: Path) -> Path:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise UsageError(f"not a folder: {directory}")
+    return directory
+
+
+def _run(
+    wh: Warehouse,
+    directory: Path,
+    *,
+    as_of: dt.date,
+    warn_as_of: dt.date | None,
+    strict: bool,
+    progress: Progress | None,
+    issue_limit: int,
+    report_cls: type[CheckReport],
+    record_snapshot: bool,
+) -> CheckReport:
+    directory = _check_dir(directory)
+    with tempfile.TemporaryDirectory(prefix="wupian-load-") as work:
+        staged, issues = _stage_all(wh, directory, SNAPSHOT_TABLES, Path(work), require=True, progress=progress)
+    try:
+        structural = [i for i in issues if is_structural(i)]
+        if strict and structural:
+            raise DataError(f"snapshot folder {directory} refused: {len(structural)} structural problem(s)", issues)
+        with wh.transaction() as con:
+            for t in SNAPSHOT_TABLES:
+                if t.kind == "snapshot":
+                    con.execute(f'DELETE FROM "{t.name}" WHERE as_of = ?', [as_of])
+            for sys_table in ("quarantine", "branch_closure", "snapshots"):
+                con.execute(f"DELETE FROM {sys_table} WHERE as_of = ?", [as_of])
+            loaded, rejected, _ = _process(
+                wh, staged, as_of=as_of, warn_as_of=warn_as_of, events=False, strict=strict,
+                issues=issues, progress=progress,
+            )
+            listed, counts, truncated = _finish(wh, issues, issue_limit)
+            if record_snapshot:
+                con.execute(
+                    "INSERT INTO snapshots VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
+                    [
+                        as_of,
+                        str(directory.resolve()),
+                        json.dumps(loaded, sort_keys=True),
+                        json.dumps(rejected, sort_keys=True),
+                        json.dumps({f"{c} {lv}": n for (c, lv), n in sorted(counts.items())}),
+                    ],
+                )
+    finally:
+        for st in staged:
+            drop_staged(wh.con, st.name)
+    return report_cls(
+        directory=str(directory),
+        as_of=warn_as_of,
+        rows={s.table.name: s.rows + len(s.raw.rejects) for s in staged},
+        loaded=frozen_map(loaded),
+        rejected=frozen_map(rejected),
+        issues=listed,
+        issue_counts=frozen_map(counts),
+        truncated=truncated,
+    )
+
+
+def check_snapshot(
+    directory: Path, as_of: dt.date | None = None, *, issue_limit: int = DEFAULT_ISSUE_LIMIT,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Validate a snapshot folder without touching any warehouse (a throw-away in-memory DuckDB)."""
+    with Warehouse(":memory:") as wh:
+        return _run(
+            wh, directory, as_of=as_of or CHECK_AS_OF, warn_as_of=as_of, strict=False, progress=progress,
+            issue_limit=issue_limit, report_cls=CheckReport, record_snapshot=False,
+        )
+
+
+def load_snapshot(
+    wh: Warehouse, as_of: dt.date, directory: Path, *, progress: Progress | None = None,
+    issue_limit: int = DEFAULT_ISSUE_LIMIT,
+) -> LoadReport:
+    """Load (or atomically replace) the snapshot ``as_of`` from ``directory``; DataError when refused."""
+    report = _run(
+        wh, directory, as_of=as_of, warn_as_of=as_of, strict=True, progress=progress,
+        issue_limit=issue_limit, report_cls=LoadReport, record_snapshot=True,
+    )
+    assert isinstance(report, LoadReport)
+    return report
+
+
+def load_events(
+    wh: Warehouse, directory: Path, *, progress: Progress | None = None, issue_limit: int = DEFAULT_ISSUE_LIMIT
+) -> LoadReport:
+    """Append transactions, mandates and merchants from ``directory``, de-duplicated on their ids."""
+    directory = _check_dir(directory)
+    with tempfile.TemporaryDirectory(prefix="wupian-events-") as work:
+        staged, issues = _stage_all(wh, directory, EVENT_TABLES, Path(work), require=False, progress=progress)
+    try:
+        structural = [i for i in issues if is_structural(i)]
+        if structural:
+            raise DataError(f"events folder {directory} refused: {len(structural)} structural problem(s)", issues)
+        if not staged and not issues:
+            raise UsageError(f"no event files (transactions, mandates, merchants) in {directory}")
+        with wh.transaction():
+            loaded, rejected, skipped = _process(
+                wh, staged, as_of=CHECK_AS_OF, warn_as_of=None, events=True, strict=True,
+                issues=issues, progress=progress,
+            )
+            listed, counts, truncated = _finish(wh, issues, issue_limit)
+    finally:
+        for st in staged:
+            drop_staged(wh.con, st.name)
+    return LoadReport(
+        directory=str(directory),
+        as_of=None,
+        rows={s.table.name: s.rows + len(s.raw.rejects) for s in staged},
+        loaded=frozen_map(loaded),
+        rejected=frozen_map(rejected),
+        skipped=frozen_map(skipped),
+        issues=listed,
+        issue_counts=frozen_map(counts),
+        truncated=truncated,
+    )

@@ -1,0 +1,142 @@
+"""Read one table file (CSV, XLSX or Parquet) into a ``RawInput`` ready for staging, plus reading issues.
+
+Everything is read as text first (no reader ever infers floats); every row keeps its 1-based source line
+(CSV physical line, Excel sheet row, Parquet row number). Large clean CSV files are left to DuckDB's
+parallel reader; only non-UTF-8 files are transcoded (streaming) and only broken files are re-read in
+Python (``csvsafe.read_careful``) so that each bad line becomes a located issue.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from wupian.contract import Table
+from wupian.core.issues import Issue
+from wupian.engine.load_codes import make_issue
+from wupian.engine.stage import RawInput
+from wupian.ingest.csvsafe import read_careful
+from wupian.ingest.encoding import detect_encoding, scan_layout, transcode_to_utf8
+from wupian.ingest.headers import map_headers
+from wupian.ingest.xlsx import read_xlsx
+
+Reread = Callable[[], tuple[RawInput | None, tuple[Issue, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A file ready to stage, and how to re-read it carefully if DuckDB's strict reader refuses it."""
+
+    raw: RawInput | None
+    issues: tuple[Issue, ...]
+    reread: Reread | None = None
+
+
+def _empty(label: str) -> Issue:
+    return make_issue(
+        "WP-LOAD-002", "file is empty: no header row", file=label, suggestion="re-export the table with its header"
+    )
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """',' or '|', whichever occurs more often in the header line."""
+    return "|" if header_line.count("|") > header_line.count(",") else ","
+
+
+def _careful(path: Path, encoding: str, delimiter: str, table: Table, label: str) -> Prepared:
+    header, data, rejects, issues = read_careful(path, encoding, delimiter, label)
+    if not header:
+        return Prepared(None, (*issues, _empty(label)) if not rejects else (*issues, *_flat(rejects)))
+    positions, hissues = map_headers(table, header, label, 1)
+    raw = RawInput(table, label, "arrow", positions, data=data, rejects=rejects, n_fields=len(header))
+    return Prepared(raw, (*issues, *hissues))
+
+
+def _flat(rejects: tuple) -> tuple[Issue, ...]:  # type: ignore[type-arg]
+    return tuple(i for r in rejects for i in r.issues)
+
+
+def read_csv_file(path: Path, table: Table, workdir: Path) -> Prepared:
+    label = path.name
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head.replace(b"\xef\xbb\xbf", b"").strip():
+        return Prepared(None, (_empty(label),))
+    encoding = detect_encoding(path)
+    utf8 = path
+    if encoding not in ("utf-8", "utf-8-sig"):
+        utf8 = workdir / f"{table.name}.utf8.csv"
+        if not transcode_to_utf8(path, encoding, utf8):
+            first = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
+            return _careful(path, encoding, sniff_delimiter(first), table, label)
+    with utf8.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first_line = fh.readline()
+    delimiter = sniff_delimiter(first_line)
+    header = next(csv.reader([first_line], delimiter=delimiter), [])
+    if not any(h.strip() for h in header):
+        return Prepared(None, (_empty(label),))
+    positions, hissues = map_headers(table, header, label, 1)
+    layout = scan_layout(utf8)
+
+    def reread() -> tuple[RawInput | None, tuple[Issue, ...]]:
+        prepared = _careful(path, encoding, delimiter, table, label)
+        return prepared.raw, prepared.issues
+
+    if layout.has_blank_lines:
+        prepared = _careful(path, encoding, delimiter, table, label)
+        return prepared
+    raw = RawInput(
+        table,
+        label,
+        "csv",
+        positions,
+        path=utf8,
+        delimiter=delimiter,
+        n_fields=len(header),
+        multiline=layout.has_quotes,
+    )
+    return Prepared(raw, hissues, reread)
+
+
+def read_parquet_file(path: Path, table: Table) -> Prepared:
+    import pyarrow.parquet as pq
+
+    label = path.name
+    try:
+        data = pq.read_table(path)
+    except Exception as exc:  # not a Parquet file, or corrupt
+        return Prepared(None, (make_issue("WP-LOAD-003", f"cannot read Parquet file: {exc}", file=label),))
+    if data.num_columns == 0:
+        return Prepared(None, (_empty(label),))
+    positions, hissues = map_headers(table, data.column_names, label, 1)
+    arrays: dict[str, pa.ChunkedArray | pa.Array] = {f"c{pos}": data.column(pos) for pos, _ in positions}
+    arrays["__line"] = pa.array(np.arange(1, data.num_rows + 1, dtype=np.int64))
+    raw = RawInput(table, label, "arrow", positions, data=pa.table(arrays), n_fields=data.num_columns)
+    return Prepared(raw, hissues)
+
+
+def read_xlsx_file(path: Path, table: Table) -> Prepared:
+    label = path.name
+    header, data, header_row, issues = read_xlsx(path, table, label)
+    if data is None:
+        return Prepared(None, issues or (_empty(label),))
+    positions, hissues = map_headers(table, header, label, header_row)
+    raw = RawInput(table, label, "arrow", positions, data=data, header_line=header_row, n_fields=len(header))
+    return Prepared(raw, (*issues, *hissues))
+
+
+def read_table_file(path: Path, table: Table, workdir: Path) -> Prepared:
+    """Dispatch on the file suffix; ``workdir`` holds temporary transcoded files."""
+    suffix = path.suffix.casefold()
+    if path.stat().st_size == 0:
+        return Prepared(None, (_empty(path.name),))
+    if suffix == ".csv":
+        return read_csv_file(path, table, workdir)
+    if suffix == ".parquet":
+        return read_parquet_file(path, table)
+    return read_xlsx_file(path, table)
