@@ -1,0 +1,214 @@
+"""Data commands: ``check``, ``load``, ``load-events``, ``snapshots`` and ``quarantine``.
+
+Thin: parse options, call ``wupian.ingest``, render with Rich, exit 0 (clean), 1 (rows rejected or ERROR
+issues) or 2 (usage). Issue lines use the one shared format; summary tables are in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from wupian.cli.context import db_path
+from wupian.core.errors import UsageError
+from wupian.engine.warehouse import Warehouse
+from wupian.ingest import CheckReport, check_snapshot, load_events, load_snapshot
+from wupian.ingest.inventory import list_quarantine, list_snapshots
+from wupian.ingest.load import Progress as ProgressFn
+
+TABLE_ZH = {
+    "branches": "机构",
+    "customers": "客户",
+    "loans": "贷款借据",
+    "registries": "名录",
+    "accounts": "账户",
+    "service_activations": "服务开通",
+    "processes": "业务办理",
+    "activities": "服务活动",
+    "targets": "任务目标",
+    "peers": "同业数据",
+    "transactions": "交易流水",
+    "mandates": "代扣协议",
+    "merchants": "商户登记",
+}
+
+
+def parse_date(text: str | None, option: str = "--as-of") -> dt.date | None:
+    """YYYY-MM-DD or YYYYMMDD; UsageError otherwise."""
+    if text is None:
+        return None
+    t = text.strip()
+    try:
+        if len(t) == 8 and t.isdigit():
+            return dt.date(int(t[:4]), int(t[4:6]), int(t[6:]))
+        return dt.date.fromisoformat(t)
+    except ValueError as exc:
+        raise UsageError(f"{option} expects a date YYYY-MM-DD, got {text!r}") from exc
+
+
+@contextmanager
+def _progress(console: Console, enabled: bool = True) -> Iterator[ProgressFn | None]:
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as bar:
+        task = bar.add_task("读取", total=1)
+
+        def update(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=max(total, 1))
+
+        yield update
+
+
+def _print_issues(console: Console, report: CheckReport, limit: int) -> None:
+    for issue in report.issues[:limit]:
+        typer.echo(str(issue))
+    shown = min(limit, len(report.issues))
+    total = sum(report.issue_counts.values())
+    if shown < total:
+        console.print(f"… 仅显示前 {shown} 条，共 {total} 条问题", markup=False)
+    if report.issue_counts:
+        console.print("问题统计 (issue counts):", markup=False)
+        for (code, level), n in sorted(report.issue_counts.items()):
+            typer.echo(f"  {code} {level}: {n}")
+
+
+def _summary(console: Console, report: CheckReport, title: str) -> None:
+    table = RichTable(title=title)
+    for head in ("表", "表名", "读入行数", "已加载", "已隔离"):
+        table.add_column(head, justify="right" if head not in ("表", "表名") else "left")
+    for name, rows in report.rows.items():
+        table.add_row(
+            name, TABLE_ZH.get(name, ""), str(rows), str(report.loaded.get(name, 0)), str(report.rejected.get(name, 0))
+        )
+    console.print(table)
+
+
+def check(
+    directory: Annotated[Path, typer.Argument(help="Snapshot folder with <table>.csv|.xlsx|.parquet files.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (enables date checks).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    limit: Annotated[int, typer.Option("--limit", help="Print at most N issues (counts stay complete).")] = 200,
+) -> None:
+    """Check a snapshot folder against the data contract without loading it."""
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format expects text or json, got {fmt!r}")
+    if limit < 0:
+        raise UsageError("--limit must be ≥ 0")
+    console = Console()
+    with _progress(Console(stderr=True), fmt == "text") as progress:
+        report = check_snapshot(directory, parse_date(as_of), issue_limit=max(limit, 1), progress=progress)
+    if fmt == "json":
+        data = report.to_dict()
+        data["issues"] = data["issues"][:limit]  # type: ignore[index]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_issues(console, report, limit)
+        _summary(console, report, "检查结果 (check)")
+        console.print("通过 (clean)" if report.ok else f"发现 {report.errors} 个错误 (ERROR)", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def load(
+    directory: Annotated[Path, typer.Argument(help="Snapshot folder to load.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="As-of date of the snapshot, YYYY-MM-DD.")],
+    limit: Annotated[int, typer.Option("--limit", help="Print at most N issues.")] = 50,
+) -> None:
+    """Load (or atomically replace) the snapshot of one as-of date into the warehouse."""
+    date = parse_date(as_of)
+    assert date is not None
+    console = Console()
+    with Warehouse(db_path()) as wh, _progress(Console(stderr=True)) as progress:
+        report = load_snapshot(wh, date, directory, progress=progress)
+    _print_issues(console, report, limit)
+    _summary(console, report, f"快照 {date.isoformat()} 已加载 (loaded)")
+    if not report.ok:
+        console.print(f"{sum(report.rejected.values())} 行已隔离，详见 `wupian quarantine --as-of {date}`", markup=False)
+        raise typer.Exit(1)
+
+
+def load_events_cmd(
+    directory: Annotated[Path, typer.Argument(help="Folder with transactions / mandates / merchants files.")],
+    limit: Annotated[int, typer.Option("--limit", help="Print at most N issues.")] = 50,
+) -> None:
+    """Append event data (transactions, mandates, merchants), de-duplicated on their ids."""
+    console = Console()
+    with Warehouse(db_path()) as wh, _progress(Console(stderr=True)) as progress:
+        report = load_events(wh, directory, progress=progress)
+    _print_issues(console, report, limit)
+    _summary(console, report, "事件数据已追加 (events appended)")
+    skipped = sum(report.skipped.values())
+    if skipped:
+        console.print(f"{skipped} 条此前已加载且内容相同，已跳过", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def snapshots() -> None:
+    """List loaded snapshots with row and rejection counts."""
+    console = Console()
+    with Warehouse(db_path()) as wh:
+        infos = list_snapshots(wh)
+    if not infos:
+        console.print("仓库中尚无快照 (no snapshots loaded)", markup=False)
+        return
+    names = sorted({n for i in infos for n, _ in i.rows}, key=lambda n: list(TABLE_ZH).index(n))
+    table = RichTable(title="已加载快照 (snapshots)")
+    table.add_column("数据日期 as_of")
+    table.add_column("加载时间 loaded_at")
+    for n in names:
+        table.add_column(f"{TABLE_ZH.get(n, n)}", justify="right")
+    table.add_column("已隔离", justify="right")
+    for info in infos:
+        rows = dict(info.rows)
+        table.add_row(
+            info.as_of.isoformat(), info.loaded_at.strftime("%Y-%m-%d %H:%M:%S"),
+            *[f"{rows.get(n, 0):,}" for n in names], f"{info.total_rejected:,}",
+        )
+    console.print(table)
+
+
+def quarantine(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Snapshot date; omit for event loads.")] = None,
+    table: Annotated[str | None, typer.Option("--table", help="Only this table.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most N rows.")] = 100,
+) -> None:
+    """List quarantined (rejected) rows with their reasons."""
+    console = Console()
+    with Warehouse(db_path()) as wh:
+        rows, total = list_quarantine(wh, parse_date(as_of), table, limit=limit)
+    if not rows:
+        console.print("没有被隔离的行 (no quarantined rows)", markup=False)
+        return
+    for row in rows:
+        where = f"{row.file}:{row.line}" + (f"[{row.key}]" if row.key else "")
+        for issue in row.issues:
+            col = f".{issue['column']}" if issue.get("column") else ""
+            hint = f" ({issue['suggestion']})" if issue.get("suggestion") else ""
+            typer.echo(f"{where}{col}: {issue['level']} {issue['code']} {issue['message']}{hint}")
+    if total > len(rows):
+        console.print(f"… 仅显示前 {len(rows)} 行，共 {total} 行被隔离", markup=False)
+    else:
+        console.print(f"共 {total} 行被隔离", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data commands to the root ``wupian`` app."""
+    app.command("check")(check)
+    app.command("load")(load)
+    app.command("load-events")(load_events_cmd)
+    app.command("snapshots")(snapshots)
+    app.command("quarantine")(quarantine)

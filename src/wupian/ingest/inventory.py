@@ -1,0 +1,91 @@
+"""What is in the warehouse: loaded snapshots with their counts, and quarantined rows with their reasons.
+
+Read-only queries with bound parameters, for ``wupian snapshots`` and ``wupian quarantine``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from wupian.contract import ALL_TABLES
+from wupian.core.errors import UsageError
+from wupian.engine.warehouse import Warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    """One loaded as-of date."""
+
+    as_of: dt.date
+    loaded_at: dt.datetime
+    source_dir: str
+    rows: tuple[tuple[str, int], ...]
+    rejected: tuple[tuple[str, int], ...]
+
+    @property
+    def total_rejected(self) -> int:
+        return sum(n for _, n in self.rejected)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedRow:
+    """A rejected row: where it came from, its raw values and why it was rejected."""
+
+    as_of: dt.date | None
+    table: str
+    file: str
+    line: int | None
+    key: str | None
+    values: tuple[tuple[str, Any], ...]
+    issues: tuple[dict[str, Any], ...]
+
+
+def list_snapshots(wh: Warehouse) -> list[SnapshotInfo]:
+    """Every loaded snapshot, oldest first."""
+    out = []
+    for r in wh.rows("SELECT * FROM snapshots ORDER BY as_of"):
+        rows = json.loads(r["row_counts_json"] or "{}")
+        rej = json.loads(r["rejected_counts_json"] or "{}")
+        out.append(
+            SnapshotInfo(
+                as_of=r["as_of"],
+                loaded_at=r["loaded_at"],
+                source_dir=r["source_dir"],
+                rows=tuple(sorted(rows.items())),
+                rejected=tuple(sorted(rej.items())),
+            )
+        )
+    return out
+
+
+def list_quarantine(
+    wh: Warehouse, as_of: dt.date | None, table: str | None = None, *, limit: int = 1000
+) -> tuple[list[QuarantinedRow], int]:
+    """Quarantined rows of ``as_of`` (None = event loads), optionally of one table; and the total count."""
+    if table is not None and table not in {t.name for t in ALL_TABLES}:
+        raise UsageError(f"no table {table!r} in the data contract")
+    where = "as_of = ?" if as_of is not None else "as_of IS NULL"
+    params: list[Any] = [as_of] if as_of is not None else []
+    if table is not None:
+        where += " AND table_name = ?"
+        params.append(table)
+    total = int(wh.scalar(f"SELECT count(*) FROM quarantine WHERE {where}", params))
+    rows = wh.rows(
+        f"SELECT * FROM quarantine WHERE {where} ORDER BY table_name, line LIMIT ?", [*params, limit]
+    )
+    out = [
+        QuarantinedRow(
+            as_of=r["as_of"],
+            table=r["table_name"],
+            file=r["file"],
+            line=r["line"],
+            key=r["row_key"],
+            values=tuple(json.loads(r["row_json"]).items()),
+            issues=tuple(json.loads(r["issues_json"])),
+        )
+        for r in rows
+    ]
+    return out, total
