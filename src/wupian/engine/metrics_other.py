@@ -1,0 +1,237 @@
+"""Set-based non-loan aggregates per branch node: registry coverage, service activations, accounts,
+processing times (Chinese working days) and activities; plus the peers and targets rows for a date.
+
+Attribution (data contract): a registry member belongs to the registry row's ``branch_id``, else to the
+matched customer's managing branch, else to the root of the tree (reported as unassigned in worklists);
+accounts to the account's branch, else the customer's managing branch; processes and activities to their
+branch. Every figure is then rolled up through ``branch_closure``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.engine.metrics import ALL_LOANS_WHERE, closure_sql, has_rows, table_exists
+from wupian.engine.warehouse import Warehouse
+from wupian.reference.calendar import WorkCalendar
+
+
+def root_branch(wh: Warehouse, as_of: date) -> str | None:
+    return wh.scalar(
+        "SELECT min(branch_id) FROM branches WHERE as_of = ? AND (parent_id IS NULL OR parent_id = '')", [as_of]
+    )
+
+
+def registries_at(wh: Warehouse, as_of: date) -> list[str]:
+    """Registry names with at least one member valid on ``as_of``."""
+    return [r["registry"] for r in wh.rows(
+        "SELECT DISTINCT registry FROM registries WHERE as_of = ? AND (valid_from IS NULL OR valid_from <= ?) "
+        "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY 1", [as_of, as_of, as_of]
+    )]
+
+
+def _members_sql(as_of: date, registry: str, root: str | None) -> tuple[str, list[Any]]:
+    sql = f"""
+        WITH reg AS (
+            SELECT id_code, arg_min(name, coalesce(valid_from, DATE '1900-01-01')) AS name,
+                   arg_min(attribute, coalesce(valid_from, DATE '1900-01-01')) AS attribute,
+                   arg_min(branch_id, coalesce(valid_from, DATE '1900-01-01')) AS reg_branch
+            FROM registries
+            WHERE as_of = ? AND registry = ? AND (valid_from IS NULL OR valid_from <= ?)
+              AND (valid_to IS NULL OR valid_to >= ?)
+            GROUP BY id_code),
+        cust AS (SELECT customer_id, id_code, branch_id, credit_limit_total FROM customers WHERE as_of = ?),
+        acct AS (SELECT DISTINCT customer_id FROM accounts
+                 WHERE as_of = ? AND opened_at <= ? AND (closed_at IS NULL OR closed_at > ?)),
+        lent AS (SELECT DISTINCT l.customer_id FROM loans l
+                 WHERE l.as_of = ? AND l.balance > 0 AND {ALL_LOANS_WHERE})
+        SELECT r.id_code, r.name, r.attribute, min(c.customer_id) AS customer_id,
+               coalesce(r.reg_branch, min(c.branch_id), ?) AS branch_id,
+               (r.reg_branch IS NULL AND min(c.branch_id) IS NULL) AS unassigned,
+               coalesce(bool_or(a.customer_id IS NOT NULL), false) AS has_account,
+               coalesce(bool_or(c.credit_limit_total > 0), false) AS has_credit,
+               coalesce(bool_or(n.customer_id IS NOT NULL), false) AS has_loan
+        FROM reg r
+        LEFT JOIN cust c ON c.id_code = r.id_code
+        LEFT JOIN acct a ON a.customer_id = c.customer_id
+        LEFT JOIN lent n ON n.customer_id = c.customer_id
+        GROUP BY r.id_code, r.name, r.attribute, r.reg_branch
+    """
+    return sql, [as_of, registry, as_of, as_of, as_of, as_of, as_of, as_of, as_of, root]
+
+
+def registry_members(wh: Warehouse, as_of: date, registry: str) -> pa.Table:
+    """One row per member valid on ``as_of``: id_code, name, attribute, customer_id, responsible branch_id,
+    unassigned, has_account, has_credit, has_loan."""
+    sql, params = _members_sql(as_of, registry, root_branch(wh, as_of))
+    return wh.arrow(sql + " ORDER BY branch_id, id_code", params)
+
+
+def coverage_by_node(wh: Warehouse, as_of: date, registry: str, subtree: str | None = None) -> pa.Table:
+    """Per node and attribute (NULL = all attributes): members, with_account, with_credit, with_loan."""
+    msql, mparams = _members_sql(as_of, registry, root_branch(wh, as_of))
+    closure, cparams = closure_sql(wh, as_of)
+    sub = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}), m AS ({msql})
+        SELECT c.ancestor_id AS branch_id, m.attribute, grouping(m.attribute) AS all_attributes,
+               count(*) AS members, count(*) FILTER (WHERE has_account) AS with_account,
+               count(*) FILTER (WHERE has_credit) AS with_credit, count(*) FILTER (WHERE has_loan) AS with_loan
+        FROM m JOIN closure c ON c.descendant_id = m.branch_id
+        {sub}
+        GROUP BY GROUPING SETS ((c.ancestor_id), (c.ancestor_id, m.attribute))
+        ORDER BY 1, 2 NULLS FIRST
+    """
+    return wh.arrow(sql, [*cparams, *mparams, *([subtree] if subtree else [])])
+
+
+def services_by_node(wh: Warehouse, as_of: date, registry: str, subtree: str | None = None) -> pa.Table:
+    """Per node, service and attribute (NULL = all): members and members with the service active on ``as_of``."""
+    if not has_rows(wh, "service_activations", as_of):
+        return pa.table({"branch_id": [], "service": [], "attribute": [], "all_attributes": [],
+                         "members": [], "activated": []})
+    msql, mparams = _members_sql(as_of, registry, root_branch(wh, as_of))
+    closure, cparams = closure_sql(wh, as_of)
+    sub = "AND c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}), m AS ({msql}),
+        act AS (
+            SELECT DISTINCT s.service, coalesce(s.id_code, cu.id_code) AS id_code
+            FROM service_activations s
+            LEFT JOIN customers cu ON cu.as_of = s.as_of AND cu.customer_id = s.customer_id
+            WHERE s.as_of = ? AND s.activated_at <= ? AND (s.deactivated_at IS NULL OR s.deactivated_at > ?)),
+        services AS (SELECT DISTINCT act.service FROM act JOIN m ON m.id_code = act.id_code),
+        grid AS (SELECT sv.service, m.* FROM services sv CROSS JOIN m)
+        SELECT c.ancestor_id AS branch_id, g.service, g.attribute, grouping(g.attribute) AS all_attributes,
+               count(*) AS members, count(a.id_code) AS activated
+        FROM grid g
+        LEFT JOIN act a ON a.service = g.service AND a.id_code = g.id_code
+        JOIN closure c ON c.descendant_id = g.branch_id
+        WHERE TRUE {sub}
+        GROUP BY GROUPING SETS ((c.ancestor_id, g.service), (c.ancestor_id, g.service, g.attribute))
+        ORDER BY 1, 2, 3 NULLS FIRST
+    """
+    return wh.arrow(sql, [*cparams, *mparams, as_of, as_of, as_of, *([subtree] if subtree else [])])
+
+
+def accounts_by_node(
+    wh: Warehouse, as_of: date, *, closure_as_of: date | None = None, subtree: str | None = None
+) -> pa.Table:
+    """Per node and account type: open accounts on ``as_of`` (snapshot ``as_of``), rolled up the tree of
+    ``closure_as_of`` (default ``as_of``)."""
+    closure, cparams = closure_sql(wh, closure_as_of or as_of)
+    sub = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}),
+        a AS (
+            SELECT a.account_type, coalesce(a.branch_id, cu.branch_id) AS branch_id, count(*) AS n
+            FROM accounts a LEFT JOIN customers cu ON cu.as_of = a.as_of AND cu.customer_id = a.customer_id
+            WHERE a.as_of = ? AND a.opened_at <= ? AND (a.closed_at IS NULL OR a.closed_at > ?)
+            GROUP BY ALL)
+        SELECT c.ancestor_id AS branch_id, a.account_type, sum(a.n)::BIGINT AS count
+        FROM a JOIN closure c ON c.descendant_id = a.branch_id
+        {sub}
+        GROUP BY ALL ORDER BY 1, 2
+    """
+    return wh.arrow(sql, [*cparams, as_of, as_of, as_of, *([subtree] if subtree else [])])
+
+
+def processes_by_node(
+    wh: Warehouse, as_of: date, *, subtree: str | None = None
+) -> tuple[pa.Table, tuple[int, ...]]:
+    """Per node and process, cases finished in the year to date: cases, Σ working days, Σ seconds,
+    online cases. Also returns the years for which the weekend-only calendar fallback was used."""
+    year_start = date(as_of.year, 1, 1)
+    first = wh.scalar(
+        "SELECT min(started_at)::DATE FROM processes WHERE as_of = ? AND finished_at::DATE BETWEEN ? AND ?",
+        [as_of, year_start, as_of],
+    )
+    empty = pa.table({"branch_id": [], "process": [], "cases": [], "working_days": [], "seconds": [],
+                      "online": []})
+    if first is None:
+        return empty, ()
+    cal = WorkCalendar()
+    index = cal.cumulative_index(min(first, year_start) - timedelta(days=1), as_of)
+    wh.register("wp_work_calendar", pa.table({
+        "day": pa.array([d for d, _ in index], pa.date32()),
+        "idx": pa.array([n for _, n in index], pa.int64()),
+    }))
+    closure, cparams = closure_sql(wh, as_of)
+    root = root_branch(wh, as_of)
+    sub = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}),
+        p AS (
+            SELECT p.process, coalesce(p.branch_id, ?) AS branch_id,
+                   cf.idx - cs.idx AS wdays,
+                   CAST(epoch(p.finished_at) - epoch(p.started_at) AS BIGINT) AS secs,
+                   p.channel = 'online' AS online
+            FROM processes p
+            JOIN wp_work_calendar cs ON cs.day = p.started_at::DATE
+            JOIN wp_work_calendar cf ON cf.day = p.finished_at::DATE
+            WHERE p.as_of = ? AND p.finished_at::DATE BETWEEN ? AND ? AND p.finished_at >= p.started_at)
+        SELECT c.ancestor_id AS branch_id, p.process, count(*) AS cases, sum(p.wdays)::BIGINT AS working_days,
+               sum(p.secs)::BIGINT AS seconds, count(*) FILTER (WHERE p.online) AS online
+        FROM p JOIN closure c ON c.descendant_id = p.branch_id
+        {sub}
+        GROUP BY ALL ORDER BY 1, 2
+    """
+    try:
+        out = wh.arrow(sql, [*cparams, root, as_of, year_start, as_of, *([subtree] if subtree else [])])
+    finally:
+        wh.unregister("wp_work_calendar")
+    return out, cal.fallback_years()
+
+
+def activities_by_node(wh: Warehouse, as_of: date, *, subtree: str | None = None) -> pa.Table:
+    """Per node and activity, year to date: Σ count (a row without a count is one occurrence), Σ people."""
+    closure, cparams = closure_sql(wh, as_of)
+    sub = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}),
+        a AS (SELECT branch_id, activity, sum(coalesce(count, 1)) AS n, sum(people) AS people
+              FROM activities WHERE as_of = ? AND date BETWEEN ? AND ? GROUP BY ALL)
+        SELECT c.ancestor_id AS branch_id, a.activity, sum(a.n)::BIGINT AS count, sum(a.people)::BIGINT AS people
+        FROM a JOIN closure c ON c.descendant_id = a.branch_id
+        {sub}
+        GROUP BY ALL ORDER BY 1, 2
+    """
+    return wh.arrow(sql, [*cparams, as_of, date(as_of.year, 1, 1), as_of, *([subtree] if subtree else [])])
+
+
+def peers_at(wh: Warehouse, as_of: date) -> list[dict[str, Any]]:
+    if not table_exists(wh, "peers"):
+        return []
+    return wh.rows("SELECT peer, indicator_id, value, region_code FROM peers WHERE as_of = ? ORDER BY 1, 2", [as_of])
+
+
+def targets_for(wh: Warehouse, year: int) -> list[dict[str, Any]]:
+    if not table_exists(wh, "targets"):
+        return []
+    return wh.rows("SELECT branch_id, indicator_id, target FROM targets WHERE year = ? ORDER BY 1, 2", [year])
+
+
+def store_indicator_values(wh: Warehouse, as_of: date, profile: str, rows: pa.Table, subtree: str | None) -> None:
+    """Replace the stored values of (as_of, profile) — for the subtree's nodes only when ``subtree`` is set."""
+    wh.execute(
+        """CREATE TABLE IF NOT EXISTS indicator_values (
+            as_of DATE, profile VARCHAR, branch_id VARCHAR, indicator_id VARCHAR,
+            value DECIMAL(38, 6), unit VARCHAR, unavailable_reason VARCHAR, computed_at TIMESTAMP)"""
+    )
+    wh.register("wp_new_values", rows)
+    try:
+        with wh.transaction() as con:
+            if subtree is None:
+                con.execute("DELETE FROM indicator_values WHERE as_of = ? AND profile = ?", [as_of, profile])
+            else:
+                con.execute(
+                    "DELETE FROM indicator_values WHERE as_of = ? AND profile = ? AND branch_id IN "
+                    "(SELECT DISTINCT branch_id FROM wp_new_values)", [as_of, profile])
+            con.execute(
+                "INSERT INTO indicator_values SELECT ?, ?, branch_id, indicator_id, value, unit, "
+                "unavailable_reason, current_timestamp FROM wp_new_values", [as_of, profile])
+    finally:
+        wh.unregister("wp_new_values")

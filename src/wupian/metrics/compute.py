@@ -1,0 +1,231 @@
+"""The indicator layer's Python surface: compute every indicator for every node of a branch subtree at a
+month-end, store them for the dashboard, compute one registry's coverage with its worklist, and drill down
+from an indicator to the loans behind it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+from wupian.core.errors import UsageError
+from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
+from wupian.engine.metrics_other import (
+    coverage_by_node,
+    registry_members,
+    root_branch,
+    store_indicator_values,
+)
+from wupian.engine.warehouse import Warehouse
+from wupian.metrics.loan_values import compute_loan_values
+from wupian.metrics.other_values import (
+    account_values,
+    activity_values,
+    coverage_values,
+    peer_ranks,
+    process_values,
+    sibling_ranks,
+    target_values,
+)
+from wupian.metrics.result import CoverageResult, IndicatorResult, IndicatorValue
+from wupian.metrics.schema import Definitions, load_definitions
+from wupian.reference.calendar import calendar_note
+
+PROFILES = ("pboc_2025", "nfra_1104_2025")
+RANKED_MEASURES = ("balance", "ytd_change", "ytd_growth", "customers", "first_loan_customers")
+
+
+@lru_cache(maxsize=1)
+def definitions() -> Definitions:
+    """The packaged indicator definitions (validated once per process)."""
+    return load_definitions()
+
+
+@lru_cache(maxsize=1)
+def names() -> dict[str, dict[str, str]]:
+    text = resources.files("wupian.metrics").joinpath("definitions", "names.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def _wanted(indicator_id: str, patterns: Sequence[str] | None) -> bool:
+    return patterns is None or any(fnmatch.fnmatchcase(indicator_id, p) for p in patterns)
+
+
+def _family_wanted(prefix: str, patterns: Sequence[str] | None) -> bool:
+    return patterns is None or any(
+        p.startswith(prefix) or p.startswith("*") or fnmatch.fnmatchcase(prefix, p.split(".")[0]) for p in patterns
+    )
+
+
+def _check(wh: Warehouse, as_of: date, branch_id: str | None, profile: str) -> list[str]:
+    if profile not in PROFILES:
+        raise UsageError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    if not has_rows(wh, "branches", as_of):
+        raise UsageError(f"no snapshot loaded for {as_of.isoformat()} (no branches at that date)")
+    nodes = branch_nodes(wh, as_of, branch_id).column("branch_id").to_pylist()
+    if branch_id is not None and branch_id not in nodes:
+        raise UsageError(f"branch {branch_id!r} does not exist on {as_of.isoformat()}")
+    return nodes
+
+
+def compute_indicators(
+    wh: Warehouse,
+    as_of: date,
+    *,
+    branch_id: str | None = None,
+    profile: str = "pboc_2025",
+    ids: Sequence[str] | None = None,
+    store: bool = True,
+) -> IndicatorResult:
+    """Every indicator (or those matching the glob patterns in ``ids``) for every node of the subtree.
+
+    Values are stored in the warehouse table ``indicator_values`` (replacing earlier values of the same date,
+    profile and nodes) unless ``store`` is False.
+    """
+    defs = definitions()
+    nodes = _check(wh, as_of, branch_id, profile)
+    tree = branch_nodes(wh, as_of, branch_id).to_pylist()
+    parents = {r["branch_id"]: r["parent_id"] for r in tree}
+    regions = {r["branch_id"]: r["region_code"] for r in tree}
+    patterns = list(ids) if ids else None
+    rows: list[IndicatorValue] = []
+    notes: list[str] = []
+    scopes = [s.id for s in defs.scopes]
+    if any(_wanted(f"{s}.{m.id}", patterns) for s in scopes for m in defs.measures) or patterns is None or any(
+        "rank" in p or "target" in p for p in patterns
+    ):
+        rows += compute_loan_values(wh, as_of, defs=defs, profile=profile, scopes=scopes, nodes=nodes,
+                                    subtree=branch_id)
+    if _family_wanted("coverage", patterns) or _family_wanted("service", patterns):
+        rows += coverage_values(wh, as_of, branch_id)
+    if _family_wanted("accounts", patterns):
+        rows += account_values(wh, as_of, branch_id, nodes)
+    if _family_wanted("process", patterns):
+        proc, fallback = process_values(wh, as_of, branch_id)
+        rows += proc
+        note = calendar_note(fallback)
+        if note:
+            notes.append(note)
+    if _family_wanted("activity", patterns):
+        rows += activity_values(wh, as_of, branch_id)
+    index = {(r.branch_id, r.indicator_id): r for r in rows}
+    targets = target_values(wh, as_of, index, nodes)
+    index.update({(r.branch_id, r.indicator_id): r for r in targets})
+    ranked = {f"{s}.{m}" for s in scopes for m in RANKED_MEASURES}
+    ranked |= {iid for (_, iid) in index if iid.startswith(("coverage.", "accounts.", "service."))
+               or iid.endswith(".target_completion")}
+    rows += targets
+    rows += sibling_ranks(as_of, index, parents, sorted(ranked))
+    top_regions = {n: r for n, r in regions.items() if r and regions.get(parents.get(n) or "") != r}
+    rows += peer_ranks(wh, as_of, index, top_regions, root_branch(wh, as_of) if branch_id is None else branch_id)
+    if patterns is not None:
+        rows = [r for r in rows if _wanted(r.indicator_id, patterns)]
+    result = IndicatorResult(as_of, profile, tuple(rows), tuple(notes))
+    if store:
+        store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id)
+    return result
+
+
+def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = None) -> CoverageResult:
+    """Coverage of ``registry`` at every node of the subtree, and the worklist of uncovered members
+    (no account, no credit line or no loan) per responsible branch."""
+    _check(wh, as_of, branch_id, "pboc_2025")
+    if not has_rows(wh, "registries", as_of) or not wh.scalar(
+        "SELECT count(*) FROM registries WHERE as_of = ? AND registry = ?", [as_of, registry]
+    ):
+        raise UsageError(f"registry {registry!r} has no members in the snapshot of {as_of.isoformat()}")
+    nodes = coverage_by_node(wh, as_of, registry, branch_id)
+    rates = {}
+    members_col = nodes.column("members")
+    for name in ("account", "credit", "loan"):
+        num = pc.multiply(pc.cast(nodes.column(f"with_{name}"), pa.float64()), 100.0)
+        rates[f"{name}_rate"] = pc.round(pc.divide(num, pc.cast(members_col, pa.float64())), 2)
+    for k, v in rates.items():
+        nodes = nodes.append_column(k, v)
+    members = registry_members(wh, as_of, registry)
+    tree = branch_nodes(wh, as_of, branch_id).to_pylist()
+    names_by_id = {r["branch_id"]: r["name"] for r in tree}
+    work = []
+    for m in members.to_pylist():
+        if m["branch_id"] not in names_by_id:
+            continue
+        missing = [zh for flag, zh in (("has_account", "未开户"), ("has_credit", "未授信"), ("has_loan", "无贷款"))
+                   if not m[flag]]
+        if missing:
+            work.append({
+                "责任机构号": m["branch_id"], "责任机构": names_by_id[m["branch_id"]],
+                "证件代码": m["id_code"], "名称": m["name"], "属性": m["attribute"],
+                "客户号": m["customer_id"], "缺口": "、".join(missing),
+                "归属说明": "未指定责任机构，暂归总行" if m["unassigned"] else "",
+            })
+    columns = ["责任机构号", "责任机构", "证件代码", "名称", "属性", "客户号", "缺口", "归属说明"]
+    worklist = pa.table({c: pa.array([w[c] for w in work], pa.string()) for c in columns})
+    return CoverageResult(registry, as_of, nodes, worklist, members)
+
+
+def explain_indicator(
+    wh: Warehouse, indicator_id: str, as_of: date, branch_id: str, *, profile: str = "pboc_2025"
+) -> pa.Table:
+    """The rows behind one value: the loans for ``<scope>.<measure>``, the members for coverage ids."""
+    defs = definitions()
+    _check(wh, as_of, branch_id, profile)
+    parts = indicator_id.split(".")
+    if parts[0] in ("coverage", "service") and len(parts) >= 3:
+        registry = parts[1] if parts[0] == "coverage" else parts[2]
+        members = registry_members(wh, as_of, registry)
+        subtree = set(branch_nodes(wh, as_of, branch_id).column("branch_id").to_pylist())
+        return members.filter(pa.array([b in subtree for b in members.column("branch_id").to_pylist()]))
+    scope_ids = {s.id for s in defs.scopes}
+    if len(parts) != 2 or parts[0] not in scope_ids:
+        raise UsageError(f"cannot explain {indicator_id!r}: expected <scope>.<measure> or a coverage id")
+    try:
+        measure = defs.measure(parts[1])
+    except KeyError as exc:
+        raise UsageError(f"unknown measure {parts[1]!r}") from exc
+    while measure.kind in ("ratio", "change", "growth", "gap"):
+        measure = defs.measure(measure.numerator or measure.measure or "balance")
+    where = list(measure.where)
+    if measure.value == "flow_amount" and "ytd_flow" not in where:
+        where.append("ytd_flow")
+    if measure.kind == "weighted_avg" and measure.value == "amount":
+        where.append("has_balance")
+    return explain_loans(wh, as_of, profile=profile, scope=parts[0], branch_id=branch_id, where=where)
+
+
+def indicator_label(indicator_id: str) -> str:
+    """The zh label of an indicator id, e.g. ``tech.balance`` → 科技贷款余额."""
+    defs = definitions()
+    parts = indicator_id.split(".")
+    scopes = {s.id: s.label for s in defs.scopes}
+    if len(parts) >= 2 and parts[0] in scopes:
+        try:
+            label = defs.measure(parts[1]).label.format(scope=scopes[parts[0]])
+        except KeyError:
+            label = indicator_id
+        return label + _suffix(parts[2:])
+    n = names()
+    family_names = {"coverage": "registries", "accounts": "accounts", "process": "processes", "activity": "activities"}
+    if parts[0] in family_names and len(parts) >= 3:
+        base = n[family_names[parts[0]]].get(parts[1], parts[1])
+        if parts[0] == "coverage" and len(parts) >= 4 and parts[2] not in ("members",):
+            base += f"（{parts[2]}）"
+        fam = defs.family(f"{parts[0]}.{parts[-1]}") if f"{parts[0]}.{parts[-1]}" in {f.id for f in defs.families} else None
+        return fam.label.format(name=base) if fam else indicator_id
+    if parts[0] == "service" and len(parts) >= 4:
+        base = n["services"].get(parts[1], parts[1]) + "·" + n["registries"].get(parts[2], parts[2])
+        if len(parts) == 5:
+            base += f"（{parts[3]}）"
+        return defs.family(f"service.{parts[-1]}").label.format(name=base)
+    return indicator_id
+
+
+def _suffix(rest: list[str]) -> str:
+    return {"rank_siblings": "（同级排名）", "rank_peers": "（同业排名）", "peer_count": "（参与排名机构数）",
+            "target_completion": "（任务完成率）"}.get(rest[-1], "") if rest else ""
