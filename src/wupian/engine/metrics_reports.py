@@ -1,0 +1,175 @@
+"""Loan-level and report-row queries for the official outputs (PBOC .dat files, NFRA 1104 tables) and the
+reconciliation checks.
+
+``category_loans`` returns the classified loans of a category enriched with the borrower's attributes.
+``report_rows`` aggregates rows of a regulatory table set-based, each row being a category tag plus a
+condition tree from the report definitions. Conditions compile from a closed vocabulary to SQL here; every
+value is a bound parameter, every column comes from the whitelists below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
+from wupian.engine.warehouse import Warehouse
+
+LOAN_COLUMNS = frozenset({
+    "tech_htp", "tech_hts", "tech_se", "tech_pa", "pension_code", "digital_code", "startup_guarantee",
+    "is_student_loan", "is_ex_poverty_consumer", "product_type", "business_type", "contract_id",
+})
+CUSTOMER_COLUMNS = frozenset({"customer_type", "declared_size", "id_code", "credit_limit_total"})
+
+
+def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str | None, closure: str) -> tuple[str, list[Any]]:
+    marks = ", ".join("?" for _ in tags)
+    sub = "AND l.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    sql = f"""
+        SELECT t.tag, l.loan_id, l.contract_id, l.customer_id, l.branch_id, l.business_type, l.product_type,
+               CAST(t.amount AS DECIMAL(38, 2)) AS amount, l.balance, l.drawdown_date, l.drawdown_amount,
+               l.maturity_date, l.interest_rate, l.five_class, l.guarantee_type,
+               coalesce(l.is_restructured, false) AS is_restructured,
+               l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.digital_code,
+               l.startup_guarantee, coalesce(l.is_student_loan, false) AS is_student_loan,
+               coalesce(l.is_ex_poverty_consumer, false) AS is_ex_poverty_consumer,
+               c.customer_type, c.declared_size, c.id_code, c.credit_limit_total
+        FROM loan_tags t
+        JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id
+        LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
+        WHERE t.as_of = ? AND t.profile = ? AND t.tag IN ({marks}) {sub}
+    """
+    return sql, [as_of, profile, *tags, *([subtree] if subtree else [])]
+
+
+def category_loans(
+    wh: Warehouse, as_of: date, *, profile: str, tags: Sequence[str], subtree: str | None = None
+) -> pa.Table:
+    """Classified loans of ``tags`` with borrower attributes and ``elderly_institution`` (borrower on the
+    全国养老机构 registry on ``as_of``), ordered by tag, branch, loan."""
+    if not table_exists(wh, "loan_tags"):
+        return pa.table({})
+    closure, cparams = closure_sql(wh, as_of)
+    inner, params = _enriched_sql(as_of, profile, tags, subtree, closure)
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}), e AS ({inner})
+        SELECT e.*, EXISTS (
+            SELECT 1 FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
+              AND r.id_code = e.id_code AND (r.valid_from IS NULL OR r.valid_from <= ?)
+              AND (r.valid_to IS NULL OR r.valid_to >= ?)) AS elderly_institution
+        FROM e ORDER BY e.tag, e.branch_id, e.loan_id
+    """
+    return wh.arrow(sql, [*cparams, *params, as_of, as_of, as_of])
+
+
+def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
+    """Condition tree → SQL over the enriched relation ``e``. Leaves: registry, size, customer_type, not_null,
+    tagged, credit_limit_max, business_loan, code_in. Branches: all, any."""
+    if cond is None:
+        return "TRUE"
+    if not isinstance(cond, dict) or len(cond) != 1:
+        raise ValueError(f"condition must be a one-key mapping, got {cond!r}")
+    (key, arg), = cond.items()
+    if key in ("all", "any"):
+        parts = [_compile(c, as_of, params) for c in arg]
+        return "(" + (" AND " if key == "all" else " OR ").join(parts) + ")"
+    if key == "registry":
+        names = list(arg)
+        params += [as_of, *names, as_of, as_of]
+        return (
+            "EXISTS (SELECT 1 FROM registries r WHERE r.as_of = ? AND r.registry IN ("
+            + ", ".join("?" for _ in names)
+            + ") AND r.id_code = e.id_code AND (r.valid_from IS NULL OR r.valid_from <= ?)"
+            " AND (r.valid_to IS NULL OR r.valid_to >= ?))"
+        )
+    if key in ("size", "customer_type"):
+        column = "declared_size" if key == "size" else "customer_type"
+        params += list(arg)
+        return f"e.{column} IN (" + ", ".join("?" for _ in arg) + ")"
+    if key == "not_null":
+        if arg not in LOAN_COLUMNS:
+            raise ValueError(f"column {arg!r} is not allowed in report conditions")
+        return f"(e.{arg} IS NOT NULL AND CAST(e.{arg} AS VARCHAR) NOT IN ('', 'false'))"
+    if key == "code_in":
+        column, values = arg[0], list(arg[1])
+        if column not in LOAN_COLUMNS:
+            raise ValueError(f"column {column!r} is not allowed in report conditions")
+        params += values
+        return f"e.{column} IN (" + ", ".join("?" for _ in values) + ")"
+    if key == "tagged":
+        params += [arg]
+        return "EXISTS (SELECT 1 FROM loan_tags t2 WHERE t2.as_of = e.as_of_ AND t2.profile = e.profile_ AND t2.loan_id = e.loan_id AND t2.tag = ?)"
+    if key == "credit_limit_max":
+        params.append(str(arg))
+        return "coalesce(e.credit_limit_total, 0) <= CAST(? AS DECIMAL(38, 2))"
+    if key == "business_loan":
+        return "coalesce(e.product_type, '') NOT LIKE 'F021%'"
+    raise ValueError(f"unknown condition {key!r}")
+
+
+def report_rows(
+    wh: Warehouse,
+    as_of: date,
+    *,
+    profile: str,
+    rows: Sequence[tuple[str, str, Any]],
+    subtree: str | None = None,
+) -> pa.Table:
+    """One result row per (code, tag, condition): balance, customers, npl_balance, mid_long_term_balance,
+    credit_loan_balance, ytd_disbursed, ytd_disbursed_customers, ytd_interest_x100 (Σ 放款金额×利率, exact; /100 = 年化利息收益),
+    with NFRA flow rules (restructured loans are not disbursements)."""
+    closure, cparams = closure_sql(wh, as_of)
+    tags = sorted({tag for _, tag, _ in rows})
+    inner, iparams = _enriched_sql(as_of, profile, tags, subtree, closure)
+    year_start = date(as_of.year, 1, 1)
+    selects: list[str] = []
+    params: list[Any] = [*cparams, *iparams, as_of, profile]
+    for code, tag, cond in rows:
+        cparams2: list[Any] = []
+        where = _compile(cond, as_of, cparams2)
+        flow = "(e.drawdown_date BETWEEN ? AND ? AND NOT e.is_restructured)"
+        selects.append(f"""
+            SELECT ? AS code,
+                CAST(coalesce(sum(e.amount), 0) AS DECIMAL(38, 2)) AS balance,
+                count(DISTINCT e.customer_id) FILTER (WHERE e.amount > 0) AS customers,
+                CAST(coalesce(sum(e.amount) FILTER (WHERE e.five_class IN {NPL_CLASSES}), 0) AS DECIMAL(38, 2)) AS npl_balance,
+                CAST(coalesce(sum(e.amount) FILTER (WHERE e.maturity_date > e.drawdown_date + INTERVAL 12 MONTH), 0)
+                     AS DECIMAL(38, 2)) AS mid_long_term_balance,
+                CAST(coalesce(sum(e.amount) FILTER (WHERE e.guarantee_type = 'credit'), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
+                CAST(coalesce(sum(e.drawdown_amount) FILTER (WHERE {flow}), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
+                count(DISTINCT e.customer_id) FILTER (WHERE {flow}) AS ytd_disbursed_customers,
+                coalesce(sum(e.drawdown_amount * e.interest_rate) FILTER (WHERE {flow}), 0) AS ytd_interest_x100
+            FROM e WHERE e.tag = ? AND {where}""")
+        params += [code, year_start, as_of, year_start, as_of, year_start, as_of, tag, *cparams2]
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}),
+        e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x)
+        {' UNION ALL '.join(selects)}
+    """
+    return wh.arrow(sql, params)
+
+
+def snapshot_loan_total(wh: Warehouse, as_of: date) -> dict[str, Any]:
+    """Independent totals of the snapshot for reconciliation: Σ balance of in-scope loans, their count, and
+    Σ balance of every loan row."""
+    return wh.rows(
+        f"SELECT CAST(coalesce(sum(balance) FILTER (WHERE {ALL_LOANS_WHERE}), 0) AS DECIMAL(38, 2)) AS in_scope, "
+        f"count(*) FILTER (WHERE {ALL_LOANS_WHERE}) AS in_scope_count, "
+        "CAST(coalesce(sum(balance), 0) AS DECIMAL(38, 2)) AS all_rows FROM loans l WHERE l.as_of = ?",
+        [as_of],
+    )[0]
+
+
+def oversized_tags(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, Any]]:
+    """Classified rows whose counted amount exceeds the loan's balance, or whose loan is missing."""
+    if not table_exists(wh, "loan_tags"):
+        return []
+    return wh.rows(
+        "SELECT t.loan_id, t.tag, t.amount, l.balance FROM loan_tags t LEFT JOIN loans l "
+        "ON l.as_of = t.as_of AND l.loan_id = t.loan_id WHERE t.as_of = ? AND t.profile = ? "
+        "AND (l.loan_id IS NULL OR t.amount > l.balance) ORDER BY t.loan_id, t.tag LIMIT 1000",
+        [as_of, profile],
+    )

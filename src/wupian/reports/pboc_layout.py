@@ -1,0 +1,110 @@
+"""The PBOC 2025 五篇大文章 loan-file layouts (packaged field dictionary) and the text rules of the format:
+UTF-8 without BOM, ``|`` between fields, LF line ends, Cn / C..n / Dw.d / I..n field types.
+
+Used by the writer (``pboc.py``) and by the self-check that re-reads every file it wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from importlib import resources
+
+# report code → (category tag, is flow file, summary codes in order, detail code)
+REPORTS: dict[str, tuple[str, bool, tuple[str, ...], str | None]] = {
+    "HDACLKJDK": ("tech_industry", False, ("T08", "T09", "T10", "T11", "T12"), "T13"),
+    "HDAKJDKFS": ("tech_industry", True, ("T08", "T09", "T10", "T11", "T12"), "T13"),
+    "HDACLLSDK": ("green", False, (), None),
+    "HDALSDKFS": ("green", True, (), None),
+    "HDACLPHDK": ("inclusive", False, (), None),
+    "HDAPHDKFS": ("inclusive", True, (), None),
+    "HDACLYLDK": ("pension", False, ("T01", "T02"), "T99"),
+    "HDAYLDKFS": ("pension", True, ("T01", "T02"), "T99"),
+    "HDACLSZDK": ("digital", False, ("T01", "T02", "T03", "T04", "T05", "T06"), "T99"),
+    "HDASZDKFS": ("digital", True, ("T01", "T02", "T03", "T04", "T05", "T06"), "T99"),
+}
+SUMMARY_FIELDS = ("字段类别", "贷款汇总金额", "贷款汇总加权平均利率", "贷款汇总获贷企业数量", "贷款汇总户数")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f|]")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    no: int
+    name: str
+    type: str  # "" for spare fields (always empty)
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    code: str
+    name: str
+    fields: tuple[Field, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+@lru_cache(maxsize=1)
+def layouts() -> dict[str, Layout]:
+    text = resources.files("wupian.reports").joinpath("pboc_spec", "five_articles_loan_reports_fields.csv").read_text("utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    out: dict[str, Layout] = {}
+    for code in REPORTS:
+        mine = [r for r in rows if r["report_code"] == code]
+        fields = tuple(Field(int(r["field_no"]), r["field_name"], r["type"], r["rule"]) for r in mine)
+        out[code] = Layout(code, mine[0]["report_name"], tuple(sorted(fields, key=lambda f: f.no)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def summary_meanings() -> dict[tuple[str, str], str]:
+    text = resources.files("wupian.reports").joinpath("pboc_spec", "field_type_codes.csv").read_text("utf-8")
+    out = {}
+    for r in csv.DictReader(text.splitlines()):
+        for code in r["reports"].split("/"):
+            out[(code, r["code"])] = r["meaning"]
+    return out
+
+
+def clean(text: object) -> str:
+    """Field text: control characters and the separator become spaces, no leading/trailing blanks."""
+    if text is None:
+        return ""
+    return _CONTROL.sub(" ", str(text)).strip()
+
+
+def fmt_decimal(value: Decimal, field_type: str) -> str:
+    """D20.2 → '1234.50', D10.5 → '3.45000' (no leading zeros or plus sign)."""
+    places = int(field_type.split(".")[1])
+    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{q:f}"
+
+
+def check_value(value: str, field_type: str) -> str | None:
+    """None when ``value`` fits ``field_type`` (empty always fits: the dictionary says when to leave blank),
+    else a short zh explanation."""
+    if value == "":
+        return None
+    if value != value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return "含首尾空格或控制字符"
+    size = len(value.encode("utf-8"))
+    if field_type == "":
+        return "备用字段应为空"
+    if m := re.fullmatch(r"C(\d+)", field_type):
+        return None if size == int(m.group(1)) else f"应为{m.group(1)}字节定长，实际{size}字节"
+    if m := re.fullmatch(r"C\.\.(\d+)", field_type):
+        return None if size <= int(m.group(1)) else f"超过{m.group(1)}字节上限（{size}字节）"
+    if m := re.fullmatch(r"D(\d+)\.(\d+)", field_type):
+        w, d = int(m.group(1)), int(m.group(2))
+        ok = re.fullmatch(rf"-?(0|[1-9]\d{{0,{w - 1}}})\.\d{{{d}}}", value)
+        return None if ok else f"应为最多{w}位整数、{d}位小数的十进制数"
+    if m := re.fullmatch(r"I\.\.(\d+)", field_type):
+        n = int(m.group(1))
+        ok = re.fullmatch(rf"0|[1-9]\d{{0,{n - 1}}}", value)
+        return None if ok else f"应为最多{n}位、无前导零的整数"
+    return f"未知字段类型{field_type}"
