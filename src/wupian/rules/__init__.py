@@ -1,1 +1,42 @@
-"""wupian.rules package."""
+"""Classification rules: load and validate the YAML rulebooks, plan a profile, classify, explain, review.
+
+Public API::
+
+    classify_snapshot(wh, as_of, profile="pboc_2025", *, progress=None, size_basis="declared_first") -> ClassifyReport
+    explain_loan(wh, as_of, loan_id, profile="pboc_2025") -> LoanExplanation
+    review_worklist(wh, as_of, profile="pboc_2025") -> pyarrow.Table
+    tag_overlap(wh, as_of, profile="pboc_2025") -> pyarrow.Table
+    size_report(wh, as_of, size_basis="declared_first") -> list[Issue]
+    load_rulebook(path=None) -> Rulebook ; validate_rulebook(path=None) -> (Rulebook | None, list[Issue])
+"""
+
+from wupian.rules.explain import LoanExplanation, NotInExplanation, RuleHit, TagExplanation, explain_loan
+from wupian.rules.rulebook import Citation, Rulebook, load_rulebook, validate_rulebook
+from wupian.rules.service import (
+    ClassifyReport,
+    TagCount,
+    classify_snapshot,
+    review_worklist,
+    rulebook,
+    size_report,
+    tag_overlap,
+)
+
+__all__ = [
+    "Citation",
+    "ClassifyReport",
+    "LoanExplanation",
+    "NotInExplanation",
+    "RuleHit",
+    "Rulebook",
+    "TagCount",
+    "TagExplanation",
+    "classify_snapshot",
+    "explain_loan",
+    "load_rulebook",
+    "review_worklist",
+    "rulebook",
+    "size_report",
+    "tag_overlap",
+    "validate_rulebook",
+]

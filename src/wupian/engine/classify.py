@@ -1,0 +1,236 @@
+"""Tag every loan of a snapshot with the five priorities in one set-based pass (DuckDB), from a ClassifyPlan.
+
+Steps (each one SQL statement over the whole snapshot):
+1. ``cls_cust`` — per-customer facts (see ``classify_customers``);
+2. ``cls_eval`` — one row per loan: the facts of ``classify_facts``, one boolean per rule, one boolean and one
+   amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
+3. ``loan_tags`` — one row per (loan, tag) with the counted amount, the rule ids that fired and the zh
+   explanation rendered from the rules' templates; rows of (as_of, profile) are replaced atomically.
+
+Output shape (read by the indicator engine, fixed):
+``loan_tags(as_of, profile, loan_id, tag, amount, rule_ids, explanation, rulebook_version)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.engine.classify_customers import build_customer_facts, register_size_reference
+from wupian.engine.classify_facts import FACTS, sql_literal
+from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
+from wupian.engine.warehouse import Warehouse, quote_ident
+from wupian.reference.green import catalogue_for, green_items
+
+LOAN_TAGS_DDL = """CREATE TABLE IF NOT EXISTS loan_tags (
+    as_of DATE, profile VARCHAR, loan_id VARCHAR, tag VARCHAR, amount DECIMAL(38,2), rule_ids VARCHAR,
+    explanation VARCHAR, rulebook_version VARCHAR)"""
+
+Progress = Callable[[str], None]
+
+# Loan product codes that make a personal loan a business loan (经营性): 经营贷款, 固定资产贷款, 垫款, 贸易融资,
+# 融资租赁, 并购贷款. Corporate loans and direct bill discounting are business lending by nature.
+BUSINESS_PRODUCTS = "^(F022|F023|F05|F08|F09|F12)"
+
+
+def ensure_tables(wh: Warehouse) -> None:
+    from wupian.engine.classify_customers import CUSTOMER_FACTS_DDL
+
+    wh.execute(LOAN_TAGS_DDL)
+    wh.execute(CUSTOMER_FACTS_DDL)
+
+
+def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
+    ds, in_force = catalogue_for(as_of)
+    items = green_items(ds.name)
+    wh.register(
+        "ref_green_items", pa.table({"code": list(items), "name": [c.name for c in items.values()]})
+    )
+    return ds.name, in_force
+
+
+def build_base(wh: Warehouse, as_of: date) -> str:
+    """SQL (one SELECT) of the per-loan fact rows; ``cls_cust`` and ``ref_green_items`` must exist."""
+    return f"""
+SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
+    l.is_entrusted,
+    (l.business_type IN ('corporate', 'bill_direct')
+        OR regexp_matches(COALESCE(l.product_type, ''), '{BUSINESS_PRODUCTS}')) AS is_business_loan,
+    l.purpose_industry_code,
+    NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green_item_name, (gi.code IS NOT NULL) AS green_valid,
+    CASE WHEN gi.code IS NOT NULL THEN least(COALESCE(l.green_amount, l.balance), l.balance) END
+        AS green_amount_counted,
+    l.green_amount AS green_amount_raw,
+    l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.pension_share, l.digital_code,
+    l.digital_evidence, l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
+    cf.customer_type, cf.id_code, cf.pension_revenue_share, cf.declared_size, cf.derived_size, cf.size_used,
+    cf.size_note, cf.credit_total, cf.credit_note, cf.registries, cf.registries_note
+FROM loans l
+LEFT JOIN cls_cust cf ON cf.customer_id = l.customer_id
+LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code)
+WHERE l.as_of = $as_of
+"""
+
+
+def _r(i: int) -> str:
+    return f"r_{i}"
+
+
+def _t(tag: str) -> str:
+    return quote_ident(f"t_{tag}")
+
+
+def _a(tag: str) -> str:
+    return quote_ident(f"a_{tag}")
+
+
+def _base_tags(plan: ClassifyPlan) -> list[str]:
+    return [t.id for t in plan.tags if not t.union_of]
+
+
+def _tag_sql(plan: ClassifyPlan, params: list[Any]) -> tuple[str, str]:
+    """(rule boolean columns, tag boolean/amount columns) for ``cls_eval``."""
+    rule_cols = [f"{compile_condition(r.condition, params)} AS {_r(i)}" for i, r in enumerate(plan.rules)]
+    tag_cols: list[str] = []
+    for tag in _base_tags(plan):
+        inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
+        exc = [i for i, r in enumerate(plan.rules) if r.kind == "exclude" and tag in r.applies_to]
+        hit = " OR ".join(_r(i) for i, _ in inc) or "FALSE"
+        cond = f"({hit})" + (f" AND NOT ({' OR '.join(_r(i) for i in exc)})" if exc else "")
+        amounts = ", ".join(f"CASE WHEN {_r(i)} THEN {quote_ident(FACTS[r.amount].name)} END" for i, r in inc)
+        tag_cols.append(f"{cond} AS {_t(tag)}")
+        tag_cols.append(f"greatest({amounts or 'NULL'}) AS {_a(tag)}")
+    return ", ".join(rule_cols) or "TRUE AS r_none", ", ".join(tag_cols)
+
+
+def _union_cols(plan: ClassifyPlan) -> str:
+    cols = []
+    done = set(_base_tags(plan))
+    pending = [t for t in plan.tags if t.union_of]
+    while pending:  # unions may build on unions (five_union over tech)
+        progressed = False
+        for t in list(pending):
+            if all(m in done for m in t.union_of):
+                cols.append(f"({' OR '.join(_t(m) for m in t.union_of)}) AS {_t(t.id)}")
+                amounts = ", ".join(f"CASE WHEN {_t(m)} THEN {_a(m)} END" for m in t.union_of)
+                cols.append(f"greatest({amounts}) AS {_a(t.id)}")
+                done.add(t.id)
+                pending.remove(t)
+                progressed = True
+        if not progressed:
+            raise ValueError("union tags refer to unknown tags: " + ", ".join(t.id for t in pending))
+    return ", ".join(cols)
+
+
+def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
+    """Create temp table ``cls_eval``: facts + rule booleans + tag booleans/amounts, one row per loan."""
+    params: list[Any] = []
+    rule_cols, tag_cols = _tag_sql(plan, params)
+    base = build_base(wh, as_of).replace("$as_of", "?")
+    union = _union_cols(plan)  # in an outer layer so they can refer to the base tag columns
+    sql = f"""CREATE OR REPLACE TEMP TABLE cls_eval AS
+SELECT *{', ' + union if union else ''} FROM (
+  SELECT *, {tag_cols} FROM (
+    SELECT b.*, {rule_cols} FROM ({base}) b
+  )
+)"""
+    # Positional parameters bind in textual order: the rule values, then the base's as-of date.
+    wh.execute(sql, [*params, as_of])
+
+
+def _rule_ids_sql(plan: ClassifyPlan, tag: str) -> str:
+    ids = [
+        f"CASE WHEN {_r(i)} THEN {sql_literal(r.id)} END"
+        for i, r in enumerate(plan.rules)
+        if r.kind in ("include", "marker") and tag in r.tags
+    ]
+    return f"concat_ws(',', {', '.join(ids)})" if ids else "''"
+
+
+def _explain_sql(plan: ClassifyPlan, tag: str) -> str:
+    parts = [
+        f"CASE WHEN {_r(i)} THEN {compile_template(r.explain)} END"
+        for i, r in enumerate(plan.rules)
+        if r.kind in ("include", "marker") and tag in r.tags
+    ]
+    return f"concat_ws('；', {', '.join(parts)})" if parts else "''"
+
+
+def _members(plan: ClassifyPlan, tag: str) -> list[str]:
+    t = plan.tag(tag)
+    if not t.union_of:
+        return [tag]
+    return [m for u in t.union_of for m in _members(plan, u)]
+
+
+def insert_sql(plan: ClassifyPlan) -> str:
+    selects = []
+    for t in plan.tags:
+        if t.union_of:
+            members = _members(plan, t.id)
+            rule_ids = "concat_ws(',', " + ", ".join(
+                f"CASE WHEN {_t(m)} THEN {_rule_ids_sql(plan, m)} END" for m in members) + ")"
+            named = ", ".join(f"CASE WHEN {_t(m)} THEN {sql_literal(plan.tag(m).label)} END" for m in t.union_of)
+            explanation = (f"concat({sql_literal(t.label + '（按借据去重，计一次）：属于 ')}, "
+                           f"concat_ws('、', {named}))")
+        else:
+            rule_ids, explanation = _rule_ids_sql(plan, t.id), _explain_sql(plan, t.id)
+        selects.append(
+            f"SELECT $as_of, $profile, loan_id, {sql_literal(t.id)}, CAST(COALESCE({_a(t.id)}, 0) AS DECIMAL(38,2)), "
+            f"{rule_ids}, {explanation}, $version FROM cls_eval WHERE {_t(t.id)}"
+        )
+    return "INSERT INTO loan_tags\n" + "\nUNION ALL\n".join(selects)
+
+
+def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None) -> dict[str, Any]:
+    """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows. Returns facts for issues."""
+    step = progress or (lambda _msg: None)
+    ensure_tables(wh)
+    step("客户规模、单户授信、名录、首贷户")
+    register_size_reference(wh, as_of, plan.registry_labels)
+    build_customer_facts(wh, as_of, plan.size_basis)
+    catalogue, in_force = register_green_reference(wh, as_of)
+    step("逐笔规则判定")
+    build_eval(wh, as_of, plan)
+    step("写入 loan_tags")
+    with wh.transaction():
+        wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
+        wh.execute(insert_sql(plan), {"as_of": as_of, "profile": plan.profile, "version": plan.rulebook_version})
+    return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
+
+
+def tag_counts(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, Any]]:
+    return wh.rows(
+        """SELECT tag, count(*) AS loans, sum(amount) AS amount FROM loan_tags
+           WHERE as_of = ? AND profile = ? GROUP BY tag ORDER BY tag""",
+        [as_of, profile],
+    )
+
+
+def loan_count(wh: Warehouse, as_of: date) -> int:
+    return int(wh.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [as_of]) or 0)
+
+
+def overlap_matrix(wh: Warehouse, as_of: date, profile: str,
+                   tags: tuple[str, ...] = ("tech", "green", "inclusive", "pension", "digital")) -> pa.Table:
+    """Pairwise overlaps of the category tags: (tag_a, tag_b, loans, balance) with loans in both (diagonal = tag)."""
+    return wh.arrow(
+        """WITH t AS (SELECT loan_id, tag FROM loan_tags WHERE as_of = $as_of AND profile = $profile
+                      AND list_contains($tags, tag)),
+                l AS (SELECT loan_id, balance FROM loans WHERE as_of = $as_of)
+           SELECT a.tag AS tag_a, b.tag AS tag_b, count(*) AS loans, COALESCE(sum(l.balance), 0) AS balance
+           FROM t a JOIN t b ON a.loan_id = b.loan_id JOIN l ON l.loan_id = a.loan_id
+           GROUP BY ALL ORDER BY tag_a, tag_b""",
+        {"as_of": as_of, "profile": profile, "tags": list(tags)},
+    )
+
+
+def rule_columns(plan: ClassifyPlan) -> dict[str, str]:
+    return {r.id: _r(i) for i, r in enumerate(plan.rules)}
+
+
+def rules_by_id(plan: ClassifyPlan) -> dict[str, RulePlan]:
+    return {r.id: r for r in plan.rules}

@@ -1,0 +1,105 @@
+"""Review worklists: loans that may be missing a five-priorities code, or whose code contradicts their purpose.
+
+Built from the packaged reference data in one SQL pass over a snapshot's loans (never counted automatically):
+
+* 可能漏标 — the purpose industry (贷款实际投向, GB/T 4754 小类) is listed by the green catalogue or by an NBS
+  classification behind HTP/HTS/SE/PA/EC/DE, but the loan carries no code for that category;
+* 代码与投向不符 — a code is given but the purpose industry is not mapped to it (e.g. HTP03 on an industry
+  outside 电子及通信设备制造业), or the green item does not list the industry;
+* 带*行业无佐证 — DE05 (all 05 industries are starred) without digital evidence: not counted under PBOC.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+
+from wupian.engine.warehouse import Warehouse
+from wupian.reference.classifications import five_articles_reference, review_code
+from wupian.reference.green import green_industry_rows
+
+# (loan column, code prefix it holds, zh category name)
+CODE_COLUMNS = (
+    ("tech_htp", "HTP", "高技术制造业"),
+    ("tech_hts", "HTS", "高技术服务业"),
+    ("tech_se", "SE", "战略性新兴产业"),
+    ("tech_pa", "PA", "知识产权（专利）密集型产业"),
+    ("pension_code", "EC", "养老产业"),
+    ("digital_code", "DE", "数字经济产业"),
+)
+
+
+def register_review_reference(wh: Warehouse, catalogue: str) -> None:
+    refs = five_articles_reference()
+    wh.register("ref_five_industry", pa.table({
+        "industry": [m.gbt4754_code for m in refs],
+        "code": [review_code(m) for m in refs],
+        "category_name": [m.category_name for m in refs],
+        "star": [m.partial_star for m in refs],
+    }))
+    green = [r for r in green_industry_rows(catalogue) if r.industry_code != "-"]
+    wh.register("ref_green_industry", pa.table({
+        "industry": [r.industry_code for r in green],
+        "l3_code": [r.l3_code for r in green],
+        "l3_name": [r.l3_name for r in green],
+    }))
+
+
+def worklist_sql() -> str:
+    """One SELECT over temp view ``rv_loans`` (in-scope loans of the date with a normalised purpose code)."""
+    parts = []
+    for col, prefix, zh in CODE_COLUMNS:
+        parts.append(f"""
+SELECT l.loan_id, l.customer_id, 'possibly_missed' AS kind, '{col}' AS field, NULL AS code, l.ind AS purpose_industry_code,
+    concat('贷款实际投向 ', l.ind, ' 属于{zh}分类（', string_agg(DISTINCT concat(r.code, ' ', r.category_name), '、'), '），但未填报{zh}类型') AS reason,
+    concat('核实用途后填报 ', min(r.code)) AS suggestion
+FROM rv_loans l JOIN ref_five_industry r ON r.industry = l.ind AND starts_with(r.code, '{prefix}')
+WHERE l.{col} IS NULL AND NOT (r.code = 'DE05')
+  AND (l.business_type IN ('corporate', 'bill_direct') OR '{prefix}' = 'EC')
+GROUP BY l.loan_id, l.customer_id, l.ind""")
+        parts.append(f"""
+SELECT l.loan_id, l.customer_id, 'contradiction', '{col}', l.{col}, l.ind,
+    concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中'),
+    COALESCE((SELECT concat('该投向对应 ', string_agg(DISTINCT r2.code, '、')) FROM ref_five_industry r2
+              WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
+FROM rv_loans l
+WHERE l.{col} IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
+  AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND r.code = l.{col})""")
+    parts.append("""
+SELECT l.loan_id, l.customer_id, 'possibly_missed', 'green_code', NULL, l.ind,
+    concat('贷款实际投向 ', l.ind, ' 见于绿色金融支持项目目录条目（', string_agg(DISTINCT concat(g.l3_code, ' ', g.l3_name), '、'), '），但未填报绿色项目分类'),
+    '核实用途及目录条件后填报三级条目编码'
+FROM rv_loans l JOIN ref_green_industry g ON g.industry = l.ind
+WHERE l.green_code IS NULL
+GROUP BY l.loan_id, l.customer_id, l.ind""")
+    parts.append("""
+SELECT l.loan_id, l.customer_id, 'contradiction', 'green_code', l.green_code, l.ind,
+    concat('绿色项目分类 ', l.green_code, ' 的目录条目未列出贷款实际投向 ', l.ind),
+    '核实绿色用途或贷款实际投向'
+FROM rv_loans l
+WHERE l.green_code IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
+  AND EXISTS (SELECT 1 FROM ref_green_industry g WHERE g.l3_code = l.green_code)
+  AND NOT EXISTS (SELECT 1 FROM ref_green_industry g WHERE g.l3_code = l.green_code AND g.industry = l.ind)""")
+    parts.append("""
+SELECT l.loan_id, l.customer_id, 'star_without_evidence', 'digital_code', l.digital_code, l.ind,
+    '数字化效率提升业（DE05）对应的国民经济行业均带*，无数字化佐证时人民银行口径不纳入统计',
+    '补充数字化佐证（digital_evidence）或取消 DE05'
+FROM rv_loans l WHERE l.digital_code = 'DE05' AND NOT COALESCE(l.digital_evidence, FALSE)""")
+    return "\nUNION ALL\n".join(parts)
+
+
+def review_worklist(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
+    """Worklist rows: loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion."""
+    register_review_reference(wh, catalogue)
+    wh.execute(
+        """CREATE OR REPLACE TEMP TABLE rv_loans AS
+           SELECT *, CASE WHEN regexp_matches(upper(trim(purpose_industry_code)), '^[A-T][0-9]')
+                          THEN substr(upper(trim(purpose_industry_code)), 2)
+                          ELSE upper(trim(purpose_industry_code)) END AS ind
+           FROM loans
+           WHERE as_of = CAST(? AS DATE) AND business_type <> 'bill_rediscount' AND NOT COALESCE(is_entrusted, FALSE)
+             AND COALESCE(status, '') NOT IN ('written_off', 'transferred')""",
+        [as_of],
+    )
+    return wh.arrow(f"SELECT * FROM ({worklist_sql()}) ORDER BY loan_id, kind, field")

@@ -1,0 +1,1 @@
+"""Reference dataset five_articles_industry_reference: CSV files and their PROVENANCE.md (package data only)."""

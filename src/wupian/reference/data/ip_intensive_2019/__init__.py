@@ -1,0 +1,1 @@
+"""Reference dataset ip_intensive_2019: CSV files and their PROVENANCE.md (package data only)."""

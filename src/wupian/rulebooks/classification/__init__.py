@@ -1,0 +1,1 @@
+"""The five-priorities loan classification rulebook (manifest, citations, rules/*.yaml)."""

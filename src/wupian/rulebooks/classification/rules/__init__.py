@@ -1,0 +1,1 @@
+"""Classification rules, one YAML document per rule."""

@@ -1,0 +1,172 @@
+"""The Python surface of loan classification: classify a snapshot, explain one loan, list review candidates.
+
+``classify_snapshot`` loads the rulebook, plans the profile for the date, runs the engine (one set-based pass),
+stores ``loan_tags`` and ``customer_facts`` and returns a ``ClassifyReport`` with counts and Issues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.core.errors import UsageError
+from wupian.core.issues import Issue, Level, Source
+from wupian.engine import classify as engine
+from wupian.engine.classify_checks import check_rows
+from wupian.engine.classify_customers import size_disagreements
+from wupian.engine.classify_review import review_worklist as _review
+from wupian.engine.warehouse import Warehouse
+from wupian.reference.green import catalogue_for, suggest_green_codes
+from wupian.reference.size_standard import SIZE_ZH
+from wupian.rules.compile import plan_for
+from wupian.rules.rulebook import Rulebook, load_rulebook
+
+ISSUE_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    tag: str
+    label: str
+    loans: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifyReport:
+    as_of: date
+    profile: str
+    rulebook_version: str
+    loans: int
+    counts: tuple[TagCount, ...]
+    issues: tuple[Issue, ...]
+
+    def count(self, tag: str) -> TagCount | None:
+        return next((c for c in self.counts if c.tag == tag), None)
+
+
+@lru_cache(maxsize=1)
+def rulebook() -> Rulebook:
+    """The packaged classification rulebook (validated once per process)."""
+    return load_rulebook()
+
+
+def _require_snapshot(wh: Warehouse, as_of: date) -> int:
+    n = int(wh.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [as_of]) or 0)
+    if n == 0:
+        raise UsageError(f"no loans loaded for {as_of.isoformat()}; load that snapshot first")
+    return n
+
+
+def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
+                      progress: Callable[[str], None] | None = None,
+                      size_basis: str = "declared_first") -> ClassifyReport:
+    """Tag every loan of ``as_of`` under ``profile`` and store the result (replacing that date's rows)."""
+    n = _require_snapshot(wh, as_of)
+    book = rulebook()
+    plan = plan_for(book, profile, as_of, size_basis)
+    info = engine.run_plan(wh, as_of, plan, progress)
+    if progress:
+        progress("数据检查")
+    issues = _issues(wh, as_of, info)
+    labels = {t.id: t.label for t in book.tags}
+    counts = tuple(
+        TagCount(r["tag"], labels.get(r["tag"], r["tag"]), int(r["loans"]), r["amount"] or Decimal("0.00"))
+        for r in engine.tag_counts(wh, as_of, profile)
+    )
+    return ClassifyReport(as_of, profile, book.version, n, counts, tuple(issues))
+
+
+def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
+    out: list[Issue] = []
+    catalogue = info["green_catalogue"]
+    if not info["green_catalogue_in_force"]:
+        out.append(Issue("WP-CLS-021", Level.INFO,
+                         f"{as_of.isoformat()} 早于绿色目录 {catalogue} 施行日，按现有最早版本判定",
+                         Source("loans", None, None, "green_code")))
+    total, rows = check_rows(wh, "invalid_green_code", ISSUE_LIMIT)
+    for r in rows:
+        out.append(Issue(
+            "WP-CLS-001", Level.WARNING,
+            f"绿色项目分类 {r['green_code']!r} 不是《绿色金融支持项目目录》三级条目，不计入绿色贷款",
+            Source("loans", None, f"loan_id={r['loan_id']}", "green_code"),
+            _suggest(r["green_code"], r["purpose_industry_code"], catalogue),
+        ))
+    _overflow(out, total, len(rows), "WP-CLS-001")
+    total, rows = check_rows(wh, "green_amount_above_balance", ISSUE_LIMIT)
+    for r in rows:
+        out.append(Issue(
+            "WP-CLS-002", Level.WARNING,
+            f"绿色部分金额 {r['green_amount_raw']} 大于贷款余额 {r['balance']}，按贷款余额计入",
+            Source("loans", None, f"loan_id={r['loan_id']}", "green_amount"),
+        ))
+    _overflow(out, total, len(rows), "WP-CLS-002")
+    total, rows = check_rows(wh, "green_amount_without_code", ISSUE_LIMIT)
+    for r in rows:
+        out.append(Issue(
+            "WP-CLS-003", Level.INFO, "填报了绿色部分金额但未填绿色项目分类，不计入绿色贷款",
+            Source("loans", None, f"loan_id={r['loan_id']}", "green_code"),
+            _suggest(None, r["purpose_industry_code"], catalogue),
+        ))
+    _overflow(out, total, len(rows), "WP-CLS-003")
+    out += size_issues(wh, as_of)
+    if wh.scalar("SELECT count(*) FROM registries WHERE as_of <= ?", [as_of]) == 0:
+        out.append(Issue("WP-CLS-020", Level.INFO,
+                         f"{as_of.isoformat()} 及以前没有加载名录（registries），科技型企业、全国养老机构无法匹配",
+                         Source("registries")))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _suggest(code: str | None, industry: str | None, catalogue: str) -> str:
+    return suggest_green_codes(code, industry, catalogue)
+
+
+def _overflow(out: list[Issue], total: int, shown: int, code: str) -> None:
+    if total > shown:
+        out.append(Issue(code, Level.INFO, f"另有 {total - shown} 笔同类问题未逐条列出（共 {total} 笔）",
+                         Source("loans")))
+
+
+def size_issues(wh: Warehouse, as_of: date) -> list[Issue]:
+    """Declared size ≠ size derived per 工信部联企业〔2011〕300号 (needs ``cls_cust`` of ``as_of``)."""
+    out = []
+    for r in size_disagreements(wh, as_of):
+        out.append(Issue(
+            "WP-CLS-010", Level.WARNING,
+            f"申报企业规模={SIZE_ZH.get(r['declared_size'], r['declared_size'])}，按划型标准测算为"
+            f"{SIZE_ZH[r['derived_size']]}（{r['group_name']}：{r['figures']}）",
+            Source("customers", None, f"customer_id={r['customer_id']}", "declared_size"),
+            "核对从业人员、营业收入、资产总额及所属行业，或更正申报规模",
+        ))
+    return out
+
+
+def size_report(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> list[Issue]:
+    """Size every customer of ``as_of`` (stores ``customer_facts``) and return the disagreements."""
+    from wupian.engine.classify_customers import build_customer_facts, register_size_reference
+
+    _require_snapshot(wh, as_of)
+    register_size_reference(wh, as_of, rulebook().registries)
+    build_customer_facts(wh, as_of, size_basis)
+    return size_issues(wh, as_of)
+
+
+def review_worklist(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
+    """可能漏标 / 代码与投向不符 / 带*行业无佐证 candidates (never counted). ``profile`` is recorded as a column."""
+    _require_snapshot(wh, as_of)
+    plan_for(rulebook(), profile, as_of)  # validates the profile name
+    ds, _ = catalogue_for(as_of)
+    table = _review(wh, as_of, ds.name)
+    return table.append_column("profile", pa.array([profile] * table.num_rows, pa.string()))
+
+
+def tag_overlap(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
+    """Pairwise overlap matrix of tech/green/inclusive/pension/digital (loans and balance in both)."""
+    return engine.overlap_matrix(wh, as_of, profile)
