@@ -35,7 +35,9 @@ class DetectionParams:
     band_ratio: float = 1.3  # a new amount band starts where an amount exceeds the previous by this factor
     max_extra_share: float = 0.1  # share of debits allowed to fall between two periods (extra debits)
     min_share_in: float = 0.8  # share of debits within the cadence's day tolerance of the fitted schedule
-    pair_ratio: float = 1.25  # a two-debit stream (annual, semi-annual) needs amounts within this ratio
+    # A two-debit stream (annual, semi-annual) must be the payee's only debits, at (almost) the same amount.
+    pair_ratio: float = 1.02
+    band_spread: float = 1.15  # an amount band is a stream on its own only if its amounts stay this close
     near_fixed_step: float = 0.08  # a consecutive change above this share counts as a real amount change
 
 
@@ -80,6 +82,7 @@ def detect_streams(
                 "max_extra_share": params.max_extra_share,
                 "min_share_in": params.min_share_in,
                 "pair_ratio": params.pair_ratio,
+                "band_spread": params.band_spread,
             },
         ),
         ("streams", q.STREAMS, {"near_fixed_step": params.near_fixed_step}),

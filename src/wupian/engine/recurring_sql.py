@@ -154,7 +154,8 @@ WITH v AS (
     AND skips <= GREATEST(1, big_k // 12)
     AND abs(span - big_k * period) <= tol + span_rel * big_k * period
     AND share_in >= $min_share_in
-    AND (n > 2 OR max_amt <= min_amt * $pair_ratio)
+    AND (n > 2 OR (band = -1 AND max_amt <= min_amt * $pair_ratio))
+    AND (band = -1 OR max_amt <= min_amt * $band_spread)
 ), one AS (
   SELECT * FROM v
   QUALIFY ROW_NUMBER() OVER (PARTITION BY account_id, payee_key, band ORDER BY score DESC, ord) = 1
