@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wupian.contract import table
+
 MONEY_TYPE = pa.decimal128(38, 2)
 NAT = np.datetime64("NaT", "D")
 
@@ -113,3 +115,12 @@ def add_months(d: np.ndarray, months: np.ndarray) -> np.ndarray:
     target = m + months.astype("timedelta64[M]")
     length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
     return target.astype("datetime64[D]") + np.minimum(dom, length - 1).astype("timedelta64[D]")
+
+
+def ordered(name: str, data: dict[str, pa.Array]) -> pa.Table:
+    """An Arrow table with exactly the contract's columns for ``name``, in contract order."""
+    cols = table(name).column_names
+    missing = set(cols) - set(data)
+    if missing:
+        raise ValueError(f"{name}: generator does not fill {sorted(missing)}")
+    return pa.table({c: data[c] for c in cols})

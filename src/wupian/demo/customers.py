@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wupian.demo import names
-from wupian.demo.branches import BranchTree
+from wupian.demo.branches import FLAGSHIP_CITY, BranchTree
 from wupian.demo.columns import day, uniform_days
 from wupian.demo.idcodes import id_cards, usccs
 from wupian.demo.refdata import Industries
@@ -130,6 +130,12 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
                                                           size=power.size)))
     cls[power] = rng.choice([1, 2, 3], size=power.size, p=[0.3, 0.45, 0.25])
     kind[ent[power]] = "power"
+    flagship = np.flatnonzero(tree.city_names[tree.outlet_city] == FLAGSHIP_CITY)
+    moved = ent[power][rng.random(power.size) < 0.4]  # the seed article's city leads on new energy
+    outlet[moved] = flagship[rng.integers(0, flagship.size, moved.size)]
+    city[moved] = tree.outlet_city[outlet[moved]]
+    branch_id[moved] = tree.outlet_ids[outlet[moved]]
+    city_name, region = tree.city_names[city], tree.city_region[city]
     groups = np.array([group_of(ind.code[i], ind.section[i]) for i in industry[ent]], dtype=object)
     x, y, z = draw_metrics(rng, groups, cls)
     sizes = np.array(SIZE_ORDER, dtype=object)
@@ -149,7 +155,7 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     declared[ent] = np.where(rng.random(ent.size) < 0.03, "", sizes[declared_idx])  # some never filled in
     cw = np.select([declared_idx == 0, declared_idx == 1, declared_idx == 2],
                    [_log_uniform(rng, 30, 600, ent.size), _log_uniform(rng, 200, 1500, ent.size),
-                    _log_uniform(rng, 800, 8000, ent.size)], _log_uniform(rng, 5000, 500000, ent.size))
+                    _log_uniform(rng, 800, 8000, ent.size)], _log_uniform(rng, 5000, 100000, ent.size))
     credit_wan[ent] = np.round(cw, 0)
     _plant_thresholds(rng, credit_wan, np.isin(np.arange(n), ent) & np.isin(true_size, ["small", "micro"]),
                       1000.0, 0.05, 0.025)
@@ -252,7 +258,7 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     borrower[ent[power]] = True
     borrower &= ~((ctype == "other_org") & (kind == "school"))
     credit_wan[~borrower | np.isin(ctype, ["individual"])] = np.nan
-    since = _since(rng, n, 0.11)
+    since = _since(rng, n, 0.08)
     perm = rng.permutation(n)  # interleave types, then number them
 
     def p(a: np.ndarray) -> np.ndarray:

@@ -1,0 +1,135 @@
+"""Month-end views of the demo bank: the ``loans`` and ``customers`` tables as of one date, as Arrow tables.
+
+A 借据 appears at month-end *t* when it was drawn by *t* and is still outstanding, or ended (settled, written
+off, transferred) in *t*'s calendar year — the contract rule that keeps 当年累放 complete. Its balance, status
+and 五级分类 are evaluated from its life events; money stays in integer fen until it becomes DECIMAL(38,2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from wupian.demo.columns import dates, decimals, flags, ints, money, ordered, text, timestamps, year_start
+from wupian.demo.customers import Customers
+from wupian.demo.loan_codes import LoanCodes
+from wupian.demo.loanbook import LoanBook
+
+
+def _months_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whole months from ``start`` to ``end`` (floor, element-wise), ≥ 0."""
+    sm = start.astype("datetime64[M]")
+    em = end.astype("datetime64[M]")
+    sd = (start - sm.astype("datetime64[D]")).astype(np.int64)
+    ed = (end - em.astype("datetime64[D]")).astype(np.int64)
+    return np.maximum((em - sm).astype(np.int64) - (ed < sd), 0)
+
+
+def included(book: LoanBook, as_of: np.datetime64) -> np.ndarray:
+    ended = book.ended
+    return np.flatnonzero((book.drawdown <= as_of) & (np.isnat(ended) | (ended >= year_start(as_of))))
+
+
+def balances(book: LoanBook, rows: np.ndarray, as_of: np.datetime64) -> np.ndarray:
+    """Balance in fen at ``as_of`` for the given rows."""
+    amount = book.amount_fen[rows]
+    term = book.term_months[rows]
+    default = book.default[rows]
+    frozen = ~np.isnat(default) & (default <= as_of)
+    at = np.where(frozen, default, as_of)
+    elapsed = _months_between(book.drawdown[rows], at)
+    left = np.clip(term - elapsed, 0, term)
+    scheduled = np.where(book.amortising[rows], amount * left // np.maximum(term, 1), amount)
+    ended = book.ended[rows]
+    return np.where(~np.isnat(ended) & (ended <= as_of), 0, scheduled).astype(np.int64)
+
+
+def loans_table(book: LoanBook, codes: LoanCodes, cus: Customers, loan_ids: np.ndarray, contract_ids: np.ndarray,
+                as_of: np.datetime64) -> pa.Table:
+    rows = included(book, as_of)
+    bal = balances(book, rows, as_of)
+
+    def on(date_arr: np.ndarray) -> np.ndarray:
+        d = date_arr[rows]
+        return ~np.isnat(d) & (d <= as_of)
+
+    status = np.full(rows.size, "normal", dtype=object)
+    ext = book.extended_to[rows]
+    status[~np.isnat(ext) & (as_of > book.maturity[rows])] = "extended"
+    status[on(book.default)] = "overdue"
+    status[on(book.settled)] = "settled"
+    status[on(book.transferred)] = "transferred"
+    status[on(book.written_off)] = "written_off"
+    since_default = (as_of - book.default[rows]).astype("timedelta64[D]").astype(np.int64)
+    five = np.full(rows.size, "normal", dtype=object)
+    watch = on(book.watch_from) & (np.isnat(book.watch_to[rows]) | (book.watch_to[rows] > as_of))
+    five[watch] = "special_mention"
+    d = on(book.default)
+    five[d] = np.where(since_default[d] < 180, "substandard", np.where(since_default[d] < 360, "doubtful", "loss"))
+    five[status == "settled"] = "normal"
+    btype = book.business_type()[rows]
+    c = book.cust[rows]
+    green = codes.green_code[rows]
+    share = codes.green_share[rows]
+    green_fen = np.where(green != "", np.floor(bal * np.nan_to_num(share)).astype(np.int64), 0)
+    data = {
+        "loan_id": text(loan_ids[rows]), "contract_id": text(contract_ids[rows]),
+        "customer_id": text(cus.customer_id[c]), "branch_id": text(cus.branch_id[c]),
+        "business_type": text(btype), "product_type": text(book.product_type[rows]),
+        "product_name": text(codes.product_name[rows]), "currency": text(np.full(rows.size, "CNY", dtype=object)),
+        "drawdown_date": dates(book.drawdown[rows]), "drawdown_amount": money(book.amount_fen[rows]),
+        "maturity_date": dates(book.maturity[rows]), "extended_maturity_date": dates(ext),
+        "balance": money(bal), "interest_rate": decimals(book.rate[rows], 2),
+        "guarantee_type": text(book.guarantee[rows]), "five_class": text(five), "status": text(status),
+        "is_entrusted": flags(book.product_name[rows] == "委托贷款"),
+        "is_restructured": flags(book.restructured[rows]),
+        "is_first_loan": pa.array(codes.is_first_loan[rows].tolist(), type=pa.bool_()),
+        "channel": text(np.where(book.online[rows], "online", "offline").astype(object)),
+        "purpose_text": text(codes.purpose_text[rows]),
+        "purpose_industry_code": text(codes.purpose_industry[rows]),
+        "green_code": text(green),
+        "green_amount": money(green_fen, null=(green == "") | codes.green_amount_blank[rows]),
+        "tech_htp": text(codes.tech_htp[rows]), "tech_hts": text(codes.tech_hts[rows]),
+        "tech_se": text(codes.tech_se[rows]), "tech_pa": text(codes.tech_pa[rows]),
+        "pension_code": text(codes.pension_code[rows]),
+        "pension_share": decimals(np.nan_to_num(codes.pension_share[rows]), 4,
+                                  null=np.isnan(codes.pension_share[rows])),
+        "digital_code": text(codes.digital_code[rows]),
+        "digital_evidence": pa.array(codes.digital_evidence[rows].tolist(), type=pa.bool_()),
+        "startup_guarantee": text(codes.startup_guarantee[rows]),
+        "is_student_loan": pa.array(codes.is_student_loan[rows].tolist(), type=pa.bool_()),
+        "is_ex_poverty_consumer": pa.array(codes.is_ex_poverty_consumer[rows].tolist(), type=pa.bool_()),
+        "applied_at": timestamps(book.applied_at[rows]), "approved_at": timestamps(book.approved_at[rows]),
+        "industrial_cluster": text(codes.industrial_cluster[rows]),
+        "core_enterprise_id": text(codes.core_enterprise_id[rows]),
+    }
+    return ordered("loans", data)
+
+
+def customers_table(cus: Customers, first_credit: np.ndarray, as_of: np.datetime64) -> pa.Table:
+    rows = np.flatnonzero(cus.since <= as_of)
+    fc = first_credit[rows]
+    rural = cus.is_rural[rows]
+    data = {
+        "customer_id": text(cus.customer_id[rows]), "name": text(cus.name[rows]),
+        "customer_type": text(cus.ctype[rows]), "id_type": text(cus.id_type[rows]),
+        "id_code": text(cus.id_code[rows]),
+        "industry_code": text(np.where(cus.industry[rows] >= 0, _codes()[np.maximum(cus.industry[rows], 0)], "")),
+        "employees": ints(cus.employees[rows], null=cus.employees[rows] < 0),
+        "revenue": money(cus.revenue_fen[rows], null=cus.revenue_fen[rows] < 0),
+        "total_assets": money(cus.assets_fen[rows], null=cus.assets_fen[rows] < 0),
+        "declared_size": text(cus.declared_size[rows]), "birth_date": dates(cus.birth[rows]),
+        "credit_limit_total": money(cus.credit_fen[rows], null=cus.credit_fen[rows] < 0),
+        "first_credit_date": dates(np.where(fc <= as_of, fc, np.datetime64("NaT", "D"))),
+        "branch_id": text(cus.branch_id[rows]), "owned_enterprise_id": text(cus.owned_enterprise_id[rows]),
+        "is_rural": pa.array(rural.tolist(), type=pa.bool_()),
+        "pension_revenue_share": decimals(np.nan_to_num(cus.pension_share[rows]), 4,
+                                          null=np.isnan(cus.pension_share[rows])),
+    }
+    return ordered("customers", data)
+
+
+def _codes() -> np.ndarray:
+    from wupian.demo.refdata import industries
+
+    return industries().code
