@@ -1,0 +1,239 @@
+"""The Chinese briefing (Markdown and docx) for one branch and month-end, generated from the indicators by
+the templates in ``briefing_templates.yaml``. A sentence is written only when every figure it needs has a
+value; every figure is traceable (the Markdown ends with the list of indicator ids used).
+
+The chart (five category balances, PNG via matplotlib) needs a CJK font: the Debian/Ubuntu package
+``fonts-noto-cjk`` (NotoSansCJK-Regular.ttc) is preferred; when no CJK font is found the chart is omitted
+and the briefing says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wupian.metrics import IndicatorResult, definitions, indicator_label
+from wupian.metrics.compute import names
+from wupian.reports import numbers
+
+PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([a-z_]+)(?::([^{}]*))?)?\}")
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+CHART_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
+
+
+@dataclass(frozen=True)
+class Briefing:
+    title: str
+    paragraphs: tuple[tuple[str | None, str], ...]  # (heading or None for the lead, text)
+    used: tuple[str, ...]  # indicator ids behind the figures
+    notes: tuple[str, ...] = field(default=())
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("wupian.reports").joinpath("briefing_templates.yaml").read_text("utf-8"))
+
+
+def _format(value: Decimal, fmt: str | None, arg: str | None) -> str:
+    if fmt in (None, "amount"):
+        return numbers.amount(value)
+    if fmt == "delta":
+        return numbers.delta(value)
+    if fmt == "count":
+        return numbers.count(value, arg or "户")
+    if fmt == "count_delta":
+        return numbers.count_delta(value, arg or "户")
+    if fmt == "percent":
+        return numbers.percent(value)
+    if fmt == "gap":
+        return numbers.points(value, "高于各项贷款平均增速", "低于各项贷款平均增速")
+    if fmt == "ordinal":
+        return numbers.chinese_ordinal(int(value))
+    if fmt == "workdays":
+        return numbers.working_days(value)
+    if fmt == "minutes":
+        return numbers.minutes(value)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _holds(cond: str, values: dict[str, Any]) -> bool:
+    left, op, right = cond.split()
+    got = values.get(left)
+    if got is None or got.value is None:
+        return False
+    v, r = got.value, Decimal(right)
+    return {"==": v == r, "!=": v != r, ">": v > r, ">=": v >= r, "<": v < r, "<=": v <= r}[op]
+
+
+def _render(text: str, values: dict[str, Any], context: dict[str, str], used: list[str]) -> str | None:
+    out, ids = [], []
+    pos = 0
+    for m in PLACEHOLDER.finditer(text):
+        out.append(text[pos:m.start()])
+        key, fmt, arg = m.group(1), m.group(2), m.group(3)
+        if key in context and fmt is None:
+            out.append(context[key])
+        else:
+            got = values.get(key)
+            if got is None or got.value is None:
+                return None
+            out.append(_format(got.value, fmt, arg))
+            ids.append(key)
+        pos = m.end()
+    out.append(text[pos:])
+    used.extend(ids)
+    return "".join(out)
+
+
+def _sentence(spec: Any, values: dict[str, Any], context: dict[str, str], used: list[str]) -> list[str]:
+    if isinstance(spec, dict) and "for_each" in spec:
+        out = []
+        for r in spec["for_each"]:
+            ctx = {**context, "r_name": names()["registries"].get(r, r)}
+            variants = [{**v, "text": v["text"].replace("{r}", r)} for v in spec["variants"]]
+            out += _sentence(variants, values, ctx, used)
+        return out
+    for variant in spec:
+        if not all(_holds(c, values) for c in variant.get("when", ())):
+            continue
+        attempt: list[str] = []
+        text = _render(variant["text"], values, context, attempt)
+        if text is not None:
+            used.extend(attempt)
+            return [text]
+    return []
+
+
+def build_briefing(result: IndicatorResult, branch_id: str, bank_name: str) -> Briefing:
+    """Render the templates for ``branch_id``; sentences whose figures are unavailable are left out."""
+    values = result.for_branch(branch_id)
+    context = {"bank": bank_name, "date": numbers.long_date(result.as_of), "year": str(result.as_of.year)}
+    spec = templates()
+    used: list[str] = []
+    paragraphs: list[tuple[str | None, str]] = []
+    lead = [s for sentence in spec["lead"] for s in _sentence(sentence, values, context, used)]
+    if lead:
+        paragraphs.append((None, "".join(lead)))
+    for section in spec["sections"]:
+        texts = [s for sentence in section["sentences"] for s in _sentence(sentence, values, context, used)]
+        if texts:
+            paragraphs.append((section["heading"], "".join(texts)))
+    title = spec["title"].format(bank=bank_name)
+    return Briefing(title, tuple(paragraphs), tuple(dict.fromkeys(used)), result.notes)
+
+
+def cjk_font() -> Path | None:
+    for candidate in CJK_FONTS:
+        if Path(candidate).exists():
+            return Path(candidate)
+    return None
+
+
+def write_chart(result: IndicatorResult, branch_id: str, path: Path) -> Path | None:
+    """Bar chart of the five categories' balances (亿元); None when no CJK font is available or no data."""
+    font = cjk_font()
+    labels = {s.id: s.label for s in definitions().scopes}
+    data = [(labels[s], result.value(branch_id, f"{s}.balance")) for s in CHART_SCOPES]
+    data = [(k, v) for k, v in data if v is not None]
+    if font is None or not data:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    prop = font_manager.FontProperties(fname=str(font))
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=150)
+    yi = [float(numbers.trim(v / numbers.YI)) for _, v in data]
+    bars = ax.bar(range(len(data)), yi, color="#C00000")
+    ax.set_xticks(range(len(data)))
+    ax.set_xticklabels([k for k, _ in data], fontproperties=prop)
+    ax.set_ylabel("亿元", fontproperties=prop)
+    ax.set_title(f"五篇大文章各类贷款余额（{numbers.long_date(result.as_of)}）", fontproperties=prop)
+    for bar, value in zip(bars, yi, strict=True):
+        ax.annotate(f"{value:g}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def to_markdown(b: Briefing, chart: Path | None, chart_note: str | None) -> str:
+    lines = [f"# {b.title}", ""]
+    for heading, text in b.paragraphs:
+        if heading:
+            lines += [f"## {heading}", ""]
+        lines += [text, ""]
+    if chart is not None:
+        lines += [f"![五篇大文章各类贷款余额]({chart.name})", ""]
+    elif chart_note:
+        lines += [f"> {chart_note}", ""]
+    for note in b.notes:
+        lines += [f"> {note}", ""]
+    lines += ["---", "", "数据来源（指标编号）：", ""]
+    lines += [f"- `{i}` {indicator_label(i)}" for i in b.used]
+    return "\n".join(lines) + "\n"
+
+
+def write_docx(b: Briefing, chart: Path | None, chart_note: str | None, path: Path) -> Path:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "宋体"
+    style.font.size = Pt(12)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(b.title)
+    run.bold = True
+    run.font.size = Pt(18)
+    for heading, text in b.paragraphs:
+        if heading:
+            h = doc.add_paragraph()
+            hr = h.add_run(heading)
+            hr.bold = True
+            hr.font.size = Pt(14)
+        p = doc.add_paragraph(text)
+        p.paragraph_format.first_line_indent = Pt(24)
+    if chart is not None:
+        doc.add_picture(str(chart), width=Cm(15))
+    elif chart_note:
+        doc.add_paragraph(chart_note)
+    for note in b.notes:
+        doc.add_paragraph(note)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.core_properties.author = "wupian"
+    doc.save(str(path))
+    return path
+
+
+def write_briefing(result: IndicatorResult, branch_id: str, bank_name: str, out_dir: Path) -> tuple[Path, Path, Briefing]:
+    """Write ``briefing_<branch>_<YYYYMMDD>.md`` / ``.docx`` (+ ``_chart.png`` when a CJK font exists)."""
+    b = build_briefing(result, branch_id, bank_name)
+    stem = f"briefing_{branch_id}_{result.as_of:%Y%m%d}"
+    chart = write_chart(result, branch_id, out_dir / f"{stem}_chart.png")
+    note = None if chart is not None else "（未找到中文字体或无数据，图表从略；请安装 fonts-noto-cjk）"
+    md = out_dir / f"{stem}.md"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md.write_text(to_markdown(b, chart, note), encoding="utf-8")
+    docx = write_docx(b, chart, note, out_dir / f"{stem}.docx")
+    return md, docx, b

@@ -1,0 +1,96 @@
+"""Reconciliation of the official numbers before anything is filed. Every difference is an ERROR Issue:
+
+* WP-RECON-001 a category balance exceeds the all-loan balance at a node;
+* WP-RECON-002 the de-duplicated union exceeds the sum of the five categories, or is below the largest one;
+* WP-RECON-003 a sub-category exceeds its category (科技型企业/科技相关产业 ≤ 科技 ≤ their sum,
+  普惠小微 ≤ 普惠, 数字核心 ≤ 数字);
+* WP-RECON-004 the all-loan total at the root differs from Σ balance of in-scope loans in the snapshot;
+* WP-RECON-005 a classified amount exceeds its loan's balance, or the loan is missing;
+* WP-RECON-006 the children of a node do not add up to the node's balance (loans booked at the node itself
+  are included).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from wupian.core.issues import Issue, Level, Source
+from wupian.engine.metrics import branch_nodes
+from wupian.engine.metrics_reports import oversized_tags, snapshot_loan_total
+from wupian.engine.warehouse import Warehouse
+from wupian.metrics import IndicatorResult
+
+CATEGORIES = ("tech", "green", "inclusive", "pension", "digital")
+PARTS = (("tech_enterprise", "tech"), ("tech_industry", "tech"), ("inclusive_micro", "inclusive"),
+         ("digital_core", "digital"))
+
+
+def _err(code: str, msg: str, node: str, column: str | None = None) -> Issue:
+    return Issue(code, Level.ERROR, msg, Source("indicators", None, f"branch_id={node}", column))
+
+
+def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = None) -> list[Issue]:
+    as_of: date = result.as_of
+    issues: list[Issue] = []
+    tree = branch_nodes(wh, as_of, branch_id).to_pylist()
+    nodes = [r["branch_id"] for r in tree]
+
+    def bal(node: str, scope: str) -> Decimal | None:
+        return result.value(node, f"{scope}.balance")
+
+    for node in nodes:
+        total = bal(node, "all_loans")
+        if total is None:
+            continue
+        cats = {c: bal(node, c) for c in CATEGORIES}
+        for c, v in cats.items():
+            if v is not None and v > total:
+                issues.append(_err("WP-RECON-001", f"{c} 余额 {v} 大于各项贷款余额 {total}", node, f"{c}.balance"))
+        union = bal(node, "five_union")
+        known = [v for v in cats.values() if v is not None]
+        if union is not None and known:
+            if union > sum(known):
+                issues.append(_err("WP-RECON-002", f"五篇合计（去重）{union} 大于五类之和 {sum(known)}", node, "five_union.balance"))
+            if union < max(known):
+                issues.append(_err("WP-RECON-002", f"五篇合计（去重）{union} 小于最大类别 {max(known)}", node, "five_union.balance"))
+        for part, whole in PARTS:
+            p, w = bal(node, part), bal(node, whole)
+            if p is not None and w is not None and p > w:
+                issues.append(_err("WP-RECON-003", f"{part} 余额 {p} 大于 {whole} 余额 {w}", node, f"{part}.balance"))
+        te, ti, t = bal(node, "tech_enterprise"), bal(node, "tech_industry"), bal(node, "tech")
+        if None not in (te, ti, t) and t > te + ti:  # type: ignore[operator]
+            issues.append(_err("WP-RECON-003", f"科技贷款 {t} 大于科技型企业与科技相关产业之和 {te + ti}", node, "tech.balance"))  # type: ignore[operator]
+
+    children: dict[str, list[str]] = defaultdict(list)
+    for r in tree:
+        if r["parent_id"] and r["parent_id"] in set(nodes):
+            children[r["parent_id"]].append(r["branch_id"])
+    own = {r["branch_id"]: Decimal(r["own"]) for r in wh.rows(
+        "SELECT branch_id, CAST(coalesce(sum(balance), 0) AS DECIMAL(38, 2)) AS own FROM loans l "
+        "WHERE l.as_of = ? AND l.business_type IS DISTINCT FROM 'bill_rediscount' "
+        "AND NOT coalesce(l.is_entrusted, false) AND coalesce(l.status, '') NOT IN ('written_off', 'transferred') "
+        "GROUP BY branch_id", [as_of])}
+    for node, kids in children.items():
+        total = bal(node, "all_loans")
+        parts = [bal(k, "all_loans") for k in kids]
+        if total is None or any(p is None for p in parts):
+            continue
+        added = sum(parts, Decimal(0)) + own.get(node, Decimal(0))  # type: ignore[arg-type]
+        if added != total:
+            issues.append(_err("WP-RECON-006", f"下级机构余额合计 {added} 与本级 {total} 不符", node, "all_loans.balance"))
+
+    if branch_id is None:
+        roots = [r["branch_id"] for r in tree if not r["parent_id"]]
+        totals = snapshot_loan_total(wh, as_of)
+        got = sum((bal(r, "all_loans") or Decimal(0) for r in roots), Decimal(0))
+        if got != Decimal(totals["in_scope"]):
+            issues.append(_err("WP-RECON-004", f"各项贷款余额 {got} 与快照贷款余额合计 {totals['in_scope']} 不符",
+                               ",".join(roots), "all_loans.balance"))
+    for row in oversized_tags(wh, as_of, result.profile):
+        msg = ("分类结果引用的借据在快照中不存在" if row["balance"] is None
+               else f"{row['tag']} 计入金额 {row['amount']} 大于借据余额 {row['balance']}")
+        issues.append(Issue("WP-RECON-005", Level.ERROR, msg,
+                            Source("loan_tags", None, f"loan_id={row['loan_id']}", "amount")))
+    return issues

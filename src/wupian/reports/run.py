@@ -1,0 +1,81 @@
+"""One entry point for ``wupian report``: compute the indicators, reconcile, and write the requested outputs
+(pboc | nfra | workbook | briefing | all) into a folder. Returns the files written and every Issue found
+(reconciliation differences and self-check failures are ERRORs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from wupian.core.errors import UsageError
+from wupian.core.issues import Issue
+from wupian.engine.metrics import branch_nodes
+from wupian.engine.metrics_other import root_branch
+from wupian.engine.warehouse import Warehouse
+from wupian.metrics import IndicatorResult, compute_indicators
+from wupian.reports.briefing import write_briefing
+from wupian.reports.nfra import compute_tables, write_nfra_xlsx
+from wupian.reports.pboc import self_check, write_pboc_files
+from wupian.reports.reconcile import reconcile
+from wupian.reports.workbook import write_workbook
+
+KINDS = ("pboc", "nfra", "workbook", "briefing", "all")
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    files: tuple[Path, ...]
+    issues: tuple[Issue, ...]
+    result: IndicatorResult
+
+
+def dfs_order(tree: list[dict[str, object]], top: str) -> list[dict[str, object]]:
+    """Nodes in reading order: each node followed by its subtree, siblings by id."""
+    kids: dict[object, list[dict[str, object]]] = {}
+    for r in tree:
+        kids.setdefault(r["parent_id"], []).append(r)
+    by_id = {r["branch_id"]: r for r in tree}
+    out: list[dict[str, object]] = []
+
+    def walk(node: dict[str, object]) -> None:
+        out.append(node)
+        for child in sorted(kids.get(node["branch_id"], []), key=lambda r: str(r["branch_id"])):
+            walk(child)
+
+    walk(by_id[top])
+    return out
+
+
+def generate_reports(
+    wh: Warehouse, as_of: date, kind: str, out_dir: Path, *, branch_id: str | None = None,
+    uscc: str | None = None, created_at: datetime | None = None,
+) -> ReportRun:
+    if kind not in KINDS:
+        raise UsageError(f"--kind must be one of {', '.join(KINDS)}")
+    if kind in ("pboc", "all") and not uscc:
+        raise UsageError("the PBOC files need the bank's 统一社会信用代码: pass --uscc")
+    top = branch_id or root_branch(wh, as_of)
+    if top is None:
+        raise UsageError(f"no branch tree loaded for {as_of.isoformat()}")
+    result = compute_indicators(wh, as_of, branch_id=branch_id)
+    tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
+    bank_name = str(tree[0]["name"])
+    issues: list[Issue] = list(reconcile(wh, result, branch_id))
+    files: list[Path] = []
+    if kind in ("pboc", "all"):
+        written, found = write_pboc_files(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
+                                          branch_id=branch_id)
+        issues += found + self_check(written)
+        files += [p for f in written for p in (f.path, f.log_path)]
+    if kind in ("nfra", "all"):
+        tables, found = compute_tables(wh, as_of, branch_id)
+        issues += found
+        files += write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=bank_name)
+    if kind in ("workbook", "all"):
+        files.append(write_workbook(result, tree, out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx",
+                                    branch_id=top, bank_name=bank_name))
+    if kind in ("briefing", "all"):
+        md, docx, _ = write_briefing(result, top, bank_name, out_dir)
+        files += [md, docx]
+    return ReportRun(tuple(files), tuple(issues), result)
