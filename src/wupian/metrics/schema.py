@@ -9,6 +9,7 @@ kind or a dangling citation is an Issue located at its file and line. ``load_def
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -143,7 +144,7 @@ def _check_keys(
     key = f"id={data.get('id')}"
     for name in data:
         if name not in schema:
-            close = [k for k in schema if k.startswith(str(name)[:3])]
+            close = difflib.get_close_matches(str(name), list(schema), n=1)
             issues.append(Issue(
                 "WP-METRIC-001", Level.ERROR, f"unknown key {name!r}",
                 Source(path, lines.get(name, line), key, str(name)),
