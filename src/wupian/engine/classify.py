@@ -234,3 +234,12 @@ def rule_columns(plan: ClassifyPlan) -> dict[str, str]:
 
 def rules_by_id(plan: ClassifyPlan) -> dict[str, RulePlan]:
     return {r.id: r for r in plan.rules}
+
+
+def loan_tag_rows(wh: Warehouse, as_of: date, profile: str) -> pa.Table:
+    """The stored tags of one date and profile: loan_id, tag, amount, rule_ids, explanation."""
+    return wh.arrow(
+        """SELECT loan_id, tag, amount, rule_ids, explanation FROM loan_tags
+           WHERE as_of = ? AND profile = ? ORDER BY loan_id, tag""",
+        [as_of, profile],
+    )

@@ -6,6 +6,7 @@ Public API::
     explain_loan(wh, as_of, loan_id, profile="pboc_2025") -> LoanExplanation
     review_worklist(wh, as_of, profile="pboc_2025") -> pyarrow.Table
     tag_overlap(wh, as_of, profile="pboc_2025") -> pyarrow.Table
+    loan_tags(wh, as_of, profile="pboc_2025") -> pyarrow.Table  (loan_id, tag, amount, rule_ids, explanation)
     size_report(wh, as_of, size_basis="declared_first") -> list[Issue]
     load_rulebook(path=None) -> Rulebook ; validate_rulebook(path=None) -> (Rulebook | None, list[Issue])
 """
@@ -16,6 +17,7 @@ from wupian.rules.service import (
     ClassifyReport,
     TagCount,
     classify_snapshot,
+    loan_tags,
     review_worklist,
     rulebook,
     size_report,
@@ -34,6 +36,7 @@ __all__ = [
     "classify_snapshot",
     "explain_loan",
     "load_rulebook",
+    "loan_tags",
     "review_worklist",
     "rulebook",
     "size_report",

@@ -170,3 +170,8 @@ def review_worklist(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> p
 def tag_overlap(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
     """Pairwise overlap matrix of tech/green/inclusive/pension/digital (loans and balance in both)."""
     return engine.overlap_matrix(wh, as_of, profile)
+
+
+def loan_tags(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
+    """Stored classification rows (loan_id, tag, amount, rule_ids, explanation) of ``as_of`` / ``profile``."""
+    return engine.loan_tag_rows(wh, as_of, profile)
