@@ -126,7 +126,7 @@ def report_rows(
     inner, iparams = _enriched_sql(as_of, profile, tags, subtree, closure)
     year_start = date(as_of.year, 1, 1)
     selects: list[str] = []
-    params: list[Any] = [*cparams, *iparams, as_of, profile]
+    params: list[Any] = [*cparams, as_of, profile, *iparams]
     for code, tag, cond in rows:
         cparams2: list[Any] = []
         where = _compile(cond, as_of, cparams2)
