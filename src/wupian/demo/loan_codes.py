@@ -60,6 +60,16 @@ class LoanCodes:
     product_name: np.ndarray
 
 
+def _some(rng: np.random.Generator, mask: np.ndarray, share: float, minimum: int = 2) -> np.ndarray:
+    """A random subset of ``mask``: ``share`` of it, but at least ``minimum`` rows (planted problems must exist
+    even in a tiny demo)."""
+    idx = np.flatnonzero(mask)
+    k = min(idx.size, max(minimum, int(round(share * idx.size))))
+    out = np.zeros(mask.size, dtype=bool)
+    out[rng.choice(idx, size=k, replace=False)] = True
+    return out
+
+
 def _fill(rng: np.random.Generator, codes: np.ndarray, rows: np.ndarray, keep: float) -> np.ndarray:
     out = np.full(rows.size, "", dtype=object)
     out[:] = codes
@@ -117,8 +127,8 @@ def assign_codes(rng: np.random.Generator, book: LoanBook, cus: Customers, ind: 
     homes = np.flatnonzero((seg == "mortgage") & (rng.random(n) < 0.02))
     green_code[homes] = "9.1.2"
     has_green = green_code != ""
-    missing = has_green & (seg == "green_project") & (rng.random(n) < 0.04)  # 可能漏标: text says so, code blank
-    invalid = has_green & ~missing & (rng.random(n) < 0.006)
+    missing = _some(rng, has_green & (seg == "green_project"), 0.04)  # 可能漏标: text says so, code blank
+    invalid = _some(rng, has_green & ~missing, 0.006)
     green_code[invalid] = np.array(INVALID_GREEN_CODES, dtype=object)[rng.integers(0, 5, int(invalid.sum()))]
     partial = has_green & (rng.random(n) < 0.15)
     green_share = np.where(has_green, np.where(partial, np.round(rng.uniform(0.3, 0.9, n), 2), 1.0), np.nan)
@@ -133,9 +143,9 @@ def assign_codes(rng: np.random.Generator, book: LoanBook, cus: Customers, ind: 
     tech_hts = np.where(known, _fill(rng, ind.hts[pi], pi, 0.88), "")
     tech_se = np.where(known, _fill(rng, ind.se[pi], pi, 0.6), "")
     tech_pa = np.where(known, _fill(rng, ind.pa[pi], pi, 0.8), "")
-    wrong_htp = known & (ind.htp[pi] == "") & (ind.section[pi] == "C") & (rng.random(n) < 0.01)
+    wrong_htp = _some(rng, known & (ind.htp[pi] == "") & (ind.section[pi] == "C"), 0.01)
     tech_htp[wrong_htp] = "HTP03"
-    personal_tech = np.flatnonzero((seg == "personal_business") & (rng.random(n) < 0.0008))
+    personal_tech = np.flatnonzero(_some(rng, seg == "personal_business", 0.0008))
     tech_se[personal_tech] = "SE01"
     de = np.where(known, ind.de[pi], "")
     star = ind.de_star[pi] & (de == "DE05")
