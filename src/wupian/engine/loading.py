@@ -15,6 +15,7 @@ transaction, calls these functions per table in dependency order:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from collections.abc import Sequence
 
@@ -23,7 +24,7 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue, Level, Source
-from wupian.engine.checks import key_expr, key_values, lit, row_failures, text_expr, typed_expr
+from wupian.engine.checks import Typed, key_expr, lit, row_failures, text_expr, typed_table_sql
 from wupian.engine.stage import ReadReject
 from wupian.engine.warehouse import quote_ident
 
@@ -42,6 +43,17 @@ def _rej(table: Table) -> str:
     return quote_ident(f"_wp_rej_{table.name}")
 
 
+def _typed(table: Table) -> str:
+    return quote_ident(f"_wp_t_{table.name}")
+
+
+def closest(value: str, candidates: Sequence[str]) -> str | None:
+    """``did you mean 'x'?`` for the closest accepted spelling (case-insensitive), or None."""
+    folded = {c.casefold(): c for c in candidates}
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+    return f"did you mean '{folded[close[0]]}'?" if close else None
+
+
 def check_rows(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -50,86 +62,85 @@ def check_rows(
     seq: int,
     *,
     as_of: dt.date | None,
-    suggestions: dict[tuple[str, str], str] | None = None,
-) -> None:
-    """Insert issue rows for row-level failures and duplicate keys of the staged table."""
-    s = quote_ident(staged)
-    failures = row_failures(table)
-    head = f"SELECT {seq:d}, {lit(table.name)}, ?, r.__line, {key_expr(table)}"
+) -> int:
+    """Type the staged rows once (temp table ``_wp_t_<table>``) and record issues of every row-level check
+    and of duplicate keys; return the number of rows failing a row-level check."""
+    s, typed = quote_ident(staged), _typed(table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_table_sql(table, staged)}")
     bad = quote_ident(f"_wp_bad_{table.name}")
-    errors = [f for f in failures if f.level == "ERROR"]
-    where = " OR ".join(f"coalesce({f.condition}, false)" for f in errors) or "false"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM {s} AS r WHERE {where}")
-    for f in errors:
-        col = lit(f.column) if f.column else "NULL"
-        sugg = "NULL"
-        if f.code == "WP-LOAD-020" and suggestions:
-            sugg = "sg.suggestion"
-        join = ""
-        if sugg != "NULL":
-            join = f" LEFT JOIN _wp_sugg AS sg ON sg.col = {col} AND sg.value = {text_expr(f.column or '')}"
-        con.execute(
-            f"INSERT INTO {ISSUES} {head}, {col}, {lit(f.code)}, 'ERROR', {f.message}, {sugg} "
-            f"FROM {bad} AS r{join} WHERE coalesce({f.condition}, false)",
-            [file_label],
-        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT r.* FROM {s} AS r "
+        f"SEMI JOIN (SELECT __line FROM {typed} WHERE __bad) AS b ON r.__line = b.__line"
+    )
+    n_bad = int(con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0])  # type: ignore[index]
+    if n_bad:
+        _register_suggestions(con, table, bad)
+        head = f"SELECT {seq:d}, {lit(table.name)}, ?, r.__line, {key_expr(table)}"
+        for f in row_failures(table):
+            if f.level != "ERROR":
+                continue
+            col = lit(f.column) if f.column else "NULL"
+            sugg, join = "NULL", ""
+            if f.code == "WP-LOAD-020" and f.column:
+                sugg = "sg.suggestion"
+                join = f" LEFT JOIN _wp_sugg AS sg ON sg.col = {col} AND sg.value = {text_expr(f.column)}"
+            con.execute(
+                f"INSERT INTO {ISSUES} {head}, {col}, {lit(f.code)}, 'ERROR', {f.message}, {sugg} "
+                f"FROM {bad} AS r{join} WHERE coalesce({f.condition}, false)",
+                [file_label],
+            )
     con.execute(f"DROP TABLE {bad}")
+    x = Typed(table, "x")
     if as_of is not None and table.name == "loans":
-        d = typed_expr(table.column("drawdown_date"))
         con.execute(
-            f"INSERT INTO {ISSUES} {head}, 'drawdown_date', 'WP-LOAD-033', 'WARNING', "
-            f"'expected drawdown_date ≤ as-of date ' || CAST(CAST(? AS DATE) AS VARCHAR) || ', got ' || "
-            f"CAST(({d}) AS VARCHAR), NULL FROM {s} AS r WHERE ({d}) > CAST(? AS DATE)",
+            f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, x.__line, {key_expr(table, x)}, "
+            "'drawdown_date', 'WP-LOAD-033', 'WARNING', 'expected drawdown_date ≤ as-of date ' || "
+            "CAST(CAST(? AS DATE) AS VARCHAR) || ', got ' || CAST(x.drawdown_date AS VARCHAR), NULL "
+            f"FROM {typed} AS x WHERE x.drawdown_date > CAST(? AS DATE)",
             [file_label, as_of, as_of],
         )
-    _duplicates(con, table, staged, file_label, seq)
+    _duplicates(con, table, file_label, seq)
+    return n_bad
 
 
-def enum_bad_values(con: duckdb.DuckDBPyConnection, table: Table, staged: str) -> dict[str, list[str]]:
-    """Distinct unrecognised values per enum column (small), for "did you mean" suggestions."""
-    out: dict[str, list[str]] = {}
+def _register_suggestions(con: duckdb.DuckDBPyConnection, table: Table, bad: str) -> None:
+    """(column, unrecognised enum value) → "did you mean" in ``_wp_sugg``; values are bound, never pasted."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _wp_sugg (col VARCHAR, value VARCHAR, suggestion VARCHAR)")
+    rows: list[list[str]] = []
     for f in row_failures(table):
         if f.code != "WP-LOAD-020" or f.column is None:
             continue
-        rows = con.execute(
-            f"SELECT DISTINCT {text_expr(f.column)} FROM {quote_ident(staged)} AS r "
-            f"WHERE coalesce({f.condition}, false) LIMIT 1000"
+        values = con.execute(
+            f"SELECT DISTINCT {text_expr(f.column)} FROM {bad} AS r WHERE coalesce({f.condition}, false) LIMIT 1000"
         ).fetchall()
-        if rows:
-            out[f.column] = [r[0] for r in rows]
-    return out
+        spellings = sorted({s for e in table.column(f.column).enum for s in e.accepted()})
+        for (value,) in values:
+            hint = closest(value, spellings)
+            if hint:
+                rows.append([f.column, value, hint])
+    if rows:
+        con.executemany("INSERT INTO _wp_sugg VALUES (?, ?, ?)", rows)
 
 
-def register_suggestions(con: duckdb.DuckDBPyConnection, suggestions: dict[tuple[str, str], str]) -> None:
-    """Store (column, bad value) → suggestion in ``_wp_sugg``; values are bound, never pasted."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _wp_sugg (col VARCHAR, value VARCHAR, suggestion VARCHAR)")
-    if suggestions:
-        con.executemany(
-            "INSERT INTO _wp_sugg VALUES (?, ?, ?)", [[c, v, s] for (c, v), s in suggestions.items()]
-        )
-
-
-def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, staged: str, file_label: str, seq: int) -> None:
+def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file_label: str, seq: int) -> None:
     if not table.key:
         return
-    s = quote_ident(staged)
-    kv = key_values(table)
-    names = [f"k{i}" for i in range(len(kv))]
-    select_keys = ", ".join(f"{e} AS {n}" for e, n in zip(kv, names, strict=True))
-    not_all_null = " OR ".join(f"{n} IS NOT NULL" for n in names)
+    typed = _typed(table)
+    keys = [quote_ident(k) for k in table.key]
+    not_all_null = " OR ".join(f"{k} IS NOT NULL" for k in keys)
     dup = quote_ident(f"_wp_dup_{table.name}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {dup} AS SELECT {', '.join(names)} FROM "
-        f"(SELECT {select_keys} FROM {s} AS r) WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1"
+        f"CREATE OR REPLACE TEMP TABLE {dup} AS SELECT {', '.join(keys)} FROM {typed} "
+        f"WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1"
     )
-    match = " AND ".join(f"d.{n} IS NOT DISTINCT FROM x.{n}" for n in names)
+    match = " AND ".join(f"d.{k} IS NOT DISTINCT FROM x.{k}" for k in keys)
     con.execute(
         f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, x.__line, x.rk, {lit(table.key[0])}, "
         f"'WP-LOAD-022', 'ERROR', 'duplicate key ' || x.rk || ': the same key is also on line ' || "
         f"array_to_string(list_filter(x.lines, l -> l <> x.__line), ', '), NULL FROM ("
-        f"  SELECT x.*, list(x.__line) OVER (PARTITION BY {', '.join('x.' + n for n in names)}) AS lines FROM ("
-        f"    SELECT r.__line, {key_expr(table)} AS rk, {select_keys} FROM {s} AS r) AS x "
-        f"  SEMI JOIN {dup} AS d ON {match}) AS x",
+        f"  SELECT y.*, list(y.__line) OVER (PARTITION BY {', '.join('y.' + k for k in keys)}) AS lines FROM ("
+        f"    SELECT x.__line, {key_expr(table, Typed(table, 'x'))} AS rk, {', '.join('x.' + k for k in keys)} "
+        f"    FROM {typed} AS x SEMI JOIN {dup} AS d ON {match}) AS y) AS x",
         [file_label],
     )
     con.execute(f"DROP TABLE {dup}")
@@ -138,7 +149,6 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, staged: str, file_
 def check_reference(
     con: duckdb.DuckDBPyConnection,
     table: Table,
-    staged: str,
     file_label: str,
     seq: int,
     column: str,
@@ -149,8 +159,8 @@ def check_reference(
     staged_target: str | None,
 ) -> None:
     """Issue rows for values of ``column`` found in no loaded row of ``target`` (for this as-of, if given)."""
-    s = quote_ident(staged)
-    t = text_expr(column)
+    x = Typed(table, "x")
+    v = x.v(column)
     tq, tc = quote_ident(target.name), quote_ident(target_column)
     scope = "AND tt.as_of = CAST(? AS DATE)" if as_of is not None else ""
     params: list[object] = [file_label]
@@ -158,17 +168,17 @@ def check_reference(
     if staged_target is not None:
         hint = (
             f"CASE WHEN EXISTS (SELECT 1 FROM {quote_ident(staged_target)} AS st WHERE "
-            f"{text_expr(target_column, 'st')} = {t}) THEN ' (that row of {target.name} was rejected; "
+            f"{text_expr(target_column, 'st')} = {v}) THEN ' (that row of {target.name} was rejected; "
             f"see its own issues)' ELSE '' END"
         )
     where_target = "in no loaded snapshot of" if as_of is None else "in"
     if as_of is not None:
         params.append(as_of)
     con.execute(
-        f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, r.__line, {key_expr(table)}, {lit(column)}, "
-        f"'WP-LOAD-023', 'ERROR', {lit(column + ' ')} || {t} || {lit(f' not found {where_target} {target.name}')} "
-        f"|| {hint}, NULL FROM {s} AS r WHERE {t} IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {tq} AS tt WHERE tt.{tc} = {t} {scope})",
+        f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, x.__line, {key_expr(table, x)}, {lit(column)}, "
+        f"'WP-LOAD-023', 'ERROR', {lit(column + ' ')} || {v} || {lit(f' not found {where_target} {target.name}')} "
+        f"|| {hint}, NULL FROM {_typed(table)} AS x WHERE {v} IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {tq} AS tt WHERE tt.{tc} = {v} {scope})",
         params,
     )
 
@@ -182,38 +192,34 @@ def close_rejections(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
 
 
-def _typed_select(table: Table) -> str:
-    return ", ".join(f"{typed_expr(c)} AS {quote_ident(c.name)}" for c in table.columns)
-
-
 def _cols(table: Table) -> str:
     return ", ".join(quote_ident(c.name) for c in table.columns)
 
 
-def insert_snapshot(con: duckdb.DuckDBPyConnection, table: Table, staged: str, as_of: dt.date) -> int:
+def insert_snapshot(con: duckdb.DuckDBPyConnection, table: Table, as_of: dt.date) -> int:
     """Insert the valid rows of a snapshot table for ``as_of``; return how many."""
     before = con.execute(f"SELECT count(*) FROM {quote_ident(table.name)} WHERE as_of = ?", [as_of]).fetchone()
     con.execute(
         f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "
-        f"{_typed_select(table)} FROM {quote_ident(staged)} AS r ANTI JOIN {_rej(table)} AS j ON r.__line = j.line",
+        f"{_cols(table)} FROM {_typed(table)} AS x ANTI JOIN {_rej(table)} AS j ON x.__line = j.line",
         [as_of],
     )
     after = con.execute(f"SELECT count(*) FROM {quote_ident(table.name)} WHERE as_of = ?", [as_of]).fetchone()
     return int(after[0]) - int(before[0])  # type: ignore[index]
 
 
-def _valid_temp(con: duckdb.DuckDBPyConnection, table: Table, staged: str) -> str:
+def _valid_temp(con: duckdb.DuckDBPyConnection, table: Table) -> str:
     v = quote_ident(f"_wp_valid_{table.name}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {v} AS SELECT r.__line, {key_expr(table)} AS __key, {_typed_select(table)} "
-        f"FROM {quote_ident(staged)} AS r ANTI JOIN {_rej(table)} AS j ON r.__line = j.line"
+        f"CREATE OR REPLACE TEMP TABLE {v} AS SELECT x.__line, {key_expr(table, Typed(table, 'x'))} AS __key, "
+        f"{_cols(table)} FROM {_typed(table)} AS x ANTI JOIN {_rej(table)} AS j ON x.__line = j.line"
     )
     return v
 
 
-def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table, staged: str) -> int:
+def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     """Replace rows of a keyed table (targets, peers) whose key is in the file; insert the rest."""
-    v = _valid_temp(con, table, staged)
+    v = _valid_temp(con, table)
     tq = quote_ident(table.name)
     match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM v.{quote_ident(k)}" for k in table.key)
     con.execute(f"DELETE FROM {tq} AS t WHERE EXISTS (SELECT 1 FROM {v} AS v WHERE {match})")
@@ -223,9 +229,9 @@ def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table, staged: str) -> i
     return n
 
 
-def append_events(con: duckdb.DuckDBPyConnection, table: Table, staged: str, file_label: str, seq: int) -> int:
+def append_events(con: duckdb.DuckDBPyConnection, table: Table, file_label: str, seq: int) -> int:
     """Append new events; an id seen before is a no-op when identical (INFO) and rejected when different."""
-    v = _valid_temp(con, table, staged)
+    v = _valid_temp(con, table)
     tq = quote_ident(table.name)
     match = " AND ".join(f"t.{quote_ident(k)} = v.{quote_ident(k)}" for k in table.key)
     same = " AND ".join(f"t.{quote_ident(c.name)} IS NOT DISTINCT FROM v.{quote_ident(c.name)}" for c in table.columns)
@@ -299,6 +305,7 @@ def quarantine_rejected(
         )
         con.unregister("_wp_read_rejects")
     con.execute(f"DROP TABLE IF EXISTS {_rej(table)}")
+    con.execute(f"DROP TABLE IF EXISTS {_typed(table)}")
     return n + len(read_rejects)
 
 

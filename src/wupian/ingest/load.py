@@ -26,7 +26,6 @@ from wupian.engine.load_codes import is_structural, make_issue
 from wupian.engine.stage import RawInput, RawReadError, drop_staged, stage_raw
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest.files import find_table_files
-from wupian.ingest.headers import suggest
 from wupian.ingest.read import read_table_file
 from wupian.ingest.report import CheckReport, LoadReport, frozen_map
 
@@ -80,19 +79,6 @@ def _stage_all(
     return staged, issues
 
 
-def _enum_suggestions(wh: Warehouse, st: _Staged) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for col, values in loading.enum_bad_values(wh.con, st.table, st.name).items():
-        spellings = sorted({s for e in st.table.column(col).enum for s in e.accepted()})
-        folded = {s.casefold(): s for s in spellings}
-        for v in values:
-            hint = suggest(v.casefold(), list(folded))
-            if hint:
-                best = hint.split("'")[1]
-                out[(col, v)] = f"did you mean '{folded[best]}'?"
-    return out
-
-
 def _process(
     wh: Warehouse,
     staged: list[_Staged],
@@ -113,9 +99,7 @@ def _process(
     for seq, st in enumerate(staged):
         t, label = st.table, st.raw.file_label
         _tick(progress, f"check {label}", len(staged) + seq, len(staged) * 2)
-        sugg = _enum_suggestions(wh, st)
-        loading.register_suggestions(con, sugg)
-        loading.check_rows(con, t, st.name, label, seq, as_of=warn_as_of, suggestions=sugg)
+        loading.check_rows(con, t, st.name, label, seq, as_of=warn_as_of)
         for ref in t.references:
             if ref.target_table == t.name:
                 continue  # the branch tree is checked as a whole below
@@ -123,16 +107,16 @@ def _process(
             if not events and ref.target_table not in names:
                 continue  # target refused (check mode only): its own issues say why
             loading.check_reference(
-                con, t, st.name, label, seq, ref.columns[0], target, ref.target_columns[0],
+                con, t, label, seq, ref.columns[0], target, ref.target_columns[0],
                 as_of=None if events else as_of, staged_target=names.get(ref.target_table),
             )
         loading.close_rejections(con, t)
         if t.kind == "snapshot":
-            loaded[t.name] = loading.insert_snapshot(con, t, st.name, as_of)
+            loaded[t.name] = loading.insert_snapshot(con, t, as_of)
         elif t.kind == "keyed":
-            loaded[t.name] = loading.upsert_keyed(con, t, st.name)
+            loaded[t.name] = loading.upsert_keyed(con, t)
         else:
-            loaded[t.name] = loading.append_events(con, t, st.name, label, seq)
+            loaded[t.name] = loading.append_events(con, t, label, seq)
             skipped[t.name] = int(
                 con.execute(
                     f"SELECT count(*) FROM {loading.ISSUES} WHERE tbl = ? AND code = 'WP-LOAD-030'", [t.name]
