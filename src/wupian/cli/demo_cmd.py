@@ -18,6 +18,7 @@ from rich.table import Table as RichTable
 from wupian.cli.context import db_path
 from wupian.core.errors import DataError, UsageError
 from wupian.demo import DEFAULT_SEED, PLANTED, DemoResult, run_demo
+from wupian.demo.build import MONTHS
 from wupian.engine.warehouse import default_db_path
 
 STEP_ZH = {"generate": "生成演示数据", "load": "装载月末快照", "events": "装载交易流水"}
@@ -28,8 +29,6 @@ def _summary(console: Console, result: DemoResult, out: Path) -> None:
     head = RichTable(title="五篇示范银行 演示数据", show_header=False)
     head.add_row("机构数", f"{m.branches}")
     head.add_row("客户数（最后月末）", f"{m.customers:,}")
-    head.add_row("数据目录", str(out))
-    head.add_row("仓库文件", result.db_path)
     head.add_row("交易流水账户", f"{m.event_accounts:,}" if m.events_dir else "未生成（交易生成器不可用）")
     head.add_row("拒收行数（隔离）", f"{result.rejected:,}（其中预埋错误 {len(m.planted)} 行）")
     console.print(head)
@@ -42,6 +41,8 @@ def _summary(console: Console, result: DemoResult, out: Path) -> None:
         per_month.add_row(as_of.isoformat(), f"{rows:,}", f"{report.loaded.get('loans', 0):,}",
                           f"{report.rejected.get('loans', 0):,}")
     console.print(per_month)
+    console.print(f"数据目录：{out}", soft_wrap=True, markup=False, highlight=False)
+    console.print(f"仓库文件：{result.db_path}", soft_wrap=True, markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +55,8 @@ def register(app: typer.Typer) -> None:
             DEFAULT_SEED),
         scale: Annotated[float, typer.Option("--scale", help="Size factor: 1.0 ≈ 50,000 customers, "
                                              "150,000 loans per month-end; 0.01 for a quick try.")] = 1.0,
+        months: Annotated[int, typer.Option("--months", help="Write and load only the last N month-ends "
+                                            "(the bank is the same).", min=1, max=MONTHS)] = MONTHS,
     ) -> None:
         """Generate the synthetic demo bank (13 month-ends to 2026-03-31) and load it into the warehouse."""
         if not 0 < scale <= 10:
@@ -72,7 +75,7 @@ def register(app: typer.Typer) -> None:
                 bar.update(tasks[step], description=f"{STEP_ZH.get(step, step)}：{label}", completed=done,
                            total=max(total, 1))
 
-            result = run_demo(target, out, seed=seed, scale=scale, progress=update)
+            result = run_demo(target, out, seed=seed, scale=scale, progress=update, months=months)
         _summary(Console(), result, out)
         if result.rejected > len(PLANTED):
             issues = [i for _, r in result.snapshot_reports for i in r.issues]

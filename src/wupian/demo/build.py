@@ -27,19 +27,27 @@ from wupian.demo.customers import build_customers
 from wupian.demo.events import write_events
 from wupian.demo.loan_codes import assign_codes
 from wupian.demo.loanbook import build_book
-from wupian.demo.monthly import customers_table, loans_table
+from wupian.demo.monthly import customers_table, loans_table, static_customer_columns, static_loan_columns
 from wupian.demo.plans import build_targets, peers_table
 from wupian.demo.refdata import green_items, industries
 from wupian.demo.registries import build_registries, registries_table
-from wupian.demo.services import (accounts_table, activations_table, activities_table, build_accounts,
-                                  build_activations, build_activities, build_processes, processes_table)
+from wupian.demo.services import (
+    accounts_table,
+    activations_table,
+    activities_table,
+    build_accounts,
+    build_activations,
+    build_activities,
+    build_processes,
+    processes_table,
+)
 from wupian.demo.writer import write_csv, write_legacy_gbk
 
 Progress = Callable[[str, int, int], None]
 END = date(2026, 3, 31)
 MONTHS = 13
 DEFAULT_SEED = 20260331
-LEGACY_GBK = ("customers", "2025-03-31")  # (table, month-end) written as an older GBK branch export
+LEGACY_GBK = "customers"  # written as an older GBK branch export in the first month-end folder
 EVENT_ACCOUNTS = 5_000
 
 
@@ -94,12 +102,17 @@ def _plant(loans: pa.Table) -> pa.Table:
 
 
 def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
-               progress: Progress | None = None) -> DemoManifest:
-    """Generate the demo bank into ``out_dir`` (created if needed) and return what was written."""
+               progress: Progress | None = None, months: int = MONTHS) -> DemoManifest:
+    """Generate the demo bank into ``out_dir`` (created if needed) and return what was written.
+
+    ``months`` writes only the last N month-ends (tests use 2); the bank itself is the same.
+    """
     if not 0 < scale <= 10:
         raise ValueError(f"scale must be in (0, 10], got {scale}")
+    if not 1 <= months <= MONTHS:
+        raise ValueError(f"months must be in 1..{MONTHS}, got {months}")
     out_dir = Path(out_dir)
-    dates_ = month_ends(END, MONTHS)
+    dates_ = month_ends(END, MONTHS)[MONTHS - months:]
     steps = 7 + len(dates_) + 1
     _tick(progress, "branches and customers", 0, steps)
     ind, green = industries(), green_items()
@@ -124,10 +137,13 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     act = build_activations(stream(seed, "activations"), reg, cus)
     proc = build_processes(stream(seed, "processes"), book, cus, acc)
     activities = build_activities(stream(seed, "activities"), tree)
-    targets = {y: build_targets(stream(seed, f"targets{y}"), tree, book, codes, cus, acc, y) for y in (2025, 2026)}
+    years = sorted({int(str(d)[:4]) for d in dates_})
+    targets = {y: build_targets(stream(seed, f"targets{y}"), tree, book, codes, cus, acc, y) for y in years}
     branches = ordered("branches", {"branch_id": text(tree.branch_id), "name": text(tree.name),
                                     "parent_id": text(tree.parent_id), "level": text(tree.level),
                                     "region_code": text(tree.region_code)})
+    loan_static = static_loan_columns(book, codes, cus, loan_ids, contract_ids)
+    cus_static = static_customer_columns(cus)
     snap_dirs, loan_rows = [], []
     customers_last = 0
     for k, as_of in enumerate(dates_):
@@ -135,15 +151,15 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
         _tick(progress, f"month-end {label}", 5 + k, steps)
         folder = out_dir / "snapshots" / label
         folder.mkdir(parents=True, exist_ok=True)
-        customers = customers_table(cus, first_credit, as_of)
+        customers = customers_table(cus, cus_static, first_credit, as_of)
         customers_last = customers.num_rows
-        loans = loans_table(book, codes, cus, loan_ids, contract_ids, as_of)
+        loans = loans_table(book, codes, loan_static, as_of)
         if k == len(dates_) - 1:
             loans = _plant(loans)
         loan_rows.append(loans.num_rows)
         write_csv(branches, folder / "branches.csv")
-        if (LEGACY_GBK[0], LEGACY_GBK[1]) == ("customers", label):
-            write_legacy_gbk(customers, "customers", folder / "customers.csv")
+        if k == 0:
+            write_legacy_gbk(customers, LEGACY_GBK, folder / f"{LEGACY_GBK}.csv")
         else:
             write_csv(customers, folder / "customers.csv")
         write_csv(loans, folder / "loans.csv")

@@ -44,10 +44,36 @@ def balances(book: LoanBook, rows: np.ndarray, as_of: np.datetime64) -> np.ndarr
     return np.where(~np.isnat(ended) & (ended <= as_of), 0, scheduled).astype(np.int64)
 
 
-def loans_table(book: LoanBook, codes: LoanCodes, cus: Customers, loan_ids: np.ndarray, contract_ids: np.ndarray,
-                as_of: np.datetime64) -> pa.Table:
+_LOAN_TEXT = ("loan_id", "contract_id", "customer_id", "branch_id", "business_type", "product_type",
+              "product_name", "purpose_text", "purpose_industry_code", "green_code", "tech_htp", "tech_hts",
+              "tech_se", "tech_pa", "pension_code", "digital_code", "startup_guarantee", "industrial_cluster",
+              "core_enterprise_id", "guarantee_type")
+
+
+def static_loan_columns(book: LoanBook, codes: LoanCodes, cus: Customers, loan_ids: np.ndarray,
+                        contract_ids: np.ndarray) -> dict[str, pa.Array]:
+    """Text columns that never change over a loan's life, converted to Arrow once for all month-ends."""
+    c = book.cust
+    source = {
+        "loan_id": loan_ids, "contract_id": contract_ids, "customer_id": cus.customer_id[c],
+        "branch_id": cus.branch_id[c], "business_type": book.business_type(), "product_type": book.product_type,
+        "product_name": codes.product_name, "purpose_text": codes.purpose_text,
+        "purpose_industry_code": codes.purpose_industry, "green_code": codes.green_code,
+        "tech_htp": codes.tech_htp, "tech_hts": codes.tech_hts, "tech_se": codes.tech_se, "tech_pa": codes.tech_pa,
+        "pension_code": codes.pension_code, "digital_code": codes.digital_code,
+        "startup_guarantee": codes.startup_guarantee, "industrial_cluster": codes.industrial_cluster,
+        "core_enterprise_id": codes.core_enterprise_id, "guarantee_type": book.guarantee,
+    }
+    out = {k: text(v) for k, v in source.items()}
+    for k in ("is_first_loan", "digital_evidence", "is_student_loan", "is_ex_poverty_consumer"):
+        out[k] = pa.array(getattr(codes, k).tolist(), type=pa.bool_())
+    return out
+
+
+def loans_table(book: LoanBook, codes: LoanCodes, static: dict[str, pa.Array], as_of: np.datetime64) -> pa.Table:
     rows = included(book, as_of)
     bal = balances(book, rows, as_of)
+    take = pa.array(rows)
 
     def on(date_arr: np.ndarray) -> np.ndarray:
         d = date_arr[rows]
@@ -67,65 +93,54 @@ def loans_table(book: LoanBook, codes: LoanCodes, cus: Customers, loan_ids: np.n
     d = on(book.default)
     five[d] = np.where(since_default[d] < 180, "substandard", np.where(since_default[d] < 360, "doubtful", "loss"))
     five[status == "settled"] = "normal"
-    btype = book.business_type()[rows]
-    c = book.cust[rows]
     green = codes.green_code[rows]
     share = codes.green_share[rows]
     green_fen = np.where(green != "", np.floor(bal * np.nan_to_num(share)).astype(np.int64), 0)
-    data = {
-        "loan_id": text(loan_ids[rows]), "contract_id": text(contract_ids[rows]),
-        "customer_id": text(cus.customer_id[c]), "branch_id": text(cus.branch_id[c]),
-        "business_type": text(btype), "product_type": text(book.product_type[rows]),
-        "product_name": text(codes.product_name[rows]), "currency": text(np.full(rows.size, "CNY", dtype=object)),
+    data = {k: v.take(take) for k, v in static.items()}
+    data.update({
+        "currency": text(np.full(rows.size, "CNY", dtype=object)),
         "drawdown_date": dates(book.drawdown[rows]), "drawdown_amount": money(book.amount_fen[rows]),
         "maturity_date": dates(book.maturity[rows]), "extended_maturity_date": dates(ext),
         "balance": money(bal), "interest_rate": decimals(book.rate[rows], 2),
-        "guarantee_type": text(book.guarantee[rows]), "five_class": text(five), "status": text(status),
+        "five_class": text(five), "status": text(status),
         "is_entrusted": flags(book.product_name[rows] == "委托贷款"),
         "is_restructured": flags(book.restructured[rows]),
-        "is_first_loan": pa.array(codes.is_first_loan[rows].tolist(), type=pa.bool_()),
         "channel": text(np.where(book.online[rows], "online", "offline").astype(object)),
-        "purpose_text": text(codes.purpose_text[rows]),
-        "purpose_industry_code": text(codes.purpose_industry[rows]),
-        "green_code": text(green),
         "green_amount": money(green_fen, null=(green == "") | codes.green_amount_blank[rows]),
-        "tech_htp": text(codes.tech_htp[rows]), "tech_hts": text(codes.tech_hts[rows]),
-        "tech_se": text(codes.tech_se[rows]), "tech_pa": text(codes.tech_pa[rows]),
-        "pension_code": text(codes.pension_code[rows]),
         "pension_share": decimals(np.nan_to_num(codes.pension_share[rows]), 4,
                                   null=np.isnan(codes.pension_share[rows])),
-        "digital_code": text(codes.digital_code[rows]),
-        "digital_evidence": pa.array(codes.digital_evidence[rows].tolist(), type=pa.bool_()),
-        "startup_guarantee": text(codes.startup_guarantee[rows]),
-        "is_student_loan": pa.array(codes.is_student_loan[rows].tolist(), type=pa.bool_()),
-        "is_ex_poverty_consumer": pa.array(codes.is_ex_poverty_consumer[rows].tolist(), type=pa.bool_()),
         "applied_at": timestamps(book.applied_at[rows]), "approved_at": timestamps(book.approved_at[rows]),
-        "industrial_cluster": text(codes.industrial_cluster[rows]),
-        "core_enterprise_id": text(codes.core_enterprise_id[rows]),
-    }
+    })
     return ordered("loans", data)
 
 
-def customers_table(cus: Customers, first_credit: np.ndarray, as_of: np.datetime64) -> pa.Table:
+def static_customer_columns(cus: Customers) -> dict[str, pa.Array]:
+    """Customer text columns converted to Arrow once."""
+    industry = np.where(cus.industry >= 0, _codes()[np.maximum(cus.industry, 0)], "")
+    return {
+        "customer_id": text(cus.customer_id), "name": text(cus.name), "customer_type": text(cus.ctype),
+        "id_type": text(cus.id_type), "id_code": text(cus.id_code), "industry_code": text(industry),
+        "declared_size": text(cus.declared_size), "branch_id": text(cus.branch_id),
+        "owned_enterprise_id": text(cus.owned_enterprise_id), "is_rural": pa.array(cus.is_rural.tolist(),
+                                                                                     type=pa.bool_()),
+    }
+
+
+def customers_table(cus: Customers, static: dict[str, pa.Array], first_credit: np.ndarray, as_of: np.datetime64
+                    ) -> pa.Table:
     rows = np.flatnonzero(cus.since <= as_of)
     fc = first_credit[rows]
-    rural = cus.is_rural[rows]
-    data = {
-        "customer_id": text(cus.customer_id[rows]), "name": text(cus.name[rows]),
-        "customer_type": text(cus.ctype[rows]), "id_type": text(cus.id_type[rows]),
-        "id_code": text(cus.id_code[rows]),
-        "industry_code": text(np.where(cus.industry[rows] >= 0, _codes()[np.maximum(cus.industry[rows], 0)], "")),
+    data = {k: v.take(pa.array(rows)) for k, v in static.items()}
+    data.update({
         "employees": ints(cus.employees[rows], null=cus.employees[rows] < 0),
         "revenue": money(cus.revenue_fen[rows], null=cus.revenue_fen[rows] < 0),
         "total_assets": money(cus.assets_fen[rows], null=cus.assets_fen[rows] < 0),
-        "declared_size": text(cus.declared_size[rows]), "birth_date": dates(cus.birth[rows]),
+        "birth_date": dates(cus.birth[rows]),
         "credit_limit_total": money(cus.credit_fen[rows], null=cus.credit_fen[rows] < 0),
         "first_credit_date": dates(np.where(fc <= as_of, fc, np.datetime64("NaT", "D"))),
-        "branch_id": text(cus.branch_id[rows]), "owned_enterprise_id": text(cus.owned_enterprise_id[rows]),
-        "is_rural": pa.array(rural.tolist(), type=pa.bool_()),
         "pension_revenue_share": decimals(np.nan_to_num(cus.pension_share[rows]), 4,
                                           null=np.isnan(cus.pension_share[rows])),
-    }
+    })
     return ordered("customers", data)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from wupian.demo.build import DEFAULT_SEED, DemoManifest, build_demo
+from wupian.demo.build import DEFAULT_SEED, MONTHS, DemoManifest, build_demo
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import LoadReport, load_events, load_snapshot
 
@@ -44,15 +44,15 @@ class DemoResult:
 
 
 def run_demo(db_path: str, out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
-             progress: StepProgress | None = None) -> DemoResult:
-    """Generate the demo into ``out_dir`` and load it into the warehouse at ``db_path``."""
+             progress: StepProgress | None = None, months: int = MONTHS) -> DemoResult:
+    """Generate the demo into ``out_dir`` and load it into the warehouse at ``db_path`` (oldest month first)."""
 
     def sub(step: str) -> Callable[[str, int, int], None] | None:
         if progress is None:
             return None
         return lambda label, done, total: progress(step, label, done, total)
 
-    manifest = build_demo(Path(out_dir), seed=seed, scale=scale, progress=sub("generate"))
+    manifest = build_demo(Path(out_dir), seed=seed, scale=scale, progress=sub("generate"), months=months)
     reports: list[tuple[date, LoadReport]] = []
     with Warehouse(db_path) as wh:
         total = len(manifest.month_ends)

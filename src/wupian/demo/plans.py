@@ -83,8 +83,11 @@ def build_targets(rng: np.random.Generator, tree: BranchTree, book: LoanBook, co
         held = sel & (acc.opened <= start)
         opened_in = sel & (acc.opened > start) & (acc.opened <= end)
         owner = acc.branch_id if level_ids is tree.outlet_ids else _city_ids(tree, acc.branch_id)
-        now = np.array([np.sum(held & (owner == b)) for b in level_ids.tolist()])
-        new = np.array([np.sum(opened_in & (owner == b)) for b in level_ids.tolist()])
+        index = {b: i for i, b in enumerate(level_ids.tolist())}
+        pos = np.array([index.get(b, -1) for b in owner.tolist()], dtype=np.int64)
+        known = pos >= 0
+        now = np.bincount(pos[known & held], minlength=level_ids.size)
+        new = np.bincount(pos[known & opened_in], minlength=level_ids.size)
         goal = now + np.ceil(np.maximum(new, 1) * rng.uniform(0.95, 1.12, now.size) * (365 / 90 if year == 2026 else 1))
         branch += level_ids.tolist()
         indicator += [f"accounts.{atype}.count"] * now.size

@@ -29,7 +29,7 @@ Layout
 snapshots/<YYYY-MM-DD>/  one folder per month-end, loadable with
                          `wupian load --as-of <YYYY-MM-DD> snapshots/<YYYY-MM-DD>`
   branches.csv            机构树 (GB/T 2260 地区代码)
-  customers.csv           客户 — snapshots/2025-03-31/customers.csv is an older branch export:
+  customers.csv           客户 — the first month-end's customers.csv is an older branch export:
                           GBK encoding, Chinese headers and labels, YYYYMMDD dates, 是/否 (the loader accepts it)
   loans.csv               贷款借据: outstanding at the date, or drawn/ended in the current calendar year
   registries.csv          名录: 高新技术企业, 科技型中小企业, 专精特新, 小巨人, 规上企业 (incl. non-customers),

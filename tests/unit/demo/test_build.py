@@ -39,7 +39,7 @@ def test_thirteen_month_ends_with_every_table(small_demo: DemoManifest) -> None:
 
 def _read(folder: Path, name: str) -> tuple[list[str], list[dict[str, str]]]:
     path = folder / f"{name}.csv"
-    encoding = "gbk" if (name, folder.name) == LEGACY_GBK else "utf-8"
+    encoding = "gbk" if (name, folder.name) == (LEGACY_GBK, "2025-03-31") else "utf-8"
     with path.open(encoding=encoding, newline="") as fh:
         reader = csv.DictReader(fh)
         return list(reader.fieldnames or []), list(reader)
@@ -49,7 +49,7 @@ def test_headers_are_the_contract_columns(small_demo: DemoManifest) -> None:
     for folder in small_demo.snapshot_dirs:
         for spec in SNAPSHOT_TABLES:
             header, _ = _read(folder, spec.name)
-            if (spec.name, folder.name) == LEGACY_GBK:
+            if (spec.name, folder.name) == (LEGACY_GBK, "2025-03-31"):
                 assert header == [c.zh for c in spec.columns]  # older export: Chinese headers
             else:
                 assert header == list(spec.column_names)
@@ -119,7 +119,7 @@ def test_keys_unique_and_references_resolve(last_folder: Path) -> None:
 
 
 def test_legacy_export_is_gbk_with_chinese_labels(small_demo: DemoManifest) -> None:
-    name, month = LEGACY_GBK
+    name, month = LEGACY_GBK, "2025-03-31"
     raw = (small_demo.out_dir / "snapshots" / month / f"{name}.csv").read_bytes()
     try:
         raw.decode("utf-8")
