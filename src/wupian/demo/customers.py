@@ -131,7 +131,7 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     cls[power] = rng.choice([1, 2, 3], size=power.size, p=[0.3, 0.45, 0.25])
     kind[ent[power]] = "power"
     flagship = np.flatnonzero(tree.city_names[tree.outlet_city] == FLAGSHIP_CITY)
-    moved = ent[power][rng.random(power.size) < 0.4]  # the seed article's city leads on new energy
+    moved = ent[power][rng.random(power.size) < 0.2]  # the seed article's city leads on new energy
     outlet[moved] = flagship[rng.integers(0, flagship.size, moved.size)]
     city[moved] = tree.outlet_city[outlet[moved]]
     branch_id[moved] = tree.outlet_ids[outlet[moved]]

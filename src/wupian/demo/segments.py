@@ -82,6 +82,6 @@ SEGMENTS: tuple[Segment, ...] = (
             window_years=5, prepay=0.1, default=0.0),
     Segment("green_project", ("enterprise",), 1_200, "corporate",
             (("F023", "绿色项目贷款", 0.8), ("F023", "固定资产贷款", 0.2)), (60, 240), 1.0, (2.7, 3.9),
-            (("pledge", 0.5), ("mortgage", 0.3), ("guarantee", 0.2)), amount_wan=(1000, 30_000), growth=0.30,
-            window_years=12, prepay=0.05, default=0.003, kinds=("power",), q1_boost=2.2),
+            (("pledge", 0.5), ("mortgage", 0.3), ("guarantee", 0.2)), amount_wan=(800, 15_000), growth=0.30,
+            window_years=12, prepay=0.05, default=0.003, kinds=("power",), q1_boost=1.5),
 )
