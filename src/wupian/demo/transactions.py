@@ -99,13 +99,14 @@ def _stream_tables(rng: np.random.Generator, g: DayGrid, st: Streams, account_id
     order = np.argsort(st.occ_stream, kind="stable")
     starts = np.cumsum(count) - count
     alive = count > 0
-    first[alive] = st.occ_day[order][starts[alive]]
-    last[alive] = st.occ_day[order][starts[alive] + count[alive] - 1]
+    day_sorted = st.occ_day[order]
+    first[alive] = day_sorted[starts[alive]]
+    last[alive] = day_sorted[starts[alive] + count[alive] - 1]
     last_fen = np.zeros(n, dtype=np.int64)
     last_fen[alive] = st.occ_fen[order][starts[alive] + count[alive] - 1]
+    by_amount = st.occ_fen[np.lexsort((st.occ_fen, st.occ_stream))]
     med_fen = np.zeros(n, dtype=np.int64)
-    for i in np.flatnonzero(alive & (st.pattern != "fixed")):
-        med_fen[i] = int(np.median(st.occ_fen[order][starts[i]: starts[i] + count[i]]))
+    med_fen[alive] = by_amount[starts[alive] + (count[alive] - 1) // 2]  # lower median, an actual debit
     typical = np.where(st.pattern == "fixed", last_fen, med_fen)
     mandate_ids = np.array([f"DK{2024000000 + i:010d}" if st.has_mandate[i] and alive[i] else "" for i in range(n)],
                            dtype=object)
@@ -231,11 +232,11 @@ def generate_event_tables(
     id_cols = list(zip(*ids.rows, strict=True)) if ids.rows else [()] * 6
     id_tables = [pa.array(list(col), pa.string()) for col in id_cols]
     take = pa.array(row)
-    mandate_arr = pa.array(mandate_ids[np.maximum(mand, 0)].astype(object), pa.string())
-    mandate_arr = pc.if_else(pa.array(mand < 0), pa.scalar(None, pa.string()), mandate_arr)
+    mandate_arr = pa.array([m or None for m in mandate_ids], pa.string()).take(
+        pa.array(np.where(mand >= 0, mand, 0), mask=mand < 0))
     transactions = pa.table({
         "txn_id": _txn_ids(acc.size),
-        "account_id": pa.array(np.asarray(account_ids, dtype=object)[acc], pa.string()),
+        "account_id": pa.array(list(account_ids), pa.string()).take(pa.array(acc)),
         "booked_at": pa.array(stamps, pa.timestamp("s")),
         "amount": fen_to_decimal(fen),
         "balance_after": fen_to_decimal(balance),
