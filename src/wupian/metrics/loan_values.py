@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
-from wupian.engine.metrics import Aggregate, has_rows, loan_aggregates
+from wupian.engine.metrics import Aggregate, has_rows, loan_aggregates, prior_balances
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics.result import IndicatorValue
 from wupian.metrics.schema import UNIT_PLACES, Definitions, LoanMeasure
@@ -92,14 +92,15 @@ def compute_loan_values(
         nfra_flow=nfra,
     ))
     priors: dict[str, tuple[dict[tuple[str, str], dict[str, Any]], dict[str, str | None]]] = {}
-    for name, prior in (("year_end", year_end_before(as_of)), ("year_ago", same_month_last_year(as_of))):
-        state = _prior_state(wh, prior, profile, scopes)
-        usable = [s for s in scopes if state[s] is None]
-        table = _index(loan_aggregates(
-            wh, prior, profile=profile, scopes=usable, aggregates=[Aggregate("balance", "sum", "amount")],
-            subtree=subtree, closure_as_of=as_of,
-        )) if usable else {}
-        priors[name] = (table, state)
+    wanted = (("year_end", year_end_before(as_of)), ("year_ago", same_month_last_year(as_of)))
+    states = {name: _prior_state(wh, day, profile, scopes) for name, day in wanted}
+    table = prior_balances(
+        wh, [(day, [s for s in scopes if states[name][s] is None]) for name, day in wanted],
+        profile=profile, closure_as_of=as_of, subtree=subtree,
+    ).to_pylist()
+    for name, day in wanted:
+        mine = {(r["branch_id"], r["scope"]): r for r in table if r["snap"] == day}
+        priors[name] = (mine, states[name])
 
     out: list[IndicatorValue] = []
     with localcontext() as ctx:
