@@ -127,8 +127,9 @@ def assign_codes(rng: np.random.Generator, book: LoanBook, cus: Customers, ind: 
     homes = np.flatnonzero((seg == "mortgage") & (rng.random(n) < 0.02))
     green_code[homes] = "9.1.2"
     has_green = green_code != ""
-    missing = _some(rng, has_green & (seg == "green_project"), 0.04)  # 可能漏标: text says so, code blank
-    invalid = _some(rng, has_green & ~missing, 0.006)
+    relevant = np.isnat(book.ended) | (book.ended >= np.datetime64("2025-01-01"))  # appears in some month-end
+    missing = _some(rng, has_green & (seg == "green_project") & relevant, 0.04)  # 可能漏标: text says so, code blank
+    invalid = _some(rng, has_green & ~missing & relevant, 0.006)
     green_code[invalid] = np.array(INVALID_GREEN_CODES, dtype=object)[rng.integers(0, 5, int(invalid.sum()))]
     partial = has_green & (rng.random(n) < 0.15)
     green_share = np.where(has_green, np.where(partial, np.round(rng.uniform(0.3, 0.9, n), 2), 1.0), np.nan)
@@ -143,9 +144,9 @@ def assign_codes(rng: np.random.Generator, book: LoanBook, cus: Customers, ind: 
     tech_hts = np.where(known, _fill(rng, ind.hts[pi], pi, 0.88), "")
     tech_se = np.where(known, _fill(rng, ind.se[pi], pi, 0.6), "")
     tech_pa = np.where(known, _fill(rng, ind.pa[pi], pi, 0.8), "")
-    wrong_htp = _some(rng, known & (ind.htp[pi] == "") & (ind.section[pi] == "C"), 0.01)
+    wrong_htp = _some(rng, known & (ind.htp[pi] == "") & (ind.section[pi] == "C") & relevant, 0.01)
     tech_htp[wrong_htp] = "HTP03"
-    personal_tech = np.flatnonzero(_some(rng, seg == "personal_business", 0.0008))
+    personal_tech = np.flatnonzero(_some(rng, (seg == "personal_business") & relevant, 0.0008))
     tech_se[personal_tech] = "SE01"
     de = np.where(known, ind.de[pi], "")
     star = ind.de_star[pi] & (de == "DE05")
