@@ -54,7 +54,7 @@ def _careful(path: Path, encoding: str, delimiter: str, table: Table, label: str
         return Prepared(None, (*issues, _empty(label)) if not rejects else (*issues, *_flat(rejects)))
     positions, hissues = map_headers(table, header, label, 1)
     raw = RawInput(table, label, "arrow", positions, data=data, rejects=rejects, n_fields=len(header))
-    return Prepared(raw, (*issues, *hissues))
+    return Prepared(raw, (*issues, *hissues, *_flat(rejects)))
 
 
 def _flat(rejects: tuple) -> tuple[Issue, ...]:  # type: ignore[type-arg]
