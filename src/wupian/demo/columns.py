@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import zlib
 from datetime import date
+from functools import lru_cache
 
+import chinese_calendar
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -124,3 +126,19 @@ def ordered(name: str, data: dict[str, pa.Array]) -> pa.Table:
     if missing:
         raise ValueError(f"{name}: generator does not fill {sorted(missing)}")
     return pa.table({c: data[c] for c in cols})
+
+
+@lru_cache(maxsize=1)
+def holidays() -> np.ndarray:
+    """Chinese statutory holidays falling on weekdays, 2004–2026 (for business-day arithmetic)."""
+    days = chinese_calendar.get_holidays(date(2004, 1, 1), date(2026, 12, 31), include_weekends=False)
+    return np.array(days, dtype="datetime64[D]")
+
+
+def next_workday(d: np.ndarray) -> np.ndarray:
+    """Roll dates forward to the next working day (weekends and statutory holidays skipped); NaT stays NaT."""
+    d = d.astype("datetime64[D]")
+    ok = ~np.isnat(d)
+    out = d.copy()
+    out[ok] = np.busday_offset(d[ok], 0, roll="forward", holidays=holidays())
+    return out

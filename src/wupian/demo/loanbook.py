@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wupian.demo.columns import add_months, day
+from wupian.demo.columns import add_months, day, holidays, next_workday
 from wupian.demo.customers import WAN, Customers
 from wupian.demo.segments import SEGMENTS, Segment
 
@@ -108,7 +108,7 @@ def _drawdowns(rng: np.random.Generator, lo: np.ndarray, seg: Segment) -> np.nda
     weight = _MONTH_WEIGHT[month].copy()
     weight[(month < 3) & (d >= day("2026-01-01"))] *= seg.q1_boost
     accept = rng.random(lo.size) * weight.max() < weight
-    return np.where(accept, d, np.datetime64("NaT", "D"))
+    return next_workday(np.where(accept, d, np.datetime64("NaT", "D")))  # banks lend on working days
 
 
 def _segment(rng: np.random.Generator, k: int, seg: Segment, cus: Customers, scale: float) -> dict[str, np.ndarray]:
@@ -208,7 +208,7 @@ def _timeline(rng: np.random.Generator, seg: Segment, draw: np.ndarray, online: 
     progress = np.clip((draw - day("2025-01-01")).astype(np.int64) / 455.0, 0.0, 1.0)
     mean = early + (late - early) * progress
     wd = np.maximum(np.round(rng.gamma(3.0, mean / 3.0)), 1).astype(np.int64)
-    applied_day = np.busday_offset(draw, -wd, roll="backward")
+    applied_day = np.busday_offset(draw, -wd, roll="backward", holidays=holidays())
     applied = applied_day.astype("datetime64[s]") + rng.integers(9 * 3600, 16 * 3600, n) * sec
     quick = online & (seg.key in ("consumer", "personal_business"))  # online credit: minutes, not days
     applied = np.where(quick, disbursed - rng.integers(3 * 60, 90 * 60, n) * sec, applied)

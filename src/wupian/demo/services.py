@@ -15,7 +15,18 @@ import numpy as np
 import pyarrow as pa
 
 from wupian.demo.branches import BranchTree
-from wupian.demo.columns import dates, day, ints, ordered, text, timestamps, uniform_days, year_start
+from wupian.demo.columns import (
+    dates,
+    day,
+    holidays,
+    ints,
+    next_workday,
+    ordered,
+    text,
+    timestamps,
+    uniform_days,
+    year_start,
+)
 from wupian.demo.customers import Customers
 from wupian.demo.loanbook import LoanBook
 from wupian.demo.segments import SEGMENTS
@@ -63,6 +74,7 @@ def build_accounts(rng: np.random.Generator, cus: Customers) -> Accounts:
             early = ~late
             opened[early] = np.minimum(since[early] + rng.integers(0, 60, int(early.sum())).astype("timedelta64[D]"),
                                        opened[early])
+        opened = next_workday(opened)
         closed = np.where(rng.random(n) < 0.03, opened + rng.integers(30, 900, n).astype("timedelta64[D]"), NAT)
         closed = np.where(closed <= day("2026-03-31"), closed, NAT)
         width = 19 - len(prefix)
@@ -158,7 +170,7 @@ def processes_table(proc: dict[str, np.ndarray], as_of: np.datetime64) -> pa.Tab
 
 def build_activities(rng: np.random.Generator, tree: BranchTree) -> dict[str, np.ndarray]:
     days = np.arange(day("2025-01-01"), day("2026-03-31") + 1)
-    work = np.is_busday(days)
+    work = np.is_busday(days, holidays=holidays())
     out: dict[str, list[np.ndarray]] = {"branch_id": [], "activity": [], "date": [], "count": [], "people": []}
     for activity, per_year, people in (("home_visit", 14.0, (1, 2)), ("outreach_event", 10.0, (20, 120))):
         rate = per_year / 250.0 * tree.outlet_weight * tree.outlet_ids.size
