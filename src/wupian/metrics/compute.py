@@ -203,13 +203,24 @@ def indicator_label(indicator_id: str) -> str:
     """The zh label of an indicator id, e.g. ``tech.balance`` → 科技贷款余额."""
     defs = definitions()
     parts = indicator_id.split(".")
+    suffix = ""
+    while len(parts) > 2 and parts[-1] in SUFFIXES:
+        suffix = SUFFIXES[parts[-1]] + suffix
+        parts = parts[:-1]
+    return _base_label(defs, parts, indicator_id) + suffix
+
+
+SUFFIXES = {"rank_siblings": "（同级排名）", "rank_peers": "（同业排名）", "peer_count": "（参与排名机构数）",
+            "target_completion": "（任务完成率）"}
+
+
+def _base_label(defs: Definitions, parts: list[str], indicator_id: str) -> str:
     scopes = {s.id: s.label for s in defs.scopes}
-    if len(parts) >= 2 and parts[0] in scopes:
+    if len(parts) == 2 and parts[0] in scopes:
         try:
-            label = defs.measure(parts[1]).label.format(scope=scopes[parts[0]])
+            return defs.measure(parts[1]).label.format(scope=scopes[parts[0]])
         except KeyError:
-            label = indicator_id
-        return label + _suffix(parts[2:])
+            return indicator_id
     n = names()
     family_names = {"coverage": "registries", "accounts": "accounts", "process": "processes", "activity": "activities"}
     if parts[0] in family_names and len(parts) >= 3:
@@ -225,7 +236,3 @@ def indicator_label(indicator_id: str) -> str:
         return defs.family(f"service.{parts[-1]}").label.format(name=base)
     return indicator_id
 
-
-def _suffix(rest: list[str]) -> str:
-    return {"rank_siblings": "（同级排名）", "rank_peers": "（同业排名）", "peer_count": "（参与排名机构数）",
-            "target_completion": "（任务完成率）"}.get(rest[-1], "") if rest else ""
