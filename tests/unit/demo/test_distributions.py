@@ -120,3 +120,33 @@ def test_services_show_the_seed_article_trends(small_demo: DemoManifest) -> None
     assert early and late and sum(late) / len(late) < sum(early) / len(early)
     types = {r["account_type"] for r in _rows(small_demo.snapshot_dirs[-1], "accounts")}
     assert {"ecny_wallet_personal", "social_security_card", "third_party_custody", "personal_pension"} <= types
+
+
+def _industrial_size(employees: int, revenue_wan: float) -> str:
+    """工信部联企业〔2011〕300号, 工业: the highest class whose lower bounds are all met."""
+    if employees >= 1000 and revenue_wan >= 40000:
+        return "large"
+    if employees >= 300 and revenue_wan >= 2000:
+        return "medium"
+    if employees >= 20 and revenue_wan >= 300:
+        return "small"
+    return "micro"
+
+
+def test_declared_sizes_mostly_agree_with_the_metrics(tmp_path: Path) -> None:
+    from wupian.demo import build_demo
+
+    folder = build_demo(tmp_path / "sizes", seed=3, scale=0.05, months=2).snapshot_dirs[-1]  # [0] is GBK
+    section = dict(zip(industries().code.tolist(), industries().section.tolist(), strict=True))
+    agree, disagree = 0, 0
+    for r in _rows(folder, "customers"):
+        if r["customer_type"] != "enterprise" or section.get(r["industry_code"]) not in ("B", "C", "D"):
+            continue
+        if not r["declared_size"]:
+            continue
+        derived = _industrial_size(int(r["employees"]), float(r["revenue"]) / 10_000)
+        if derived == r["declared_size"]:
+            agree += 1
+        else:
+            disagree += 1
+    assert disagree > 0 and agree > 8 * disagree
