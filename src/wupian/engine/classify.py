@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine.classify_customers import build_customer_facts, register_size_reference
-from wupian.engine.classify_facts import FACTS, sql_literal
+from wupian.engine.classify_facts import CUSTOMER_FACTS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
 from wupian.engine.warehouse import Warehouse, quote_ident
 from wupian.reference.green import catalogue_for, green_items
@@ -125,16 +125,35 @@ def _union_cols(plan: ClassifyPlan) -> str:
     return ", ".join(cols)
 
 
+# Loan-level columns every run keeps in ``cls_eval`` (amounts, data checks).
+KEPT = ("loan_id", "customer_id", "balance", "green_code", "green_valid", "green_amount_raw", "purpose_industry_code")
+
+
+def _template_facts(rules: list[RulePlan] | tuple[RulePlan, ...]) -> set[str]:
+    return {p.fact for r in rules for p in r.explain if p.fact is not None}
+
+
+def kept_columns(plan: ClassifyPlan) -> list[str]:
+    """Loan-level facts ``cls_eval`` must carry: the fixed ones, amounts, and loan facts printed by templates.
+
+    Customer-level facts stay in ``cls_cust`` and are joined only for the tags whose templates print them,
+    so wide per-customer strings are never copied onto every loan.
+    """
+    wanted = set(KEPT) | {r.amount for r in plan.rules} | _template_facts(plan.rules)
+    return [c for c in dict.fromkeys([*KEPT, *sorted(wanted)]) if c not in CUSTOMER_FACTS]
+
+
 def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
-    """Create temp table ``cls_eval``: facts + rule booleans + tag booleans/amounts, one row per loan."""
+    """Create temp table ``cls_eval``: kept facts + rule booleans + tag booleans/amounts, one row per loan."""
     params: list[Any] = []
     rule_cols, tag_cols = _tag_sql(plan, params)
     base = build_base(wh, as_of).replace("$as_of", "?")
     union = _union_cols(plan)  # in an outer layer so they can refer to the base tag columns
+    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan))
     sql = f"""CREATE OR REPLACE TEMP TABLE cls_eval AS
 SELECT *{', ' + union if union else ''} FROM (
   SELECT *, {tag_cols} FROM (
-    SELECT b.*, {rule_cols} FROM ({base}) b
+    SELECT {kept}, {rule_cols} FROM ({base}) b
   )
 )"""
     # Positional parameters bind in textual order: the rule values, then the base's as-of date.
@@ -178,9 +197,14 @@ def insert_sql(plan: ClassifyPlan) -> str:
                            f"concat_ws('、', {named}))")
         else:
             rule_ids, explanation = _rule_ids_sql(plan, t.id), _explain_sql(plan, t.id)
+        source = "cls_eval"
+        if not t.union_of:
+            rules = [r for r in plan.rules if r.kind in ("include", "marker") and t.id in r.tags]
+            if _template_facts(rules) & CUSTOMER_FACTS:
+                source = "cls_eval e LEFT JOIN cls_cust c ON c.customer_id = e.customer_id"
         selects.append(
             f"SELECT $as_of, $profile, loan_id, {sql_literal(t.id)}, CAST(COALESCE({_a(t.id)}, 0) AS DECIMAL(38,2)), "
-            f"{rule_ids}, {explanation}, $version FROM cls_eval WHERE {_t(t.id)}"
+            f"{rule_ids}, {explanation}, $version FROM {source} WHERE {_t(t.id)}"
         )
     return "INSERT INTO loan_tags\n" + "\nUNION ALL\n".join(selects)
 

@@ -18,10 +18,18 @@ CHECKS = {
 }
 
 
-def check_rows(wh: Warehouse, check: str, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:
+def check_counts(wh: Warehouse) -> dict[str, int]:
+    """Row count of every check, in one scan of ``cls_eval``."""
+    cols = ", ".join(f"count(*) FILTER (WHERE {where}) AS {name}" for name, where in CHECKS.items())
+    return {k: int(v or 0) for k, v in wh.rows(f"SELECT {cols} FROM cls_eval")[0].items()}
+
+
+def check_rows(wh: Warehouse, check: str, limit: int = 1000, total: int | None = None
+               ) -> tuple[int, list[dict[str, Any]]]:
     """(total count, first ``limit`` rows ordered by loan_id) of one named check."""
     where = CHECKS[check]
-    total = int(wh.scalar(f"SELECT count(*) FROM cls_eval WHERE {where}") or 0)
+    if total is None:
+        total = int(wh.scalar(f"SELECT count(*) FROM cls_eval WHERE {where}") or 0)
     if total == 0:
         return 0, []
     rows = wh.rows(

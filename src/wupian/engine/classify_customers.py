@@ -108,10 +108,10 @@ s AS (
         bool_and(v IS NOT NULL) AS complete,
         bool_and(v >= large_min) AS is_large, bool_and(v >= medium_min) AS is_medium,
         bool_and(v >= small_min) AS is_small,
-        string_agg(CASE WHEN indicator = 'employees'
-                        THEN concat(indicator_zh, COALESCE(CAST(CAST(v AS BIGINT) AS VARCHAR), '未填'), '人')
-                        ELSE concat(indicator_zh, COALESCE({_WAN_SHORT.format(x='v')}, '未填'), '万元') END,
-                   '、' ORDER BY ord) AS figures
+        bool_or(indicator = 'employees') AS uses_emp, bool_or(indicator = 'revenue') AS uses_rev,
+        bool_or(indicator = 'assets') AS uses_ast,
+        max(v) FILTER (WHERE indicator = 'employees') AS emp, max(v) FILTER (WHERE indicator = 'revenue') AS rev,
+        max(v) FILTER (WHERE indicator = 'assets') AS ast
     FROM iv GROUP BY customer_id, group_id
 ),
 s2 AS (
@@ -155,7 +155,12 @@ joined AS (
     SELECT c.customer_id, c.customer_type, c.industry_code, c.id_code, c.pension_revenue_share,
         s.group_id AS size_group, c.declared_size, s.derived_size,
         {used} AS size_used, {source} AS size_source,
-        s.group_name, s.figures,
+        s.group_name,
+        CASE WHEN s.group_id IS NOT NULL THEN concat_ws('、',
+            CASE WHEN s.uses_emp THEN concat('从业人员', COALESCE(CAST(CAST(s.emp AS BIGINT) AS VARCHAR), '未填'), '人') END,
+            CASE WHEN s.uses_rev THEN concat('营业收入', COALESCE({_WAN_SHORT.format(x='s.rev')}, '未填'), '万元') END,
+            CASE WHEN s.uses_ast THEN concat('资产总额', COALESCE({_WAN_SHORT.format(x='s.ast')}, '未填'), '万元') END)
+        END AS figures,
         COALESCE(c.credit_limit_total,
                  CASE WHEN lc.bal IS NOT NULL THEN greatest(lc.bal, lc.drawn) ELSE lc.max_drawn END) AS credit_total,
         CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN lc.customer_id IS NOT NULL THEN 'loans' END
@@ -200,12 +205,14 @@ FROM joined
         )
 
 
-def size_disagreements(wh: Warehouse, as_of: date) -> list[dict[str, Any]]:
-    """Customers whose declared size differs from the size derived per the standard (from ``cls_cust``)."""
-    return wh.rows(
-        """SELECT customer_id, customer_type, industry_code, declared_size, derived_size, group_name, figures
-           FROM cls_cust
-           WHERE derived_size IS NOT NULL AND declared_size IS NOT NULL AND declared_size <> 'none'
-             AND declared_size <> derived_size
-           ORDER BY customer_id"""
-    )
+def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:
+    """(total, first ``limit`` customers) whose declared size differs from the size derived per the standard."""
+    where = """derived_size IS NOT NULL AND declared_size IS NOT NULL AND declared_size <> 'none'
+               AND declared_size <> derived_size"""
+    total = int(wh.scalar(f"SELECT count(*) FROM cls_cust WHERE {where}") or 0)
+    rows = wh.rows(
+        f"""SELECT customer_id, customer_type, industry_code, declared_size, derived_size, group_name, figures
+            FROM cls_cust WHERE {where} ORDER BY customer_id LIMIT ?""",
+        [limit],
+    ) if total else []
+    return total, rows

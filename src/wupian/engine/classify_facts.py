@@ -39,13 +39,14 @@ class Fact:
 
     def render(self, fmt: str = "text") -> str:
         col = '"' + self.name + '"'
+        # Money is DECIMAL(38,2); formatting goes through DECIMAL(18,x) (64-bit, far faster; ±10^16 yuan suffices).
         if fmt == "wan":
-            return f"CAST(CAST(round({col} * 0.0001, 2) AS DECIMAL(38,2)) AS VARCHAR)"
+            return f"CAST(CAST(round(CAST({col} AS DECIMAL(18,2)) * 0.0001, 2) AS DECIMAL(18,2)) AS VARCHAR)"
         if fmt == "wan_short":
-            inner = f"CAST(CAST(round({col} * 0.0001, 2) AS DECIMAL(38,2)) AS VARCHAR)"
+            inner = f"CAST(CAST(round(CAST({col} AS DECIMAL(18,2)) * 0.0001, 2) AS DECIMAL(18,2)) AS VARCHAR)"
             return f"regexp_replace(regexp_replace({inner}, '0+$', ''), '\\.$', '')"
         if fmt == "yuan":
-            return f"CAST(CAST({col} AS DECIMAL(38,2)) AS VARCHAR)"
+            return f"CAST(CAST({col} AS DECIMAL(18,2)) AS VARCHAR)"
         if fmt == "pct":
             inner = f"CAST(CAST(round({col} * 100, 2) AS DECIMAL(18,2)) AS VARCHAR)"
             return f"concat(regexp_replace(regexp_replace({inner}, '0+$', ''), '\\.$', ''), '%')"
@@ -110,3 +111,9 @@ def _facts() -> dict[str, Fact]:
 
 
 FACTS: dict[str, Fact] = _facts()
+
+# Facts that come from the per-customer table ``cls_cust`` (same column names there); all others are loan-level.
+CUSTOMER_FACTS = frozenset({
+    "customer_type", "id_code", "pension_revenue_share", "declared_size", "derived_size", "size_used", "size_note",
+    "credit_total", "credit_note", "registries", "registries_note",
+})

@@ -18,7 +18,7 @@ import pyarrow as pa
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
-from wupian.engine.classify_checks import check_rows
+from wupian.engine.classify_checks import check_counts, check_rows
 from wupian.engine.classify_customers import size_disagreements
 from wupian.engine.classify_review import review_worklist as _review
 from wupian.engine.warehouse import Warehouse
@@ -90,7 +90,8 @@ def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
         out.append(Issue("WP-CLS-021", Level.INFO,
                          f"{as_of.isoformat()} 早于绿色目录 {catalogue} 施行日，按现有最早版本判定",
                          Source("loans", None, None, "green_code")))
-    total, rows = check_rows(wh, "invalid_green_code", ISSUE_LIMIT)
+    counts = check_counts(wh)
+    total, rows = check_rows(wh, "invalid_green_code", ISSUE_LIMIT, counts["invalid_green_code"])
     for r in rows:
         out.append(Issue(
             "WP-CLS-001", Level.WARNING,
@@ -99,7 +100,7 @@ def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
             _suggest(r["green_code"], r["purpose_industry_code"], catalogue),
         ))
     _overflow(out, total, len(rows), "WP-CLS-001")
-    total, rows = check_rows(wh, "green_amount_above_balance", ISSUE_LIMIT)
+    total, rows = check_rows(wh, "green_amount_above_balance", ISSUE_LIMIT, counts["green_amount_above_balance"])
     for r in rows:
         out.append(Issue(
             "WP-CLS-002", Level.WARNING,
@@ -107,7 +108,7 @@ def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
             Source("loans", None, f"loan_id={r['loan_id']}", "green_amount"),
         ))
     _overflow(out, total, len(rows), "WP-CLS-002")
-    total, rows = check_rows(wh, "green_amount_without_code", ISSUE_LIMIT)
+    total, rows = check_rows(wh, "green_amount_without_code", ISSUE_LIMIT, counts["green_amount_without_code"])
     for r in rows:
         out.append(Issue(
             "WP-CLS-003", Level.INFO, "填报了绿色部分金额但未填绿色项目分类，不计入绿色贷款",
@@ -134,10 +135,11 @@ def _overflow(out: list[Issue], total: int, shown: int, code: str) -> None:
                          Source("loans")))
 
 
-def size_issues(wh: Warehouse, as_of: date) -> list[Issue]:
+def size_issues(wh: Warehouse, as_of: date, limit: int = ISSUE_LIMIT) -> list[Issue]:
     """Declared size ≠ size derived per 工信部联企业〔2011〕300号 (needs ``cls_cust`` of ``as_of``)."""
+    total, rows = size_disagreements(wh, as_of, limit)
     out = []
-    for r in size_disagreements(wh, as_of):
+    for r in rows:
         out.append(Issue(
             "WP-CLS-010", Level.WARNING,
             f"申报企业规模={SIZE_ZH.get(r['declared_size'], r['declared_size'])}，按划型标准测算为"
@@ -145,17 +147,21 @@ def size_issues(wh: Warehouse, as_of: date) -> list[Issue]:
             Source("customers", None, f"customer_id={r['customer_id']}", "declared_size"),
             "核对从业人员、营业收入、资产总额及所属行业，或更正申报规模",
         ))
+    if total > len(rows):
+        out.append(Issue("WP-CLS-010", Level.INFO, f"另有 {total - len(rows)} 户同类问题未逐条列出（共 {total} 户）",
+                         Source("customers")))
     return out
 
 
-def size_report(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> list[Issue]:
+def size_report(wh: Warehouse, as_of: date, size_basis: str = "declared_first",
+                limit: int = 100_000) -> list[Issue]:
     """Size every customer of ``as_of`` (stores ``customer_facts``) and return the disagreements."""
     from wupian.engine.classify_customers import build_customer_facts, register_size_reference
 
     _require_snapshot(wh, as_of)
     register_size_reference(wh, as_of, rulebook().registries)
     build_customer_facts(wh, as_of, size_basis)
-    return size_issues(wh, as_of)
+    return size_issues(wh, as_of, limit)
 
 
 def review_worklist(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
