@@ -34,7 +34,7 @@ def generate(db: str, n: int) -> None:
     with Warehouse(db) as wh:
         wh.execute(f"""INSERT INTO customers (as_of, customer_id, name, customer_type, id_code, industry_code,
             employees, revenue, total_assets, declared_size, credit_limit_total, pension_revenue_share)
-            SELECT DATE '2025-12-31', 'C' || i, 'n', 
+            SELECT DATE '2025-12-31', 'C' || i, 'n',
                 ['enterprise','enterprise','enterprise','sole_proprietor','small_business_owner','farmer','individual','other_org'][1 + i % 8],
                 'ID' || i,
                 ['3311','3911','4710','5211','6511','7010','7310','0111','2710','6611'][1 + (i // 8) % 10],

@@ -31,9 +31,11 @@ LOAN_TAGS_DDL = """CREATE TABLE IF NOT EXISTS loan_tags (
 
 Progress = Callable[[str], None]
 
-# Loan product codes that make a personal loan a business loan (经营性): 经营贷款, 固定资产贷款, 垫款, 贸易融资,
-# 融资租赁, 并购贷款. Corporate loans and direct bill discounting are business lending by nature.
-BUSINESS_PRODUCTS = "^(F022|F023|F05|F08|F09|F12)"
+# Loan product codes that make a personal loan a business loan (经营性): F022 经营贷款, F023 固定资产贷款, F05 垫款,
+# F08 贸易融资, F09 融资租赁, F12 并购贷款 (and their sub-codes). Corporate loans and direct bill discounting are
+# business lending by nature.
+BUSINESS_PRODUCTS_4 = ("F022", "F023")
+BUSINESS_PRODUCTS_3 = ("F05", "F08", "F09", "F12")
 
 
 def ensure_tables(wh: Warehouse) -> None:
@@ -57,8 +59,10 @@ def build_base(wh: Warehouse, as_of: date) -> str:
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
     l.is_entrusted,
-    (l.business_type IN ('corporate', 'bill_direct')
-        OR regexp_matches(COALESCE(l.product_type, ''), '{BUSINESS_PRODUCTS}')) AS is_business_loan,
+    COALESCE(l.business_type IN ('corporate', 'bill_direct')
+        OR left(l.product_type, 4) IN ({", ".join(sql_literal(p) for p in BUSINESS_PRODUCTS_4)})
+        OR left(l.product_type, 3) IN ({", ".join(sql_literal(p) for p in BUSINESS_PRODUCTS_3)}), FALSE)
+        AS is_business_loan,
     l.purpose_industry_code,
     NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green_item_name, (gi.code IS NOT NULL) AS green_valid,
     CASE WHEN gi.code IS NOT NULL THEN least(COALESCE(l.green_amount, l.balance), l.balance) END
