@@ -124,8 +124,9 @@ def build_registries(rng: np.random.Generator, tree: BranchTree, cus: Customers,
     mi_grade = np.concatenate([hp_grade, np.full(clinic.size + n_c, "一级", dtype=object)])
     mi_branch = np.concatenate([hp_branch, tree.city_ids[cus.city[clinic]], oc_branch])
     mi_from = uniform_days(rng, day("2019-01-01"), day("2026-03-01"), mi_ids.size)
-    mi_to = np.where(rng.random(mi_ids.size) < 0.03, uniform_days(rng, day("2025-05-01"), day("2026-03-30"),
-                                                                   mi_ids.size), np.datetime64("NaT", "D"))
+    mi_end = np.maximum(uniform_days(rng, day("2025-05-01"), day("2026-03-30"), mi_ids.size),
+                        mi_from + np.timedelta64(30, "D"))  # a few leave the 医保定点 list during the year
+    mi_to = np.where(rng.random(mi_ids.size) < 0.03, mi_end, np.datetime64("NaT", "D"))
     rows.add("medical_insurance_institution", mi_ids, mi_names, mi_grade, mi_from, mi_to, mi_branch)
 
     # cluster members (attribute = cluster name) and gas stations

@@ -80,6 +80,7 @@ def test_registry_validity_changes_inside_the_period(small_demo: DemoManifest) -
     start, end = "2025-03-31", "2026-03-31"
     assert any(start < r["valid_to"] < end for r in rows if r["valid_to"])
     assert any(start < r["valid_from"] <= end for r in rows)
+    assert all(r["valid_from"] <= r["valid_to"] for r in rows if r["valid_to"] and r["valid_from"])
     registries = {r["registry"] for r in rows}
     assert {"high_tech_enterprise", "tech_sme", "specialized_sme", "above_scale_enterprise", "public_hospital",
             "medical_insurance_institution", "industrial_cluster", "gas_station"} <= registries
