@@ -48,7 +48,7 @@ def _dump(wh: Warehouse) -> dict[str, list]:  # type: ignore[type-arg]
     return out
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(loan, min_size=1, max_size=8))
 def test_same_snapshot_twice_is_identical_and_money_is_exact(rows: list[tuple]) -> None:  # type: ignore[type-arg]
     with tempfile.TemporaryDirectory() as tmp:
