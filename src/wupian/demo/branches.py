@@ -52,29 +52,47 @@ class BranchTree:
 
 def build_tree(rng: np.random.Generator) -> BranchTree:
     ids, names, parents, levels, regions = ["0000000"], [f"{BANK_NAME}总行"], [""], ["head"], [HEAD_REGION]
-    city_ids, city_names, city_region, city_w = [], [], [], []
-    outlet_ids, outlet_city, outlet_w = [], [], []
-    province_ids = []
+    city_ids: list[str] = []
+    city_names: list[str] = []
+    city_region: list[str] = []
+    city_w: list[float] = []
+    outlet_ids: list[str] = []
+    outlet_city: list[int] = []
+    outlet_w: list[float] = []
+    province_ids: list[str] = []
     for p, (pname, pcode, cities) in enumerate(PROVINCES, start=1):
         pid = f"{p:02d}00000"
         province_ids.append(pid)
-        ids.append(pid), names.append(f"{BANK_NAME}{pname}分行"), parents.append("0000000")
-        levels.append("province"), regions.append(pcode)
+        ids.append(pid)
+        names.append(f"{BANK_NAME}{pname}分行")
+        parents.append("0000000")
+        levels.append("province")
+        regions.append(pcode)
         for c, (cname, ccode) in enumerate(cities, start=1):
             cid = f"{p:02d}{c:02d}000"
             ci = len(city_ids)
             weight = 3.0 if cname == FLAGSHIP_CITY else float(rng.lognormal(0.0, 0.45))
-            city_ids.append(cid), city_names.append(cname), city_region.append(ccode), city_w.append(weight)
-            ids.append(cid), names.append(f"{BANK_NAME}{cname}分行"), parents.append(pid)
-            levels.append("city"), regions.append(ccode)
+            city_ids.append(cid)
+            city_names.append(cname)
+            city_region.append(ccode)
+            city_w.append(weight)
+            ids.append(cid)
+            names.append(f"{BANK_NAME}{cname}分行")
+            parents.append(pid)
+            levels.append("city")
+            regions.append(ccode)
             n_out = 12 if cname == FLAGSHIP_CITY else int(rng.integers(6, 10))
             streets = rng.permutation(len(STREETS))[: n_out - 1]
             for o in range(n_out):
                 oid = f"{p:02d}{c:02d}{o + 1:03d}"
                 label = "营业部" if o == 0 else f"{STREETS[streets[o - 1]]}支行"
-                ids.append(oid), names.append(f"{BANK_NAME}{cname}{label}"), parents.append(cid)
-                levels.append("outlet"), regions.append(ccode)
-                outlet_ids.append(oid), outlet_city.append(ci)
+                ids.append(oid)
+                names.append(f"{BANK_NAME}{cname}{label}")
+                parents.append(cid)
+                levels.append("outlet")
+                regions.append(ccode)
+                outlet_ids.append(oid)
+                outlet_city.append(ci)
                 outlet_w.append(weight * (2.5 if o == 0 else float(rng.lognormal(0.0, 0.35))))
     cw = np.array(city_w) / np.sum(city_w)
     ow = np.array(outlet_w) / np.sum(outlet_w)

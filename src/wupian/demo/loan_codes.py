@@ -172,8 +172,10 @@ def assign_codes(rng: np.random.Generator, book: LoanBook, cus: Customers, ind: 
                         & (book.amount_fen <= 50 * 1_000_000) & (rng.random(n) < 0.06))
     startup[st] = np.where(rng.random(st.size) < 0.8, "C01", "C02")
     product_name[st] = "创业担保贷款"
-    student = np.where(seg == "student", np.where(rng.random(n) < 0.98, True, None), None)
-    ex_poverty = np.where((seg == "consumer") & (cus.ctype[c] == "farmer") & (rng.random(n) < 0.08), True, None)
+    student = np.full(n, None, dtype=object)
+    student[(seg == "student") & (rng.random(n) < 0.98)] = True  # a few 助学 loans miss the flag
+    ex_poverty = np.full(n, None, dtype=object)
+    ex_poverty[(seg == "consumer") & (cus.ctype[c] == "farmer") & (rng.random(n) < 0.08)] = True
     cluster = np.where(unit & (cus.cluster[c] != "") & (rng.random(n) < 0.85), cus.cluster[c], "")
     product_name[(cluster != "") & (seg == "working_capital") & (rng.random(n) < 0.5)] = "产业集群贷"
     large = np.flatnonzero((cus.ctype == "enterprise") & (cus.true_size == "large"))

@@ -133,7 +133,8 @@ def _segment(rng: np.random.Generator, k: int, seg: Segment, cus: Customers, sca
         lo_a, hi_a = seg.amount_wan
         amount_wan = np.exp(rng.uniform(np.log(lo_a), np.log(hi_a), n))
     else:
-        share = rng.uniform(*seg.credit_share, n)  # type: ignore[misc]
+        lo_s, hi_s = seg.credit_share or (0.0, 1.0)
+        share = rng.uniform(lo_s, hi_s, n)
         credit_wan = cus.credit_fen[cust] / WAN
         amount_wan = credit_wan * share
         full = rng.random(n) < 0.08  # some draw the whole limit (incl. exactly 1000万 / 500万)

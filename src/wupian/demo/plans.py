@@ -88,10 +88,10 @@ def build_targets(rng: np.random.Generator, tree: BranchTree, book: LoanBook, co
         known = pos >= 0
         now = np.bincount(pos[known & held], minlength=level_ids.size)
         new = np.bincount(pos[known & opened_in], minlength=level_ids.size)
-        goal = now + np.ceil(np.maximum(new, 1) * rng.uniform(0.95, 1.12, now.size) * (365 / 90 if year == 2026 else 1))
+        counts = now + np.ceil(np.maximum(new, 1) * rng.uniform(0.95, 1.12, now.size) * (365 / 90 if year == 2026 else 1))
         branch += level_ids.tolist()
         indicator += [f"accounts.{atype}.count"] * now.size
-        target += goal.tolist()
+        target += counts.tolist()
     data = {
         "branch_id": text(np.array(branch, dtype=object)), "indicator_id": text(np.array(indicator, dtype=object)),
         "year": pa.array([year] * len(branch), type=pa.int64()), "target": decimals(np.array(target), 2),
