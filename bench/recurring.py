@@ -73,14 +73,17 @@ def step_detect(args: argparse.Namespace) -> dict[str, object]:
     from wupian.engine.warehouse import Warehouse
     from wupian.monitor.recurring import streams_table
 
+    marks: list[tuple[str, float]] = []
     with Warehouse(Path(args.workdir) / "bench.duckdb") as wh:
         t0 = time.perf_counter()
-        table = streams_table(wh, months=12)
+        table = streams_table(wh, months=12, on_step=lambda name: marks.append((name, time.perf_counter())))
         elapsed = time.perf_counter() - t0
+        marks.append(("end", time.perf_counter()))
+        steps = {a[0]: round(b[1] - a[1], 2) for a, b in zip(marks, marks[1:], strict=False)}
         pq.write_table(table, Path(args.workdir) / "detected.parquet")
         unexplained = sum(1 for m in table["mandate_id"].to_pylist() if m is None)
     return {"step": "detect", "seconds": round(elapsed, 2), "streams": table.num_rows,
-            "unexplained": unexplained, "peak_rss_mib": round(peak_rss_mib())}
+            "unexplained": unexplained, "peak_rss_mib": round(peak_rss_mib()), "steps": steps}
 
 
 def step_teller(args: argparse.Namespace) -> dict[str, object]:

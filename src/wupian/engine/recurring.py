@@ -19,7 +19,7 @@ from wupian.engine import recurring_sql as q
 from wupian.engine.warehouse import Warehouse
 
 _TEMP_TABLES = (
-    "_wp_rec_debits", "_wp_rec_names", "_wp_rec_keyed", "_wp_rec_cand", "_wp_rec_gaps", "_wp_rec_pairs",
+    "_wp_rec_raw", "_wp_rec_names", "_wp_rec_keyed", "_wp_rec_cand", "_wp_rec_gaps", "_wp_rec_pairs",
     "_wp_rec_fit", "_wp_rec_best", "_wp_rec_streams", "_wp_rec_shaped",
 )
 _CADENCE_COLUMNS = (
@@ -39,6 +39,9 @@ class DetectionParams:
     pair_ratio: float = 1.02
     band_spread: float = 1.15  # an amount band is a stream on its own only if its amounts stay this close
     near_fixed_step: float = 0.08  # a consecutive change above this share counts as a real amount change
+    # Quick regularity screen before the fit: the gap quartiles must lie within these shares of the period.
+    quartile_lo: float = 0.6
+    quartile_hi: float = 1.6
 
 
 def data_as_of(wh: Warehouse) -> date | None:
@@ -67,13 +70,14 @@ def detect_streams(
     if missing:
         raise ValueError(f"cadence table lacks columns {missing}")
     base: dict[str, Any] = {"as_of": as_of}
+    window: dict[str, Any] = {"start": start, "as_of": as_of, "account": account_id}
     steps: tuple[tuple[str, str, dict[str, Any]], ...] = (
-        ("debits", q.DEBITS, {"start": start, "as_of": as_of, "account": account_id}),
+        ("scan", q.RAW, window),
         ("names", q.NAMES, {"prefix": params.prefix_pattern}),
         ("keyed", q.KEYED, {}),
         ("candidates", q.CAND, {"band_ratio": params.band_ratio}),
         ("gaps", q.GAPS, {}),
-        ("cadences", q.PAIRS, {}),
+        ("cadences", q.PAIRS, {"q_lo": params.quartile_lo, "q_hi": params.quartile_hi}),
         ("fit", q.FIT, {}),
         (
             "best",

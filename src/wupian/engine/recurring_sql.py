@@ -4,16 +4,22 @@ Every statement here is fixed text: values arrive as bound parameters (``$start`
 ``$prefix`` …) and the only identifiers are our own temporary tables (prefix ``_wp_rec_``) and the contract's
 columns. The steps, each a temporary table so DuckDB plans them one at a time:
 
-1. ``debits``   outgoing transactions in the window, trimmed;
-2. ``names``    each distinct counterparty name / summary normalised once (channel prefixes, digits, punctuation);
-3. ``keyed``    every debit with its payee key: merchant id > counterparty account > normalised name;
-4. ``cand``     candidate sets per (account, payee): the whole group (band -1) and amount bands (single-linkage
-                on sorted amounts, a new band where an amount exceeds the previous one by ``$band_ratio``);
+1. ``raw``      one scan of the window's debits: row id, date, amount, and a 64-bit payee-group id
+                (hash of account + merchant id or counterparty account); name-keyed rows keep their raw name;
+2. ``names``    each distinct raw name normalised once (channel prefixes, masks, digits, punctuation);
+3. ``keyed``    every debit with its group id (name-keyed rows hashed on the normalised name);
+4. ``cand``     candidate sets per group: the whole group (band -1) and amount bands (single-linkage on
+                sorted amounts, a new band where an amount exceeds the previous one by ``$band_ratio``);
 5. ``gaps``     inter-arrival gaps inside each candidate;
-6. ``fit``      each candidate against each plausible cadence: periods between debits, skips, extras, a robust
+6. ``pairs``    the cadences plausible for each candidate (median and quartile gaps near the period);
+7. ``fit``      each candidate against each plausible cadence: periods between debits, skips, extras, a robust
                 line fit (date ≈ a + p·k) and the residual of every debit;
-7. ``best``     the best valid cadence per candidate; the whole group wins over its bands;
-8. ``streams``  amounts, dates, anchor day, next expected date, status per stream.
+8. ``best``     the best valid cadence per candidate; the whole group wins over its bands unless two bands
+                run side by side;
+9. ``streams``  member debits fetched by row id: amounts, dates, anchor day, payee key, counterparty.
+
+Group ids are 64-bit hashes; two different (account, payee) pairs sharing one is possible in principle but
+negligible (about 10⁻⁶ for ten million groups).
 """
 
 from __future__ import annotations
@@ -28,119 +34,127 @@ CREATE OR REPLACE TEMP MACRO _wp_rec_norm(x, pfx) AS
     '?')
 """
 
-DEBITS = """
-CREATE OR REPLACE TEMP TABLE _wp_rec_debits AS
-SELECT txn_id, account_id, booked_at, CAST(booked_at AS DATE) AS d, -amount AS amt,
-       NULLIF(TRIM(merchant_id), '') AS merchant_id,
-       NULLIF(TRIM(counterparty_account), '') AS cp_account,
-       NULLIF(TRIM(counterparty_bank), '') AS cp_bank,
-       NULLIF(TRIM(counterparty_name), '') AS cp_name,
-       NULLIF(TRIM(summary), '') AS summary,
-       NULLIF(TRIM(mandate_id), '') AS mandate_id,
-       NULLIF(TRIM(channel), '') AS channel
-FROM transactions
-WHERE amount < 0 AND booked_at IS NOT NULL AND txn_id IS NOT NULL AND account_id IS NOT NULL
+WINDOW_FILTER = """
+amount < 0 AND booked_at IS NOT NULL AND account_id IS NOT NULL
   AND booked_at >= CAST($start AS TIMESTAMP) AND booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
   AND ($account IS NULL OR account_id = $account)
+"""
+
+# SQL expression of a debit's payee key before name normalisation (NULL for name-keyed rows). Blank text is
+# no key; the loader trims values.
+KEY_SRC = """
+CASE WHEN NULLIF({t}merchant_id, '') IS NOT NULL THEN 'm:' || {t}merchant_id
+     WHEN NULLIF({t}counterparty_account, '') IS NOT NULL
+       THEN 'a:' || replace(replace({t}counterparty_account, ' ', ''), '-', '') END
+"""
+RAW_NAME = "COALESCE(NULLIF(TRIM({t}counterparty_name), ''), NULLIF(TRIM({t}summary), ''), '')"
+
+RAW = f"""
+CREATE OR REPLACE TEMP TABLE _wp_rec_raw AS
+WITH s AS (
+  SELECT rowid AS rid, account_id, CAST(booked_at AS DATE) AS d, TRY_CAST(-amount AS DECIMAL(18, 2)) AS amt,
+         {KEY_SRC.format(t="")} AS key_src,
+         counterparty_name, summary
+  FROM transactions
+  WHERE {WINDOW_FILTER}
+)
+SELECT rid, d, amt,
+       CASE WHEN key_src IS NOT NULL THEN hash(account_id, key_src) END AS gid,
+       CASE WHEN key_src IS NULL THEN account_id END AS acc_n,
+       CASE WHEN key_src IS NULL THEN {RAW_NAME.format(t="")} END AS raw_name
+FROM s
+WHERE amt IS NOT NULL
 """
 
 NAMES = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_names AS
 SELECT raw_name, _wp_rec_norm(raw_name, $prefix) AS norm_name
-FROM (SELECT DISTINCT COALESCE(cp_name, summary, '') AS raw_name
-      FROM _wp_rec_debits WHERE merchant_id IS NULL AND cp_account IS NULL)
+FROM (SELECT DISTINCT raw_name FROM _wp_rec_raw WHERE raw_name IS NOT NULL)
 """
 
 KEYED = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_keyed AS
-SELECT d.*,
-       CASE WHEN d.merchant_id IS NOT NULL THEN 'm:' || d.merchant_id
-            WHEN d.cp_account IS NOT NULL THEN 'a:' || regexp_replace(d.cp_account, '[\\s\\-]', '', 'g')
-            ELSE 'n:' || n.norm_name END AS payee_key
-FROM _wp_rec_debits d
-LEFT JOIN _wp_rec_names n ON n.raw_name = COALESCE(d.cp_name, d.summary, '')
+SELECT r.rid, r.d, r.amt, COALESCE(r.gid, hash(r.acc_n, 'n:' || n.norm_name)) AS gid
+FROM _wp_rec_raw r LEFT JOIN _wp_rec_names n ON n.raw_name = r.raw_name
 """
 
 CAND = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_cand AS
-WITH g AS (
-  SELECT account_id, payee_key, txn_id, d, amt,
-         COUNT(*) OVER (PARTITION BY account_id, payee_key) AS gn,
-         CASE WHEN amt > LAG(amt) OVER (PARTITION BY account_id, payee_key ORDER BY amt, txn_id) * $band_ratio
-              THEN 1 ELSE 0 END AS brk
+WITH b1 AS (
+  SELECT *, CASE WHEN amt > LAG(amt) OVER (PARTITION BY gid ORDER BY amt, rid) * $band_ratio
+                 THEN 1 ELSE 0 END AS brk
   FROM _wp_rec_keyed
 ), b AS (
-  SELECT *, SUM(brk) OVER (PARTITION BY account_id, payee_key ORDER BY amt, txn_id
-                           ROWS UNBOUNDED PRECEDING) AS band
-  FROM g WHERE gn >= 2
+  SELECT *, SUM(brk) OVER (PARTITION BY gid ORDER BY amt, rid ROWS UNBOUNDED PRECEDING) AS band FROM b1
 ), nb AS (
-  SELECT *, MAX(band) OVER (PARTITION BY account_id, payee_key) AS top_band FROM b
+  SELECT *, MAX(band) OVER (PARTITION BY gid) AS top_band, COUNT(*) OVER (PARTITION BY gid) AS gn FROM b
 )
-SELECT account_id, payee_key, -1 AS band, txn_id, d, amt FROM nb
+SELECT gid, -1 AS band, rid, d, amt FROM nb WHERE gn >= 2
 UNION ALL
-SELECT account_id, payee_key, band, txn_id, d, amt FROM nb WHERE top_band > 0
+SELECT gid, band, rid, d, amt FROM nb WHERE gn >= 2 AND top_band > 0
 """
 
 GAPS = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_gaps AS
-SELECT account_id, payee_key, band, txn_id, d, amt,
+SELECT gid, band, rid, d, amt,
        d - LAG(d) OVER w AS gap,
        ROW_NUMBER() OVER w AS rn
 FROM _wp_rec_cand
-WINDOW w AS (PARTITION BY account_id, payee_key, band ORDER BY d, txn_id)
+WINDOW w AS (PARTITION BY gid, band ORDER BY d, rid)
 """
 
 # Candidate statistics and the cadences whose period is plausible for the candidate's median gap.
 PAIRS = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_pairs AS
 WITH s AS (
-  SELECT account_id, payee_key, band, COUNT(*) AS n, MEDIAN(gap) AS mgap,
+  SELECT gid, band, COUNT(*) AS n, quantile_cont(gap, [0.25, 0.5, 0.75]) AS q,
          MIN(amt) AS min_amt, MAX(amt) AS max_amt
-  FROM _wp_rec_gaps GROUP BY account_id, payee_key, band
+  FROM _wp_rec_gaps GROUP BY gid, band
   HAVING COUNT(*) >= 2
 )
-SELECT s.*, c.cadence, c.period, c.tol, c.span_rel, c.min_n, c.ord
+SELECT s.gid, s.band, s.n, s.q[2] AS mgap, s.min_amt, s.max_amt,
+       c.cadence, c.period, c.tol, c.span_rel, c.min_n, c.ord
 FROM s JOIN _wp_rec_cadences c
-  ON s.n >= c.min_n AND s.mgap >= c.lo * c.period AND s.mgap <= c.hi * c.period
+  ON s.n >= c.min_n AND s.q[2] >= c.lo * c.period AND s.q[2] <= c.hi * c.period
+ AND s.q[1] >= $q_lo * c.period AND s.q[3] <= $q_hi * c.period
 """
 
 FIT = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_fit AS
 WITH x AS (
-  SELECT g.account_id, g.payee_key, g.band, p.cadence, g.rn, g.d,
+  SELECT g.gid, g.band, p.cadence, g.rn, g.d,
          CASE WHEN g.gap IS NULL THEN 0 ELSE CAST(round(g.gap / p.period) AS BIGINT) END AS k
-  FROM _wp_rec_gaps g JOIN _wp_rec_pairs p USING (account_id, payee_key, band)
+  FROM _wp_rec_gaps g JOIN _wp_rec_pairs p USING (gid, band)
 ), y AS (
-  SELECT *, SUM(k) OVER (PARTITION BY account_id, payee_key, band, cadence ORDER BY rn
-                         ROWS UNBOUNDED PRECEDING) AS kk,
-         MIN(d) OVER (PARTITION BY account_id, payee_key, band, cadence) AS first_d
+  SELECT *, SUM(k) OVER (PARTITION BY gid, band, cadence ORDER BY rn ROWS UNBOUNDED PRECEDING) AS kk,
+         MIN(d) OVER (PARTITION BY gid, band, cadence) AS first_d
   FROM x
 ), agg AS (
-  SELECT account_id, payee_key, band, cadence, MAX(kk) AS big_k, MAX(d) - MIN(d) AS span,
+  SELECT gid, band, cadence, MAX(kk) AS big_k, MAX(d) - MIN(d) AS span,
          MIN(d) AS first_d, MAX(d) AS last_d,
          COUNT(*) FILTER (WHERE k = 0 AND rn > 1) AS extras, MAX(k) AS max_k,
          SUM(GREATEST(k - 1, 0)) AS skips
   FROM y GROUP BY ALL
 ), off AS (
-  SELECT y.account_id, y.payee_key, y.band, y.cadence, y.first_d,
+  SELECT y.gid, y.band, y.cadence,
          (y.d - y.first_d) - (agg.span / GREATEST(agg.big_k, 1)) * y.kk AS o
-  FROM y JOIN agg USING (account_id, payee_key, band, cadence)
+  FROM y JOIN agg USING (gid, band, cadence)
 ), icpt AS (
-  SELECT account_id, payee_key, band, cadence, MEDIAN(o) AS a FROM off GROUP BY ALL
+  SELECT gid, band, cadence, MEDIAN(o) AS a FROM off GROUP BY ALL
 ), res AS (
-  SELECT off.account_id, off.payee_key, off.band, off.cadence,
+  SELECT off.gid, off.band, off.cadence,
          AVG(CASE WHEN abs(off.o - icpt.a) <= p.tol THEN 1.0 ELSE 0.0 END) AS share_in,
          AVG(abs(off.o - icpt.a)) AS mar
-  FROM off JOIN icpt USING (account_id, payee_key, band, cadence)
-  JOIN _wp_rec_pairs p USING (account_id, payee_key, band, cadence)
+  FROM off JOIN icpt USING (gid, band, cadence)
+  JOIN _wp_rec_pairs p USING (gid, band, cadence)
   GROUP BY ALL
 )
-SELECT p.*, agg.big_k, agg.span, agg.first_d, agg.last_d, agg.extras, agg.max_k, agg.skips, icpt.a, res.share_in, res.mar,
-       agg.span / GREATEST(agg.big_k, 1) AS p_hat
+SELECT p.*, agg.big_k, agg.span, agg.first_d, agg.last_d, agg.extras, agg.max_k, agg.skips, icpt.a,
+       res.share_in, res.mar, agg.span / GREATEST(agg.big_k, 1) AS p_hat
 FROM _wp_rec_pairs p
-JOIN agg USING (account_id, payee_key, band, cadence)
-JOIN icpt USING (account_id, payee_key, band, cadence)
-JOIN res USING (account_id, payee_key, band, cadence)
+JOIN agg USING (gid, band, cadence)
+JOIN icpt USING (gid, band, cadence)
+JOIN res USING (gid, band, cadence)
 """
 
 BEST = """
@@ -158,36 +172,44 @@ WITH v AS (
     AND (band = -1 OR max_amt <= min_amt * $band_spread)
 ), one AS (
   SELECT * FROM v
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY account_id, payee_key, band ORDER BY score DESC, ord) = 1
-)
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY gid, band ORDER BY score DESC, ord) = 1
 -- Two or more valid amount bands running at the same time are separate streams (two phone numbers paid
 -- to one carrier); otherwise a valid whole group wins (a price change or variable amounts stay one stream).
-, g AS (
+), g AS (
   SELECT *,
-         COUNT(*) FILTER (WHERE band >= 0) OVER (PARTITION BY account_id, payee_key) AS valid_bands,
-         MAX(first_d) FILTER (WHERE band >= 0) OVER (PARTITION BY account_id, payee_key) AS bands_start,
-         MIN(last_d) FILTER (WHERE band >= 0) OVER (PARTITION BY account_id, payee_key) AS bands_end,
-         bool_or(band = -1) OVER (PARTITION BY account_id, payee_key) AS whole_valid
+         COUNT(*) FILTER (WHERE band >= 0) OVER (PARTITION BY gid) AS valid_bands,
+         MAX(first_d) FILTER (WHERE band >= 0) OVER (PARTITION BY gid) AS bands_start,
+         MIN(last_d) FILTER (WHERE band >= 0) OVER (PARTITION BY gid) AS bands_end,
+         bool_or(band = -1) OVER (PARTITION BY gid) AS whole_valid
   FROM one
 )
-SELECT * EXCLUDE (valid_bands, bands_start, bands_end, whole_valid) FROM g
+SELECT * EXCLUDE (valid_bands, bands_start, bands_end, whole_valid)
+FROM g
 WHERE CASE WHEN valid_bands >= 2 AND bands_start < bands_end THEN band >= 0
            WHEN whole_valid THEN band = -1
            ELSE band >= 0 END
 """
 
 # Per-stream facts from the member debits.
-STREAMS = """
+STREAMS = f"""
 CREATE OR REPLACE TEMP TABLE _wp_rec_streams AS
 WITH m AS (
-  SELECT b.account_id, b.payee_key, b.band, k.txn_id, k.booked_at, k.d, k.amt, k.merchant_id, k.cp_account,
-         k.cp_bank, k.cp_name, k.summary, k.mandate_id, k.channel,
-         LAG(k.amt) OVER (PARTITION BY b.account_id, b.payee_key, b.band ORDER BY k.booked_at, k.txn_id) AS prev_amt
+  SELECT b.gid, b.band, t.account_id, t.txn_id, t.booked_at, c.d, c.amt,
+         COALESCE({KEY_SRC.format(t='t.')}, 'n:' || n.norm_name) AS payee_key,
+         NULLIF(TRIM(t.merchant_id), '') AS merchant_id,
+         NULLIF(TRIM(t.counterparty_account), '') AS cp_account,
+         NULLIF(TRIM(t.counterparty_bank), '') AS cp_bank,
+         NULLIF(TRIM(t.counterparty_name), '') AS cp_name,
+         NULLIF(TRIM(t.summary), '') AS summary,
+         NULLIF(TRIM(t.mandate_id), '') AS mandate_id,
+         NULLIF(TRIM(t.channel), '') AS channel,
+         LAG(c.amt) OVER (PARTITION BY b.gid, b.band ORDER BY t.booked_at, c.rid) AS prev_amt
   FROM _wp_rec_best b
-  JOIN _wp_rec_cand c USING (account_id, payee_key, band)
-  JOIN _wp_rec_keyed k ON k.txn_id = c.txn_id AND k.account_id = c.account_id
+  JOIN _wp_rec_cand c USING (gid, band)
+  JOIN transactions t ON t.rowid = c.rid
+  LEFT JOIN _wp_rec_names n ON n.raw_name = {RAW_NAME.format(t='t.')}
 ), cal AS (SELECT d, workday FROM _wp_rec_calendar)
-SELECT m.account_id, m.payee_key, m.band,
+SELECT m.gid, m.band, any_value(m.account_id) AS account_id, any_value(m.payee_key) AS payee_key,
        COUNT(*) AS occurrences, MIN(m.d) AS first_date, MAX(m.d) AS last_date,
        arg_max(m.amt, m.booked_at) AS last_amount,
        quantile_disc(m.amt, 0.5) AS median_amount,
@@ -207,7 +229,7 @@ SELECT m.account_id, m.payee_key, m.band,
        AVG(CASE WHEN m.d = last_day(m.d) THEN 1.0 ELSE 0.0 END) AS month_end_share,
        AVG(CASE WHEN cal.workday THEN 1.0 ELSE 0.0 END) AS workday_share
 FROM m LEFT JOIN cal ON cal.d = m.d
-GROUP BY m.account_id, m.payee_key, m.band
+GROUP BY m.gid, m.band
 """
 
 ANCHOR_MACRO = """
@@ -243,7 +265,7 @@ WITH j AS (
               WHEN s.n_big_changes <= 1 THEN 'near_fixed'
               ELSE 'variable' END AS amount_pattern
   FROM _wp_rec_streams s
-  JOIN _wp_rec_best b USING (account_id, payee_key, band)
+  JOIN _wp_rec_best b USING (gid, band)
   JOIN _wp_rec_cadences c USING (cadence)
 ), n1 AS (
   SELECT *,
@@ -274,7 +296,7 @@ WITH s AS (
                  ELSE _wp_rec_norm(COALESCE(counterparty_name, summary), $prefix) END AS norm_payee
   FROM _wp_rec_shaped
 ), mc AS (
-  SELECT s.account_id, s.payee_key, s.band, m.mandate_id, m.payee_name, m.merchant_id AS mandate_merchant_id,
+  SELECT s.gid, s.band, m.mandate_id, m.payee_name, m.merchant_id AS mandate_merchant_id,
          m.purpose, m.signed_at, m.revoked_at, m.channel AS mandate_channel, m.amount_limit
   FROM s JOIN mandates m ON m.account_id = s.account_id
    AND (m.mandate_id = s.txn_mandate_id
@@ -285,13 +307,13 @@ WITH s AS (
               OR (length(_wp_rec_norm(m.payee_name, $prefix)) >= 3
                   AND contains(s.norm_payee, _wp_rec_norm(m.payee_name, $prefix))))))
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY s.account_id, s.payee_key, s.band
+    PARTITION BY s.gid, s.band
     ORDER BY COALESCE(m.mandate_id = s.txn_mandate_id, FALSE) DESC,
              (m.revoked_at IS NULL OR m.revoked_at >= s.last_date) DESC,
              (m.amount_limit IS NULL OR m.amount_limit >= s.typical_amount) DESC,
              (m.signed_at <= s.first_date) DESC, m.signed_at DESC, m.mandate_id) = 1
 ), adj AS (
-  SELECT s.account_id, s.payee_key, s.band, w.d AS next_workday
+  SELECT s.gid, s.band, w.d AS next_workday
   FROM s ASOF LEFT JOIN (SELECT d FROM _wp_rec_calendar WHERE workday) w ON w.d >= s.next_nominal_date
 )
 SELECT s.account_id,
@@ -302,8 +324,11 @@ SELECT s.account_id,
        s.counterparty_name, s.counterparty_account, s.counterparty_bank,
        COALESCE(s.merchant_id, mc.mandate_merchant_id) AS merchant_id,
        s.summary, s.channel, s.cadence, s.amount_pattern,
-       s.typical_amount, s.last_amount, s.min_amount, s.max_amount,
-       s.price_change_date, s.previous_amount,
+       CAST(s.typical_amount AS DECIMAL(38, 2)) AS typical_amount,
+       CAST(s.last_amount AS DECIMAL(38, 2)) AS last_amount,
+       CAST(s.min_amount AS DECIMAL(38, 2)) AS min_amount,
+       CAST(s.max_amount AS DECIMAL(38, 2)) AS max_amount,
+       s.price_change_date, CAST(s.previous_amount AS DECIMAL(38, 2)) AS previous_amount,
        s.first_date, s.last_date, s.occurrences, CAST(s.skips AS INTEGER) AS skipped,
        s.anchor_day, s.month_end,
        CASE WHEN s.workday_bound AND adj.next_workday IS NOT NULL THEN adj.next_workday
@@ -325,8 +350,8 @@ SELECT s.account_id,
          + 0.10 * CASE WHEN COALESCE(mc.mandate_id, s.txn_mandate_id) IS NOT NULL THEN 1.0 ELSE 0.0 END)), 2)
          AS confidence
 FROM s
-LEFT JOIN mc USING (account_id, payee_key, band)
-LEFT JOIN adj USING (account_id, payee_key, band)
+LEFT JOIN mc USING (gid, band)
+LEFT JOIN adj USING (gid, band)
 LEFT JOIN merchants mer ON mer.merchant_id = COALESCE(s.merchant_id, mc.mandate_merchant_id)
 ORDER BY s.account_id, s.ord, s.typical_amount DESC, s.payee_key
 """

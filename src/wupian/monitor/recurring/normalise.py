@@ -51,5 +51,5 @@ def payee_key(merchant_id: str | None, counterparty_account: str | None, name: s
     if merchant_id and merchant_id.strip():
         return "m:" + merchant_id.strip()
     if counterparty_account and counterparty_account.strip():
-        return "a:" + re.sub(r"[\s\-]", "", counterparty_account.strip())
+        return "a:" + counterparty_account.strip().replace(" ", "").replace("-", "")
     return "n:" + normalise_name(name)
