@@ -116,8 +116,8 @@ def test_unrelated_columns_do_not_change_tags(customers: list[dict], loans: list
 
 
 sizing = st.fixed_dictionaries({
-    "industry": st.sampled_from(["0111", "3311", "4710", "5110", "5211", "5411", "5910", "6010", "6110", "6210",
-                                 "6311", "6511", "7010", "7020", "7111", "7310", "5311", "6611"]),
+    "industry": st.sampled_from(["0111", "3311", "4710", "5111", "5211", "5411", "5910", "6010", "6110", "6210",
+                                 "6311", "6511", "7010", "7020", "7111", "7310", "5311", "6621", "8514", "5110"]),
     "employees": st.one_of(st.none(), st.integers(min_value=0, max_value=2500)),
     "revenue_wan": st.one_of(st.none(), st.integers(min_value=0, max_value=250000)),
     "assets_wan": st.one_of(st.none(), st.integers(min_value=0, max_value=150000)),

@@ -80,6 +80,8 @@ def size_group(code: str | None) -> str | None:
         if norm == "J" or norm in _AMBIGUOUS_SECTIONS:
             return None
         return _SECTION_GROUP.get(norm, OTHER_GROUP)
+    if norm not in _codes():
+        return None  # not a GB/T 4754-2017 code
     division = norm[:2]
     sec = _section_of_division(division)
     if sec is None:
@@ -99,6 +101,11 @@ def size_group(code: str | None) -> str | None:
             return "14"
         return OTHER_GROUP
     return OTHER_GROUP  # 53 铁路, M, N, O, P, Q, R, S, T: 其他未列明行业 (A3302 三(五))
+
+
+@functools.lru_cache(maxsize=1)
+def _codes() -> frozenset[str]:
+    return frozenset(c.code for c in industries())
 
 
 @functools.lru_cache(maxsize=1)

@@ -165,7 +165,7 @@ def validate_rulebook(path: Path | None = None) -> tuple[Rulebook | None, list[I
         rules.append(RuleDoc(
             str(v["id"]), str(v["label"]), str(v.get("description", "")), v.get("kind", "include"),
             tuple(v.get("tags") or ()), tuple(v.get("applies_to") or ()), tuple(v["profiles"]),
-            _date(v["effective_from"]), _date(v.get("effective_to")), v["when"], v.get("amount", "balance"),
+            _date(v["effective_from"]) or date.min, _date(v.get("effective_to")), v["when"], v.get("amount", "balance"),
             str(v["explain"]), tuple(v["cites"]), rel, node.start_mark.line + 1,
         ))
     book = Rulebook(f"{man['version']}+{digest.hexdigest()[:12]}", str(man["title"]), tags, profiles,
@@ -208,12 +208,12 @@ def check_references(book: Rulebook) -> list[Issue]:
             err(r, "tags", "an include/marker rule needs tags")
         if r.kind == "exclude" and not r.applies_to:
             err(r, "applies_to", "an exclude rule needs applies_to")
-        for t in r.tags:
-            if t not in tag_ids or book.tag(t).union_of:
-                err(r, "tags", f"{t!r} is not a base tag (union tags are computed)")
-        for t in r.applies_to:
-            if t != "all" and t not in tag_ids:
-                err(r, "applies_to", f"unknown tag {t!r}")
+        for name in r.tags:
+            if name not in tag_ids or book.tag(name).union_of:
+                err(r, "tags", f"{name!r} is not a base tag (union tags are computed)")
+        for name in r.applies_to:
+            if name != "all" and name not in tag_ids:
+                err(r, "applies_to", f"unknown tag {name!r}")
         for p in r.profiles:
             if p not in profile_ids:
                 err(r, "profiles", f"unknown profile {p!r}", "known: " + ", ".join(sorted(profile_ids)))
