@@ -1,0 +1,72 @@
+"""``wupian month-end``: the whole month-end job for one date — classify, measure, write every report.
+
+Thin: parse, call ``wupian.pipeline.run_month_end`` with a progress bar, print the files and the issues.
+Exit 1 when reconciliation or a file self-check found an ERROR.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from wupian.api import open_warehouse
+from wupian.cli.context import db_path
+from wupian.core.errors import DataError, UsageError
+from wupian.core.issues import Level, count_by_code
+from wupian.pipeline import run_month_end
+
+
+def _parse_date(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(f"--as-of must be a date like 2026-03-31, got {text!r}")
+
+
+def month_end(
+    as_of: Annotated[str, typer.Option("--as-of", help="Month-end date, e.g. 2026-03-31.")],
+    uscc: Annotated[str, typer.Option("--uscc", help="The bank's 统一社会信用代码 (names the PBOC files).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")] = Path("out"),
+    branch: Annotated[str | None, typer.Option("--branch", help="Report for this branch subtree only.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="List at most N warnings (counts are always complete).")] = 20,
+) -> None:
+    """Classify every loan (PBOC and NFRA profiles), compute the indicators and write all reports."""
+    day = _parse_date(as_of)
+    console = Console(stderr=True)
+    with open_warehouse(db_path()) as wh:
+        if day not in wh.snapshot_dates():
+            raise UsageError(f"no snapshot loaded for {day.isoformat()}; see `wupian snapshots`")
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task("月末处理", total=1)
+
+            def tick(label: str, done: int, total: int) -> None:
+                bar.update(task, description=f"月末处理：{label}", completed=done, total=total)
+
+            result = run_month_end(wh, day, out, uscc=uscc, branch_id=branch, progress=tick)
+    for f in result.files:
+        typer.echo(str(f))
+    issues = list(dict.fromkeys(result.issues))  # the same finding under both profiles is listed once
+    shown = [i for i in issues if i.level != Level.ERROR][:limit]
+    for issue in shown:
+        typer.echo(str(issue), err=True)
+    counts = count_by_code(issues)
+    if counts:
+        typer.echo("issues by code: " + ", ".join(f"{c} {lvl} ×{n}" for (c, lvl), n in sorted(counts.items())), err=True)
+    if len(shown) < len(issues):
+        typer.echo(f"(listed {len(shown)} of {len(issues)}; see `wupian size`, `wupian classify --review` "
+                   "and `wupian report` for all)", err=True)
+    errors = [i for i in issues if i.level == Level.ERROR]
+    if errors:
+        raise DataError(f"{len(errors)} reconciliation or file-check error(s)", errors)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``month-end`` to the root app."""
+    app.command("month-end")(month_end)
