@@ -180,12 +180,16 @@ WITH v AS (
          COUNT(*) FILTER (WHERE band >= 0) OVER (PARTITION BY gid) AS valid_bands,
          MAX(first_d) FILTER (WHERE band >= 0) OVER (PARTITION BY gid) AS bands_start,
          MIN(last_d) FILTER (WHERE band >= 0) OVER (PARTITION BY gid) AS bands_end,
-         bool_or(band = -1) OVER (PARTITION BY gid) AS whole_valid
+         bool_or(band = -1) OVER (PARTITION BY gid) AS whole_valid,
+         MAX(extras) FILTER (WHERE band = -1) OVER (PARTITION BY gid) AS whole_extras,
+         MIN(extras) FILTER (WHERE band >= 0) OVER (PARTITION BY gid) AS band_extras
   FROM one
 )
-SELECT * EXCLUDE (valid_bands, bands_start, bands_end, whole_valid)
+-- A single clean band beats a whole group that only fits with extra debits (a one-off purchase at the payee).
+SELECT * EXCLUDE (valid_bands, bands_start, bands_end, whole_valid, whole_extras, band_extras)
 FROM g
 WHERE CASE WHEN valid_bands >= 2 AND bands_start < bands_end THEN band >= 0
+           WHEN whole_valid AND valid_bands = 1 AND whole_extras > 0 AND band_extras = 0 THEN band >= 0
            WHEN whole_valid THEN band = -1
            ELSE band >= 0 END
 """
