@@ -18,7 +18,9 @@ from wupian.engine.load_codes import make_issue
 from wupian.engine.stage import ReadReject
 
 
-def _decoded_lines(path: Path, encoding: str, bad: dict[int, Issue], label: str) -> Iterator[str]:
+def _decoded_lines(
+    path: Path, encoding: str, bad: dict[int, Issue], label: str, buf: list[str]
+) -> Iterator[str]:
     enc = "utf-8" if encoding == "utf-8-sig" else encoding
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -36,6 +38,7 @@ def _decoded_lines(path: Path, encoding: str, bad: dict[int, Issue], label: str)
                     suggestion="re-export the file as UTF-8 or GBK",
                 )
                 text = raw.decode(enc, errors="replace")
+            buf.append(text)
             yield text
 
 
@@ -44,7 +47,8 @@ def read_careful(
 ) -> tuple[list[str], pa.Table | None, tuple[ReadReject, ...], tuple[Issue, ...]]:
     """(header, Arrow table of c<i> strings + __line, rejected rows, file-level issues)."""
     bad: dict[int, Issue] = {}
-    lines = _decoded_lines(path, encoding, bad, label)
+    buf: list[str] = []  # the physical lines of the record being parsed (its raw text for quarantine)
+    lines = _decoded_lines(path, encoding, bad, label, buf)
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
     header: list[str] | None = None
     columns: list[list[str | None]] = []
@@ -54,6 +58,7 @@ def read_careful(
     last = 0
     while True:
         start = last + 1
+        buf.clear()
         try:
             record = next(reader)
         except StopIteration:
@@ -62,20 +67,21 @@ def read_careful(
             issues_here = (
                 make_issue(
                     "WP-LOAD-005",
-                    f"row cannot be parsed ({exc}); the file looks truncated or a quote is not closed",
+                    f"row cannot be parsed ({exc}); a quote is not closed or the file is truncated",
                     file=label,
                     line=start,
                     suggestion="check that the export finished and quotes are balanced",
                 ),
             )
-            rejects.append(ReadReject(start, "", issues_here))
-            break
+            rejects.append(ReadReject(start, "".join(buf).rstrip("\r\n"), issues_here))
+            last = reader.line_num
+            continue  # the reader resynchronises on the next line: later rows are never dropped
         end = reader.line_num
         last = end
         if not record or (len(record) == 1 and record[0].strip() == ""):
             continue  # blank line
         span_bad = [bad[n] for n in range(start, end + 1) if n in bad]
-        raw_text = delimiter.join(record)
+        raw_text = "".join(buf).rstrip("\r\n")
         if header is None:
             if span_bad:
                 issues.extend(span_bad)

@@ -81,3 +81,15 @@ def test_find_table_files(tmp_path: Path) -> None:
     found, issues = find_table_files(tmp_path, [table("branches"), table("customers"), table("loans")])
     assert set(found) == {"branches", "customers"}
     assert sorted(i.code for i in issues) == ["WP-LOAD-003", "WP-LOAD-031", "WP-LOAD-032"]
+
+
+def test_careful_reader_keeps_going_after_a_bad_quote(tmp_path: Path) -> None:
+    from wupian.ingest.csvsafe import read_careful
+
+    p = tmp_path / "branches.csv"
+    p.write_text('branch_id,name\nB1,"x"y\nB2,ok\nB3,"never closed\n', encoding="utf-8")
+    header, data, rejects, _ = read_careful(p, "utf-8", ",", "branches.csv")
+    assert header == ["branch_id", "name"]
+    assert data is not None and data.column("c0").to_pylist() == ["B2"] and data.column("__line").to_pylist() == [3]
+    assert [(r.line, r.issues[0].code) for r in rejects] == [(2, "WP-LOAD-005"), (4, "WP-LOAD-005")]
+    assert rejects[0].text == "B1,\"x\"y" and rejects[1].text == "B3,\"never closed"
