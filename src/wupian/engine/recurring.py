@@ -50,6 +50,17 @@ def data_as_of(wh: Warehouse) -> date | None:
     return value if isinstance(value, date) else None
 
 
+def account_known(wh: Warehouse, account_id: str) -> bool:
+    """True when the account has transactions or appears in any accounts snapshot."""
+    return bool(
+        wh.scalar(
+            "SELECT EXISTS (SELECT 1 FROM transactions WHERE account_id = $a)"
+            " OR EXISTS (SELECT 1 FROM accounts WHERE account_id = $a)",
+            {"a": account_id},
+        )
+    )
+
+
 def detect_streams(
     wh: Warehouse,
     *,

@@ -56,3 +56,9 @@ def golden_wh(wh: Warehouse) -> Callable[[str], Warehouse]:
         return wh
 
     return load
+
+
+@pytest.fixture
+def case_loader() -> Callable[[Warehouse, Path], None]:
+    """``load_case`` for tests that build their own warehouse (e.g. a file for the CLI)."""
+    return load_case

@@ -11,7 +11,6 @@ import csv
 import io
 import os
 from collections.abc import Callable
-
 from pathlib import Path
 
 import pytest

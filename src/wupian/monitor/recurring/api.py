@@ -20,7 +20,7 @@ from wupian.core.errors import UsageError
 from wupian.engine import recurring as engine
 from wupian.engine.warehouse import Warehouse
 from wupian.monitor.recurring.cadence import cadence_table, calendar_table
-from wupian.monitor.recurring.explain import explain_stale, explain_stream
+from wupian.monitor.recurring.explain import EXPLAIN_FIELDS, explain_stale, explain_stream
 from wupian.monitor.recurring.model import RecurringStream, StaleMandate
 from wupian.monitor.recurring.normalise import PREFIX_PATTERN
 
@@ -54,6 +54,11 @@ def resolve_as_of(wh: Warehouse, as_of: date | None) -> date:
     return engine.data_as_of(wh) or date.today()
 
 
+def account_known(wh: Warehouse, account_id: str) -> bool:
+    """True when ``account_id`` has transactions or is in the accounts table."""
+    return engine.account_known(wh, account_id)
+
+
 def streams_table(
     wh: Warehouse,
     account_id: str | None = None,
@@ -82,7 +87,7 @@ def streams_table(
         table = table.filter(pc.is_null(table["mandate_id"]))
     if on_step is not None:
         on_step("explain")
-    explanations = [explain_stream(row) for row in table.to_pylist()]
+    explanations = [explain_stream(row) for row in table.select(list(EXPLAIN_FIELDS)).to_pylist()]
     return table.append_column("explanation", pa.array(explanations, pa.string()))
 
 

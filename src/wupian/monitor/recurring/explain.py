@@ -12,6 +12,13 @@ from typing import Any
 
 from wupian.monitor.recurring.cadence import CADENCE_BY_NAME
 
+# The stream fields ``explain_stream`` reads (the batch converts only these to Python).
+EXPLAIN_FIELDS = (
+    "cadence", "last_date", "anchor_day", "month_end", "amount_pattern", "typical_amount", "price_change_date",
+    "previous_amount", "last_amount", "min_amount", "max_amount", "payee", "payment_institution", "mandate_id",
+    "mandate_on_file", "mandate_signed_at", "mandate_revoked_at", "cancel_hint", "occurrences", "skipped",
+    "first_date", "status", "holiday_adjusted", "next_expected_date",
+)
 _WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 _STATUS_ZH = {"active": "持续扣款中", "ended": "已停止", "early": "新出现"}
 _PATTERN_ZH = {"fixed": "固定金额", "near_fixed": "金额基本固定", "variable": "金额不固定"}
