@@ -230,6 +230,12 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
 
 
+def drop_work_tables(wh: Warehouse) -> None:
+    """Free the per-run temp tables (``cls_eval`` holds one row per loan)."""
+    wh.execute("DROP TABLE IF EXISTS cls_eval")
+    wh.execute("DROP TABLE IF EXISTS cls_cust")
+
+
 def tag_counts(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, Any]]:
     return wh.rows(
         """SELECT tag, count(*) AS loans, sum(amount) AS amount FROM loan_tags

@@ -75,6 +75,7 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
     if progress:
         progress("数据检查")
     issues = _issues(wh, as_of, info)
+    engine.drop_work_tables(wh)
     labels = {t.id: t.label for t in book.tags}
     counts = tuple(
         TagCount(r["tag"], labels.get(r["tag"], r["tag"]), int(r["loans"]), r["amount"] or Decimal("0.00"))
