@@ -23,6 +23,10 @@ DATE8_RE = r"\d{8}"
 DATE_ISO_RE = r"\d{4}-\d{1,2}-\d{1,2}( 00:00:00(\.0+)?)?"
 DATETIME_RE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?"
 OFFSET_RE = r"(Z|[+-]\d{2}:?\d{2})$"
+# Fast paths for the overwhelmingly common spellings (the general expressions above still decide the rest).
+PLAIN_MONEY_RE = r"[+-]?\d{1,16}(?:\.\d{0,2})?"
+PLAIN_DATE_RE = r"\d{4}-\d{2}-\d{2}"
+PLAIN_DATETIME_RE = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"
 TRUE_WORDS = ("1", "y", "yes", "true", "t", "是")
 FALSE_WORDS = ("0", "n", "no", "false", "f", "否")
 # Note: ColumnType.SHARE and ColumnType.ENUM are aliases of RATE and STR (equal enum values), so enums are
@@ -86,8 +90,12 @@ def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str
         # DuckDB 1.5 parses VARCHAR → DECIMAL(38,2) ~150× slower than → DECIMAL(18,2) (int64-backed), so
         # amounts short enough to fit 16 integer digits take the fast path, exactly, then widen.
         gate = f"regexp_full_match({t2}, {lit(MONEY_RE)})"
+        # Common case first (CASE evaluates later branches only for the rows that reach them): plain
+        # digits with at most 2 decimals and 16 integer digits need no cleaning.
         return (
-            f"CASE WHEN NOT {gate} THEN NULL "
+            f"CASE WHEN regexp_full_match({t}, {lit(PLAIN_MONEY_RE)}) "
+            f"THEN CAST(TRY_CAST({t} AS DECIMAL(18,2)) AS DECIMAL(38,2)) "
+            f"WHEN NOT {gate} THEN NULL "
             f"WHEN length({t2}) <= 17 THEN CAST(TRY_CAST({t2} AS DECIMAL(18,2)) AS DECIMAL(38,2)) "
             f"ELSE TRY_CAST({t2} AS DECIMAL(38,2)) END"
         )
@@ -100,7 +108,8 @@ def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str
         )
     if kind is ColumnType.DATE:
         return (
-            f"CASE WHEN regexp_full_match({t}, {lit(DATE8_RE)}) THEN CAST(TRY_STRPTIME({t}, '%Y%m%d') AS DATE) "
+            f"CASE WHEN regexp_full_match({t}, {lit(PLAIN_DATE_RE)}) THEN TRY_CAST({t} AS DATE) "
+            f"WHEN regexp_full_match({t}, {lit(DATE8_RE)}) THEN CAST(TRY_STRPTIME({t}, '%Y%m%d') AS DATE) "
             f"WHEN regexp_full_match({t}, {lit(DATE_ISO_RE)}) THEN TRY_CAST(split_part({t}, ' ', 1) AS DATE) END"
         )
     if kind is ColumnType.DATETIME:
@@ -111,7 +120,8 @@ def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str
             f"(CAST(substr({off}, 2, 2) AS INTEGER) * 60 + CAST(right({off}, 2) AS INTEGER)) END)"
         )
         return (
-            f"CASE WHEN NOT regexp_full_match({t}, {lit(DATETIME_RE)}) THEN NULL "
+            f"CASE WHEN regexp_full_match({t}, {lit(PLAIN_DATETIME_RE)}) THEN TRY_CAST({t} AS TIMESTAMP) "
+            f"WHEN NOT regexp_full_match({t}, {lit(DATETIME_RE)}) THEN NULL "
             f"WHEN {off} = '' THEN {naive} "
             f"ELSE {naive} + to_minutes(CAST(480 - {minutes} AS BIGINT)) END"
         )
