@@ -131,8 +131,9 @@ lc AS (
 reg AS (
     SELECT upper(trim(r.id_code)) AS idk,
         list_sort(list_distinct(list(r.registry))) AS registries,
-        string_agg(concat(COALESCE(lbl.label, r.registry), '（', COALESCE(CAST(r.valid_from AS VARCHAR), '不限'), '至',
-                          COALESCE(CAST(r.valid_to AS VARCHAR), '长期'), '）'), '、' ORDER BY r.registry) AS note
+        string_agg(concat(lbl.label, '（', COALESCE(CAST(r.valid_from AS VARCHAR), '不限'), '至',
+                          COALESCE(CAST(r.valid_to AS VARCHAR), '长期'), '）'), '、' ORDER BY r.registry)
+            FILTER (WHERE lbl.label IS NOT NULL) AS note
     FROM registries r LEFT JOIN ref_registry_labels lbl ON lbl.registry = r.registry
     WHERE r.as_of = $reg_as_of AND (r.valid_from IS NULL OR r.valid_from <= $as_of)
       AND (r.valid_to IS NULL OR r.valid_to >= $as_of)
@@ -183,7 +184,7 @@ joined AS (
 SELECT *,
     CASE WHEN size_source = 'derived' THEN concat(group_name, '：', figures)
          WHEN size_source = 'declared' AND derived_size IS NOT NULL
-             THEN concat('申报；按划型标准测算为', derived_zh, '：', group_name, '：', figures)
+             THEN concat('申报；测算=', derived_zh, '，', group_name, '：', figures)
          WHEN size_source = 'declared' THEN '申报' END AS size_note,
     CASE credit_source WHEN 'declared' THEN '单户授信总额'
          WHEN 'loans' THEN '未报单户授信总额，按贷款余额合计与发放金额合计的较大值推算' END AS credit_note,
