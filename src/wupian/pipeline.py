@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from wupian.api import Warehouse
+from wupian.api import IndicatorResult, Warehouse
 from wupian.core.issues import Issue
 from wupian.reports.run import generate_reports
 from wupian.rules import ClassifyReport, classify_snapshot, rulebook
@@ -30,6 +30,7 @@ class MonthEndResult:
     classified: tuple[ClassifyReport, ...]
     files: tuple[Path, ...]
     issues: tuple[Issue, ...]
+    indicators: IndicatorResult
 
 
 def comparison_dates(as_of: date) -> tuple[date, ...]:
@@ -95,4 +96,4 @@ def run_month_end(
     issues.extend(run.issues)
     if progress is not None:
         progress("done", total, total)
-    return MonthEndResult(as_of, tuple(reports), tuple(run.files), tuple(issues))
+    return MonthEndResult(as_of, tuple(reports), tuple(run.files), tuple(issues), run.result)

@@ -17,11 +17,13 @@ from rich.table import Table as RichTable
 
 from wupian.cli.context import db_path
 from wupian.core.errors import DataError, UsageError
+from wupian.core.issues import Level
 from wupian.demo import DEFAULT_SEED, PLANTED, DemoResult, run_demo
 from wupian.demo.build import MONTHS
 from wupian.engine.warehouse import default_db_path
+from wupian.reports import numbers
 
-STEP_ZH = {"generate": "生成演示数据", "load": "装载月末快照", "events": "装载交易流水"}
+STEP_ZH = {"generate": "生成演示数据", "load": "装载月末快照", "events": "装载交易流水", "month_end": "月末处理"}
 
 
 def _summary(console: Console, result: DemoResult, out: Path) -> None:
@@ -29,7 +31,7 @@ def _summary(console: Console, result: DemoResult, out: Path) -> None:
     head = RichTable(title="五篇示范银行 演示数据", show_header=False)
     head.add_row("机构数", f"{m.branches}")
     head.add_row("客户数（最后月末）", f"{m.customers:,}")
-    head.add_row("交易流水账户", f"{m.event_accounts:,}" if m.events_dir else "未生成（交易生成器不可用）")
+    head.add_row("交易流水账户", f"{m.event_accounts:,}")
     head.add_row("拒收行数（隔离）", f"{result.rejected:,}（其中预埋错误 {len(m.planted)} 行）")
     console.print(head)
     per_month = RichTable(title="各月末贷款借据")
@@ -41,8 +43,36 @@ def _summary(console: Console, result: DemoResult, out: Path) -> None:
         per_month.add_row(as_of.isoformat(), f"{rows:,}", f"{report.loaded.get('loans', 0):,}",
                           f"{report.rejected.get('loans', 0):,}")
     console.print(per_month)
+    if result.month_end is not None:
+        _headline(console, result, out)
     console.print(f"数据目录：{out}", soft_wrap=True, markup=False, highlight=False)
     console.print(f"仓库文件：{result.db_path}", soft_wrap=True, markup=False, highlight=False)
+
+
+HEADLINE = (
+    ("all_loans", "各项贷款"), ("five_union", "五篇大文章贷款（去重）"), ("tech", "科技贷款"), ("green", "绿色贷款"),
+    ("inclusive_micro", "普惠小微贷款"), ("pension", "养老产业贷款"), ("digital", "数字经济产业贷款"),
+)
+
+
+def _headline(console: Console, result: DemoResult, out: Path) -> None:
+    me = result.month_end
+    assert me is not None
+    top = me.indicators.rows[0].branch_id if me.indicators.rows else None
+    table = RichTable(title=f"月末指标（{me.as_of.isoformat()}，全行）")
+    for col in ("类别", "余额", "较年初", "贷款户数"):
+        table.add_column(col, justify="left" if col == "类别" else "right")
+    for scope, label in HEADLINE:
+        bal = me.indicators.value(top, f"{scope}.balance") if top else None
+        ytd = me.indicators.value(top, f"{scope}.ytd_change") if top else None
+        cust = me.indicators.value(top, f"{scope}.customers") if top else None
+        table.add_row(label, numbers.amount(bal) if bal is not None else "—",
+                      numbers.delta(ytd) if ytd is not None else "—",
+                      numbers.count(cust) if cust is not None else "—")
+    console.print(table)
+    errors = sum(1 for i in me.issues if i.level == Level.ERROR)
+    console.print(f"报表与简报：{out / 'reports'}（{len(me.files)} 个文件，对账错误 {errors} 项）",
+                  soft_wrap=True, markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

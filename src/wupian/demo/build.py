@@ -81,7 +81,7 @@ class DemoManifest:
     customers: int  # at the last month-end
     loans: tuple[int, ...]  # rows of loans.csv per month-end (planted rows included)
     snapshot_dirs: tuple[Path, ...]
-    events_dir: Path | None  # None when the event generator is not available
+    events_dir: Path
     event_accounts: int
     planted: tuple[PlantedError, ...]
 

@@ -12,8 +12,7 @@ def render(m: DemoManifest) -> str:
     months = ", ".join(f"{d.isoformat()} ({n:,} 笔)" for d, n in zip(m.month_ends, m.loans, strict=True))
     planted = "\n".join(f"  - {p.as_of} {p.table}.csv [{p.key}]: {p.problem}" for p in m.planted)
     events = ("events/ — transactions.csv, mandates.csv, merchants.csv and recurring_truth.csv "
-              f"(13 个月流水, {m.event_accounts:,} 个个人借记账户; recurring_truth.csv 为预埋的周期性扣款真值)"
-              if m.events_dir else "events/ — not written: the transaction generator is not installed")
+              f"(13 个月流水, {m.event_accounts:,} 个个人借记账户; recurring_truth.csv 为预埋的周期性扣款真值)")
     return f"""五篇示范银行 — wupian 演示数据 (synthetic demo bank)
 ==================================================
 
