@@ -61,7 +61,7 @@ def _value_text(leaf: Leaf, facts: dict[str, Any]) -> str:
     fact = FACTS[leaf.fact]
     v = facts.get(leaf.fact)
     if v is None:
-        return f"{fact.zh}未填"
+        return "不在报告日有效的名录内" if fact.kind == "list" else f"{fact.zh}未填"
     if fact.enum_zh:
         v = dict(fact.enum_zh).get(str(v), v)
     if isinstance(v, list):
