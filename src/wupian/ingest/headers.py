@@ -76,9 +76,9 @@ def map_headers(
         )
     unknown_texts = [t.casefold() for _, t in unknown if t]
     for name in missing:
-        col = table.column(name)
+        missing_col = table.column(name)
         hint = None
-        for alias in col.aliases:
+        for alias in missing_col.aliases:
             close = difflib.get_close_matches(alias.casefold(), unknown_texts, n=1, cutoff=0.6)
             if close:
                 hint = f"is header '{close[0]}' meant to be '{name}'?"
@@ -86,7 +86,7 @@ def map_headers(
         issues.append(
             make_issue(
                 "WP-LOAD-006",
-                f"required column {name} [{col.zh}] is missing from the header",
+                f"required column {name} [{missing_col.zh}] is missing from the header",
                 file=file_label,
                 line=header_line,
                 column=name,

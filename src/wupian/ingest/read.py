@@ -63,8 +63,8 @@ def _flat(rejects: tuple) -> tuple[Issue, ...]:  # type: ignore[type-arg]
 
 def read_csv_file(path: Path, table: Table, workdir: Path) -> Prepared:
     label = path.name
-    with path.open("rb") as fh:
-        head = fh.read(4096)
+    with path.open("rb") as raw_fh:
+        head = raw_fh.read(4096)
     if not head.replace(b"\xef\xbb\xbf", b"").strip():
         return Prepared(None, (_empty(label),))
     encoding = detect_encoding(path)

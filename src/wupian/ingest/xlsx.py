@@ -64,8 +64,8 @@ def read_xlsx(
     ws = wb.worksheets[0]
     grid: list[list[Any]] = [list(r) for r in ws.iter_rows(values_only=True)]
     width = max((len(r) for r in grid), default=0)
-    for r in grid:
-        r.extend([None] * (width - len(r)))
+    for cells in grid:
+        cells.extend([None] * (width - len(cells)))
     merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
     wb.close()
     for r0, c0, r1, c1 in merged:
