@@ -8,6 +8,7 @@ Nothing here loops over transactions in Python.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -50,6 +51,33 @@ def data_as_of(wh: Warehouse) -> date | None:
     return value if isinstance(value, date) else None
 
 
+_CREATE = "CREATE OR REPLACE TEMP TABLE "
+_PREPARED: weakref.WeakSet[Warehouse] = weakref.WeakSet()
+
+
+def _prepare(wh: Warehouse) -> None:
+    """Create the helper macros once per warehouse connection."""
+    if wh not in _PREPARED:
+        for macro in (q.NORM_MACRO, q.ANCHOR_MACRO, q.PICK_MACRO):
+            wh.execute(macro)
+        _PREPARED.add(wh)
+
+
+def _as_one_query(steps: tuple[tuple[str, str, dict[str, Any]], ...]) -> str:
+    """The temporary-table steps rewritten as CTEs of one query ending in ``FINAL``."""
+    ctes = []
+    for _, sql, _ in steps:
+        body = sql.strip()
+        if not body.startswith(_CREATE):
+            raise ValueError("step SQL must create a temporary table")
+        name, _, select = body[len(_CREATE):].partition(" AS\n")
+        ctes.append(f"{name} AS (\n{select}\n)")
+    return (
+        "WITH " + ",\n".join(ctes)
+        + f"\nSELECT * FROM (\n{q.FINAL}\n) ORDER BY account_id, cadence_rank, typical_amount DESC, payee_key"
+    )
+
+
 def account_known(wh: Warehouse, account_id: str) -> bool:
     """True when the account has transactions or appears in any accounts snapshot."""
     return bool(
@@ -81,9 +109,11 @@ def detect_streams(
     if missing:
         raise ValueError(f"cadence table lacks columns {missing}")
     base: dict[str, Any] = {"as_of": as_of}
-    window: dict[str, Any] = {"start": start, "as_of": as_of, "account": account_id}
+    window: dict[str, Any] = {"start": start, "as_of": as_of}
+    if account_id is not None:
+        window["account"] = account_id
     steps: tuple[tuple[str, str, dict[str, Any]], ...] = (
-        ("scan", q.RAW, window),
+        ("scan", q.RAW_ALL if account_id is None else q.RAW_ONE, window),
         ("names", q.NAMES, {"prefix": params.prefix_pattern}),
         ("keyed", q.KEYED, {}),
         ("candidates", q.CAND, {"band_ratio": params.band_ratio}),
@@ -103,10 +133,18 @@ def detect_streams(
         ("streams", q.STREAMS, {"near_fixed_step": params.near_fixed_step}),
         ("shape", q.SHAPED, base),
     )
-    for macro in (q.NORM_MACRO, q.ANCHOR_MACRO, q.PICK_MACRO, q.SNAP_MACRO):
-        wh.execute(macro)
+    _prepare(wh)
     wh.register("_wp_rec_cadences", cadences)
     wh.register("_wp_rec_calendar", calendar)
+    if account_id is not None:  # one account: one statement of CTEs (no temporary tables to create and drop)
+        try:
+            merged: dict[str, Any] = {"prefix": params.prefix_pattern}
+            for _, _, values in steps:
+                merged.update(values)
+            return wh.arrow(_as_one_query(steps), merged)
+        finally:
+            wh.unregister("_wp_rec_cadences")
+            wh.unregister("_wp_rec_calendar")
     try:
         for name, sql, values in steps:
             if on_step is not None:
@@ -132,7 +170,7 @@ def stale_mandates(
 ) -> pa.Table:
     """Mandates active on ``as_of`` whose last matching debit (or signing) is before ``idle_since``."""
     wh.execute(q.NORM_MACRO)
-    return wh.arrow(
-        q.STALE,
-        {"as_of": as_of, "idle_since": idle_since, "prefix": prefix_pattern, "account": account_id},
-    )
+    values: dict[str, Any] = {"as_of": as_of, "idle_since": idle_since, "prefix": prefix_pattern}
+    if account_id is not None:
+        values["account"] = account_id
+    return wh.arrow(q.STALE_ALL if account_id is None else q.STALE_ONE, values)

@@ -34,11 +34,15 @@ CREATE OR REPLACE TEMP MACRO _wp_rec_norm(x, pfx) AS
     '?')
 """
 
+# Two fixed variants: the whole bank, or one account (a plain equality lets DuckDB push the account filter
+# into the scan instead of decoding every row).
+# "-amount > 0" rather than "amount < 0": the plain comparison is pushed into the scan and decodes the
+# DECIMAL(38,2) column for every row before the account filter applies (≈1 s per million rows here).
 WINDOW_FILTER = """
-amount < 0 AND booked_at IS NOT NULL AND account_id IS NOT NULL
+-amount > 0 AND booked_at IS NOT NULL AND account_id IS NOT NULL
   AND booked_at >= CAST($start AS TIMESTAMP) AND booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
-  AND ($account IS NULL OR account_id = $account)
 """
+ACCOUNT_FILTER = "account_id = $account AND "
 
 # SQL expression of a debit's payee key before name normalisation (NULL for name-keyed rows). Blank text is
 # no key; the loader trims values.
@@ -49,22 +53,26 @@ CASE WHEN NULLIF({t}merchant_id, '') IS NOT NULL THEN 'm:' || {t}merchant_id
 """
 RAW_NAME = "COALESCE(NULLIF(TRIM({t}counterparty_name), ''), NULLIF(TRIM({t}summary), ''), '')"
 
-RAW = f"""
+RAW_TEMPLATE = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_raw AS
 WITH s AS (
   SELECT rowid AS rid, account_id, CAST(booked_at AS DATE) AS d, TRY_CAST(-amount AS DECIMAL(18, 2)) AS amt,
-         {KEY_SRC.format(t="")} AS key_src,
+         {key_src} AS key_src,
          counterparty_name, summary
   FROM transactions
-  WHERE {WINDOW_FILTER}
+  WHERE {scope}{window}
 )
 SELECT rid, d, amt,
        CASE WHEN key_src IS NOT NULL THEN hash(account_id, key_src) END AS gid,
        CASE WHEN key_src IS NULL THEN account_id END AS acc_n,
-       CASE WHEN key_src IS NULL THEN {RAW_NAME.format(t="")} END AS raw_name
+       CASE WHEN key_src IS NULL THEN {raw_name} END AS raw_name
 FROM s
 WHERE amt IS NOT NULL
 """
+RAW_ALL = RAW_TEMPLATE.format(scope="", window=WINDOW_FILTER, key_src=KEY_SRC.format(t=""),
+                              raw_name=RAW_NAME.format(t=""))
+RAW_ONE = RAW_TEMPLATE.format(scope=ACCOUNT_FILTER, window=WINDOW_FILTER, key_src=KEY_SRC.format(t=""),
+                              raw_name=RAW_NAME.format(t=""))
 
 NAMES = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_names AS
@@ -194,46 +202,50 @@ WHERE CASE WHEN valid_bands >= 2 AND bands_start < bands_end THEN band >= 0
            ELSE band >= 0 END
 """
 
-# Per-stream facts from the member debits.
+# Per-stream facts: numbers from the member debits; mandate ids of the members and the text fields of the
+# latest debit fetched by row id (so the wide transaction rows are read only for stream members).
 STREAMS = f"""
 CREATE OR REPLACE TEMP TABLE _wp_rec_streams AS
 WITH m AS (
-  SELECT b.gid, b.band, t.account_id, t.txn_id, t.booked_at, c.d, c.amt,
-         COALESCE({KEY_SRC.format(t='t.')}, 'n:' || n.norm_name) AS payee_key,
-         NULLIF(TRIM(t.merchant_id), '') AS merchant_id,
-         NULLIF(TRIM(t.counterparty_account), '') AS cp_account,
-         NULLIF(TRIM(t.counterparty_bank), '') AS cp_bank,
-         NULLIF(TRIM(t.counterparty_name), '') AS cp_name,
-         NULLIF(TRIM(t.summary), '') AS summary,
-         NULLIF(TRIM(t.mandate_id), '') AS mandate_id,
-         NULLIF(TRIM(t.channel), '') AS channel,
-         LAG(c.amt) OVER (PARTITION BY b.gid, b.band ORDER BY t.booked_at, c.rid) AS prev_amt
+  SELECT b.gid, b.band, c.rid, c.d, c.amt,
+         CAST(c.d - DATE '1970-01-01' AS BIGINT) * 1099511627776 + c.rid AS seq,
+         LAG(c.amt) OVER (PARTITION BY b.gid, b.band ORDER BY c.d, c.rid) AS prev_amt
   FROM _wp_rec_best b
   JOIN _wp_rec_cand c USING (gid, band)
-  JOIN transactions t ON t.rowid = c.rid
+), agg AS (
+  SELECT m.gid, m.band,
+         COUNT(*) AS occurrences, MIN(m.d) AS first_date, MAX(m.d) AS last_date,
+         arg_max(m.amt, m.seq) AS last_amount, arg_max(m.rid, m.seq) AS last_rid,
+         quantile_disc(m.amt, 0.5) AS median_amount,
+         MIN(m.amt) AS min_amount, MAX(m.amt) AS max_amount,
+         COUNT(*) FILTER (WHERE m.amt <> m.prev_amt) AS n_changes,
+         COUNT(*) FILTER (WHERE abs(m.amt - m.prev_amt) > m.prev_amt * $near_fixed_step) AS n_big_changes,
+         MAX(m.d) FILTER (WHERE m.amt <> m.prev_amt) AS change_date,
+         arg_max(m.prev_amt, m.seq) FILTER (WHERE m.amt <> m.prev_amt) AS previous_amount,
+         CAST(MEDIAN(day(m.d)) AS INTEGER) AS anchor_day,
+         AVG(CASE WHEN m.d = last_day(m.d) THEN 1.0 ELSE 0.0 END) AS month_end_share,
+         AVG(CASE WHEN cal.workday THEN 1.0 ELSE 0.0 END) AS workday_share
+  FROM m LEFT JOIN _wp_rec_calendar cal ON cal.d = m.d
+  GROUP BY m.gid, m.band
+), mand AS (
+  SELECT m.gid, m.band, mode(NULLIF(TRIM(t.mandate_id), '')) AS txn_mandate_id
+  FROM m JOIN transactions t ON t.rowid = m.rid
+  GROUP BY m.gid, m.band
+), latest AS (
+  SELECT a.gid, a.band, t.account_id,
+         COALESCE({KEY_SRC.format(t='t.')}, 'n:' || n.norm_name) AS payee_key,
+         NULLIF(TRIM(t.merchant_id), '') AS merchant_id,
+         NULLIF(TRIM(t.counterparty_name), '') AS counterparty_name,
+         NULLIF(TRIM(t.counterparty_account), '') AS counterparty_account,
+         NULLIF(TRIM(t.counterparty_bank), '') AS counterparty_bank,
+         NULLIF(TRIM(t.summary), '') AS summary,
+         NULLIF(TRIM(t.channel), '') AS channel
+  FROM agg a
+  JOIN transactions t ON t.rowid = a.last_rid
   LEFT JOIN _wp_rec_names n ON n.raw_name = {RAW_NAME.format(t='t.')}
-), cal AS (SELECT d, workday FROM _wp_rec_calendar)
-SELECT m.gid, m.band, any_value(m.account_id) AS account_id, any_value(m.payee_key) AS payee_key,
-       COUNT(*) AS occurrences, MIN(m.d) AS first_date, MAX(m.d) AS last_date,
-       arg_max(m.amt, m.booked_at) AS last_amount,
-       quantile_disc(m.amt, 0.5) AS median_amount,
-       MIN(m.amt) AS min_amount, MAX(m.amt) AS max_amount,
-       COUNT(*) FILTER (WHERE m.amt <> m.prev_amt) AS n_changes,
-       COUNT(*) FILTER (WHERE abs(m.amt - m.prev_amt) > m.prev_amt * $near_fixed_step) AS n_big_changes,
-       MAX(m.d) FILTER (WHERE m.amt <> m.prev_amt) AS change_date,
-       arg_max(m.prev_amt, m.d) FILTER (WHERE m.amt <> m.prev_amt) AS previous_amount,
-       mode(m.mandate_id) AS txn_mandate_id,
-       mode(m.merchant_id) AS merchant_id,
-       arg_max(m.cp_name, m.booked_at) FILTER (WHERE m.cp_name IS NOT NULL) AS counterparty_name,
-       arg_max(m.cp_account, m.booked_at) FILTER (WHERE m.cp_account IS NOT NULL) AS counterparty_account,
-       arg_max(m.cp_bank, m.booked_at) FILTER (WHERE m.cp_bank IS NOT NULL) AS counterparty_bank,
-       arg_max(m.summary, m.booked_at) FILTER (WHERE m.summary IS NOT NULL) AS summary,
-       arg_max(m.channel, m.booked_at) FILTER (WHERE m.channel IS NOT NULL) AS channel,
-       CAST(MEDIAN(day(m.d)) AS INTEGER) AS anchor_day,
-       AVG(CASE WHEN m.d = last_day(m.d) THEN 1.0 ELSE 0.0 END) AS month_end_share,
-       AVG(CASE WHEN cal.workday THEN 1.0 ELSE 0.0 END) AS workday_share
-FROM m LEFT JOIN cal ON cal.d = m.d
-GROUP BY m.gid, m.band
+)
+SELECT agg.* EXCLUDE (last_rid), latest.* EXCLUDE (gid, band), mand.txn_mandate_id
+FROM agg JOIN latest USING (gid, band) JOIN mand USING (gid, band)
 """
 
 ANCHOR_MACRO = """
@@ -242,15 +254,7 @@ CREATE OR REPLACE TEMP MACRO _wp_rec_anchor(mstart, dom, me) AS
        ELSE make_date(year(mstart), month(mstart), LEAST(dom, day(last_day(mstart)))) END
 """
 
-# Closest anchored date (anchor day, or month end) to an approximate date: previous, same or next month.
-SNAP_MACRO = """
-CREATE OR REPLACE TEMP MACRO _wp_rec_snap(approx, dom, me) AS
-  _wp_rec_pick3(approx,
-    _wp_rec_anchor(CAST(date_trunc('month', approx) - INTERVAL 1 MONTH AS DATE), dom, me),
-    _wp_rec_anchor(CAST(date_trunc('month', approx) AS DATE), dom, me),
-    _wp_rec_anchor(CAST(date_trunc('month', approx) + INTERVAL 1 MONTH AS DATE), dom, me))
-"""
-
+# Closest of three anchored dates (previous, same, next month) to an approximate date.
 PICK_MACRO = """
 CREATE OR REPLACE TEMP MACRO _wp_rec_pick3(approx, c0, c1, c2) AS
   CASE WHEN abs(c1 - approx) <= abs(c0 - approx) AND abs(c1 - approx) <= abs(c2 - approx) THEN c1
@@ -276,13 +280,25 @@ WITH j AS (
          CAST(first_date + CAST(round(a + p_hat * (big_k + 1)) AS INTEGER) AS DATE) AS approx1,
          CAST(first_date + CAST(round(a + p_hat * (big_k + 2)) AS INTEGER) AS DATE) AS approx2
   FROM j
+), m AS (
+  SELECT *, CAST(date_trunc('month', approx1) AS DATE) AS m1, CAST(date_trunc('month', approx2) AS DATE) AS m2
+  FROM n1
+), a AS (
+  SELECT *,
+         _wp_rec_anchor(CAST(m1 - INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a10,
+         _wp_rec_anchor(m1, anchor_day, month_end) AS a11,
+         _wp_rec_anchor(CAST(m1 + INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a12,
+         _wp_rec_anchor(CAST(m2 - INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a20,
+         _wp_rec_anchor(m2, anchor_day, month_end) AS a21,
+         _wp_rec_anchor(CAST(m2 + INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a22
+  FROM m
 ), n2 AS (
   SELECT *,
-         CASE WHEN month_step > 0 THEN _wp_rec_snap(approx1, anchor_day, month_end) ELSE approx1 END AS nom1,
-         CASE WHEN month_step > 0 THEN _wp_rec_snap(approx2, anchor_day, month_end) ELSE approx2 END AS nom2
-  FROM n1
+         CASE WHEN month_step > 0 THEN _wp_rec_pick3(approx1, a10, a11, a12) ELSE approx1 END AS nom1,
+         CASE WHEN month_step > 0 THEN _wp_rec_pick3(approx2, a20, a21, a22) ELSE approx2 END AS nom2
+  FROM a
 )
-SELECT * EXCLUDE (approx1, approx2, nom1, nom2),
+SELECT * EXCLUDE (approx1, approx2, m1, m2, a10, a11, a12, a20, a21, a22, nom1, nom2),
        CASE WHEN nom1 > last_date THEN nom1 ELSE nom2 END AS next_nominal_date,
        CASE WHEN amount_pattern = 'fixed' THEN last_amount ELSE median_amount END AS typical_amount,
        CASE WHEN amount_pattern = 'fixed' AND n_changes = 1 THEN change_date END AS price_change_date,
@@ -299,17 +315,19 @@ WITH s AS (
   SELECT *, CASE WHEN payee_key LIKE 'n:%' THEN substr(payee_key, 3)
                  ELSE _wp_rec_norm(COALESCE(counterparty_name, summary), $prefix) END AS norm_payee
   FROM _wp_rec_shaped
+), mn AS (
+  SELECT *, _wp_rec_norm(payee_name, $prefix) AS np
+  FROM mandates WHERE account_id IN (SELECT account_id FROM s)
 ), mc AS (
   SELECT s.gid, s.band, m.mandate_id, m.payee_name, m.merchant_id AS mandate_merchant_id,
          m.purpose, m.signed_at, m.revoked_at, m.channel AS mandate_channel, m.amount_limit
-  FROM s JOIN mandates m ON m.account_id = s.account_id
+  FROM s JOIN mn m ON m.account_id = s.account_id
    AND (m.mandate_id = s.txn_mandate_id
         OR (s.merchant_id IS NOT NULL AND m.merchant_id = s.merchant_id)
         OR (s.norm_payee <> '?' AND length(s.norm_payee) >= 2 AND (
-              _wp_rec_norm(m.payee_name, $prefix) = s.norm_payee
-              OR (length(s.norm_payee) >= 3 AND contains(_wp_rec_norm(m.payee_name, $prefix), s.norm_payee))
-              OR (length(_wp_rec_norm(m.payee_name, $prefix)) >= 3
-                  AND contains(s.norm_payee, _wp_rec_norm(m.payee_name, $prefix))))))
+              m.np = s.norm_payee
+              OR (length(s.norm_payee) >= 3 AND contains(m.np, s.norm_payee))
+              OR (length(m.np) >= 3 AND contains(s.norm_payee, m.np)))))
   QUALIFY ROW_NUMBER() OVER (
     PARTITION BY s.gid, s.band
     ORDER BY COALESCE(m.mandate_id = s.txn_mandate_id, FALSE) DESC,
@@ -346,7 +364,7 @@ SELECT s.account_id,
        mc.signed_at AS mandate_signed_at, mc.revoked_at AS mandate_revoked_at,
        mc.purpose AS mandate_purpose, mc.mandate_channel, mc.amount_limit AS mandate_amount_limit,
        mer.name AS merchant_name, mer.payment_institution, mer.category AS merchant_category, mer.cancel_hint,
-       s.share_in AS regularity, s.mar AS mean_abs_residual_days,
+       s.share_in AS regularity, s.mar AS mean_abs_residual_days, s.ord AS cadence_rank,
        round(LEAST(1.0, GREATEST(0.0,
          0.45 * s.share_in * (1 - 0.5 * LEAST(1.0, s.mar / s.tol))
          + 0.25 * LEAST(1.0, s.occurrences / (s.confirm_n + 2.0))
@@ -360,18 +378,17 @@ LEFT JOIN merchants mer ON mer.merchant_id = COALESCE(s.merchant_id, mc.mandate_
 ORDER BY s.account_id, s.ord, s.typical_amount DESC, s.payee_key
 """
 
-STALE = """
+STALE_TEMPLATE = """
 WITH act AS (
   SELECT m.*, _wp_rec_norm(m.payee_name, $prefix) AS np
   FROM mandates m
-  WHERE m.signed_at <= $as_of AND (m.revoked_at IS NULL OR m.revoked_at > $as_of)
-    AND ($account IS NULL OR m.account_id = $account)
+  WHERE {mandate_scope} m.signed_at <= $as_of AND (m.revoked_at IS NULL OR m.revoked_at > $as_of)
 ), deb AS (
   SELECT t.account_id, CAST(t.booked_at AS DATE) AS d, NULLIF(TRIM(t.mandate_id), '') AS mid,
          NULLIF(TRIM(t.merchant_id), '') AS mer,
          COALESCE(NULLIF(TRIM(t.counterparty_name), ''), NULLIF(TRIM(t.summary), ''), '') AS raw
   FROM transactions t
-  WHERE t.amount < 0 AND t.booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
+  WHERE {debit_scope} -t.amount > 0 AND t.booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
     AND t.account_id IN (SELECT account_id FROM act)
 ), nm AS (
   SELECT raw, _wp_rec_norm(raw, $prefix) AS n FROM (SELECT DISTINCT raw FROM deb)
@@ -394,3 +411,6 @@ LEFT JOIN merchants mer ON mer.merchant_id = a.merchant_id
 WHERE COALESCE(u.last_used, a.signed_at) < $idle_since
 ORDER BY idle_days DESC, a.account_id, a.mandate_id
 """
+STALE_ALL = STALE_TEMPLATE.format(mandate_scope="", debit_scope="")
+STALE_ONE = STALE_TEMPLATE.format(mandate_scope="m.account_id = $account AND",
+                                  debit_scope="t.account_id = $account AND")

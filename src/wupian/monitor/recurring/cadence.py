@@ -9,6 +9,7 @@ period) for which the cadence is tried at all.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -80,6 +81,7 @@ def next_workday(day: date) -> date:
     return day
 
 
+@functools.lru_cache(maxsize=8)
 def calendar_table(start: date, end: date) -> pa.Table:
     """``d DATE, workday BOOL`` for every day in ``[start, end]`` (a few hundred rows)."""
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
