@@ -92,10 +92,10 @@ WITH b1 AS (
   SELECT *, CASE WHEN amt > LAG(amt) OVER (PARTITION BY gid ORDER BY amt, rid) * $band_ratio
                  THEN 1 ELSE 0 END AS brk
   FROM _wp_rec_keyed
-), b AS (
-  SELECT *, SUM(brk) OVER (PARTITION BY gid ORDER BY amt, rid ROWS UNBOUNDED PRECEDING) AS band FROM b1
 ), nb AS (
-  SELECT *, MAX(band) OVER (PARTITION BY gid) AS top_band, COUNT(*) OVER (PARTITION BY gid) AS gn FROM b
+  SELECT *, SUM(brk) OVER (PARTITION BY gid ORDER BY amt, rid ROWS UNBOUNDED PRECEDING) AS band,
+         SUM(brk) OVER (PARTITION BY gid) AS top_band, COUNT(*) OVER (PARTITION BY gid) AS gn
+  FROM b1
 )
 SELECT gid, -1 AS band, rid, d, amt FROM nb WHERE gn >= 2
 UNION ALL
