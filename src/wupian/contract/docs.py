@@ -19,7 +19,7 @@ KIND_TEXT = {
 def _type_text(col: Column) -> str:
     if col.enum:
         return "enum"
-    if col.type is ColumnType.RATE and col.min_value == "0" and col.max_value == "1":
+    if col.type is ColumnType.SHARE:
         return "share (0–1)"
     names = {
         ColumnType.STR: "text",

@@ -11,21 +11,39 @@ from dataclasses import dataclass, field
 
 
 class ColumnType(enum.Enum):
-    """Logical column types and the engine type each is stored as."""
+    """Logical column types. Each member is distinct; ``sql_type`` is the engine type it is stored as and
+    ``base`` the type it is parsed as (a share is parsed like a rate, an enum like text)."""
 
-    STR = "VARCHAR"
-    INT = "BIGINT"
-    MONEY = "DECIMAL(38,2)"  # yuan, exact
-    RATE = "DECIMAL(18,6)"  # annual percent, 3.45 = 3.45%
-    SHARE = "DECIMAL(18,6)"  # fraction 0..1
-    DATE = "DATE"
-    DATETIME = "TIMESTAMP"  # China time (UTC+8), stored naive
-    BOOL = "BOOLEAN"
-    ENUM = "VARCHAR"  # canonical English value
+    STR = "str"
+    INT = "int"
+    MONEY = "money"  # yuan, exact
+    RATE = "rate"  # annual percent, 3.45 = 3.45%
+    SHARE = "share"  # fraction 0..1
+    DATE = "date"
+    DATETIME = "datetime"  # China time (UTC+8), stored naive
+    BOOL = "bool"
+    ENUM = "enum"  # canonical English value
 
     @property
     def sql_type(self) -> str:
-        return self.value
+        return _SQL_TYPES[self]
+
+    @property
+    def base(self) -> ColumnType:
+        return {ColumnType.SHARE: ColumnType.RATE, ColumnType.ENUM: ColumnType.STR}.get(self, self)
+
+
+_SQL_TYPES = {
+    ColumnType.STR: "VARCHAR",
+    ColumnType.INT: "BIGINT",
+    ColumnType.MONEY: "DECIMAL(38,2)",
+    ColumnType.RATE: "DECIMAL(18,6)",
+    ColumnType.SHARE: "DECIMAL(18,6)",
+    ColumnType.DATE: "DATE",
+    ColumnType.DATETIME: "TIMESTAMP",
+    ColumnType.BOOL: "BOOLEAN",
+    ColumnType.ENUM: "VARCHAR",
+}
 
 
 @dataclass(frozen=True, slots=True)

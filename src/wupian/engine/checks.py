@@ -29,8 +29,6 @@ PLAIN_DATE_RE = r"\d{4}-\d{2}-\d{2}"
 PLAIN_DATETIME_RE = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"
 TRUE_WORDS = ("1", "y", "yes", "true", "t", "是")
 FALSE_WORDS = ("0", "n", "no", "false", "f", "否")
-# Note: ColumnType.SHARE and ColumnType.ENUM are aliases of RATE and STR (equal enum values), so enums are
-# recognised by ``Column.enum`` and shares by their 0..1 bounds (see ``type_word``).
 TYPE_WORDS = {
     ColumnType.MONEY: "money",
     ColumnType.RATE: "rate",
@@ -51,7 +49,7 @@ DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
 
 def type_word(col: Column) -> str:
     """money / rate / share / whole number / date / date-time / value, for messages."""
-    if col.type is ColumnType.RATE and col.min_value == "0" and col.max_value == "1":
+    if col.type is ColumnType.SHARE:
         return "share"
     return TYPE_WORDS.get(col.type, "value")
 
@@ -84,7 +82,7 @@ def _quoted(t: str) -> str:
 def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str:
     """SQL for the typed value of ``col`` (NULL when blank or malformed); ``text`` overrides its trimmed text."""
     t = text if text is not None else text_expr(col.name, alias)
-    kind = col.type
+    kind = col.type.base
     if kind is ColumnType.MONEY:
         t2 = f"replace(replace(replace({t}, ',', ''), '，', ''), ' ', '')"
         # DuckDB 1.5 parses VARCHAR → DECIMAL(38,2) ~150× slower than → DECIMAL(18,2) (int64-backed), so
@@ -173,7 +171,7 @@ def _type_failure(col: Column, cols: Cols) -> Failure | None:
     t = cols.t(col.name)
     typed = cols.v(col.name)
     cond = f"({t} IS NOT NULL AND {typed} IS NULL)"
-    kind = col.type
+    kind = col.type.base
     if kind is ColumnType.MONEY:
         t2 = f"replace(replace({t}, ',', ''), '，', '')"
         msg = (
@@ -230,7 +228,7 @@ def row_failures(table: Table, cols: Cols | None = None) -> tuple[Failure, ...]:
         tf = _type_failure(col, cols)
         if tf is not None:
             out.append(tf)
-        if col.pattern and col.type is ColumnType.STR:
+        if col.pattern and col.type.base is ColumnType.STR:
             cond = f"({t} IS NOT NULL AND NOT regexp_full_match({t}, {lit(col.pattern)}))"
             msg = f"{lit(f'expected format {col.pattern}, got ')} || {_quoted(t)}"
             out.append(Failure("WP-LOAD-021", col.name, cond, msg))

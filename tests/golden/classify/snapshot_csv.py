@@ -44,7 +44,7 @@ def _cell(col: Any, text: str) -> Any:
         if low in FALSE:
             return False
         raise ValueError(f"{col.name}: not a boolean {text!r}")
-    if col.enum:  # ColumnType.ENUM is an alias of STR (same engine type), so test the enum list
+    if col.enum:
         mapped = col.enum_map().get(text.casefold())
         if mapped is None:
             raise ValueError(f"{col.name}: {text!r} not allowed")
