@@ -1,13 +1,10 @@
-"""Set-based loan aggregates for every branch node at once (DuckDB), for the indicator planner in wupian.metrics.
+"""Shared loan-indicator SQL for the indicator planner in wupian.metrics: the scoped loan relation, the
+branch closure, the subtree's nodes and the drill-down to the loans behind a value. The one-pass computation
+of every loan indicator lives in :mod:`wupian.engine.metrics_loans`.
 
 The planner hands over *names* from the indicator definitions (values such as ``amount``, filters such as
 ``npl``); this module owns the only SQL those names compile to (``VALUES`` / ``FILTERS``). Dates and ids are
 always bound parameters.
-
-Two-stage plan: (1) the scoped loan relation is reduced to one row per (scope, booking branch, customer),
-(2) joined to ``branch_closure`` and aggregated per (scope, ancestor). Sums add up the partial sums; customer
-counts are ``count(DISTINCT customer_id)`` per ancestor, so a customer served by two outlets counts once at
-their common parent. Nothing is averaged across nodes: the planner recomputes ratios from these sums.
 
 Scope ``all_loans`` = every loan of the snapshot except 转贴现 (bill_rediscount), 委托 (is_entrusted),
 已核销 (written_off) and 已转让 (transferred). Every other scope = the classification output ``loan_tags`` of
@@ -18,7 +15,6 @@ green loans; year-to-date disbursements of such loans are scaled by the same sha
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -41,17 +37,6 @@ FILTERS: dict[str, str] = {
     "credit": "guarantee_type = 'credit'",
     "first_loan": "coalesce(is_first_loan, false) AND in_ytd",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Aggregate:
-    """One column to compute per (scope, node): ``sum`` of a value, ``distinct`` customers, or ``weighted``
-    (produces ``<name>__num`` = Σ value×rate and ``<name>__den`` = Σ value)."""
-
-    name: str
-    kind: str  # "sum" | "distinct" | "weighted"
-    value: str | None = None
-    where: tuple[str, ...] = ()
 
 
 def _pred(where: Sequence[str]) -> str:
@@ -136,95 +121,6 @@ def scoped_loans_sql(
             [],
         )
     return "(" + " UNION ALL ".join(parts) + ")", params
-
-
-def loan_aggregates(
-    wh: Warehouse,
-    as_of: date,
-    *,
-    profile: str,
-    scopes: Sequence[str],
-    aggregates: Sequence[Aggregate],
-    subtree: str | None = None,
-    closure_as_of: date | None = None,
-    nfra_flow: bool = False,
-) -> pa.Table:
-    """Columns: branch_id, scope, then one column per aggregate (weighted: ``__num`` and ``__den``).
-
-    ``closure_as_of`` picks the branch tree (default ``as_of``): prior-period figures are restated to the
-    current tree so that changes compare like with like. ``subtree`` limits nodes to that branch's subtree.
-    """
-    tree_date = closure_as_of or as_of
-    base, params = scoped_loans_sql(wh, as_of, profile=profile, scopes=scopes, nfra_flow=nfra_flow)
-    closure, cparams = closure_sql(wh, tree_date)
-    stage1: list[str] = []
-    stage2: list[str] = []
-    for a in aggregates:
-        if a.kind == "sum":
-            stage1.append(f"sum(CASE WHEN {_pred(a.where)} THEN {VALUES[a.value or 'amount']} ELSE 0 END) AS {a.name}")
-            stage2.append(f"CAST(coalesce(sum(p.{a.name}), 0) AS DECIMAL(38, 2)) AS {a.name}")
-        elif a.kind == "distinct":
-            stage1.append(f"bool_or({_pred(a.where)}) AS {a.name}")
-            stage2.append(f"count(DISTINCT p.customer_id) FILTER (WHERE p.{a.name}) AS {a.name}")
-        elif a.kind == "weighted":
-            value = VALUES[a.value or "amount"]
-            stage1.append(f"sum(CASE WHEN {_pred(a.where)} THEN {value} * interest_rate ELSE 0 END) AS {a.name}__num")
-            stage1.append(f"sum(CASE WHEN {_pred(a.where)} THEN {value} ELSE 0 END) AS {a.name}__den")
-            stage2.append(f"CAST(coalesce(sum(p.{a.name}__num), 0) AS DECIMAL(38, 8)) AS {a.name}__num")
-            stage2.append(f"CAST(coalesce(sum(p.{a.name}__den), 0) AS DECIMAL(38, 2)) AS {a.name}__den")
-        else:
-            raise ValueError(f"unknown aggregate kind {a.kind!r}")
-    sub_filter = ""
-    sub_params: list[Any] = []
-    if subtree is not None:
-        sub_filter = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)"
-        sub_params = [subtree]
-    sql = f"""
-        WITH closure AS (SELECT * FROM {closure}),
-        base AS (SELECT * FROM {base}),
-        per_customer AS (
-            SELECT scope, branch_id, customer_id, {', '.join(stage1)}
-            FROM base GROUP BY scope, branch_id, customer_id)
-        SELECT c.ancestor_id AS branch_id, p.scope, {', '.join(stage2)}
-        FROM per_customer p JOIN closure c ON c.descendant_id = p.branch_id
-        {sub_filter}
-        GROUP BY c.ancestor_id, p.scope
-        ORDER BY 1, 2
-    """
-    return wh.arrow(sql, [*cparams, *params, *sub_params])
-
-
-def prior_balances(
-    wh: Warehouse,
-    dates: Sequence[tuple[date, Sequence[str]]],
-    *,
-    profile: str,
-    closure_as_of: date,
-    subtree: str | None = None,
-) -> pa.Table:
-    """Σ counted amount per (snapshot date, node, scope) for several prior dates in one pass, rolled up the
-    tree of ``closure_as_of``. ``dates`` pairs each date with the scopes usable at that date."""
-    closure, cparams = closure_sql(wh, closure_as_of)
-    parts: list[str] = []
-    params: list[Any] = [*cparams]
-    for day, scopes in dates:
-        if not scopes:
-            continue
-        base, bparams = scoped_loans_sql(wh, day, profile=profile, scopes=scopes)
-        parts.append(f"SELECT CAST(? AS DATE) AS snap, scope, branch_id, amount FROM {base}")
-        params += [day, *bparams]
-    if not parts:
-        return pa.table({"snap": pa.array([], pa.date32()), "branch_id": pa.array([], pa.string()),
-                         "scope": pa.array([], pa.string()), "balance": pa.array([], pa.decimal128(38, 2))})
-    sub = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
-    sql = f"""
-        WITH closure AS (SELECT * FROM {closure}),
-        b AS (SELECT snap, scope, branch_id, sum(amount) AS amount FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL)
-        SELECT b.snap, c.ancestor_id AS branch_id, b.scope, CAST(sum(b.amount) AS DECIMAL(38, 2)) AS balance
-        FROM b JOIN closure c ON c.descendant_id = b.branch_id {sub}
-        GROUP BY ALL
-    """
-    return wh.arrow(sql, [*params, *([subtree] if subtree else [])])
 
 
 def branch_nodes(wh: Warehouse, as_of: date, subtree: str | None = None) -> pa.Table:

@@ -19,10 +19,13 @@ from wupian.core.errors import UsageError
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
 from wupian.engine.metrics_other import (
     coverage_by_node,
+    peers_at,
     registry_members,
     root_branch,
     store_indicator_values,
+    targets_for,
 )
+from wupian.engine.metrics_ranks import sibling_ranks
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics.loan_values import compute_loan_values
 from wupian.metrics.other_values import (
@@ -31,10 +34,16 @@ from wupian.metrics.other_values import (
     coverage_values,
     peer_ranks,
     process_values,
-    sibling_ranks,
     target_values,
 )
-from wupian.metrics.result import CoverageResult, IndicatorResult, IndicatorValue
+from wupian.metrics.result import (
+    SCHEMA,
+    VALUE_TYPE,
+    CoverageResult,
+    IndicatorResult,
+    IndicatorValue,
+    values_table,
+)
 from wupian.metrics.schema import Definitions, load_definitions
 from wupian.reference.calendar import calendar_note
 
@@ -64,15 +73,41 @@ def _family_wanted(prefix: str, patterns: Sequence[str] | None) -> bool:
     )
 
 
-def _check(wh: Warehouse, as_of: date, branch_id: str | None, profile: str) -> list[str]:
+def _tree(wh: Warehouse, as_of: date, branch_id: str | None, profile: str) -> pa.Table:
+    """The subtree's nodes in tree order (branch_id, name, parent_id, level, region_code, tree_depth)."""
     if profile not in PROFILES:
         raise UsageError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if not has_rows(wh, "branches", as_of):
         raise UsageError(f"no snapshot loaded for {as_of.isoformat()} (no branches at that date)")
-    nodes = branch_nodes(wh, as_of, branch_id).column("branch_id").to_pylist()
-    if branch_id is not None and branch_id not in nodes:
+    tree = branch_nodes(wh, as_of, branch_id)
+    if branch_id is not None and branch_id not in tree.column("branch_id").to_pylist():
         raise UsageError(f"branch {branch_id!r} does not exist on {as_of.isoformat()}")
-    return nodes
+    return tree
+
+
+def _check(wh: Warehouse, as_of: date, branch_id: str | None, profile: str) -> list[str]:
+    return _tree(wh, as_of, branch_id, profile).column("branch_id").to_pylist()
+
+
+def _with_as_of(as_of: date, table: pa.Table) -> pa.Table:
+    """branch_id, indicator_id, value, unit, unavailable_reason → the result schema (as_of first)."""
+    return pa.table([pa.array([as_of] * table.num_rows, pa.date32()), *table.columns],
+                    names=["as_of", *table.column_names]).cast(SCHEMA)
+
+
+def _lookup(table: pa.Table, ids: set[str]) -> dict[tuple[str, str], IndicatorValue]:
+    """The values of the given indicator ids (all nodes), as records — for the few look-ups in Python."""
+    part = table.filter(pc.is_in(table.column("indicator_id"), pa.array(sorted(ids), pa.string())))
+    return {(r.branch_id, r.indicator_id): r for r in IndicatorResult.from_table(date.min, "", part).rows}
+
+
+def _ranks(as_of: date, ranked: pa.Table) -> pa.Table:
+    n = ranked.num_rows
+    return _with_as_of(as_of, pa.table({
+        "branch_id": ranked.column("branch_id"), "indicator_id": ranked.column("ranked_id"),
+        "value": pc.cast(ranked.column("rank"), VALUE_TYPE), "unit": pa.array(["rank"] * n, pa.string()),
+        "unavailable_reason": pa.nulls(n, pa.string()),
+    }))
 
 
 def compute_indicators(
@@ -90,19 +125,20 @@ def compute_indicators(
     profile and nodes) unless ``store`` is False.
     """
     defs = definitions()
-    nodes = _check(wh, as_of, branch_id, profile)
-    tree = branch_nodes(wh, as_of, branch_id).to_pylist()
-    parents = {r["branch_id"]: r["parent_id"] for r in tree}
-    regions = {r["branch_id"]: r["region_code"] for r in tree}
+    tree = _tree(wh, as_of, branch_id, profile)
+    nodes = tree.column("branch_id").to_pylist()
+    parents = dict(zip(nodes, tree.column("parent_id").to_pylist(), strict=True))
+    regions = dict(zip(nodes, tree.column("region_code").to_pylist(), strict=True))
     patterns = list(ids) if ids else None
+    parts: list[pa.Table] = []
     rows: list[IndicatorValue] = []
     notes: list[str] = []
     scopes = [s.id for s in defs.scopes]
     if any(_wanted(f"{s}.{m.id}", patterns) for s in scopes for m in defs.measures) or patterns is None or any(
         "rank" in p or "target" in p for p in patterns
     ):
-        rows += compute_loan_values(wh, as_of, defs=defs, profile=profile, scopes=scopes, nodes=nodes,
-                                    subtree=branch_id)
+        parts.append(_with_as_of(as_of, compute_loan_values(
+            wh, as_of, defs=defs, profile=profile, scopes=scopes, nodes=nodes, subtree=branch_id)))
     if _family_wanted("coverage", patterns) or _family_wanted("service", patterns):
         rows += coverage_values(wh, as_of, branch_id)
     if _family_wanted("accounts", patterns):
@@ -115,19 +151,28 @@ def compute_indicators(
             notes.append(note)
     if _family_wanted("activity", patterns):
         rows += activity_values(wh, as_of, branch_id)
-    index = {(r.branch_id, r.indicator_id): r for r in rows}
-    targets = target_values(wh, as_of, index, nodes)
-    index.update({(r.branch_id, r.indicator_id): r for r in targets})
+    parts.append(values_table(rows))
+    values = pa.concat_tables(parts)
+    wanted_targets = targets_for(wh, as_of.year)
+    targets = target_values(as_of, wanted_targets, _lookup(values, {t["indicator_id"] for t in wanted_targets}),
+                            nodes)
+    values = pa.concat_tables([values, values_table(targets)])
+    present = set(pc.unique(values.column("indicator_id")).to_pylist())
     ranked = {f"{s}.{m}" for s in scopes for m in RANKED_MEASURES}
-    ranked |= {iid for (_, iid) in index if iid.startswith(("coverage.", "accounts.", "service."))
+    ranked |= {iid for iid in present if iid.startswith(("coverage.", "accounts.", "service."))
                or iid.endswith(".target_completion")}
-    rows += targets
-    rows += sibling_ranks(as_of, index, parents, sorted(ranked))
+    order = pa.table({"branch_id": tree.column("branch_id"), "parent_id": tree.column("parent_id"),
+                      "ord": pa.array(range(len(nodes)), pa.int64())})
+    siblings = _ranks(as_of, sibling_ranks(wh, values, order, sorted(ranked)))
+    peers = peers_at(wh, as_of)
     top_regions = {n: r for n, r in regions.items() if r and regions.get(parents.get(n) or "") != r}
-    rows += peer_ranks(wh, as_of, index, top_regions, root_branch(wh, as_of) if branch_id is None else branch_id)
+    peer_rows = peer_ranks(as_of, peers, _lookup(values, {p["indicator_id"] for p in peers}), top_regions,
+                           root_branch(wh, as_of) if branch_id is None else branch_id)
+    values = pa.concat_tables([values, siblings, values_table(peer_rows)])
     if patterns is not None:
-        rows = [r for r in rows if _wanted(r.indicator_id, patterns)]
-    result = IndicatorResult(as_of, profile, tuple(rows), tuple(notes))
+        keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if _wanted(i, patterns)]
+        values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
+    result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
     if store:
         store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id)
     return result

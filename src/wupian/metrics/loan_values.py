@@ -1,9 +1,11 @@
-"""Loan indicators (``<scope>.<measure>``) for every node: the plan from the definitions, the engine calls,
-and the exact-decimal derivation of ratios, changes, growth rates and gaps from the summed columns.
+"""Loan indicators (``<scope>.<measure>``) for every node: the plan compiled from the definitions — which
+base aggregates, which derivations, which prior snapshots are usable and the zh reason of every value that
+cannot be computed — handed to the engine, which computes all of them in one set-based statement.
 
 Ratios are recomputed at each node from that node's own sums (never averaged over children). A change or
 growth needs the prior snapshot (previous 31 December, or the same month-end a year earlier) of both the
-loans and — for classified scopes — ``loan_tags``; without it the value is None with a zh reason.
+loans and — for classified scopes — ``loan_tags``; without it the value is None with a zh reason. Values are
+exact decimals rounded half to even to their unit's places.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal, localcontext
-from typing import Any
+from decimal import Decimal
 
-from wupian.engine.metrics import Aggregate, has_rows, loan_aggregates, prior_balances
+import pyarrow as pa
+
+from wupian.engine.metrics import has_rows
+from wupian.engine.metrics_loans import LoanPlan, MeasureSpec, PriorSpec, loan_values
 from wupian.engine.warehouse import Warehouse
-from wupian.metrics.result import IndicatorValue
 from wupian.metrics.schema import UNIT_PLACES, Definitions, LoanMeasure
 
 HUNDRED = Decimal(100)
-ZERO = Decimal(0)
+ENGINE_KINDS = {"sum": "sum", "distinct_customers": "distinct", "weighted_avg": "weighted", "ratio": "ratio",
+                "change": "change", "growth": "growth", "gap": "gap"}
+PRIOR_NAMES = ("year_end", "year_ago")
 
 
 def year_end_before(as_of: date) -> date:
@@ -36,41 +41,43 @@ def quantize(value: Decimal, unit: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-UNIT_PLACES[unit]))
 
 
-def aggregates_for(measures: Sequence[LoanMeasure]) -> list[Aggregate]:
-    """The engine aggregates behind the base measures (sum / distinct / weighted) of the definitions."""
-    out = []
-    for m in measures:
-        if m.kind == "sum":
-            out.append(Aggregate(m.id, "sum", m.value, m.where))
-        elif m.kind == "distinct_customers":
-            out.append(Aggregate(m.id, "distinct", None, m.where))
-        elif m.kind == "weighted_avg":
-            out.append(Aggregate(m.id, "weighted", m.value, m.where))
-    return out
+def measure_specs(measures: Sequence[LoanMeasure]) -> tuple[MeasureSpec, ...]:
+    """The engine's view of the measure definitions (kinds renamed, unit places resolved)."""
+    return tuple(
+        MeasureSpec(
+            id=m.id, kind=ENGINE_KINDS[m.kind], unit=m.unit, places=UNIT_PLACES[m.unit], value=m.value,
+            where=m.where, numerator=m.numerator, denominator=m.denominator, measure=m.measure,
+            prior=(m.prior or "year_end") if m.kind in ("change", "growth") else None,
+        )
+        for m in measures
+    )
 
 
-def _index(table: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    cols = table.column_names
-    data = {c: table.column(c).to_pylist() for c in cols}
+def reasons(profile: str) -> dict[str, str]:
+    """The zh reason of each kind of unavailable value."""
     return {
-        (data["branch_id"][i], data["scope"][i]): {c: data[c][i] for c in cols}
-        for i in range(table.num_rows)
+        "tags_missing": f"缺少本期分类结果（loan_tags，{profile}），请先运行分类",
+        "no_weight": "权重金额为零，无加权平均利率",
+        "operand_unavailable": "分子或分母不可用",
+        "zero_denominator": "分母为零",
+        "current_unavailable": "本期数值不可用",
+        "zero_base": "比较期余额为零，增速无意义",
+        "gap_all_loans": "各项贷款自身不计算增速差",
+        "gap_unavailable": "类别或各项贷款增速不可用",
     }
 
 
-def _prior_state(wh: Warehouse, prior: date, profile: str, scopes: Sequence[str]) -> dict[str, str | None]:
-    """scope → None when the prior snapshot is usable, else the zh reason why not."""
-    loans_ok = has_rows(wh, "loans", prior)
-    tags_ok = has_rows(wh, "loan_tags", prior, profile)
-    out: dict[str, str | None] = {}
+def _prior(wh: Warehouse, name: str, day: date, profile: str, scopes: Sequence[str]) -> PriorSpec:
+    """The prior snapshot ``day`` with the zh reason for each scope that cannot be compared with it."""
+    loans_ok = has_rows(wh, "loans", day)
+    tags_ok = loans_ok and has_rows(wh, "loan_tags", day, profile)
+    unusable = []
     for s in scopes:
         if not loans_ok:
-            out[s] = f"缺少{prior.isoformat()}的贷款快照，无法与该日比较"
+            unusable.append((s, f"缺少{day.isoformat()}的贷款快照，无法与该日比较"))
         elif s != "all_loans" and not tags_ok:
-            out[s] = f"缺少{prior.isoformat()}的分类结果（{profile}），无法与该日比较"
-        else:
-            out[s] = None
-    return out
+            unusable.append((s, f"缺少{day.isoformat()}的分类结果（{profile}），无法与该日比较"))
+    return PriorSpec(name, day, tuple(unusable))
 
 
 def compute_loan_values(
@@ -82,94 +89,15 @@ def compute_loan_values(
     scopes: Sequence[str],
     nodes: Sequence[str],
     subtree: str | None,
-) -> list[IndicatorValue]:
-    """Every ``<scope>.<measure>`` of the definitions for every node in ``nodes``."""
-    measures = defs.measures
-    nfra = profile.startswith("nfra")
-    tags_missing = not has_rows(wh, "loan_tags", as_of, profile)
-    cur = _index(loan_aggregates(
-        wh, as_of, profile=profile, scopes=scopes, aggregates=aggregates_for(measures), subtree=subtree,
-        nfra_flow=nfra,
-    ))
-    priors: dict[str, tuple[dict[tuple[str, str], dict[str, Any]], dict[str, str | None]]] = {}
-    wanted = (("year_end", year_end_before(as_of)), ("year_ago", same_month_last_year(as_of)))
-    states = {name: _prior_state(wh, day, profile, scopes) for name, day in wanted}
-    table = prior_balances(
-        wh, [(day, [s for s in scopes if states[name][s] is None]) for name, day in wanted],
-        profile=profile, closure_as_of=as_of, subtree=subtree,
-    ).to_pylist()
-    for name, day in wanted:
-        mine = {(r["branch_id"], r["scope"]): r for r in table if r["snap"] == day}
-        priors[name] = (mine, states[name])
-
-    out: list[IndicatorValue] = []
-    with localcontext() as ctx:
-        ctx.prec = 60
-        raw: dict[tuple[str, str, str], Decimal | None] = {}
-        for node in nodes:
-            for scope in ("all_loans", *[s for s in scopes if s != "all_loans"]):
-                if scope not in scopes:
-                    continue
-                row = cur.get((node, scope), {})
-                for m in measures:
-                    value, reason = _derive(m, row, scope, node, raw, priors, tags_missing and scope != "all_loans",
-                                            profile)
-                    raw[(node, scope, m.id)] = value
-                    out.append(IndicatorValue(
-                        as_of, node, f"{scope}.{m.id}",
-                        None if value is None else quantize(value, m.unit), m.unit, reason,
-                    ))
-    return out
-
-
-def _derive(
-    m: LoanMeasure,
-    row: dict[str, Any],
-    scope: str,
-    node: str,
-    raw: dict[tuple[str, str, str], Decimal | None],
-    priors: dict[str, tuple[dict[tuple[str, str], dict[str, Any]], dict[str, str | None]]],
-    tags_missing: bool,
-    profile: str,
-) -> tuple[Decimal | None, str | None]:
-    if tags_missing:
-        return None, f"缺少本期分类结果（loan_tags，{profile}），请先运行分类"
-    if m.kind == "sum":
-        return Decimal(row.get(m.id) or 0), None
-    if m.kind == "distinct_customers":
-        return Decimal(row.get(m.id) or 0), None
-    if m.kind == "weighted_avg":
-        den = Decimal(row.get(f"{m.id}__den") or 0)
-        if den == 0:
-            return None, "权重金额为零，无加权平均利率"
-        return Decimal(row.get(f"{m.id}__num") or 0) / den, None
-    if m.kind == "ratio":
-        num = raw.get((node, scope, m.numerator or ""))
-        den = raw.get((node, scope, m.denominator or ""))
-        if num is None or den is None:
-            return None, "分子或分母不可用"
-        if den == 0:
-            return None, "分母为零"
-        return num * HUNDRED / den, None
-    if m.kind in ("change", "growth"):
-        table, state = priors[m.prior or "year_end"]
-        if state.get(scope):
-            return None, state[scope]
-        current = raw.get((node, scope, m.measure or "balance"))
-        if current is None:
-            return None, "本期数值不可用"
-        before = Decimal((table.get((node, scope)) or {}).get("balance") or 0)
-        if m.kind == "change":
-            return current - before, None
-        if before == 0:
-            return None, "比较期余额为零，增速无意义"
-        return (current - before) * HUNDRED / before, None
-    if m.kind == "gap":
-        if scope == "all_loans":
-            return None, "各项贷款自身不计算增速差"
-        mine = raw.get((node, scope, m.measure or ""))
-        base = raw.get((node, "all_loans", m.measure or ""))
-        if mine is None or base is None:
-            return None, "类别或各项贷款增速不可用"
-        return mine - base, None
-    raise ValueError(f"unknown measure kind {m.kind!r}")
+) -> pa.Table:
+    """Every ``<scope>.<measure>`` of the definitions for every node in ``nodes`` (node, then scope with
+    ``all_loans`` first, then measure order): branch_id, indicator_id, value, unit, unavailable_reason."""
+    ordered = tuple(s for s in ("all_loans", *[s for s in scopes if s != "all_loans"]) if s in scopes)
+    days = {"year_end": year_end_before(as_of), "year_ago": same_month_last_year(as_of)}
+    plan = LoanPlan(
+        as_of=as_of, profile=profile, scopes=ordered, measures=measure_specs(defs.measures),
+        priors=tuple(_prior(wh, name, days[name], profile, ordered) for name in PRIOR_NAMES),
+        nodes=tuple(nodes), reasons=reasons(profile), subtree=subtree, nfra_flow=profile.startswith("nfra"),
+        tags_missing=not has_rows(wh, "loan_tags", as_of, profile),
+    )
+    return loan_values(wh, plan)

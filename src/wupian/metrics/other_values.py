@@ -16,11 +16,9 @@ from wupian.engine.metrics_other import (
     accounts_by_node,
     activities_by_node,
     coverage_by_node,
-    peers_at,
     processes_by_node,
     registries_at,
     services_by_node,
-    targets_for,
 )
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics.loan_values import HUNDRED, quantize, year_end_before
@@ -124,11 +122,12 @@ def activity_values(wh: Warehouse, as_of: date, subtree: str | None) -> list[Ind
 
 
 def target_values(
-    wh: Warehouse, as_of: date, values: dict[tuple[str, str], IndicatorValue], nodes: Iterable[str]
+    as_of: date, targets: Sequence[dict[str, Any]], values: dict[tuple[str, str], IndicatorValue], nodes: Iterable[str]
 ) -> list[IndicatorValue]:
+    """Completion of this year's targets (``targets`` rows: branch_id, indicator_id, target) at known nodes."""
     known = set(nodes)
     out = []
-    for t in targets_for(wh, as_of.year):
+    for t in targets:
         node, iid, target = t["branch_id"], t["indicator_id"], Decimal(t["target"])
         if node not in known:
             continue
@@ -144,31 +143,13 @@ def target_values(
     return out
 
 
-def sibling_ranks(
-    as_of: date, values: dict[tuple[str, str], IndicatorValue], parents: dict[str, str | None], ids: Iterable[str]
-) -> list[IndicatorValue]:
-    """Rank (1 = largest) of each node among the children of its parent, for each id; ties share a rank."""
-    children: dict[str, list[str]] = defaultdict(list)
-    for node, parent in parents.items():
-        if parent:
-            children[parent].append(node)
-    out = []
-    for iid in ids:
-        for kids in children.values():
-            have = [(k, values[(k, iid)].value) for k in kids if (k, iid) in values and values[(k, iid)].value is not None]
-            for k, v in have:
-                rank = 1 + sum(1 for _, other in have if other > v)  # type: ignore[operator]
-                out.append(IndicatorValue(as_of, k, f"{iid}.rank_siblings", Decimal(rank), "rank"))
-    return out
-
-
 def peer_ranks(
-    wh: Warehouse, as_of: date, values: dict[tuple[str, str], IndicatorValue],
+    as_of: date, peers: Sequence[dict[str, Any]], values: dict[tuple[str, str], IndicatorValue],
     regions: dict[str, str | None], root: str | None,
 ) -> list[IndicatorValue]:
-    """Rank of our node among peer banks (peers table) for the same date, indicator and region."""
+    """Rank of our node among peer banks (``peers`` rows of the date) for the same indicator and region."""
     groups: dict[tuple[str, str | None], list[Decimal]] = defaultdict(list)
-    for p in peers_at(wh, as_of):
+    for p in peers:
         groups[(p["indicator_id"], p["region_code"])].append(Decimal(p["value"]))
     out = []
     for (iid, region), peer_values in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):

@@ -2,20 +2,34 @@
 
 A value is an exact ``Decimal`` quantised to its unit's places, or ``None`` with an ``unavailable_reason``
 (zh) — a missing prior snapshot is never reported as 0.
+
+An :class:`IndicatorResult` holds its values as one Arrow table (what the engine produced and what the
+warehouse stores); the :class:`IndicatorValue` records are built from it only when asked for — all at once
+by ``rows``/iteration, one at a time by ``get``/``value`` — so computing a bank's ≈250,000 values never
+loops over them in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
+from functools import cached_property
+from typing import Any
 
 import pyarrow as pa
 
 from wupian.core.issues import Issue
+from wupian.metrics.schema import UNIT_PLACES
 
 VALUE_TYPE = pa.decimal128(38, 6)
+SCHEMA = pa.schema([
+    ("as_of", pa.date32()), ("branch_id", pa.string()), ("indicator_id", pa.string()), ("value", VALUE_TYPE),
+    ("unit", pa.string()), ("unavailable_reason", pa.string()),
+])
+_WIDE = Context(prec=60)
+_STEPS = {unit: Decimal(1).scaleb(-places) for unit, places in UNIT_PLACES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,46 +42,90 @@ class IndicatorValue:
     unavailable_reason: str | None = None
 
 
+def values_table(rows: Iterable[IndicatorValue]) -> pa.Table:
+    """IndicatorValue records as a table of :data:`SCHEMA`."""
+    rows = list(rows)
+    return pa.table({
+        "as_of": pa.array([r.as_of for r in rows], pa.date32()),
+        "branch_id": pa.array([r.branch_id for r in rows], pa.string()),
+        "indicator_id": pa.array([r.indicator_id for r in rows], pa.string()),
+        "value": pa.array([r.value for r in rows], VALUE_TYPE),
+        "unit": pa.array([r.unit for r in rows], pa.string()),
+        "unavailable_reason": pa.array([r.unavailable_reason for r in rows], pa.string()),
+    }, schema=SCHEMA)
+
+
+def _exact(value: Decimal | None, unit: str) -> Decimal | None:
+    """A stored DECIMAL(38, 6) back at its unit's places (``12.500000`` yuan → ``12.50``), exactly."""
+    if value is None:
+        return None
+    step = _STEPS.get(unit)
+    return value if step is None else value.quantize(step, context=_WIDE)
+
+
 @dataclass(frozen=True)
 class IndicatorResult:
-    """All values computed for one as-of date and profile; ``notes`` are zh remarks (e.g. calendar fallback)."""
+    """All values computed for one as-of date and profile; ``notes`` are zh remarks (e.g. calendar fallback).
+
+    Build it from records (``IndicatorResult(as_of, profile, rows)``) or from a table of :data:`SCHEMA`
+    (``IndicatorResult.from_table``); ``rows``, ``to_arrow()`` and the look-ups behave the same either way.
+    """
 
     as_of: date
     profile: str
-    rows: tuple[IndicatorValue, ...]
+    records: tuple[IndicatorValue, ...] = field(default=(), repr=False)
     notes: tuple[str, ...] = ()
     issues: tuple[Issue, ...] = ()
-    _index: dict[tuple[str, str], IndicatorValue] = field(default_factory=dict, repr=False, compare=False)
+    table: pa.Table | None = field(default=None, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        for r in self.rows:
-            self._index[(r.branch_id, r.indicator_id)] = r
+    @classmethod
+    def from_table(cls, as_of: date, profile: str, table: pa.Table, notes: tuple[str, ...] = (),
+                   issues: tuple[Issue, ...] = ()) -> IndicatorResult:
+        return cls(as_of, profile, (), notes, issues, table.cast(SCHEMA))
+
+    @cached_property
+    def rows(self) -> tuple[IndicatorValue, ...]:
+        if self.table is None:
+            return self.records
+        cols: list[list[Any]] = [self.table.column(c).to_pylist() for c in SCHEMA.names]
+        return tuple(
+            IndicatorValue(d, b, i, _exact(v, u), u, r) for d, b, i, v, u, r in zip(*cols, strict=True)
+        )
+
+    @cached_property
+    def _positions(self) -> dict[tuple[str, str], int]:
+        if self.table is None:
+            return {(r.branch_id, r.indicator_id): n for n, r in enumerate(self.records)}
+        branches = self.table.column("branch_id").to_pylist()
+        ids = self.table.column("indicator_id").to_pylist()
+        return {key: n for n, key in enumerate(zip(branches, ids, strict=True))}
+
+    def _at(self, n: int) -> IndicatorValue:
+        if self.table is None or "rows" in self.__dict__:
+            return self.rows[n]
+        r = self.table.slice(n, 1).to_pylist()[0]
+        return IndicatorValue(r["as_of"], r["branch_id"], r["indicator_id"], _exact(r["value"], r["unit"]),
+                              r["unit"], r["unavailable_reason"])
 
     def __iter__(self) -> Iterator[IndicatorValue]:
         return iter(self.rows)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.records) if self.table is None else self.table.num_rows
 
     def get(self, branch_id: str, indicator_id: str) -> IndicatorValue | None:
-        return self._index.get((branch_id, indicator_id))
+        n = self._positions.get((branch_id, indicator_id))
+        return None if n is None else self._at(n)
 
     def value(self, branch_id: str, indicator_id: str) -> Decimal | None:
-        row = self._index.get((branch_id, indicator_id))
+        row = self.get(branch_id, indicator_id)
         return None if row is None else row.value
 
     def for_branch(self, branch_id: str) -> dict[str, IndicatorValue]:
         return {r.indicator_id: r for r in self.rows if r.branch_id == branch_id}
 
     def to_arrow(self) -> pa.Table:
-        return pa.table({
-            "as_of": pa.array([r.as_of for r in self.rows], pa.date32()),
-            "branch_id": pa.array([r.branch_id for r in self.rows], pa.string()),
-            "indicator_id": pa.array([r.indicator_id for r in self.rows], pa.string()),
-            "value": pa.array([r.value for r in self.rows], VALUE_TYPE),
-            "unit": pa.array([r.unit for r in self.rows], pa.string()),
-            "unavailable_reason": pa.array([r.unavailable_reason for r in self.rows], pa.string()),
-        })
+        return values_table(self.records) if self.table is None else self.table
 
 
 @dataclass(frozen=True)
