@@ -71,7 +71,7 @@ def build_tree(rng: np.random.Generator) -> BranchTree:
         for c, (cname, ccode) in enumerate(cities, start=1):
             cid = f"{p:02d}{c:02d}000"
             ci = len(city_ids)
-            weight = 3.0 if cname == FLAGSHIP_CITY else float(rng.lognormal(0.0, 0.45))
+            weight = 2.5 if cname == FLAGSHIP_CITY else float(rng.lognormal(0.0, 0.45))
             city_ids.append(cid)
             city_names.append(cname)
             city_region.append(ccode)

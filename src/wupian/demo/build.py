@@ -25,7 +25,8 @@ from wupian.demo.branches import build_tree
 from wupian.demo.columns import month_ends, numbered, ordered, stream, text
 from wupian.demo.customers import build_customers
 from wupian.demo.events import write_events
-from wupian.demo.loan_codes import assign_codes
+from wupian.demo.flagship import calibrate_flagship_green
+from wupian.demo.loan_codes import assign_codes, credit_history
 from wupian.demo.loanbook import build_book
 from wupian.demo.monthly import customers_table, loans_table, static_customer_columns, static_loan_columns
 from wupian.demo.plans import build_targets, peers_table
@@ -124,14 +125,12 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     book = build_book(stream(seed, "loans"), cus, scale)
     _tick(progress, "five-priority codes", 3, steps)
     codes = assign_codes(stream(seed, "codes"), book, cus, ind, green)
+    book = calibrate_flagship_green(book, codes, cus, tree, scale)
     is_bill = np.isin(book.business_type(), ["bill_direct", "bill_rediscount"])
     numbers = np.arange(1, len(book) + 1)
     loan_ids = np.where(is_bill, numbered("PJ", numbers, 12), numbered("L", numbers, 9))
     contract_ids = np.where(is_bill, "", numbered("HT", numbers, 9))
-    first_days = np.full(len(cus), np.iinfo(np.int64).max)
-    np.minimum.at(first_days, book.cust, book.drawdown.astype(np.int64))  # earliest drawdown per customer
-    first_credit = np.where(first_days == np.iinfo(np.int64).max, np.datetime64("NaT", "D"),
-                            first_days.astype("datetime64[D]"))
+    _, first_credit = credit_history(book, cus)
     _tick(progress, "accounts and services", 4, steps)
     acc = build_accounts(stream(seed, "accounts"), cus)
     act = build_activations(stream(seed, "activations"), reg, cus)

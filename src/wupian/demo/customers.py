@@ -17,10 +17,10 @@ from wupian.demo.branches import FLAGSHIP_CITY, BranchTree
 from wupian.demo.columns import day, uniform_days
 from wupian.demo.idcodes import id_cards, usccs
 from wupian.demo.refdata import Industries
-from wupian.demo.sizes import INDUSTRY_BOUNDARIES, SIZE_ORDER, draw_metrics, group_of
+from wupian.demo.sizes import INDUSTRY_BOUNDARIES, SIZE_ORDER, draw_metrics, group_of, size_class
 
 TYPES = ("enterprise", "other_org", "sole_proprietor", "small_business_owner", "farmer", "individual")
-TYPE_SHARE = (0.12, 0.012, 0.16, 0.08, 0.18, 0.448)
+TYPE_SHARE = (0.15, 0.012, 0.15, 0.08, 0.17, 0.438)
 WAN = 1_000_000  # fen per 万元
 FIRST_DAY = day("2005-01-01")
 WINDOW_START = day("2025-01-01")
@@ -61,18 +61,18 @@ class Customers:
 
 
 def _industry_weights(ind: Industries) -> np.ndarray:
-    section_w = {"C": 0.40, "F": 0.16, "E": 0.07, "D": 0.04, "G": 0.06, "I": 0.06, "M": 0.05, "L": 0.05,
-                 "K": 0.03, "A": 0.03, "N": 0.02, "B": 0.01, "H": 0.02}
+    section_w = {"C": 0.34, "F": 0.15, "E": 0.07, "D": 0.04, "G": 0.07, "I": 0.04, "M": 0.04, "L": 0.09,
+                 "K": 0.04, "A": 0.03, "N": 0.05, "B": 0.01, "H": 0.03}
     w = np.array([section_w.get(s, 0.0) for s in ind.section.tolist()])
     counts = {s: max(int(np.sum(ind.section == s)), 1) for s in section_w}
     w = w / np.array([counts.get(s, 1) for s in ind.section.tolist()])
-    boost = 1 + 3.0 * (ind.htp != "") + 1.5 * (ind.hts != "") + 0.5 * (ind.se != "")
+    boost = 1 + 0.5 * (ind.htp != "")  # banks court high-tech manufacturers a little
     w = w * boost
     return w / w.sum()
 
 
 def _since(rng: np.random.Generator, n: int, new_share: float) -> np.ndarray:
-    old = FIRST_DAY + (rng.beta(2.2, 1.0, n) * (WINDOW_START - FIRST_DAY).astype(np.int64)).astype("timedelta64[D]")
+    old = FIRST_DAY + (rng.beta(1.2, 1.0, n) * (WINDOW_START - FIRST_DAY).astype(np.int64)).astype("timedelta64[D]")
     new = uniform_days(rng, WINDOW_START, day("2026-03-20"), n)
     return np.where(rng.random(n) < new_share, new, old)
 
@@ -84,10 +84,11 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.n
 def _plant_thresholds(rng: np.random.Generator, credit_wan: np.ndarray, sel: np.ndarray, limit: float,
                       exact: float, above: float) -> None:
     """Put ``exact`` of the selected customers exactly on ``limit`` 万元 and ``above`` of them just above it."""
-    idx = np.flatnonzero(sel)
-    r = rng.random(idx.size)
-    credit_wan[idx[r < exact]] = limit
-    just = idx[(r >= exact) & (r < exact + above)]
+    idx = rng.permutation(np.flatnonzero(sel))
+    k_exact = min(idx.size, max(2, int(round(exact * idx.size))))  # at least two, even in a tiny demo
+    k_above = min(idx.size - k_exact, max(2, int(round(above * idx.size))))
+    credit_wan[idx[:k_exact]] = limit
+    just = idx[k_exact:k_exact + k_above]
     credit_wan[just] = limit + rng.choice([0.0001, 0.5, 1.0, 50.0], size=just.size)
 
 
@@ -119,7 +120,7 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     # -- enterprises ------------------------------------------------------------------------------------
     ent = np.flatnonzero(ctype == "enterprise")
     industry[ent] = rng.choice(ind.code.size, size=ent.size, p=_industry_weights(ind))
-    cls = rng.choice(4, size=ent.size, p=[0.46, 0.36, 0.14, 0.04])
+    cls = rng.choice(4, size=ent.size, p=[0.44, 0.36, 0.15, 0.05])
     n_gas, n_power = max(4, round(130 * scale)), max(4, round(160 * scale))
     special = rng.permutation(ent.size)
     gas, power = special[:n_gas], special[n_gas:n_gas + n_power]
@@ -128,10 +129,10 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     kind[ent[gas]] = "gas_station"
     industry[ent[power]] = ind.index_of(list(rng.choice(["4415", "4416", "4416", "4417", "4419", "4413"],
                                                           size=power.size)))
-    cls[power] = rng.choice([1, 2, 3], size=power.size, p=[0.3, 0.45, 0.25])
+    cls[power] = rng.choice([1, 2, 3], size=power.size, p=[0.45, 0.45, 0.10])
     kind[ent[power]] = "power"
     flagship = np.flatnonzero(tree.city_names[tree.outlet_city] == FLAGSHIP_CITY)
-    moved = ent[power][rng.random(power.size) < 0.2]  # the seed article's city leads on new energy
+    moved = ent[power][rng.random(power.size) < 0.3]  # the seed article's city leads on new energy
     outlet[moved] = flagship[rng.integers(0, flagship.size, moved.size)]
     city[moved] = tree.outlet_city[outlet[moved]]
     branch_id[moved] = tree.outlet_ids[outlet[moved]]
@@ -154,8 +155,8 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     declared_idx = np.where(shift, np.clip(declared_idx + rng.choice([-1, 1], ent.size), 0, 3), declared_idx)
     declared[ent] = np.where(rng.random(ent.size) < 0.03, "", sizes[declared_idx])  # some never filled in
     cw = np.select([declared_idx == 0, declared_idx == 1, declared_idx == 2],
-                   [_log_uniform(rng, 30, 600, ent.size), _log_uniform(rng, 200, 1500, ent.size),
-                    _log_uniform(rng, 800, 8000, ent.size)], _log_uniform(rng, 5000, 100000, ent.size))
+                   [_log_uniform(rng, 50, 800, ent.size), _log_uniform(rng, 300, 3000, ent.size),
+                    _log_uniform(rng, 1500, 15000, ent.size)], _log_uniform(rng, 10000, 150000, ent.size))
     credit_wan[ent] = np.round(cw, 0)
     _plant_thresholds(rng, credit_wan, np.isin(np.arange(n), ent) & np.isin(true_size, ["small", "micro"]),
                       1000.0, 0.05, 0.025)
@@ -185,8 +186,11 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
                                        rng.integers(8, 150, org.size)))
     revenue_wan[org] = employees[org] * rng.uniform(15, 40, org.size)
     assets_wan[org] = revenue_wan[org] * rng.uniform(0.8, 2.0, org.size)
-    declared[org] = np.where(np.isin(okind, ["elderly_care", "clinic"]), rng.choice(["small", "micro"], org.size),
-                             "none")
+    org_cls = size_class(np.full(org.size, "other", dtype=object), employees[org].astype(np.float64),
+                         revenue_wan[org], assets_wan[org])
+    org_cls = np.where(rng.random(org.size) < 0.04, np.clip(org_cls + rng.choice([-1, 1], org.size), 0, 3), org_cls)
+    # public hospitals and schools are 事业单位: 划型 does not apply
+    declared[org] = np.where(np.isin(okind, ["elderly_care", "clinic"]), sizes[org_cls], "none")
     credit_wan[org] = np.select([okind == "hospital3", okind == "hospital2", okind == "elderly_care"],
                                 [_log_uniform(rng, 3000, 50000, org.size), _log_uniform(rng, 500, 8000, org.size),
                                  _log_uniform(rng, 50, 1500, org.size)], np.nan)
@@ -199,10 +203,14 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     industry[sole] = ind.index_of(list(rng.choice(sole_codes, size=sole.size)))
     employees[sole] = rng.integers(1, 12, sole.size)
     revenue_wan[sole] = np.round(_log_uniform(rng, 8, 400, sole.size), 2)
-    declared[sole] = np.where(rng.random(sole.size) < 0.6, "micro", "")
-    credit_wan[sole] = np.round(_log_uniform(rng, 5, 300, sole.size), 0)
+    sole_groups = np.array([group_of(ind.code[i], ind.section[i]) for i in industry[sole]], dtype=object)
+    sole_cls = size_class(sole_groups, employees[sole].astype(np.float64), revenue_wan[sole],
+                          np.full(sole.size, np.nan))
+    sole_cls = np.where(rng.random(sole.size) < 0.03, np.clip(sole_cls + 1, 0, 3), sole_cls)  # a few claim more
+    declared[sole] = np.where(rng.random(sole.size) < 0.6, sizes[sole_cls], "")
+    credit_wan[sole] = np.round(_log_uniform(rng, 10, 500, sole.size), 0)
     sbo = np.flatnonzero(ctype == "small_business_owner")
-    credit_wan[sbo] = np.round(_log_uniform(rng, 10, 500, sbo.size), 0)
+    credit_wan[sbo] = np.round(_log_uniform(rng, 20, 800, sbo.size), 0)
     _plant_thresholds(rng, credit_wan, np.isin(ctype, ["sole_proprietor", "small_business_owner"]), 1000.0,
                       0.02, 0.01)
     farm = np.flatnonzero(ctype == "farmer")
@@ -254,11 +262,13 @@ def build_customers(rng: np.random.Generator, tree: BranchTree, ind: Industries,
     small_ents = ent[np.isin(true_size[ent], ["small", "micro"])]
     owned[sbo] = id_code[rng.choice(small_ents, size=sbo.size)] if small_ents.size else ""
 
-    borrower = np.where(np.isin(ctype, ["enterprise", "other_org"]), rng.random(n) < 0.72, rng.random(n) < 0.86)
+    # firms above the 规上 line (营业收入 ≥ 2000万) borrow more often (seed: 授信覆盖率 68.42% of the list)
+    p_borrow = np.where(np.nan_to_num(revenue_wan) >= 2000, 0.85, 0.7)
+    borrower = np.where(np.isin(ctype, ["enterprise", "other_org"]), rng.random(n) < p_borrow, rng.random(n) < 0.86)
     borrower[ent[power]] = True
     borrower &= ~((ctype == "other_org") & (kind == "school"))
     credit_wan[~borrower | np.isin(ctype, ["individual"])] = np.nan
-    since = _since(rng, n, 0.08)
+    since = _since(rng, n, 0.04)
     perm = rng.permutation(n)  # interleave types, then number them
 
     def p(a: np.ndarray) -> np.ndarray:

@@ -73,6 +73,8 @@ def _eligible(seg: Segment, cus: Customers) -> tuple[np.ndarray, np.ndarray]:
         ok &= cus.borrower
     if seg.kinds:
         ok &= np.isin(cus.kind, seg.kinds)
+    elif seg.key in ("fixed_asset", "trade_finance", "bill_direct", "bill_rediscount"):
+        ok &= ~np.isin(cus.kind, ("school", "power"))  # power companies: project loans and working capital only
     else:
         ok &= ~np.isin(cus.kind, ("school",))
     if seg.sizes:
@@ -191,7 +193,7 @@ def _segment(rng: np.random.Generator, k: int, seg: Segment, cus: Customers, sca
     return {key: val[keep] for key, val in out.items()}
 
 
-_MEAN_WORKING_DAYS = {"personal_business": (4.2, 2.4), "working_capital": (6.0, 3.5), "mortgage": (12.0, 9.0),
+_MEAN_WORKING_DAYS = {"personal_business": (7.0, 4.8), "working_capital": (7.0, 4.0), "mortgage": (12.0, 9.0),
                       "car": (5.0, 3.0), "consumer": (2.0, 1.0), "fixed_asset": (25.0, 20.0),
                       "trade_finance": (5.0, 4.0), "green_project": (30.0, 20.0)}
 
@@ -219,9 +221,32 @@ def _timeline(rng: np.random.Generator, seg: Segment, draw: np.ndarray, online: 
     return np.where(legacy, nat, applied), np.where(legacy, nat, approved), disbursed
 
 
+_UNIT_FEN = np.array([(10_000 if s.key in ("bill_direct", "bill_rediscount", "fixed_asset", "green_project") else 100)
+                      * 100 for s in SEGMENTS], dtype=np.int64)
+_CREDIT_BASED = np.array([s.credit_share is not None for s in SEGMENTS])
+UTILISATION = 0.9  # loans drawn under a credit line stay within this share of the customer's 单户授信总额
+
+
+def _within_limits(merged: dict[str, np.ndarray], cus: Customers) -> None:
+    """Scale down loans drawn under a credit line so that what a customer owes at ``CALIBRATE_AT`` stays within
+    its 单户授信总额 (several concurrent loans would otherwise add up to a multiple of the limit)."""
+    seg, cust, amount = merged["segment"], merged["cust"], merged["amount_fen"]
+    ended = np.where(np.isnat(merged["settled"]), merged["written_off"], merged["settled"])
+    ended = np.where(np.isnat(ended), merged["transferred"], ended)
+    based = _CREDIT_BASED[seg]
+    alive = based & (merged["drawdown"] <= CALIBRATE_AT) & (np.isnat(ended) | (ended > CALIBRATE_AT))
+    owed = np.bincount(cust[alive], weights=amount[alive].astype(np.float64), minlength=len(cus))
+    limit = np.maximum(cus.credit_fen, 0) * UTILISATION
+    ratio = np.where(owed > limit, limit / np.maximum(owed, 1.0), 1.0)[cust]
+    unit = _UNIT_FEN[seg]
+    fitted = np.maximum(np.floor(amount * ratio / unit) * unit, unit).astype(np.int64)
+    merged["amount_fen"] = np.where(based & (ratio < 1.0), fitted, amount)
+
+
 def build_book(rng: np.random.Generator, cus: Customers, scale: float) -> LoanBook:
     parts = [_segment(rng, k, seg, cus, scale) for k, seg in enumerate(SEGMENTS)]
     parts = [p for p in parts if p]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    _within_limits(merged, cus)
     order = np.lexsort((merged["cust"], merged["drawdown"]))  # loan numbers follow drawdown dates
     return LoanBook(**{key: val[order] for key, val in merged.items()})

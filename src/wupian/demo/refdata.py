@@ -32,10 +32,12 @@ class Industries:
     division: np.ndarray  # '35'
     htp: np.ndarray  # '' when not mapped
     hts: np.ndarray
+    hts_star: np.ndarray  # bool: the industry is only partly (*) 高技术服务业
     se: np.ndarray
+    se_star: np.ndarray  # bool: only partly (*) 战略性新兴产业
     pa: np.ndarray
     de: np.ndarray
-    de_star: np.ndarray  # bool
+    de_star: np.ndarray  # bool: only partly (*) in the digital-economy classification
     ec: np.ndarray
 
     def index_of(self, codes: list[str]) -> np.ndarray:
@@ -70,7 +72,9 @@ def industries() -> Industries:
         division=col("division"),
         htp=col("htp"),
         hts=col("hts"),
+        hts_star=np.array([r["hts_star"] == "Y" for r in rows]),
         se=col("se"),
+        se_star=np.array([r["se_star"] == "Y" for r in rows]),
         pa=col("pa"),
         de=col("de"),
         de_star=np.array([r["de_star"] == "Y" for r in rows]),

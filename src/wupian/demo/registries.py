@@ -69,7 +69,10 @@ def build_registries(rng: np.random.Generator, tree: BranchTree, cus: Customers,
         f, t = _periods(rng, idx.size, years)
         rows.add(registry, cus.id_code[idx], cus.name[idx], attribute, f, t, np.full(idx.size, "", dtype=object))
 
-    hte = members(techy, 0.18)
+    # bigger firms are more often certified (R&D spending and patents scale with size)
+    p_hte = np.select([cus.true_size[techy] == "large", cus.true_size[techy] == "medium",
+                       cus.true_size[techy] == "small"], [0.4, 0.3, 0.16], 0.07)
+    hte = techy[rng.random(techy.size) < p_hte]
     add_customers("high_tech_enterprise", hte, 3)
     renew = hte[rng.random(hte.size) < 0.3]  # renewed certificates: a second row starting after the first
     f = uniform_days(rng, day("2025-04-01"), day("2026-03-01"), renew.size)
@@ -91,7 +94,7 @@ def build_registries(rng: np.random.Generator, tree: BranchTree, cus: Customers,
 
     # 规上企业: customers with revenue ≥ 2000万 plus outsiders (the coverage worklist)
     above = ent[cus.revenue_fen[ent] >= 2000 * 1_000_000]
-    n_out = max(int(above.size * 0.45), 3)
+    n_out = max(int(above.size * 0.22), 3)  # ≈ 3/4 of the list bank with us (seed: 开户覆盖率 75.15%)
     o_ids, o_names, o_branch = _outsiders(rng, tree, n_out, "91", "制造有限公司")
     city_branch = tree.city_ids[cus.city[above]]
     no_end = np.full(above.size + n_out, np.datetime64("NaT", "D"))

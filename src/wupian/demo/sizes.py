@@ -95,3 +95,20 @@ def draw_metrics(rng: np.random.Generator, groups: np.ndarray, cls: np.ndarray
 # Boundary cases from domain-rules §14 (工业): (employees, revenue 万元, size they imply)
 INDUSTRY_BOUNDARIES = ((1000, 39999.0, "medium"), (19, 5000.0, "micro"), (20, 300.0, "small"),
                        (300, 2000.0, "medium"), (299, 2000.0, "small"))
+
+
+def size_class(groups: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The size index (0 micro … 3 large) the metrics imply: the highest class whose lower bounds are all met."""
+    out = np.zeros(groups.size, dtype=np.int64)
+    values = {"X": x, "Y": y, "Z": z}
+    for g, limits in THRESHOLDS.items():
+        sel = groups == g
+        if not sel.any():
+            continue
+        for cls, pos in ((1, 2), (2, 1), (3, 0)):
+            ok = sel.copy()
+            for key, bounds in limits.items():
+                ok &= values[key] >= bounds[pos]
+            out[ok] = cls
+    return out
+

@@ -40,14 +40,16 @@ def derive(shared_data: Path, out_dir: Path) -> None:
                 mapped[key][code] = (pboc, row["partial_star"])
     with (out_dir / "industries.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["code", "name", "section", "division", "htp", "hts", "se", "pa", "de", "de_star", "ec"])
+        w.writerow(["code", "name", "section", "division", "htp", "hts", "hts_star", "se", "se_star", "pa", "de",
+                    "de_star", "ec"])
         for r in gbt:
             c = r["code"]
             de, de_star = mapped["de"].get(c, ("", ""))
+            hts, hts_star = mapped["hts"].get(c, ("", ""))
+            se, se_star = mapped["se"].get(c, ("", ""))
             w.writerow(
-                [c, r["name"], r["section"], r["division"], mapped["htp"].get(c, ("",))[0],
-                 mapped["hts"].get(c, ("",))[0], mapped["se"].get(c, ("",))[0], mapped["pa"].get(c, ("",))[0],
-                 de, de_star, mapped["ec"].get(c, ("",))[0]]
+                [c, r["name"], r["section"], r["division"], mapped["htp"].get(c, ("",))[0], hts, hts_star, se,
+                 se_star, mapped["pa"].get(c, ("",))[0], de, de_star, mapped["ec"].get(c, ("",))[0]]
             )
     cat = _read(shared_data / "green_finance_catalogue_2025/green_finance_support_catalogue_2025.csv")
     items: dict[str, list[str]] = {}
