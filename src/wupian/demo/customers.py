@@ -72,7 +72,7 @@ def _industry_weights(ind: Industries) -> np.ndarray:
 
 
 def _since(rng: np.random.Generator, n: int, new_share: float) -> np.ndarray:
-    old = FIRST_DAY + (rng.beta(1.2, 1.0, n) * (WINDOW_START - FIRST_DAY).astype(np.int64)).astype("timedelta64[D]")
+    old = FIRST_DAY + (rng.beta(1.0, 1.0, n) * (WINDOW_START - FIRST_DAY).astype(np.int64)).astype("timedelta64[D]")
     new = uniform_days(rng, WINDOW_START, day("2026-03-20"), n)
     return np.where(rng.random(n) < new_share, new, old)
 

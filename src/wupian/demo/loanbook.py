@@ -227,17 +227,23 @@ _CREDIT_BASED = np.array([s.credit_share is not None for s in SEGMENTS])
 UTILISATION = 0.9  # loans drawn under a credit line stay within this share of the customer's 单户授信总额
 
 
+_CHECK_DATES = tuple(day(d) for d in ("2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31", "2026-03-31"))
+
+
 def _within_limits(merged: dict[str, np.ndarray], cus: Customers) -> None:
-    """Scale down loans drawn under a credit line so that what a customer owes at ``CALIBRATE_AT`` stays within
-    its 单户授信总额 (several concurrent loans would otherwise add up to a multiple of the limit)."""
+    """Scale down a customer's loans drawn under its credit line so that what it owes at every quarter-end of the
+    demo period stays within its 单户授信总额 (concurrent loans would otherwise add up to a multiple of it)."""
     seg, cust, amount = merged["segment"], merged["cust"], merged["amount_fen"]
     ended = np.where(np.isnat(merged["settled"]), merged["written_off"], merged["settled"])
     ended = np.where(np.isnat(ended), merged["transferred"], ended)
     based = _CREDIT_BASED[seg]
-    alive = based & (merged["drawdown"] <= CALIBRATE_AT) & (np.isnat(ended) | (ended > CALIBRATE_AT))
-    owed = np.bincount(cust[alive], weights=amount[alive].astype(np.float64), minlength=len(cus))
     limit = np.maximum(cus.credit_fen, 0) * UTILISATION
-    ratio = np.where(owed > limit, limit / np.maximum(owed, 1.0), 1.0)[cust]
+    per_customer = np.ones(len(cus))
+    for at in _CHECK_DATES:
+        alive = based & (merged["drawdown"] <= at) & (np.isnat(ended) | (ended > at))
+        owed = np.bincount(cust[alive], weights=amount[alive].astype(np.float64), minlength=len(cus))
+        per_customer = np.minimum(per_customer, np.where(owed > limit, limit / np.maximum(owed, 1.0), 1.0))
+    ratio = per_customer[cust]
     unit = _UNIT_FEN[seg]
     fitted = np.maximum(np.floor(amount * ratio / unit) * unit, unit).astype(np.int64)
     merged["amount_fen"] = np.where(based & (ratio < 1.0), fitted, amount)

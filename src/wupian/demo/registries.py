@@ -71,7 +71,7 @@ def build_registries(rng: np.random.Generator, tree: BranchTree, cus: Customers,
 
     # bigger firms are more often certified (R&D spending and patents scale with size)
     p_hte = np.select([cus.true_size[techy] == "large", cus.true_size[techy] == "medium",
-                       cus.true_size[techy] == "small"], [0.4, 0.3, 0.16], 0.07)
+                       cus.true_size[techy] == "small"], [0.22, 0.18, 0.12], 0.06)
     hte = techy[rng.random(techy.size) < p_hte]
     add_customers("high_tech_enterprise", hte, 3)
     renew = hte[rng.random(hte.size) < 0.3]  # renewed certificates: a second row starting after the first
