@@ -130,19 +130,26 @@ def detect_streams(
                 "band_spread": params.band_spread,
             },
         ),
-        ("streams", q.STREAMS, {"near_fixed_step": params.near_fixed_step}),
+        (
+            "streams",
+            q.STREAMS_ALL if account_id is None else q.STREAMS_ONE,
+            {"near_fixed_step": params.near_fixed_step, **({} if account_id is None else {"account": account_id})},
+        ),
         ("shape", q.SHAPED, base),
     )
     _prepare(wh)
     wh.register("_wp_rec_cadences", cadences)
     wh.register("_wp_rec_calendar", calendar)
     if account_id is not None:  # one account: one statement of CTEs (no temporary tables to create and drop)
+        threads = int(wh.scalar("SELECT current_setting('threads')"))
+        wh.execute("SET threads = 1")  # a few hundred rows: one thread avoids the coordination cost
         try:
             merged: dict[str, Any] = {"prefix": params.prefix_pattern}
             for _, _, values in steps:
                 merged.update(values)
             return wh.arrow(_as_one_query(steps), merged)
         finally:
+            wh.execute(f"SET threads = {threads:d}")
             wh.unregister("_wp_rec_cadences")
             wh.unregister("_wp_rec_calendar")
     try:

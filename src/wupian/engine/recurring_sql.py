@@ -229,7 +229,7 @@ WITH m AS (
   GROUP BY m.gid, m.band
 ), mand AS (
   SELECT m.gid, m.band, mode(NULLIF(TRIM(t.mandate_id), '')) AS txn_mandate_id
-  FROM m JOIN transactions t ON t.rowid = m.rid
+  FROM m JOIN transactions t ON t.rowid = m.rid {{scope}}
   GROUP BY m.gid, m.band
 ), latest AS (
   SELECT a.gid, a.band, t.account_id,
@@ -243,10 +243,14 @@ WITH m AS (
   FROM agg a
   JOIN transactions t ON t.rowid = a.last_rid
   LEFT JOIN _wp_rec_names n ON n.raw_name = {RAW_NAME.format(t='t.')}
+  {{scope}}
 )
 SELECT agg.* EXCLUDE (last_rid), latest.* EXCLUDE (gid, band), mand.txn_mandate_id
 FROM agg JOIN latest USING (gid, band) JOIN mand USING (gid, band)
 """
+# A row-id join still scans the table; for one account the account filter lets the scan skip the rest.
+STREAMS_ALL = STREAMS.format(scope="")
+STREAMS_ONE = STREAMS.format(scope="WHERE t.account_id = $account")
 
 ANCHOR_MACRO = """
 CREATE OR REPLACE TEMP MACRO _wp_rec_anchor(mstart, dom, me) AS
