@@ -31,7 +31,7 @@ _FACTOR_RANGE = (0.1, 50.0)  # wide: at small scales the flagship may have one 2
 _UNIT_FEN = 1_000_000  # project loans are whole 万元
 
 
-def _green_fen(book: LoanBook, codes: LoanCodes, rows: np.ndarray, at: np.datetime64) -> np.ndarray:
+def green_fen(book: LoanBook, codes: LoanCodes, rows: np.ndarray, at: np.datetime64) -> np.ndarray:
     """Green part of each row's balance at ``at`` (0 before drawdown, without a valid code, or after it ended)."""
     drawn = book.drawdown[rows] <= at
     ended = book.ended[rows]
@@ -52,7 +52,7 @@ def calibrate_flagship_green(book: LoanBook, codes: LoanCodes, cus: Customers, t
     project = (seg[rows] == "green_project") & valid
     old = project & (book.drawdown[rows] <= YEAR_START)
     new = project & (book.drawdown[rows] > YEAR_START) & (book.drawdown[rows] <= AS_OF)
-    g_start, g_end = _green_fen(book, codes, rows, YEAR_START), _green_fen(book, codes, rows, AS_OF)
+    g_start, g_end = green_fen(book, codes, rows, YEAR_START), green_fen(book, codes, rows, AS_OF)
     want_end = SEED_GREEN_BALANCE * YI_FEN * scale
     want_start = (SEED_GREEN_BALANCE - SEED_GREEN_YTD) * YI_FEN * scale
     rest_start, rest_end = g_start[~project].sum(), g_end[~project].sum()
