@@ -1,7 +1,8 @@
 """~50,000 customers of every contract customer type, with industries, sizes, credit totals and ids.
 
 Enterprises draw a size class, then employees/revenue/assets consistent with it (``sizes.py``); a few declare
-another size on purpose, and a few sit exactly on the 划型 boundaries. 单户授信总额 clusters around the 普惠
+another size on purpose (about 3–4%; 个体工商户 and clinics/care homes declare what their figures imply, public
+hospitals and schools declare 不适用), and a few sit exactly on the 划型 boundaries. 单户授信总额 clusters around the 普惠
 thresholds: some exactly 1000万 (and 500万 for 农户), some just above. Special kinds (hospitals by grade, elderly
 care homes, gas stations, renewable-power companies, cluster members) feed the registries and the loan book.
 """

@@ -1,7 +1,10 @@
 """Five-priority codes on each 借据, filled the way a real bank fills them — mostly right, sometimes not.
 
 For unit loans and bills the 实际投向 is usually the borrower's own industry; the tech (HTP/HTS/SE/PA),
-digital (DE) and pension (EC) codes follow the NBS mappings of that industry most of the time. Planted
+digital (DE) and pension (EC) codes follow the NBS mappings of that industry: most of the time where the
+industry is wholly covered, only for a small part of the loans where it is starred (*, partly covered — a
+bank files the code only when the purpose is the covered activity), and 养老 codes mostly for care homes
+(``FILL``, ``PENSION_ON``). 首贷户 flags mark only customers new to credit (``credit_history``). Planted
 problems, for the checks and explanations to find:
 
 * 可能漏标 — codes left blank although the purpose industry or purpose text says otherwise;

@@ -4,6 +4,7 @@ Every loan ever relevant to the 13 month-ends is generated once, with the dates 
 month-end file is then a vectorised evaluation of that history at the as-of date (``monthly.py``), so the
 book evolves consistently: balances amortise, loans mature and settle, a few migrate 关注 → 次级 → 可疑 → 损失
 and are written off or transferred.
+Loans drawn under a credit line are scaled so that what a customer owes stays within its 单户授信总额.
 """
 
 from __future__ import annotations
