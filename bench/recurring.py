@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -82,7 +83,7 @@ def step_detect(args: argparse.Namespace) -> dict[str, object]:
         steps = {a[0]: round(b[1] - a[1], 2) for a, b in zip(marks, marks[1:], strict=False)}
         pq.write_table(table, Path(args.workdir) / "detected.parquet")
         unexplained = sum(1 for m in table["mandate_id"].to_pylist() if m is None)
-    return {"step": "detect", "seconds": round(elapsed, 2), "streams": table.num_rows,
+    return {"step": "detect", "seconds": round(elapsed, 2), "load_avg_1m": os.getloadavg()[0], "streams": table.num_rows,
             "unexplained": unexplained, "peak_rss_mib": round(peak_rss_mib()), "steps": steps}
 
 
@@ -92,16 +93,19 @@ def step_teller(args: argparse.Namespace) -> dict[str, object]:
 
     ids = account_ids(args.accounts)
     sample = ids[:: max(1, len(ids) // args.sample)][: args.sample]
-    times = []
+    times, cpu = [], []
     with Warehouse(Path(args.workdir) / "bench.duckdb", read_only=True) as wh:
         find_streams(wh, sample[0])  # warm-up (first query plans and caches)
         for acc in sample:
-            t0 = time.perf_counter()
+            c0, t0 = os.times(), time.perf_counter()
             find_streams(wh, acc)
-            times.append((time.perf_counter() - t0) * 1000)
+            c1, t1 = os.times(), time.perf_counter()
+            times.append((t1 - t0) * 1000)
+            cpu.append((c1.user - c0.user + c1.system - c0.system) * 1000)
     times.sort()
     return {"step": "teller", "accounts": len(sample), "median_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1), "max_ms": round(times[-1], 1)}
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1), "max_ms": round(times[-1], 1),
+            "cpu_median_ms": round(statistics.median(cpu), 1), "load_avg_1m": os.getloadavg()[0]}
 
 
 def step_quality(args: argparse.Namespace) -> dict[str, object]:
