@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine import recurring_sql as q
+from wupian.engine import recurring_stale_sql as qs
 from wupian.engine.warehouse import Warehouse
 
 _TEMP_TABLES = (
@@ -176,8 +177,8 @@ def stale_mandates(
     account_id: str | None = None,
 ) -> pa.Table:
     """Mandates active on ``as_of`` whose last matching debit (or signing) is before ``idle_since``."""
-    wh.execute(q.NORM_MACRO)
+    _prepare(wh)
     values: dict[str, Any] = {"as_of": as_of, "idle_since": idle_since, "prefix": prefix_pattern}
     if account_id is not None:
         values["account"] = account_id
-    return wh.arrow(q.STALE_ALL if account_id is None else q.STALE_ONE, values)
+    return wh.arrow(qs.STALE_ALL if account_id is None else qs.STALE_ONE, values)
