@@ -245,14 +245,19 @@ def row_failures(table: Table, cols: Cols | None = None) -> tuple[Failure, ...]:
     return tuple(out)
 
 
-def typed_table_sql(table: Table, source: str) -> str:
-    """SELECT producing ``__line``, every typed column and ``__bad`` (any row-level ERROR) in one pass.
+def typed_table_sql(table: Table, source: str, *, line: bool = True, keep_raw: bool = False) -> str:
+    """SELECT producing [``__line``], every typed column and ``__bad`` (any row-level ERROR) in one pass.
 
-    Three nested projections so that each column is trimmed once and typed once; the checks then only
-    compare already-computed values.
+    ``source`` is a FROM item (our own SQL) giving every contract column as raw text, plus ``__line`` when
+    ``line``. Nested projections so that each column is trimmed once and typed once; the checks then only
+    compare already-computed values. With ``keep_raw`` a last column ``__raw`` holds the raw text of the
+    row as a STRUCT for ``__bad`` rows (NULL for the others), so no text copy of the file is needed.
     """
     names = table.column_names
+    ln = "__line, " if line else ""
     trims = ", ".join(f"{text_expr(n, 'r')} AS t_{i}" for i, n in enumerate(names))
+    raws = "".join(f", r.{quote_ident(n)} AS r_{i}" for i, n in enumerate(names)) if keep_raw else ""
+    carry = "".join(f", y.r_{i}" for i in range(len(names))) if keep_raw else ""
     typed = ", ".join(
         f"{typed_expr(c, text=f'y.t_{i}')} AS {quote_ident(c.name)}" for i, c in enumerate(table.columns)
     )
@@ -260,10 +265,18 @@ def typed_table_sql(table: Table, source: str) -> str:
     errors = [f for f in row_failures(table, Typed(table, "x", with_text=True)) if f.level == "ERROR"]
     bad = " OR ".join(f"coalesce({f.condition}, false)" for f in errors) or "false"
     cols = ", ".join(f"x.{quote_ident(n)}" for n in names)
+    inner = (
+        f"SELECT {'x.' + ln if line else ''}{cols}, ({bad}) AS __bad{carry.replace('y.', 'x.')} FROM ("
+        f"SELECT {'y.' + ln if line else ''}{typed}, {texts}{carry} FROM ("
+        f"SELECT {'r.' + ln if line else ''}{trims}{raws} FROM {source} AS r) AS y) AS x"
+    )
+    if not keep_raw:
+        return inner
+    packed = ", ".join(f"{quote_ident(n)} := z.r_{i}" for i, n in enumerate(names))
+    outs = ", ".join(f"z.{quote_ident(n)}" for n in names)
     return (
-        f"SELECT x.__line, {cols}, ({bad}) AS __bad FROM ("
-        f"SELECT y.__line, {typed}, {texts} FROM ("
-        f"SELECT r.__line, {trims} FROM {quote_ident(source)} AS r) AS y) AS x"
+        f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, "
+        f"CASE WHEN z.__bad THEN struct_pack({packed}) END AS __raw FROM ({inner}) AS z"
     )
 
 

@@ -1,12 +1,12 @@
 """Set-based checking and loading of one staged table into the warehouse, with quarantine.
 
-The ingest layer stages each file as a text relation (``stage.py``) and then, inside one warehouse
-transaction, calls these functions per table in dependency order:
+The ingest layer stages each file typed, with a ``__bad`` flag per row (``stage.py``), and then, inside one
+warehouse transaction, calls these functions per table in dependency order:
 
-1. ``check_rows`` — one filtered scan collects every row failing a row-level check (types, enums,
-   required, pattern, ranges, date order), then issue rows are generated from that small set; duplicate
-   keys (GROUP BY … HAVING count(*) > 1) and broken references (anti-joins against the rows already
-   loaded for this as-of) add theirs. Issues go to the temp table ``_wp_issues``.
+1. ``check_rows`` — the few ``__bad`` rows (some row-level check fails: types, enums, required, pattern,
+   ranges, date order) get their raw text back and issue rows are generated from that small set, in one
+   statement; duplicate keys (GROUP BY … HAVING count(*) > 1) and broken references (anti-joins against
+   the rows already loaded for this as-of) add theirs. Issues go to the temp table ``_wp_issues``.
 2. ``insert_snapshot`` / ``upsert_keyed`` / ``append_events`` — valid rows (anti-join with the rejected
    lines) are typed and inserted in a single INSERT … SELECT.
 3. ``quarantine_rejected`` — every rejected row, with its issues as JSON; nothing is dropped silently.
@@ -24,8 +24,8 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue, Level, Source
-from wupian.engine.checks import Typed, key_expr, lit, row_failures, text_expr, typed_table_sql
-from wupian.engine.stage import ReadReject
+from wupian.engine.checks import Typed, key_expr, lit, row_failures, text_expr
+from wupian.engine.stage import RawInput, StagedTable, raw_rows
 from wupian.engine.warehouse import quote_ident
 
 ISSUES = "_wp_issues"
@@ -56,26 +56,24 @@ def closest(value: str, candidates: Sequence[str]) -> str | None:
 
 def check_rows(
     con: duckdb.DuckDBPyConnection,
-    table: Table,
-    staged: str,
+    raw: RawInput,
+    st: StagedTable,
     file_label: str,
     seq: int,
     *,
     as_of: dt.date | None,
 ) -> int:
-    """Type the staged rows once (temp table ``_wp_t_<table>``) and record issues of every row-level check
-    and of duplicate keys; return the number of rows failing a row-level check."""
-    s, typed = quote_ident(staged), _typed(table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_table_sql(table, staged)}")
-    bad = quote_ident(f"_wp_bad_{table.name}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT r.* FROM {s} AS r "
-        f"SEMI JOIN (SELECT __line FROM {typed} WHERE __bad) AS b ON r.__line = b.__line"
-    )
-    n_bad = int(con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0])  # type: ignore[index]
+    """Record issues of every row-level check (rows flagged ``__bad`` when staged) and of duplicate keys;
+    return the number of rows failing a row-level check."""
+    table = raw.table
+    typed = quote_ident(st.typed)
+    bad = f"_wp_bad_{table.name}"
+    qb = quote_ident(bad)
+    n_bad = raw_rows(con, raw, st, f"SELECT __line AS line FROM {typed} WHERE __bad", bad)
     if n_bad:
-        _register_suggestions(con, table, bad)
+        _register_suggestions(con, table, qb)
         head = f"SELECT {seq:d}, {lit(table.name)}, ?, r.__line, {key_expr(table)}"
+        parts: list[str] = []
         for f in row_failures(table):
             if f.level != "ERROR":
                 continue
@@ -84,12 +82,13 @@ def check_rows(
             if f.code == "WP-LOAD-020" and f.column:
                 sugg = "sg.suggestion"
                 join = f" LEFT JOIN _wp_sugg AS sg ON sg.col = {col} AND sg.value = {text_expr(f.column)}"
-            con.execute(
-                f"INSERT INTO {ISSUES} {head}, {col}, {lit(f.code)}, 'ERROR', {f.message}, {sugg} "
-                f"FROM {bad} AS r{join} WHERE coalesce({f.condition}, false)",
-                [file_label],
+            parts.append(
+                f"{head}, {col}, {lit(f.code)}, 'ERROR', {f.message}, {sugg} "
+                f"FROM {qb} AS r{join} WHERE coalesce({f.condition}, false)"
             )
-    con.execute(f"DROP TABLE {bad}")
+        if parts:
+            con.execute(f"INSERT INTO {ISSUES} " + " UNION ALL ".join(parts), [file_label] * len(parts))
+    con.execute(f"DROP TABLE {qb}")
     x = Typed(table, "x")
     if as_of is not None and table.name == "loans":
         con.execute(
@@ -99,51 +98,48 @@ def check_rows(
             f"FROM {typed} AS x WHERE x.drawdown_date > CAST(? AS DATE)",
             [file_label, as_of, as_of],
         )
-    _duplicates(con, table, file_label, seq)
+    _duplicates(con, table, typed, file_label, seq)
     return n_bad
 
 
 def _register_suggestions(con: duckdb.DuckDBPyConnection, table: Table, bad: str) -> None:
     """(column, unrecognised enum value) → "did you mean" in ``_wp_sugg``; values are bound, never pasted."""
     con.execute("CREATE OR REPLACE TEMP TABLE _wp_sugg (col VARCHAR, value VARCHAR, suggestion VARCHAR)")
+    selects = [
+        f"SELECT * FROM (SELECT DISTINCT {lit(f.column)} AS col, {text_expr(f.column)} AS value FROM {bad} AS r "
+        f"WHERE coalesce({f.condition}, false) LIMIT 1000)"
+        for f in row_failures(table)
+        if f.code == "WP-LOAD-020" and f.column is not None
+    ]
+    if not selects:
+        return
     rows: list[list[str]] = []
-    for f in row_failures(table):
-        if f.code != "WP-LOAD-020" or f.column is None:
-            continue
-        values = con.execute(
-            f"SELECT DISTINCT {text_expr(f.column)} FROM {bad} AS r WHERE coalesce({f.condition}, false) LIMIT 1000"
-        ).fetchall()
-        spellings = sorted({s for e in table.column(f.column).enum for s in e.accepted()})
-        for (value,) in values:
-            hint = closest(value, spellings)
-            if hint:
-                rows.append([f.column, value, hint])
+    for column, value in con.execute(" UNION ALL ".join(selects)).fetchall():
+        spellings = sorted({s for e in table.column(column).enum for s in e.accepted()})
+        hint = closest(value, spellings)
+        if hint:
+            rows.append([column, value, hint])
     if rows:
         con.executemany("INSERT INTO _wp_sugg VALUES (?, ?, ?)", rows)
 
 
-def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file_label: str, seq: int) -> None:
+def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_label: str, seq: int) -> None:
     if not table.key:
         return
-    typed = _typed(table)
     keys = [quote_ident(k) for k in table.key]
     not_all_null = " OR ".join(f"{k} IS NOT NULL" for k in keys)
-    dup = quote_ident(f"_wp_dup_{table.name}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {dup} AS SELECT {', '.join(keys)} FROM {typed} "
-        f"WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1"
-    )
     match = " AND ".join(f"d.{k} IS NOT DISTINCT FROM x.{k}" for k in keys)
     con.execute(
-        f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, x.__line, x.rk, {lit(table.key[0])}, "
+        f"INSERT INTO {ISSUES} WITH dup AS (SELECT {', '.join(keys)} FROM {typed} "
+        f"WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1) "
+        f"SELECT {seq:d}, {lit(table.name)}, ?, x.__line, x.rk, {lit(table.key[0])}, "
         f"'WP-LOAD-022', 'ERROR', 'duplicate key ' || x.rk || ': the same key is also on line ' || "
         f"array_to_string(list_filter(x.lines, l -> l <> x.__line), ', '), NULL FROM ("
         f"  SELECT y.*, list(y.__line) OVER (PARTITION BY {', '.join('y.' + k for k in keys)}) AS lines FROM ("
         f"    SELECT x.__line, {key_expr(table, Typed(table, 'x'))} AS rk, {', '.join('x.' + k for k in keys)} "
-        f"    FROM {typed} AS x SEMI JOIN {dup} AS d ON {match}) AS y) AS x",
+        f"    FROM {typed} AS x SEMI JOIN dup AS d ON {match}) AS y) AS x",
         [file_label],
     )
-    con.execute(f"DROP TABLE {dup}")
 
 
 def check_reference(
@@ -158,7 +154,10 @@ def check_reference(
     as_of: dt.date | None,
     staged_target: str | None,
 ) -> None:
-    """Issue rows for values of ``column`` found in no loaded row of ``target`` (for this as-of, if given)."""
+    """Issue rows for values of ``column`` found in no loaded row of ``target`` (for this as-of, if given).
+
+    ``staged_target`` is the typed relation of the target's own file in this run (if any): a value found
+    there but not loaded belongs to a rejected row, and the message says so."""
     x = Typed(table, "x")
     v = x.v(column)
     tq, tc = quote_ident(target.name), quote_ident(target_column)
@@ -167,9 +166,8 @@ def check_reference(
     hint = "''"
     if staged_target is not None:
         hint = (
-            f"CASE WHEN EXISTS (SELECT 1 FROM {quote_ident(staged_target)} AS st WHERE "
-            f"{text_expr(target_column, 'st')} = {v}) THEN ' (that row of {target.name} was rejected; "
-            f"see its own issues)' ELSE '' END"
+            f"CASE WHEN EXISTS (SELECT 1 FROM {quote_ident(staged_target)} AS st WHERE st.{tc} = {v}) "
+            f"THEN ' (that row of {target.name} was rejected; see its own issues)' ELSE '' END"
         )
     where_target = "in no loaded snapshot of" if as_of is None else "in"
     if as_of is not None:
@@ -183,13 +181,14 @@ def check_reference(
     )
 
 
-def close_rejections(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Materialise the set of rejected lines of ``table`` (every line with an ERROR issue)."""
-    con.execute(
+def close_rejections(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+    """Materialise the set of rejected lines of ``table`` (every line with an ERROR issue); return its size."""
+    row = con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_rej(table)} AS SELECT DISTINCT line FROM {ISSUES} "
         "WHERE tbl = ? AND level = 'ERROR' AND line IS NOT NULL",
         [table.name],
-    )
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _cols(table: Table) -> str:
@@ -198,14 +197,12 @@ def _cols(table: Table) -> str:
 
 def insert_snapshot(con: duckdb.DuckDBPyConnection, table: Table, as_of: dt.date) -> int:
     """Insert the valid rows of a snapshot table for ``as_of``; return how many."""
-    before = con.execute(f"SELECT count(*) FROM {quote_ident(table.name)} WHERE as_of = ?", [as_of]).fetchone()
-    con.execute(
+    row = con.execute(
         f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "
         f"{_cols(table)} FROM {_typed(table)} AS x ANTI JOIN {_rej(table)} AS j ON x.__line = j.line",
         [as_of],
-    )
-    after = con.execute(f"SELECT count(*) FROM {quote_ident(table.name)} WHERE as_of = ?", [as_of]).fetchone()
-    return int(after[0]) - int(before[0])  # type: ignore[index]
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _valid_temp(con: duckdb.DuckDBPyConnection, table: Table) -> str:
@@ -223,10 +220,11 @@ def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     tq = quote_ident(table.name)
     match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM v.{quote_ident(k)}" for k in table.key)
     con.execute(f"DELETE FROM {tq} AS t WHERE EXISTS (SELECT 1 FROM {v} AS v WHERE {match})")
-    con.execute(f"INSERT INTO {tq} ({_cols(table)}, loaded_at) SELECT {_cols(table)}, now()::TIMESTAMP FROM {v}")
-    n = int(con.execute(f"SELECT count(*) FROM {v}").fetchone()[0])  # type: ignore[index]
+    row = con.execute(
+        f"INSERT INTO {tq} ({_cols(table)}, loaded_at) SELECT {_cols(table)}, now()::TIMESTAMP FROM {v}"
+    ).fetchone()
     con.execute(f"DROP TABLE {v}")
-    return n
+    return int(row[0]) if row else 0
 
 
 def append_events(con: duckdb.DuckDBPyConnection, table: Table, file_label: str, seq: int) -> int:
@@ -251,26 +249,52 @@ def append_events(con: duckdb.DuckDBPyConnection, table: Table, file_label: str,
         f"FROM {v} AS v JOIN {tq} AS t ON {match} WHERE NOT ({same})",
         [file_label],
     )
-    before = int(con.execute(f"SELECT count(*) FROM {tq}").fetchone()[0])  # type: ignore[index]
-    con.execute(
+    row = con.execute(
         f"INSERT INTO {tq} ({_cols(table)}, loaded_at) SELECT {_cols(table)}, now()::TIMESTAMP FROM {v} AS v "
         f"WHERE NOT EXISTS (SELECT 1 FROM {tq} AS t WHERE {match})"
-    )
-    after = int(con.execute(f"SELECT count(*) FROM {tq}").fetchone()[0])  # type: ignore[index]
+    ).fetchone()
     con.execute(f"DROP TABLE {v}")
     close_rejections(con, table)
-    return after - before
+    return int(row[0]) if row else 0
 
 
 def quarantine_rejected(
     con: duckdb.DuckDBPyConnection,
-    table: Table,
-    staged: str,
+    raw: RawInput,
+    st: StagedTable,
     file_label: str,
     as_of: dt.date | None,
-    read_rejects: Sequence[ReadReject] = (),
 ) -> int:
     """Copy every rejected row (raw text as JSON) with its issues into ``quarantine``; return how many."""
+    table, read_rejects = raw.table, raw.rejects
+    n = int(con.execute(f"SELECT count(*) FROM {_rej(table)}").fetchone()[0])  # type: ignore[index]
+    if n:
+        _quarantine_rows(con, raw, st, file_label, as_of)
+    if read_rejects:
+        data = pa.table(
+            {
+                "line": pa.array([r.line for r in read_rejects], type=pa.int64()),
+                "row_json": [json.dumps({"_raw": r.text}, ensure_ascii=False) for r in read_rejects],
+                "issues_json": [json.dumps([_issue_json(i) for i in r.issues], ensure_ascii=False) for r in read_rejects],
+            }
+        )
+        con.register("_wp_read_rejects", data)
+        con.execute(
+            "INSERT INTO quarantine SELECT CAST(? AS DATE), ?, ?, line, NULL, row_json, issues_json, "
+            "now()::TIMESTAMP FROM _wp_read_rejects",
+            [as_of, table.name, file_label],
+        )
+        con.unregister("_wp_read_rejects")
+    con.execute(f"DROP TABLE IF EXISTS {_rej(table)}")
+    return n + len(read_rejects)
+
+
+def _quarantine_rows(
+    con: duckdb.DuckDBPyConnection, raw: RawInput, st: StagedTable, file_label: str, as_of: dt.date | None
+) -> None:
+    table = raw.table
+    staged = f"_wp_q_{table.name}"
+    raw_rows(con, raw, st, f"SELECT line FROM {_rej(table)}", staged)
     row_json = ", ".join(f"{quote_ident(c.name)} := r.{quote_ident(c.name)}" for c in table.columns)
     dedupe = (
         "" if as_of is not None else
@@ -288,25 +312,7 @@ def quarantine_rejected(
         f"ON r.__line = i.line) AS n{dedupe}",
         [as_of, file_label, table.name],
     )
-    n = int(con.execute(f"SELECT count(*) FROM {_rej(table)}").fetchone()[0])  # type: ignore[index]
-    if read_rejects:
-        data = pa.table(
-            {
-                "line": pa.array([r.line for r in read_rejects], type=pa.int64()),
-                "row_json": [json.dumps({"_raw": r.text}, ensure_ascii=False) for r in read_rejects],
-                "issues_json": [json.dumps([_issue_json(i) for i in r.issues], ensure_ascii=False) for r in read_rejects],
-            }
-        )
-        con.register("_wp_read_rejects", data)
-        con.execute(
-            "INSERT INTO quarantine SELECT CAST(? AS DATE), ?, ?, line, NULL, row_json, issues_json, "
-            "now()::TIMESTAMP FROM _wp_read_rejects",
-            [as_of, table.name, file_label],
-        )
-        con.unregister("_wp_read_rejects")
-    con.execute(f"DROP TABLE IF EXISTS {_rej(table)}")
-    con.execute(f"DROP TABLE IF EXISTS {_typed(table)}")
-    return n + len(read_rejects)
+    con.execute(f"DROP TABLE {quote_ident(staged)}")
 
 
 def _issue_json(issue: Issue) -> dict[str, object]:

@@ -1,19 +1,26 @@
-"""Stage one input file as a text-only DuckDB relation ``<name>`` with a ``__line`` column.
+"""Stage one input file in DuckDB: typed once, in one statement, with its raw text kept only where needed.
 
 The reader (``wupian.ingest``) decides *how* a file is read and describes it as a ``RawInput``; this module
 turns it into SQL relations, so that every later check runs set-based in DuckDB:
 
-* CSV (UTF-8) goes through DuckDB's own parallel CSV reader with every column as VARCHAR; the 1-based
-  line number is the row's position plus the header offset, corrected for newlines inside quoted fields;
-* rows already parsed in Python (Excel, Parquet, carefully re-read broken CSV) arrive as an Arrow table of
-  strings with their line numbers.
+* ``stage_table`` creates the typed relation ``_wp_t_<key>``: ``__line`` (1-based physical line), every
+  contract column typed, ``__bad`` (some row-level check fails) and ``__raw`` (the row's raw text as a
+  STRUCT, kept for ``__bad`` rows only). Clean UTF-8 CSV and Parquet files are read, typed and checked in a
+  single ``CREATE TABLE … AS SELECT … FROM read_csv/read_parquet`` (no text copy of the file is kept);
+  rows parsed in Python (Excel, a carefully re-read broken CSV) and CSV files whose quoted fields hold
+  newlines are first staged as text (``stage_raw``) and typed from there;
+* ``raw_rows`` materialises the raw text of a given set of lines (for issue messages and the quarantine):
+  from ``__raw``, from the text stage, or — for lines rejected later (duplicate keys, references) in a file
+  that was never staged as text — by re-reading just that file as text.
 
+Line numbers: for CSV, the row's position plus the header offset (a temp table created by one CTAS keeps
+the file's order), corrected for newlines inside quoted fields; for Parquet, the file row number + 1.
 Only identifiers from the contract (and our own ``c<i>`` positional names) ever appear in the SQL text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -21,11 +28,12 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
+from wupian.engine.checks import lit, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
 
 class RawReadError(Exception):
-    """DuckDB's strict CSV reader refused the file; the caller re-reads it carefully, line by line."""
+    """DuckDB's strict reader refused the file; the caller re-reads it carefully (CSV line by line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +50,10 @@ class RawInput:
     """A readable input file, described for staging.
 
     ``positions`` maps a source column position to a contract column. For ``kind == "csv"`` DuckDB
-    reads ``path`` (UTF-8) itself; for ``kind == "arrow"`` ``data`` holds string columns ``c<i>`` plus
-    ``__line``.
+    reads ``path`` (UTF-8) itself; for ``kind == "parquet"`` DuckDB reads ``path`` (columns by position);
+    for ``kind == "arrow"`` ``data`` holds string columns ``c<i>`` plus ``__line``. ``data_lines`` (CSV with
+    quotes only) is the number of physical lines after the header: when the file yields fewer records,
+    some quoted field holds a newline and line numbers need correcting.
     """
 
     table: Table
@@ -57,78 +67,198 @@ class RawInput:
     multiline: bool = False
     data: pa.Table | None = None
     rejects: tuple[ReadReject, ...] = ()
+    data_lines: int | None = None
 
 
-def _column_list(raw: RawInput, source: str) -> str:
+@dataclass(frozen=True, slots=True)
+class StagedTable:
+    """The relations staged for one file: ``typed`` (a view) and, when staged as text, ``text``."""
+
+    key: str
+    typed: str
+    text: str | None
+    rows: int
+
+
+def _names(key: str) -> tuple[str, str, str]:
+    """(typed view, typed table, text stage) names for ``key``."""
+    return f"_wp_t_{key}", f"_wp_tt_{key}", f"_wp_s_{key}"
+
+
+def _csv_reader(raw: RawInput) -> str:
+    struct = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(raw.n_fields))
+    return (
+        "read_csv(?, header=true, auto_detect=false, delim=?, quote='\"', escape='\"', "
+        f"strict_mode=true, null_padding=false, columns={{{struct}}})"
+    )
+
+
+def _text_columns(raw: RawInput, ref: str) -> str:
+    """Every contract column as raw text; ``ref(pos)`` gives the SQL of source position ``pos``."""
     by_col = {col: pos for pos, col in raw.positions}
     parts = []
     for col in raw.table.columns:
         q = quote_ident(col.name)
         if col.name in by_col:
-            parts.append(f"{source}.c{by_col[col.name]} AS {q}")
+            pos = by_col[col.name]
+            parts.append(f"{ref.format(pos=pos, pos1=pos + 1)} AS {q}")
         else:
             parts.append(f"CAST(NULL AS VARCHAR) AS {q}")
     return ", ".join(parts)
 
 
+def _source(raw: RawInput) -> tuple[str, list[object], bool]:
+    """(FROM item giving contract columns as raw text, its parameters, whether it has ``__line``)."""
+    assert raw.path is not None
+    if raw.kind == "csv":
+        cols = _text_columns(raw, "r.c{pos}")
+        return f"(SELECT {cols} FROM {_csv_reader(raw)} AS r)", [str(raw.path), raw.delimiter], False
+    # Parquet columns by 1-based position (their names are user text); the file row number comes last.
+    cols = _text_columns(raw, "CAST(#{pos1} AS VARCHAR)")
+    line = f"CAST(#{raw.n_fields + 1:d} AS BIGINT) + 1 AS __line"
+    return f"(SELECT {line}, {cols} FROM read_parquet(?, file_row_number=true))", [str(raw.path)], True
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _base_rowid(con: duckdb.DuckDBPyConnection, qtable: str) -> int:
+    """The rowid of the first row of a temp table made by one CTAS (0, or a large transaction-local offset
+    when created inside an open transaction); later rows follow it in the file's order."""
+    return _count(con, f"SELECT coalesce(min(rowid), 0) FROM {qtable}")
+
+
 def stage_raw(con: duckdb.DuckDBPyConnection, raw: RawInput, name: str) -> int:
-    """Create temp relation ``name`` (``__line`` + every contract column as VARCHAR); return its row count."""
+    """Create temp relation ``name`` (``__line`` + every contract column as raw VARCHAR); return its rows."""
     q = quote_ident(name)
+    cols = ", ".join(quote_ident(c.name) for c in raw.table.columns)
     if raw.kind == "csv":
         assert raw.path is not None
-        struct = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(raw.n_fields))
         src = quote_ident(name + "_src")
+        fields = ", ".join(f"r.c{i} AS c{i}" for i in range(raw.n_fields))
         try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {src} AS SELECT {_column_list(raw, 'r')} "
-                f"FROM read_csv(?, header=true, auto_detect=false, delim=?, quote='\"', escape='\"', "
-                f"strict_mode=true, null_padding=false, columns={{{struct}}}) AS r",
+            n = _count(
+                con,
+                f"CREATE OR REPLACE TEMP TABLE {src} AS SELECT {_text_columns(raw, 'r.c{pos}')}"
+                f"{', ' + fields if raw.multiline else ''} FROM {_csv_reader(raw)} AS r",
                 [str(raw.path), raw.delimiter],
             )
         except duckdb.Error as exc:
             raise RawReadError(str(exc).splitlines()[0]) from exc
-        cols = ", ".join(quote_ident(c.name) for c in raw.table.columns)
-        first = raw.header_line + 1
+        first = raw.header_line + 1 - _base_rowid(con, src)
         if not raw.multiline:
             con.execute(f"CREATE OR REPLACE TEMP VIEW {q} AS SELECT rowid + {first:d} AS __line, {cols} FROM {src}")
         else:
+            # Newlines inside quoted fields of every field (unknown columns too) push later lines down.
             newlines = " + ".join(
-                f"coalesce(length({quote_ident(c.name)}) - length(replace({quote_ident(c.name)}, chr(10), '')), 0)"
-                for c in raw.table.columns
-            )
+                f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(raw.n_fields)
+            ) or "0"
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {q} AS SELECT rowid + {first:d} + coalesce(sum({newlines}) OVER "
                 f"(ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __line, {cols} "
                 f"FROM {src}"
             )
-    else:
-        assert raw.data is not None
-        arrow_name = name + "_arrow"
-        con.register(arrow_name, raw.data)
-        by_col = {col: pos for pos, col in raw.positions}
-        parts = []
-        for col in raw.table.columns:
-            qc = quote_ident(col.name)
-            if col.name in by_col:
-                parts.append(f"CAST(a.c{by_col[col.name]} AS VARCHAR) AS {qc}")
-            else:
-                parts.append(f"CAST(NULL AS VARCHAR) AS {qc}")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {q} AS SELECT CAST(a.__line AS BIGINT) AS __line, "
-            f"{', '.join(parts)} FROM {quote_ident(arrow_name)} AS a"
+            con.execute(f"DROP TABLE {src}")
+        return n
+    if raw.kind == "parquet":
+        source, params, _ = _source(raw)
+        try:
+            return _count(con, f"CREATE OR REPLACE TEMP TABLE {q} AS SELECT * FROM {source} AS r", params)
+        except duckdb.Error as exc:
+            raise RawReadError(str(exc).splitlines()[0]) from exc
+    assert raw.data is not None
+    arrow_name = name + "_arrow"
+    con.register(arrow_name, raw.data)
+    try:
+        text = _text_columns(raw, "CAST(a.c{pos} AS VARCHAR)")
+        return _count(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {q} AS SELECT CAST(a.__line AS BIGINT) AS __line, {text} "
+            f"FROM {quote_ident(arrow_name)} AS a",
         )
+    finally:
         con.unregister(arrow_name)
-    return int(con.execute(f"SELECT count(*) FROM {q}").fetchone()[0])  # type: ignore[index]
 
 
-def drop_staged(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Drop the temp relations created for ``name`` (view or table, and the CSV source table)."""
-    q = quote_ident(name)
+def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> StagedTable:
+    """Type (and row-check) the whole file once into ``_wp_t_<key>``; RawReadError if DuckDB refuses it."""
+    view, tt, text = _names(key)
+    qv, qt = quote_ident(view), quote_ident(tt)
+    if raw.kind in ("csv", "parquet"):
+        source, params, has_line = _source(raw)
+        try:
+            rows = _count(
+                con,
+                f"CREATE OR REPLACE TEMP TABLE {qt} AS "
+                f"{typed_table_sql(raw.table, source, line=has_line, keep_raw=True)}",
+                params,
+            )
+        except duckdb.Error as exc:
+            raise RawReadError(str(exc).splitlines()[0]) from exc
+        if raw.kind == "parquet":
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
+            return StagedTable(key, view, None, rows)
+        if raw.data_lines is None or raw.data_lines == rows:
+            first = raw.header_line + 1 - _base_rowid(con, qt)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT rowid + {first:d} AS __line, * FROM {qt}")
+            return StagedTable(key, view, None, rows)
+        con.execute(f"DROP TABLE {qt}")  # a quoted field holds a newline: stage as text, count them
+    rows = stage_raw(con, raw, text)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {qt} AS {typed_table_sql(raw.table, quote_ident(text), line=True)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
+    return StagedTable(key, view, text, rows)
+
+
+def raw_rows(con: duckdb.DuckDBPyConnection, raw: RawInput, st: StagedTable, lines: str, out: str) -> int:
+    """Temp table ``out`` (``__line`` + raw text columns) of the staged rows whose line is in ``lines`` (a
+    SELECT of one column ``line``); return its row count."""
+    qo = quote_ident(out)
+    cols = ", ".join(quote_ident(c.name) for c in raw.table.columns)
+    if st.text is not None:
+        return _count(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {qo} AS SELECT __line, {cols} FROM {quote_ident(st.text)} "
+            f"WHERE __line IN ({lines})",
+        )
+    fields = ", ".join(
+        f"struct_extract(x.__raw, {lit(c.name)}) AS {quote_ident(c.name)}" for c in raw.table.columns
+    )
+    n = _count(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE {qo} AS SELECT x.__line, {fields} FROM {quote_ident(st.typed)} AS x "
+        f"WHERE x.__raw IS NOT NULL AND x.__line IN ({lines})",
+    )
+    # Rows rejected after typing (duplicate keys, references) have no ``__raw``: re-read the file as text.
+    # (The condition names the typed relation, not ``out``: an INSERT must not read its own target.)
+    missing = f"__line IN ({lines}) AND __line NOT IN (SELECT __line FROM {quote_ident(st.typed)} WHERE __raw IS NOT NULL)"
+    if _count(con, f"SELECT count(*) FROM ({lines}) AS l WHERE l.line NOT IN (SELECT __line FROM {qo})") == 0:
+        return n
+    reread = f"_wp_rr_{st.key}"
+    # Typed straight from the file means its records and lines agree: no newline inside a quoted field.
+    stage_raw(con, replace(raw, multiline=False), reread)
+    try:
+        n += _count(con, f"INSERT INTO {qo} SELECT __line, {cols} FROM {quote_ident(reread)} WHERE {missing}")
+    finally:
+        _drop(con, reread)
+    return n
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the text stage ``name`` (a view over ``<name>_src`` or a table)."""
     kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main' "
-        "AND table_catalog = 'temp'",
-        [name],
+        "SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_catalog = 'temp'", [name]
     ).fetchone()
     if kind is not None:
-        con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} IF EXISTS {q}")
+        con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} IF EXISTS {quote_ident(name)}")
     con.execute(f"DROP TABLE IF EXISTS {quote_ident(name + '_src')}")
+
+
+def drop_staged(con: duckdb.DuckDBPyConnection, st: StagedTable) -> None:
+    """Drop every temp relation created for ``st``."""
+    view, tt, text = _names(st.key)
+    con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
+    con.execute(f"DROP TABLE IF EXISTS {quote_ident(tt)}")
+    if st.text is not None:
+        _drop(con, text)

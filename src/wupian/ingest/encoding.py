@@ -63,10 +63,12 @@ class Layout:
 
     has_quotes: bool  # a quoted field may hold a newline, so line numbers need correcting
     has_blank_lines: bool  # blank lines in the middle shift line numbers; read carefully instead
+    lines: int | None = None  # physical lines up to the last non-blank byte (counted only with quotes)
 
 
 def scan_layout(path: Path) -> Layout:
-    """Scan the bytes once (memchr speed) for quote characters and blank lines before the end."""
+    """Scan the bytes once (memchr speed) for quote characters and blank lines before the end; with quotes,
+    count the physical lines too (a record spanning lines shows up as fewer records than lines)."""
     size = path.stat().st_size
     if size == 0:
         return Layout(False, False)
@@ -76,4 +78,7 @@ def scan_layout(path: Path) -> Layout:
             end -= 1
         has_quotes = mm.find(b'"', 0, end) != -1
         blank = mm.find(b"\n\n", 0, end) != -1 or mm.find(b"\n\r\n", 0, end) != -1
-    return Layout(has_quotes, blank)
+        lines = None
+        if has_quotes:
+            lines = 1 + sum(mm[i : min(i + CHUNK_BYTES, end)].count(b"\n") for i in range(0, end, CHUNK_BYTES))
+    return Layout(has_quotes, blank, lines)

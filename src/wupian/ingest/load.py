@@ -1,8 +1,9 @@
 """The Python API of ingestion: ``check_snapshot``, ``load_snapshot`` and ``load_events``.
 
-A run reads every table file of the folder (``read.py``), stages it as text in DuckDB (outside the
-transaction, so a refused strict CSV read can fall back to the careful reader), then — inside one warehouse
-transaction — checks, inserts, quarantines and records the snapshot. Any exception, or a structural ERROR
+A run reads every table file of the folder (``read.py``), stages it typed and row-checked in DuckDB
+(``engine.stage``: one statement per clean file; outside the transaction, so a refused strict read can fall
+back to the careful reader), then — inside one warehouse transaction — checks keys and references, inserts,
+quarantines and records the snapshot. Any exception, or a structural ERROR
 (missing required table or column, unreadable file, broken branch tree), rolls everything back and raises
 ``DataError`` with the issues: the previous state of the warehouse is untouched.
 """
@@ -23,7 +24,7 @@ from wupian.core.issues import Issue
 from wupian.engine import loading
 from wupian.engine.closure import build_closure, check_tree
 from wupian.engine.load_codes import is_structural, make_issue
-from wupian.engine.stage import RawInput, RawReadError, drop_staged, stage_raw
+from wupian.engine.stage import RawInput, RawReadError, StagedTable, drop_staged, stage_table
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest.files import find_table_files
 from wupian.ingest.read import read_table_file
@@ -38,8 +39,11 @@ CHECK_AS_OF = dt.date(1900, 1, 1)  # placeholder date used inside the throw-away
 class _Staged:
     table: Table
     raw: RawInput
-    name: str
-    rows: int
+    st: StagedTable
+
+    @property
+    def rows(self) -> int:
+        return self.st.rows
 
 
 def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
@@ -61,9 +65,8 @@ def _stage_all(
         raw = prepared.raw
         if raw is None or any(is_structural(i) for i in prepared.issues):
             continue
-        name = f"_wp_s_{t.name}"
         try:
-            rows = stage_raw(wh.con, raw, name)
+            st = stage_table(wh.con, raw, t.name)
         except RawReadError:
             assert prepared.reread is not None
             raw2, issues2 = prepared.reread()
@@ -71,11 +74,12 @@ def _stage_all(
             if raw2 is None or any(is_structural(i) for i in issues2):
                 continue
             raw = raw2
-            rows = stage_raw(wh.con, raw, name)
-        if t.required and rows == 0 and not raw.rejects:
+            st = stage_table(wh.con, raw, t.name)
+        if t.required and st.rows == 0 and not raw.rejects:
             issues.append(make_issue("WP-LOAD-034", f"table {t.name} has a header but no data rows", file=raw.file_label))
+            drop_staged(wh.con, st)
             continue
-        staged.append(_Staged(t, raw, name, rows))
+        staged.append(_Staged(t, raw, st))
     return staged, issues
 
 
@@ -94,12 +98,12 @@ def _process(
     loaded: dict[str, int] = {}
     rejected: dict[str, int] = {}
     skipped: dict[str, int] = {}
-    names = {s.table.name: s.name for s in staged}
+    names = {s.table.name: s.st.typed for s in staged}
     loading.start_session(con)
     for seq, st in enumerate(staged):
         t, label = st.table, st.raw.file_label
         _tick(progress, f"check {label}", len(staged) + seq, len(staged) * 2)
-        loading.check_rows(con, t, st.name, label, seq, as_of=warn_as_of)
+        loading.check_rows(con, st.raw, st.st, label, seq, as_of=warn_as_of)
         for ref in t.references:
             if ref.target_table == t.name:
                 continue  # the branch tree is checked as a whole below
@@ -122,9 +126,7 @@ def _process(
                     f"SELECT count(*) FROM {loading.ISSUES} WHERE tbl = ? AND code = 'WP-LOAD-030'", [t.name]
                 ).fetchone()[0]  # type: ignore[index]
             )
-        rejected[t.name] = loading.quarantine_rejected(
-            con, t, st.name, label, None if events else as_of, st.raw.rejects
-        )
+        rejected[t.name] = loading.quarantine_rejected(con, st.raw, st.st, label, None if events else as_of)
         if t.name == "branches":
             tree = check_tree(con, as_of, label)
             issues.extend(tree)
@@ -197,7 +199,7 @@ def _run(
                 )
     finally:
         for st in staged:
-            drop_staged(wh.con, st.name)
+            drop_staged(wh.con, st.st)
     return report_cls(
         directory=str(directory),
         as_of=warn_as_of,
@@ -256,7 +258,7 @@ def load_events(
             listed, counts, truncated = _finish(wh, issues, issue_limit)
     finally:
         for st in staged:
-            drop_staged(wh.con, st.name)
+            drop_staged(wh.con, st.st)
     return LoadReport(
         directory=str(directory),
         as_of=None,

@@ -99,11 +99,13 @@ def read_csv_file(path: Path, table: Table, workdir: Path) -> Prepared:
         delimiter=delimiter,
         n_fields=len(header),
         multiline=layout.has_quotes,
+        data_lines=None if layout.lines is None else layout.lines - 1,
     )
     return Prepared(raw, hissues, reread)
 
 
-def read_parquet_file(path: Path, table: Table) -> Prepared:
+def _parquet_arrow(path: Path, table: Table) -> Prepared:
+    """Read the whole Parquet file with PyArrow (used when DuckDB's reader refuses it)."""
     import pyarrow.parquet as pq
 
     label = path.name
@@ -118,6 +120,27 @@ def read_parquet_file(path: Path, table: Table) -> Prepared:
     arrays["__line"] = pa.array(np.arange(1, data.num_rows + 1, dtype=np.int64))
     raw = RawInput(table, label, "arrow", positions, data=pa.table(arrays), n_fields=data.num_columns)
     return Prepared(raw, hissues)
+
+
+def read_parquet_file(path: Path, table: Table) -> Prepared:
+    """Header from the Parquet metadata; DuckDB reads the columns itself (PyArrow only as the fallback)."""
+    import pyarrow.parquet as pq
+
+    label = path.name
+    try:
+        names = pq.ParquetFile(path).schema_arrow.names
+    except Exception as exc:  # not a Parquet file, or corrupt
+        return Prepared(None, (make_issue("WP-LOAD-003", f"cannot read Parquet file: {exc}", file=label),))
+    if not names:
+        return Prepared(None, (_empty(label),))
+    positions, hissues = map_headers(table, names, label, 1)
+
+    def reread() -> tuple[RawInput | None, tuple[Issue, ...]]:
+        prepared = _parquet_arrow(path, table)
+        return prepared.raw, prepared.issues
+
+    raw = RawInput(table, label, "parquet", positions, path=path, n_fields=len(names))
+    return Prepared(raw, hissues, reread)
 
 
 def read_xlsx_file(path: Path, table: Table) -> Prepared:
