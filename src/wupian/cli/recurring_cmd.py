@@ -148,14 +148,14 @@ def _teller_view(wh: Warehouse, account_id: str, months: int, as_of: date | None
                          status_zh(r["status"]), mandate, f"{r['confidence']:.2f}")
         console.print(view)
         for i, r in enumerate(rows, 1):
-            console.print(f"{i}. {r['explanation']}")
+            console.print(f"{i}、{r['explanation']}")
         missing = sum(1 for r in rows if r["mandate_id"] is None)
         console.print(f"\n共{len(rows)}项周期性扣款，其中[bold]{missing}[/bold]项未找到代扣协议。")
     stale = stale_mandates_table(wh, as_of=day, idle_months=idle_months, account_id=account_id)
     if stale.num_rows:
         console.print(f"\n长期未使用的代扣协议（{idle_months}个月以上）：")
         for r in stale.to_pylist():
-            console.print(f"- {r['explanation']}")
+            console.print(f"·{r['explanation']}")
 
 
 def recurring(
@@ -189,7 +189,7 @@ def recurring(
                 console = Console()
                 console.print(f"长期未使用的代扣协议（{idle_months}个月以上）：{table.num_rows}项")
                 for r in table.to_pylist()[:200]:
-                    console.print(f"- {r['account_id']} {r['explanation']}")
+                    console.print(f"·{r['account_id']}：{r['explanation']}")
                 return
             _emit(_rows(table, STALE_COLUMNS), STALE_COLUMNS, fmt, out)
             return
