@@ -250,19 +250,32 @@ def _reason(m: MeasureSpec, by_id: Mapping[str, MeasureSpec], row: str) -> str:
             f"THEN {text('gap_unavailable')} END)")
 
 
-def _round_half_even(n: str, d: str, places: int) -> str:
-    """SQL: the exact fraction n/d rounded half to even to ``places`` decimals, as DECIMAL(38, 6).
+def _exact_value(m: MeasureSpec, by_id: Mapping[str, MeasureSpec], row: str) -> str | None:
+    """SQL of the measure's exact DECIMAL(38, 6) value when no rounding can apply (sums and changes kept to
+    at least cents, customer counts); None when it must go through the rational rounding."""
+    if m.kind == "distinct" or (m.kind == "sum" and m.places >= 2):
+        return f"CAST(coalesce({row}.{m.id}, 0) AS DECIMAL(38, 6))"
+    if m.kind == "change" and m.places >= 2:
+        current = by_id[m.measure or ""].id
+        return f"CAST(coalesce({row}.{current}, 0) - coalesce({row}.prior_{m.id}, 0) AS DECIMAL(38, 6))"
+    return None
+
+
+def _rounding_stages(k: int, places: int) -> tuple[str, str, str]:
+    """Three projection stages turning the exact fraction ``n_k / d_k`` into ``v_k``: the fraction rounded
+    half to even to ``places`` decimals, as DECIMAL(38, 6) (NULL when ``r_k``, the reason, is set).
 
     Long division in two steps keeps every intermediate below |d|·10^places (no HUGEINT overflow)."""
     scale = 10 ** places
-    a, b = f"abs({n})", f"abs({d})"
-    t = f"(({a} % {b}) * {scale})"
-    f = f"(({a} // {b}) * {scale} + {t} // {b})"
-    r2 = f"(2 * ({t} % {b}))"
-    rounded = f"({f} + CASE WHEN {r2} > {b} OR ({r2} = {b} AND {f} % 2 = 1) THEN 1 ELSE 0 END)"
-    signed = f"(CASE WHEN ({n} < 0) <> ({d} < 0) THEN -{rounded} ELSE {rounded} END)"
+    div = (f"abs(n_{k}) // nullif(abs(d_{k}), 0) AS q_{k}, "
+           f"(abs(n_{k}) % nullif(abs(d_{k}), 0)) * {scale} AS t_{k}, "
+           f"abs(d_{k}) AS b_{k}, (n_{k} < 0) <> (d_{k} < 0) AS neg_{k}")
+    digits = f"q_{k} * {scale} + t_{k} // b_{k} AS f_{k}, 2 * (t_{k} % b_{k}) AS h_{k}"
+    rounded = f"(f_{k} + CASE WHEN h_{k} > b_{k} OR (h_{k} = b_{k} AND f_{k} % 2 = 1) THEN 1 ELSE 0 END)"
     unit = Decimal(1).scaleb(-places)
-    return f"CAST(CAST({signed} AS DECIMAL(38, 0)) * {unit} AS DECIMAL(38, 6))"
+    value = (f"CASE WHEN r_{k} IS NULL THEN CAST(CAST(CASE WHEN neg_{k} THEN -{rounded} ELSE {rounded} END "
+             f"AS DECIMAL(38, 0)) * {unit} AS DECIMAL(38, 6)) END AS v_{k}")
+    return div, digits, value
 
 
 def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
@@ -302,11 +315,16 @@ def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
         joins.append("LEFT JOIN counts_up cu ON cu.scope = g.scope AND cu.branch_id = g.branch_id")
     reasons = [f"{_reason(m, by_id, 'w')} AS r_{k}" for k, m in enumerate(plan.measures)]
     rparams = [plan.reasons[key] for key in REASON_KEYS]
-    structs = []
-    for k, m in enumerate(plan.measures):
-        n, d = _rational(m, by_id, "w")
-        structs.append(f"{{'k': {k}, 'v': CASE WHEN w.r_{k} IS NULL THEN {_round_half_even(n, d, m.places)} END, "
-                       f"'r': w.r_{k}}}")
+    exact = {k: _exact_value(m, by_id, "w") for k, m in enumerate(plan.measures)}
+    inexact = [k for k, sql in exact.items() if sql is None]
+    fractions = [f"{sql} AS x_{k}" for k, sql in exact.items() if sql is not None]
+    for k in inexact:
+        n, d = _rational(plan.measures[k], by_id, "w")
+        fractions.append(f"{n} AS n_{k}, {d} AS d_{k}")
+    stages = {k: _rounding_stages(k, plan.measures[k].places) for k in inexact}
+    carried = ", ".join([f"r_{k}" for k in range(len(plan.measures))] + [f"x_{k}" for k in exact if k not in stages])
+    values = [stages[k][2] if k in stages else f"CASE WHEN r_{k} IS NULL THEN x_{k} END AS v_{k}" for k in exact]
+    structs = ", ".join(f"{{'k': {k}, 'v': v_{k}, 'r': r_{k}}}" for k in range(len(plan.measures)))
     measure_rows = ", ".join("(?, ?, ?)" for _ in plan.measures)
     mparams: list[Any] = [x for k, m in enumerate(plan.measures) for x in (k, m.id, m.unit)]
     sql = f"""
@@ -319,10 +337,14 @@ def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
                         {''.join(', ' + c for c in wide_cols)}
                  FROM g LEFT JOIN sums_up su ON su.scope = g.scope AND su.branch_id = g.branch_id
                  {' '.join(joins)}),
-        with_reasons AS (SELECT w.*, {', '.join(reasons)}
-                         FROM wide w LEFT JOIN wide a ON a.branch_id = w.branch_id AND a.is_all CROSS JOIN rt),
-        derived AS (SELECT w.node_ord, w.branch_id, w.scope, w.scope_ord, unnest([{', '.join(structs)}]) AS x
-                    FROM with_reasons w LEFT JOIN wide a ON a.branch_id = w.branch_id AND a.is_all)
+        fractions AS (SELECT w.node_ord, w.branch_id, w.scope_ord, w.scope, {', '.join(reasons)},
+                             {', '.join(fractions)}
+                      FROM wide w LEFT JOIN wide a ON a.branch_id = w.branch_id AND a.is_all CROSS JOIN rt),
+        divided AS (SELECT node_ord, branch_id, scope_ord, scope, {carried}
+                           {''.join(', ' + x[0] for x in stages.values())} FROM fractions),
+        digits AS (SELECT * {''.join(', ' + x[1] for x in stages.values())} FROM divided),
+        rounded AS (SELECT node_ord, branch_id, scope_ord, scope, {carried}, {', '.join(values)} FROM digits),
+        derived AS (SELECT node_ord, branch_id, scope, scope_ord, unnest([{structs}]) AS x FROM rounded)
         SELECT d.branch_id, d.scope || '.' || m.measure AS indicator_id, d.x.v AS value, m.unit,
                d.x.r AS unavailable_reason
         FROM derived d JOIN measures m ON m.k = d.x.k
