@@ -67,8 +67,6 @@ def _industry_weights(ind: Industries) -> np.ndarray:
     w = np.array([section_w.get(s, 0.0) for s in ind.section.tolist()])
     counts = {s: max(int(np.sum(ind.section == s)), 1) for s in section_w}
     w = w / np.array([counts.get(s, 1) for s in ind.section.tolist()])
-    boost = 1 + 0.5 * (ind.htp != "")  # banks court high-tech manufacturers a little
-    w = w * boost
     return w / w.sum()
 
 

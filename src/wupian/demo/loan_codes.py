@@ -27,7 +27,7 @@ from wupian.demo.segments import SEGMENTS
 INVALID_GREEN_CODES = ("4.2.15", "3.3.1", "10.1.1", "6.7.2", "4.2")
 # Share of loans whose purpose industry maps to a code that carry it: fully covered industries are filled
 # mostly (a few 可能漏标 remain); starred (*) industries only for the part of their activity that is covered.
-FILL = {"htp": 0.92, "hts": 0.45, "se": 0.6, "pa": 0.3, "star": 0.06, "de": 0.75, "de_star": 0.2}
+FILL = {"htp": 0.92, "hts": 0.35, "se": 0.4, "pa": 0.25, "star": 0.05, "de": 0.75, "de_star": 0.2}
 PENSION_ON = {"care": 1.0, "hospital": 0.3, "other": 0.035}  # purpose really is 养老 for this share of loans
 _KEY = np.array([s.key for s in SEGMENTS], dtype=object)
 _PURPOSE = {
