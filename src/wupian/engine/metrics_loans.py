@@ -154,13 +154,14 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
                            for i, m in enumerate(distinct))
         summed = ", ".join(f"sum({_ident(m.id)}) AS {_ident(m.id)}" for m in distinct)
         ctes += [
-            f"per_branch AS (SELECT scope, customer_id, branch_id, bit_or(CAST({mask} AS BIGINT)) AS mask "
-            "FROM cur WHERE customer_id IS NOT NULL GROUP BY ALL)",
-            "per_customer AS (SELECT scope, customer_id, count(*) AS branches, min(branch_id) AS branch_id, "
-            "bit_or(mask) AS mask FROM per_branch GROUP BY ALL)",
-            f"single AS (SELECT scope, branch_id, {counts} FROM per_customer WHERE branches = 1 GROUP BY ALL)",
+            f"masked AS (SELECT scope, customer_id, branch_id, CAST({mask} AS BIGINT) AS mask "
+            "FROM cur WHERE customer_id IS NOT NULL)",
+            "per_customer AS (SELECT scope, customer_id, min(branch_id) AS branch_id, max(branch_id) AS last_branch, "
+            "bit_or(mask) AS mask FROM masked GROUP BY ALL)",
+            f"single AS (SELECT scope, branch_id, {counts} FROM per_customer WHERE branch_id = last_branch "
+            "GROUP BY ALL)",
             "multi AS (SELECT b.scope, c.ancestor_id AS branch_id, b.customer_id, bit_or(b.mask) AS mask "
-            "FROM per_branch b SEMI JOIN (SELECT scope, customer_id FROM per_customer WHERE branches > 1) m "
+            "FROM masked b SEMI JOIN (SELECT scope, customer_id FROM per_customer WHERE branch_id <> last_branch) m "
             "USING (scope, customer_id) JOIN closure c ON c.descendant_id = b.branch_id GROUP BY ALL)",
             f"counts_up AS (SELECT scope, branch_id, {summed} FROM ("
             f"SELECT s.scope, c.ancestor_id AS branch_id, {', '.join(f's.{_ident(m.id)}' for m in distinct)} "
