@@ -4,8 +4,8 @@ The reader (``wupian.ingest``) decides *how* a file is read and describes it as 
 turns it into SQL relations, so that every later check runs set-based in DuckDB:
 
 * ``stage_table`` creates the typed relation ``_wp_t_<key>``: ``__line`` (1-based physical line), every
-  contract column typed, ``__bad`` (some row-level check fails) and ``__raw`` (the row's raw text as a
-  STRUCT, kept for ``__bad`` rows only). Clean UTF-8 CSV and Parquet files are read, typed and checked in a
+  contract column typed, ``__bad`` (some row-level check fails) and ``__raw`` (the row's raw texts as a
+  list, kept for ``__bad`` rows only). Clean UTF-8 CSV and Parquet files are read, typed and checked in a
   single ``CREATE TABLE … AS SELECT … FROM read_csv/read_parquet`` (no text copy of the file is kept);
   rows parsed in Python (Excel, a carefully re-read broken CSV) and CSV files whose quoted fields hold
   newlines are first staged as text (``stage_raw``) and typed from there;
@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
-from wupian.engine.checks import lit, typed_table_sql
+from wupian.engine.checks import typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
 
@@ -222,9 +222,7 @@ def raw_rows(con: duckdb.DuckDBPyConnection, raw: RawInput, st: StagedTable, lin
             f"CREATE OR REPLACE TEMP TABLE {qo} AS SELECT __line, {cols} FROM {quote_ident(st.text)} "
             f"WHERE __line IN ({lines})",
         )
-    fields = ", ".join(
-        f"struct_extract(x.__raw, {lit(c.name)}) AS {quote_ident(c.name)}" for c in raw.table.columns
-    )
+    fields = ", ".join(f"x.__raw[{i + 1:d}] AS {quote_ident(c.name)}" for i, c in enumerate(raw.table.columns))
     n = _count(
         con,
         f"CREATE OR REPLACE TEMP TABLE {qo} AS SELECT x.__line, {fields} FROM {quote_ident(st.typed)} AS x "
