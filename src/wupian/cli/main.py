@@ -37,7 +37,15 @@ def _global(
 
 def _register() -> None:
     # Each feature module adds its commands to ``app`` (or exposes a Typer sub-app).
-    from wupian.cli import attest, classify_cmd, data_cmds, demo_cmd, metrics_cmds, month_end_cmd, recurring_cmd
+    from wupian.cli import (
+        attest,
+        classify_cmd,
+        data_cmds,
+        demo_cmd,
+        metrics_cmds,
+        month_end_cmd,
+        recurring_cmd,
+    )
 
     demo_cmd.register(app)
     data_cmds.register(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from wupian.contract.schema import Column, ColumnType, EnumValue, Reference, Table
 
-S, I, M, R, SH, D, DT, B, E = (
+S, N, M, R, SH, D, DT, B, E = (
     ColumnType.STR,
     ColumnType.INT,
     ColumnType.MONEY,
@@ -133,7 +133,7 @@ CUSTOMERS = Table(
         Column("id_type", E, "证件类型", False, enum=ID_TYPES),
         Column("id_code", S, "证件代码", False, "统一社会信用代码 for organisations; registry matching key"),
         Column("industry_code", S, "所属行业", False, "GB/T 4754-2017 code", pattern=INDUSTRY_PATTERN),
-        Column("employees", I, "从业人员数", False, min_value="0"),
+        Column("employees", N, "从业人员数", False, min_value="0"),
         Column("revenue", M, "营业收入", False, "last fiscal year, yuan"),
         Column("total_assets", M, "资产总额", False, min_value="0"),
         Column("declared_size", E, "企业规模", False, enum=SIZES),
@@ -246,7 +246,7 @@ SERVICE_ACTIVATIONS = Table(
         Column("customer_id", S, "客户号", False),
         Column("activated_at", D, "开通日期", True),
         Column("deactivated_at", D, "关闭日期", False),
-        Column("usage_count", I, "使用次数", False, min_value="0"),
+        Column("usage_count", N, "使用次数", False, min_value="0"),
     ),
 )
 
@@ -275,8 +275,8 @@ ACTIVITIES = Table(
         Column("branch_id", S, "机构号", True),
         Column("activity", S, "活动", True, "e.g. home_visit, outreach_event"),
         Column("date", D, "日期", True),
-        Column("count", I, "次数", False, min_value="0"),
-        Column("people", I, "人数", False, min_value="0"),
+        Column("count", N, "次数", False, min_value="0"),
+        Column("people", N, "人数", False, min_value="0"),
     ),
 )
 
@@ -289,7 +289,7 @@ TARGETS = Table(
     columns=(
         Column("branch_id", S, "机构号", True),
         Column("indicator_id", S, "指标", True),
-        Column("year", I, "年度", True, min_value="2000", max_value="2100"),
+        Column("year", N, "年度", True, min_value="2000", max_value="2100"),
         Column("target", R, "目标值", True),
     ),
 )
