@@ -145,8 +145,8 @@ def write_chart(result: IndicatorResult, branch_id: str, path: Path) -> Path | N
     """Bar chart of the five categories' balances (亿元); None when no CJK font is available or no data."""
     font = cjk_font()
     labels = {s.id: s.label for s in definitions().scopes}
-    data = [(labels[s], result.value(branch_id, f"{s}.balance")) for s in CHART_SCOPES]
-    data = [(k, v) for k, v in data if v is not None]
+    values = [(labels[s], result.value(branch_id, f"{s}.balance")) for s in CHART_SCOPES]
+    data = [(k, v) for k, v in values if v is not None]
     if font is None or not data:
         return None
     import matplotlib

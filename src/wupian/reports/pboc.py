@@ -57,6 +57,10 @@ def _yes(flag: bool) -> str:
     return "1" if flag else "0"
 
 
+def _digital_code_is(code: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda r: r["digital_code"] == code
+
+
 def _summary_groups(code: str) -> list[tuple[str, Callable[[dict[str, Any]], bool]]]:
     tag = REPORTS[code][0]
     if tag == "tech_industry":
@@ -70,7 +74,7 @@ def _summary_groups(code: str) -> list[tuple[str, Callable[[dict[str, Any]], boo
         groups: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [
             ("T01", lambda r: r["digital_code"] in ("DE01", "DE02", "DE03", "DE04"))]
         for i, de in enumerate(("DE01", "DE02", "DE03", "DE04", "DE05"), start=2):
-            groups.append((f"T{i:02d}", lambda r, de=de: r["digital_code"] == de))
+            groups.append((f"T{i:02d}", _digital_code_is(de)))
         return groups
     return []
 
