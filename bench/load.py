@@ -13,6 +13,10 @@ shared machine's changing load hits both sides alike; the table gives the best (
 step, its CPU time (user + system, all threads) and the load average seen, and ratios use the minima.
 
 Usage: ``python bench/load.py [--loans N] [--repeat R] [--workdir DIR] [--out bench/results/load.md]``.
+
+``python bench/load.py --demo DIR`` instead times the load phase of ``wupian demo`` on the folder it wrote
+(``DIR/snapshots/<date>`` oldest first, then ``DIR/events``) into a fresh warehouse, printing wall and CPU
+time per month-end as Markdown.
 """
 
 from __future__ import annotations
@@ -132,6 +136,34 @@ def run_step(step: str, folder: Path, db: Path) -> dict[str, float]:
     }
 
 
+def demo_loads(folder: Path, db: Path) -> None:
+    """Time ``load_snapshot`` of every month-end of a demo folder, then ``load_events``; print Markdown."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from wupian.engine.warehouse import Warehouse
+    from wupian.ingest import load_events, load_snapshot
+
+    if db.exists():
+        db.unlink()
+    rows = []
+    start_all, cpu_all = time.perf_counter(), time.process_time()
+    with Warehouse(db) as wh:
+        for snap in sorted(p for p in (folder / "snapshots").iterdir() if p.is_dir()):
+            start, cpu = time.perf_counter(), time.process_time()
+            report = load_snapshot(wh, dt.date.fromisoformat(snap.name), snap)
+            rows.append((snap.name, report.loaded.get("loans", 0), time.perf_counter() - start,
+                         time.process_time() - cpu))
+        start, cpu = time.perf_counter(), time.process_time()
+        events = load_events(wh, folder / "events")
+        rows.append(("events", sum(events.loaded.values()), time.perf_counter() - start, time.process_time() - cpu))
+    wall, cpu = time.perf_counter() - start_all, time.process_time() - cpu_all
+    print(f"- {dt.date.today().isoformat()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"- command: `python bench/load.py --demo {folder}`\n")
+    print("| month-end | loans loaded | wall s | CPU s |\n|---|---:|---:|---:|")
+    for name, n, w, c in rows:
+        print(f"| {name} | {n:,} | {w:.1f} | {c:.1f} |")
+    print(f"| **total** | | **{wall:.1f}** | **{cpu:.1f}** |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--loans", type=int, default=10_000_000)
@@ -139,7 +171,11 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/wupian-bench-load"))
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "load.md")
     ap.add_argument("--step", help=argparse.SUPPRESS)
+    ap.add_argument("--demo", type=Path, help="time the load phase of a `wupian demo --out` folder instead")
     args = ap.parse_args()
+    if args.demo:
+        demo_loads(args.demo, args.workdir / "demo-loads.duckdb")
+        return
     data = args.workdir / f"n{args.loans}"
     if args.step:
         fmt = "csv" if args.step.endswith("csv") else "parquet"

@@ -124,9 +124,10 @@ def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str
             f"ELSE {naive} + to_minutes(CAST(480 - {minutes} AS BIGINT)) END"
         )
     if kind is ColumnType.BOOL:
-        trues = ", ".join(lit(w) for w in TRUE_WORDS)
-        falses = ", ".join(lit(w) for w in FALSE_WORDS)
-        return f"CASE WHEN lower({t}) IN ({trues}) THEN true WHEN lower({t}) IN ({falses}) THEN false END"
+        # A simple CASE, not ``IN (…)``: DuckDB plans constant IN lists as joins, costly to plan and to run.
+        whens = " ".join(f"WHEN {lit(w)} THEN true" for w in TRUE_WORDS)
+        whens += " " + " ".join(f"WHEN {lit(w)} THEN false" for w in FALSE_WORDS)
+        return f"CASE lower({t}) {whens} END"
     if col.enum:
         whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in col.enum_map().items())
         return f"CASE lower({t}) {whens} END"
