@@ -123,6 +123,34 @@ def check_plan(measures: Sequence[MeasureSpec]) -> None:
         raise ValueError(f"more than {MAX_DISTINCT} distinct-customer measures")
 
 
+def _distinct_ctes(distinct: Sequence[MeasureSpec]) -> list[str]:
+    """CTEs ending in ``counts_up`` (scope, branch_id, one count per distinct measure), from ``cur``'s
+    (scope_no, customer_id, branch_no, mask): small integer keys stand for scope and booking branch.
+
+    A customer booked at a single branch (min = max branch) is counted at that branch and rolled up like a
+    sum; only the rows of customers booked at several branches are expanded over their ancestors."""
+    counts = ", ".join(f"count(*) FILTER (WHERE mask & {1 << i} <> 0) AS {_ident(m.id)}"
+                       for i, m in enumerate(distinct))
+    cols = ", ".join(f"s.{_ident(m.id)}" for m in distinct)
+    summed = ", ".join(f"sum({_ident(m.id)}) AS {_ident(m.id)}" for m in distinct)
+    return [
+        "closure_no AS (SELECT c.ancestor_id, n.no FROM closure c JOIN branch_no n ON n.branch_id = c.descendant_id)",
+        "per_customer AS (SELECT scope_no, customer_id, min(branch_no) AS first_no, max(branch_no) AS last_no, "
+        "bit_or(mask) AS mask FROM cur WHERE customer_id IS NOT NULL GROUP BY ALL)",
+        f"single AS (SELECT scope_no, first_no AS no, {counts} FROM per_customer WHERE first_no = last_no GROUP BY ALL)",
+        # materialised so that the rows of the few multi-branch customers are picked out before the closure join
+        "multi_rows AS MATERIALIZED (SELECT b.scope_no, b.customer_id, b.branch_no, b.mask FROM cur b "
+        "SEMI JOIN (SELECT scope_no, customer_id FROM per_customer WHERE first_no <> last_no) m "
+        "USING (scope_no, customer_id))",
+        "multi AS (SELECT b.scope_no, c.ancestor_id, b.customer_id, bit_or(b.mask) AS mask "
+        "FROM multi_rows b JOIN closure_no c ON c.no = b.branch_no GROUP BY ALL)",
+        f"counts_up AS (SELECT n.scope, u.ancestor_id AS branch_id, {summed} FROM ("
+        f"SELECT s.scope_no, c.ancestor_id, {cols} FROM single s JOIN closure_no c ON c.no = s.no "
+        f"UNION ALL SELECT scope_no, ancestor_id, {counts} FROM multi GROUP BY ALL) u "
+        "JOIN scope_no n ON n.no = u.scope_no GROUP BY ALL)",
+    ]
+
+
 def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[Any]]:
     """CTEs: sums, distinct counts and prior balances per (scope, node), from one read of each snapshot."""
     base, params = scoped_loans_sql(wh, plan.as_of, profile=plan.profile, scopes=plan.scopes,
@@ -143,31 +171,25 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     ctes = [
         f"closure AS (SELECT c.ancestor_id, c.descendant_id FROM {closure} c "
         "JOIN wp_loan_nodes n ON n.branch_id = c.ancestor_id)",
-        f"cur AS (SELECT * FROM {base})",
+    ]
+    if distinct:
+        mask = " | ".join(f"CASE WHEN {_pred(m.where)} THEN {1 << i} ELSE 0 END" for i, m in enumerate(distinct))
+        ctes += [
+            f"scope_no(scope, no) AS (VALUES {', '.join(f'(?, {i})' for i in range(len(plan.scopes)))})",
+            "branch_no AS (SELECT descendant_id AS branch_id, CAST(row_number() OVER () AS INTEGER) AS no "
+            "FROM (SELECT DISTINCT descendant_id FROM closure))",
+            f"cur AS (SELECT b.*, s.no AS scope_no, n.no AS branch_no, CAST({mask} AS BIGINT) AS mask "
+            f"FROM {base} b JOIN scope_no s ON s.scope = b.scope LEFT JOIN branch_no n ON n.branch_id = b.branch_id)",
+            *_distinct_ctes(distinct),
+        ]
+        params = [*plan.scopes, *params]
+    else:
+        ctes.append(f"cur AS (SELECT * FROM {base})")
+    ctes += [
         f"sums AS (SELECT scope, branch_id, {', '.join(sums) or '0 AS none_'} FROM cur GROUP BY ALL)",
         f"sums_up AS (SELECT s.scope, c.ancestor_id AS branch_id, {', '.join(rolled) or '0 AS none_'} "
         "FROM sums s JOIN closure c ON c.descendant_id = s.branch_id GROUP BY ALL)",
     ]
-    if distinct:
-        mask = " | ".join(f"CASE WHEN {_pred(m.where)} THEN {1 << i} ELSE 0 END" for i, m in enumerate(distinct))
-        counts = ", ".join(f"count(*) FILTER (WHERE mask & {1 << i} <> 0) AS {_ident(m.id)}"
-                           for i, m in enumerate(distinct))
-        summed = ", ".join(f"sum({_ident(m.id)}) AS {_ident(m.id)}" for m in distinct)
-        ctes += [
-            f"masked AS (SELECT scope, customer_id, branch_id, CAST({mask} AS BIGINT) AS mask "
-            "FROM cur WHERE customer_id IS NOT NULL)",
-            "per_customer AS (SELECT scope, customer_id, min(branch_id) AS branch_id, max(branch_id) AS last_branch, "
-            "bit_or(mask) AS mask FROM masked GROUP BY ALL)",
-            f"single AS (SELECT scope, branch_id, {counts} FROM per_customer WHERE branch_id = last_branch "
-            "GROUP BY ALL)",
-            "multi AS (SELECT b.scope, c.ancestor_id AS branch_id, b.customer_id, bit_or(b.mask) AS mask "
-            "FROM masked b SEMI JOIN (SELECT scope, customer_id FROM per_customer WHERE branch_id <> last_branch) m "
-            "USING (scope, customer_id) JOIN closure c ON c.descendant_id = b.branch_id GROUP BY ALL)",
-            f"counts_up AS (SELECT scope, branch_id, {summed} FROM ("
-            f"SELECT s.scope, c.ancestor_id AS branch_id, {', '.join(f's.{_ident(m.id)}' for m in distinct)} "
-            "FROM single s JOIN closure c ON c.descendant_id = s.branch_id "
-            f"UNION ALL SELECT scope, branch_id, {counts} FROM multi GROUP BY ALL) GROUP BY ALL)",
-        ]
     prior_parts: list[str] = []
     for i, p in enumerate(plan.priors):
         blocked = {s for s, _ in p.unusable}
