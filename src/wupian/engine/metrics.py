@@ -107,10 +107,10 @@ def scoped_loans_sql(
         parts.append(
             f"SELECT t.tag AS scope, {cols}, CAST(t.amount AS DECIMAL(38, 2)) AS amount, {in_ytd} AS in_ytd, "
             f"CASE WHEN {in_ytd} THEN {share} ELSE 0 END AS flow_amount "
-            f"FROM loan_tags t JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id "
-            f"WHERE t.as_of = ? AND t.profile = ? AND t.tag IN ({marks})"
+            f"FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id "
+            f"WHERE t.as_of = ? AND l.as_of = ? AND t.profile = ? AND t.tag IN ({marks})"
         )
-        params += [year_start, as_of, year_start, as_of, as_of, profile, *tagged]
+        params += [year_start, as_of, year_start, as_of, as_of, as_of, profile, *tagged]
     if not parts:
         return (
             "(SELECT NULL::VARCHAR AS scope, NULL::VARCHAR AS loan_id, NULL::VARCHAR AS customer_id, "
