@@ -127,6 +127,8 @@ def _process(
                 ).fetchone()[0]  # type: ignore[index]
             )
         rejected[t.name] = loading.quarantine_rejected(con, st.raw, st.st, label, None if events else as_of)
+        if not any(r.target_table == t.name for later in staged[seq + 1 :] for r in later.table.references):
+            drop_staged(con, st.st)  # free its memory now: no later table of this run refers to it
         if t.name == "branches":
             tree = check_tree(con, as_of, label)
             issues.extend(tree)
