@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wupian.engine.metrics_loans import _rounding_stages
+from wupian.engine.metrics_derive import rounding_stages
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
 
@@ -113,7 +113,7 @@ def _subtree(node: str) -> set[str]:
                 max_size=30),
        st.integers(0, 6))
 def test_sql_rounding_is_python_half_even_quantize(pairs: list[tuple[int, int]], places: int) -> None:
-    div, digits, value = _rounding_stages(0, places)
+    div, digits, value = rounding_stages(0, places)
     rows = ", ".join(f"({i}, CAST('{n}' AS HUGEINT), CAST('{d}' AS HUGEINT))" for i, (n, d) in enumerate(pairs))
     sql = (f"WITH f(i, n_0, d_0) AS (VALUES {rows}), a AS (SELECT i, NULL AS r_0, {div} FROM f), "
            f"b AS (SELECT *, {digits} FROM a) SELECT {value} FROM b ORDER BY i")

@@ -4,20 +4,19 @@ The metrics planner hands over a :class:`LoanPlan` (scopes, measures, prior snap
 wants for unavailable values); this module compiles it to SQL and returns one row per (node, scope, measure)
 — value and reason — in the planner's order. Python never touches a single value.
 
-The statement, reading each snapshot once:
+The statement reads each snapshot once (the scoped loans of the date are materialised as ``cur``):
 
-* **sums** (balances, flows, weighted-rate numerators and weights): the scoped loans are reduced to one row
-  per (scope, booking branch) — a small table — and only that is rolled up ``branch_closure``;
-* **distinct customers**: one row per (scope, customer, booking branch) with a bit mask of the measure
-  filters (bit *i* = the customer has a loan there passing filter *i*). A customer booked at a single branch
-  is counted per branch and rolled up like a sum; only customers booked at several branches are expanded
-  to (scope, ancestor, customer), so a customer served by two outlets counts once at their common parent;
+* **sums** (balances, flows, weighted-rate numerators and weights): reduced to one row per (scope, booking
+  branch) — a small table — and only that is rolled up ``branch_closure``;
+* **distinct customers**: one row per (scope, customer) with the first and last booking branch and a bit
+  mask of the measure filters (bit *i* = the customer has a loan passing filter *i*). A customer booked at a
+  single branch is counted there and rolled up like a sum; only the rows of customers booked at several
+  branches are expanded to (scope, ancestor, customer), so a customer served by two outlets counts once at
+  their common parent. Scope and branch are small integers on this path;
 * **prior balances** of each usable prior snapshot, per (scope, booking branch), rolled up the tree of the
   reporting date (figures restated to the current tree);
-* the **grid** nodes × scopes joins these; each measure becomes an exact rational ``n / d`` (HUGEINT: fen,
-  customer counts, 10⁻⁸ units for rate numerators) and is rounded *half to even* to its unit's places —
-  exactly what ``Decimal.quantize`` does — with no float anywhere. Ratios, growth rates and gaps are
-  recomputed from each node's own sums, never averaged.
+* the **grid** nodes × scopes joins these and :mod:`wupian.engine.metrics_derive` turns each measure into
+  an exact, half-even rounded value or a reason.
 
 Dates, ids, scope names and reason texts are bound parameters; column names come from the plan's own
 identifiers (``_ident``) and the fixed ``VALUES``/``FILTERS`` vocabulary of :mod:`wupian.engine.metrics`.
@@ -28,38 +27,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from wupian.engine.metrics import FILTERS, VALUES, closure_sql, scoped_loans_sql
+from wupian.engine.metrics_derive import (
+    REASON_KEYS,
+    MeasureSpec,
+    exact_value,
+    rational,
+    reason,
+    rounding_stages,
+)
 from wupian.engine.warehouse import Warehouse
 
 BASE_KINDS = ("sum", "distinct", "weighted")
-REASON_KEYS = (
-    "tags_missing", "no_weight", "operand_unavailable", "zero_denominator", "current_unavailable",
-    "zero_base", "gap_all_loans", "gap_unavailable",
-)
 MAX_DISTINCT = 62  # bits of the BIGINT customer mask
-
-
-@dataclass(frozen=True, slots=True)
-class MeasureSpec:
-    """One measure computed for every scope. ``kind``: sum | distinct | weighted (base, from the loans) or
-    ratio (numerator/denominator: sum or distinct measures) | change | growth (``measure``: a sum measure,
-    against the prior balance) | gap (``measure``: a change or growth measure, scope minus all loans)."""
-
-    id: str
-    kind: str
-    unit: str
-    places: int
-    value: str | None = None
-    where: tuple[str, ...] = ()
-    numerator: str | None = None
-    denominator: str | None = None
-    measure: str | None = None
-    prior: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,96 +195,6 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     return ",\n".join(ctes), params
 
 
-def _fen(col: str) -> str:
-    return f"CAST(coalesce({col}, 0) * 100 AS HUGEINT)"
-
-
-def _rational(m: MeasureSpec, by_id: Mapping[str, MeasureSpec], row: str) -> tuple[str, str]:
-    """(numerator, denominator) HUGEINT SQL of measure ``m`` over the wide row alias ``row``."""
-    col = m.id
-    if m.kind == "sum":
-        return _fen(f"{row}.{col}"), "CAST(100 AS HUGEINT)"
-    if m.kind == "distinct":
-        return f"CAST(coalesce({row}.{col}, 0) AS HUGEINT)", "CAST(1 AS HUGEINT)"
-    if m.kind == "weighted":
-        num = f"CAST(coalesce({row}.{col}__num, 0) * 100000000 AS HUGEINT)"
-        return num, f"({_fen(f'{row}.{col}__den')} * 1000000)"
-    if m.kind == "ratio":
-        nn, nd = _rational(by_id[m.numerator or ""], by_id, row)
-        dn, dd = _rational(by_id[m.denominator or ""], by_id, row)
-        return f"({nn} * {dd} * 100)", f"({nd} * {dn})"
-    cur, _ = _rational(by_id[m.measure or ""], by_id, row)  # change / growth: current in fen
-    before = _fen(f"{row}.prior_{m.id}")
-    if m.kind == "change":
-        return f"({cur} - {before})", "CAST(100 AS HUGEINT)"
-    if m.kind == "growth":
-        return f"(({cur} - {before}) * 100)", before
-    ref = by_id[m.measure or ""]  # gap: scope minus all loans, one exact fraction
-    c1, _ = _rational(by_id[ref.measure or ""], by_id, row)
-    c2, _ = _rational(by_id[ref.measure or ""], by_id, "a")
-    b1, b2 = _fen(f"{row}.prior_{ref.id}"), _fen(f"a.prior_{ref.id}")
-    if ref.kind == "change":
-        return f"(({c1} - {b1}) - ({c2} - {b2}))", "CAST(100 AS HUGEINT)"
-    return f"(({c1} * {b2} - {c2} * {b1}) * 100)", f"({b1} * {b2})"
-
-
-def _reason(m: MeasureSpec, by_id: Mapping[str, MeasureSpec], row: str) -> str:
-    """SQL of the zh reason why ``m`` is unavailable at ``row`` (NULL when it is available); the texts are
-    columns of the one-row relation ``rt`` (bound parameters)."""
-
-    def text(key: str) -> str:
-        assert key in REASON_KEYS
-        return f"rt.{key}"
-
-    if m.kind in ("sum", "distinct"):
-        return f"{row}.tags_reason"
-    if m.kind == "weighted":
-        return f"coalesce({row}.tags_reason, CASE WHEN coalesce({row}.{m.id}__den, 0) = 0 THEN {text('no_weight')} END)"
-    if m.kind == "ratio":
-        ops = [_reason(by_id[r or ""], by_id, row) for r in (m.numerator, m.denominator)]
-        dn, _ = _rational(by_id[m.denominator or ""], by_id, row)
-        return (f"coalesce({row}.tags_reason, CASE WHEN ({ops[0]}) IS NOT NULL OR ({ops[1]}) IS NOT NULL "
-                f"THEN {text('operand_unavailable')} WHEN {dn} = 0 THEN {text('zero_denominator')} END)")
-    if m.kind in ("change", "growth"):
-        current = _reason(by_id[m.measure or ""], by_id, row)
-        zero = f"WHEN {_fen(f'{row}.prior_{m.id}')} = 0 THEN {text('zero_base')} " if m.kind == "growth" else ""
-        return (f"coalesce({row}.tags_reason, {row}.prior_reason_{m.id}, CASE WHEN ({current}) IS NOT NULL "
-                f"THEN {text('current_unavailable')} {zero}END)")
-    mine = _reason(by_id[m.measure or ""], by_id, row)
-    base = _reason(by_id[m.measure or ""], by_id, "a")
-    return (f"coalesce({row}.tags_reason, CASE WHEN {row}.is_all THEN {text('gap_all_loans')} "
-            f"WHEN a.scope IS NULL OR ({mine}) IS NOT NULL OR ({base}) IS NOT NULL "
-            f"THEN {text('gap_unavailable')} END)")
-
-
-def _exact_value(m: MeasureSpec, by_id: Mapping[str, MeasureSpec], row: str) -> str | None:
-    """SQL of the measure's exact DECIMAL(38, 6) value when no rounding can apply (sums and changes kept to
-    at least cents, customer counts); None when it must go through the rational rounding."""
-    if m.kind == "distinct" or (m.kind == "sum" and m.places >= 2):
-        return f"CAST(coalesce({row}.{m.id}, 0) AS DECIMAL(38, 6))"
-    if m.kind == "change" and m.places >= 2:
-        current = by_id[m.measure or ""].id
-        return f"CAST(coalesce({row}.{current}, 0) - coalesce({row}.prior_{m.id}, 0) AS DECIMAL(38, 6))"
-    return None
-
-
-def _rounding_stages(k: int, places: int) -> tuple[str, str, str]:
-    """Three projection stages turning the exact fraction ``n_k / d_k`` into ``v_k``: the fraction rounded
-    half to even to ``places`` decimals, as DECIMAL(38, 6) (NULL when ``r_k``, the reason, is set).
-
-    Long division in two steps keeps every intermediate below |d|·10^places (no HUGEINT overflow)."""
-    scale = 10 ** places
-    div = (f"abs(n_{k}) // nullif(abs(d_{k}), 0) AS q_{k}, "
-           f"(abs(n_{k}) % nullif(abs(d_{k}), 0)) * {scale} AS t_{k}, "
-           f"abs(d_{k}) AS b_{k}, (n_{k} < 0) <> (d_{k} < 0) AS neg_{k}")
-    digits = f"q_{k} * {scale} + t_{k} // b_{k} AS f_{k}, 2 * (t_{k} % b_{k}) AS h_{k}"
-    rounded = f"(f_{k} + CASE WHEN h_{k} > b_{k} OR (h_{k} = b_{k} AND f_{k} % 2 = 1) THEN 1 ELSE 0 END)"
-    unit = Decimal(1).scaleb(-places)
-    value = (f"CASE WHEN r_{k} IS NULL THEN CAST(CAST(CASE WHEN neg_{k} THEN -{rounded} ELSE {rounded} END "
-             f"AS DECIMAL(38, 0)) * {unit} AS DECIMAL(38, 6)) END AS v_{k}")
-    return div, digits, value
-
-
 def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
     """Columns branch_id, indicator_id, value (DECIMAL(38, 6), rounded to the unit), unit,
     unavailable_reason — one row per node × scope × measure, in the plan's order."""
@@ -336,15 +230,15 @@ def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
             wide_cols += [f"p_{m.id}.balance AS prior_{m.id}", f"g.reason_{i} AS prior_reason_{m.id}"]
     if any(m.kind == "distinct" for m in plan.measures):
         joins.append("LEFT JOIN counts_up cu ON cu.scope = g.scope AND cu.branch_id = g.branch_id")
-    reasons = [f"{_reason(m, by_id, 'w')} AS r_{k}" for k, m in enumerate(plan.measures)]
+    reasons = [f"{reason(m, by_id, 'w')} AS r_{k}" for k, m in enumerate(plan.measures)]
     rparams = [plan.reasons[key] for key in REASON_KEYS]
-    exact = {k: _exact_value(m, by_id, "w") for k, m in enumerate(plan.measures)}
+    exact = {k: exact_value(m, by_id, "w") for k, m in enumerate(plan.measures)}
     inexact = [k for k, sql in exact.items() if sql is None]
     fractions = [f"{sql} AS x_{k}" for k, sql in exact.items() if sql is not None]
     for k in inexact:
-        n, d = _rational(plan.measures[k], by_id, "w")
+        n, d = rational(plan.measures[k], by_id, "w")
         fractions.append(f"{n} AS n_{k}, {d} AS d_{k}")
-    stages = {k: _rounding_stages(k, plan.measures[k].places) for k in inexact}
+    stages = {k: rounding_stages(k, plan.measures[k].places) for k in inexact}
     carried = ", ".join([f"r_{k}" for k in range(len(plan.measures))] + [f"x_{k}" for k in exact if k not in stages])
     values = [stages[k][2] if k in stages else f"CASE WHEN r_{k} IS NULL THEN x_{k} END AS v_{k}" for k in exact]
     structs = ", ".join(f"{{'k': {k}, 'v': v_{k}, 'r': r_{k}}}" for k in range(len(plan.measures)))
