@@ -11,6 +11,7 @@ own contract definitions and are escaped with ``lit``; values from user files ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wupian.contract import Column, ColumnType, Table
@@ -246,7 +247,29 @@ def row_failures(table: Table, cols: Cols | None = None) -> tuple[Failure, ...]:
     return tuple(out)
 
 
-def typed_table_sql(table: Table, source: str, *, line: bool = True, keep_raw: bool = False) -> str:
+# Parquet column types taken as they are (no text round trip) for a contract base type; each gives exactly
+# the value, and (cast back to text) the raw text, that the text route would.
+_WHOLE = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+
+
+def direct_expr(col: Column, source_type: str, src: str) -> str | None:
+    """The typed value of ``col`` from a source column of SQL type ``source_type``, or None when the
+    column must go through its text (VARCHAR sources, or types whose text the checks must see)."""
+    kind, st = col.type.base, source_type.upper()
+    if (kind is ColumnType.DATE and st == "DATE") or (kind is ColumnType.DATETIME and st == "TIMESTAMP"):
+        return f"CASE WHEN year({src}) BETWEEN 1 AND 9999 THEN {src} END"  # the text route's 4-digit years
+    if kind is ColumnType.INT and st in _WHOLE:
+        return f"CAST({src} AS BIGINT)"
+    if kind is ColumnType.MONEY and st.startswith("DECIMAL(") and st.endswith(",2)"):
+        return f"CAST({src} AS DECIMAL(38,2))"
+    if kind is ColumnType.BOOL and st == "BOOLEAN":
+        return src
+    return None
+
+
+def typed_table_sql(
+    table: Table, source: str, *, line: bool = True, keep_raw: bool = False, direct: Mapping[str, str] | None = None
+) -> str:
     """SELECT producing [``__line``], every typed column and ``__bad`` (any row-level ERROR) in one pass.
 
     ``source`` is a FROM item (our own SQL) giving every contract column as raw text, plus ``__line`` when
@@ -254,14 +277,27 @@ def typed_table_sql(table: Table, source: str, *, line: bool = True, keep_raw: b
     compare already-computed values. With ``keep_raw`` a last column ``__raw`` holds the raw texts of the
     row (a list in contract column order) for ``__bad`` rows, NULL for the others, so no text copy of the
     file is needed.
+
+    ``direct`` names source columns that arrive typed (column → its SQL type, see ``direct_expr``): their
+    ``t_<i>`` is the source value itself (the row checks only test it for NULL) and their raw text is
+    that value cast to VARCHAR, computed for ``__bad`` rows only.
     """
     names = table.column_names
+    direct = direct or {}
+    typed_from = {
+        c.name: e for c in table.columns if c.name in direct
+        if (e := direct_expr(c, direct[c.name], f"y.t_{names.index(c.name)}")) is not None
+    }
     ln = "__line, " if line else ""
-    trims = ", ".join(f"{text_expr(n, 'r')} AS t_{i}" for i, n in enumerate(names))
+    trims = ", ".join(
+        f"r.{quote_ident(n)} AS t_{i}" if n in typed_from else f"{text_expr(n, 'r')} AS t_{i}"
+        for i, n in enumerate(names)
+    )
     raws = "".join(f", r.{quote_ident(n)} AS r_{i}" for i, n in enumerate(names)) if keep_raw else ""
     carry = "".join(f", y.r_{i}" for i in range(len(names))) if keep_raw else ""
     typed = ", ".join(
-        f"{typed_expr(c, text=f'y.t_{i}')} AS {quote_ident(c.name)}" for i, c in enumerate(table.columns)
+        f"{typed_from.get(c.name) or typed_expr(c, text=f'y.t_{i}')} AS {quote_ident(c.name)}"
+        for i, c in enumerate(table.columns)
     )
     texts = ", ".join(f"y.t_{i}" for i in range(len(names)))
     errors = [f for f in row_failures(table, Typed(table, "x", with_text=True)) if f.level == "ERROR"]
@@ -275,7 +311,7 @@ def typed_table_sql(table: Table, source: str, *, line: bool = True, keep_raw: b
     if not keep_raw:
         return inner
     # A LIST (not a STRUCT: measurably cheaper to build) of the raw texts, in contract column order.
-    packed = ", ".join(f"z.r_{i}" for i in range(len(names)))
+    packed = ", ".join(f"CAST(z.r_{i} AS VARCHAR)" if n in typed_from else f"z.r_{i}" for i, n in enumerate(names))
     outs = ", ".join(f"z.{quote_ident(n)}" for n in names)
     return (
         f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, "

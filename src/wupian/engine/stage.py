@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
-from wupian.engine.checks import typed_table_sql
+from wupian.engine.checks import direct_expr, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
 
@@ -107,16 +107,38 @@ def _text_columns(raw: RawInput, ref: str) -> str:
     return ", ".join(parts)
 
 
-def _source(raw: RawInput) -> tuple[str, list[object], bool]:
-    """(FROM item giving contract columns as raw text, its parameters, whether it has ``__line``)."""
+def _source(raw: RawInput, direct: dict[str, str] | None = None) -> tuple[str, list[object], bool]:
+    """(FROM item giving contract columns as raw text, its parameters, whether it has ``__line``); Parquet
+    columns named in ``direct`` come as they are (typed)."""
     assert raw.path is not None
     if raw.kind == "csv":
         cols = _text_columns(raw, "r.c{pos}")
         return f"(SELECT {cols} FROM {_csv_reader(raw)} AS r)", [str(raw.path), raw.delimiter], False
     # Parquet columns by 1-based position (their names are user text); the file row number comes last.
-    cols = _text_columns(raw, "CAST(#{pos1} AS VARCHAR)")
+    by_col = {col: pos for pos, col in raw.positions}
+    parts = []
+    for col in raw.table.columns:
+        q = quote_ident(col.name)
+        if col.name not in by_col:
+            parts.append(f"CAST(NULL AS VARCHAR) AS {q}")
+        elif col.name in (direct or {}):
+            parts.append(f"#{by_col[col.name] + 1:d} AS {q}")
+        else:
+            parts.append(f"CAST(#{by_col[col.name] + 1:d} AS VARCHAR) AS {q}")
+    cols = ", ".join(parts)
     line = f"CAST(#{raw.n_fields + 1:d} AS BIGINT) + 1 AS __line"
     return f"(SELECT {line}, {cols} FROM read_parquet(?, file_row_number=true))", [str(raw.path)], True
+
+
+def _parquet_direct(con: duckdb.DuckDBPyConnection, raw: RawInput) -> dict[str, str]:
+    """Contract columns whose Parquet type can be taken as it is (``checks.direct_expr``) → that type."""
+    assert raw.path is not None
+    types = [r[1] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(raw.path)]).fetchall()]
+    out = {}
+    for pos, name in raw.positions:
+        if pos < len(types) and direct_expr(raw.table.column(name), types[pos], "v") is not None:
+            out[name] = types[pos]
+    return out
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
@@ -187,12 +209,13 @@ def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> Stag
     view, tt, text = _names(key)
     qv, qt = quote_ident(view), quote_ident(tt)
     if raw.kind in ("csv", "parquet"):
-        source, params, has_line = _source(raw)
         try:
+            direct = _parquet_direct(con, raw) if raw.kind == "parquet" else {}
+            source, params, has_line = _source(raw, direct)
             rows = _count(
                 con,
                 f"CREATE OR REPLACE TEMP TABLE {qt} AS "
-                f"{typed_table_sql(raw.table, source, line=has_line, keep_raw=True)}",
+                f"{typed_table_sql(raw.table, source, line=has_line, keep_raw=True, direct=direct)}",
                 params,
             )
         except duckdb.Error as exc:

@@ -120,3 +120,26 @@ def test_corrupt_parquet_is_refused_with_a_located_issue(tmp_path: Path, good_di
     report = check_snapshot(good_dir)
     [issue] = [i for i in report.issues if i.code == "WP-LOAD-003"]
     assert issue.source.file == "loans.parquet"
+
+
+def test_typed_parquet_values_are_checked_like_text(wh: Warehouse, tmp_path: Path, good_dir: Path) -> None:
+    pq_dir = tmp_path / "pq"
+    _typed_parquet(good_dir, pq_dir)
+    data = pq.read_table(pq_dir / "customers.parquet")
+    employees = pa.array([45, -1, 3], type=pa.int32())
+    data = data.set_column(data.column_names.index("employees"), "employees", employees)
+    pq.write_table(data, pq_dir / "customers.parquet")
+    loans = pq.read_table(pq_dir / "loans.parquet")
+    maturity = pa.array([dt.date(2027, 6, 29), dt.date(2024, 1, 1), dt.date(2027, 1, 9)])
+    loans = loans.set_column(loans.column_names.index("maturity_date"), "maturity_date", maturity)
+    pq.write_table(loans, pq_dir / "loans.parquet")
+    report = load_snapshot(wh, AS_OF, pq_dir)
+    codes = sorted((i.code, i.source.file, i.source.line, i.message) for i in report.issues if i.level.name == "ERROR")
+    assert codes == [
+        ("WP-LOAD-007", "customers.parquet", 2, "expected whole number ≥ 0, got -1"),
+        ("WP-LOAD-023", "loans.parquet", 2,
+         "customer_id K0002 not found in customers (that row of customers was rejected; see its own issues)"),
+        ("WP-LOAD-027", "loans.parquet", 2, "expected drawdown_date ≤ maturity_date 2024-01-01, got 2025-01-15"),
+    ]
+    rows, _ = list_quarantine(wh, AS_OF, "customers")
+    assert [dict(r.values)["employees"] for r in rows] == ["-1"]
