@@ -94,7 +94,8 @@ def _csv_reader(raw: RawInput) -> str:
 
 
 def _text_columns(raw: RawInput, ref: str) -> str:
-    """Every contract column as raw text; ``ref(pos)`` gives the SQL of source position ``pos``."""
+    """Every contract column as raw text; ``ref`` formats the SQL of a source column from ``{pos}`` (0-based)
+    or ``{pos1}`` (1-based); contract columns missing from the file are NULL."""
     by_col = {col: pos for pos, col in raw.positions}
     parts = []
     for col in raw.table.columns:
