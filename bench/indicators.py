@@ -9,9 +9,13 @@ Compares, in the same run and on the same warehouse:
 
 Data are generated vectorised inside DuckDB: a 4-level tree (1 head, 10 provinces, 100 cities, 1,000
 sub-branches booking the loans), N loans for 0.3·N customers at the reporting date and at the two prior
-snapshots (previous year-end, same month last year), and ``loan_tags`` for the ten categories.
+snapshots (previous year-end, same month last year) — 10 % of the loans booked at a pseudo-random
+sub-branch, so some customers are served by several outlets — and ``loan_tags`` for the ten categories.
 
-Usage: python bench/indicators.py [--loans 10000000] [--pandas-loans N] [--db PATH]
+Baseline and wupian run interleaved (``--rounds``); wall and CPU time (all DuckDB threads) and the load
+average are printed for each run. Generate once, then reuse the warehouse with ``--keep``.
+
+Usage: python bench/indicators.py [--loans 10000000] [--db PATH] [--keep] [--rounds 2] [--pandas-loans N]
 """
 
 from __future__ import annotations
