@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import PROFILES, compute_indicators, coverage, explain_indicator, indicator_label
+from wupian.reports import numbers
 from wupian.reports.run import KINDS, generate_reports
 
 
@@ -106,9 +108,12 @@ def coverage_cmd(
     table = Table(title=f"{registry} 覆盖情况 {day.isoformat()}")
     for col in ("机构号", "属性", "名录数", "开户覆盖率%", "授信覆盖率%", "获贷率%"):
         table.add_column(col)
+    def pct(value: Decimal | None) -> str:
+        return "—" if value is None else numbers.trim(value)
+
     for r in res.nodes.to_pylist():
-        table.add_row(r["branch_id"], r["attribute"] or "全部", str(r["members"]), str(r["account_rate"]),
-                      str(r["credit_rate"]), str(r["loan_rate"]))
+        table.add_row(r["branch_id"], r["attribute"] or "全部", str(r["members"]), pct(r["account_rate"]),
+                      pct(r["credit_rate"]), pct(r["loan_rate"]))
     console.print(table)
     console.print(f"待拓展清单：{res.worklist.num_rows} 户")
     if xlsx is not None:

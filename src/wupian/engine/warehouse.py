@@ -81,6 +81,8 @@ class Warehouse:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:  # locked, corrupt, not a database …
             raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
+        # DuckDB would print its progress bar to stdout, into machine-readable output (csv/json).
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.ensure_schema()
 

@@ -31,6 +31,7 @@ from wupian.metrics.loan_values import compute_loan_values
 from wupian.metrics.other_values import (
     account_values,
     activity_values,
+    coverage_rate,
     coverage_values,
     peer_ranks,
     process_values,
@@ -187,13 +188,14 @@ def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = 
     ):
         raise UsageError(f"registry {registry!r} has no members in the snapshot of {as_of.isoformat()}")
     nodes = coverage_by_node(wh, as_of, registry, branch_id)
-    rates = {}
-    members_col = nodes.column("members")
+    # members without an attribute appear only in the registry-wide rows (as in the indicator values)
+    keep = pc.or_(pc.equal(nodes.column("all_attributes"), 1), pc.is_valid(nodes.column("attribute")))
+    nodes = nodes.filter(keep)
+    members_n = nodes.column("members").to_pylist()
     for name in ("account", "credit", "loan"):
-        num = pc.multiply(pc.cast(nodes.column(f"with_{name}"), pa.float64()), 100.0)
-        rates[f"{name}_rate"] = pc.round(pc.divide(num, pc.cast(members_col, pa.float64())), 2)
-    for k, v in rates.items():
-        nodes = nodes.append_column(k, v)
+        rates = [coverage_rate(int(k), int(n)) for k, n in zip(nodes.column(f"with_{name}").to_pylist(), members_n,
+                                                               strict=True)]
+        nodes = nodes.append_column(f"{name}_rate", pa.array(rates, pa.decimal128(12, 4)))
     members = registry_members(wh, as_of, registry)
     tree = branch_nodes(wh, as_of, branch_id).to_pylist()
     names_by_id = {r["branch_id"]: r["name"] for r in tree}

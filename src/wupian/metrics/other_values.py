@@ -35,10 +35,16 @@ def _key(text: str | None) -> str:
     return (text or "").replace(".", "_").replace(" ", "_")
 
 
+def coverage_rate(num: int, den: int) -> Decimal | None:
+    """num / den in percent at the unit's places (exact Decimal); None when den is 0."""
+    return None if den == 0 else quantize(Decimal(num) * HUNDRED / Decimal(den), "percent")
+
+
 def _rate(as_of: date, node: str, iid: str, num: int, den: int) -> IndicatorValue:
-    if den == 0:
+    value = coverage_rate(num, den)
+    if value is None:
         return IndicatorValue(as_of, node, iid, None, "percent", "名录成员数为零")
-    return IndicatorValue(as_of, node, iid, quantize(Decimal(num) * HUNDRED / Decimal(den), "percent"), "percent")
+    return IndicatorValue(as_of, node, iid, value, "percent")
 
 
 def coverage_values(wh: Warehouse, as_of: date, subtree: str | None) -> list[IndicatorValue]:

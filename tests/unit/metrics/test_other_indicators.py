@@ -33,6 +33,17 @@ def test_worklist_lists_uncovered_members_per_responsible_branch(bank: Warehouse
     assert rows["911309000000000003"]["缺口"] == "未开户"
 
 
+def test_coverage_table_agrees_with_the_indicators_exactly_and_once_per_node(bank: Warehouse) -> None:
+    res = coverage(bank, "above_scale_enterprise", AS_OF)
+    keys = [(r["branch_id"], r["attribute"]) for r in res.nodes.to_pylist()]
+    assert len(keys) == len(set(keys))  # members without an attribute do not repeat the registry-wide row
+    head = next(r for r in res.nodes.to_pylist() if r["branch_id"] == "H" and r["attribute"] is None)
+    assert head["account_rate"] == Decimal("50.0000") and isinstance(head["credit_rate"], Decimal)
+    graded = coverage(bank, "medical_insurance_institution", AS_OF)
+    row = next(r for r in graded.nodes.to_pylist() if r["branch_id"] == "H" and r["attribute"] == "三级")
+    assert row["loan_rate"] == Decimal("100.0000")
+
+
 def test_service_activations_by_registry_attribute(bank: Warehouse) -> None:
     r = compute_indicators(bank, AS_OF, ids=["service.*"])
     base = "service.medical_insurance_code.medical_insurance_institution"
