@@ -8,11 +8,10 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
+from support.golden_bank import load_bank
 from wupian.cli import context, metrics_cmds
 from wupian.core.errors import DataError, UsageError
 from wupian.engine.warehouse import Warehouse
-
-from .conftest import load_bank  # type: ignore[import-not-found]
 
 
 def _app() -> typer.Typer:
