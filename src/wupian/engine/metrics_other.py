@@ -217,9 +217,9 @@ def targets_for(wh: Warehouse, year: int) -> list[dict[str, Any]]:
 
 def store_indicator_values(wh: Warehouse, as_of: date, profile: str, rows: pa.Table, subtree: str | None,
                            versions: str = "") -> None:
-    """Replace the stored values of (as_of, profile) — for the subtree's nodes only when ``subtree`` is set and
-    the values already stored were computed from the same inputs and versions (else every node's) — and record
-    their lineage."""
+    """Store computed values of (as_of, profile) with their lineage. Values stored earlier from other inputs or
+    versions are all dropped first; values from the same inputs and versions are replaced per (node, indicator),
+    so a subtree's or a few indicators' values add to the stored set."""
     wh.execute(
         """CREATE TABLE IF NOT EXISTS indicator_values (
             as_of DATE, profile VARCHAR, branch_id VARCHAR, indicator_id VARCHAR,
@@ -229,16 +229,16 @@ def store_indicator_values(wh: Warehouse, as_of: date, profile: str, rows: pa.Ta
     try:
         with wh.transaction() as con:
             same = not lineage.stale_dates(wh, "indicator_values", [as_of], profile, versions, keyed=True)
-            if subtree is None or not same:
+            if not same:
                 con.execute("DELETE FROM indicator_values WHERE as_of = ? AND profile = ?", [as_of, profile])
             else:
                 con.execute(
-                    "DELETE FROM indicator_values WHERE as_of = ? AND profile = ? AND branch_id IN "
-                    "(SELECT DISTINCT branch_id FROM wp_new_values)", [as_of, profile])
+                    "DELETE FROM indicator_values AS s WHERE as_of = ? AND profile = ? AND EXISTS (SELECT 1 FROM "
+                    "wp_new_values AS n WHERE n.branch_id = s.branch_id AND n.indicator_id = s.indicator_id)",
+                    [as_of, profile])
             con.execute(
                 "INSERT INTO indicator_values SELECT ?, ?, branch_id, indicator_id, value, unit, "
                 "unavailable_reason, current_timestamp FROM wp_new_values", [as_of, profile])
-            lineage.record(con, "indicator_values", as_of, profile, versions=versions, keyed=True,
-                           params={"subtree": subtree} if subtree else None)
+            lineage.record(con, "indicator_values", as_of, profile, versions=versions, keyed=True)
     finally:
         wh.unregister("wp_new_values")

@@ -124,8 +124,8 @@ def compute_indicators(
 ) -> IndicatorResult:
     """Every indicator (or those matching the glob patterns in ``ids``) for every node of the subtree.
 
-    Values of every indicator (no ``ids``) are stored in the warehouse table ``indicator_values`` (replacing
-    earlier values of the same date, profile and nodes, with their lineage) unless ``store`` is False. This layer
+    Values are stored in the warehouse table ``indicator_values`` (replacing earlier values of the same date,
+    profile, nodes and indicators, with their lineage) unless ``store`` is False. This layer
     reads the tags it finds and counts stale ones as missing; ``wupian.api.compute_indicators`` classifies what
     is missing or stale first.
     """
@@ -178,7 +178,7 @@ def compute_indicators(
         keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if _wanted(i, patterns)]
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
-    if store and patterns is None:  # a subset would replace the complete stored set with a partial one
+    if store:
         store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id, indicator_versions(wh, as_of, profile))
     return result
 
