@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from wupian.core.errors import DataError
 from wupian.engine import lineage
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import check_snapshot, load_snapshot
@@ -82,7 +83,7 @@ def test_a_refused_load_keeps_the_derived_results(wh: Warehouse, tmp_path: Path)
     _derive(wh, D3)
     bad = _folder(tmp_path, "bad")
     (bad / "loans.csv").write_text("loan_id\nL1\n", encoding="utf-8")  # structural problem: refused
-    with pytest.raises(Exception):
+    with pytest.raises(DataError):
         load_snapshot(wh, D3, bad)
     assert wh.scalar("SELECT count(*) FROM loan_tags") == 1
     assert lineage.stale_dates(wh, "loan_tags", [D3], "p", "v1") == []
