@@ -68,10 +68,9 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def _loads(con: duckdb.DuckDBPyConnection) -> list[tuple[date, str, bool]]:
     """(as_of, load key, carried keyed rows) of every loaded date, ascending — the whole ``snapshots`` table."""
-    columns = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'snapshots'").fetchall()}
-    if not columns:
+    if not _table_exists(con, "snapshots"):
         return []
+    columns = {d[0] for d in con.execute("SELECT * FROM snapshots LIMIT 0").description}  # no catalog scan
     load_id = "load_id" if "load_id" in columns else "NULL"  # a read-only warehouse from before load ids
     return [(r[0], r[1], bool(r[2])) for r in con.execute(
         f"""SELECT as_of, COALESCE({load_id}, 'at:' || CAST(loaded_at AS VARCHAR)), COALESCE({_KEYED_SQL}, FALSE)
