@@ -13,7 +13,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from wupian import metrics
+from wupian import metrics, rules
 from wupian.engine.warehouse import Warehouse, default_db_path
 from wupian.ingest import CheckReport, LoadReport, check_snapshot, load_events, load_snapshot
 from wupian.metrics import CoverageResult, IndicatorResult, indicator_label
@@ -48,6 +48,18 @@ def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = 
     return metrics.coverage(wh, registry, as_of, branch_id)
 
 
+def loan_tags(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
+    """The tags of one date and profile (loan_id, tag, amount, rule_ids, explanation), classified if stale."""
+    ensure_fresh(wh, as_of, (profile,), comparisons=False)
+    return rules.loan_tags(wh, as_of, profile)
+
+
+def tag_overlap(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
+    """Pairwise overlaps of the five categories, from a fresh classification."""
+    ensure_fresh(wh, as_of, (profile,), comparisons=False)
+    return rules.tag_overlap(wh, as_of, profile)
+
+
 def explain_indicator(wh: Warehouse, indicator_id: str, as_of: date, branch_id: str, *,
                       profile: str = "pboc_2025") -> pa.Table:
     """The rows behind one value, from fresh classifications."""
@@ -69,6 +81,8 @@ __all__ = [
     "indicator_label",
     "load_events",
     "load_snapshot",
+    "loan_tags",
     "open_warehouse",
     "stale_classifications",
+    "tag_overlap",
 ]

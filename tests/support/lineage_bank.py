@@ -16,6 +16,26 @@ from wupian.demo import build_demo
 Row = dict[str, str]
 
 
+TINY_BRANCHES = "branch_id,name,parent_id\nH,总行,\nB1,一分行,H\n"
+TINY_CUSTOMERS = "customer_id,name,customer_type\nK1,甲,enterprise\n"
+TINY_LOANS = ("loan_id,customer_id,branch_id,business_type,drawdown_date,drawdown_amount,maturity_date,balance,"
+              "interest_rate,five_class,green_code\n"
+              "L1,K1,B1,corporate,2023-01-01,100.00,2029-01-01,{balance},3.5,normal,{green}\n")
+TINY_TARGETS = "branch_id,indicator_id,year,target\nH,green.balance,2026,1000.00\n"
+
+
+def tiny_folder(root: Path, name: str, *, balance: str = "100.00", green: str = "", targets: bool = False) -> Path:
+    """A one-loan snapshot folder (branches, customers, loans; targets on request)."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "branches.csv").write_text(TINY_BRANCHES, encoding="utf-8")
+    (folder / "customers.csv").write_text(TINY_CUSTOMERS, encoding="utf-8")
+    (folder / "loans.csv").write_text(TINY_LOANS.format(balance=balance, green=green), encoding="utf-8")
+    if targets:
+        (folder / "targets.csv").write_text(TINY_TARGETS, encoding="utf-8")
+    return folder
+
+
 def demo_folders(root: Path, *, scale: float = 0.01) -> dict[date, Path]:
     """Generate the demo bank into ``root`` once and return {as_of: snapshot folder}."""
     manifest = build_demo(root, seed=7, scale=scale, months=4)

@@ -8,28 +8,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from support.lineage_bank import tiny_folder
 from wupian.core.errors import DataError
 from wupian.engine import lineage
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import check_snapshot, load_snapshot
 
 D1, D2, D3 = date(2025, 12, 31), date(2026, 1, 31), date(2026, 3, 31)
-BRANCHES = "branch_id,name,parent_id\nH,总行,\nB1,一分行,H\n"
-CUSTOMERS = "customer_id,name,customer_type\nK1,甲,enterprise\n"
-LOANS = ("loan_id,customer_id,branch_id,business_type,drawdown_date,drawdown_amount,maturity_date,balance,"
-         "interest_rate,five_class\nL1,K1,B1,corporate,2025-01-01,100.00,2027-01-01,{balance},3.5,normal\n")
-TARGETS = "branch_id,indicator_id,year,target\nH,green.balance,2026,1000.00\n"
 
 
 def _folder(root: Path, name: str, balance: str = "100.00", targets: bool = False) -> Path:
-    folder = root / name
-    folder.mkdir()
-    (folder / "branches.csv").write_text(BRANCHES, encoding="utf-8")
-    (folder / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
-    (folder / "loans.csv").write_text(LOANS.format(balance=balance), encoding="utf-8")
-    if targets:
-        (folder / "targets.csv").write_text(TARGETS, encoding="utf-8")
-    return folder
+    return tiny_folder(root, name, balance=balance, targets=targets)
 
 
 def _derive(wh: Warehouse, day: date, kind: str = "loan_tags", profile: str = "p") -> None:
