@@ -3,6 +3,8 @@ every figure read equals a fresh computation from the current data in a new ware
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import zlib
 from collections.abc import Callable
@@ -38,6 +40,7 @@ VARIANTS: dict[str, Callable[[Row], Row | None]] = {
 
 UNUSED = ("accounts", "activities", "processes", "service_activations")  # not read by loan figures: faster loads
 _WORK = Path(tempfile.mkdtemp(prefix="wupian-lineage-props-"))
+atexit.register(shutil.rmtree, _WORK, ignore_errors=True)
 _FOLDERS: dict[tuple[date, str], Path] = {}
 _FRESH: dict[tuple[frozenset[tuple[date, str]], date, str], list[tuple[str, str, object, object]]] = {}
 
