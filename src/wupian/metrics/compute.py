@@ -179,7 +179,8 @@ def compute_indicators(
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
     if store:
-        store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id, indicator_versions(wh, as_of, profile))
+        store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id,
+                               indicator_versions(wh, as_of, profile))
     return result
 
 
@@ -187,7 +188,6 @@ def indicator_versions(wh: Warehouse, as_of: date, profile: str) -> str:
     """The versions stored indicator values record: the definitions' fingerprint and those of the tags read."""
     tags = lineage.stored_versions(wh, "loan_tags", as_of, profile) or "none"
     return lineage.versions(f"defs={package_fingerprint('wupian.metrics.definitions')}", f"tags=[{tags}]")
-
 
 
 def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = None) -> CoverageResult:
