@@ -123,6 +123,9 @@ def test_a_corrected_year_end_changes_the_ytd_change_of_a_later_date(folders: di
         # every later date read the re-loaded one (first-loan history, 较年初): all their tags are gone
         assert wh.scalar("SELECT count(*) FROM loan_tags WHERE as_of >= ?", [YEAR_END]) == 0
     assert _top(db, "green.ytd_change") == balance  # 上年末 green balance is now zero
+    with open_warehouse(db) as wh:  # and the month-end job publishes the same
+        result = run_month_end(wh, AS_OF, tmp_path / "out", uscc=USCC).indicators
+    assert result.value(result.rows[0].branch_id, "green.ytd_change") == balance
 
 
 def test_month_end_reclassifies_a_changed_comparison_date_even_with_current_rules(
