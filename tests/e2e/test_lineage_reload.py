@@ -20,6 +20,7 @@ from wupian.core.errors import UsageError
 from wupian.engine.lineage import lineage_rows
 from wupian.metrics import stored_indicators
 from wupian.pipeline import dates_to_classify, run_month_end
+from wupian.rules import classify_snapshot
 from wupian.rules.fresh import stale_classifications
 
 AS_OF = date(2026, 3, 31)
@@ -188,6 +189,10 @@ def test_the_stored_result_is_served_only_while_fresh(folders: dict[date, Path],
         assert stored_indicators(wh, AS_OF, "nfra_1104_2025") is None
         wh.execute("UPDATE lineage SET versions = 'defs=old' WHERE kind = 'indicator_values'")
         assert stored_indicators(wh, AS_OF) is None  # other indicator definitions: computed again
+        compute_indicators(wh, AS_OF)
+        assert stored_indicators(wh, AS_OF) is not None
+        classify_snapshot(wh, YEAR_END, "pboc_2025", size_basis="derived_first")  # tags read by 较年初 changed
+        assert stored_indicators(wh, AS_OF) is None
         compute_indicators(wh, AS_OF)
         assert stored_indicators(wh, AS_OF) is not None
         load_snapshot(wh, YEAR_END, folders[YEAR_END])  # the same folder again: a new load of an input

@@ -127,13 +127,16 @@ def stale_dates(wh: Warehouse, kind: str, dates: Iterable[date], profile: str, v
     return out
 
 
-def stored_versions(wh: Warehouse, kind: str, as_of: date, profile: str) -> str | None:
-    """The ``versions`` recorded with a stored result, or None."""
+def stamps(wh: Warehouse, kind: str, dates: Iterable[date], profile: str) -> str:
+    """Which computation of ``kind`` each of ``dates`` holds now: ``date@computed_at`` of their lineage rows. A
+    result that read those rows records this, so any re-computation of them (even from the same inputs, e.g.
+    with another size basis) makes it stale."""
     if not _table_exists(wh.con, "lineage"):
-        return None
-    value = wh.scalar("SELECT versions FROM lineage WHERE kind = ? AND as_of = ? AND profile = ?",
-                      [kind, as_of, profile])
-    return None if value is None else str(value)
+        return ""
+    rows = wh.con.execute(
+        "SELECT as_of, computed_at FROM lineage WHERE kind = ? AND profile = ? AND list_contains(?, as_of) "
+        "ORDER BY as_of", [kind, profile, sorted(set(dates))]).fetchall()
+    return ",".join(f"{d.isoformat()}@{at.isoformat()}" for d, at in rows)
 
 
 def is_loaded(wh: Warehouse, as_of: date) -> bool:

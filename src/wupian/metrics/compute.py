@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import yaml
 
 from wupian.core.errors import UsageError
+from wupian.core.periods import comparison_dates
 from wupian.engine import lineage
 from wupian.engine.indicator_store import store_indicator_values, stored_indicator_values
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
@@ -196,8 +197,9 @@ def stored_indicators(wh: Warehouse, as_of: date, profile: str = "pboc_2025") ->
 
 
 def indicator_versions(wh: Warehouse, as_of: date, profile: str) -> str:
-    """The versions stored indicator values record: the definitions' fingerprint and those of the tags read."""
-    tags = lineage.stored_versions(wh, "loan_tags", as_of, profile) or "none"
+    """The versions stored indicator values record: the definitions' fingerprint and which classification of
+    the as-of date and of its comparison dates they read."""
+    tags = lineage.stamps(wh, "loan_tags", [as_of, *comparison_dates(as_of)], profile)
     return lineage.versions(f"defs={package_fingerprint('wupian.metrics.definitions')}", f"tags=[{tags}]")
 
 
