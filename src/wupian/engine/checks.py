@@ -258,6 +258,7 @@ def _type_failure(col: Column, cols: Cols) -> Failure | None:
 
 def _bad_grouping(t: str) -> str:
     """SQL: amount text ``t`` holds ',' or a space that is not 3-digit grouping (7500000,5 · 1,00 · 7 500 000)."""
+    t = f"CAST({t} AS VARCHAR)"  # a Parquet DECIMAL column arrives typed (``direct_expr``), never failing this
     return f"(regexp_matches({t}, {lit(SEPARATOR_RE)}) AND NOT regexp_full_match({t}, {lit(GROUPED_NUMBER_RE)}))"
 
 

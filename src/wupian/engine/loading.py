@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from wupian.contract import Table
+from wupian.contract import ColumnType, Table
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.checks import Typed, is_id_column, key_expr, lit, row_failures, text_expr
 from wupian.engine.stage import RawInput, StagedTable, raw_rows
@@ -97,7 +97,41 @@ def check_rows(
             [file_label, as_of, as_of],
         )
     _duplicates(con, table, typed, file_label, seq)
+    _fraction_rates(con, table, typed, file_label, seq)
     return n_bad
+
+
+def _fraction_rates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_label: str, seq: int) -> None:
+    """WARNING for a rate column (annual percent) whose every non-zero value is below 1: 0.0345 where 3.45
+    was meant (fractions instead of percent). One aggregate over the staged table."""
+    rates = [c.name for c in table.columns if c.type is ColumnType.RATE and c.name.endswith("_rate")]
+    if not rates:
+        return
+    aggs = ", ".join(
+        f"max(abs({quote_ident(r)})), arg_min({quote_ident(r)}, __line) FILTER (WHERE {quote_ident(r)} <> 0), "
+        f"min(__line) FILTER (WHERE {quote_ident(r)} <> 0)"
+        for r in rates
+    )
+    row = con.execute(f"SELECT {aggs} FROM {typed}").fetchone()
+    assert row is not None
+    for i, name in enumerate(rates):
+        top, example, line = row[3 * i : 3 * i + 3]
+        if example is None or top >= 1:
+            continue
+        con.execute(
+            f"INSERT INTO {ISSUES} VALUES ({seq:d}, {lit(table.name)}, ?, ?, NULL, ?, 'WP-LOAD-044', 'WARNING', ?, ?)",
+            [
+                file_label, line, name,
+                f"every {name} value is below 1 (e.g. {_plain(example)} on line {line}); rates are annual percent "
+                "(3.45 means 3.45%)",
+                "if these are fractions (0.0345 for 3.45%), multiply the column by 100",
+            ],
+        )
+
+
+def _plain(value: object) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _register_suggestions(con: duckdb.DuckDBPyConnection, table: Table, bad: str) -> None:

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
-from wupian.engine.checks import direct_expr, typed_table_sql
+from wupian.engine.checks import direct_expr, lit, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
 
@@ -153,6 +153,20 @@ def _base_rowid(con: duckdb.DuckDBPyConnection, qtable: str) -> int:
     return _count(con, f"SELECT coalesce(min(rowid), 0) FROM {qtable}")
 
 
+def _swallowed_records(con: duckdb.DuckDBPyConnection, raw: RawInput, src: str) -> bool:
+    """Records read vs physical lines: does a field of ``src`` (quoted name) holding newlines hold a whole line with as many
+    delimiters as a record (a stray quote opened it and swallowed the following records)?"""
+    if raw.n_fields < 2:
+        return False
+    delim = lit(raw.delimiter)  # ',' or '|', chosen by the reader (never user text)
+    tests = " OR ".join(
+        f"(position(chr(10) IN c{i}) > 0 AND list_max(list_transform(string_split(c{i}, chr(10)), "
+        f"l -> length(l) - length(replace(l, {delim}, '')))) >= {raw.n_fields - 1:d})"
+        for i in range(raw.n_fields)
+    )
+    return _count(con, f"SELECT count(*) FROM {src} WHERE {tests}") > 0
+
+
 def stage_raw(con: duckdb.DuckDBPyConnection, raw: RawInput, name: str) -> int:
     """Create temp relation ``name`` (``__line`` + every contract column as raw VARCHAR); return its rows."""
     q = quote_ident(name)
@@ -170,6 +184,9 @@ def stage_raw(con: duckdb.DuckDBPyConnection, raw: RawInput, name: str) -> int:
             )
         except duckdb.Error as exc:
             raise RawReadError(str(exc).splitlines()[0]) from exc
+        if raw.multiline and _swallowed_records(con, raw, src):
+            con.execute(f"DROP TABLE {src}")
+            raise RawReadError("a quoted field holds whole records: a stray quote; re-read line by line")
         first = raw.header_line + 1 - _base_rowid(con, src)
         if not raw.multiline:
             con.execute(f"CREATE OR REPLACE TEMP VIEW {q} AS SELECT rowid + {first:d} AS __line, {cols} FROM {src}")

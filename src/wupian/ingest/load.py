@@ -26,7 +26,7 @@ from wupian.engine.closure import build_closure, check_tree
 from wupian.engine.load_codes import is_structural, make_issue
 from wupian.engine.stage import RawInput, RawReadError, StagedTable, drop_staged, stage_table
 from wupian.engine.warehouse import Warehouse
-from wupian.ingest.files import find_table_files
+from wupian.ingest.files import find_table_files, folder_date_issue
 from wupian.ingest.read import read_table_file
 from wupian.ingest.report import CheckReport, LoadReport, frozen_map
 
@@ -173,6 +173,9 @@ def _run(
     directory = _check_dir(directory)
     with tempfile.TemporaryDirectory(prefix="wupian-load-") as work:
         staged, issues = _stage_all(wh, directory, SNAPSHOT_TABLES, Path(work), require=True, progress=progress)
+    folder = folder_date_issue(directory, warn_as_of) if warn_as_of is not None else None
+    if folder is not None:
+        issues.insert(0, folder)
     try:
         structural = [i for i in issues if is_structural(i)]
         if strict and structural:

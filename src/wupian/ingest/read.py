@@ -145,12 +145,14 @@ def read_parquet_file(path: Path, table: Table) -> Prepared:
 
 def read_xlsx_file(path: Path, table: Table) -> Prepared:
     label = path.name
-    header, data, header_row, issues = read_xlsx(path, table, label)
+    header, data, header_row, issues, rejects = read_xlsx(path, table, label)
     if data is None:
         return Prepared(None, issues or (_empty(label),))
     positions, hissues = map_headers(table, header, label, header_row)
-    raw = RawInput(table, label, "arrow", positions, data=data, header_line=header_row, n_fields=len(header))
-    return Prepared(raw, (*issues, *hissues))
+    raw = RawInput(
+        table, label, "arrow", positions, data=data, rejects=rejects, header_line=header_row, n_fields=len(header)
+    )
+    return Prepared(raw, (*issues, *hissues, *_flat(rejects)))
 
 
 def read_table_file(path: Path, table: Table, workdir: Path) -> Prepared:
