@@ -82,8 +82,11 @@ class Failure:
     level: str = "ERROR"
 
 
-def text_expr(col: str, alias: str = "r") -> str:
-    """The trimmed text of a staged column, NULL when blank."""
+def text_expr(col: str, alias: str = "r", *, spaces_only: bool = False) -> str:
+    """The trimmed text of a staged column, NULL when blank. ``trim`` also strips Unicode spaces (NBSP,
+    U+3000); ids trim only ASCII spaces here, so that ``normalised_id`` can report the others."""
+    if spaces_only:
+        return f"NULLIF(trim({alias}.{quote_ident(col)}, ' '), '')"
     return f"NULLIF(trim({alias}.{quote_ident(col)}), '')"
 
 
@@ -135,7 +138,7 @@ def _id_changes(t: str) -> str:
 
 def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str:
     """SQL for the typed value of ``col`` (NULL when blank or malformed); ``text`` overrides its trimmed text."""
-    t = text if text is not None else text_expr(col.name, alias)
+    t = text if text is not None else text_expr(col.name, alias, spaces_only=is_id_column(col))
     kind = col.type.base
     if kind is ColumnType.MONEY:
         # ',' only as 3-digit grouping (7,500,000.50); without it the text must be a plain amount.
@@ -199,7 +202,7 @@ class Raw:
     alias: str = "r"
 
     def t(self, name: str) -> str:
-        return text_expr(name, self.alias)
+        return text_expr(name, self.alias, spaces_only=is_id_column(self.table.column(name)))
 
     def v(self, name: str) -> str:
         return f"({typed_expr(self.table.column(name), self.alias)})"
@@ -375,8 +378,9 @@ def typed_table_sql(
     }
     ln = "__line, " if line else ""
     trims = ", ".join(
-        f"r.{quote_ident(n)} AS t_{i}" if n in typed_from else f"{text_expr(n, 'r')} AS t_{i}"
-        for i, n in enumerate(names)
+        f"r.{quote_ident(c.name)} AS t_{i}" if c.name in typed_from
+        else f"{text_expr(c.name, 'r', spaces_only=is_id_column(c))} AS t_{i}"
+        for i, c in enumerate(table.columns)
     )
     raws = "".join(f", r.{quote_ident(n)} AS r_{i}" for i, n in enumerate(names)) if keep_raw else ""
     carry = "".join(f", y.r_{i}" for i in range(len(names))) if keep_raw else ""

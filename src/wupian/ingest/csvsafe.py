@@ -85,11 +85,11 @@ def _stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, lab
     field = before.count(delimiter) + 1
     start = text.index('"')
     shown = text[start : start + 20].rstrip("\r\n")
+    swallowed = f"line {span[1][0]}" if len(span) == 2 else f"lines {span[1][0]}–{span[-1][0]}"
     return make_issue(
         "WP-LOAD-035",
-        f"field {field} opens a quote that is not closed on this line ({shown}…); it would swallow lines "
-        f"{span[1][0]}–{span[-1][0]} into one record, so only this line is quarantined and reading resumes "
-        f"on line {span[1][0]}",
+        f"field {field} opens a quote that is not closed on this line ({shown}…); it would swallow {swallowed} "
+        f"into one record, so only this line is quarantined and reading resumes on line {span[1][0]}",
         file=label,
         line=first_line,
         suggestion='remove the stray " or close the quoted field on the same line',
