@@ -190,3 +190,32 @@ def test_typed_parquet_money_stays_on_the_one_statement_path(tmp_path: Path, goo
         except RawReadError as exc:  # pragma: no cover - the failure this test exists for
             pytest.fail(f"typed Parquet fell back to the slow reader: {exc}")
         assert st_.rows == 1
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """Run the ``wupian`` console entry point with ``args``; (exit code, stdout + stderr)."""
+    from wupian.cli.main import main
+
+    monkeypatch.setattr("sys.argv", ["wupian", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_cli_load_warns_about_the_folder_date_and_refuses_bad_rows(
+    tmp_path: Path, good_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = good_dir.rename(tmp_path / "20260228")
+    db = str(tmp_path / "w.duckdb")
+    code, out = _main(monkeypatch, capsys, "--db", db, "load", "--as-of", "2026-03-31", str(folder))
+    assert code == 0, out
+    assert "WP-LOAD-045 folder name '20260228' says 2026-02-28 but the as-of date is 2026-03-31" in out
+    path = folder / "loans.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("280000.12", '"280000,12"'), encoding="utf-8")
+    code, out = _main(monkeypatch, capsys, "--db", db, "load", "--as-of", "2026-02-28", str(folder))
+    assert code == 1, out
+    assert "loans.csv:3[loan_id=L000002].balance: ERROR WP-LOAD-036" in out and "WP-LOAD-045" not in out
