@@ -53,7 +53,9 @@ class RawInput:
     reads ``path`` (UTF-8) itself; for ``kind == "parquet"`` DuckDB reads ``path`` (columns by position);
     for ``kind == "arrow"`` ``data`` holds string columns ``c<i>`` plus ``__line``. ``data_lines`` (CSV with
     quotes only) is the number of physical lines after the header: when the file yields fewer records,
-    some quoted field holds a newline and line numbers need correcting.
+    some quoted field holds a newline and line numbers need correcting. ``skip_lines`` are physical lines
+    the reader replaced by empty fields in a repaired copy (``path``) after refusing them (``rejects``);
+    their placeholder rows are removed once staged.
     """
 
     table: Table
@@ -68,6 +70,7 @@ class RawInput:
     data: pa.Table | None = None
     rejects: tuple[ReadReject, ...] = ()
     data_lines: int | None = None
+    skip_lines: tuple[int, ...] = ()  # CSV lines blanked by the reader (quarantined as ``rejects``): not rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,13 +246,17 @@ def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> Stag
             return StagedTable(key, view, None, rows)
         if raw.data_lines is None or raw.data_lines == rows:
             first = raw.header_line + 1 - _base_rowid(con, qt)
+            if raw.skip_lines:
+                con.execute(f"DELETE FROM {qt} WHERE rowid + {first:d} IN (SELECT unnest(?))", [list(raw.skip_lines)])
             con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT rowid + {first:d} AS __line, * FROM {qt}")
-            return StagedTable(key, view, None, rows)
+            return StagedTable(key, view, None, rows - len(raw.skip_lines))
         con.execute(f"DROP TABLE {qt}")  # a quoted field holds a newline: stage as text, count them
     rows = stage_raw(con, raw, text)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {qt} AS {typed_table_sql(raw.table, quote_ident(text), line=True)}")
+    if raw.skip_lines:
+        con.execute(f"DELETE FROM {qt} WHERE __line IN (SELECT unnest(?))", [list(raw.skip_lines)])
     con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
-    return StagedTable(key, view, text, rows)
+    return StagedTable(key, view, text, rows - len(raw.skip_lines))
 
 
 def raw_rows(con: duckdb.DuckDBPyConnection, raw: RawInput, st: StagedTable, lines: str, out: str) -> int:

@@ -73,7 +73,7 @@ def _alone(text: str, delimiter: str) -> list[str] | None:
         return None
 
 
-def _stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, label: str) -> Issue | None:
+def stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, label: str) -> Issue | None:
     """When a record read over several physical lines swallowed lines that are complete records by
     themselves, the quote that opened it on its first line is stray: the located issue for that line."""
     if len(span) < 2 or not any(
@@ -138,7 +138,7 @@ def read_careful(
         start = span[0][0]
         raw_text = "".join(t for _, t in span).rstrip("\r\n")
         if header is not None and len(span) > 1:
-            stray = _stray_quote(span, len(header), delimiter, label)
+            stray = stray_quote(span, len(header), delimiter, label)
             if stray is not None:
                 rejects.append(ReadReject(start, span[0][1].rstrip("\r\n"), (stray,)))
                 lines.push_back(span[1:])

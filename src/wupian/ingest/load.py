@@ -62,19 +62,20 @@ def _stage_all(
         _tick(progress, f"read {files[t.name].name}", n, len(todo) * 2)
         prepared = read_table_file(files[t.name], t, workdir)
         issues.extend(prepared.issues)
+        st = None
+        while prepared.raw is not None and not any(is_structural(i) for i in prepared.issues):
+            try:
+                st = stage_table(wh.con, prepared.raw, t.name)
+                break
+            except RawReadError:  # refused by DuckDB's strict reader: the reader's next, more careful way
+                if prepared.reread is None:
+                    raise
+                issues = [i for i in issues if i not in prepared.issues]
+                prepared = prepared.reread()
+                issues.extend(prepared.issues)
         raw = prepared.raw
-        if raw is None or any(is_structural(i) for i in prepared.issues):
+        if st is None or raw is None:
             continue
-        try:
-            st = stage_table(wh.con, raw, t.name)
-        except RawReadError:
-            assert prepared.reread is not None
-            raw2, issues2 = prepared.reread()
-            issues = [i for i in issues if i not in prepared.issues] + list(issues2)
-            if raw2 is None or any(is_structural(i) for i in issues2):
-                continue
-            raw = raw2
-            st = stage_table(wh.con, raw, t.name)
         if t.required and st.rows == 0 and not raw.rejects:
             issues.append(make_issue("WP-LOAD-034", f"table {t.name} has a header but no data rows", file=raw.file_label))
             drop_staged(wh.con, st)

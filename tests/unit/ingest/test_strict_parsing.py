@@ -41,7 +41,15 @@ def _write_loans(folder: Path, lines: list[str]) -> None:
     (folder / "loans.csv").write_text(HEADER + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_one_stray_quote_in_7374_rows_quarantines_exactly_that_row(wh: Warehouse, good_dir: Path) -> None:
+def test_one_stray_quote_in_7374_rows_quarantines_exactly_that_row(
+    wh: Warehouse, good_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bounded: the file is not re-read line by line in Python (only the lines around the stray quote)."""
+
+    def whole_file_reread(*args: object) -> None:
+        raise AssertionError("the whole file was re-read in Python")
+
+    monkeypatch.setattr("wupian.ingest.read._careful", whole_file_reread)
     lines = _loans(7374, quote_every=1000)
     lines[99] = lines[99].replace(",C01,", ',"C01,')  # physical line 101; the next quote is 900 lines later
     _write_loans(good_dir, lines)
@@ -66,6 +74,18 @@ def test_stray_quote_that_duckdb_accepts_is_caught_by_comparing_lines(wh: Wareho
     report = load_snapshot(wh, AS_OF, good_dir)
     assert sorted((i.code, i.source.line) for i in report.issues) == [("WP-LOAD-020", 10), ("WP-LOAD-035", 6)]
     assert report.loaded["loans"] == 18  # lines 7–9 swallowed by the quote are back; line 10 has its own typo
+
+
+def test_careful_reader_resynchronises_too(good_dir: Path) -> None:
+    """A blank line sends the file to the line-by-line reader, which applies the same rule."""
+    lines = _loans(30, quote_every=10)
+    lines[3] = lines[3].replace(",C01,", ',"C01,')
+    lines.insert(20, "")
+    _write_loans(good_dir, lines)
+    report = check_snapshot(good_dir)
+    assert [(i.code, i.source.line) for i in report.issues] == [("WP-LOAD-035", 5)]
+    assert "it would swallow lines 6–12 into one record" in report.issues[0].message
+    assert report.loaded["loans"] == 29 and report.rejected["loans"] == 1
 
 
 def test_legitimate_newline_in_a_quoted_field_is_not_a_stray_quote(good_dir: Path) -> None:
