@@ -26,6 +26,7 @@ from wupian.ingest.encoding import detect_encoding, scan_layout, transcode_to_ut
 from wupian.ingest.headers import map_headers
 from wupian.ingest.xlsx import read_xlsx
 
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A file ready to stage, and how to re-read it more carefully if DuckDB's strict reader refuses it
