@@ -15,6 +15,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.classifications import five_articles_reference, review_code
 from wupian.reference.green import green_industry_rows
@@ -30,7 +31,8 @@ CODE_COLUMNS = (
 )
 
 
-def register_review_reference(wh: Warehouse, catalogue: str) -> None:
+def register_code_reference(wh: Warehouse) -> None:
+    """Temp view ``ref_five_industry`` (industry, code, category_name, star): the NBS mappings behind the codes."""
     refs = five_articles_reference()
     wh.register("ref_five_industry", pa.table({
         "industry": [m.gbt4754_code for m in refs],
@@ -38,6 +40,26 @@ def register_review_reference(wh: Warehouse, catalogue: str) -> None:
         "category_name": [m.category_name for m in refs],
         "star": [m.partial_star for m in refs],
     }))
+
+
+def purpose_industry_sql(column: str) -> str:
+    """The purpose industry as a bare GB/T 4754 code (a leading 门类 letter dropped, upper-cased, trimmed)."""
+    return (f"CASE WHEN regexp_matches(upper(trim({column})), '^[A-T][0-9]') THEN substr(upper(trim({column})), 2) "
+            f"ELSE upper(trim({column})) END")
+
+
+def code_fits_sql(col: str, loan: str = "l", ind: str = "ind") -> str:
+    """TRUE unless ``col`` holds a code that contradicts the 4-digit purpose industry ``ind``: the code has a mapping,
+    the industry is not in it (starred industries are in it: the bank's judgement), and no acceptance is recorded."""
+    return f"""NOT ({loan}.{col} IS NOT NULL AND {ind} IS NOT NULL AND length({ind}) = 4
+        AND EXISTS (SELECT 1 FROM ref_five_industry r0 WHERE r0.code = {loan}.{col})
+        AND NOT EXISTS (SELECT 1 FROM ref_five_industry r1 WHERE r1.industry = {ind} AND r1.code = {loan}.{col})
+        AND NOT EXISTS (SELECT 1 FROM code_acceptances a WHERE a.as_of = {loan}.as_of AND a.loan_id = {loan}.loan_id
+                        AND a.field = '{col}' AND trim(a.code) = {loan}.{col}))"""
+
+
+def register_review_reference(wh: Warehouse, catalogue: str) -> None:
+    register_code_reference(wh)
     green = [r for r in green_industry_rows(catalogue) if r.industry_code != "-"]
     wh.register("ref_green_industry", pa.table({
         "industry": [r.industry_code for r in green],
@@ -65,6 +87,7 @@ SELECT l.loan_id, l.customer_id, 'contradiction', '{col}', l.{col}, l.ind,
               WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
 FROM rv_loans l
 WHERE l.{col} IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
+  AND EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.code = l.{col})
   AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND r.code = l.{col})""")
     parts.append("""
 SELECT l.loan_id, l.customer_id, 'possibly_missed', 'green_code', NULL, l.ind,
@@ -94,12 +117,27 @@ def review_worklist(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
     register_review_reference(wh, catalogue)
     wh.execute(
         """CREATE OR REPLACE TEMP TABLE rv_loans AS
-           SELECT *, CASE WHEN regexp_matches(upper(trim(purpose_industry_code)), '^[A-T][0-9]')
-                          THEN substr(upper(trim(purpose_industry_code)), 2)
-                          ELSE upper(trim(purpose_industry_code)) END AS ind
+           SELECT *, """ + purpose_industry_sql("purpose_industry_code") + """ AS ind
            FROM loans
-           WHERE as_of = CAST(? AS DATE) AND business_type <> 'bill_rediscount' AND NOT COALESCE(is_entrusted, FALSE)
-             AND COALESCE(status, '') NOT IN ('written_off', 'transferred')""",
+           WHERE as_of = CAST(? AS DATE) AND """ + in_scope_sql(""),
         [as_of],
     )
-    return wh.arrow(f"SELECT * FROM ({worklist_sql()}) ORDER BY loan_id, kind, field")
+    return wh.arrow(f"""SELECT w.*, a.reason AS accepted_reason, a.accepted_by, a.accepted_at
+        FROM ({worklist_sql()}) w
+        LEFT JOIN code_acceptances a ON a.as_of = CAST(? AS DATE) AND a.loan_id = w.loan_id AND a.field = w.field
+             AND trim(a.code) = w.code AND w.kind = 'contradiction'
+        ORDER BY w.loan_id, w.kind, w.field""", [as_of])
+
+
+def unresolved_contradictions(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
+    """Contradictions of an NBS-mapped code (HTP/HTS/SE/PA/EC/DE) with the purpose industry that no acceptance
+    covers, with the loan's booking branch and balance: the month-end ERROR worklist."""
+    table = review_worklist(wh, as_of, catalogue)
+    wh.register("rv_result", table)
+    fields = [c for c, _, _ in CODE_COLUMNS]
+    return wh.arrow(
+        f"""SELECT w.loan_id, l.branch_id, l.balance, w.field, w.code, w.purpose_industry_code, w.reason, w.suggestion
+            FROM rv_result w JOIN loans l ON l.as_of = ? AND l.loan_id = w.loan_id
+            WHERE w.kind = 'contradiction' AND w.accepted_reason IS NULL
+              AND w.field IN ({', '.join('?' for _ in fields)})
+            ORDER BY w.loan_id, w.field""", [as_of, *fields])

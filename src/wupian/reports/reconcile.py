@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics import branch_nodes
-from wupian.engine.metrics_reports import oversized_tags, snapshot_loan_total
+from wupian.engine.metrics_reports import own_booked_balances, oversized_tags, snapshot_loan_total
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult
 
@@ -67,11 +67,7 @@ def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = No
     for r in tree:
         if r["parent_id"] and r["parent_id"] in set(nodes):
             children[r["parent_id"]].append(r["branch_id"])
-    own = {r["branch_id"]: Decimal(r["own"]) for r in wh.rows(
-        "SELECT branch_id, CAST(coalesce(sum(balance), 0) AS DECIMAL(38, 2)) AS own FROM loans l "
-        "WHERE l.as_of = ? AND l.business_type IS DISTINCT FROM 'bill_rediscount' "
-        "AND NOT coalesce(l.is_entrusted, false) AND coalesce(l.status, '') NOT IN ('written_off', 'transferred') "
-        "GROUP BY branch_id", [as_of])}
+    own = {k: Decimal(v) for k, v in own_booked_balances(wh, as_of).items()}
     for node, kids in children.items():
         total = bal(node, "all_loans")
         parts = [bal(k, "all_loans") for k in kids]

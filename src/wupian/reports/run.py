@@ -67,7 +67,7 @@ def generate_reports(
         written, found = write_pboc_files(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
                                           branch_id=branch_id)
         issues += found + self_check(written)
-        files += [p for f in written for p in (f.path, f.log_path)]
+        files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
     if kind in ("nfra", "all"):
         tables, found = compute_tables(wh, as_of, branch_id)
         issues += found
