@@ -3,9 +3,12 @@
 Built from the packaged reference data in one SQL pass over a snapshot's loans (never counted automatically):
 
 * 可能漏标 — the purpose industry (贷款实际投向, GB/T 4754 小类) is listed by the green catalogue or by an NBS
-  classification behind HTP/HTS/SE/PA/EC/DE, but the loan carries no code for that category;
+  classification behind HTP/HTS/SE/PA/EC/DE, but the loan carries no code for that category; or the borrower is a
+  全国养老机构 and the loan has no 养老产业类型;
 * 代码与投向不符 — a code is given but the purpose industry is not mapped to it (e.g. HTP03 on an industry
-  outside 电子及通信设备制造业), or the green item does not list the industry;
+  outside 电子及通信设备制造业), or the green item does not list the industry. For HTP/HTS/SE/PA/EC/DE the industry
+  is authoritative: such a code is not counted (``code_fits_sql``) unless a ``code_acceptances`` row accepts it,
+  and an unresolved one is an ERROR of the month-end run (``unresolved_contradictions``);
 * 带*行业无佐证 — DE05 (all 05 industries are starred) without digital evidence: not counted under PBOC.
 """
 
@@ -83,12 +86,22 @@ GROUP BY l.loan_id, l.customer_id, l.ind""")
         parts.append(f"""
 SELECT l.loan_id, l.customer_id, 'contradiction', '{col}', l.{col}, l.ind,
     concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中'),
-    COALESCE((SELECT concat('该投向对应 ', string_agg(DISTINCT r2.code, '、')) FROM ref_five_industry r2
+    COALESCE((SELECT '该投向对应 ' || string_agg(DISTINCT r2.code, '、') FROM ref_five_industry r2
               WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
 FROM rv_loans l
 WHERE l.{col} IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
   AND EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.code = l.{col})
   AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND r.code = l.{col})""")
+    parts.append("""
+SELECT l.loan_id, l.customer_id, 'possibly_missed', 'pension_code', NULL, l.ind,
+    '借款人为全国养老机构，但未填报养老产业类型，未计入养老产业贷款',
+    '核实用途：投向养老产业（占比无法判断时按借款人为养老机构）的，填报养老产业类型（养老机构多为 EC01 养老照护服务）'
+FROM rv_loans l JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
+WHERE l.pension_code IS NULL
+  AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND starts_with(r.code, 'EC'))
+  AND EXISTS (SELECT 1 FROM registries g WHERE g.as_of = l.as_of AND g.registry = 'national_elderly_care_institution'
+              AND upper(trim(g.id_code)) = upper(trim(c.id_code))
+              AND (g.valid_from IS NULL OR g.valid_from <= l.as_of) AND (g.valid_to IS NULL OR g.valid_to >= l.as_of))""")
     parts.append("""
 SELECT l.loan_id, l.customer_id, 'possibly_missed', 'green_code', NULL, l.ind,
     concat('贷款实际投向 ', l.ind, ' 见于绿色金融支持项目目录条目（', string_agg(DISTINCT concat(g.l3_code, ' ', g.l3_name), '、'), '），但未填报绿色项目分类'),
