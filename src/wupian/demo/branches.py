@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from wupian.demo.idcodes import usccs
-
 from wupian.demo.names import STREETS
 
 BANK_NAME = "五篇示范银行"

@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from wupian.engine.classify_customers import build_customer_facts, register_size_reference
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, CUSTOMER_FACTS, FACTS, sql_literal
-from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
+from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.loan_scope import business_loan_sql
 from wupian.engine.warehouse import Warehouse, quote_ident
 from wupian.reference.green import catalogue_for, green_items

@@ -251,7 +251,7 @@ def self_check(files: list[PbocFile]) -> list[Issue]:
         name = f.path.name
         data = f.path.read_bytes()
         found = validate_bytes(f.report_code, data, name)
-        issues += found
+        issues.extend(found)
 
         def err(msg: str, line: int | None = None, name: str = name) -> None:
             issues.append(Issue("WP-PBOC-001", Level.ERROR, msg, Source(name, line)))

@@ -21,9 +21,9 @@ from datetime import date
 from decimal import Decimal
 
 from wupian.core.issues import Issue, Level, Source
-from wupian.engine.metrics import branch_nodes
 from wupian.engine.classify_review import CODE_COLUMNS, unresolved_contradictions
-from wupian.engine.metrics_reports import own_booked_balances, oversized_tags, snapshot_loan_total
+from wupian.engine.metrics import branch_nodes
+from wupian.engine.metrics_reports import oversized_tags, own_booked_balances, snapshot_loan_total
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult
 from wupian.reference.green import catalogue_for

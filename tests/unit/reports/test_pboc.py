@@ -48,7 +48,7 @@ def test_summary_rows_and_bill_identifiers(bank: Warehouse, tmp_path: Path) -> N
     inclusive = _text(files, "HDACLPHDK")
     assert f"{A_USCC}|A1|0|0|131312100688820260305000000013|1|" in inclusive  # 票据直贴: 票据编号 = loans.bill_no
     flow = _text(files, "HDAPHDKFS")
-    assert f"|L05|0|FK20260301000000005|" in flow and "|L09|0|L09-20260320|" in flow  # given / synthesised serial
+    assert "|L05|0|FK20260301000000005|" in flow and "|L09|0|L09-20260320|" in flow  # given / synthesised serial
 
 
 def test_institution_code_is_the_booking_branchs_inherited_down_the_tree(bank: Warehouse, tmp_path: Path) -> None:
