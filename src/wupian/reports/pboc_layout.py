@@ -1,4 +1,5 @@
-"""The PBOC 2025 五篇大文章 loan-file layouts (packaged field dictionary) and the text rules of the format:
+"""The PBOC 2025 五篇大文章 loan-file layouts (the packaged field dictionary of ``wupian.reference``, its one
+home) and the text rules of the format:
 UTF-8 without BOM, ``|`` between fields, LF line ends, Cn / C..n / Dw.d / I..n field types.
 
 Used by the writer (``pboc.py``) and by the self-check that re-reads every file it wrote.
@@ -6,12 +7,12 @@ Used by the writer (``pboc.py``) and by the self-check that re-reads every file 
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from importlib import resources
+
+from wupian.reference.pboc_codes import field_type_codes, fields_of
 
 # report code → (category tag, is flow file, summary codes in order, detail code)
 REPORTS: dict[str, tuple[str, bool, tuple[str, ...], str | None]] = {
@@ -51,23 +52,21 @@ class Layout:
 
 @lru_cache(maxsize=1)
 def layouts() -> dict[str, Layout]:
-    text = resources.files("wupian.reports").joinpath("pboc_spec", "five_articles_loan_reports_fields.csv").read_text("utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
+    """The ten file layouts from the one packaged field dictionary (``wupian.reference.pboc_codes``)."""
     out: dict[str, Layout] = {}
     for code in REPORTS:
-        mine = [r for r in rows if r["report_code"] == code]
-        fields = tuple(Field(int(r["field_no"]), r["field_name"], r["type"], r["rule"]) for r in mine)
-        out[code] = Layout(code, mine[0]["report_name"], tuple(sorted(fields, key=lambda f: f.no)))
+        mine = fields_of(code)
+        fields = tuple(Field(f.field_no, f.field_name, f.type, f.rule) for f in mine)
+        out[code] = Layout(code, mine[0].report_name, fields)
     return out
 
 
 @lru_cache(maxsize=1)
 def summary_meanings() -> dict[tuple[str, str], str]:
-    text = resources.files("wupian.reports").joinpath("pboc_spec", "field_type_codes.csv").read_text("utf-8")
     out = {}
-    for r in csv.DictReader(text.splitlines()):
-        for code in r["reports"].split("/"):
-            out[(code, r["code"])] = r["meaning"]
+    for r in field_type_codes():
+        for code in r.reports.split("/"):
+            out[(code, r.code)] = r.meaning
     return out
 
 

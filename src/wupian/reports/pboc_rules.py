@@ -1,7 +1,8 @@
 """The packaged rules of the PBOC 2025 五篇大文章 loan files, read as data: per field whether summary and detail
 rows must fill it, leave it empty, or fill it only when another field says so; its code list; a pattern; and the
-zh text that tells the banker what to fill in. Code lists come unchanged from the shared reference data
-(``pboc_spec/code_lists.csv``); the summary-row codes from ``pboc_spec/field_type_codes.csv``.
+zh text that tells the banker what to fill in (``pboc_spec/field_rules.csv``). Code lists, the field dictionary and
+the summary-row codes have one home, the packaged reference data ``pboc_five_articles_loan_spec_2025``
+(``wupian.reference.pboc_codes``).
 
 ``field_rules(report)`` gives one ``FieldRule`` per field of that report; a field of the dictionary without a rule is
 a packaging error (the tests assert full coverage).
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from wupian.reference.pboc_codes import code_lists as reference_code_lists
 from wupian.reports.pboc_layout import REPORTS, layouts
 
 FLAG = ("0", "1")
@@ -39,10 +41,10 @@ def _read(name: str) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def code_lists() -> dict[str, tuple[str, ...]]:
-    """code list name → codes (HTP01…, EC01…, C01…), from the packaged ``code_lists.csv``."""
+    """code list name → codes (HTP01…, EC01…, C01…), from the packaged ``code_lists.csv`` of the reference data."""
     out: dict[str, list[str]] = {}
-    for r in _read("code_lists.csv"):
-        out.setdefault(r["code_list"], []).append(r["code"])
+    for c in reference_code_lists():
+        out.setdefault(c.code_list, []).append(c.code)
     return {k: tuple(v) for k, v in out.items()}
 
 

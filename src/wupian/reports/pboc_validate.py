@@ -1,5 +1,5 @@
 """The validator of the PBOC 2025 五篇大文章 loan files (采集规范 V1.0), driven by the packaged field dictionary,
-field rules and code lists (``pboc_spec/``).
+field rules (``pboc_spec/field_rules.csv``) and code lists (``wupian.reference.pboc_codes``).
 
 Checked for every record of a file (each failure is a located ERROR: file, line, loan, field, and what to fill in):
 
