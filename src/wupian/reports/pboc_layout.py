@@ -91,6 +91,8 @@ def check_value(value: str, field_type: str) -> str | None:
         return None
     if value != value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return "含首尾空格或控制字符"
+    if '"' in value:
+        return "含双引号（采集规范2.5：字符串不能包含双引号等控制字符和转义字符）"
     size = len(value.encode("utf-8"))
     if field_type == "":
         return "备用字段应为空"

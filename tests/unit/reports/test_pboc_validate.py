@@ -76,6 +76,8 @@ MUTATIONS: list[tuple[str, str, Callable[[list[list[str]]], None], str, str, int
      "业务类别：应为3字节定长，实际2字节（值 C1）", 1, "业务类别"),
     ("blanks", GREEN, _set(GREEN, 1, 贷款合同编码=" HT1"), "WP-PBOC-002",
      "贷款合同编码：含首尾空格或控制字符（值  HT1）", 1, "贷款合同编码"),
+    ("double quote", GREEN, _set(GREEN, 1, 贷款合同编码='HT"1'), "WP-PBOC-002",
+     '贷款合同编码：含双引号（采集规范2.5：字符串不能包含双引号等控制字符和转义字符）（值 HT"1）', 1, "贷款合同编码"),
     ("spare field", GREEN, _set(GREEN, 1, 备用字段1="x"), "WP-PBOC-002",
      "备用字段1：备用字段应为空（值 x）", 1, "备用字段1"),
     ("mandatory detail", GREEN, _set(GREEN, 1, 贷款合同编码=""), "WP-PBOC-003",
