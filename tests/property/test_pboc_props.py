@@ -44,5 +44,7 @@ def test_every_record_passes_or_is_a_located_error_on_its_own_field(cases: list)
     for i, r in enumerate(rows):
         if r["tech_htp"] is None:
             expected.add((6 + i, "是否高技术制造业贷款", "WP-PBOC-012"))  # not a tech loan: must not be filed
+            # and T12 (all rows) then exceeds the sum of T08–T11
+            expected |= {(5, "贷款汇总金额", "WP-PBOC-017"), (5, "贷款汇总获贷企业数量", "WP-PBOC-017")}
     assert {(i.source.line, i.source.column, i.code) for i in issues} == expected
     assert all(i.source.file == "f.dat" for i in issues)

@@ -13,12 +13,15 @@ Checked for every record of a file (each failure is a located ERROR: file, line,
 * WP-PBOC-009 bill rules: 票据融资 (C03) has 合同/借据 = 0 and a 票据编号; any other loan has 票据编号 = 0;
 * WP-PBOC-012 flag sets: a 科技 detail row has at least one industry flag 1, a 普惠 row at least one 普惠 flag 1,
   a 数字 row exactly one of 核心产业 / 数字化效率提升业;
-* WP-PBOC-013 a value does not match the field's pattern (金融机构代码: 18-character USCC or 9-character code).
+* WP-PBOC-013 a value does not match the field's pattern (金融机构代码: 18-character USCC or 9-character code);
+* WP-PBOC-017 summary rows disagree with each other: T12 科技相关产业 lies between the largest of T08–T11 and their
+  sum; 养老 T02 (全国养老机构) ≤ T01; 数字 T01 (核心产业) = T02 + T03 + T04 + T05 (amounts; borrower counts bounded).
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from wupian.core.issues import Issue, Level, Source
 from wupian.reports.pboc_layout import REPORTS, Layout, check_value, layouts
@@ -123,6 +126,39 @@ def _unique(c: _Check, code: str, rows: list[tuple[int, dict[str, str]]]) -> Non
                 seen[k] = n
 
 
+def _num(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return None
+
+
+def _summaries(c: _Check, code: str, rows: dict[str, dict[str, str]]) -> None:
+    count = "贷款汇总户数" if REPORTS[code][0] == "pension" else "贷款汇总获贷企业数量"
+    amt = {k: _num(r["贷款汇总金额"]) for k, r in rows.items()}
+    cnt = {k: _num(r[count]) for k, r in rows.items()}
+    if None in amt.values() or None in cnt.values():
+        return  # a malformed value is already an ERROR of its own
+
+    def bad(msg: str, line_code: str, column: str = "贷款汇总金额") -> None:
+        c.err("WP-PBOC-017", msg, REPORTS[code][2].index(line_code) + 1, None, column, "汇总行由逐笔数据汇总生成，核对分类结果")
+
+    kind = REPORTS[code][0]
+    if kind == "tech_industry":
+        parts = ("T08", "T09", "T10", "T11")
+        if not max(amt[p] for p in parts) <= amt["T12"] <= sum(amt[p] for p in parts):  # type: ignore[operator]
+            bad(f"T12 贷款汇总金额 {rows['T12']['贷款汇总金额']} 应不小于 T08–T11 中最大者、不大于其合计", "T12")
+        if not max(cnt[p] for p in parts) <= cnt["T12"] <= sum(cnt[p] for p in parts):  # type: ignore[operator]
+            bad(f"T12 {count} {rows['T12'][count]} 应不小于 T08–T11 中最大者、不大于其合计", "T12", count)
+    elif kind == "pension":
+        if amt["T02"] > amt["T01"] or cnt["T02"] > cnt["T01"]:  # type: ignore[operator]
+            bad("T02 全国养老机构贷款汇总大于 T01 养老产业贷款汇总", "T02")
+    elif kind == "digital":
+        core = sum(amt[p] for p in ("T02", "T03", "T04", "T05"))  # type: ignore[misc]
+        if amt["T01"] != core:
+            bad(f"T01 贷款汇总金额 {rows['T01']['贷款汇总金额']} 应等于 T02–T05 之和 {core}", "T01")
+
+
 def validate_lines(code: str, lines: list[list[str]], file: str) -> list[Issue]:
     """Every rule of the spec over the records of one file (already split on ``|``)."""
     layout: Layout = layouts()[code]
@@ -134,6 +170,7 @@ def validate_lines(code: str, lines: list[list[str]], file: str) -> list[Issue]:
         c.err("WP-PBOC-007", f"文件只有{len(lines)}行，缺少汇总行 {missing}", None, None, "字段类别",
               "前几行按顺序报送全部汇总行，无业务填0")
     details: list[tuple[int, dict[str, str]]] = []
+    heads: dict[str, dict[str, str]] = {}
     for n, values in enumerate(lines, start=1):
         if len(values) != len(layout.fields):
             c.err("WP-PBOC-001", f"字段数 {len(values)}，应为 {len(layout.fields)}", n)
@@ -155,6 +192,11 @@ def validate_lines(code: str, lines: list[list[str]], file: str) -> list[Issue]:
         if not summary:
             _row_logic(c, code, row, n, key)
             details.append((n, row))
+        elif values[0] == summaries[n - 1] and not any(check_value(row[f], t) for f, t in (
+                ("贷款汇总金额", "D20.2"), ("贷款汇总获贷企业数量", "I..20"), ("贷款汇总户数", "I..20")) if f in row):
+            heads[values[0]] = row
+    if summaries and len(heads) == len(summaries):
+        _summaries(c, code, heads)
     _unique(c, code, details)
     return c.issues
 

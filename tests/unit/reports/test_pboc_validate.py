@@ -131,6 +131,14 @@ MUTATIONS: list[tuple[str, str, Callable[[list[list[str]]], None], str, str, int
      "普惠贷款逐笔行至少应有一项普惠标识填报1", 1, "是否单户授信小于1000万元的小微型企业贷款"),
     ("digital both flags", DIGITAL, _set(DIGITAL, 7, 是否数字化效率提升业贷款="1"), "WP-PBOC-012",
      "“是否数字经济核心产业贷款”与“是否数字化效率提升业贷款”应有且只有一项填报1", 7, "是否数字经济核心产业贷款"),
+    ("T12 below a part", TECH, _set(TECH, 1, 贷款汇总金额="5.00"), "WP-PBOC-017",
+     "T12 贷款汇总金额 0.00 应不小于 T08–T11 中最大者、不大于其合计", 5, "贷款汇总金额"),
+    ("T12 count above the parts", TECH, _set(TECH, 5, 贷款汇总获贷企业数量="1"), "WP-PBOC-017",
+     "T12 贷款汇总获贷企业数量 1 应不小于 T08–T11 中最大者、不大于其合计", 5, "贷款汇总获贷企业数量"),
+    ("T02 above T01", PENSION, _set(PENSION, 2, 贷款汇总金额="1.00", 贷款汇总户数="1"), "WP-PBOC-017",
+     "T02 全国养老机构贷款汇总大于 T01 养老产业贷款汇总", 2, "贷款汇总金额"),
+    ("digital core total", DIGITAL, _set(DIGITAL, 3, 贷款汇总金额="2.00"), "WP-PBOC-017",
+     "T01 贷款汇总金额 0.00 应等于 T02–T05 之和 2.00", 1, "贷款汇总金额"),
     ("field count", GREEN, lambda lines: lines[0].pop(), "WP-PBOC-001", "字段数 15，应为 16", 1, None),
 ]
 
