@@ -71,11 +71,13 @@ def register_review_reference(wh: Warehouse, catalogue: str) -> None:
     }))
 
 
-def worklist_sql() -> str:
-    """One SELECT over temp view ``rv_loans`` (in-scope loans of the date with a normalised purpose code)."""
+def worklist_sql(contradictions_only: bool = False) -> str:
+    """One SELECT over temp view ``rv_loans`` (in-scope loans of the date with a normalised purpose code); with
+    ``contradictions_only`` just the HTP/HTS/SE/PA/EC/DE contradictions (the month-end check)."""
     parts = []
     for col, prefix, zh in CODE_COLUMNS:
-        parts.append(f"""
+        if not contradictions_only:
+            parts.append(f"""
 SELECT l.loan_id, l.customer_id, 'possibly_missed' AS kind, '{col}' AS field, NULL AS code, l.ind AS purpose_industry_code,
     concat('贷款实际投向 ', l.ind, ' 属于{zh}分类（', string_agg(DISTINCT concat(r.code, ' ', r.category_name), '、'), '），但未填报{zh}类型') AS reason,
     concat('核实用途后填报 ', min(r.code)) AS suggestion
@@ -84,14 +86,18 @@ WHERE l.{col} IS NULL AND NOT (r.code = 'DE05')
   AND (l.business_type IN ('corporate', 'bill_direct') OR '{prefix}' = 'EC')
 GROUP BY l.loan_id, l.customer_id, l.ind""")
         parts.append(f"""
-SELECT l.loan_id, l.customer_id, 'contradiction', '{col}', l.{col}, l.ind,
-    concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中'),
+SELECT l.loan_id, l.customer_id, 'contradiction' AS kind, '{col}' AS field, l.{col} AS code,
+    l.ind AS purpose_industry_code,
+    concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中') AS reason,
     COALESCE((SELECT '该投向对应 ' || string_agg(DISTINCT r2.code, '、') FROM ref_five_industry r2
               WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
+        AS suggestion
 FROM rv_loans l
 WHERE l.{col} IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
   AND EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.code = l.{col})
   AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND r.code = l.{col})""")
+    if contradictions_only:
+        return "\nUNION ALL\n".join(parts)
     parts.append("""
 SELECT l.loan_id, l.customer_id, 'possibly_missed', 'pension_code', NULL, l.ind,
     '借款人为全国养老机构，但未填报养老产业类型，未计入养老产业贷款',
@@ -125,18 +131,21 @@ FROM rv_loans l WHERE l.digital_code = 'DE05' AND NOT COALESCE(l.digital_evidenc
     return "\nUNION ALL\n".join(parts)
 
 
-def review_worklist(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
-    """Worklist rows: loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion."""
+def review_worklist(wh: Warehouse, as_of: date, catalogue: str, contradictions_only: bool = False) -> pa.Table:
+    """Worklist rows: loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion, and the
+    acceptance (accepted_reason, accepted_by, accepted_at) of an accepted contradiction."""
     register_review_reference(wh, catalogue)
     wh.execute(
         """CREATE OR REPLACE TEMP TABLE rv_loans AS
-           SELECT *, """ + purpose_industry_sql("purpose_industry_code") + """ AS ind
+           SELECT as_of, loan_id, customer_id, business_type, green_code, digital_evidence, tech_htp, tech_hts,
+                  tech_se, tech_pa, pension_code, digital_code,
+                  """ + purpose_industry_sql("purpose_industry_code") + """ AS ind
            FROM loans
            WHERE as_of = CAST(? AS DATE) AND """ + in_scope_sql(""),
         [as_of],
     )
     return wh.arrow(f"""SELECT w.*, a.reason AS accepted_reason, a.accepted_by, a.accepted_at
-        FROM ({worklist_sql()}) w
+        FROM ({worklist_sql(contradictions_only)}) w
         LEFT JOIN code_acceptances a ON a.as_of = CAST(? AS DATE) AND a.loan_id = w.loan_id AND a.field = w.field
              AND trim(a.code) = w.code AND w.kind = 'contradiction'
         ORDER BY w.loan_id, w.kind, w.field""", [as_of])
@@ -145,7 +154,7 @@ def review_worklist(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
 def unresolved_contradictions(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
     """Contradictions of an NBS-mapped code (HTP/HTS/SE/PA/EC/DE) with the purpose industry that no acceptance
     covers, with the loan's booking branch and balance: the month-end ERROR worklist."""
-    table = review_worklist(wh, as_of, catalogue)
+    table = review_worklist(wh, as_of, catalogue, contradictions_only=True)
     wh.register("rv_result", table)
     fields = [c for c, _, _ in CODE_COLUMNS]
     return wh.arrow(
