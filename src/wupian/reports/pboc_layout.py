@@ -14,19 +14,30 @@ from functools import lru_cache
 
 from wupian.reference.pboc_codes import field_type_codes, fields_of
 
-# report code → (category tag, is flow file, summary codes in order, detail code)
-REPORTS: dict[str, tuple[str, bool, tuple[str, ...], str | None]] = {
-    "HDACLKJDK": ("tech_industry", False, ("T08", "T09", "T10", "T11", "T12"), "T13"),
-    "HDAKJDKFS": ("tech_industry", True, ("T08", "T09", "T10", "T11", "T12"), "T13"),
-    "HDACLLSDK": ("green", False, (), None),
-    "HDALSDKFS": ("green", True, (), None),
-    "HDACLPHDK": ("inclusive", False, (), None),
-    "HDAPHDKFS": ("inclusive", True, (), None),
-    "HDACLYLDK": ("pension", False, ("T01", "T02"), "T99"),
-    "HDAYLDKFS": ("pension", True, ("T01", "T02"), "T99"),
-    "HDACLSZDK": ("digital", False, ("T01", "T02", "T03", "T04", "T05", "T06"), "T99"),
-    "HDASZDKFS": ("digital", True, ("T01", "T02", "T03", "T04", "T05", "T06"), "T99"),
+# report code → (category tag, is flow file): wupian's binding of each file to a classification tag.
+_FILES: dict[str, tuple[str, bool]] = {
+    "HDACLKJDK": ("tech_industry", False), "HDAKJDKFS": ("tech_industry", True),
+    "HDACLLSDK": ("green", False), "HDALSDKFS": ("green", True),
+    "HDACLPHDK": ("inclusive", False), "HDAPHDKFS": ("inclusive", True),
+    "HDACLYLDK": ("pension", False), "HDAYLDKFS": ("pension", True),
+    "HDACLSZDK": ("digital", False), "HDASZDKFS": ("digital", True),
 }
+DETAIL_CODES = ("T13", "T99")
+
+
+def _reports() -> dict[str, tuple[str, bool, tuple[str, ...], str | None]]:
+    """report code → (tag, is flow, summary-row codes in order, detail-row code); the codes come from the packaged
+    ``field_type_codes.csv`` (T08–T12 + T13, T01–T02 + T99, T01–T06 + T99; none for 绿色 / 普惠)."""
+    out = {}
+    for code, (tag, flow) in _FILES.items():
+        mine = [r.code for r in field_type_codes() if code in r.reports.split("/")]
+        summaries = tuple(c for c in mine if c not in DETAIL_CODES)
+        detail = next((c for c in mine if c in DETAIL_CODES), None)
+        out[code] = (tag, flow, summaries, detail)
+    return out
+
+
+REPORTS: dict[str, tuple[str, bool, tuple[str, ...], str | None]] = _reports()
 SUMMARY_FIELDS = ("字段类别", "贷款汇总金额", "贷款汇总加权平均利率", "贷款汇总获贷企业数量", "贷款汇总户数")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f|]")
 
