@@ -87,3 +87,15 @@ def test_self_check_catches_corruption(bank: Warehouse, tmp_path: Path) -> None:
     assert "BOM" in messages and "CR" in messages and "MD5" not in messages
     assert any(i.code == "WP-PBOC-002" and i.source.column == "贷款汇总加权平均利率" for i in found)
     assert any(i.source.file == target.log_path.name for i in found)  # MD5/size no longer match
+
+
+def test_report_run_lists_the_refusal_and_the_rejected_files(bank: Warehouse, tmp_path: Path) -> None:
+    from wupian.reports.run import generate_reports
+
+    bank.execute("UPDATE branches SET uscc = NULL WHERE branch_id = 'H'")
+    run = generate_reports(bank, date(2026, 3, 31), "pboc", tmp_path, uscc=USCC, created_at=datetime(2026, 4, 1))
+    errors = [i for i in run.issues if i.level is Level.ERROR]
+    assert {i.code for i in errors} == {"WP-PBOC-016", "WP-PBOC-003"}
+    rejected = [p for p in run.files if p.parent.name == "rejected"]
+    assert len(rejected) == 4 and all(p.suffix == ".dat" and p.exists() for p in rejected)
+    assert len(run.files) == 4 + 2 * 6  # the six valid files with their .log
