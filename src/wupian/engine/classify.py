@@ -34,7 +34,6 @@ LOAN_TAGS_DDL = """CREATE TABLE IF NOT EXISTS loan_tags (
 Progress = Callable[[str], None]
 
 
-
 def ensure_tables(wh: Warehouse) -> None:
     from wupian.engine.classify_customers import CUSTOMER_FACTS_DDL
 
@@ -55,7 +54,9 @@ def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
 
 
 def build_base(wh: Warehouse, as_of: date) -> str:
-    """SQL (one SELECT) of the per-loan fact rows; ``cls_cust`` and ``ref_green_items`` must exist."""
+    """SQL (one SELECT) of the per-loan fact rows; ``cls_cust``, ``ref_green_items`` and ``ref_industry_codes``
+    must exist."""
+    ind = purpose_industry_sql("l.purpose_industry_code")
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
     l.is_entrusted,
@@ -67,12 +68,14 @@ SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.ba
         AS green_amount_counted,
     l.green_amount AS green_amount_raw,
     l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.pension_share, l.digital_code,
-    l.digital_evidence, {", ".join(f"{code_fits_sql(c, 'l', 'l_ind.ind')} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
+    l.digital_evidence, {", ".join(f"{code_fits_sql(c, ind=ind)} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
     l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
     cf.customer_type, cf.id_code, cf.pension_revenue_share, cf.declared_size, cf.derived_size, cf.size_used,
     cf.size_note, cf.credit_total, cf.credit_note, cf.registries, cf.registries_note
 FROM loans l
-CROSS JOIN LATERAL (SELECT {purpose_industry_sql("l.purpose_industry_code")} AS ind) l_ind
+LEFT JOIN ref_industry_codes ric ON ric.industry = {ind}
+LEFT JOIN (SELECT as_of, loan_id, list(field || '=' || trim(code)) AS items FROM code_acceptances
+           GROUP BY as_of, loan_id) acc ON acc.as_of = l.as_of AND acc.loan_id = l.loan_id
 LEFT JOIN cls_cust cf ON cf.customer_id = l.customer_id
 LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code)
 WHERE l.as_of = $as_of

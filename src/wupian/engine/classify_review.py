@@ -35,8 +35,15 @@ CODE_COLUMNS = (
 
 
 def register_code_reference(wh: Warehouse) -> None:
-    """Temp view ``ref_five_industry`` (industry, code, category_name, star): the NBS mappings behind the codes."""
+    """Temp views ``ref_five_industry`` (industry, code, category_name, star): the NBS mappings behind the codes,
+    and ``ref_industry_codes`` (industry, codes): the codes each 4-digit industry supports."""
     refs = five_articles_reference()
+    by_industry: dict[str, set[str]] = {}
+    for m in refs:
+        if review_code(m):
+            by_industry.setdefault(m.gbt4754_code, set()).add(review_code(m))
+    wh.register("ref_industry_codes", pa.table({
+        "industry": list(by_industry), "codes": [sorted(v) for v in by_industry.values()]}))
     wh.register("ref_five_industry", pa.table({
         "industry": [m.gbt4754_code for m in refs],
         "code": [review_code(m) for m in refs],
@@ -51,14 +58,21 @@ def purpose_industry_sql(column: str) -> str:
             f"ELSE upper(trim({column})) END")
 
 
-def code_fits_sql(col: str, loan: str = "l", ind: str = "ind") -> str:
-    """TRUE unless ``col`` holds a code that contradicts the 4-digit purpose industry ``ind``: the code has a mapping,
-    the industry is not in it (starred industries are in it: the bank's judgement), and no acceptance is recorded."""
-    return f"""NOT ({loan}.{col} IS NOT NULL AND {ind} IS NOT NULL AND length({ind}) = 4
-        AND EXISTS (SELECT 1 FROM ref_five_industry r0 WHERE r0.code = {loan}.{col})
-        AND NOT EXISTS (SELECT 1 FROM ref_five_industry r1 WHERE r1.industry = {ind} AND r1.code = {loan}.{col})
-        AND NOT EXISTS (SELECT 1 FROM code_acceptances a WHERE a.as_of = {loan}.as_of AND a.loan_id = {loan}.loan_id
-                        AND a.field = '{col}' AND trim(a.code) = {loan}.{col}))"""
+def mapped_codes() -> tuple[str, ...]:
+    """Every code that has an industry mapping (HTS09 其他高技术服务 has none: never a contradiction)."""
+    return tuple(sorted({c for c in (review_code(m) for m in five_articles_reference()) if c}))
+
+
+def code_fits_sql(col: str, loan: str = "l", ind: str = "ind", codes: str = "ric.codes",
+                  accepted: str = "acc.items") -> str:
+    """TRUE unless ``col`` holds a code that contradicts the loan's 4-digit purpose industry ``ind``: the code has a
+    mapping, the industry's mapped codes ``codes`` (a list from ``ref_industry_codes`` joined on the industry; NULL
+    for an industry no classification lists) do not include it — starred industries are included: the bank's
+    judgement — and no acceptance ``<col>=<code>`` is in ``accepted`` (the loan's ``code_acceptances`` items)."""
+    mapped = ", ".join("'" + c + "'" for c in mapped_codes())
+    return f"""NOT coalesce({loan}.{col} IN ({mapped}) AND length({ind}) = 4
+        AND NOT coalesce(list_contains({codes}, {loan}.{col}), false)
+        AND NOT coalesce(list_contains({accepted}, '{col}=' || {loan}.{col}), false), false)"""
 
 
 def register_review_reference(wh: Warehouse, catalogue: str) -> None:

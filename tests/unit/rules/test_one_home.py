@@ -110,14 +110,21 @@ def test_unresolved_contradictions_are_month_end_errors_with_a_worklist(
     load(wh, "customers", "customer_id,name,customer_type\nC1,甲,enterprise\n")
     load(wh, "loans", "loan_id,customer_id,balance,purpose_industry_code,tech_htp,tech_hts\n"
                       "L1,C1,1000000.00,3311,HTP03,\nL2,C1,2000000.00,C3311,HTP03,\nL3,C1,3000000.00,3921,HTP03,\n"
-                      "L4,C1,4000000.00,6513,,HTS09\n")
+                      "L4,C1,4000000.00,6513,,HTS09\nL5,C1,5000000.00,4711,HTP03,\n")
     load(wh, "code_acceptances", "loan_id,field,code,reason,accepted_by,accepted_at\n"
                                  "L2,tech_htp,HTP03,项目为通信设备生产线,统计部 张敏,2025-12-28\n")
     issues = code_contradictions(wh, AS_OF)
     assert [str(i) for i in issues] == [
         "loans[loan_id=L1].tech_htp: ERROR WP-RECON-007 高技术制造业代码 HTP03 与贷款实际投向 3311 不符，未计入该类别"
         "（经办机构 B1，余额 1000000.00 元；核实贷款实际投向或取消该代码） "
+        "(核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期)",
+        # 4711 房屋建筑业 is listed by no classification at all: still a contradiction
+        "loans[loan_id=L5].tech_htp: ERROR WP-RECON-007 高技术制造业代码 HTP03 与贷款实际投向 4711 不符，未计入该类别"
+        "（经办机构 B1，余额 5000000.00 元；核实贷款实际投向或取消该代码） "
         "(核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期)"]
+    classify_snapshot(wh, AS_OF)
+    counted = {r["loan_id"] for r in wh.rows("SELECT loan_id FROM loan_tags WHERE tag = 'tech_industry'")}
+    assert counted == {"L2", "L3", "L4"}  # accepted, consistent, and HTS09 (no mapping: the bank's judgement)
     assert code_contradictions(wh, AS_OF, {"B9"}) == []  # another subtree
     path = write_worklist(issues, tmp_path / "w.csv")
     assert path.read_text("utf-8-sig").splitlines()[1].startswith("WP-RECON-007,loan_id=L1,tech_htp,")
