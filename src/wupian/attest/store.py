@@ -64,8 +64,12 @@ class Checkpoint:
     root: bytes
 
 
-def _level_name(level: int) -> str:
+def level_name(level: int) -> str:
+    """File holding the complete-subtree hashes of height ``level``."""
     return f"level-{level:02d}.hash"
+
+
+_level_name = level_name
 
 
 def _encode_head(cp: Checkpoint) -> bytes:
@@ -156,8 +160,15 @@ class LogStore:
         return cls.open(path)
 
     @classmethod
-    def open(cls, directory: str | os.PathLike[str], *, writable: bool = True) -> LogStore:
-        """Open an existing log; a writable open repairs any torn tail left by a crash."""
+    def open(cls, directory: str | os.PathLike[str], *, writable: bool = True,
+             check_root: bool = True) -> LogStore:
+        """Open an existing log; a writable open repairs any torn tail left by a crash.
+
+        ``check_root=False`` (read-only audits only) skips the O(log n) check that the stored nodes hash to
+        the checkpointed root, so that an audit can open a damaged log and say where it is damaged.
+        """
+        if writable and not check_root:
+            raise InvalidRequestError("a writable open always checks the checkpointed root")
         path = Path(directory)
         if not (path / HEAD_FILE).is_file():
             raise LogNotFoundError(f"no attestation log in {path} (run `wupian attest init`)")
@@ -167,7 +178,8 @@ class LogStore:
                 store._lock_fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(store._lock_fd, fcntl.LOCK_EX)
             store._checkpoint = store._read_head()
-            store._check_checkpoint()
+            if check_root:
+                store._check_checkpoint()
             if writable:
                 store._recover()
         except BaseException:
@@ -284,6 +296,23 @@ class LogStore:
             level += 1
         if n and subtree_hash(self, 0, n) != self._checkpoint.root:
             raise LogCorruptError("stored tree does not hash to the checkpointed root")
+
+    def read_range(self, name: str, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes of log file ``name`` from ``offset`` (shorter at the end of the file)."""
+        return os.pread(self._fd(name), length, offset) if length > 0 else b""
+
+    def prefix_lengths(self, size: int) -> list[tuple[str, int]]:
+        """Each log file with the number of its leading bytes that describe the first ``size`` entries.
+
+        Appends never rewrite these bytes, so a digest of them stays valid while the log grows.
+        """
+        spans = [(DATA_FILE, self._data_end(size)), (INDEX_FILE, 8 * size)]
+        spans += [(_level_name(level), HASH_SIZE * (size >> level)) for level in range(size.bit_length())]
+        return spans
+
+    def data_length(self) -> int:
+        """Current length of ``entries.bin`` in bytes."""
+        return self._file_len(DATA_FILE)
 
     # ----------------------------------------------------------------- appending
     def append(self, entry: bytes) -> int:
