@@ -163,7 +163,9 @@ WITH x AS (
 ), res AS (
   SELECT off.gid, off.band, off.cadence,
          AVG(CASE WHEN abs(off.o - icpt.a) <= p.tol THEN 1.0 ELSE 0.0 END) AS share_in,
-         AVG(abs(off.o - icpt.a)) AS mar
+         -- exact sum of residuals rounded to 1e-9 day: a double AVG over parallel threads summed in a
+         -- varying order and changed the last digits from run to run
+         CAST(AVG(CAST(abs(off.o - icpt.a) AS DECIMAL(18, 9))) AS DOUBLE) AS mar
   FROM off JOIN icpt USING (gid, band, cadence)
   JOIN _wp_rec_pairs p USING (gid, band, cadence)
   GROUP BY ALL
