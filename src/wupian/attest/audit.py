@@ -139,11 +139,13 @@ def audit_log(store: LogStore, public_key: Ed25519PublicKey, *, full: bool = Fal
     _check_entries(store, m, n, sink)
     _check_nodes(store, m, n, sink)
     _check_checkpoint(store, sink)
-    _check_heads(store, heads, h0, h_total, public_key, sink)
-    report = AuditReport(mode, n, n - m, h_total - h0, digested, tuple(sink.findings), sink.total,
+    h_end = _check_heads(store, heads, h0, h_total, public_key, sink)
+    report = AuditReport(mode, n, n - m, h_end - h0, digested, tuple(sink.findings), sink.total,
                          time.perf_counter() - t0)
     if report.ok and save_mark:
-        _write_mark(store.directory, _Mark(n, h_total, new_digest))
+        if h_end != h_total:  # heads of a tree newer than this audit's: the mark covers only those checked
+            new_digest = _prefix_digests(store, (n, h_end), (n, h_end))[1]
+        _write_mark(store.directory, _Mark(n, h_end, new_digest))
     return report
 
 
@@ -327,7 +329,9 @@ def _check_checkpoint(store: LogStore, sink: _Sink) -> None:
 
 
 def _check_heads(store: LogStore, heads: HeadsFile, start: int, end: int, public_key: Ed25519PublicKey,
-                 sink: _Sink) -> None:
+                 sink: _Sink) -> int:
+    """Check stored heads ``[start, end)``; returns where it stopped (a reader opened before a concurrent
+    append stops at the first head of the newer tree: that head is checked by the next audit)."""
     fp = fingerprint(public_key)
     prev = next(heads.read(start - 1, start), None) if start else None
     prev_size = prev.tree_size if prev is not None and prev.crc_ok else 0
@@ -345,6 +349,8 @@ def _check_heads(store: LogStore, heads: HeadsFile, start: int, end: int, public
                                   str(rec.tree_size), HEADS_FILE, "signed heads must never shrink"))
         prev_size = rec.tree_size
         if rec.tree_size > store.size:
+            if store.durable_size() >= rec.tree_size:
+                return rec.position
             sink.add(AuditFinding("signed head", rec.position, "tree size", f"<= {store.size} (the log's size)",
                                   str(rec.tree_size), HEADS_FILE, "the log lost entries it had signed"))
             continue
@@ -355,3 +361,4 @@ def _check_heads(store: LogStore, heads: HeadsFile, start: int, end: int, public
             sink.add(AuditFinding("signed head", rec.position, f"root hash at tree size {rec.tree_size}",
                                   rec.root_hash.hex(), root.hex() if root else "unreadable nodes", HEADS_FILE,
                                   "the stored tree no longer matches a head the log signed"))
+    return end

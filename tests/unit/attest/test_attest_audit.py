@@ -235,3 +235,15 @@ def test_torn_signed_head_is_dropped_by_the_next_writer(log: Path) -> None:
     AttestationLog.open(log).close()
     assert (log / HEADS_FILE).stat().st_size == count * RECORD_SIZE
     assert _run(["audit"], log)[0] == 0
+
+
+def test_reader_opened_before_a_concurrent_add_is_not_alarmed(log: Path) -> None:
+    """A reader's tree is the checkpoint at its open; heads a writer signs afterwards are not damage."""
+    with AttestationLog.open(log, writable=False) as reader:
+        with AttestationLog.open(log) as writer:
+            writer.add_entries([_entry(200)])
+        report = reader.audit()
+        assert report.ok and report.tree_size == 15 and report.heads_checked == 0
+    with AttestationLog.open(log, writable=False) as later:
+        report = later.audit()
+        assert report.ok and report.tree_size == 16 and report.heads_checked == 1
