@@ -247,3 +247,21 @@ def test_reader_opened_before_a_concurrent_add_is_not_alarmed(log: Path) -> None
     with AttestationLog.open(log, writable=False) as later:
         report = later.audit()
         assert report.ok and report.tree_size == 16 and report.heads_checked == 1
+
+
+def test_through_the_console_entry_point(log: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from wupian.cli.main import main
+
+    def run(*args: str) -> int:
+        monkeypatch.setattr("sys.argv", ["wupian", "attest", *args, "--log-dir", str(log)])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        return int(exit_info.value.code or 0)
+
+    assert run("audit") == 0
+    data = bytearray((log / "entries.bin").read_bytes())
+    data[40] ^= 1
+    (log / "entries.bin").write_bytes(bytes(data))
+    assert run("audit") == 1 and "entry 0" in capsys.readouterr().out
+    assert run("status", LCS[0]) == 1 and "fails its audit" in capsys.readouterr().err
