@@ -265,3 +265,26 @@ def test_through_the_console_entry_point(log: Path, monkeypatch: pytest.MonkeyPa
     (log / "entries.bin").write_bytes(bytes(data))
     assert run("audit") == 1 and "entry 0" in capsys.readouterr().out
     assert run("status", LCS[0]) == 1 and "fails its audit" in capsys.readouterr().err
+
+
+def test_library_refuses_a_damaged_log_for_every_front_end(log: Path) -> None:
+    """The web app uses AttestationLog directly: appends, receipts and proofs refuse a damaged log too."""
+    from wupian.attest.errors import AuditFailedError
+
+    leaves = bytearray((log / "level-00.hash").read_bytes())
+    leaves[32 * 9] ^= 1
+    (log / "level-00.hash").write_bytes(bytes(leaves))
+    with AttestationLog.open(log) as opened:
+        for attempt in (lambda: opened.add_entries([_entry(300)]), lambda: opened.receipt(1),
+                        lambda: opened.prove_consistency(2, 15), lambda: opened.history(LCS[0], verify=True)):
+            with pytest.raises(AuditFailedError) as info:
+                attempt()
+            assert not info.value.report.ok and "entry 9" in str(info.value)
+        assert opened.size == 15
+    leaves[32 * 9] ^= 1  # repaired
+    (log / "level-00.hash").write_bytes(bytes(leaves))
+    with AttestationLog.open(log) as opened:
+        receipts = opened.add_entries([_entry(301)])
+        assert receipts[0].leaf_index == 15
+        opened.add_entries([_entry(302)])  # no second digest pass: this open wrote entry 15 itself
+        assert opened.prove_consistency(1, 17).new_head.tree_size == 17
