@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
+from wupian.engine.loan_scope import own_lending_sql
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.size_standard import INDICATOR_ZH, size_group_rows, thresholds
 
@@ -127,7 +128,7 @@ lc AS (
         sum(drawdown_amount) FILTER (WHERE balance > 0) AS drawn,
         max(drawdown_amount) AS max_drawn
     FROM loans
-    WHERE as_of = $as_of AND business_type <> 'bill_rediscount' AND NOT COALESCE(is_entrusted, FALSE)
+    WHERE as_of = $as_of AND {own_lending_sql('')}
     GROUP BY customer_id
 ),
 reg AS (
@@ -143,7 +144,7 @@ reg AS (
 ),
 hist AS (
     SELECT customer_id, loan_id, drawdown_date, is_first_loan FROM loans
-    WHERE as_of <= $as_of AND business_type <> 'bill_rediscount' AND NOT COALESCE(is_entrusted, FALSE)
+    WHERE as_of <= $as_of AND {own_lending_sql('')}
 ),
 fl AS (
     SELECT customer_id,

@@ -108,6 +108,15 @@ class Warehouse:
     def ensure_schema(self) -> None:
         for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
             self.con.execute(table_ddl(t))
+        # Optional columns added to the contract after a warehouse was created (e.g. branches.uscc): add them,
+        # empty, so older warehouses keep working.
+        have = {(r[0], r[1]) for r in self.con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
+        for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
+            for c in t.columns:
+                if (t.name, c.name) not in have:
+                    self.con.execute(f"ALTER TABLE {quote_ident(t.name)} ADD COLUMN {quote_ident(c.name)} "
+                                     f"{c.type.sql_type}")
         for ddl in SYSTEM_DDL:
             self.con.execute(ddl)
 

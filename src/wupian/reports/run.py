@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +29,17 @@ class ReportRun:
     files: tuple[Path, ...]
     issues: tuple[Issue, ...]
     result: IndicatorResult
+
+
+def write_worklist(issues: list[Issue], path: Path) -> Path:
+    """The located issues as a CSV worklist (UTF-8 with BOM for Excel): key, field, message, what to do."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["代码", "定位", "字段", "问题", "处理建议"])
+        for i in issues:
+            out.writerow([i.code, i.source.key or "", i.source.column or "", i.message, i.suggestion or ""])
+    return path
 
 
 def dfs_order(tree: list[dict[str, object]], top: str) -> list[dict[str, object]]:
@@ -64,11 +76,14 @@ def generate_reports(
     bank_name = str(tree[0]["name"])
     issues: list[Issue] = list(reconcile(wh, result, branch_id))
     files: list[Path] = []
+    contradictions = [i for i in issues if i.code == "WP-RECON-007"]
+    if contradictions:
+        files.append(write_worklist(contradictions, out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"))
     if kind in ("pboc", "all"):
         written, found = write_pboc_files(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
                                           branch_id=branch_id)
         issues += found + self_check(written)
-        files += [p for f in written for p in (f.path, f.log_path)]
+        files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
     if kind in ("nfra", "all"):
         tables, found = compute_tables(wh, as_of, branch_id)
         issues += found
