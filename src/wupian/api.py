@@ -67,8 +67,8 @@ def tag_overlap(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Ta
 
 def explain_indicator(wh: Warehouse, indicator_id: str, as_of: date, branch_id: str, *,
                       profile: str = "pboc_2025") -> pa.Table:
-    """The rows behind one value, from fresh classifications."""
-    ensure_fresh(wh, as_of, (profile,))
+    """The rows behind one value (loans of the as-of date only), from a fresh classification."""
+    ensure_fresh(wh, as_of, (profile,), comparisons=False)
     return metrics.explain_indicator(wh, indicator_id, as_of, branch_id, profile=profile)
 
 
