@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -83,6 +84,17 @@ def test_load_then_indicators_gives_every_figure_and_a_clean_csv(folders: dict[d
     # the year-ago date (2025-03-31) is not loaded: said so in the reason column, value empty
     assert by_id["green.yoy_growth"]["value"] == ""
     assert "2025-03-31" in by_id["green.yoy_growth"]["unavailable_reason"]
+
+
+def test_load_then_explain_an_indicator_lists_the_loans(folders: dict[date, Path], tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    _cli(db, "load", str(folders[AS_OF]), "--as-of", AS_OF.isoformat())
+    with open_warehouse(db) as wh:
+        top = wh.scalar("SELECT branch_id FROM branches WHERE as_of = ? AND parent_id IS NULL", [AS_OF])
+    code, out = _cli(db, "indicators", "--as-of", AS_OF.isoformat(), "--explain", "green.balance", "--branch", top,
+                     "--format", "json")
+    assert code == 0
+    assert len(json.loads(out)) > 0  # the loans behind the figure, classified on demand
 
 
 def test_reload_with_green_codes_cleared_changes_green_balance_and_the_briefing(
