@@ -21,7 +21,7 @@ from pathlib import Path
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table, table
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Issue
-from wupian.engine import loading
+from wupian.engine import lineage, loading
 from wupian.engine.closure import build_closure, check_tree
 from wupian.engine.load_codes import is_structural, make_issue
 from wupian.engine.stage import RawInput, RawReadError, StagedTable, drop_staged, stage_table
@@ -195,15 +195,19 @@ def _run(
             listed, counts, truncated = _finish(wh, issues, issue_limit)
             if record_snapshot:
                 con.execute(
-                    "INSERT INTO snapshots VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
+                    "INSERT INTO snapshots (as_of, loaded_at, source_dir, row_counts_json, rejected_counts_json, "
+                    "issue_counts_json, load_id) VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
                     [
                         as_of,
                         str(directory.resolve()),
                         json.dumps(loaded, sort_keys=True),
                         json.dumps(rejected, sort_keys=True),
                         json.dumps({f"{c} {lv}": n for (c, lv), n in sorted(counts.items())}),
+                        lineage.new_load_id(),
                     ],
                 )
+                # everything derived from this date (and from later dates, which read it) is now stale
+                lineage.invalidate_from(con, as_of, keyed=any(loaded.get(t) for t in lineage.KEYED_TABLES))
     finally:
         for st in staged:
             drop_staged(wh.con, st.st)
