@@ -61,13 +61,13 @@ def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str |
                c.customer_type, c.declared_size, c.id_code, c.credit_limit_total
         FROM loan_tags t
         JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id
-        LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = t.profile AND ti.loan_id = t.loan_id
+        LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = ? AND ti.loan_id = t.loan_id
              AND ti.tag = 'tech_industry'
         LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
         LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = l.branch_id
         WHERE t.as_of = ? AND t.profile = ? AND t.tag IN ({marks}) {sub}
     """
-    return sql, [as_of, as_of, profile, *tags, *([subtree] if subtree else [])]
+    return sql, [profile, as_of, as_of, profile, *tags, *([subtree] if subtree else [])]
 
 
 def category_loans(
