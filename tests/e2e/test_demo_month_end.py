@@ -13,9 +13,9 @@ import pytest
 
 from wupian.api import open_warehouse
 from wupian.core.issues import Level
+from wupian.core.periods import comparison_dates
 from wupian.demo import PLANTED, run_demo
 from wupian.demo.pipeline import DEMO_USCC
-from wupian.pipeline import comparison_dates
 
 AS_OF = date(2026, 3, 31)
 

@@ -5,7 +5,8 @@ Steps (each one SQL statement over the whole snapshot):
 2. ``cls_eval`` — one row per loan: the facts of ``classify_facts``, one boolean per rule, one boolean and one
    amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
 3. ``loan_tags`` — one row per (loan, tag) with the counted amount, the rule ids that fired and the zh
-   explanation rendered from the rules' templates; rows of (as_of, profile) are replaced atomically.
+   explanation rendered from the rules' templates; rows of (as_of, profile) are replaced atomically, with
+   their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
 
 Output shape (read by the indicator engine, fixed):
 ``loan_tags(as_of, profile, loan_id, tag, amount, rule_ids, explanation, rulebook_version)``.
@@ -19,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import lineage
 from wupian.engine.classify_customers import build_customer_facts, register_size_reference
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, CUSTOMER_FACTS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
@@ -230,6 +232,8 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     with wh.transaction():
         wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
         wh.execute(insert_sql(plan), {"as_of": as_of, "profile": plan.profile, "version": plan.rulebook_version})
+        lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
+                       params={"size_basis": plan.size_basis})
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
 
 

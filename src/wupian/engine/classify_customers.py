@@ -9,7 +9,8 @@
 * 首贷户: the bank's own ``is_first_loan`` flag when supplied, else the earliest drawdown over every loaded
   snapshot (and ``first_credit_date``) — first loan at this bank, legal-entity level.
 
-The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date) and in the temp table
+The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row)
+and in the temp table
 ``cls_cust`` that the loan classification joins.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
 from wupian.engine.loan_scope import own_lending_sql
 from wupian.engine.warehouse import Warehouse
@@ -205,6 +207,8 @@ FROM joined
                FROM cls_cust""",
             [as_of],
         )
+        lineage.record(wh.con, "customer_facts", as_of, lineage.NO_PROFILE, versions=lineage.versions(),
+                       params={"size_basis": size_basis})
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:

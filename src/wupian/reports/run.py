@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from wupian.api import IndicatorResult, compute_indicators, ensure_fresh
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue
 from wupian.engine.metrics import branch_nodes
 from wupian.engine.metrics_other import root_branch
 from wupian.engine.warehouse import Warehouse
-from wupian.metrics import IndicatorResult, compute_indicators
 from wupian.reports.briefing import write_briefing
 from wupian.reports.nfra import compute_tables, write_nfra_xlsx
 from wupian.reports.pboc import self_check, write_pboc_files
@@ -70,6 +70,7 @@ def generate_reports(
     top = branch_id or root_branch(wh, as_of)
     if top is None:
         raise UsageError(f"no branch tree loaded for {as_of.isoformat()}")
+    ensure_fresh(wh, as_of)  # both profiles: the NFRA tables read the nfra_1104_2025 tags
     result = compute_indicators(wh, as_of, branch_id=branch_id)
     tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
     bank_name = str(tree[0]["name"])
