@@ -211,11 +211,11 @@ def own_booked_balances(wh: Warehouse, as_of: date) -> dict[str, Any]:
         f"WHERE l.as_of = ? AND {in_scope_sql('l')} GROUP BY branch_id", [as_of])}
 
 
-def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, str | None]:
-    """branch_id → the 统一社会信用代码 it files under (own, else the nearest ancestor's; None when neither)."""
+def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, tuple[str | None, str | None]]:
+    """branch_id → (its own 统一社会信用代码, the code it files under: its own, else the nearest ancestor's)."""
     closure, cparams = closure_sql(wh, as_of)
     rows = wh.rows(
-        f"WITH closure AS (SELECT * FROM {closure}) SELECT b.branch_id, u.uscc FROM branches b "
-        f"LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? ORDER BY b.branch_id",
-        [*cparams, as_of, as_of])
-    return {r["branch_id"]: r["uscc"] for r in rows}
+        f"WITH closure AS (SELECT * FROM {closure}) SELECT b.branch_id, nullif(trim(b.uscc), '') AS own, u.uscc "
+        f"FROM branches b LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? "
+        f"ORDER BY b.branch_id", [*cparams, as_of, as_of])
+    return {r["branch_id"]: (r["own"], r["uscc"]) for r in rows}
