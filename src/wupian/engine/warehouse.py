@@ -99,6 +99,14 @@ class Warehouse:
     def ensure_schema(self) -> None:
         for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
             self.con.execute(table_ddl(t))
+        # a warehouse made before an optional event column was added (transactions.kind) gains it
+        have = set(self.con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
+        for t in EVENT_TABLES:
+            for c in t.columns:
+                if (t.name, c.name) not in have:
+                    self.con.execute(
+                        f"ALTER TABLE {quote_ident(t.name)} ADD COLUMN {quote_ident(c.name)} {c.type.sql_type}"
+                    )
         for ddl in SYSTEM_DDL:
             self.con.execute(ddl)
 
