@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import screening_bank as bank
 
+from support import screening_bank as bank
 from wupian.engine.warehouse import Warehouse
 from wupian.monitor.screening import screen_request
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import screening_bank as bank
 
+from support import screening_bank as bank
 from wupian.engine.warehouse import Warehouse
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support.screening_bank import golden_cases, golden_request
 
+from support.screening_bank import golden_cases, golden_request
 from wupian.engine.warehouse import Warehouse
 from wupian.monitor.screening import default_rulebook, screen_request
 

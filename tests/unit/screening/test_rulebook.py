@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from wupian.core.errors import DataError
-from wupian.rules.screening_book import default_screening_path, load_screening_rulebook, validate_screening_rulebook
+from wupian.rules.screening_book import (
+    default_screening_path,
+    load_screening_rulebook,
+    validate_screening_rulebook,
+)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import screening_bank as bank
 
+from support import screening_bank as bank
 from wupian.cli.main import main
 
 LABELS = [("request", "Q-VICTIM", "victim", "fake_investment", "", "2026-02-11", "case_outcome"),
