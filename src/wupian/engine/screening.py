@@ -18,10 +18,11 @@ import pyarrow as pa
 from wupian.engine.checks import lit
 from wupian.engine.screening_features import (
     FEATURES,
+    INPUT_SCHEMAS,
     OBS_PREFIX,
     FeatureParams,
-    compute_features,
-    prepare_inputs,
+    features_sql,
+    keywords_table,
 )
 from wupian.engine.warehouse import quote_ident
 
@@ -103,7 +104,8 @@ def rule_points_sql(r: ScoringRule) -> str:
 
 
 def score_sql(model: ScoringModel) -> str:
-    """SELECT over ``_scr_f AS f``: the features plus rule points, typology scores, score, band, reason codes."""
+    """CTEs after ``_scr_f`` and the final SELECT: features plus rule points, typology scores, score, band,
+    reason codes."""
     rule_cols = [f"{rule_points_sql(r)} AS {quote_ident('p_' + r.id)}" for r in model.rules]
     typ_cols = []
     for t in model.typologies:
@@ -121,13 +123,13 @@ def score_sql(model: ScoringModel) -> str:
     ) + " END"
     codes = ", ".join(f"CASE WHEN {quote_ident('p_' + r.id)} <> 0 THEN {lit(r.id)} END" for r in model.rules)
     return (
-        f"WITH p AS (SELECT f.*, {', '.join(rule_cols)} FROM _scr_f AS f), "
-        f"t AS (SELECT p.*, {', '.join(typ_cols)} FROM p), "
-        f"s AS (SELECT t.*, {greatest} AS score, {block} AS blocked FROM t) "
+        f"_p AS (SELECT f.*, {', '.join(rule_cols)} FROM _scr_f AS f), "
+        f"_t AS (SELECT p.*, {', '.join(typ_cols)} FROM _p AS p), "
+        f"_s AS (SELECT t.*, {greatest} AS score, {block} AS blocked FROM _t AS t) "
         f"SELECT s.*, CASE WHEN s.blocked THEN 'block' WHEN s.score >= {model.high:d} THEN 'high' "
         f"WHEN s.score >= {model.medium:d} THEN 'medium' ELSE 'low' END AS band, "
         f"CASE WHEN s.score > 0 THEN {typ_pick} END AS typology, "
-        f"list_filter([{codes}], x -> x IS NOT NULL) AS reason_codes FROM s"
+        f"list_filter([{codes}], x -> x IS NOT NULL) AS reason_codes FROM _s AS s"
     )
 
 
@@ -138,9 +140,10 @@ REQUEST_COLUMNS = (
 )
 
 
-def _fill_exempt(con: duckdb.DuckDBPyConnection, exemptions: list[tuple[str, object, object]]) -> None:
-    if exemptions:
-        con.executemany("INSERT INTO _scr_exempt VALUES (?, ?, ?)", [list(e) for e in exemptions])
+def _exempt_table(exemptions: list[tuple[str, object, object]]) -> pa.Table:
+    cols = list(zip(*exemptions, strict=True)) if exemptions else [(), (), ()]
+    schema = INPUT_SCHEMAS["_scr_exempt"]
+    return pa.table([pa.array(c, f.type) for c, f in zip(cols, schema, strict=True)], schema=schema)
 
 
 def score_given(
@@ -148,18 +151,7 @@ def score_given(
     exemptions: list[tuple[str, object, object]],
 ) -> pa.Table:
     """Score requests given as Arrow (a live request not in the warehouse); observations: request_id, code, note."""
-    prepare_inputs(con)
-    con.register("_scr_in_req", requests)
-    con.register("_scr_in_obs", observations)
-    try:
-        cols = ", ".join(quote_ident(c) for c in REQUEST_COLUMNS)
-        con.execute(f"INSERT INTO _scr_req ({cols}) SELECT {cols} FROM _scr_in_req")
-        con.execute("INSERT INTO _scr_obs SELECT request_id, code, note FROM _scr_in_obs")
-    finally:
-        con.unregister("_scr_in_req")
-        con.unregister("_scr_in_obs")
-    _fill_exempt(con, exemptions)
-    return _score(con, model)
+    return _score(con, model, requests.select(list(REQUEST_COLUMNS)), observations, exemptions)
 
 
 def score_loaded(
@@ -167,28 +159,78 @@ def score_loaded(
     request_id: str | None = None, exemptions: list[tuple[str, object, object]] | None = None,
 ) -> pa.Table:
     """Score the loaded ``screening_requests`` (optionally a date range or one id) with their observations."""
-    prepare_inputs(con)
     cols = ", ".join(quote_ident(c) for c in REQUEST_COLUMNS)
-    con.execute(
-        f"INSERT INTO _scr_req ({cols}) SELECT {cols} FROM screening_requests WHERE "
-        "(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) >= CAST(? AS DATE)) AND "
-        "(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) <= CAST(? AS DATE)) AND "
-        "(CAST(? AS VARCHAR) IS NULL OR request_id = CAST(? AS VARCHAR))",
-        [date_from, date_from, date_to, date_to, request_id, request_id],
-    )
-    con.execute("INSERT INTO _scr_obs SELECT o.request_id, o.code, o.note FROM teller_observations AS o "
-                "SEMI JOIN _scr_req AS r ON r.request_id = o.request_id")
-    _fill_exempt(con, exemptions or [])
-    return _score(con, model)
+    where = ("(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) >= CAST(? AS DATE)) AND "
+             "(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) <= CAST(? AS DATE)) AND "
+             "(CAST(? AS VARCHAR) IS NULL OR request_id = CAST(? AS VARCHAR))")
+    params = [date_from, date_from, date_to, date_to, request_id, request_id]
+    requests = _arrow(con.execute(f"SELECT {cols} FROM screening_requests WHERE {where}", params))
+    observations = _arrow(con.execute(
+        f"SELECT request_id, code, note FROM teller_observations WHERE request_id IN "
+        f"(SELECT request_id FROM screening_requests WHERE {where})", params))
+    return _score(con, model, requests, observations, exemptions or [])
 
 
-def _score(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> pa.Table:
-    compute_features(con, model.params)
-    result = con.execute(score_sql(model) + " ORDER BY requested_at, request_id")
-    table = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.fetch_arrow_table()
-    for t in ("_scr_f", "_scr_req", "_scr_obs", "_scr_exempt", "_scr_kw"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-    return table
+def _arrow(result: duckdb.DuckDBPyConnection) -> pa.Table:
+    return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.fetch_arrow_table()
+
+
+# Per connection: the name of the prepared scoring statement (and the model it was prepared for). Preparing
+# (parse, bind, optimise) the statement costs more than running it for one live request.
+_PREPARED: dict[int, tuple[duckdb.DuckDBPyConnection, ScoringModel, str]] = {}
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> str:
+    cached = _PREPARED.get(id(con))
+    if cached is not None and cached[0] is con and cached[1] is model:
+        return cached[2]
+    for name, schema in INPUT_SCHEMAS.items():
+        cols = ", ".join(f"{quote_ident(f.name)} {_sql_type(f.type)}" for f in schema)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols})")
+    cols = ", ".join(f"{quote_ident(c)} {_REQ_TYPES.get(c, 'VARCHAR')}" for c in REQUEST_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _scr_req ({cols})")
+    con.execute("CREATE OR REPLACE TEMP TABLE _scr_kw (category VARCHAR, keyword VARCHAR, personal BOOLEAN, "
+                "ord INTEGER)")
+    con.register("_scr_in_kw", keywords_table(model.params))
+    try:
+        con.execute("INSERT INTO _scr_kw SELECT * FROM _scr_in_kw")
+    finally:
+        con.unregister("_scr_in_kw")
+    name = f"_scr_stmt_{len(_PREPARED)}_{id(model) % 10**8}"
+    con.execute(f"PREPARE {name} AS {features_sql(model.params)}, {score_sql(model)} "
+                "ORDER BY requested_at, request_id")
+    _PREPARED[id(con)] = (con, model, name)
+    return name
+
+
+_REQ_TYPES = {"requested_at": "TIMESTAMP", "amount": "DECIMAL(38,2)"}
+
+
+def _sql_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_date(t):
+        return "DATE"
+    return "VARCHAR"
+
+
+def _score(con: duckdb.DuckDBPyConnection, model: ScoringModel, requests: pa.Table, observations: pa.Table,
+           exemptions: list[tuple[str, object, object]]) -> pa.Table:
+    name = _prepare(con, model)
+    inputs = {"_scr_req": requests, "_scr_obs": observations.cast(INPUT_SCHEMAS["_scr_obs"]),
+              "_scr_exempt": _exempt_table(exemptions)}
+    for table, data in inputs.items():
+        con.register("_scr_in", data)
+        try:
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} SELECT * FROM _scr_in")
+        finally:
+            con.unregister("_scr_in")
+    try:
+        return _arrow(con.execute(f"EXECUTE {name}"))
+    finally:
+        for table in inputs:
+            con.execute(f"DELETE FROM {table}")
 
 
 def missing_references(con: duckdb.DuckDBPyConnection, branch_id: str, customer_id: str,
