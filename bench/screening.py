@@ -28,7 +28,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-AMLSIM = Path(__file__).resolve().parents[2] / "shared" / "data" / "amlsim_fanin200"
+# ../shared beside the checkout (/work/main) or beside the worktrees' folder (/work/wt/<name>)
+AMLSIM = next((p / "shared" / "data" / "amlsim_fanin200" for p in Path(__file__).resolve().parents[1:4]
+               if (p / "shared" / "data" / "amlsim_fanin200").is_dir()), Path("../shared/data/amlsim_fanin200"))
 
 
 def peak_rss_mib() -> float:
