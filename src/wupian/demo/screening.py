@@ -192,8 +192,8 @@ def write_screening(folder: Path, cus: Customers, acc: Accounts, *, seed: int, s
 
     folder.mkdir(parents=True, exist_ok=True)
     g = Gen(cus, acc, seed=seed, end=end)
-    plant_frauds(g, max(5, round(12 * scale)))
-    plant_ordinary(g, max(2500, round(6000 * scale)))
+    plant_frauds(g, max(2, round(12 * scale)))
+    plant_ordinary(g, max(300, round(6000 * scale)))
     _write(folder, g.o)
     planted = sum(1 for t in g.o.truth if t[2] in ("victim", "mule"))
     return ScreeningFiles(folder, len(g.o.reqs), planted)
