@@ -74,6 +74,8 @@ def step_teller(args: argparse.Namespace) -> dict[str, object]:
     from wupian.monitor.screening import screen_request
 
     with Warehouse(args.db, read_only=True) as wh:
+        if args.threads:
+            wh.execute(f"SET threads = {int(args.threads)}")
         reqs = wh.rows("SELECT * EXCLUDE (loaded_at) FROM screening_requests ORDER BY request_id")
         obs: dict[str, list[str]] = {}
         for r in wh.rows("SELECT request_id, code FROM teller_observations"):
@@ -95,7 +97,8 @@ def step_teller(args: argparse.Namespace) -> dict[str, object]:
     return {"step": "teller", "requests": len(times), "transactions_in_warehouse": txns,
             "median_ms": round(statistics.median(times), 1), "p95_ms": round(times[p95], 1),
             "max_ms": round(times[-1], 1), "cpu_median_ms": round(statistics.median(cpu), 1),
-            "cpu_p95_ms": round(cpu[p95], 1), "load_avg_before": [round(x, 2) for x in load]}
+            "cpu_p95_ms": round(cpu[p95], 1), "load_avg_before": [round(x, 2) for x in load],
+            "threads": args.threads or "default"}
 
 
 def _as_input(row: dict[str, object]) -> dict[str, object]:
@@ -231,6 +234,7 @@ def main() -> None:
     p.add_argument("--truth")
     p.add_argument("--workdir", default="/tmp/wp-screen-bench")
     p.add_argument("--sample", type=int, default=200)
+    p.add_argument("--threads", type=int, default=0, help="teller: DuckDB threads (0 = DuckDB's default)")
     p.add_argument("--transactions", type=int, default=10_000_000)
     args = p.parse_args()
     step = {"quality": step_quality, "teller": step_teller, "amlsim": step_amlsim, "batch": step_batch}[args.step]
