@@ -181,7 +181,7 @@ def step_amlsim(args: argparse.Namespace) -> dict[str, object]:
 
 
 def step_batch(args: argparse.Namespace) -> dict[str, object]:
-    """A synthetic bank: N transactions over 13 months on N/40 accounts, one request per 50 accounts."""
+    """A synthetic bank: N transactions over 13 months on N/40 accounts, one request per 5 accounts."""
     import duckdb
 
     from wupian.engine.warehouse import Warehouse
@@ -205,16 +205,16 @@ def step_batch(args: argparse.Namespace) -> dict[str, object]:
     con.execute(f"""INSERT INTO transactions (txn_id, account_id, booked_at, amount, kind, counterparty_name,
         counterparty_account, counterparty_region)
         SELECT 'T' || i, 'A' || (i % {accounts}), TIMESTAMP '2025-03-01' + to_seconds(CAST(hash(i) % 34000000 AS BIGINT)),
-          CAST(((hash(i * 7) % 2000000) - 1000000) / 100.0 AS DECIMAL(38,2)),
+          CAST((CAST(hash(i * 7) % 2000000 AS BIGINT) - 1000000) / 100.0 AS DECIMAL(38,2)),
           CASE WHEN i % 3 = 0 THEN 'transfer_in' WHEN i % 3 = 1 THEN 'transfer_out' ELSE 'cash_withdrawal' END,
-          'cp' || (hash(i * 13) % 500), '62' || (hash(i * 13) % 500), CAST(11 + hash(i) % 50 AS VARCHAR) || '0100'
+          'cp' || (hash(i * 13) % 500), '62' || (hash(i * 13) % 500), CAST(11 + CAST(hash(i) % 50 AS BIGINT) AS VARCHAR) || '0100'
         FROM range({n}) t(i)""")
     con.execute(f"""INSERT INTO screening_requests (request_id, requested_at, branch_id, customer_id, account_id,
         request_type, amount, payee_account)
-        SELECT 'R' || i, TIMESTAMP '2026-03-31 10:00:00' - to_days(CAST(i % 300 AS INTEGER)), 'B1', 'K' || (i * 50),
-          'A' || (i * 50), CASE WHEN i % 2 = 0 THEN 'cash_withdrawal' ELSE 'transfer_out' END, 60000,
+        SELECT 'R' || i, TIMESTAMP '2026-03-31 10:00:00' - to_days(CAST(i % 300 AS INTEGER)), 'B1', 'K' || (i * 5),
+          'A' || (i * 5), CASE WHEN i % 2 = 0 THEN 'cash_withdrawal' ELSE 'transfer_out' END, 60000,
           CASE WHEN i % 2 = 1 THEN '62' || (i % 700) END
-        FROM range({accounts // 50}) t(i)""")
+        FROM range({accounts // 5}) t(i)""")
     con.close()
     load = os.getloadavg()
     with Warehouse(db, read_only=True) as wh:
