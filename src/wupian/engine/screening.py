@@ -196,7 +196,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> str:
         con.execute("INSERT INTO _scr_kw SELECT * FROM _scr_in_kw")
     finally:
         con.unregister("_scr_in_kw")
-    name = f"_scr_stmt_{len(_PREPARED)}_{id(model) % 10**8}"
+    if len(_PREPARED) >= 32:  # connections come and go (web requests); forget them rather than grow
+        _PREPARED.clear()
+    name = f"_scr_stmt_{id(model) % 10**8}"
     con.execute(f"PREPARE {name} AS {features_sql(model.params)}, {score_sql(model)} "
                 "ORDER BY requested_at, request_id")
     _PREPARED[id(con)] = (con, model, name)
@@ -226,9 +228,15 @@ def _score(con: duckdb.DuckDBPyConnection, model: ScoringModel, requests: pa.Tab
             con.execute(f"INSERT INTO {table} SELECT * FROM _scr_in")
         finally:
             con.unregister("_scr_in")
+    single = requests.num_rows == 1  # one live request: a single thread wastes less on scheduling tiny pipelines
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0] if single else None  # type: ignore[index]
     try:
+        if single:
+            con.execute("SET threads = 1")
         return _arrow(con.execute(f"EXECUTE {name}"))
     finally:
+        if single:
+            con.execute(f"SET threads = {int(threads)}")
         for table in inputs:
             con.execute(f"DELETE FROM {table}")
 
