@@ -35,6 +35,7 @@ from wupian.metrics.other_values import (
     activity_values,
     coverage_rate,
     coverage_values,
+    fraud_values,
     peer_ranks,
     process_values,
     target_values,
@@ -158,6 +159,8 @@ def compute_indicators(
             notes.append(note)
     if _family_wanted("activity", patterns):
         rows += activity_values(wh, as_of, branch_id)
+    if _family_wanted("fraud", patterns):
+        rows += fraud_values(wh, as_of, branch_id)
     parts.append(values_table(rows))
     values = pa.concat_tables(parts)
     wanted_targets = targets_for(wh, as_of.year)
@@ -166,7 +169,7 @@ def compute_indicators(
     values = pa.concat_tables([values, values_table(targets)])
     present = set(pc.unique(values.column("indicator_id")).to_pylist())
     ranked = {f"{s}.{m}" for s in scopes for m in RANKED_MEASURES}
-    ranked |= {iid for iid in present if iid.startswith(("coverage.", "accounts.", "service."))
+    ranked |= {iid for iid in present if iid.startswith(("coverage.", "accounts.", "service.", "fraud."))
                or iid.endswith(".target_completion")}
     order = pa.table({"branch_id": tree.column("branch_id"), "parent_id": tree.column("parent_id"),
                       "ord": pa.array(range(len(nodes)), pa.int64())})
