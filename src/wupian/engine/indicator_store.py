@@ -4,7 +4,7 @@ computation order with its lineage, and served again only while that lineage is 
 ``indicator_values(as_of, profile, branch_id, indicator_id, value, unit, unavailable_reason, computed_at, ord)``.
 Only complete results (every indicator, every node of the bank) are stored, so a stored set is never a mix of
 a subtree's and the bank's figures or of two computations; the zh notes of the result are kept in the lineage
-row's ``params``.
+row's ``params``. A result that read operational data (screening requests and cases) is never served again.
 """
 
 from __future__ import annotations
@@ -22,6 +22,16 @@ DDL = """CREATE TABLE IF NOT EXISTS indicator_values (
     value DECIMAL(38, 6), unit VARCHAR, unavailable_reason VARCHAR, computed_at TIMESTAMP, ord BIGINT)"""
 MIGRATE = "ALTER TABLE indicator_values ADD COLUMN IF NOT EXISTS ord BIGINT"  # tables from before lineage
 COLUMNS = ("branch_id", "indicator_id", "value", "unit", "unavailable_reason")
+# Operational tables some indicators read (``fraud.*``): written by events loads and by case actions, not by
+# snapshot loads, so no load id covers them — a result that read them is never served from the store.
+OPS_TABLES = ("screening_requests", "screening_cases", "screening_case_requests", "screening_case_events")
+
+
+def reads_ops_data(wh: Warehouse) -> bool:
+    """Whether any operational table holds rows (then indicators are always computed, never served stored)."""
+    present = {r[0] for r in wh.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name)", [list(OPS_TABLES)]).fetchall()}
+    return any(wh.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1)") for t in OPS_TABLES if t in present)
 
 
 def store_indicator_values(wh: Warehouse, as_of: date, profile: str, rows: pa.Table, versions: str,
@@ -48,7 +58,7 @@ def stored_indicator_values(wh: Warehouse, as_of: date, profile: str,
                             versions: str) -> tuple[pa.Table, tuple[str, ...]] | None:
     """(values in computation order, notes) of a loaded date when the stored set is fresh — computed from the
     snapshots loaded now with ``versions`` — else None."""
-    if not lineage.is_loaded(wh, as_of):
+    if not lineage.is_loaded(wh, as_of) or reads_ops_data(wh):
         return None
     if lineage.stale_dates(wh, "indicator_values", [as_of], profile, versions, keyed=True):
         return None
