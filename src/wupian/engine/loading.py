@@ -277,7 +277,8 @@ def append_events(con: duckdb.DuckDBPyConnection, table: Table, file_label: str,
     """Append new events; an id seen before is a no-op when identical (INFO) and rejected when different."""
     v = _valid_temp(con, table)
     tq = quote_ident(table.name)
-    match = " AND ".join(f"t.{quote_ident(k)} = v.{quote_ident(k)}" for k in table.key)
+    # NOT DISTINCT: a key column may be blank (a watchlist entry by id_code has no account_no)
+    match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM v.{quote_ident(k)}" for k in table.key)
     same = " AND ".join(f"t.{quote_ident(c.name)} IS NOT DISTINCT FROM v.{quote_ident(c.name)}" for c in table.columns)
     diff = ", ".join(
         f"CASE WHEN t.{quote_ident(c.name)} IS DISTINCT FROM v.{quote_ident(c.name)} THEN {lit(c.name)} END"
