@@ -11,7 +11,6 @@ own contract definitions and are escaped with ``lit``; values from user files ar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wupian.contract import Column, ColumnType, Table
@@ -337,97 +336,6 @@ def row_failures(table: Table, cols: Cols | None = None) -> tuple[Failure, ...]:
         cond = "(" + " AND ".join(f"{cols.t(c)} IS NULL" for c in group) + ")"
         out.append(Failure("WP-LOAD-028", None, cond, lit(f"expected at least one of {', '.join(group)}")))
     return tuple(out)
-
-
-# Parquet column types taken as they are (no text round trip) for a contract base type; each gives exactly
-# the value, and (cast back to text) the raw text, that the text route would.
-_WHOLE = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
-
-
-def direct_expr(col: Column, source_type: str, src: str) -> str | None:
-    """The typed value of ``col`` from a source column of SQL type ``source_type``, or None when the
-    column must go through its text (VARCHAR sources, or types whose text the checks must see)."""
-    kind, st = col.type.base, source_type.upper()
-    if (kind is ColumnType.DATE and st == "DATE") or (kind is ColumnType.DATETIME and st == "TIMESTAMP"):
-        return f"CASE WHEN year({src}) BETWEEN 1 AND 9999 THEN {src} END"  # the text route's 4-digit years
-    if kind is ColumnType.INT and st in _WHOLE:
-        return f"CAST({src} AS BIGINT)"
-    if kind is ColumnType.MONEY and st.startswith("DECIMAL(") and st.endswith(",2)"):
-        return f"CAST({src} AS DECIMAL(38,2))"
-    if kind is ColumnType.BOOL and st == "BOOLEAN":
-        return src
-    return None
-
-
-def typed_table_sql(
-    table: Table, source: str, *, line: bool = True, keep_raw: bool = False, direct: Mapping[str, str] | None = None
-) -> str:
-    """SELECT producing [``__line``], every typed column, ``__bad`` (any row-level ERROR) and ``__warn`` (any
-    row-level WARNING, e.g. a normalised id) in one pass.
-
-    ``source`` is a FROM item (our own SQL) giving every contract column as raw text, plus ``__line`` when
-    ``line``. Nested projections so that each column is trimmed once and typed once; the checks then only
-    compare already-computed values. With ``keep_raw`` a last column ``__raw`` holds the raw texts of the
-    row (a list in contract column order) for ``__bad``/``__warn`` rows, NULL for the others, so no text copy of the
-    file is needed.
-
-    ``direct`` names source columns that arrive typed (column → its SQL type, see ``direct_expr``): their
-    ``t_<i>`` is the source value itself (the row checks only test it for NULL) and their raw text is
-    that value cast to VARCHAR, computed for ``__bad`` rows only.
-    """
-    names = table.column_names
-    direct = direct or {}
-    typed_from = {
-        c.name: e for c in table.columns if c.name in direct
-        if (e := direct_expr(c, direct[c.name], f"y.t_{names.index(c.name)}")) is not None
-    }
-    ln = "__line, " if line else ""
-    trims = ", ".join(
-        f"r.{quote_ident(c.name)} AS t_{i}" if c.name in typed_from
-        else f"{text_expr(c.name, 'r', spaces_only=is_id_column(c))} AS t_{i}"
-        for i, c in enumerate(table.columns)
-    )
-    # One regular expression per row decides that all its ids are plain ASCII (no normalisation to do).
-    ids = [i for i, c in enumerate(table.columns) if is_id_column(c) and c.name not in typed_from]
-    if ids:
-        together = ", ".join(f"r.{quote_ident(names[i])}" for i in ids)
-        trims += f", regexp_full_match(concat({together}), {lit('[!-~]*')}) AS __plain"
-    raws = "".join(f", r.{quote_ident(n)} AS r_{i}" for i, n in enumerate(names)) if keep_raw else ""
-    carry = "".join(f", y.r_{i}" for i in range(len(names))) if keep_raw else ""
-    typed = ", ".join(
-        f"CASE WHEN y.__plain THEN y.t_{i} ELSE {typed_expr(c, text=f'y.t_{i}')} END AS {quote_ident(c.name)}"
-        if i in ids else f"{typed_from.get(c.name) or typed_expr(c, text=f'y.t_{i}')} AS {quote_ident(c.name)}"
-        for i, c in enumerate(table.columns)
-    )
-    texts = ", ".join(f"y.t_{i}" for i in range(len(names))) + (", y.__plain" if ids else "")
-    failures = row_failures(table, Typed(table, "x", with_text=True))
-
-    def any_of(fs: list[Failure]) -> str:
-        conds = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs)) or "false"
-        id_conds = " OR ".join(f"coalesce({f.condition}, false)" for f in fs if f.code in ID_CODES)
-        if not id_conds:
-            return conds
-        rest = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs
-                                         if f.code not in ID_CODES)) or "false"
-        return f"{rest} OR (NOT x.__plain AND ({id_conds}))"
-
-    bad = any_of([f for f in failures if f.level == "ERROR"])
-    warn = any_of([f for f in failures if f.level != "ERROR"])
-    cols = ", ".join(f"x.{quote_ident(n)}" for n in names)
-    inner = (
-        f"SELECT {'x.' + ln if line else ''}{cols}, ({bad}) AS __bad, ({warn}) AS __warn{carry.replace('y.', 'x.')} FROM ("
-        f"SELECT {'y.' + ln if line else ''}{typed}, {texts}{carry} FROM ("
-        f"SELECT {'r.' + ln if line else ''}{trims}{raws} FROM {source} AS r) AS y) AS x"
-    )
-    if not keep_raw:
-        return inner
-    # A LIST (not a STRUCT: measurably cheaper to build) of the raw texts, in contract column order.
-    packed = ", ".join(f"CAST(z.r_{i} AS VARCHAR)" if n in typed_from else f"z.r_{i}" for i, n in enumerate(names))
-    outs = ", ".join(f"z.{quote_ident(n)}" for n in names)
-    return (
-        f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, z.__warn, "
-        f"CASE WHEN z.__bad OR z.__warn THEN [{packed}] END AS __raw FROM ({inner}) AS z"
-    )
 
 
 def key_expr(table: Table, cols: Cols | None = None) -> str:

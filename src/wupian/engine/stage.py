@@ -28,7 +28,8 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
-from wupian.engine.checks import direct_expr, lit, typed_table_sql
+from wupian.engine.checks import lit
+from wupian.engine.typed_sql import direct_expr, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
 
@@ -135,7 +136,7 @@ def _source(raw: RawInput, direct: dict[str, str] | None = None) -> tuple[str, l
 
 
 def _parquet_direct(con: duckdb.DuckDBPyConnection, raw: RawInput) -> dict[str, str]:
-    """Contract columns whose Parquet type can be taken as it is (``checks.direct_expr``) → that type."""
+    """Contract columns whose Parquet type can be taken as it is (``typed_sql.direct_expr``) → that type."""
     assert raw.path is not None
     types = [r[1] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(raw.path)]).fetchall()]
     out = {}

@@ -188,6 +188,25 @@ def test_xlsx_percent_rate_is_stored_in_percent(wh: Warehouse) -> None:
     assert [r[0] for r in rates] == [Decimal("3.45"), Decimal("3.1"), Decimal("4.35")]
 
 
+def test_xlsx_id_with_nbsp_is_normalised_with_a_warning(tmp_path: Path, good_dir: Path) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    text = (good_dir / "customers.csv").read_text(encoding="utf-8").replace("K0002,", "K0002\u00a0,")
+    wb = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(text)):
+        wb.active.append(row)
+    wb.save(good_dir / "customers.xlsx")
+    (good_dir / "customers.csv").unlink()
+    report = check_snapshot(good_dir)
+    [issue] = [i for i in report.issues if i.level.name != "INFO"]
+    assert (issue.code, issue.source.file, issue.source.line) == ("WP-LOAD-037", "customers.xlsx", 3)
+    assert issue.message == "id 'K0002<U+00A0>' read as 'K0002' (outer whitespace removed)"
+    assert report.loaded["loans"] == 3
+
+
 def test_xlsx_refused_cells_keep_their_row_in_quarantine(wh: Warehouse) -> None:
     golden = Path(__file__).resolve().parents[2] / "golden" / "ingest" / "xlsx_formula" / "input"
     report = load_snapshot(wh, AS_OF, golden)
