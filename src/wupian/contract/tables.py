@@ -159,8 +159,8 @@ BRANCHES = Table(
         Column("level", E, "机构层级", False, enum=BRANCH_LEVELS),
         Column("region_code", S, "地区代码", False, "GB/T 2260 行政区划代码", pattern=r"\d{6}"),
         Column("uscc", S, "统一社会信用代码", False,
-               "the branch's own 统一社会信用代码 (PBOC 金融机构代码 of the 经办机构); blank = inherit the parent's",
-               pattern=r"[0-9A-Z]{18}|[0-9A-Z]{9}"),
+               "the branch's own 统一社会信用代码 (PBOC 金融机构代码 of the 经办机构); blank = inherit the parent's. "
+               "Checked when the PBOC files are written (a malformed code is an ERROR there, not a rejected branch)"),
     ),
 )
 

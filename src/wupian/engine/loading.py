@@ -169,8 +169,8 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_l
     fold = ", ".join(f"{e} AS {f}" for e, f in zip(folded, fk, strict=True))
     exact = ", ".join(f"c.{k}" for k in keys)
     head = f"SELECT {seq:d}, {lit(table.name)}, ?, w.__line, w.rk, {lit(table.key[0])}"
-    others = "array_to_string(list_filter(w.fam, l -> NOT list_contains(w.same, l)), ', ')"
-    other_keys = "array_to_string(list_sort(list_distinct(list_filter(w.fam_keys, k -> k <> w.rk))), '; ')"
+    others = "array_to_string(list_filter(w.fam, lambda l: NOT list_contains(w.same, l)), ', ')"
+    other_keys = "array_to_string(list_sort(list_distinct(list_filter(w.fam_keys, lambda k: k <> w.rk))), '; ')"
     con.execute(
         f"INSERT INTO {ISSUES} WITH g AS (SELECT {fold} FROM {typed} AS x WHERE {not_all_null} "
         "GROUP BY ALL HAVING count(*) > 1), "
@@ -180,7 +180,7 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_l
         f"list(c.__line) OVER (PARTITION BY {', '.join('c.' + f for f in fk)}) AS fam, "
         f"list(c.rk) OVER (PARTITION BY {', '.join('c.' + f for f in fk)}) AS fam_keys FROM c) "
         f"{head}, 'WP-LOAD-022', 'ERROR', 'duplicate key ' || w.rk || ': the same key is also on line ' || "
-        f"array_to_string(list_filter(w.same, l -> l <> w.__line), ', '), NULL FROM w WHERE len(w.same) > 1 "
+        f"array_to_string(list_filter(w.same, lambda l: l <> w.__line), ', '), NULL FROM w WHERE len(w.same) > 1 "
         f"UNION ALL {head}, 'WP-LOAD-039', 'ERROR', 'key ' || w.rk || ' differs only in letter case from ' || "
         f"{other_keys} || ' on line ' || {others} || '; ids are case-sensitive, so they would be two records', "
         f"'keep one spelling of the id' FROM w WHERE len(w.same) < len(w.fam)",
