@@ -23,7 +23,8 @@ from wupian.demo.build import MONTHS
 from wupian.engine.warehouse import default_db_path
 from wupian.reports import numbers
 
-STEP_ZH = {"generate": "生成演示数据", "load": "装载月末快照", "events": "装载交易流水", "month_end": "月末处理"}
+STEP_ZH = {"generate": "生成演示数据", "load": "装载月末快照", "events": "装载交易流水", "screening": "装载柜面反诈数据",
+           "month_end": "月末处理"}
 
 
 def _summary(console: Console, result: DemoResult, out: Path) -> None:
@@ -32,6 +33,8 @@ def _summary(console: Console, result: DemoResult, out: Path) -> None:
     head.add_row("机构数", f"{m.branches}")
     head.add_row("客户数（最后月末）", f"{m.customers:,}")
     head.add_row("交易流水账户", f"{m.event_accounts:,}")
+    if m.screening_requests:
+        head.add_row("柜面反诈筛查申请", f"{m.screening_requests:,}（开案 {result.screening_cases:,} 件）")
     head.add_row("拒收行数（隔离）", f"{result.rejected:,}（其中预埋错误 {len(m.planted)} 行）")
     console.print(head)
     per_month = RichTable(title="各月末贷款借据")

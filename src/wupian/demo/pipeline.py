@@ -38,12 +38,12 @@ class DemoResult:
     @property
     def rejected(self) -> int:
         """Rows quarantined over every load."""
-        reports = [r for _, r in self.snapshot_reports] + ([self.events_report] if self.events_report else [])
+        reports = [r for _, r in self.snapshot_reports] + [r for r in (self.events_report, self.screening_report) if r]
         return sum(sum(r.rejected.values()) for r in reports)
 
     @property
     def errors(self) -> int:
-        reports = [r for _, r in self.snapshot_reports] + ([self.events_report] if self.events_report else [])
+        reports = [r for _, r in self.snapshot_reports] + [r for r in (self.events_report, self.screening_report) if r]
         return sum(r.errors for r in reports)
 
     def loaded(self, table_name: str) -> tuple[int, ...]:

@@ -261,7 +261,7 @@ def load_events(
         if structural:
             raise DataError(f"events folder {directory} refused: {len(structural)} structural problem(s)", issues)
         if not staged and not issues:
-            raise UsageError(f"no event files (transactions, mandates, merchants) in {directory}")
+            raise UsageError(f"no event files ({', '.join(t.name for t in EVENT_TABLES)}) in {directory}")
         with wh.transaction():
             loaded, rejected, skipped = _process(
                 wh, staged, as_of=CHECK_AS_OF, warn_as_of=None, events=True, strict=True,

@@ -79,3 +79,19 @@ def test_not_fraud_exemption_switches_history_rules_off_for_n_days(wh: Warehouse
     assert not before.exempt  # the exemption starts when the case was closed
     expired = screen_request(wh, _mule("M8", T0 + dt.timedelta(days=31)), [])
     assert not expired.exempt
+
+
+def test_list_and_get_for_the_web_app(wh: Warehouse) -> None:
+    from wupian.monitor.screening import get_case, list_cases
+
+    store = WarehouseCaseStore(wh)
+    assert list_cases(store) == []
+    case = open_or_join(store, screen_request(wh, _mule("M9"), []))
+    assert case is not None
+    assert [c.case_id for c in list_cases(store, state="open")] == [case.case_id]
+    assert list_cases(store, state="closed") == []
+    assert get_case(store, case.case_id) == case
+    with pytest.raises(UsageError):
+        get_case(store, "C-NONE")
+    with pytest.raises(UsageError):
+        list_cases(store, state="done")

@@ -7,6 +7,8 @@ Public API (see ``api.py`` and ``cases.py``; spec/screening.md; docs/screening.m
     screen_table(decisions) -> pyarrow.Table
     backtest(wh, *, date_from=None, date_to=None, book=None) -> Backtest
     open_or_join(repo, decision) -> Case | None ; move(repo, case_id, to_state, *, actor, ...) -> Case
+    list_cases(repo, *, state=None, date_from=None, date_to=None, customer_id=None) -> list[Case]
+    get_case(repo, case_id) -> Case
     WarehouseCaseStore(wh) — the CaseRepository kept in the warehouse
 """
 
@@ -19,7 +21,14 @@ from wupian.monitor.screening.api import (
     screen_request,
     screen_table,
 )
-from wupian.monitor.screening.cases import CaseRepository, WarehouseCaseStore, move, open_or_join
+from wupian.monitor.screening.cases import (
+    CaseRepository,
+    WarehouseCaseStore,
+    get_case,
+    list_cases,
+    move,
+    open_or_join,
+)
 from wupian.monitor.screening.model import Case, CaseEvent, Decision, Reason
 
 __all__ = [
@@ -32,6 +41,8 @@ __all__ = [
     "WarehouseCaseStore",
     "backtest",
     "default_rulebook",
+    "get_case",
+    "list_cases",
     "move",
     "open_or_join",
     "scored_table",

@@ -150,3 +150,19 @@ def move(repo: CaseRepository, case_id: str, to_state: str, *, actor: str, note:
     repo.append(CaseEvent(case_id, seq, when, actor.strip(), case.state, to_state, note.strip(), outcome, amount,
                           second_actor.strip() if second_actor else None, reopen_on, exempt_days))
     return repo.cases(case_id=case_id)[0]
+
+
+def list_cases(repo: CaseRepository, *, state: str | None = None, date_from: date | None = None,
+               date_to: date | None = None, customer_id: str | None = None) -> list[Case]:
+    """Cases (oldest day first) with their current state; UsageError for an unknown state."""
+    if state is not None and state not in CASE_STATES:
+        raise UsageError(f"unknown state {state!r}; one of {', '.join(CASE_STATES)}")
+    return repo.cases(state=state, date_from=date_from, date_to=date_to, customer_id=customer_id)
+
+
+def get_case(repo: CaseRepository, case_id: str) -> Case:
+    """One case with its full history; UsageError when there is none."""
+    found = repo.cases(case_id=case_id)
+    if not found:
+        raise UsageError(f"no case {case_id!r}")
+    return found[0]
