@@ -9,11 +9,9 @@ import fnmatch
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from wupian.core.errors import UsageError
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
@@ -45,7 +43,7 @@ from wupian.metrics.result import (
     IndicatorValue,
     values_table,
 )
-from wupian.metrics.schema import Definitions, load_definitions
+from wupian.metrics.schema import Definitions, load_definitions, load_names
 from wupian.reference.calendar import calendar_note
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
@@ -60,8 +58,7 @@ def definitions() -> Definitions:
 
 @lru_cache(maxsize=1)
 def names() -> dict[str, dict[str, str]]:
-    text = resources.files("wupian.metrics").joinpath("definitions", "names.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_names()
 
 
 def _wanted(indicator_id: str, patterns: Sequence[str] | None) -> bool:

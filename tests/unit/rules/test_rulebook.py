@@ -98,3 +98,19 @@ def test_yaml_syntax_error_is_located(book_copy: Path) -> None:
     f.write_text(f.read_text(encoding="utf-8") + "\nid: [unclosed\n", encoding="utf-8")
     _, issues = validate_rulebook(book_copy)
     assert issues[0].code == "WP-RULE-008" and issues[0].source.line is not None
+
+
+def test_rulebook_messages_are_the_shared_located_shape(book_copy: Path) -> None:
+    f = book_copy / "rules" / "pension.yaml"
+    text = f.read_text(encoding="utf-8")
+    at = next(n for n, s in enumerate(text.splitlines(), 1) if s.startswith("effective_from:"))
+    rid = next(s.split(": ", 1)[1] for s in text.splitlines() if s.startswith("id: "))
+    f.write_text(text.replace("effective_from:", "effective_from: soon\nefective_to:", 1).replace(
+        "effective_from: soon\nefective_to: ", "effective_from: soon\nefective_to: ", 1), encoding="utf-8")
+    _, issues = validate_rulebook(book_copy)
+    assert [str(i) for i in issues][:2] == [
+        f"rules/pension.yaml:{at}[id={rid}].effective_from: ERROR WP-RULE-003 effective_from: expected a date "
+        "YYYY-MM-DD",
+        f"rules/pension.yaml:{at + 1}[id={rid}].efective_to: ERROR WP-RULE-001 unknown key 'efective_to' "
+        "(did you mean 'effective_to'?)",
+    ]
