@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wupian.core.errors import UsageError
+from wupian.core.profiles import PROFILES
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
 from wupian.engine.metrics_other import (
     coverage_by_node,
@@ -46,7 +47,6 @@ from wupian.metrics.result import (
 from wupian.metrics.schema import Definitions, load_definitions, load_names
 from wupian.reference.calendar import calendar_note
 
-PROFILES = ("pboc_2025", "nfra_1104_2025")
 RANKED_MEASURES = ("balance", "ytd_change", "ytd_growth", "customers", "first_loan_customers")
 
 
