@@ -6,7 +6,8 @@ Click context; commands read it with ``wupian.cli.context.db_path()`` / ``open_w
 
 Adding a command module is one line: write ``wupian/cli/<name>.py`` with a ``register(app: typer.Typer)``
 function (``app.command("name")(fn)`` or ``app.add_typer(sub, name=…)``) and add ``"<name>"`` to
-:data:`COMMANDS` (or pass ``create_app(commands=(*COMMANDS, "<name>"))``).
+:data:`COMMANDS` (or pass ``create_app(commands=(*COMMANDS, "<name>"))``; a dotted name such as
+``"mybank.cli.extra"`` imports a module from outside ``wupian.cli``).
 
 Rules for command modules, so ``wupian --help`` and argument errors stay fast (< 0.2 s):
 
@@ -60,5 +61,5 @@ def create_app(commands: Sequence[str] = COMMANDS) -> typer.Typer:
         ctx.obj = CliState(db=db)
 
     for name in commands:
-        importlib.import_module(f"wupian.cli.{name}").register(app)
+        importlib.import_module(name if "." in name else f"wupian.cli.{name}").register(app)
     return app

@@ -36,7 +36,10 @@ def run(argv: Sequence[str] | None = None) -> int:
             return exc.exit_code
         if code == errors.INTERRUPTED:  # Typer turns KeyboardInterrupt into Exit(130)
             raise KeyboardInterrupt
-        sys.stdout.flush()  # a full disk behind a redirected stdout surfaces here, not at interpreter exit
+        try:
+            sys.stdout.flush()  # a full disk behind a redirected stdout surfaces here, not at interpreter exit
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, "<standard output>") from exc
         return code if isinstance(code, int) else 0
     except BaseException as exc:  # noqa: BLE001 - the one place every failure becomes a message and a code
         if isinstance(exc, SystemExit):
