@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import traceback
 
 import typer
 
@@ -80,6 +79,8 @@ def report(exc: BaseException) -> int:
             typer.echo(f"  … {len(exc.issues) - 50} more", err=True)
         return 1
     if os.environ.get("WUPIAN_DEBUG") and not isinstance(exc, (UsageError, KeyboardInterrupt)):
+        import traceback
+
         traceback.print_exception(exc, file=sys.stderr)
     message, code = describe(exc)
     typer.echo(message, err=True)
