@@ -52,7 +52,7 @@ def _warehouse_problem(exc: BaseException) -> str | None:
 
 def describe(exc: BaseException) -> tuple[str, int]:
     """(one-line message, exit code) for an exception that ended a command."""
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, KeyboardInterrupt) or (_is_duckdb(exc) and type(exc).__name__ == "InterruptException"):
         return "interrupted (已中断): nothing half-loaded was kept; re-run the command to finish", INTERRUPTED
     if isinstance(exc, UsageError):
         cause = exc.__cause__

@@ -210,3 +210,15 @@ def test_unexpected_errors_are_one_line_without_traceback() -> None:
                                      "set WUPIAN_DEBUG=1 to see the traceback")
     assert errors.describe(OSError(errno.EACCES, "Permission denied", "/x/y")) == (
         "error: permission denied (无写入/读取权限): /x/y", 2)
+
+
+def test_warehouse_engine_errors_are_one_line() -> None:
+    import duckdb
+
+    assert errors.describe(duckdb.IOException("IO Error: No space left on device\nwhile writing")) == (
+        "error: disk full while writing the warehouse (磁盘空间不足): free space and re-run; nothing was half-loaded",
+        2)
+    assert errors.describe(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))[1] == errors.INTERRUPTED
+    message, code = errors.describe(duckdb.CatalogException("Catalog Error: Table x does not exist\nDid you mean"))
+    assert code == 2 and message == ("error: warehouse error (仓库错误): Catalog Error: Table x does not exist "
+                                     "Did you mean")
