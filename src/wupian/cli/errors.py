@@ -50,8 +50,27 @@ def _warehouse_problem(exc: BaseException) -> str | None:
     return None
 
 
+def _os_error_inside(exc: BaseException) -> OSError | None:
+    """The OSError a library wrapped (xlsxwriter's FileCreateError(OSError), ``raise X from oserror``)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError):
+            return e
+        todo += [a for a in e.args if isinstance(a, BaseException)] + [e.__cause__, e.__context__]
+    return None
+
+
 def describe(exc: BaseException) -> tuple[str, int]:
     """(one-line message, exit code) for an exception that ended a command."""
+    if not isinstance(exc, (OSError, UsageError, KeyboardInterrupt)) and not _is_duckdb(exc):
+        inner = _os_error_inside(exc)
+        if inner is not None:
+            exc = inner
     if isinstance(exc, KeyboardInterrupt) or (_is_duckdb(exc) and type(exc).__name__ == "InterruptException"):
         return "interrupted (已中断): nothing half-loaded was kept; re-run the command to finish", INTERRUPTED
     if isinstance(exc, UsageError):

@@ -5,6 +5,7 @@ exit code (0 clean, 1 data issues at ERROR, 2 usage or environment error, 130 in
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -47,9 +48,22 @@ def run(argv: Sequence[str] | None = None) -> int:
         return errors.report(exc)
 
 
+def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """A file object that fails to close while being garbage-collected (a zip writer on a full disk) must not
+    print a traceback after the one-line message; anything else keeps Python's default report."""
+    if isinstance(unraisable.exc_value, OSError):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
-    code = run(argv)
+    previous, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
+    try:
+        code = run(argv)
+        gc.collect()  # close abandoned writers now, under the quiet hook
+    finally:
+        sys.unraisablehook = previous
     try:
         sys.stdout.flush()
     except OSError:  # stdout is a full disk or a closed pipe: drop what is buffered so exit stays quiet

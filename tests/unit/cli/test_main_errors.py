@@ -222,3 +222,18 @@ def test_warehouse_engine_errors_are_one_line() -> None:
     message, code = errors.describe(duckdb.CatalogException("Catalog Error: Table x does not exist\nDid you mean"))
     assert code == 2 and message == ("error: warehouse error (仓库错误): Catalog Error: Table x does not exist "
                                      "Did you mean")
+
+
+def test_xlsx_writer_errors_are_unwrapped_to_the_os_error(capsys: pytest.CaptureFixture[str], bank: str,
+                                                          tmp_path: Path) -> None:
+    folder = tmp_path / "worklist.xlsx"
+    folder.mkdir()
+    assert wupian("--db", bank, "coverage", "above_scale_enterprise", "--as-of", "2026-03-31",
+                  "--xlsx", str(folder)) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == f"error: is a folder, expected a file (应为文件而非目录): {folder}"
+    if Path("/dev/full").exists():
+        assert wupian("--db", bank, "coverage", "above_scale_enterprise", "--as-of", "2026-03-31",
+                      "--xlsx", "/dev/full") == 2
+        err = capsys.readouterr().err
+        assert err.strip().splitlines()[-1] == "error: disk full (磁盘空间不足)" and "Traceback" not in err
