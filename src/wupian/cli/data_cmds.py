@@ -6,7 +6,6 @@ issues) or 2 (usage). Issue lines use the one shared format; summary tables are 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +14,7 @@ import typer
 from wupian.cli.context import open_warehouse
 from wupian.cli.dates import parse_date, parse_optional_date
 from wupian.cli.output import console as Console
+from wupian.cli.output import emit_text, to_json
 from wupian.cli.progress import progress as _progress
 from wupian.core.errors import UsageError
 
@@ -84,7 +84,7 @@ def check(
     if fmt == "json":
         data = report.to_dict()
         data["issues"] = data["issues"][:limit]  # type: ignore[index]
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        emit_text(to_json(data, indent=2) + "\n", None)
     else:
         _print_issues(console, report, limit)
         _summary(console, report, "检查结果 (check)")

@@ -58,9 +58,9 @@ def _json_default(value: object) -> Any:
     return converted
 
 
-def to_json(payload: object) -> str:
+def to_json(payload: object, indent: int = 1) -> str:
     """Indented UTF-8 JSON (Chinese kept as is) with Decimal/dates as text."""
-    return json.dumps(payload, ensure_ascii=False, default=_json_default, indent=1)
+    return json.dumps(payload, ensure_ascii=False, default=_json_default, indent=indent)
 
 
 def _as_rows(data: Any) -> list[dict[str, Any]]:
