@@ -5,7 +5,8 @@
 
 ``report(label)`` changes the description (spinner style); ``report(label, done, total)`` also moves the bar.
 ``report.step(name)(label, done, total)`` drives one bar per named step (the demo's generate/load/events).
-When ``enabled`` is false (machine-readable output) the reporter does nothing, so callers never branch.
+When ``enabled`` is false (machine-readable output), or a transient bar would go to a file or pipe, the
+reporter does nothing, so callers never branch.
 Rich is imported only when a bar is shown.
 """
 
@@ -68,10 +69,14 @@ def progress(title: str = "", *, enabled: bool = True, transient: bool = True, b
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    if transient and not console.is_terminal:  # a log file gets nothing from a bar that erases itself
+        yield Reporter()
+        return
     columns: list[Any] = [TextColumn("{task.description}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total}")] if bar else \
         [SpinnerColumn(), TextColumn("{task.description}")]
-    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=transient) as live:
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=transient) as live:
         reporter = Reporter(live, title, labels)
         if title:
             reporter("")

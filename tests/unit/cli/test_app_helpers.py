@@ -109,14 +109,17 @@ def test_output_write_errors_name_the_file(tmp_path: Path) -> None:
     assert err.value.filename == str(tmp_path / "missing" / "x.csv")
 
 
-def test_progress_reporter_shapes() -> None:
+def test_progress_reporter_shapes(capsys: pytest.CaptureFixture[str]) -> None:
     quiet = Reporter()
     quiet("anything", 1, 2)
     quiet.step("load")("x", 1, 1)
     with progress("读取", enabled=False) as report:
         report("x")
-    with progress("读取", labels={"scan": "扫描"}) as report:
+    with progress("读取", transient=True) as report:  # stderr is not a terminal here: nothing to erase later
+        assert report._bar is None
+    with progress("读取", labels={"scan": "扫描"}, transient=False) as report:
         report("scan", 1, 3)
         report.steps("load", "2026-03-31", 2, 2)
         assert report._describe("读取", "scan") == "读取：扫描"
         assert len(report._tasks) == 2
+    assert "读取：扫描" in capsys.readouterr().err
