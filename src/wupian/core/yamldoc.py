@@ -15,7 +15,7 @@ Codes are ``<prefix>-<suffix>`` where each document family has its own prefix (`
 
 Schema vocabulary: :class:`Text` (optionally closed choices), :class:`Int`, :class:`Number`, :class:`Bool`,
 :class:`Date`, :class:`ListOf`, :class:`Record` (a closed mapping of :class:`Field` s), :class:`MapOf` (an open
-mapping with checked keys and values), :class:`Either` and :class:`Custom` (a function for grammars such as
+mapping with checked keys and values), :class:`Either`, :class:`Nullable` and :class:`Custom` (a function for grammars such as
 rule conditions). Loaders raise :class:`~wupian.core.errors.DataError` carrying every issue at once
 (:func:`raise_if_errors`), never the first problem alone. PyYAML is imported here only.
 """
@@ -251,6 +251,18 @@ class Either(Spec):
                 return
         wanted = " or ".join(s.what for s in self.options)
         chk.error(BAD_VALUE, node, f"{_label(column)}expected {wanted}", key, column)
+
+
+@dataclass(frozen=True)
+class Nullable(Spec):
+    """``null`` or a value of ``spec``."""
+
+    spec: Spec
+    what = "a value or null"
+
+    def check(self, chk: Checker, node: Node, key: str | None, column: str | None) -> None:
+        if not _is_null(node):
+            self.spec.check(chk, node, key, column)
 
 
 @dataclass(frozen=True)

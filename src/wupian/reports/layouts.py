@@ -34,11 +34,15 @@ from wupian.rules import load_rulebook
 BRIEF, LAYOUT = "WP-BRIEF", "WP-LAYOUT"
 BRIEFING_FILE, NFRA_FILE = "briefing_templates.yaml", "nfra_tables.yaml"
 PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([a-z_]+)(?::([^{}]*))?)?\}")
-FORMATS = ("amount", "delta", "count", "count_delta", "percent", "gap", "ordinal", "workdays", "minutes")
+FORMATS = ("amount", "delta", "count", "count_delta", "percent", "gap", "ordinal", "workdays", "workdays_within",
+           "minutes", "caliber")
 CONTEXT = ("bank", "date", "year")
+PROFILE_PREFIXES = ("nfra:",)  # an id read under the NFRA 1104 profile
+CONTEXT_VALUES = ("context.siblings",)  # numbers the briefing computes itself, usable in `when`
 COMPARISONS = ("==", "!=", ">", ">=", "<", "<=")
 MEASURES = ("ytd_disbursed_customers", "ytd_disbursed", "customers", "balance", "mid_long_term_balance",
-            "credit_loan_balance", "npl_balance", "ytd_interest_income", "rediscount")
+            "credit_loan_balance", "npl_balance", "ytd_interest_income", "rediscount", "rediscount_balance")
+SPECIAL_TAGS = ("all_loans", "rediscount")  # every in-scope loan; 转贴现 loans (outside every category)
 
 F, T = yd.Field, yd.Text()
 VARIANT = yd.Record({"text": F(T, True), "when": F(yd.ListOf(T))}, key_field=None)
@@ -49,7 +53,7 @@ SENTENCE = yd.Either((VARIANTS, FOR_EACH))
 SECTION = yd.Record({"heading": F(T, True), "chart_scope": F(T), "sentences": F(yd.ListOf(SENTENCE), True)},
                     key_field="heading")
 BRIEFING = yd.Record({"title": F(T, True), "lead": F(yd.ListOf(SENTENCE), True),
-                      "sections": F(yd.ListOf(SECTION), True)}, key_field=None)
+                      "sections": F(yd.ListOf(SECTION), True), "closing": F(T)}, key_field=None)
 
 
 def _cond(chk: yd.Checker, node: yaml.Node, key: str | None, column: str | None) -> None:
@@ -62,6 +66,7 @@ def _cond(chk: yd.Checker, node: yaml.Node, key: str | None, column: str | None)
     codes = lambda vocab: yd.ListOf(yd.Enum(*(e.value for e in vocab)), nonempty=True)  # noqa: E731
     leaves: dict[str, yd.Spec] = {
         "all": yd.ListOf(yd.Custom(_cond), nonempty=True), "any": yd.ListOf(yd.Custom(_cond), nonempty=True),
+        "not": yd.Custom(_cond), "credit_limit_over": yd.Number(), "min_age": yd.Int(minimum=0),
         "registry": yd.ListOf(yd.Enum(*sorted(names()["registries"])), nonempty=True),
         "size": codes(SIZES), "customer_type": codes(CUSTOMER_TYPES),
         "not_null": yd.Enum(*sorted(LOAN_COLUMNS)), "tagged": T, "credit_limit_max": yd.Number(),
@@ -77,11 +82,13 @@ def _cond(chk: yd.Checker, node: yaml.Node, key: str | None, column: str | None)
         chk.error(yd.BAD_VALUE, vnode, "code_in: expected [column, [codes…]]", key, name)
 
 
-COLUMN = yd.Record({"code": F(T, True), "label": F(T, True), "measure": F(yd.Enum(*MEASURES), True)},
-                   key_field="code")
-ROW = yd.Record({"code": F(T, True), "label": F(T, True), "tag": F(T, True), "when": F(yd.Custom(_cond))},
-                key_field="code")
-NFRA_TABLE = yd.Record({"id": F(T, True), "title": F(T, True), "columns": F(yd.ListOf(COLUMN, nonempty=True), True),
+BOUND = yd.Nullable(yd.Number())
+COLUMN = yd.Record({"code": F(T, True), "label": F(T, True), "measure": F(yd.Enum(*MEASURES), True),
+                    "credit_band": F(yd.ListOf(BOUND, nonempty=True)), "no_bills": F(yd.Bool())}, key_field="code")
+ROW = yd.Record({"code": F(T, True), "label": F(T, True), "tag": F(T), "needs": F(T), "when": F(yd.Custom(_cond)),
+                 "rediscount": F(yd.Custom(_cond))}, key_field="code")
+NFRA_TABLE = yd.Record({"id": F(T, True), "title": F(T, True), "part": F(T),
+                        "columns": F(yd.ListOf(COLUMN, nonempty=True), True),
                         "rows": F(yd.ListOf(ROW, nonempty=True), True)})
 
 
@@ -98,35 +105,55 @@ def _walk(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _nfra_references(chk: yd.Checker, node: yaml.Node, value: Any) -> None:
-    """Row ``tag`` and ``tagged`` name tags of the classification rulebook; ids and row codes are unique."""
+    """Each row has a tag (a rulebook tag or all_loans/rediscount) or ``needs`` (a note row), never both;
+    ``tagged`` names rulebook tags; credit bands are [low, high]; a repeated table id continues the table as a
+    later ``part``; row codes are unique within a part."""
     tags = [t.id for t in load_rulebook().tags]
     ids: set[str] = set()
     for table in node.value:
         items = yd.mapping_items(table)
         tid = str(items["id"][1].value)
-        if tid in ids:
-            chk.error(yd.BAD_REFERENCE, items["id"][1], f"table id {tid!r} given twice", f"id={tid}", "id")
+        if tid in ids and "part" not in items:
+            chk.error(yd.BAD_REFERENCE, items["id"][1], f"table id {tid!r} given twice (a continuation needs "
+                      "'part')", f"id={tid}", "id")
         ids.add(tid)
+        for col in items["columns"][1].value:
+            band = yd.mapping_items(col).get("credit_band")
+            if band is not None and len(band[1].value) != 2:
+                chk.error(yd.BAD_VALUE, band[1], "credit_band: expected [low or null, high]",
+                          f"code={yd.mapping_items(col)['code'][1].value}", "credit_band")
         codes: set[str] = set()
         for row in items["rows"][1].value:
             r = yd.mapping_items(row)
             code = str(r["code"][1].value)
+            where = f"code={code}"
             if code in codes:
-                chk.error(yd.BAD_REFERENCE, r["code"][1], f"row code {code!r} given twice", f"code={code}", "code")
+                chk.error(yd.BAD_REFERENCE, r["code"][1], f"row code {code!r} given twice", where, "code")
             codes.add(code)
-            refs = [("tag", r["tag"][1])]
-            if "when" in r:
-                refs += [("tagged", v) for n in _walk(r["when"][1]) for k, v in yd.mapping_items(n).values()
-                         if k.value == "tagged"]
-            for column, tnode in refs:
-                if tnode.value not in tags:
-                    chk.error(yd.BAD_REFERENCE, tnode, f"{column}: unknown tag {tnode.value!r}", f"code={code}",
-                              column, yd.did_you_mean(tnode.value, tags))
+            if ("tag" in r) == ("needs" in r):
+                chk.error(yd.MISSING_KEY, row, "a row needs either 'tag' or 'needs' (a note row), not both", where,
+                          "tag")
+            refs = [("tag", r["tag"][1], (*tags, *SPECIAL_TAGS))] if "tag" in r else []
+            for cond in ("when", "rediscount"):
+                if cond in r:
+                    refs += [("tagged", v, tuple(tags)) for n in _walk(r[cond][1])
+                             for k, v in yd.mapping_items(n).values() if k.value == "tagged"]
+            for column, tnode, allowed in refs:
+                if tnode.value not in allowed:
+                    chk.error(yd.BAD_REFERENCE, tnode, f"{column}: unknown tag {tnode.value!r}", where,
+                              column, yd.did_you_mean(tnode.value, allowed))
+
+
+def _id_problem(indicator_id: str) -> str | None:
+    """None for a value id a template may read: an indicator id, optionally under a profile prefix."""
+    for prefix in PROFILE_PREFIXES:
+        if indicator_id.startswith(prefix):
+            indicator_id = indicator_id[len(prefix):]
+    return indicator_problem(indicator_id, definitions(), names())
 
 
 def _text_problems(text: str, context: tuple[str, ...]) -> list[tuple[str, str | None]]:
     """(message, suggestion) for each bad placeholder of one template text."""
-    defs, vocab = definitions(), names()
     out: list[tuple[str, str | None]] = []
     for m in PLACEHOLDER.finditer(text):
         key, fmt = m.group(1), m.group(2)
@@ -136,7 +163,7 @@ def _text_problems(text: str, context: tuple[str, ...]) -> list[tuple[str, str |
             continue
         if fmt is not None and fmt not in FORMATS:
             out.append((f"unknown format |{fmt} in {m.group(0)}", yd.did_you_mean(fmt, FORMATS)))
-        problem = indicator_problem(key, defs, vocab)
+        problem = _id_problem(key)
         if problem is not None:
             hint = yd.did_you_mean(key, context, list_all=False) if "." not in key else None
             out.append((f"placeholder {{{key}}}: {problem}", hint))
@@ -147,15 +174,21 @@ def _text_problems(text: str, context: tuple[str, ...]) -> list[tuple[str, str |
 
 
 def _condition_problem(cond: str) -> str | None:
+    """``<id> <op> <number or id>``: each id an indicator id (optionally ``nfra:``) or a context value."""
     parts = cond.split()
     if len(parts) != 3 or parts[1] not in COMPARISONS:
-        return f"when {cond!r}: expected '<indicator id> <{'|'.join(COMPARISONS)}> <number>'"
-    try:
-        Decimal(parts[2])
-    except InvalidOperation:
-        return f"when {cond!r}: {parts[2]!r} is not a number"
-    problem = indicator_problem(parts[0], definitions(), names())
-    return None if problem is None else f"when {cond!r}: {problem}"
+        return f"when {cond!r}: expected '<indicator id> <{'|'.join(COMPARISONS)}> <number or indicator id>'"
+    for operand in (parts[0], parts[2]):
+        if operand is parts[2] and (operand[0].isdigit() or operand[0] == "-"):
+            try:
+                Decimal(operand)
+            except InvalidOperation:
+                return f"when {cond!r}: {operand!r} is not a number"
+            continue
+        problem = None if operand in CONTEXT_VALUES else _id_problem(operand)
+        if problem is not None:
+            return f"when {cond!r}: {operand}: {problem}"
+    return None
 
 
 def _briefing_references(chk: yd.Checker, node: yaml.Node, value: Any) -> None:
@@ -195,9 +228,11 @@ def _variants(chk: yd.Checker, variants: yaml.Node, key: str | None, each: list[
         for message, hint in found.items():
             chk.error(yd.BAD_REFERENCE, text, message, key, "text", hint)
         for cnode in v["when"][1].value if "when" in v else ():
-            problem = _condition_problem(str(cnode.value))
-            if problem:
-                chk.error(yd.BAD_REFERENCE, cnode, problem, key, "when")
+            problems = dict.fromkeys(_condition_problem(str(cnode.value).replace("{r}", r) if r else str(cnode.value))
+                                     for r in each)
+            for problem in problems:
+                if problem:
+                    chk.error(yd.BAD_REFERENCE, cnode, problem, key, "when")
 
 
 def _packaged(name: str) -> str:

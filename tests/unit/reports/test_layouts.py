@@ -68,7 +68,7 @@ def test_briefing_registry_vocabulary_and_conditions() -> None:
     issues, line = _brief('when: ["inclusive.ytd_change.rank_peers == 1"]', 'when: ["inclusive.ytd_change.rank_peers = 1"]')
     assert issues == [
         f"briefing_templates.yaml:{line}[heading=普惠金融：精准滴灌实体　滋养小微成长].when: ERROR WP-BRIEF-005 "
-        "when 'inclusive.ytd_change.rank_peers = 1': expected '<indicator id> <==|!=|>|>=|<|<=> <number>'"]
+        "when 'inclusive.ytd_change.rank_peers = 1': expected '<indicator id> <==|!=|>|>=|<|<=> <number or indicator id>'"]
 
 
 def test_briefing_unknown_key_and_wrong_type() -> None:
@@ -91,7 +91,7 @@ def test_nfra_unknown_key_wrong_type_and_measure() -> None:
     assert issues == [
         f"nfra_tables.yaml:{line}[code=G].measure: ERROR WP-LAYOUT-003 measure: 'npl_balanse' is not one of "
         "ytd_disbursed_customers, ytd_disbursed, customers, balance, mid_long_term_balance, credit_loan_balance, "
-        "npl_balance, ytd_interest_income, rediscount (did you mean 'npl_balance'?)"]
+        "npl_balance, ytd_interest_income, rediscount, rediscount_balance (did you mean 'npl_balance'?)"]
     issues, line = _nfra("{credit_limit_max: 5000000}", "{credit_limit_max: 五百万}")
     assert issues == [f"nfra_tables.yaml:{line}[code=1].credit_limit_max: ERROR WP-LAYOUT-003 "
                       "credit_limit_max: expected a number"]
@@ -121,3 +121,43 @@ def test_loaders_raise_one_data_error_with_every_issue(monkeypatch: pytest.Monke
     finally:
         monkeypatch.undo()
         layouts.briefing_templates.cache_clear()
+
+
+def test_briefing_profile_prefix_context_values_and_id_comparisons() -> None:
+    old = '{green.ytd_disbursed|amount}。"\n        - text:'
+    assert old in BRIEFING
+    good = BRIEFING.replace(old, '{green.ytd_disbursed|amount}{nfra:green.balance|caliber}。"\n'
+                            '          when: ["context.siblings > 1", "green.balance.rank_siblings == '
+                            'green.ytd_change.rank_siblings"]\n        - text:', 1) + 'closing: "注：口径说明。"\n'
+    assert layouts.parse_briefing_templates(good)[1] == []
+    issues, line = _brief('{pension.balance|amount}。"\n', '{nfra:pension.balanse|amount}。"\n')
+    assert issues == [
+        f"briefing_templates.yaml:{line}[heading=养老金融：聚焦民生福祉　优化服务供给].text: ERROR WP-BRIEF-005 "
+        "placeholder {nfra:pension.balanse}: unknown indicator id (did you mean 'pension.balance'?)"]
+    issues, line = _brief('when: ["inclusive.first_loan_customers > 0"]',
+                          'when: ["inclusive.first_loan_customers > context.sibling"]')
+    assert issues == [
+        f"briefing_templates.yaml:{line}[heading=普惠金融：精准滴灌实体　滋养小微成长].when: ERROR WP-BRIEF-005 "
+        "when 'inclusive.first_loan_customers > context.sibling': context.sibling: unknown indicator id"]
+
+
+def test_nfra_parts_note_rows_and_credit_bands() -> None:
+    part = ("- id: S75\n  title: S75 普惠贷款情况表\n  part: 授信分档\n  columns:\n"
+            "    - {code: A1, label: 单户授信100万元（含）以下, measure: balance, credit_band: [null, 1000000]}\n"
+            "    - {code: A5, label: 不含票据融资, measure: balance, credit_band: [null, 10000000], no_bills: true}\n"
+            "  rows:\n    - {code: \"1\", label: 普惠贷款, tag: inclusive}\n"
+            "    - {code: \"2\", label: 长辈客群贷款, tag: all_loans, when: {all: [{not: {customer_type: [farmer]}}, "
+            "{min_age: 55}, {credit_limit_over: 1000000}]}}\n"
+            "    - {code: \"3\", label: 代销产品, needs: 代销交易流水}\n")
+    assert layouts.parse_nfra_tables(NFRA + part)[1] == []
+    bad = part.replace("needs: 代销交易流水", "tag: green, needs: 代销交易流水").replace(
+        "[null, 1000000]", "[null]").replace("  part: 授信分档\n", "")
+    value, issues = layouts.parse_nfra_tables(NFRA + bad)
+    base = len(NFRA.splitlines())
+    assert value is None and [str(i) for i in issues] == [
+        f"nfra_tables.yaml:{base + 1}[id=S75].id: ERROR WP-LAYOUT-005 table id 'S75' given twice (a continuation "
+        "needs 'part')",
+        f"nfra_tables.yaml:{base + 4}[code=A1].credit_band: ERROR WP-LAYOUT-003 credit_band: expected [low or null, "
+        "high]",
+        f"nfra_tables.yaml:{base + 9}[code=3].tag: ERROR WP-LAYOUT-002 a row needs either 'tag' or 'needs' (a note "
+        "row), not both"]
