@@ -15,7 +15,7 @@ from wupian.cli.output import Format, console, emit
 from wupian.cli.progress import progress
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level
-from wupian.core.profiles import PROFILES
+from wupian.core.profiles import DEFAULT_PROFILE, PROFILES
 from wupian.reports.kinds import KINDS
 
 
@@ -26,7 +26,7 @@ def _value_text(value: object) -> str:
 def indicators(
     as_of: Annotated[str, typer.Option("--as-of", help="Month-end date, e.g. 2026-03-31.")],
     branch: Annotated[str | None, typer.Option("--branch", help="Branch subtree (default: whole bank).")] = None,
-    profile: Annotated[str, typer.Option("--profile", help=f"One of {', '.join(PROFILES)}.")] = "pboc_2025",
+    profile: Annotated[str, typer.Option("--profile", help=f"One of {', '.join(PROFILES)}.")] = DEFAULT_PROFILE,
     ids: Annotated[list[str] | None, typer.Option("--id", help="Indicator id or glob pattern (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="csv, json or table.")] = Format.table,
     explain: Annotated[str | None, typer.Option("--explain", help="Show the loans behind this indicator.")] = None,

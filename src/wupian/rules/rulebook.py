@@ -21,6 +21,7 @@ import yaml
 
 from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level, Source
+from wupian.core.profiles import PROFILES
 from wupian.engine.classify_facts import FACTS, FORMATS
 from wupian.rules.schema import CITATIONS, LEAF_OPS, MANIFEST, RULE, Checker, compose_documents
 
@@ -189,6 +190,12 @@ def check_references(book: Rulebook) -> list[Issue]:
     tag_ids = {t.id for t in book.tags}
     profile_ids = {p.id for p in book.profiles}
     registry_ids = {r for r, _ in book.registries}
+
+    if profile_ids != set(PROFILES):
+        out.append(Issue("WP-RULE-005", Level.ERROR,
+                         f"manifest profiles {', '.join(sorted(profile_ids))} differ from the profiles wupian "
+                         f"computes ({', '.join(PROFILES)}, wupian.core.profiles)", Source("manifest.yaml", None,
+                                                                                         None, "profiles")))
 
     def err(rule: RuleDoc, column: str, message: str, suggestion: str | None = None) -> None:
         out.append(Issue("WP-RULE-005", Level.ERROR, message, Source(rule.file, rule.line, f"id={rule.id}", column),

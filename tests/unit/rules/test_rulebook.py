@@ -114,3 +114,13 @@ def test_rulebook_messages_are_the_shared_located_shape(book_copy: Path) -> None
         f"rules/pension.yaml:{at + 1}[id={rid}].efective_to: ERROR WP-RULE-001 unknown key 'efective_to' "
         "(did you mean 'effective_to'?)",
     ]
+
+
+def test_manifest_profiles_are_the_profiles_wupian_computes(book_copy: Path) -> None:
+    f = book_copy / "manifest.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "id: nfra_1104_2025" in text
+    f.write_text(text.replace("id: nfra_1104_2025", "id: nfra_1104_2026"), encoding="utf-8")
+    _, issues = validate_rulebook(book_copy)
+    assert "manifest.yaml.profiles: ERROR WP-RULE-005 manifest profiles nfra_1104_2026, pboc_2025 differ from the " \
+           "profiles wupian computes (pboc_2025, nfra_1104_2025, wupian.core.profiles)" in [str(i) for i in issues]
