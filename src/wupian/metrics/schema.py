@@ -9,6 +9,7 @@ kind or a dangling citation is an Issue located at its file and line. ``load_def
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -157,6 +158,20 @@ def _refs(file: str, node: yaml.Node, record: dict[str, Any], name: str, known: 
             for v in seq if v not in known]
 
 
+def _label_placeholders(file: str, node: yaml.Node, record: dict[str, Any], allowed: str) -> list[Issue]:
+    """A label is a str.format template with one placeholder: ``{scope}`` (measures) or ``{name}`` (families)."""
+    label = str(record["label"])
+    line = yd.line_of(yd.mapping_items(node)["label"][0])
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(label) if f is not None]
+    except ValueError as exc:
+        return [Issue(f"{PREFIX}-{yd.BAD_VALUE}", Level.ERROR, f"label {label!r}: {exc}",
+                      Source(file, line, f"id={record['id']}", "label"))]
+    return [Issue(f"{PREFIX}-{yd.BAD_REFERENCE}", Level.ERROR, f"label: unknown placeholder {{{f}}}",
+                  Source(file, line, f"id={record['id']}", "label"), f"did you mean {{{allowed}}}?")
+            for f in fields if f != allowed]
+
+
 def parse_definitions(texts: dict[str, str]) -> tuple[Definitions | None, list[Issue]]:
     """Validate the four documents (file name → YAML text); return definitions and every issue found."""
     issues: list[Issue] = []
@@ -181,8 +196,9 @@ def parse_definitions(texts: dict[str, str]) -> tuple[Definitions | None, list[I
         formula=str(d["formula"]), cites=tuple(d["cites"]),
     ) for _, d in parsed["families.yaml"]]
     measure_ids = {m.id for m in measures}
-    for file in ("loan_measures.yaml", "families.yaml"):
+    for file, allowed in (("loan_measures.yaml", "scope"), ("families.yaml", "name")):
         for node, d in parsed[file]:
+            issues += _label_placeholders(file, node, d, allowed)
             issues += _refs(file, node, d, "cites", cite_ids, "citation")
             for ref in ("numerator", "denominator", "measure"):
                 issues += _refs(file, node, d, ref, measure_ids, "measure")

@@ -22,6 +22,7 @@ import yaml
 from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level, Source
 from wupian.core.profiles import PROFILES
+from wupian.core.yamldoc import did_you_mean
 from wupian.engine.classify_facts import FACTS, FORMATS
 from wupian.rules.schema import CITATIONS, LEAF_OPS, MANIFEST, RULE, Checker, compose_documents
 
@@ -231,9 +232,9 @@ def check_references(book: Rulebook) -> list[Issue]:
             err(r, "amount", f"amount must be a money fact, got {r.amount!r}")
         for fact, fmt in PLACEHOLDER.findall(r.explain):
             if fact.strip() not in FACTS:
-                err(r, "explain", f"unknown fact {{{fact}}} in template")
+                err(r, "explain", f"unknown fact {{{fact}}} in template", did_you_mean(fact.strip(), FACTS, list_all=False))
             if fmt and fmt.strip() not in FORMATS:
-                err(r, "explain", f"unknown format |{fmt}", "known: " + ", ".join(FORMATS))
+                err(r, "explain", f"unknown format |{fmt}", did_you_mean(fmt.strip(), FORMATS))
         for problem in _leaf_problems(r.when, registry_ids):
             err(r, "when", problem)
     return out

@@ -76,3 +76,12 @@ def test_valid_minimal_documents_parse() -> None:
     defs, issues = parse_definitions({"citations.yaml": CITES, "scopes.yaml": SCOPES, "loan_measures.yaml": MEASURE,
                                       "families.yaml": ""})
     assert issues == [] and defs is not None and defs.measure("balance").value == "amount"
+
+
+def test_label_placeholders_are_checked() -> None:
+    assert _issues(MEASURE.replace("'{scope}余额'", "'{scop}余额'")) == [
+        "loan_measures.yaml:2[id=balance].label: ERROR WP-METRIC-005 label: unknown placeholder {scop} "
+        "(did you mean {scope}?)"]
+    assert _issues(MEASURE.replace("'{scope}余额'", "'{scope余额'")) == [
+        "loan_measures.yaml:2[id=balance].label: ERROR WP-METRIC-003 label '{scope余额': expected '}' before end "
+        "of string"]

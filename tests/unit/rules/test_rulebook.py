@@ -124,3 +124,18 @@ def test_manifest_profiles_are_the_profiles_wupian_computes(book_copy: Path) -> 
     _, issues = validate_rulebook(book_copy)
     assert "manifest.yaml.profiles: ERROR WP-RULE-005 manifest profiles nfra_1104_2026, pboc_2025 differ from the " \
            "profiles wupian computes (pboc_2025, nfra_1104_2025, wupian.core.profiles)" in [str(i) for i in issues]
+
+
+def test_bad_explain_placeholders_are_located_messages(book_copy: Path) -> None:
+    f = book_copy / "rules" / "tech.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "{tech_htp|codename}" in text
+    f.write_text(text.replace("{tech_htp|codename}", "{tech_htpp|colour}", 1), encoding="utf-8")
+    _, issues = validate_rulebook(book_copy)
+    line = next(i.source.line for i in issues)
+    assert [str(i) for i in issues if i.source.column == "explain"] == [
+        f"rules/tech.yaml:{line}[id=tech.industry.htp].explain: ERROR WP-RULE-005 unknown fact {{tech_htpp}} in "
+        "template (did you mean 'tech_htp'?)",
+        f"rules/tech.yaml:{line}[id=tech.industry.htp].explain: ERROR WP-RULE-005 unknown format |colour (allowed: "
+        "text, wan, wan_short, yuan, pct, zh, codename, int)",
+    ]
