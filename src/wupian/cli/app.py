@@ -12,9 +12,9 @@ function (``app.command("name")(fn)`` or ``app.add_typer(sub, name=…)``) and a
 Rules for command modules, so ``wupian --help`` and argument errors stay fast (< 0.2 s):
 
 * import at module level only the standard library, ``typer`` and the light ``wupian.cli`` helpers
-  (``context``, ``dates``, ``output``, ``progress``) and ``wupian.core``; import ``wupian.api``, the engine,
+  (``context``, ``output``, ``progress``) and ``wupian.core``; import ``wupian.api``, the engine,
   Rich, pyarrow … inside the command function;
-* use the shared helpers: ``dates.parse_date`` for dates, ``output.emit`` / ``output.Format`` for
+* use the shared helpers: ``wupian.core.dates.parse_date`` for dates, ``output.emit`` / ``output.Format`` for
   table/csv/json output, ``progress.progress`` for bars, ``context.open_warehouse`` for the warehouse;
 * report problems by raising ``wupian.core.errors.UsageError`` (exit 2) or ``DataError`` (exit 1); everything
   else that can go wrong outside our control (disk full, Ctrl-C, permissions, a locked warehouse) is turned

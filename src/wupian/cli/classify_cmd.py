@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wupian.cli.context import open_warehouse
-from wupian.cli.dates import parse_date
 from wupian.cli.output import Format, console, emit, emit_text, to_json
 from wupian.cli.progress import progress
+from wupian.core.dates import parse_date
 from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level
 from wupian.core.profiles import PROFILES

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wupian.cli.context import open_warehouse
-from wupian.cli.dates import parse_date, parse_optional_date
 from wupian.cli.output import console as Console
 from wupian.cli.output import emit_text, to_json
 from wupian.cli.progress import progress as _progress
+from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from wupian.cli.context import open_warehouse
-from wupian.cli.dates import parse_date
 from wupian.cli.progress import progress
+from wupian.core.dates import parse_date
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level, count_by_code
 

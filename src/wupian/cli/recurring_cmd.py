@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wupian.cli.context import open_warehouse
-from wupian.cli.dates import parse_optional_date
 from wupian.cli.output import Format, console, emit
 from wupian.cli.progress import progress
+from wupian.core.dates import parse_optional_date
 from wupian.core.errors import UsageError
 
 if TYPE_CHECKING:

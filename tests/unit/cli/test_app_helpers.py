@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from wupian.cli import output
 from wupian.cli.app import COMMANDS, create_app
 from wupian.cli.context import CliState, current, db_path
-from wupian.cli.dates import parse_date, parse_optional_date
 from wupian.cli.progress import Reporter, progress
+from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
 
 HEAVY = ("duckdb", "pyarrow", "numpy", "matplotlib", "docx", "openpyxl", "xlsxwriter", "ibis", "charset_normalizer",

@@ -1,4 +1,5 @@
-"""The one date parser of the command line: ``2026-03-31``, ``20260331`` or ``2026/03/31``."""
+"""The one parser of dates typed by people, for both shells (CLI options, web query parameters):
+``2026-03-31``, ``20260331`` or ``2026/03/31``. A wrong value is a ``UsageError`` naming the option/field."""
 
 from __future__ import annotations
 
