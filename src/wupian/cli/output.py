@@ -1,4 +1,5 @@
-"""The one output helper of the command line: rows rendered as a Rich table, CSV or JSON, to stdout or a file.
+"""The one output helper of the command line (value conventions shared with the web app in
+``wupian.core.tabular``): rows rendered as a Rich table, CSV or JSON, to stdout or a file.
 
 ``emit(rows, fmt, title=…, out=…, columns=…)`` takes a list of dicts or anything with ``to_pylist()`` (an Arrow
 table). CSV: a header row (also when there are no rows, if ``columns`` is given), ``None`` as an empty cell,
@@ -10,17 +11,18 @@ naming the file, which ``wupian.cli.errors`` turns into a one-line message and e
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from wupian.core.tabular import cell_text, csv_text, json_value, to_json
+
+__all__ = ["Format", "cell_text", "console", "csv_text", "emit", "emit_text", "json_value", "print_table",
+           "table_text", "to_json", "write_text"]
 
 
 class Format(StrEnum):
@@ -31,54 +33,8 @@ class Format(StrEnum):
     json = "json"
 
 
-def cell_text(value: object) -> str:
-    """CSV/table text of a value: '' for None, exact Decimal, ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def json_value(value: object) -> Any:
-    """JSON-compatible value: Decimal and dates as text, everything else unchanged."""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _json_default(value: object) -> Any:
-    converted = json_value(value)
-    if converted is value:
-        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-    return converted
-
-
-def to_json(payload: object, indent: int = 1) -> str:
-    """Indented UTF-8 JSON (Chinese kept as is) with Decimal/dates as text."""
-    return json.dumps(payload, ensure_ascii=False, default=_json_default, indent=indent)
-
-
 def _as_rows(data: Any) -> list[dict[str, Any]]:
     return data.to_pylist() if hasattr(data, "to_pylist") else list(data)
-
-
-def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,
-             cell: Callable[[object], str] = cell_text) -> str:
-    """CSV with a header; '' when there are neither rows nor columns."""
-    names = list(columns) if columns is not None else (list(rows[0]) if rows else [])
-    if not names:
-        return ""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([cell(row.get(c)) for c in names])
-    return buf.getvalue()
 
 
 def write_text(path: Path, text: str) -> None:
