@@ -237,3 +237,14 @@ def test_xlsx_writer_errors_are_unwrapped_to_the_os_error(capsys: pytest.Capture
                       "--xlsx", "/dev/full") == 2
         err = capsys.readouterr().err
         assert err.strip().splitlines()[-1] == "error: disk full (磁盘空间不足)" and "Traceback" not in err
+
+
+def test_rejected_rows_exit_1_with_located_issues(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "snap"
+    shutil.copytree(GOOD, folder)
+    loans = folder / "loans.csv"
+    loans.write_text(loans.read_text(encoding="utf-8").replace(",7500000.00,", ",-7500000.00,"), encoding="utf-8")
+    assert wupian("--db", str(tmp_path / "w.duckdb"), "load", "--as-of", "2026-03-31", str(folder)) == 1
+    out, err = capsys.readouterr()
+    assert "loans.csv:2[loan_id=L000001].balance: ERROR" in out and "Traceback" not in out + err
+    assert "1 行已隔离，详见 `wupian quarantine --as-of 2026-03-31`" in out
