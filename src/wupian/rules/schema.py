@@ -9,12 +9,13 @@ records (facts, tags, profiles, citations) are checked in ``rulebook.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from wupian.core import yamldoc as yd
-from wupian.core.issues import Issue
+from wupian.core.issues import Issue, Level, Source
 
 PREFIX = "WP-RULE"
 LEAF_OPS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null", "is_true", "has_any")
@@ -88,16 +89,64 @@ CITATION = {
     "note": F(T),
 }
 CITATIONS: dict[str, yd.Field] = {"citations": F(yd.ListOf(yd.Record(CITATION)), True)}
+RECORDS = {"tag": TAG, "profile": PROFILE, "registry": REGISTRY, "citation": CITATION}
 
 
 class Checker(yd.Checker):
-    """The shared checker with the rulebook's code prefix; ``mapping`` checks a node against a closed key set."""
+    """The shared checker with the rulebook's code prefix; ``mapping`` checks a node against a closed key set.
+
+    ``error`` takes a code suffix ("003") or a whole code ("WP-RULE-003"); ``value`` resolves the string field
+    kinds of :func:`Field` so that a subclass can add kinds of its own (the screening rulebook does).
+    """
 
     def __init__(self, file: str) -> None:
         super().__init__(file, PREFIX)
 
+    def error(self, code: str, node: yaml.Node | None, message: str, key: str | None = None,
+              column: str | None = None, suggestion: str | None = None) -> None:
+        if code.startswith("WP-"):
+            code = code.rsplit("-", 1)[1] if code.startswith(f"{self.prefix}-") else code
+        if code.startswith("WP-"):  # another family's code: keep it whole
+            line = yd.line_of(node) if node is not None else None
+            self.issues.append(Issue(code, Level.ERROR, message, Source(self.file, line, key, column), suggestion))
+            return
+        super().error(code, node, message, key, column, suggestion)
+
     def mapping(self, node: yaml.Node, spec: dict[str, yd.Field], key: str | None = None) -> None:
         yd.Record(spec).check(self, node, key, None)
+
+    def value(self, node: yaml.Node, f: Kind, key: str | None, column: str) -> None:
+        """Check ``node`` against a string kind: str, text, enum, date, date?, list[str], records:<name>,
+        condition."""
+        simple: dict[str, yd.Spec] = {
+            "str": T, "text": T, "enum": yd.Text(f.choices), "date": yd.Date(), "date?": yd.Date(nullable=True),
+            "list[str]": NAMES, "condition": yd.Custom(_condition), "int": yd.Int(), "bool": yd.Bool(),
+        }
+        if f.kind in simple:
+            simple[f.kind].check(self, node, key, column)
+        elif f.kind.startswith("records:") and f.kind[8:] in RECORDS:
+            yd.ListOf(yd.Record(RECORDS[f.kind[8:]])).check(self, node, key, column)
+        else:
+            raise ValueError(f"unknown field kind {f.kind!r} in a rulebook schema")
+
+
+@dataclass(frozen=True)
+class Kind(yd.Spec):
+    """A field shape named by a string (see :meth:`Checker.value`), resolved by the checker in use."""
+
+    kind: str
+    choices: tuple[str, ...] = ()
+
+    def check(self, chk: yd.Checker, node: yaml.Node, key: str | None, column: str | None) -> None:
+        if not isinstance(chk, Checker):
+            raise TypeError("string field kinds need wupian.rules.schema.Checker")
+        chk.value(node, self, key, column or "")
+
+
+def Field(kind: str, required: bool = False, choices: tuple[str, ...] = ()) -> yd.Field:  # noqa: N802
+    """A rulebook field by kind name (``Field("enum", True, ("a", "b"))``); new schemas can use
+    ``wupian.core.yamldoc`` specs directly."""
+    return yd.Field(Kind(kind, tuple(choices)), required)
 
 
 def compose_documents(text: str, file: str) -> tuple[list[tuple[yaml.Node, Any]], list[Issue]]:
