@@ -66,7 +66,7 @@ def _cond(chk: yd.Checker, node: yaml.Node, key: str | None, column: str | None)
     codes = lambda vocab: yd.ListOf(yd.Enum(*(e.value for e in vocab)), nonempty=True)  # noqa: E731
     leaves: dict[str, yd.Spec] = {
         "all": yd.ListOf(yd.Custom(_cond), nonempty=True), "any": yd.ListOf(yd.Custom(_cond), nonempty=True),
-        "not": yd.Custom(_cond), "credit_limit_over": yd.Number(), "min_age": yd.Int(minimum=0),
+        "not": yd.Custom(_cond), "credit_limit_over": yd.Number(), "min_age": yd.Int(minimum=0), "rule": T,
         "registry": yd.ListOf(yd.Enum(*sorted(names()["registries"])), nonempty=True),
         "size": codes(SIZES), "customer_type": codes(CUSTOMER_TYPES),
         "not_null": yd.Enum(*sorted(LOAN_COLUMNS)), "tagged": T, "credit_limit_max": yd.Number(),
@@ -106,9 +106,10 @@ def _walk(node: yaml.Node) -> list[yaml.Node]:
 
 def _nfra_references(chk: yd.Checker, node: yaml.Node, value: Any) -> None:
     """Each row has a tag (a rulebook tag or all_loans/rediscount) or ``needs`` (a note row), never both;
-    ``tagged`` names rulebook tags; credit bands are [low, high]; a repeated table id continues the table as a
+    ``tagged`` names rulebook tags and ``rule`` rulebook rule ids; credit bands are [low, high]; a repeated table id continues the table as a
     later ``part``; row codes are unique within a part."""
-    tags = [t.id for t in load_rulebook().tags]
+    book = load_rulebook()
+    tags, rules = [t.id for t in book.tags], tuple(r.id for r in book.rules)
     ids: set[str] = set()
     for table in node.value:
         items = yd.mapping_items(table)
@@ -136,12 +137,13 @@ def _nfra_references(chk: yd.Checker, node: yaml.Node, value: Any) -> None:
             refs = [("tag", r["tag"][1], (*tags, *SPECIAL_TAGS))] if "tag" in r else []
             for cond in ("when", "rediscount"):
                 if cond in r:
-                    refs += [("tagged", v, tuple(tags)) for n in _walk(r[cond][1])
-                             for k, v in yd.mapping_items(n).values() if k.value == "tagged"]
+                    refs += [(k.value, v, tuple(tags) if k.value == "tagged" else rules) for n in _walk(r[cond][1])
+                             for k, v in yd.mapping_items(n).values() if k.value in ("tagged", "rule")]
             for column, tnode, allowed in refs:
                 if tnode.value not in allowed:
-                    chk.error(yd.BAD_REFERENCE, tnode, f"{column}: unknown tag {tnode.value!r}", where,
-                              column, yd.did_you_mean(tnode.value, allowed))
+                    what = "rule" if column == "rule" else "tag"
+                    chk.error(yd.BAD_REFERENCE, tnode, f"{column}: unknown {what} {tnode.value!r}", where,
+                              column, yd.did_you_mean(tnode.value, allowed, list_all=what == "tag"))
 
 
 def _id_problem(indicator_id: str) -> str | None:

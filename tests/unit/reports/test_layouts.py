@@ -161,3 +161,12 @@ def test_nfra_parts_note_rows_and_credit_bands() -> None:
         "high]",
         f"nfra_tables.yaml:{base + 9}[code=3].tag: ERROR WP-LAYOUT-002 a row needs either 'tag' or 'needs' (a note "
         "row), not both"]
+
+
+def test_nfra_rule_conditions_name_rulebook_rules() -> None:
+    old = "{all: [{customer_type: [farmer]}, {credit_limit_max: 5000000}, {business_loan: true}]}}\n    - {code: \"1.2\""
+    assert old in NFRA
+    assert layouts.parse_nfra_tables(NFRA.replace(old, "{rule: inclusive.farmer}}\n    - {code: \"1.2\"", 1))[1] == []
+    issues, line = _nfra(old, "{rule: inclusive.framer}}\n    - {code: \"1.2\"")
+    assert issues == [f"nfra_tables.yaml:{line}[code=1.1.4].rule: ERROR WP-LAYOUT-005 rule: unknown rule "
+                      "'inclusive.framer' (did you mean 'inclusive.farmer'?)"]
