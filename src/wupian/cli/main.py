@@ -44,7 +44,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return code if isinstance(code, int) else 0
     except BaseException as exc:  # noqa: BLE001 - the one place every failure becomes a message and a code
         if isinstance(exc, SystemExit):
-            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+            if exc.code is None or isinstance(exc.code, int):
+                return exc.code or 0
+            print(f"error: {exc.code}", file=sys.stderr)
+            return 2
         return errors.report(exc)
 
 
