@@ -6,7 +6,7 @@ Click context; commands read it with ``wupian.cli.context.db_path()`` / ``open_w
 
 Adding a command module is one line: write ``wupian/cli/<name>.py`` with a ``register(app: typer.Typer)``
 function (``app.command("name")(fn)`` or ``app.add_typer(sub, name=…)``) and add ``"<name>"`` to
-:data:`COMMANDS` (or pass ``create_app(commands=(*COMMANDS, "<name>"))``; a dotted name such as
+:data:`COMMANDS` — or, for a command group whose module is heavy to import, one entry in :data:`LAZY_GROUPS` (or pass ``create_app(commands=(*COMMANDS, "<name>"))``; a dotted name such as
 ``"mybank.cli.extra"`` imports a module from outside ``wupian.cli``).
 
 Rules for command modules, so ``wupian --help`` and argument errors stay fast (≈ 0.2 s CPU; a test fails when
@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from wupian.cli.context import CliState, check_db_option
 
@@ -39,8 +41,13 @@ COMMANDS: tuple[str, ...] = (
     "metrics_cmds",
     "month_end_cmd",
     "recurring_cmd",
-    "attest",
 )
+# Command groups whose module is imported only when the group is used: name → (module:attribute of its
+# Typer app, one-line help shown by ``wupian --help``). ``wupian.cli.attest`` imports ``cryptography``.
+LAZY_GROUPS: dict[str, tuple[str, str]] = {
+    "attest": ("wupian.cli.attest:app", "Tamper-evident log of letter-of-credit documents (RFC 9162 Merkle tree) "
+                                        "with offline-verifiable receipts."),
+}
 HELP = "wupian (五篇): turn a bank's month-end data into the official 'five priorities' numbers and actions."
 
 
@@ -63,4 +70,29 @@ def create_app(commands: Sequence[str] = COMMANDS) -> typer.Typer:
 
     for name in commands:
         importlib.import_module(name if "." in name else f"wupian.cli.{name}").register(app)
+    for name, (target, help_text) in LAZY_GROUPS.items():
+        app.add_typer(typer.Typer(no_args_is_help=True), name=name, help=help_text, cls=_lazy_group(target))
     return app
+
+
+def _lazy_group(target: str) -> type[TyperGroup]:
+    """A Click group that imports ``module:attribute`` (a Typer app) the first time its commands are needed."""
+
+    class LazyGroup(TyperGroup):
+        _real: TyperGroup | None = None
+
+        def _group(self) -> TyperGroup:
+            if self._real is None:
+                module, attribute = target.split(":")
+                real = typer.main.get_command(getattr(importlib.import_module(module), attribute))
+                assert isinstance(real, TyperGroup)
+                self._real = real
+            return self._real
+
+        def list_commands(self, ctx: Any) -> list[str]:
+            return self._group().list_commands(ctx)
+
+        def get_command(self, ctx: Any, cmd_name: str) -> Any:
+            return self._group().get_command(ctx, cmd_name)
+
+    return LazyGroup

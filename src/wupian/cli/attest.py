@@ -222,8 +222,3 @@ def export_key(
     else:
         typer.echo(pem, nl=False)
     typer.echo(f"fingerprint (SHA-256): {fp}", err=True)
-
-
-def register(root: typer.Typer) -> None:
-    """Add the ``attest`` command group to the root app."""
-    root.add_typer(app, name="attest")

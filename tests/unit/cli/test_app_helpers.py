@@ -15,14 +15,15 @@ import typer
 from typer.testing import CliRunner
 
 from wupian.cli import output
-from wupian.cli.app import COMMANDS, create_app
+from wupian.cli.app import COMMANDS, LAZY_GROUPS, create_app
 from wupian.cli.context import CliState, current, db_path
 from wupian.cli.progress import Reporter, progress
 from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
 
 HEAVY = ("duckdb", "pyarrow", "numpy", "matplotlib", "docx", "openpyxl", "xlsxwriter", "ibis", "charset_normalizer",
-         "wupian.engine", "wupian.ingest", "wupian.metrics", "wupian.rules", "wupian.reports.run", "wupian.demo.build")
+         "cryptography", "wupian.engine", "wupian.ingest", "wupian.metrics", "wupian.rules", "wupian.reports.run",
+         "wupian.demo.build", "wupian.attest.log")
 
 
 def test_help_imports_no_heavy_module() -> None:
@@ -41,7 +42,18 @@ def test_every_command_module_registers_and_the_tour_commands_exist() -> None:
     for name in ("demo", "check", "load", "load-events", "snapshots", "quarantine", "classify", "size",
                  "indicators", "coverage", "report", "month-end", "recurring", "attest"):
         assert f" {name} " in res.stdout, name
-    assert "attest" in COMMANDS
+    assert "attest" in LAZY_GROUPS and "attest" not in COMMANDS
+
+
+def test_a_lazy_group_runs_its_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from wupian.cli.main import run
+
+    assert run(["attest", "init", "--log-dir", str(tmp_path / "log")]) == 0
+    assert "initialised attestation log" in capsys.readouterr().out
+    assert run(["attest", "--help"]) == 0
+    assert "prove-consistency" in capsys.readouterr().out
+    assert run(["attest", "nosuch"]) == 2
+    assert "No such command 'nosuch'" in capsys.readouterr().err
 
 
 def test_registering_a_module_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
