@@ -98,11 +98,13 @@ def classify(
     = SizeBasis.declared_first,
 ) -> None:
     """Classify every loan of a snapshot into the five priorities (科技/绿色/普惠/养老/数字) and store the tags."""
+    from wupian.api import ensure_fresh
     from wupian.rules import classify_snapshot, loan_tags, review_worklist
 
     day = parse_date(as_of)
     with open_warehouse() as wh:
         if explain:
+            ensure_fresh(wh, day, (profile.value,), comparisons=False)  # the explanation agrees with the stored tags it explains
             _explain(wh, day, explain, profile.value, show_not, fmt)
             return
         if review:

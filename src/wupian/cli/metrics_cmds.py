@@ -31,8 +31,10 @@ def indicators(
     fmt: Annotated[Format, typer.Option("--format", help="csv, json or table.")] = Format.table,
     explain: Annotated[str | None, typer.Option("--explain", help="Show the loans behind this indicator.")] = None,
 ) -> None:
-    """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value)."""
-    from wupian.metrics import compute_indicators, explain_indicator, indicator_label
+    """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value, unit,
+    unavailable_reason). Classifies on demand whatever the figures need that is missing or out of date."""
+    from wupian.api import compute_indicators, explain_indicator
+    from wupian.metrics import indicator_label
 
     day = parse_date(as_of)
     with open_warehouse() as wh:
@@ -48,8 +50,8 @@ def indicators(
     rows = [{"as_of": r.as_of.isoformat(), "branch_id": r.branch_id, "indicator_id": r.indicator_id,
              "value": _value_text(r.value), "unit": r.unit, "unavailable_reason": r.unavailable_reason or ""}
             for r in result.rows]
-    columns = ("as_of", "branch_id", "indicator_id", "value") if fmt is Format.csv else None
-    emit(rows, fmt, title=f"指标 {day.isoformat()}（{profile}）", columns=columns)
+    emit(rows, fmt, title=f"指标 {day.isoformat()}（{profile}）",
+         columns=("as_of", "branch_id", "indicator_id", "value", "unit", "unavailable_reason"))
     for note in result.notes:
         typer.echo(note, err=True)
 
@@ -61,9 +63,8 @@ def check_id_patterns(patterns: list[str] | None, computed: list[str]) -> None:
     unmatched = [p for p in patterns or () if not any(fnmatch.fnmatchcase(i, p) for i in computed)]
     if not unmatched:
         return
-    from wupian.metrics import definitions
     from wupian.metrics.catalogue import example_ids, suggest
-    from wupian.metrics.compute import names
+    from wupian.metrics.compute import definitions, names
 
     candidates = example_ids(definitions(), names()) | set(computed)
     lines = []
@@ -82,7 +83,7 @@ def coverage_cmd(
     """Coverage of a registry (members, account/credit/loan rates) and the worklist of uncovered members."""
     from rich.table import Table
 
-    from wupian.metrics import coverage
+    from wupian.api import coverage
     from wupian.reports import numbers
 
     day = parse_date(as_of)

@@ -26,9 +26,8 @@ import yaml
 from wupian.contract.tables import CUSTOMER_TYPES, SIZES
 from wupian.core import yamldoc as yd
 from wupian.engine.metrics_reports import LOAN_COLUMNS
-from wupian.metrics import definitions
 from wupian.metrics.catalogue import indicator_problem
-from wupian.metrics.compute import names
+from wupian.metrics.compute import definitions, names
 from wupian.rules import load_rulebook
 
 BRIEF, LAYOUT = "WP-BRIEF", "WP-LAYOUT"

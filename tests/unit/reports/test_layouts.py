@@ -92,9 +92,11 @@ def test_nfra_unknown_key_wrong_type_and_measure() -> None:
         f"nfra_tables.yaml:{line}[code=G].measure: ERROR WP-LAYOUT-003 measure: 'npl_balanse' is not one of "
         "ytd_disbursed_customers, ytd_disbursed, customers, balance, mid_long_term_balance, credit_loan_balance, "
         "npl_balance, ytd_interest_income, rediscount, rediscount_balance (did you mean 'npl_balance'?)"]
-    issues, line = _nfra("{credit_limit_max: 5000000}", "{credit_limit_max: 五百万}")
-    assert issues == [f"nfra_tables.yaml:{line}[code=1].credit_limit_max: ERROR WP-LAYOUT-003 "
-                      "credit_limit_max: expected a number"]
+    issues, line = _nfra("when: {registry: [tech_sme]}", "when: {registry: tech_sme}")
+    assert issues == [f"nfra_tables.yaml:{line}[code=1.1.2].registry: ERROR WP-LAYOUT-003 registry: expected a list"]
+    issues, line = _nfra("{code: A, label: 当年累放贷款户数, measure: ytd_disbursed_customers}",
+                         "{code: A, label: 当年累放贷款户数, measure: ytd_disbursed_customers, no_bills: 1}")
+    assert issues == [f"nfra_tables.yaml:{line}[code=A].no_bills: ERROR WP-LAYOUT-003 no_bills: expected true or false"]
 
 
 def test_nfra_conditions_and_tags_are_closed_vocabularies() -> None:
@@ -164,9 +166,8 @@ def test_nfra_parts_note_rows_and_credit_bands() -> None:
 
 
 def test_nfra_rule_conditions_name_rulebook_rules() -> None:
-    old = "{all: [{customer_type: [farmer]}, {credit_limit_max: 5000000}, {business_loan: true}]}}\n    - {code: \"1.2\""
+    old = "when: {rule: inclusive.farmer}}"
     assert old in NFRA
-    assert layouts.parse_nfra_tables(NFRA.replace(old, "{rule: inclusive.farmer}}\n    - {code: \"1.2\"", 1))[1] == []
-    issues, line = _nfra(old, "{rule: inclusive.framer}}\n    - {code: \"1.2\"")
+    issues, line = _nfra(old, "when: {rule: inclusive.framer}}")
     assert issues == [f"nfra_tables.yaml:{line}[code=1.1.4].rule: ERROR WP-LAYOUT-005 rule: unknown rule "
                       "'inclusive.framer' (did you mean 'inclusive.farmer'?)"]
