@@ -183,7 +183,7 @@ def compute_indicators(
 def indicator_versions(wh: Warehouse, as_of: date, profile: str) -> str:
     """The versions stored indicator values record: the definitions' fingerprint and those of the tags read."""
     tags = lineage.stored_versions(wh, "loan_tags", as_of, profile) or "none"
-    return lineage.versions(f"defs={package_fingerprint('wupian.metrics.definitions')}", f"tags=[{tags}]")
+    return lineage.versions(f"defs={package_fingerprint('wupian.metrics', 'definitions')}", f"tags=[{tags}]")
 
 
 

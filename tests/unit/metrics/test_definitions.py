@@ -85,3 +85,12 @@ def test_label_placeholders_are_checked() -> None:
     assert _issues(MEASURE.replace("'{scope}余额'", "'{scope余额'")) == [
         "loan_measures.yaml:2[id=balance].label: ERROR WP-METRIC-003 label '{scope余额': expected '}' before end "
         "of string"]
+
+
+def test_the_definitions_fingerprint_leaves_the_definitions_function_alone() -> None:
+    from wupian.reference.fingerprint import package_fingerprint
+
+    assert len(package_fingerprint("wupian.metrics", "definitions")) == 16
+    from wupian.metrics import definitions as again
+
+    assert callable(again) and again().scope("green").label == "绿色贷款"
