@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wupian.metrics import definitions
-from wupian.metrics.schema import parse_definitions, parse_names
+from wupian.metrics.schema import LOAN_KINDS, parse_definitions, parse_names
 
 SCOPES = "- id: all_loans\n  label: 各项贷款\n  source: loans\n"
 CITES = ("- id: c1\n  document: d\n  number: n\n  clause: c\n  quote: q\n  status: verified\n")
@@ -45,7 +45,7 @@ def _issues(measures: str) -> list[str]:
 def test_unknown_kind_is_a_located_error_with_a_suggestion() -> None:
     assert _issues(MEASURE.replace("kind: sum", "kind: summ")) == [
         "loan_measures.yaml:5[id=balance].kind: ERROR WP-METRIC-003 kind: 'summ' is not one of "
-        "sum, distinct_customers, weighted_avg, ratio, change, growth, gap (did you mean 'sum'?)"]
+        f"{', '.join(LOAN_KINDS)} (did you mean 'sum'?)"]
 
 
 def test_wrong_type_is_a_located_error() -> None:
