@@ -15,27 +15,14 @@ from wupian.cli.context import open_warehouse
 from wupian.cli.output import console as Console
 from wupian.cli.output import emit_text, to_json
 from wupian.cli.progress import progress as _progress
+from wupian.contract import ALL_TABLES
 from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
 
 if TYPE_CHECKING:
     from wupian.ingest import CheckReport
 
-TABLE_ZH = {
-    "branches": "机构",
-    "customers": "客户",
-    "loans": "贷款借据",
-    "registries": "名录",
-    "accounts": "账户",
-    "service_activations": "服务开通",
-    "processes": "业务办理",
-    "activities": "服务活动",
-    "targets": "任务目标",
-    "peers": "同业数据",
-    "transactions": "交易流水",
-    "mandates": "代扣协议",
-    "merchants": "商户登记",
-}
+TABLE_ZH = {t.name: t.zh for t in ALL_TABLES}  # every contract table, in contract order
 
 
 def _print_issues(console: Any, report: CheckReport, limit: int) -> None:
