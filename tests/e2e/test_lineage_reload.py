@@ -40,12 +40,12 @@ def _load_all(db: str, folders: dict[date, Path]) -> None:
             load_snapshot(wh, day, folder)
 
 
-def _app() -> typer.Typer:
+def _app(db: str) -> typer.Typer:
     app = typer.Typer()
 
     @app.callback()
-    def _root() -> None:
-        pass
+    def _root(ctx: typer.Context) -> None:
+        ctx.obj = context.CliState(db=db)
 
     data_cmds.register(app)
     metrics_cmds.register(app)
@@ -53,8 +53,7 @@ def _app() -> typer.Typer:
 
 
 def _cli(db: str, *args: str) -> tuple[int, str]:
-    context.set_db(db)
-    res = CliRunner().invoke(_app(), list(args))
+    res = CliRunner().invoke(_app(db), list(args))
     return res.exit_code, res.stdout
 
 

@@ -7,46 +7,31 @@ Exit codes: 0 clean (warnings allowed), 1 an ERROR issue, 2 usage or environment
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from wupian.api import ensure_fresh
-from wupian.cli.context import db_path
-from wupian.core.errors import DataError, UsageError
+from wupian.cli.context import open_warehouse
+from wupian.cli.output import Format, console, emit, emit_text, to_json
+from wupian.cli.progress import progress
+from wupian.core.dates import parse_date
+from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level
-from wupian.engine.warehouse import Warehouse
-from wupian.rules import (
-    classify_snapshot,
-    explain_loan,
-    loan_tags,
-    review_worklist,
-    size_report,
-)
+from wupian.core.profiles import PROFILES
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    import pyarrow as pa
+
+    from wupian.engine.warehouse import Warehouse
 
 COLUMNS = ("loan_id", "tag", "amount", "rule_ids", "explanation")
 
 
-class Profile(StrEnum):
-    pboc_2025 = "pboc_2025"
-    nfra_1104_2025 = "nfra_1104_2025"
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+Profile = StrEnum("Profile", {p: p for p in PROFILES})  # type: ignore[misc]
 
 
 class SizeBasis(StrEnum):
@@ -54,46 +39,8 @@ class SizeBasis(StrEnum):
     derived_first = "derived_first"
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.replace("/", "-")) if "-" in text or "/" in text else date(
-            int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except (ValueError, IndexError) as exc:
-        raise UsageError(f"--as-of: expected YYYY-MM-DD, got {text!r}") from exc
-
-
-def _json_default(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return str(v)
-    if isinstance(v, date):
-        return v.isoformat()
-    raise TypeError(type(v))
-
-
 def _write(table: pa.Table, fmt: Format, out: Path | None, title: str) -> None:
-    if fmt is Format.csv:
-        if out:
-            pacsv.write_csv(table, str(out))
-        else:
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(table, sink)
-            sys.stdout.write(sink.getvalue().to_pybytes().decode("utf-8"))
-    elif fmt is Format.json:
-        text = json.dumps(table.to_pylist(), ensure_ascii=False, default=_json_default, indent=1)
-        if out:
-            out.write_text(text + "\n", encoding="utf-8")
-        else:
-            sys.stdout.write(text + "\n")
-    else:
-        console = Console(width=200) if out is None else Console(file=out.open("w", encoding="utf-8"), width=200)
-        t = Table(title=title)
-        for name in table.column_names:
-            t.add_column(name)
-        for row in table.to_pylist()[:2000]:
-            t.add_row(*("" if v is None else str(v) for v in row.values()))
-        console.print(t)
-        if table.num_rows > 2000:
-            console.print(f"… 共 {table.num_rows} 行，表格只显示前 2000 行；完整结果请用 --format csv --out FILE")
+    emit(table, fmt, title=title, out=out, columns=table.column_names, width=200)
 
 
 def _print_issues(issues: tuple[Issue, ...] | list[Issue], limit: int = 50) -> None:
@@ -104,6 +51,8 @@ def _print_issues(issues: tuple[Issue, ...] | list[Issue], limit: int = 50) -> N
 
 
 def _explain(wh: Warehouse, as_of: date, loan_id: str, profile: str, show_not: bool, fmt: Format) -> None:
+    from wupian.rules import explain_loan
+
     e = explain_loan(wh, as_of, loan_id, profile)
     if fmt is Format.json:
         payload = {
@@ -115,24 +64,24 @@ def _explain(wh: Warehouse, as_of: date, loan_id: str, profile: str, show_not: b
             "not_in": [{"tag": n.tag, "label": n.label, "reasons": list(n.reasons)} for n in e.not_in]
             if show_not else [],
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=_json_default, indent=1) + "\n")
+        emit_text(to_json(payload) + "\n", None)
         return
-    console = Console(width=160)
-    console.print(f"[bold]借据 {e.loan_id}[/]  报告日 {e.as_of}  口径 {e.profile}  规则版本 {e.rulebook_version}")
+    con = console(width=160)
+    con.print(f"[bold]借据 {e.loan_id}[/]  报告日 {e.as_of}  口径 {e.profile}  规则版本 {e.rulebook_version}")
     if not e.tags:
-        console.print("不属于任何五篇大文章类别。")
+        con.print("不属于任何五篇大文章类别。")
     for t in e.tags:
-        console.print(f"\n[bold green]✓ {t.label}[/] ({t.tag})  计入金额 {t.amount} 元")
+        con.print(f"\n[bold green]✓ {t.label}[/] ({t.tag})  计入金额 {t.amount} 元")
         for h in t.rules:
-            console.print(f"  • [{h.rule_id}] {h.text}")
+            con.print(f"  • [{h.rule_id}] {h.text}")
             for c in h.citations:
                 mark = "已核对原文" if c.status == "verified" else "未核对原文"
-                console.print(f"      依据：{c.document} {c.clause}（{mark}）：“{c.quote}”")
+                con.print(f"      依据：{c.document} {c.clause}（{mark}）：“{c.quote}”")
     if show_not:
         for n in e.not_in:
-            console.print(f"\n[bold red]✗ {n.label}[/] ({n.tag})")
+            con.print(f"\n[bold red]✗ {n.label}[/] ({n.tag})")
             for r in n.reasons:
-                console.print(f"  • {r}")
+                con.print(f"  • {r}")
 
 
 def classify(
@@ -149,8 +98,11 @@ def classify(
     = SizeBasis.declared_first,
 ) -> None:
     """Classify every loan of a snapshot into the five priorities (科技/绿色/普惠/养老/数字) and store the tags."""
-    day = _date(as_of)
-    with Warehouse(db_path()) as wh:
+    from wupian.api import ensure_fresh
+    from wupian.rules import classify_snapshot, loan_tags, review_worklist
+
+    day = parse_date(as_of)
+    with open_warehouse() as wh:
         if explain:
             ensure_fresh(wh, day, (profile.value,), comparisons=False)  # agree with the stored tags
             _explain(wh, day, explain, profile.value, show_not, fmt)
@@ -158,11 +110,9 @@ def classify(
         if review:
             _write(review_worklist(wh, day, profile.value), fmt, out, f"待核查清单 {day}")
             return
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("分类", total=None)
+        with progress("分类", bar=False) as report_progress:
             report = classify_snapshot(wh, day, profile.value, size_basis=size_basis.value,
-                                       progress=lambda msg: bar.update(task, description=msg))
+                                       progress=report_progress)
         _write(loan_tags(wh, day, profile.value).select(list(COLUMNS)), fmt, out, f"五篇大文章分类 {day} {profile}")
         summary = "；".join(f"{c.label} {c.loans}笔 {c.amount}元" for c in report.counts)
         typer.echo(f"{day} {profile}: {report.loans} 笔贷款；{summary or '无命中'}", err=True)
@@ -177,8 +127,12 @@ def size(
     out: Annotated[Path | None, typer.Option("--out", help="Write the output to this file.")] = None,
 ) -> None:
     """List customers whose declared size differs from the size per 工信部联企业〔2011〕300号."""
-    day = _date(as_of)
-    with Warehouse(db_path()) as wh:
+    import pyarrow as pa
+
+    from wupian.rules import size_report
+
+    day = parse_date(as_of)
+    with open_warehouse() as wh:
         issues = size_report(wh, day)
     rows = pa.table({
         "customer_id": [i.source.key.split("=", 1)[1] if i.source.key else "" for i in issues],

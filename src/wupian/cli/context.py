@@ -1,22 +1,75 @@
-"""Process-wide CLI context: the warehouse path chosen by ``--db`` / ``WUPIAN_DB``."""
+"""Per-invocation CLI state, held by the Click context of the running command (never in a module global).
+
+The root callback of :func:`wupian.cli.app.create_app` stores a frozen :class:`CliState` as ``ctx.obj``;
+commands read it through :func:`db_path` / :func:`open_warehouse`, so two apps (or two test invocations) in one
+process never share a warehouse path. Outside a command (a bare Typer app in a test, a library call) the
+defaults apply: ``$WUPIAN_DB`` or ``./wupian.duckdb``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from wupian.core.errors import UsageError
+
+try:  # Typer ≥ 0.20 vendors Click; earlier versions use the click package
+    from typer._click.globals import get_current_context
+except ImportError:  # pragma: no cover - depends on the installed Typer
+    from click import get_current_context
+
+if TYPE_CHECKING:
+    from wupian.engine.warehouse import Warehouse
 
 
-@dataclass
-class _CliState:
+@dataclass(frozen=True, slots=True)
+class CliState:
+    """What the global options chose: the warehouse file (None = the default)."""
+
     db: str | None = None
 
 
-_STATE = _CliState()
+def current() -> CliState:
+    """The state of the command being run (defaults when none)."""
+    ctx = get_current_context(silent=True)
+    state = ctx.find_object(CliState) if ctx is not None else None
+    return state or CliState()
 
 
-def set_db(db: str | None) -> None:
-    _STATE.db = db
+def db_path() -> str:
+    """The warehouse file: ``--db``, else ``$WUPIAN_DB``, else ``./wupian.duckdb``."""
+    db = current().db
+    if db is not None:
+        return db
+    from wupian.engine.warehouse import default_db_path
+
+    return default_db_path()
 
 
-def db_path() -> str | None:
-    """The warehouse path given on the command line, or None for the default."""
-    return _STATE.db
+def check_db_option(value: str | None) -> str | None:
+    """``--db`` must name a file: '' or ':memory:' (which DuckDB reads as a throw-away in-memory database) and
+    folders are usage errors."""
+    if value is None:
+        return None
+    if value.strip() in ("", ":memory:") or value.startswith(":memory:"):
+        raise typer.BadParameter(f"expects a warehouse file path, got {value!r} (an in-memory warehouse would "
+                                 "keep nothing)", param_hint="'--db'")
+    if Path(value).is_dir():
+        raise typer.BadParameter(f"{value} is a folder; give a file such as {Path(value) / 'wupian.duckdb'}",
+                                 param_hint="'--db'")
+    return value
+
+
+def open_warehouse(*, create: bool = False, read_only: bool = False) -> Warehouse:
+    """Open the chosen warehouse. Only commands that load data pass ``create=True``; every other command
+    refuses a path where no warehouse exists instead of leaving an empty file behind."""
+    path = db_path()
+    if not create and not Path(path).exists():
+        raise UsageError(f"no warehouse at {path} (仓库文件不存在): create it with `wupian load --as-of DATE FOLDER` "
+                         "or `wupian demo`, or point --db / WUPIAN_DB at an existing one")
+    from wupian.engine.warehouse import Warehouse
+
+    return Warehouse(path, read_only=read_only)

@@ -6,60 +6,26 @@ issues) or 2 (usage). Issue lines use the one shared format; summary tables are 
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
 
-from wupian.cli.context import db_path
+from wupian.cli.context import open_warehouse
+from wupian.cli.output import console as Console
+from wupian.cli.output import emit_text, to_json
+from wupian.cli.progress import progress as _progress
 from wupian.contract import ALL_TABLES
+from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
-from wupian.engine.warehouse import Warehouse
-from wupian.ingest import CheckReport, check_snapshot, load_events, load_snapshot
-from wupian.ingest.inventory import list_quarantine, list_snapshots
-from wupian.ingest.load import Progress as ProgressFn
+
+if TYPE_CHECKING:
+    from wupian.ingest import CheckReport
 
 TABLE_ZH = {t.name: t.zh for t in ALL_TABLES}  # every contract table, in contract order
 
 
-def parse_date(text: str | None, option: str = "--as-of") -> dt.date | None:
-    """YYYY-MM-DD or YYYYMMDD; UsageError otherwise."""
-    if text is None:
-        return None
-    t = text.strip()
-    try:
-        if len(t) == 8 and t.isdigit():
-            return dt.date(int(t[:4]), int(t[4:6]), int(t[6:]))
-        return dt.date.fromisoformat(t)
-    except ValueError as exc:
-        raise UsageError(f"{option} expects a date YYYY-MM-DD, got {text!r}") from exc
-
-
-@contextmanager
-def _progress(console: Console, enabled: bool = True) -> Iterator[ProgressFn | None]:
-    if not enabled:
-        yield None
-        return
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console, transient=True,
-    ) as bar:
-        task = bar.add_task("读取", total=1)
-
-        def update(label: str, done: int, total: int) -> None:
-            bar.update(task, description=label, completed=done, total=max(total, 1))
-
-        yield update
-
-
-def _print_issues(console: Console, report: CheckReport, limit: int) -> None:
+def _print_issues(console: Any, report: CheckReport, limit: int) -> None:
     for issue in report.issues[:limit]:
         typer.echo(str(issue))
     shown = min(limit, len(report.issues))
@@ -72,7 +38,9 @@ def _print_issues(console: Console, report: CheckReport, limit: int) -> None:
             typer.echo(f"  {code} {level}: {n}")
 
 
-def _summary(console: Console, report: CheckReport, title: str) -> None:
+def _summary(console: Any, report: CheckReport, title: str) -> None:
+    from rich.table import Table as RichTable
+
     table = RichTable(title=title)
     for head in ("表", "表名", "读入行数", "已加载", "已隔离"):
         table.add_column(head, justify="right" if head not in ("表", "表名") else "left")
@@ -94,13 +62,16 @@ def check(
         raise UsageError(f"--format expects text or json, got {fmt!r}")
     if limit < 0:
         raise UsageError("--limit must be ≥ 0")
+    from wupian.ingest import check_snapshot
+
+    day = parse_optional_date(as_of)
     console = Console()
-    with _progress(Console(stderr=True), fmt == "text") as progress:
-        report = check_snapshot(directory, parse_date(as_of), issue_limit=max(limit, 1), progress=progress)
+    with _progress("读取", enabled=fmt == "text") as progress:
+        report = check_snapshot(directory, day, issue_limit=max(limit, 1), progress=progress)
     if fmt == "json":
         data = report.to_dict()
         data["issues"] = data["issues"][:limit]  # type: ignore[index]
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        emit_text(to_json(data, indent=2) + "\n", None)
     else:
         _print_issues(console, report, limit)
         _summary(console, report, "检查结果 (check)")
@@ -115,10 +86,11 @@ def load(
     limit: Annotated[int, typer.Option("--limit", help="Print at most N issues.")] = 50,
 ) -> None:
     """Load (or atomically replace) the snapshot of one as-of date into the warehouse."""
+    from wupian.ingest import load_snapshot
+
     date = parse_date(as_of)
-    assert date is not None
     console = Console()
-    with Warehouse(db_path()) as wh, _progress(Console(stderr=True)) as progress:
+    with open_warehouse(create=True) as wh, _progress("读取") as progress:
         report = load_snapshot(wh, date, directory, progress=progress)
     _print_issues(console, report, limit)
     _summary(console, report, f"快照 {date.isoformat()} 已加载 (loaded)")
@@ -132,9 +104,16 @@ def load_events_cmd(
     limit: Annotated[int, typer.Option("--limit", help="Print at most N issues.")] = 50,
 ) -> None:
     """Append event data (transactions, mandates, merchants), de-duplicated on their ids."""
+    from wupian.contract import EVENT_TABLES
+    from wupian.ingest import load_events
+
     console = Console()
-    with Warehouse(db_path()) as wh, _progress(Console(stderr=True)) as progress:
+    with open_warehouse(create=True) as wh, _progress("读取") as progress:
         report = load_events(wh, directory, progress=progress)
+    if not report.rows:
+        looked = ", ".join(f"{t.name}.csv|.xlsx|.parquet" for t in EVENT_TABLES)
+        _print_issues(console, report, limit)
+        raise UsageError(f"no event file in {directory} (未找到事件数据文件): looked for {looked}")
     _print_issues(console, report, limit)
     _summary(console, report, "事件数据已追加 (events appended)")
     skipped = sum(report.skipped.values())
@@ -146,8 +125,12 @@ def load_events_cmd(
 
 def snapshots() -> None:
     """List loaded snapshots with row and rejection counts."""
+    from rich.table import Table as RichTable
+
+    from wupian.ingest.inventory import list_snapshots
+
     console = Console()
-    with Warehouse(db_path()) as wh:
+    with open_warehouse(read_only=True) as wh:
         infos = list_snapshots(wh)
     if not infos:
         console.print("仓库中尚无快照 (no snapshots loaded)", markup=False)
@@ -174,9 +157,12 @@ def quarantine(
     limit: Annotated[int, typer.Option("--limit", help="Show at most N rows.")] = 100,
 ) -> None:
     """List quarantined (rejected) rows with their reasons."""
+    from wupian.ingest.inventory import list_quarantine
+
+    day = parse_optional_date(as_of)
     console = Console()
-    with Warehouse(db_path()) as wh:
-        rows, total = list_quarantine(wh, parse_date(as_of), table, limit=limit)
+    with open_warehouse(read_only=True) as wh:
+        rows, total = list_quarantine(wh, day, table, limit=limit)
     if not rows:
         console.print("没有被隔离的行 (no quarantined rows)", markup=False)
         return

@@ -8,26 +8,27 @@ anything else was rejected, 2 on usage errors.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
 
 from wupian.cli.context import db_path
+from wupian.cli.output import console
+from wupian.cli.progress import progress
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level
-from wupian.demo import DEFAULT_SEED, PLANTED, DemoResult, run_demo
-from wupian.demo.build import MONTHS
-from wupian.engine.warehouse import default_db_path
-from wupian.reports import numbers
+from wupian.demo.defaults import DEFAULT_SEED, MONTHS
+
+if TYPE_CHECKING:
+    from wupian.demo import DemoResult
 
 STEP_ZH = {"generate": "生成演示数据", "load": "装载月末快照", "events": "装载交易流水", "screening": "装载柜面反诈数据",
            "month_end": "月末处理"}
 
 
-def _summary(console: Console, result: DemoResult, out: Path) -> None:
+def _summary(console: Any, result: DemoResult, out: Path) -> None:
+    from rich.table import Table as RichTable
+
     m = result.manifest
     head = RichTable(title="五篇示范银行 演示数据", show_header=False)
     head.add_row("机构数", f"{m.branches}")
@@ -58,7 +59,11 @@ HEADLINE = (
 )
 
 
-def _headline(console: Console, result: DemoResult, out: Path) -> None:
+def _headline(console: Any, result: DemoResult, out: Path) -> None:
+    from rich.table import Table as RichTable
+
+    from wupian.reports import numbers
+
     me = result.month_end
     assert me is not None
     top = me.indicators.rows[0].branch_id if me.indicators.rows else None
@@ -96,20 +101,12 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--scale must be in (0, 10], got {scale}")
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {out} exists and is not a folder")
-        console = Console(stderr=True)
-        target = db_path() or default_db_path()
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console) as bar:
-            tasks: dict[str, TaskID] = {}
+        from wupian.demo import PLANTED, run_demo
 
-            def update(step: str, label: str, done: int, total: int) -> None:
-                if step not in tasks:
-                    tasks[step] = bar.add_task(STEP_ZH.get(step, step), total=max(total, 1))
-                bar.update(tasks[step], description=f"{STEP_ZH.get(step, step)}：{label}", completed=done,
-                           total=max(total, 1))
-
-            result = run_demo(target, out, seed=seed, scale=scale, progress=update, months=months)
-        _summary(Console(), result, out)
+        target = db_path()
+        with progress(transient=False, labels=STEP_ZH) as bar:
+            result = run_demo(target, out, seed=seed, scale=scale, progress=bar.steps, months=months)
+        _summary(console(), result, out)
         if result.rejected > len(PLANTED):
             issues = [i for _, r in result.snapshot_reports for i in r.issues]
             raise DataError(f"{result.rejected - len(PLANTED)} unexpected row(s) rejected while loading the demo",

@@ -1,75 +1,79 @@
-"""The ``wupian`` command: global options and the registration of every sub-command.
-
-Thin by design: each command parses its arguments, calls ``wupian.api`` (or a feature package's Python
-API), renders the result with Rich, and maps the outcome to an exit code
-(0 clean, 1 data issues at ERROR, 2 usage or environment error).
+"""The ``wupian`` console script: build the app (``wupian.cli.app.create_app``), run it, map the outcome to an
+exit code (0 clean, 1 data issues at ERROR, 2 usage or environment error, 130 interrupted — see
+``wupian.cli.errors``). No Python traceback reaches the user.
 """
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
-from typing import Annotated
+from collections.abc import Sequence
 
-import typer
-
-from wupian.cli import context
-from wupian.core.errors import DataError, UsageError
-
-app = typer.Typer(
-    name="wupian",
-    help="wupian (五篇): turn a bank's month-end data into the official 'five priorities' numbers and actions.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+__all__ = ["main", "run"]
 
 
-@app.callback()
-def _global(
-    db: Annotated[
-        str | None,
-        typer.Option("--db", envvar="WUPIAN_DB", help="Warehouse file (default ./wupian.duckdb)."),
-    ] = None,
-) -> None:
-    """Global options shared by every command."""
-    context.set_db(db)
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run ``wupian`` with ``argv`` (default: the process arguments) and return its exit code."""
+    from wupian.cli import errors
 
-
-def _register() -> None:
-    # Each feature module adds its commands to ``app`` (or exposes a Typer sub-app).
-    from wupian.cli import (
-        attest,
-        cases_cmd,
-        classify_cmd,
-        data_cmds,
-        demo_cmd,
-        metrics_cmds,
-        month_end_cmd,
-        recurring_cmd,
-        screen_cmd,
-    )
-
-    demo_cmd.register(app)
-    data_cmds.register(app)
-    classify_cmd.register(app)
-    metrics_cmds.register(app)
-    month_end_cmd.register(app)
-    recurring_cmd.register(app)
-    screen_cmd.register(app)
-    cases_cmd.register(app)
-    app.add_typer(attest.app, name="attest")
-
-
-def main() -> None:
-    """Console-script entry point."""
-    _register()
     try:
-        app()
-    except UsageError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except DataError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        for issue in exc.issues[:50]:
-            typer.echo(f"  {issue}", err=True)
-        sys.exit(1)
+        import typer
+
+        from wupian.cli.app import create_app
+
+        try:
+            from typer._click.exceptions import ClickException
+        except ImportError:  # pragma: no cover - Typer < 0.20 uses the click package
+            from click.exceptions import ClickException
+
+        app = create_app()
+        try:
+            code = app(args=list(argv) if argv is not None else None, prog_name="wupian", standalone_mode=False)
+        except typer.Abort:  # Ctrl-C while prompting, or EOF
+            raise KeyboardInterrupt from None
+        except ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        if code == errors.INTERRUPTED:  # Typer turns KeyboardInterrupt into Exit(130)
+            raise KeyboardInterrupt
+        try:
+            sys.stdout.flush()  # a full disk behind a redirected stdout surfaces here, not at interpreter exit
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, "<standard output>") from exc
+        return code if isinstance(code, int) else 0
+    except BaseException as exc:  # noqa: BLE001 - the one place every failure becomes a message and a code
+        if isinstance(exc, SystemExit):
+            if exc.code is None or isinstance(exc.code, int):
+                return exc.code or 0
+            print(f"error: {exc.code}", file=sys.stderr)
+            return 2
+        return errors.report(exc)
+
+
+def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """A file object that fails to close while being garbage-collected (a zip writer on a full disk) must not
+    print a traceback after the one-line message; anything else keeps Python's default report."""
+    if isinstance(unraisable.exc_value, OSError):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    previous, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
+    try:
+        code = run(argv)
+        gc.collect()  # close abandoned writers now, under the quiet hook
+    finally:
+        sys.unraisablehook = previous
+    try:
+        sys.stdout.flush()
+    except OSError:  # stdout is a full disk or a closed pipe: drop what is buffered so exit stays quiet
+        code = code or 2
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

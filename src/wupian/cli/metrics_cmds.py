@@ -3,39 +3,20 @@ reports packages, render, exit (0 clean, 1 ERROR issues, 2 usage)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from wupian.api import compute_indicators, coverage, explain_indicator
-from wupian.cli.context import db_path
+from wupian.cli.context import open_warehouse
+from wupian.cli.output import Format, console, emit
+from wupian.cli.progress import progress
+from wupian.core.dates import parse_date
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level
-from wupian.engine.warehouse import Warehouse
-from wupian.metrics import PROFILES, indicator_label
-from wupian.reports import numbers
-from wupian.reports.run import KINDS, generate_reports
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text) if "-" in text else datetime.strptime(text, "%Y%m%d").date()
-    except ValueError as exc:
-        raise UsageError(f"--as-of must be a date like 2026-03-31, got {text!r}") from exc
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                    transient=True)
+from wupian.core.profiles import DEFAULT_PROFILE, PROFILES
+from wupian.reports.kinds import KINDS
 
 
 def _value_text(value: object) -> str:
@@ -45,54 +26,52 @@ def _value_text(value: object) -> str:
 def indicators(
     as_of: Annotated[str, typer.Option("--as-of", help="Month-end date, e.g. 2026-03-31.")],
     branch: Annotated[str | None, typer.Option("--branch", help="Branch subtree (default: whole bank).")] = None,
-    profile: Annotated[str, typer.Option("--profile", help=f"One of {', '.join(PROFILES)}.")] = "pboc_2025",
+    profile: Annotated[str, typer.Option("--profile", help=f"One of {', '.join(PROFILES)}.")] = DEFAULT_PROFILE,
     ids: Annotated[list[str] | None, typer.Option("--id", help="Indicator id or glob pattern (repeatable).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv, json or table.")] = "table",
+    fmt: Annotated[Format, typer.Option("--format", help="csv, json or table.")] = Format.table,
     explain: Annotated[str | None, typer.Option("--explain", help="Show the loans behind this indicator.")] = None,
 ) -> None:
     """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value, unit,
     unavailable_reason). Classifies on demand whatever the figures need that is missing or out of date."""
-    day = _date(as_of)
-    if fmt not in ("csv", "json", "table"):
-        raise UsageError("--format must be csv, json or table")
-    console = Console()
-    status = Console(stderr=True)  # the spinner must never write into machine-readable stdout
-    with Warehouse(db_path()) as wh:
+    from wupian.api import compute_indicators, explain_indicator
+    from wupian.metrics import indicator_label
+
+    day = parse_date(as_of)
+    with open_warehouse() as wh:
         if explain:
             if not branch:
                 raise UsageError("--explain needs --branch")
             rows = explain_indicator(wh, explain, day, branch, profile=profile).to_pylist()
-            _emit(rows, fmt, console, f"{indicator_label(explain)} — {branch} — {len(rows)} 行")
+            emit(rows, fmt, title=f"{indicator_label(explain)} — {branch} — {len(rows)} 行")
             return
-        with _progress(status) as progress:
-            progress.add_task("计算指标…", total=None)
+        with progress("计算指标…", bar=False):
             result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids)
+    check_id_patterns(ids, [r.indicator_id for r in result.rows])
     rows = [{"as_of": r.as_of.isoformat(), "branch_id": r.branch_id, "indicator_id": r.indicator_id,
              "value": _value_text(r.value), "unit": r.unit, "unavailable_reason": r.unavailable_reason or ""}
             for r in result.rows]
-    _emit(rows, fmt, console, f"指标 {day.isoformat()}（{profile}）")
+    emit(rows, fmt, title=f"指标 {day.isoformat()}（{profile}）",
+         columns=("as_of", "branch_id", "indicator_id", "value", "unit", "unavailable_reason"))
     for note in result.notes:
         typer.echo(note, err=True)
 
 
-def _emit(rows: list[dict[str, object]], fmt: str, console: Console, title: str) -> None:
-    if fmt == "json":
-        typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
+def check_id_patterns(patterns: list[str] | None, computed: list[str]) -> None:
+    """A ``--id`` pattern that matches no computed indicator is a usage error with the closest known id."""
+    import fnmatch
+
+    unmatched = [p for p in patterns or () if not any(fnmatch.fnmatchcase(i, p) for i in computed)]
+    if not unmatched:
         return
-    if fmt == "csv":
-        buf = io.StringIO()
-        if rows:
-            w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            w.writeheader()
-            w.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
-        typer.echo(buf.getvalue(), nl=False)
-        return
-    table = Table(title=title)
-    for col in (rows[0] if rows else {"": ""}):
-        table.add_column(str(col))
-    for r in rows:
-        table.add_row(*["" if v is None else str(v) for v in r.values()])
-    console.print(table)
+    from wupian.metrics.catalogue import example_ids, suggest
+    from wupian.metrics.compute import definitions, names
+
+    candidates = example_ids(definitions(), names()) | set(computed)
+    lines = []
+    for p in unmatched:
+        hint = suggest(p, candidates)
+        lines.append(f"--id {p!r} matches no indicator (指标编号不存在)" + (f"; {hint}" if hint else ""))
+    raise UsageError("; ".join(lines) + " — `wupian indicators --as-of DATE --format csv` lists every id")
 
 
 def coverage_cmd(
@@ -102,9 +81,14 @@ def coverage_cmd(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the worklist to this xlsx file.")] = None,
 ) -> None:
     """Coverage of a registry (members, account/credit/loan rates) and the worklist of uncovered members."""
-    day = _date(as_of)
-    console = Console()
-    with Warehouse(db_path()) as wh:
+    from rich.table import Table
+
+    from wupian.api import coverage
+    from wupian.reports import numbers
+
+    day = parse_date(as_of)
+    out = console()
+    with open_warehouse() as wh:
         res = coverage(wh, registry, day, branch)
     table = Table(title=f"{registry} 覆盖情况 {day.isoformat()}")
     for col in ("机构号", "属性", "名录数", "开户覆盖率%", "授信覆盖率%", "获贷率%"):
@@ -115,8 +99,8 @@ def coverage_cmd(
     for r in res.nodes.to_pylist():
         table.add_row(r["branch_id"], r["attribute"] or "全部", str(r["members"]), pct(r["account_rate"]),
                       pct(r["credit_rate"]), pct(r["loan_rate"]))
-    console.print(table)
-    console.print(f"待拓展清单：{res.worklist.num_rows} 户")
+    out.print(table)
+    out.print(f"待拓展清单：{res.worklist.num_rows} 户")
     if xlsx is not None:
         import xlsxwriter
 
@@ -136,7 +120,7 @@ def coverage_cmd(
         ws.repeat_rows(0)
         ws.fit_to_pages(1, 0)
         wb.close()
-        console.print(f"已写出 {xlsx}")
+        out.print(f"已写出 {xlsx}")
 
 
 def report(
@@ -147,13 +131,13 @@ def report(
     uscc: Annotated[str | None, typer.Option("--uscc", help="Bank's 统一社会信用代码 (PBOC file names).")] = None,
 ) -> None:
     """Official files (PBOC .dat, NFRA 1104 xlsx), the management workbook and the briefing, reconciled."""
-    day = _date(as_of)
-    console = Console()
-    with Warehouse(db_path()) as wh, _progress(Console(stderr=True)) as progress:
-        progress.add_task("生成报表…", total=None)
+    from wupian.reports.run import generate_reports
+
+    day = parse_date(as_of)
+    with open_warehouse() as wh, progress("生成报表…", bar=False):
         run = generate_reports(wh, day, kind, out, branch_id=branch, uscc=uscc)
     for f in run.files:
-        console.print(str(f))
+        console().print(str(f))
     errors = [i for i in run.issues if i.level == Level.ERROR]
     for issue in run.issues:
         if issue.level != Level.ERROR:

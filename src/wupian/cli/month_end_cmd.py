@@ -6,28 +6,16 @@ Exit 1 when reconciliation or a file self-check found an ERROR.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from wupian.api import open_warehouse
-from wupian.cli.context import db_path
+from wupian.cli.context import open_warehouse
+from wupian.cli.progress import progress
+from wupian.core.dates import parse_date
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level, count_by_code
-from wupian.pipeline import run_month_end
-
-
-def _parse_date(text: str) -> date:
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"--as-of must be a date like 2026-03-31, got {text!r}")
 
 
 def month_end(
@@ -38,17 +26,13 @@ def month_end(
     limit: Annotated[int, typer.Option("--limit", help="List at most N warnings (counts are always complete).")] = 20,
 ) -> None:
     """Classify every loan (PBOC and NFRA profiles), compute the indicators and write all reports."""
-    day = _parse_date(as_of)
-    console = Console(stderr=True)
-    with open_warehouse(db_path()) as wh:
+    from wupian.pipeline import run_month_end
+
+    day = parse_date(as_of)
+    with open_warehouse() as wh:
         if day not in wh.snapshot_dates():
             raise UsageError(f"no snapshot loaded for {day.isoformat()}; see `wupian snapshots`")
-        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
-            task = bar.add_task("月末处理", total=1)
-
-            def tick(label: str, done: int, total: int) -> None:
-                bar.update(task, description=f"月末处理：{label}", completed=done, total=total)
-
+        with progress("月末处理", transient=False) as tick:
             result = run_month_end(wh, day, out, uscc=uscc, branch_id=branch, progress=tick)
     for f in result.files:
         typer.echo(str(f))

@@ -17,25 +17,17 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from wupian.cli.context import db_path
 from wupian.core.errors import UsageError
-from wupian.engine.warehouse import Warehouse, default_db_path
-from wupian.monitor.screening import (
-    WarehouseCaseStore,
-    backtest,
-    open_or_join,
-    screen_all,
-    screen_request,
-    screen_table,
-)
-from wupian.monitor.screening.explain import fmt
-from wupian.monitor.screening.model import BAND_ZH, Decision
+
+if TYPE_CHECKING:
+
+    from wupian.engine.warehouse import Warehouse
+    from wupian.monitor.screening.model import Decision
 
 BAND_STYLE = {"low": "green", "medium": "yellow", "high": "bold red", "block": "bold white on red"}
 TYPE_ZH = {"cash_withdrawal": "取现", "transfer_out": "转账", "remittance": "汇款", "early_redemption": "提前支取",
@@ -50,6 +42,8 @@ def register(app: typer.Typer) -> None:
 
 
 def open_warehouse(*, write: bool) -> Warehouse:
+    from wupian.engine.warehouse import Warehouse, default_db_path
+
     path = db_path() or default_db_path()
     if path != ":memory:" and not Path(path).exists():
         raise UsageError(f"warehouse {path} does not exist (run `wupian demo` or `wupian load` first)")
@@ -81,6 +75,9 @@ def _read_request(source: str) -> dict[str, Any]:
 
 def teller_card(d: Decision, case_id: str | None) -> list[str]:
     """The Chinese card a teller reads: band, what to do, each reason with its evidence."""
+    from wupian.monitor.screening.explain import fmt
+    from wupian.monitor.screening.model import BAND_ZH
+
     lines = [
         f"申请 {d.request_id}　{TYPE_ZH.get(d.request_type, d.request_type)} {fmt(d.amount, 'wan')}万元　"
         f"客户 {d.customer_id}　账号 {d.account_id}",
@@ -104,6 +101,8 @@ def teller_card(d: Decision, case_id: str | None) -> list[str]:
 
 
 def _csv(decisions: list[Decision]) -> str:
+    from wupian.monitor.screening import screen_table
+
     table = screen_table(decisions)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -126,6 +125,11 @@ def _pct(x: float | None) -> str:
 
 
 def _backtest(wh: Warehouse, day_from: date | None, day_to: date | None, fmt_: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from wupian.monitor.screening import backtest
+
     bt = backtest(wh, date_from=day_from, date_to=day_to)
     if fmt_ == "json":
         payload = {"rulebook_version": bt.rulebook_version, "overall": bt.overall, "rules": list(bt.rules),
@@ -178,6 +182,10 @@ def screen(
     no_case: Annotated[bool, typer.Option("--no-case", help="Do not open or join a case for an alert.")] = False,
 ) -> None:
     """Screen a counter request before the money leaves: band, action and reasons in Chinese."""
+    from rich.console import Console
+
+    from wupian.monitor.screening import WarehouseCaseStore, open_or_join, screen_all, screen_request
+
     if sum([request is not None, all_requests, run_backtest]) != 1:
         raise UsageError("give exactly one of REQUEST.json (or -), --all or --backtest")
     d_from, d_to = parse_day(day_from, "--from"), parse_day(day_to, "--to")

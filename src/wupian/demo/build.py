@@ -27,6 +27,7 @@ from wupian.demo.acceptances import code_acceptances_table
 from wupian.demo.branches import branch_usccs, build_tree
 from wupian.demo.columns import month_ends, numbered, ordered, stream, text
 from wupian.demo.customers import build_customers
+from wupian.demo.defaults import DEFAULT_SEED, MONTHS
 from wupian.demo.events import write_events
 from wupian.demo.flagship import calibrate_flagship_green
 from wupian.demo.loan_codes import assign_codes, credit_history
@@ -50,8 +51,6 @@ from wupian.demo.writer import write_csv, write_legacy_gbk
 
 Progress = Callable[[str, int, int], None]
 END = date(2026, 3, 31)
-MONTHS = 13
-DEFAULT_SEED = 20260331
 LEGACY_GBK = "customers"  # written as an older GBK branch export in the first month-end folder
 EVENT_ACCOUNTS = 5_000
 

@@ -9,14 +9,13 @@ import fnmatch
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from wupian.core.errors import UsageError
 from wupian.core.periods import comparison_dates
+from wupian.core.profiles import PROFILES
 from wupian.engine import lineage
 from wupian.engine.indicator_store import store_indicator_values, stored_indicator_values
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
@@ -48,11 +47,10 @@ from wupian.metrics.result import (
     IndicatorValue,
     values_table,
 )
-from wupian.metrics.schema import Definitions, load_definitions
+from wupian.metrics.schema import Definitions, load_definitions, load_names
 from wupian.reference.calendar import calendar_note
 from wupian.reference.fingerprint import package_fingerprint
 
-PROFILES = ("pboc_2025", "nfra_1104_2025")
 RANKED_MEASURES = ("balance", "ytd_change", "ytd_growth", "customers", "first_loan_customers")
 
 
@@ -64,8 +62,7 @@ def definitions() -> Definitions:
 
 @lru_cache(maxsize=1)
 def names() -> dict[str, dict[str, str]]:
-    text = resources.files("wupian.metrics").joinpath("definitions", "names.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_names()
 
 
 def _wanted(indicator_id: str, patterns: Sequence[str] | None) -> bool:
@@ -203,7 +200,7 @@ def indicator_versions(wh: Warehouse, as_of: date, profile: str) -> str:
     """The versions stored indicator values record: the definitions' fingerprint and which classification of
     the as-of date and of its comparison dates they read."""
     tags = lineage.stamps(wh, "loan_tags", [as_of, *comparison_dates(as_of)], profile)
-    return lineage.versions(f"defs={package_fingerprint('wupian.metrics.definitions')}", f"tags=[{tags}]")
+    return lineage.versions(f"defs={package_fingerprint('wupian.metrics', 'definitions')}", f"tags=[{tags}]")
 
 
 def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = None) -> CoverageResult:

@@ -9,7 +9,7 @@ kind or a dangling citation is an Issue located at its file and line. ``load_def
 
 from __future__ import annotations
 
-import difflib
+import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
-from wupian.core.errors import DataError
+from wupian.core import yamldoc as yd
 from wupian.core.issues import Issue, Level, Source
+
+PREFIX = "WP-METRIC"
 
 LOAN_KINDS = ("sum", "distinct_customers", "weighted_avg", "ratio", "change", "growth", "gap")
 FAMILY_KINDS = ("coverage", "service", "accounts", "process", "activity", "fraud", "rank", "target")
@@ -35,18 +37,6 @@ UNIT_PLACES = {
     "yuan": 2, "percent": 4, "percent_points": 4, "rate_percent": 5, "households": 0, "entities": 0,
     "accounts": 0, "working_days": 2, "minutes": 2, "cases": 0, "times": 0, "people": 0, "rank": 0,
 }
-
-_SCOPE_KEYS = {"id": True, "label": True, "source": True}
-_MEASURE_KEYS = {
-    "id": True, "label": True, "description": True, "unit": True, "kind": True, "formula": True,
-    "cites": True, "value": False, "where": False, "numerator": False, "denominator": False,
-    "measure": False, "prior": False, "effective_from": False, "effective_to": False,
-}
-_FAMILY_KEYS = {
-    "id": True, "pattern": True, "label": True, "unit": True, "kind": True, "formula": True, "cites": True,
-    "effective_from": False, "effective_to": False,
-}
-_CITATION_KEYS = {"id": True, "document": True, "number": True, "clause": True, "quote": True, "status": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,113 +110,106 @@ class Definitions:
         raise KeyError(family_id)
 
 
-def _nodes(path: str, text: str) -> list[tuple[dict[str, Any], dict[str, int], int]]:
-    """Parse a YAML list of mappings keeping each key's 1-based line number."""
-    root = yaml.compose(text)
-    if root is None:
-        return []
-    if not isinstance(root, yaml.SequenceNode):
-        raise DataError(f"{path}: expected a list of definitions", ())
-    out = []
-    for item in root.value:
-        if not isinstance(item, yaml.MappingNode):
-            raise DataError(f"{path}:{item.start_mark.line + 1}: expected a mapping", ())
-        lines = {k.value: k.start_mark.line + 1 for k, _ in item.value}
-        data = yaml.safe_load(yaml.serialize(item))
-        out.append((data, lines, item.start_mark.line + 1))
-    return out
+F, T = yd.Field, yd.Text()
+CITES = yd.ListOf(yd.Text())
+SCOPE = yd.Record({"id": F(T, True), "label": F(T, True), "source": F(yd.Enum("loans", "loan_tags"), True)})
+MEASURE = yd.Record({
+    "id": F(T, True), "label": F(T, True), "description": F(T, True), "unit": F(yd.Enum(*UNITS), True),
+    "kind": F(yd.Enum(*LOAN_KINDS), True), "formula": F(T, True), "cites": F(CITES, True),
+    "value": F(yd.Enum(*VALUE_NAMES)), "where": F(yd.ListOf(yd.Enum(*FILTER_NAMES))), "numerator": F(T),
+    "denominator": F(T), "measure": F(T), "prior": F(yd.Enum(*PRIORS)), "effective_from": F(yd.Date()),
+    "effective_to": F(yd.Date(nullable=True)),
+})
+FAMILY = yd.Record({
+    "id": F(T, True), "pattern": F(T, True), "label": F(T, True), "unit": F(yd.Enum(*UNITS), True),
+    "kind": F(yd.Enum(*FAMILY_KINDS), True), "formula": F(T, True), "cites": F(CITES, True),
+    "effective_from": F(yd.Date()), "effective_to": F(yd.Date(nullable=True)),
+})
+CITATION = yd.Record({
+    "id": F(T, True), "document": F(T, True), "number": F(T, True), "clause": F(T, True), "quote": F(T, True),
+    "status": F(yd.Enum("verified", "unverified"), True),
+})
+SCHEMAS = {"citations.yaml": CITATION, "scopes.yaml": SCOPE, "loan_measures.yaml": MEASURE, "families.yaml": FAMILY}
+VOCABULARIES = ("registries", "accounts", "processes", "activities", "services")
+NAMES = yd.Record({v: F(yd.MapOf(T)) for v in VOCABULARIES}, key_field=None)
 
 
-def _check_keys(
-    path: str, data: dict[str, Any], lines: dict[str, int], line: int, schema: dict[str, bool]
-) -> list[Issue]:
-    issues = []
-    key = f"id={data.get('id')}"
-    for name in data:
-        if name not in schema:
-            close = difflib.get_close_matches(str(name), list(schema), n=1)
-            issues.append(Issue(
-                "WP-METRIC-001", Level.ERROR, f"unknown key {name!r}",
-                Source(path, lines.get(name, line), key, str(name)),
-                f"did you mean {close[0]!r}?" if close else None,
-            ))
-    for name, required in schema.items():
-        if required and name not in data:
-            issues.append(Issue("WP-METRIC-002", Level.ERROR, f"missing key {name!r}", Source(path, line, key)))
-    return issues
+def _records(file: str, text: str) -> tuple[list[tuple[yaml.Node, dict[str, Any]]], list[Issue]]:
+    """The closed-schema check of one definitions file: (node, record) per list item, and the issues."""
+    docs, issues = yd.parse_documents(text, file, PREFIX)
+    if issues or not docs:
+        return [], issues
+    node, value = docs[0]
+    chk = yd.Checker(file, PREFIX)
+    chk.check(node, yd.ListOf(SCHEMAS[file]))
+    if len(docs) > 1:
+        chk.error(yd.BAD_VALUE, docs[1][0], "expected one YAML document")
+    if not chk.ok:
+        return [], chk.issues
+    return list(zip(node.value, value, strict=True)), chk.issues
 
 
-def _check_in(
-    path: str, data: dict[str, Any], lines: dict[str, int], line: int, name: str, allowed: tuple[str, ...]
-) -> list[Issue]:
-    values = data.get(name)
-    if values is None:
-        return []
-    seq = values if isinstance(values, list) else [values]
-    return [
-        Issue("WP-METRIC-003", Level.ERROR, f"{name} {v!r} is not one of {', '.join(allowed)}",
-              Source(path, lines.get(name, line), f"id={data.get('id')}", name))
-        for v in seq if v not in allowed
-    ]
+def _refs(file: str, node: yaml.Node, record: dict[str, Any], name: str, known: set[str], what: str) -> list[Issue]:
+    values = record.get(name)
+    seq = values if isinstance(values, list) else [] if values is None else [values]
+    line = yd.line_of(yd.mapping_items(node).get(name, (node, node))[0])
+    return [Issue(f"{PREFIX}-{yd.BAD_REFERENCE}", Level.ERROR, f"{name}: unknown {what} {v!r}",
+                  Source(file, line, f"id={record.get('id')}", name), yd.did_you_mean(str(v), sorted(known)))
+            for v in seq if v not in known]
+
+
+def _label_placeholders(file: str, node: yaml.Node, record: dict[str, Any], allowed: str) -> list[Issue]:
+    """A label is a str.format template with one placeholder: ``{scope}`` (measures) or ``{name}`` (families)."""
+    label = str(record["label"])
+    line = yd.line_of(yd.mapping_items(node)["label"][0])
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(label) if f is not None]
+    except ValueError as exc:
+        return [Issue(f"{PREFIX}-{yd.BAD_VALUE}", Level.ERROR, f"label {label!r}: {exc}",
+                      Source(file, line, f"id={record['id']}", "label"))]
+    return [Issue(f"{PREFIX}-{yd.BAD_REFERENCE}", Level.ERROR, f"label: unknown placeholder {{{f}}}",
+                  Source(file, line, f"id={record['id']}", "label"), f"did you mean {{{allowed}}}?")
+            for f in fields if f != allowed]
 
 
 def parse_definitions(texts: dict[str, str]) -> tuple[Definitions | None, list[Issue]]:
     """Validate the four documents (file name → YAML text); return definitions and every issue found."""
     issues: list[Issue] = []
-    parsed = {name: _nodes(name, text) for name, text in texts.items()}
-    citations = []
-    for data, lines, line in parsed.get("citations.yaml", []):
-        issues += _check_keys("citations.yaml", data, lines, line, _CITATION_KEYS)
-        issues += _check_in("citations.yaml", data, lines, line, "status", ("verified", "unverified"))
-        citations.append(Citation(*(str(data.get(k, "")) for k in _CITATION_KEYS)))
+    parsed: dict[str, list[tuple[yaml.Node, dict[str, Any]]]] = {}
+    for name in DEFINITION_FILES:
+        parsed[name], found = _records(name, texts.get(name, ""))
+        issues += found
+    if any(i.level >= Level.ERROR for i in issues):
+        return None, issues
+    citations = [Citation(*(str(d[k]) for k in ("id", "document", "number", "clause", "quote", "status")))
+                 for _, d in parsed["citations.yaml"]]
     cite_ids = {c.id for c in citations}
-    scopes = []
-    for data, lines, line in parsed.get("scopes.yaml", []):
-        issues += _check_keys("scopes.yaml", data, lines, line, _SCOPE_KEYS)
-        issues += _check_in("scopes.yaml", data, lines, line, "source", ("loans", "loan_tags"))
-        scopes.append(Scope(str(data.get("id")), str(data.get("label")), str(data.get("source"))))
-    measures = []
-    for data, lines, line in parsed.get("loan_measures.yaml", []):
-        f = "loan_measures.yaml"
-        issues += _check_keys(f, data, lines, line, _MEASURE_KEYS)
-        issues += _check_in(f, data, lines, line, "kind", LOAN_KINDS)
-        issues += _check_in(f, data, lines, line, "unit", UNITS)
-        issues += _check_in(f, data, lines, line, "value", VALUE_NAMES)
-        issues += _check_in(f, data, lines, line, "where", FILTER_NAMES)
-        issues += _check_in(f, data, lines, line, "prior", PRIORS)
-        issues += _check_in(f, data, lines, line, "cites", tuple(cite_ids))
-        measures.append(LoanMeasure(
-            id=str(data.get("id")), label=str(data.get("label")), description=str(data.get("description")),
-            unit=str(data.get("unit")), kind=str(data.get("kind")), formula=str(data.get("formula")),
-            cites=tuple(data.get("cites") or ()), value=data.get("value"),
-            where=tuple(data.get("where") or ()), numerator=data.get("numerator"),
-            denominator=data.get("denominator"), measure=data.get("measure"), prior=data.get("prior"),
-        ))
-    ids = {m.id for m in measures}
-    for m in measures:
-        for ref in (m.numerator, m.denominator, m.measure):
-            if ref is not None and ref not in ids:
-                issues.append(Issue("WP-METRIC-004", Level.ERROR, f"refers to unknown measure {ref!r}",
-                                    Source("loan_measures.yaml", None, f"id={m.id}")))
-    families = []
-    for data, lines, line in parsed.get("families.yaml", []):
-        f = "families.yaml"
-        issues += _check_keys(f, data, lines, line, _FAMILY_KEYS)
-        issues += _check_in(f, data, lines, line, "kind", FAMILY_KINDS)
-        issues += _check_in(f, data, lines, line, "unit", UNITS)
-        issues += _check_in(f, data, lines, line, "cites", tuple(cite_ids))
-        families.append(Family(
-            id=str(data.get("id")), pattern=str(data.get("pattern")), label=str(data.get("label")),
-            unit=str(data.get("unit")), kind=str(data.get("kind")), formula=str(data.get("formula")),
-            cites=tuple(data.get("cites") or ()),
-        ))
-    for group, name in ((scopes, "scopes.yaml"), (measures, "loan_measures.yaml"), (families, "families.yaml")):
+    scopes = [Scope(str(d["id"]), str(d["label"]), str(d["source"])) for _, d in parsed["scopes.yaml"]]
+    measures = [LoanMeasure(
+        id=str(d["id"]), label=str(d["label"]), description=str(d["description"]), unit=str(d["unit"]),
+        kind=str(d["kind"]), formula=str(d["formula"]), cites=tuple(d["cites"]), value=d.get("value"),
+        where=tuple(d.get("where") or ()), numerator=d.get("numerator"), denominator=d.get("denominator"),
+        measure=d.get("measure"), prior=d.get("prior"),
+    ) for _, d in parsed["loan_measures.yaml"]]
+    families = [Family(
+        id=str(d["id"]), pattern=str(d["pattern"]), label=str(d["label"]), unit=str(d["unit"]), kind=str(d["kind"]),
+        formula=str(d["formula"]), cites=tuple(d["cites"]),
+    ) for _, d in parsed["families.yaml"]]
+    measure_ids = {m.id for m in measures}
+    for file, allowed in (("loan_measures.yaml", "scope"), ("families.yaml", "name")):
+        for node, d in parsed[file]:
+            issues += _label_placeholders(file, node, d, allowed)
+            issues += _refs(file, node, d, "cites", cite_ids, "citation")
+            for ref in ("numerator", "denominator", "measure"):
+                issues += _refs(file, node, d, ref, measure_ids, "measure")
+    for file, items in parsed.items():
         seen: set[str] = set()
-        for d in group:
-            if d.id in seen:
-                issues.append(Issue("WP-METRIC-005", Level.ERROR, f"duplicate id {d.id!r}", Source(name, None, f"id={d.id}")))
-            seen.add(d.id)
-    if any(i.level == Level.ERROR for i in issues):
+        for node, d in items:
+            if str(d["id"]) in seen:
+                issues.append(Issue(f"{PREFIX}-{yd.BAD_REFERENCE}", Level.ERROR, f"duplicate id {d['id']!r}",
+                                    Source(file, yd.line_of(node), f"id={d['id']}", "id")))
+            seen.add(str(d["id"]))
+    if any(i.level >= Level.ERROR for i in issues):
         return None, issues
     return Definitions(tuple(scopes), tuple(measures), tuple(families), tuple(citations)), issues
 
@@ -234,15 +217,28 @@ def parse_definitions(texts: dict[str, str]) -> tuple[Definitions | None, list[I
 DEFINITION_FILES = ("citations.yaml", "scopes.yaml", "loan_measures.yaml", "families.yaml")
 
 
+def _packaged(name: str) -> str:
+    return resources.files("wupian.metrics").joinpath("definitions", name).read_text("utf-8")
+
+
 def load_definitions(folder: Path | None = None) -> Definitions:
     """The packaged definitions (or those in ``folder``); DataError listing every problem if invalid."""
-    texts = {}
-    for name in DEFINITION_FILES:
-        if folder is None:
-            texts[name] = resources.files("wupian.metrics").joinpath("definitions", name).read_text("utf-8")
-        else:
-            texts[name] = (folder / name).read_text("utf-8")
+    texts = {name: _packaged(name) if folder is None else (folder / name).read_text("utf-8")
+             for name in DEFINITION_FILES}
     defs, issues = parse_definitions(texts)
-    if defs is None:
-        raise DataError("indicator definitions are invalid", issues)
-    return defs
+    return yd.raise_if_errors("the indicator definitions", defs, issues)
+
+
+def parse_names(text: str, file: str = "names.yaml") -> tuple[dict[str, dict[str, str]] | None, list[Issue]]:
+    """``names.yaml``: zh names of the open vocabularies inside indicator ids (registries, accounts, processes,
+    activities, services), each a mapping id → name; every vocabulary is present in the result."""
+    value, issues = yd.load_document(text, file, NAMES, PREFIX)
+    if value is None:
+        return None, issues
+    return {v: {str(k): str(n) for k, n in (value.get(v) or {}).items()} for v in VOCABULARIES}, issues
+
+
+def load_names(text: str | None = None) -> dict[str, dict[str, str]]:
+    """The packaged ``names.yaml`` (or ``text``), validated; DataError listing every problem if invalid."""
+    names, issues = parse_names(_packaged("names.yaml") if text is None else text)
+    return yd.raise_if_errors("the indicator names (names.yaml)", names, issues)

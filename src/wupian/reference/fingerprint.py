@@ -25,10 +25,13 @@ def _walk(node: Traversable, prefix: str) -> list[tuple[str, Traversable]]:
 
 
 @lru_cache(maxsize=16)
-def package_fingerprint(package: str) -> str:
-    """sha256 (16 hex) over the relative names and bytes of every data file under ``package``."""
+def package_fingerprint(package: str, folder: str = "") -> str:
+    """sha256 (16 hex) over the relative names and bytes of every data file under ``package`` (or its data
+    ``folder``: a folder without ``__init__.py`` is named this way, never imported — importing it as a namespace
+    package would replace a same-named attribute of ``package``, e.g. ``wupian.metrics.definitions()``)."""
     digest = hashlib.sha256()
-    for name, node in sorted(_walk(resources.files(package), ""), key=lambda item: item[0]):
+    root = resources.files(package)
+    for name, node in sorted(_walk(root.joinpath(folder) if folder else root, ""), key=lambda item: item[0]):
         digest.update(name.encode("utf-8") + b"\0")
         digest.update(node.read_bytes())
         digest.update(b"\0")

@@ -12,16 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from wupian.metrics import IndicatorResult, definitions, indicator_label
 from wupian.metrics.compute import names
 from wupian.reports import numbers
+from wupian.reports.layouts import briefing_templates
 
 PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([a-z_]+)(?::([^{}]*))?)?\}")
 CJK_FONTS = (
@@ -41,9 +38,9 @@ class Briefing:
     notes: tuple[str, ...] = field(default=())
 
 
-@lru_cache(maxsize=1)
 def templates() -> dict[str, Any]:
-    return yaml.safe_load(resources.files("wupian.reports").joinpath("briefing_templates.yaml").read_text("utf-8"))
+    """The validated templates (``layouts.briefing_templates``: a bad placeholder is a located load error)."""
+    return briefing_templates()
 
 
 def _format(value: Decimal, fmt: str | None, arg: str | None) -> str:

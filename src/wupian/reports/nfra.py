@@ -12,18 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-import yaml
 
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics import has_rows
 from wupian.engine.metrics_reports import report_rows
 from wupian.engine.warehouse import Warehouse
+from wupian.reports.layouts import nfra_tables
 
 COUNT_MEASURES = ("customers", "ytd_disbursed_customers")
 
@@ -36,10 +34,9 @@ class NfraTable:
     rows: tuple[tuple[str, str, tuple[Decimal | int | None, ...]], ...]  # (code, label, values)
 
 
-@lru_cache(maxsize=1)
 def table_definitions() -> list[dict[str, Any]]:
-    text = resources.files("wupian.reports").joinpath("nfra_tables.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    """The validated table layouts (``layouts.nfra_tables``)."""
+    return nfra_tables()
 
 
 def nfra_profile(wh: Warehouse, as_of: date) -> tuple[str, list[Issue]]:

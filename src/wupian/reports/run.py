@@ -16,12 +16,11 @@ from wupian.engine.metrics import branch_nodes
 from wupian.engine.metrics_other import root_branch
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.briefing import write_briefing
+from wupian.reports.kinds import KINDS
 from wupian.reports.nfra import compute_tables, write_nfra_xlsx
 from wupian.reports.pboc import self_check, write_pboc_files
 from wupian.reports.reconcile import reconcile
 from wupian.reports.workbook import write_workbook
-
-KINDS = ("pboc", "nfra", "workbook", "briefing", "all")
 
 
 @dataclass(frozen=True)

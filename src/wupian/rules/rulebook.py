@@ -21,6 +21,8 @@ import yaml
 
 from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level, Source
+from wupian.core.profiles import PROFILES
+from wupian.core.yamldoc import did_you_mean
 from wupian.engine.classify_facts import FACTS, FORMATS
 from wupian.rules.schema import CITATIONS, LEAF_OPS, MANIFEST, RULE, Checker, compose_documents
 
@@ -190,6 +192,12 @@ def check_references(book: Rulebook) -> list[Issue]:
     profile_ids = {p.id for p in book.profiles}
     registry_ids = {r for r, _ in book.registries}
 
+    if profile_ids != set(PROFILES):
+        out.append(Issue("WP-RULE-005", Level.ERROR,
+                         f"manifest profiles {', '.join(sorted(profile_ids))} differ from the profiles wupian "
+                         f"computes ({', '.join(PROFILES)}, wupian.core.profiles)", Source("manifest.yaml", None,
+                                                                                         None, "profiles")))
+
     def err(rule: RuleDoc, column: str, message: str, suggestion: str | None = None) -> None:
         out.append(Issue("WP-RULE-005", Level.ERROR, message, Source(rule.file, rule.line, f"id={rule.id}", column),
                          suggestion))
@@ -224,9 +232,9 @@ def check_references(book: Rulebook) -> list[Issue]:
             err(r, "amount", f"amount must be a money fact, got {r.amount!r}")
         for fact, fmt in PLACEHOLDER.findall(r.explain):
             if fact.strip() not in FACTS:
-                err(r, "explain", f"unknown fact {{{fact}}} in template")
+                err(r, "explain", f"unknown fact {{{fact}}} in template", did_you_mean(fact.strip(), FACTS, list_all=False))
             if fmt and fmt.strip() not in FORMATS:
-                err(r, "explain", f"unknown format |{fmt}", "known: " + ", ".join(FORMATS))
+                err(r, "explain", f"unknown format |{fmt}", did_you_mean(fmt.strip(), FORMATS))
         for problem in _leaf_problems(r.when, registry_ids):
             err(r, "when", problem)
     return out

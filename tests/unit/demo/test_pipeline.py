@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
-from wupian.cli import context
-from wupian.cli.demo_cmd import register
+from wupian.cli.app import create_app
 from wupian.demo import PLANTED, run_demo
 from wupian.engine.warehouse import Warehouse
 
@@ -33,13 +31,7 @@ def test_load_rejects_only_the_planted_rows(tmp_path: Path) -> None:
 
 
 def test_cli_demo_prints_a_summary(tmp_path: Path) -> None:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root(db: str = typer.Option(None, "--db")) -> None:
-        context.set_db(db)
-
-    register(app)
+    app = create_app(commands=("demo_cmd",))
     db = tmp_path / "cli.duckdb"
     out = tmp_path / "cli-bank"
     res = CliRunner().invoke(app, ["--db", str(db), "demo", "--out", str(out), "--scale", "0.01", "--months", "1"])

@@ -67,8 +67,8 @@ def runner_app(tmp_path: Path) -> tuple[CliRunner, typer.Typer]:
     app = typer.Typer()
 
     @app.callback()
-    def _root() -> None:
-        context.set_db(str(tmp_path / "cli.duckdb"))
+    def _root(ctx: typer.Context) -> None:
+        ctx.obj = context.CliState(db=str(tmp_path / "cli.duckdb"))
 
     data_cmds.register(app)
     return CliRunner(), app

@@ -14,12 +14,12 @@ from wupian.core.errors import DataError, UsageError
 from wupian.engine.warehouse import Warehouse
 
 
-def _app() -> typer.Typer:
+def _app(tmp_path: Path) -> typer.Typer:
     app = typer.Typer()
 
     @app.callback()
-    def _root() -> None:
-        pass
+    def _root(ctx: typer.Context) -> None:
+        ctx.obj = context.CliState(db=str(tmp_path / "w.duckdb"))
 
     metrics_cmds.register(app)
     return app
@@ -29,13 +29,12 @@ def _db(tmp_path: Path) -> str:
     db = tmp_path / "w.duckdb"
     with Warehouse(db) as wh:
         load_bank(wh)
-    context.set_db(str(db))
     return str(db)
 
 
 def test_indicators_csv_has_the_contract_columns(tmp_path: Path) -> None:
     _db(tmp_path)
-    res = CliRunner().invoke(_app(), ["indicators", "--as-of", "2026-03-31", "--id", "green.balance", "--format", "csv"])
+    res = CliRunner().invoke(_app(tmp_path), ["indicators", "--as-of", "2026-03-31", "--id", "green.balance", "--format", "csv"])
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0] == "as_of,branch_id,indicator_id,value,unit,unavailable_reason"  # header first, no blank line
@@ -44,7 +43,7 @@ def test_indicators_csv_has_the_contract_columns(tmp_path: Path) -> None:
 
 def test_indicators_csv_says_why_a_value_is_unavailable(tmp_path: Path) -> None:
     _db(tmp_path)
-    res = CliRunner().invoke(_app(), ["indicators", "--as-of", "2026-03-31", "--branch", "B", "--id",
+    res = CliRunner().invoke(_app(tmp_path), ["indicators", "--as-of", "2026-03-31", "--branch", "B", "--id",
                                       "green.npl_ratio", "--format", "csv"])
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[1] == "2026-03-31,B,green.npl_ratio,,percent,分母为零"
@@ -52,7 +51,7 @@ def test_indicators_csv_says_why_a_value_is_unavailable(tmp_path: Path) -> None:
 
 def test_indicators_json_and_explain(tmp_path: Path) -> None:
     _db(tmp_path)
-    res = CliRunner().invoke(_app(), ["indicators", "--as-of", "2026-03-31", "--branch", "A", "--explain",
+    res = CliRunner().invoke(_app(tmp_path), ["indicators", "--as-of", "2026-03-31", "--branch", "A", "--explain",
                                       "tech.npl_balance", "--format", "json"])
     assert res.exit_code == 0, res.output
     assert [r["loan_id"] for r in json.loads(res.stdout)] == ["L04"]
@@ -61,22 +60,22 @@ def test_indicators_json_and_explain(tmp_path: Path) -> None:
 def test_coverage_writes_worklist(tmp_path: Path) -> None:
     _db(tmp_path)
     out = tmp_path / "w.xlsx"
-    res = CliRunner().invoke(_app(), ["coverage", "above_scale_enterprise", "--as-of", "2026-03-31", "--xlsx", str(out)])
+    res = CliRunner().invoke(_app(tmp_path), ["coverage", "above_scale_enterprise", "--as-of", "2026-03-31", "--xlsx", str(out)])
     assert res.exit_code == 0, res.output
     assert out.exists() and "待拓展清单：2 户" in res.stdout
 
 
 def test_usage_errors(tmp_path: Path) -> None:
     _db(tmp_path)
-    res = CliRunner().invoke(_app(), ["indicators", "--as-of", "2027-01-31"])
+    res = CliRunner().invoke(_app(tmp_path), ["indicators", "--as-of", "2027-01-31"])
     assert isinstance(res.exception, UsageError)
-    res = CliRunner().invoke(_app(), ["report", "--as-of", "2026-03-31", "--kind", "pboc", "--out", str(tmp_path)])
+    res = CliRunner().invoke(_app(tmp_path), ["report", "--as-of", "2026-03-31", "--kind", "pboc", "--out", str(tmp_path)])
     assert isinstance(res.exception, UsageError)
 
 
 def test_report_all_is_clean_on_the_fixture_bank(tmp_path: Path) -> None:
     _db(tmp_path)
-    res = CliRunner().invoke(_app(), ["report", "--as-of", "2026-03-31", "--kind", "all", "--out", str(tmp_path / "r"),
+    res = CliRunner().invoke(_app(tmp_path), ["report", "--as-of", "2026-03-31", "--kind", "all", "--out", str(tmp_path / "r"),
                                       "--uscc", "91130900MA0000001X"])
     assert res.exit_code == 0, res.output
     assert len(list((tmp_path / "r" / "pboc").glob("*.dat"))) == 10
@@ -86,5 +85,5 @@ def test_report_fails_on_reconciliation_errors(tmp_path: Path) -> None:
     db = _db(tmp_path)
     with Warehouse(db) as wh:
         wh.execute("UPDATE loan_tags SET amount = 99000000 WHERE loan_id = 'L03' AND tag = 'tech'")
-    res = CliRunner().invoke(_app(), ["report", "--as-of", "2026-03-31", "--kind", "workbook", "--out", str(tmp_path / "r")])
+    res = CliRunner().invoke(_app(tmp_path), ["report", "--as-of", "2026-03-31", "--kind", "workbook", "--out", str(tmp_path / "r")])
     assert isinstance(res.exception, DataError)

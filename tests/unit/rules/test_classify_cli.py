@@ -36,8 +36,8 @@ def app(tmp_path: Path, load: Callable[..., int]) -> typer.Typer:
     root = typer.Typer()
 
     @root.callback()
-    def _cb(db_opt: Annotated[str, typer.Option("--db")] = str(db)) -> None:
-        context.set_db(db_opt)
+    def _cb(ctx: typer.Context, db_opt: Annotated[str, typer.Option("--db")] = str(db)) -> None:
+        ctx.obj = context.CliState(db=db_opt)
 
     classify_cmd.register(root)
     return root

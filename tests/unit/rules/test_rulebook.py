@@ -98,3 +98,44 @@ def test_yaml_syntax_error_is_located(book_copy: Path) -> None:
     f.write_text(f.read_text(encoding="utf-8") + "\nid: [unclosed\n", encoding="utf-8")
     _, issues = validate_rulebook(book_copy)
     assert issues[0].code == "WP-RULE-008" and issues[0].source.line is not None
+
+
+def test_rulebook_messages_are_the_shared_located_shape(book_copy: Path) -> None:
+    f = book_copy / "rules" / "pension.yaml"
+    text = f.read_text(encoding="utf-8")
+    at = next(n for n, s in enumerate(text.splitlines(), 1) if s.startswith("effective_from:"))
+    rid = next(s.split(": ", 1)[1] for s in text.splitlines() if s.startswith("id: "))
+    f.write_text(text.replace("effective_from:", "effective_from: soon\nefective_to:", 1).replace(
+        "effective_from: soon\nefective_to: ", "effective_from: soon\nefective_to: ", 1), encoding="utf-8")
+    _, issues = validate_rulebook(book_copy)
+    assert [str(i) for i in issues][:2] == [
+        f"rules/pension.yaml:{at}[id={rid}].effective_from: ERROR WP-RULE-003 effective_from: expected a date "
+        "YYYY-MM-DD",
+        f"rules/pension.yaml:{at + 1}[id={rid}].efective_to: ERROR WP-RULE-001 unknown key 'efective_to' "
+        "(did you mean 'effective_to'?)",
+    ]
+
+
+def test_manifest_profiles_are_the_profiles_wupian_computes(book_copy: Path) -> None:
+    f = book_copy / "manifest.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "id: nfra_1104_2025" in text
+    f.write_text(text.replace("id: nfra_1104_2025", "id: nfra_1104_2026"), encoding="utf-8")
+    _, issues = validate_rulebook(book_copy)
+    assert "manifest.yaml.profiles: ERROR WP-RULE-005 manifest profiles nfra_1104_2026, pboc_2025 differ from the " \
+           "profiles wupian computes (pboc_2025, nfra_1104_2025, wupian.core.profiles)" in [str(i) for i in issues]
+
+
+def test_bad_explain_placeholders_are_located_messages(book_copy: Path) -> None:
+    f = book_copy / "rules" / "tech.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "{tech_htp|codename}" in text
+    f.write_text(text.replace("{tech_htp|codename}", "{tech_htpp|colour}", 1), encoding="utf-8")
+    _, issues = validate_rulebook(book_copy)
+    line = next(i.source.line for i in issues)
+    assert [str(i) for i in issues if i.source.column == "explain"] == [
+        f"rules/tech.yaml:{line}[id=tech.industry.htp].explain: ERROR WP-RULE-005 unknown fact {{tech_htpp}} in "
+        "template (did you mean 'tech_htp'?)",
+        f"rules/tech.yaml:{line}[id=tech.industry.htp].explain: ERROR WP-RULE-005 unknown format |colour (allowed: "
+        "text, wan, wan_short, yuan, pct, zh, codename, int)",
+    ]
