@@ -3,7 +3,9 @@ reconciliation checks.
 
 ``category_loans`` returns the classified loans of a category enriched with the borrower's attributes.
 ``report_rows`` aggregates rows of a regulatory table set-based, each row being a category tag plus a
-condition tree from the report definitions. Conditions compile from a closed vocabulary to SQL here; every
+condition tree from the report definitions. Besides the classification tags, two row populations come straight
+from the snapshot: ``all_loans`` (every in-scope loan, counted at its balance) and ``rediscount`` (转贴现 loans
+that are otherwise in scope — the NFRA S70 column 其中：买断式转贴现 — at their balance). Conditions compile from a closed vocabulary to SQL here; every
 value is a bound parameter, every column comes from the whitelists below.
 """
 
@@ -23,10 +25,24 @@ LOAN_COLUMNS = frozenset({
     "is_student_loan", "is_ex_poverty_consumer", "product_type", "business_type", "contract_id",
 })
 CUSTOMER_COLUMNS = frozenset({"customer_type", "declared_size", "id_code", "credit_limit_total"})
+SNAPSHOT_TAGS = {
+    "all_loans": ALL_LOANS_WHERE,
+    "rediscount": "l.business_type = 'bill_rediscount' AND NOT coalesce(l.is_entrusted, false) "
+                  "AND coalesce(l.status, '') NOT IN ('written_off', 'transferred')",
+}
 
 
 def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str | None, closure: str) -> tuple[str, list[Any]]:
-    marks = ", ".join("?" for _ in tags)
+    classified = [t for t in tags if t not in SNAPSHOT_TAGS]
+    marks = ", ".join("?" for _ in classified) or "NULL"
+    parts = [f"SELECT as_of, loan_id, tag, amount FROM loan_tags WHERE as_of = ? AND profile = ? AND tag IN ({marks})"]
+    sparams: list[Any] = [as_of, profile, *classified]
+    for tag in tags:
+        if tag in SNAPSHOT_TAGS:
+            parts.append(f"SELECT l.as_of, l.loan_id, ? AS tag, l.balance AS amount FROM loans l "
+                         f"WHERE l.as_of = ? AND {SNAPSHOT_TAGS[tag]}")
+            sparams += [tag, as_of]
+    source = " UNION ALL ".join(parts)
     sub = "AND l.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
     sql = f"""
         SELECT t.tag, l.loan_id, l.contract_id, l.customer_id, l.branch_id, l.business_type, l.product_type,
@@ -36,13 +52,13 @@ def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str |
                l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.digital_code,
                l.startup_guarantee, coalesce(l.is_student_loan, false) AS is_student_loan,
                coalesce(l.is_ex_poverty_consumer, false) AS is_ex_poverty_consumer,
-               c.customer_type, c.declared_size, c.id_code, c.credit_limit_total
-        FROM loan_tags t
+               c.customer_type, c.declared_size, c.id_code, c.credit_limit_total, c.birth_date
+        FROM ({source}) t
         JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id
         LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
-        WHERE t.as_of = ? AND t.profile = ? AND t.tag IN ({marks}) {sub}
+        WHERE TRUE {sub}
     """
-    return sql, [as_of, profile, *tags, *([subtree] if subtree else [])]
+    return sql, [*sparams, *([subtree] if subtree else [])]
 
 
 def category_loans(
@@ -67,7 +83,7 @@ def category_loans(
 
 def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     """Condition tree → SQL over the enriched relation ``e``. Leaves: registry, size, customer_type, not_null,
-    tagged, credit_limit_max, business_loan, code_in. Branches: all, any."""
+    tagged, credit_limit_max, credit_limit_over, business_loan, code_in, min_age. Branches: all, any, not."""
     if cond is None:
         return "TRUE"
     if not isinstance(cond, dict) or len(cond) != 1:
@@ -76,6 +92,8 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     if key in ("all", "any"):
         parts = [_compile(c, as_of, params) for c in arg]
         return "(" + (" AND " if key == "all" else " OR ").join(parts) + ")"
+    if key == "not":
+        return f"NOT coalesce({_compile(arg, as_of, params)}, false)"
     if key == "registry":
         names = list(arg)
         params += [as_of, *names, as_of, as_of]
@@ -105,6 +123,13 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     if key == "credit_limit_max":
         params.append(str(arg))
         return "coalesce(e.credit_limit_total, 0) <= CAST(? AS DECIMAL(38, 2))"
+    if key == "credit_limit_over":
+        params.append(str(arg))
+        return "coalesce(e.credit_limit_total, 0) > CAST(? AS DECIMAL(38, 2))"
+    if key == "min_age":
+        # age in calendar years (report year − birth year), as the bank implementation of S73 9 does
+        params += [as_of, int(arg)]
+        return "(e.birth_date IS NOT NULL AND year(CAST(? AS DATE)) - year(e.birth_date) >= ?)"
     if key == "business_loan":
         return "coalesce(e.product_type, '') NOT LIKE 'F021%'"
     raise ValueError(f"unknown condition {key!r}")

@@ -15,7 +15,8 @@ from wupian.engine.metrics_other import root_branch
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult, compute_indicators
 from wupian.reports.briefing import write_briefing
-from wupian.reports.nfra import compute_tables, write_nfra_xlsx
+from wupian.reports.nfra import check_tables, compute_tables, nfra_profile
+from wupian.reports.nfra_xlsx import write_nfra_xlsx
 from wupian.reports.pboc import self_check, write_pboc_files
 from wupian.reports.reconcile import reconcile
 from wupian.reports.workbook import write_workbook
@@ -70,7 +71,9 @@ def generate_reports(
         files += [p for f in written for p in (f.path, f.log_path)]
     if kind in ("nfra", "all"):
         tables, found = compute_tables(wh, as_of, branch_id)
-        issues += found
+        same_profile = nfra_profile(wh, as_of)[0] == result.profile
+        totals = {s: v for s in ("tech", "pension") if same_profile and (v := result.value(top, f"{s}.balance")) is not None}
+        issues += found + check_tables(tables, totals)
         files += write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=bank_name)
     if kind in ("workbook", "all"):
         files.append(write_workbook(result, tree, out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx",
