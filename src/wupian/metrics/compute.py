@@ -236,7 +236,7 @@ def explain_indicator(
         measure = defs.measure(parts[1])
     except KeyError as exc:
         raise UsageError(f"unknown measure {parts[1]!r}") from exc
-    while measure.kind in ("ratio", "change", "growth", "gap"):
+    while measure.kind in ("ratio", "change", "growth", "gap", "share"):
         measure = defs.measure(measure.numerator or measure.measure or "balance")
     where = list(measure.where)
     if measure.value == "flow_amount" and "ytd_flow" not in where:

@@ -3,7 +3,8 @@ base aggregates, which derivations, which prior snapshots are usable and the zh 
 cannot be computed — handed to the engine, which computes all of them in one set-based statement.
 
 Ratios are recomputed at each node from that node's own sums (never averaged over children). A change or
-growth needs the prior snapshot (previous 31 December, or the same month-end a year earlier) of both the
+growth needs the prior snapshot (previous 31 December, the same month-end a year earlier, or the previous
+month-end) of both the
 loans and — for classified scopes — ``loan_tags``; without it the value is None with a zh reason. Values are
 exact decimals rounded half to even to their unit's places.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
@@ -24,12 +25,18 @@ from wupian.metrics.schema import UNIT_PLACES, Definitions, LoanMeasure
 
 HUNDRED = Decimal(100)
 ENGINE_KINDS = {"sum": "sum", "distinct_customers": "distinct", "weighted_avg": "weighted", "ratio": "ratio",
-                "change": "change", "growth": "growth", "gap": "gap"}
-PRIOR_NAMES = ("year_end", "year_ago")
+                "change": "change", "growth": "growth", "gap": "gap",
+                "share": "share"}
+PRIOR_NAMES = ("year_end", "year_ago", "month_end")
 
 
 def year_end_before(as_of: date) -> date:
     return date(as_of.year - 1, 12, 31)
+
+
+def previous_month_end(as_of: date) -> date:
+    """The last day of the month before ``as_of``'s month (较上月)."""
+    return date(as_of.year, as_of.month, 1) - timedelta(days=1)
 
 
 def same_month_last_year(as_of: date) -> date:
@@ -93,7 +100,8 @@ def compute_loan_values(
     """Every ``<scope>.<measure>`` of the definitions for every node in ``nodes`` (node, then scope with
     ``all_loans`` first, then measure order): branch_id, indicator_id, value, unit, unavailable_reason."""
     ordered = tuple(s for s in ("all_loans", *[s for s in scopes if s != "all_loans"]) if s in scopes)
-    days = {"year_end": year_end_before(as_of), "year_ago": same_month_last_year(as_of)}
+    days = {"year_end": year_end_before(as_of), "year_ago": same_month_last_year(as_of),
+            "month_end": previous_month_end(as_of)}
     plan = LoanPlan(
         as_of=as_of, profile=profile, scopes=ordered, measures=measure_specs(defs.measures),
         priors=tuple(_prior(wh, name, days[name], profile, ordered) for name in PRIOR_NAMES),

@@ -20,7 +20,7 @@ import yaml
 from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level, Source
 
-LOAN_KINDS = ("sum", "distinct_customers", "weighted_avg", "ratio", "change", "growth", "gap")
+LOAN_KINDS = ("sum", "distinct_customers", "weighted_avg", "ratio", "change", "growth", "gap", "share")
 FAMILY_KINDS = ("coverage", "service", "accounts", "process", "activity", "rank", "target")
 UNITS = (
     "yuan", "percent", "percent_points", "rate_percent", "households", "entities", "accounts",
@@ -28,7 +28,7 @@ UNITS = (
 )
 VALUE_NAMES = ("amount", "flow_amount")
 FILTER_NAMES = ("has_balance", "ytd_flow", "npl", "mid_long_term", "credit", "first_loan")
-PRIORS = ("year_end", "year_ago")
+PRIORS = ("year_end", "year_ago", "month_end")
 
 # decimals kept for each unit (values are exact decimals quantised half-up to this many places)
 UNIT_PLACES = {
