@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from wupian.api import IndicatorResult, Warehouse
@@ -34,13 +34,15 @@ class MonthEndResult:
 
 
 def comparison_dates(as_of: date) -> tuple[date, ...]:
-    """The dates YTD (previous 31 December) and YoY (same month-end a year earlier) compare against."""
+    """The dates YTD (previous 31 December), YoY (same month-end a year earlier) and 较上月 (previous month-end)
+    compare against."""
     year_start = date(as_of.year - 1, 12, 31)
     try:
         year_ago = as_of.replace(year=as_of.year - 1)
     except ValueError:  # 29 February
         year_ago = date(as_of.year - 1, 2, 28)
-    return tuple(sorted({year_start, year_ago} - {as_of}))
+    month_before = date(as_of.year, as_of.month, 1) - timedelta(days=1)
+    return tuple(sorted({year_start, year_ago, month_before} - {as_of}))
 
 
 def _classified_with_current_rules(wh: Warehouse, as_of: date, profile: str) -> bool:
