@@ -167,8 +167,9 @@ def compute_indicators(
     siblings = _ranks(as_of, sibling_ranks(wh, values, order, sorted(ranked)))
     peers = peers_at(wh, as_of)
     top_regions = {n: r for n, r in regions.items() if r and regions.get(parents.get(n) or "") != r}
+    # peers without a region are whole banks: only the bank's root is comparable (a --branch run has none)
     peer_rows = peer_ranks(as_of, peers, _lookup(values, {p["indicator_id"] for p in peers}), top_regions,
-                           root_branch(wh, as_of) if branch_id is None else branch_id)
+                           root_branch(wh, as_of))
     values = pa.concat_tables([values, siblings, values_table(peer_rows)])
     if patterns is not None:
         keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if _wanted(i, patterns)]

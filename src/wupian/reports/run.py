@@ -10,7 +10,7 @@ from pathlib import Path
 
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue
-from wupian.engine.metrics import branch_nodes
+from wupian.engine.metrics import branch_nodes, has_rows
 from wupian.engine.metrics_other import root_branch
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult, compute_indicators
@@ -22,6 +22,7 @@ from wupian.reports.reconcile import reconcile
 from wupian.reports.workbook import write_workbook
 
 KINDS = ("pboc", "nfra", "workbook", "briefing", "all")
+BRIEFING_CALIBER_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,21 @@ def dfs_order(tree: list[dict[str, object]], top: str) -> list[dict[str, object]
 
     walk(by_id[top])
     return out
+
+
+def _nfra_balances(wh: Warehouse, as_of: date, branch_id: str | None) -> IndicatorResult | None:
+    """The category balances under the NFRA 1104 profile (for the briefing's 口径 remarks), when classified."""
+    if not has_rows(wh, "loan_tags", as_of, "nfra_1104_2025"):
+        return None
+    return compute_indicators(wh, as_of, branch_id=branch_id, profile="nfra_1104_2025",
+                              ids=[f"{s}.balance" for s in BRIEFING_CALIBER_SCOPES], store=False)
+
+
+def _sibling_count(wh: Warehouse, as_of: date, node: str) -> int:
+    """How many branches (``node`` included) share ``node``'s parent; 0 for the root."""
+    rows = branch_nodes(wh, as_of).to_pylist()
+    parent = next((r["parent_id"] for r in rows if r["branch_id"] == node), None)
+    return 0 if parent is None else sum(1 for r in rows if r["parent_id"] == parent)
 
 
 def generate_reports(
@@ -79,6 +95,7 @@ def generate_reports(
         files.append(write_workbook(result, tree, out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx",
                                     branch_id=top, bank_name=bank_name))
     if kind in ("briefing", "all"):
-        md, docx, _ = write_briefing(result, top, bank_name, out_dir)
+        md, docx, _ = write_briefing(result, top, bank_name, out_dir, nfra=_nfra_balances(wh, as_of, branch_id),
+                                     siblings=_sibling_count(wh, as_of, top))
         files += [md, docx]
     return ReportRun(tuple(files), tuple(issues), result)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from wupian.engine.metrics import branch_nodes
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
-from wupian.reports.briefing import build_briefing, to_markdown, write_briefing
+from wupian.reports.briefing import briefing_name, build_briefing, to_markdown, write_briefing
 from wupian.reports.run import dfs_order
 from wupian.reports.workbook import write_workbook
 
@@ -74,19 +74,72 @@ def test_workbook_text_cells_are_strings(bank: Warehouse, tmp_path: Path) -> Non
     assert wb["总览"]["A1"].value.startswith("=1+1沧州分行")
 
 
+def _text(b: object) -> str:
+    return "".join(t for _, t in b.paragraphs)  # type: ignore[attr-defined]
+
+
 def test_briefing_text_golden_and_only_backed_sentences(bank: Warehouse, tmp_path: Path) -> None:
     r = compute_indicators(bank, AS_OF)
     b = build_briefing(r, "H", "沧州分行")
     check_golden("briefing_H.md", to_markdown(b, None, None))
-    text = "".join(t for _, t in b.paragraphs)
-    assert "绿色贷款余额达3200万元，较年初增加300万元，贷款余额和增量均保持同业第一" in text
+    text = _text(b)
+    assert "该行绿色贷款余额达3200万元，较年初增加300万元" in text and "贷款余额和增量均保持同业第一" in text
     assert "个人养老金" not in text  # no such accounts: the sentence is left out
+    assert text.count("沧州分行") == 1 and text.count("该行") >= 5  # the name once, then 该行
+    for jargon in ("去重", "名录内", "清单式管理", "系统内"):  # no siblings given: no system-internal rank
+        assert jargon not in text, jargon
+    assert "新发放贷款加权平均利率3.28%" in text and "压缩至2个工作日内" in text
     md, docx, _ = write_briefing(r, "H", "沧州分行", tmp_path)
     assert "科技金融" in md.read_text("utf-8")
-    assert any("绿色贷款" in p.text for p in Document(str(docx)).paragraphs)
+    doc = Document(str(docx))
+    assert any("绿色贷款" in p.text for p in doc.paragraphs)
+
+
+def test_briefing_docx_is_a4_with_heading_styles_and_sources(bank: Warehouse, tmp_path: Path) -> None:
+    _, docx, b = write_briefing(compute_indicators(bank, AS_OF), "H", "沧州分行", tmp_path)
+    doc = Document(str(docx))
+    section = doc.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    styles = [(p.style.name, p.text) for p in doc.paragraphs]
+    assert styles[0] == ("Heading 1", b.title)
+    assert [t for s, t in styles if s == "Heading 2"][:2] == ["科技金融：激活科创动能　赋能产业升级",
+                                                            "绿色金融：厚植生态底色　助力绿色转型"]
+    assert ("Heading 2", "数据来源（指标编号）") in styles
+    assert any(t.startswith("green.balance") for _, t in styles)
+
+
+def test_briefing_states_both_calibers_where_they_differ(bank: Warehouse) -> None:
+    bank.execute("INSERT INTO loan_tags SELECT as_of, 'nfra_1104_2025', loan_id, tag, "
+                 "CASE WHEN tag IN ('tech', 'tech_industry') AND loan_id = 'L01' THEN amount - 1000000 ELSE amount END, "
+                 "rule_ids, explanation, rulebook_version FROM loan_tags WHERE profile = 'pboc_2025'")
+    pboc = compute_indicators(bank, AS_OF)
+    nfra = compute_indicators(bank, AS_OF, profile="nfra_1104_2025", ids=["*.balance"], store=False)
+    b = build_briefing(pboc, "H", "沧州分行", nfra=nfra)
+    text = _text(b)
+    assert "科技贷款余额3510万元（人民银行口径；金融监管总局1104口径为3410万元）" in text
+    assert "绿色贷款余额达3200万元，" in text  # same figure under both: no remark
+    assert "nfra:tech.balance" in b.used
+
+
+def test_briefing_leaves_out_declines_zero_channels_and_ranks_without_siblings(bank: Warehouse) -> None:
+    bank.execute("UPDATE processes SET channel = 'offline' WHERE process = 'corporate_account_opening'")
+    bank.execute("UPDATE loans SET balance = 1000000 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L09'")
+    bank.execute("UPDATE loan_tags SET amount = 1000000 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L09'")
+    r = compute_indicators(bank, AS_OF)
+    assert r.value("H", "pension.ytd_change") is not None and r.value("H", "pension.ytd_change") < 0  # type: ignore[operator]
+    text = _text(build_briefing(r, "H", "沧州分行", siblings=3))
+    assert "线上渠道" not in text and "对公开户平均办理时长30分钟。" in text
+    assert "养老产业贷款余额6100万元。" in text and "减少" not in text
+    assert "系统内" not in text  # the root has no sibling ranks
+    branch = _text(build_briefing(r, "A1", "运河支行", siblings=2))
+    assert "居系统内同级机构第" in branch and "同业" not in branch  # whole-bank peers are not ranked against a branch
 
 
 def test_briefing_skips_ytd_sentences_without_prior_snapshot(bank: Warehouse) -> None:
     bank.execute("DELETE FROM loans WHERE as_of = DATE '2025-12-31'")
-    text = "".join(t for _, t in build_briefing(compute_indicators(bank, AS_OF), "H", "沧州分行").paragraphs)
+    text = _text(build_briefing(compute_indicators(bank, AS_OF), "H", "沧州分行"))
     assert "绿色贷款余额达3200万元" in text and "较年初增加300万元" not in text
+
+
+def test_briefing_name_of_a_head_office() -> None:
+    assert briefing_name("五篇示范银行总行") == "五篇示范银行" and briefing_name("沧州分行") == "沧州分行"
