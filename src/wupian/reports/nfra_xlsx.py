@@ -13,6 +13,8 @@ import xlsxwriter
 
 from wupian.reports.nfra import UNIT_TEXT, NfraTable
 
+COLUMN_WIDTH = 16
+
 
 def _formats(wb: Any) -> dict[str, Any]:
     font = {"font_name": "宋体"}
@@ -21,8 +23,9 @@ def _formats(wb: Any) -> dict[str, Any]:
         "head": wb.add_format({**font, "bold": True, "border": 1, "align": "center", "valign": "vcenter",
                                "text_wrap": True, "bg_color": "#D9E1F2"}),
         "part": wb.add_format({**font, "bold": True}),
-        "text": wb.add_format({**font, "border": 1}),
-        "note": wb.add_format({**font, "border": 1, "italic": True, "font_color": "#7F7F7F", "text_wrap": True}),
+        "text": wb.add_format({**font, "border": 1, "valign": "vcenter"}),
+        "note": wb.add_format({**font, "border": 1, "italic": True, "font_color": "#7F7F7F", "text_wrap": True,
+                               "align": "left", "valign": "vcenter"}),
         "money": wb.add_format({**font, "border": 1, "num_format": "#,##0.00"}),
         "count": wb.add_format({**font, "border": 1, "num_format": "#,##0"}),
         "plain": wb.add_format(font),
@@ -64,6 +67,8 @@ def write_nfra_xlsx(tables: list[NfraTable], out_dir: Path, as_of: date, *, inst
                 ws.write_string(row, 1, ("  " * indent) + (("其中：" if indent else "") + item.label), fmt["text"])
                 if item.note is not None:
                     ws.merge_range(row, 2, row, 1 + len(part.columns), item.note, fmt["note"])
+                    per_line = max(1, len(part.columns) * COLUMN_WIDTH // 2 - 1)  # CJK characters per line
+                    ws.set_row(row, 15 * -(-len(item.note) // per_line))
                 for j, v in enumerate(item.values, start=2):
                     if isinstance(v, int):
                         ws.write_number(row, j, v, fmt["count"])
@@ -72,7 +77,7 @@ def write_nfra_xlsx(tables: list[NfraTable], out_dir: Path, as_of: date, *, inst
                 row += 1
         ws.set_column(0, 0, 8)
         ws.set_column(1, 1, 34)
-        ws.set_column(2, last, 16)
+        ws.set_column(2, last, COLUMN_WIDTH)
         ws.freeze_panes(4, 2)
         ws.set_landscape()
         ws.set_paper(9)
