@@ -166,7 +166,11 @@ def compute_indicators(
                       "ord": pa.array(range(len(nodes)), pa.int64())})
     siblings = _ranks(as_of, sibling_ranks(wh, values, order, sorted(ranked)))
     peers = peers_at(wh, as_of)
-    top_regions = {n: r for n, r in regions.items() if r and regions.get(parents.get(n) or "") != r}
+    # the top node of each region is judged on the whole tree, so a --branch run inside a region ranks nothing
+    whole = tree if branch_id is None else branch_nodes(wh, as_of)
+    all_regions = dict(zip(whole.column("branch_id").to_pylist(), whole.column("region_code").to_pylist(), strict=True))
+    all_parents = dict(zip(whole.column("branch_id").to_pylist(), whole.column("parent_id").to_pylist(), strict=True))
+    top_regions = {n: r for n, r in regions.items() if r and all_regions.get(all_parents.get(n) or "") != r}
     # peers without a region are whole banks: only the bank's root is comparable (a --branch run has none)
     peer_rows = peer_ranks(as_of, peers, _lookup(values, {p["indicator_id"] for p in peers}), top_regions,
                            root_branch(wh, as_of))
