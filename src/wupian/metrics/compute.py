@@ -128,7 +128,6 @@ def compute_indicators(
     defs = definitions()
     tree = _tree(wh, as_of, branch_id, profile)
     nodes = tree.column("branch_id").to_pylist()
-    parents = dict(zip(nodes, tree.column("parent_id").to_pylist(), strict=True))
     regions = dict(zip(nodes, tree.column("region_code").to_pylist(), strict=True))
     patterns = list(ids) if ids else None
     parts: list[pa.Table] = []
