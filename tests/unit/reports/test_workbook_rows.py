@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from wupian.metrics.result import IndicatorResult, IndicatorValue, values_table
 from wupian.reports.workbook_rows import Column, node_cells, own_cells, sheet_rows, shown
 
@@ -54,3 +57,23 @@ def test_own_row_makes_children_add_up_to_the_parent_as_shown() -> None:
     assert own is not None and a is not None and b is not None and own + a + b == parent
     assert own == Decimal("464512.21") and rows[1].cells[1].value is None and "本级" in (rows[1].cells[1].reason or "")
     assert own_cells(rows[0].cells, [], cols)[0].value == parent
+
+
+@settings(max_examples=200, deadline=None)
+@given(parent=st.integers(0, 10**14), parts=st.lists(st.integers(0, 10**12), min_size=1, max_size=6),
+       growths=st.tuples(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6)))
+def test_printed_rows_always_add_up_and_gaps_match(parent: int, parts: list[int], growths: tuple[int, int]) -> None:
+    """For any exact figures (in fen / 10⁻⁴ %), 本级 + shown children = shown parent, and the shown gap equals
+    the difference of the shown growths."""
+    total = Decimal(parent + sum(parts)) / 100
+    values: dict[tuple[str, str], str | None] = {("P", "tech.balance"): str(total)}
+    tree = [{"branch_id": "P", "name": "P", "parent_id": None, "tree_depth": 0}]
+    for k, fen in enumerate(parts):
+        values[(f"C{k}", "tech.balance")] = str(Decimal(fen) / 100)
+        tree.append({"branch_id": f"C{k}", "name": f"C{k}", "parent_id": "P", "tree_depth": 1})
+    values[("P", "tech.ytd_growth")] = str(Decimal(growths[0]) / 10000)
+    values[("P", "all_loans.ytd_growth")] = str(Decimal(growths[1]) / 10000)
+    cols = (Column("balance", "余额", "wan"), Column("ytd_growth", "增速", "pct"), Column("gap_shown", "差", "pp"))
+    rows = sheet_rows(_result(values), tree, "tech", cols)
+    assert sum((r.cells[0].value for r in rows[1:]), Decimal(0)) == rows[0].cells[0].value  # type: ignore[misc]
+    assert rows[0].cells[2].value == rows[0].cells[1].value - shown(Decimal(growths[1]) / 10000, "pct")  # type: ignore[operator]
