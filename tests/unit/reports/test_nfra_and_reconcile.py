@@ -113,3 +113,18 @@ def test_reconciliation_catches_a_broken_branch_tree(bank: Warehouse) -> None:
     bank.execute("DELETE FROM branch_closure WHERE as_of = DATE '2026-03-31' AND ancestor_id = 'H' AND descendant_id = 'A1'")
     codes = {i.code for i in reconcile(bank, compute_indicators(bank, AS_OF))}
     assert "WP-RECON-006" in codes and "WP-RECON-004" in codes
+
+
+def test_s71_credit_bands_upper_bound_inclusive_and_no_bills(bank: Warehouse) -> None:
+    cols = [c for c, _ in _table(compute_tables(bank, AS_OF)[0], "S71").parts[0].columns]
+
+    def row1() -> dict[str, Decimal | int | None]:
+        return dict(zip(cols, _cells(compute_tables(bank, AS_OF)[0], "S71")["1"], strict=True))
+
+    r = row1()  # C03 micro 300万 (L04 150万 + bill L13 60万), C02 small 800万 (L03 500万), C08 small 600万 (L09 400万)
+    assert (r["A2"], r["A3"], r["A5"], r["B5"]) == (Decimal("210.00"), Decimal("900.00"), Decimal("1050.00"), 3)
+    bank.execute("UPDATE customers SET credit_limit_total = 10000000 WHERE as_of = DATE '2026-03-31' AND customer_id = 'C02'")
+    assert row1()["A3"] == Decimal("900.00")  # exactly 1000万: still ≤ 1000万
+    bank.execute("UPDATE customers SET credit_limit_total = 10000001 WHERE as_of = DATE '2026-03-31' AND customer_id = 'C02'")
+    r = row1()
+    assert (r["A3"], r["A4"], r["A5"]) == (Decimal("400.00"), Decimal("500.00"), Decimal("550.00"))
