@@ -1,19 +1,23 @@
-"""The coverage worklist (registry members not yet served) as an xlsx sheet ``待拓展清单``: a header row, one row per
-member, autofilter, frozen header, A4 landscape. Every cell is written with ``write_string`` — names, ids and
-codes stay text (a name starting with ``=`` never becomes a formula, an 18-digit id never becomes a number)."""
+"""A registry worklist (uncovered members) as an xlsx sheet ``待拓展清单``: every cell, the header included, written
+with ``write_string`` (ids keep their leading zeros and 18 digits, a name starting with ``=`` is never a formula),
+bold filtered header, frozen first row, A4 landscape one page wide. ``target`` is a path or a binary stream (the
+web app streams it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
 import xlsxwriter
 
 
-def write_worklist(worklist: pa.Table, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("待拓展清单")
+def write_worklist(worklist: pa.Table, target: str | Path | IO[bytes], sheet: str = "待拓展清单") -> None:
+    if isinstance(target, (str, Path)):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        target = str(target)
+    wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
+    ws = wb.add_worksheet(sheet)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     for j, name in enumerate(worklist.column_names):
         ws.write_string(0, j, name, head)
@@ -28,4 +32,3 @@ def write_worklist(worklist: pa.Table, path: Path) -> Path:
     ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
     wb.close()
-    return path
