@@ -32,6 +32,7 @@ CATEGORY_COLUMNS = (
     Column("balance.rank_siblings", "余额系统内同级排名", "count"),
     Column("ytd_change.rank_siblings", "较年初增量系统内同级排名", "count"),
     Column("balance.target_completion", "余额任务完成率（%）", "pct"),
+    Column("ytd_change.target_completion", "增量任务完成率（%）", "pct"),
 )
 OVERVIEW_COLUMNS = (
     Column("balance", "余额（亿元）", "yi"), Column("mom_change", "较上月增量（亿元）", "yi"),
@@ -45,6 +46,7 @@ OVERVIEW_COLUMNS = (
     Column("balance.rank_siblings", "余额系统内排名", "count"),
     Column("ytd_change.rank_siblings", "增量系统内排名", "count"),
     Column("balance.target_completion", "余额任务完成率（%）", "pct"),
+    Column("ytd_change.target_completion", "增量任务完成率（%）", "pct"),
 )
 CHART_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
 OVERVIEW_SCOPES = ("all_loans", "five_union", *CHART_SCOPES, "inclusive_micro")

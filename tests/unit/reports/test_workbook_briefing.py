@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from decimal import Decimal
 from datetime import date
 from pathlib import Path
 
@@ -143,3 +144,22 @@ def test_briefing_skips_ytd_sentences_without_prior_snapshot(bank: Warehouse) ->
 
 def test_briefing_name_of_a_head_office() -> None:
     assert briefing_name("五篇示范银行总行") == "五篇示范银行" and briefing_name("沧州分行") == "沧州分行"
+
+
+def test_workbook_shows_ranks_completion_and_mom_reasons(bank: Warehouse, tmp_path: Path) -> None:
+    r = compute_indicators(bank, AS_OF)
+    wb = load_workbook(_workbook(bank, tmp_path))
+    ov = wb["总览"]
+    heads = [c.value for c in ov[4]]
+    green = next(i for i in range(5, 13) if ov.cell(i, 1).value == "绿色贷款")
+    completion = r.value("H", "green.ytd_change.target_completion")  # the fixture's target is on the increment
+    cell = ov.cell(green, heads.index("增量任务完成率（%）") + 1)
+    assert completion is not None and cell.value == float(completion.quantize(Decimal("0.01")))
+    mom = ov.cell(green, heads.index("较上月增量（亿元）") + 1)
+    assert mom.value is None and "2026-02-28" in mom.comment.text  # no February snapshot: blank with the reason
+    ws = wb["绿色金融"]
+    sheet_heads = [c.value for c in ws[4]]
+    col = sheet_heads.index("余额系统内同级排名") + 1
+    ranks = {ws.cell(i, 1).value: ws.cell(i, col).value for i in range(5, ws.max_row + 1) if ws.cell(i, 1).value}
+    assert ranks["A"] == float(r.value("A", "green.balance.rank_siblings"))  # type: ignore[arg-type]
+    assert ranks["B"] == float(r.value("B", "green.balance.rank_siblings"))  # type: ignore[arg-type]
