@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import zipfile
-from decimal import Decimal
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from docx import Document
