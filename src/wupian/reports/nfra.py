@@ -176,10 +176,10 @@ def check_tables(tables: list[NfraTable], totals: dict[str, Decimal] | None = No
     for table_id, code, letter, scope in checks:
         if totals is None or scope not in totals:
             continue
-        t = next((x for x in tables if x.id == table_id), None)
-        if t is None:
+        found = next((x for x in tables if x.id == table_id), None)
+        if found is None:
             continue
-        part = t.parts[0]
+        part = found.parts[0]
         row = next(r for r in part.rows if r.code == code)
         cell = row.values[[c for c, _ in part.columns].index(letter)]
         if cell != wan(totals[scope]):

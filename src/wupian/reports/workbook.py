@@ -108,9 +108,9 @@ def _overview(wb: Any, fmt: dict[str, Any], result: IndicatorResult, branch_id: 
     first = 4 + OVERVIEW_SCOPES.index("tech")  # the five categories are contiguous rows
     last = first + len(CHART_SCOPES) - 1
     chart = wb.add_chart({"type": "column"})
-    for col, name in ((1, "余额（亿元）"), (3, "较年初增量（亿元）")):
+    for j, name in ((1, "余额（亿元）"), (3, "较年初增量（亿元）")):
         chart.add_series({"name": name, "categories": ["总览", first, 0, last, 0],
-                          "values": ["总览", first, col, last, col], "data_labels": {"value": True}})
+                          "values": ["总览", first, j, last, j], "data_labels": {"value": True}})
     chart.set_title({"name": "五篇大文章贷款余额与较年初增量（亿元）", "name_font": {"name": "黑体", "size": 12}})
     chart.set_x_axis({"num_font": {"name": "宋体"}})
     chart.set_legend({"position": "bottom", "font": {"name": "宋体"}})

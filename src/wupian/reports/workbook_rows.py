@@ -86,11 +86,11 @@ def own_cells(parent: tuple[Cell, ...], children: list[tuple[Cell, ...]], column
         if col.key not in ADDITIVE:
             out.append(Cell(None, OWN_REASON))
             continue
-        values = [parent[j].value, *[c[j].value for c in children]]
-        if any(v is None for v in values):
+        top, parts = parent[j].value, [c[j].value for c in children]
+        if top is None or any(v is None for v in parts):
             out.append(Cell(None, parent[j].reason or "下级机构数值不可用"))
         else:
-            out.append(Cell(values[0] - sum(values[1:], Decimal(0))))  # type: ignore[operator]
+            out.append(Cell(top - sum((v for v in parts if v is not None), Decimal(0))))
     return tuple(out)
 
 
