@@ -134,7 +134,7 @@ def compute_tables(wh: Warehouse, as_of: date, branch_id: str | None = None) -> 
             values: list[Decimal | int | None] = []
             for col in spec["columns"]:
                 m = col["measure"]
-                if m == "rediscount_balance":
+                if m == "rediscount":  # column I: balance of the row's 转贴现 loans
                     values.append(wan(Decimal(data[f"{r['code']}|rediscount"]["balance"])))
                 elif _column_condition(col):
                     values.append(_value(data[f"{r['code']}|{col['code']}"], m))
