@@ -129,7 +129,8 @@ def _sentence(spec: Any, values: dict[str, Any], context: dict[str, str], used: 
         out = []
         for r in spec["for_each"]:
             ctx = {**context, "r_name": names()["registries"].get(r, r)}
-            variants = [{**v, "text": v["text"].replace("{r}", r)} for v in spec["variants"]]
+            variants = [{**v, "text": v["text"].replace("{r}", r),
+                         "when": [c.replace("{r}", r) for c in v.get("when", ())]} for v in spec["variants"]]
             out += _sentence(variants, values, ctx, used)
         return out
     for variant in spec:

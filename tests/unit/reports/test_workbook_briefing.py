@@ -90,6 +90,7 @@ def test_briefing_text_golden_and_only_backed_sentences(bank: Warehouse, tmp_pat
     for jargon in ("去重", "名录内", "清单式管理", "系统内"):  # no siblings given: no system-internal rank
         assert jargon not in text, jargon
     assert "新发放贷款加权平均利率3.28%" in text and "压缩至2个工作日内" in text
+    assert "辖内高新技术企业1家，其中1家在该行获得贷款，获贷率100%。" in text  # for_each: {r} in text and when
     md, docx, _ = write_briefing(r, "H", "沧州分行", tmp_path)
     assert "科技金融" in md.read_text("utf-8")
     doc = Document(str(docx))
