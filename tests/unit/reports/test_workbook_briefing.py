@@ -131,7 +131,7 @@ def test_briefing_leaves_out_declines_zero_channels_and_ranks_without_siblings(b
     assert r.value("H", "pension.ytd_change") is not None and r.value("H", "pension.ytd_change") < 0  # type: ignore[operator]
     text = _text(build_briefing(r, "H", "沧州分行", siblings=3))
     assert "线上渠道" not in text and "对公开户平均办理时长30分钟。" in text
-    assert "养老产业贷款余额6100万元。" in text and "减少" not in text
+    assert "该行养老产业贷款余额6100万元。" in text and "减少" not in text
     assert "系统内" not in text  # the root has no sibling ranks
     branch = _text(build_briefing(r, "A1", "运河支行", siblings=2))
     assert "居系统内同级机构第" in branch and "同业" not in branch  # whole-bank peers are not ranked against a branch
