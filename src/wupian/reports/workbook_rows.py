@@ -2,8 +2,9 @@
 
 Rules (docs/reports.md, "Management workbook"):
 
-* every number is rounded once, half-up, from the exact indicator value to what the cell shows (万元/亿元 with
-  2 decimals, percents and rates with 2 decimals, counts and ranks whole);
+* every number is rounded once, half-up, from the indicator value to what the cell shows (万元/亿元 with 2
+  decimals from exact yuan, percents and rates with 2 decimals from their 4-/5-place value, counts and ranks
+  whole);
 * a difference the reader can recompute from the sheet is computed from the **shown** values: the growth gap
   (比年初增速 − 各项贷款比年初增速) is the difference of the two shown growths, so 9.34 − 6.27 always shows 3.07;
 * a node with sub-branches gets a ``本级`` row for the loans booked at the node itself: its additive amounts
