@@ -156,9 +156,9 @@ def _parent(code: str, codes: set[str]) -> str | None:
 
 
 def check_tables(tables: list[NfraTable], totals: dict[str, Decimal] | None = None) -> list[Issue]:
-    """Reconciliation of the filed cells: every sub-item ≤ its parent item in every column (WP-RECON-007 — the
+    """Reconciliation of the filed cells: every sub-item ≤ its parent item in every column (WP-RECON-008 — the
     rounding is monotone, so this holds for the 万元 cells exactly when it holds in yuan) and, when ``totals``
-    gives the indicator balances of the same profile, S70 1/S73 1/S75 1 balances equal them (WP-RECON-008)."""
+    gives the indicator balances of the same profile, the S70 1 / S73 1 balances equal them (WP-RECON-009)."""
     issues: list[Issue] = []
     for t in tables:
         for part in t.parts:
@@ -169,7 +169,7 @@ def check_tables(tables: list[NfraTable], totals: dict[str, Decimal] | None = No
                     continue
                 for (letter, label), v, pv in zip(part.columns, r.values, by_code[parent].values, strict=True):
                     if v is not None and pv is not None and v > pv:
-                        issues.append(Issue("WP-RECON-007", Level.ERROR,
+                        issues.append(Issue("WP-RECON-008", Level.ERROR,
                                             f"{t.id} {r.code}{r.label} {label} {v} 大于上级项目 {parent} 的 {pv}",
                                             Source(t.id, None, f"item={r.code}", letter)))
     checks = (("S70", "1", "D", "tech"), ("S73", "1", "C", "pension"))
@@ -183,7 +183,7 @@ def check_tables(tables: list[NfraTable], totals: dict[str, Decimal] | None = No
         row = next(r for r in part.rows if r.code == code)
         cell = row.values[[c for c, _ in part.columns].index(letter)]
         if cell != wan(totals[scope]):
-            issues.append(Issue("WP-RECON-008", Level.ERROR,
+            issues.append(Issue("WP-RECON-009", Level.ERROR,
                                 f"{table_id} {code}{row.label} 余额 {cell} 万元与指标 {scope}.balance {wan(totals[scope])} 万元不符",
                                 Source(table_id, None, f"item={code}", letter)))
     return issues

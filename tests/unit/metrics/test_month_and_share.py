@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from wupian.core.periods import previous_month_end
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
-from wupian.metrics.loan_values import previous_month_end
 
 AS_OF = date(2026, 3, 31)
 

@@ -79,11 +79,11 @@ def test_check_tables_catches_a_sub_item_above_its_parent(bank: Warehouse) -> No
     bad_rows = tuple(replace(r, values=(r.values[0] + 99, *r.values[1:])) if r.code == "1.1.1" else r  # type: ignore[operator]
                      for r in part.rows)
     broken = [replace(s70, parts=(replace(part, rows=bad_rows),))]
-    assert [i.code for i in check_tables(broken)] == ["WP-RECON-007"]
+    assert [i.code for i in check_tables(broken)] == ["WP-RECON-008"]
     r = compute_indicators(bank, AS_OF)
     assert check_tables(tables, {"tech": r.value("H", "tech.balance")}) == []  # type: ignore[dict-item]
     issues = check_tables(tables, {"tech": Decimal("1.00")})
-    assert [i.code for i in issues] == ["WP-RECON-008"] and issues[0].level == Level.ERROR
+    assert [i.code for i in issues] == ["WP-RECON-009"] and issues[0].level == Level.ERROR
 
 
 def test_nfra_xlsx_layout_unit_and_text_cells(bank: Warehouse, tmp_path: Path) -> None:
