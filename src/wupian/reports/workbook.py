@@ -10,13 +10,14 @@ comment. Every text cell is written with ``write_string`` (a branch name startin
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
 from wupian.metrics import IndicatorResult, definitions
-from wupian.reports.workbook_rows import Cell, Column, SheetRow, node_cells, sheet_rows
+from wupian.reports.workbook_rows import Cell, Column, SheetRow, node_cells, sheet_rows, shown
 
 CATEGORY_SHEETS = (("tech", "科技金融"), ("green", "绿色金融"), ("inclusive", "普惠金融"),
                    ("pension", "养老金融"), ("digital", "数字金融"), ("five_union", "五篇合计"))
@@ -88,6 +89,13 @@ def _write_cells(ws: Any, row: int, first_col: int, cells: tuple[Cell, ...], col
                 ws.write_comment(row, j, cell.reason)
         else:
             ws.write_number(row, j, float(cell.value), fmt[col.kind])
+
+
+def _write(ws: Any, row: int, col: int, value: Decimal | None, kind: str, fmt: dict[str, Any],
+           reason: str | None) -> None:
+    """One cell from an exact value (the writer other sheets use): shown as :func:`workbook_rows.shown`, blank with
+    the reason as a comment when unavailable."""
+    _write_cells(ws, row, col, (Cell(shown(value, kind), reason),), (Column("", "", kind),), fmt)
 
 
 def _overview(wb: Any, fmt: dict[str, Any], result: IndicatorResult, branch_id: str, institution: str,

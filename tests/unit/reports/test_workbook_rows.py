@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,3 +78,19 @@ def test_printed_rows_always_add_up_and_gaps_match(parent: int, parts: list[int]
     rows = sheet_rows(_result(values), tree, "tech", cols)
     assert sum((r.cells[0].value for r in rows[1:]), Decimal(0)) == rows[0].cells[0].value  # type: ignore[misc]
     assert rows[0].cells[2].value == rows[0].cells[1].value - shown(Decimal(growths[1]) / 10000, "pct")  # type: ignore[operator]
+
+
+def test_single_cell_writer_rounds_like_the_sheets(tmp_path: Path) -> None:
+    import xlsxwriter
+    from openpyxl import load_workbook
+
+    from wupian.reports.workbook import _formats, _write
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "c.xlsx"))
+    ws = wb.add_worksheet("s")
+    fmt = _formats(wb)
+    _write(ws, 0, 0, Decimal("123456.50"), "wan", fmt, None)
+    _write(ws, 0, 1, None, "pct", fmt, "无数据")
+    wb.close()
+    got = load_workbook(tmp_path / "c.xlsx")["s"]
+    assert got["A1"].value == 12.35 and got["B1"].value is None and got["B1"].comment.text == "无数据"
