@@ -17,6 +17,7 @@ from typing import Any
 import xlsxwriter
 
 from wupian.metrics import IndicatorResult, definitions
+from wupian.reports.fraud_sheet import write_fraud_sheet
 from wupian.reports.workbook_rows import Cell, Column, SheetRow, node_cells, sheet_rows, shown
 
 CATEGORY_SHEETS = (("tech", "科技金融"), ("green", "绿色金融"), ("inclusive", "普惠金融"),
@@ -178,5 +179,7 @@ def write_workbook(
     _overview(wb, fmt, result, branch_id, bank_name, labels)
     for scope, sheet in CATEGORY_SHEETS:
         _category_sheet(wb, fmt, result, tree, branch_id, scope, sheet, labels[scope], bank_name)
+    # 柜面反诈 (issue 11), when anything was screened; its cells go through the same writer
+    write_fraud_sheet(wb, fmt, result, tree, result.as_of, _write)
     wb.close()
     return path
