@@ -88,6 +88,7 @@ def test_headline_balances_trace_to_the_loans(demo) -> None:  # type: ignore[no-
 
 
 def test_comparison_dates() -> None:
-    assert comparison_dates(date(2026, 3, 31)) == (date(2025, 3, 31), date(2025, 12, 31))
-    assert comparison_dates(date(2025, 12, 31)) == (date(2024, 12, 31),)
-    assert comparison_dates(date(2028, 2, 29)) == (date(2027, 2, 28), date(2027, 12, 31))
+    assert comparison_dates(date(2026, 3, 31)) == (date(2025, 3, 31), date(2025, 12, 31), date(2026, 2, 28))
+    assert comparison_dates(date(2025, 12, 31)) == (date(2024, 12, 31), date(2025, 11, 30))
+    assert comparison_dates(date(2028, 2, 29)) == (date(2027, 2, 28), date(2027, 12, 31), date(2028, 1, 31))
+    assert comparison_dates(date(2026, 1, 31)) == (date(2025, 1, 31), date(2025, 12, 31))

@@ -102,24 +102,9 @@ def coverage_cmd(
     out.print(table)
     out.print(f"待拓展清单：{res.worklist.num_rows} 户")
     if xlsx is not None:
-        import xlsxwriter
+        from wupian.reports.worklist_xlsx import write_worklist
 
-        xlsx.parent.mkdir(parents=True, exist_ok=True)
-        wb = xlsxwriter.Workbook(str(xlsx))
-        ws = wb.add_worksheet("待拓展清单")
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        for j, name in enumerate(res.worklist.column_names):
-            ws.write(0, j, name, head)
-        for i, row in enumerate(res.worklist.to_pylist(), start=1):
-            for j, v in enumerate(row.values()):
-                ws.write_string(i, j, "" if v is None else str(v))
-        ws.autofilter(0, 0, max(res.worklist.num_rows, 1), len(res.worklist.column_names) - 1)
-        ws.freeze_panes(1, 0)
-        ws.set_column(0, len(res.worklist.column_names) - 1, 18)
-        ws.set_landscape()
-        ws.repeat_rows(0)
-        ws.fit_to_pages(1, 0)
-        wb.close()
+        write_worklist(res.worklist, xlsx)
         out.print(f"已写出 {xlsx}")
 
 

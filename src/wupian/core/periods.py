@@ -1,5 +1,6 @@
-"""The one home of comparison dates: 上年末 (the previous 31 December) and 上年同期 (the same period a year
-earlier), used by the YTD/YoY indicators, the month-end job and the classify-on-demand service alike.
+"""The one home of comparison dates: 上年末 (the previous 31 December), 上年同期 (the same period a year earlier)
+and 上月末 (the previous month-end, for 较上月), used by the YTD/YoY/MoM indicators, the month-end job and the
+classify-on-demand service alike.
 
 Reading of 上年同期 for a month-end: the month-end of the same month a year earlier — so 2025-02-28 compares with
 2024-02-29 (the leap-year February month-end), and 2024-02-29 with 2023-02-28. For a date that is not a
@@ -9,7 +10,7 @@ month-end, the same calendar day a year earlier (29 February → 28 February).
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 
 def month_end(year: int, month: int) -> date:
@@ -34,6 +35,11 @@ def year_ago(as_of: date) -> date:
     return as_of.replace(year=as_of.year - 1)
 
 
+def previous_month_end(as_of: date) -> date:
+    """上月末: the last day of the month before ``as_of``'s month (the base of every 较上月 figure)."""
+    return date(as_of.year, as_of.month, 1) - timedelta(days=1)
+
+
 def comparison_dates(as_of: date) -> tuple[date, ...]:
-    """The dates the YTD and YoY figures of ``as_of`` read, ascending, without ``as_of`` itself."""
-    return tuple(sorted({year_end_before(as_of), year_ago(as_of)} - {as_of}))
+    """The dates the YTD, YoY and MoM figures of ``as_of`` read, ascending, without ``as_of`` itself."""
+    return tuple(sorted({year_end_before(as_of), year_ago(as_of), previous_month_end(as_of)} - {as_of}))

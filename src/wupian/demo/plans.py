@@ -3,7 +3,8 @@
 Targets for year *Y* are set from the bank's own position at the previous year-end (as a real plan would be):
 growth for balances, a number of new accounts for account counts. Peer banks are fictitious; their figures
 are our own at each month-end times a per-peer factor, chosen so that we rank first for green loans (as in
-the seed article) but not for everything.
+the seed article) but not for everything; their 较年初增量 (``<scope>.ytd_change``, for 同业排名 of the increment)
+are our own increment times a per-peer factor, |ours| when ours is negative (peers are then ranked above us).
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ PEER_FACTORS = {  # indicator → one factor per peer (ours = 1.0)
     "tech.balance": (1.12, 0.95, 0.88, 1.04, 0.61, 0.47),
     "inclusive_micro.balance": (1.21, 0.97, 0.83, 1.02, 0.77, 0.69),
     "all_loans.balance": (1.35, 0.92, 0.88, 1.10, 0.64, 0.55),
+}
+PEER_CHANGE_FACTORS = {  # 较年初增量 of the same indicators: ours first for green and 普惠小微 (as in the seed)
+    "green.ytd_change": (0.88, 0.71, 0.64, 0.52, 0.40, 0.33),
+    "tech.ytd_change": (1.25, 0.90, 1.08, 0.70, 0.52, 0.41),
+    "inclusive_micro.ytd_change": (0.93, 0.86, 0.72, 0.69, 0.55, 0.47),
+    "all_loans.ytd_change": (1.41, 0.97, 0.83, 1.16, 0.60, 0.52),
 }
 
 
@@ -115,6 +122,15 @@ def peers_table(rng: np.random.Generator, book: LoanBook, codes: LoanCodes, cus:
         peer += list(PEERS)
         ind_ids += [ind_id] * len(PEERS)
         value += [int(ours * f * d) for f, d in zip(factors, drift, strict=True)]
+    year_end = np.datetime64(f"{str(as_of)[:4]}-01-01") - np.timedelta64(1, "D")
+    m0 = measures(book, codes, cus, year_end)
+    for ind_id, factors in PEER_CHANGE_FACTORS.items():
+        scope = ind_id.split(".")[0] + ".balance"
+        ours = float(np.sum(m[scope])) - float(np.sum(m0[scope]))
+        drift = rng.uniform(0.985, 1.015, len(PEERS))
+        peer += list(PEERS)
+        ind_ids += [ind_id] * len(PEERS)
+        value += [int(abs(ours) * f * d) for f, d in zip(factors, drift, strict=True)]
     n = len(peer)
     data = {
         "peer": text(np.array(peer, dtype=object)), "indicator_id": text(np.array(ind_ids, dtype=object)),

@@ -44,3 +44,11 @@ def business_loan_sql(alias: str = "l") -> str:
     return (f"coalesce({a}business_type IN ({_list(BUSINESS_NATURE_TYPES)}) "
             f"OR left({a}product_type, 4) IN ({_list(BUSINESS_PRODUCTS_4)}) "
             f"OR left({a}product_type, 3) IN ({_list(BUSINESS_PRODUCTS_3)}), false)")
+
+
+def rediscount_sql(alias: str = "l") -> str:
+    """转贴现 loans still on the book (not 委托, not written off or transferred): outside every category, but the
+    NFRA S70 column I (其中：买断式转贴现) counts them."""
+    a = f"{alias}." if alias else ""
+    return (f"{a}business_type IN ({_list(OUT_OF_SCOPE_BUSINESS_TYPES)}) AND NOT coalesce({a}is_entrusted, false) "
+            f"AND coalesce({a}status, '') NOT IN ({_list(OUT_OF_SCOPE_STATUSES)})")

@@ -5,6 +5,7 @@ measure becomes an exact fraction ``n / d`` of HUGEINTs (yuan in fen, customer c
 
 * ratio = numerator × 100 / denominator (both sum or distinct measures of the same node);
 * change = current − prior balance; growth = (current − prior) × 100 / prior;
+* share = the scope's sum measure × 100 / the all-loans sum measure of the same node;
 * gap = growth of the scope − growth of all loans at the node, computed as the single fraction
   100·(c₁·b₂ − c₂·b₁)/(b₁·b₂), so no intermediate is rounded;
 * sums, counts and changes of sums need no rounding and are passed through exactly.
@@ -29,7 +30,8 @@ REASON_KEYS = (
 class MeasureSpec:
     """One measure computed for every scope. ``kind``: sum | distinct | weighted (base, from the loans) or
     ratio (numerator/denominator: sum or distinct measures) | change | growth (``measure``: a sum measure,
-    against the prior balance) | gap (``measure``: a change or growth measure, scope minus all loans)."""
+    against the prior balance) | gap (``measure``: a change or growth measure, scope minus all loans) | share
+    (``measure``: a sum measure, scope over all loans of the node, in percent)."""
 
     id: str
     kind: str
@@ -62,6 +64,10 @@ def rational(m: MeasureSpec, by_id: Mapping[str, MeasureSpec], row: str) -> tupl
         nn, nd = rational(by_id[m.numerator or ""], by_id, row)
         dn, dd = rational(by_id[m.denominator or ""], by_id, row)
         return f"({nn} * {dd} * 100)", f"({nd} * {dn})"
+    if m.kind == "share":
+        sn, _ = rational(by_id[m.measure or ""], by_id, row)
+        an, _ = rational(by_id[m.measure or ""], by_id, "a")
+        return f"({sn} * 100)", an
     cur, _ = rational(by_id[m.measure or ""], by_id, row)  # change / growth: current in fen
     before = fen(f"{row}.prior_{m.id}")
     if m.kind == "change":
@@ -102,6 +108,10 @@ def reason(m: MeasureSpec, by_id: Mapping[str, MeasureSpec], row: str) -> str:
                 f"THEN {text('current_unavailable')} {zero}END)")
     mine = reason(by_id[m.measure or ""], by_id, row)
     base = reason(by_id[m.measure or ""], by_id, "a")
+    if m.kind == "share":
+        an, _ = rational(by_id[m.measure or ""], by_id, "a")
+        return (f"coalesce({row}.tags_reason, CASE WHEN a.scope IS NULL OR ({mine}) IS NOT NULL OR ({base}) IS NOT NULL "
+                f"THEN {text('operand_unavailable')} WHEN {an} = 0 THEN {text('zero_denominator')} END)")
     return (f"coalesce({row}.tags_reason, CASE WHEN {row}.is_all THEN {text('gap_all_loans')} "
             f"WHEN a.scope IS NULL OR ({mine}) IS NOT NULL OR ({base}) IS NOT NULL "
             f"THEN {text('gap_unavailable')} END)")

@@ -91,6 +91,7 @@ def check_plan(measures: Sequence[MeasureSpec]) -> None:
             raise ValueError(f"measure {m.id}: unknown filter in {m.where!r}")
         wanted: dict[str, tuple[str, ...]] = {
             "ratio": ("sum", "distinct"), "change": ("sum",), "growth": ("sum",), "gap": ("change", "growth"),
+            "share": ("sum",),
         }
         if m.kind in wanted:
             refs = (m.numerator, m.denominator) if m.kind == "ratio" else (m.measure,)

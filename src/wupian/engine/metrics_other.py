@@ -46,18 +46,22 @@ def _members_sql(as_of: date, registry: str, root: str | None) -> tuple[str, lis
         cust AS (SELECT customer_id, id_code, branch_id, credit_limit_total FROM customers WHERE as_of = ?),
         acct AS (SELECT DISTINCT customer_id FROM accounts
                  WHERE as_of = ? AND opened_at <= ? AND (closed_at IS NULL OR closed_at > ?)),
-        lent AS (SELECT DISTINCT l.customer_id FROM loans l
-                 WHERE l.as_of = ? AND l.balance > 0 AND {ALL_LOANS_WHERE})
+        lent AS (SELECT l.customer_id, sum(l.balance) AS balance FROM loans l
+                 WHERE l.as_of = ? AND l.balance > 0 AND {ALL_LOANS_WHERE} GROUP BY l.customer_id),
+        lent_member AS (SELECT c.id_code, sum(n.balance) AS balance FROM cust c
+                        JOIN lent n ON n.customer_id = c.customer_id GROUP BY c.id_code)
         SELECT r.id_code, r.name, r.attribute, min(c.customer_id) AS customer_id,
                coalesce(r.reg_branch, min(c.branch_id), ?) AS branch_id,
                (r.reg_branch IS NULL AND min(c.branch_id) IS NULL) AS unassigned,
                coalesce(bool_or(a.customer_id IS NOT NULL), false) AS has_account,
                coalesce(bool_or(c.credit_limit_total > 0), false) AS has_credit,
-               coalesce(bool_or(n.customer_id IS NOT NULL), false) AS has_loan
+               coalesce(bool_or(n.customer_id IS NOT NULL), false) AS has_loan,
+               CAST(coalesce(any_value(lm.balance), 0) AS DECIMAL(38, 2)) AS loan_balance
         FROM reg r
         LEFT JOIN cust c ON c.id_code = r.id_code
         LEFT JOIN acct a ON a.customer_id = c.customer_id
         LEFT JOIN lent n ON n.customer_id = c.customer_id
+        LEFT JOIN lent_member lm ON lm.id_code = r.id_code
         GROUP BY r.id_code, r.name, r.attribute, r.reg_branch
     """
     return sql, [as_of, registry, as_of, as_of, as_of, as_of, as_of, as_of, as_of, root]
@@ -65,13 +69,14 @@ def _members_sql(as_of: date, registry: str, root: str | None) -> tuple[str, lis
 
 def registry_members(wh: Warehouse, as_of: date, registry: str) -> pa.Table:
     """One row per member valid on ``as_of``: id_code, name, attribute, customer_id, responsible branch_id,
-    unassigned, has_account, has_credit, has_loan."""
+    unassigned, has_account, has_credit, has_loan, loan_balance (Σ balance of the member's in-scope loans)."""
     sql, params = _members_sql(as_of, registry, root_branch(wh, as_of))
     return wh.arrow(sql + " ORDER BY branch_id, id_code", params)
 
 
 def coverage_by_node(wh: Warehouse, as_of: date, registry: str, subtree: str | None = None) -> pa.Table:
-    """Per node and attribute (NULL = all attributes): members, with_account, with_credit, with_loan."""
+    """Per node and attribute (NULL = all attributes): members, with_account, with_credit, with_loan,
+    loan_balance."""
     msql, mparams = _members_sql(as_of, registry, root_branch(wh, as_of))
     closure, cparams = closure_sql(wh, as_of)
     sub = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
@@ -79,7 +84,8 @@ def coverage_by_node(wh: Warehouse, as_of: date, registry: str, subtree: str | N
         WITH closure AS (SELECT * FROM {closure}), m AS ({msql})
         SELECT c.ancestor_id AS branch_id, m.attribute, grouping(m.attribute) AS all_attributes,
                count(*) AS members, count(*) FILTER (WHERE has_account) AS with_account,
-               count(*) FILTER (WHERE has_credit) AS with_credit, count(*) FILTER (WHERE has_loan) AS with_loan
+               count(*) FILTER (WHERE has_credit) AS with_credit, count(*) FILTER (WHERE has_loan) AS with_loan,
+               CAST(sum(m.loan_balance) AS DECIMAL(38, 2)) AS loan_balance
         FROM m JOIN closure c ON c.descendant_id = m.branch_id
         {sub}
         GROUP BY GROUPING SETS ((c.ancestor_id), (c.ancestor_id, m.attribute))

@@ -3,7 +3,9 @@ reconciliation checks.
 
 ``category_loans`` returns the classified loans of a category enriched with the borrower's attributes.
 ``report_rows`` aggregates rows of a regulatory table set-based, each row being a category tag plus a
-condition tree from the report definitions. Conditions compile from a closed vocabulary to SQL here; every
+condition tree from the report definitions. Besides the classification tags, two row populations come straight
+from the snapshot: ``all_loans`` (every in-scope loan, counted at its balance) and ``rediscount`` (转贴现 loans
+that are otherwise in scope — the NFRA S70 column 其中：买断式转贴现 — at their balance). Conditions compile from a closed vocabulary to SQL here; every
 value is a bound parameter, every column comes from the whitelists below.
 """
 
@@ -15,15 +17,21 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine.loan_scope import business_loan_sql, in_scope_sql
+from wupian.engine.loan_scope import business_loan_sql, in_scope_sql, rediscount_sql
 from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
 from wupian.engine.warehouse import Warehouse
 
 LOAN_COLUMNS = frozenset({
     "tech_htp", "tech_hts", "tech_se", "tech_pa", "pension_code", "digital_code", "startup_guarantee",
     "is_student_loan", "is_ex_poverty_consumer", "product_type", "business_type", "contract_id",
+    # the codes as given, for loans no classification reads (the 转贴现 of NFRA S70 column I)
+    "tech_htp_given", "tech_hts_given", "tech_se_given", "tech_pa_given",
 })
 CUSTOMER_COLUMNS = frozenset({"customer_type", "declared_size", "id_code", "credit_limit_total"})
+SNAPSHOT_TAGS = {  # row populations read straight from the snapshot (amount = balance), not from loan_tags
+    "all_loans": in_scope_sql("l"),
+    "rediscount": rediscount_sql("l"),
+}
 # The four 科技相关产业 dimensions: loan column → the rule that counts it. The enriched relation exposes the code only
 # when that rule fired (the code is consistent with the purpose industry, or accepted), so every report counts
 # T08–T11 / S70 1.2.1–1.2.4 from the classification, never from the raw column (given as ``<column>_given``).
@@ -45,7 +53,17 @@ def _branch_uscc_sql() -> str:
 
 
 def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str | None, closure: str) -> tuple[str, list[Any]]:
-    marks = ", ".join("?" for _ in tags)
+    classified = [t for t in tags if t not in SNAPSHOT_TAGS]
+    marks = ", ".join("?" for _ in classified) or "NULL"
+    parts = [f"SELECT as_of, profile, loan_id, tag, amount, rule_ids FROM loan_tags "
+             f"WHERE as_of = ? AND profile = ? AND tag IN ({marks})"]
+    sparams: list[Any] = [as_of, profile, *classified]
+    for tag in tags:
+        if tag in SNAPSHOT_TAGS:
+            parts.append(f"SELECT l.as_of, CAST(? AS VARCHAR) AS profile, l.loan_id, ? AS tag, l.balance AS amount, "
+                         f"NULL::VARCHAR AS rule_ids FROM loans l WHERE l.as_of = ? AND {SNAPSHOT_TAGS[tag]}")
+            sparams += [profile, tag, as_of]
+    source = " UNION ALL ".join(parts)
     sub = "AND l.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
     tech = ", ".join(f"l.{col} AS {col}_given, CASE WHEN {_fired('ti.rule_ids', rule)} THEN l.{col} END AS {col}"
                      for col, rule in TECH_DIMENSIONS)
@@ -58,16 +76,16 @@ def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str |
                l.startup_guarantee, coalesce(l.is_student_loan, false) AS is_student_loan,
                coalesce(l.is_ex_poverty_consumer, false) AS is_ex_poverty_consumer,
                {business_loan_sql('l')} AS is_business_loan, l.bill_no, l.drawdown_serial, u.uscc AS institution_uscc,
-               c.customer_type, c.declared_size, c.id_code, c.credit_limit_total
-        FROM loan_tags t
+               c.customer_type, c.declared_size, c.id_code, c.credit_limit_total, c.birth_date
+        FROM ({source}) t
         JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id
         LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = ? AND ti.loan_id = t.loan_id
              AND ti.tag = 'tech_industry'
         LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
         LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = l.branch_id
-        WHERE t.as_of = ? AND t.profile = ? AND t.tag IN ({marks}) {sub}
+        WHERE TRUE {sub}
     """
-    return sql, [profile, as_of, as_of, profile, *tags, *([subtree] if subtree else [])]
+    return sql, [*sparams, profile, as_of, *([subtree] if subtree else [])]
 
 
 def category_loans(
@@ -92,8 +110,8 @@ def category_loans(
 
 def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     """Condition tree → SQL over the enriched relation ``e``. Leaves: registry, size, customer_type, not_null,
-    tagged, rule (a rule of the row's tag fired), credit_limit_max, business_loan (the one 经营性 definition of
-    ``loan_scope``), code_in. Branches: all, any."""
+    tagged, rule (a rule of the row's tag fired), credit_limit_max, credit_limit_over, business_loan (the one 经营性
+    definition of ``loan_scope``), code_in, min_age. Branches: all, any, not."""
     if cond is None:
         return "TRUE"
     if not isinstance(cond, dict) or len(cond) != 1:
@@ -102,6 +120,8 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     if key in ("all", "any"):
         parts = [_compile(c, as_of, params) for c in arg]
         return "(" + (" AND " if key == "all" else " OR ").join(parts) + ")"
+    if key == "not":
+        return f"NOT coalesce({_compile(arg, as_of, params)}, false)"
     if key == "registry":
         names = list(arg)
         params += [as_of, *names, as_of, as_of]
@@ -131,6 +151,13 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     if key == "credit_limit_max":
         params.append(str(arg))
         return "coalesce(e.credit_limit_total, 0) <= CAST(? AS DECIMAL(38, 2))"
+    if key == "credit_limit_over":
+        params.append(str(arg))
+        return "coalesce(e.credit_limit_total, 0) > CAST(? AS DECIMAL(38, 2))"
+    if key == "min_age":
+        # age in calendar years (report year − birth year), as the bank implementation of S73 9 does
+        params += [as_of, int(arg)]
+        return "(e.birth_date IS NOT NULL AND year(CAST(? AS DATE)) - year(e.birth_date) >= ?)"
     if key == "business_loan":
         return "e.is_business_loan" if arg else "NOT e.is_business_loan"
     if key == "rule":

@@ -132,7 +132,6 @@ def compute_indicators(
     defs = definitions()
     tree = _tree(wh, as_of, branch_id, profile)
     nodes = tree.column("branch_id").to_pylist()
-    parents = dict(zip(nodes, tree.column("parent_id").to_pylist(), strict=True))
     regions = dict(zip(nodes, tree.column("region_code").to_pylist(), strict=True))
     patterns = list(ids) if ids else None
     parts: list[pa.Table] = []
@@ -172,9 +171,14 @@ def compute_indicators(
                       "ord": pa.array(range(len(nodes)), pa.int64())})
     siblings = _ranks(as_of, sibling_ranks(wh, values, order, sorted(ranked)))
     peers = peers_at(wh, as_of)
-    top_regions = {n: r for n, r in regions.items() if r and regions.get(parents.get(n) or "") != r}
+    # the top node of each region is judged on the whole tree, so a --branch run inside a region ranks nothing
+    whole = tree if branch_id is None else branch_nodes(wh, as_of)
+    all_regions = dict(zip(whole.column("branch_id").to_pylist(), whole.column("region_code").to_pylist(), strict=True))
+    all_parents = dict(zip(whole.column("branch_id").to_pylist(), whole.column("parent_id").to_pylist(), strict=True))
+    top_regions = {n: r for n, r in regions.items() if r and all_regions.get(all_parents.get(n) or "") != r}
+    # peers without a region are whole banks: only the bank's root is comparable (a --branch run has none)
     peer_rows = peer_ranks(as_of, peers, _lookup(values, {p["indicator_id"] for p in peers}), top_regions,
-                           root_branch(wh, as_of) if branch_id is None else branch_id)
+                           root_branch(wh, as_of))
     values = pa.concat_tables([values, siblings, values_table(peer_rows)])
     if patterns is not None:
         keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if _wanted(i, patterns)]
@@ -260,7 +264,7 @@ def explain_indicator(
         measure = defs.measure(parts[1])
     except KeyError as exc:
         raise UsageError(f"unknown measure {parts[1]!r}") from exc
-    while measure.kind in ("ratio", "change", "growth", "gap"):
+    while measure.kind in ("ratio", "change", "growth", "gap", "share"):
         measure = defs.measure(measure.numerator or measure.measure or "balance")
     where = list(measure.where)
     if measure.value == "flow_amount" and "ytd_flow" not in where:

@@ -3,7 +3,7 @@ base aggregates, which derivations, which prior snapshots are usable and the zh 
 cannot be computed — handed to the engine, which computes all of them in one set-based statement.
 
 Ratios are recomputed at each node from that node's own sums (never averaged over children). A change or
-growth needs the prior snapshot (上年末 or 上年同期, both from ``wupian.core.periods``) of both the loans and — for
+growth needs the prior snapshot (上年末, 上年同期 or 上月末, all from ``wupian.core.periods``) of both the loans and — for
 classified scopes — ``loan_tags``; without it the value is None with a zh reason. Tags of a loaded date whose
 lineage shows they were computed from other inputs than the current snapshots count as missing (never read
 stale; ``wupian.api`` classifies them on demand before computing). Values are exact decimals rounded half to
@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from wupian.core.periods import year_ago, year_end_before
+from wupian.core.periods import previous_month_end, year_ago, year_end_before
 from wupian.engine import lineage
 from wupian.engine.metrics import has_rows
 from wupian.engine.metrics_loans import LoanPlan, MeasureSpec, PriorSpec, loan_values
@@ -27,8 +27,9 @@ from wupian.metrics.schema import UNIT_PLACES, Definitions, LoanMeasure
 
 HUNDRED = Decimal(100)
 ENGINE_KINDS = {"sum": "sum", "distinct_customers": "distinct", "weighted_avg": "weighted", "ratio": "ratio",
-                "change": "change", "growth": "growth", "gap": "gap"}
-PRIOR_NAMES = ("year_end", "year_ago")
+                "change": "change", "growth": "growth", "gap": "gap",
+                "share": "share"}
+PRIOR_NAMES = ("year_end", "year_ago", "month_end")
 
 
 def quantize(value: Decimal, unit: str) -> Decimal:
@@ -92,7 +93,8 @@ def compute_loan_values(
     """Every ``<scope>.<measure>`` of the definitions for every node in ``nodes`` (node, then scope with
     ``all_loans`` first, then measure order): branch_id, indicator_id, value, unit, unavailable_reason."""
     ordered = tuple(s for s in ("all_loans", *[s for s in scopes if s != "all_loans"]) if s in scopes)
-    days = {"year_end": year_end_before(as_of), "year_ago": year_ago(as_of)}
+    days = {"year_end": year_end_before(as_of), "year_ago": year_ago(as_of),
+            "month_end": previous_month_end(as_of)}
     plan = LoanPlan(
         as_of=as_of, profile=profile, scopes=ordered, measures=measure_specs(defs.measures),
         priors=tuple(_prior(wh, name, days[name], profile, ordered) for name in PRIOR_NAMES),

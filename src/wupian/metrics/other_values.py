@@ -61,6 +61,7 @@ def coverage_values(wh: Warehouse, as_of: date, subtree: str | None) -> list[Ind
             node, n = r["branch_id"], int(r["members"])
             out.append(IndicatorValue(as_of, node, f"{prefix}.members", Decimal(n), "entities"))
             out.append(IndicatorValue(as_of, node, f"{prefix}.loan_members", Decimal(int(r["with_loan"])), "entities"))
+            out.append(IndicatorValue(as_of, node, f"{prefix}.loan_balance", Decimal(r["loan_balance"]), "yuan"))
             out.append(_rate(as_of, node, f"{prefix}.account_rate", int(r["with_account"]), n))
             out.append(_rate(as_of, node, f"{prefix}.credit_rate", int(r["with_credit"]), n))
             out.append(_rate(as_of, node, f"{prefix}.loan_rate", int(r["with_loan"]), n))

@@ -22,7 +22,7 @@ from wupian.core.issues import Issue, Level, Source
 
 PREFIX = "WP-METRIC"
 
-LOAN_KINDS = ("sum", "distinct_customers", "weighted_avg", "ratio", "change", "growth", "gap")
+LOAN_KINDS = ("sum", "distinct_customers", "weighted_avg", "ratio", "change", "growth", "gap", "share")
 FAMILY_KINDS = ("coverage", "service", "accounts", "process", "activity", "fraud", "rank", "target")
 UNITS = (
     "yuan", "percent", "percent_points", "rate_percent", "households", "entities", "accounts",
@@ -30,7 +30,7 @@ UNITS = (
 )
 VALUE_NAMES = ("amount", "flow_amount")
 FILTER_NAMES = ("has_balance", "ytd_flow", "npl", "mid_long_term", "credit", "first_loan")
-PRIORS = ("year_end", "year_ago")
+PRIORS = ("year_end", "year_ago", "month_end")
 
 # decimals kept for each unit (values are exact decimals quantised half-up to this many places)
 UNIT_PLACES = {

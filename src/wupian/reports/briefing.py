@@ -1,6 +1,10 @@
 """The Chinese briefing (Markdown and docx) for one branch and month-end, generated from the indicators by
 the templates in ``briefing_templates.yaml``. A sentence is written only when every figure it needs has a
-value; every figure is traceable (the Markdown ends with the list of indicator ids used).
+value; every figure is traceable (both outputs end with the list of indicator ids used).
+
+Voice: the branch writes about itself — its name once in the lead (a head office without "总行": 五篇示范银行总行
+→ 五篇示范银行), then 该行. Where the NFRA 1104 profile's figure differs from the PBOC one as printed, the PBOC
+figure carries both 口径 (``caliber`` format).
 
 The chart (five category balances, PNG via matplotlib) needs a CJK font: the Debian/Ubuntu package
 ``fonts-noto-cjk`` (NotoSansCJK-Regular.ttc) is preferred; when no CJK font is found the chart is omitted
@@ -15,7 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from wupian.metrics import IndicatorResult, definitions, indicator_label
+from wupian.metrics import IndicatorResult, IndicatorValue, indicator_label
+from wupian.metrics.compute import definitions
 from wupian.metrics.compute import names
 from wupian.reports import numbers
 from wupian.reports.layouts import briefing_templates
@@ -36,11 +41,17 @@ class Briefing:
     paragraphs: tuple[tuple[str | None, str], ...]  # (heading or None for the lead, text)
     used: tuple[str, ...]  # indicator ids behind the figures
     notes: tuple[str, ...] = field(default=())
+    closing: str | None = None
 
 
 def templates() -> dict[str, Any]:
     """The validated templates (``layouts.briefing_templates``: a bad placeholder is a located load error)."""
     return briefing_templates()
+
+
+def briefing_name(name: str) -> str:
+    """How the institution names itself in the briefing: a head office drops "总行" (五篇示范银行总行 → 五篇示范银行)."""
+    return name[: -len("总行")] if name.endswith("总行") and len(name) > 2 else name
 
 
 def _format(value: Decimal, fmt: str | None, arg: str | None) -> str:
@@ -60,17 +71,27 @@ def _format(value: Decimal, fmt: str | None, arg: str | None) -> str:
         return numbers.chinese_ordinal(int(value))
     if fmt == "workdays":
         return numbers.working_days(value)
+    if fmt == "workdays_within":
+        return numbers.working_days_within(value)
     if fmt == "minutes":
         return numbers.minutes(value)
     raise ValueError(f"unknown format {fmt!r}")
 
 
 def _holds(cond: str, values: dict[str, Any]) -> bool:
+    """``<id> <op> <number or id>``; False when an operand has no value."""
     left, op, right = cond.split()
     got = values.get(left)
     if got is None or got.value is None:
         return False
-    v, r = got.value, Decimal(right)
+    if right[0].isdigit() or right[0] == "-":
+        r = Decimal(right)
+    else:
+        other = values.get(right)
+        if other is None or other.value is None:
+            return False
+        r = other.value
+    v = got.value
     return {"==": v == r, "!=": v != r, ">": v > r, ">=": v >= r, "<": v < r, "<=": v <= r}[op]
 
 
@@ -82,6 +103,13 @@ def _render(text: str, values: dict[str, Any], context: dict[str, str], used: li
         key, fmt, arg = m.group(1), m.group(2), m.group(3)
         if key in context and fmt is None:
             out.append(context[key])
+        elif fmt == "caliber":
+            mine, other = values.get(key), values.get(f"nfra:{key}")
+            if mine is None or mine.value is None:
+                return None
+            if other is not None and other.value is not None and numbers.amount(other.value) != numbers.amount(mine.value):
+                out.append(f"（人民银行口径；金融监管总局1104口径为{numbers.amount(other.value)}）")
+                ids.append(f"nfra:{key}")
         else:
             got = values.get(key)
             if got is None or got.value is None:
@@ -99,7 +127,8 @@ def _sentence(spec: Any, values: dict[str, Any], context: dict[str, str], used: 
         out = []
         for r in spec["for_each"]:
             ctx = {**context, "r_name": names()["registries"].get(r, r)}
-            variants = [{**v, "text": v["text"].replace("{r}", r)} for v in spec["variants"]]
+            variants = [{**v, "text": v["text"].replace("{r}", r),
+                         "when": [c.replace("{r}", r) for c in v.get("when", ())]} for v in spec["variants"]]
             out += _sentence(variants, values, ctx, used)
         return out
     for variant in spec:
@@ -113,10 +142,17 @@ def _sentence(spec: Any, values: dict[str, Any], context: dict[str, str], used: 
     return []
 
 
-def build_briefing(result: IndicatorResult, branch_id: str, bank_name: str) -> Briefing:
-    """Render the templates for ``branch_id``; sentences whose figures are unavailable are left out."""
-    values = result.for_branch(branch_id)
-    context = {"bank": bank_name, "date": numbers.long_date(result.as_of), "year": str(result.as_of.year)}
+def build_briefing(result: IndicatorResult, branch_id: str, bank_name: str, *, nfra: IndicatorResult | None = None,
+                   siblings: int = 0) -> Briefing:
+    """Render the templates for ``branch_id``; sentences whose figures are unavailable are left out. ``nfra``:
+    the same indicators under the NFRA 1104 profile (for the 口径 remarks); ``siblings``: how many branches share
+    the branch's parent (system-internal ranks are only written when there is more than one)."""
+    values: dict[str, Any] = dict(result.for_branch(branch_id))
+    if nfra is not None:
+        values.update({f"nfra:{k}": v for k, v in nfra.for_branch(branch_id).items()})
+    values["context.siblings"] = IndicatorValue(result.as_of, branch_id, "context.siblings", Decimal(siblings), "entities")
+    name = briefing_name(bank_name)
+    context = {"bank": name, "date": numbers.long_date(result.as_of), "year": str(result.as_of.year)}
     spec = templates()
     used: list[str] = []
     paragraphs: list[tuple[str | None, str]] = []
@@ -127,8 +163,8 @@ def build_briefing(result: IndicatorResult, branch_id: str, bank_name: str) -> B
         texts = [s for sentence in section["sentences"] for s in _sentence(sentence, values, context, used)]
         if texts:
             paragraphs.append((section["heading"], "".join(texts)))
-    title = spec["title"].format(bank=bank_name)
-    return Briefing(title, tuple(paragraphs), tuple(dict.fromkeys(used)), result.notes)
+    title = spec["title"].format(bank=name)
+    return Briefing(title, tuple(paragraphs), tuple(dict.fromkeys(used)), result.notes, spec.get("closing"))
 
 
 def cjk_font() -> Path | None:
@@ -180,52 +216,28 @@ def to_markdown(b: Briefing, chart: Path | None, chart_note: str | None) -> str:
         lines += [f"![五篇大文章各类贷款余额]({chart.name})", ""]
     elif chart_note:
         lines += [f"> {chart_note}", ""]
+    if b.closing:
+        lines += [b.closing, ""]
     for note in b.notes:
         lines += [f"> {note}", ""]
     lines += ["---", "", "数据来源（指标编号）：", ""]
-    lines += [f"- `{i}` {indicator_label(i)}" for i in b.used]
+    lines += [f"- `{i}` {source_label(i)}" for i in b.used]
     return "\n".join(lines) + "\n"
 
 
-def write_docx(b: Briefing, chart: Path | None, chart_note: str | None, path: Path) -> Path:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(12)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(b.title)
-    run.bold = True
-    run.font.size = Pt(18)
-    for heading, text in b.paragraphs:
-        if heading:
-            h = doc.add_paragraph()
-            hr = h.add_run(heading)
-            hr.bold = True
-            hr.font.size = Pt(14)
-        p = doc.add_paragraph(text)
-        p.paragraph_format.first_line_indent = Pt(24)
-    if chart is not None:
-        doc.add_picture(str(chart), width=Cm(15))
-    elif chart_note:
-        doc.add_paragraph(chart_note)
-    for note in b.notes:
-        doc.add_paragraph(note)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.core_properties.author = "wupian"
-    doc.save(str(path))
-    return path
+def source_label(indicator_id: str) -> str:
+    """The zh label of an indicator id of the data-source list (``nfra:`` ids name their 口径)."""
+    if indicator_id.startswith("nfra:"):
+        return indicator_label(indicator_id[5:]) + "（金融监管总局1104口径）"
+    return indicator_label(indicator_id)
 
 
-def write_briefing(result: IndicatorResult, branch_id: str, bank_name: str, out_dir: Path) -> tuple[Path, Path, Briefing]:
+def write_briefing(result: IndicatorResult, branch_id: str, bank_name: str, out_dir: Path, *,
+                   nfra: IndicatorResult | None = None, siblings: int = 0) -> tuple[Path, Path, Briefing]:
     """Write ``briefing_<branch>_<YYYYMMDD>.md`` / ``.docx`` (+ ``_chart.png`` when a CJK font exists)."""
-    b = build_briefing(result, branch_id, bank_name)
+    from wupian.reports.briefing_docx import write_docx
+
+    b = build_briefing(result, branch_id, bank_name, nfra=nfra, siblings=siblings)
     stem = f"briefing_{branch_id}_{result.as_of:%Y%m%d}"
     chart = write_chart(result, branch_id, out_dir / f"{stem}_chart.png")
     note = None if chart is not None else "（未找到中文字体或无数据，图表从略；请安装 fonts-noto-cjk）"

@@ -31,16 +31,16 @@ def write_fraud_sheet(wb: Any, fmt: dict[str, Any], result: IndicatorResult, nod
     if not any(result.get(n["branch_id"], "fraud.screened") for n in nodes):
         return False
     ws = wb.add_worksheet("柜面反诈")
-    ws.write(0, 0, f"柜面反诈筛查与劝阻情况（{as_of:%Y年%m月}）", fmt["title"])
-    ws.write(1, 0, "本月数；金额单位：万元；预警为中风险及以上并开案的申请", fmt["sub"])
-    ws.write(3, 0, "机构号", fmt["head"])
-    ws.write(3, 1, "机构名称", fmt["head"])
+    ws.write_string(0, 0, f"柜面反诈筛查与劝阻情况（{as_of:%Y年%m月}）", fmt["title"])
+    ws.write_string(1, 0, "本月数；金额单位：万元；预警为中风险及以上并开案的申请", fmt["sub"])
+    ws.write_string(3, 0, "机构号", fmt["head"])
+    ws.write_string(3, 1, "机构名称", fmt["head"])
     for j, (_, head, _) in enumerate(FRAUD_COLUMNS, start=2):
-        ws.write(3, j, head, fmt["head"])
+        ws.write_string(3, j, head, fmt["head"])
     top = min((n["tree_depth"] for n in nodes), default=0)
     for i, node in enumerate(nodes, start=4):
-        ws.write(i, 0, node["branch_id"], fmt["text"])
-        ws.write(i, 1, "　" * (node["tree_depth"] - top) + str(node["name"]), fmt["text"])
+        ws.write_string(i, 0, str(node["branch_id"]), fmt["text"])
+        ws.write_string(i, 1, "　" * (node["tree_depth"] - top) + str(node["name"]), fmt["text"])
         for j, (iid, _, kind) in enumerate(FRAUD_COLUMNS, start=2):
             got = result.get(node["branch_id"], iid)
             write(ws, i, j, got.value if got else None, kind, fmt, got.unavailable_reason if got else None)

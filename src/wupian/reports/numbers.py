@@ -7,7 +7,7 @@ Rules: amounts of at least 1亿元 in 亿元, of at least 1万元 in 万元, els
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from wupian.core.money import WAN, YI
 
@@ -104,3 +104,9 @@ def long_date(d: object) -> str:
     if d.day == calendar.monthrange(d.year, d.month)[1]:
         return f"{d.year}年{d.month}月末"
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def working_days_within(value: Decimal) -> str:
+    """An average handling time as the bound it stays within: 2.98 → '3个工作日内', 2 → '2个工作日内'."""
+    whole = int(value.to_integral_value(rounding=ROUND_CEILING))
+    return f"{whole}个工作日内"

@@ -12,15 +12,18 @@ from pathlib import Path
 from wupian.api import IndicatorResult, compute_indicators, ensure_fresh
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue
-from wupian.engine.metrics import branch_nodes
+from wupian.engine.metrics import branch_nodes, has_rows
 from wupian.engine.metrics_other import root_branch
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.briefing import write_briefing
 from wupian.reports.kinds import KINDS
-from wupian.reports.nfra import compute_tables, write_nfra_xlsx
+from wupian.reports.nfra import check_tables, compute_tables, nfra_profile
+from wupian.reports.nfra_xlsx import write_nfra_xlsx
 from wupian.reports.pboc import self_check, write_pboc_files
 from wupian.reports.reconcile import reconcile
 from wupian.reports.workbook import write_workbook
+
+BRIEFING_CALIBER_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,21 @@ def dfs_order(tree: list[dict[str, object]], top: str) -> list[dict[str, object]
     return out
 
 
+def _nfra_balances(wh: Warehouse, as_of: date, branch_id: str | None) -> IndicatorResult | None:
+    """The category balances under the NFRA 1104 profile (for the briefing's 口径 remarks), when classified."""
+    if not has_rows(wh, "loan_tags", as_of, "nfra_1104_2025"):
+        return None
+    return compute_indicators(wh, as_of, branch_id=branch_id, profile="nfra_1104_2025",
+                              ids=[f"{s}.balance" for s in BRIEFING_CALIBER_SCOPES], store=False)
+
+
+def _sibling_count(wh: Warehouse, as_of: date, node: str) -> int:
+    """How many branches (``node`` included) share ``node``'s parent; 0 for the root."""
+    rows = branch_nodes(wh, as_of).to_pylist()
+    parent = next((r["parent_id"] for r in rows if r["branch_id"] == node), None)
+    return 0 if parent is None else sum(1 for r in rows if r["parent_id"] == parent)
+
+
 def generate_reports(
     wh: Warehouse, as_of: date, kind: str, out_dir: Path, *, branch_id: str | None = None,
     uscc: str | None = None, created_at: datetime | None = None,
@@ -85,12 +103,15 @@ def generate_reports(
         files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
     if kind in ("nfra", "all"):
         tables, found = compute_tables(wh, as_of, branch_id)
-        issues += found
+        same_profile = nfra_profile(wh, as_of)[0] == result.profile
+        totals = {s: v for s in ("tech", "pension") if same_profile and (v := result.value(top, f"{s}.balance")) is not None}
+        issues += found + check_tables(tables, totals)
         files += write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=bank_name)
     if kind in ("workbook", "all"):
         files.append(write_workbook(result, tree, out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx",
                                     branch_id=top, bank_name=bank_name))
     if kind in ("briefing", "all"):
-        md, docx, _ = write_briefing(result, top, bank_name, out_dir)
+        md, docx, _ = write_briefing(result, top, bank_name, out_dir, nfra=_nfra_balances(wh, as_of, branch_id),
+                                     siblings=_sibling_count(wh, as_of, top))
         files += [md, docx]
     return ReportRun(tuple(files), tuple(issues), result)

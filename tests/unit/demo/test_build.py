@@ -136,3 +136,11 @@ def test_loans_csv_reads_as_exact_decimals(last_folder: Path) -> None:
     tbl = pacsv.read_csv(last_folder / "loans.csv", convert_options=pacsv.ConvertOptions(
         column_types={"balance": "string", "drawdown_amount": "string"}))
     assert all("." in v and len(v.split(".")[1]) == 2 for v in tbl["balance"].to_pylist())
+
+
+def test_peers_carry_increments_for_every_balance(last_folder: Path) -> None:
+    _, rows = _read(last_folder, "peers")
+    ids = {r["indicator_id"] for r in rows}
+    assert {"green.balance", "green.ytd_change", "inclusive_micro.ytd_change", "tech.ytd_change"} <= ids
+    for ind in ids:
+        assert sum(1 for r in rows if r["indicator_id"] == ind) == 6  # one value per fictitious peer bank

@@ -1,9 +1,11 @@
-"""NFRA 1104 tables (golden values, xlsx layout) and reconciliation failures."""
+"""NFRA 1104 tables (golden values in 万元, xlsx layout, note rows, 转贴现 column, 长辈客群) and reconciliation failures."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -11,7 +13,8 @@ from openpyxl import load_workbook
 from wupian.core.issues import Level
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
-from wupian.reports.nfra import compute_tables, write_nfra_xlsx
+from wupian.reports.nfra import NfraTable, check_tables, compute_tables, wan
+from wupian.reports.nfra_xlsx import write_nfra_xlsx
 from wupian.reports.reconcile import reconcile
 
 from .golden import check_golden  # type: ignore[import-not-found]
@@ -19,17 +22,84 @@ from .golden import check_golden  # type: ignore[import-not-found]
 AS_OF = date(2026, 3, 31)
 
 
-def test_nfra_tables_golden_and_layout(bank: Warehouse, tmp_path: Path) -> None:
+def _table(tables: list[NfraTable], table_id: str) -> NfraTable:
+    return next(t for t in tables if t.id == table_id)
+
+
+def _cells(tables: list[NfraTable], table_id: str) -> dict[str, tuple[Decimal | int | None, ...]]:
+    return {r.code: r.values for r in _table(tables, table_id).rows}
+
+
+def test_nfra_tables_golden_in_wan(bank: Warehouse) -> None:
     tables, issues = compute_tables(bank, AS_OF)
     assert [i.code for i in issues] == ["WP-NFRA-001"]  # no nfra_1104_2025 classification in the fixture
-    data = {t.id: [[code, label, *[str(v) for v in values]] for code, label, values in t.rows] for t in tables}
+    data = {t.id: [[p.heading, [[r.code, r.label, *[str(v) for v in r.values], r.note] for r in p.rows]]
+                   for p in t.parts] for t in tables}
     check_golden("nfra_tables.json", json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-    s75 = {code: values for code, _, values in next(t for t in tables if t.id == "S75").rows}
-    assert str(s75["1.1.4"][0]) == "150000.00"  # 农户 L06
-    paths = write_nfra_xlsx(tables, tmp_path, AS_OF, institution="沧州分行")
+    s70, s75 = _cells(tables, "S70"), _cells(tables, "S75")
+    assert s75["1.1.4"][0] == Decimal("15.00")  # 农户 L06: 150,000 元 = 15.00 万元
+    assert s70["1"][3] == Decimal("3510.00")  # 科技贷款余额 35,100,000 元
+    assert s70["1"][7] == Decimal("21.01")  # 年化利息收益 210,100 元 = 21.01 万元
+    assert check_tables(tables) == []
+
+
+def test_s70_column_i_counts_rediscounted_bills_of_the_row(bank: Warehouse) -> None:
+    # L10: 转贴现 of 1,000,000 元, borrower C02 is a 高新技术企业 — outside every category, but in column I
+    s70 = _cells(compute_tables(bank, AS_OF)[0], "S70")
+    assert s70["1"][8] == s70["1.1"][8] == s70["1.1.1"][8] == Decimal("100.00")
+    assert s70["1.1.2"][8] == s70["1.2"][8] == Decimal("0.00")
+    bank.execute("UPDATE loans SET status = 'written_off' WHERE loan_id = 'L10'")
+    assert _cells(compute_tables(bank, AS_OF)[0], "S70")["1"][8] == Decimal("0.00")
+
+
+def test_s73_elderly_loans_and_note_rows(bank: Warehouse) -> None:
+    tables = compute_tables(bank, AS_OF)[0]
+    s73 = _table(tables, "S73")
+    assert [p.heading is None for p in s73.parts] == [True, False]
+    rows = {r.code: r for r in s73.parts[1].rows}
+    assert rows["9.2"].values == (0, Decimal("0.00"))  # no birth dates in the fixture
+    assert rows["7.1"].values == (None, None) and "存款" in (rows["7.1"].note or "")
+    bank.execute("UPDATE customers SET birth_date = DATE '1971-06-30' WHERE customer_id = 'C07'")  # 2026 − 1971 = 55
+    rows = {r.code: r for r in _table(compute_tables(bank, AS_OF)[0], "S73").parts[1].rows}
+    assert rows["9.2"].values == (1, Decimal("90.00"))  # L08 900,000 元 (L11 is written off)
+    bank.execute("UPDATE customers SET birth_date = DATE '1972-01-01' WHERE customer_id = 'C07'")  # 54
+    rows = {r.code: r for r in _table(compute_tables(bank, AS_OF)[0], "S73").parts[1].rows}
+    assert rows["9.2"].values == (0, Decimal("0.00"))
+
+
+def test_wan_rounds_half_up_from_exact_yuan() -> None:
+    assert wan(Decimal("12345.00")) == Decimal("1.23") and wan(Decimal("12350.00")) == Decimal("1.24")
+    assert wan(Decimal("50064701728.12")) == Decimal("5006470.17")
+
+
+def test_check_tables_catches_a_sub_item_above_its_parent(bank: Warehouse) -> None:
+    tables = compute_tables(bank, AS_OF)[0]
+    s70 = _table(tables, "S70")
+    part = s70.parts[0]
+    bad_rows = tuple(replace(r, values=(r.values[0] + 99, *r.values[1:])) if r.code == "1.1.1" else r  # type: ignore[operator]
+                     for r in part.rows)
+    broken = [replace(s70, parts=(replace(part, rows=bad_rows),))]
+    assert [i.code for i in check_tables(broken)] == ["WP-RECON-008"]
+    r = compute_indicators(bank, AS_OF)
+    assert check_tables(tables, {"tech": r.value("H", "tech.balance")}) == []  # type: ignore[dict-item]
+    issues = check_tables(tables, {"tech": Decimal("1.00")})
+    assert [i.code for i in issues] == ["WP-RECON-009"] and issues[0].level == Level.ERROR
+
+
+def test_nfra_xlsx_layout_unit_and_text_cells(bank: Warehouse, tmp_path: Path) -> None:
+    tables = compute_tables(bank, AS_OF)[0]
+    paths = write_nfra_xlsx(tables, tmp_path, AS_OF, institution="=HYPERLINK(\"x\")沧州分行")
     ws = load_workbook(paths[0]).active
     assert ws["A1"].value == "S70 科技金融情况表" and ws["C3"].value == "A" and ws["F4"].value == "贷款余额"
-    assert ws["A5"].value == "1" and ws["F5"].value == 35100000.0
+    assert ws["A5"].value == "1" and ws["F5"].value == 3510.0 and ws["K5"].value == 100.0
+    assert ws["A2"].value == "填报机构：=HYPERLINK(\"x\")沧州分行" and ws["A2"].data_type == "s"
+    assert ws.cell(2, 11).value == "单位：万元、户"
+    s73 = load_workbook(next(p for p in paths if p.name.startswith("S73"))).active
+    texts = [c.value for row in s73.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("养老金融服务") for t in texts) and any("本表未填报" in t for t in texts)
+    for path in paths:
+        for row in load_workbook(path).active.iter_rows():
+            assert all(c.data_type != "f" for c in row)
 
 
 def test_reconciliation_is_clean_then_catches_differences(bank: Warehouse) -> None:
@@ -43,3 +113,18 @@ def test_reconciliation_catches_a_broken_branch_tree(bank: Warehouse) -> None:
     bank.execute("DELETE FROM branch_closure WHERE as_of = DATE '2026-03-31' AND ancestor_id = 'H' AND descendant_id = 'A1'")
     codes = {i.code for i in reconcile(bank, compute_indicators(bank, AS_OF))}
     assert "WP-RECON-006" in codes and "WP-RECON-004" in codes
+
+
+def test_s71_credit_bands_upper_bound_inclusive_and_no_bills(bank: Warehouse) -> None:
+    cols = [c for c, _ in _table(compute_tables(bank, AS_OF)[0], "S71").parts[0].columns]
+
+    def row1() -> dict[str, Decimal | int | None]:
+        return dict(zip(cols, _cells(compute_tables(bank, AS_OF)[0], "S71")["1"], strict=True))
+
+    r = row1()  # C03 micro 300万 (L04 150万 + bill L13 60万), C02 small 800万 (L03 500万), C08 small 600万 (L09 400万)
+    assert (r["A2"], r["A3"], r["A5"], r["B5"]) == (Decimal("210.00"), Decimal("900.00"), Decimal("1050.00"), 3)
+    bank.execute("UPDATE customers SET credit_limit_total = 10000000 WHERE as_of = DATE '2026-03-31' AND customer_id = 'C02'")
+    assert row1()["A3"] == Decimal("900.00")  # exactly 1000万: still ≤ 1000万
+    bank.execute("UPDATE customers SET credit_limit_total = 10000001 WHERE as_of = DATE '2026-03-31' AND customer_id = 'C02'")
+    r = row1()
+    assert (r["A3"], r["A4"], r["A5"]) == (Decimal("400.00"), Decimal("500.00"), Decimal("550.00"))

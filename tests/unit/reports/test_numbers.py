@@ -27,5 +27,7 @@ def test_counts_percents_points_ranks() -> None:
     assert n.points(D("1.2034"), "提高", "下降") == "提高1.2个百分点"
     assert n.chinese_ordinal(1) == "第一" and n.chinese_ordinal(12) == "第十二" and n.chinese_ordinal(20) == "第二十"
     assert n.working_days(D("3.00")) == "3个工作日"
+    assert n.working_days_within(D("2.98")) == "3个工作日内" and n.working_days_within(D("2.00")) == "2个工作日内"
+    assert n.working_days_within(D("2.01")) == "3个工作日内"
     assert n.minutes(D("20")) == "20分钟" and n.minutes(D("60")) == "1小时"
     assert n.long_date(date(2026, 3, 31)) == "2026年3月末"

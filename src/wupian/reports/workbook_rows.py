@@ -1,0 +1,114 @@
+"""The shown values of the management workbook, decided before anything is written.
+
+Rules (docs/reports.md, "Management workbook"):
+
+* every number is rounded once, half-up, from the indicator value to what the cell shows (万元/亿元 with 2
+  decimals from exact yuan, percents and rates with 2 decimals from their 4-/5-place value, counts and ranks
+  whole);
+* a difference the reader can recompute from the sheet is computed from the **shown** values: the growth gap
+  (比年初增速 − 各项贷款比年初增速) is the difference of the two shown growths, so 9.34 − 6.27 always shows 3.07;
+* a node with sub-branches gets a ``本级`` row for the loans booked at the node itself: its additive amounts
+  (余额, 较上月, 较年初, 当年累放) are the node's shown value minus the shown values of its direct children, so
+  children + 本级 add up to the parent exactly as printed; non-additive cells of 本级 (户数, 增速, 利率, 排名 …)
+  are blank with a comment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from wupian.core.money import WAN, YI
+from wupian.metrics import IndicatorResult
+
+HUNDREDTH = Decimal("0.01")
+ADDITIVE = ("balance", "mom_change", "ytd_change", "ytd_disbursed")
+OWN_REASON = "本级行只列可加总的金额（= 上级显示值 − 各下级显示值之和）"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # a measure of the scope (``balance``, ``balance.rank_siblings`` …) or ``gap_shown``
+    header: str
+    kind: str  # wan | yi | pct | pp | rate | count
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    value: Decimal | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    branch_id: str
+    name: str
+    depth: int
+    cells: tuple[Cell, ...]
+    own: bool = False  # the 本级 row of ``branch_id``
+
+
+def shown(value: Decimal | None, kind: str) -> Decimal | None:
+    """The value a cell of ``kind`` shows, rounded half-up once from the exact value."""
+    if value is None:
+        return None
+    if kind == "wan":
+        return (value / WAN).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    if kind == "yi":
+        return (value / YI).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    if kind in ("pct", "pp", "rate"):
+        return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def node_cells(result: IndicatorResult, node: str, scope: str, columns: tuple[Column, ...]) -> tuple[Cell, ...]:
+    cells = []
+    for col in columns:
+        if col.key == "gap_shown":
+            mine = result.get(node, f"{scope}.ytd_growth")
+            base = result.get(node, "all_loans.ytd_growth")
+            a, b = shown(mine.value if mine else None, "pct"), shown(base.value if base else None, "pct")
+            if scope == "all_loans":
+                cells.append(Cell(None, "各项贷款自身不计算增速差"))
+            elif a is None or b is None:
+                cells.append(Cell(None, (mine.unavailable_reason if mine else None) or "增速不可用"))
+            else:
+                cells.append(Cell(a - b))
+            continue
+        got = result.get(node, f"{scope}.{col.key}")
+        cells.append(Cell(shown(got.value, col.kind), got.unavailable_reason) if got else Cell(None, "无数据"))
+    return tuple(cells)
+
+
+def own_cells(parent: tuple[Cell, ...], children: list[tuple[Cell, ...]], columns: tuple[Column, ...]) -> tuple[Cell, ...]:
+    out = []
+    for j, col in enumerate(columns):
+        if col.key not in ADDITIVE:
+            out.append(Cell(None, OWN_REASON))
+            continue
+        top, parts = parent[j].value, [c[j].value for c in children]
+        if top is None or any(v is None for v in parts):
+            out.append(Cell(None, parent[j].reason or "下级机构数值不可用"))
+        else:
+            out.append(Cell(top - sum((v for v in parts if v is not None), Decimal(0))))
+    return tuple(out)
+
+
+def sheet_rows(result: IndicatorResult, tree: list[dict[str, Any]], scope: str, columns: tuple[Column, ...]) -> list[SheetRow]:
+    """Every node of ``tree`` (reading order) with its cells; directly after a node that has sub-branches, its
+    本级 row (one level deeper, before the children)."""
+    kids: dict[Any, list[str]] = {}
+    for r in tree:
+        kids.setdefault(r["parent_id"], []).append(r["branch_id"])
+    top_depth = min((int(r["tree_depth"]) for r in tree), default=0)
+    cells = {r["branch_id"]: node_cells(result, r["branch_id"], scope, columns) for r in tree}
+    rows: list[SheetRow] = []
+    for r in tree:
+        node, depth = r["branch_id"], int(r["tree_depth"]) - top_depth
+        rows.append(SheetRow(node, str(r["name"]), depth, cells[node]))
+        children = [c for c in kids.get(node, []) if c in cells]
+        if children:
+            rows.append(SheetRow(node, "本级", depth + 1, own_cells(cells[node], [cells[c] for c in children], columns),
+                                 own=True))
+    return rows
