@@ -45,6 +45,8 @@ def _register() -> None:
         metrics_cmds,
         month_end_cmd,
         recurring_cmd,
+        serve_cmd,
+        users_cmd,
     )
 
     demo_cmd.register(app)
@@ -54,6 +56,8 @@ def _register() -> None:
     month_end_cmd.register(app)
     recurring_cmd.register(app)
     app.add_typer(attest.app, name="attest")
+    serve_cmd.register(app)
+    users_cmd.register(app)
 
 
 def main() -> None:
