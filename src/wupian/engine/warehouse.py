@@ -94,6 +94,23 @@ class Warehouse:
         if not read_only:
             self.ensure_schema()
 
+    @classmethod
+    def overlay(cls, path: str | os.PathLike[str]) -> Warehouse:
+        """Read an immutable warehouse file (a published copy) through a private in-memory database: reads fall
+        through to the file, tables a reader creates (scratch tables of an explanation) stay in memory."""
+        self = cls.__new__(cls)
+        self.path, self._lock = str(path), None
+        self.con = duckdb.connect(":memory:")
+        literal = "'" + str(Path(path).resolve()).replace("'", "''") + "'"
+        try:
+            self.con.execute(f"ATTACH {literal} AS published (READ_ONLY)")
+        except duckdb.Error as exc:
+            self.con.close()
+            raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
+        self.con.execute("SET search_path = 'memory.main,published.main'")
+        self.con.execute("SET enable_progress_bar = false")
+        return self
+
     # -- lifecycle -----------------------------------------------------------------------------------
     def close(self) -> None:
         self.con.close()

@@ -89,7 +89,7 @@ def loan_detail(request: Request, loan_id: str, as_of: str | None, profile_text:
                 session: Session) -> dict[str, Any]:
     """A loan and its tags with reasons and citations; 404 when unknown or outside the subtree (audited)."""
     profile = parse_profile(profile_text)
-    with ctx(request).data.reader() as wh:
+    with ctx(request).data.scratch_reader() as wh:
         day = parse_date(as_of, wh)
         branch = api.loan_branch(wh, day, loan_id)
         if branch is None or not api.in_subtree(wh, day, session.user.branch_id, branch):

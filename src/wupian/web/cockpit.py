@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from wupian.web.fmt import yi
-from typing import Any
 
 CATEGORIES = (("tech", "科技金融"), ("green", "绿色金融"), ("inclusive_micro", "普惠金融"),
               ("pension", "养老金融"), ("digital", "数字金融"))

@@ -63,6 +63,19 @@ class DataSource:
         finally:
             wh.close()
 
+    @contextmanager
+    def scratch_reader(self) -> Iterator[Warehouse]:
+        """A private overlay of the current copy for readers that build scratch tables (loan explanations)."""
+        self.refresh()
+        path = self._path
+        if path is None:
+            raise ApiError(503, "数据仓库尚未发布，请稍候", code="not_ready")
+        wh = Warehouse.overlay(path)
+        try:
+            yield wh
+        finally:
+            wh.close()
+
     def cached(self, key: tuple[Hashable, ...], compute: Callable[[Warehouse], T]) -> T:
         """``compute`` once per generation and key (concurrent callers of the same key wait for the first)."""
         self.refresh()

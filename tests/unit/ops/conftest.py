@@ -4,8 +4,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.ops_db import fresh_dsn
 
+from support.ops_db import fresh_dsn
 from wupian.ops import OpsStore
 
 
