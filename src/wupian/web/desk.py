@@ -38,9 +38,10 @@ def _folder(text: str) -> Path:
 
 
 def _downloads(reports_dir: Path) -> list[tuple[str, list[str]]]:
+    """(month-end, [relative paths of its files]) newest first: official files, workbook and briefing."""
     if not reports_dir.is_dir():
         return []
-    return [(d.name, sorted(f.name for f in d.iterdir() if f.is_file()))
+    return [(d.name, sorted(str(f.relative_to(d)) for f in d.rglob("*") if f.is_file()))
             for d in sorted(reports_dir.iterdir(), reverse=True) if d.is_dir()]
 
 
@@ -94,7 +95,8 @@ def month_end(request: Request, as_of: str = Form(...),  # noqa: B008
         out.mkdir(parents=True, exist_ok=True)
         with api.open_warehouse(str(c.settings.db_path)) as wh:
             result = run_month_end(wh, day, out, uscc=c.settings.uscc, progress=progress)
-        return {"files": [Path(f).name for f in result.files], "issues": [str(i) for i in result.issues[:200]]}
+        return {"files": [str(Path(f).resolve().relative_to(out.resolve())) for f in result.files],
+                "issues": [str(i) for i in result.issues[:200]]}
 
     return _submit(request, session, "month_end", f"月末处理 {day}", run, writes=True)
 
@@ -107,14 +109,16 @@ def job(request: Request, job_id: int, session: Session = Depends(require("month
     return render(request, "job.html", session, job=found.view())
 
 
-@router.get("/downloads/{as_of}/{name}")
+@router.get("/downloads/{as_of}/{name:path}")
 def download(request: Request, as_of: str, name: str,
              session: Session = Depends(require("reports.download"))) -> Response:  # noqa: B008
     day: date = parse_date(as_of)
-    folder = ctx(request).settings.reports_dir / day.isoformat()
-    path = folder / name
-    if not SAFE_NAME.match(name) or not path.is_file() or path.resolve().parent != folder.resolve():
+    folder = (ctx(request).settings.reports_dir / day.isoformat()).resolve()
+    parts = name.split("/")
+    path = folder.joinpath(*parts)
+    if (not all(SAFE_NAME.match(p) and p not in (".", "..") for p in parts) or not path.is_file()
+            or not path.resolve().is_relative_to(folder)):
         audit(request, "download", outcome="not_found", object_type="report", object_id=f"{day}/{name}")
         raise not_found()
     audit(request, "download", object_type="report", object_id=f"{day}/{name}")
-    return FileResponse(path, filename=name)
+    return FileResponse(path, filename=parts[-1])
