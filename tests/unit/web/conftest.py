@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from support.web_bank import Bank, build_bank, copy_bank, make_users, settings
 
+from support.web_bank import Bank, build_bank, copy_bank, make_users, settings
 from wupian.ops import OpsStore
 from wupian.web.app import create_app
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from support.web_bank import Bank
 
+from support.web_bank import Bank
 from wupian.cli.main import main
 from wupian.ops import OpsStore
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from support.web_bank import Bank
 
+from support.web_bank import Bank
 from wupian.api import Warehouse, published_copy
 from wupian.core.errors import UsageError
 from wupian.engine import published

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
-from support.web_bank import Bank
 
+from support.web_bank import Bank
 from wupian.ops import OpsStore
 
 Login = Callable[[str], str]

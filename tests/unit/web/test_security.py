@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from support.web_bank import Bank
 
+from support.web_bank import Bank
 from wupian.ops import OpsStore
 
 Login = Callable[[str], str]
