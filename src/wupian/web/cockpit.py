@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,4 +57,7 @@ def children(rows: list[dict[str, Any]], parent: str, tree: list[dict[str, Any]]
         out.append({"branch_id": n["branch_id"], "name": n["name"], "balance": v, "yi": yi(v),
                     "growth": growth.get(n["branch_id"], {}).get("value")})
     out.sort(key=lambda x: (x["balance"] is None, -Decimal(x["balance"] or 0)))
+    prefix = os.path.commonprefix([x["name"] for x in out]) if len(out) > 1 else ""
+    for x in out:  # chart labels without the bank name every child repeats (五篇示范银行石家庄… → 石家庄…)
+        x["short"] = x["name"][len(prefix):] or x["name"]
     return out

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from wupian import api
+from wupian.monitor.recurring.cadence import CADENCES
 from wupian.ops import Session
 from wupian.web import cockpit, fmt
 from wupian.web.api_routes import indicator_rows, loan_detail, recurring_streams
@@ -29,7 +30,8 @@ from wupian.web.security import (
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-templates.env.globals.update(fmt_value=fmt.value, fmt_change=fmt.change, fmt_yi=fmt.yi)
+templates.env.globals.update(fmt_value=fmt.value, fmt_change=fmt.change, fmt_yi=fmt.yi,
+                             cadence_zh={c.name: c.zh for c in CADENCES})
 NAV = (("/", "驾驶舱", "indicators.read"), ("/coverage", "名单覆盖", "coverage.read"),
        ("/month-end", "月末处理", "month_end.run"), ("/teller", "柜面工具", "accounts.read"),
        ("/audit", "审计", "audit.read"))

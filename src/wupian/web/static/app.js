@@ -37,9 +37,9 @@
       var values = rank.values.slice().reverse().map(function (v) { return v === "" ? null : Number(v); });
       c2.setOption({
         textStyle: font, tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v.toFixed(2) + "亿元"; } },
-        grid: { left: 170, right: 30, top: 10, bottom: 30 },
-        xAxis: { type: "value", name: "亿元" },
-        yAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 160, overflow: "truncate" } },
+        grid: { left: 130, right: 30, top: 10, bottom: 45 },
+        xAxis: { type: "value", name: "余额（亿元）", nameLocation: "middle", nameGap: 24 },
+        yAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 120, overflow: "truncate" } },
         series: [{ type: "bar", data: values, itemStyle: { color: "#b3261e" } }]
       });
     }
