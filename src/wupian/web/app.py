@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,16 +26,32 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 
 
+def _warm(data: DataSource) -> None:
+    from wupian.web.pages import warm
+
+    try:
+        warm(data)
+    except Exception:  # warming is an optimisation; a failure shows up again (and is logged) on the page itself
+        LOG.warning("warming the cockpit cache failed", exc_info=True)
+
+
 def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastAPI:
     """A new app over ``settings.db_path`` and the operational store ``settings.ops_dsn`` (or ``store``)."""
     ops = store or OpsStore.open(settings.ops_dsn)
     data = DataSource(settings.db_path)
-    jobs = JobRunner(settings.db_path, watch_seconds=settings.watch_seconds, on_published=data.refresh)
+
+    def published() -> None:
+        data.refresh()
+        threading.Thread(target=_warm, args=(data,), name="wupian-warm", daemon=True).start()
+
+    jobs = JobRunner(settings.db_path, watch_seconds=settings.watch_seconds, on_published=published)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not data.refresh():  # nothing published yet: publish before serving the first page
             jobs.publish_now()
+        else:
+            published()
         jobs.start()
         try:
             yield

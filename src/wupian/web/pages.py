@@ -103,11 +103,8 @@ def home(request: Request, as_of: str | None = None, branch: str | None = None, 
                                                                                               session.user.branch_id))
     rows = indicator_rows(request, day.isoformat(), node, None, None, session)
     names = {n["branch_id"]: n["name"] for n in tree}
-    trend = []
-    for d in dates:
-        vals = {r["indicator_id"]: r["value"] for r in indicator_rows(
-            request, d.isoformat(), node, list(cockpit.TREND_IDS), None, session) if r["branch_id"] == node}
-        trend.append({"as_of": d.isoformat(), **{i.split(".")[0]: fmt.yi(vals.get(i)) for i in cockpit.TREND_IDS}})
+    trend = [{"as_of": d.isoformat(), **{i.split(".")[0]: fmt.yi(v) for i, v in trend_values(data, d, node).items()}}
+             for d in dates]
     scope = cat if cat in dict(cockpit.CATEGORIES) else "tech"
     path, cur = [], names.get(node)
     parents = {n["branch_id"]: n["parent_id"] for n in tree}
@@ -118,6 +115,25 @@ def home(request: Request, as_of: str | None = None, branch: str | None = None, 
     return render(request, "cockpit.html", session, day=day, dates=wh_dates(dates), node=node, node_name=cur,
                   path=path, table=cockpit.table(rows, node), columns=cockpit.COLUMNS, trend=trend,
                   categories=cockpit.CATEGORIES, scope=scope, children=cockpit.children(rows, node, tree, scope))
+
+
+def bank_trend(wh: api.Warehouse, day: Any) -> dict[tuple[str, str], Any]:
+    """The trend ids (five balances) at every node of the bank on ``day``: one computation serves every branch."""
+    result = api.compute_indicators(wh, day, ids=list(cockpit.TREND_IDS), store=False)
+    return {(r.branch_id, r.indicator_id): r.value for r in result.rows}
+
+
+def trend_values(data: Any, day: Any, node: str) -> dict[str, Any]:
+    values = data.cached(("trend", day), lambda wh: bank_trend(wh, day))
+    return {i: values.get((node, i)) for i in cockpit.TREND_IDS}
+
+
+def warm(data: Any) -> None:
+    """After a publication: compute the trends of every month-end and the root's cockpit ahead of the visitors."""
+    with data.reader() as wh:
+        dates = wh.snapshot_dates()
+    for d in reversed(dates):
+        data.cached(("trend", d), lambda wh, d=d: bank_trend(wh, d))
 
 
 def wh_dates(dates: list[Any]) -> list[str]:
