@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from support.web_bank import Bank, build_bank, make_users, settings
 
+from support.web_bank import Bank, build_bank, make_users, settings
 from wupian.ops import OpsStore
 
 CHROMIUM = "/usr/bin/chromium"
