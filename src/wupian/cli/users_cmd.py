@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -48,6 +49,20 @@ def _audit(store: OpsStore, action: str, name: str, **detail: object) -> None:
                 **detail)
 
 
+def _check_branch(branch: str) -> None:
+    """When the warehouse exists, the branch must be in its newest snapshot (a typo would bind a user to nothing)."""
+    path = Path(db_path() or default_db_path())
+    if not path.is_file():
+        return
+    from wupian.api import branch_tree, latest_as_of, open_warehouse
+
+    with open_warehouse(str(path), read_only=True) as wh:
+        day = latest_as_of(wh)
+        known = {n["branch_id"] for n in branch_tree(wh, day)} if day else set()
+    if day and branch not in known:
+        raise UsageError(f"--branch {branch!r} is not a branch of the warehouse at {day.isoformat()}")
+
+
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ -).")],
@@ -57,6 +72,7 @@ def add(
     ops_db: OpsOpt = None,
 ) -> None:
     """Create a user bound to one branch with one or more roles."""
+    _check_branch(branch)
     store = open_store(ops_db)
     user = store.add_user(name, roles.split(","), branch, _password(password_stdin))
     _audit(store, "user.add", name, roles=list(user.roles), branch=branch)
