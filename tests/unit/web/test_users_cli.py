@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.web_bank import Bank
 
+from support.web_bank import Bank
 from wupian.cli.main import main
 from wupian.demo.users import create_demo_users
 from wupian.ops import OpsStore
