@@ -9,7 +9,6 @@ import typer
 
 from wupian.cli.context import db_path
 from wupian.core.errors import UsageError
-from wupian.engine.warehouse import default_db_path
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +29,8 @@ def register(app: typer.Typer) -> None:
         try:
             import uvicorn
 
-            from wupian.ops import default_ops_dsn
+            from wupian.engine.warehouse import default_db_path
+            from wupian.ops.store import default_ops_dsn
             from wupian.web.app import create_app
             from wupian.web.settings import WebSettings
         except ImportError as exc:

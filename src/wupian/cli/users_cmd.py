@@ -7,17 +7,16 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from wupian.cli.context import db_path
 from wupian.core.errors import UsageError
-from wupian.engine.warehouse import default_db_path
-from wupian.ops import OpsStore, default_ops_dsn
 from wupian.ops.roles import ROLES, role
+
+if TYPE_CHECKING:
+    from wupian.ops.store import OpsStore
 
 app = typer.Typer(help="Manage the web app's users (roles: " + ", ".join(ROLES) + ").", no_args_is_help=True)
 
@@ -26,8 +25,16 @@ OpsOpt = Annotated[str | None, typer.Option("--ops-db", envvar="WUPIAN_OPS_DB",
                                                  "(default: beside the warehouse).")]
 
 
+def _warehouse_path() -> str:
+    from wupian.engine.warehouse import default_db_path
+
+    return db_path() or default_db_path()
+
+
 def open_store(ops_db: str | None) -> OpsStore:
-    return OpsStore.open(ops_db or default_ops_dsn(db_path() or default_db_path()))
+    from wupian.ops.store import OpsStore, default_ops_dsn
+
+    return OpsStore.open(ops_db or default_ops_dsn(_warehouse_path()))
 
 
 def _password(from_stdin: bool) -> str:
@@ -51,7 +58,7 @@ def _audit(store: OpsStore, action: str, name: str, **detail: object) -> None:
 
 def _check_branch(branch: str) -> None:
     """When the warehouse exists, the branch must be in its newest snapshot (a typo would bind a user to nothing)."""
-    path = Path(db_path() or default_db_path())
+    path = Path(_warehouse_path())
     if not path.is_file():
         return
     from wupian.api import branch_tree, latest_as_of, open_warehouse
@@ -82,6 +89,9 @@ def add(
 @app.command("list")
 def list_users(ops_db: OpsOpt = None) -> None:
     """List the users with their roles, branch and status."""
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="用户")
     for col in ("user", "roles", "branch", "status", "updated (UTC)"):
         table.add_column(col)
