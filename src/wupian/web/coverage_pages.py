@@ -42,7 +42,10 @@ def coverage_page(request: Request, registry: str | None = None, as_of: str | No
     day, node, names, chosen, result = _coverage(request, session, registry, as_of, branch)
     rows: list[dict[str, Any]] = result.nodes.to_pylist() if result else []
     work = result.worklist.slice(0, 200).to_pylist() if result else []
+    labels = {n: api.indicator_label(f"coverage.{n}.members").removesuffix("企业数").removesuffix("数")
+              for n in names}
     return render(request, "coverage.html", session, day=day, node=node, registries=names, registry=chosen,
+                  labels=labels,
                   rows=rows, work=work, work_columns=result.worklist.column_names if result else [],
                   work_total=result.worklist.num_rows if result else 0)
 

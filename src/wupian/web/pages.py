@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from wupian import api
+from wupian.contract import table as contract_table
 from wupian.monitor.recurring.cadence import CADENCES
 from wupian.ops import Session
 from wupian.web import cockpit, fmt
@@ -29,6 +30,8 @@ from wupian.web.security import (
 )
 
 router = APIRouter()
+DRILL_ZH = {"flow_amount": "当年发放金额", "in_ytd": "当年发放", "is_first_loan": "首贷", "amount": "计入金额",
+            "tags": "标签", "rule_ids": "规则"}
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 templates.env.globals.update(fmt_value=fmt.value, fmt_change=fmt.change, fmt_yi=fmt.yi,
                              cadence_zh={c.name: c.zh for c in CADENCES})
@@ -153,8 +156,10 @@ def drill(request: Request, indicator: str, branch: str, as_of: str,
 
     audit(request, "indicator.drill", object_type="indicator", object_id=indicator, branch=node,
           as_of=day.isoformat(), rows=table.num_rows)
+    zh = {c.name: c.zh for name in ("loans", "customers", "registries") for c in contract_table(name).columns}
+    zh.update(DRILL_ZH)
     return render(request, "drill.html", session, indicator=indicator, label=api.indicator_label(indicator),
-                  node=node, day=day, rows=rows, columns=table.column_names, total=table.num_rows)
+                  node=node, day=day, rows=rows, columns=table.column_names, total=table.num_rows, zh=zh)
 
 
 @router.get("/loans/{loan_id}", response_class=HTMLResponse)
