@@ -17,7 +17,7 @@ from wupian.api import Warehouse, published_copy
 from wupian.web.errors import ApiError
 
 T = TypeVar("T")
-CACHE_SIZE = 256
+CACHE_SIZE = 1024
 
 
 class DataSource:

@@ -96,7 +96,7 @@ def home(request: Request, as_of: str | None = None, branch: str | None = None, 
         for href, _, perm in NAV:
             if session.user.can(perm):
                 return RedirectResponse(href, status_code=303)
-        raise ApiError(403)
+        return render(request, "empty.html", session)
     data = ctx(request).data
     with data.reader() as wh:
         day = parse_date(as_of, wh)
