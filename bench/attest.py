@@ -62,13 +62,14 @@ def bench_wupian(n: int, work: Path, probes: int, single: int, rng: random.Rando
     shutil.rmtree(d, ignore_errors=True)
     res: dict[str, Any] = {"impl": "wupian.attest", "n": n}
     with LogStore.create(d) as store:
-        spent = 0.0
+        spent = cpu = 0.0
         for start in range(0, n, BATCH):
             batch = list(entries(start, min(n, start + BATCH)))  # generated outside the timed region
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             store.append_batch(batch)  # each batch durable (fsync + checkpoint)
             spent += time.perf_counter() - t
-        res["batch_rate"] = n / spent
+            cpu += time.process_time() - c
+        res["batch_rate"], res["batch_cpu_rate"] = n / spent, n / cpu
         res["bytes_per_entry"] = dir_bytes(d) / n
         res["overhead_per_entry"] = (dir_bytes(d) - (d / "entries.bin").stat().st_size) / n
         root = store.root()
@@ -87,8 +88,28 @@ def bench_wupian(n: int, work: Path, probes: int, single: int, rng: random.Rando
         for e in entries(n, n + single):
             store.append(e)  # one fsync'd, checkpointed append per entry
         res["single_rate"] = single / (time.perf_counter() - t)
+        res.update(bench_audit(store))
     shutil.rmtree(d, ignore_errors=True)
     return res
+
+
+def bench_audit(store: LogStore) -> dict[str, Any]:
+    """Cost of the audit that ``wupian attest add`` runs first: full, then incremental after one more append."""
+    from wupian.attest.audit import audit_log
+    from wupian.attest.sth import generate_key
+
+    key = generate_key(store.directory).public_key  # the bench entries are valid canonical LC entries
+    t, c = time.perf_counter(), time.process_time()
+    full = audit_log(store, key, full=True)
+    out = {"audit_full_s": (time.perf_counter() - t, time.process_time() - c)}
+    assert full.ok, full.findings[:3]
+    store.append(next(entries(store.size, store.size + 1)))
+    t, c = time.perf_counter(), time.process_time()
+    inc = audit_log(store, key)
+    out["audit_incremental_s"] = (time.perf_counter() - t, time.process_time() - c)
+    assert inc.ok and inc.mode == "incremental" and inc.entries_checked == 1
+    out["audit_digested_mb"] = inc.bytes_digested / 1e6
+    return out
 
 
 def bench_pymerkle_sqlite(n: int, work: Path, probes: int, single: int, rng: random.Random) -> dict[str, Any]:
@@ -99,13 +120,14 @@ def bench_pymerkle_sqlite(n: int, work: Path, probes: int, single: int, rng: ran
     d.mkdir(parents=True)
     res: dict[str, Any] = {"impl": "pymerkle SqliteTree", "n": n}
     tree = SqliteTree(str(d / "tree.db"))
-    spent = 0.0
+    spent = cpu = 0.0
     for start in range(0, n, BATCH):
         batch = list(entries(start, min(n, start + BATCH)))
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         tree.append_entries(batch)
         spent += time.perf_counter() - t
-    res["batch_rate"] = n / spent
+        cpu += time.process_time() - c
+    res["batch_rate"], res["batch_cpu_rate"] = n / spent, n / cpu
     res["bytes_per_entry"] = dir_bytes(d) / n
     first, _ = timed(lambda: tree.prove_inclusion(rng.randrange(1, n + 1), n))
     res["incl_first_ms"] = first * 1e3
@@ -168,6 +190,25 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def ratios(results: list[dict[str, Any]]) -> str:
+    """Batched append rate of wupian over pymerkle SqliteTree's at the same size (wall and CPU), and audit cost."""
+    lines = []
+    for r in results:
+        peer = next((p for p in results if p["impl"] == "pymerkle SqliteTree" and p["n"] == r["n"]), None)
+        if r["impl"] == "wupian.attest" and peer is not None:
+            lines.append(f"- {r['n']:,} leaves: batched appends **{r['batch_rate'] / peer['batch_rate']:.1f}×** "
+                         f"pymerkle SqliteTree by wall time ({r['batch_rate']:,.0f} vs {peer['batch_rate']:,.0f}/s), "
+                         f"{r['batch_cpu_rate'] / peer['batch_cpu_rate']:.1f}× by process CPU time "
+                         f"({r['batch_cpu_rate']:,.0f} vs {peer['batch_cpu_rate']:,.0f}/s).")
+        if "audit_full_s" in r:
+            (fw, fc), (iw, ic) = r["audit_full_s"], r["audit_incremental_s"]
+            lines.append(f"- {r['n']:,} leaves: full audit {fw:.2f} s wall / {fc:.2f} s CPU; the incremental audit "
+                         f"`add` runs first {iw * 1000:.0f} ms wall / {ic * 1000:.0f} ms CPU "
+                         f"({r['audit_digested_mb']:,.0f} MB digested, 1 new entry checked).")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "\n".join(lines + [f"- load average at the end of the run: {load}."]) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000000,10000000", help="comma-separated tree sizes")
@@ -209,7 +250,7 @@ def main() -> int:
     header = (f"Machine: {platform.machine()}, {cores} cores (shared), Python {platform.python_version()}, "
               f"{platform.system()} {platform.release()}; command: `python bench/attest.py "
               f"{' '.join(sys.argv[1:])}`")
-    out = header + "\n\n" + table(results) + "\n"
+    out = header + "\n\n" + table(results) + "\n" + ratios(results)
     print(out)
     if args.write:
         Path(args.write).parent.mkdir(parents=True, exist_ok=True)

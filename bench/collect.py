@@ -11,14 +11,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("load", "demo", "classify", "indicators", "recurring", "attest")
+ORDER = ("core", "profile", "load", "demo", "classify", "indicators", "recurring", "attest")
 TITLES = {
+    "core": "Core pipeline vs the shared yardstick (issue 14)",
+    "profile": "Where the core pipeline's time goes: profile (issue 14)",
     "load": "Checked snapshot load vs DuckDB's bare read (issue 2)",
     "demo": "`wupian demo` end to end (issue 2)",
     "classify": "Classification vs hand-written SQL (issue 3)",
     "indicators": "Indicators vs hand-written SQL and pandas (issue 4)",
-    "recurring": "Recurring-debit discovery: quality and speed (issue 5)",
-    "attest": "Attestation log vs pymerkle (issue 6)",
+    "recurring": "Recurring-debit discovery: quality and speed (issues 5, 14)",
+    "attest": "Attestation log vs pymerkle (issues 6, 14; audit: issue 9)",
 }
 
 HEADER = """# Benchmarks

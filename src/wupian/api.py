@@ -2,38 +2,81 @@
 
 One import gives the month-end jobs: open a warehouse, check and load snapshots and events, classify loans,
 compute indicators and coverage, and explain any number down to the loans behind it. Everything here is a
-thin composition of the layers below (ingest, rules, metrics, engine); business rules live there.
+thin composition of the layers below (ingest, rules, metrics, engine); business rules live there. The readers
+here classify on demand whatever their figures need that is missing or stale (``wupian.rules.fresh``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+import pyarrow as pa
+
+from wupian import metrics, rules
 from wupian.engine import published as _published
 from wupian.engine import scope as _scope
 from wupian.engine.metrics import branch_nodes
-from wupian.engine.metrics_other import registries_at
 from wupian.engine.warehouse import Warehouse, default_db_path
 from wupian.ingest import CheckReport, LoadReport, check_snapshot, load_events, load_snapshot
-from wupian.metrics import (
-    CoverageResult,
-    IndicatorResult,
-    compute_indicators,
-    coverage,
-    explain_indicator,
-    indicator_label,
-)
-from wupian.metrics.compute import PROFILES
-from wupian.rules import classify_snapshot, explain_loan
-from wupian.rules.explain import LoanExplanation
-from wupian.rules.service import rulebook
+from wupian.metrics import CoverageResult, IndicatorResult, indicator_label
+from wupian.rules import ClassifyReport, LoanExplanation
+from wupian.rules.fresh import PROFILES, ensure_classified, stale_classifications
 
 
 def open_warehouse(path: str | None = None, *, read_only: bool = False) -> Warehouse:
     """Open the warehouse at ``path`` (default ``$WUPIAN_DB`` or ``./wupian.duckdb``)."""
     return Warehouse(path if path is not None else default_db_path(), read_only=read_only)
+
+
+# Readers: each one first brings the classification its figures read up to date (``ensure_fresh``), so a
+# figure is always a function of the snapshots loaded now and the current rules — never of an earlier load.
+
+def ensure_fresh(wh: Warehouse, as_of: date, profiles: Sequence[str] = PROFILES, *,
+                 comparisons: bool = True) -> tuple[ClassifyReport, ...]:
+    """Classify the as-of date (and its comparison dates) under ``profiles`` where missing or stale."""
+    return ensure_classified(wh, as_of, profiles, comparisons=comparisons)
+
+
+def compute_indicators(wh: Warehouse, as_of: date, *, branch_id: str | None = None, profile: str = "pboc_2025",
+                       ids: Sequence[str] | None = None, store: bool = True) -> IndicatorResult:
+    """Every indicator (or those matching ``ids``) of the subtree, from fresh classifications."""
+    ensure_fresh(wh, as_of, (profile,))
+    return metrics.compute_indicators(wh, as_of, branch_id=branch_id, profile=profile, ids=ids, store=store)
+
+
+def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = None) -> CoverageResult:
+    """Coverage of a registry and its worklist. It reads the snapshot tables only (registries, customers,
+    accounts, loans) and no derived table, so it is always computed from the current data."""
+    return metrics.coverage(wh, registry, as_of, branch_id)
+
+
+def loan_tags(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
+    """The tags of one date and profile (loan_id, tag, amount, rule_ids, explanation), classified if stale."""
+    ensure_fresh(wh, as_of, (profile,), comparisons=False)
+    return rules.loan_tags(wh, as_of, profile)
+
+
+def tag_overlap(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
+    """Pairwise overlaps of the five categories, from a fresh classification."""
+    ensure_fresh(wh, as_of, (profile,), comparisons=False)
+    return rules.tag_overlap(wh, as_of, profile)
+
+
+def explain_indicator(wh: Warehouse, indicator_id: str, as_of: date, branch_id: str, *,
+                      profile: str = "pboc_2025") -> pa.Table:
+    """The rows behind one value, from fresh classifications."""
+    ensure_fresh(wh, as_of, (profile,))
+    return metrics.explain_indicator(wh, indicator_id, as_of, branch_id, profile=profile)
+
+
+# The web app's needs: branch scope, published copies for readers, one text form of a value.
+
+def explain_loan(wh: Warehouse, as_of: date, loan_id: str, profile: str = "pboc_2025") -> LoanExplanation:
+    """One loan's tags with the rules that fired, their reasons and quoted clauses, and why not the others."""
+    return rules.explain_loan(wh, as_of, loan_id, profile)
 
 
 def indicator_value_text(value: Decimal | None) -> str:
@@ -69,18 +112,18 @@ def branch_tree(wh: Warehouse, as_of: date, branch_id: str | None = None) -> lis
 
 def registries(wh: Warehouse, as_of: date) -> list[str]:
     """Registry names with members valid at ``as_of`` (for the coverage pages)."""
-    return registries_at(wh, as_of)
+    return _scope.registries_at(wh, as_of)
 
 
 def classify_missing(wh: Warehouse, *, progress: object | None = None) -> list[tuple[date, str]]:
-    """Classify every loaded month-end and profile that has no classification by the current rulebook, so that
-    no reader ever pairs data with an older classification. Returns what was classified."""
-    version = rulebook().version
-    todo = [(d, p) for d in wh.snapshot_dates() for p in PROFILES if not _scope.classified(wh, d, p, version)]
+    """Classify every loaded month-end and profile whose classification is missing or stale (``ensure_fresh``
+    for all of them), so that a published copy never pairs data with an older classification."""
+    todo = sorted({t for d in wh.snapshot_dates() for t in stale_classifications(wh, d, PROFILES,
+                                                                                 comparisons=False)})
     for n, (d, p) in enumerate(todo):
         if callable(progress):
             progress(f"classify {d.isoformat()} {p}", n, len(todo))
-        classify_snapshot(wh, d, p)
+        ensure_classified(wh, d, (p,), comparisons=False)
     return todo
 
 
@@ -95,9 +138,9 @@ def warehouse_changed(db_path: str | os.PathLike[str], copy: _published.Publishe
 
 
 def publish_for_readers(db_path: str | os.PathLike[str], *, progress: object | None = None) -> _published.Published:
-    """Under the exclusive warehouse lock (waiting for other writers): classify what is missing, then publish an
-    immutable copy and switch readers to it atomically. Readers never see a half-loaded month or figures from an
-    older classification than their data."""
+    """Under the exclusive warehouse lock (waiting for other writers): classify what is missing or stale, then
+    publish an immutable copy and switch readers to it atomically. Readers never see a half-loaded month or
+    figures from an older classification than their data."""
     with _published.holding(db_path):
         with Warehouse(db_path) as wh:
             classify_missing(wh, progress=progress)
@@ -105,31 +148,35 @@ def publish_for_readers(db_path: str | os.PathLike[str], *, progress: object | N
 
 
 __all__ = [
-    "LoanExplanation",
-    "PROFILES",
-    "account_branch",
-    "branch_tree",
-    "classify_missing",
-    "explain_loan",
-    "in_subtree",
-    "indicator_value_text",
-    "latest_as_of",
-    "publish_for_readers",
-    "published_copy",
-    "registries",
-    "warehouse_changed",
-    "loan_branch",
     "CheckReport",
     "CoverageResult",
     "IndicatorResult",
     "LoadReport",
+    "LoanExplanation",
+    "PROFILES",
     "Warehouse",
+    "account_branch",
+    "branch_tree",
     "check_snapshot",
+    "classify_missing",
     "compute_indicators",
     "coverage",
+    "ensure_fresh",
     "explain_indicator",
+    "explain_loan",
+    "in_subtree",
+    "indicator_value_text",
+    "latest_as_of",
+    "loan_branch",
     "indicator_label",
     "load_events",
     "load_snapshot",
+    "loan_tags",
     "open_warehouse",
+    "publish_for_readers",
+    "published_copy",
+    "registries",
+    "stale_classifications",
+    "tag_overlap",
+    "warehouse_changed",
 ]

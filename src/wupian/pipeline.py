@@ -1,8 +1,8 @@
 """The month-end job end to end, for one as-of date: classify, measure, report.
 
 ``run_month_end`` classifies every loan of the as-of date under both profiles (PBOC and NFRA), makes sure the
-comparison dates that YTD and YoY indicators need (the previous 31 December, the same month a year earlier)
-are classified too when they are loaded, then computes the indicators and writes the official files, the
+comparison dates that YTD and YoY indicators need (``wupian.core.periods``: 上年末 and 上年同期) are classified from
+their current data when they are loaded, then computes the indicators and writes the official files, the
 management workbook and the briefing, reconciled. It composes the layers below and adds no business rule.
 """
 
@@ -16,7 +16,8 @@ from pathlib import Path
 from wupian.api import IndicatorResult, Warehouse
 from wupian.core.issues import Issue
 from wupian.reports.run import generate_reports
-from wupian.rules import ClassifyReport, classify_snapshot, rulebook
+from wupian.rules import ClassifyReport, classify_snapshot
+from wupian.rules.fresh import stale_classifications
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
 Progress = Callable[[str, int, int], None]  # (label, done, total)
@@ -33,39 +34,12 @@ class MonthEndResult:
     indicators: IndicatorResult
 
 
-def comparison_dates(as_of: date) -> tuple[date, ...]:
-    """The dates YTD (previous 31 December) and YoY (same month-end a year earlier) compare against."""
-    year_start = date(as_of.year - 1, 12, 31)
-    try:
-        year_ago = as_of.replace(year=as_of.year - 1)
-    except ValueError:  # 29 February
-        year_ago = date(as_of.year - 1, 2, 28)
-    return tuple(sorted({year_start, year_ago} - {as_of}))
-
-
-def _classified_with_current_rules(wh: Warehouse, as_of: date, profile: str) -> bool:
-    version = rulebook().version
-    n = wh.scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'loan_tags'"
-    )
-    if not n:
-        return False
-    return bool(
-        wh.scalar(
-            "SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ? AND rulebook_version = ?",
-            [as_of, profile, version],
-        )
-    )
-
-
 def dates_to_classify(wh: Warehouse, as_of: date) -> list[tuple[date, str]]:
-    """(date, profile) pairs to classify: the as-of date always, comparison dates when loaded and not current."""
-    loaded = set(wh.snapshot_dates())
+    """(date, profile) pairs the month-end job classifies: the as-of date always (its issues are part of the
+    run), and each comparison date that is loaded and whose classification is missing or stale — re-loaded since,
+    or made with other rules (``wupian.rules.fresh``, the one freshness check)."""
     todo = [(as_of, p) for p in PROFILES]
-    for d in comparison_dates(as_of):
-        if d in loaded:
-            todo += [(d, p) for p in PROFILES if not _classified_with_current_rules(wh, d, p)]
-    return todo
+    return todo + [(d, p) for d, p in stale_classifications(wh, as_of, PROFILES) if d != as_of]
 
 
 def run_month_end(

@@ -13,9 +13,9 @@ import pytest
 
 from wupian.api import open_warehouse
 from wupian.core.issues import Level
+from wupian.core.periods import comparison_dates
 from wupian.demo import PLANTED, run_demo
 from wupian.demo.pipeline import DEMO_USCC
-from wupian.pipeline import comparison_dates
 
 AS_OF = date(2026, 3, 31)
 
@@ -36,8 +36,25 @@ def test_month_end_reconciles_and_writes_every_report(demo) -> None:  # type: ig
     result, work = demo
     me = result.month_end
     assert me is not None and me.as_of == AS_OF
-    assert [i for i in me.issues if i.level == Level.ERROR] == []
+    errors = [i for i in me.issues if i.level == Level.ERROR]
+    # the only ERRORs are the planted HTP03 contradictions the demo's statistics officer has not accepted, each in
+    # the worklist; every PBOC file passed the validator and was written
+    assert {i.code for i in errors} <= {"WP-RECON-007"}
     names = {p.name for p in me.files}
+    worklist = [p for p in me.files if p.name.startswith("code_contradictions_")]
+    assert len(worklist) == (1 if errors else 0)
+    if errors:
+        text = worklist[0].read_text("utf-8-sig")
+        assert all(i.source.key in text for i in errors)
+    assert not any("rejected" in p.parts for p in me.files)
+    # the contradictions the demo accepts in code_acceptances.csv are counted and are not errors
+    with open_warehouse(result.db_path, read_only=True) as wh:
+        accepted = [r["loan_id"] for r in wh.rows("SELECT loan_id FROM code_acceptances WHERE as_of = ?", [AS_OF])]
+        counted = {r["loan_id"] for r in wh.rows(
+            "SELECT loan_id FROM loan_tags WHERE as_of = ? AND profile = 'pboc_2025' AND tag = 'tech_industry' "
+            "AND list_contains(string_split(rule_ids, ','), 'tech.industry.htp')", [AS_OF])}
+    assert accepted and set(accepted) <= counted
+    assert not any(i.source.key == f"loan_id={loan}" for loan in accepted for i in errors)
     assert sum(1 for n in names if n.startswith(f"{DEMO_USCC}_") and n.endswith(".dat")) == 10
     assert any(n.startswith("S70_") and n.endswith(".xlsx") for n in names)
     assert any(n.startswith("workbook_") for n in names)

@@ -6,6 +6,11 @@ These exceptions cover a missing or damaged log directory and bad requests (unkn
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wupian.attest.audit import AuditReport
+
 
 class AttestError(Exception):
     """Base class of the attestation log's exceptions."""
@@ -21,6 +26,15 @@ class LogExistsError(AttestError):
 
 class LogCorruptError(AttestError):
     """Acknowledged data is missing or does not match the signed checkpoint; the log needs an operator."""
+
+
+class AuditFailedError(LogCorruptError):
+    """The log fails its audit; ``report`` says where. Raised before appending to, or proving from, it."""
+
+    def __init__(self, report: AuditReport) -> None:
+        first = report.findings[0].message() if report.findings else "see the audit report"
+        super().__init__(f"the log fails its audit ({report.total_findings} finding(s)); first: {first}")
+        self.report = report
 
 
 class InvalidRequestError(AttestError):

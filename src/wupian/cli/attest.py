@@ -1,6 +1,8 @@
 """``wupian attest``: the command line of the trade-document attestation log (thin: parse → wupian.attest → render).
 
-Exit codes: 0 success / valid, 1 invalid receipt or nothing found, 2 usage or environment error.
+Exit codes: 0 success / valid, 1 invalid receipt, nothing found, or a log that fails its audit (a data-integrity
+problem: ``add``, ``status`` and ``prove-consistency`` audit the log first and refuse to run on a damaged one),
+2 usage or environment error.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wupian.attest.audit import AuditReport
 from wupian.attest.documents import EVENT_LABELS_ZH, parse_meta
-from wupian.attest.errors import AttestError
+from wupian.attest.errors import AttestError, LogCorruptError
 from wupian.attest.log import DEFAULT_LOG_DIR, LOG_DIR_ENV, AttestationLog, init_log
 from wupian.attest.receipts import (
     CONSISTENCY_FORMAT,
@@ -58,6 +61,43 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _fail_on(exc: AttestError | OSError) -> NoReturn:
+    """A damaged log is a data-integrity problem (exit 1); anything else is usage or environment (exit 2)."""
+    _fail(str(exc), 1 if isinstance(exc, LogCorruptError) else 2)
+
+
+def _refuse(log_dir: Path, report: AuditReport, action: str) -> NoReturn:
+    typer.echo(f"error: the attestation log in {log_dir} fails its audit ({report.total_findings} finding(s)); "
+               f"refusing to {action}:", err=True)
+    for finding in report.findings[:5]:
+        typer.echo(f"  {finding.message()}", err=True)
+    typer.echo("run `wupian attest audit` for the full report; an operator must restore the log from a backup",
+               err=True)
+    raise typer.Exit(1)
+
+
+def _open_audited(log_dir: Path, *, writable: bool, action: str) -> AttestationLog:
+    """Open the log and run the incremental audit; a log that fails it is refused with the places it fails."""
+    try:
+        log = AttestationLog.open(log_dir, writable=writable)
+    except LogCorruptError:
+        try:
+            with AttestationLog.open(log_dir, writable=False, check_root=False) as damaged:
+                report = damaged.audit(full=True)
+        except (AttestError, OSError) as exc:
+            _fail_on(exc)
+        _refuse(log_dir, report, action)
+    try:
+        report = log.audit()
+    except BaseException:
+        log.close()
+        raise
+    if not report.ok:
+        log.close()
+        _refuse(log_dir, report, action)
+    return log
+
+
 def _emit(obj: dict[str, Any], out: Path | None) -> None:
     text = json.dumps(obj, ensure_ascii=False, indent=2)
     if out is not None:
@@ -96,10 +136,10 @@ def add(
     """Record a document event for an LC and print its receipt (JSON)."""
     try:
         pairs = parse_meta(meta or [])
-        with AttestationLog.open(log_dir) as log:
+        with _open_audited(log_dir, writable=True, action="add to it") as log:
             receipt = log.add_document(file, lc, event.value, meta=pairs, time=time)
     except (AttestError, OSError) as exc:
-        _fail(str(exc))
+        _fail_on(exc)
     _emit(receipt.to_json(), out)
 
 
@@ -111,11 +151,11 @@ def status(
 ) -> None:
     """Show the recorded event history of an LC."""
     try:
-        with AttestationLog.open(log_dir, writable=False) as log:
-            items = log.history(lc_no)
+        with _open_audited(log_dir, writable=False, action="show it") as log:
+            items = log.history(lc_no, verify=True)
             size = log.size
     except (AttestError, OSError) as exc:
-        _fail(str(exc))
+        _fail_on(exc)
     if output is OutputFormat.json:
         typer.echo(json.dumps({"lc_no": lc_no, "tree_size": size,
                                "events": [{"leaf_index": i.leaf_index, **i.entry.to_json()} for i in items]},
@@ -193,11 +233,37 @@ def prove_consistency(
 ) -> None:
     """Print signed tree heads for both sizes and the consistency proof between them (JSON)."""
     try:
-        with AttestationLog.open(log_dir, writable=False) as log:
+        with _open_audited(log_dir, writable=False, action="prove anything from it") as log:
             record = log.prove_consistency(old_size, new_size)
     except (AttestError, OSError) as exc:
-        _fail(str(exc))
+        _fail_on(exc)
     _emit(record.to_json(), out)
+
+
+@app.command()
+def audit(
+    incremental: Annotated[bool, typer.Option("--incremental", help="Check only what was added since the last "
+                                              "passing audit (plus a digest of the rest) instead of everything.")
+                           ] = False,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    log_dir: LogDir = _DEFAULT_DIR,
+) -> None:
+    """Check every entry against its leaf hash, every node, the checkpoint and every signed head (exit 1 on damage)."""
+    try:
+        with AttestationLog.open(log_dir, writable=False, check_root=False) as log:
+            report = log.audit(full=not incremental)
+    except (AttestError, OSError) as exc:
+        _fail_on(exc)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(report.summary())
+        for finding in report.findings:
+            typer.echo(f"FAIL {finding.message()}")
+        if report.total_findings > len(report.findings):
+            typer.echo(f"… and {report.total_findings - len(report.findings)} more")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("export-key")

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from wupian.api import ensure_fresh
 from wupian.cli.context import db_path
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Issue, Level
@@ -151,6 +152,7 @@ def classify(
     day = _date(as_of)
     with Warehouse(db_path()) as wh:
         if explain:
+            ensure_fresh(wh, day, (profile.value,), comparisons=False)  # the explanation agrees with the stored tags it explains
             _explain(wh, day, explain, profile.value, show_not, fmt)
             return
         if review:

@@ -16,11 +16,12 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from wupian.api import compute_indicators, coverage, explain_indicator
 from wupian.cli.context import db_path
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level
 from wupian.engine.warehouse import Warehouse
-from wupian.metrics import PROFILES, compute_indicators, coverage, explain_indicator, indicator_label
+from wupian.metrics import PROFILES, indicator_label
 from wupian.reports import numbers
 from wupian.reports.run import KINDS, generate_reports
 
@@ -49,11 +50,13 @@ def indicators(
     fmt: Annotated[str, typer.Option("--format", help="csv, json or table.")] = "table",
     explain: Annotated[str | None, typer.Option("--explain", help="Show the loans behind this indicator.")] = None,
 ) -> None:
-    """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value)."""
+    """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value, unit,
+    unavailable_reason). Classifies on demand whatever the figures need that is missing or out of date."""
     day = _date(as_of)
     if fmt not in ("csv", "json", "table"):
         raise UsageError("--format must be csv, json or table")
     console = Console()
+    status = Console(stderr=True)  # the spinner must never write into machine-readable stdout
     with Warehouse(db_path()) as wh:
         if explain:
             if not branch:
@@ -61,14 +64,12 @@ def indicators(
             rows = explain_indicator(wh, explain, day, branch, profile=profile).to_pylist()
             _emit(rows, fmt, console, f"{indicator_label(explain)} — {branch} — {len(rows)} 行")
             return
-        with _progress(console) as progress:
+        with _progress(status) as progress:
             progress.add_task("计算指标…", total=None)
             result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids)
     rows = [{"as_of": r.as_of.isoformat(), "branch_id": r.branch_id, "indicator_id": r.indicator_id,
              "value": _value_text(r.value), "unit": r.unit, "unavailable_reason": r.unavailable_reason or ""}
             for r in result.rows]
-    if fmt == "csv":
-        rows = [{k: r[k] for k in ("as_of", "branch_id", "indicator_id", "value")} for r in rows]
     _emit(rows, fmt, console, f"指标 {day.isoformat()}（{profile}）")
     for note in result.notes:
         typer.echo(note, err=True)
@@ -148,7 +149,7 @@ def report(
     """Official files (PBOC .dat, NFRA 1104 xlsx), the management workbook and the briefing, reconciled."""
     day = _date(as_of)
     console = Console()
-    with Warehouse(db_path()) as wh, _progress(console) as progress:
+    with Warehouse(db_path()) as wh, _progress(Console(stderr=True)) as progress:
         progress.add_task("生成报表…", total=None)
         run = generate_reports(wh, day, kind, out, branch_id=branch, uscc=uscc)
     for f in run.files:

@@ -117,6 +117,9 @@ BRANCHES = Table(
         Column("parent_id", S, "上级机构号", False, "blank for the single root"),
         Column("level", E, "机构层级", False, enum=BRANCH_LEVELS),
         Column("region_code", S, "地区代码", False, "GB/T 2260 行政区划代码", pattern=r"\d{6}"),
+        Column("uscc", S, "统一社会信用代码", False,
+               "the branch's own 统一社会信用代码 (PBOC 金融机构代码 of the 经办机构); blank = inherit the parent's",
+               pattern=r"[0-9A-Z]{18}|[0-9A-Z]{9}"),
     ),
 )
 
@@ -197,6 +200,8 @@ LOANS = Table(
         Column("approved_at", DT, "审批时间", False),
         Column("industrial_cluster", S, "产业集群", False),
         Column("core_enterprise_id", S, "核心企业证件代码", False),
+        Column("bill_no", S, "票据编号", False, "票据直贴: the 票据编号 (incl. 子票区间) as in 票据融资信息"),
+        Column("drawdown_serial", S, "交易流水号", False, "the disbursement's 交易流水号 as in 贷款发生额信息"),
     ),
 )
 
@@ -363,6 +368,24 @@ MERCHANTS = Table(
     ),
 )
 
+CODE_ACCEPTANCES = Table(
+    name="code_acceptances",
+    zh="代码核定",
+    key=("loan_id", "field"),
+    references=(Reference(("loan_id",), "loans", ("loan_id",), nullable=False),),
+    columns=(
+        Column("loan_id", S, "贷款借据编码", True),
+        Column("field", E, "字段", True, enum=(
+            ev("tech_htp", "高技术制造业类型"), ev("tech_hts", "高技术服务业类型"), ev("tech_se", "战略性新兴产业类型"),
+            ev("tech_pa", "知识产权密集型产业类型"), ev("pension_code", "养老产业类型"),
+            ev("digital_code", "数字经济产业类型"))),
+        Column("code", S, "代码", True, "the code accepted although the purpose industry is not mapped to it"),
+        Column("reason", S, "核定理由", True),
+        Column("accepted_by", S, "核定人", True),
+        Column("accepted_at", D, "核定日期", True),
+    ),
+)
+
 SNAPSHOT_TABLES: tuple[Table, ...] = (
     BRANCHES,
     CUSTOMERS,
@@ -374,6 +397,7 @@ SNAPSHOT_TABLES: tuple[Table, ...] = (
     ACTIVITIES,
     TARGETS,
     PEERS,
+    CODE_ACCEPTANCES,
 )
 EVENT_TABLES: tuple[Table, ...] = (MERCHANTS, TRANSACTIONS, MANDATES)
 ALL_TABLES: tuple[Table, ...] = SNAPSHOT_TABLES + EVENT_TABLES

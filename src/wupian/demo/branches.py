@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wupian.demo.idcodes import usccs
 from wupian.demo.names import STREETS
 
 BANK_NAME = "五篇示范银行"
@@ -103,3 +104,18 @@ def build_tree(rng: np.random.Generator) -> BranchTree:
         outlet_ids=obj(outlet_ids), outlet_city=np.array(outlet_city), outlet_weight=ow,
         province_ids=obj(province_ids), root_id="0000000",
     )
+
+
+BANK_USCC = "91130900MA0BANK010"  # the legal entity's 统一社会信用代码 (GB 32100 check character valid)
+
+
+def branch_usccs(rng: np.random.Generator, tree: BranchTree) -> np.ndarray:
+    """Each branch's 统一社会信用代码: the head office carries the legal entity's; province and city branches and the
+    支行 are registered 分支机构 with their own code (prefix 91, the branch's region, valid check character); a
+    city's 营业部 (outlet ``…001``) is the city branch's own counter and leaves it blank, inheriting the city's."""
+    n = len(tree)
+    own = usccs(rng, np.full(n, "91", dtype=object), tree.region_code)
+    out = np.where(np.array([b.endswith("001") and lv == "outlet" for b, lv in zip(tree.branch_id, tree.level,
+                                                                                    strict=True)]), "", own)
+    out[tree.branch_id == tree.root_id] = BANK_USCC
+    return out.astype(object)

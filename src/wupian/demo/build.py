@@ -21,7 +21,8 @@ import numpy as np
 import pyarrow as pa
 
 from wupian.demo import readme
-from wupian.demo.branches import build_tree
+from wupian.demo.acceptances import code_acceptances_table
+from wupian.demo.branches import branch_usccs, build_tree
 from wupian.demo.columns import month_ends, numbered, ordered, stream, text
 from wupian.demo.customers import build_customers
 from wupian.demo.events import write_events
@@ -140,7 +141,8 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     targets = {y: build_targets(stream(seed, f"targets{y}"), tree, book, codes, cus, acc, y) for y in years}
     branches = ordered("branches", {"branch_id": text(tree.branch_id), "name": text(tree.name),
                                     "parent_id": text(tree.parent_id), "level": text(tree.level),
-                                    "region_code": text(tree.region_code)})
+                                    "region_code": text(tree.region_code),
+                                    "uscc": text(branch_usccs(stream(seed, "branch-uscc"), tree))})
     loan_static = static_loan_columns(book, codes, cus, loan_ids, contract_ids)
     cus_static = static_customer_columns(cus)
     snap_dirs, loan_rows = [], []
@@ -162,6 +164,7 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
         else:
             write_csv(customers, folder / "customers.csv")
         write_csv(loans, folder / "loans.csv")
+        write_csv(code_acceptances_table(loans, as_of), folder / "code_acceptances.csv")
         write_csv(registries_table(reg, as_of), folder / "registries.csv")
         write_csv(accounts_table(acc, cus, as_of), folder / "accounts.csv")
         write_csv(activations_table(act, as_of), folder / "service_activations.csv")

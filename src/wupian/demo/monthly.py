@@ -50,6 +50,17 @@ _LOAN_TEXT = ("loan_id", "contract_id", "customer_id", "branch_id", "business_ty
               "core_enterprise_id", "guarantee_type")
 
 
+def disbursement_keys(book: LoanBook, loan_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """票据编号 of bills (30-digit 电子商业汇票号码: 1, the acceptor's 12-digit 行号, the issue date, a 9-digit
+    sequence) and every loan's 放款交易流水号 (``FK`` + date + 10-digit sequence), as the core system keeps them."""
+    days = np.char.replace(np.datetime_as_string(book.drawdown.astype("datetime64[D]")), "-", "").astype(object)
+    seq = np.arange(1, loan_ids.size + 1)
+    bills = np.isin(book.business_type(), ["bill_direct", "bill_rediscount"])
+    bill_no = np.where(bills, "1" + "313121006888" + days + np.char.zfill(seq.astype(str), 9).astype(object), "")
+    serial = "FK" + days + np.char.zfill((seq * 7919 % 10**10).astype(str), 10).astype(object)
+    return bill_no.astype(object), serial.astype(object)
+
+
 def static_loan_columns(book: LoanBook, codes: LoanCodes, cus: Customers, loan_ids: np.ndarray,
                         contract_ids: np.ndarray) -> dict[str, pa.Array]:
     """Text columns that never change over a loan's life, converted to Arrow once for all month-ends."""
@@ -65,6 +76,7 @@ def static_loan_columns(book: LoanBook, codes: LoanCodes, cus: Customers, loan_i
         "core_enterprise_id": codes.core_enterprise_id, "guarantee_type": book.guarantee,
     }
     out = {k: text(v) for k, v in source.items()}
+    out["bill_no"], out["drawdown_serial"] = (text(v) for v in disbursement_keys(book, loan_ids))
     for k in ("is_first_loan", "digital_evidence", "is_student_loan", "is_ex_poverty_consumer"):
         out[k] = pa.array(getattr(codes, k).tolist(), type=pa.bool_())
     return out

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from wupian.demo.branches import BANK_USCC
 from wupian.demo.build import DEFAULT_SEED, MONTHS, DemoManifest, build_demo
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import LoadReport, load_events, load_snapshot
 from wupian.pipeline import MonthEndResult, run_month_end
 
 # The demo bank's 统一社会信用代码 (synthetic, valid check character): names the PBOC .dat files.
-DEMO_USCC = "91130900MA0BANK010"
+DEMO_USCC = BANK_USCC  # the legal entity: PBOC file names; branches carry their own (branches.uscc)
 
 StepProgress = Callable[[str, str, int, int], None]  # (step, label, done, total)
 

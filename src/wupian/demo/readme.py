@@ -27,10 +27,13 @@ Layout
 ------
 snapshots/<YYYY-MM-DD>/  one folder per month-end, loadable with
                          `wupian load --as-of <YYYY-MM-DD> snapshots/<YYYY-MM-DD>`
-  branches.csv            机构树 (GB/T 2260 地区代码)
+  branches.csv            机构树 (GB/T 2260 地区代码; 统一社会信用代码 per branch — a city's 营业部 leaves it
+                          blank and inherits the city branch's; the head office carries the legal entity's)
   customers.csv           客户 — the first month-end's customers.csv is an older branch export:
                           GBK encoding, Chinese headers and labels, YYYYMMDD dates, 是/否 (the loader accepts it)
   loans.csv               贷款借据: outstanding at the date, or drawn/ended in the current calendar year
+                          (票据编号 of bills and 放款交易流水号 as the core system keeps them)
+  code_acceptances.csv    代码核定: a few HTP03 codes that contradict the purpose industry, accepted with a reason
   registries.csv          名录: 高新技术企业, 科技型中小企业, 专精特新, 小巨人, 规上企业 (incl. non-customers),
                           公立医院 / 医保定点医疗机构 (attribute = 等级), 产业集群 (attribute = 集群), 加油站 …
   accounts.csv            账户: 对公结算, 个人借记, 数字人民币钱包, 社保卡, 第三方存管, 个人养老金, 企业年金
@@ -45,7 +48,8 @@ Deliberate data problems
 Rows the loader must reject (quarantine) at ERROR level:
 {planted}
 Problems the classification and checks should find (kept in the data, not ERROR rows): green codes not in the
-2025 catalogue (4.2.15, 3.3.1, 10.1.1, 6.7.2, 4.2), HTP03 on industries outside 高技术制造业, tech codes on a
+2025 catalogue (4.2.15, 3.3.1, 10.1.1, 6.7.2, 4.2), HTP03 on industries outside 高技术制造业 (one in five accepted
+in code_acceptances.csv; the others are not counted and are month-end ERRORs WP-RECON-007), tech codes on a
 few personal loans, green/tech codes left blank although the purpose says otherwise (可能漏标), declared
 enterprise sizes that disagree with employees/revenue/assets, 单户授信总额 exactly 1000万元 / 500万元 and just
 above, pension shares of exactly 0.5 and 0.4999, DE05 loans with and without 数字化佐证.

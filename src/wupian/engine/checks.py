@@ -28,6 +28,17 @@ OFFSET_RE = r"(Z|[+-]\d{2}:?\d{2})$"
 PLAIN_MONEY_RE = r"[+-]?\d{1,16}(?:\.\d{0,2})?"
 PLAIN_DATE_RE = r"\d{4}-\d{2}-\d{2}"
 PLAIN_DATETIME_RE = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"
+# Amounts: ',' only as grouping of 3 digits (7,500,000.50); anything else with ',' or a space is refused.
+GROUPED_MONEY_RE = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d{0,2}0*)?"
+GROUPED_NUMBER_RE = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+SEPARATOR_RE = r"[,，\s\pZ]"
+# Ids: printable ASCII without spaces needs no normalisation (the fast path of every row).
+PLAIN_ID_RE = r"[!-~]+"
+FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+INVISIBLE_RE = r"\p{Cf}"  # format characters: zero-width space/joiners, BOM, soft hyphen …
+BLANK_RE = r"[\s\pZ\p{Cc}]"  # Unicode whitespace (TAB, NBSP, full-width space …) and control characters
+EDGE_BLANK_RE = rf"^{BLANK_RE}+|{BLANK_RE}+$"
 TRUE_WORDS = ("1", "y", "yes", "true", "t", "是")
 FALSE_WORDS = ("0", "n", "no", "false", "f", "否")
 TYPE_WORDS = {
@@ -71,8 +82,11 @@ class Failure:
     level: str = "ERROR"
 
 
-def text_expr(col: str, alias: str = "r") -> str:
-    """The trimmed text of a staged column, NULL when blank."""
+def text_expr(col: str, alias: str = "r", *, spaces_only: bool = False) -> str:
+    """The trimmed text of a staged column, NULL when blank. ``trim`` also strips Unicode spaces (NBSP,
+    U+3000); ids trim only ASCII spaces here, so that ``normalised_id`` can report the others."""
+    if spaces_only:
+        return f"NULLIF(trim({alias}.{quote_ident(col)}, ' '), '')"
     return f"NULLIF(trim({alias}.{quote_ident(col)}), '')"
 
 
@@ -80,12 +94,55 @@ def _quoted(t: str) -> str:
     return f"'''' || {t} || ''''"
 
 
+def is_id_column(col: Column) -> bool:
+    """Identifier columns (every key and reference column that names a thing: ``*_id``, ``id_code``) are
+    normalised: Unicode whitespace and format characters stripped, full-width ASCII folded."""
+    return col.type is ColumnType.STR and (col.name.endswith("_id") or col.name == "id_code")
+
+
+def normalised_id(t: str) -> str:
+    """SQL: the id ``t`` with full-width ASCII folded, format characters removed and Unicode whitespace
+    trimmed; NULL when it is then empty or still holds whitespace inside (ambiguous: is 'K 0001' 'K0001'?)."""
+    folded = f"regexp_replace(translate({t}, {lit(FULL_WIDTH)}, {lit(HALF_WIDTH)}), {lit(INVISIBLE_RE)}, '', 'g')"
+    trimmed = f"regexp_replace({folded}, {lit(EDGE_BLANK_RE)}, '', 'g')"
+    return (
+        f"CASE WHEN regexp_full_match({t}, {lit(PLAIN_ID_RE)}) THEN {t} "
+        f"WHEN regexp_full_match({trimmed}, {lit('[^' + BLANK_RE[1:-1] + ']+')}) THEN {trimmed} END"
+    )
+
+
+def shown(t: str) -> str:
+    """SQL: ``t`` with invisible characters written as <U+XXXX> (for messages about a few rows)."""
+    cls = "[" + BLANK_RE[1:-1] + INVISIBLE_RE + "]"
+    chars = (
+        f"list_transform(string_split({t}, ''), c -> CASE WHEN c <> ' ' AND regexp_matches(c, {lit(cls)}) "
+        "THEN '<U+' || upper(printf('%04x', unicode(c))) || '>' ELSE c END)"
+    )
+    return f"array_to_string({chars}, '')"
+
+
+def visible(t: str) -> str:
+    """SQL: ``shown(t)`` in quotes."""
+    return _quoted(shown(t))
+
+
+def _id_changes(t: str) -> str:
+    """SQL: what normalising the id ``t`` changed, in words."""
+    return (
+        "concat_ws('; ', "
+        f"CASE WHEN regexp_matches({t}, {lit('[' + FULL_WIDTH + ']')}) THEN 'full-width characters folded' END, "
+        f"CASE WHEN regexp_matches({t}, {lit(INVISIBLE_RE)}) THEN 'invisible characters removed' END, "
+        f"CASE WHEN regexp_matches({t}, {lit(EDGE_BLANK_RE)}) THEN 'outer whitespace removed' END)"
+    )
+
+
 def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str:
     """SQL for the typed value of ``col`` (NULL when blank or malformed); ``text`` overrides its trimmed text."""
-    t = text if text is not None else text_expr(col.name, alias)
+    t = text if text is not None else text_expr(col.name, alias, spaces_only=is_id_column(col))
     kind = col.type.base
     if kind is ColumnType.MONEY:
-        t2 = f"replace(replace(replace({t}, ',', ''), '，', ''), ' ', '')"
+        # ',' only as 3-digit grouping (7,500,000.50); without it the text must be a plain amount.
+        t2 = f"CASE WHEN regexp_full_match({t}, {lit(GROUPED_MONEY_RE)}) THEN replace({t}, ',', '') ELSE {t} END"
         # DuckDB 1.5 parses VARCHAR → DECIMAL(38,2) ~150× slower than → DECIMAL(18,2) (int64-backed), so
         # amounts short enough to fit 16 integer digits take the fast path, exactly, then widen.
         gate = f"regexp_full_match({t2}, {lit(MONEY_RE)})"
@@ -132,6 +189,8 @@ def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str
     if col.enum:
         whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in col.enum_map().items())
         return f"CASE lower({t}) {whens} END"
+    if is_id_column(col):
+        return normalised_id(t)
     return t
 
 
@@ -143,7 +202,7 @@ class Raw:
     alias: str = "r"
 
     def t(self, name: str) -> str:
-        return text_expr(name, self.alias)
+        return text_expr(name, self.alias, spaces_only=is_id_column(self.table.column(name)))
 
     def v(self, name: str) -> str:
         return f"({typed_expr(self.table.column(name), self.alias)})"
@@ -175,13 +234,12 @@ def _type_failure(col: Column, cols: Cols) -> Failure | None:
     cond = f"({t} IS NOT NULL AND {typed} IS NULL)"
     kind = col.type.base
     if kind is ColumnType.MONEY:
-        t2 = f"replace(replace({t}, ',', ''), '，', '')"
         msg = (
-            f"CASE WHEN regexp_full_match({t2}, {lit(NUMBER_RE)}) "
+            f"CASE WHEN regexp_full_match({t}, {lit(NUMBER_RE)}) OR regexp_full_match({t}, {lit(GROUPED_NUMBER_RE)}) "
             f"THEN 'expected money in yuan with at most 2 decimals, got ' || {t} "
             f"ELSE 'expected money in yuan (e.g. 1,234.50), got ' || {_quoted(t)} END"
         )
-        return Failure("WP-LOAD-016", col.name, cond, msg)
+        return Failure("WP-LOAD-016", col.name, f"({cond} AND NOT {_bad_grouping(t)})", msg)
     if kind is ColumnType.RATE:
         return Failure("WP-LOAD-017", col.name, cond, f"'expected a decimal {type_word(col)}, got ' || {_quoted(t)}")
     if kind is ColumnType.INT:
@@ -199,6 +257,34 @@ def _type_failure(col: Column, cols: Cols) -> Failure | None:
         shown = ", ".join(values[:8]) + (", …" if len(values) > 8 else "")
         return Failure("WP-LOAD-020", col.name, cond, f"{lit(f'expected one of {shown}, got ')} || {_quoted(t)}")
     return None
+
+
+def _bad_grouping(t: str) -> str:
+    """SQL: amount text ``t`` holds ',' or a space that is not 3-digit grouping (7500000,5 · 1,00 · 7 500 000)."""
+    t = f"CAST({t} AS VARCHAR)"  # a Parquet DECIMAL column arrives typed (``direct_expr``), never failing this
+    return f"(regexp_matches({t}, {lit(SEPARATOR_RE)}) AND NOT regexp_full_match({t}, {lit(GROUPED_NUMBER_RE)}))"
+
+
+def _format_failures(col: Column, cols: Cols) -> list[Failure]:
+    """Misplaced digit grouping in amounts; ids that were normalised (WARNING) or cannot be (ERROR)."""
+    t, v = cols.t(col.name), cols.v(col.name)
+    if col.type.base is ColumnType.MONEY:
+        msg = (
+            "'expected an amount in yuan with '','' only between groups of 3 digits (e.g. 7,500,000.50), got ' || "
+            + _quoted(t)
+        )
+        return [Failure("WP-LOAD-036", col.name, f"({t} IS NOT NULL AND {v} IS NULL AND {_bad_grouping(t)})", msg)]
+    if not is_id_column(col):
+        return []
+    refused = (
+        f"'expected one unbroken id, got ' || {visible(t)} || ' (blank or whitespace inside once invisible "
+        "characters and outer whitespace are removed)'"
+    )
+    warned = f"'id ' || {visible(t)} || ' read as ''' || {v} || ''' (' || {_id_changes(t)} || ')'"
+    return [
+        Failure("WP-LOAD-038", col.name, f"({t} IS NOT NULL AND {v} IS NULL)", refused),
+        Failure("WP-LOAD-037", col.name, f"({t} IS NOT NULL AND {v} IS NOT NULL AND {t} <> {v})", warned, "WARNING"),
+    ]
 
 
 def _range_failure(col: Column, cols: Cols) -> Failure | None:
@@ -230,6 +316,7 @@ def row_failures(table: Table, cols: Cols | None = None) -> tuple[Failure, ...]:
         tf = _type_failure(col, cols)
         if tf is not None:
             out.append(tf)
+        out.extend(_format_failures(col, cols))
         if col.pattern and col.type.base is ColumnType.STR:
             cond = f"({t} IS NOT NULL AND NOT regexp_full_match({t}, {lit(col.pattern)}))"
             msg = f"{lit(f'expected format {col.pattern}, got ')} || {_quoted(t)}"
@@ -270,12 +357,13 @@ def direct_expr(col: Column, source_type: str, src: str) -> str | None:
 def typed_table_sql(
     table: Table, source: str, *, line: bool = True, keep_raw: bool = False, direct: Mapping[str, str] | None = None
 ) -> str:
-    """SELECT producing [``__line``], every typed column and ``__bad`` (any row-level ERROR) in one pass.
+    """SELECT producing [``__line``], every typed column, ``__bad`` (any row-level ERROR) and ``__warn`` (any
+    row-level WARNING, e.g. a normalised id) in one pass.
 
     ``source`` is a FROM item (our own SQL) giving every contract column as raw text, plus ``__line`` when
     ``line``. Nested projections so that each column is trimmed once and typed once; the checks then only
     compare already-computed values. With ``keep_raw`` a last column ``__raw`` holds the raw texts of the
-    row (a list in contract column order) for ``__bad`` rows, NULL for the others, so no text copy of the
+    row (a list in contract column order) for ``__bad``/``__warn`` rows, NULL for the others, so no text copy of the
     file is needed.
 
     ``direct`` names source columns that arrive typed (column → its SQL type, see ``direct_expr``): their
@@ -290,8 +378,9 @@ def typed_table_sql(
     }
     ln = "__line, " if line else ""
     trims = ", ".join(
-        f"r.{quote_ident(n)} AS t_{i}" if n in typed_from else f"{text_expr(n, 'r')} AS t_{i}"
-        for i, n in enumerate(names)
+        f"r.{quote_ident(c.name)} AS t_{i}" if c.name in typed_from
+        else f"{text_expr(c.name, 'r', spaces_only=is_id_column(c))} AS t_{i}"
+        for i, c in enumerate(table.columns)
     )
     raws = "".join(f", r.{quote_ident(n)} AS r_{i}" for i, n in enumerate(names)) if keep_raw else ""
     carry = "".join(f", y.r_{i}" for i in range(len(names))) if keep_raw else ""
@@ -300,11 +389,12 @@ def typed_table_sql(
         for i, c in enumerate(table.columns)
     )
     texts = ", ".join(f"y.t_{i}" for i in range(len(names)))
-    errors = [f for f in row_failures(table, Typed(table, "x", with_text=True)) if f.level == "ERROR"]
-    bad = " OR ".join(f"coalesce({f.condition}, false)" for f in errors) or "false"
+    failures = row_failures(table, Typed(table, "x", with_text=True))
+    bad = " OR ".join(f"coalesce({f.condition}, false)" for f in failures if f.level == "ERROR") or "false"
+    warn = " OR ".join(f"coalesce({f.condition}, false)" for f in failures if f.level != "ERROR") or "false"
     cols = ", ".join(f"x.{quote_ident(n)}" for n in names)
     inner = (
-        f"SELECT {'x.' + ln if line else ''}{cols}, ({bad}) AS __bad{carry.replace('y.', 'x.')} FROM ("
+        f"SELECT {'x.' + ln if line else ''}{cols}, ({bad}) AS __bad, ({warn}) AS __warn{carry.replace('y.', 'x.')} FROM ("
         f"SELECT {'y.' + ln if line else ''}{typed}, {texts}{carry} FROM ("
         f"SELECT {'r.' + ln if line else ''}{trims}{raws} FROM {source} AS r) AS y) AS x"
     )
@@ -314,13 +404,17 @@ def typed_table_sql(
     packed = ", ".join(f"CAST(z.r_{i} AS VARCHAR)" if n in typed_from else f"z.r_{i}" for i, n in enumerate(names))
     outs = ", ".join(f"z.{quote_ident(n)}" for n in names)
     return (
-        f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, "
-        f"CASE WHEN z.__bad THEN [{packed}] END AS __raw FROM ({inner}) AS z"
+        f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, z.__warn, "
+        f"CASE WHEN z.__bad OR z.__warn THEN [{packed}] END AS __raw FROM ({inner}) AS z"
     )
 
 
 def key_expr(table: Table, cols: Cols | None = None) -> str:
     """'loan_id=L000123' (or 'a=x,b=y') built from the row's key."""
     cols = cols if cols is not None else Raw(table)
-    parts = [f"{lit(k + '=')} || coalesce({cols.t(k)}, '')" for k in table.key]
+    parts = [
+        f"{lit(k + '=')} || coalesce({cols.v(k)}, {shown(cols.t(k))}, '')" if is_id_column(table.column(k))
+        else f"{lit(k + '=')} || coalesce({cols.t(k)}, '')"
+        for k in table.key
+    ]
     return " || ',' || ".join(parts) if parts else "NULL"

@@ -5,7 +5,8 @@ Steps (each one SQL statement over the whole snapshot):
 2. ``cls_eval`` — one row per loan: the facts of ``classify_facts``, one boolean per rule, one boolean and one
    amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
 3. ``loan_tags`` — one row per (loan, tag) with the counted amount, the rule ids that fired and the zh
-   explanation rendered from the rules' templates; rows of (as_of, profile) are replaced atomically.
+   explanation rendered from the rules' templates; rows of (as_of, profile) are replaced atomically, with
+   their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
 
 Output shape (read by the indicator engine, fixed):
 ``loan_tags(as_of, profile, loan_id, tag, amount, rule_ids, explanation, rulebook_version)``.
@@ -19,9 +20,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import lineage
 from wupian.engine.classify_customers import build_customer_facts, register_size_reference
-from wupian.engine.classify_facts import CUSTOMER_FACTS, FACTS, sql_literal
+from wupian.engine.classify_facts import CODE_FIT_COLUMNS, CUSTOMER_FACTS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
+from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
+from wupian.engine.loan_scope import business_loan_sql
 from wupian.engine.warehouse import Warehouse, quote_ident
 from wupian.reference.green import catalogue_for, green_items
 
@@ -30,12 +34,6 @@ LOAN_TAGS_DDL = """CREATE TABLE IF NOT EXISTS loan_tags (
     explanation VARCHAR, rulebook_version VARCHAR)"""
 
 Progress = Callable[[str], None]
-
-# Loan product codes that make a personal loan a business loan (经营性): F022 经营贷款, F023 固定资产贷款, F05 垫款,
-# F08 贸易融资, F09 融资租赁, F12 并购贷款 (and their sub-codes). Corporate loans and direct bill discounting are
-# business lending by nature.
-BUSINESS_PRODUCTS_4 = ("F022", "F023")
-BUSINESS_PRODUCTS_3 = ("F05", "F08", "F09", "F12")
 
 
 def ensure_tables(wh: Warehouse) -> None:
@@ -46,6 +44,9 @@ def ensure_tables(wh: Warehouse) -> None:
 
 
 def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
+    """Temp views of the reference data the base table joins: the green catalogue of the date and the NBS
+    industry mappings behind the HTP/HTS/SE/PA/EC/DE codes."""
+    register_code_reference(wh)
     ds, in_force = catalogue_for(as_of)
     items = green_items(ds.name)
     wh.register(
@@ -55,13 +56,13 @@ def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
 
 
 def build_base(wh: Warehouse, as_of: date) -> str:
-    """SQL (one SELECT) of the per-loan fact rows; ``cls_cust`` and ``ref_green_items`` must exist."""
+    """SQL (one SELECT) of the per-loan fact rows; ``cls_cust``, ``ref_green_items`` and ``ref_industry_codes``
+    must exist."""
+    ind = purpose_industry_sql("l.purpose_industry_code")
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
     l.is_entrusted,
-    COALESCE(l.business_type IN ('corporate', 'bill_direct')
-        OR left(l.product_type, 4) IN ({", ".join(sql_literal(p) for p in BUSINESS_PRODUCTS_4)})
-        OR left(l.product_type, 3) IN ({", ".join(sql_literal(p) for p in BUSINESS_PRODUCTS_3)}), FALSE)
+    {business_loan_sql('l')}
         AS is_business_loan,
     l.purpose_industry_code,
     NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green_item_name, (gi.code IS NOT NULL) AS green_valid,
@@ -69,10 +70,14 @@ SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.ba
         AS green_amount_counted,
     l.green_amount AS green_amount_raw,
     l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.pension_share, l.digital_code,
-    l.digital_evidence, l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
+    l.digital_evidence, {", ".join(f"{code_fits_sql(c, ind=ind)} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
+    l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
     cf.customer_type, cf.id_code, cf.pension_revenue_share, cf.declared_size, cf.derived_size, cf.size_used,
     cf.size_note, cf.credit_total, cf.credit_note, cf.registries, cf.registries_note
 FROM loans l
+LEFT JOIN ref_industry_codes ric ON ric.industry = {ind}
+LEFT JOIN (SELECT as_of, loan_id, list(field || '=' || trim(code)) AS items FROM code_acceptances
+           GROUP BY as_of, loan_id) acc ON acc.as_of = l.as_of AND acc.loan_id = l.loan_id
 LEFT JOIN cls_cust cf ON cf.customer_id = l.customer_id
 LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code)
 WHERE l.as_of = $as_of
@@ -227,6 +232,8 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     with wh.transaction():
         wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
         wh.execute(insert_sql(plan), {"as_of": as_of, "profile": plan.profile, "version": plan.rulebook_version})
+        lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
+                       params={"size_basis": plan.size_basis})
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
 
 

@@ -9,7 +9,8 @@
 * 首贷户: the bank's own ``is_first_loan`` flag when supplied, else the earliest drawdown over every loaded
   snapshot (and ``first_credit_date``) — first loan at this bank, legal-entity level.
 
-The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date) and in the temp table
+The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row)
+and in the temp table
 ``cls_cust`` that the loan classification joins.
 """
 
@@ -20,7 +21,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
+from wupian.engine.loan_scope import own_lending_sql
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.size_standard import INDICATOR_ZH, size_group_rows, thresholds
 
@@ -125,7 +128,7 @@ lc AS (
         sum(drawdown_amount) FILTER (WHERE balance > 0) AS drawn,
         max(drawdown_amount) AS max_drawn
     FROM loans
-    WHERE as_of = $as_of AND business_type <> 'bill_rediscount' AND NOT COALESCE(is_entrusted, FALSE)
+    WHERE as_of = $as_of AND {own_lending_sql('')}
     GROUP BY customer_id
 ),
 reg AS (
@@ -141,7 +144,7 @@ reg AS (
 ),
 hist AS (
     SELECT customer_id, loan_id, drawdown_date, is_first_loan FROM loans
-    WHERE as_of <= $as_of AND business_type <> 'bill_rediscount' AND NOT COALESCE(is_entrusted, FALSE)
+    WHERE as_of <= $as_of AND {own_lending_sql('')}
 ),
 fl AS (
     SELECT customer_id,
@@ -204,6 +207,8 @@ FROM joined
                FROM cls_cust""",
             [as_of],
         )
+        lineage.record(wh.con, "customer_facts", as_of, lineage.NO_PROFILE, versions=lineage.versions(),
+                       params={"size_basis": size_basis})
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:

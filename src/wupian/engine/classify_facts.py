@@ -15,6 +15,11 @@ from wupian.contract import table
 from wupian.reference.pboc_codes import code_names
 from wupian.reference.size_standard import SIZE_ZH
 
+# Code columns whose code must agree with the purpose industry (NBS classification → GB/T 4754 mapping).
+CODE_FIT_COLUMNS = (
+    ("tech_htp", "高技术制造业类型"), ("tech_hts", "高技术服务业类型"), ("tech_se", "战略性新兴产业类型"),
+    ("tech_pa", "知识产权密集型产业类型"), ("pension_code", "养老产业类型"), ("digital_code", "数字经济产业类型"),
+)
 FORMATS = ("text", "wan", "wan_short", "yuan", "pct", "zh", "codename", "int")
 
 
@@ -92,6 +97,7 @@ def _facts() -> dict[str, Fact]:
         Fact("pension_share", "share", "养老投向占比"),
         Fact("digital_code", "str", "数字经济产业类型"),
         Fact("digital_evidence", "bool", "数字化佐证"),
+        *(Fact(f"{col}_fits", "bool", f"{zh}与贷款实际投向相符") for col, zh in CODE_FIT_COLUMNS),
         Fact("startup_guarantee", "enum", "创业担保贷款类型", _enum("loans", "startup_guarantee")),
         Fact("is_student_loan", "bool", "是否助学贷款"),
         Fact("is_ex_poverty_consumer", "bool", "是否原建档立卡贫困人口消费贷款"),

@@ -3,9 +3,12 @@
 Built from the packaged reference data in one SQL pass over a snapshot's loans (never counted automatically):
 
 * 可能漏标 — the purpose industry (贷款实际投向, GB/T 4754 小类) is listed by the green catalogue or by an NBS
-  classification behind HTP/HTS/SE/PA/EC/DE, but the loan carries no code for that category;
+  classification behind HTP/HTS/SE/PA/EC/DE, but the loan carries no code for that category; or the borrower is a
+  全国养老机构 and the loan has no 养老产业类型;
 * 代码与投向不符 — a code is given but the purpose industry is not mapped to it (e.g. HTP03 on an industry
-  outside 电子及通信设备制造业), or the green item does not list the industry;
+  outside 电子及通信设备制造业), or the green item does not list the industry. For HTP/HTS/SE/PA/EC/DE the industry
+  is authoritative: such a code is not counted (``code_fits_sql``) unless a ``code_acceptances`` row accepts it,
+  and an unresolved one is an ERROR of the month-end run (``unresolved_contradictions``);
 * 带*行业无佐证 — DE05 (all 05 industries are starred) without digital evidence: not counted under PBOC.
 """
 
@@ -15,6 +18,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.classifications import five_articles_reference, review_code
 from wupian.reference.green import green_industry_rows
@@ -30,14 +34,49 @@ CODE_COLUMNS = (
 )
 
 
-def register_review_reference(wh: Warehouse, catalogue: str) -> None:
+def register_code_reference(wh: Warehouse) -> None:
+    """Temp views ``ref_five_industry`` (industry, code, category_name, star): the NBS mappings behind the codes,
+    and ``ref_industry_codes`` (industry, codes): the codes each 4-digit industry supports."""
     refs = five_articles_reference()
+    by_industry: dict[str, set[str]] = {}
+    for m in refs:
+        if review_code(m):
+            by_industry.setdefault(m.gbt4754_code, set()).add(review_code(m))
+    wh.register("ref_industry_codes", pa.table({
+        "industry": list(by_industry), "codes": [sorted(v) for v in by_industry.values()]}))
     wh.register("ref_five_industry", pa.table({
         "industry": [m.gbt4754_code for m in refs],
         "code": [review_code(m) for m in refs],
         "category_name": [m.category_name for m in refs],
         "star": [m.partial_star for m in refs],
     }))
+
+
+def purpose_industry_sql(column: str) -> str:
+    """The purpose industry as a bare GB/T 4754 code (a leading 门类 letter dropped, upper-cased, trimmed)."""
+    return (f"CASE WHEN regexp_matches(upper(trim({column})), '^[A-T][0-9]') THEN substr(upper(trim({column})), 2) "
+            f"ELSE upper(trim({column})) END")
+
+
+def mapped_codes() -> tuple[str, ...]:
+    """Every code that has an industry mapping (HTS09 其他高技术服务 has none: never a contradiction)."""
+    return tuple(sorted({c for c in (review_code(m) for m in five_articles_reference()) if c}))
+
+
+def code_fits_sql(col: str, loan: str = "l", ind: str = "ind", codes: str = "ric.codes",
+                  accepted: str = "acc.items") -> str:
+    """TRUE unless ``col`` holds a code that contradicts the loan's 4-digit purpose industry ``ind``: the code has a
+    mapping, the industry's mapped codes ``codes`` (a list from ``ref_industry_codes`` joined on the industry; NULL
+    for an industry no classification lists) do not include it — starred industries are included: the bank's
+    judgement — and no acceptance ``<col>=<code>`` is in ``accepted`` (the loan's ``code_acceptances`` items)."""
+    mapped = ", ".join("'" + c + "'" for c in mapped_codes())
+    return f"""NOT coalesce({loan}.{col} IN ({mapped}) AND length({ind}) = 4
+        AND NOT coalesce(list_contains({codes}, {loan}.{col}), false)
+        AND NOT coalesce(list_contains({accepted}, '{col}=' || {loan}.{col}), false), false)"""
+
+
+def register_review_reference(wh: Warehouse, catalogue: str) -> None:
+    register_code_reference(wh)
     green = [r for r in green_industry_rows(catalogue) if r.industry_code != "-"]
     wh.register("ref_green_industry", pa.table({
         "industry": [r.industry_code for r in green],
@@ -46,11 +85,13 @@ def register_review_reference(wh: Warehouse, catalogue: str) -> None:
     }))
 
 
-def worklist_sql() -> str:
-    """One SELECT over temp view ``rv_loans`` (in-scope loans of the date with a normalised purpose code)."""
+def worklist_sql(contradictions_only: bool = False) -> str:
+    """One SELECT over temp view ``rv_loans`` (in-scope loans of the date with a normalised purpose code); with
+    ``contradictions_only`` just the HTP/HTS/SE/PA/EC/DE contradictions (the month-end check)."""
     parts = []
     for col, prefix, zh in CODE_COLUMNS:
-        parts.append(f"""
+        if not contradictions_only:
+            parts.append(f"""
 SELECT l.loan_id, l.customer_id, 'possibly_missed' AS kind, '{col}' AS field, NULL AS code, l.ind AS purpose_industry_code,
     concat('贷款实际投向 ', l.ind, ' 属于{zh}分类（', string_agg(DISTINCT concat(r.code, ' ', r.category_name), '、'), '），但未填报{zh}类型') AS reason,
     concat('核实用途后填报 ', min(r.code)) AS suggestion
@@ -59,13 +100,28 @@ WHERE l.{col} IS NULL AND NOT (r.code = 'DE05')
   AND (l.business_type IN ('corporate', 'bill_direct') OR '{prefix}' = 'EC')
 GROUP BY l.loan_id, l.customer_id, l.ind""")
         parts.append(f"""
-SELECT l.loan_id, l.customer_id, 'contradiction', '{col}', l.{col}, l.ind,
-    concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中'),
-    COALESCE((SELECT concat('该投向对应 ', string_agg(DISTINCT r2.code, '、')) FROM ref_five_industry r2
+SELECT l.loan_id, l.customer_id, 'contradiction' AS kind, '{col}' AS field, l.{col} AS code,
+    l.ind AS purpose_industry_code,
+    concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中') AS reason,
+    COALESCE((SELECT '该投向对应 ' || string_agg(DISTINCT r2.code, '、') FROM ref_five_industry r2
               WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
+        AS suggestion
 FROM rv_loans l
 WHERE l.{col} IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
+  AND EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.code = l.{col})
   AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND r.code = l.{col})""")
+    if contradictions_only:
+        return "\nUNION ALL\n".join(parts)
+    parts.append("""
+SELECT l.loan_id, l.customer_id, 'possibly_missed', 'pension_code', NULL, l.ind,
+    '借款人为全国养老机构，但未填报养老产业类型，未计入养老产业贷款',
+    '核实用途：投向养老产业（占比无法判断时按借款人为养老机构）的，填报养老产业类型（养老机构多为 EC01 养老照护服务）'
+FROM rv_loans l JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
+WHERE l.pension_code IS NULL
+  AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND starts_with(r.code, 'EC'))
+  AND EXISTS (SELECT 1 FROM registries g WHERE g.as_of = l.as_of AND g.registry = 'national_elderly_care_institution'
+              AND upper(trim(g.id_code)) = upper(trim(c.id_code))
+              AND (g.valid_from IS NULL OR g.valid_from <= l.as_of) AND (g.valid_to IS NULL OR g.valid_to >= l.as_of))""")
     parts.append("""
 SELECT l.loan_id, l.customer_id, 'possibly_missed', 'green_code', NULL, l.ind,
     concat('贷款实际投向 ', l.ind, ' 见于绿色金融支持项目目录条目（', string_agg(DISTINCT concat(g.l3_code, ' ', g.l3_name), '、'), '），但未填报绿色项目分类'),
@@ -89,17 +145,35 @@ FROM rv_loans l WHERE l.digital_code = 'DE05' AND NOT COALESCE(l.digital_evidenc
     return "\nUNION ALL\n".join(parts)
 
 
-def review_worklist(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
-    """Worklist rows: loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion."""
+def review_worklist(wh: Warehouse, as_of: date, catalogue: str, contradictions_only: bool = False) -> pa.Table:
+    """Worklist rows: loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion, and the
+    acceptance (accepted_reason, accepted_by, accepted_at) of an accepted contradiction."""
     register_review_reference(wh, catalogue)
     wh.execute(
         """CREATE OR REPLACE TEMP TABLE rv_loans AS
-           SELECT *, CASE WHEN regexp_matches(upper(trim(purpose_industry_code)), '^[A-T][0-9]')
-                          THEN substr(upper(trim(purpose_industry_code)), 2)
-                          ELSE upper(trim(purpose_industry_code)) END AS ind
+           SELECT as_of, loan_id, customer_id, business_type, green_code, digital_evidence, tech_htp, tech_hts,
+                  tech_se, tech_pa, pension_code, digital_code,
+                  """ + purpose_industry_sql("purpose_industry_code") + """ AS ind
            FROM loans
-           WHERE as_of = CAST(? AS DATE) AND business_type <> 'bill_rediscount' AND NOT COALESCE(is_entrusted, FALSE)
-             AND COALESCE(status, '') NOT IN ('written_off', 'transferred')""",
+           WHERE as_of = CAST(? AS DATE) AND """ + in_scope_sql(""),
         [as_of],
     )
-    return wh.arrow(f"SELECT * FROM ({worklist_sql()}) ORDER BY loan_id, kind, field")
+    return wh.arrow(f"""SELECT w.*, a.reason AS accepted_reason, a.accepted_by, a.accepted_at
+        FROM ({worklist_sql(contradictions_only)}) w
+        LEFT JOIN code_acceptances a ON a.as_of = CAST(? AS DATE) AND a.loan_id = w.loan_id AND a.field = w.field
+             AND trim(a.code) = w.code AND w.kind = 'contradiction'
+        ORDER BY w.loan_id, w.kind, w.field""", [as_of])
+
+
+def unresolved_contradictions(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
+    """Contradictions of an NBS-mapped code (HTP/HTS/SE/PA/EC/DE) with the purpose industry that no acceptance
+    covers, with the loan's booking branch and balance: the month-end ERROR worklist."""
+    table = review_worklist(wh, as_of, catalogue, contradictions_only=True)
+    wh.register("rv_result", table)
+    fields = [c for c, _, _ in CODE_COLUMNS]
+    return wh.arrow(
+        f"""SELECT w.loan_id, l.branch_id, l.balance, w.field, w.code, w.purpose_industry_code, w.reason, w.suggestion
+            FROM rv_result w JOIN loans l ON l.as_of = ? AND l.loan_id = w.loan_id
+            WHERE w.kind = 'contradiction' AND w.accepted_reason IS NULL
+              AND w.field IN ({', '.join('?' for _ in fields)})
+            ORDER BY w.loan_id, w.field""", [as_of, *fields])

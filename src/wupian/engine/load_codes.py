@@ -56,6 +56,17 @@ _CODES: tuple[LoadCode, ...] = (
     LoadCode("WP-LOAD-032", Level.WARNING, "table of the other kind in this folder (snapshot vs events), ignored"),
     LoadCode("WP-LOAD-033", Level.WARNING, "drawdown date after the as-of date of the snapshot"),
     LoadCode("WP-LOAD-034", Level.ERROR, "no data rows at all in a required table", True),
+    LoadCode("WP-LOAD-035", Level.ERROR, "a quote opens a field and is not closed on its line (row quarantined alone)"),
+    LoadCode("WP-LOAD-036", Level.ERROR, "amount with ',' or a space that is not 3-digit grouping"),
+    LoadCode("WP-LOAD-037", Level.WARNING, "id normalised (whitespace, invisible characters, full-width)"),
+    LoadCode("WP-LOAD-038", Level.ERROR, "id cannot be normalised unambiguously (whitespace inside it)"),
+    LoadCode("WP-LOAD-039", Level.ERROR, "keys that differ only in letter case: every such row is rejected"),
+    LoadCode("WP-LOAD-040", Level.INFO, "Excel workbook with several sheets: which sheet was read"),
+    LoadCode("WP-LOAD-041", Level.WARNING, "Excel percent-formatted rate cells converted to percent"),
+    LoadCode("WP-LOAD-042", Level.ERROR, "Excel number of 15 or more digits in a text column (id typed as number)"),
+    LoadCode("WP-LOAD-043", Level.ERROR, "Excel formula without a cached value"),
+    LoadCode("WP-LOAD-044", Level.WARNING, "every value of a rate column is below 1 (fractions, not percent?)"),
+    LoadCode("WP-LOAD-045", Level.WARNING, "folder name's date differs from the as-of date"),
 )
 
 CODES: dict[str, LoadCode] = {c.code: c for c in _CODES}

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from wupian.contract import Table
+from wupian.contract import ColumnType, Table
 from wupian.core.issues import Issue, Level, Source
-from wupian.engine.checks import Typed, key_expr, lit, row_failures, text_expr
+from wupian.engine.checks import Typed, is_id_column, key_expr, lit, row_failures, text_expr
 from wupian.engine.stage import RawInput, StagedTable, raw_rows
 from wupian.engine.warehouse import quote_ident
 
@@ -63,27 +63,25 @@ def check_rows(
     *,
     as_of: dt.date | None,
 ) -> int:
-    """Record issues of every row-level check (rows flagged ``__bad`` when staged) and of duplicate keys;
-    return the number of rows failing a row-level check."""
+    """Record issues of every row-level check (rows flagged ``__bad`` or ``__warn`` when staged) and of
+    duplicate keys; return the number of rows failing or warned by a row-level check."""
     table = raw.table
     typed = quote_ident(st.typed)
     bad = f"_wp_bad_{table.name}"
     qb = quote_ident(bad)
-    n_bad = raw_rows(con, raw, st, f"SELECT __line AS line FROM {typed} WHERE __bad", bad)
+    n_bad = raw_rows(con, raw, st, f"SELECT __line AS line FROM {typed} WHERE __bad OR __warn", bad)
     if n_bad:
         _register_suggestions(con, table, qb)
         head = f"SELECT {seq:d}, {lit(table.name)}, ?, r.__line, {key_expr(table)}"
         parts: list[str] = []
         for f in row_failures(table):
-            if f.level != "ERROR":
-                continue
             col = lit(f.column) if f.column else "NULL"
             sugg, join = "NULL", ""
             if f.code == "WP-LOAD-020" and f.column:
                 sugg = "sg.suggestion"
                 join = f" LEFT JOIN _wp_sugg AS sg ON sg.col = {col} AND sg.value = {text_expr(f.column)}"
             parts.append(
-                f"{head}, {col}, {lit(f.code)}, 'ERROR', {f.message}, {sugg} "
+                f"{head}, {col}, {lit(f.code)}, {lit(f.level)}, {f.message}, {sugg} "
                 f"FROM {qb} AS r{join} WHERE coalesce({f.condition}, false)"
             )
         if parts:
@@ -99,7 +97,41 @@ def check_rows(
             [file_label, as_of, as_of],
         )
     _duplicates(con, table, typed, file_label, seq)
+    _fraction_rates(con, table, typed, file_label, seq)
     return n_bad
+
+
+def _fraction_rates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_label: str, seq: int) -> None:
+    """WARNING for a rate column (annual percent) whose every non-zero value is below 1: 0.0345 where 3.45
+    was meant (fractions instead of percent). One aggregate over the staged table."""
+    rates = [c.name for c in table.columns if c.type is ColumnType.RATE and c.name.endswith("_rate")]
+    if not rates:
+        return
+    aggs = ", ".join(
+        f"max(abs({quote_ident(r)})), arg_min({quote_ident(r)}, __line) FILTER (WHERE {quote_ident(r)} <> 0), "
+        f"min(__line) FILTER (WHERE {quote_ident(r)} <> 0)"
+        for r in rates
+    )
+    row = con.execute(f"SELECT {aggs} FROM {typed}").fetchone()
+    assert row is not None
+    for i, name in enumerate(rates):
+        top, example, line = row[3 * i : 3 * i + 3]
+        if example is None or top >= 1:
+            continue
+        con.execute(
+            f"INSERT INTO {ISSUES} VALUES ({seq:d}, {lit(table.name)}, ?, ?, NULL, ?, 'WP-LOAD-044', 'WARNING', ?, ?)",
+            [
+                file_label, line, name,
+                f"every {name} value is below 1 (e.g. {_plain(example)} on line {line}); rates are annual percent "
+                "(3.45 means 3.45%)",
+                "if these are fractions (0.0345 for 3.45%), multiply the column by 100",
+            ],
+        )
+
+
+def _plain(value: object) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _register_suggestions(con: duckdb.DuckDBPyConnection, table: Table, bad: str) -> None:
@@ -124,21 +156,35 @@ def _register_suggestions(con: duckdb.DuckDBPyConnection, table: Table, bad: str
 
 
 def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_label: str, seq: int) -> None:
+    """Duplicate keys (WP-LOAD-022) and keys that differ only in letter case (WP-LOAD-039): ids are
+    case-sensitive, so 'L0001' and 'l0001' would silently be two loans; every row of such a group is rejected.
+    One aggregation over the case-folded key finds both (no row of a clean file survives its HAVING)."""
     if not table.key:
         return
     keys = [quote_ident(k) for k in table.key]
+    folded = [f"lower(x.{q})" if is_id_column(table.column(k)) else f"x.{q}" for k, q in zip(table.key, keys, strict=True)]
+    fk = [f"__f{i}" for i in range(len(keys))]
     not_all_null = " OR ".join(f"{k} IS NOT NULL" for k in keys)
-    match = " AND ".join(f"d.{k} IS NOT DISTINCT FROM x.{k}" for k in keys)
+    match = " AND ".join(f"g.{f} IS NOT DISTINCT FROM {e}" for e, f in zip(folded, fk, strict=True))
+    fold = ", ".join(f"{e} AS {f}" for e, f in zip(folded, fk, strict=True))
+    exact = ", ".join(f"c.{k}" for k in keys)
+    head = f"SELECT {seq:d}, {lit(table.name)}, ?, w.__line, w.rk, {lit(table.key[0])}"
+    others = "array_to_string(list_filter(w.fam, l -> NOT list_contains(w.same, l)), ', ')"
+    other_keys = "array_to_string(list_sort(list_distinct(list_filter(w.fam_keys, k -> k <> w.rk))), '; ')"
     con.execute(
-        f"INSERT INTO {ISSUES} WITH dup AS (SELECT {', '.join(keys)} FROM {typed} "
-        f"WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1) "
-        f"SELECT {seq:d}, {lit(table.name)}, ?, x.__line, x.rk, {lit(table.key[0])}, "
-        f"'WP-LOAD-022', 'ERROR', 'duplicate key ' || x.rk || ': the same key is also on line ' || "
-        f"array_to_string(list_filter(x.lines, l -> l <> x.__line), ', '), NULL FROM ("
-        f"  SELECT y.*, list(y.__line) OVER (PARTITION BY {', '.join('y.' + k for k in keys)}) AS lines FROM ("
-        f"    SELECT x.__line, {key_expr(table, Typed(table, 'x'))} AS rk, {', '.join('x.' + k for k in keys)} "
-        f"    FROM {typed} AS x SEMI JOIN dup AS d ON {match}) AS y) AS x",
-        [file_label],
+        f"INSERT INTO {ISSUES} WITH g AS (SELECT {fold} FROM {typed} AS x WHERE {not_all_null} "
+        "GROUP BY ALL HAVING count(*) > 1), "
+        f"c AS (SELECT x.__line, {key_expr(table, Typed(table, 'x'))} AS rk, {', '.join('x.' + k for k in keys)}, "
+        f"{fold} FROM {typed} AS x SEMI JOIN g ON {match}), "
+        f"w AS (SELECT c.*, list(c.__line) OVER (PARTITION BY {exact}) AS same, "
+        f"list(c.__line) OVER (PARTITION BY {', '.join('c.' + f for f in fk)}) AS fam, "
+        f"list(c.rk) OVER (PARTITION BY {', '.join('c.' + f for f in fk)}) AS fam_keys FROM c) "
+        f"{head}, 'WP-LOAD-022', 'ERROR', 'duplicate key ' || w.rk || ': the same key is also on line ' || "
+        f"array_to_string(list_filter(w.same, l -> l <> w.__line), ', '), NULL FROM w WHERE len(w.same) > 1 "
+        f"UNION ALL {head}, 'WP-LOAD-039', 'ERROR', 'key ' || w.rk || ' differs only in letter case from ' || "
+        f"{other_keys} || ' on line ' || {others} || '; ids are case-sensitive, so they would be two records', "
+        f"'keep one spelling of the id' FROM w WHERE len(w.same) < len(w.fam)",
+        [file_label, file_label],
     )
 
 

@@ -20,12 +20,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.warehouse import Warehouse
 
-ALL_LOANS_WHERE = (
-    "l.business_type IS DISTINCT FROM 'bill_rediscount' AND NOT coalesce(l.is_entrusted, false) "
-    "AND coalesce(l.status, '') NOT IN ('written_off', 'transferred')"
-)
+ALL_LOANS_WHERE = in_scope_sql("l")
 NPL_CLASSES = "('substandard', 'doubtful', 'loss')"
 
 VALUES: dict[str, str] = {"amount": "amount", "flow_amount": "flow_amount"}

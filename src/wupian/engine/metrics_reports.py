@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine.loan_scope import business_loan_sql, in_scope_sql
 from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
 from wupian.engine.warehouse import Warehouse
 
@@ -23,26 +24,50 @@ LOAN_COLUMNS = frozenset({
     "is_student_loan", "is_ex_poverty_consumer", "product_type", "business_type", "contract_id",
 })
 CUSTOMER_COLUMNS = frozenset({"customer_type", "declared_size", "id_code", "credit_limit_total"})
+# The four 科技相关产业 dimensions: loan column → the rule that counts it. The enriched relation exposes the code only
+# when that rule fired (the code is consistent with the purpose industry, or accepted), so every report counts
+# T08–T11 / S70 1.2.1–1.2.4 from the classification, never from the raw column (given as ``<column>_given``).
+TECH_DIMENSIONS = (
+    ("tech_htp", "tech.industry.htp"), ("tech_hts", "tech.industry.hts"),
+    ("tech_se", "tech.industry.se"), ("tech_pa", "tech.industry.pa"),
+)
+
+
+def _fired(rule_ids: str, rule_id: str) -> str:
+    return f"list_contains(string_split(coalesce({rule_ids}, ''), ','), '{rule_id}')"
+
+
+def _branch_uscc_sql() -> str:
+    """(branch_id, uscc): each branch's 统一社会信用代码, inherited from the nearest ancestor that has one."""
+    return """SELECT c.descendant_id AS branch_id, arg_min(trim(b.uscc), c.depth) AS uscc
+        FROM closure c JOIN branches b ON b.as_of = ? AND b.branch_id = c.ancestor_id
+        WHERE nullif(trim(b.uscc), '') IS NOT NULL GROUP BY c.descendant_id"""
 
 
 def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str | None, closure: str) -> tuple[str, list[Any]]:
     marks = ", ".join("?" for _ in tags)
     sub = "AND l.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    tech = ", ".join(f"l.{col} AS {col}_given, CASE WHEN {_fired('ti.rule_ids', rule)} THEN l.{col} END AS {col}"
+                     for col, rule in TECH_DIMENSIONS)
     sql = f"""
-        SELECT t.tag, l.loan_id, l.contract_id, l.customer_id, l.branch_id, l.business_type, l.product_type,
+        SELECT t.tag, t.rule_ids, l.loan_id, l.contract_id, l.customer_id, l.branch_id, l.business_type, l.product_type,
                CAST(t.amount AS DECIMAL(38, 2)) AS amount, l.balance, l.drawdown_date, l.drawdown_amount,
                l.maturity_date, l.interest_rate, l.five_class, l.guarantee_type,
                coalesce(l.is_restructured, false) AS is_restructured,
-               l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.digital_code,
+               {tech}, l.pension_code, l.digital_code,
                l.startup_guarantee, coalesce(l.is_student_loan, false) AS is_student_loan,
                coalesce(l.is_ex_poverty_consumer, false) AS is_ex_poverty_consumer,
+               {business_loan_sql('l')} AS is_business_loan, l.bill_no, l.drawdown_serial, u.uscc AS institution_uscc,
                c.customer_type, c.declared_size, c.id_code, c.credit_limit_total
         FROM loan_tags t
         JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id
+        LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = t.profile AND ti.loan_id = t.loan_id
+             AND ti.tag = 'tech_industry'
         LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
+        LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = l.branch_id
         WHERE t.as_of = ? AND t.profile = ? AND t.tag IN ({marks}) {sub}
     """
-    return sql, [as_of, profile, *tags, *([subtree] if subtree else [])]
+    return sql, [as_of, as_of, profile, *tags, *([subtree] if subtree else [])]
 
 
 def category_loans(
@@ -67,7 +92,8 @@ def category_loans(
 
 def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     """Condition tree → SQL over the enriched relation ``e``. Leaves: registry, size, customer_type, not_null,
-    tagged, credit_limit_max, business_loan, code_in. Branches: all, any."""
+    tagged, rule (a rule of the row's tag fired), credit_limit_max, business_loan (the one 经营性 definition of
+    ``loan_scope``), code_in. Branches: all, any."""
     if cond is None:
         return "TRUE"
     if not isinstance(cond, dict) or len(cond) != 1:
@@ -106,7 +132,10 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
         params.append(str(arg))
         return "coalesce(e.credit_limit_total, 0) <= CAST(? AS DECIMAL(38, 2))"
     if key == "business_loan":
-        return "coalesce(e.product_type, '') NOT LIKE 'F021%'"
+        return "e.is_business_loan" if arg else "NOT e.is_business_loan"
+    if key == "rule":
+        params.append(str(arg))
+        return "list_contains(string_split(coalesce(e.rule_ids, ''), ','), ?)"
     raise ValueError(f"unknown condition {key!r}")
 
 
@@ -173,3 +202,20 @@ def oversized_tags(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, A
         "AND (l.loan_id IS NULL OR t.amount > l.balance) ORDER BY t.loan_id, t.tag LIMIT 1000",
         [as_of, profile],
     )
+
+
+def own_booked_balances(wh: Warehouse, as_of: date) -> dict[str, Any]:
+    """branch_id → Σ balance of the in-scope loans booked at that branch itself (not its subtree)."""
+    return {r["branch_id"]: r["own"] for r in wh.rows(
+        f"SELECT branch_id, CAST(coalesce(sum(balance), 0) AS DECIMAL(38, 2)) AS own FROM loans l "
+        f"WHERE l.as_of = ? AND {in_scope_sql('l')} GROUP BY branch_id", [as_of])}
+
+
+def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, str | None]:
+    """branch_id → the 统一社会信用代码 it files under (own, else the nearest ancestor's; None when neither)."""
+    closure, cparams = closure_sql(wh, as_of)
+    rows = wh.rows(
+        f"WITH closure AS (SELECT * FROM {closure}) SELECT b.branch_id, u.uscc FROM branches b "
+        f"LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? ORDER BY b.branch_id",
+        [*cparams, as_of, as_of])
+    return {r["branch_id"]: r["uscc"] for r in rows}

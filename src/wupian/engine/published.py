@@ -5,7 +5,8 @@ A DuckDB file admits one read-write process or many read-only ones; a second pro
 
 * **The warehouse lock** — every ``Warehouse`` opened on a file takes an advisory ``flock`` on ``<db>.lock``
   (exclusive for read-write, shared for read-only) and *waits* for it, so wupian processes queue instead of
-  failing. Re-entrant inside one process (DuckDB shares one database instance per process anyway).
+  failing. Re-entrant for nested opens in one thread; other threads of the same process wait like other
+  processes do (a publisher thread never checkpoints under a writer thread).
 * **Published copies** — the web server never opens the primary file for reading. A publisher (the server's
   job runner) takes the exclusive lock, lets the caller bring derived tables up to date, checkpoints, and
   copies the file to ``<db>.published/<generation>.duckdb``; then it atomically replaces the ``CURRENT``
@@ -35,7 +36,7 @@ DEFAULT_LOCK_TIMEOUT = 1800.0
 KEEP_GENERATIONS = 3
 
 _GUARD = threading.Lock()
-_HELD: dict[str, list[int]] = {}  # resolved db path -> [fd, count]
+_HELD: dict[str, list[int]] = {}  # resolved db path -> [fd, count, owning thread id]
 
 
 def lock_path(db_path: str | os.PathLike[str]) -> Path:
@@ -70,8 +71,9 @@ class WarehouseLock:
 def acquire(db_path: str | os.PathLike[str], *, shared: bool = False, timeout: float | None = None) -> WarehouseLock:
     """Wait (up to ``timeout`` s, default ``$WUPIAN_LOCK_TIMEOUT`` or 30 min) for the warehouse lock."""
     key = str(Path(db_path).resolve())
+    me = threading.get_ident()
     with _GUARD:
-        if key in _HELD:
+        if key in _HELD and _HELD[key][2] == me:
             _HELD[key][1] += 1
             return WarehouseLock(key)
     limit = timeout if timeout is not None else float(os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT)
@@ -82,22 +84,20 @@ def acquire(db_path: str | os.PathLike[str], *, shared: bool = False, timeout: f
     pause = 0.01
     while True:
         with _GUARD:
-            if key in _HELD:  # another thread of this process got it meanwhile
-                os.close(fd)
-                _HELD[key][1] += 1
-                return WarehouseLock(key)
-            try:
-                fcntl.flock(fd, mode)
-            except BlockingIOError:
-                pass
-            else:
-                _HELD[key] = [fd, 1]
+            busy = key in _HELD  # held by another thread of this process: wait for it like for a process
+            if not busy:
+                try:
+                    fcntl.flock(fd, mode)
+                except BlockingIOError:
+                    busy = True
+            if not busy:
+                _HELD[key] = [fd, 1, me]
                 if not shared:
                     os.ftruncate(fd, 0)
                     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
                 return WarehouseLock(key)
         if time.monotonic() >= deadline:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or str(os.getpid())
             os.close(fd)
             raise UsageError(f"the warehouse {db_path} is busy: another wupian process (pid {holder}) has held it "
                              f"for more than {limit:.0f} s; try again when it has finished")

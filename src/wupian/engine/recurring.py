@@ -72,7 +72,8 @@ def _as_one_query(steps: tuple[tuple[str, str, dict[str, Any]], ...]) -> str:
         if not body.startswith(_CREATE):
             raise ValueError("step SQL must create a temporary table")
         name, _, select = body[len(_CREATE):].partition(" AS\n")
-        ctes.append(f"{name} AS (\n{select}\n)")
+        materialized = "MATERIALIZED " if name == "_wp_rec_acct" else ""  # read once, used three times
+        ctes.append(f"{name} AS {materialized}(\n{select}\n)")
     return (
         "WITH " + ",\n".join(ctes)
         + f"\nSELECT * FROM (\n{q.FINAL}\n) ORDER BY account_id, cadence_rank, typical_amount DESC, payee_key"
@@ -113,7 +114,10 @@ def detect_streams(
     window: dict[str, Any] = {"start": start, "as_of": as_of}
     if account_id is not None:
         window["account"] = account_id
+    account_rows: tuple[tuple[str, str, dict[str, Any]], ...] = (
+        () if account_id is None else (("account", q.ACCOUNT_ROWS, {"account": account_id}),))
     steps: tuple[tuple[str, str, dict[str, Any]], ...] = (
+        *account_rows,
         ("scan", q.RAW_ALL if account_id is None else q.RAW_ONE, window),
         ("names", q.NAMES, {"prefix": params.prefix_pattern}),
         ("keyed", q.KEYED, {}),
@@ -134,7 +138,7 @@ def detect_streams(
         (
             "streams",
             q.STREAMS_ALL if account_id is None else q.STREAMS_ONE,
-            {"near_fixed_step": params.near_fixed_step, **({} if account_id is None else {"account": account_id})},
+            {"near_fixed_step": params.near_fixed_step},
         ),
         ("shape", q.SHAPED, base),
     )

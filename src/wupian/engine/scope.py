@@ -44,3 +44,12 @@ def classified(wh: Warehouse, as_of: date, profile: str, rulebook_version: str) 
     return bool(wh.scalar(
         "SELECT count(*) FROM (SELECT 1 FROM loan_tags WHERE as_of = ? AND profile = ? AND rulebook_version = ? "
         "LIMIT 1)", [as_of, profile, rulebook_version]))
+
+
+def registries_at(wh: Warehouse, as_of: date) -> list[str]:
+    """Registry names with at least one member valid on ``as_of``."""
+    if not table_exists(wh, "registries"):
+        return []
+    return [r["registry"] for r in wh.rows(
+        "SELECT DISTINCT registry FROM registries WHERE as_of = ? AND (valid_from IS NULL OR valid_from <= ?) "
+        "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY 1", [as_of, as_of, as_of])]

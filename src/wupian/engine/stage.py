@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
-from wupian.engine.checks import direct_expr, typed_table_sql
+from wupian.engine.checks import direct_expr, lit, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
 
@@ -53,7 +53,9 @@ class RawInput:
     reads ``path`` (UTF-8) itself; for ``kind == "parquet"`` DuckDB reads ``path`` (columns by position);
     for ``kind == "arrow"`` ``data`` holds string columns ``c<i>`` plus ``__line``. ``data_lines`` (CSV with
     quotes only) is the number of physical lines after the header: when the file yields fewer records,
-    some quoted field holds a newline and line numbers need correcting.
+    some quoted field holds a newline and line numbers need correcting. ``skip_lines`` are physical lines
+    the reader replaced by empty fields in a repaired copy (``path``) after refusing them (``rejects``);
+    their placeholder rows are removed once staged.
     """
 
     table: Table
@@ -68,6 +70,7 @@ class RawInput:
     data: pa.Table | None = None
     rejects: tuple[ReadReject, ...] = ()
     data_lines: int | None = None
+    skip_lines: tuple[int, ...] = ()  # CSV lines blanked by the reader (quarantined as ``rejects``): not rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,20 @@ def _base_rowid(con: duckdb.DuckDBPyConnection, qtable: str) -> int:
     return _count(con, f"SELECT coalesce(min(rowid), 0) FROM {qtable}")
 
 
+def _swallowed_records(con: duckdb.DuckDBPyConnection, raw: RawInput, src: str) -> bool:
+    """Records read vs physical lines: does a field of ``src`` (quoted name) holding newlines hold a whole line with as many
+    delimiters as a record (a stray quote opened it and swallowed the following records)?"""
+    if raw.n_fields < 2:
+        return False
+    delim = lit(raw.delimiter)  # ',' or '|', chosen by the reader (never user text)
+    tests = " OR ".join(
+        f"(position(chr(10) IN c{i}) > 0 AND list_max(list_transform(string_split(c{i}, chr(10)), "
+        f"l -> length(l) - length(replace(l, {delim}, '')))) >= {raw.n_fields - 1:d})"
+        for i in range(raw.n_fields)
+    )
+    return _count(con, f"SELECT count(*) FROM {src} WHERE {tests}") > 0
+
+
 def stage_raw(con: duckdb.DuckDBPyConnection, raw: RawInput, name: str) -> int:
     """Create temp relation ``name`` (``__line`` + every contract column as raw VARCHAR); return its rows."""
     q = quote_ident(name)
@@ -170,6 +187,9 @@ def stage_raw(con: duckdb.DuckDBPyConnection, raw: RawInput, name: str) -> int:
             )
         except duckdb.Error as exc:
             raise RawReadError(str(exc).splitlines()[0]) from exc
+        if raw.multiline and _swallowed_records(con, raw, src):
+            con.execute(f"DROP TABLE {src}")
+            raise RawReadError("a quoted field holds whole records: a stray quote; re-read line by line")
         first = raw.header_line + 1 - _base_rowid(con, src)
         if not raw.multiline:
             con.execute(f"CREATE OR REPLACE TEMP VIEW {q} AS SELECT rowid + {first:d} AS __line, {cols} FROM {src}")
@@ -226,13 +246,17 @@ def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> Stag
             return StagedTable(key, view, None, rows)
         if raw.data_lines is None or raw.data_lines == rows:
             first = raw.header_line + 1 - _base_rowid(con, qt)
+            if raw.skip_lines:
+                con.execute(f"DELETE FROM {qt} WHERE rowid + {first:d} IN (SELECT unnest(?))", [list(raw.skip_lines)])
             con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT rowid + {first:d} AS __line, * FROM {qt}")
-            return StagedTable(key, view, None, rows)
+            return StagedTable(key, view, None, rows - len(raw.skip_lines))
         con.execute(f"DROP TABLE {qt}")  # a quoted field holds a newline: stage as text, count them
     rows = stage_raw(con, raw, text)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {qt} AS {typed_table_sql(raw.table, quote_ident(text), line=True)}")
+    if raw.skip_lines:
+        con.execute(f"DELETE FROM {qt} WHERE __line IN (SELECT unnest(?))", [list(raw.skip_lines)])
     con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
-    return StagedTable(key, view, text, rows)
+    return StagedTable(key, view, text, rows - len(raw.skip_lines))
 
 
 def raw_rows(con: duckdb.DuckDBPyConnection, raw: RawInput, st: StagedTable, lines: str, out: str) -> int:

@@ -7,7 +7,9 @@ Layout of the warehouse (every snapshot table carries the ``as_of`` date it belo
 * ``<table>`` for each event table (transactions, mandates, merchants), the contract's columns, de-duplicated
   on their key, plus ``loaded_at``;
 * ``quarantine`` — every rejected row with its reasons (nothing is dropped silently);
-* ``snapshots`` — one row per loaded as-of date with row and rejection counts;
+* ``snapshots`` — one row per loaded as-of date with row and rejection counts and its ``load_id`` (new on every
+  load of the date);
+* ``lineage`` — what every stored derived result was computed from (see ``wupian.engine.lineage``);
 * ``branch_closure`` — (as_of, ancestor_id, descendant_id, depth) for "this subtree" queries.
 
 This module is the only place (with its siblings in ``wupian.engine``) that imports duckdb or ibis.
@@ -60,10 +62,16 @@ SYSTEM_DDL = (
         row_json VARCHAR, issues_json VARCHAR, loaded_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS snapshots (
         as_of DATE PRIMARY KEY, loaded_at TIMESTAMP, source_dir VARCHAR,
-        row_counts_json VARCHAR, rejected_counts_json VARCHAR, issue_counts_json VARCHAR)""",
+        row_counts_json VARCHAR, rejected_counts_json VARCHAR, issue_counts_json VARCHAR, load_id VARCHAR)""",
+    # warehouses written before load ids existed
+    "ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS load_id VARCHAR",
     """CREATE TABLE IF NOT EXISTS branch_closure (
         as_of DATE, ancestor_id VARCHAR, descendant_id VARCHAR, depth INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS lineage (
+        kind VARCHAR NOT NULL, as_of DATE NOT NULL, profile VARCHAR NOT NULL, inputs VARCHAR NOT NULL,
+        versions VARCHAR NOT NULL, params VARCHAR, computed_at TIMESTAMP, PRIMARY KEY (kind, as_of, profile))""",
 )
+LINEAGE_DDL = SYSTEM_DDL[-1]
 
 
 class Warehouse:
@@ -77,6 +85,7 @@ class Warehouse:
         """``lock=False`` only for immutable published copies (``wupian.engine.published``)."""
         self.path = str(path) if path is not None else default_db_path()
         self._lock: published.WarehouseLock | None = None
+        self.read_only = read_only
         if self.path != ":memory:":
             parent = Path(self.path).resolve().parent
             if not parent.exists():
@@ -99,7 +108,7 @@ class Warehouse:
         """Read an immutable warehouse file (a published copy) through a private in-memory database: reads fall
         through to the file, tables a reader creates (scratch tables of an explanation) stay in memory."""
         self = cls.__new__(cls)
-        self.path, self._lock = str(path), None
+        self.path, self._lock, self.read_only = str(path), None, True
         self.con = duckdb.connect(":memory:")
         literal = "'" + str(Path(path).resolve()).replace("'", "''") + "'"
         try:
@@ -127,6 +136,15 @@ class Warehouse:
     def ensure_schema(self) -> None:
         for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
             self.con.execute(table_ddl(t))
+        # Optional columns added to the contract after a warehouse was created (e.g. branches.uscc): add them,
+        # empty, so older warehouses keep working.
+        have = {(r[0], r[1]) for r in self.con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
+        for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
+            for c in t.columns:
+                if (t.name, c.name) not in have:
+                    self.con.execute(f"ALTER TABLE {quote_ident(t.name)} ADD COLUMN {quote_ident(c.name)} "
+                                     f"{c.type.sql_type}")
         for ddl in SYSTEM_DDL:
             self.con.execute(ddl)
 

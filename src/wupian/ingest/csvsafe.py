@@ -3,11 +3,14 @@
 Used only when a file has undecodable bytes, rows with the wrong number of fields, an unterminated quote
 at the end (a truncated export) or blank lines; clean files never come here. Every problem becomes a
 located issue and the offending physical row becomes a ``ReadReject`` (quarantined, never dropped).
+A stray quote never takes its neighbours with it: records are compared with the physical lines they span,
+and lines swallowed into one record that are complete records by themselves are read again (WP-LOAD-035).
 """
 
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,70 +21,141 @@ from wupian.engine.load_codes import make_issue
 from wupian.engine.stage import ReadReject
 
 
-def _decoded_lines(
-    path: Path, encoding: str, bad: dict[int, Issue], label: str, buf: list[str]
-) -> Iterator[str]:
-    enc = "utf-8" if encoding == "utf-8-sig" else encoding
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode(enc)
-            except UnicodeDecodeError as exc:
-                chunk = raw[exc.start : exc.start + 4].hex(" ")
-                bad[lineno] = make_issue(
-                    "WP-LOAD-004",
-                    f"bytes {chunk} at byte {exc.start + 1} of the line are not valid {enc} (nor GB18030)",
-                    file=label,
-                    line=lineno,
-                    suggestion="re-export the file as UTF-8 or GBK",
-                )
-                text = raw.decode(enc, errors="replace")
-            buf.append(text)
-            yield text
+class _Lines:
+    """The decoded physical lines of a file as an iterator for ``csv.reader``, with their line numbers.
+
+    ``span`` collects the (line number, text) pairs of the record being parsed; ``push_back`` returns lines
+    to be read again (resynchronising after a stray quote swallowed them into one record)."""
+
+    def __init__(self, path: Path, encoding: str, bad: dict[int, Issue], label: str) -> None:
+        self._source = self._decode(path, encoding, bad, label)
+        self._pending: deque[tuple[int, str]] = deque()
+        self.span: list[tuple[int, str]] = []
+
+    @staticmethod
+    def _decode(path: Path, encoding: str, bad: dict[int, Issue], label: str) -> Iterator[tuple[int, str]]:
+        enc = "utf-8" if encoding == "utf-8-sig" else encoding
+        with path.open("rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    text = raw.decode(enc)
+                except UnicodeDecodeError as exc:
+                    chunk = raw[exc.start : exc.start + 4].hex(" ")
+                    bad[lineno] = make_issue(
+                        "WP-LOAD-004",
+                        f"bytes {chunk} at byte {exc.start + 1} of the line are not valid {enc} (nor GB18030)",
+                        file=label,
+                        line=lineno,
+                        suggestion="re-export the file as UTF-8 or GBK",
+                    )
+                    text = raw.decode(enc, errors="replace")
+                yield lineno, text
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        item = self._pending.popleft() if self._pending else next(self._source)
+        self.span.append(item)
+        return item[1]
+
+    def push_back(self, lines: list[tuple[int, str]]) -> None:
+        self._pending.extendleft(reversed(lines))
+
+
+def _alone(text: str, delimiter: str) -> list[str] | None:
+    """The fields of one physical line parsed on its own, or None when it is not a record by itself."""
+    try:
+        return next(csv.reader([text], delimiter=delimiter, quotechar='"', doublequote=True, strict=True), [])
+    except csv.Error:
+        return None
+
+
+def stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, label: str) -> Issue | None:
+    """When a record read over several physical lines swallowed lines that are complete records by
+    themselves, the quote that opened it on its first line is stray: the located issue for that line."""
+    if len(span) < 2 or not any(
+        (f := _alone(text, delimiter)) is not None and len(f) == n_fields for _, text in span[1:]
+    ):
+        return None
+    first_line, text = span[0]
+    before = text.split('"', 1)[0]
+    field = before.count(delimiter) + 1
+    start = text.index('"')
+    shown = text[start : start + 20].rstrip("\r\n")
+    swallowed = f"line {span[1][0]}" if len(span) == 2 else f"lines {span[1][0]}–{span[-1][0]}"
+    return make_issue(
+        "WP-LOAD-035",
+        f"field {field} opens a quote that is not closed on this line ({shown}…); it would swallow {swallowed} "
+        f"into one record, so only this line is quarantined and reading resumes on line {span[1][0]}",
+        file=label,
+        line=first_line,
+        suggestion='remove the stray " or close the quoted field on the same line',
+    )
+
+
+def _field_count_issue(label: str, line: int, n_expected: int, n_got: int) -> Issue:
+    what = "cut short" if n_got < n_expected else "has extra fields"
+    return make_issue(
+        "WP-LOAD-005",
+        f"expected {n_expected} fields, got {n_got} (row {what})",
+        file=label,
+        line=line,
+        suggestion="check delimiters and quotes in this row, or re-export the file",
+    )
 
 
 def read_careful(
     path: Path, encoding: str, delimiter: str, label: str
 ) -> tuple[list[str], pa.Table | None, tuple[ReadReject, ...], tuple[Issue, ...]]:
-    """(header, Arrow table of c<i> strings + __line, rejected rows, file-level issues)."""
+    """(header, Arrow table of c<i> strings + __line, rejected rows, file-level issues).
+
+    Records are compared with the physical lines they were read from: a record spanning several lines
+    that swallowed lines which are complete records on their own (a stray quote opened a field) is
+    resynchronised — its first line alone is quarantined (WP-LOAD-035) and the other lines are read again."""
     bad: dict[int, Issue] = {}
-    buf: list[str] = []  # the physical lines of the record being parsed (its raw text for quarantine)
-    lines = _decoded_lines(path, encoding, bad, label, buf)
+    lines = _Lines(path, encoding, bad, label)
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
     header: list[str] | None = None
     columns: list[list[str | None]] = []
     line_numbers: list[int] = []
     rejects: list[ReadReject] = []
     issues: list[Issue] = []
-    last = 0
     while True:
-        start = last + 1
-        buf.clear()
+        lines.span = []
+        error: csv.Error | None = None
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            issues_here = (
-                make_issue(
-                    "WP-LOAD-005",
-                    f"row cannot be parsed ({exc}); a quote is not closed or the file is truncated",
-                    file=label,
-                    line=start,
-                    suggestion="check that the export finished and quotes are balanced",
-                ),
+            error, record = exc, []
+        span = lines.span
+        if not span:
+            break
+        start = span[0][0]
+        raw_text = "".join(t for _, t in span).rstrip("\r\n")
+        if header is not None and len(span) > 1:
+            stray = stray_quote(span, len(header), delimiter, label)
+            if stray is not None:
+                rejects.append(ReadReject(start, span[0][1].rstrip("\r\n"), (stray,)))
+                lines.push_back(span[1:])
+                continue
+        if error is not None:
+            issue = make_issue(
+                "WP-LOAD-005",
+                f"row cannot be parsed ({error}); a quote is not closed or the file is truncated",
+                file=label,
+                line=start,
+                suggestion="check that the export finished and quotes are balanced",
             )
-            rejects.append(ReadReject(start, "".join(buf).rstrip("\r\n"), issues_here))
-            last = reader.line_num
+            rejects.append(ReadReject(start, raw_text, (issue,)))
             continue  # the reader resynchronises on the next line: later rows are never dropped
-        end = reader.line_num
-        last = end
         if not record or (len(record) == 1 and record[0].strip() == ""):
             continue  # blank line
-        span_bad = [bad[n] for n in range(start, end + 1) if n in bad]
-        raw_text = "".join(buf).rstrip("\r\n")
+        span_bad = [bad[n] for n, _ in span if n in bad]
         if header is None:
             if span_bad:
                 issues.extend(span_bad)
@@ -92,22 +166,7 @@ def read_careful(
             rejects.append(ReadReject(start, raw_text, tuple(span_bad)))
             continue
         if len(record) != len(header):
-            what = "cut short" if len(record) < len(header) else "has extra fields"
-            rejects.append(
-                ReadReject(
-                    start,
-                    raw_text,
-                    (
-                        make_issue(
-                            "WP-LOAD-005",
-                            f"expected {len(header)} fields, got {len(record)} (row {what})",
-                            file=label,
-                            line=start,
-                            suggestion="check delimiters and quotes in this row, or re-export the file",
-                        ),
-                    ),
-                )
-            )
+            rejects.append(ReadReject(start, raw_text, (_field_count_issue(label, start, len(header), len(record)),)))
             continue
         for i, value in enumerate(record):
             columns[i].append(value if value != "" else None)

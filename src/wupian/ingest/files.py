@@ -6,7 +6,9 @@ reported with a "did you mean" suggestion; two files for one table are refused a
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -81,3 +83,37 @@ def find_table_files(
                     )
                 )
     return result, tuple(issues)
+
+
+_DAY = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+_MONTH = re.compile(r"(?<!\d)(\d{4})[-_.]?(\d{2})(?!\d)")
+
+
+def folder_date_issue(directory: Path, as_of: dt.date) -> Issue | None:
+    """WARNING when the folder's name carries a date (2026-03-31, 20260331) or a month (2026-03, 202603)
+    that differs from ``as_of``: the wrong month-end folder would be loaded under that date."""
+    name = directory.resolve().name
+    for m in _DAY.finditer(name):
+        try:
+            found = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+        if found == as_of:
+            return None
+        return _folder_issue(name, found.isoformat(), as_of)
+    for m in _MONTH.finditer(name):
+        year, month = int(m[1]), int(m[2])
+        if 1900 < year < 2200 and 1 <= month <= 12:
+            if (year, month) == (as_of.year, as_of.month):
+                return None
+            return _folder_issue(name, f"{year:04d}-{month:02d}", as_of)
+    return None
+
+
+def _folder_issue(name: str, found: str, as_of: dt.date) -> Issue:
+    return make_issue(
+        "WP-LOAD-045",
+        f"folder name '{name}' says {found} but the as-of date is {as_of.isoformat()}",
+        file=name,
+        suggestion="check that this is the right month-end folder, or correct --as-of",
+    )

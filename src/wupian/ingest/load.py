@@ -21,12 +21,12 @@ from pathlib import Path
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table, table
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Issue
-from wupian.engine import loading
+from wupian.engine import lineage, loading
 from wupian.engine.closure import build_closure, check_tree
 from wupian.engine.load_codes import is_structural, make_issue
 from wupian.engine.stage import RawInput, RawReadError, StagedTable, drop_staged, stage_table
 from wupian.engine.warehouse import Warehouse
-from wupian.ingest.files import find_table_files
+from wupian.ingest.files import find_table_files, folder_date_issue
 from wupian.ingest.read import read_table_file
 from wupian.ingest.report import CheckReport, LoadReport, frozen_map
 
@@ -62,19 +62,20 @@ def _stage_all(
         _tick(progress, f"read {files[t.name].name}", n, len(todo) * 2)
         prepared = read_table_file(files[t.name], t, workdir)
         issues.extend(prepared.issues)
+        st = None
+        while prepared.raw is not None and not any(is_structural(i) for i in prepared.issues):
+            try:
+                st = stage_table(wh.con, prepared.raw, t.name)
+                break
+            except RawReadError:  # refused by DuckDB's strict reader: the reader's next, more careful way
+                if prepared.reread is None:
+                    raise
+                issues = [i for i in issues if i not in prepared.issues]
+                prepared = prepared.reread()
+                issues.extend(prepared.issues)
         raw = prepared.raw
-        if raw is None or any(is_structural(i) for i in prepared.issues):
+        if st is None or raw is None:
             continue
-        try:
-            st = stage_table(wh.con, raw, t.name)
-        except RawReadError:
-            assert prepared.reread is not None
-            raw2, issues2 = prepared.reread()
-            issues = [i for i in issues if i not in prepared.issues] + list(issues2)
-            if raw2 is None or any(is_structural(i) for i in issues2):
-                continue
-            raw = raw2
-            st = stage_table(wh.con, raw, t.name)
         if t.required and st.rows == 0 and not raw.rejects:
             issues.append(make_issue("WP-LOAD-034", f"table {t.name} has a header but no data rows", file=raw.file_label))
             drop_staged(wh.con, st)
@@ -173,6 +174,9 @@ def _run(
     directory = _check_dir(directory)
     with tempfile.TemporaryDirectory(prefix="wupian-load-") as work:
         staged, issues = _stage_all(wh, directory, SNAPSHOT_TABLES, Path(work), require=True, progress=progress)
+    folder = folder_date_issue(directory, warn_as_of) if warn_as_of is not None else None
+    if folder is not None:
+        issues.insert(0, folder)
     try:
         structural = [i for i in issues if is_structural(i)]
         if strict and structural:
@@ -190,15 +194,19 @@ def _run(
             listed, counts, truncated = _finish(wh, issues, issue_limit)
             if record_snapshot:
                 con.execute(
-                    "INSERT INTO snapshots VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
+                    "INSERT INTO snapshots (as_of, loaded_at, source_dir, row_counts_json, rejected_counts_json, "
+                    "issue_counts_json, load_id) VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
                     [
                         as_of,
                         str(directory.resolve()),
                         json.dumps(loaded, sort_keys=True),
                         json.dumps(rejected, sort_keys=True),
                         json.dumps({f"{c} {lv}": n for (c, lv), n in sorted(counts.items())}),
+                        lineage.new_load_id(),
                     ],
                 )
+                # everything derived from this date (and from later dates, which read it) is now stale
+                lineage.invalidate_from(con, as_of, keyed=any(loaded.get(t) for t in lineage.KEYED_TABLES))
     finally:
         for st in staged:
             drop_staged(wh.con, st.st)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,21 +20,21 @@ from wupian.contract import Table
 from wupian.core.issues import Issue
 from wupian.engine.load_codes import make_issue
 from wupian.engine.stage import RawInput
+from wupian.ingest.csvrepair import repair_stray_quotes
 from wupian.ingest.csvsafe import read_careful
 from wupian.ingest.encoding import detect_encoding, scan_layout, transcode_to_utf8
 from wupian.ingest.headers import map_headers
 from wupian.ingest.xlsx import read_xlsx
 
-Reread = Callable[[], tuple[RawInput | None, tuple[Issue, ...]]]
-
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A file ready to stage, and how to re-read it carefully if DuckDB's strict reader refuses it."""
+    """A file ready to stage, and how to re-read it more carefully if DuckDB's strict reader refuses it
+    (which may itself name a still more careful reader)."""
 
     raw: RawInput | None
     issues: tuple[Issue, ...]
-    reread: Reread | None = None
+    reread: Callable[[], Prepared] | None = None
 
 
 def _empty(label: str) -> Issue:
@@ -83,13 +83,21 @@ def read_csv_file(path: Path, table: Table, workdir: Path) -> Prepared:
     positions, hissues = map_headers(table, header, label, 1)
     layout = scan_layout(utf8)
 
-    def reread() -> tuple[RawInput | None, tuple[Issue, ...]]:
-        prepared = _careful(path, encoding, delimiter, table, label)
-        return prepared.raw, prepared.issues
+    def careful() -> Prepared:
+        return _careful(path, encoding, delimiter, table, label)
 
     if layout.has_blank_lines:
-        prepared = _careful(path, encoding, delimiter, table, label)
-        return prepared
+        return careful()
+
+    def repaired() -> Prepared:
+        """Only stray quotes? Quarantine those lines and let DuckDB read a repaired copy (else: careful)."""
+        fixed = repair_stray_quotes(utf8, delimiter, len(header), label, workdir / f"{table.name}.repaired.csv")
+        if fixed is None:
+            return careful()
+        copy, rejects, skip = fixed
+        again = replace(raw, path=copy, rejects=rejects, skip_lines=skip)
+        return Prepared(again, (*hissues, *_flat(rejects)), careful)
+
     raw = RawInput(
         table,
         label,
@@ -101,7 +109,7 @@ def read_csv_file(path: Path, table: Table, workdir: Path) -> Prepared:
         multiline=layout.has_quotes,
         data_lines=None if layout.lines is None else layout.lines - 1,
     )
-    return Prepared(raw, hissues, reread)
+    return Prepared(raw, hissues, repaired if layout.has_quotes else careful)
 
 
 def _parquet_arrow(path: Path, table: Table) -> Prepared:
@@ -135,22 +143,20 @@ def read_parquet_file(path: Path, table: Table) -> Prepared:
         return Prepared(None, (_empty(label),))
     positions, hissues = map_headers(table, names, label, 1)
 
-    def reread() -> tuple[RawInput | None, tuple[Issue, ...]]:
-        prepared = _parquet_arrow(path, table)
-        return prepared.raw, prepared.issues
-
     raw = RawInput(table, label, "parquet", positions, path=path, n_fields=len(names))
-    return Prepared(raw, hissues, reread)
+    return Prepared(raw, hissues, lambda: _parquet_arrow(path, table))
 
 
 def read_xlsx_file(path: Path, table: Table) -> Prepared:
     label = path.name
-    header, data, header_row, issues = read_xlsx(path, table, label)
+    header, data, header_row, issues, rejects = read_xlsx(path, table, label)
     if data is None:
         return Prepared(None, issues or (_empty(label),))
     positions, hissues = map_headers(table, header, label, header_row)
-    raw = RawInput(table, label, "arrow", positions, data=data, header_line=header_row, n_fields=len(header))
-    return Prepared(raw, (*issues, *hissues))
+    raw = RawInput(
+        table, label, "arrow", positions, data=data, rejects=rejects, header_line=header_row, n_fields=len(header)
+    )
+    return Prepared(raw, (*issues, *hissues, *_flat(rejects)))
 
 
 def read_table_file(path: Path, table: Table, workdir: Path) -> Prepared:

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import yaml
 
 from wupian.core.errors import UsageError
+from wupian.engine import lineage
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
 from wupian.engine.metrics_other import (
     coverage_by_node,
@@ -47,6 +48,7 @@ from wupian.metrics.result import (
 )
 from wupian.metrics.schema import Definitions, load_definitions
 from wupian.reference.calendar import calendar_note
+from wupian.reference.fingerprint import package_fingerprint
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
 RANKED_MEASURES = ("balance", "ytd_change", "ytd_growth", "customers", "first_loan_customers")
@@ -123,7 +125,9 @@ def compute_indicators(
     """Every indicator (or those matching the glob patterns in ``ids``) for every node of the subtree.
 
     Values are stored in the warehouse table ``indicator_values`` (replacing earlier values of the same date,
-    profile and nodes) unless ``store`` is False.
+    profile, nodes and indicators, with their lineage) unless ``store`` is False. This layer
+    reads the tags it finds and counts stale ones as missing; ``wupian.api.compute_indicators`` classifies what
+    is missing or stale first.
     """
     defs = definitions()
     tree = _tree(wh, as_of, branch_id, profile)
@@ -175,8 +179,15 @@ def compute_indicators(
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
     if store:
-        store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id)
+        store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id, indicator_versions(wh, as_of, profile))
     return result
+
+
+def indicator_versions(wh: Warehouse, as_of: date, profile: str) -> str:
+    """The versions stored indicator values record: the definitions' fingerprint and those of the tags read."""
+    tags = lineage.stored_versions(wh, "loan_tags", as_of, profile) or "none"
+    return lineage.versions(f"defs={package_fingerprint('wupian.metrics.definitions')}", f"tags=[{tags}]")
+
 
 
 def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = None) -> CoverageResult:

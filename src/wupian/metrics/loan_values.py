@@ -3,20 +3,23 @@ base aggregates, which derivations, which prior snapshots are usable and the zh 
 cannot be computed — handed to the engine, which computes all of them in one set-based statement.
 
 Ratios are recomputed at each node from that node's own sums (never averaged over children). A change or
-growth needs the prior snapshot (previous 31 December, or the same month-end a year earlier) of both the
-loans and — for classified scopes — ``loan_tags``; without it the value is None with a zh reason. Values are
-exact decimals rounded half to even to their unit's places.
+growth needs the prior snapshot (上年末 or 上年同期, both from ``wupian.core.periods``) of both the loans and — for
+classified scopes — ``loan_tags``; without it the value is None with a zh reason. Tags of a loaded date whose
+lineage shows they were computed from other inputs than the current snapshots count as missing (never read
+stale; ``wupian.api`` classifies them on demand before computing). Values are exact decimals rounded half to
+even to their unit's places.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
 import pyarrow as pa
 
+from wupian.core.periods import year_ago, year_end_before
+from wupian.engine import lineage
 from wupian.engine.metrics import has_rows
 from wupian.engine.metrics_loans import LoanPlan, MeasureSpec, PriorSpec, loan_values
 from wupian.engine.warehouse import Warehouse
@@ -26,15 +29,6 @@ HUNDRED = Decimal(100)
 ENGINE_KINDS = {"sum": "sum", "distinct_customers": "distinct", "weighted_avg": "weighted", "ratio": "ratio",
                 "change": "change", "growth": "growth", "gap": "gap"}
 PRIOR_NAMES = ("year_end", "year_ago")
-
-
-def year_end_before(as_of: date) -> date:
-    return date(as_of.year - 1, 12, 31)
-
-
-def same_month_last_year(as_of: date) -> date:
-    year, month = as_of.year - 1, as_of.month
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def quantize(value: Decimal, unit: str) -> Decimal:
@@ -56,7 +50,7 @@ def measure_specs(measures: Sequence[LoanMeasure]) -> tuple[MeasureSpec, ...]:
 def reasons(profile: str) -> dict[str, str]:
     """The zh reason of each kind of unavailable value."""
     return {
-        "tags_missing": f"缺少本期分类结果（loan_tags，{profile}），请先运行分类",
+        "tags_missing": f"缺少本期分类结果（loan_tags，{profile}）或其依据的数据已重新加载，需重新分类",
         "no_weight": "权重金额为零，无加权平均利率",
         "operand_unavailable": "分子或分母不可用",
         "zero_denominator": "分母为零",
@@ -67,16 +61,21 @@ def reasons(profile: str) -> dict[str, str]:
     }
 
 
+def _tags_usable(wh: Warehouse, day: date, profile: str) -> bool:
+    """Tags of ``day`` exist and were computed from the snapshots loaded now (a metadata look-up)."""
+    return has_rows(wh, "loan_tags", day, profile) and not lineage.stale_dates(wh, "loan_tags", [day], profile, None)
+
+
 def _prior(wh: Warehouse, name: str, day: date, profile: str, scopes: Sequence[str]) -> PriorSpec:
     """The prior snapshot ``day`` with the zh reason for each scope that cannot be compared with it."""
     loans_ok = has_rows(wh, "loans", day)
-    tags_ok = loans_ok and has_rows(wh, "loan_tags", day, profile)
+    tags_ok = loans_ok and _tags_usable(wh, day, profile)
     unusable = []
     for s in scopes:
         if not loans_ok:
             unusable.append((s, f"缺少{day.isoformat()}的贷款快照，无法与该日比较"))
         elif s != "all_loans" and not tags_ok:
-            unusable.append((s, f"缺少{day.isoformat()}的分类结果（{profile}），无法与该日比较"))
+            unusable.append((s, f"缺少{day.isoformat()}的分类结果（{profile}）或其依据的数据已重新加载，无法与该日比较"))
     return PriorSpec(name, day, tuple(unusable))
 
 
@@ -93,11 +92,11 @@ def compute_loan_values(
     """Every ``<scope>.<measure>`` of the definitions for every node in ``nodes`` (node, then scope with
     ``all_loans`` first, then measure order): branch_id, indicator_id, value, unit, unavailable_reason."""
     ordered = tuple(s for s in ("all_loans", *[s for s in scopes if s != "all_loans"]) if s in scopes)
-    days = {"year_end": year_end_before(as_of), "year_ago": same_month_last_year(as_of)}
+    days = {"year_end": year_end_before(as_of), "year_ago": year_ago(as_of)}
     plan = LoanPlan(
         as_of=as_of, profile=profile, scopes=ordered, measures=measure_specs(defs.measures),
         priors=tuple(_prior(wh, name, days[name], profile, ordered) for name in PRIOR_NAMES),
         nodes=tuple(nodes), reasons=reasons(profile), subtree=subtree, nfra_flow=profile.startswith("nfra"),
-        tags_missing=not has_rows(wh, "loan_tags", as_of, profile),
+        tags_missing=not _tags_usable(wh, as_of, profile),
     )
     return loan_values(wh, plan)

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from wupian.core.periods import year_end_before
 from wupian.engine.metrics import has_rows
 from wupian.engine.metrics_other import (
     accounts_by_node,
@@ -21,7 +22,7 @@ from wupian.engine.metrics_other import (
     services_by_node,
 )
 from wupian.engine.warehouse import Warehouse
-from wupian.metrics.loan_values import HUNDRED, quantize, year_end_before
+from wupian.metrics.loan_values import HUNDRED, quantize
 from wupian.metrics.result import IndicatorValue
 
 SIXTY = Decimal(60)

@@ -1,4 +1,5 @@
-"""The PBOC 2025 五篇大文章 loan-file layouts (packaged field dictionary) and the text rules of the format:
+"""The PBOC 2025 五篇大文章 loan-file layouts (the packaged field dictionary of ``wupian.reference``, its one
+home) and the text rules of the format:
 UTF-8 without BOM, ``|`` between fields, LF line ends, Cn / C..n / Dw.d / I..n field types.
 
 Used by the writer (``pboc.py``) and by the self-check that re-reads every file it wrote.
@@ -6,26 +7,37 @@ Used by the writer (``pboc.py``) and by the self-check that re-reads every file 
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from importlib import resources
 
-# report code → (category tag, is flow file, summary codes in order, detail code)
-REPORTS: dict[str, tuple[str, bool, tuple[str, ...], str | None]] = {
-    "HDACLKJDK": ("tech_industry", False, ("T08", "T09", "T10", "T11", "T12"), "T13"),
-    "HDAKJDKFS": ("tech_industry", True, ("T08", "T09", "T10", "T11", "T12"), "T13"),
-    "HDACLLSDK": ("green", False, (), None),
-    "HDALSDKFS": ("green", True, (), None),
-    "HDACLPHDK": ("inclusive", False, (), None),
-    "HDAPHDKFS": ("inclusive", True, (), None),
-    "HDACLYLDK": ("pension", False, ("T01", "T02"), "T99"),
-    "HDAYLDKFS": ("pension", True, ("T01", "T02"), "T99"),
-    "HDACLSZDK": ("digital", False, ("T01", "T02", "T03", "T04", "T05", "T06"), "T99"),
-    "HDASZDKFS": ("digital", True, ("T01", "T02", "T03", "T04", "T05", "T06"), "T99"),
+from wupian.reference.pboc_codes import field_type_codes, fields_of
+
+# report code → (category tag, is flow file): wupian's binding of each file to a classification tag.
+_FILES: dict[str, tuple[str, bool]] = {
+    "HDACLKJDK": ("tech_industry", False), "HDAKJDKFS": ("tech_industry", True),
+    "HDACLLSDK": ("green", False), "HDALSDKFS": ("green", True),
+    "HDACLPHDK": ("inclusive", False), "HDAPHDKFS": ("inclusive", True),
+    "HDACLYLDK": ("pension", False), "HDAYLDKFS": ("pension", True),
+    "HDACLSZDK": ("digital", False), "HDASZDKFS": ("digital", True),
 }
+DETAIL_CODES = ("T13", "T99")
+
+
+def _reports() -> dict[str, tuple[str, bool, tuple[str, ...], str | None]]:
+    """report code → (tag, is flow, summary-row codes in order, detail-row code); the codes come from the packaged
+    ``field_type_codes.csv`` (T08–T12 + T13, T01–T02 + T99, T01–T06 + T99; none for 绿色 / 普惠)."""
+    out = {}
+    for code, (tag, flow) in _FILES.items():
+        mine = [r.code for r in field_type_codes() if code in r.reports.split("/")]
+        summaries = tuple(c for c in mine if c not in DETAIL_CODES)
+        detail = next((c for c in mine if c in DETAIL_CODES), None)
+        out[code] = (tag, flow, summaries, detail)
+    return out
+
+
+REPORTS: dict[str, tuple[str, bool, tuple[str, ...], str | None]] = _reports()
 SUMMARY_FIELDS = ("字段类别", "贷款汇总金额", "贷款汇总加权平均利率", "贷款汇总获贷企业数量", "贷款汇总户数")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f|]")
 
@@ -51,23 +63,21 @@ class Layout:
 
 @lru_cache(maxsize=1)
 def layouts() -> dict[str, Layout]:
-    text = resources.files("wupian.reports").joinpath("pboc_spec", "five_articles_loan_reports_fields.csv").read_text("utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
+    """The ten file layouts from the one packaged field dictionary (``wupian.reference.pboc_codes``)."""
     out: dict[str, Layout] = {}
     for code in REPORTS:
-        mine = [r for r in rows if r["report_code"] == code]
-        fields = tuple(Field(int(r["field_no"]), r["field_name"], r["type"], r["rule"]) for r in mine)
-        out[code] = Layout(code, mine[0]["report_name"], tuple(sorted(fields, key=lambda f: f.no)))
+        mine = fields_of(code)
+        fields = tuple(Field(f.field_no, f.field_name, f.type, f.rule) for f in mine)
+        out[code] = Layout(code, mine[0].report_name, fields)
     return out
 
 
 @lru_cache(maxsize=1)
 def summary_meanings() -> dict[tuple[str, str], str]:
-    text = resources.files("wupian.reports").joinpath("pboc_spec", "field_type_codes.csv").read_text("utf-8")
     out = {}
-    for r in csv.DictReader(text.splitlines()):
-        for code in r["reports"].split("/"):
-            out[(code, r["code"])] = r["meaning"]
+    for r in field_type_codes():
+        for code in r.reports.split("/"):
+            out[(code, r.code)] = r.meaning
     return out
 
 
@@ -92,6 +102,8 @@ def check_value(value: str, field_type: str) -> str | None:
         return None
     if value != value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return "含首尾空格或控制字符"
+    if '"' in value:
+        return "含双引号（采集规范2.5：字符串不能包含双引号等控制字符和转义字符）"
     size = len(value.encode("utf-8"))
     if field_type == "":
         return "备用字段应为空"

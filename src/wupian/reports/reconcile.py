@@ -7,7 +7,11 @@
 * WP-RECON-004 the all-loan total at the root differs from Σ balance of in-scope loans in the snapshot;
 * WP-RECON-005 a classified amount exceeds its loan's balance, or the loan is missing;
 * WP-RECON-006 the children of a node do not add up to the node's balance (loans booked at the node itself
-  are included).
+  are included);
+* WP-RECON-007 a loan's HTP/HTS/SE/PA/EC/DE code contradicts its purpose industry (the industry is not mapped to
+  the code by the NBS classification) and no ``code_acceptances`` row accepts it: the code is not counted, and the
+  contradiction must be resolved (fix the code or the purpose industry) or accepted with a recorded reason before
+  the figures are filed.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from datetime import date
 from decimal import Decimal
 
 from wupian.core.issues import Issue, Level, Source
+from wupian.engine.classify_review import CODE_COLUMNS, unresolved_contradictions
 from wupian.engine.metrics import branch_nodes
-from wupian.engine.metrics_reports import oversized_tags, snapshot_loan_total
+from wupian.engine.metrics_reports import oversized_tags, own_booked_balances, snapshot_loan_total
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult
+from wupian.reference.green import catalogue_for
 
 CATEGORIES = ("tech", "green", "inclusive", "pension", "digital")
 PARTS = (("tech_enterprise", "tech"), ("tech_industry", "tech"), ("inclusive_micro", "inclusive"),
@@ -67,11 +73,7 @@ def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = No
     for r in tree:
         if r["parent_id"] and r["parent_id"] in set(nodes):
             children[r["parent_id"]].append(r["branch_id"])
-    own = {r["branch_id"]: Decimal(r["own"]) for r in wh.rows(
-        "SELECT branch_id, CAST(coalesce(sum(balance), 0) AS DECIMAL(38, 2)) AS own FROM loans l "
-        "WHERE l.as_of = ? AND l.business_type IS DISTINCT FROM 'bill_rediscount' "
-        "AND NOT coalesce(l.is_entrusted, false) AND coalesce(l.status, '') NOT IN ('written_off', 'transferred') "
-        "GROUP BY branch_id", [as_of])}
+    own = {k: Decimal(v) for k, v in own_booked_balances(wh, as_of).items()}
     for node, kids in children.items():
         total = bal(node, "all_loans")
         parts = [bal(k, "all_loans") for k in kids]
@@ -89,9 +91,27 @@ def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = No
         if got != Decimal(totals["in_scope"]):
             issues.append(_err("WP-RECON-004", f"各项贷款余额 {got} 与快照贷款余额合计 {totals['in_scope']} 不符",
                                ",".join(roots), "all_loans.balance"))
+    issues += code_contradictions(wh, as_of, set(nodes))
     for row in oversized_tags(wh, as_of, result.profile):
         msg = ("分类结果引用的借据在快照中不存在" if row["balance"] is None
                else f"{row['tag']} 计入金额 {row['amount']} 大于借据余额 {row['balance']}")
         issues.append(Issue("WP-RECON-005", Level.ERROR, msg,
                             Source("loan_tags", None, f"loan_id={row['loan_id']}", "amount")))
     return issues
+
+
+def code_contradictions(wh: Warehouse, as_of: date, nodes: set[str] | None = None) -> list[Issue]:
+    """WP-RECON-007 per unresolved contradiction of a loan booked in ``nodes`` (all branches when None)."""
+    ds, _ = catalogue_for(as_of)
+    zh = {col: name for col, _, name in CODE_COLUMNS}
+    out = []
+    for r in unresolved_contradictions(wh, as_of, ds.name).to_pylist():
+        if nodes is not None and r["branch_id"] not in nodes:
+            continue
+        out.append(Issue(
+            "WP-RECON-007", Level.ERROR,
+            f"{zh[r['field']]}代码 {r['code']} 与贷款实际投向 {r['purpose_industry_code']} 不符，未计入该类别"
+            f"（经办机构 {r['branch_id']}，余额 {r['balance']} 元；{r['suggestion']}）",
+            Source("loans", None, f"loan_id={r['loan_id']}", r["field"]),
+            "核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期"))
+    return out

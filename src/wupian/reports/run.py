@@ -4,16 +4,17 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from wupian.api import IndicatorResult, compute_indicators, ensure_fresh
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue
 from wupian.engine.metrics import branch_nodes
 from wupian.engine.metrics_other import root_branch
 from wupian.engine.warehouse import Warehouse
-from wupian.metrics import IndicatorResult, compute_indicators
 from wupian.reports.briefing import write_briefing
 from wupian.reports.nfra import compute_tables, write_nfra_xlsx
 from wupian.reports.pboc import self_check, write_pboc_files
@@ -28,6 +29,17 @@ class ReportRun:
     files: tuple[Path, ...]
     issues: tuple[Issue, ...]
     result: IndicatorResult
+
+
+def write_worklist(issues: list[Issue], path: Path) -> Path:
+    """The located issues as a CSV worklist (UTF-8 with BOM for Excel): key, field, message, what to do."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["代码", "定位", "字段", "问题", "处理建议"])
+        for i in issues:
+            out.writerow([i.code, i.source.key or "", i.source.column or "", i.message, i.suggestion or ""])
+    return path
 
 
 def dfs_order(tree: list[dict[str, object]], top: str) -> list[dict[str, object]]:
@@ -58,16 +70,20 @@ def generate_reports(
     top = branch_id or root_branch(wh, as_of)
     if top is None:
         raise UsageError(f"no branch tree loaded for {as_of.isoformat()}")
+    ensure_fresh(wh, as_of)  # both profiles: the NFRA tables read the nfra_1104_2025 tags
     result = compute_indicators(wh, as_of, branch_id=branch_id)
     tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
     bank_name = str(tree[0]["name"])
     issues: list[Issue] = list(reconcile(wh, result, branch_id))
     files: list[Path] = []
+    contradictions = [i for i in issues if i.code == "WP-RECON-007"]
+    if contradictions:
+        files.append(write_worklist(contradictions, out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"))
     if kind in ("pboc", "all"):
         written, found = write_pboc_files(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
                                           branch_id=branch_id)
         issues += found + self_check(written)
-        files += [p for f in written for p in (f.path, f.log_path)]
+        files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
     if kind in ("nfra", "all"):
         tables, found = compute_tables(wh, as_of, branch_id)
         issues += found

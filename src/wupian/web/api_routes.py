@@ -58,9 +58,13 @@ def me(session: Session = Depends(current_session)) -> dict[str, Any]:  # noqa: 
 def _indicator_query(request: Request, day_text: str, branch: str | None, ids: list[str] | None,
                      profile_text: str | None, session: Session) -> tuple[tuple[Any, ...], Any]:
     """The cache key of an indicator list (after the scope checks) and the function computing it."""
-    with ctx(request).data.reader() as wh:
-        day = parse_date(day_text, wh)
-        node = branch_in_scope(wh, day, session, branch)
+    data = ctx(request).data
+    if day_text:
+        day = parse_date(day_text)
+    else:
+        with data.reader() as wh:
+            day = parse_date(None, wh)
+    node = branch_in_scope(None, day, session, branch, data)
     profile = parse_profile(profile_text)
     key = ("indicators", day, node, profile, tuple(sorted(ids)) if ids else None)
 

@@ -41,7 +41,7 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
     data = DataSource(settings.db_path)
 
     def published() -> None:
-        data.refresh()
+        data.refresh(force=True)
         threading.Thread(target=_warm, args=(data,), name="wupian-warm", daemon=True).start()
 
     jobs = JobRunner(settings.db_path, watch_seconds=settings.watch_seconds, on_published=published)
@@ -50,8 +50,9 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not data.refresh():  # nothing published yet: publish before serving the first page
             jobs.publish_now()
-        else:
+        else:  # serve the current copy at once; publish again in case data, rules or wupian changed since
             published()
+            jobs.submit_publish()
         jobs.start()
         try:
             yield

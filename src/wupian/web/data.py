@@ -7,6 +7,7 @@ server that writes it, and it publishes a new copy after every write (``wupian.a
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from wupian.web.errors import ApiError
 
 T = TypeVar("T")
 CACHE_SIZE = 1024
+RECHECK = 0.5  # seconds between two reads of the CURRENT pointer
 
 
 class DataSource:
@@ -29,13 +31,19 @@ class DataSource:
         self._anchor: Warehouse | None = None  # keeps the DuckDB instance of the current copy open
         self._cache: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
         self._computing: dict[tuple[Hashable, ...], threading.Lock] = {}
+        self._checked = 0.0
 
     @property
     def generation(self) -> int:
         return self._generation
 
-    def refresh(self) -> bool:
-        """Switch to the newest published generation; True when it changed."""
+    def refresh(self, *, force: bool = False) -> bool:
+        """Switch to the newest published generation; True when it changed. The pointer file is read at most
+        every ``RECHECK`` seconds (requests in between use the copy they already know)."""
+        now = time.monotonic()
+        if not force and self._path is not None and now - self._checked < RECHECK:
+            return False
+        self._checked = now
         pub = published_copy(self.db_path)
         if pub is None or pub.generation == self._generation:
             return False

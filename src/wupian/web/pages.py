@@ -98,12 +98,14 @@ def home(request: Request, as_of: str | None = None, branch: str | None = None, 
                 return RedirectResponse(href, status_code=303)
         return render(request, "empty.html", session)
     data = ctx(request).data
-    with data.reader() as wh:
-        day = parse_date(as_of, wh)
-        node = branch_in_scope(wh, day, session, branch)
-        dates = [d for d in wh.snapshot_dates() if d <= day]
-        tree = data.cached(("tree", day, session.user.branch_id), lambda w: api.branch_tree(w, day,
-                                                                                              session.user.branch_id))
+    loaded = data.cached(("dates",), lambda w: w.snapshot_dates())
+    if not as_of and not loaded:
+        raise ApiError(404, "仓库中还没有月末数据", code="no_data")
+    day = parse_date(as_of) if as_of else loaded[-1]
+    node = branch_in_scope(None, day, session, branch, data)
+    dates = [d for d in loaded if d <= day]
+    tree = data.cached(("tree", day, session.user.branch_id),
+                       lambda w: api.branch_tree(w, day, session.user.branch_id))
     rows = indicator_rows(request, day.isoformat(), node, None, None, session)
     names = {n["branch_id"]: n["name"] for n in tree}
     trend = [{"as_of": d.isoformat(), **{i.split(".")[0]: fmt.yi(v) for i, v in trend_values(data, d, node).items()}}

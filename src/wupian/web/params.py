@@ -32,11 +32,19 @@ def parse_profile(text: str | None) -> str:
     return profile
 
 
-def branch_in_scope(wh: Warehouse, day: date, session: Session, branch: str | None) -> str:
-    """The branch to answer for: the user's own by default; 403 for an explicit branch outside the subtree."""
+def branch_in_scope(wh: Warehouse | None, day: date, session: Session, branch: str | None,
+                    data: Any = None) -> str:
+    """The branch to answer for: the user's own by default; 403 for an explicit branch outside the subtree.
+    With ``data`` (the DataSource) the answer is cached per published copy."""
     if branch is None or branch == session.user.branch_id:
         return session.user.branch_id
-    if not in_subtree(wh, day, session.user.branch_id, branch):
+    ancestor = session.user.branch_id
+    if data is not None:
+        inside = data.cached(("in_subtree", day, ancestor, branch), lambda w: in_subtree(w, day, ancestor, branch))
+    else:
+        assert wh is not None
+        inside = in_subtree(wh, day, ancestor, branch)
+    if not inside:
         raise ApiError(403, "该机构不在您的管辖范围内")
     return branch
 

@@ -32,9 +32,9 @@ L000003,K0003,O001,C01,2026-01-10,"500,000.00",2027-01-09,500000.00,4.35,C,FQ01,
 
 
 def write(case: str, files: dict[str, str | bytes]) -> None:
+    for old in (HERE / case).glob("input*"):
+        shutil.rmtree(old)
     folder = HERE / case / "input"
-    if folder.exists():
-        shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for name, content in files.items():
         data = content.encode("utf-8") if isinstance(content, str) else content
@@ -88,6 +88,86 @@ def xlsx_with_title() -> bytes:
     return buf.getvalue()
 
 
+def _xlsx(rows: list[list[object]], *, formats: dict[str, str] | None = None, hidden_first: list[list[object]] | None = None) -> bytes:
+    """A workbook whose sheet '贷款' holds ``rows``; ``formats`` (cell → number format); optionally a hidden
+    first sheet with other rows (an old copy a user hid instead of deleting)."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if hidden_first is not None:
+        ws.title = "旧数据"
+        for row in hidden_first:
+            ws.append(row)
+        ws.sheet_state = "hidden"
+        ws = wb.create_sheet("贷款")
+        wb.active = 1
+    else:
+        ws.title = "贷款"
+    for row in rows:
+        ws.append(row)
+    for ref, fmt in (formats or {}).items():
+        ws[ref].number_format = fmt
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _csv_rows(text: str) -> list[list[object]]:
+    import csv
+    import io
+
+    return [list(r) for r in csv.reader(io.StringIO(text))]
+
+
+LOANS_ROWS = _csv_rows(LOANS)
+CUSTOMERS_ROWS = _csv_rows(CUSTOMERS)
+
+
+def strict_cases() -> None:
+    """The cases of issue 9 §2 (strict, located parsing)."""
+    # A stray quote opens business_type on line 3; the next quote is on line 4 ("500,000.00").
+    write("stray_quote", base(loans__csv=LOANS.replace("K0002,O002,personal", 'K0002,O002,"personal')))
+    write("amount_grouping", base(loans__csv=LOANS.replace("7500000.00", '"7,500,000.50"')
+        .replace("280000.12", '"1,00"').replace('"500,000.00"', '"7500000,5"')
+        + "L000004,K0001,O001,C01,2025-06-30,7 500 000,2027-06-29,100.00,3.45,D,FQ01,1,\n"))
+    write("id_normalisation", {
+        "branches.csv": BRANCHES,
+        "customers.csv": CUSTOMERS.replace("K0002,王小明", "K0002\u00a0,王小明"),
+        "loans.csv": LOANS.replace("L000001,K0001,O001", "L000001,K0001,\uff2f\uff10\uff10\uff11")
+        .replace("L000002,", "L000002\t,").replace("L000003,K0003,", "L000003,K0003\u200b,")
+        + "L000004,K 0001,O001,C01,2025-06-30,100.00,2027-06-29,100.00,3.45,D,FQ01,1,\n"
+        + "L000001\u3000,K0001,O001,C01,2025-06-30,100.00,2027-06-29,100.00,3.45,D,FQ01,1,\n",
+    })
+    write("id_case", base(loans__csv=LOANS.replace("L000003", "l000001")))
+    write("fraction_rates", base(loans__csv=LOANS.replace(",3.45,", ",0.0345,").replace(",3.1,", ",0.031,")
+        .replace(",4.35,", ",0.0435,")))
+    write("xlsx_hidden_sheet", {
+        "branches.csv": BRANCHES, "customers.csv": CUSTOMERS,
+        "loans.xlsx": _xlsx([r[:3] + [r[3]] + r[4:] for r in LOANS_ROWS],
+                            hidden_first=[["旧表"], ["loan_id", "balance"], ["L999999", "1"]]),
+    })
+    rate_rows: list[list[object]] = [list(r) for r in LOANS_ROWS]
+    for row, rate in zip(rate_rows[1:], (0.0345, 0.031, 0.0435), strict=True):
+        row[8] = rate
+    write("xlsx_percent_rate", {
+        "branches.csv": BRANCHES, "customers.csv": CUSTOMERS,
+        "loans.xlsx": _xlsx(rate_rows, formats={"I2": "0.00%", "I3": "0.00%", "I4": "0.00%"}),
+    })
+    cust_rows: list[list[object]] = [list(r) for r in CUSTOMERS_ROWS]
+    cust_rows[2][4] = 440305199001010011  # an 18-digit id card typed as a number
+    write("xlsx_long_number", {"branches.csv": BRANCHES, "loans.csv": LOANS, "customers.xlsx": _xlsx(cust_rows)})
+    formula_rows: list[list[object]] = [list(r) for r in LOANS_ROWS]
+    formula_rows[2][7] = "=F3-20000"  # written by a program: no cached value
+    write("xlsx_formula", {"branches.csv": BRANCHES, "customers.csv": CUSTOMERS, "loans.xlsx": _xlsx(formula_rows)})
+    folder = HERE / "folder_date" / "input_20260228"
+    write("folder_date", base())
+    (HERE / "folder_date" / "input").rename(folder)
+    (HERE / "folder_date" / "as_of.txt").write_text("2026-03-31\n", encoding="utf-8")
+
+
 def main() -> None:
     write("good_minimal", base())
     write("gbk_encoding", base(customers__csv=CUSTOMERS.replace(
@@ -110,7 +190,10 @@ def main() -> None:
     write("excel_merged_header", {"branches.csv": BRANCHES, "customers.csv": CUSTOMERS,
                                   "loans.xlsx": xlsx_with_merged_header()})
     write("excel_title_row", {"branches.csv": BRANCHES, "customers.csv": CUSTOMERS, "loans.xlsx": xlsx_with_title()})
+    strict_cases()
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    strict_cases() if sys.argv[1:] == ["strict"] else main()

@@ -151,3 +151,35 @@ def test_declared_sizes_mostly_agree_with_the_metrics(tmp_path: Path) -> None:
         else:
             disagree += 1
     assert disagree > 0 and agree > 8 * disagree
+
+
+def test_branches_carry_check_digit_valid_codes_and_city_counters_inherit(last_folder: Path) -> None:
+    from wupian.demo.branches import BANK_USCC
+    from wupian.demo.idcodes import uscc_check
+
+    rows = _rows(last_folder, "branches")
+    by_id = {r["branch_id"]: r for r in rows}
+    root = next(r for r in rows if r["parent_id"] == "")
+    assert root["uscc"] == BANK_USCC
+    own = [r for r in rows if r["uscc"]]
+    assert len({r["uscc"] for r in own}) == len(own)
+    assert all(len(r["uscc"]) == 18 and uscc_check(r["uscc"][:17]) == r["uscc"][17] for r in own)
+    assert all(r["uscc"][2:8] == r["region_code"] for r in own if r is not root)
+    blank = [r for r in rows if not r["uscc"]]
+    assert blank and all(r["level"] == "outlet" and r["branch_id"].endswith("001") for r in blank)
+    assert all(by_id[r["parent_id"]]["uscc"] for r in blank)  # the city branch they inherit from has one
+
+
+def test_loans_carry_bill_numbers_and_serials_and_some_contradictions_are_accepted(last_folder: Path) -> None:
+    from wupian.demo import PLANTED
+
+    planted = {p.key for p in PLANTED}
+    loans = [r for r in _rows(last_folder, "loans") if r["loan_id"] not in planted]  # planted copies of real rows
+    bills = [r for r in loans if r["business_type"] in ("bill_direct", "bill_rediscount")]
+    assert bills and all(len(r["bill_no"]) == 30 and r["bill_no"].isdigit() for r in bills)
+    assert all(r["bill_no"] == "" for r in loans if r not in bills)
+    serials = [r["drawdown_serial"] for r in loans]
+    assert all(s.startswith("FK") for s in serials) and len(set(serials)) == len(serials)
+    accepted = _rows(last_folder, "code_acceptances")
+    ids = {r["loan_id"]: r for r in loans}
+    assert accepted and all(ids[a["loan_id"]]["tech_htp"] == a["code"] == "HTP03" and a["reason"] for a in accepted)

@@ -63,3 +63,15 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_quote_ident_refuses_suspicious_names(name: str) -> None:
     with pytest.raises(ValueError):
         quote_ident(name)
+
+
+def test_an_older_warehouse_gets_the_contracts_new_optional_columns(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE branches (as_of DATE NOT NULL, branch_id VARCHAR, name VARCHAR)")
+    con.execute("INSERT INTO branches VALUES (DATE '2026-03-31', 'H', '总行')")
+    con.close()
+    with Warehouse(path) as wh:
+        assert wh.rows("SELECT branch_id, uscc FROM branches") == [{"branch_id": "H", "uscc": None}]

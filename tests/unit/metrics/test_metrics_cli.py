@@ -37,9 +37,17 @@ def test_indicators_csv_has_the_contract_columns(tmp_path: Path) -> None:
     _db(tmp_path)
     res = CliRunner().invoke(_app(), ["indicators", "--as-of", "2026-03-31", "--id", "green.balance", "--format", "csv"])
     assert res.exit_code == 0, res.output
-    lines = res.stdout.strip().splitlines()
-    assert lines[0] == "as_of,branch_id,indicator_id,value"
-    assert "2026-03-31,H,green.balance,32000000.00" in lines
+    lines = res.stdout.splitlines()
+    assert lines[0] == "as_of,branch_id,indicator_id,value,unit,unavailable_reason"  # header first, no blank line
+    assert "2026-03-31,H,green.balance,32000000.00,yuan," in lines
+
+
+def test_indicators_csv_says_why_a_value_is_unavailable(tmp_path: Path) -> None:
+    _db(tmp_path)
+    res = CliRunner().invoke(_app(), ["indicators", "--as-of", "2026-03-31", "--branch", "B", "--id",
+                                      "green.npl_ratio", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[1] == "2026-03-31,B,green.npl_ratio,,percent,分母为零"
 
 
 def test_indicators_json_and_explain(tmp_path: Path) -> None:

@@ -1,27 +1,38 @@
-"""The ten PBOC files: golden content, format rules, and a self-check that catches a corrupted file."""
+"""The ten PBOC files: golden content, per-branch institution codes, bill no. / serial keys, the validator run on
+every file written (a failing file goes to rejected/), and a self-check that catches a corrupted file."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
 
+from wupian.core.issues import Level
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc import self_check, write_pboc_files
 
 from .golden import check_golden  # type: ignore[import-not-found]
 
-USCC = "91130900MA0000001X"
+USCC = "91130900MA0000001X"  # the legal entity (file names) = branch H's own code
+A_USCC = "91130900123456789F"  # 运河支行 A; its outlets A1, A2 inherit it
 
 
 def _write(bank: Warehouse, tmp_path: Path):  # type: ignore[no-untyped-def]
     return write_pboc_files(bank, date(2026, 3, 31), tmp_path, uscc=USCC, created_at=datetime(2026, 4, 1, 8, 0, 0))
 
 
+def _text(files, code: str) -> str:  # type: ignore[no-untyped-def]
+    return next(f for f in files if f.report_code == code).path.read_text("utf-8")
+
+
 def test_files_match_golden_and_pass_the_self_check(bank: Warehouse, tmp_path: Path) -> None:
     files, issues = _write(bank, tmp_path)
-    assert issues == []
+    # L09 (disbursed 2026-03-20) has no drawdown_serial: the two flow files it is in warn, nothing else
+    assert [(i.code, i.source.file) for i in issues] == [
+        ("WP-PBOC-015", f"{USCC}_HDAPHDKFS_20260331.dat"), ("WP-PBOC-015", f"{USCC}_HDAYLDKFS_20260331.dat")]
+    assert issues[0].level is Level.WARNING and issues[0].message == (
+        "1 笔贷款缺少放款交易流水号，已以“借据编码-放款日期”代填，该文件在人民银行无法与贷款发生额信息关联（如 L09）")
     assert [f.path.name for f in files][0] == f"{USCC}_HDACLKJDK_20260331.dat"
-    assert len(files) == 10 and self_check(files) == []
+    assert len(files) == 10 and not any(f.rejected for f in files) and self_check(files) == []
     text = "".join(f"== {f.path.name}\n{f.path.read_text('utf-8')}== {f.log_path.name}\n{f.log_path.read_text('utf-8')}"
                    for f in files)
     check_golden("pboc_files.txt", text)
@@ -31,11 +42,39 @@ def test_files_match_golden_and_pass_the_self_check(bank: Warehouse, tmp_path: P
 
 def test_summary_rows_and_bill_identifiers(bank: Warehouse, tmp_path: Path) -> None:
     files, _ = _write(bank, tmp_path)
-    pension = next(f for f in files if f.report_code == "HDACLYLDK").path.read_text("utf-8").splitlines()
+    pension = _text(files, "HDACLYLDK").splitlines()
     assert pension[0].startswith("T01|64000000.00|3.01875|2|")  # L07 60,000,000@3.00 + L09 4,000,000@3.30
     assert pension[1].startswith("T02|4000000.00|3.30000|1|")  # 全国养老机构: C08
-    inclusive = next(f for f in files if f.report_code == "HDACLPHDK").path.read_text("utf-8")
-    assert f"{USCC}|A1|0|0|L13|1|" in inclusive  # 票据直贴: 合同/借据 = 0, 票据编号 = loan id
+    inclusive = _text(files, "HDACLPHDK")
+    assert f"{A_USCC}|A1|0|0|131312100688820260305000000013|1|" in inclusive  # 票据直贴: 票据编号 = loans.bill_no
+    flow = _text(files, "HDAPHDKFS")
+    assert "|L05|0|FK20260301000000005|" in flow and "|L09|0|L09-20260320|" in flow  # given / synthesised serial
+
+
+def test_institution_code_is_the_booking_branchs_inherited_down_the_tree(bank: Warehouse, tmp_path: Path) -> None:
+    files, _ = _write(bank, tmp_path)
+    rows = {line.split("|")[3]: line.split("|")[0] for line in _text(files, "HDACLPHDK").splitlines()}
+    assert rows["L04"] == A_USCC  # booked at A1 → A's code
+    assert rows["L05"] == USCC and rows["L09"] == USCC  # booked at B → no own code → H's
+
+
+def test_a_branch_without_any_code_is_refused_and_the_file_rejected(bank: Warehouse, tmp_path: Path) -> None:
+    _write(bank, tmp_path)  # a first, valid run leaves files behind
+    bank.execute("UPDATE branches SET uscc = NULL WHERE branch_id = 'H'")
+    files, issues = _write(bank, tmp_path)
+    errors = [i for i in issues if i.level is Level.ERROR]
+    assert [str(i) for i in errors if i.code == "WP-PBOC-016"] == [
+        f"branches[branch_id={b}].uscc: ERROR WP-PBOC-016 经办机构 {b} 及其上级机构均未填统一社会信用代码，人民银行文件无法填报金融机构代码 "
+        "(在机构表 branches 的 uscc 列为该机构（或其上级机构，下级留空即继承）填写统一社会信用代码)" for b in ("B", "H")]
+    located = {(i.source.file, i.source.key) for i in errors if i.code == "WP-PBOC-003"}
+    assert (f"{USCC}_HDACLPHDK_20260331.dat", "贷款借据编码=L05") in located
+    rejected = {f.report_code for f in files if f.rejected}
+    assert rejected == {"HDACLPHDK", "HDAPHDKFS", "HDACLYLDK", "HDAYLDKFS"}  # the files with loans booked at B or H
+    for f in files:
+        in_submission = (tmp_path / f.path.name).exists()
+        assert in_submission != f.rejected and (tmp_path / "rejected" / f.path.name).exists() == f.rejected
+        assert f.log_path.exists() != f.rejected  # the earlier run's file and .log are gone
+    assert self_check(files) == []
 
 
 def test_self_check_catches_corruption(bank: Warehouse, tmp_path: Path) -> None:
@@ -43,6 +82,20 @@ def test_self_check_catches_corruption(bank: Warehouse, tmp_path: Path) -> None:
     target = next(f for f in files if f.report_code == "HDACLSZDK")
     text = target.path.read_text("utf-8").replace("T01|5000000.00|3.45000", "T01|5000000.0|3.45", 1)
     target.path.write_bytes(("\ufeff" + text).replace("\n", "\r\n").encode("utf-8"))
-    messages = " ".join(i.message for i in self_check(files))
+    found = self_check(files)
+    messages = " ".join(i.message for i in found)
     assert "BOM" in messages and "CR" in messages and "MD5" not in messages
-    assert any(i.source.file == target.log_path.name for i in self_check(files))  # MD5/size no longer match
+    assert any(i.code == "WP-PBOC-002" and i.source.column == "贷款汇总加权平均利率" for i in found)
+    assert any(i.source.file == target.log_path.name for i in found)  # MD5/size no longer match
+
+
+def test_report_run_lists_the_refusal_and_the_rejected_files(bank: Warehouse, tmp_path: Path) -> None:
+    from wupian.reports.run import generate_reports
+
+    bank.execute("UPDATE branches SET uscc = NULL WHERE branch_id = 'H'")
+    run = generate_reports(bank, date(2026, 3, 31), "pboc", tmp_path, uscc=USCC, created_at=datetime(2026, 4, 1))
+    errors = [i for i in run.issues if i.level is Level.ERROR]
+    assert {i.code for i in errors} == {"WP-PBOC-016", "WP-PBOC-003"}
+    rejected = [p for p in run.files if p.parent.name == "rejected"]
+    assert len(rejected) == 4 and all(p.suffix == ".dat" and p.exists() for p in rejected)
+    assert len(run.files) == 4 + 2 * 6  # the six valid files with their .log

@@ -22,7 +22,7 @@ C2,乙制造,企业法人,91000000000000002A,3311,400,30000000.00,小型,5000000
 C3,丙个体,个体工商户,,5211,3,500000.00,,
 """
 LOANS = """贷款借据编码,客户号,业务类别,贷款产品类别,贷款余额,贷款实际投向,高技术制造业类型,绿色项目分类,数字经济产业类型
-L1,C1,单位贷款,F022,4000000.00,3911,HTP03,,
+L1,C1,单位贷款,F022,4000000.00,3911,HTP04,,
 L2,C2,单位贷款,F023,9000000.00,4415,,,
 L3,C2,单位贷款,F023,1000000.00,3311,HTP03,4.2.99,DE05
 L4,C3,个人贷款,F022,200000.00,,,,
@@ -53,7 +53,7 @@ def test_explanation_names_the_triggering_values(bank: Warehouse) -> None:
     assert tags["inclusive"]["rule_ids"] == "inclusive.micro_enterprise"
     assert tags["tech"]["rule_ids"] == "tech.enterprise.high_tech,tech.industry.htp"
     assert "高新技术企业（2023-01-01至2025-12-31）" in tags["tech_enterprise"]["explanation"]
-    assert "HTP03（电子及通信设备制造业）" in tags["tech_industry"]["explanation"]
+    assert "HTP04（计算机及办公设备制造业）" in tags["tech_industry"]["explanation"]
     assert tags["five_union"]["amount"] == Decimal("4000000.00")
     version = bank.scalar("SELECT DISTINCT rulebook_version FROM loan_tags")
     assert version.startswith("2025.1+")
@@ -62,7 +62,8 @@ def test_explanation_names_the_triggering_values(bank: Warehouse) -> None:
 def test_report_counts_and_issues(bank: Warehouse) -> None:
     report = classify_snapshot(bank, AS_OF)
     assert report.loans == 4
-    assert report.count("tech").loans == 2 and report.count("tech").amount == Decimal("5000000.00")
+    # L1 (HTP04 on 3911) counts; L3's HTP03 contradicts its purpose 3311 and is not accepted
+    assert report.count("tech").loans == 1 and report.count("tech").amount == Decimal("4000000.00")
     green = [i for i in report.issues if i.code == "WP-CLS-001"]
     assert len(green) == 1 and green[0].source.key == "loan_id=L3" and green[0].source.column == "green_code"
     assert "4.2.9" in (green[0].suggestion or "") or "4.2.1" in (green[0].suggestion or "")
@@ -89,12 +90,14 @@ def test_size_report_lists_disagreements(bank: Warehouse) -> None:
 
 
 def test_explain_loan_in_and_not_in(bank: Warehouse) -> None:
-    e = explain_loan(bank, AS_OF, "L3")
-    assert set(e.tag_ids()) == {"tech", "tech_industry", "five_union"}
-    hit = next(t for t in e.tags if t.tag == "tech_industry").rules[0]
+    hit_loan = explain_loan(bank, AS_OF, "L1")
+    hit = next(t for t in hit_loan.tags if t.tag == "tech_industry").rules[0]
     assert hit.rule_id == "tech.industry.htp" and hit.citations[0].status == "verified"
     assert "实际投向高技术制造业" in hit.citations[0].quote
+    e = explain_loan(bank, AS_OF, "L3")
+    assert set(e.tag_ids()) == set()
     why = {n.tag: n.reasons for n in e.not_in}
+    assert any("贷款实际投向属于该类型对应的国民经济行业" in r for r in why["tech_industry"])
     assert any("有数字化佐证" in r and "数字化佐证未填" in r for r in why["digital"])
     assert any("绿色项目分类是目录中的三级条目" in r for r in why["green"])
     assert any("企业规模为小型或微型" not in r and "单户授信总额 ≤ 1000万元" in r for r in why["inclusive"])
@@ -130,7 +133,8 @@ def test_review_worklist(bank: Warehouse) -> None:
 def test_overlap_matrix(bank: Warehouse) -> None:
     classify_snapshot(bank, AS_OF)
     m = {(r["tag_a"], r["tag_b"]): r["loans"] for r in tag_overlap(bank, AS_OF).to_pylist()}
-    assert m[("tech", "inclusive")] == 1 and m[("tech", "tech")] == 2 and m[("inclusive", "tech")] == 1
+    # L3's HTP03 contradicts its purpose 3311 and is not accepted: only L1 is 科技
+    assert m[("tech", "inclusive")] == 1 and m[("tech", "tech")] == 1 and m[("inclusive", "tech")] == 1
 
 
 def test_first_loan_from_history_and_flag(wh: Warehouse, load: Load) -> None:
@@ -155,3 +159,17 @@ def test_unknown_date_or_profile_is_a_usage_error(bank: Warehouse) -> None:
         classify_snapshot(bank, date(2020, 1, 31))
     with pytest.raises(UsageError):
         classify_snapshot(bank, AS_OF, "cbirc")
+
+
+def test_contradicting_code_counts_once_accepted_with_a_reason(bank: Warehouse, load: Load) -> None:
+    classify_snapshot(bank, AS_OF)
+    assert "tech_industry" not in _tags(bank, "L3")  # HTP03 on 3311 金属结构制造: the industry is authoritative
+    load(bank, "code_acceptances", "loan_id,field,code,reason,accepted_by,accepted_at\n"
+                                   "L3,tech_htp,HTP03,项目为通信设备生产线,统计部,2026-01-05\n")
+    classify_snapshot(bank, AS_OF)
+    assert _tags(bank, "L3")["tech_industry"]["rule_ids"] == "tech.industry.htp"
+    rows = [r for r in review_worklist(bank, AS_OF).to_pylist() if r["kind"] == "contradiction"]
+    assert [(r["loan_id"], r["field"], r["accepted_reason"]) for r in rows] == [("L3", "tech_htp", "项目为通信设备生产线")]
+    bank.execute("UPDATE code_acceptances SET code = 'HTP05'")  # an acceptance of another code does not apply
+    classify_snapshot(bank, AS_OF)
+    assert "tech_industry" not in _tags(bank, "L3")

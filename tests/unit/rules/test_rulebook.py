@@ -79,8 +79,8 @@ def test_unknown_key_inside_a_condition(book_copy: Path) -> None:
         ("{fact: tech_htp, is_null: false", "{fact: tech_htpp, is_null: false", "when"),
         ("cites: [P1.tech.htp, P1.tech.dedup]", "cites: [P1.tech.nope]", "cites"),
         ("{tech_htp|codename}", "{tech_htp|colour}", "explain"),
-        ("profiles: [pboc_2025, nfra_1104_2025]\neffective_from: 2023-12-01\nwhen: {fact: tech_htp",
-         "profiles: [pbc]\neffective_from: 2023-12-01\nwhen: {fact: tech_htp", "profiles"),
+        ("tags: [tech_industry]\nprofiles: [pboc_2025, nfra_1104_2025]",
+         "tags: [tech_industry]\nprofiles: [pbc]", "profiles"),
     ],
 )
 def test_reference_errors_are_located(book_copy: Path, old: str, new: str, column: str) -> None:

@@ -1,0 +1,58 @@
+"""Classify on demand: the one place every reader calls before it reads ``loan_tags``.
+
+``ensure_classified(wh, as_of, profiles)`` finds, with a look-up in the ``snapshots`` and ``lineage`` tables (no
+data scan), which of the as-of date and its comparison dates (上年末, 上年同期 — ``wupian.core.periods``) are
+loaded but have no classification of a profile, or one whose inputs (a snapshot re-loaded since) or versions
+(rulebook, reference data, wupian) changed, and classifies exactly those. Readers — the indicators, reports,
+month-end, coverage and explain commands and the web app, through ``wupian.api`` — therefore never read tags
+that do not match the current data and rules, and ``load`` followed by ``indicators`` needs no other command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from wupian.core.errors import UsageError
+from wupian.core.periods import comparison_dates
+from wupian.engine import lineage
+from wupian.engine.warehouse import Warehouse
+from wupian.rules.service import ClassifyReport, classify_snapshot, rulebook
+
+PROFILES = ("pboc_2025", "nfra_1104_2025")
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+
+
+def classify_versions() -> str:
+    """The versions a current classification records (rulebook, reference data, wupian)."""
+    return lineage.tag_versions(rulebook().version)
+
+
+def stale_classifications(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROFILES, *,
+                          comparisons: bool = True) -> list[tuple[date, str]]:
+    """(date, profile) pairs among ``as_of`` (and its comparison dates) that are loaded and missing or stale."""
+    days = [as_of, *comparison_dates(as_of)] if comparisons else [as_of]
+    current = classify_versions()
+    todo = []
+    for profile in profiles:
+        todo += [(d, profile) for d in lineage.stale_dates(wh, "loan_tags", days, profile, current)]
+    return sorted(todo)
+
+
+def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROFILES, *, comparisons: bool = True,
+                      progress: Progress | None = None) -> tuple[ClassifyReport, ...]:
+    """Classify every (date, profile) that ``stale_classifications`` lists; return what was classified."""
+    for p in profiles:
+        if p not in PROFILES:
+            raise UsageError(f"unknown profile {p!r}; choose one of {', '.join(PROFILES)}")
+    todo = stale_classifications(wh, as_of, profiles, comparisons=comparisons)
+    if todo and wh.read_only:
+        listed = ", ".join(f"{d.isoformat()} {p}" for d, p in todo)
+        raise UsageError(f"classification is missing or out of date for {listed}; the warehouse is open read-only, "
+                         "so it cannot be refreshed — run any wupian command on it with write access")
+    reports = []
+    for n, (day, profile) in enumerate(todo):
+        if progress is not None:
+            progress(f"classify {day.isoformat()} {profile}", n, len(todo))
+        reports.append(classify_snapshot(wh, day, profile))
+    return tuple(reports)
