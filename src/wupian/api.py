@@ -127,6 +127,13 @@ def classify_missing(wh: Warehouse, *, progress: object | None = None) -> list[t
     return todo
 
 
+def copy_is_fresh(path: str | os.PathLike[str]) -> bool:
+    """Whether every loaded date and profile of a published copy has a current classification (a copy made by an
+    older wupian or under older rules is not; look-ups only, no data scan)."""
+    with Warehouse.overlay(path) as wh:
+        return not any(stale_classifications(wh, d, PROFILES, comparisons=False) for d in wh.snapshot_dates())
+
+
 def published_copy(db_path: str | os.PathLike[str]) -> _published.Published | None:
     """The immutable copy of the warehouse that readers (the web server) should open now."""
     return _published.current(db_path)
@@ -159,6 +166,7 @@ __all__ = [
     "branch_tree",
     "check_snapshot",
     "classify_missing",
+    "copy_is_fresh",
     "compute_indicators",
     "coverage",
     "ensure_fresh",

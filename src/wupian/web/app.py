@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from wupian.api import copy_is_fresh, published_copy
 from wupian.ops import OpsStore
 from wupian.web import errors
 from wupian.web.data import DataSource
@@ -48,11 +49,12 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not data.refresh():  # nothing published yet: publish before serving the first page
+        current = published_copy(settings.db_path)
+        if current is None or not copy_is_fresh(current.path):
+            # nothing published yet, or a copy classified by other rules or another wupian: publish first
             jobs.publish_now()
-        else:  # serve the current copy at once; publish again in case data, rules or wupian changed since
+        else:  # serve the current copy at once (the watcher publishes if the warehouse changed meanwhile)
             published()
-            jobs.submit_publish()
         jobs.start()
         try:
             yield

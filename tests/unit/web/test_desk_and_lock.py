@@ -158,3 +158,21 @@ def test_published_copies_are_switched_atomically_and_pruned(bank: Bank) -> None
     assert cur is not None and cur.generation == first.generation + published.KEEP_GENERATIONS + 1
     files = sorted(p.name for p in published.published_dir(bank.db).glob("*.duckdb"))
     assert len(files) == published.KEEP_GENERATIONS and not published.is_stale(bank.db, cur)
+
+
+def test_a_copy_classified_under_other_rules_is_republished_before_serving(bank: Bank, store: OpsStore,
+                                                                           tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient as Client
+    from support.web_bank import settings
+
+    from wupian.api import copy_is_fresh
+    from wupian.web.app import create_app
+
+    first = published.publish(bank.db)
+    assert copy_is_fresh(first.path)
+    with Warehouse(first.path, lock=False) as wh:  # as if an older wupian had classified this copy
+        wh.execute("DELETE FROM lineage")
+    assert not copy_is_fresh(first.path)
+    with Client(create_app(settings(bank, str(tmp_path / "ops.sqlite")), store=store)):
+        current = published_copy(bank.db)
+        assert current.generation == first.generation + 1 and copy_is_fresh(current.path)
