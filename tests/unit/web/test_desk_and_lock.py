@@ -163,8 +163,8 @@ def test_published_copies_are_switched_atomically_and_pruned(bank: Bank) -> None
 def test_a_copy_classified_under_other_rules_is_republished_before_serving(bank: Bank, store: OpsStore,
                                                                            tmp_path: Path) -> None:
     from fastapi.testclient import TestClient as Client
-    from support.web_bank import settings
 
+    from support.web_bank import settings
     from wupian.api import copy_is_fresh
     from wupian.web.app import create_app
 
