@@ -78,6 +78,8 @@ async def run(base: str, password: str, branches: list[str], as_of: str, users: 
         for b in branches:
             for kind in ("api", "page"):
                 k, ms, status = await one(c, kind, b, as_of)
+                if status != 200:
+                    raise SystemExit(f"warm-up {kind} request for branch {b} answered {status}; not measuring")
                 warm[k].append(ms)
     times: dict[str, list[float]] = {"api": [], "page": []}
     errors = 0
