@@ -3,14 +3,13 @@
 The yardstick is ``/work/shared/perf/baseline.py`` (spec ``perf/`` folder): hand-written DuckDB SQL that loads
 the four tables of a ``gen_bank.py`` bank, classifies by the core PBOC rules and sums balances and distinct
 customers per branch subtree. wupian does the same job through its CLI, each step a child process of this
-script: ``wupian load`` (checked load into a fresh warehouse file), ``wupian classify --format csv --out``
-(while classification is not yet done on demand by readers) and ``wupian indicators --format csv``.
+script: ``wupian load`` (checked load into a fresh warehouse file) and ``wupian indicators --format csv``,
+which classifies the date on demand (lineage); then ``indicators`` once more (warm: classification reused).
 
 Rounds are interleaved (yardstick, then wupian's steps, per round) so a shared machine's changing load hits
 both alike. For every step the table gives wall time, CPU time (user + system of the child and its threads,
 from ``wait4``), peak RSS and the 1-minute load average before and after; ratios use the per-step minima over
-rounds. Two ratios are printed: ``load + indicators`` (the issue-14 goal, once indicators classify on
-demand) and ``load + classify + indicators`` (what it takes today).
+rounds. The headline ratio is ``load + indicators`` (the issue-14 goal).
 
 Usage: ``python bench/core.py [--loans 2000000] [--rounds 2] [--bank DIR] [--workdir DIR]
 [--out bench/results/core.md]``. The bank is generated with ``gen_bank.py`` when ``--bank`` has none.
@@ -73,14 +72,19 @@ def one_round(bank: Path, workdir: Path, env: dict[str, str]) -> list[Step]:
         p.unlink(missing_ok=True)
     steps = [run_step("yardstick", [sys.executable, str(SHARED / "baseline.py"), str(bank), AS_OF])]
     steps.append(run_step("wupian load", wupian_argv(db, "load", str(bank), "--as-of", AS_OF), env))
-    steps.append(run_step("wupian classify", wupian_argv(
-        db, "classify", "--as-of", AS_OF, "--format", "csv", "--out", str(workdir / "tags.csv")), env))
-    ind = run_step("wupian indicators", wupian_argv(db, "indicators", "--as-of", AS_OF, "--format", "csv"), env)
-    (workdir / "indicators.csv").write_text(ind.output, encoding="utf-8")
-    steps.append(Step(ind.name, ind.wall, ind.cpu, ind.peak_mib, ind.load_before, ind.load_after,
-                      f"{ind.output.count(chr(10))} lines"))
+    # Cold: nothing derived yet, so indicators classify the date on demand (lineage) — the issue-14 goal.
+    steps.append(_indicators("wupian indicators", db, workdir, env))
+    # Warm: the same question again; the stored, still-fresh classification is reused.
+    steps.append(_indicators("wupian indicators (warm)", db, workdir, env))
     steps.append(run_step("wupian --help", wupian_argv(db, "--help"), env))
     return steps
+
+
+def _indicators(name: str, db: Path, workdir: Path, env: dict[str, str]) -> Step:
+    ind = run_step(name, wupian_argv(db, "indicators", "--as-of", AS_OF, "--format", "csv"), env)
+    (workdir / "indicators.csv").write_text(ind.output, encoding="utf-8")
+    return Step(ind.name, ind.wall, ind.cpu, ind.peak_mib, ind.load_before, ind.load_after,
+                f"{ind.output.count(chr(10))} lines")
 
 
 NOTES = """Reading the figures: the wall ratio is the issue-14 goal but swings with the machine's load (the
@@ -99,9 +103,8 @@ def render(loans: int, rounds: list[list[Step]], started: str) -> str:
                 best[s.name] = s
     y = best["yardstick"]
     core = best["wupian load"].wall + best["wupian indicators"].wall
-    full = core + best["wupian classify"].wall
     core_cpu = best["wupian load"].cpu + best["wupian indicators"].cpu
-    full_cpu = core_cpu + best["wupian classify"].cpu
+    warm = best["wupian indicators (warm)"]
     yard_line = next((line for line in y.output.splitlines() if line.startswith("load ")), y.output.strip())
     lines = [
         f"# Core pipeline vs the shared yardstick ({loans:,} loans)",
@@ -123,15 +126,13 @@ def render(loans: int, rounds: list[list[Step]], started: str) -> str:
         "",
         "| ratio (best of rounds) | wall | CPU |",
         "|---|---:|---:|",
-        f"| load + indicators / yardstick (goal ≤ 2) | **{core / y.wall:.2f}×** ({core:.2f} s vs {y.wall:.2f} s) | "
-        f"{core_cpu / y.cpu:.2f}× ({core_cpu:.2f} s vs {y.cpu:.2f} s) |",
-        f"| load + classify + indicators / yardstick | **{full / y.wall:.2f}×** ({full:.2f} s) | "
-        f"{full_cpu / y.cpu:.2f}× ({full_cpu:.2f} s) |",
+        f"| load + indicators (classifying on demand) / yardstick (goal ≤ 2) | **{core / y.wall:.2f}×** "
+        f"({core:.2f} s vs {y.wall:.2f} s) | {core_cpu / y.cpu:.2f}× ({core_cpu:.2f} s vs {y.cpu:.2f} s) |",
         f"| load / yardstick | {best['wupian load'].wall / y.wall:.2f}× | {best['wupian load'].cpu / y.cpu:.2f}× |",
-        f"| classify / yardstick | {best['wupian classify'].wall / y.wall:.2f}× | "
-        f"{best['wupian classify'].cpu / y.cpu:.2f}× |",
-        f"| indicators / yardstick | {best['wupian indicators'].wall / y.wall:.2f}× | "
-        f"{best['wupian indicators'].cpu / y.cpu:.2f}× |",
+        f"| indicators, cold (classify on demand + indicators) / yardstick | "
+        f"{best['wupian indicators'].wall / y.wall:.2f}× | {best['wupian indicators'].cpu / y.cpu:.2f}× |",
+        f"| indicators, warm (stored classification reused) / yardstick | {warm.wall / y.wall:.2f}× | "
+        f"{warm.cpu / y.cpu:.2f}× |",
         f"| `wupian --help` (process start + imports) | {best['wupian --help'].wall:.2f} s | "
         f"{best['wupian --help'].cpu:.2f} s |",
         "",

@@ -74,19 +74,26 @@ def step_detect(args: argparse.Namespace) -> dict[str, object]:
     from wupian.engine.warehouse import Warehouse
     from wupian.monitor.recurring import streams_table
 
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
+
+    def mark(name: str) -> None:
+        t = os.times()
+        marks.append((name, time.perf_counter(), t.user + t.system))
+
     with Warehouse(Path(args.workdir) / "bench.duckdb") as wh:
         t0, c0 = time.perf_counter(), os.times()
-        table = streams_table(wh, months=12, on_step=lambda name: marks.append((name, time.perf_counter())))
+        table = streams_table(wh, months=12, on_step=mark)
         elapsed, c1 = time.perf_counter() - t0, os.times()
-        marks.append(("end", time.perf_counter()))
+        mark("end")
         steps = {a[0]: round(b[1] - a[1], 2) for a, b in zip(marks, marks[1:], strict=False)}
+        step_cpu = {a[0]: round(b[2] - a[2], 2) for a, b in zip(marks, marks[1:], strict=False)}
         pq.write_table(table, Path(args.workdir) / "detected.parquet")
         unexplained = sum(1 for m in table["mandate_id"].to_pylist() if m is None)
     return {"step": "detect", "seconds": round(elapsed, 2),
             "cpu_seconds": round(c1.user - c0.user + c1.system - c0.system, 2),
             "load_avg_1m": os.getloadavg()[0], "streams": table.num_rows,
-            "unexplained": unexplained, "peak_rss_mib": round(peak_rss_mib()), "steps": steps}
+            "unexplained": unexplained, "peak_rss_mib": round(peak_rss_mib()), "steps": steps,
+            "steps_cpu": step_cpu}
 
 
 def step_teller(args: argparse.Namespace) -> dict[str, object]:

@@ -42,8 +42,13 @@ def ensure_fresh(wh: Warehouse, as_of: date, profiles: Sequence[str] = PROFILES,
 
 def compute_indicators(wh: Warehouse, as_of: date, *, branch_id: str | None = None, profile: str = "pboc_2025",
                        ids: Sequence[str] | None = None, store: bool = True) -> IndicatorResult:
-    """Every indicator (or those matching ``ids``) of the subtree, from fresh classifications."""
+    """Every indicator (or those matching ``ids``) of the subtree, from fresh classifications. The whole bank's
+    complete result is served from the store while it is fresh (same inputs and versions), else computed."""
     ensure_fresh(wh, as_of, (profile,))
+    if branch_id is None and not ids and store:
+        stored = metrics.stored_indicators(wh, as_of, profile)
+        if stored is not None:
+            return stored
     return metrics.compute_indicators(wh, as_of, branch_id=branch_id, profile=profile, ids=ids, store=store)
 
 

@@ -18,7 +18,9 @@ from wupian.api import compute_indicators, load_snapshot, open_warehouse
 from wupian.cli import context, data_cmds, metrics_cmds
 from wupian.core.errors import UsageError
 from wupian.engine.lineage import lineage_rows
+from wupian.metrics import stored_indicators
 from wupian.pipeline import dates_to_classify, run_month_end
+from wupian.rules import classify_snapshot
 from wupian.rules.fresh import stale_classifications
 
 AS_OF = date(2026, 3, 31)
@@ -123,6 +125,9 @@ def test_a_corrected_year_end_changes_the_ytd_change_of_a_later_date(folders: di
         # every later date read the re-loaded one (first-loan history, 较年初): all their tags are gone
         assert wh.scalar("SELECT count(*) FROM loan_tags WHERE as_of >= ?", [YEAR_END]) == 0
     assert _top(db, "green.ytd_change") == balance  # 上年末 green balance is now zero
+    with open_warehouse(db) as wh:  # and the month-end job publishes the same
+        result = run_month_end(wh, AS_OF, tmp_path / "out", uscc=USCC).indicators
+    assert result.value(result.rows[0].branch_id, "green.ytd_change") == balance
 
 
 def test_month_end_reclassifies_a_changed_comparison_date_even_with_current_rules(
@@ -169,3 +174,26 @@ def test_a_read_only_warehouse_refuses_to_serve_stale_figures(folders: dict[date
     assert _top(db, "green.balance") is not None  # with write access it classifies on demand
     with open_warehouse(db, read_only=True) as wh:
         assert compute_indicators(wh, AS_OF, ids=["green.balance"], store=False).rows
+
+
+def test_the_stored_result_is_served_only_while_fresh(folders: dict[date, Path], tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    _load_all(db, folders)
+    with open_warehouse(db) as wh:
+        assert stored_indicators(wh, AS_OF) is None  # nothing computed yet
+        computed = compute_indicators(wh, AS_OF)
+        served = stored_indicators(wh, AS_OF)
+        assert served is not None
+        assert served.rows == computed.rows and served.notes == computed.notes
+        assert compute_indicators(wh, AS_OF).rows == computed.rows  # the reader takes the stored set
+        assert stored_indicators(wh, AS_OF, "nfra_1104_2025") is None
+        wh.execute("UPDATE lineage SET versions = 'defs=old' WHERE kind = 'indicator_values'")
+        assert stored_indicators(wh, AS_OF) is None  # other indicator definitions: computed again
+        compute_indicators(wh, AS_OF)
+        assert stored_indicators(wh, AS_OF) is not None
+        classify_snapshot(wh, YEAR_END, "pboc_2025", size_basis="derived_first")  # tags read by 较年初 changed
+        assert stored_indicators(wh, AS_OF) is None
+        compute_indicators(wh, AS_OF)
+        assert stored_indicators(wh, AS_OF) is not None
+        load_snapshot(wh, YEAR_END, folders[YEAR_END])  # the same folder again: a new load of an input
+        assert stored_indicators(wh, AS_OF) is None

@@ -152,7 +152,7 @@ def classify(
     day = _date(as_of)
     with Warehouse(db_path()) as wh:
         if explain:
-            ensure_fresh(wh, day, (profile.value,), comparisons=False)  # the explanation agrees with the stored tags it explains
+            ensure_fresh(wh, day, (profile.value,), comparisons=False)  # agree with the stored tags
             _explain(wh, day, explain, profile.value, show_not, fmt)
             return
         if review:

@@ -19,27 +19,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from wupian.cli.context import db_path
+from wupian.contract import ALL_TABLES
 from wupian.core.errors import UsageError
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import CheckReport, check_snapshot, load_events, load_snapshot
 from wupian.ingest.inventory import list_quarantine, list_snapshots
 from wupian.ingest.load import Progress as ProgressFn
 
-TABLE_ZH = {
-    "branches": "机构",
-    "customers": "客户",
-    "loans": "贷款借据",
-    "registries": "名录",
-    "accounts": "账户",
-    "service_activations": "服务开通",
-    "processes": "业务办理",
-    "activities": "服务活动",
-    "targets": "任务目标",
-    "peers": "同业数据",
-    "transactions": "交易流水",
-    "mandates": "代扣协议",
-    "merchants": "商户登记",
-}
+TABLE_ZH = {t.name: t.zh for t in ALL_TABLES}  # every contract table, in contract order
 
 
 def parse_date(text: str | None, option: str = "--as-of") -> dt.date | None:

@@ -39,12 +39,14 @@ def _register() -> None:
     # Each feature module adds its commands to ``app`` (or exposes a Typer sub-app).
     from wupian.cli import (
         attest,
+        cases_cmd,
         classify_cmd,
         data_cmds,
         demo_cmd,
         metrics_cmds,
         month_end_cmd,
         recurring_cmd,
+        screen_cmd,
         serve_cmd,
         users_cmd,
     )
@@ -55,6 +57,8 @@ def _register() -> None:
     metrics_cmds.register(app)
     month_end_cmd.register(app)
     recurring_cmd.register(app)
+    screen_cmd.register(app)
+    cases_cmd.register(app)
     app.add_typer(attest.app, name="attest")
     serve_cmd.register(app)
     users_cmd.register(app)

@@ -102,6 +102,47 @@ HTS = tuple(ev(f"HTS{n:02d}", f"高技术服务业HTS{n:02d}") for n in range(1,
 SE = tuple(ev(f"SE{n:02d}", f"战略性新兴产业SE{n:02d}") for n in range(1, 10))
 PA = tuple(ev(f"PA{n:02d}", f"知识产权密集型产业PA{n:02d}") for n in range(1, 8))
 
+TXN_KINDS = (
+    ev("cash_withdrawal", "取现"),
+    ev("cash_deposit", "存现"),
+    ev("transfer_in", "转入"),
+    ev("transfer_out", "转出"),
+    ev("fee", "手续费"),
+    ev("interest", "利息"),
+    ev("other", "其他"),
+)
+REQUEST_TYPES = (
+    ev("cash_withdrawal", "取现"),
+    ev("transfer_out", "转账"),
+    ev("remittance", "汇款"),
+    ev("early_redemption", "提前支取"),
+    ev("gold_purchase", "购买实物黄金"),
+    ev("limit_raise", "提高限额"),
+    ev("other", "其他"),
+)
+REQUEST_CHANNELS = (ev("counter", "柜面"), ev("atm", "自助设备"), ev("mobile", "手机银行"), ev("online", "网上银行"))
+PAYEE_TYPES = (ev("individual", "个人"), ev("corporate", "单位"))
+ACCOMPANIED = (
+    ev("none", "无"),
+    ev("family", "家属"),
+    ev("stranger", "陌生人"),
+    ev("sales_staff", "销售人员"),
+    ev("group", "多人"),
+)
+REQUEST_OUTCOMES = (ev("executed", "已办理"), ev("abandoned", "客户放弃"), ev("deferred", "暂缓"), ev("refused", "拒绝办理"))
+WATCH_LISTS = (
+    ev("police_case_account", "涉案账户"),
+    ev("bank_high_risk", "行内高风险"),
+    ev("allow", "白名单"),
+)
+LABEL_KEYS = (ev("request", "申请"), ev("account", "账户"))
+FRAUD_LABELS = (ev("victim", "受害人"), ev("mule", "涉诈账户"), ev("not_fraud", "非诈骗"))
+LABEL_SOURCES = (
+    ev("police_feedback", "公安反馈"),
+    ev("customer_report", "客户报案"),
+    ev("case_outcome", "案件结论"),
+)
+
 INDUSTRY_PATTERN = r"[A-T]|[A-T]?\d{2,4}"
 RATE_BAND = ("-5", "36")  # annual percent; outside is almost certainly a unit error
 
@@ -118,8 +159,8 @@ BRANCHES = Table(
         Column("level", E, "机构层级", False, enum=BRANCH_LEVELS),
         Column("region_code", S, "地区代码", False, "GB/T 2260 行政区划代码", pattern=r"\d{6}"),
         Column("uscc", S, "统一社会信用代码", False,
-               "the branch's own 统一社会信用代码 (PBOC 金融机构代码 of the 经办机构); blank = inherit the parent's",
-               pattern=r"[0-9A-Z]{18}|[0-9A-Z]{9}"),
+               "the branch's own 统一社会信用代码 (PBOC 金融机构代码 of the 经办机构); blank = inherit the parent's. "
+               "Checked when the PBOC files are written (a malformed code is an ERROR there, not a rejected branch)"),
     ),
 )
 
@@ -332,6 +373,8 @@ TRANSACTIONS = Table(
         Column("merchant_id", S, "商户号", False),
         Column("summary", S, "摘要", False),
         Column("mandate_id", S, "代扣协议号", False),
+        Column("kind", E, "交易类型", False, "screening features read it when given", enum=TXN_KINDS),
+        Column("counterparty_region", S, "对方地区", False, "GB/T 2260 行政区划代码", pattern=r"\d{2}(\d{4})?"),
     ),
 )
 
@@ -368,6 +411,89 @@ MERCHANTS = Table(
     ),
 )
 
+WATCHLIST = Table(
+    name="watchlist",
+    zh="风险名单",
+    kind="event",
+    key=("list", "account_no", "id_code", "valid_from"),
+    one_of=(("account_no", "id_code"),),
+    description="police case accounts block a payment to them; `allow` exempts a customer from history rules",
+    columns=(
+        Column("list", E, "名单", True, enum=WATCH_LISTS),
+        Column("account_no", S, "账号", False, "an account number, own or another bank's"),
+        Column("id_code", S, "证件号码", False),
+        Column("name", S, "户名", False),
+        Column("valid_from", D, "生效日期", False, "inclusive; blank = always"),
+        Column("valid_to", D, "失效日期", False, "inclusive; blank = still valid"),
+        Column("source", S, "来源", False),
+    ),
+)
+
+SCREENING_REQUESTS = Table(
+    name="screening_requests",
+    zh="柜面交易申请",
+    kind="event",
+    key=("request_id",),
+    references=(
+        Reference(("branch_id",), "branches", ("branch_id",), nullable=False),
+        Reference(("customer_id",), "customers", ("customer_id",), nullable=False),
+        Reference(("account_id",), "accounts", ("account_id",), nullable=False),
+    ),
+    description="large payout requests screened before the money leaves (spec/screening.md)",
+    columns=(
+        Column("request_id", S, "申请编号", True),
+        Column("requested_at", DT, "申请时间", True, "features use only data strictly before this instant"),
+        Column("branch_id", S, "受理机构", True),
+        Column("customer_id", S, "客户号", True),
+        Column("account_id", S, "账号", True),
+        Column("request_type", E, "业务类型", True, enum=REQUEST_TYPES),
+        Column("amount", M, "金额", True, "yuan", min_value="0.01"),
+        Column("channel", E, "渠道", False, "default counter", enum=REQUEST_CHANNELS),
+        Column("teller_id", S, "柜员号", False),
+        Column("payee_name", S, "收款人户名", False),
+        Column("payee_account", S, "收款人账号", False),
+        Column("payee_bank", S, "收款人行名", False),
+        Column("payee_type", E, "收款人类型", False, enum=PAYEE_TYPES),
+        Column("stated_purpose", S, "客户所述用途", False, "free text as the customer says it"),
+        Column("appointment_purpose", S, "预约用途", False),
+        Column("accompanied_by", E, "陪同人员", False, enum=ACCOMPANIED),
+        Column("outcome", E, "办理结果", False, "filled afterwards", enum=REQUEST_OUTCOMES),
+    ),
+)
+
+TELLER_OBSERVATIONS = Table(
+    name="teller_observations",
+    zh="柜员观察",
+    kind="event",
+    key=("request_id", "code"),
+    references=(Reference(("request_id",), "screening_requests", ("request_id",), nullable=False),),
+    description="one row per ticked checklist item; codes are the screening rulebook's checklist",
+    columns=(
+        Column("request_id", S, "申请编号", True),
+        Column("code", S, "观察项", True, "a checklist code of the screening rulebook, e.g. anxious"),
+        Column("note", S, "备注", False),
+        Column("observed_at", DT, "观察时间", False),
+        Column("teller_id", S, "柜员号", False),
+    ),
+)
+
+FRAUD_LABELS_TABLE = Table(
+    name="fraud_labels",
+    zh="欺诈标注",
+    kind="event",
+    key=("key_type", "key"),
+    description="ground truth for the screening backtest",
+    columns=(
+        Column("key_type", E, "标注对象", True, enum=LABEL_KEYS),
+        Column("key", S, "申请编号或账号", True),
+        Column("label", E, "标注", True, enum=FRAUD_LABELS),
+        Column("typology", S, "诈骗类型", False, "e.g. fake_investment, impersonate_authority"),
+        Column("amount_lost", M, "损失金额", False, min_value="0"),
+        Column("confirmed_at", D, "确认日期", False),
+        Column("source", E, "来源", False, enum=LABEL_SOURCES),
+    ),
+)
+
 CODE_ACCEPTANCES = Table(
     name="code_acceptances",
     zh="代码核定",
@@ -399,7 +525,9 @@ SNAPSHOT_TABLES: tuple[Table, ...] = (
     PEERS,
     CODE_ACCEPTANCES,
 )
-EVENT_TABLES: tuple[Table, ...] = (MERCHANTS, TRANSACTIONS, MANDATES)
+EVENT_TABLES: tuple[Table, ...] = (
+    MERCHANTS, TRANSACTIONS, MANDATES, WATCHLIST, SCREENING_REQUESTS, TELLER_OBSERVATIONS, FRAUD_LABELS_TABLE,
+)
 ALL_TABLES: tuple[Table, ...] = SNAPSHOT_TABLES + EVENT_TABLES
 
 

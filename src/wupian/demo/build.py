@@ -6,6 +6,8 @@ Layout of the output folder::
     snapshots/2025-03-31/branches.csv, customers.csv (GBK, Chinese headers), loans.csv, …
     snapshots/2025-04-30/…            one folder per month-end, 13 in all, ending 2026-03-31
     events/transactions.csv, mandates.csv, merchants.csv, recurring_truth.csv
+    screening/screening_requests.csv, teller_observations.csv, fraud_labels.csv, watchlist.csv, transactions.csv,
+              screening_truth.csv (counter anti-fraud requests with planted, labelled stories)
 
 Everything is a pure function of ``seed`` and ``scale``: the same arguments give the same bytes.
 """
@@ -33,6 +35,7 @@ from wupian.demo.monthly import customers_table, loans_table, static_customer_co
 from wupian.demo.plans import build_targets, peers_table
 from wupian.demo.refdata import green_items, industries
 from wupian.demo.registries import build_registries, registries_table
+from wupian.demo.screening import write_screening
 from wupian.demo.services import (
     accounts_table,
     activations_table,
@@ -86,6 +89,8 @@ class DemoManifest:
     events_dir: Path
     event_accounts: int
     planted: tuple[PlantedError, ...]
+    screening_dir: Path | None = None  # counter-screening events (requests, observations, labels, watchlist)
+    screening_requests: int = 0
 
 
 def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
@@ -180,10 +185,12 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     chosen = np.sort(stream(seed, "event-accounts").choice(debit, size=n_ev, replace=False))
     event_ids = [str(a) for a in acc.account_id[chosen].tolist()]
     events_dir = write_events(out_dir / "events", event_ids, seed=seed, end=END, months=MONTHS)
+    screening = write_screening(out_dir / "screening", cus, acc, seed=seed, scale=scale, end=END)
     manifest = DemoManifest(
         out_dir=out_dir, seed=seed, scale=scale, month_ends=tuple(date.fromisoformat(str(d)) for d in dates_),
         branches=len(tree), customers=customers_last, loans=tuple(loan_rows), snapshot_dirs=tuple(snap_dirs),
         events_dir=events_dir, event_accounts=len(event_ids), planted=PLANTED,
+        screening_dir=screening.folder, screening_requests=screening.requests,
     )
     (out_dir / "README.txt").write_text(readme.render(manifest), encoding="utf-8")
     _tick(progress, "done", steps, steps)

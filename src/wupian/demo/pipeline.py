@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wupian.demo.branches import BANK_USCC
 from wupian.demo.build import DEFAULT_SEED, MONTHS, DemoManifest, build_demo
+from wupian.demo.screening_cases import work_cases
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import LoadReport, load_events, load_snapshot
 from wupian.pipeline import MonthEndResult, run_month_end
@@ -31,6 +32,8 @@ class DemoResult:
     snapshot_reports: tuple[tuple[date, LoadReport], ...]
     events_report: LoadReport | None
     month_end: MonthEndResult | None = None
+    screening_report: LoadReport | None = None
+    screening_cases: int = 0
 
     @property
     def rejected(self) -> int:
@@ -70,8 +73,12 @@ def run_demo(db_path: str, out_dir: Path, *, seed: int = DEFAULT_SEED, scale: fl
         if progress is not None:
             progress("load", "loaded", total, total)
         events = load_events(wh, manifest.events_dir, progress=sub("events"))
+        screening, n_cases = None, 0
+        if manifest.screening_dir is not None:
+            screening = load_events(wh, manifest.screening_dir, progress=sub("screening"))
+            n_cases = work_cases(wh, manifest.screening_dir)
         if reports:
             month_end = run_month_end(wh, manifest.month_ends[-1], Path(out_dir) / "reports", uscc=DEMO_USCC,
                                       progress=sub("month_end"))
     return DemoResult(db_path=db_path, manifest=manifest, snapshot_reports=tuple(loads), events_report=events,
-                      month_end=month_end)
+                      month_end=month_end, screening_report=screening, screening_cases=n_cases)

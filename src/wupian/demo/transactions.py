@@ -247,6 +247,9 @@ def generate_event_tables(
         "merchant_id": id_tables[0].take(take),
         "summary": id_tables[4].take(take),
         "mandate_id": mandate_arr,
+        # the two optional columns of issue 11: debits are payments out, credits payments in; no region known
+        "kind": pa.array(np.where(fen < 0, "transfer_out", "transfer_in").astype(object), pa.string()),
+        "counterparty_region": pa.nulls(acc.size, pa.string()),
     })
     merchant_rows = sorted(merchants.rows.items())
     merchants_table = pa.table({

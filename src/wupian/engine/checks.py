@@ -80,6 +80,10 @@ class Failure:
     condition: str
     message: str
     level: str = "ERROR"
+    flag: str | None = None  # a cheaper condition implied by ``condition``, enough for the row's __bad flag
+
+
+ID_CODES = ("WP-LOAD-037", "WP-LOAD-038")  # id normalisation: cannot fire on a row whose ids are plain ASCII
 
 
 def text_expr(col: str, alias: str = "r", *, spaces_only: bool = False) -> str:
@@ -115,7 +119,7 @@ def shown(t: str) -> str:
     """SQL: ``t`` with invisible characters written as <U+XXXX> (for messages about a few rows)."""
     cls = "[" + BLANK_RE[1:-1] + INVISIBLE_RE + "]"
     chars = (
-        f"list_transform(string_split({t}, ''), c -> CASE WHEN c <> ' ' AND regexp_matches(c, {lit(cls)}) "
+        f"list_transform(string_split({t}, ''), lambda c: CASE WHEN c <> ' ' AND regexp_matches(c, {lit(cls)}) "
         "THEN '<U+' || upper(printf('%04x', unicode(c))) || '>' ELSE c END)"
     )
     return f"array_to_string({chars}, '')"
@@ -239,7 +243,7 @@ def _type_failure(col: Column, cols: Cols) -> Failure | None:
             f"THEN 'expected money in yuan with at most 2 decimals, got ' || {t} "
             f"ELSE 'expected money in yuan (e.g. 1,234.50), got ' || {_quoted(t)} END"
         )
-        return Failure("WP-LOAD-016", col.name, f"({cond} AND NOT {_bad_grouping(t)})", msg)
+        return Failure("WP-LOAD-016", col.name, f"({cond} AND NOT {_bad_grouping(t)})", msg, flag=cond)
     if kind is ColumnType.RATE:
         return Failure("WP-LOAD-017", col.name, cond, f"'expected a decimal {type_word(col)}, got ' || {_quoted(t)}")
     if kind is ColumnType.INT:
@@ -273,7 +277,8 @@ def _format_failures(col: Column, cols: Cols) -> list[Failure]:
             "'expected an amount in yuan with '','' only between groups of 3 digits (e.g. 7,500,000.50), got ' || "
             + _quoted(t)
         )
-        return [Failure("WP-LOAD-036", col.name, f"({t} IS NOT NULL AND {v} IS NULL AND {_bad_grouping(t)})", msg)]
+        cond = f"({t} IS NOT NULL AND {v} IS NULL)"
+        return [Failure("WP-LOAD-036", col.name, f"({t} IS NOT NULL AND {v} IS NULL AND {_bad_grouping(t)})", msg, flag=cond)]
     if not is_id_column(col):
         return []
     refused = (
@@ -283,7 +288,7 @@ def _format_failures(col: Column, cols: Cols) -> list[Failure]:
     warned = f"'id ' || {visible(t)} || ' read as ''' || {v} || ''' (' || {_id_changes(t)} || ')'"
     return [
         Failure("WP-LOAD-038", col.name, f"({t} IS NOT NULL AND {v} IS NULL)", refused),
-        Failure("WP-LOAD-037", col.name, f"({t} IS NOT NULL AND {v} IS NOT NULL AND {t} <> {v})", warned, "WARNING"),
+        Failure("WP-LOAD-037", col.name, f"({t} <> {v})", warned, "WARNING"),
     ]
 
 
@@ -382,16 +387,32 @@ def typed_table_sql(
         else f"{text_expr(c.name, 'r', spaces_only=is_id_column(c))} AS t_{i}"
         for i, c in enumerate(table.columns)
     )
+    # One regular expression per row decides that all its ids are plain ASCII (no normalisation to do).
+    ids = [i for i, c in enumerate(table.columns) if is_id_column(c) and c.name not in typed_from]
+    if ids:
+        together = ", ".join(f"r.{quote_ident(names[i])}" for i in ids)
+        trims += f", regexp_full_match(concat({together}), {lit('[!-~]*')}) AS __plain"
     raws = "".join(f", r.{quote_ident(n)} AS r_{i}" for i, n in enumerate(names)) if keep_raw else ""
     carry = "".join(f", y.r_{i}" for i in range(len(names))) if keep_raw else ""
     typed = ", ".join(
-        f"{typed_from.get(c.name) or typed_expr(c, text=f'y.t_{i}')} AS {quote_ident(c.name)}"
+        f"CASE WHEN y.__plain THEN y.t_{i} ELSE {typed_expr(c, text=f'y.t_{i}')} END AS {quote_ident(c.name)}"
+        if i in ids else f"{typed_from.get(c.name) or typed_expr(c, text=f'y.t_{i}')} AS {quote_ident(c.name)}"
         for i, c in enumerate(table.columns)
     )
-    texts = ", ".join(f"y.t_{i}" for i in range(len(names)))
+    texts = ", ".join(f"y.t_{i}" for i in range(len(names))) + (", y.__plain" if ids else "")
     failures = row_failures(table, Typed(table, "x", with_text=True))
-    bad = " OR ".join(f"coalesce({f.condition}, false)" for f in failures if f.level == "ERROR") or "false"
-    warn = " OR ".join(f"coalesce({f.condition}, false)" for f in failures if f.level != "ERROR") or "false"
+
+    def any_of(fs: list[Failure]) -> str:
+        conds = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs)) or "false"
+        id_conds = " OR ".join(f"coalesce({f.condition}, false)" for f in fs if f.code in ID_CODES)
+        if not id_conds:
+            return conds
+        rest = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs
+                                         if f.code not in ID_CODES)) or "false"
+        return f"{rest} OR (NOT x.__plain AND ({id_conds}))"
+
+    bad = any_of([f for f in failures if f.level == "ERROR"])
+    warn = any_of([f for f in failures if f.level != "ERROR"])
     cols = ", ".join(f"x.{quote_ident(n)}" for n in names)
     inner = (
         f"SELECT {'x.' + ln if line else ''}{cols}, ({bad}) AS __bad, ({warn}) AS __warn{carry.replace('y.', 'x.')} FROM ("

@@ -12,7 +12,7 @@ table ``lineage`` has one row per stored result, written in the same transaction
   peers), so the loads that carried keyed rows are inputs too. Every load gets a new load id (``snapshots.load_id``).
 * ``versions`` — the rulebook version (content hash), the reference-data fingerprint, the indicator definitions'
   fingerprint and the wupian version, as the computing layer states them.
-* ``params`` — options that do not change the inputs (the size basis), for the record.
+* ``params`` — the options it was computed with (the size basis); readers ask for the official ones.
 
 A result is *fresh* when its lineage row exists and both ``inputs`` and ``versions`` equal what they would be now.
 That is a look-up in two small tables (``snapshots``, ``lineage``), never a scan of the data. Loading date D
@@ -102,9 +102,10 @@ def record(con: duckdb.DuckDBPyConnection, kind: str, as_of: date, profile: str,
 
 
 def stale_dates(wh: Warehouse, kind: str, dates: Iterable[date], profile: str, versions: str | None,
-                *, keyed: bool = False) -> list[date]:
+                *, keyed: bool = False, params: dict[str, Any] | None = None) -> list[date]:
     """The loaded dates among ``dates`` whose stored ``kind`` result of ``profile`` is missing or stale
-    (``versions`` None: compare the inputs only — for a layer that does not know the rulebook)."""
+    (``versions`` None: compare the inputs only — for a layer that does not know the rulebook; ``params``:
+    also require these recorded options)."""
     loads = _loads(wh.con)
     loaded = {d for d, _, _ in loads}
     wanted = sorted({d for d in dates if d in loaded})
@@ -112,25 +113,30 @@ def stale_dates(wh: Warehouse, kind: str, dates: Iterable[date], profile: str, v
         return []
     stored: dict[date, tuple[str, str]] = {}
     if _table_exists(wh.con, "lineage"):
-        stored = {r[0]: (r[1], r[2]) for r in wh.con.execute(
-            "SELECT as_of, inputs, versions FROM lineage WHERE kind = ? AND profile = ? AND list_contains(?, as_of)",
+        stored = {r[0]: (r[1], r[2], r[3]) for r in wh.con.execute(
+            "SELECT as_of, inputs, versions, params FROM lineage WHERE kind = ? AND profile = ? "
+            "AND list_contains(?, as_of)",
             [kind, profile, wanted],
         ).fetchall()}
     out = []
     for d in wanted:
         got = stored.get(d)
-        if got is None or got[0] != _inputs(loads, d, keyed) or (versions is not None and got[1] != versions):
+        if (got is None or got[0] != _inputs(loads, d, keyed) or (versions is not None and got[1] != versions)
+                or (params is not None and any(json.loads(got[2] or "{}").get(k) != v for k, v in params.items()))):
             out.append(d)
     return out
 
 
-def stored_versions(wh: Warehouse, kind: str, as_of: date, profile: str) -> str | None:
-    """The ``versions`` recorded with a stored result, or None."""
+def stamps(wh: Warehouse, kind: str, dates: Iterable[date], profile: str) -> str:
+    """Which computation of ``kind`` each of ``dates`` holds now: ``date@computed_at`` of their lineage rows. A
+    result that read those rows records this, so any re-computation of them (even from the same inputs, e.g.
+    with another size basis) makes it stale."""
     if not _table_exists(wh.con, "lineage"):
-        return None
-    value = wh.scalar("SELECT versions FROM lineage WHERE kind = ? AND as_of = ? AND profile = ?",
-                      [kind, as_of, profile])
-    return None if value is None else str(value)
+        return ""
+    rows = wh.con.execute(
+        "SELECT as_of, computed_at FROM lineage WHERE kind = ? AND profile = ? AND list_contains(?, as_of) "
+        "ORDER BY as_of", [kind, profile, sorted(set(dates))]).fetchall()
+    return ",".join(f"{d.isoformat()}@{at.isoformat()}" for d, at in rows)
 
 
 def is_loaded(wh: Warehouse, as_of: date) -> bool:

@@ -169,8 +169,8 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_l
     fold = ", ".join(f"{e} AS {f}" for e, f in zip(folded, fk, strict=True))
     exact = ", ".join(f"c.{k}" for k in keys)
     head = f"SELECT {seq:d}, {lit(table.name)}, ?, w.__line, w.rk, {lit(table.key[0])}"
-    others = "array_to_string(list_filter(w.fam, l -> NOT list_contains(w.same, l)), ', ')"
-    other_keys = "array_to_string(list_sort(list_distinct(list_filter(w.fam_keys, k -> k <> w.rk))), '; ')"
+    others = "array_to_string(list_filter(w.fam, lambda l: NOT list_contains(w.same, l)), ', ')"
+    other_keys = "array_to_string(list_sort(list_distinct(list_filter(w.fam_keys, lambda k: k <> w.rk))), '; ')"
     con.execute(
         f"INSERT INTO {ISSUES} WITH g AS (SELECT {fold} FROM {typed} AS x WHERE {not_all_null} "
         "GROUP BY ALL HAVING count(*) > 1), "
@@ -180,7 +180,7 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_l
         f"list(c.__line) OVER (PARTITION BY {', '.join('c.' + f for f in fk)}) AS fam, "
         f"list(c.rk) OVER (PARTITION BY {', '.join('c.' + f for f in fk)}) AS fam_keys FROM c) "
         f"{head}, 'WP-LOAD-022', 'ERROR', 'duplicate key ' || w.rk || ': the same key is also on line ' || "
-        f"array_to_string(list_filter(w.same, l -> l <> w.__line), ', '), NULL FROM w WHERE len(w.same) > 1 "
+        f"array_to_string(list_filter(w.same, lambda l: l <> w.__line), ', '), NULL FROM w WHERE len(w.same) > 1 "
         f"UNION ALL {head}, 'WP-LOAD-039', 'ERROR', 'key ' || w.rk || ' differs only in letter case from ' || "
         f"{other_keys} || ' on line ' || {others} || '; ids are case-sensitive, so they would be two records', "
         f"'keep one spelling of the id' FROM w WHERE len(w.same) < len(w.fam)",
@@ -277,7 +277,8 @@ def append_events(con: duckdb.DuckDBPyConnection, table: Table, file_label: str,
     """Append new events; an id seen before is a no-op when identical (INFO) and rejected when different."""
     v = _valid_temp(con, table)
     tq = quote_ident(table.name)
-    match = " AND ".join(f"t.{quote_ident(k)} = v.{quote_ident(k)}" for k in table.key)
+    # NOT DISTINCT: a key column may be blank (a watchlist entry by id_code has no account_no)
+    match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM v.{quote_ident(k)}" for k in table.key)
     same = " AND ".join(f"t.{quote_ident(c.name)} IS NOT DISTINCT FROM v.{quote_ident(c.name)}" for c in table.columns)
     diff = ", ".join(
         f"CASE WHEN t.{quote_ident(c.name)} IS DISTINCT FROM v.{quote_ident(c.name)} THEN {lit(c.name)} END"

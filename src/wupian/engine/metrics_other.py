@@ -14,7 +14,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine import lineage
 from wupian.engine.metrics import ALL_LOANS_WHERE, closure_sql, has_rows, table_exists
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.calendar import WorkCalendar
@@ -213,32 +212,3 @@ def targets_for(wh: Warehouse, year: int) -> list[dict[str, Any]]:
     if not table_exists(wh, "targets"):
         return []
     return wh.rows("SELECT branch_id, indicator_id, target FROM targets WHERE year = ? ORDER BY 1, 2", [year])
-
-
-def store_indicator_values(wh: Warehouse, as_of: date, profile: str, rows: pa.Table, subtree: str | None,
-                           versions: str = "") -> None:
-    """Store computed values of (as_of, profile) with their lineage. Values stored earlier from other inputs or
-    versions are all dropped first; values from the same inputs and versions are replaced per (node, indicator),
-    so a subtree's or a few indicators' values add to the stored set."""
-    wh.execute(
-        """CREATE TABLE IF NOT EXISTS indicator_values (
-            as_of DATE, profile VARCHAR, branch_id VARCHAR, indicator_id VARCHAR,
-            value DECIMAL(38, 6), unit VARCHAR, unavailable_reason VARCHAR, computed_at TIMESTAMP)"""
-    )
-    wh.register("wp_new_values", rows)
-    try:
-        with wh.transaction() as con:
-            same = not lineage.stale_dates(wh, "indicator_values", [as_of], profile, versions, keyed=True)
-            if not same:
-                con.execute("DELETE FROM indicator_values WHERE as_of = ? AND profile = ?", [as_of, profile])
-            else:
-                con.execute(
-                    "DELETE FROM indicator_values AS s WHERE as_of = ? AND profile = ? AND EXISTS (SELECT 1 FROM "
-                    "wp_new_values AS n WHERE n.branch_id = s.branch_id AND n.indicator_id = s.indicator_id)",
-                    [as_of, profile])
-            con.execute(
-                "INSERT INTO indicator_values SELECT ?, ?, branch_id, indicator_id, value, unit, "
-                "unavailable_reason, current_timestamp FROM wp_new_values", [as_of, profile])
-            lineage.record(con, "indicator_values", as_of, profile, versions=versions, keyed=True)
-    finally:
-        wh.unregister("wp_new_values")

@@ -61,13 +61,13 @@ def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str |
                c.customer_type, c.declared_size, c.id_code, c.credit_limit_total
         FROM loan_tags t
         JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id
-        LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = t.profile AND ti.loan_id = t.loan_id
+        LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = ? AND ti.loan_id = t.loan_id
              AND ti.tag = 'tech_industry'
         LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
         LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = l.branch_id
         WHERE t.as_of = ? AND t.profile = ? AND t.tag IN ({marks}) {sub}
     """
-    return sql, [as_of, as_of, profile, *tags, *([subtree] if subtree else [])]
+    return sql, [profile, as_of, as_of, profile, *tags, *([subtree] if subtree else [])]
 
 
 def category_loans(
@@ -211,11 +211,11 @@ def own_booked_balances(wh: Warehouse, as_of: date) -> dict[str, Any]:
         f"WHERE l.as_of = ? AND {in_scope_sql('l')} GROUP BY branch_id", [as_of])}
 
 
-def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, str | None]:
-    """branch_id → the 统一社会信用代码 it files under (own, else the nearest ancestor's; None when neither)."""
+def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, tuple[str | None, str | None]]:
+    """branch_id → (its own 统一社会信用代码, the code it files under: its own, else the nearest ancestor's)."""
     closure, cparams = closure_sql(wh, as_of)
     rows = wh.rows(
-        f"WITH closure AS (SELECT * FROM {closure}) SELECT b.branch_id, u.uscc FROM branches b "
-        f"LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? ORDER BY b.branch_id",
-        [*cparams, as_of, as_of])
-    return {r["branch_id"]: r["uscc"] for r in rows}
+        f"WITH closure AS (SELECT * FROM {closure}) SELECT b.branch_id, nullif(trim(b.uscc), '') AS own, u.uscc "
+        f"FROM branches b LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? "
+        f"ORDER BY b.branch_id", [*cparams, as_of, as_of])
+    return {r["branch_id"]: (r["own"], r["uscc"]) for r in rows}

@@ -164,7 +164,7 @@ def _swallowed_records(con: duckdb.DuckDBPyConnection, raw: RawInput, src: str) 
     delim = lit(raw.delimiter)  # ',' or '|', chosen by the reader (never user text)
     tests = " OR ".join(
         f"(position(chr(10) IN c{i}) > 0 AND list_max(list_transform(string_split(c{i}, chr(10)), "
-        f"l -> length(l) - length(replace(l, {delim}, '')))) >= {raw.n_fields - 1:d})"
+        f"lambda l: length(l) - length(replace(l, {delim}, '')))) >= {raw.n_fields - 1:d})"
         for i in range(raw.n_fields)
     )
     return _count(con, f"SELECT count(*) FROM {src} WHERE {tests}") > 0

@@ -73,6 +73,30 @@ def _alone(text: str, delimiter: str) -> list[str] | None:
         return None
 
 
+def open_quote(line: str, delimiter: str) -> tuple[int, int]:
+    """(1-based field, character position) of the quote that opens a field and is still open at the end of
+    ``line``; (1, first quote) when the line ends inside no quoted field."""
+    field, start, quoted, at_field_start, i = 1, -1, False, True, 0
+    while i < len(line):
+        c = line[i]
+        if quoted:
+            if c == '"' and i + 1 < len(line) and line[i + 1] == '"':
+                i += 1  # an escaped quote inside the field
+            elif c == '"':
+                quoted = False
+        elif c == delimiter:
+            field, at_field_start = field + 1, True
+            i += 1
+            continue
+        elif c == '"' and at_field_start:
+            quoted, start = True, i
+        at_field_start = False
+        i += 1
+    if quoted:
+        return field, start
+    return 1, max(line.find('"'), 0)
+
+
 def stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, label: str) -> Issue | None:
     """When a record read over several physical lines swallowed lines that are complete records by
     themselves, the quote that opened it on its first line is stray: the located issue for that line."""
@@ -81,9 +105,7 @@ def stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, labe
     ):
         return None
     first_line, text = span[0]
-    before = text.split('"', 1)[0]
-    field = before.count(delimiter) + 1
-    start = text.index('"')
+    field, start = open_quote(text.rstrip("\r\n"), delimiter)
     shown = text[start : start + 20].rstrip("\r\n")
     swallowed = f"line {span[1][0]}" if len(span) == 2 else f"lines {span[1][0]}–{span[-1][0]}"
     return make_issue(

@@ -172,8 +172,9 @@ def _run(
     record_snapshot: bool,
 ) -> CheckReport:
     directory = _check_dir(directory)
-    with tempfile.TemporaryDirectory(prefix="wupian-load-") as work:
-        staged, issues = _stage_all(wh, directory, SNAPSHOT_TABLES, Path(work), require=True, progress=progress)
+    # Kept until the end: rows rejected later (keys, references) are re-read from transcoded/repaired copies.
+    work = tempfile.TemporaryDirectory(prefix="wupian-load-")
+    staged, issues = _stage_all(wh, directory, SNAPSHOT_TABLES, Path(work.name), require=True, progress=progress)
     folder = folder_date_issue(directory, warn_as_of) if warn_as_of is not None else None
     if folder is not None:
         issues.insert(0, folder)
@@ -210,6 +211,7 @@ def _run(
     finally:
         for st in staged:
             drop_staged(wh.con, st.st)
+        work.cleanup()
     return report_cls(
         directory=str(directory),
         as_of=warn_as_of,
@@ -252,8 +254,8 @@ def load_events(
 ) -> LoadReport:
     """Append transactions, mandates and merchants from ``directory``, de-duplicated on their ids."""
     directory = _check_dir(directory)
-    with tempfile.TemporaryDirectory(prefix="wupian-events-") as work:
-        staged, issues = _stage_all(wh, directory, EVENT_TABLES, Path(work), require=False, progress=progress)
+    work = tempfile.TemporaryDirectory(prefix="wupian-events-")  # kept until the end, as in ``_run``
+    staged, issues = _stage_all(wh, directory, EVENT_TABLES, Path(work.name), require=False, progress=progress)
     try:
         structural = [i for i in issues if is_structural(i)]
         if structural:
@@ -269,6 +271,7 @@ def load_events(
     finally:
         for st in staged:
             drop_staged(wh.con, st.st)
+        work.cleanup()
     return LoadReport(
         directory=str(directory),
         as_of=None,

@@ -2,8 +2,10 @@
 
 Everything is read as text first (no reader ever infers floats); every row keeps its 1-based source line
 (CSV physical line, Excel sheet row, Parquet row number). Large clean CSV files are left to DuckDB's
-parallel reader; only non-UTF-8 files are transcoded (streaming) and only broken files are re-read in
-Python (``csvsafe.read_careful``) so that each bad line becomes a located issue.
+parallel reader; only non-UTF-8 files are transcoded (streaming). A file DuckDB refuses because of stray
+quotes is repaired around those lines only (``csvrepair``: the stray lines quarantined, DuckDB reads a copy);
+any other broken file is re-read in Python (``csvsafe.read_careful``) so that each bad line becomes a
+located issue.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from wupian.metrics.compute import (
     definitions,
     explain_indicator,
     indicator_label,
+    stored_indicators,
 )
 from wupian.metrics.result import CoverageResult, IndicatorResult, IndicatorValue
 
@@ -27,4 +28,5 @@ __all__ = [
     "definitions",
     "explain_indicator",
     "indicator_label",
+    "stored_indicators",
 ]

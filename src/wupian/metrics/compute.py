@@ -16,14 +16,15 @@ import pyarrow.compute as pc
 import yaml
 
 from wupian.core.errors import UsageError
+from wupian.core.periods import comparison_dates
 from wupian.engine import lineage
+from wupian.engine.indicator_store import store_indicator_values, stored_indicator_values
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
 from wupian.engine.metrics_other import (
     coverage_by_node,
     peers_at,
     registry_members,
     root_branch,
-    store_indicator_values,
     targets_for,
 )
 from wupian.engine.metrics_ranks import sibling_ranks
@@ -34,6 +35,7 @@ from wupian.metrics.other_values import (
     activity_values,
     coverage_rate,
     coverage_values,
+    fraud_values,
     peer_ranks,
     process_values,
     target_values,
@@ -124,8 +126,9 @@ def compute_indicators(
 ) -> IndicatorResult:
     """Every indicator (or those matching the glob patterns in ``ids``) for every node of the subtree.
 
-    Values are stored in the warehouse table ``indicator_values`` (replacing earlier values of the same date,
-    profile, nodes and indicators, with their lineage) unless ``store`` is False. This layer
+    A complete whole-bank result (no ``branch_id``, no ``ids``) is stored in the warehouse table
+    ``indicator_values`` (replacing the stored result of the date and profile, with its lineage) unless ``store``
+    is False. This layer
     reads the tags it finds and counts stale ones as missing; ``wupian.api.compute_indicators`` classifies what
     is missing or stale first.
     """
@@ -156,6 +159,8 @@ def compute_indicators(
             notes.append(note)
     if _family_wanted("activity", patterns):
         rows += activity_values(wh, as_of, branch_id)
+    if _family_wanted("fraud", patterns):
+        rows += fraud_values(wh, as_of, branch_id)
     parts.append(values_table(rows))
     values = pa.concat_tables(parts)
     wanted_targets = targets_for(wh, as_of.year)
@@ -164,7 +169,7 @@ def compute_indicators(
     values = pa.concat_tables([values, values_table(targets)])
     present = set(pc.unique(values.column("indicator_id")).to_pylist())
     ranked = {f"{s}.{m}" for s in scopes for m in RANKED_MEASURES}
-    ranked |= {iid for iid in present if iid.startswith(("coverage.", "accounts.", "service."))
+    ranked |= {iid for iid in present if iid.startswith(("coverage.", "accounts.", "service.", "fraud."))
                or iid.endswith(".target_completion")}
     order = pa.table({"branch_id": tree.column("branch_id"), "parent_id": tree.column("parent_id"),
                       "ord": pa.array(range(len(nodes)), pa.int64())})
@@ -178,16 +183,27 @@ def compute_indicators(
         keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if _wanted(i, patterns)]
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
-    if store:
-        store_indicator_values(wh, as_of, profile, result.to_arrow(), branch_id, indicator_versions(wh, as_of, profile))
+    if store and branch_id is None and patterns is None:  # only complete whole-bank results are stored
+        store_indicator_values(wh, as_of, profile, result.to_arrow(),
+                               indicator_versions(wh, as_of, profile), result.notes)
     return result
 
 
-def indicator_versions(wh: Warehouse, as_of: date, profile: str) -> str:
-    """The versions stored indicator values record: the definitions' fingerprint and those of the tags read."""
-    tags = lineage.stored_versions(wh, "loan_tags", as_of, profile) or "none"
-    return lineage.versions(f"defs={package_fingerprint('wupian.metrics.definitions')}", f"tags=[{tags}]")
+def stored_indicators(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> IndicatorResult | None:
+    """The stored complete result of ``as_of`` when it is fresh (same snapshots, definitions, tags, reference
+    data and wupian version as a computation now would use), else None. A metadata look-up and one read."""
+    found = stored_indicator_values(wh, as_of, profile, indicator_versions(wh, as_of, profile))
+    if found is None:
+        return None
+    table, notes = found
+    return IndicatorResult.from_table(as_of, profile, _with_as_of(as_of, table), notes)
 
+
+def indicator_versions(wh: Warehouse, as_of: date, profile: str) -> str:
+    """The versions stored indicator values record: the definitions' fingerprint and which classification of
+    the as-of date and of its comparison dates they read."""
+    tags = lineage.stamps(wh, "loan_tags", [as_of, *comparison_dates(as_of)], profile)
+    return lineage.versions(f"defs={package_fingerprint('wupian.metrics.definitions')}", f"tags=[{tags}]")
 
 
 def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = None) -> CoverageResult:

@@ -13,6 +13,7 @@ from typing import Any
 
 from wupian.core.periods import year_end_before
 from wupian.engine.metrics import has_rows
+from wupian.engine.metrics_fraud import fraud_by_node
 from wupian.engine.metrics_other import (
     accounts_by_node,
     activities_by_node,
@@ -125,6 +126,34 @@ def activity_values(wh: Warehouse, as_of: date, subtree: str | None) -> list[Ind
         if r["people"] is not None:
             out.append(IndicatorValue(as_of, r["branch_id"], f"activity.{r['activity']}.people",
                                       Decimal(int(r["people"])), "people"))
+    return out
+
+
+FRAUD_COUNTS = (("screened", "cases"), ("alerts_medium", "cases"), ("alerts_high", "cases"),
+                ("cases_opened", "cases"), ("police_contacted", "cases"), ("prevented_count", "cases"),
+                ("not_fraud_count", "cases"), ("lost_count", "cases"))
+
+
+def fraud_values(wh: Warehouse, as_of: date, subtree: str | None) -> list[IndicatorValue]:
+    """The month's counter anti-fraud figures (``fraud.*``) per node; none when nothing was screened."""
+    table = fraud_by_node(wh, as_of, subtree=subtree)
+    if table is None:
+        return []
+    out = []
+    for r in _rows(table):
+        node = r["branch_id"]
+        for name, unit in FRAUD_COUNTS:
+            out.append(IndicatorValue(as_of, node, f"fraud.{name}", Decimal(int(r[name])), unit))
+        alerts = int(r["alerts_medium"]) + int(r["alerts_high"])
+        out.append(IndicatorValue(as_of, node, "fraud.alert_rate",
+                                  quantize(Decimal(alerts) * HUNDRED / int(r["screened"]), "percent"), "percent"))
+        for name in ("prevented_amount", "lost_amount"):
+            out.append(IndicatorValue(as_of, node, f"fraud.{name}", quantize(Decimal(r[name]), "yuan"), "yuan"))
+        minutes = r["median_minutes_to_police"]
+        out.append(IndicatorValue(
+            as_of, node, "fraud.median_minutes_to_police",
+            None if minutes is None else quantize(Decimal(str(minutes)), "minutes"), "minutes",
+            None if minutes is not None else "本月无联系民警的案件"))
     return out
 
 

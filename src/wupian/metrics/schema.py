@@ -21,7 +21,7 @@ from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level, Source
 
 LOAN_KINDS = ("sum", "distinct_customers", "weighted_avg", "ratio", "change", "growth", "gap")
-FAMILY_KINDS = ("coverage", "service", "accounts", "process", "activity", "rank", "target")
+FAMILY_KINDS = ("coverage", "service", "accounts", "process", "activity", "fraud", "rank", "target")
 UNITS = (
     "yuan", "percent", "percent_points", "rate_percent", "households", "entities", "accounts",
     "working_days", "minutes", "cases", "times", "people", "rank",

@@ -192,9 +192,10 @@ def _branch_errors(wh: Warehouse, as_of: date, rows: list[dict[str, Any]]) -> li
                  Source("branches", None, f"branch_id={b}", "uscc"),
                  "在机构表 branches 的 uscc 列为该机构（或其上级机构，下级留空即继承）填写统一社会信用代码")
            for b in missing]
-    bad = sorted(b for b, u in usccs.items() if u and not USCC.fullmatch(u))
-    out += [Issue("WP-PBOC-016", Level.ERROR, f"机构 {b} 的统一社会信用代码 {usccs[b]} 不是18位代码（或9位组织机构代码）",
-                  Source("branches", None, f"branch_id={b}", "uscc")) for b in bad]
+    bad = sorted(b for b, (own, _) in usccs.items() if own and not USCC.fullmatch(own))
+    out += [Issue("WP-PBOC-016", Level.ERROR, f"机构 {b} 的统一社会信用代码 {usccs[b][0]} 不是18位代码（或9位组织机构代码）",
+                  Source("branches", None, f"branch_id={b}", "uscc"), "更正为18位统一社会信用代码（下级机构留空即继承）")
+            for b in bad]
     return out
 
 

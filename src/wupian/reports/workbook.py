@@ -19,6 +19,7 @@ import xlsxwriter
 
 from wupian.core.money import to_wan, to_yi
 from wupian.metrics import IndicatorResult, definitions
+from wupian.reports.fraud_sheet import write_fraud_sheet
 
 CATEGORY_SHEETS = (("tech", "科技金融"), ("green", "绿色金融"), ("inclusive", "普惠金融"),
                    ("pension", "养老金融"), ("digital", "数字金融"), ("five_union", "五篇合计"))
@@ -160,5 +161,6 @@ def write_workbook(
                 bar.set_legend({"none": True})
                 ws.insert_chart(4 + len(nodes) + 1, 1, bar, {"x_scale": 1.4, "y_scale": 1.1})
         _print_setup(ws, (3, 3))
+    write_fraud_sheet(wb, fmt, result, nodes, as_of, _write)  # 柜面反诈 (issue 11), when anything was screened
     wb.close()
     return path

@@ -3,7 +3,8 @@
 ``ensure_classified(wh, as_of, profiles)`` finds, with a look-up in the ``snapshots`` and ``lineage`` tables (no
 data scan), which of the as-of date and its comparison dates (上年末, 上年同期 — ``wupian.core.periods``) are
 loaded but have no classification of a profile, or one whose inputs (a snapshot re-loaded since) or versions
-(rulebook, reference data, wupian) changed, and classifies exactly those. Readers — the indicators, reports,
+(rulebook, reference data, wupian) changed, or one made with the non-default size basis (a what-if of
+``classify --size-basis derived_first``), and classifies exactly those. Readers — the indicators, reports,
 month-end, coverage and explain commands and the web app, through ``wupian.api`` — therefore never read tags
 that do not match the current data and rules, and ``load`` followed by ``indicators`` needs no other command.
 """
@@ -20,6 +21,7 @@ from wupian.engine.warehouse import Warehouse
 from wupian.rules.service import ClassifyReport, classify_snapshot, rulebook
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
+SIZE_BASIS = "declared_first"  # the official basis; `classify --size-basis derived_first` is a what-if
 Progress = Callable[[str, int, int], None]  # (label, done, total)
 
 
@@ -35,7 +37,8 @@ def stale_classifications(wh: Warehouse, as_of: date, profiles: Iterable[str] = 
     current = classify_versions()
     todo = []
     for profile in profiles:
-        todo += [(d, profile) for d in lineage.stale_dates(wh, "loan_tags", days, profile, current)]
+        todo += [(d, profile) for d in lineage.stale_dates(wh, "loan_tags", days, profile, current,
+                                                           params={"size_basis": SIZE_BASIS})]
     return sorted(todo)
 
 
@@ -54,5 +57,5 @@ def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROF
     for n, (day, profile) in enumerate(todo):
         if progress is not None:
             progress(f"classify {day.isoformat()} {profile}", n, len(todo))
-        reports.append(classify_snapshot(wh, day, profile))
+        reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS))
     return tuple(reports)

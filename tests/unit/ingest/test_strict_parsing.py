@@ -76,6 +76,25 @@ def test_stray_quote_that_duckdb_accepts_is_caught_by_comparing_lines(wh: Wareho
     assert report.loaded["loans"] == 18  # lines 7–9 swallowed by the quote are back; line 10 has its own typo
 
 
+def test_stray_quote_at_the_end_of_a_quoted_export_and_a_later_broken_reference(wh: Warehouse, good_dir: Path) -> None:
+    """Every text field quoted (as the demo writes them), the stray quote last on its line; a row rejected
+    after staging (broken reference) still gets its raw text from the repaired copy."""
+    plain = [line.replace('"1,000.00"', "1000.00") for line in _loans(40, quote_every=10**6)]
+    lines = ['"' + line.replace(",", '","') + '"' for line in plain]
+    lines[9] += '"'
+    lines[30] = lines[30].replace('"K0001"', '"K0099"').replace('"K0002"', '"K0099"').replace('"K0003"', '"K0099"')
+    _write_loans(good_dir, lines)
+    report = load_snapshot(wh, AS_OF, good_dir)
+    found = sorted((i.code, i.source.line, i.message[:40]) for i in report.issues)
+    assert found == [
+        ("WP-LOAD-023", 32, "customer_id K0099 not found in customers"),
+        ("WP-LOAD-035", 11, "field 13 opens a quote that is not close"),
+    ]
+    rows, _ = list_quarantine(wh, AS_OF, "loans")
+    assert sorted(r.line for r in rows) == [11, 32]
+    assert dict(next(r for r in rows if r.line == 32).values)["customer_id"] == "K0099"
+
+
 def test_careful_reader_resynchronises_too(good_dir: Path) -> None:
     """A blank line sends the file to the line-by-line reader, which applies the same rule."""
     lines = _loans(30, quote_every=10)

@@ -64,12 +64,15 @@ def test_nfra_profile_does_not_count_restructured_disbursements(bank: Warehouse)
     assert r.value("H", "all_loans.ytd_disbursed") == Decimal("16700000.00")  # minus L09 (重组)
 
 
-def test_subtree_only_and_values_stored(bank: Warehouse) -> None:
+def test_subtree_only_and_only_complete_results_stored(bank: Warehouse) -> None:
     r = compute_indicators(bank, AS_OF, branch_id="B", ids=["all_loans.balance"])
     assert {v.branch_id for v in r} == {"B"}
     assert r.value("B", "all_loans.balance") == Decimal("5200000.00")
+    assert not bank.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicator_values'")
+    full = compute_indicators(bank, AS_OF)
     stored = bank.scalar("SELECT value FROM indicator_values WHERE branch_id = 'B' AND indicator_id = 'all_loans.balance'")
     assert stored == Decimal("5200000.000000")
+    assert bank.scalar("SELECT count(*) FROM indicator_values") == len(full.rows)
 
 
 def test_explain_lists_the_loans_behind_a_value(bank: Warehouse) -> None:

@@ -99,3 +99,13 @@ def test_report_run_lists_the_refusal_and_the_rejected_files(bank: Warehouse, tm
     rejected = [p for p in run.files if p.parent.name == "rejected"]
     assert len(rejected) == 4 and all(p.suffix == ".dat" and p.exists() for p in rejected)
     assert len(run.files) == 4 + 2 * 6  # the six valid files with their .log
+
+
+def test_a_malformed_branch_code_is_a_located_error_when_filing(bank: Warehouse, tmp_path: Path) -> None:
+    bank.execute("UPDATE branches SET uscc = '9113090012345678' WHERE branch_id = 'A'")  # 16 characters
+    files, issues = _write(bank, tmp_path)
+    assert [str(i) for i in issues if i.code == "WP-PBOC-016"] == [
+        "branches[branch_id=A].uscc: ERROR WP-PBOC-016 机构 A 的统一社会信用代码 9113090012345678 不是18位代码（或9位组织机构代码） "
+        "(更正为18位统一社会信用代码（下级机构留空即继承）)"]  # A1, A2 inherit it: reported once, at A
+    assert any(i.code == "WP-PBOC-013" and i.source.key == "贷款借据编码=L04" for i in issues)
+    assert {f.report_code for f in files if f.rejected} >= {"HDACLPHDK", "HDACLLSDK"}

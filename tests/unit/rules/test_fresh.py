@@ -9,6 +9,7 @@ from pathlib import Path
 from support.lineage_bank import tiny_folder
 from wupian.api import compute_indicators, loan_tags, open_warehouse
 from wupian.ingest import load_snapshot
+from wupian.rules import classify_snapshot
 from wupian.rules.fresh import ensure_classified, stale_classifications
 
 FEB_2024, YEAR_END, FEB_2025 = date(2024, 2, 29), date(2024, 12, 31), date(2025, 2, 28)
@@ -37,3 +38,12 @@ def test_only_loaded_dates_are_classified_and_a_second_call_does_nothing(tmp_pat
         assert ensure_classified(wh, FEB_2025) == ()
         load_snapshot(wh, FEB_2025, tiny_folder(tmp_path, "c2", green=""))  # re-loaded without the green code
         assert loan_tags(wh, FEB_2025).column("tag").to_pylist() == []
+
+
+def test_a_what_if_size_basis_is_replaced_by_the_official_one_on_read(tmp_path: Path) -> None:
+    with open_warehouse(str(tmp_path / "w.duckdb")) as wh:
+        load_snapshot(wh, FEB_2025, tiny_folder(tmp_path, "c", green="9.1.2"))
+        classify_snapshot(wh, FEB_2025, "pboc_2025", size_basis="derived_first")
+        assert stale_classifications(wh, FEB_2025, ("pboc_2025",), comparisons=False) == [(FEB_2025, "pboc_2025")]
+        ensure_classified(wh, FEB_2025, ("pboc_2025",))
+        assert stale_classifications(wh, FEB_2025, ("pboc_2025",), comparisons=False) == []

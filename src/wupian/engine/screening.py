@@ -1,0 +1,264 @@
+"""Score screening requests set-based: the rulebook's rules compiled to one SQL statement over ``_scr_f``.
+
+Per rule: points when every condition holds (history rules are off for allow-listed or exempted customers);
+per typology: the sum of its rules' points, weight-only rules (age) counting only when others already scored;
+score = the highest typology score; band = ``block`` when a block rule fired, else by the cut-offs. The
+rulebook is validated data (feature names from the closed ``FEATURES`` registry, numbers parsed as Decimal,
+enum values from the rulebook), so its constants are rendered as SQL literals; request data stays in tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+
+from wupian.engine.checks import lit
+from wupian.engine.screening_features import (
+    FEATURES,
+    INPUT_SCHEMAS,
+    OBS_PREFIX,
+    FeatureParams,
+    features_sql,
+    keywords_table,
+)
+from wupian.engine.warehouse import quote_ident
+
+OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    feature: str
+    op: str  # eq ne lt le gt ge in
+    value: object  # Decimal | bool | str | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    op: str
+    value: Decimal
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringRule:
+    id: str
+    kind: str  # history | observation | request | list
+    feature: str
+    conditions: tuple[Condition, ...]
+    points: int
+    steps: tuple[Step, ...]
+    typologies: tuple[str, ...]
+    weight_only: bool = False
+    block: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringModel:
+    rules: tuple[ScoringRule, ...]
+    typologies: tuple[str, ...]
+    medium: int
+    high: int
+    params: FeatureParams
+
+
+def _feature_sql(name: str) -> str:
+    if name.startswith(OBS_PREFIX):
+        return f"list_contains(f.observations, {lit(name[len(OBS_PREFIX):])})"
+    if name not in FEATURES:
+        raise KeyError(name)
+    return f"f.{quote_ident(name)}"
+
+
+def _value_sql(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return lit(str(value))
+
+
+def condition_sql(c: Condition) -> str:
+    col = _feature_sql(c.feature)
+    if c.op == "in":
+        assert isinstance(c.value, tuple)
+        return f"{col} IN ({', '.join(_value_sql(v) for v in c.value)})"
+    return f"{col} {OPS[c.op]} {_value_sql(c.value)}"
+
+
+def rule_points_sql(r: ScoringRule) -> str:
+    conds = [f"coalesce({condition_sql(c)}, false)" for c in r.conditions]
+    if r.kind == "history":
+        conds.insert(0, "NOT (f.allow_listed OR f.exempted)")
+    guard = " AND ".join(conds) or "true"
+    if r.steps:
+        col = _feature_sql(r.feature)
+        whens = " ".join(f"WHEN {col} {OPS[s.op]} {format(s.value, 'f')} THEN {s.points:d}" for s in r.steps)
+        pts = f"CASE {whens} ELSE 0 END"
+    else:
+        pts = f"{r.points:d}"
+    return f"CASE WHEN {guard} THEN {pts} ELSE 0 END"
+
+
+def score_sql(model: ScoringModel) -> str:
+    """CTEs after ``_scr_f`` and the final SELECT: features plus rule points, typology scores, score, band,
+    reason codes."""
+    rule_cols = [f"{rule_points_sql(r)} AS {quote_ident('p_' + r.id)}" for r in model.rules]
+    typ_cols = []
+    for t in model.typologies:
+        base = [quote_ident("p_" + r.id) for r in model.rules if t in r.typologies and not r.weight_only]
+        weight = [quote_ident("p_" + r.id) for r in model.rules if t in r.typologies and r.weight_only]
+        base_sum = " + ".join(base) or "0"
+        w = f" + CASE WHEN ({base_sum}) > 0 THEN {' + '.join(weight)} ELSE 0 END" if weight else ""
+        typ_cols.append(f"greatest(({base_sum}){w}, 0) AS {quote_ident('t_' + t)}")
+    t_names = [quote_ident("t_" + t) for t in model.typologies]
+    greatest = f"greatest({', '.join(t_names)})" if len(t_names) > 1 else t_names[0]
+    blocks = [quote_ident("p_" + r.id) for r in model.rules if r.block]
+    block = " OR ".join(f"{b} > 0" for b in blocks) or "false"
+    typ_pick = "CASE " + " ".join(
+        f"WHEN {quote_ident('t_' + t)} = s.score THEN {lit(t)}" for t in model.typologies
+    ) + " END"
+    codes = ", ".join(f"CASE WHEN {quote_ident('p_' + r.id)} <> 0 THEN {lit(r.id)} END" for r in model.rules)
+    return (
+        f"_p AS (SELECT f.*, {', '.join(rule_cols)} FROM _scr_f AS f), "
+        f"_t AS (SELECT p.*, {', '.join(typ_cols)} FROM _p AS p), "
+        f"_s AS (SELECT t.*, {greatest} AS score, {block} AS blocked FROM _t AS t) "
+        f"SELECT s.*, CASE WHEN s.blocked THEN 'block' WHEN s.score >= {model.high:d} THEN 'high' "
+        f"WHEN s.score >= {model.medium:d} THEN 'medium' ELSE 'low' END AS band, "
+        f"CASE WHEN s.score > 0 THEN {typ_pick} END AS typology, "
+        f"list_filter([{codes}], x -> x IS NOT NULL) AS reason_codes FROM _s AS s"
+    )
+
+
+REQUEST_COLUMNS = (
+    "request_id", "requested_at", "branch_id", "customer_id", "account_id", "request_type", "amount", "channel",
+    "teller_id", "payee_name", "payee_account", "payee_bank", "payee_type", "stated_purpose",
+    "appointment_purpose", "accompanied_by", "outcome",
+)
+
+
+def _exempt_table(exemptions: list[tuple[str, object, object]]) -> pa.Table:
+    cols = list(zip(*exemptions, strict=True)) if exemptions else [(), (), ()]
+    schema = INPUT_SCHEMAS["_scr_exempt"]
+    return pa.table([pa.array(c, f.type) for c, f in zip(cols, schema, strict=True)], schema=schema)
+
+
+def score_given(
+    con: duckdb.DuckDBPyConnection, model: ScoringModel, requests: pa.Table, observations: pa.Table,
+    exemptions: list[tuple[str, object, object]],
+) -> pa.Table:
+    """Score requests given as Arrow (a live request not in the warehouse); observations: request_id, code, note."""
+    return _score(con, model, requests.select(list(REQUEST_COLUMNS)), observations, exemptions)
+
+
+def score_loaded(
+    con: duckdb.DuckDBPyConnection, model: ScoringModel, *, date_from: object = None, date_to: object = None,
+    request_id: str | None = None, exemptions: list[tuple[str, object, object]] | None = None,
+) -> pa.Table:
+    """Score the loaded ``screening_requests`` (optionally a date range or one id) with their observations."""
+    cols = ", ".join(quote_ident(c) for c in REQUEST_COLUMNS)
+    where = ("(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) >= CAST(? AS DATE)) AND "
+             "(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) <= CAST(? AS DATE)) AND "
+             "(CAST(? AS VARCHAR) IS NULL OR request_id = CAST(? AS VARCHAR))")
+    params = [date_from, date_from, date_to, date_to, request_id, request_id]
+    requests = _arrow(con.execute(f"SELECT {cols} FROM screening_requests WHERE {where}", params))
+    observations = _arrow(con.execute(
+        f"SELECT request_id, code, note FROM teller_observations WHERE request_id IN "
+        f"(SELECT request_id FROM screening_requests WHERE {where})", params))
+    return _score(con, model, requests, observations, exemptions or [])
+
+
+def _arrow(result: duckdb.DuckDBPyConnection) -> pa.Table:
+    return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.fetch_arrow_table()
+
+
+# Per connection: the name of the prepared scoring statement (and the model it was prepared for). Preparing
+# (parse, bind, optimise) the statement costs more than running it for one live request.
+_PREPARED: dict[int, tuple[duckdb.DuckDBPyConnection, ScoringModel, str]] = {}
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> str:
+    cached = _PREPARED.get(id(con))
+    if cached is not None and cached[0] is con and cached[1] is model:
+        return cached[2]
+    for name, schema in INPUT_SCHEMAS.items():
+        cols = ", ".join(f"{quote_ident(f.name)} {_sql_type(f.type)}" for f in schema)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols})")
+    cols = ", ".join(f"{quote_ident(c)} {_REQ_TYPES.get(c, 'VARCHAR')}" for c in REQUEST_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _scr_req ({cols})")
+    con.execute("CREATE OR REPLACE TEMP TABLE _scr_kw (category VARCHAR, keyword VARCHAR, personal BOOLEAN, "
+                "ord INTEGER)")
+    con.register("_scr_in_kw", keywords_table(model.params))
+    try:
+        con.execute("INSERT INTO _scr_kw SELECT * FROM _scr_in_kw")
+    finally:
+        con.unregister("_scr_in_kw")
+    if len(_PREPARED) >= 32:  # connections come and go (web requests); forget them rather than grow
+        _PREPARED.clear()
+    name = f"_scr_stmt_{id(model) % 10**8}"
+    con.execute(f"PREPARE {name} AS {features_sql(model.params)}, {score_sql(model)} "
+                "ORDER BY requested_at, request_id")
+    _PREPARED[id(con)] = (con, model, name)
+    return name
+
+
+_REQ_TYPES = {"requested_at": "TIMESTAMP", "amount": "DECIMAL(38,2)"}
+
+
+def _sql_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_date(t):
+        return "DATE"
+    return "VARCHAR"
+
+
+def _score(con: duckdb.DuckDBPyConnection, model: ScoringModel, requests: pa.Table, observations: pa.Table,
+           exemptions: list[tuple[str, object, object]]) -> pa.Table:
+    name = _prepare(con, model)
+    inputs = {"_scr_req": requests, "_scr_obs": observations.cast(INPUT_SCHEMAS["_scr_obs"]),
+              "_scr_exempt": _exempt_table(exemptions)}
+    for table, data in inputs.items():
+        con.register("_scr_in", data)
+        try:
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} SELECT * FROM _scr_in")
+        finally:
+            con.unregister("_scr_in")
+    single = requests.num_rows == 1  # one live request: a single thread wastes less on scheduling tiny pipelines
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0] if single else None  # type: ignore[index]
+    try:
+        if single:
+            con.execute("SET threads = 1")
+        return _arrow(con.execute(f"EXECUTE {name}"))
+    finally:
+        if single:
+            con.execute(f"SET threads = {int(threads)}")
+        for table in inputs:
+            con.execute(f"DELETE FROM {table}")
+
+
+def missing_references(con: duckdb.DuckDBPyConnection, branch_id: str, customer_id: str,
+                       account_id: str) -> list[tuple[str, str]]:
+    """[(column, table)] of the request's ids found in no loaded snapshot."""
+    row = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM branches WHERE branch_id = ?), "
+        "EXISTS (SELECT 1 FROM customers WHERE customer_id = ?), EXISTS (SELECT 1 FROM accounts WHERE account_id = ?)",
+        [branch_id, customer_id, account_id],
+    ).fetchone()
+    assert row is not None
+    pairs = (("branch_id", "branches"), ("customer_id", "customers"), ("account_id", "accounts"))
+    return [pair for pair, ok in zip(pairs, row, strict=True) if not ok]
+
+
+def observation_notes(con: duckdb.DuckDBPyConnection, request_ids: list[str]) -> dict[str, dict[str, str]]:
+    """{request_id: {code: note}} of the loaded teller observations."""
+    out: dict[str, dict[str, str]] = {}
+    rows = con.execute("SELECT request_id, code, coalesce(note, '') FROM teller_observations "
+                       "WHERE list_contains(?::VARCHAR[], request_id)", [request_ids]).fetchall()
+    for rid, code, note in rows:
+        out.setdefault(rid, {})[code] = note
+    return out
