@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install wupian and what it needs from the OS, on a fresh Debian/Ubuntu machine or inside a virtualenv.
-#   bash scripts/install.sh         # runtime: the package, its dependencies, CJK fonts for charts
-#   bash scripts/install.sh --dev   # also the test and lint tools
+#   bash scripts/install.sh         # runtime: the package with the web app, its dependencies, CJK fonts for charts
+#   bash scripts/install.sh --dev   # also the test and lint tools, Chromium (browser tests) and PostgreSQL
+#                                   # (the operational-store tests start a throwaway cluster: scripts/test-postgres.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
-if [ "${1:-}" = "--dev" ]; then extras="[dev,web]"; fi
+extras="[web]"
+dev=""
+if [ "${1:-}" = "--dev" ]; then extras="[dev,web,browser]"; dev=1; fi
 
 # Chinese fonts for the briefing's charts (matplotlib needs a CJK font; no font is downloaded at run time).
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
@@ -17,6 +19,25 @@ if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
       || echo "install.sh: could not install fonts-noto-cjk; charts in the briefing will be omitted" >&2
   else
     echo "install.sh: no apt-get; install a CJK font (e.g. Noto Sans CJK) for charts in the briefing" >&2
+  fi
+fi
+
+# Test-only system packages: Debian's Chromium for the Playwright browser tests (Playwright downloads nothing) and
+# the PostgreSQL server for the operational-store tests.
+if [ -n "$dev" ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    need=""
+    [ -x /usr/bin/chromium ] || need="$need chromium"
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+    if [ -n "$need" ]; then
+      $SUDO apt-get update -qq || echo "install.sh: apt-get update failed; continuing" >&2
+      # shellcheck disable=SC2086
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null \
+        || echo "install.sh: could not install$need; browser or PostgreSQL tests will fail in CI" >&2
+    fi
+  else
+    echo "install.sh: no apt-get; install chromium and postgresql for the browser and ops-store tests" >&2
   fi
 fi
 

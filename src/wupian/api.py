@@ -8,16 +8,21 @@ here classify on demand whatever their figures need that is missing or stale (``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 import pyarrow as pa
 
 from wupian import metrics, rules
+from wupian.engine import published as _published
+from wupian.engine import scope as _scope
+from wupian.engine.metrics import branch_nodes
 from wupian.engine.warehouse import Warehouse, default_db_path
 from wupian.ingest import CheckReport, LoadReport, check_snapshot, load_events, load_snapshot
 from wupian.metrics import CoverageResult, IndicatorResult, indicator_label
-from wupian.rules import ClassifyReport
+from wupian.rules import ClassifyReport, LoanExplanation
 from wupian.rules.fresh import PROFILES, ensure_classified, stale_classifications
 
 
@@ -72,22 +77,119 @@ def explain_indicator(wh: Warehouse, indicator_id: str, as_of: date, branch_id: 
     return metrics.explain_indicator(wh, indicator_id, as_of, branch_id, profile=profile)
 
 
+# The web app's needs: branch scope, published copies for readers, one text form of a value.
+
+def explain_loan(wh: Warehouse, as_of: date, loan_id: str, profile: str = "pboc_2025") -> LoanExplanation:
+    """One loan's tags with the rules that fired, their reasons and quoted clauses, and why not the others."""
+    return rules.explain_loan(wh, as_of, loan_id, profile)
+
+
+def indicator_value_text(value: Decimal | None) -> str:
+    """An indicator value as every machine output writes it: plain decimal text, '' when unavailable."""
+    return "" if value is None else f"{value:f}"
+
+
+def latest_as_of(wh: Warehouse) -> date | None:
+    """The newest loaded month-end, or None for an empty warehouse."""
+    dates = wh.snapshot_dates()
+    return dates[-1] if dates else None
+
+
+def in_subtree(wh: Warehouse, as_of: date, ancestor_id: str, branch_id: str | None) -> bool:
+    """Whether ``branch_id`` is ``ancestor_id`` or one of its descendants at ``as_of``."""
+    return _scope.in_subtree(wh, as_of, ancestor_id, branch_id)
+
+
+def loan_branch(wh: Warehouse, as_of: date, loan_id: str) -> str | None:
+    """The booking branch of a loan at ``as_of`` (None when the snapshot has no such loan)."""
+    return _scope.loan_branch(wh, as_of, loan_id)
+
+
+def account_branch(wh: Warehouse, account_id: str) -> str | None:
+    """The opening branch of an account in the latest snapshot that lists it (None when unknown)."""
+    return _scope.account_branch(wh, account_id)
+
+
+def branch_tree(wh: Warehouse, as_of: date, branch_id: str | None = None) -> list[dict[str, object]]:
+    """The nodes of the subtree of ``branch_id`` (whole bank when None): branch_id, name, parent_id, level, …"""
+    return branch_nodes(wh, as_of, branch_id).to_pylist()
+
+
+def registries(wh: Warehouse, as_of: date) -> list[str]:
+    """Registry names with members valid at ``as_of`` (for the coverage pages)."""
+    return _scope.registries_at(wh, as_of)
+
+
+def classify_missing(wh: Warehouse, *, progress: object | None = None) -> list[tuple[date, str]]:
+    """Classify every loaded month-end and profile whose classification is missing or stale (``ensure_fresh``
+    for all of them), so that a published copy never pairs data with an older classification."""
+    todo = sorted({t for d in wh.snapshot_dates() for t in stale_classifications(wh, d, PROFILES,
+                                                                                 comparisons=False)})
+    for n, (d, p) in enumerate(todo):
+        if callable(progress):
+            progress(f"classify {d.isoformat()} {p}", n, len(todo))
+        ensure_classified(wh, d, (p,), comparisons=False)
+    return todo
+
+
+def copy_is_fresh(path: str | os.PathLike[str]) -> bool:
+    """Whether every loaded date and profile of a published copy has a current classification (a copy made by an
+    older wupian or under older rules is not; look-ups only, no data scan)."""
+    with Warehouse.overlay(path) as wh:
+        return not any(stale_classifications(wh, d, PROFILES, comparisons=False) for d in wh.snapshot_dates())
+
+
+def published_copy(db_path: str | os.PathLike[str]) -> _published.Published | None:
+    """The immutable copy of the warehouse that readers (the web server) should open now."""
+    return _published.current(db_path)
+
+
+def warehouse_changed(db_path: str | os.PathLike[str], copy: _published.Published | None) -> bool:
+    """Whether a writer committed to the warehouse since ``copy`` was published (or nothing is published)."""
+    return _published.is_stale(db_path, copy)
+
+
+def publish_for_readers(db_path: str | os.PathLike[str], *, progress: object | None = None) -> _published.Published:
+    """Under the exclusive warehouse lock (waiting for other writers): classify what is missing or stale, then
+    publish an immutable copy and switch readers to it atomically. Readers never see a half-loaded month or
+    figures from an older classification than their data."""
+    with _published.holding(db_path):
+        with Warehouse(db_path) as wh:
+            classify_missing(wh, progress=progress)
+        return _published.publish(db_path)
+
+
 __all__ = [
     "CheckReport",
     "CoverageResult",
     "IndicatorResult",
     "LoadReport",
+    "LoanExplanation",
+    "PROFILES",
     "Warehouse",
+    "account_branch",
+    "branch_tree",
     "check_snapshot",
+    "classify_missing",
+    "copy_is_fresh",
     "compute_indicators",
     "coverage",
     "ensure_fresh",
     "explain_indicator",
+    "explain_loan",
+    "in_subtree",
+    "indicator_value_text",
+    "latest_as_of",
+    "loan_branch",
     "indicator_label",
     "load_events",
     "load_snapshot",
     "loan_tags",
     "open_warehouse",
+    "publish_for_readers",
+    "published_copy",
+    "registries",
     "stale_classifications",
     "tag_overlap",
+    "warehouse_changed",
 ]

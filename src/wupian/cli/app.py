@@ -42,6 +42,7 @@ COMMANDS: tuple[str, ...] = (
     "month_end_cmd",
     "recurring_cmd",
     "screen_cmd",
+    "serve_cmd",
 )
 # Command groups whose module is imported only when the group is used: name → (module:attribute of its
 # Typer app, one-line help shown by ``wupian --help``). ``wupian.cli.attest`` imports ``cryptography``.
@@ -49,6 +50,7 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "attest": ("wupian.cli.attest:app", "Tamper-evident log of letter-of-credit documents (RFC 9162 Merkle tree) "
                                         "with offline-verifiable receipts."),
     "cases": ("wupian.cli.cases_cmd:app", "Screening cases: list, show, move through their states."),
+    "users": ("wupian.cli.users_cmd:app", "Manage the web app's users and their roles."),
 }
 HELP = "wupian (五篇): turn a bank's month-end data into the official 'five priorities' numbers and actions."
 

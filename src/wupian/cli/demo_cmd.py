@@ -83,6 +83,24 @@ def _headline(console: Any, result: DemoResult, out: Path) -> None:
                   soft_wrap=True, markup=False, highlight=False)
 
 
+def _demo_users(console: Any, db: str) -> None:
+    """Create the web app's demo users and print their passwords (generated now, shown only this once)."""
+    try:
+        from wupian.demo.users import create_demo_users
+    except ImportError:  # the web extra is not installed
+        console.print("（未安装 web 组件，未创建演示用户：pip install 'wupian[web]'）")
+        return
+    from rich.table import Table as RichTable
+
+    users = create_demo_users(db)
+    table = RichTable(title="网页演示用户（密码仅显示这一次；wupian serve 后登录）")
+    for col in ("用户名", "角色", "机构", "密码"):
+        table.add_column(col)
+    for u in users:
+        table.add_row(u.username, ",".join(u.roles), f"{u.branch_id} {u.branch_name}", u.password)
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``demo`` to the root app."""
 
@@ -107,6 +125,7 @@ def register(app: typer.Typer) -> None:
         with progress(transient=False, labels=STEP_ZH) as bar:
             result = run_demo(target, out, seed=seed, scale=scale, progress=bar.steps, months=months)
         _summary(console(), result, out)
+        _demo_users(console(), target)
         if result.rejected > len(PLANTED):
             issues = [i for _, r in result.snapshot_reports for i in r.issues]
             raise DataError(f"{result.rejected - len(PLANTED)} unexpected row(s) rejected while loading the demo",

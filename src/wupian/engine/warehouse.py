@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
+from wupian.engine import published
 
 DEFAULT_DB = "wupian.duckdb"
 DB_ENV = "WUPIAN_DB"
@@ -79,25 +80,52 @@ class Warehouse:
     Use as a context manager or call ``close()``. One Warehouse = one connection.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+                 lock: bool = True) -> None:
+        """``lock=False`` only for immutable published copies (``wupian.engine.published``)."""
         self.path = str(path) if path is not None else default_db_path()
+        self._lock: published.WarehouseLock | None = None
         self.read_only = read_only
         if self.path != ":memory:":
             parent = Path(self.path).resolve().parent
             if not parent.exists():
                 raise UsageError(f"warehouse folder does not exist: {parent}")
+            if lock:  # wait for other wupian processes instead of failing with "Could not set lock"
+                self._lock = published.acquire(self.path, shared=read_only)
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:  # locked, corrupt, not a database …
+            if self._lock is not None:
+                self._lock.release()
             raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
         # DuckDB would print its progress bar to stdout, into machine-readable output (csv/json).
         self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.ensure_schema()
 
+    @classmethod
+    def overlay(cls, path: str | os.PathLike[str]) -> Warehouse:
+        """Read an immutable warehouse file (a published copy) through a private in-memory database: reads fall
+        through to the file, tables a reader creates (scratch tables of an explanation) stay in memory."""
+        self = cls.__new__(cls)
+        self.path, self._lock, self.read_only = str(path), None, True
+        self.con = duckdb.connect(":memory:")
+        literal = "'" + str(Path(path).resolve()).replace("'", "''") + "'"
+        try:
+            self.con.execute(f"ATTACH {literal} AS published (READ_ONLY)")
+        except duckdb.Error as exc:
+            self.con.close()
+            raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
+        self.con.execute("SET search_path = 'memory.main,published.main'")
+        self.con.execute("SET enable_progress_bar = false")
+        return self
+
     # -- lifecycle -----------------------------------------------------------------------------------
     def close(self) -> None:
         self.con.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Warehouse:
         return self

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wupian.metrics import IndicatorResult, IndicatorValue, indicator_label
-from wupian.metrics.compute import definitions
-from wupian.metrics.compute import names
+from wupian.metrics.compute import definitions, names
 from wupian.reports import numbers
 from wupian.reports.layouts import briefing_templates
 

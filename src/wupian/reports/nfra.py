@@ -18,7 +18,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics import has_rows
 from wupian.engine.metrics_reports import report_rows

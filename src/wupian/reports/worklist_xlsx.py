@@ -1,21 +1,15 @@
-"""A registry worklist (uncovered members) as an xlsx sheet ``待拓展清单``: every cell, the header included, written
-with ``write_string`` (ids keep their leading zeros and 18 digits, a name starting with ``=`` is never a formula),
-bold filtered header, frozen first row, A4 landscape one page wide. ``target`` is a path or a binary stream (the
-web app streams it)."""
+"""A registry worklist (uncovered members) as an xlsx sheet: text cells written as strings (ids keep their
+leading zeros, nothing is a formula), bold filtered header, frozen first row, landscape one page wide."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import IO
 
 import pyarrow as pa
 import xlsxwriter
 
 
-def write_worklist(worklist: pa.Table, target: str | Path | IO[bytes], sheet: str = "待拓展清单") -> None:
-    if isinstance(target, (str, Path)):
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        target = str(target)
+def write_worklist(worklist: pa.Table, target: str | IO[bytes], sheet: str = "待拓展清单") -> None:
     wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
     ws = wb.add_worksheet(sheet)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -28,7 +22,6 @@ def write_worklist(worklist: pa.Table, target: str | Path | IO[bytes], sheet: st
     ws.freeze_panes(1, 0)
     ws.set_column(0, max(len(worklist.column_names) - 1, 0), 18)
     ws.set_landscape()
-    ws.set_paper(9)
     ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
     wb.close()
