@@ -11,9 +11,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("core", "profile", "load", "demo", "classify", "indicators", "recurring", "attest", "web")
+ORDER = ("core", "profile", "load", "demo", "classify", "indicators", "recurring", "screening", "attest", "web")
 TITLES = {
     "web": "Web app under load: 20 users on loopback (issue 13)",
+    "screening": "Counter anti-fraud screening: quality on planted truth, teller latency, batch (issue 11)",
     "core": "Core pipeline vs the shared yardstick (issue 14)",
     "profile": "Where the core pipeline's time goes: profile (issue 14)",
     "load": "Checked snapshot load vs DuckDB's bare read (issue 2)",
