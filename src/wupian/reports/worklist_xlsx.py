@@ -3,13 +3,19 @@ leading zeros, nothing is a formula), bold filtered header, frozen first row, la
 
 from __future__ import annotations
 
+from os import PathLike
+from pathlib import Path
 from typing import IO
 
 import pyarrow as pa
 import xlsxwriter
 
 
-def write_worklist(worklist: pa.Table, target: str | IO[bytes], sheet: str = "待拓展清单") -> None:
+def write_worklist(worklist: pa.Table, target: str | PathLike[str] | IO[bytes], sheet: str = "待拓展清单") -> None:
+    """Write ``worklist`` to a file path (its folder is created) or to a binary stream."""
+    if isinstance(target, str | PathLike):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        target = str(target)
     wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
     ws = wb.add_worksheet(sheet)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
