@@ -130,7 +130,7 @@ def build(tmp_path: Path, *, requests: list[dict[str, Any]] | None = None,
             ("bank_high_risk", HIGH_RISK_ACCOUNT, "", "某投资咨询有限公司", "", "", "风控"),
             ("allow", "", ALLOWED_ID, "郑丽", "2026-02-01", "", "网点核实")])
     if requests:
-        cols = list(requests[0])
+        cols = list(dict.fromkeys(c for r in requests for c in r))  # every column any request gives
         _write(ev / "screening_requests.csv", cols, [[r.get(c, "") for c in cols] for r in requests])
     if observations:
         _write(ev / "teller_observations.csv", ["request_id", "code", "note"], observations)
