@@ -86,6 +86,7 @@ class FeatureParams:
     high_risk_lists: tuple[str, ...] = ("bank_high_risk",)
     split_days: int = 30
     split_min_credits: int = 3
+    split_max_credit: int = 1000
     # (category, keyword, personal, order) of the purpose vocabulary
     purpose_keywords: tuple[tuple[str, str, bool, int], ...] = ()
 
@@ -120,7 +121,8 @@ def features_sql(p: FeatureParams) -> str:
     they are rendered as literals and the statement can be prepared once per connection and rulebook; request
     data only ever arrives in the input tables."""
     w = {k: int(getattr(p, k)) for k in ("new_inflow_hours", "fanin_days", "recent_days", "history_days",
-                                         "night_from", "night_to", "split_days", "split_min_credits")}
+                                         "night_from", "night_to", "split_days", "split_min_credits",
+                                         "split_max_credit")}
     sql = """WITH
     _acc AS (SELECT account_id, arg_max(opened_at, as_of) AS opened_at, true AS account_known FROM accounts
              WHERE account_id IN (SELECT account_id FROM _scr_req) GROUP BY account_id),
@@ -184,7 +186,8 @@ def features_sql(p: FeatureParams) -> str:
           list(DISTINCT cp) AS seen_cps
         FROM _x GROUP BY request_id),
     _sd AS (SELECT request_id, cp, CAST(booked_at AS DATE) AS d, count(*) AS n, sum(amount) AS amt
-            FROM _x WHERE credit AND in_split AND cp IS NOT NULL GROUP BY request_id, cp, CAST(booked_at AS DATE)),
+            FROM _x WHERE credit AND in_split AND cp IS NOT NULL AND amount <= """ + str(w["split_max_credit"]) + """
+            GROUP BY request_id, cp, CAST(booked_at AS DATE)),
     _split AS (SELECT request_id, count(DISTINCT cp) AS split_payers, sum(n) AS split_credits,
                       sum(amt) AS split_amount
                FROM _sd WHERE n >= """ + str(w["split_min_credits"]) + """ GROUP BY request_id),

@@ -137,7 +137,7 @@ def validate_screening_rulebook(path: Path | None = None) -> tuple[ScreeningRule
     params = FeatureParams(
         w["new_inflow_hours"], w["fanin_days"], w["recent_days"], w["history_days"], w["night_from"], w["night_to"],
         tuple(o["block_lists"]), tuple(o["allow_lists"]),
-        split_days=w["split_days"], split_min_credits=w["split_min_credits"],
+        split_days=w["split_days"], split_min_credits=w["split_min_credits"], split_max_credit=w["split_max_credit"],
         purpose_keywords=tuple((pid, kw, personal, i) for i, (pid, _, personal, kws) in enumerate(purposes)
                                for kw in kws),
     )

@@ -63,4 +63,4 @@ def test_cards_say_what_to_do_in_the_law_s_words(db: Path, monkeypatch: pytest.M
     assert "处置：中止业务并报告" in block and "在公安涉案账户名单上，依法中止" in block
     split = _card(db, cases["split_test_credits_medium"], monkeypatch, capsys)
     assert "处置：核实交易情况、出示风险告知、主管复核" in split
-    assert "近30天有2个付款人在同一天分多笔转入（共7笔22.50元）" in split
+    assert "近30天有2个付款人在同一天分多笔小额转入（共7笔22.50元）" in split
