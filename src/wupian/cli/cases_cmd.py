@@ -4,6 +4,7 @@
     wupian cases show CASE_ID [--format table|json]
     wupian cases move CASE_ID STATE --actor WHO [--note TEXT] [--outcome O] [--amount YUAN] [--second WHO]
                       [--reopen-on D] [--exempt-days N]
+    wupian cases reopen-due [--on D]
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -20,7 +22,7 @@ from rich.table import Table
 
 from wupian.cli.screen_cmd import open_warehouse, parse_day
 from wupian.core.errors import UsageError
-from wupian.monitor.screening import Case, WarehouseCaseStore, move
+from wupian.monitor.screening import Case, WarehouseCaseStore, move, reopen_due
 from wupian.monitor.screening.model import BAND_ZH, CASE_STATE_ZH, OUTCOME_ZH
 
 app = typer.Typer(help="Screening cases: list, show, move through their states.", no_args_is_help=True)
@@ -146,3 +148,15 @@ def move_case(
                  second_actor=second, reopen_on=parse_day(reopen_on, "--reopen-on"), exempt_days=exempt_days)
     typer.echo(f"{c.case_id}: {CASE_STATE_ZH[c.history[-2].to_state] if len(c.history) > 1 else ''} → "
                f"{CASE_STATE_ZH[c.state]}" + (f"（{OUTCOME_ZH[c.outcome]}）" if c.outcome else ""))
+
+
+@app.command("reopen-due")
+def reopen_due_cases(
+    on: Annotated[str | None, typer.Option("--on", help="Reopen what is due on this day YYYY-MM-DD (default today).")]
+    = None,
+) -> None:
+    """Reopen the suspended cases whose return day (--reopen-on when suspended) has come."""
+    day = parse_day(on, "--on") or date.today()
+    with open_warehouse(write=True) as wh:
+        reopened = reopen_due(WarehouseCaseStore(wh), on=day)
+    typer.echo(f"{day}：重新打开暂缓案件{len(reopened)}件" + "".join(f"\n  {c.case_id}" for c in reopened))

@@ -99,3 +99,26 @@ def test_unknown_account_through_the_cli_exits_1(tmp_path: Path, monkeypatch: py
     with pytest.raises(SystemExit) as exc:
         main()
     assert exc.value.code == 2 and "unknown state 'done'" in capsys.readouterr().err
+
+
+def test_suspended_cases_reopen_on_their_return_day(wh: Warehouse, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from wupian.monitor.screening import reopen_due
+
+    store = WarehouseCaseStore(wh)
+    case = open_or_join(store, _blocked(wh, "B3"))  # type: ignore[arg-type]
+    assert case is not None
+    move(store, case.case_id, "suspended", actor="T1", note="客户称回家商量", reopen_on=dt.date(2026, 2, 13),
+         at=T0 + dt.timedelta(minutes=5))
+    assert reopen_due(store, on=dt.date(2026, 2, 12)) == []  # not yet
+    [back] = reopen_due(store, on=dt.date(2026, 2, 13))
+    assert back.state == "open" and back.history[-1].at == dt.datetime(2026, 2, 13)
+    assert back.history[-1].actor == "system" and "2026-02-13" in back.history[-1].note
+    assert reopen_due(store, on=dt.date(2026, 3, 1)) == []  # reopened once only
+    wh.close()
+    monkeypatch.setattr(sys, "argv", ["wupian", "--db", str(tmp_path / "w.duckdb"), "cases", "reopen-due",
+                                      "--on", "2026-03-01"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code in (0, None) and "重新打开暂缓案件0件" in capsys.readouterr().out
