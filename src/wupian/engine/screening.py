@@ -190,9 +190,9 @@ def _arrow(result: duckdb.DuckDBPyConnection) -> pa.Table:
     return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.fetch_arrow_table()
 
 
-# Per connection: the name of the prepared scoring statement (and the model it was prepared for). The input
-# tables are TEMP tables (the warehouse may be read-only), and DuckDB re-binds a statement over temp tables on
-# every EXECUTE; preparing still saves the parse, and the inputs never go through a registered view.
+# Per connection: the name of the prepared scoring statement (and the model it was prepared for). The inputs
+# are TEMP tables (the warehouse may be read-only) filled with bound parameters; as long as the catalog does not
+# change, DuckDB re-uses the plan (planning costs ≈ 35 ms, more than running it for one live request).
 _PREPARED: dict[int, tuple[duckdb.DuckDBPyConnection, ScoringModel, str]] = {}
 
 
