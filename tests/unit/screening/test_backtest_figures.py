@@ -4,11 +4,15 @@ below the medium cut-off), an explicit not_fraud label that counts as negative."
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from support import screening_bank as bank
+from wupian.cli.main import main
 from wupian.engine.warehouse import Warehouse
 from wupian.monitor.screening import backtest
 
@@ -62,3 +66,40 @@ def test_per_typology_branch_and_curve(wh: Warehouse) -> None:
     at35 = curve[35]  # lowering the cut-off to 35 would catch the split-credit mule with no false alarm
     assert (at35["alerts"], at35["recall"], at35["precision"]) == (3, 1.0, 1.0)
     assert all(c["alert_rate"] == c["alerts"] / 5 for c in bt.curve)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("btcli")
+    bank.build(tmp, requests=REQUESTS, observations=OBS, labels=LABELS).close()
+    return tmp / "w.duckdb"
+
+
+def _run(db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(sys, "argv", ["wupian", "--db", str(db), *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+def test_backtest_table_in_chinese(db: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(db, monkeypatch, capsys, "screen", "--backtest")
+    assert code == 0, err
+    assert "筛查5笔，标注为诈骗3笔；预警（中及以上）2笔，预警率40.0%，召回66.7%，精确率100.0%；高风险2笔（40.0%）" in out
+    assert "split_credits" in out and "按类型（召回）" in out and "召回—预警率（按评分阈值）" in out
+    assert _run(db, monkeypatch, capsys, "screen", "--backtest", "--format", "csv")[0] == 2
+
+
+def test_batch_json_to_a_file(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "screened.json"
+    code, out, err = _run(db, monkeypatch, capsys, "screen", "--all", "--format", "json", "--out", str(target))
+    assert code == 0 and out == "" and "wrote 5 rows" in err
+    rows = {d["request_id"]: d for d in json.loads(target.read_text(encoding="utf-8"))}
+    assert rows["Q-SPLIT"]["band"] == "low" and rows["Q-SPLIT"]["score"] == 35
+    assert [r["code"] for r in rows["Q-SPLIT"]["reasons"]] == ["split_credits"]
+    assert rows["Q-MULE"]["band"] == "high" and rows["Q-MULE"]["typology"] == "mule"
+    assert _run(db, monkeypatch, capsys, "screen", "--all", "--backtest")[0] == 2
