@@ -19,7 +19,7 @@ from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
 from wupian.engine.classify_checks import check_counts, check_rows
-from wupian.engine.classify_customers import size_disagreements
+from wupian.engine.classify_customers import registry_snapshot, size_disagreements
 from wupian.engine.classify_review import review_worklist as _review
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.green import catalogue_for, suggest_green_codes
@@ -58,7 +58,7 @@ def rulebook() -> Rulebook:
 
 
 def _require_snapshot(wh: Warehouse, as_of: date) -> int:
-    n = int(wh.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [as_of]) or 0)
+    n = engine.loan_count(wh, as_of)
     if n == 0:
         raise UsageError(f"no loans loaded for {as_of.isoformat()}; load that snapshot first")
     return n
@@ -118,7 +118,7 @@ def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
         ))
     _overflow(out, total, len(rows), "WP-CLS-003")
     out += size_issues(wh, as_of)
-    if wh.scalar("SELECT count(*) FROM registries WHERE as_of <= ?", [as_of]) == 0:
+    if registry_snapshot(wh, as_of) is None:
         out.append(Issue("WP-CLS-020", Level.INFO,
                          f"{as_of.isoformat()} 及以前没有加载名录（registries），科技型企业、全国养老机构无法匹配",
                          Source("registries")))
