@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -107,33 +108,27 @@ def outside_engine() -> list[Path]:
     return sorted(p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0] != "engine")
 
 
-def _scan(check: object) -> dict[str, list[str]]:
+def _scan(check: Callable[[str], list[str]]) -> dict[str, list[str]]:
     found = {}
     for path in outside_engine():
-        hits = check(path.read_text(encoding="utf-8"))  # type: ignore[operator]
+        hits = check(path.read_text(encoding="utf-8"))
         if hits:
             found[path.relative_to(SRC).as_posix()] = hits
     return found
 
 
-def test_no_sql_text_outside_the_engine() -> None:
-    found = _scan(sql_findings)
-    unexpected = {k: v for k, v in found.items() if k not in SQL_ALLOWED}
-    assert not unexpected, (
-        "SQL text outside wupian.engine — move the statement into an engine module of its domain "
-        f"(docs/architecture.md):\n{unexpected}")
-    stale = sorted(set(SQL_ALLOWED) - set(found))
-    assert not stale, f"these files no longer hold SQL: remove them from SQL_ALLOWED: {stale}"
-
-
-def test_no_raw_connection_or_direct_query_outside_the_engine() -> None:
-    found = _scan(connection_findings)
-    unexpected = {k: v for k, v in found.items() if k not in CONNECTION_ALLOWED}
-    assert not unexpected, (
-        "raw connection or direct Warehouse query outside wupian.engine — call an engine function instead:\n"
-        f"{unexpected}")
-    stale = sorted(set(CONNECTION_ALLOWED) - set(found))
-    assert not stale, f"these files no longer touch the connection: remove them from CONNECTION_ALLOWED: {stale}"
+@pytest.mark.parametrize("check, allowed, advice", [
+    (sql_findings, SQL_ALLOWED, "SQL text outside wupian.engine: move the statement into an engine module of its "
+                                "domain (docs/architecture.md)"),
+    (connection_findings, CONNECTION_ALLOWED, "raw connection or direct Warehouse query outside wupian.engine: "
+                                              "call an engine function instead"),
+], ids=["sql-text", "raw-connection"])
+def test_nothing_outside_the_engine(check: Callable[[str], list[str]], allowed: dict[str, str], advice: str) -> None:
+    found = _scan(check)
+    unexpected = {k: v for k, v in found.items() if k not in allowed}
+    assert not unexpected, f"{advice}:\n{unexpected}"
+    stale = sorted(set(allowed) - set(found))
+    assert not stale, f"these files no longer need their exception: remove them from the allow-list: {stale}"
 
 
 def test_the_scan_covers_the_packages_that_used_to_hold_sql() -> None:

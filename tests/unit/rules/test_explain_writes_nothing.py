@@ -7,24 +7,15 @@ import hashlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from wupian.cli import classify_cmd, context
 from wupian.engine.warehouse import Warehouse
 from wupian.rules import classify_snapshot, explain_loan
 
-CUSTOMERS = """客户号,客户名称,客户类型,证件代码,所属行业,从业人员数,营业收入,企业规模,单户授信总额
-C1,甲科技,企业法人,91000000000000001A,3911,45,23000000.00,,8000000.00
-C2,乙制造,企业法人,91000000000000002A,3311,400,30000000.00,小型,50000000.00
-"""
-LOANS = """贷款借据编码,客户号,业务类别,贷款产品类别,贷款余额,贷款实际投向,高技术制造业类型,绿色项目分类
-L1,C1,单位贷款,F022,4000000.00,3911,HTP04,
-L2,C2,单位贷款,F023,9000000.00,3311,,4.2.99
-"""
 AS_OF = date(2025, 12, 31)
 
 
@@ -41,33 +32,20 @@ def digest(db: Path) -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path, load: Callable[..., int]) -> Path:
-    path = tmp_path / "w.duckdb"
-    with Warehouse(path) as wh:
-        load(wh, "customers", CUSTOMERS)
-        load(wh, "loans", LOANS)
-    return path
-
-
-def cli(db: Path) -> typer.Typer:
-    root = typer.Typer()
-
-    @root.callback()
-    def _cb(ctx: typer.Context, db_opt: Annotated[str, typer.Option("--db")] = str(db)) -> None:
-        ctx.obj = context.CliState(db=db_opt)
-
-    classify_cmd.register(root)
-    return root
+def db(two_loan_db: Path) -> Path:
+    """Two loans of 2025-12-31 in a warehouse file (conftest)."""
+    return two_loan_db
 
 
 @pytest.mark.parametrize("classified", [True, False], ids=["after-classify", "never-classified"])
-def test_classify_explain_writes_nothing(db: Path, classified: bool) -> None:
+def test_classify_explain_writes_nothing(db: Path, classify_app: Callable[[Path], typer.Typer],
+                                        classified: bool) -> None:
     if classified:
-        assert CliRunner().invoke(cli(db), ["classify", "--as-of", "2025-12-31"]).exit_code == 0
+        assert CliRunner().invoke(classify_app(db), ["classify", "--as-of", "2025-12-31"]).exit_code == 0
     before, before_bytes = contents(db), digest(db)
     assert ("loan_tags" in before) is classified
     for args in (["--explain", "L1", "--not"], ["--explain", "L2", "--format", "json"]):
-        result = CliRunner().invoke(cli(db), ["classify", "--as-of", "2025-12-31", *args])
+        result = CliRunner().invoke(classify_app(db), ["classify", "--as-of", "2025-12-31", *args])
         assert result.exit_code == 0, result.output
         assert "L1" in result.stdout or "L2" in result.stdout
     assert contents(db) == before  # customer_facts and lineage rows (with computed_at) included
