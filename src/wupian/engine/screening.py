@@ -26,7 +26,7 @@ from wupian.engine.screening_features import (
     features_sql,
     keywords_table,
 )
-from wupian.engine.warehouse import quote_ident
+from wupian.engine.warehouse import Warehouse, quote_ident
 
 OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
@@ -150,11 +150,12 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[object,
 
 
 def score_given(
-    con: duckdb.DuckDBPyConnection, model: ScoringModel, requests: pa.Table, observations: pa.Table,
+    wh: Warehouse, model: ScoringModel, requests: pa.Table, observations: pa.Table,
     exemptions: list[tuple[str, object, object]],
 ) -> pa.Table:
     """Score requests given as Arrow (a live request not in the warehouse); observations: request_id, code, note.
     Only the exemptions of these requests' customers are passed on."""
+    con = wh.con
     reqs = [tuple(r[c] for c in REQUEST_COLUMNS) for r in requests.select(list(REQUEST_COLUMNS)).to_pylist()]
     obs = [(r["request_id"], r["code"], r["note"]) for r in observations.to_pylist()]
     customers = {r[REQUEST_COLUMNS.index("customer_id")] for r in reqs}
@@ -168,10 +169,11 @@ def score_given(
 
 
 def score_loaded(
-    con: duckdb.DuckDBPyConnection, model: ScoringModel, *, date_from: object = None, date_to: object = None,
+    wh: Warehouse, model: ScoringModel, *, date_from: object = None, date_to: object = None,
     request_id: str | None = None, exemptions: list[tuple[str, object, object]] | None = None,
 ) -> pa.Table:
     """Score the loaded ``screening_requests`` (optionally a date range or one id) with their observations."""
+    con = wh.con
     cols = ", ".join(quote_ident(c) for c in REQUEST_COLUMNS)
     where = ("(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) >= CAST(? AS DATE)) AND "
              "(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) <= CAST(? AS DATE)) AND "
@@ -266,8 +268,9 @@ def _score(con: duckdb.DuckDBPyConnection, model: ScoringModel, fill: Callable[[
             con.execute(f"DELETE FROM {table}")
 
 
-def observation_notes(con: duckdb.DuckDBPyConnection, request_ids: list[str]) -> dict[str, dict[str, str]]:
+def observation_notes(wh: Warehouse, request_ids: list[str]) -> dict[str, dict[str, str]]:
     """{request_id: {code: note}} of the loaded teller observations."""
+    con = wh.con
     out: dict[str, dict[str, str]] = {}
     rows = con.execute("SELECT request_id, code, coalesce(note, '') FROM teller_observations "
                        "WHERE list_contains(?::VARCHAR[], request_id)", [request_ids]).fetchall()

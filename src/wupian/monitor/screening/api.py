@@ -64,7 +64,7 @@ def screen_request(wh: Warehouse, request: Mapping[str, Any], observations: Sequ
     obs_table = pa.Table.from_pylist([{"request_id": req["request_id"], "code": c, "note": n} for c, n in obs],
                                      schema=pa.schema([("request_id", pa.string()), ("code", pa.string()),
                                                        ("note", pa.string())]))
-    scored = score_given(wh.con, book.model, table, obs_table, _exemptions(wh, cases))
+    scored = score_given(wh, book.model, table, obs_table, _exemptions(wh, cases))
     row = scored.to_pylist()[0]
     missing = _reference_issues(req, row)  # the scoring statement also looks the ids up in the snapshots
     if missing:
@@ -92,7 +92,7 @@ def screen_all(wh: Warehouse, *, date_from: date | None = None, date_to: date | 
                cases: CaseRepository | None = None) -> list[Decision]:
     """Screen the loaded requests (optionally a date range or one id) with their teller observations."""
     book = book or default_rulebook()
-    scored = score_loaded(wh.con, book.model, date_from=date_from, date_to=date_to, request_id=request_id,
+    scored = score_loaded(wh, book.model, date_from=date_from, date_to=date_to, request_id=request_id,
                           exemptions=_exemptions(wh, cases))
     notes = _notes(wh, scored)
     return [decision_from_row(row, book, notes.get(row["request_id"], {})) for row in scored.to_pylist()]
@@ -102,13 +102,13 @@ def scored_table(wh: Warehouse, *, date_from: date | None = None, date_to: date 
                  book: ScreeningRulebook | None = None, cases: CaseRepository | None = None) -> pa.Table:
     """The raw scored table (features, rule points, score, band, reason_codes) — for batch output and bench."""
     book = book or default_rulebook()
-    return score_loaded(wh.con, book.model, date_from=date_from, date_to=date_to, exemptions=_exemptions(wh, cases))
+    return score_loaded(wh, book.model, date_from=date_from, date_to=date_to, exemptions=_exemptions(wh, cases))
 
 
 def _notes(wh: Warehouse, scored: pa.Table) -> dict[str, dict[str, str]]:
     if scored.num_rows == 0:
         return {}
-    return observation_notes(wh.con, scored.column("request_id").to_pylist())
+    return observation_notes(wh, scored.column("request_id").to_pylist())
 
 
 CSV_COLUMNS = ("request_id", "requested_at", "branch_id", "customer_id", "account_id", "request_type", "amount",
@@ -173,7 +173,7 @@ def backtest(wh: Warehouse, *, date_from: date | None = None, date_to: date | No
              book: ScreeningRulebook | None = None, cases: CaseRepository | None = None) -> Backtest:
     book = book or default_rulebook()
     scored = scored_table(wh, date_from=date_from, date_to=date_to, book=book, cases=cases)
-    t = backtest_tables(wh.con, scored.select(["request_id", "account_id", "branch_id", "score", "band",
+    t = backtest_tables(wh, scored.select(["request_id", "account_id", "branch_id", "score", "band",
                                                  "reason_codes"]))
     return Backtest(book.version, t["overall"][0], tuple(t["rules"]), tuple(t["typologies"]), tuple(t["branches"]),
                     tuple(t["curve"]))
