@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from wupian.engine import lineage
 from wupian.engine.classify_customers import build_customer_facts, register_size_reference
-from wupian.engine.classify_facts import CODE_FIT_COLUMNS, CUSTOMER_FACTS, FACTS, sql_literal
+from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.loan_scope import business_loan_sql
@@ -55,9 +55,16 @@ def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
     return ds.name, in_force
 
 
-def build_base(wh: Warehouse, as_of: date) -> str:
-    """SQL (one SELECT) of the per-loan fact rows; ``cls_cust``, ``ref_green_items`` and ``ref_industry_codes``
-    must exist."""
+# The green facts of a loan (code as given, its catalogue item, the counted and the raw green amount).
+_GREEN_FACTS = """NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green_item_name, (gi.code IS NOT NULL) AS green_valid,
+    CASE WHEN gi.code IS NOT NULL THEN least(COALESCE(l.green_amount, l.balance), l.balance) END
+        AS green_amount_counted,
+    l.green_amount AS green_amount_raw"""
+
+
+def build_base_sql() -> str:
+    """SQL (one SELECT, the as-of date its one ``?``) of the per-loan fact rows; ``cls_cust``,
+    ``ref_green_items`` and ``ref_industry_codes`` must exist."""
     ind = purpose_industry_sql("l.purpose_industry_code")
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
@@ -65,10 +72,7 @@ SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.ba
     {business_loan_sql('l')}
         AS is_business_loan,
     l.purpose_industry_code,
-    NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green_item_name, (gi.code IS NOT NULL) AS green_valid,
-    CASE WHEN gi.code IS NOT NULL THEN least(COALESCE(l.green_amount, l.balance), l.balance) END
-        AS green_amount_counted,
-    l.green_amount AS green_amount_raw,
+    {_GREEN_FACTS},
     l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.pension_share, l.digital_code,
     l.digital_evidence, {", ".join(f"{code_fits_sql(c, ind=ind)} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
     l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
@@ -80,8 +84,13 @@ LEFT JOIN (SELECT as_of, loan_id, list(field || '=' || trim(code)) AS items FROM
            GROUP BY as_of, loan_id) acc ON acc.as_of = l.as_of AND acc.loan_id = l.loan_id
 LEFT JOIN cls_cust cf ON cf.customer_id = l.customer_id
 LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code)
-WHERE l.as_of = $as_of
+WHERE l.as_of = ?
 """
+
+
+def build_base(wh: Warehouse, as_of: date) -> str:
+    """``build_base_sql`` with the as-of date as ``$as_of`` (kept for callers that name their parameters)."""
+    return build_base_sql().replace("WHERE l.as_of = ?", "WHERE l.as_of = $as_of")
 
 
 def _r(i: int) -> str:
@@ -134,7 +143,7 @@ def _union_cols(plan: ClassifyPlan) -> str:
     return ", ".join(cols)
 
 
-# Loan-level columns every run keeps in ``cls_eval`` (amounts, data checks).
+# Loan-level columns every run keeps (amounts, data checks).
 KEPT = ("loan_id", "customer_id", "balance", "green_code", "green_valid", "green_amount_raw", "purpose_industry_code")
 
 
@@ -143,30 +152,43 @@ def _template_facts(rules: list[RulePlan] | tuple[RulePlan, ...]) -> set[str]:
 
 
 def kept_columns(plan: ClassifyPlan) -> list[str]:
-    """Loan-level facts ``cls_eval`` must carry: the fixed ones, amounts, and loan facts printed by templates.
-
-    Customer-level facts stay in ``cls_cust`` and are joined only for the tags whose templates print them,
-    so wide per-customer strings are never copied onto every loan.
-    """
+    """Facts the tagging statement reads past the rule flags: the fixed ones, amounts, and every fact printed by
+    a template (loan- or customer-level: the statement streams, so nothing wide is ever materialised)."""
     wanted = set(KEPT) | {r.amount for r in plan.rules} | _template_facts(plan.rules)
-    return [c for c in dict.fromkeys([*KEPT, *sorted(wanted)]) if c not in CUSTOMER_FACTS]
+    return list(dict.fromkeys([*KEPT, *sorted(wanted)]))
+
+
+def _tagged_sql(plan: ClassifyPlan, params: list[Any]) -> str:
+    """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
+    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns)."""
+    rule_cols, tag_cols = _tag_sql(plan, params)
+    union = _union_cols(plan)
+    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan))
+    return f"""SELECT *{', ' + union if union else ''} FROM (
+  SELECT *, {tag_cols} FROM (
+    SELECT {kept}, {rule_cols} FROM ({build_base_sql()}) b
+  ) AS f
+) AS g"""
+
+
+# The data checks of a classification read only these loan facts (``classify_checks.CHECKS``).
+CHECK_COLUMNS = ("loan_id", "green_code", "green_valid", "green_amount_raw", "balance", "purpose_industry_code")
 
 
 def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
-    """Create temp table ``cls_eval``: kept facts + rule booleans + tag booleans/amounts, one row per loan."""
-    params: list[Any] = []
-    rule_cols, tag_cols = _tag_sql(plan, params)
-    base = build_base(wh, as_of).replace("$as_of", "?")
-    union = _union_cols(plan)  # in an outer layer so they can refer to the base tag columns
-    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan))
-    sql = f"""CREATE OR REPLACE TEMP TABLE cls_eval AS
-SELECT *{', ' + union if union else ''} FROM (
-  SELECT *, {tag_cols} FROM (
-    SELECT {kept}, {rule_cols} FROM ({base}) b
-  )
-)"""
-    # Positional parameters bind in textual order: the rule values, then the base's as-of date.
-    wh.execute(sql, [*params, as_of])
+    """Create temp table ``cls_eval``: the loans failing a data check (``classify_checks``), with the facts
+    the checks print — a handful of rows, read straight from ``loans`` and the green catalogue."""
+    from wupian.engine.classify_checks import CHECKS
+
+    cols = ", ".join(quote_ident(c) for c in CHECK_COLUMNS)
+    anyf = " OR ".join(f"({w})" for w in CHECKS.values())
+    wh.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cls_eval AS SELECT {cols} FROM (
+  SELECT l.loan_id, l.balance, l.purpose_industry_code, {_GREEN_FACTS}
+  FROM loans l LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code) WHERE l.as_of = ?
+) AS c WHERE {anyf}""",
+        [as_of],
+    )
 
 
 def _rule_ids_sql(plan: ClassifyPlan, tag: str) -> str:
@@ -194,28 +216,40 @@ def _members(plan: ClassifyPlan, tag: str) -> list[str]:
     return [m for u in t.union_of for m in _members(plan, u)]
 
 
-def insert_sql(plan: ClassifyPlan) -> str:
-    selects = []
-    for t in plan.tags:
-        if t.union_of:
-            members = _members(plan, t.id)
-            rule_ids = "concat_ws(',', " + ", ".join(
-                f"CASE WHEN {_t(m)} THEN {_rule_ids_sql(plan, m)} END" for m in members) + ")"
-            named = ", ".join(f"CASE WHEN {_t(m)} THEN {sql_literal(plan.tag(m).label)} END" for m in t.union_of)
-            explanation = (f"concat({sql_literal(t.label + '（按借据去重，计一次）：属于 ')}, "
-                           f"concat_ws('、', {named}))")
-        else:
-            rule_ids, explanation = _rule_ids_sql(plan, t.id), _explain_sql(plan, t.id)
-        source = "cls_eval"
-        if not t.union_of:
-            rules = [r for r in plan.rules if r.kind in ("include", "marker") and t.id in r.tags]
-            if _template_facts(rules) & CUSTOMER_FACTS:
-                source = "cls_eval e LEFT JOIN cls_cust c ON c.customer_id = e.customer_id"
-        selects.append(
-            f"SELECT $as_of, $profile, loan_id, {sql_literal(t.id)}, CAST(COALESCE({_a(t.id)}, 0) AS DECIMAL(38,2)), "
-            f"{rule_ids}, {explanation}, $version FROM {source} WHERE {_t(t.id)}"
-        )
-    return "INSERT INTO loan_tags\n" + "\nUNION ALL\n".join(selects)
+def _row_texts(plan: ClassifyPlan, tag_id: str) -> tuple[str, str]:
+    """(rule ids, zh explanation) SQL of one tag's row."""
+    t = plan.tag(tag_id)
+    if not t.union_of:
+        return _rule_ids_sql(plan, t.id), _explain_sql(plan, t.id)
+    members = _members(plan, t.id)
+    rule_ids = "concat_ws(',', " + ", ".join(
+        f"CASE WHEN {_t(m)} THEN {_rule_ids_sql(plan, m)} END" for m in members) + ")"
+    named = ", ".join(f"CASE WHEN {_t(m)} THEN {sql_literal(plan.tag(m).label)} END" for m in t.union_of)
+    explanation = (f"concat({sql_literal(t.label + '（按借据去重，计一次）：属于 ')}, "
+                   f"concat_ws('、', {named}))")
+    return rule_ids, explanation
+
+
+def _by_tag(plan: ClassifyPlan, value: Any) -> str:
+    """``CASE k.tag WHEN '<tag>' THEN <value(tag)> … END`` over every tag of the plan."""
+    arms = " ".join(f"WHEN {sql_literal(t.id)} THEN {value(t.id)}" for t in plan.tags)
+    return f"CASE k.tag {arms} END"
+
+
+def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
+    """One streaming statement: every loan's rule flags, tags, amounts, rule ids and explanations, paired with
+    the plan's tags (a constant list) and kept where the loan has the tag — no per-loan table is materialised.
+    Parameters bind positionally: as-of, profile, version, the rule values, as-of (``params`` gets the rules')."""
+    tags = ", ".join(f"({sql_literal(t.id)})" for t in plan.tags)
+    amount = _by_tag(plan, lambda t: _a(t))
+    rule_ids = _by_tag(plan, lambda t: _row_texts(plan, t)[0])
+    explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1])
+    has = _by_tag(plan, lambda t: _t(t))
+    return f"""INSERT INTO loan_tags
+SELECT CAST(? AS DATE), ?, e.loan_id, k.tag, CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)),
+    {rule_ids}, {explanation}, ?
+FROM ({_tagged_sql(plan, params)}) AS e
+JOIN (VALUES {tags}) AS k(tag) ON {has}"""
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None) -> dict[str, Any]:
@@ -226,12 +260,13 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     register_size_reference(wh, as_of, plan.registry_labels)
     build_customer_facts(wh, as_of, plan.size_basis)
     catalogue, in_force = register_green_reference(wh, as_of)
-    step("逐笔规则判定")
     build_eval(wh, as_of, plan)
-    step("写入 loan_tags")
+    step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
         wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
-        wh.execute(insert_sql(plan), {"as_of": as_of, "profile": plan.profile, "version": plan.rulebook_version})
+        rule_params: list[Any] = []
+        sql = insert_sql(plan, rule_params)
+        wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
         lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
                        params={"size_basis": plan.size_basis})
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
+from wupian.engine.classify_review import purpose_industry_sql
 from wupian.engine.loan_scope import own_lending_sql
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.size_standard import INDICATOR_ZH, size_group_rows, thresholds
@@ -91,8 +92,7 @@ def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared
 CREATE OR REPLACE TEMP TABLE cls_cust AS
 WITH c AS (
     SELECT *,
-        CASE WHEN regexp_matches(upper(trim(industry_code)), '^[A-T][0-9]') THEN substr(upper(trim(industry_code)), 2)
-             ELSE upper(trim(industry_code)) END AS ind_norm
+        {purpose_industry_sql('industry_code')} AS ind_norm
     FROM customers WHERE as_of = $as_of
 ),
 grp AS (
