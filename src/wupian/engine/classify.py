@@ -2,10 +2,13 @@
 
 Steps (each one SQL statement over the whole snapshot):
 1. ``cls_cust`` — per-customer facts (see ``classify_customers``);
-2. ``cls_eval`` — one row per loan: the facts of ``classify_facts``, one boolean per rule, one boolean and one
-   amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
-3. ``loan_tags`` — one row per (loan, tag) with the counted amount, the rule ids that fired and the zh
-   explanation rendered from the rules' templates; rows of (as_of, profile) are replaced atomically, with
+2. per loan (inside step 3's statement): the facts of ``classify_facts``, one boolean per rule, one boolean and
+   one amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
+   ``cls_eval`` keeps only the loans failing a data check (``classify_checks``);
+3. ``loan_tags`` — one row per (loan, tag) with the counted amount and the rule ids that fired, written by one
+   streaming INSERT (steps 2 and 3 are one statement: no per-loan table is materialised). The zh explanation
+   (rendered from the rules' templates) is left NULL: ``loan_tag_rows`` renders it, by the same statement over
+   the same inputs, only when asked for. Rows of (as_of, profile) are replaced atomically, with
    their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
 
 Output shape (read by the indicator engine, fixed):
@@ -21,7 +24,11 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine import lineage
-from wupian.engine.classify_customers import build_customer_facts, register_size_reference
+from wupian.engine.classify_customers import (
+    build_customer_facts,
+    build_customer_temp,
+    register_size_reference,
+)
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
@@ -236,20 +243,27 @@ def _by_tag(plan: ClassifyPlan, value: Any) -> str:
     return f"CASE k.tag {arms} END"
 
 
-def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
-    """One streaming statement: every loan's rule flags, tags, amounts, rule ids and explanations, paired with
-    the plan's tags (a constant list) and kept where the loan has the tag — no per-loan table is materialised.
-    Parameters bind positionally: as-of, profile, version, the rule values, as-of (``params`` gets the rules')."""
+def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
+    """One streaming SELECT: every loan's rule flags, tags, amounts and rule ids (and, with ``explain``, the zh
+    explanations), paired with the plan's tags (a constant list) and kept where the loan has the tag — no
+    per-loan table is materialised. Parameters bind positionally: as-of, profile, version, the rule values
+    (``params`` gets them), as-of."""
     tags = ", ".join(f"({sql_literal(t.id)})" for t in plan.tags)
     amount = _by_tag(plan, lambda t: _a(t))
     rule_ids = _by_tag(plan, lambda t: _row_texts(plan, t)[0])
-    explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1])
+    explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
     has = _by_tag(plan, lambda t: _t(t))
-    return f"""INSERT INTO loan_tags
-SELECT CAST(? AS DATE), ?, e.loan_id, k.tag, CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)),
-    {rule_ids}, {explanation}, ?
+    return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
+    CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
+    ? AS rulebook_version
 FROM ({_tagged_sql(plan, params)}) AS e
 JOIN (VALUES {tags}) AS k(tag) ON {has}"""
+
+
+def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
+    """The INSERT of a classification: tags, amounts and rule ids; ``explanation`` is left NULL — it is
+    rendered from the same facts only when asked for (``loan_tag_rows``)."""
+    return "INSERT INTO loan_tags\n" + _rows_sql(plan, params, explain=False)
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None) -> dict[str, Any]:
@@ -312,10 +326,22 @@ def rules_by_id(plan: ClassifyPlan) -> dict[str, RulePlan]:
     return {r.id: r for r in plan.rules}
 
 
-def loan_tag_rows(wh: Warehouse, as_of: date, profile: str) -> pa.Table:
-    """The stored tags of one date and profile: loan_id, tag, amount, rule_ids, explanation."""
-    return wh.arrow(
-        """SELECT loan_id, tag, amount, rule_ids, explanation FROM loan_tags
-           WHERE as_of = ? AND profile = ? ORDER BY loan_id, tag""",
-        [as_of, profile],
-    )
+def loan_tag_rows(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> pa.Table:
+    """The stored tags of one date and profile: loan_id, tag, amount, rule_ids, explanation — ordered by loan
+    and tag. Explanations are not stored by a classification (most runs never print them): they are rendered
+    here by the classification's own statement over the same, still-fresh inputs (callers ensure freshness),
+    with ``plan`` the one the stored rows were made with (same profile, date and size basis)."""
+    register_size_reference(wh, as_of, plan.registry_labels)
+    build_customer_temp(wh, as_of, plan.size_basis)
+    register_green_reference(wh, as_of)
+    params: list[Any] = []
+    rendered = _rows_sql(plan, params, explain=True)
+    try:
+        return wh.arrow(
+            f"""SELECT t.loan_id, t.tag, t.amount, t.rule_ids, COALESCE(t.explanation, r.explanation) AS explanation
+               FROM loan_tags t LEFT JOIN ({rendered}) AS r ON r.loan_id = t.loan_id AND r.tag = t.tag
+               WHERE t.as_of = ? AND t.profile = ? ORDER BY t.loan_id, t.tag""",
+            [as_of, plan.profile, plan.rulebook_version, *params, as_of, as_of, plan.profile],
+        )
+    finally:
+        wh.execute("DROP TABLE IF EXISTS cls_cust")

@@ -99,6 +99,24 @@ def _meets(size: str) -> str:
 
 def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> None:
     """Create temp table ``cls_cust`` and replace ``customer_facts`` rows of ``as_of``."""
+    build_customer_temp(wh, as_of, size_basis)
+    wh.execute(CUSTOMER_FACTS_DDL)
+    with wh.transaction():
+        wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
+        wh.execute(
+            """INSERT INTO customer_facts SELECT ?, customer_id, customer_type, industry_code, size_group,
+                   declared_size, derived_size, size_used, size_source, size_note, credit_total, credit_source,
+                   array_to_string(registries, ','), is_first_loan_customer, first_loan_date, first_loan_id,
+                   first_loan_source
+               FROM cls_cust""",
+            [as_of],
+        )
+        lineage.record(wh.con, "customer_facts", as_of, lineage.NO_PROFILE, versions=lineage.versions(),
+                       params={"size_basis": size_basis})
+
+
+def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> None:
+    """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     reg_as_of = registry_snapshot(wh, as_of)
@@ -205,19 +223,6 @@ FROM joined
 """
     params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of, "year_start": year_start}
     wh.execute(sql, params)
-    wh.execute(CUSTOMER_FACTS_DDL)
-    with wh.transaction():
-        wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
-        wh.execute(
-            """INSERT INTO customer_facts SELECT ?, customer_id, customer_type, industry_code, size_group,
-                   declared_size, derived_size, size_used, size_source, size_note, credit_total, credit_source,
-                   array_to_string(registries, ','), is_first_loan_customer, first_loan_date, first_loan_id,
-                   first_loan_source
-               FROM cls_cust""",
-            [as_of],
-        )
-        lineage.record(wh.con, "customer_facts", as_of, lineage.NO_PROFILE, versions=lineage.versions(),
-                       params={"size_basis": size_basis})
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:
