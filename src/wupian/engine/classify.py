@@ -238,26 +238,27 @@ def _row_texts(plan: ClassifyPlan, tag_id: str) -> tuple[str, str]:
 
 
 def _by_tag(plan: ClassifyPlan, value: Any) -> str:
-    """``CASE k.tag WHEN '<tag>' THEN <value(tag)> … END`` over every tag of the plan."""
-    arms = " ".join(f"WHEN {sql_literal(t.id)} THEN {value(t.id)}" for t in plan.tags)
-    return f"CASE k.tag {arms} END"
+    """``CASE k.i WHEN <tag index> THEN <value(tag)> … END`` over every tag of the plan (integer arms: the
+    statement evaluates it for each tagged row)."""
+    arms = " ".join(f"WHEN {i:d} THEN {value(t.id)}" for i, t in enumerate(plan.tags))
+    return f"CASE k.i {arms} END"
 
 
 def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     """One streaming SELECT: every loan's rule flags, tags, amounts and rule ids (and, with ``explain``, the zh
-    explanations), paired with the plan's tags (a constant list) and kept where the loan has the tag — no
-    per-loan table is materialised. Parameters bind positionally: as-of, profile, version, the rule values
-    (``params`` gets them), as-of."""
-    tags = ", ".join(f"({sql_literal(t.id)})" for t in plan.tags)
+    explanations), paired with the plan's tags (a constant list) where the loan has the tag — a bit of one
+    integer per loan — so no per-loan table is materialised. Parameters bind positionally: as-of, profile,
+    version, the rule values (``params`` gets them), as-of."""
+    tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
+    mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
     amount = _by_tag(plan, lambda t: _a(t))
     rule_ids = _by_tag(plan, lambda t: _row_texts(plan, t)[0])
     explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
-    has = _by_tag(plan, lambda t: _t(t))
     return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
     CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
     ? AS rulebook_version
-FROM ({_tagged_sql(plan, params)}) AS e
-JOIN (VALUES {tags}) AS k(tag) ON {has}"""
+FROM (SELECT *, {mask} AS tag_mask FROM ({_tagged_sql(plan, params)}) AS m) AS e
+JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
 def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
