@@ -145,7 +145,9 @@ LABELS = {
 
 
 def _mark(value: float, goal: float | None) -> str:
-    if goal is None or value != value:  # NaN: step not run
+    if value != value:  # NaN: the step was not run (--no-month-end)
+        return "not run"
+    if goal is None:
         return f"{value:.2f}×"
     return f"**{value:.2f}×** {'✓' if value <= goal else '✗'}"
 
