@@ -97,9 +97,13 @@ def _meets(size: str) -> str:
     )
 
 
-def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> None:
-    """Create temp table ``cls_cust`` and replace ``customer_facts`` rows of ``as_of``."""
+def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
+                         store: bool = True) -> None:
+    """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
+    explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse)."""
     build_customer_temp(wh, as_of, size_basis)
+    if not store:
+        return
     wh.execute(CUSTOMER_FACTS_DDL)
     with wh.transaction():
         wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
