@@ -28,18 +28,28 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
-from wupian.engine.metrics_reports import branch_usccs, category_loans
+from wupian.engine.metrics_reports import branch_usccs
+from wupian.engine.pboc_lines import (
+    Group,
+    LinePlan,
+    Value,
+    branches_without_uscc,
+    detail_lines,
+    detail_warnings,
+    drop_pboc_loans,
+    key_gaps,
+    prepare_pboc_loans,
+    summary_sums,
+)
 from wupian.engine.warehouse import Warehouse
-from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, Layout, clean, fmt_decimal, layouts
+from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
 from wupian.reports.pboc_validate import validate_bytes, validate_lines
 
 BUSINESS_CODES = {"corporate": "C01", "personal": "C02", "bill_direct": "C03"}
@@ -67,131 +77,116 @@ class PbocFile:
     rejected: bool = False
 
 
-def _yes(flag: bool) -> str:
-    return "1" if flag else "0"
+DIGITAL_CORE = ("DE01", "DE02", "DE03", "DE04")
+DIGITAL_CODES = (*DIGITAL_CORE, "DE05")
 
 
-def _fired(row: dict[str, Any], *rule_ids: str) -> bool:
-    fired = set(str(row.get("rule_ids") or "").split(","))
-    return any(r in fired for r in rule_ids)
-
-
-def _digital_code_is(code: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda r: r["digital_code"] == code
-
-
-def _summary_groups(code: str) -> list[tuple[str, Callable[[dict[str, Any]], bool]]]:
+def _summary_groups(code: str) -> list[tuple[str, Group]]:
     tag = REPORTS[code][0]
     if tag == "tech_industry":
-        return [
-            ("T08", lambda r: bool(r["tech_htp"])), ("T09", lambda r: bool(r["tech_hts"])),
-            ("T10", lambda r: bool(r["tech_se"])), ("T11", lambda r: bool(r["tech_pa"])), ("T12", lambda r: True),
-        ]
+        return [("T08", Group("flag", "tech_htp")), ("T09", Group("flag", "tech_hts")),
+                ("T10", Group("flag", "tech_se")), ("T11", Group("flag", "tech_pa")), ("T12", Group("all"))]
     if tag == "pension":
-        return [("T01", lambda r: True), ("T02", lambda r: bool(r["elderly_institution"]))]
+        return [("T01", Group("all")), ("T02", Group("flag", "elderly_institution"))]
     if tag == "digital":
-        groups: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [
-            ("T01", lambda r: r["digital_code"] in ("DE01", "DE02", "DE03", "DE04"))]
-        for i, de in enumerate(("DE01", "DE02", "DE03", "DE04", "DE05"), start=2):
-            groups.append((f"T{i:02d}", _digital_code_is(de)))
-        return groups
+        return [("T01", Group("in", ("digital_code", DIGITAL_CORE))),
+                *((f"T{i:02d}", Group("in", ("digital_code", (de,)))) for i, de in enumerate(DIGITAL_CODES, start=2))]
     return []
 
 
-def _bill_no(row: dict[str, Any]) -> str:
-    return str(row["bill_no"] or row["loan_id"]).strip()
+# field name → how a detail record fills it (the vocabulary of ``engine.pboc_lines.Value``)
+DETAIL_VALUES: dict[str, Value] = {
+    "金融机构代码": Value("column", "institution_uscc"),
+    "内部机构号": Value("column", "branch_id"),
+    "贷款合同编码": Value("unless_bill", "contract_id"),
+    "贷款借据编码": Value("unless_bill", "loan_id"),
+    "票据编号": Value("bill_no"),
+    "交易流水号": Value("serial"),
+    "业务类别": Value("code_map", ("business_type", tuple(BUSINESS_CODES.items()))),
+    "是否高技术制造业贷款": Value("flag", "tech_htp"), "高技术制造业贷款类型": Value("column", "tech_htp"),
+    "是否高技术服务业贷款": Value("flag", "tech_hts"), "高技术服务业贷款类型": Value("column", "tech_hts"),
+    "是否战略性新兴产业贷款": Value("flag", "tech_se"), "战略性新兴产业贷款类型": Value("column", "tech_se"),
+    "是否知识产权（专利）密集型产业贷款": Value("flag", "tech_pa"),
+    "知识产权（专利）密集型产业贷款类型": Value("column", "tech_pa"),
+    "养老产业贷款类型": Value("column", "pension_code"),
+    "是否全国养老机构贷款": Value("flag", "elderly_institution"),
+    "是否数字经济核心产业贷款": Value("in_flag", ("digital_code", DIGITAL_CORE)),
+    "数字经济核心产业贷款类型": Value("in_value", ("digital_code", DIGITAL_CORE)),
+    "是否数字化效率提升业贷款": Value("in_flag", ("digital_code", ("DE05",))),
+    **{name: Value("fired", rules) for name, rules in INCLUSIVE_FLAG_RULES.items()},
+}
 
 
-def _serial(row: dict[str, Any]) -> str:
-    return str(row["drawdown_serial"] or f"{row['loan_id']}-{row['drawdown_date']:%Y%m%d}").strip()
-
-
-def _detail_values(row: dict[str, Any]) -> dict[str, str]:
-    bill = row["business_type"] == "bill_direct"
-    de = row["digital_code"]
-    values = {
-        "金融机构代码": row["institution_uscc"] or "",
-        "内部机构号": row["branch_id"],
-        "贷款合同编码": "0" if bill else (row["contract_id"] or ""),
-        "贷款借据编码": "0" if bill else row["loan_id"],
-        "票据编号": _bill_no(row) if bill else "0",
-        "交易流水号": _serial(row),
-        "业务类别": BUSINESS_CODES.get(row["business_type"], ""),
-        "是否高技术制造业贷款": _yes(bool(row["tech_htp"])), "高技术制造业贷款类型": row["tech_htp"] or "",
-        "是否高技术服务业贷款": _yes(bool(row["tech_hts"])), "高技术服务业贷款类型": row["tech_hts"] or "",
-        "是否战略性新兴产业贷款": _yes(bool(row["tech_se"])), "战略性新兴产业贷款类型": row["tech_se"] or "",
-        "是否知识产权（专利）密集型产业贷款": _yes(bool(row["tech_pa"])),
-        "知识产权（专利）密集型产业贷款类型": row["tech_pa"] or "",
-        "养老产业贷款类型": row["pension_code"] or "",
-        "是否全国养老机构贷款": _yes(bool(row["elderly_institution"])),
-        "是否数字经济核心产业贷款": _yes(de in ("DE01", "DE02", "DE03", "DE04")),
-        "数字经济核心产业贷款类型": de if de in ("DE01", "DE02", "DE03", "DE04") else "",
-        "是否数字化效率提升业贷款": _yes(de == "DE05"),
-    }
-    values.update({name: _yes(_fired(row, *rules)) for name, rules in INCLUSIVE_FLAG_RULES.items()})
-    return values
-
-
-def _summary_line(layout: Layout, code: str, rows: list[dict[str, Any]], flow: bool) -> list[str]:
-    weight_key = "drawdown_amount" if flow else "amount"
-    total = sum((Decimal(r[weight_key]) for r in rows), Decimal(0))
-    rated = sum((Decimal(r[weight_key]) * Decimal(r["interest_rate"]) for r in rows), Decimal(0))
-    rate = rated / total if total else Decimal(0)
-    values = {"字段类别": code, "贷款汇总金额": fmt_decimal(total, "D20.2"),
-              "贷款汇总加权平均利率": fmt_decimal(rate, "D10.5"),
-              "贷款汇总获贷企业数量": str(len({r["customer_id"] for r in rows})),
-              "贷款汇总户数": str(len({r["customer_id"] for r in rows}))}
-    return [values.get(f.name, "") if f.name in SUMMARY_FIELDS else "" for f in layout.fields]
-
-
-def _lines(code: str, rows: list[dict[str, Any]]) -> tuple[list[list[str]], list[Issue]]:
+def line_plan(code: str) -> LinePlan:
+    """The detail record of ``code`` as a plan for the engine, field by field in layout order: spare and summary-only
+    fields empty, 字段类别 the detail-row code (T13/T99), every other field from ``DETAIL_VALUES``."""
     layout = layouts()[code]
-    _, flow, summaries, detail_code = REPORTS[code]
-    issues: list[Issue] = []
-    out = [_summary_line(layout, c, [r for r in rows if pred(r)], flow) for c, pred in _summary_groups(code)]
-    for r in rows:
-        values = _detail_values(r)
-        if detail_code:
-            values["字段类别"] = detail_code
-        if values["贷款合同编码"] == "" and r["business_type"] != "bill_direct":
+    tag, flow, _, detail_code = REPORTS[code]
+    fields = []
+    for f in layout.fields:
+        if f.type == "" or f.name in SUMMARY_FIELDS[1:]:
+            fields.append(Value("const", ""))
+        elif f.name == "字段类别":
+            fields.append(Value("const", detail_code or ""))
+        else:
+            fields.append(DETAIL_VALUES.get(f.name, Value("const", "")))
+    return LinePlan(tag, flow, tuple(fields), tuple(g for _, g in _summary_groups(code)))
+
+
+def _summary_lines(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> list[list[str]]:
+    layout = layouts()[code]
+    out = []
+    for (c, _), sums in zip(_summary_groups(code), summary_sums(wh, plan, as_of), strict=True):
+        total = Decimal(sums["total"] or 0)
+        rated = Decimal(sums["rated"] or 0)
+        rate = rated / total if total else Decimal(0)
+        values = {"字段类别": c, "贷款汇总金额": fmt_decimal(total, "D20.2"),
+                  "贷款汇总加权平均利率": fmt_decimal(rate, "D10.5"),
+                  "贷款汇总获贷企业数量": str(sums["borrowers"]), "贷款汇总户数": str(sums["borrowers"])}
+        out.append([values.get(f.name, "") if f.name in SUMMARY_FIELDS else "" for f in layout.fields])
+    return out
+
+
+def _detail_issues(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> list[Issue]:
+    issues = []
+    for r in detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES):
+        if r["no_contract"]:
             issues.append(Issue("WP-PBOC-010", Level.WARNING, "贷款合同编码缺失，已留空",
                                 Source("loans", None, f"loan_id={r['loan_id']}", "contract_id"),
                                 "请在贷款借据表补充合同编码"))
-        if REPORTS[code][0] == "digital" and r["digital_code"] not in ("DE01", "DE02", "DE03", "DE04", "DE05"):
+        if r["no_digital"]:
             issues.append(Issue("WP-PBOC-011", Level.WARNING, "数字经济产业贷款缺少数字经济产业类型代码",
                                 Source("loans", None, f"loan_id={r['loan_id']}", "digital_code")))
-        out.append(["" if f.type == "" or f.name in SUMMARY_FIELDS[1:] else clean(values.get(f.name, ""))
-                    for f in layout.fields])
-    return out, issues
+    return issues
 
 
-def _join_warnings(name: str, code: str, rows: list[dict[str, Any]]) -> list[Issue]:
+def _join_warnings(wh: Warehouse, name: str, plan: LinePlan, as_of: date) -> list[Issue]:
     """WARNINGs for synthesised keys: the PBOC joins 票据编号 / 交易流水号 with 票据融资信息 / 发生额信息."""
     out = []
-    bills = [r["loan_id"] for r in rows if r["business_type"] == "bill_direct" and not r["bill_no"]]
-    if bills:
+    gaps = key_gaps(wh, plan, as_of)
+    n, bills = gaps["bill"]
+    if n:
         out.append(Issue(
             "WP-PBOC-014", Level.WARNING,
-            f"{len(bills)} 笔票据直贴缺少票据编号，已以借据号代填，该文件在人民银行无法与票据融资信息关联"
+            f"{n} 笔票据直贴缺少票据编号，已以借据号代填，该文件在人民银行无法与票据融资信息关联"
             f"（如 {'、'.join(bills[:5])}）", Source(name, None, None, "票据编号"),
             "在贷款借据表 loans 的 bill_no 列填写票据编号（与票据融资信息一致）"))
-    serials = [r["loan_id"] for r in rows if not r["drawdown_serial"]]
-    if REPORTS[code][1] and serials:
+    n, serials = gaps["serial"]
+    if plan.flow and n:
         out.append(Issue(
             "WP-PBOC-015", Level.WARNING,
-            f"{len(serials)} 笔贷款缺少放款交易流水号，已以“借据编码-放款日期”代填，该文件在人民银行无法与贷款发生额信息关联"
+            f"{n} 笔贷款缺少放款交易流水号，已以“借据编码-放款日期”代填，该文件在人民银行无法与贷款发生额信息关联"
             f"（如 {'、'.join(serials[:5])}）", Source(name, None, None, "交易流水号"),
             "在贷款借据表 loans 的 drawdown_serial 列填写放款交易流水号（与发生额信息一致）"))
     return out
 
 
-def _branch_errors(wh: Warehouse, as_of: date, rows: list[dict[str, Any]]) -> list[Issue]:
+def _branch_errors(wh: Warehouse, as_of: date) -> list[Issue]:
     usccs = branch_usccs(wh, as_of)
-    missing = sorted({r["branch_id"] for r in rows if not r["institution_uscc"]})
     out = [Issue("WP-PBOC-016", Level.ERROR, f"经办机构 {b} 及其上级机构均未填统一社会信用代码，人民银行文件无法填报金融机构代码",
                  Source("branches", None, f"branch_id={b}", "uscc"),
                  "在机构表 branches 的 uscc 列为该机构（或其上级机构，下级留空即继承）填写统一社会信用代码")
-           for b in missing]
+           for b in branches_without_uscc(wh)]
     bad = sorted(b for b, (own, _) in usccs.items() if own and not USCC.fullmatch(own))
     out += [Issue("WP-PBOC-016", Level.ERROR, f"机构 {b} 的统一社会信用代码 {usccs[b][0]} 不是18位代码（或9位组织机构代码）",
                   Source("branches", None, f"branch_id={b}", "uscc"), "更正为18位统一社会信用代码（下级机构留空即继承）")
@@ -209,37 +204,44 @@ def write_pboc_files(
         raise UsageError(f"--uscc must be an 18-character 统一社会信用代码 (or 9-character 组织机构代码), got {uscc!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = (created_at or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
-    loans = category_loans(wh, as_of, profile=profile, subtree=branch_id,
-                           tags=["tech_industry", "green", "inclusive", "pension", "digital"])
-    all_rows = loans.to_pylist() if loans.num_columns else []
-    month_start = as_of.replace(day=1)
-    files: list[PbocFile] = []
-    issues: list[Issue] = _branch_errors(wh, as_of, all_rows)
-    for code, (tag, flow, _, _) in REPORTS.items():
-        rows = [r for r in all_rows if r["tag"] == tag]
-        if flow:
-            rows = [r for r in rows if month_start <= r["drawdown_date"] <= as_of]
-        else:
-            rows = [r for r in rows if Decimal(r["amount"]) > 0]
-        lines, found = _lines(code, rows)
-        name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
-        problems = validate_lines(code, lines, name)
-        issues += found + _join_warnings(name, code, rows) + problems
-        data = "".join("|".join(line) + "\n" for line in lines).encode("utf-8")
-        path, log = out_dir / name, out_dir / (name[:-4] + ".log")
-        if any(i.level >= Level.ERROR for i in problems):
-            (out_dir / REJECTED).mkdir(exist_ok=True)
-            path.unlink(missing_ok=True)
-            log.unlink(missing_ok=True)
-            path = out_dir / REJECTED / name
-            path.write_bytes(data)
-            files.append(PbocFile(code, path, log, len(lines), len(rows), rejected=True))
-            continue
-        path.write_bytes(data)
-        log.write_bytes(f"{name}\n{hashlib.md5(data).hexdigest()}\n{len(data)}\n{stamp}\n{len(lines)}\n".encode())
-        (out_dir / REJECTED / name).unlink(missing_ok=True)
-        files.append(PbocFile(code, path, log, len(lines), len(rows)))
+    prepare_pboc_loans(wh, as_of, profile=profile, subtree=branch_id,
+                       tags=["tech_industry", "green", "inclusive", "pension", "digital"])
+    try:
+        files: list[PbocFile] = []
+        issues: list[Issue] = _branch_errors(wh, as_of)
+        for code in REPORTS:
+            files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, issues))
+    finally:
+        drop_pboc_loans(wh)
     return files, issues
+
+
+def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
+               issues: list[Issue]) -> PbocFile:
+    plan = line_plan(code)
+    details = detail_lines(wh, plan, as_of)
+    summary = _summary_lines(wh, code, plan, as_of)
+    head = "".join("|".join(line) + "\n" for line in summary)
+    body = "\n".join(details.to_pylist())
+    text = head + body + ("\n" if len(details) else "")
+    lines = [line.split("|") for line in text.split("\n")[:-1]]
+    name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
+    problems = validate_lines(code, lines, name)
+    issues += _detail_issues(wh, code, plan, as_of) + _join_warnings(wh, name, plan, as_of) + problems
+    data = text.encode("utf-8")
+    rows = len(details)
+    path, log = out_dir / name, out_dir / (name[:-4] + ".log")
+    if any(i.level >= Level.ERROR for i in problems):
+        (out_dir / REJECTED).mkdir(exist_ok=True)
+        path.unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
+        path = out_dir / REJECTED / name
+        path.write_bytes(data)
+        return PbocFile(code, path, log, len(lines), rows, rejected=True)
+    path.write_bytes(data)
+    log.write_bytes(f"{name}\n{hashlib.md5(data).hexdigest()}\n{len(data)}\n{stamp}\n{len(lines)}\n".encode())
+    (out_dir / REJECTED / name).unlink(missing_ok=True)
+    return PbocFile(code, path, log, len(lines), rows)
 
 
 def self_check(files: list[PbocFile]) -> list[Issue]:

@@ -1,0 +1,242 @@
+"""The PBOC 五篇大文章 loan files, set-based: the record text of each file built by one SQL statement.
+
+The domain side (``wupian.reports.pboc``) turns the packaged field dictionary into a ``LinePlan`` per file: for every
+field of the layout, in order, a ``Value`` from the closed vocabulary below (a constant, a loan column, a flag, a
+code, a fired rule …). This module compiles the plan to SQL over the loans of the file (``pboc_loans``, the
+enriched relation of ``category_loans`` materialised once per run) and returns the pipe-joined detail records as
+one Arrow column, in file order (branch, loan); the summary rows as exact sums per group; and the facts the
+warnings need as aggregates. Every constant is a bound parameter; columns come from a whitelist.
+
+Field text is cleaned like ``pboc_layout.clean``: control characters and ``|`` become spaces, then the blanks that
+Python's ``str.strip`` removes are cut from both ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.engine.metrics import closure_sql, table_exists
+from wupian.engine.metrics_reports import _enriched_sql
+from wupian.engine.warehouse import Warehouse
+
+TABLE = "pboc_loans"
+TEXT_COLUMNS = frozenset({
+    "institution_uscc", "branch_id", "contract_id", "loan_id", "bill_no", "drawdown_serial", "business_type",
+    "tech_htp", "tech_hts", "tech_se", "tech_pa", "pension_code", "digital_code", "customer_id",
+})
+BOOL_COLUMNS = frozenset({"elderly_institution"})
+_CONTROL = r"[\x00-\x1f\x7f|]"
+# Python's str.strip() blanks that survive the control-character pass (those became spaces)
+_EDGE = (r"^[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
+         r"|[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+$")
+_EMPTY = ", ".join(
+    f"{c} {t}" for c, t in (
+        ("tag", "VARCHAR"), ("rule_ids", "VARCHAR"), ("loan_id", "VARCHAR"), ("contract_id", "VARCHAR"),
+        ("customer_id", "VARCHAR"), ("branch_id", "VARCHAR"), ("business_type", "VARCHAR"),
+        ("amount", "DECIMAL(38, 2)"), ("drawdown_date", "DATE"), ("drawdown_amount", "DECIMAL(38, 2)"),
+        ("interest_rate", "DECIMAL(18, 6)"), ("tech_htp", "VARCHAR"), ("tech_hts", "VARCHAR"), ("tech_se", "VARCHAR"),
+        ("tech_pa", "VARCHAR"), ("pension_code", "VARCHAR"), ("digital_code", "VARCHAR"), ("bill_no", "VARCHAR"),
+        ("drawdown_serial", "VARCHAR"), ("institution_uscc", "VARCHAR"), ("elderly_institution", "BOOLEAN")))
+BILL = "coalesce(e.business_type, '') = 'bill_direct'"
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One field of a record. ``kind`` (arguments):
+    ``const`` (text) · ``column`` (column): its text or '' · ``unless_bill`` (column): '0' for 票据直贴, else the
+    column · ``bill_no``: 票据直贴 → bill_no, else the loan id; other loans '0' · ``serial``: drawdown_serial, else
+    ``<loan_id>-<YYYYMMDD>`` · ``code_map`` (column, ((value, code), …)) · ``flag`` (column): '1' when the column is
+    non-blank (true) · ``in_flag`` (column, codes) · ``in_value`` (column, codes): the column when among the codes,
+    else '' · ``fired`` (rule ids): '1' when one of the rules fired for the loan."""
+    kind: str
+    arg: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """The loans a summary row adds up: ``all`` · ``flag`` (column) · ``in`` (column, codes)."""
+    kind: str
+    arg: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinePlan:
+    tag: str
+    flow: bool
+    fields: tuple[Value, ...]
+    groups: tuple[Group, ...]
+
+
+def _col(name: str) -> str:
+    if name not in TEXT_COLUMNS | BOOL_COLUMNS:
+        raise ValueError(f"column {name!r} is not allowed in a PBOC line plan")
+    return f"e.{name}"
+
+
+def _text(name: str) -> str:
+    return f"coalesce(CAST({_col(name)} AS VARCHAR), '')"
+
+
+def _clean(expr: str) -> str:
+    return f"regexp_replace(regexp_replace({expr}, '{_CONTROL}', ' ', 'g'), '{_EDGE}', '', 'g')"
+
+
+def _marks(values: Sequence[Any], params: list[Any]) -> str:
+    params.extend(values)
+    return ", ".join("?" for _ in values)
+
+
+def _flag(cond: str) -> str:
+    return f"CASE WHEN {cond} THEN '1' ELSE '0' END"
+
+
+def _value(v: Value, params: list[Any]) -> str:
+    k, a = v.kind, v.arg
+    if k == "const":
+        params.append(str(a))
+        return "CAST(? AS VARCHAR)"
+    if k == "column":
+        return _clean(_text(a))
+    if k == "unless_bill":
+        return f"CASE WHEN {BILL} THEN '0' ELSE {_clean(_text(a))} END"
+    if k == "bill_no":
+        return f"CASE WHEN {BILL} THEN {_clean('coalesce(nullif(e.bill_no, ' + chr(39) * 2 + '), e.loan_id)')} ELSE '0' END"
+    if k == "serial":
+        return _clean("coalesce(nullif(e.drawdown_serial, ''), "
+                      "concat(e.loan_id, '-', replace(CAST(e.drawdown_date AS VARCHAR), '-', '')))")
+    if k == "code_map":
+        column, pairs = a
+        arms = []
+        for value, code in pairs:
+            params.extend([value, code])
+            arms.append("WHEN ? THEN CAST(? AS VARCHAR)")
+        return f"CASE {_col(column)} {' '.join(arms)} ELSE '' END"
+    if k == "flag":
+        if a in BOOL_COLUMNS:
+            return _flag(f"coalesce({_col(a)}, false)")
+        return _flag(f"{_text(a)} <> ''")
+    if k == "in_flag":
+        column, codes = a
+        return _flag(f"{_col(column)} IN ({_marks(codes, params)})")
+    if k == "in_value":
+        column, codes = a
+        return f"CASE WHEN {_col(column)} IN ({_marks(codes, params)}) THEN {_clean(_text(column))} ELSE '' END"
+    if k == "fired":
+        tests = []
+        for rule in a:
+            params.append(f",{rule},")
+            tests.append("position(? IN concat(',', coalesce(e.rule_ids, ''), ',')) > 0")
+        return _flag(" OR ".join(tests))
+    raise ValueError(f"unknown PBOC field value {k!r}")
+
+
+def _group(g: Group, params: list[Any]) -> str:
+    if g.kind == "all":
+        return "TRUE"
+    if g.kind == "flag":
+        return _value(Value("flag", g.arg), params) + " = '1'"
+    if g.kind == "in":
+        column, codes = g.arg
+        return f"{_col(column)} IN ({_marks(codes, params)})"
+    raise ValueError(f"unknown PBOC summary group {g.kind!r}")
+
+
+def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequence[str],
+                       subtree: str | None = None) -> None:
+    """Materialise the enriched loans of ``tags`` (the relation of ``category_loans``) as ``pboc_loans``."""
+    wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    if not table_exists(wh, "loan_tags"):  # nothing classified yet: every file has no records
+        wh.execute(f"CREATE TEMP TABLE {TABLE} ({_EMPTY})")
+        return
+    closure, cparams = closure_sql(wh, as_of)
+    inner, params = _enriched_sql(as_of, profile, tags, subtree, closure)
+    wh.execute(f"""
+        CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure}), e AS ({inner})
+        SELECT e.*, EXISTS (
+            SELECT 1 FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
+              AND r.id_code = e.id_code AND (r.valid_from IS NULL OR r.valid_from <= ?)
+              AND (r.valid_to IS NULL OR r.valid_to >= ?)) AS elderly_institution
+        FROM e""", [*cparams, *params, as_of, as_of, as_of])
+
+
+def drop_pboc_loans(wh: Warehouse) -> None:
+    wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def _scope(plan: LinePlan, as_of: date, params: list[Any]) -> str:
+    params.append(plan.tag)
+    if plan.flow:
+        params.extend([as_of.replace(day=1), as_of])
+        return "e.tag = ? AND e.drawdown_date >= ? AND e.drawdown_date <= ?"
+    return "e.tag = ? AND e.amount > 0"
+
+
+def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
+    """The detail records of one file, each the ``|``-joined field text, in file order (branch, loan)."""
+    params: list[Any] = []
+    parts = [_value(v, params) for v in plan.fields]
+    line = "concat(" + ", '|', ".join(parts) + ")" if len(parts) > 1 else parts[0]
+    where = _scope(plan, as_of, params)
+    table = wh.arrow(f"SELECT {line} AS line FROM {TABLE} e WHERE {where} ORDER BY e.branch_id, e.loan_id", params)
+    return table.column("line").combine_chunks() if table.num_rows else pa.array([], pa.string())
+
+
+def summary_sums(wh: Warehouse, plan: LinePlan, as_of: date) -> list[dict[str, Any]]:
+    """Per summary group, in order: ``total`` (Σ weight), ``rated`` (Σ weight × rate), ``borrowers``; the weight
+    is the counted amount (stock) or 放款金额 (flow)."""
+    if not plan.groups:
+        return []
+    params: list[Any] = []
+    weight = "e.drawdown_amount" if plan.flow else "e.amount"
+    cols = []
+    for i, g in enumerate(plan.groups):
+        cond = _group(g, params)
+        cols.append(f"sum(CASE WHEN {cond} THEN {weight} END) AS total_{i}")
+        cond = _group(g, params)
+        cols.append(f"sum(CASE WHEN {cond} THEN {weight} * e.interest_rate END) AS rated_{i}")
+        cond = _group(g, params)
+        cols.append(f"count(DISTINCT CASE WHEN {cond} THEN e.customer_id END) AS borrowers_{i}")
+    where = _scope(plan, as_of, params)
+    row = wh.rows(f"SELECT {', '.join(cols)} FROM {TABLE} e WHERE {where}", params)[0]
+    return [{"total": row[f"total_{i}"], "rated": row[f"rated_{i}"], "borrowers": row[f"borrowers_{i}"]}
+            for i in range(len(plan.groups))]
+
+
+def detail_warnings(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital: bool,
+                    codes: Sequence[str]) -> list[dict[str, Any]]:
+    """Loans of the file (in file order) whose 合同编码 is missing (non-bill) or, where ``check_digital``, whose
+    digital_code is not among ``codes``: ``loan_id``, ``no_contract``, ``no_digital``."""
+    params: list[Any] = []
+    digital = f"({'TRUE' if check_digital else 'FALSE'} AND coalesce(e.digital_code IN ({_marks(codes, params)}), false) = false)"
+    no_contract = f"(coalesce(e.contract_id, '') = '' AND NOT {BILL})"
+    where = _scope(plan, as_of, params)
+    return wh.rows(f"SELECT e.loan_id, {no_contract} AS no_contract, {digital} AS no_digital FROM {TABLE} e "
+                   f"WHERE {where} AND ({no_contract} OR {digital}) ORDER BY e.branch_id, e.loan_id",
+                   [*params[:len(codes)], *params[len(codes):], *params[:len(codes)]])
+
+
+def key_gaps(wh: Warehouse, plan: LinePlan, as_of: date, *, limit: int = 5) -> dict[str, tuple[int, list[str]]]:
+    """Synthesised keys of the file: ``bill`` (票据直贴 without bill_no) and ``serial`` (no drawdown_serial), each
+    the count and the first ``limit`` loan ids in file order."""
+    out: dict[str, tuple[int, list[str]]] = {}
+    for name, cond in (("bill", f"{BILL} AND coalesce(e.bill_no, '') = ''"),
+                       ("serial", "coalesce(e.drawdown_serial, '') = ''")):
+        params: list[Any] = []
+        where = _scope(plan, as_of, params)
+        n = wh.scalar(f"SELECT count(*) FROM {TABLE} e WHERE {where} AND {cond}", params)
+        ids = [r["loan_id"] for r in wh.rows(
+            f"SELECT e.loan_id FROM {TABLE} e WHERE {where} AND {cond} ORDER BY e.branch_id, e.loan_id LIMIT {int(limit)}",
+            params)] if n else []
+        out[name] = (int(n), ids)
+    return out
+
+
+def branches_without_uscc(wh: Warehouse) -> list[str]:
+    """Booking branches of the run's loans that file under no 统一社会信用代码 (theirs nor an ancestor's), sorted."""
+    return [r["branch_id"] for r in wh.rows(
+        f"SELECT DISTINCT e.branch_id FROM {TABLE} e WHERE coalesce(e.institution_uscc, '') = '' ORDER BY e.branch_id")]
