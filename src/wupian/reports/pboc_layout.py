@@ -95,9 +95,11 @@ def fmt_decimal(value: Decimal, field_type: str) -> str:
     return f"{q:f}"
 
 
+@lru_cache(maxsize=1 << 16)
 def check_value(value: str, field_type: str) -> str | None:
     """None when ``value`` fits ``field_type`` (empty always fits: the dictionary says when to leave blank),
-    else a short zh explanation."""
+    else a short zh explanation. A pure function of its two strings, memoised: most fields of a file repeat a few
+    codes and flags, so each distinct value is checked once."""
     if value == "":
         return None
     if value != value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):

@@ -68,6 +68,7 @@ def field_rules(report: str) -> dict[str, FieldRule]:
     return _all_rules()[report]
 
 
+@lru_cache(maxsize=None)
 def allowed_codes(rule: FieldRule) -> tuple[str, ...] | None:
     """The codes a field may hold (None: free text)."""
     if rule.code_list == "flag":

@@ -164,6 +164,7 @@ def validate_lines(code: str, lines: list[list[str]], file: str) -> list[Issue]:
     layout: Layout = layouts()[code]
     _, _, summaries, detail_code = REPORTS[code]
     rules = field_rules(code)
+    names = layout.names
     c = _Check(file)
     if len(lines) < len(summaries):
         missing = "、".join(summaries[len(lines):])
@@ -175,7 +176,7 @@ def validate_lines(code: str, lines: list[list[str]], file: str) -> list[Issue]:
         if len(values) != len(layout.fields):
             c.err("WP-PBOC-001", f"字段数 {len(values)}，应为 {len(layout.fields)}", n)
             continue
-        row = dict(zip(layout.names, values, strict=True))
+        row = dict(zip(names, values, strict=True))
         summary = n <= len(summaries)
         key = None if summary else _key(row)
         if summaries:
