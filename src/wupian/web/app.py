@@ -36,6 +36,22 @@ def _warm(data: DataSource) -> None:
         LOG.warning("warming the cockpit cache failed", exc_info=True)
 
 
+def _import_cases(ops: OpsStore, data: DataSource) -> None:
+    """Copy the cases kept in the warehouse (``wupian demo``, ``wupian cases`` before a web app existed) into the
+    operational store once; from then on the web app and the CLI both work the operational store's queue."""
+    from wupian.monitor.screening import WarehouseCaseStore
+    from wupian.ops import OpsCaseStore
+
+    try:
+        with data.reader() as wh:
+            source = WarehouseCaseStore(wh)
+            copied = OpsCaseStore(ops).import_cases(source.cases(), source.decisions)
+        if copied:
+            LOG.info("copied %d cases from the warehouse into the operational store", copied)
+    except Exception:  # the queue is still served; the log says why the import failed
+        LOG.warning("importing the warehouse's cases failed", exc_info=True)
+
+
 def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastAPI:
     """A new app over ``settings.db_path`` and the operational store ``settings.ops_dsn`` (or ``store``)."""
     ops = store or OpsStore.open(settings.ops_dsn)
@@ -56,6 +72,7 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
         else:  # serve the current copy at once (the watcher publishes if the warehouse changed meanwhile)
             published()
         jobs.start()
+        _import_cases(ops, data)
         try:
             yield
         finally:
