@@ -34,6 +34,7 @@ router = APIRouter()
 DRILL_ZH = {"flow_amount": "当年发放金额", "in_ytd": "当年发放", "is_first_loan": "首贷", "amount": "计入金额",
             "tags": "标签", "rule_ids": "规则"}
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+templates.env.filters.update(yuan=fmt.yuan, when=fmt.when)
 templates.env.globals.update(fmt_value=fmt.value, fmt_change=fmt.change, fmt_yi=fmt.yi,
                              cadence_zh={c.name: c.zh for c in CADENCES})
 NAV = (("/", "驾驶舱", "indicators.read"), ("/coverage", "名单覆盖", "coverage.read"),
