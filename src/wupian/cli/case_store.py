@@ -36,12 +36,6 @@ def ops_dsn_for(db_path: str, ops_db: str | None) -> str | None:
     return dsn if Path(dsn.removeprefix("sqlite:///")).is_file() else None
 
 
-def import_warehouse_cases(ops: Any, wh: Warehouse) -> int:
-    """Copy the warehouse's cases that the operational store lacks (idempotent); how many were copied."""
-    source = WarehouseCaseStore(wh)
-    return int(ops.import_cases(source.cases(), source.decisions))
-
-
 @contextmanager
 def case_store(wh: Warehouse, db_path: str, ops_db: str | None) -> Iterator[Any]:
     """The CaseRepository for this command (see the module docstring); the operational store is closed after."""
@@ -51,6 +45,7 @@ def case_store(wh: Warehouse, db_path: str, ops_db: str | None) -> Iterator[Any]
         return
     try:
         from wupian.ops import OpsCaseStore, OpsStore
+        from wupian.web.case_sync import import_warehouse_cases
     except ImportError as exc:
         raise UsageError(f"an operational database is configured ({dsn}) but the web extra is missing: "
                          "pip install 'wupian[web]'") from exc
@@ -59,5 +54,21 @@ def case_store(wh: Warehouse, db_path: str, ops_db: str | None) -> Iterator[Any]
         ops = OpsCaseStore(store)
         import_warehouse_cases(ops, wh)
         yield ops
+    finally:
+        store.close()
+
+
+def export_to_warehouse(wh: Warehouse, db_path: str) -> int:
+    """Before a month-end job: append the operational store's cases to the warehouse (when one is configured), so
+    the month-end ``fraud.*`` figures include the cases worked in the web app; rows added."""
+    dsn = ops_dsn_for(db_path, None)
+    if dsn is None:
+        return 0
+    from wupian.ops import OpsCaseStore, OpsStore
+    from wupian.web.case_sync import export_cases_to_warehouse
+
+    store = OpsStore.open(dsn)
+    try:
+        return export_cases_to_warehouse(OpsCaseStore(store), wh)
     finally:
         store.close()

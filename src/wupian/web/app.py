@@ -39,13 +39,12 @@ def _warm(data: DataSource) -> None:
 def _import_cases(ops: OpsStore, data: DataSource) -> None:
     """Copy the cases kept in the warehouse (``wupian demo``, ``wupian cases`` before a web app existed) into the
     operational store once; from then on the web app and the CLI both work the operational store's queue."""
-    from wupian.monitor.screening import WarehouseCaseStore
     from wupian.ops import OpsCaseStore
+    from wupian.web.case_sync import import_warehouse_cases
 
     try:
         with data.reader() as wh:
-            source = WarehouseCaseStore(wh)
-            copied = OpsCaseStore(ops).import_cases(source.cases(), source.decisions)
+            copied = import_warehouse_cases(OpsCaseStore(ops), wh)
         if copied:
             LOG.info("copied %d cases from the warehouse into the operational store", copied)
     except Exception:  # the queue is still served; the log says why the import failed

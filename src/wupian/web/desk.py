@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from wupian import api
-from wupian.ops import Session
+from wupian.ops import OpsCaseStore, Session
 from wupian.pipeline import run_month_end
 from wupian.web import folders
+from wupian.web.case_sync import export_cases_to_warehouse
 from wupian.web.errors import ApiError, not_found
 from wupian.web.jobs import Progress
 from wupian.web.pages import render
@@ -132,6 +133,8 @@ def month_end(request: Request, as_of: str = Form(...),  # noqa: B008
     def run(progress: Progress) -> dict[str, Any]:
         out.mkdir(parents=True, exist_ok=True)
         with api.open_warehouse(str(c.settings.db_path)) as wh:
+            # the month-end fraud figures are computed in the warehouse: bring the web app's cases there first
+            export_cases_to_warehouse(OpsCaseStore(c.store), wh)
             result = run_month_end(wh, day, out, uscc=c.settings.uscc, progress=progress)
         return {"files": [str(Path(f).resolve().relative_to(out.resolve())) for f in result.files],
                 "issues": [str(i) for i in result.issues[:200]]}

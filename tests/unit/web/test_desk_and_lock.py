@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime
+from decimal import Decimal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,9 +56,18 @@ def test_month_end_desk(client: TestClient, login: Login, bank: Bank, store: Ops
                     headers={"X-CSRF-Token": csrf})
     load = wait_job(client, job_id(r.text))
     assert load["state"] == "done" and load["result"]["loaded"]["loans"] > 0
+    from wupian.monitor.screening import Decision, WarehouseCaseStore, open_or_join
+    from wupian.ops import OpsCaseStore
+
+    at = datetime(2026, 3, 31, 10, 0)
+    web_case = open_or_join(OpsCaseStore(store), Decision(
+        "WEB-1", at, bank.outlet, "CWEB", "AWEB", "transfer_out", Decimal("90000.00"), "high", 80, "暂缓", "hold",
+        None, None, (), (), "t+0"), actor="teller")
     r = client.post("/month-end/run", data={"as_of": bank.as_of.isoformat(), "csrf_token": csrf})
     run = wait_job(client, job_id(r.text))
     assert run["state"] == "done", run
+    with Warehouse(str(bank.db), read_only=True) as wh:  # the web app's case went into the month-end
+        assert [c.request_ids for c in WarehouseCaseStore(wh).cases(case_id=web_case.case_id)] == [("WEB-1",)]
     files = run["result"]["files"]
     assert any(f.endswith(".docx") for f in files) and any(f.endswith(".xlsx") for f in files)
     deadline = time.monotonic() + 60
