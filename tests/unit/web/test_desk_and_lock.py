@@ -9,9 +9,9 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
