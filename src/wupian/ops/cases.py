@@ -83,7 +83,8 @@ class OpsCaseStore:
         return True
 
     def append(self, event: CaseEvent) -> None:
-        """Record one transition; a second writer racing for the same sequence number gets a UsageError."""
+        """Record one transition (dropping any closing proposal, now settled or outdated); a second writer racing
+        for the same sequence number gets a UsageError."""
         try:
             with self.engine.begin() as con:
                 con.execute(insert(s.case_events).values(
@@ -91,8 +92,8 @@ class OpsCaseStore:
                     from_state=event.from_state, to_state=event.to_state, note=event.note, outcome=event.outcome,
                     amount=event.amount, second_actor=event.second_actor, reopen_on=event.reopen_on,
                     exempt_days=event.exempt_days))
-                if event.to_state == "closed" or event.from_state == "closed":
-                    con.execute(delete(s.case_pending_close).where(s.case_pending_close.c.case_id == event.case_id))
+                # any transition settles (closed) or outdates (another state) a proposed closing
+                con.execute(delete(s.case_pending_close).where(s.case_pending_close.c.case_id == event.case_id))
         except IntegrityError:
             raise UsageError(f"case {event.case_id} changed meanwhile; reload it and try again") from None
 

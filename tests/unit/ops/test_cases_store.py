@@ -102,6 +102,9 @@ def test_pending_close_is_kept_until_the_case_closes(store: OpsStore) -> None:
     assert ops.pending_close(cid) == p
     ops.propose_close(PendingClose(cid, "T1", "proceeded", None, "客户坚持", None, T0 + timedelta(minutes=4)))
     assert ops.pending_close(cid).outcome == "proceeded"  # type: ignore[union-attr]
+    move(ops, cid, "dissuading", actor="S1", note="再劝阻", at=T0 + timedelta(minutes=4, seconds=30))
+    assert ops.pending_close(cid) is None  # the state changed: the proposal is outdated
+    ops.propose_close(PendingClose(cid, "T1", "proceeded", None, "客户坚持", None, T0 + timedelta(minutes=4)))
     move(ops, cid, "closed", actor="T1", note="客户坚持", outcome="proceeded", second_actor="S1",
          at=T0 + timedelta(minutes=5))
     assert ops.pending_close(cid) is None
