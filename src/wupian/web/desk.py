@@ -107,7 +107,7 @@ def check(request: Request, folder: str = Form(...), as_of: str = Form(""),  # n
     def run(progress: Progress) -> dict[str, Any]:
         return _report(api.check_snapshot(path, day, progress=progress))
 
-    return _submit(request, session, "check", f"检查 {path}", run, writes=False)
+    return _submit(request, session, "check", f"检查 {folder.strip()}", run, writes=False)
 
 
 @router.post("/month-end/load", response_class=HTMLResponse)
@@ -120,7 +120,7 @@ def load(request: Request, folder: str = Form(...), as_of: str = Form(...),  # n
         with api.open_warehouse(str(db)) as wh:
             return _report(api.load_snapshot(wh, day, path, progress=progress))
 
-    return _submit(request, session, "load", f"装载 {day} ← {path}", run, writes=True)
+    return _submit(request, session, "load", f"装载 {day} ← {folder.strip()}", run, writes=True)
 
 
 @router.post("/month-end/run", response_class=HTMLResponse)
