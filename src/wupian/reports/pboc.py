@@ -216,20 +216,24 @@ def write_pboc_files(
     return files, issues
 
 
+def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
+    """The text of one file over the run's ``pboc_loans`` (summary rows, then the detail records, LF-terminated)
+    and its number of detail records."""
+    plan = line_plan(code)
+    details = detail_lines(wh, plan, as_of)
+    head = "".join("|".join(line) + "\n" for line in _summary_lines(wh, code, plan, as_of))
+    return head + "\n".join(details.to_pylist()) + ("\n" if len(details) else ""), len(details)
+
+
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
                issues: list[Issue]) -> PbocFile:
     plan = line_plan(code)
-    details = detail_lines(wh, plan, as_of)
-    summary = _summary_lines(wh, code, plan, as_of)
-    head = "".join("|".join(line) + "\n" for line in summary)
-    body = "\n".join(details.to_pylist())
-    text = head + body + ("\n" if len(details) else "")
+    text, rows = file_text(wh, code, as_of)
     lines = [line.split("|") for line in text.split("\n")[:-1]]
     name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
     problems = validate_lines(code, lines, name)
     issues += _detail_issues(wh, code, plan, as_of) + _join_warnings(wh, name, plan, as_of) + problems
     data = text.encode("utf-8")
-    rows = len(details)
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
     if any(i.level >= Level.ERROR for i in problems):
         (out_dir / REJECTED).mkdir(exist_ok=True)

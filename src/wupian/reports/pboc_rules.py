@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from wupian.reference.pboc_codes import code_lists as reference_code_lists
@@ -68,7 +68,7 @@ def field_rules(report: str) -> dict[str, FieldRule]:
     return _all_rules()[report]
 
 
-@lru_cache(maxsize=None)
+@cache
 def allowed_codes(rule: FieldRule) -> tuple[str, ...] | None:
     """The codes a field may hold (None: free text)."""
     if rule.code_list == "flag":
