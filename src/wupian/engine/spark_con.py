@@ -28,10 +28,13 @@ from typing import Any
 
 import pyarrow as pa
 from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.tokens import TokenType
 
 from wupian.engine import dialect
 
 CATALOG_FILE = "_catalog.json"
+_DUCKDB = DuckDB()
 CAPTURE: list[str] | None = None  # set to a list by the conformance suite to record executed statements
 
 
@@ -58,26 +61,29 @@ def literal(value: Any) -> exp.Expression:
     raise TypeError(f"cannot bind a {type(value).__name__} parameter on Spark")
 
 
-def bind(tree: exp.Expression, params: Sequence[Any] | dict[str, Any] | None) -> exp.Expression:
-    """Replace ``?`` / ``$name`` placeholders by literals of ``params``."""
+def name_positional(sql: str) -> str:
+    """``?`` placeholders renamed ``$__p0``, ``$__p1`` … in the order they appear in the text (the order DuckDB
+    binds them), so binding does not depend on how the parsed tree is walked."""
+    out, last, i = [], 0, 0
+    for tok in _DUCKDB.tokenize(sql):
+        if tok.token_type is TokenType.PLACEHOLDER and tok.text == "?":
+            out.append(sql[last:tok.start])
+            out.append(f"$__p{i}")
+            last, i = tok.end + 1, i + 1
+    out.append(sql[last:])
+    return "".join(out)
+
+
+def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
+    """Replace ``$name`` placeholders (``$__pN`` for positional ones) by literals of ``params``."""
     if not params:
         return tree
-    if isinstance(params, dict):
-        named = params
 
-        def sub(node: exp.Expression) -> exp.Expression:
-            if isinstance(node, exp.Placeholder | exp.Parameter) and node.name in named:
-                return literal(named[node.name])
-            return node
-        return tree.transform(sub)
-    values = iter(params)
-
-    def pos(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Placeholder) and not node.name or (isinstance(node, exp.Placeholder)
-                                                                   and node.name == "?"):
-            return literal(next(values))
+    def sub(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder | exp.Parameter) and node.name in params:
+            return literal(params[node.name])
         return node
-    return tree.transform(pos)
+    return tree.transform(sub)
 
 
 class Result:
@@ -135,8 +141,11 @@ class SparkConnection:
     # -- the DuckDB connection surface --------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Result:
         result = Result(None)
+        if params is not None and not isinstance(params, dict):
+            sql = name_positional(sql)
+            params = {f"__p{i}": v for i, v in enumerate(params)}
         for tree in dialect.parse(sql):
-            result = self._run(bind(tree, params))
+            result = self._run(bind(tree, params or {}))
         return result
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -259,7 +268,7 @@ class SparkConnection:
         self._save()
         shutil.rmtree(self.root / name, ignore_errors=True)
 
-    def _overwrite(self, name: str, df: Any) -> None:
+    def overwrite(self, name: str, df: Any) -> None:
         """Replace the rows of ``name`` with ``df`` (computed first, so it may read ``name``)."""
         df.localCheckpoint(eager=True).write.insertInto(name, overwrite=True)
         self.spark.sql(f"REFRESH TABLE `{name}`")
@@ -271,7 +280,7 @@ class SparkConnection:
             raise ValueError(f"DELETE from temp table {name} is not supported on Spark")
         cond = f"WHERE NOT coalesce(({where.this.sql(dialect.READ)}), false)" if where is not None else "WHERE false"
         keep = self._sql(dialect.parse(f"SELECT * FROM {name} {cond}")[0])
-        self._overwrite(name, keep)
+        self.overwrite(name, keep)
         return Result(None)
 
     def _insert(self, tree: exp.Insert) -> Result:
@@ -286,7 +295,7 @@ class SparkConnection:
         source = tree.expression
         new = self._sql(source).toDF(*cols).localCheckpoint(eager=True)
         kept = self.spark.table(name).join(new.select(*keys), on=keys, how="left_anti")
-        self._overwrite(name, kept.unionByName(new))
+        self.overwrite(name, kept.unionByName(new))
         return Result(None)
 
     def _alter(self, tree: exp.Alter) -> Result:

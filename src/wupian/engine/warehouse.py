@@ -80,6 +80,8 @@ class Warehouse:
     Use as a context manager or call ``close()``. One Warehouse = one connection.
     """
 
+    engine = "duckdb"  # the Spark warehouse (wupian.engine.spark_warehouse) says "spark"
+
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
                  lock: bool = True) -> None:
         """``lock=False`` only for immutable published copies (``wupian.engine.published``)."""
