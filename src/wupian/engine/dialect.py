@@ -64,6 +64,18 @@ def check_portable(tree: exp.Expression) -> None:
             raise NotPortable(NON_PORTABLE[function_name(node)])
 
 
+def check_allowed(tree: exp.Expression) -> None:
+    """Raise :class:`NotPortable` when ``tree`` calls a function that is not on the portable allow-list."""
+    from wupian.engine.sql_allow import allow_list
+
+    portable = allow_list().portable
+    for node in tree.walk():
+        if isinstance(node, exp.Func) and not isinstance(node, _NOT_FUNCTIONS):
+            name = function_name(node)
+            if name not in portable:
+                raise NotPortable(f"{name}() is not on the portable allow-list (wupian/engine/sql_functions.yaml)")
+
+
 def function_name(node: exp.Func) -> str:
     """The name a function is known by on the allow-list (upper case, as DuckDB would accept it)."""
     if isinstance(node, exp.Anonymous):
@@ -84,7 +96,7 @@ def functions_used(sql: str) -> set[str]:
 # sqlglot models some operators and syntax as Func nodes; they are not functions a reader calls by name.
 _NOT_FUNCTIONS: tuple[type[exp.Expression], ...] = (
     exp.Cast, exp.TryCast, exp.Case, exp.If, exp.Array, exp.Struct, exp.Interval, exp.Paren, exp.Extract,
-    exp.Explode, exp.Unnest, exp.Exists, exp.Values,
+    exp.Explode, exp.Unnest, exp.Exists, exp.Values, exp.Connector, exp.Filter,
 )
 
 
@@ -174,6 +186,7 @@ SHIMS = (_hugeint, _greatest_one, _list_has_any, _materialized, _row_number, _or
 
 def to_spark_tree(tree: exp.Expression) -> exp.Expression:
     check_portable(tree)
+    check_allowed(tree)
     for shim in SHIMS:
         tree = tree.transform(shim)
     return tree

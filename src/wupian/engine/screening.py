@@ -258,7 +258,7 @@ def observation_notes(con: duckdb.DuckDBPyConnection, request_ids: list[str]) ->
     """{request_id: {code: note}} of the loaded teller observations."""
     out: dict[str, dict[str, str]] = {}
     rows = con.execute("SELECT request_id, code, coalesce(note, '') FROM teller_observations "
-                       "WHERE list_contains(?::VARCHAR[], request_id)", [request_ids]).fetchall()
+                       "WHERE list_contains(CAST(? AS VARCHAR[]), request_id)", [request_ids]).fetchall()
     for rid, code, note in rows:
         out.setdefault(rid, {})[code] = note
     return out
