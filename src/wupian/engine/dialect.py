@@ -13,6 +13,7 @@ different figure):
   engine only numbers rows whose order does not matter);
 * ``list(x ORDER BY y)`` → ``transform(array_sort(collect_list(struct(y, x))), s -> s.x)`` (``collect_list`` has
   no order);
+* ``list_position`` → ``nullif(array_position(…), 0)``; ``list_slice(l, a, b)`` → ``slice(l, a, b - a + 1)``;
 * ``regexp_full_match(s, p)`` → ``s RLIKE '^(?:p)$'``;
 * ``duckdb_tables()`` → the view ``wupian_catalog_tables`` that the Spark warehouse fills from its catalog.
 
@@ -161,6 +162,19 @@ def _regexp_full_match(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _list_functions(node: exp.Expression) -> exp.Expression:
+    """``list_position`` (NULL when absent on DuckDB, 0 on Spark) and ``list_slice`` (inclusive end on DuckDB,
+    a length on Spark), both 1-based; negative positions are not used by the engine."""
+    if not isinstance(node, exp.Anonymous):
+        return node
+    name, args = str(node.name).upper(), [a.sql(WRITE) for a in node.expressions]
+    if name == "LIST_POSITION" and len(args) == 2:
+        return sqlglot.parse_one(f"nullif(array_position({args[0]}, {args[1]}), 0)", read=WRITE)
+    if name == "LIST_SLICE" and len(args) == 3:
+        return sqlglot.parse_one(f"slice({args[0]}, {args[1]}, ({args[2]}) - ({args[1]}) + 1)", read=WRITE)
+    return node
+
+
 def _catalog(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous) and \
             str(node.this.name).upper() == "DUCKDB_TABLES":
@@ -181,7 +195,7 @@ def _int_div(node: exp.Expression) -> exp.Expression:
 
 
 SHIMS = (_hugeint, _greatest_one, _list_has_any, _materialized, _row_number, _ordered_list,
-         _regexp_full_match, _catalog, _int_div)
+         _regexp_full_match, _list_functions, _catalog, _int_div)
 
 
 def to_spark_tree(tree: exp.Expression) -> exp.Expression:
