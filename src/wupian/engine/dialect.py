@@ -61,6 +61,13 @@ def check_portable(tree: exp.Expression) -> None:
         if isinstance(node, exp.DateDiff) and _unit(node) in _BOUNDARY_UNITS:
             raise NotPortable(f"date_diff('{_unit(node).lower()}', …) counts calendar boundaries on DuckDB and "
                               "whole units on Spark; compare year()/month() arithmetic instead")
+        if isinstance(node, exp.RegexpReplace):
+            mods = node.args.get("modifiers")
+            pattern = node.expression
+            anchored = isinstance(pattern, exp.Literal) and (pattern.this.startswith("^") or pattern.this.endswith("$"))
+            if not (isinstance(mods, exp.Literal) and "g" in mods.this) and not anchored:
+                raise NotPortable("regexp_replace without 'g' replaces the first match on DuckDB and every match on "
+                                  "Spark; pass 'g' or anchor the pattern")
         if isinstance(node, exp.Func) and function_name(node) in NON_PORTABLE:
             raise NotPortable(NON_PORTABLE[function_name(node)])
 
