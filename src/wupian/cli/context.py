@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 ENGINES = ("duckdb", "spark")
 # Commands that run on --engine spark (docs/spark.md); every other command refuses it with exit 2.
-SPARK_COMMANDS = frozenset({"load", "check", "classify", "indicators", "month-end", "recurring", "screen"})
+SPARK_COMMANDS = frozenset({"load", "check", "classify", "indicators"})
 SPARK_DEFAULT_DB = "wupian-spark"
 
 

@@ -24,7 +24,7 @@ def test_unknown_engine_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert "duckdb, spark" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", [["serve"], ["load-events", "x"], ["demo"], ["users", "list"]])
+@pytest.mark.parametrize("command", [["serve"], ["load-events", "x"], ["demo"], ["users", "list"], ["month-end", "--as-of", "2026-03-31"], ["recurring", "batch"], ["screen", "--all"]])
 def test_commands_not_on_spark_refuse_it(command: list[str], capsys: pytest.CaptureFixture[str],
                                          tmp_path: Path) -> None:
     assert wupian("--engine", "spark", "--db", str(tmp_path / "wh"), *command) == 2
