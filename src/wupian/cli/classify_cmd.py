@@ -98,15 +98,14 @@ def classify(
     = SizeBasis.declared_first,
 ) -> None:
     """Classify every loan of a snapshot into the five priorities (科技/绿色/普惠/养老/数字) and store the tags."""
-    from wupian.api import ensure_fresh
     from wupian.rules import classify_snapshot, loan_tags, review_worklist
 
     day = parse_date(as_of)
-    with open_warehouse() as wh:
-        if explain:
-            ensure_fresh(wh, day, (profile.value,), comparisons=False)  # agree with the stored tags
+    if explain:  # evaluated on the current inputs with the classification's own SQL: reads only, stores nothing
+        with open_warehouse(read_only=True) as wh:
             _explain(wh, day, explain, profile.value, show_not, fmt)
-            return
+        return
+    with open_warehouse() as wh:
         if review:
             _write(review_worklist(wh, day, profile.value), fmt, out, f"待核查清单 {day}")
             return

@@ -73,8 +73,10 @@ _WAN_SHORT = (
 _SIZE_ZH = FACTS["size_used"].render("zh")
 
 
-def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> None:
-    """Create temp table ``cls_cust`` and replace ``customer_facts`` rows of ``as_of``."""
+def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
+                         store: bool = True) -> None:
+    """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
+    explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse)."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     reg_as_of = registry_snapshot(wh, as_of)
@@ -196,6 +198,8 @@ FROM joined
 """
     params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of, "year_start": year_start}
     wh.execute(sql, params)
+    if not store:
+        return
     wh.execute(CUSTOMER_FACTS_DDL)
     with wh.transaction():
         wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])

@@ -1,5 +1,7 @@
 """Evaluate every rule and every condition leaf of a plan for ONE loan, with the same compiled SQL as the
-set-based pass — so an explanation ("why in", "why not") can never disagree with the stored tags.
+set-based pass — so an explanation ("why in", "why not") can never disagree with the tags classification
+stores for the same inputs. It builds temp tables only and writes nothing to the warehouse (it runs on a read-only
+warehouse too).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from wupian.engine.warehouse import Warehouse
 def evaluate_loan(wh: Warehouse, as_of: date, plan: ClassifyPlan, loan_id: str) -> dict[str, Any] | None:
     """{'facts': {fact: value}, 'rules': {rule_id: bool}, 'leaves': {rule_id: [bool…]}, 'texts': {rule_id: str}}."""
     register_size_reference(wh, as_of, plan.registry_labels)
-    build_customer_facts(wh, as_of, plan.size_basis)
+    build_customer_facts(wh, as_of, plan.size_basis, store=False)  # temp tables only: explaining writes nothing
     register_green_reference(wh, as_of)
     params: list[Any] = []
     cols: list[str] = []

@@ -93,7 +93,7 @@ def worklist_sql(contradictions_only: bool = False) -> str:
         if not contradictions_only:
             parts.append(f"""
 SELECT l.loan_id, l.customer_id, 'possibly_missed' AS kind, '{col}' AS field, NULL AS code, l.ind AS purpose_industry_code,
-    concat('贷款实际投向 ', l.ind, ' 属于{zh}分类（', string_agg(DISTINCT concat(r.code, ' ', r.category_name), '、'), '），但未填报{zh}类型') AS reason,
+    concat('贷款实际投向 ', l.ind, ' 属于{zh}分类（', string_agg(DISTINCT concat(r.code, ' ', r.category_name), '、' ORDER BY concat(r.code, ' ', r.category_name)), '），但未填报{zh}类型') AS reason,
     concat('核实用途后填报 ', min(r.code)) AS suggestion
 FROM rv_loans l JOIN ref_five_industry r ON r.industry = l.ind AND starts_with(r.code, '{prefix}')
 WHERE l.{col} IS NULL AND NOT (r.code = 'DE05')
@@ -103,7 +103,7 @@ GROUP BY l.loan_id, l.customer_id, l.ind""")
 SELECT l.loan_id, l.customer_id, 'contradiction' AS kind, '{col}' AS field, l.{col} AS code,
     l.ind AS purpose_industry_code,
     concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中') AS reason,
-    COALESCE((SELECT '该投向对应 ' || string_agg(DISTINCT r2.code, '、') FROM ref_five_industry r2
+    COALESCE((SELECT '该投向对应 ' || string_agg(DISTINCT r2.code, '、' ORDER BY r2.code) FROM ref_five_industry r2
               WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
         AS suggestion
 FROM rv_loans l
@@ -124,7 +124,7 @@ WHERE l.pension_code IS NULL
               AND (g.valid_from IS NULL OR g.valid_from <= l.as_of) AND (g.valid_to IS NULL OR g.valid_to >= l.as_of))""")
     parts.append("""
 SELECT l.loan_id, l.customer_id, 'possibly_missed', 'green_code', NULL, l.ind,
-    concat('贷款实际投向 ', l.ind, ' 见于绿色金融支持项目目录条目（', string_agg(DISTINCT concat(g.l3_code, ' ', g.l3_name), '、'), '），但未填报绿色项目分类'),
+    concat('贷款实际投向 ', l.ind, ' 见于绿色金融支持项目目录条目（', string_agg(DISTINCT concat(g.l3_code, ' ', g.l3_name), '、' ORDER BY concat(g.l3_code, ' ', g.l3_name)), '），但未填报绿色项目分类'),
     '核实用途及目录条件后填报三级条目编码'
 FROM rv_loans l JOIN ref_green_industry g ON g.industry = l.ind
 WHERE l.green_code IS NULL

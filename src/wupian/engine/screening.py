@@ -24,7 +24,7 @@ from wupian.engine.screening_features import (
     features_sql,
     keywords_table,
 )
-from wupian.engine.warehouse import quote_ident
+from wupian.engine.warehouse import Warehouse, quote_ident
 
 OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
@@ -147,18 +147,20 @@ def _exempt_table(exemptions: list[tuple[str, object, object]]) -> pa.Table:
 
 
 def score_given(
-    con: duckdb.DuckDBPyConnection, model: ScoringModel, requests: pa.Table, observations: pa.Table,
+    wh: Warehouse, model: ScoringModel, requests: pa.Table, observations: pa.Table,
     exemptions: list[tuple[str, object, object]],
 ) -> pa.Table:
     """Score requests given as Arrow (a live request not in the warehouse); observations: request_id, code, note."""
+    con = wh.con
     return _score(con, model, requests.select(list(REQUEST_COLUMNS)), observations, exemptions)
 
 
 def score_loaded(
-    con: duckdb.DuckDBPyConnection, model: ScoringModel, *, date_from: object = None, date_to: object = None,
+    wh: Warehouse, model: ScoringModel, *, date_from: object = None, date_to: object = None,
     request_id: str | None = None, exemptions: list[tuple[str, object, object]] | None = None,
 ) -> pa.Table:
     """Score the loaded ``screening_requests`` (optionally a date range or one id) with their observations."""
+    con = wh.con
     cols = ", ".join(quote_ident(c) for c in REQUEST_COLUMNS)
     where = ("(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) >= CAST(? AS DATE)) AND "
              "(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) <= CAST(? AS DATE)) AND "
@@ -241,9 +243,10 @@ def _score(con: duckdb.DuckDBPyConnection, model: ScoringModel, requests: pa.Tab
             con.execute(f"DELETE FROM {table}")
 
 
-def missing_references(con: duckdb.DuckDBPyConnection, branch_id: str, customer_id: str,
+def missing_references(wh: Warehouse, branch_id: str, customer_id: str,
                        account_id: str) -> list[tuple[str, str]]:
     """[(column, table)] of the request's ids found in no loaded snapshot."""
+    con = wh.con
     row = con.execute(
         "SELECT EXISTS (SELECT 1 FROM branches WHERE branch_id = ?), "
         "EXISTS (SELECT 1 FROM customers WHERE customer_id = ?), EXISTS (SELECT 1 FROM accounts WHERE account_id = ?)",
@@ -254,8 +257,9 @@ def missing_references(con: duckdb.DuckDBPyConnection, branch_id: str, customer_
     return [pair for pair, ok in zip(pairs, row, strict=True) if not ok]
 
 
-def observation_notes(con: duckdb.DuckDBPyConnection, request_ids: list[str]) -> dict[str, dict[str, str]]:
+def observation_notes(wh: Warehouse, request_ids: list[str]) -> dict[str, dict[str, str]]:
     """{request_id: {code: note}} of the loaded teller observations."""
+    con = wh.con
     out: dict[str, dict[str, str]] = {}
     rows = con.execute("SELECT request_id, code, coalesce(note, '') FROM teller_observations "
                        "WHERE list_contains(CAST(? AS VARCHAR[]), request_id)", [request_ids]).fetchall()

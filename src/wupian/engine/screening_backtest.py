@@ -12,6 +12,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from wupian.engine.warehouse import Warehouse
+
 LABELLED = """
 CREATE OR REPLACE TEMP TABLE _bt AS
 SELECT s.request_id, s.branch_id, s.score, s.band, s.reason_codes,
@@ -31,8 +33,9 @@ def _rows(con: duckdb.DuckDBPyConnection, q: str) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def backtest_tables(con: duckdb.DuckDBPyConnection, scored: pa.Table) -> dict[str, list[dict[str, Any]]]:
+def backtest_tables(wh: Warehouse, scored: pa.Table) -> dict[str, list[dict[str, Any]]]:
     """{overall, rules, typologies, branches, curve} rows."""
+    con = wh.con
     con.register("_bt_scored", scored)
     try:
         con.execute(LABELLED)

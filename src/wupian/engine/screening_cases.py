@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import duckdb
+from wupian.engine.warehouse import Warehouse
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS screening_cases (
@@ -28,25 +28,29 @@ DDL = (
 )
 
 
-def ensure_case_tables(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_case_tables(wh: Warehouse) -> None:
+    con = wh.con
     for ddl in DDL:
         con.execute(ddl)
 
 
-def case_tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
+def case_tables_exist(wh: Warehouse) -> bool:
+    con = wh.con
     row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'screening_case_events'"
                       ).fetchone()
     return bool(row and row[0])
 
 
-def insert_case(con: duckdb.DuckDBPyConnection, case_id: str, customer_id: str, day: date, branch_id: str,
+def insert_case(wh: Warehouse, case_id: str, customer_id: str, day: date, branch_id: str,
                 band: str, at: datetime) -> None:
+    con = wh.con
     con.execute("INSERT INTO screening_cases VALUES (?, ?, ?, ?, ?, ?)", [case_id, customer_id, day, branch_id,
                                                                          band, at])
 
 
-def raise_band(con: duckdb.DuckDBPyConnection, case_id: str, band: str) -> None:
+def raise_band(wh: Warehouse, case_id: str, band: str) -> None:
     """A case's band is the highest of its alerts (high > medium; block above all)."""
+    con = wh.con
     con.execute(
         "UPDATE screening_cases SET band = ? WHERE case_id = ? AND "
         "list_position(['low', 'medium', 'high', 'block'], band) < list_position(['low', 'medium', 'high', 'block'], ?)",
@@ -54,9 +58,10 @@ def raise_band(con: duckdb.DuckDBPyConnection, case_id: str, band: str) -> None:
     )
 
 
-def insert_request(con: duckdb.DuckDBPyConnection, case_id: str, request_id: str, band: str, score: int,
+def insert_request(wh: Warehouse, case_id: str, request_id: str, band: str, score: int,
                    amount: Decimal, decision_json: str, at: datetime) -> bool:
     """Attach an alert to a case; False when it was attached before (screening again is idempotent)."""
+    con = wh.con
     row = con.execute("SELECT count(*) FROM screening_case_requests WHERE case_id = ? AND request_id = ?",
                       [case_id, request_id]).fetchone()
     if row and row[0]:
@@ -70,15 +75,17 @@ EVENT_COLUMNS = ("case_id", "seq", "event_at", "actor", "from_state", "to_state"
                  "second_actor", "reopen_on", "exempt_days")
 
 
-def insert_event(con: duckdb.DuckDBPyConnection, values: tuple[Any, ...]) -> None:
+def insert_event(wh: Warehouse, values: tuple[Any, ...]) -> None:
+    con = wh.con
     con.execute(f"INSERT INTO screening_case_events ({', '.join(EVENT_COLUMNS)}) VALUES "
                 f"({', '.join('?' for _ in EVENT_COLUMNS)})", list(values))
 
 
-def case_rows(con: duckdb.DuckDBPyConnection, *, case_id: str | None = None, customer_id: str | None = None,
+def case_rows(wh: Warehouse, *, case_id: str | None = None, customer_id: str | None = None,
               day: date | None = None, state: str | None = None, date_from: date | None = None,
               date_to: date | None = None) -> list[dict[str, Any]]:
     """Cases with their current state, outcome, request ids and amount (filters are bound parameters)."""
+    con = wh.con
     cur = con.execute(
         """WITH last AS (SELECT case_id, arg_max(to_state, seq) AS state,
                                 arg_max(outcome, seq) AS outcome FROM screening_case_events GROUP BY ALL),
@@ -97,7 +104,8 @@ def case_rows(con: duckdb.DuckDBPyConnection, *, case_id: str | None = None, cus
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def event_rows(con: duckdb.DuckDBPyConnection, case_ids: list[str]) -> list[dict[str, Any]]:
+def event_rows(wh: Warehouse, case_ids: list[str]) -> list[dict[str, Any]]:
+    con = wh.con
     cols = ", ".join("event_at AS at" if c == "event_at" else c for c in EVENT_COLUMNS)
     cur = con.execute(f"SELECT {cols} FROM screening_case_events "
                       "WHERE list_contains(?, case_id) ORDER BY case_id, seq", [case_ids])
@@ -105,15 +113,17 @@ def event_rows(con: duckdb.DuckDBPyConnection, case_ids: list[str]) -> list[dict
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def decision_json(con: duckdb.DuckDBPyConnection, case_id: str) -> list[str]:
+def decision_json(wh: Warehouse, case_id: str) -> list[str]:
+    con = wh.con
     rows = con.execute("SELECT decision_json FROM screening_case_requests WHERE case_id = ? ORDER BY added_at",
                        [case_id]).fetchall()
     return [r[0] for r in rows]
 
 
-def exemption_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime, date]]:
+def exemption_rows(wh: Warehouse) -> list[tuple[str, datetime, date]]:
     """(customer_id, closed at, exempt until) of every case closed as not_fraud with an exemption."""
-    if not case_tables_exist(con):
+    con = wh.con
+    if not case_tables_exist(wh):
         return []
     rows = con.execute(
         """SELECT c.customer_id, e.event_at, CAST(e.event_at AS DATE) + CAST(e.exempt_days AS INTEGER)

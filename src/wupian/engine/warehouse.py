@@ -12,7 +12,7 @@ Layout of the warehouse (every snapshot table carries the ``as_of`` date it belo
 * ``lineage`` — what every stored derived result was computed from (see ``wupian.engine.lineage``);
 * ``branch_closure`` — (as_of, ancestor_id, descendant_id, depth) for "this subtree" queries.
 
-This module is the only place (with its siblings in ``wupian.engine``) that imports duckdb or ibis.
+This module is the only place (with its siblings in ``wupian.engine``) that imports duckdb.
 User text never becomes SQL: values are always bound as parameters, identifiers come from the contract.
 """
 
@@ -223,9 +223,3 @@ class Warehouse:
 
     def snapshot_dates(self) -> list[Any]:
         return [r[0] for r in self.con.execute("SELECT as_of FROM snapshots ORDER BY as_of").fetchall()]
-
-    def ibis(self) -> Any:
-        """An Ibis backend over this same DuckDB connection (for rules and metrics compiled to Ibis)."""
-        import ibis
-
-        return ibis.duckdb.from_connection(self.con)

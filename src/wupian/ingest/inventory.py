@@ -1,6 +1,6 @@
 """What is in the warehouse: loaded snapshots with their counts, and quarantined rows with their reasons.
 
-Read-only queries with bound parameters, for ``wupian snapshots`` and ``wupian quarantine``.
+Records built from the engine's read-only queries (``wupian.engine.load_inventory``), for ``wupian snapshots`` and ``wupian quarantine``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from wupian.contract import ALL_TABLES
 from wupian.core.errors import UsageError
+from wupian.engine.load_inventory import quarantine_rows, snapshot_rows
 from wupian.engine.warehouse import Warehouse
 
 
@@ -46,7 +47,7 @@ class QuarantinedRow:
 def list_snapshots(wh: Warehouse) -> list[SnapshotInfo]:
     """Every loaded snapshot, oldest first."""
     out = []
-    for r in wh.rows("SELECT * FROM snapshots ORDER BY as_of"):
+    for r in snapshot_rows(wh):
         rows = json.loads(r["row_counts_json"] or "{}")
         rej = json.loads(r["rejected_counts_json"] or "{}")
         out.append(
@@ -67,15 +68,7 @@ def list_quarantine(
     """Quarantined rows of ``as_of`` (None = event loads), optionally of one table; and the total count."""
     if table is not None and table not in {t.name for t in ALL_TABLES}:
         raise UsageError(f"no table {table!r} in the data contract")
-    where = "as_of = ?" if as_of is not None else "as_of IS NULL"
-    params: list[Any] = [as_of] if as_of is not None else []
-    if table is not None:
-        where += " AND table_name = ?"
-        params.append(table)
-    total = int(wh.scalar(f"SELECT count(*) FROM quarantine WHERE {where}", params))
-    rows = wh.rows(
-        f"SELECT * FROM quarantine WHERE {where} ORDER BY table_name, line LIMIT ?", [*params, limit]
-    )
+    total, rows = quarantine_rows(wh, as_of, table, limit)
     out = [
         QuarantinedRow(
             as_of=r["as_of"],

@@ -18,6 +18,7 @@ from wupian.core.periods import comparison_dates
 from wupian.core.profiles import PROFILES
 from wupian.engine import lineage
 from wupian.engine.indicator_store import store_indicator_values, stored_indicator_values
+from wupian.engine.load_inventory import registry_member_count
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
 from wupian.engine.metrics_other import (
     coverage_by_node,
@@ -211,9 +212,7 @@ def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = 
     """Coverage of ``registry`` at every node of the subtree, and the worklist of uncovered members
     (no account, no credit line or no loan) per responsible branch."""
     _check(wh, as_of, branch_id, "pboc_2025")
-    if not has_rows(wh, "registries", as_of) or not wh.scalar(
-        "SELECT count(*) FROM registries WHERE as_of = ? AND registry = ?", [as_of, registry]
-    ):
+    if not has_rows(wh, "registries", as_of) or not registry_member_count(wh, as_of, registry):
         raise UsageError(f"registry {registry!r} has no members in the snapshot of {as_of.isoformat()}")
     nodes = coverage_by_node(wh, as_of, registry, branch_id)
     # members without an attribute appear only in the registry-wide rows (as in the indicator values)

@@ -19,7 +19,7 @@ from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
 from wupian.engine.classify_checks import check_counts, check_rows
-from wupian.engine.classify_customers import size_disagreements
+from wupian.engine.classify_customers import registry_snapshot, size_disagreements
 from wupian.engine.classify_review import review_worklist as _review
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.green import catalogue_for, suggest_green_codes
@@ -58,7 +58,7 @@ def rulebook() -> Rulebook:
 
 
 def _require_snapshot(wh: Warehouse, as_of: date) -> int:
-    n = int(wh.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [as_of]) or 0)
+    n = engine.loan_count(wh, as_of)
     if n == 0:
         raise UsageError(f"no loans loaded for {as_of.isoformat()}; load that snapshot first")
     return n
@@ -92,33 +92,24 @@ def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
                          f"{as_of.isoformat()} 早于绿色目录 {catalogue} 施行日，按现有最早版本判定",
                          Source("loans", None, None, "green_code")))
     counts = check_counts(wh)
-    total, rows = check_rows(wh, "invalid_green_code", ISSUE_LIMIT, counts["invalid_green_code"])
-    for r in rows:
-        out.append(Issue(
-            "WP-CLS-001", Level.WARNING,
-            f"绿色项目分类 {r['green_code']!r} 不是《绿色金融支持项目目录》三级条目，不计入绿色贷款",
-            Source("loans", None, f"loan_id={r['loan_id']}", "green_code"),
-            _suggest(r["green_code"], r["purpose_industry_code"], catalogue),
-        ))
-    _overflow(out, total, len(rows), "WP-CLS-001")
-    total, rows = check_rows(wh, "green_amount_above_balance", ISSUE_LIMIT, counts["green_amount_above_balance"])
-    for r in rows:
-        out.append(Issue(
-            "WP-CLS-002", Level.WARNING,
-            f"绿色部分金额 {r['green_amount_raw']} 大于贷款余额 {r['balance']}，按贷款余额计入",
-            Source("loans", None, f"loan_id={r['loan_id']}", "green_amount"),
-        ))
-    _overflow(out, total, len(rows), "WP-CLS-002")
-    total, rows = check_rows(wh, "green_amount_without_code", ISSUE_LIMIT, counts["green_amount_without_code"])
-    for r in rows:
-        out.append(Issue(
-            "WP-CLS-003", Level.INFO, "填报了绿色部分金额但未填绿色项目分类，不计入绿色贷款",
-            Source("loans", None, f"loan_id={r['loan_id']}", "green_code"),
-            _suggest(None, r["purpose_industry_code"], catalogue),
-        ))
-    _overflow(out, total, len(rows), "WP-CLS-003")
+    out += _check_issues(wh, counts, "invalid_green_code", "WP-CLS-001", lambda r: Issue(
+        "WP-CLS-001", Level.WARNING,
+        f"绿色项目分类 {r['green_code']!r} 不是《绿色金融支持项目目录》三级条目，不计入绿色贷款",
+        Source("loans", None, f"loan_id={r['loan_id']}", "green_code"),
+        _suggest(r["green_code"], r["purpose_industry_code"], catalogue),
+    ))
+    out += _check_issues(wh, counts, "green_amount_above_balance", "WP-CLS-002", lambda r: Issue(
+        "WP-CLS-002", Level.WARNING,
+        f"绿色部分金额 {r['green_amount_raw']} 大于贷款余额 {r['balance']}，按贷款余额计入",
+        Source("loans", None, f"loan_id={r['loan_id']}", "green_amount"),
+    ))
+    out += _check_issues(wh, counts, "green_amount_without_code", "WP-CLS-003", lambda r: Issue(
+        "WP-CLS-003", Level.INFO, "填报了绿色部分金额但未填绿色项目分类，不计入绿色贷款",
+        Source("loans", None, f"loan_id={r['loan_id']}", "green_code"),
+        _suggest(None, r["purpose_industry_code"], catalogue),
+    ))
     out += size_issues(wh, as_of)
-    if wh.scalar("SELECT count(*) FROM registries WHERE as_of <= ?", [as_of]) == 0:
+    if registry_snapshot(wh, as_of) is None:
         out.append(Issue("WP-CLS-020", Level.INFO,
                          f"{as_of.isoformat()} 及以前没有加载名录（registries），科技型企业、全国养老机构无法匹配",
                          Source("registries")))
@@ -128,6 +119,15 @@ def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
 @lru_cache(maxsize=4096)
 def _suggest(code: str | None, industry: str | None, catalogue: str) -> str:
     return suggest_green_codes(code, industry, catalogue)
+
+
+def _check_issues(wh: Warehouse, counts: dict[str, int], check: str, code: str,
+                  issue: Callable[[dict[str, Any]], Issue]) -> list[Issue]:
+    """One Issue per offending row of a classification check (at most ``ISSUE_LIMIT``), then the overflow line."""
+    total, rows = check_rows(wh, check, ISSUE_LIMIT, counts[check])
+    out = [issue(r) for r in rows]
+    _overflow(out, total, len(rows), code)
+    return out
 
 
 def _overflow(out: list[Issue], total: int, shown: int, code: str) -> None:

@@ -7,40 +7,17 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from wupian.cli import classify_cmd, context
 from wupian.core.errors import UsageError
-from wupian.engine.warehouse import Warehouse
-
-CUSTOMERS = """客户号,客户名称,客户类型,证件代码,所属行业,从业人员数,营业收入,企业规模,单户授信总额
-C1,甲科技,企业法人,91000000000000001A,3911,45,23000000.00,,8000000.00
-C2,乙制造,企业法人,91000000000000002A,3311,400,30000000.00,小型,50000000.00
-"""
-LOANS = """贷款借据编码,客户号,业务类别,贷款产品类别,贷款余额,贷款实际投向,高技术制造业类型,绿色项目分类
-L1,C1,单位贷款,F022,4000000.00,3911,HTP04,
-L2,C2,单位贷款,F023,9000000.00,3311,,4.2.99
-"""
 
 
 @pytest.fixture
-def app(tmp_path: Path, load: Callable[..., int]) -> typer.Typer:
-    db = tmp_path / "w.duckdb"
-    with Warehouse(db) as wh:
-        load(wh, "customers", CUSTOMERS)
-        load(wh, "loans", LOANS)
-    root = typer.Typer()
-
-    @root.callback()
-    def _cb(ctx: typer.Context, db_opt: Annotated[str, typer.Option("--db")] = str(db)) -> None:
-        ctx.obj = context.CliState(db=db_opt)
-
-    classify_cmd.register(root)
-    return root
+def app(two_loan_db: Path, classify_app: Callable[[Path], typer.Typer]) -> typer.Typer:
+    return classify_app(two_loan_db)
 
 
 def test_classify_csv_has_the_fixed_columns(app: typer.Typer) -> None:

@@ -67,7 +67,7 @@ def screen_request(wh: Warehouse, request: Mapping[str, Any], observations: Sequ
     obs_table = pa.Table.from_pylist([{"request_id": req["request_id"], "code": c, "note": n} for c, n in obs],
                                      schema=pa.schema([("request_id", pa.string()), ("code", pa.string()),
                                                        ("note", pa.string())]))
-    scored = score_given(wh.con, book.model, table, obs_table, _exemptions(wh, cases))
+    scored = score_given(wh, book.model, table, obs_table, _exemptions(wh, cases))
     return decision_from_row(scored.to_pylist()[0], book, dict(obs))
 
 
@@ -79,7 +79,7 @@ def _request_schema() -> pa.Schema:
 def _reference_issues(wh: Warehouse, req: dict[str, Any]) -> list[Issue]:
     return [issue(col, f"{col} {req[col]} not found in any loaded snapshot of {tbl}",
                   key=f"request_id={req['request_id']}")
-            for col, tbl in missing_references(wh.con, req["branch_id"], req["customer_id"], req["account_id"])]
+            for col, tbl in missing_references(wh, req["branch_id"], req["customer_id"], req["account_id"])]
 
 
 def screen_all(wh: Warehouse, *, date_from: date | None = None, date_to: date | None = None,
@@ -87,7 +87,7 @@ def screen_all(wh: Warehouse, *, date_from: date | None = None, date_to: date | 
                cases: CaseRepository | None = None) -> list[Decision]:
     """Screen the loaded requests (optionally a date range or one id) with their teller observations."""
     book = book or default_rulebook()
-    scored = score_loaded(wh.con, book.model, date_from=date_from, date_to=date_to, request_id=request_id,
+    scored = score_loaded(wh, book.model, date_from=date_from, date_to=date_to, request_id=request_id,
                           exemptions=_exemptions(wh, cases))
     notes = _notes(wh, scored)
     return [decision_from_row(row, book, notes.get(row["request_id"], {})) for row in scored.to_pylist()]
@@ -97,13 +97,13 @@ def scored_table(wh: Warehouse, *, date_from: date | None = None, date_to: date 
                  book: ScreeningRulebook | None = None, cases: CaseRepository | None = None) -> pa.Table:
     """The raw scored table (features, rule points, score, band, reason_codes) — for batch output and bench."""
     book = book or default_rulebook()
-    return score_loaded(wh.con, book.model, date_from=date_from, date_to=date_to, exemptions=_exemptions(wh, cases))
+    return score_loaded(wh, book.model, date_from=date_from, date_to=date_to, exemptions=_exemptions(wh, cases))
 
 
 def _notes(wh: Warehouse, scored: pa.Table) -> dict[str, dict[str, str]]:
     if scored.num_rows == 0:
         return {}
-    return observation_notes(wh.con, scored.column("request_id").to_pylist())
+    return observation_notes(wh, scored.column("request_id").to_pylist())
 
 
 CSV_COLUMNS = ("request_id", "requested_at", "branch_id", "customer_id", "account_id", "request_type", "amount",
@@ -168,7 +168,7 @@ def backtest(wh: Warehouse, *, date_from: date | None = None, date_to: date | No
              book: ScreeningRulebook | None = None, cases: CaseRepository | None = None) -> Backtest:
     book = book or default_rulebook()
     scored = scored_table(wh, date_from=date_from, date_to=date_to, book=book, cases=cases)
-    t = backtest_tables(wh.con, scored.select(["request_id", "account_id", "branch_id", "score", "band",
+    t = backtest_tables(wh, scored.select(["request_id", "account_id", "branch_id", "score", "band",
                                                  "reason_codes"]))
     return Backtest(book.version, t["overall"][0], tuple(t["rules"]), tuple(t["typologies"]), tuple(t["branches"]),
                     tuple(t["curve"]))

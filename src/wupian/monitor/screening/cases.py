@@ -53,44 +53,44 @@ class WarehouseCaseStore:
         self.wh = wh
 
     def _writable(self) -> None:
-        sql.ensure_case_tables(self.wh.con)
+        sql.ensure_case_tables(self.wh)
 
     def create(self, case_id: str, customer_id: str, day: date, branch_id: str, band: str, at: datetime) -> None:
         self._writable()
-        sql.insert_case(self.wh.con, case_id, customer_id, day, branch_id, band, at)
+        sql.insert_case(self.wh, case_id, customer_id, day, branch_id, band, at)
 
     def attach(self, case_id: str, decision: Decision, at: datetime) -> bool:
         self._writable()
-        sql.raise_band(self.wh.con, case_id, decision.band)
-        return sql.insert_request(self.wh.con, case_id, decision.request_id, decision.band, decision.score,
+        sql.raise_band(self.wh, case_id, decision.band)
+        return sql.insert_request(self.wh, case_id, decision.request_id, decision.band, decision.score,
                                   decision.amount, json.dumps(decision.as_json(), ensure_ascii=False), at)
 
     def append(self, event: CaseEvent) -> None:
         self._writable()
-        sql.insert_event(self.wh.con, (event.case_id, event.seq, event.at, event.actor, event.from_state,
+        sql.insert_event(self.wh, (event.case_id, event.seq, event.at, event.actor, event.from_state,
                                        event.to_state, event.note, event.outcome, event.amount, event.second_actor,
                                        event.reopen_on, event.exempt_days))
 
     def cases(self, *, case_id: str | None = None, customer_id: str | None = None, day: date | None = None,
               state: str | None = None, date_from: date | None = None, date_to: date | None = None) -> list[Case]:
-        if not sql.case_tables_exist(self.wh.con):
+        if not sql.case_tables_exist(self.wh):
             return []
-        rows = sql.case_rows(self.wh.con, case_id=case_id, customer_id=customer_id, day=day, state=state,
+        rows = sql.case_rows(self.wh, case_id=case_id, customer_id=customer_id, day=day, state=state,
                              date_from=date_from, date_to=date_to)
         events: dict[str, list[CaseEvent]] = {}
-        for e in sql.event_rows(self.wh.con, [r["case_id"] for r in rows]):
+        for e in sql.event_rows(self.wh, [r["case_id"] for r in rows]):
             events.setdefault(e["case_id"], []).append(CaseEvent(**e))
         return [Case(r["case_id"], r["customer_id"], r["case_day"], r["branch_id"] or "", r["band"], r["opened_at"],
                      tuple(r["request_ids"]), Decimal(r["amount"]), r["state"], r["outcome"],
                      tuple(events.get(r["case_id"], ()))) for r in rows]
 
     def exemptions(self) -> list[tuple[str, datetime, date]]:
-        return sql.exemption_rows(self.wh.con)
+        return sql.exemption_rows(self.wh)
 
     def decisions(self, case_id: str) -> list[dict[str, Any]]:
-        if not sql.case_tables_exist(self.wh.con):
+        if not sql.case_tables_exist(self.wh):
             return []
-        return [json.loads(j) for j in sql.decision_json(self.wh.con, case_id)]
+        return [json.loads(j) for j in sql.decision_json(self.wh, case_id)]
 
 
 def case_id_for(customer_id: str, day: date) -> str:
