@@ -67,6 +67,3 @@ class SparkWarehouse(Warehouse):
     def transaction(self) -> Iterator[Any]:
         """Spark has no multi-statement transactions: statements run as they come (each one atomic per table)."""
         yield self.con
-
-    def ibis(self) -> Any:
-        raise UsageError("ibis is not used with --engine spark")
