@@ -11,7 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("core", "profile", "load", "demo", "classify", "indicators", "recurring", "screening", "attest", "web", "spark")
+ORDER = ("core", "profile", "load", "demo", "classify", "indicators", "recurring_run", "recurring", "screening",
+         "attest", "web", "spark")
 TITLES = {
     "spark": "The same engine SQL on Spark (local master) vs DuckDB (issue 12)",
     "web": "Web app under load: 20 users on loopback (issue 13)",
@@ -22,6 +23,7 @@ TITLES = {
     "demo": "`wupian demo` end to end (issue 2)",
     "classify": "Classification vs hand-written SQL (issue 3)",
     "indicators": "Indicators vs hand-written SQL and pandas (issue 4)",
+    "recurring_run": "Recurring batch and teller view: latest goal run (issue 14)",
     "recurring": "Recurring-debit discovery: quality and speed (issues 5, 14)",
     "attest": "Attestation log vs pymerkle (issues 6, 14; audit: issue 9)",
 }

@@ -119,7 +119,7 @@ def step_amlsim(args: argparse.Namespace) -> dict[str, object]:
 
     from wupian.engine.warehouse import Warehouse
     from wupian.ingest import load_events, load_snapshot
-    from wupian.monitor.screening import scored_table
+    from wupian.monitor.screening import default_rulebook, scored_table
 
     work = Path(args.workdir)
     shutil.rmtree(work, ignore_errors=True)
@@ -159,25 +159,34 @@ def step_amlsim(args: argparse.Namespace) -> dict[str, object]:
                                                     "account_id", "request_type", "amount"], reqs)
     fraud = {f"Q{n}" for n, f in nodes if f == 1}
     receivers = {f"Q{t}" for s, t, _, _ in txns if f"Q{s}" in fraud and f"Q{t}" in fraud}
+    book = default_rulebook()
+    mule_rules = [r.id for r in book.rules if r.kind == "history" and "mule" in r.scoring.typologies]
     with Warehouse(work / "w.duckdb") as wh:
         load_snapshot(wh, date(2025, 12, 31), work / "snap")
         load_events(wh, work / "ev")
         t0 = time.perf_counter()
-        scored = scored_table(wh).select(["request_id", "fanin_payers", "p_fanin_young_account"]).to_pylist()
+        scored = scored_table(wh).select(["request_id", "fanin_payers", "band", "t_mule",
+                                          *[f"p_{r}" for r in mule_rules]]).to_pylist()
         seconds = time.perf_counter() - t0
-    hit = {r["request_id"] for r in scored if r["p_fanin_young_account"] > 0}
+
+    def figures(sel: set[str]) -> dict[str, float]:
+        return {"alert_rate": round(len(sel) / len(scored), 4), "recall_all": round(len(sel & fraud) / len(fraud), 4),
+                "recall_receivers": round(len(sel & receivers) / max(len(receivers), 1), 4),
+                "precision": round(len(sel & fraud) / max(len(sel), 1), 4)}
+
+    rules = {r: figures({x["request_id"] for x in scored if x[f"p_{r}"] > 0}) for r in mule_rules}
+    any_rule = figures({x["request_id"] for x in scored if any(x[f"p_{r}"] > 0 for r in mule_rules)})
+    mule_medium = figures({x["request_id"] for x in scored if x["t_mule"] >= book.medium})
+    payer_side = figures({x["request_id"] for x in scored
+                          if x["p_fanin_young_account"] > 0 or x["p_split_credits"] > 0})
     curve = []
     for k in (3, 5, 8, 10, 15, 20):
         sel = {r["request_id"] for r in scored if r["fanin_payers"] >= k}
-        curve.append({"fanin_payers_ge": k, "alert_rate": round(len(sel) / len(scored), 4),
-                      "recall_all_954": round(len(sel & fraud) / len(fraud), 4),
-                      "recall_receivers": round(len(sel & receivers) / max(len(receivers), 1), 4)})
-    return {"step": "amlsim", "accounts": len(nodes), "fraud_accounts": len(fraud),
-            "fraud_receivers": len(receivers), "rule": "fanin_young_account (≥5 payers in 7 days, age ≤ 180 d)",
-            "alert_rate": round(len(hit) / len(scored), 4), "recall_all": round(len(hit & fraud) / len(fraud), 4),
-            "recall_receivers": round(len(hit & receivers) / max(len(receivers), 1), 4),
-            "precision": round(len(hit & fraud) / max(len(hit), 1), 4), "curve": curve,
-            "screen_seconds": round(seconds, 2)}
+        curve.append({"fanin_payers_ge": k, **figures(sel)})
+    return {"step": "amlsim", "rulebook": book.version, "accounts": len(nodes), "fraud_accounts": len(fraud),
+            "fraud_receivers": len(receivers), "rules": rules,
+            "fanin_young_account_or_split_credits": payer_side, "any_mule_history_rule": any_rule,
+            "mule_typology_medium_plus": mule_medium, "fanin_curve": curve, "screen_seconds": round(seconds, 2)}
 
 
 def step_batch(args: argparse.Namespace) -> dict[str, object]:

@@ -26,6 +26,7 @@ CUSTOMERS = [
     ("K0105", "周建国", "1950-12-12", "420104195012120019"),
     ("K0106", "吴强", "1988-04-04", "420104198804040011"),
     ("K0107", "郑丽", "1995-05-05", "420104199505050026"),
+    ("K0108", "孙磊", "1999-09-19", "420104199909190037"),
 ]
 ACCOUNTS = [
     ("A101", "K0101", "2010-05-01"),
@@ -35,6 +36,7 @@ ACCOUNTS = [
     ("A105", "K0105", "2012-02-02"),
     ("A106", "K0106", "2018-08-08"),
     ("A107", "K0107", "2026-01-25"),
+    ("A108", "K0108", "2025-12-01"),
     ("A001", "K0002", "2020-01-01"),
 ]
 POLICE_ACCOUNT = "6222 0000 9999 0001"
@@ -85,6 +87,12 @@ def history_rows() -> list[tuple[Any, ...]]:
     for i in range(6):
         add("A107", dt.datetime(2026, 2, 8, 23, 30 + i), "800.00", "transfer_in", f"顾客{i}", f"62150000000{i:05d}",
             ["44", "35", "33", "51", "45", "36"][i] + "0100", "收款")
+    # a card rented out (跑分): two payers each split test credits over several transfers on one day
+    for day, payer, card, amounts in (
+            (dt.datetime(2026, 2, 1, 21, 0), "试探人甲", "6229000000000001", ("1.00", "2.00", "1.50", "3.00")),
+            (dt.datetime(2026, 2, 5, 22, 0), "试探人乙", "6229000000000002", ("5.00", "4.00", "6.00"))):
+        for i, amt in enumerate(amounts):
+            add("A108", day + dt.timedelta(minutes=3 * i), amt, "transfer_in", payer, card, "440100", "转账")
     # a shop taking many small QR receipts on an old account (must stay quiet)
     for i in range(40):
         add("A104", dt.datetime(2026, 2, 9, 9 + i % 10, i), "35.00", "transfer_in", f"扫码顾客{i}",
@@ -122,7 +130,7 @@ def build(tmp_path: Path, *, requests: list[dict[str, Any]] | None = None,
             ("bank_high_risk", HIGH_RISK_ACCOUNT, "", "某投资咨询有限公司", "", "", "风控"),
             ("allow", "", ALLOWED_ID, "郑丽", "2026-02-01", "", "网点核实")])
     if requests:
-        cols = list(requests[0])
+        cols = list(dict.fromkeys(c for r in requests for c in r))  # every column any request gives
         _write(ev / "screening_requests.csv", cols, [[r.get(c, "") for c in cols] for r in requests])
     if observations:
         _write(ev / "teller_observations.csv", ["request_id", "code", "note"], observations)

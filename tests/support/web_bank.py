@@ -79,7 +79,8 @@ def make_users(store: OpsStore, bank: Bank) -> dict[str, str]:
 
 def settings(bank: Bank, ops_dsn: str, **kw: object) -> WebSettings:
     base = {"throttle": ThrottlePolicy(slow_after=2, slow_seconds=0.05, refuse_after=4,
-                                       refuse_for=timedelta(minutes=5)), "watch_seconds": 0.2}
+                                       refuse_for=timedelta(minutes=5)), "watch_seconds": 0.2,
+            "data_root": bank.out}
     base.update(kw)
     return WebSettings(db_path=bank.db, ops_dsn=ops_dsn, **base)  # type: ignore[arg-type]
 

@@ -4,6 +4,7 @@
     wupian cases show CASE_ID [--format table|json]
     wupian cases move CASE_ID STATE --actor WHO [--note TEXT] [--outcome O] [--amount YUAN] [--second WHO]
                       [--reopen-on D] [--exempt-days N]
+    wupian cases reopen-due [--on D]
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -18,12 +20,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wupian.cli.case_store import case_store, ops_dsn_for
+from wupian.cli.context import db_path
 from wupian.cli.screen_cmd import open_warehouse, parse_day
 from wupian.core.errors import UsageError
-from wupian.monitor.screening import Case, WarehouseCaseStore, move
+from wupian.monitor.screening import Case, move, reopen_due
 from wupian.monitor.screening.model import BAND_ZH, CASE_STATE_ZH, OUTCOME_ZH
 
 app = typer.Typer(help="Screening cases: list, show, move through their states.", no_args_is_help=True)
+OpsOpt = Annotated[str | None, typer.Option("--ops-db", envvar="WUPIAN_OPS_DB",
+                                            help="Keep cases in this operational database (postgresql://… or a "
+                                                 "SQLite file); default: the web app's beside the warehouse if it "
+                                                 "exists, else the warehouse.")]
+
+
+def _db() -> str:
+    from wupian.engine.warehouse import default_db_path
+
+    return db_path() or default_db_path()
 
 
 def register(root: typer.Typer) -> None:
@@ -52,15 +66,15 @@ def list_cases(
     day_from: Annotated[str | None, typer.Option("--from", help="First case day YYYY-MM-DD.")] = None,
     day_to: Annotated[str | None, typer.Option("--to", help="Last case day YYYY-MM-DD.")] = None,
     fmt_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    ops_db: OpsOpt = None,
 ) -> None:
     """List cases with their current state."""
     if fmt_ not in ("table", "csv", "json"):
         raise UsageError(f"--format must be table, csv or json, got {fmt_!r}")
     if state is not None and state not in CASE_STATE_ZH:
         raise UsageError(f"unknown state {state!r}; one of {', '.join(CASE_STATE_ZH)}")
-    with open_warehouse(write=False) as wh:
-        cases = WarehouseCaseStore(wh).cases(state=state, date_from=parse_day(day_from, "--from"),
-                                             date_to=parse_day(day_to, "--to"))
+    with open_warehouse(write=False) as wh, case_store(wh, _db(), ops_db) as store:
+        cases = store.cases(state=state, date_from=parse_day(day_from, "--from"), date_to=parse_day(day_to, "--to"))
     if fmt_ == "json":
         typer.echo(json.dumps([_case_json(c) for c in cases], ensure_ascii=False, indent=1))
         return
@@ -87,12 +101,12 @@ def list_cases(
 def show_case(
     case_id: Annotated[str, typer.Argument(help="Case id, e.g. C20260210-K0101.")],
     fmt_: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    ops_db: OpsOpt = None,
 ) -> None:
     """One case: its alerts with their reasons and its full history."""
     if fmt_ not in ("table", "json"):
         raise UsageError(f"--format must be table or json, got {fmt_!r}")
-    with open_warehouse(write=False) as wh:
-        store = WarehouseCaseStore(wh)
+    with open_warehouse(write=False) as wh, case_store(wh, _db(), ops_db) as store:
         found = store.cases(case_id=case_id)
         if not found:
             raise UsageError(f"no case {case_id!r} (see `wupian cases list`)")
@@ -133,6 +147,7 @@ def move_case(
     reopen_on: Annotated[str | None, typer.Option("--reopen-on", help="Suspended until YYYY-MM-DD.")] = None,
     exempt_days: Annotated[int | None, typer.Option("--exempt-days",
                                                     help="not_fraud: exempt the customer from history rules.")] = None,
+    ops_db: OpsOpt = None,
 ) -> None:
     """Record one transition of a case (appended to its history, never edited)."""
     value = None
@@ -141,8 +156,21 @@ def move_case(
             value = Decimal(amount.replace(",", ""))
         except InvalidOperation as exc:
             raise UsageError(f"--amount must be yuan, got {amount!r}") from exc
-    with open_warehouse(write=True) as wh:
-        c = move(WarehouseCaseStore(wh), case_id, state, actor=actor, note=note, outcome=outcome, amount=value,
+    with open_warehouse(write=ops_dsn_for(_db(), ops_db) is None) as wh, case_store(wh, _db(), ops_db) as store:
+        c = move(store, case_id, state, actor=actor, note=note, outcome=outcome, amount=value,
                  second_actor=second, reopen_on=parse_day(reopen_on, "--reopen-on"), exempt_days=exempt_days)
     typer.echo(f"{c.case_id}: {CASE_STATE_ZH[c.history[-2].to_state] if len(c.history) > 1 else ''} → "
                f"{CASE_STATE_ZH[c.state]}" + (f"（{OUTCOME_ZH[c.outcome]}）" if c.outcome else ""))
+
+
+@app.command("reopen-due")
+def reopen_due_cases(
+    on: Annotated[str | None, typer.Option("--on", help="Reopen what is due on this day YYYY-MM-DD (default today).")]
+    = None,
+    ops_db: OpsOpt = None,
+) -> None:
+    """Reopen the suspended cases whose return day (--reopen-on when suspended) has come."""
+    day = parse_day(on, "--on") or date.today()
+    with open_warehouse(write=ops_dsn_for(_db(), ops_db) is None) as wh, case_store(wh, _db(), ops_db) as store:
+        reopened = reopen_due(store, on=day)
+    typer.echo(f"{day}：重新打开暂缓案件{len(reopened)}件" + "".join(f"\n  {c.case_id}" for c in reopened))

@@ -32,6 +32,9 @@ def month_end(
     with open_warehouse() as wh:
         if day not in wh.snapshot_dates():
             raise UsageError(f"no snapshot loaded for {day.isoformat()}; see `wupian snapshots`")
+        from wupian.cli.case_store import export_to_warehouse
+
+        export_to_warehouse(wh, wh.path)  # the web app's cases count in the month-end fraud figures
         with progress("月末处理", transient=False) as tick:
             result = run_month_end(wh, day, out, uscc=uscc, branch_id=branch, progress=tick)
     for f in result.files:

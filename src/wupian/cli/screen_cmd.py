@@ -184,11 +184,16 @@ def screen(
                                                        "table|json (--backtest).")] = "",
     out: Annotated[Path | None, typer.Option("--out", help="Write csv/json to this file.")] = None,
     no_case: Annotated[bool, typer.Option("--no-case", help="Do not open or join a case for an alert.")] = False,
+    ops_db: Annotated[str | None, typer.Option(
+        "--ops-db", envvar="WUPIAN_OPS_DB", help="Keep cases in this operational database (default: the web app's "
+        "beside the warehouse if it exists, else the warehouse).")] = None,
 ) -> None:
     """Screen a counter request before the money leaves: band, action and reasons in Chinese."""
     from rich.console import Console
 
-    from wupian.monitor.screening import WarehouseCaseStore, open_or_join, screen_all, screen_request
+    from wupian.cli.case_store import case_store, ops_dsn_for
+    from wupian.engine.warehouse import default_db_path
+    from wupian.monitor.screening import open_or_join, screen_all, screen_request
 
     if sum([request is not None, all_requests, run_backtest]) != 1:
         raise UsageError("give exactly one of REQUEST.json (or -), --all or --backtest")
@@ -198,9 +203,11 @@ def screen(
         if fmt_ not in ("card", "json"):
             raise UsageError(f"--format for one request is card or json, got {fmt_!r}")
         raw = _read_request(request)
-        with open_warehouse(write=not no_case) as wh:
-            decision = screen_request(wh, raw)
-            case = None if no_case else open_or_join(WarehouseCaseStore(wh), decision)
+        path = db_path() or default_db_path()
+        in_warehouse = ops_dsn_for(path, ops_db) is None
+        with open_warehouse(write=not no_case and in_warehouse) as wh, case_store(wh, path, ops_db) as cases:
+            decision = screen_request(wh, raw, cases=cases)
+            case = None if no_case else open_or_join(cases, decision)
         if fmt_ == "json":
             payload = decision.as_json() | {"case_id": case.case_id if case else None}
             typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
@@ -210,7 +217,7 @@ def screen(
             for line in teller_card(decision, case.case_id if case else None):
                 con.print(line)
         return
-    with open_warehouse(write=False) as wh:
+    with open_warehouse(write=False) as wh, case_store(wh, db_path() or default_db_path(), ops_db) as cases:
         if run_backtest:
             fmt_ = fmt_ or "table"
             if fmt_ not in ("table", "json"):
@@ -220,7 +227,7 @@ def screen(
         fmt_ = fmt_ or "csv"
         if fmt_ not in ("csv", "json"):
             raise UsageError(f"--format for --all is csv or json, got {fmt_!r}")
-        decisions = screen_all(wh, date_from=d_from, date_to=d_to)
+        decisions = screen_all(wh, date_from=d_from, date_to=d_to, cases=cases)
     if fmt_ == "csv":
         _write(_csv(decisions), out, len(decisions))
     else:

@@ -22,6 +22,9 @@ def register(app: typer.Typer) -> None:
         ops_db: Annotated[str | None, typer.Option(
             "--ops-db", envvar="WUPIAN_OPS_DB",
             help="Operational database: postgresql://… or a SQLite file (default: beside the warehouse).")] = None,
+        data_root: Annotated[Path | None, typer.Option(
+            "--data-root", envvar="WUPIAN_DATA_ROOT",
+            help="The month-end desk may pick folders under this folder (uploads are always allowed).")] = None,
         secure_cookies: Annotated[bool, typer.Option("--secure-cookies",
                                                      help="Mark cookies Secure (behind HTTPS).")] = False,
     ) -> None:
@@ -38,8 +41,10 @@ def register(app: typer.Typer) -> None:
         path = Path(db or db_path() or default_db_path())
         if not path.is_file():
             raise UsageError(f"no warehouse at {path}; build one with `wupian demo` or `wupian load`")
+        if data_root is not None and not data_root.is_dir():
+            raise UsageError(f"--data-root {data_root} is not a folder")
         settings = WebSettings(db_path=path, ops_dsn=ops_db or default_ops_dsn(str(path)),
-                               secure_cookies=secure_cookies)
+                               secure_cookies=secure_cookies, data_root=data_root.resolve() if data_root else None)
         app_ = create_app(settings)
         typer.echo(f"wupian: serving {path} at http://{host}:{port}/  (Ctrl+C to stop)", err=True)
         uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)

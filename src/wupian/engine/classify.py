@@ -2,10 +2,13 @@
 
 Steps (each one SQL statement over the whole snapshot):
 1. ``cls_cust`` — per-customer facts (see ``classify_customers``);
-2. ``cls_eval`` — one row per loan: the facts of ``classify_facts``, one boolean per rule, one boolean and one
-   amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
-3. ``loan_tags`` — one row per (loan, tag) with the counted amount, the rule ids that fired and the zh
-   explanation rendered from the rules' templates; rows of (as_of, profile) are replaced atomically, with
+2. per loan (inside step 3's statement): the facts of ``classify_facts``, one boolean per rule, one boolean and
+   one amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
+   ``cls_eval`` keeps only the loans failing a data check (``classify_checks``);
+3. ``loan_tags`` — one row per (loan, tag) with the counted amount and the rule ids that fired, written by one
+   streaming INSERT (steps 2 and 3 are one statement: no per-loan table is materialised). The zh explanation
+   (rendered from the rules' templates) is left NULL: ``loan_tag_rows`` renders it, by the same statement over
+   the same inputs, only when asked for. Rows of (as_of, profile) are replaced atomically, with
    their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
 
 Output shape (read by the indicator engine, fixed):
@@ -21,8 +24,12 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine import lineage
-from wupian.engine.classify_customers import build_customer_facts, register_size_reference
-from wupian.engine.classify_facts import CODE_FIT_COLUMNS, CUSTOMER_FACTS, FACTS, sql_literal
+from wupian.engine.classify_customers import (
+    build_customer_facts,
+    build_customer_temp,
+    register_size_reference,
+)
+from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.loan_scope import business_loan_sql
@@ -55,9 +62,16 @@ def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
     return ds.name, in_force
 
 
-def build_base(wh: Warehouse, as_of: date) -> str:
-    """SQL (one SELECT) of the per-loan fact rows; ``cls_cust``, ``ref_green_items`` and ``ref_industry_codes``
-    must exist."""
+# The green facts of a loan (code as given, its catalogue item, the counted and the raw green amount).
+_GREEN_FACTS = """NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green_item_name, (gi.code IS NOT NULL) AS green_valid,
+    CASE WHEN gi.code IS NOT NULL THEN least(COALESCE(l.green_amount, l.balance), l.balance) END
+        AS green_amount_counted,
+    l.green_amount AS green_amount_raw"""
+
+
+def build_base_sql() -> str:
+    """SQL (one SELECT, the as-of date its one ``?``) of the per-loan fact rows; ``cls_cust``,
+    ``ref_green_items`` and ``ref_industry_codes`` must exist."""
     ind = purpose_industry_sql("l.purpose_industry_code")
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
@@ -65,10 +79,7 @@ SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.ba
     {business_loan_sql('l')}
         AS is_business_loan,
     l.purpose_industry_code,
-    NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green_item_name, (gi.code IS NOT NULL) AS green_valid,
-    CASE WHEN gi.code IS NOT NULL THEN least(COALESCE(l.green_amount, l.balance), l.balance) END
-        AS green_amount_counted,
-    l.green_amount AS green_amount_raw,
+    {_GREEN_FACTS},
     l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.pension_share, l.digital_code,
     l.digital_evidence, {", ".join(f"{code_fits_sql(c, ind=ind)} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
     l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
@@ -80,8 +91,13 @@ LEFT JOIN (SELECT as_of, loan_id, list(field || '=' || trim(code)) AS items FROM
            GROUP BY as_of, loan_id) acc ON acc.as_of = l.as_of AND acc.loan_id = l.loan_id
 LEFT JOIN cls_cust cf ON cf.customer_id = l.customer_id
 LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code)
-WHERE l.as_of = $as_of
+WHERE l.as_of = ?
 """
+
+
+def build_base(wh: Warehouse, as_of: date) -> str:
+    """``build_base_sql`` with the as-of date as ``$as_of`` (kept for callers that name their parameters)."""
+    return build_base_sql().replace("WHERE l.as_of = ?", "WHERE l.as_of = $as_of")
 
 
 def _r(i: int) -> str:
@@ -134,7 +150,7 @@ def _union_cols(plan: ClassifyPlan) -> str:
     return ", ".join(cols)
 
 
-# Loan-level columns every run keeps in ``cls_eval`` (amounts, data checks).
+# Loan-level columns every run keeps (amounts, data checks).
 KEPT = ("loan_id", "customer_id", "balance", "green_code", "green_valid", "green_amount_raw", "purpose_industry_code")
 
 
@@ -143,30 +159,43 @@ def _template_facts(rules: list[RulePlan] | tuple[RulePlan, ...]) -> set[str]:
 
 
 def kept_columns(plan: ClassifyPlan) -> list[str]:
-    """Loan-level facts ``cls_eval`` must carry: the fixed ones, amounts, and loan facts printed by templates.
-
-    Customer-level facts stay in ``cls_cust`` and are joined only for the tags whose templates print them,
-    so wide per-customer strings are never copied onto every loan.
-    """
+    """Facts the tagging statement reads past the rule flags: the fixed ones, amounts, and every fact printed by
+    a template (loan- or customer-level: the statement streams, so nothing wide is ever materialised)."""
     wanted = set(KEPT) | {r.amount for r in plan.rules} | _template_facts(plan.rules)
-    return [c for c in dict.fromkeys([*KEPT, *sorted(wanted)]) if c not in CUSTOMER_FACTS]
+    return list(dict.fromkeys([*KEPT, *sorted(wanted)]))
+
+
+def _tagged_sql(plan: ClassifyPlan, params: list[Any]) -> str:
+    """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
+    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns)."""
+    rule_cols, tag_cols = _tag_sql(plan, params)
+    union = _union_cols(plan)
+    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan))
+    return f"""SELECT *{', ' + union if union else ''} FROM (
+  SELECT *, {tag_cols} FROM (
+    SELECT {kept}, {rule_cols} FROM ({build_base_sql()}) b
+  ) AS f
+) AS g"""
+
+
+# The data checks of a classification read only these loan facts (``classify_checks.CHECKS``).
+CHECK_COLUMNS = ("loan_id", "green_code", "green_valid", "green_amount_raw", "balance", "purpose_industry_code")
 
 
 def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
-    """Create temp table ``cls_eval``: kept facts + rule booleans + tag booleans/amounts, one row per loan."""
-    params: list[Any] = []
-    rule_cols, tag_cols = _tag_sql(plan, params)
-    base = build_base(wh, as_of).replace("$as_of", "?")
-    union = _union_cols(plan)  # in an outer layer so they can refer to the base tag columns
-    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan))
-    sql = f"""CREATE OR REPLACE TEMP TABLE cls_eval AS
-SELECT *{', ' + union if union else ''} FROM (
-  SELECT *, {tag_cols} FROM (
-    SELECT {kept}, {rule_cols} FROM ({base}) b
-  )
-)"""
-    # Positional parameters bind in textual order: the rule values, then the base's as-of date.
-    wh.execute(sql, [*params, as_of])
+    """Create temp table ``cls_eval``: the loans failing a data check (``classify_checks``), with the facts
+    the checks print — a handful of rows, read straight from ``loans`` and the green catalogue."""
+    from wupian.engine.classify_checks import CHECKS
+
+    cols = ", ".join(quote_ident(c) for c in CHECK_COLUMNS)
+    anyf = " OR ".join(f"({w})" for w in CHECKS.values())
+    wh.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cls_eval AS SELECT {cols} FROM (
+  SELECT l.loan_id, l.balance, l.purpose_industry_code, {_GREEN_FACTS}
+  FROM loans l LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code) WHERE l.as_of = ?
+) AS c WHERE {anyf}""",
+        [as_of],
+    )
 
 
 def _rule_ids_sql(plan: ClassifyPlan, tag: str) -> str:
@@ -194,28 +223,48 @@ def _members(plan: ClassifyPlan, tag: str) -> list[str]:
     return [m for u in t.union_of for m in _members(plan, u)]
 
 
-def insert_sql(plan: ClassifyPlan) -> str:
-    selects = []
-    for t in plan.tags:
-        if t.union_of:
-            members = _members(plan, t.id)
-            rule_ids = "concat_ws(',', " + ", ".join(
-                f"CASE WHEN {_t(m)} THEN {_rule_ids_sql(plan, m)} END" for m in members) + ")"
-            named = ", ".join(f"CASE WHEN {_t(m)} THEN {sql_literal(plan.tag(m).label)} END" for m in t.union_of)
-            explanation = (f"concat({sql_literal(t.label + '（按借据去重，计一次）：属于 ')}, "
-                           f"concat_ws('、', {named}))")
-        else:
-            rule_ids, explanation = _rule_ids_sql(plan, t.id), _explain_sql(plan, t.id)
-        source = "cls_eval"
-        if not t.union_of:
-            rules = [r for r in plan.rules if r.kind in ("include", "marker") and t.id in r.tags]
-            if _template_facts(rules) & CUSTOMER_FACTS:
-                source = "cls_eval e LEFT JOIN cls_cust c ON c.customer_id = e.customer_id"
-        selects.append(
-            f"SELECT $as_of, $profile, loan_id, {sql_literal(t.id)}, CAST(COALESCE({_a(t.id)}, 0) AS DECIMAL(38,2)), "
-            f"{rule_ids}, {explanation}, $version FROM {source} WHERE {_t(t.id)}"
-        )
-    return "INSERT INTO loan_tags\n" + "\nUNION ALL\n".join(selects)
+def _row_texts(plan: ClassifyPlan, tag_id: str) -> tuple[str, str]:
+    """(rule ids, zh explanation) SQL of one tag's row."""
+    t = plan.tag(tag_id)
+    if not t.union_of:
+        return _rule_ids_sql(plan, t.id), _explain_sql(plan, t.id)
+    members = _members(plan, t.id)
+    rule_ids = "concat_ws(',', " + ", ".join(
+        f"CASE WHEN {_t(m)} THEN {_rule_ids_sql(plan, m)} END" for m in members) + ")"
+    named = ", ".join(f"CASE WHEN {_t(m)} THEN {sql_literal(plan.tag(m).label)} END" for m in t.union_of)
+    explanation = (f"concat({sql_literal(t.label + '（按借据去重，计一次）：属于 ')}, "
+                   f"concat_ws('、', {named}))")
+    return rule_ids, explanation
+
+
+def _by_tag(plan: ClassifyPlan, value: Any) -> str:
+    """``CASE k.i WHEN <tag index> THEN <value(tag)> … END`` over every tag of the plan (integer arms: the
+    statement evaluates it for each tagged row)."""
+    arms = " ".join(f"WHEN {i:d} THEN {value(t.id)}" for i, t in enumerate(plan.tags))
+    return f"CASE k.i {arms} END"
+
+
+def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
+    """One streaming SELECT: every loan's rule flags, tags, amounts and rule ids (and, with ``explain``, the zh
+    explanations), paired with the plan's tags (a constant list) where the loan has the tag — a bit of one
+    integer per loan — so no per-loan table is materialised. Parameters bind positionally: as-of, profile,
+    version, the rule values (``params`` gets them), as-of."""
+    tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
+    mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
+    amount = _by_tag(plan, lambda t: _a(t))
+    rule_ids = _by_tag(plan, lambda t: _row_texts(plan, t)[0])
+    explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
+    return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
+    CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
+    ? AS rulebook_version
+FROM (SELECT *, {mask} AS tag_mask FROM ({_tagged_sql(plan, params)}) AS m) AS e
+JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
+
+
+def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
+    """The INSERT of a classification: tags, amounts and rule ids; ``explanation`` is left NULL — it is
+    rendered from the same facts only when asked for (``loan_tag_rows``)."""
+    return "INSERT INTO loan_tags\n" + _rows_sql(plan, params, explain=False)
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None) -> dict[str, Any]:
@@ -226,12 +275,13 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     register_size_reference(wh, as_of, plan.registry_labels)
     build_customer_facts(wh, as_of, plan.size_basis)
     catalogue, in_force = register_green_reference(wh, as_of)
-    step("逐笔规则判定")
     build_eval(wh, as_of, plan)
-    step("写入 loan_tags")
+    step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
         wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
-        wh.execute(insert_sql(plan), {"as_of": as_of, "profile": plan.profile, "version": plan.rulebook_version})
+        rule_params: list[Any] = []
+        sql = insert_sql(plan, rule_params)
+        wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
         lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
                        params={"size_basis": plan.size_basis})
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
@@ -277,10 +327,22 @@ def rules_by_id(plan: ClassifyPlan) -> dict[str, RulePlan]:
     return {r.id: r for r in plan.rules}
 
 
-def loan_tag_rows(wh: Warehouse, as_of: date, profile: str) -> pa.Table:
-    """The stored tags of one date and profile: loan_id, tag, amount, rule_ids, explanation."""
-    return wh.arrow(
-        """SELECT loan_id, tag, amount, rule_ids, explanation FROM loan_tags
-           WHERE as_of = ? AND profile = ? ORDER BY loan_id, tag""",
-        [as_of, profile],
-    )
+def loan_tag_rows(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> pa.Table:
+    """The stored tags of one date and profile: loan_id, tag, amount, rule_ids, explanation — ordered by loan
+    and tag. Explanations are not stored by a classification (most runs never print them): they are rendered
+    here by the classification's own statement over the same, still-fresh inputs (callers ensure freshness),
+    with ``plan`` the one the stored rows were made with (same profile, date and size basis)."""
+    register_size_reference(wh, as_of, plan.registry_labels)
+    build_customer_temp(wh, as_of, plan.size_basis)
+    register_green_reference(wh, as_of)
+    params: list[Any] = []
+    rendered = _rows_sql(plan, params, explain=True)
+    try:
+        return wh.arrow(
+            f"""SELECT t.loan_id, t.tag, t.amount, t.rule_ids, COALESCE(t.explanation, r.explanation) AS explanation
+               FROM loan_tags t LEFT JOIN ({rendered}) AS r ON r.loan_id = t.loan_id AND r.tag = t.tag
+               WHERE t.as_of = ? AND t.profile = ? ORDER BY t.loan_id, t.tag""",
+            [as_of, plan.profile, plan.rulebook_version, *params, as_of, as_of, plan.profile],
+        )
+    finally:
+        wh.execute("DROP TABLE IF EXISTS cls_cust")

@@ -23,9 +23,10 @@ import pyarrow as pa
 
 from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
+from wupian.engine.classify_review import purpose_industry_sql
 from wupian.engine.loan_scope import own_lending_sql
 from wupian.engine.warehouse import Warehouse
-from wupian.reference.size_standard import INDICATOR_ZH, size_group_rows, thresholds
+from wupian.reference.size_standard import size_group_rows, thresholds
 
 CUSTOMER_FACTS_DDL = """CREATE TABLE IF NOT EXISTS customer_facts (
     as_of DATE, customer_id VARCHAR, customer_type VARCHAR, industry_code VARCHAR, size_group VARCHAR,
@@ -34,28 +35,31 @@ CUSTOMER_FACTS_DDL = """CREATE TABLE IF NOT EXISTS customer_facts (
     is_first_loan_customer BOOLEAN, first_loan_date DATE, first_loan_id VARCHAR, first_loan_source VARCHAR)"""
 
 SIZED_TYPES = ("enterprise", "other_org", "sole_proprietor")
-_IND_ORDER = {"employees": 1, "revenue": 2, "assets": 3}
+_IND_KEY = {"employees": "emp", "revenue": "rev", "assets": "ast"}  # indicator → column prefix
 
 
 def register_size_reference(wh: Warehouse, as_of: date, registry_labels: tuple[tuple[str, str], ...]) -> None:
     """Expose the size-standard tables and registry labels to SQL for this connection."""
     groups = size_group_rows()
     wh.register("ref_size_groups", pa.table({"code": [g[0] for g in groups], "group_id": [g[1] for g in groups]}))
+    # One row per industry group: for each indicator its three lower bounds, NULL where the group does not
+    # use it — each customer is sized by comparisons on one joined row (no per-indicator rows to group).
     rows = thresholds(as_of)
-    scale = [1 if t.indicator == "employees" else 10_000 for t in rows]
-    wh.register(
-        "ref_size_thresholds",
-        pa.table({
-            "group_id": [t.group_id for t in rows],
-            "group_name": [t.group_name for t in rows],
-            "indicator": [t.indicator for t in rows],
-            "indicator_zh": [INDICATOR_ZH[t.indicator] for t in rows],
-            "ord": [_IND_ORDER[t.indicator] for t in rows],
-            "large_min": pa.array([t.large_min * s for t, s in zip(rows, scale, strict=True)], pa.decimal128(38, 2)),
-            "medium_min": pa.array([t.medium_min * s for t, s in zip(rows, scale, strict=True)], pa.decimal128(38, 2)),
-            "small_min": pa.array([t.small_min * s for t, s in zip(rows, scale, strict=True)], pa.decimal128(38, 2)),
-        }),
-    )
+    by_group: dict[str, dict[str, Any]] = {}
+    for t in rows:
+        g = by_group.setdefault(t.group_id, {"group_name": t.group_name})
+        scale = 1 if t.indicator == "employees" else 10_000
+        for bound in ("large", "medium", "small"):
+            g[f"{_IND_KEY[t.indicator]}_{bound}"] = getattr(t, f"{bound}_min") * scale
+    cols: dict[str, Any] = {
+        "group_id": pa.array(list(by_group), pa.string()),
+        "group_name": pa.array([g["group_name"] for g in by_group.values()], pa.string()),
+    }
+    for ind in _IND_KEY.values():
+        for bound in ("large", "medium", "small"):
+            cols[f"{ind}_{bound}"] = pa.array([g.get(f"{ind}_{bound}") for g in by_group.values()],
+                                              pa.decimal128(38, 2))
+    wh.register("ref_size_groups_pivot", pa.table(cols))
     wh.register(
         "ref_registry_labels",
         pa.table({"registry": [r for r, _ in registry_labels], "label": [z for _, z in registry_labels]}),
@@ -67,16 +71,56 @@ def registry_snapshot(wh: Warehouse, as_of: date) -> date | None:
     return wh.scalar("SELECT max(as_of) FROM registries WHERE as_of <= ?", [as_of])
 
 
-_WAN_SHORT = (
-    "regexp_replace(regexp_replace(CAST(CAST(round({x} * 0.0001, 2) AS DECIMAL(38,2)) AS VARCHAR), '0+$', ''), '\\.$', '')"
-)
+def _wan_text(x: str) -> str:
+    """``x`` yuan as 万元 rounded to 2 decimals, trailing zeros dropped ('12.5', '12', '0.03'). Below 10^15 yuan
+    (every real figure) through 64-bit DECIMAL(18,2) and plain string tests (≈ 10× cheaper than DECIMAL(38,2)
+    text and a regex); larger values take the exact 38-digit route."""
+    def text(p: int) -> str:
+        inner = f"CAST({x} AS DECIMAL(18,2))" if p == 18 else x
+        return f"CAST(CAST(round({inner} * 0.0001, 2) AS DECIMAL({p},2)) AS VARCHAR)"
+
+    def trimmed(t: str) -> str:
+        return (f"CASE WHEN {t} LIKE '%.00' THEN substr({t}, 1, length({t}) - 3) "
+                f"WHEN {t} LIKE '%0' THEN substr({t}, 1, length({t}) - 1) ELSE {t} END")
+
+    return f"CASE WHEN abs({x}) < 1000000000000000 THEN {trimmed(text(18))} ELSE {trimmed(text(38))} END"
+
+
 _SIZE_ZH = FACTS["size_used"].render("zh")
+
+
+def _meets(size: str) -> str:
+    """Every indicator the group uses reaches its ``size`` lower bound (unused ones: NULL bounds, skipped)."""
+    return " AND ".join(
+        f"(p.{k}_{size} IS NULL OR {v} >= p.{k}_{size})"
+        for k, v in (("emp", "CAST(c.employees AS DECIMAL(38,2))"), ("rev", "c.revenue"), ("ast", "c.total_assets"))
+    )
 
 
 def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
                          store: bool = True) -> None:
     """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
     explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse)."""
+    build_customer_temp(wh, as_of, size_basis)
+    if not store:
+        return
+    wh.execute(CUSTOMER_FACTS_DDL)
+    with wh.transaction():
+        wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
+        wh.execute(
+            """INSERT INTO customer_facts SELECT ?, customer_id, customer_type, industry_code, size_group,
+                   declared_size, derived_size, size_used, size_source, size_note, credit_total, credit_source,
+                   array_to_string(registries, ','), is_first_loan_customer, first_loan_date, first_loan_id,
+                   first_loan_source
+               FROM cls_cust""",
+            [as_of],
+        )
+        lineage.record(wh.con, "customer_facts", as_of, lineage.NO_PROFILE, versions=lineage.versions(),
+                       params={"size_basis": size_basis})
+
+
+def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> None:
+    """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     reg_as_of = registry_snapshot(wh, as_of)
@@ -93,45 +137,27 @@ def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared
 CREATE OR REPLACE TEMP TABLE cls_cust AS
 WITH c AS (
     SELECT *,
-        CASE WHEN regexp_matches(upper(trim(industry_code)), '^[A-T][0-9]') THEN substr(upper(trim(industry_code)), 2)
-             ELSE upper(trim(industry_code)) END AS ind_norm
+        {purpose_industry_sql('industry_code')} AS ind_norm
     FROM customers WHERE as_of = $as_of
 ),
-grp AS (
-    SELECT c.customer_id, g.group_id FROM c JOIN ref_size_groups g ON g.code = c.ind_norm
-    WHERE c.customer_type IN ('enterprise', 'other_org', 'sole_proprietor')
-),
-iv AS (
-    SELECT grp.customer_id, grp.group_id, t.group_name, t.indicator, t.indicator_zh, t.ord,
-        t.large_min, t.medium_min, t.small_min,
-        CASE t.indicator WHEN 'employees' THEN CAST(c.employees AS DECIMAL(38,2))
-                         WHEN 'revenue' THEN c.revenue ELSE c.total_assets END AS v
-    FROM grp JOIN c ON c.customer_id = grp.customer_id JOIN ref_size_thresholds t ON t.group_id = grp.group_id
-),
 s AS (
-    SELECT customer_id, group_id, any_value(group_name) AS group_name,
-        bool_and(v IS NOT NULL) AS complete,
-        bool_and(v >= large_min) AS is_large, bool_and(v >= medium_min) AS is_medium,
-        bool_and(v >= small_min) AS is_small,
-        bool_or(indicator = 'employees') AS uses_emp, bool_or(indicator = 'revenue') AS uses_rev,
-        bool_or(indicator = 'assets') AS uses_ast,
-        max(v) FILTER (WHERE indicator = 'employees') AS emp, max(v) FILTER (WHERE indicator = 'revenue') AS rev,
-        max(v) FILTER (WHERE indicator = 'assets') AS ast
-    FROM iv GROUP BY customer_id, group_id
+    SELECT c.customer_id, p.group_id, p.group_name,
+        (p.emp_large IS NULL OR c.employees IS NOT NULL) AND (p.rev_large IS NULL OR c.revenue IS NOT NULL)
+            AND (p.ast_large IS NULL OR c.total_assets IS NOT NULL) AS complete,
+        {_meets('large')} AS is_large, {_meets('medium')} AS is_medium, {_meets('small')} AS is_small,
+        p.emp_large IS NOT NULL AS uses_emp, p.rev_large IS NOT NULL AS uses_rev, p.ast_large IS NOT NULL AS uses_ast,
+        CASE WHEN p.emp_large IS NOT NULL THEN CAST(c.employees AS DECIMAL(38,2)) END AS emp,
+        CASE WHEN p.rev_large IS NOT NULL THEN c.revenue END AS rev,
+        CASE WHEN p.ast_large IS NOT NULL THEN c.total_assets END AS ast,
+        CASE WHEN p.rev_large IS NOT NULL THEN {_wan_text('c.revenue')} END AS rev_wan,
+        CASE WHEN p.ast_large IS NOT NULL THEN {_wan_text('c.total_assets')} END AS ast_wan
+    FROM c JOIN ref_size_groups g ON g.code = c.ind_norm JOIN ref_size_groups_pivot p ON p.group_id = g.group_id
+    WHERE c.customer_type IN ('enterprise', 'other_org', 'sole_proprietor')
 ),
 s2 AS (
     SELECT *, CASE WHEN NOT complete THEN NULL WHEN is_large THEN 'large' WHEN is_medium THEN 'medium'
                    WHEN is_small THEN 'small' ELSE 'micro' END AS derived_size
     FROM s
-),
-lc AS (
-    SELECT customer_id,
-        sum(balance) FILTER (WHERE balance > 0) AS bal,
-        sum(drawdown_amount) FILTER (WHERE balance > 0) AS drawn,
-        max(drawdown_amount) AS max_drawn
-    FROM loans
-    WHERE as_of = $as_of AND {own_lending_sql('')}
-    GROUP BY customer_id
 ),
 reg AS (
     SELECT upper(trim(r.id_code)) AS idk,
@@ -144,18 +170,22 @@ reg AS (
       AND (r.valid_to IS NULL OR r.valid_to >= $as_of)
     GROUP BY 1
 ),
-hist AS (
-    SELECT customer_id, loan_id, drawdown_date, is_first_loan FROM loans
-    WHERE as_of <= $as_of AND {own_lending_sql('')}
-),
-fl AS (
+la AS (
+    -- one pass over the own-lending loans up to the date: this date's balances (单户授信 fallback) and the
+    -- whole history's first drawdown (首贷户)
     SELECT customer_id,
+        bool_or(as_of = $as_of) AS has_current,
+        sum(balance) FILTER (WHERE as_of = $as_of AND balance > 0) AS bal,
+        sum(drawdown_amount) FILTER (WHERE as_of = $as_of AND balance > 0) AS drawn,
+        max(drawdown_amount) FILTER (WHERE as_of = $as_of) AS max_drawn,
         bool_or(is_first_loan IS NOT NULL) AS has_flag,
         min(drawdown_date) FILTER (WHERE is_first_loan) AS flag_date,
         arg_min(loan_id, (drawdown_date, loan_id)) FILTER (WHERE is_first_loan) AS flag_loan,
         min(drawdown_date) AS hist_date,
         arg_min(loan_id, (drawdown_date, loan_id)) AS hist_loan
-    FROM hist GROUP BY customer_id
+    FROM loans
+    WHERE as_of <= $as_of AND {own_lending_sql('')}
+    GROUP BY customer_id
 ),
 joined AS (
     SELECT c.customer_id, c.customer_type, c.industry_code, c.id_code, c.pension_revenue_share,
@@ -164,27 +194,26 @@ joined AS (
         s.group_name,
         CASE WHEN s.group_id IS NOT NULL THEN concat_ws('、',
             CASE WHEN s.uses_emp THEN concat('从业人员', COALESCE(CAST(CAST(s.emp AS BIGINT) AS VARCHAR), '未填'), '人') END,
-            CASE WHEN s.uses_rev THEN concat('营业收入', COALESCE({_WAN_SHORT.format(x='s.rev')}, '未填'), '万元') END,
-            CASE WHEN s.uses_ast THEN concat('资产总额', COALESCE({_WAN_SHORT.format(x='s.ast')}, '未填'), '万元') END)
+            CASE WHEN s.uses_rev THEN concat('营业收入', COALESCE(s.rev_wan, '未填'), '万元') END,
+            CASE WHEN s.uses_ast THEN concat('资产总额', COALESCE(s.ast_wan, '未填'), '万元') END)
         END AS figures,
         COALESCE(c.credit_limit_total,
-                 CASE WHEN lc.bal IS NOT NULL THEN greatest(lc.bal, lc.drawn) ELSE lc.max_drawn END) AS credit_total,
-        CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN lc.customer_id IS NOT NULL THEN 'loans' END
+                 CASE WHEN la.bal IS NOT NULL THEN greatest(la.bal, la.drawn) ELSE la.max_drawn END) AS credit_total,
+        CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN la.has_current THEN 'loans' END
             AS credit_source,
         reg.registries, reg.note AS registries_note,
-        CASE WHEN fl.has_flag THEN 'flag' WHEN fl.customer_id IS NOT NULL OR c.first_credit_date IS NOT NULL
+        CASE WHEN la.has_flag THEN 'flag' WHEN la.customer_id IS NOT NULL OR c.first_credit_date IS NOT NULL
              THEN 'history' END AS first_loan_source,
-        CASE WHEN fl.has_flag THEN fl.flag_date
-             ELSE least(fl.hist_date, c.first_credit_date) END AS first_loan_date,
-        CASE WHEN fl.has_flag THEN fl.flag_loan
-             WHEN c.first_credit_date IS NOT NULL AND c.first_credit_date < fl.hist_date THEN NULL
-             ELSE fl.hist_loan END AS first_loan_id,
+        CASE WHEN la.has_flag THEN la.flag_date
+             ELSE least(la.hist_date, c.first_credit_date) END AS first_loan_date,
+        CASE WHEN la.has_flag THEN la.flag_loan
+             WHEN c.first_credit_date IS NOT NULL AND c.first_credit_date < la.hist_date THEN NULL
+             ELSE la.hist_loan END AS first_loan_id,
         {derived_zh} AS derived_zh
     FROM c
     LEFT JOIN s2 s ON s.customer_id = c.customer_id
-    LEFT JOIN lc ON lc.customer_id = c.customer_id
     LEFT JOIN reg ON reg.idk = upper(trim(c.id_code))
-    LEFT JOIN fl ON fl.customer_id = c.customer_id
+    LEFT JOIN la ON la.customer_id = c.customer_id
 )
 SELECT *,
     CASE WHEN size_source = 'derived' THEN concat(group_name, '：', figures)
@@ -198,21 +227,6 @@ FROM joined
 """
     params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of, "year_start": year_start}
     wh.execute(sql, params)
-    if not store:
-        return
-    wh.execute(CUSTOMER_FACTS_DDL)
-    with wh.transaction():
-        wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
-        wh.execute(
-            """INSERT INTO customer_facts SELECT ?, customer_id, customer_type, industry_code, size_group,
-                   declared_size, derived_size, size_used, size_source, size_note, credit_total, credit_source,
-                   array_to_string(registries, ','), is_first_loan_customer, first_loan_date, first_loan_id,
-                   first_loan_source
-               FROM cls_cust""",
-            [as_of],
-        )
-        lineage.record(wh.con, "customer_facts", as_of, lineage.NO_PROFILE, versions=lineage.versions(),
-                       params={"size_basis": size_basis})
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:

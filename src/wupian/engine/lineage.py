@@ -157,6 +157,15 @@ def invalidate_from(con: duckdb.DuckDBPyConnection, as_of: date, *, keyed: bool 
         con.execute("DELETE FROM lineage WHERE as_of >= ? OR (? AND kind = 'indicator_values')", [as_of, keyed])
 
 
+def recorded_params(wh: Warehouse, kind: str, as_of: date, profile: str) -> dict[str, Any]:
+    """The options (``params``) the stored ``kind`` result of (as_of, profile) was computed with ({} if none)."""
+    if not _table_exists(wh.con, "lineage"):
+        return {}
+    row = wh.con.execute("SELECT params FROM lineage WHERE kind = ? AND as_of = ? AND profile = ?",
+                         [kind, as_of, profile]).fetchone()
+    return dict(json.loads(row[0] or "{}")) if row else {}
+
+
 def lineage_rows(wh: Warehouse) -> list[dict[str, Any]]:
     """Every lineage row (kind, as_of, profile, inputs, versions, params, computed_at), for inspection."""
     if not _table_exists(wh.con, "lineage"):

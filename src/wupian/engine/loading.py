@@ -241,11 +241,14 @@ def _cols(table: Table) -> str:
     return ", ".join(quote_ident(c.name) for c in table.columns)
 
 
-def insert_snapshot(con: duckdb.DuckDBPyConnection, table: Table, as_of: dt.date) -> int:
-    """Insert the valid rows of a snapshot table for ``as_of``; return how many."""
+def insert_snapshot(con: duckdb.DuckDBPyConnection, table: Table, as_of: dt.date, rejected: int | None = None) -> int:
+    """Insert the valid rows of a snapshot table for ``as_of``; return how many. ``rejected`` (the size of the
+    rejected-line set, from ``close_rejections``) 0 means a clean file: a plain scan of the staged rows, which
+    DuckDB inserts in parallel and in file order, instead of an anti-join."""
+    keep = "" if rejected == 0 else f" ANTI JOIN {_rej(table)} AS j ON x.__line = j.line"
     row = con.execute(
         f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "
-        f"{_cols(table)} FROM {_typed(table)} AS x ANTI JOIN {_rej(table)} AS j ON x.__line = j.line",
+        f"{_cols(table)} FROM {_typed(table)} AS x{keep}",
         [as_of],
     ).fetchone()
     return int(row[0]) if row else 0
@@ -302,6 +305,12 @@ def append_events(con: duckdb.DuckDBPyConnection, table: Table, file_label: str,
     ).fetchone()
     con.execute(f"DROP TABLE {v}")
     close_rejections(con, table)
+    return int(row[0]) if row else 0
+
+
+def skipped_events(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+    """Rows of ``table`` skipped in this session as identical re-sends of loaded events (WP-LOAD-030)."""
+    row = con.execute(f"SELECT count(*) FROM {ISSUES} WHERE tbl = ? AND code = 'WP-LOAD-030'", [table.name]).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -36,9 +36,9 @@ def fraud_by_node(wh: Warehouse, as_of: date, *, subtree: str | None = None) -> 
                JOIN screening_requests AS q ON q.request_id = r.request_id
                WHERE CAST(q.requested_at AS DATE) BETWEEN ? AND ?),
         last AS (SELECT case_id, arg_max(to_state, seq) AS state, arg_max(outcome, seq) AS outcome,
-                        arg_max(amount, seq) AS amount FROM screening_case_events GROUP BY ALL),
+                        arg_max(amount, seq) AS amount FROM screening_case_events GROUP BY case_id),
         police AS (SELECT case_id, min(event_at) AS at FROM screening_case_events
-                   WHERE to_state = 'police_contacted' GROUP BY ALL),
+                   WHERE to_state = 'police_contacted' GROUP BY case_id),
         ks AS (SELECT k.case_id, k.branch_id, k.opened_at, last.state, last.outcome, last.amount, police.at AS police_at
                FROM screening_cases AS k JOIN last USING (case_id) LEFT JOIN police USING (case_id)
                WHERE k.case_day BETWEEN ? AND ?)"""
@@ -55,10 +55,10 @@ def fraud_by_node(wh: Warehouse, as_of: date, *, subtree: str | None = None) -> 
         rq AS (SELECT branch_id FROM screening_requests WHERE CAST(requested_at AS DATE) BETWEEN ? AND ?),
         {cases},
         a AS (SELECT c.ancestor_id AS node, count(*) AS screened FROM rq JOIN closure AS c ON c.descendant_id = rq.branch_id
-              GROUP BY ALL),
+              GROUP BY c.ancestor_id),
         b AS (SELECT c.ancestor_id AS node, count(*) FILTER (band = 'medium') AS alerts_medium,
                      count(*) FILTER (band IN ('high', 'block')) AS alerts_high
-              FROM cr JOIN closure AS c ON c.descendant_id = cr.branch_id GROUP BY ALL),
+              FROM cr JOIN closure AS c ON c.descendant_id = cr.branch_id GROUP BY c.ancestor_id),
         d AS (SELECT c.ancestor_id AS node, count(*) AS cases_opened,
                      count(*) FILTER (police_at IS NOT NULL) AS police_contacted,
                      count(*) FILTER (state = 'closed' AND outcome = 'prevented') AS prevented_count,
@@ -67,7 +67,7 @@ def fraud_by_node(wh: Warehouse, as_of: date, *, subtree: str | None = None) -> 
                      count(*) FILTER (state = 'closed' AND outcome = 'lost') AS lost_count,
                      coalesce(sum(amount) FILTER (state = 'closed' AND outcome = 'lost'), 0) AS lost_amount,
                      median(date_diff('second', opened_at, police_at) / 60.0) AS median_minutes_to_police
-              FROM ks JOIN closure AS c ON c.descendant_id = ks.branch_id GROUP BY ALL)
+              FROM ks JOIN closure AS c ON c.descendant_id = ks.branch_id GROUP BY c.ancestor_id)
         SELECT a.node AS branch_id, a.screened, coalesce(b.alerts_medium, 0) AS alerts_medium,
                coalesce(b.alerts_high, 0) AS alerts_high, coalesce(d.cases_opened, 0) AS cases_opened,
                coalesce(d.police_contacted, 0) AS police_contacted, coalesce(d.prevented_count, 0) AS prevented_count,

@@ -9,6 +9,7 @@ branch. Every figure is then rolled up through ``branch_closure``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,16 +34,20 @@ def registries_at(wh: Warehouse, as_of: date) -> list[str]:
     )]
 
 
-def _members_sql(as_of: date, registry: str, root: str | None) -> tuple[str, list[Any]]:
+def _members_sql(as_of: date, registry: str | Sequence[str], root: str | None) -> tuple[str, list[Any]]:
+    """Members of ``registry`` (or of each of several registries: a ``registry`` column tells them apart, and
+    the loans and customers are read once for all of them) valid on ``as_of``."""
+    names = [registry] if isinstance(registry, str) else list(registry)
+    marks = ", ".join("?" for _ in names) or "NULL"
     sql = f"""
         WITH reg AS (
-            SELECT id_code, arg_min(name, coalesce(valid_from, DATE '1900-01-01')) AS name,
+            SELECT registry, id_code, arg_min(name, coalesce(valid_from, DATE '1900-01-01')) AS name,
                    arg_min(attribute, coalesce(valid_from, DATE '1900-01-01')) AS attribute,
                    arg_min(branch_id, coalesce(valid_from, DATE '1900-01-01')) AS reg_branch
             FROM registries
-            WHERE as_of = ? AND registry = ? AND (valid_from IS NULL OR valid_from <= ?)
+            WHERE as_of = ? AND registry IN ({marks}) AND (valid_from IS NULL OR valid_from <= ?)
               AND (valid_to IS NULL OR valid_to >= ?)
-            GROUP BY id_code),
+            GROUP BY registry, id_code),
         cust AS (SELECT customer_id, id_code, branch_id, credit_limit_total FROM customers WHERE as_of = ?),
         acct AS (SELECT DISTINCT customer_id FROM accounts
                  WHERE as_of = ? AND opened_at <= ? AND (closed_at IS NULL OR closed_at > ?)),
@@ -50,7 +55,7 @@ def _members_sql(as_of: date, registry: str, root: str | None) -> tuple[str, lis
                  WHERE l.as_of = ? AND l.balance > 0 AND {ALL_LOANS_WHERE} GROUP BY l.customer_id),
         lent_member AS (SELECT c.id_code, sum(n.balance) AS balance FROM cust c
                         JOIN lent n ON n.customer_id = c.customer_id GROUP BY c.id_code)
-        SELECT r.id_code, r.name, r.attribute, min(c.customer_id) AS customer_id,
+        SELECT r.registry, r.id_code, r.name, r.attribute, min(c.customer_id) AS customer_id,
                coalesce(r.reg_branch, min(c.branch_id), ?) AS branch_id,
                (r.reg_branch IS NULL AND min(c.branch_id) IS NULL) AS unassigned,
                coalesce(bool_or(a.customer_id IS NOT NULL), false) AS has_account,
@@ -62,16 +67,18 @@ def _members_sql(as_of: date, registry: str, root: str | None) -> tuple[str, lis
         LEFT JOIN acct a ON a.customer_id = c.customer_id
         LEFT JOIN lent n ON n.customer_id = c.customer_id
         LEFT JOIN lent_member lm ON lm.id_code = r.id_code
-        GROUP BY r.id_code, r.name, r.attribute, r.reg_branch
+        GROUP BY r.registry, r.id_code, r.name, r.attribute, r.reg_branch
     """
-    return sql, [as_of, registry, as_of, as_of, as_of, as_of, as_of, as_of, as_of, root]
+    return sql, [as_of, *names, as_of, as_of, as_of, as_of, as_of, as_of, as_of, root]
 
 
 def registry_members(wh: Warehouse, as_of: date, registry: str) -> pa.Table:
     """One row per member valid on ``as_of``: id_code, name, attribute, customer_id, responsible branch_id,
     unassigned, has_account, has_credit, has_loan, loan_balance (Σ balance of the member's in-scope loans)."""
     sql, params = _members_sql(as_of, registry, root_branch(wh, as_of))
-    return wh.arrow(sql + " ORDER BY branch_id, id_code", params)
+    return wh.arrow(
+        "SELECT id_code, name, attribute, customer_id, branch_id, unassigned, has_account, has_credit, has_loan, "
+        f"loan_balance FROM ({sql}) AS m ORDER BY branch_id, id_code", params)
 
 
 def coverage_by_node(wh: Warehouse, as_of: date, registry: str, subtree: str | None = None) -> pa.Table:
@@ -90,6 +97,29 @@ def coverage_by_node(wh: Warehouse, as_of: date, registry: str, subtree: str | N
         {sub}
         GROUP BY GROUPING SETS ((c.ancestor_id), (c.ancestor_id, m.attribute))
         ORDER BY 1, 2 NULLS FIRST
+    """
+    return wh.arrow(sql, [*cparams, *mparams, *([subtree] if subtree else [])])
+
+
+def coverage_by_registry_node(wh: Warehouse, as_of: date, registries: Sequence[str],
+                              subtree: str | None = None) -> pa.Table:
+    """``coverage_by_node`` of several registries in one statement (members built once, one scan of the loans
+    and customers for all of them), with a leading ``registry`` column; ordered by registry, then as there."""
+    if not registries:
+        return coverage_by_node(wh, as_of, "", subtree).append_column("registry", pa.array([], pa.string()))
+    msql, mparams = _members_sql(as_of, registries, root_branch(wh, as_of))
+    closure, cparams = closure_sql(wh, as_of)
+    sub = "WHERE c.ancestor_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)" if subtree else ""
+    sql = f"""
+        WITH closure AS (SELECT * FROM {closure}), m AS ({msql})
+        SELECT m.registry, c.ancestor_id AS branch_id, m.attribute, grouping(m.attribute) AS all_attributes,
+               count(*) AS members, count(*) FILTER (WHERE has_account) AS with_account,
+               count(*) FILTER (WHERE has_credit) AS with_credit, count(*) FILTER (WHERE has_loan) AS with_loan,
+               CAST(sum(m.loan_balance) AS DECIMAL(38, 2)) AS loan_balance
+        FROM m JOIN closure c ON c.descendant_id = m.branch_id
+        {sub}
+        GROUP BY GROUPING SETS ((m.registry, c.ancestor_id), (m.registry, c.ancestor_id, m.attribute))
+        ORDER BY 1, 2, 3 NULLS FIRST, 4 DESC
     """
     return wh.arrow(sql, [*cparams, *mparams, *([subtree] if subtree else [])])
 

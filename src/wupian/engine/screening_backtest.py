@@ -59,13 +59,13 @@ def backtest_tables(wh: Warehouse, scored: pa.Table) -> dict[str, list[dict[str,
         "typologies": _rows(con, """
             SELECT label_typology AS typology, count(*) AS positives, count(*) FILTER (alert) AS alerted,
               count(*) FILTER (high_alert) AS high, count(*) FILTER (alert) / count(*) AS recall
-            FROM _bt WHERE positive GROUP BY ALL ORDER BY typology"""),
+            FROM _bt WHERE positive GROUP BY label_typology ORDER BY typology"""),
         "branches": _rows(con, """
             SELECT branch_id, count(*) AS screened, count(*) FILTER (alert) AS alerts,
               count(*) FILTER (positive) AS positives, count(*) FILTER (alert AND positive) AS alert_tp,
               count(*) FILTER (alert) / count(*) AS alert_rate,
               count(*) FILTER (alert AND positive) / nullif(count(*) FILTER (positive), 0) AS recall
-            FROM _bt GROUP BY ALL ORDER BY branch_id"""),
+            FROM _bt GROUP BY branch_id ORDER BY branch_id"""),
         "curve": _rows(con, """
             WITH t AS (SELECT DISTINCT score AS threshold FROM _bt WHERE score > 0),
                  n AS (SELECT count(*) AS screened, count(*) FILTER (positive) AS positives FROM _bt)

@@ -88,9 +88,9 @@ def case_rows(wh: Warehouse, *, case_id: str | None = None, customer_id: str | N
     con = wh.con
     cur = con.execute(
         """WITH last AS (SELECT case_id, arg_max(to_state, seq) AS state,
-                                arg_max(outcome, seq) AS outcome FROM screening_case_events GROUP BY ALL),
+                                arg_max(outcome, seq) AS outcome FROM screening_case_events GROUP BY case_id),
               req AS (SELECT case_id, list(request_id ORDER BY added_at, request_id) AS request_ids,
-                             sum(amount) AS amount FROM screening_case_requests GROUP BY ALL)
+                             sum(amount) AS amount FROM screening_case_requests GROUP BY case_id)
         SELECT c.*, last.state, CASE WHEN last.state = 'closed' THEN last.outcome END AS outcome,
                coalesce(req.request_ids, []) AS request_ids, coalesce(req.amount, 0) AS amount
         FROM screening_cases AS c JOIN last USING (case_id) LEFT JOIN req USING (case_id)

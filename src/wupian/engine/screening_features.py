@@ -48,6 +48,10 @@ FEATURES: dict[str, Feature] = {f.name: f for f in (
     Feature("fanin_amount", "number", "近期转入金额"),
     Feature("fanin_night_share", "number", "夜间转入占比"),
     Feature("fanin_days", "number", "扇入窗口天数"),
+    Feature("split_payers", "number", "同日多笔转入的付款人数"),
+    Feature("split_credits", "number", "同日多笔转入笔数"),
+    Feature("split_amount", "number", "同日多笔转入金额"),
+    Feature("split_days", "number", "拆分转入窗口天数"),
     Feature("recent_txns", "number", "近期交易笔数"),
     Feature("recent_days", "number", "近期窗口天数"),
     Feature("dormant_days", "number", "此前无交易天数"),
@@ -80,6 +84,9 @@ class FeatureParams:
     block_lists: tuple[str, ...]
     allow_lists: tuple[str, ...]
     high_risk_lists: tuple[str, ...] = ("bank_high_risk",)
+    split_days: int = 30
+    split_min_credits: int = 3
+    split_max_credit: int = 1000
     # (category, keyword, personal, order) of the purpose vocabulary
     purpose_keywords: tuple[tuple[str, str, bool, int], ...] = ()
 
@@ -114,16 +121,24 @@ def features_sql(p: FeatureParams) -> str:
     they are rendered as literals and the statement can be prepared once per connection and rulebook; request
     data only ever arrives in the input tables."""
     w = {k: int(getattr(p, k)) for k in ("new_inflow_hours", "fanin_days", "recent_days", "history_days",
-                                         "night_from", "night_to")}
+                                         "night_from", "night_to", "split_days", "split_min_credits",
+                                         "split_max_credit")}
     sql = """WITH
-    _acc AS (SELECT account_id, arg_max(opened_at, as_of) AS opened_at FROM accounts
-             WHERE account_id IN (SELECT account_id FROM _scr_req) GROUP BY ALL),
-    _cus AS (SELECT customer_id, arg_max(birth_date, as_of) AS birth_date, arg_max(id_code, as_of) AS id_code
-             FROM customers WHERE customer_id IN (SELECT customer_id FROM _scr_req) GROUP BY ALL),
+    _acc AS (SELECT account_id, arg_max(opened_at, as_of) AS opened_at, true AS account_known FROM accounts
+             WHERE account_id IN (SELECT account_id FROM _scr_req) GROUP BY account_id),
+    _cus AS (SELECT customer_id, arg_max(birth_date, as_of) AS birth_date, arg_max(id_code, as_of) AS id_code,
+                    true AS customer_known
+             FROM customers WHERE customer_id IN (SELECT customer_id FROM _scr_req) GROUP BY customer_id),
+    _br AS (SELECT DISTINCT branch_id, true AS branch_known FROM branches
+            WHERE branch_id IN (SELECT branch_id FROM _scr_req)),
     _base AS MATERIALIZED (
         SELECT r.*, CAST(r.requested_at AS DATE) AS req_day, _acc.opened_at, _cus.birth_date, _cus.id_code,
+               coalesce(_acc.account_known, false) AS account_known,
+               coalesce(_cus.customer_known, false) AS customer_known,
+               coalesce(_br.branch_known, false) AS branch_known,
                """ + _norm("r.payee_account") + """ AS payee_key
-        FROM _scr_req AS r LEFT JOIN _acc USING (account_id) LEFT JOIN _cus USING (customer_id)),
+        FROM _scr_req AS r LEFT JOIN _acc USING (account_id) LEFT JOIN _cus USING (customer_id)
+        LEFT JOIN _br USING (branch_id)),
     _tx AS MATERIALIZED (
         SELECT r.request_id, r.requested_at, t.booked_at, t.amount, t.kind, t.summary,
                CASE WHEN """ + _norm("t.counterparty_account") + """ IS NOT NULL
@@ -133,13 +148,15 @@ def features_sql(p: FeatureParams) -> str:
                left(t.counterparty_region, 2) AS province
         FROM _base AS r JOIN transactions AS t ON t.account_id = r.account_id
         WHERE t.booked_at < r.requested_at AND t.booked_at >= r.requested_at - to_days(""" + str(w["history_days"]) + """)),
-    _fs AS (SELECT request_id, cp, min(booked_at) AS first_seen FROM _tx WHERE cp IS NOT NULL GROUP BY ALL),
+    _fs AS (SELECT request_id, cp, min(booked_at) AS first_seen FROM _tx WHERE cp IS NOT NULL
+            GROUP BY request_id, cp),
     _x AS (
         SELECT t.*, _fs.first_seen,
                t.amount > 0 AND coalesce(t.kind, 'transfer_in') NOT IN ('interest', 'cash_deposit') AS credit,
                t.booked_at >= t.requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """) AS in_inflow,
                t.booked_at >= t.requested_at - to_days(""" + str(w["fanin_days"]) + """) AS in_fanin,
                t.booked_at >= t.requested_at - to_days(""" + str(w["recent_days"]) + """) AS in_recent,
+               t.booked_at >= t.requested_at - to_days(""" + str(w["split_days"]) + """) AS in_split,
                hour(t.booked_at) >= """ + str(w["night_from"]) + """ OR hour(t.booked_at) < """ + str(w["night_to"]) + """ AS night,
                t.amount < 0 AND (t.kind = 'cash_withdrawal' OR (t.kind IS NULL AND
                  (t.summary LIKE '%取现%' OR t.summary LIKE '%取款%'))) AS is_cash,
@@ -168,6 +185,12 @@ def features_sql(p: FeatureParams) -> str:
           min(booked_at) FILTER (security) AS tx_security_at,
           list(DISTINCT cp) AS seen_cps
         FROM _x GROUP BY request_id),
+    _sd AS (SELECT request_id, cp, CAST(booked_at AS DATE) AS d, count(*) AS n, sum(amount) AS amt
+            FROM _x WHERE credit AND in_split AND cp IS NOT NULL AND amount <= """ + str(w["split_max_credit"]) + """
+            GROUP BY request_id, cp, CAST(booked_at AS DATE)),
+    _split AS (SELECT request_id, count(DISTINCT cp) AS split_payers, sum(n) AS split_credits,
+                      sum(amt) AS split_amount
+               FROM _sd WHERE n >= """ + str(w["split_min_credits"]) + """ GROUP BY request_id),
     _prior AS (
         SELECT r.request_id,
           max(q.amount) FILTER (q.request_type = 'cash_withdrawal' AND q.outcome = 'executed'
@@ -195,10 +218,10 @@ def features_sql(p: FeatureParams) -> str:
           min_by(k.personal, k.ord) FILTER (contains(r.stated_purpose, k.keyword)) AS stated_personal,
           min_by(k.category, k.ord) FILTER (contains(r.appointment_purpose, k.keyword)) AS appt_cat
         FROM _base AS r, _scr_kw AS k GROUP BY r.request_id),
-    _obs AS (SELECT request_id, list(code ORDER BY code) AS observations FROM _scr_obs GROUP BY ALL),
+    _obs AS (SELECT request_id, list(code ORDER BY code) AS observations FROM _scr_obs GROUP BY request_id),
     _ex AS (SELECT b.request_id, true AS exempted FROM _base AS b JOIN _scr_exempt AS e
             ON e.customer_id = b.customer_id AND e.exempt_from < b.requested_at AND e.exempt_to >= b.req_day
-            GROUP BY ALL),
+            GROUP BY b.request_id),
     _scr_f AS MATERIALIZED (
         SELECT b.request_id, b.requested_at, b.branch_id, b.customer_id, b.account_id, b.request_type,
           b.amount, coalesce(b.channel, 'counter') AS channel, b.teller_id, b.accompanied_by, b.payee_type,
@@ -213,6 +236,8 @@ def features_sql(p: FeatureParams) -> str:
           coalesce(h.fanin_payers, 0) AS fanin_payers, coalesce(h.fanin_regions, 0) AS fanin_regions,
           coalesce(h.fanin_count, 0) AS fanin_count, coalesce(h.fanin_amount, 0) AS fanin_amount,
           coalesce(h.fanin_night_share, 0) AS fanin_night_share,
+          coalesce(sp.split_payers, 0) AS split_payers, coalesce(sp.split_credits, 0) AS split_credits,
+          coalesce(sp.split_amount, 0) AS split_amount, """ + str(w["split_days"]) + """ AS split_days,
           """ + str(w["fanin_days"]) + """ AS fanin_days, coalesce(h.recent_txns, 0) AS recent_txns,
           """ + str(w["recent_days"]) + """ AS recent_days,
           CASE WHEN coalesce(h.recent_txns, 0) = 0 THEN 0 ELSE
@@ -233,9 +258,11 @@ def features_sql(p: FeatureParams) -> str:
           coalesce(l.police, false) AS payee_police_listed,
           coalesce(l.allow, false) AS allow_listed,
           coalesce(ex.exempted, false) AS exempted,
-          coalesce(o.observations, []::VARCHAR[]) AS observations
+          coalesce(o.observations, []::VARCHAR[]) AS observations,
+          b.account_known, b.customer_known, b.branch_known
         FROM _base AS b
         LEFT JOIN _hist AS h USING (request_id)
+        LEFT JOIN _split AS sp USING (request_id)
         LEFT JOIN _prior AS p USING (request_id)
         LEFT JOIN _lists AS l USING (request_id)
         LEFT JOIN _purpose AS pu USING (request_id)

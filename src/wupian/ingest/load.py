@@ -11,7 +11,6 @@ quarantines and records the snapshot. Any exception, or a structural ERROR
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -21,10 +20,9 @@ from pathlib import Path
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table, table
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Issue
-from wupian.engine import lineage, loading
-from wupian.engine.closure import build_closure, check_tree
 from wupian.engine.load_codes import is_structural, make_issue
-from wupian.engine.stage import RawInput, RawReadError, StagedTable, drop_staged, stage_table
+from wupian.engine.load_session import LoadSession
+from wupian.engine.stage import RawInput, RawReadError, StagedTable
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest.files import find_table_files, folder_date_issue
 from wupian.ingest.read import read_table_file
@@ -52,7 +50,7 @@ def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
 
 
 def _stage_all(
-    wh: Warehouse, directory: Path, tables: Sequence[Table], workdir: Path, *, require: bool, progress: Progress | None
+    ses: LoadSession, directory: Path, tables: Sequence[Table], workdir: Path, *, require: bool, progress: Progress | None
 ) -> tuple[list[_Staged], list[Issue]]:
     files, folder_issues = find_table_files(directory, tables, require=require)
     issues = list(folder_issues)
@@ -65,7 +63,7 @@ def _stage_all(
         st = None
         while prepared.raw is not None and not any(is_structural(i) for i in prepared.issues):
             try:
-                st = stage_table(wh.con, prepared.raw, t.name)
+                st = ses.stage(prepared.raw, t.name)
                 break
             except RawReadError:  # refused by DuckDB's strict reader: the reader's next, more careful way
                 if prepared.reread is None:
@@ -78,14 +76,14 @@ def _stage_all(
             continue
         if t.required and st.rows == 0 and not raw.rejects:
             issues.append(make_issue("WP-LOAD-034", f"table {t.name} has a header but no data rows", file=raw.file_label))
-            drop_staged(wh.con, st)
+            ses.drop(st)
             continue
         staged.append(_Staged(t, raw, st))
     return staged, issues
 
 
 def _process(
-    wh: Warehouse,
+    ses: LoadSession,
     staged: list[_Staged],
     *,
     as_of: dt.date,
@@ -95,59 +93,54 @@ def _process(
     issues: list[Issue],
     progress: Progress | None,
 ) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-    con = wh.con
     loaded: dict[str, int] = {}
     rejected: dict[str, int] = {}
     skipped: dict[str, int] = {}
     names = {s.table.name: s.st.typed for s in staged}
-    loading.start_session(con)
+    ses.start()
     for seq, st in enumerate(staged):
         t, label = st.table, st.raw.file_label
         _tick(progress, f"check {label}", len(staged) + seq, len(staged) * 2)
-        loading.check_rows(con, st.raw, st.st, label, seq, as_of=warn_as_of)
+        ses.check_rows(st.raw, st.st, label, seq, as_of=warn_as_of)
         for ref in t.references:
             if ref.target_table == t.name:
                 continue  # the branch tree is checked as a whole below
             target = table(ref.target_table)
             if not events and ref.target_table not in names:
                 continue  # target refused (check mode only): its own issues say why
-            loading.check_reference(
-                con, t, label, seq, ref.columns[0], target, ref.target_columns[0],
+            ses.check_reference(
+                t, label, seq, ref.columns[0], target, ref.target_columns[0],
                 as_of=None if events else as_of, staged_target=names.get(ref.target_table),
             )
-        loading.close_rejections(con, t)
+        n_rejected = ses.close_rejections(t)
         if t.kind == "snapshot":
-            loaded[t.name] = loading.insert_snapshot(con, t, as_of)
+            loaded[t.name] = ses.insert_snapshot(t, as_of, n_rejected)
         elif t.kind == "keyed":
-            loaded[t.name] = loading.upsert_keyed(con, t)
+            loaded[t.name] = ses.upsert_keyed(t)
         else:
-            loaded[t.name] = loading.append_events(con, t, label, seq)
-            skipped[t.name] = int(
-                con.execute(
-                    f"SELECT count(*) FROM {loading.ISSUES} WHERE tbl = ? AND code = 'WP-LOAD-030'", [t.name]
-                ).fetchone()[0]  # type: ignore[index]
-            )
-        rejected[t.name] = loading.quarantine_rejected(con, st.raw, st.st, label, None if events else as_of)
+            loaded[t.name] = ses.append_events(t, label, seq)
+            skipped[t.name] = ses.skipped_events(t)
+        rejected[t.name] = ses.quarantine_rejected(st.raw, st.st, label, None if events else as_of)
         if not any(r.target_table == t.name for later in staged[seq + 1 :] for r in later.table.references):
-            drop_staged(con, st.st)  # free its memory now: no later table of this run refers to it
+            ses.drop(st.st)  # free its memory now: no later table of this run refers to it
         if t.name == "branches":
-            tree = check_tree(con, as_of, label)
+            tree = ses.check_tree(as_of, label)
             issues.extend(tree)
             if strict and tree:
                 raise DataError(f"branch tree of {label} is broken; nothing was loaded", tuple(issues))
             if not tree:
-                build_closure(con, as_of)
+                ses.build_closure(as_of)
     return loaded, rejected, skipped
 
 
 def _finish(
-    wh: Warehouse, issues: list[Issue], limit: int
+    ses: LoadSession, issues: list[Issue], limit: int
 ) -> tuple[tuple[Issue, ...], dict[tuple[str, str], int], bool]:
     counts: Counter[tuple[str, str]] = Counter((i.code, str(i.level)) for i in issues)
-    sql_counts = loading.issue_counts(wh.con)
+    sql_counts = ses.issue_counts()
     counts.update(sql_counts)
     room = max(limit - len(issues), 0)
-    listed = issues[:limit] + loading.fetch_issues(wh.con, room)
+    listed = issues[:limit] + ses.fetch_issues(room)
     total = sum(counts.values())
     return tuple(listed), dict(counts), len(listed) < total
 
@@ -174,7 +167,8 @@ def _run(
     directory = _check_dir(directory)
     # Kept until the end: rows rejected later (keys, references) are re-read from transcoded/repaired copies.
     work = tempfile.TemporaryDirectory(prefix="wupian-load-")
-    staged, issues = _stage_all(wh, directory, SNAPSHOT_TABLES, Path(work.name), require=True, progress=progress)
+    ses = LoadSession(wh)
+    staged, issues = _stage_all(ses, directory, SNAPSHOT_TABLES, Path(work.name), require=True, progress=progress)
     folder = folder_date_issue(directory, warn_as_of) if warn_as_of is not None else None
     if folder is not None:
         issues.insert(0, folder)
@@ -182,35 +176,19 @@ def _run(
         structural = [i for i in issues if is_structural(i)]
         if strict and structural:
             raise DataError(f"snapshot folder {directory} refused: {len(structural)} structural problem(s)", issues)
-        with wh.transaction() as con:
-            for t in SNAPSHOT_TABLES:
-                if t.kind == "snapshot":
-                    con.execute(f'DELETE FROM "{t.name}" WHERE as_of = ?', [as_of])
-            for sys_table in ("quarantine", "branch_closure", "snapshots"):
-                con.execute(f"DELETE FROM {sys_table} WHERE as_of = ?", [as_of])
+        with wh.transaction():
+            ses.clear_date(as_of, SNAPSHOT_TABLES)
             loaded, rejected, _ = _process(
-                wh, staged, as_of=as_of, warn_as_of=warn_as_of, events=False, strict=strict,
+                ses, staged, as_of=as_of, warn_as_of=warn_as_of, events=False, strict=strict,
                 issues=issues, progress=progress,
             )
-            listed, counts, truncated = _finish(wh, issues, issue_limit)
+            listed, counts, truncated = _finish(ses, issues, issue_limit)
             if record_snapshot:
-                con.execute(
-                    "INSERT INTO snapshots (as_of, loaded_at, source_dir, row_counts_json, rejected_counts_json, "
-                    "issue_counts_json, load_id) VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
-                    [
-                        as_of,
-                        str(directory.resolve()),
-                        json.dumps(loaded, sort_keys=True),
-                        json.dumps(rejected, sort_keys=True),
-                        json.dumps({f"{c} {lv}": n for (c, lv), n in sorted(counts.items())}),
-                        lineage.new_load_id(),
-                    ],
-                )
-                # everything derived from this date (and from later dates, which read it) is now stale
-                lineage.invalidate_from(con, as_of, keyed=any(loaded.get(t) for t in lineage.KEYED_TABLES))
+                # with the new load id, everything derived from this date (and later dates) becomes stale
+                ses.record_snapshot(as_of, str(directory.resolve()), loaded, rejected, counts)
     finally:
         for st in staged:
-            drop_staged(wh.con, st.st)
+            ses.drop(st.st)
         work.cleanup()
     return report_cls(
         directory=str(directory),
@@ -255,7 +233,8 @@ def load_events(
     """Append transactions, mandates and merchants from ``directory``, de-duplicated on their ids."""
     directory = _check_dir(directory)
     work = tempfile.TemporaryDirectory(prefix="wupian-events-")  # kept until the end, as in ``_run``
-    staged, issues = _stage_all(wh, directory, EVENT_TABLES, Path(work.name), require=False, progress=progress)
+    ses = LoadSession(wh)
+    staged, issues = _stage_all(ses, directory, EVENT_TABLES, Path(work.name), require=False, progress=progress)
     try:
         structural = [i for i in issues if is_structural(i)]
         if structural:
@@ -264,13 +243,13 @@ def load_events(
             raise UsageError(f"no event files ({', '.join(t.name for t in EVENT_TABLES)}) in {directory}")
         with wh.transaction():
             loaded, rejected, skipped = _process(
-                wh, staged, as_of=CHECK_AS_OF, warn_as_of=None, events=True, strict=True,
+                ses, staged, as_of=CHECK_AS_OF, warn_as_of=None, events=True, strict=True,
                 issues=issues, progress=progress,
             )
-            listed, counts, truncated = _finish(wh, issues, issue_limit)
+            listed, counts, truncated = _finish(ses, issues, issue_limit)
     finally:
         for st in staged:
-            drop_staged(wh.con, st.st)
+            ses.drop(st.st)
         work.cleanup()
     return LoadReport(
         directory=str(directory),

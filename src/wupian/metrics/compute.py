@@ -308,5 +308,7 @@ def _base_label(defs: Definitions, parts: list[str], indicator_id: str) -> str:
         if len(parts) == 5:
             base += f"（{parts[3]}）"
         return defs.family(f"service.{parts[-1]}").label.format(name=base)
+    if indicator_id in {f.id for f in defs.families}:  # a family that is one indicator (fraud.screened, …)
+        return defs.family(indicator_id).label
     return indicator_id
 

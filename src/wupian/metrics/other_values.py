@@ -17,7 +17,7 @@ from wupian.engine.metrics_fraud import fraud_by_node
 from wupian.engine.metrics_other import (
     accounts_by_node,
     activities_by_node,
-    coverage_by_node,
+    coverage_by_registry_node,
     processes_by_node,
     registries_at,
     services_by_node,
@@ -53,8 +53,12 @@ def coverage_values(wh: Warehouse, as_of: date, subtree: str | None) -> list[Ind
     out: list[IndicatorValue] = []
     if not has_rows(wh, "registries", as_of):
         return out
-    for registry in registries_at(wh, as_of):
-        for r in _rows(coverage_by_node(wh, as_of, registry, subtree)):
+    registries = registries_at(wh, as_of)
+    coverage: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(coverage_by_registry_node(wh, as_of, registries, subtree)):  # one statement for all registries
+        coverage[r["registry"]].append(r)
+    for registry in registries:
+        for r in coverage[registry]:
             if not r["all_attributes"] and r["attribute"] is None:
                 continue  # members without an attribute are only in the registry-wide figures
             prefix = f"coverage.{registry}" if r["all_attributes"] else f"coverage.{registry}.{_key(r['attribute'])}"

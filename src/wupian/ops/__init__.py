@@ -1,4 +1,4 @@
-"""The operational store of the web app: users, sessions, login throttling and the append-only audit log.
+"""The operational store of the web app: users, sessions, login throttling, the append-only audit log and the screening cases.
 
 An embedded SQLite file beside the warehouse by default, PostgreSQL when a ``postgresql://`` DSN is given.
 This package is the only one that imports SQLAlchemy and Alembic; the schema is created and upgraded by the
@@ -17,6 +17,7 @@ _EXPORTS = {
     "Session": "wupian.ops.sessions", "ThrottlePolicy": "wupian.ops.sessions",
     "AuditEntry": "wupian.ops.store", "OpsStore": "wupian.ops.store", "User": "wupian.ops.store",
     "default_ops_dsn": "wupian.ops.store",
+    "OpsCaseStore": "wupian.ops.cases", "PendingClose": "wupian.ops.cases",
 }
 __all__ = sorted(_EXPORTS)
 

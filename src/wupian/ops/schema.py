@@ -3,7 +3,19 @@ what the store's queries are written against. Timestamps are naive UTC on every 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -48,4 +60,53 @@ audit_log = Table(
     Column("address", String(64)),
     Column("outcome", String(32), nullable=False),
     Column("detail", Text),
+)
+
+# -- screening cases (migration 0002); the records are wupian.core.cases ------------------------------------------
+cases = Table(
+    "cases", metadata,
+    Column("case_id", String(120), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("case_day", Date, nullable=False, index=True),
+    Column("branch_id", String(64), nullable=False, index=True),
+    Column("band", String(16), nullable=False),  # raised when a higher alert joins; nothing else changes
+    Column("opened_at", DateTime, nullable=False),
+)
+
+case_requests = Table(  # append-only (triggers)
+    "case_requests", metadata,
+    Column("case_id", String(120), primary_key=True),
+    Column("request_id", String(120), primary_key=True),
+    Column("band", String(16), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("amount", Numeric(38, 2), nullable=False),
+    Column("decision_json", Text, nullable=False),
+    Column("added_at", DateTime, nullable=False),
+)
+
+case_events = Table(  # append-only (triggers): the immutable history of every case
+    "case_events", metadata,
+    Column("case_id", String(120), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("from_state", String(32)),
+    Column("to_state", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("outcome", String(32)),
+    Column("amount", Numeric(38, 2)),
+    Column("second_actor", String(64)),
+    Column("reopen_on", Date),
+    Column("exempt_days", Integer),
+)
+
+case_pending_close = Table(  # a closing of a high/block case waiting for the second person (web app)
+    "case_pending_close", metadata,
+    Column("case_id", String(120), primary_key=True),
+    Column("actor", String(64), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("amount", Numeric(38, 2)),
+    Column("note", Text, nullable=False),
+    Column("exempt_days", Integer),
+    Column("at", DateTime, nullable=False),
 )

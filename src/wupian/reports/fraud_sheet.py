@@ -22,6 +22,8 @@ FRAUD_COLUMNS = (
     ("fraud.lost_count", "被骗笔数", "count"),
     ("fraud.lost_amount", "被骗金额(万元)", "wan"),
     ("fraud.median_minutes_to_police", "联系民警用时中位数(分钟)", "count"),
+    ("fraud.prevented_count.rank_siblings", "劝阻笔数同级排名", "count"),
+    ("fraud.prevented_amount.rank_siblings", "劝阻金额同级排名", "count"),
 )
 
 

@@ -42,6 +42,51 @@ class Citation:
     note: str = ""
 
 
+Parsed = dict[str, list[tuple[yaml.Node, Any]]]
+
+
+def read_documents(root: Path, rels: list[str]) -> tuple[Parsed, str, list[Issue]]:
+    """Compose every YAML document of the rulebook files ``rels`` (paths below ``root``): the parsed documents per
+    file, the sha256 of the files (the version's content part) and the located issues (missing file, bad YAML)."""
+    issues: list[Issue] = []
+    digest = hashlib.sha256()
+    parsed: Parsed = {}
+    for rel in rels:
+        f = root / rel
+        if not f.exists():
+            issues.append(Issue("WP-RULE-009", Level.ERROR, "rulebook file missing", Source(rel)))
+            continue
+        text = f.read_text(encoding="utf-8")
+        digest.update(rel.encode() + b"\0" + text.encode())
+        docs, errs = compose_documents(text, rel)
+        issues += errs
+        parsed[rel] = docs
+    return parsed, digest.hexdigest(), issues
+
+
+def single_documents(parsed: Parsed) -> list[Issue]:
+    """manifest.yaml and citations.yaml hold exactly one document each."""
+    if len(parsed.get("manifest.yaml", [])) != 1 or len(parsed.get("citations.yaml", [])) != 1:
+        return [Issue("WP-RULE-003", Level.ERROR, "manifest.yaml and citations.yaml hold one document each",
+                      Source("manifest.yaml"))]
+    return []
+
+
+def citations_from(doc: Any) -> dict[str, Citation]:
+    """The validated citations.yaml document as records by id."""
+    return {c["id"]: Citation(c["id"], c["document"], str(c.get("number", "")), str(c["clause"]), str(c["quote"]),
+                              c.get("source_file", ""), c["status"], c.get("note", ""))
+            for c in doc["citations"]}
+
+
+def by_id(items: tuple[Any, ...], item_id: str) -> Any:
+    """The record with this ``id`` (rules, tags); KeyError when there is none."""
+    for x in items:
+        if x.id == item_id:
+            return x
+    raise KeyError(item_id)
+
+
 @dataclass(frozen=True, slots=True)
 class TagDef:
     id: str
@@ -90,16 +135,10 @@ class Rulebook:
     rules: tuple[RuleDoc, ...]
 
     def rule(self, rule_id: str) -> RuleDoc:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+        return by_id(self.rules, rule_id)  # type: ignore[no-any-return]
 
     def tag(self, tag_id: str) -> TagDef:
-        for t in self.tags:
-            if t.id == tag_id:
-                return t
-        raise KeyError(tag_id)
+        return by_id(self.tags, tag_id)  # type: ignore[no-any-return]
 
 
 def default_path() -> Path:
@@ -115,27 +154,15 @@ def _date(v: Any) -> date | None:
 def validate_rulebook(path: Path | None = None) -> tuple[Rulebook | None, list[Issue]]:
     """Parse and check a rulebook folder; the Rulebook is None when any ERROR was found."""
     root = path or default_path()
-    issues: list[Issue] = []
-    digest = hashlib.sha256()
-    files = [root / "manifest.yaml", root / "citations.yaml", *sorted((root / "rules").glob("*.yaml"))]
-    parsed: dict[str, list[tuple[yaml.Node, Any]]] = {}
-    for f in files:
-        rel = f.relative_to(root).as_posix()
-        if not f.exists():
-            issues.append(Issue("WP-RULE-009", Level.ERROR, "rulebook file missing", Source(rel)))
-            continue
-        text = f.read_text(encoding="utf-8")
-        digest.update(rel.encode() + b"\0" + text.encode())
-        docs, errs = compose_documents(text, rel)
-        issues += errs
-        parsed[rel] = docs
+    rels = ["manifest.yaml", "citations.yaml", *(f.relative_to(root).as_posix()
+                                                  for f in sorted((root / "rules").glob("*.yaml")))]
+    parsed, digest, issues = read_documents(root, rels)
     if any(i.level == Level.ERROR for i in issues):
         return None, issues
-    man_docs, cit_docs = parsed.get("manifest.yaml", []), parsed.get("citations.yaml", [])
-    if len(man_docs) != 1 or len(cit_docs) != 1:
-        issues.append(Issue("WP-RULE-003", Level.ERROR, "manifest.yaml and citations.yaml hold one document each",
-                            Source("manifest.yaml")))
+    issues += single_documents(parsed)
+    if issues:
         return None, issues
+    man_docs, cit_docs = parsed["manifest.yaml"], parsed["citations.yaml"]
     chk = Checker("manifest.yaml")
     chk.mapping(man_docs[0][0], MANIFEST)
     cchk = Checker("citations.yaml")
@@ -157,11 +184,7 @@ def validate_rulebook(path: Path | None = None) -> tuple[Rulebook | None, list[I
                  for t in man["tags"])
     profiles = tuple(ProfileDef(p["id"], p["label"], p.get("description", "")) for p in man["profiles"])
     registries = tuple((r["id"], r["label"]) for r in man["registries"])
-    citations = {
-        c["id"]: Citation(c["id"], c["document"], str(c.get("number", "")), str(c["clause"]), str(c["quote"]),
-                          c.get("source_file", ""), c["status"], c.get("note", ""))
-        for c in cit_docs[0][1]["citations"]
-    }
+    citations = citations_from(cit_docs[0][1])
     rules = []
     for rel, node, v in rule_docs:
         rules.append(RuleDoc(
@@ -170,7 +193,7 @@ def validate_rulebook(path: Path | None = None) -> tuple[Rulebook | None, list[I
             _date(v["effective_from"]) or date.min, _date(v.get("effective_to")), v["when"], v.get("amount", "balance"),
             str(v["explain"]), tuple(v["cites"]), rel, node.start_mark.line + 1,
         ))
-    book = Rulebook(f"{man['version']}+{digest.hexdigest()[:12]}", str(man["title"]), tags, profiles,
+    book = Rulebook(f"{man['version']}+{digest[:12]}", str(man["title"]), tags, profiles,
                     registries, citations, tuple(rules))
     issues += check_references(book)
     if any(i.level == Level.ERROR for i in issues):

@@ -9,26 +9,28 @@ always give the same decision.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from wupian.contract import table
 from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.screening import Condition, ScoringModel, ScoringRule, Step
 from wupian.engine.screening_features import FEATURES, OBS_PREFIX, FeatureParams
-from wupian.rules.rulebook import Citation
-from wupian.rules.schema import CITATIONS, compose_documents
+from wupian.rules.rulebook import (
+    PLACEHOLDER,
+    Citation,
+    by_id,
+    citations_from,
+    read_documents,
+    single_documents,
+)
+from wupian.rules.schema import CITATIONS
 from wupian.rules.screening_schema import COND_OPS, MANIFEST, RULE, STEP_OPS, ScreeningChecker
 
-PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([^{}]+))?\}")
 FORMATS = ("text", "wan", "yuan", "pct", "int", "ago", "tail4", "time", "times", "check")
 ENUM_FEATURES = {"request_type": "request_type", "channel": "channel", "accompanied_by": "accompanied_by",
                  "payee_type": "payee_type"}
@@ -67,10 +69,7 @@ class ScreeningRulebook:
     model: ScoringModel
 
     def rule(self, rule_id: str) -> ScreeningRule:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+        return by_id(self.rules, rule_id)  # type: ignore[no-any-return]
 
 
 def default_screening_path() -> Path:
@@ -90,24 +89,10 @@ def _cond_value(op: str, raw: Any) -> object:
 def validate_screening_rulebook(path: Path | None = None) -> tuple[ScreeningRulebook | None, list[Issue]]:
     """Parse and check the rulebook folder; the book is None when any ERROR was found."""
     root = path or default_screening_path()
-    issues: list[Issue] = []
-    digest = hashlib.sha256()
-    parsed: dict[str, list[tuple[yaml.Node, Any]]] = {}
-    for rel in ("manifest.yaml", "citations.yaml", "rules.yaml"):
-        f = root / rel
-        if not f.exists():
-            issues.append(Issue("WP-RULE-009", Level.ERROR, "rulebook file missing", Source(rel)))
-            continue
-        text = f.read_text(encoding="utf-8")
-        digest.update(rel.encode() + b"\0" + text.encode())
-        docs, errs = compose_documents(text, rel)
-        issues += errs
-        parsed[rel] = docs
+    parsed, digest, issues = read_documents(root, ["manifest.yaml", "citations.yaml", "rules.yaml"])
+    issues += [] if issues else single_documents(parsed)
     if issues:
         return None, issues
-    if len(parsed["manifest.yaml"]) != 1 or len(parsed["citations.yaml"]) != 1:
-        return None, [Issue("WP-RULE-003", Level.ERROR, "manifest.yaml and citations.yaml hold one document each",
-                            Source("manifest.yaml"))]
     mchk, cchk = ScreeningChecker("manifest.yaml"), ScreeningChecker("citations.yaml")
     mchk.mapping(parsed["manifest.yaml"][0][0], MANIFEST)
     cchk.mapping(parsed["citations.yaml"][0][0], CITATIONS)
@@ -120,11 +105,7 @@ def validate_screening_rulebook(path: Path | None = None) -> tuple[ScreeningRule
     if issues:
         return None, issues
     man = parsed["manifest.yaml"][0][1]
-    citations = {
-        c["id"]: Citation(c["id"], c["document"], str(c.get("number", "")), str(c["clause"]), str(c["quote"]),
-                          c.get("source_file", ""), c["status"], c.get("note", ""))
-        for c in parsed["citations.yaml"][0][1]["citations"]
-    }
+    citations = citations_from(parsed["citations.yaml"][0][1])
     typologies = {t["id"]: t["zh"] for t in man["typologies"]}
     checklist = {c["code"]: c["zh"] for c in man["checklist"]}
     purposes = tuple((p["id"], p["zh"], bool(p["personal"]), tuple(map(str, p["keywords"]))) for p in man["purposes"])
@@ -156,12 +137,13 @@ def validate_screening_rulebook(path: Path | None = None) -> tuple[ScreeningRule
     params = FeatureParams(
         w["new_inflow_hours"], w["fanin_days"], w["recent_days"], w["history_days"], w["night_from"], w["night_to"],
         tuple(o["block_lists"]), tuple(o["allow_lists"]),
+        split_days=w["split_days"], split_min_credits=w["split_min_credits"], split_max_credit=w["split_max_credit"],
         purpose_keywords=tuple((pid, kw, personal, i) for i, (pid, _, personal, kws) in enumerate(purposes)
                                for kw in kws),
     )
     model = ScoringModel(tuple(r.scoring for r in rules), tuple(typologies), int(b["medium"]), int(b["high"]), params)
     book = ScreeningRulebook(
-        f"{man['version']}+{digest.hexdigest()[:12]}", str(man["title"]), int(b["medium"]), int(b["high"]),
+        f"{man['version']}+{digest[:12]}", str(man["title"]), int(b["medium"]), int(b["high"]),
         {a["band"]: (a["zh"], a["en"]) for a in b["actions"]}, tuple(o["block_lists"]), tuple(o["allow_lists"]),
         int(o["exemption_days"]), Decimal(man["context"]["large_cash"]), typologies, checklist, purposes,
         citations, tuple(rules), model,

@@ -41,7 +41,8 @@ OVERRIDES = {
 }
 CONTEXT = {"large_cash": Field("int", True)}
 WINDOWS = {k: Field("int", True) for k in (
-    "new_inflow_hours", "fanin_days", "recent_days", "history_days", "night_from", "night_to")}
+    "new_inflow_hours", "fanin_days", "recent_days", "history_days", "night_from", "night_to", "split_days",
+    "split_min_credits", "split_max_credit")}
 TYPOLOGY = {"id": Field("str", True), "zh": Field("str", True)}
 CHECK_ITEM = {"code": Field("str", True), "zh": Field("str", True)}
 PURPOSE = {"id": Field("str", True), "zh": Field("str", True), "personal": Field("bool", True),

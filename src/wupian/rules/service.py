@@ -180,5 +180,9 @@ def tag_overlap(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Ta
 
 
 def loan_tags(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
-    """Stored classification rows (loan_id, tag, amount, rule_ids, explanation) of ``as_of`` / ``profile``."""
-    return engine.loan_tag_rows(wh, as_of, profile)
+    """Stored classification rows (loan_id, tag, amount, rule_ids, explanation) of ``as_of`` / ``profile``;
+    the explanations are rendered now, with the size basis the rows were classified with."""
+    from wupian.engine.lineage import recorded_params
+
+    basis = recorded_params(wh, "loan_tags", as_of, profile).get("size_basis", "declared_first")
+    return engine.loan_tag_rows(wh, as_of, plan_for(rulebook(), profile, as_of, basis))

@@ -36,6 +36,21 @@ def _warm(data: DataSource) -> None:
         LOG.warning("warming the cockpit cache failed", exc_info=True)
 
 
+def _import_cases(ops: OpsStore, data: DataSource) -> None:
+    """Copy the cases kept in the warehouse (``wupian demo``, ``wupian cases`` before a web app existed) into the
+    operational store once; from then on the web app and the CLI both work the operational store's queue."""
+    from wupian.ops import OpsCaseStore
+    from wupian.web.case_sync import import_warehouse_cases
+
+    try:
+        with data.reader() as wh:
+            copied = import_warehouse_cases(OpsCaseStore(ops), wh)
+        if copied:
+            LOG.info("copied %d cases from the warehouse into the operational store", copied)
+    except Exception:  # the queue is still served; the log says why the import failed
+        LOG.warning("importing the warehouse's cases failed", exc_info=True)
+
+
 def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastAPI:
     """A new app over ``settings.db_path`` and the operational store ``settings.ops_dsn`` (or ``store``)."""
     ops = store or OpsStore.open(settings.ops_dsn)
@@ -56,6 +71,7 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
         else:  # serve the current copy at once (the watcher publishes if the warehouse changed meanwhile)
             published()
         jobs.start()
+        _import_cases(ops, data)
         try:
             yield
         finally:
@@ -78,9 +94,12 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from wupian.web import api_routes, coverage_pages, desk, pages
+    from wupian.web import api_routes, cases_api, cases_pages, coverage_pages, desk, pages, users_pages
 
     app.include_router(api_routes.router)
+    app.include_router(cases_api.router)
+    app.include_router(cases_pages.router)
+    app.include_router(users_pages.router)
     app.include_router(pages.router)
     app.include_router(coverage_pages.router)
     app.include_router(desk.router)

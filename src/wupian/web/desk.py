@@ -1,4 +1,5 @@
-"""月末处理 (the statistics desk): point to a month-end folder, check it (located issues, what would be
+"""月末处理 (the statistics desk): upload a month-end folder (files or a zip) or pick one under the allowed root
+(``folders.py``), check it (located issues, what would be
 quarantined), load it, run the month-end job with live progress, download the official files, workbook and
 briefing. Loads and the month-end job run in the server's job runner, which then publishes a new copy."""
 
@@ -11,10 +12,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from wupian import api
-from wupian.ops import Session
+from wupian.ops import OpsCaseStore, Session
 from wupian.pipeline import run_month_end
+from wupian.web import folders
+from wupian.web.case_sync import export_cases_to_warehouse
 from wupian.web.errors import ApiError, not_found
 from wupian.web.jobs import Progress
 from wupian.web.pages import render
@@ -30,11 +35,9 @@ def _report(rep: Any) -> dict[str, Any]:
             "errors": rep.errors, "issues": [str(i) for i in rep.issues[:200]], "truncated": rep.truncated}
 
 
-def _folder(text: str) -> Path:
-    folder = Path(text.strip()).expanduser()
-    if not text.strip() or not folder.is_dir():
-        raise ApiError(422, f"文件夹不存在：{text.strip() or '（空）'}", code="invalid")
-    return folder
+def _folder(request: Request, text: str) -> Path:
+    s = ctx(request).settings
+    return folders.resolve(text, uploads=s.uploads_dir, root=s.data_root)
 
 
 def _downloads(reports_dir: Path) -> list[tuple[str, list[str]]]:
@@ -50,8 +53,44 @@ def desk(request: Request, session: Session = Depends(require("month_end.run")))
     c = ctx(request)
     with c.data.reader() as wh:
         dates = [d.isoformat() for d in wh.snapshot_dates()]
-    return render(request, "desk.html", session, dates=dates, jobs=[j.view() for j in c.jobs.jobs()[:10]],
-                  downloads=_downloads(c.settings.reports_dir))
+    return _desk_page(request, session, dates)
+
+
+def _desk_page(request: Request, session: Session, dates: list[str] | None = None, *, selected: str = "",
+               message: str | None = None, error: str | None = None, status: int = 200) -> Response:
+    c = ctx(request)
+    if dates is None:
+        with c.data.reader() as wh:
+            dates = [d.isoformat() for d in wh.snapshot_dates()]
+    page = render(request, "desk.html", session, dates=dates, jobs=[j.view() for j in c.jobs.jobs()[:10]],
+                  downloads=_downloads(c.settings.reports_dir),
+                  folders=folders.choices(uploads=c.settings.uploads_dir, root=c.settings.data_root),
+                  has_root=c.settings.data_root is not None, selected=selected, message=message, error=error)
+    page.status_code = status
+    return page
+
+
+@router.post("/month-end/upload", response_class=HTMLResponse)
+async def upload(request: Request, session: Session = Depends(require("month_end.run"))) -> Response:  # noqa: B008
+    """Receive a month-end folder (several files, or one zip) into a new upload folder."""
+    form = await request.form()
+    received = []
+    for item in form.getlist("files"):
+        if isinstance(item, UploadFile) and item.filename:
+            received.append((item.filename, await item.read()))
+    uploads = ctx(request).settings.uploads_dir
+    try:
+        folder = await run_in_threadpool(folders.save_upload, uploads, received)
+    except ApiError as exc:
+        message, code = exc.message, exc.status
+        await run_in_threadpool(lambda: audit(request, "month_end.upload", outcome="refused", reason=message))
+        return await run_in_threadpool(lambda: _desk_page(request, session, error=message, status=code))
+    names = sorted(p.name for p in folder.iterdir())
+    await run_in_threadpool(lambda: audit(request, "month_end.upload", object_type="folder", object_id=folder.name,
+                                          files=names))
+    return await run_in_threadpool(lambda: _desk_page(
+        request, session, selected=folders.UPLOAD + folder.name,
+        message=f"已上传 {len(names)} 个文件：{'、'.join(names)}"))
 
 
 def _submit(request: Request, session: Session, kind: str, label: str, run: Any, writes: bool) -> Response:
@@ -63,25 +102,25 @@ def _submit(request: Request, session: Session, kind: str, label: str, run: Any,
 @router.post("/month-end/check", response_class=HTMLResponse)
 def check(request: Request, folder: str = Form(...), as_of: str = Form(""),  # noqa: B008
           session: Session = Depends(require("month_end.run"))) -> Response:  # noqa: B008
-    path, day = _folder(folder), parse_date(as_of) if as_of else None
+    path, day = _folder(request, folder), parse_date(as_of) if as_of else None
 
     def run(progress: Progress) -> dict[str, Any]:
         return _report(api.check_snapshot(path, day, progress=progress))
 
-    return _submit(request, session, "check", f"检查 {path}", run, writes=False)
+    return _submit(request, session, "check", f"检查 {folder.strip()}", run, writes=False)
 
 
 @router.post("/month-end/load", response_class=HTMLResponse)
 def load(request: Request, folder: str = Form(...), as_of: str = Form(...),  # noqa: B008
          session: Session = Depends(require("month_end.run"))) -> Response:  # noqa: B008
-    path, day = _folder(folder), parse_date(as_of)
+    path, day = _folder(request, folder), parse_date(as_of)
     db = ctx(request).settings.db_path
 
     def run(progress: Progress) -> dict[str, Any]:
         with api.open_warehouse(str(db)) as wh:
             return _report(api.load_snapshot(wh, day, path, progress=progress))
 
-    return _submit(request, session, "load", f"装载 {day} ← {path}", run, writes=True)
+    return _submit(request, session, "load", f"装载 {day} ← {folder.strip()}", run, writes=True)
 
 
 @router.post("/month-end/run", response_class=HTMLResponse)
@@ -94,6 +133,8 @@ def month_end(request: Request, as_of: str = Form(...),  # noqa: B008
     def run(progress: Progress) -> dict[str, Any]:
         out.mkdir(parents=True, exist_ok=True)
         with api.open_warehouse(str(c.settings.db_path)) as wh:
+            # the month-end fraud figures are computed in the warehouse: bring the web app's cases there first
+            export_cases_to_warehouse(OpsCaseStore(c.store), wh)
             result = run_month_end(wh, day, out, uscc=c.settings.uscc, progress=progress)
         return {"files": [str(Path(f).resolve().relative_to(out.resolve())) for f in result.files],
                 "issues": [str(i) for i in result.issues[:200]]}

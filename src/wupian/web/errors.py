@@ -69,7 +69,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> Response:
-        return JSONResponse(body("data_error", str(exc)), status_code=422)
+        # bad input a banker can fix: every located issue (column, value, expectation) in the message and listed
+        issues = [str(i) for i in exc.issues[:50]]
+        message = f"{exc}: " + "; ".join(i.message for i in exc.issues[:10]) if exc.issues else str(exc)
+        payload = body("data_error", message)
+        payload["error"]["issues"] = issues  # type: ignore[assignment]
+        return JSONResponse(payload, status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

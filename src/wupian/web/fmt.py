@@ -49,3 +49,15 @@ def yi(v: Decimal | str | None) -> str:
     if v is None or v == "":
         return ""
     return numbers.trim(Decimal(v) / Decimal(100_000_000))
+
+
+def yuan(v: Decimal | str | None) -> str:
+    """Exact yuan with thousands separators (``480,000.00``); '' for none."""
+    if v is None or v == "":
+        return ""
+    return f"{Decimal(str(v)):,.2f}"
+
+
+def when(v: object) -> str:
+    """A timestamp as bankers read it: ``2026-02-10 09:30:00`` (no ``T``)."""
+    return "" if v is None else str(v).replace("T", " ")

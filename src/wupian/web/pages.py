@@ -1,5 +1,6 @@
-"""The zh-CN pages: 登录, 驾驶舱 (with drill-down to loans), 名单覆盖, 柜面工具, 审计. The month-end desk is in
-``desk.py``. Pages call the same functions as the JSON API, and the same ``wupian.api``."""
+"""The zh-CN pages: 登录, 驾驶舱 (with drill-down to loans), 名单覆盖, 柜面工具 (recurring debits), 审计. The
+month-end desk is in ``desk.py``, 反诈案件 and the screening form in ``cases_pages.py``, 用户管理 in
+``users_pages.py``. Pages call the same functions as the JSON API, and the same ``wupian.api``."""
 
 from __future__ import annotations
 
@@ -33,15 +34,22 @@ router = APIRouter()
 DRILL_ZH = {"flow_amount": "当年发放金额", "in_ytd": "当年发放", "is_first_loan": "首贷", "amount": "计入金额",
             "tags": "标签", "rule_ids": "规则"}
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+templates.env.filters.update(yuan=fmt.yuan, when=fmt.when)
 templates.env.globals.update(fmt_value=fmt.value, fmt_change=fmt.change, fmt_yi=fmt.yi,
                              cadence_zh={c.name: c.zh for c in CADENCES})
 NAV = (("/", "驾驶舱", "indicators.read"), ("/coverage", "名单覆盖", "coverage.read"),
        ("/month-end", "月末处理", "month_end.run"), ("/teller", "柜面工具", "accounts.read"),
+       ("/cases", "反诈案件", "cases.queue|cases.own"), ("/users", "用户管理", "users.manage"),
        ("/audit", "审计", "audit.read"))
 
 
+def allowed(session: Session | None, perm: str) -> bool:
+    """Whether the user holds one of the ``|``-separated permissions."""
+    return session is not None and any(session.user.can(p) for p in perm.split("|"))
+
+
 def render(request: Request, name: str, session: Session | None, **context: Any) -> HTMLResponse:
-    nav = [(href, label) for href, label, perm in NAV if session and session.user.can(perm)]
+    nav = [(href, label) for href, label, perm in NAV if allowed(session, perm)]
     return templates.TemplateResponse(request, name, {"session": session, "nav": nav, **context})
 
 
@@ -94,7 +102,7 @@ def home(request: Request, as_of: str | None = None, branch: str | None = None, 
         return RedirectResponse("/login", status_code=303)
     if not session.user.can("indicators.read"):
         for href, _, perm in NAV:
-            if session.user.can(perm):
+            if allowed(session, perm):
                 return RedirectResponse(href, status_code=303)
         return render(request, "empty.html", session)
     data = ctx(request).data
@@ -182,7 +190,10 @@ def teller(request: Request, account: str | None = None,
             if exc.status != 404:
                 raise
             missing = True
-    return render(request, "teller.html", session, account=account or "", streams=streams, missing=missing)
+    from wupian.web.cases_pages import teller_context
+
+    return render(request, "teller.html", session, account=account or "", streams=streams, missing=missing,
+                  form={}, result=None, screen_error=None, **teller_context(request, session))
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -20,8 +20,14 @@ class WebSettings:
     secure_cookies: bool = False  # set when served behind HTTPS
     watch_seconds: float = 2.0  # how often the server looks for a newer warehouse to publish (0: never)
     uscc: str = DEMO_USCC  # the bank's 统一社会信用代码 for the official file names of the month-end job
+    data_root: Path | None = None  # the month-end desk may read folders under this root (and its own uploads)
 
     @property
     def reports_dir(self) -> Path:
         p = self.db_path.resolve()
         return p.with_name(p.name + ".reports")
+
+    @property
+    def uploads_dir(self) -> Path:
+        p = self.db_path.resolve()
+        return p.with_name(p.name + ".uploads")

@@ -21,18 +21,37 @@ from wupian.cli.progress import Reporter, progress
 from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
 
-HEAVY = ("duckdb", "pyarrow", "numpy", "matplotlib", "docx", "openpyxl", "xlsxwriter", "ibis", "charset_normalizer",
-         "cryptography", "wupian.engine", "wupian.ingest", "wupian.metrics", "wupian.rules", "wupian.reports.run",
-         "wupian.demo.build", "wupian.attest.log")
+HEAVY = ("duckdb", "pyarrow", "pandas", "numpy", "polars", "pyspark", "sqlglot", "fastapi", "starlette", "uvicorn",
+         "sqlalchemy", "alembic", "psycopg", "argon2", "matplotlib", "docx", "openpyxl", "xlsxwriter", "ibis",
+         "charset_normalizer", "cryptography", "wupian.engine", "wupian.ingest", "wupian.metrics", "wupian.rules",
+         "wupian.reports.run", "wupian.demo.build", "wupian.attest.log", "wupian.web", "wupian.ops")
+
+
+def _modules_after(code: str) -> str:
+    """Run ``code`` in a fresh interpreter and print its exit code and the heavy modules it left imported."""
+    probe = (f"import sys; {code}; "
+             f"print(rc, sorted({{m.split('.')[0] if not m.startswith('wupian') else m for m in sys.modules}} & "
+             f"set({HEAVY!r})))")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(Path(output.__file__).parents[2]), "PATH": "/usr/bin:/bin"})
+    return res.stdout.strip().splitlines()[-1]
 
 
 def test_help_imports_no_heavy_module() -> None:
-    code = ("import sys; from wupian.cli.main import run; rc = run(['--help']); "
-            f"print(rc, sorted({{m.split('.')[0] if not m.startswith('wupian') else m for m in sys.modules}} & "
-            f"set({HEAVY!r})))")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(Path(output.__file__).parents[2]), "PATH": "/usr/bin:/bin"})
-    assert res.stdout.strip().splitlines()[-1] == "0 []"
+    assert _modules_after("from wupian.cli.main import run; rc = run(['--help'])") == "0 []"
+
+
+def test_console_script_help_imports_no_heavy_module() -> None:
+    """The installed entry point (``wupian = wupian.cli.main:main``) exits through ``sys.exit``: same guard."""
+    code = ("from wupian.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit as e:\n"
+            "    rc = e.code")
+    assert _modules_after(f"exec({code!r})") == "0 []"
+
+
+def test_the_guard_sees_a_heavy_import() -> None:
+    """The probe itself can fail: a heavy import made before the check is reported."""
+    assert _modules_after("import sqlite3, json; import decimal; rc = 0") == "0 []"
+    assert "pyarrow" in _modules_after("import pyarrow; rc = 0")
 
 
 def test_every_command_module_registers_and_the_tour_commands_exist() -> None:

@@ -42,13 +42,11 @@ WAREHOUSE_NAMES = frozenset({"wh", "warehouse"})
 SQL_ALLOWED = {
     "ops/migrations/versions/0001_initial.py": "the operational store's append-only triggers (SQLite and "
     "PostgreSQL DDL): SQLAlchemy Core has no trigger construct, Alembic runs the text. Not the warehouse.",
-    "ingest/load.py": "pending: the `perf` helper moves load's SQL into the engine (issue 12 §1); remove this "
-    "entry when it lands",
+    "ops/migrations/versions/0002_cases.py": "the case history's append-only triggers, as in 0001 (SQLite and "
+    "PostgreSQL DDL run by Alembic). Not the warehouse.",
 }
 # path → why it may use the raw connection or query the Warehouse directly
-CONNECTION_ALLOWED = {
-    "ingest/load.py": "pending, as above",
-}
+CONNECTION_ALLOWED: dict[str, str] = {}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

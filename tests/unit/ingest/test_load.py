@@ -123,8 +123,8 @@ def test_exception_mid_load_rolls_back(wh: Warehouse, good_dir: Path, monkeypatc
     before = dump(wh)
     real = loading.insert_snapshot
 
-    def crash_after_loans(con, table, as_of):  # type: ignore[no-untyped-def]
-        n = real(con, table, as_of)
+    def crash_after_loans(con, table, as_of, *rest):  # type: ignore[no-untyped-def]
+        n = real(con, table, as_of, *rest)
         if table.name == "loans":
             raise RuntimeError("disk full (injected)")
         return n

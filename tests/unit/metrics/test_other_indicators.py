@@ -95,3 +95,18 @@ def test_peer_ranking_and_target_completion(bank: Warehouse) -> None:
     assert r.value("H", "green.ytd_change.target_completion") == Decimal("60.0000")  # 3,000,000 / 5,000,000
     assert r.value("B", "all_loans.ytd_growth.rank_siblings") == 1
     assert r.value("A", "all_loans.ytd_growth.rank_siblings") == 2
+
+
+def test_coverage_of_all_registries_in_one_statement_equals_one_per_registry(bank: Warehouse) -> None:
+    from wupian.engine.metrics_other import coverage_by_node, coverage_by_registry_node, registries_at
+
+    names = registries_at(bank, AS_OF)
+    assert len(names) >= 2  # above_scale_enterprise and medical_insurance_institution at least
+    def key(r: dict) -> tuple:
+        return tuple(str(v) for v in r.values())
+
+    for subtree in (None, "A2"):
+        fused = coverage_by_registry_node(bank, AS_OF, names, subtree).to_pylist()
+        one_by_one = [{"registry": n, **r} for n in names for r in coverage_by_node(bank, AS_OF, n, subtree).to_pylist()]
+        assert fused and sorted(fused, key=key) == sorted(one_by_one, key=key)
+        assert [r["registry"] for r in fused] == sorted(r["registry"] for r in fused)

@@ -29,7 +29,7 @@ def test_migrate_is_idempotent_and_creates_every_table(store: OpsStore) -> None:
     store.migrate()
     with store.engine.connect() as con:
         version = con.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0001"
+    assert version == "0002"
     assert store.users() == []
 
 

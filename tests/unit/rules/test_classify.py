@@ -11,7 +11,7 @@ import pytest
 from wupian.core.errors import UsageError
 from wupian.core.issues import Level
 from wupian.engine.warehouse import Warehouse
-from wupian.rules import classify_snapshot, explain_loan, review_worklist, size_report, tag_overlap
+from wupian.rules import classify_snapshot, explain_loan, loan_tags, review_worklist, size_report, tag_overlap
 
 AS_OF = date(2025, 12, 31)
 Load = Callable[..., int]
@@ -41,8 +41,18 @@ def bank(wh: Warehouse, load: Load) -> Warehouse:
 
 
 def _tags(wh: Warehouse, loan_id: str, profile: str = "pboc_2025") -> dict[str, dict]:
-    return {r["tag"]: r for r in wh.rows(
-        "SELECT * FROM loan_tags WHERE as_of = ? AND profile = ? AND loan_id = ?", [AS_OF, profile, loan_id])}
+    """The tag rows of one loan as every reader sees them (explanations rendered on read)."""
+    return {r["tag"]: r for r in loan_tags(wh, AS_OF, profile).to_pylist() if r["loan_id"] == loan_id}
+
+
+def test_explanations_are_rendered_on_read_not_stored(bank: Warehouse) -> None:
+    classify_snapshot(bank, AS_OF)
+    assert bank.scalar("SELECT count(*) FROM loan_tags WHERE explanation IS NOT NULL") == 0
+    assert bank.scalar("SELECT count(*) FROM loan_tags WHERE rule_ids IS NULL OR rule_ids = ''") == 0
+    rows = loan_tags(bank, AS_OF).to_pylist()
+    assert rows and all(r["explanation"] for r in rows)
+    assert [(r["loan_id"], r["tag"]) for r in rows] == sorted((r["loan_id"], r["tag"]) for r in rows)
+    assert bank.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('cls_cust', 'cls_eval')") == 0
 
 
 def test_explanation_names_the_triggering_values(bank: Warehouse) -> None:

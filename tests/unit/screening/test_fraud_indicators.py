@@ -78,3 +78,6 @@ def test_briefing_and_workbook_section(wh: Warehouse, tmp_path: Path) -> None:
     header = [c.value for c in ws[4]]
     assert header[2] == "筛查笔数" and ws.cell(5, 1).value == "H001"
     assert ws.cell(5, 3).value == 3 and ws.cell(5, 10).value == 5  # 劝阻成功金额 5万元
+    assert header[-2:] == ["劝阻笔数同级排名", "劝阻金额同级排名"]
+    rows = {ws.cell(r, 1).value: [c.value for c in ws[r]] for r in range(5, ws.max_row + 1)}
+    assert rows["O001"][-1] == 1 and rows["O002"][-1] == 2  # 5万元 prevented at O001, none at O002

@@ -5,10 +5,13 @@ switching to the new copy in one step."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -53,9 +56,18 @@ def test_month_end_desk(client: TestClient, login: Login, bank: Bank, store: Ops
                     headers={"X-CSRF-Token": csrf})
     load = wait_job(client, job_id(r.text))
     assert load["state"] == "done" and load["result"]["loaded"]["loans"] > 0
+    from wupian.monitor.screening import Decision, WarehouseCaseStore, open_or_join
+    from wupian.ops import OpsCaseStore
+
+    at = datetime(2026, 3, 31, 10, 0)
+    web_case = open_or_join(OpsCaseStore(store), Decision(
+        "WEB-1", at, bank.outlet, "CWEB", "AWEB", "transfer_out", Decimal("90000.00"), "high", 80, "暂缓", "hold",
+        None, None, (), (), "t+0"), actor="teller")
     r = client.post("/month-end/run", data={"as_of": bank.as_of.isoformat(), "csrf_token": csrf})
     run = wait_job(client, job_id(r.text))
     assert run["state"] == "done", run
+    with Warehouse(str(bank.db), read_only=True) as wh:  # the web app's case went into the month-end
+        assert [c.request_ids for c in WarehouseCaseStore(wh).cases(case_id=web_case.case_id)] == [("WEB-1",)]
     files = run["result"]["files"]
     assert any(f.endswith(".docx") for f in files) and any(f.endswith(".xlsx") for f in files)
     deadline = time.monotonic() + 60
@@ -75,7 +87,7 @@ def test_month_end_desk(client: TestClient, login: Login, bank: Bank, store: Ops
 def test_desk_refuses_a_missing_folder_and_managers(client: TestClient, login: Login) -> None:
     csrf = login("analyst")
     r = client.post("/month-end/check", data={"folder": "/no/such/folder", "csrf_token": csrf})
-    assert r.status_code == 422 and "文件夹不存在" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "文件夹不存在或不在允许的目录内" in r.json()["error"]["message"]
     csrf = login("manager")
     r = client.post("/month-end/check", data={"folder": "/tmp", "csrf_token": csrf})
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
@@ -176,3 +188,66 @@ def test_a_copy_classified_under_other_rules_is_republished_before_serving(bank:
     with Client(create_app(settings(bank, str(tmp_path / "ops.sqlite")), store=store)):
         current = published_copy(bank.db)
         assert current.generation == first.generation + 1 and copy_is_fresh(current.path)
+
+
+def _upload(client: TestClient, csrf: str, files: list[tuple[str, bytes]]):  # type: ignore[no-untyped-def]
+    return client.post("/month-end/upload", data={"csrf_token": csrf},
+                       files=[("files", (name, data, "application/octet-stream")) for name, data in files])
+
+
+def test_upload_a_zip_then_check_and_load_it(client: TestClient, login: Login, bank: Bank, store: OpsStore) -> None:
+    import io
+    import zipfile
+
+    csrf = login("analyst")
+    source = bank.out / "snapshots" / bank.as_of.isoformat()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in sorted(source.iterdir()):
+            z.write(f, f"{bank.as_of.isoformat()}/{f.name}")  # a folder inside the zip: names are flattened
+        z.writestr("__MACOSX/._loans.csv", b"junk")
+    r = _upload(client, csrf, [("month.zip", buf.getvalue())])
+    assert r.status_code == 200 and "已上传" in r.text, r.text
+    value = re.search(r'<option value="(upload:[^"]+)" selected>', r.text).group(1)
+    uploaded = sorted(p.name for p in (bank.db.parent / "bank.duckdb.uploads" / value[7:]).iterdir())
+    assert uploaded == sorted(f.name for f in source.iterdir())
+    r = client.post("/month-end/load", data={"folder": value, "as_of": bank.as_of.isoformat(), "csrf_token": csrf})
+    load = wait_job(client, job_id(r.text))
+    assert load["state"] == "done" and load["result"]["loaded"]["loans"] > 0
+    assert {"month_end.upload", "month_end.load"} <= {e.action for e in store.audit_entries(actor="analyst")}
+
+
+def test_upload_several_files_and_refusals(client: TestClient, login: Login, bank: Bank) -> None:
+    csrf = login("analyst")
+    r = _upload(client, csrf, [("2026-03-31/loans.csv", b"loan_id\n"), ("branches.csv", b"branch_id\n")])
+    assert r.status_code == 200 and "已上传 2 个文件" in r.text
+    for files, text in (([("evil.sh", b"rm -rf /")], "不接受的文件"),
+                        ([("a/loans.csv", b"x"), ("b/loans.csv", b"y")], "文件名重复"),
+                        ([("x.zip", b"not a zip")], "不是有效的 zip")):
+        r = _upload(client, csrf, files)
+        assert r.status_code == 422 and text in r.text, text
+    assert _upload(client, "wrong", [("loans.csv", b"x")]).status_code == 403  # CSRF
+    login("manager")
+    assert client.post("/month-end/upload", data={}, headers={"X-CSRF-Token": csrf}).status_code in (403,)
+
+
+@pytest.mark.parametrize("folder", ["../", "root:../..", "upload:../../etc", "/etc", "root:/etc", "upload:/tmp",
+                                    "root:snapshots/../../..", "root:"])
+def test_folders_outside_the_allowed_roots_look_missing(client: TestClient, login: Login, folder: str) -> None:
+    csrf = login("analyst")
+    r = client.post("/month-end/check", data={"folder": folder, "csrf_token": csrf})
+    assert r.status_code == 422 and "文件夹不存在或不在允许的目录内" in r.json()["error"]["message"]
+
+
+def test_a_symlink_out_of_the_root_is_refused(client: TestClient, login: Login, bank: Bank, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (bank.out / "escape").symlink_to(outside, target_is_directory=True)
+    try:
+        csrf = login("analyst")
+        r = client.post("/month-end/check", data={"folder": "root:escape", "csrf_token": csrf})
+        assert r.status_code == 422
+        page = client.get("/month-end").text
+        assert "escape" not in page and f"root:snapshots/{bank.as_of.isoformat()}" in page
+    finally:
+        (bank.out / "escape").unlink()

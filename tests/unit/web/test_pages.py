@@ -16,10 +16,11 @@ from wupian.ops import OpsStore
 
 Login = Callable[[str], str]
 PAGES = {"/": "indicators.read", "/coverage": "coverage.read", "/month-end": "month_end.run",
-         "/teller": "accounts.read", "/audit": "audit.read"}
+         "/teller": "accounts.read", "/cases": "cases.queue|cases.own", "/users": "users.manage",
+         "/audit": "audit.read"}
 ALLOWED = {
-    "admin": {"/audit"}, "analyst": {"/", "/coverage", "/month-end"}, "manager": {"/", "/coverage"},
-    "teller": {"/teller"}, "supervisor": set(), "auditor": {"/", "/coverage", "/audit"},
+    "admin": {"/users", "/audit"}, "analyst": {"/", "/coverage", "/month-end"}, "manager": {"/", "/coverage"},
+    "teller": {"/teller", "/cases"}, "supervisor": {"/cases"}, "auditor": {"/", "/coverage", "/audit"},
 }
 
 

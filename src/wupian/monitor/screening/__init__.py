@@ -9,6 +9,7 @@ Public API (see ``api.py`` and ``cases.py``; spec/screening.md; docs/screening.m
     open_or_join(repo, decision) -> Case | None ; move(repo, case_id, to_state, *, actor, ...) -> Case
     list_cases(repo, *, state=None, date_from=None, date_to=None, customer_id=None) -> list[Case]
     get_case(repo, case_id) -> Case
+    reopen_due(repo, *, on, actor="system") -> list[Case]   (suspended cases whose return day has come)
     WarehouseCaseStore(wh) — the CaseRepository kept in the warehouse
 """
 
@@ -28,6 +29,7 @@ from wupian.monitor.screening.cases import (
     list_cases,
     move,
     open_or_join,
+    reopen_due,
 )
 from wupian.monitor.screening.model import Case, CaseEvent, Decision, Reason
 
@@ -45,6 +47,7 @@ __all__ = [
     "list_cases",
     "move",
     "open_or_join",
+    "reopen_due",
     "scored_table",
     "screen_all",
     "screen_request",

@@ -24,7 +24,6 @@ from wupian.core.errors import DataError
 from wupian.core.issues import Issue
 from wupian.engine.screening import (
     REQUEST_COLUMNS,
-    missing_references,
     observation_notes,
     score_given,
     score_loaded,
@@ -59,8 +58,6 @@ def screen_request(wh: Warehouse, request: Mapping[str, Any], observations: Sequ
     obs_raw = observations if observations is not None else request.get("observations")
     obs, obs_issues = parse_observations(obs_raw, book.checklist, req.get("request_id"))
     issues += obs_issues
-    if not issues:
-        issues += _reference_issues(wh, req)
     if issues:
         raise DataError("the screening request is invalid", issues)
     table = pa.Table.from_pylist([{c: req[c] for c in REQUEST_COLUMNS}], schema=_request_schema())
@@ -68,7 +65,11 @@ def screen_request(wh: Warehouse, request: Mapping[str, Any], observations: Sequ
                                      schema=pa.schema([("request_id", pa.string()), ("code", pa.string()),
                                                        ("note", pa.string())]))
     scored = score_given(wh, book.model, table, obs_table, _exemptions(wh, cases))
-    return decision_from_row(scored.to_pylist()[0], book, dict(obs))
+    row = scored.to_pylist()[0]
+    missing = _reference_issues(req, row)  # the scoring statement also looks the ids up in the snapshots
+    if missing:
+        raise DataError("the screening request is invalid", missing)
+    return decision_from_row(row, book, dict(obs))
 
 
 def _request_schema() -> pa.Schema:
@@ -76,10 +77,14 @@ def _request_schema() -> pa.Schema:
     return pa.schema([(c, types.get(c, pa.string())) for c in REQUEST_COLUMNS])
 
 
-def _reference_issues(wh: Warehouse, req: dict[str, Any]) -> list[Issue]:
+REFERENCES = (("branch_id", "branches", "branch_known"), ("customer_id", "customers", "customer_known"),
+              ("account_id", "accounts", "account_known"))
+
+
+def _reference_issues(req: dict[str, Any], row: dict[str, Any]) -> list[Issue]:
     return [issue(col, f"{col} {req[col]} not found in any loaded snapshot of {tbl}",
                   key=f"request_id={req['request_id']}")
-            for col, tbl in missing_references(wh, req["branch_id"], req["customer_id"], req["account_id"])]
+            for col, tbl, known in REFERENCES if not row[known]]
 
 
 def screen_all(wh: Warehouse, *, date_from: date | None = None, date_to: date | None = None,

@@ -12,7 +12,7 @@ app's operational store can implement the same five methods and be passed wherev
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -150,6 +150,22 @@ def move(repo: CaseRepository, case_id: str, to_state: str, *, actor: str, note:
     repo.append(CaseEvent(case_id, seq, when, actor.strip(), case.state, to_state, note.strip(), outcome, amount,
                           second_actor.strip() if second_actor else None, reopen_on, exempt_days))
     return repo.cases(case_id=case_id)[0]
+
+
+def reopen_due(repo: CaseRepository, *, on: date, actor: str = "system") -> list[Case]:
+    """Reopen every ``suspended`` case whose return date (``reopen_on``) is on or before ``on``: an ``open`` event
+    dated at the start of its return day (or right after its last event, when that is later) is appended.
+    Returns the reopened cases; running it again reopens nothing more."""
+    out = []
+    for case in repo.cases(state="suspended"):
+        last = case.history[-1]
+        if last.reopen_on is None or last.reopen_on > on:
+            continue
+        at = max(datetime.combine(last.reopen_on, time.min), last.at)
+        repo.append(CaseEvent(case.case_id, last.seq + 1, at, actor, "suspended", "open",
+                              f"约定日期{last.reopen_on:%Y-%m-%d}已到，重新打开"))
+        out.append(repo.cases(case_id=case.case_id)[0])
+    return out
 
 
 def list_cases(repo: CaseRepository, *, state: str | None = None, date_from: date | None = None,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+# The case records are shared with the operational store (which depends on core only); defined once there.
+from wupian.core.cases import CASE_STATE_ZH, CASE_STATES, OUTCOME_ZH, OUTCOMES, Case, CaseEvent
 
 BANDS = ("low", "medium", "high", "block")
 BAND_ZH = {"low": "低风险", "medium": "中风险", "high": "高风险", "block": "禁止"}
@@ -81,48 +84,5 @@ class Decision:
         }
 
 
-CASE_STATES = ("open", "verifying", "police_contacted", "dissuading", "suspended", "closed")
-CASE_STATE_ZH = {"open": "待处理", "verifying": "核实中", "police_contacted": "已联系民警", "dissuading": "劝阻中",
-                 "suspended": "暂缓", "closed": "已结案"}
-OUTCOMES = ("prevented", "not_fraud", "proceeded", "lost", "mule_referred")
-OUTCOME_ZH = {"prevented": "劝阻成功", "not_fraud": "排除", "proceeded": "客户坚持办理", "lost": "被骗",
-              "mule_referred": "涉诈账户移交公安"}
-
-
-@dataclass(frozen=True, slots=True)
-class CaseEvent:
-    """One recorded transition; never edited afterwards."""
-
-    case_id: str
-    seq: int
-    at: datetime
-    actor: str
-    from_state: str | None
-    to_state: str
-    note: str
-    outcome: str | None = None
-    amount: Decimal | None = None
-    second_actor: str | None = None
-    reopen_on: date | None = None
-    exempt_days: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """A case keyed by customer and day; its state is the last event's."""
-
-    case_id: str
-    customer_id: str
-    case_day: date
-    branch_id: str
-    band: str
-    opened_at: datetime
-    request_ids: tuple[str, ...]
-    amount: Decimal
-    state: str
-    outcome: str | None
-    history: tuple[CaseEvent, ...]
-
-    @property
-    def closed_at(self) -> datetime | None:
-        return self.history[-1].at if self.state == "closed" else None
+__all__ = ["BANDS", "BAND_ZH", "CASE_STATES", "CASE_STATE_ZH", "OUTCOMES", "OUTCOME_ZH", "Case", "CaseEvent",
+           "Decision", "Reason"]

@@ -18,6 +18,7 @@ from wupian.contract.schema import ColumnType
 from wupian.core.issues import Issue, Level, Source
 
 REQUESTS = table("screening_requests")
+MAX_YUAN = Decimal("1e36")  # DECIMAL(38,2) holds 36 digits before the point
 
 
 def issue(column: str | None, message: str, suggestion: str | None = None, key: str | None = None) -> Issue:
@@ -55,10 +56,11 @@ def parse_request(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Issue]]:
         elif col.type is ColumnType.MONEY:
             try:
                 amount = Decimal(text.replace(",", ""))
-            except InvalidOperation:
+                exact = amount.is_finite() and amount == amount.quantize(Decimal("0.01")) and amount < MAX_YUAN
+            except InvalidOperation:  # not a number, or too many digits to be yuan and fen
                 issues.append(issue(col.name, f"expected an amount in yuan, got {text!r}", key=key))
                 continue
-            if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            if not exact or amount <= 0:
                 issues.append(issue(col.name, f"expected money > 0 with at most 2 decimals, got {text!r}", key=key))
                 continue
             out[col.name] = amount

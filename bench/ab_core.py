@@ -1,0 +1,55 @@
+"""A/B of the core pipeline between two source trees: ``wupian load`` then a cold ``wupian indicators`` (which
+classifies on demand), the two trees interleaved on the same bank so that a shared machine's load hits both.
+
+Usage: ``python bench/ab_core.py BANK_DIR [--a /work/main/src] [--b src] [--rounds 2] [--workdir DIR]``
+(``BANK_DIR`` from ``gen_bank.py``). Prints wall time, CPU time (user + system of the child, from ``wait4``),
+peak RSS and the 1-minute load average of every step — CPU times are the figure to compare when busy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+AS_OF = "2026-03-31"
+
+
+def _run(src: str, args: list[str]) -> tuple[float, float, float, float]:
+    env = {**os.environ, "PYTHONPATH": src}
+    load, t0 = os.getloadavg()[0], time.perf_counter()
+    child = subprocess.Popen([str(Path(sys.executable).parent / "wupian"), *args],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"wupian {' '.join(args)} failed (PYTHONPATH={src})")
+    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, load
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("bank", type=Path)
+    ap.add_argument("--a", default="/work/main/src", help="first source tree (PYTHONPATH)")
+    ap.add_argument("--b", default=str(Path(__file__).resolve().parent.parent / "src"), help="second source tree")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/wupian-bench-ab"))
+    ns = ap.parse_args()
+    ns.workdir.mkdir(parents=True, exist_ok=True)
+    for r in range(ns.rounds):
+        for name, src in (("a", ns.a), ("b", ns.b)):
+            db = ns.workdir / f"{name}.duckdb"
+            for p in (db, Path(f"{db}.wal")):
+                p.unlink(missing_ok=True)
+            ld = _run(src, ["--db", str(db), "load", str(ns.bank), "--as-of", AS_OF])
+            ind = _run(src, ["--db", str(db), "indicators", "--as-of", AS_OF, "--format", "csv"])
+            print(f"round {r + 1} {name} ({src}): load wall {ld[0]:.1f} s CPU {ld[1]:.2f} s peak {ld[2]:,.0f} MiB "
+                  f"(load avg {ld[3]:.1f}); cold indicators wall {ind[0]:.1f} s CPU {ind[1]:.2f} s peak "
+                  f"{ind[2]:,.0f} MiB (load avg {ind[3]:.1f}); load + indicators CPU {ld[1] + ind[1]:.2f} s",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
