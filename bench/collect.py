@@ -12,8 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 ORDER = ("core", "profile", "load", "demo", "classify", "indicators", "recurring_run", "recurring", "screening",
-         "attest", "web")
+         "attest", "web", "spark")
 TITLES = {
+    "spark": "The same engine SQL on Spark (local master) vs DuckDB (issue 12)",
     "web": "Web app under load: 20 users on loopback (issue 13)",
     "screening": "Counter anti-fraud screening: quality on planted truth, teller latency, batch (issue 11)",
     "core": "Core pipeline vs the shared yardstick (issue 14)",

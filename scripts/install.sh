@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install wupian and what it needs from the OS, on a fresh Debian/Ubuntu machine or inside a virtualenv.
 #   bash scripts/install.sh         # runtime: the package with the web app, its dependencies, CJK fonts for charts
-#   bash scripts/install.sh --dev   # also the test and lint tools, Chromium (browser tests) and PostgreSQL
+#   bash scripts/install.sh --dev   # also the test and lint tools, Chromium (browser tests), PostgreSQL and
+#                                   # the [spark] extra with Java 17 (the Spark conformance suite, tests/spark)
 #                                   # (the operational-store tests start a throwaway cluster: scripts/test-postgres.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras="[web]"
 dev=""
-if [ "${1:-}" = "--dev" ]; then extras="[dev,web,browser]"; dev=1; fi
+if [ "${1:-}" = "--dev" ]; then extras="[dev,web,browser,spark]"; dev=1; fi
 
 # Chinese fonts for the briefing's charts (matplotlib needs a CJK font; no font is downloaded at run time).
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
@@ -30,6 +31,8 @@ if [ -n "$dev" ]; then
     need=""
     [ -x /usr/bin/chromium ] || need="$need chromium"
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+    # Java for the Spark conformance suite (tests/spark; pyspark 4 needs Java 17 or later)
+    command -v java >/dev/null 2>&1 || need="$need openjdk-17-jre-headless"
     if [ -n "$need" ]; then
       $SUDO apt-get update -qq || echo "install.sh: apt-get update failed; continuing" >&2
       # shellcheck disable=SC2086

@@ -20,8 +20,8 @@ from wupian.ops import OpsStore
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-# Screenshots go to a scratch folder so a test run leaves the checkout clean; to refresh the committed ones in
-# docs/screenshots/, run with WUPIAN_SCREENSHOTS=docs/screenshots.
+# Screenshots go to a scratch folder so a local test run leaves the checkout clean; CI (.ci/run) and anyone
+# refreshing the committed ones set WUPIAN_SCREENSHOTS=docs/screenshots to keep them there.
 SHOTS = Path(os.environ.get("WUPIAN_SCREENSHOTS") or Path(os.environ.get("TMPDIR", "/tmp")) / "wupian-screenshots")
 
 pytestmark = pytest.mark.slow

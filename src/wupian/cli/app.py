@@ -32,7 +32,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-from wupian.cli.context import CliState, check_db_option
+from wupian.cli.context import ENGINES, CliState, check_db_option, check_engine
 
 COMMANDS: tuple[str, ...] = (
     "demo_cmd",
@@ -65,12 +65,24 @@ def create_app(commands: Sequence[str] = COMMANDS) -> typer.Typer:
         ctx: typer.Context,
         db: Annotated[
             str | None,
-            typer.Option("--db", envvar="WUPIAN_DB", callback=check_db_option,
-                         help="Warehouse file (default ./wupian.duckdb)."),
+            typer.Option("--db", envvar="WUPIAN_DB",
+                         help="Warehouse file (default ./wupian.duckdb); with --engine spark a folder of Parquet "
+                              "tables (default ./wupian-spark)."),
         ] = None,
+        engine: Annotated[
+            str,
+            typer.Option("--engine", envvar="WUPIAN_ENGINE", metavar="|".join(ENGINES),
+                         help="SQL engine: duckdb (embedded, default) or spark (docs/spark.md)."),
+        ] = "duckdb",
+        spark_master: Annotated[
+            str,
+            typer.Option("--spark-master", envvar="WUPIAN_SPARK_MASTER",
+                         help="Spark master URL with --engine spark (local[2], yarn, k8s://…, spark://…)."),
+        ] = "local[2]",
     ) -> None:
         """Global options shared by every command."""
-        ctx.obj = CliState(db=db)
+        engine = check_engine(engine, ctx.invoked_subcommand)
+        ctx.obj = CliState(db=check_db_option(db, engine), engine=engine, spark_master=spark_master)
 
     for name in commands:
         importlib.import_module(name if "." in name else f"wupian.cli.{name}").register(app)

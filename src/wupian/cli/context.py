@@ -25,11 +25,30 @@ if TYPE_CHECKING:
     from wupian.engine.warehouse import Warehouse
 
 
+ENGINES = ("duckdb", "spark")
+# Commands that run on --engine spark (docs/spark.md); every other command refuses it with exit 2.
+SPARK_COMMANDS = frozenset({"load", "check", "classify", "indicators"})
+SPARK_DEFAULT_DB = "wupian-spark"
+
+
 @dataclass(frozen=True, slots=True)
 class CliState:
-    """What the global options chose: the warehouse file (None = the default)."""
+    """What the global options chose: the warehouse (None = the default), the engine and the Spark master."""
 
     db: str | None = None
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+
+
+def check_engine(value: str, command: str | None) -> str:
+    """``--engine`` is duckdb or spark; a command not yet ported to Spark refuses spark (exit 2)."""
+    engine = value.strip().lower()
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"expects one of {', '.join(ENGINES)}, got {value!r}", param_hint="'--engine'")
+    if engine == "spark" and command is not None and command not in SPARK_COMMANDS:
+        raise UsageError(f"`wupian {command}` does not run on --engine spark yet; it runs on --engine duckdb "
+                         f"(commands on Spark: {', '.join(sorted(SPARK_COMMANDS))}; see docs/spark.md)")
+    return engine
 
 
 def current() -> CliState:
@@ -41,22 +60,31 @@ def current() -> CliState:
 
 def db_path() -> str:
     """The warehouse file: ``--db``, else ``$WUPIAN_DB``, else ``./wupian.duckdb``."""
-    db = current().db
-    if db is not None:
-        return db
+    state = current()
+    if state.db is not None:
+        return state.db
+    if state.engine == "spark":
+        import os
+
+        return os.environ.get("WUPIAN_DB") or SPARK_DEFAULT_DB
     from wupian.engine.warehouse import default_db_path
 
     return default_db_path()
 
 
-def check_db_option(value: str | None) -> str | None:
-    """``--db`` must name a file: '' or ':memory:' (which DuckDB reads as a throw-away in-memory database) and
-    folders are usage errors."""
+def check_db_option(value: str | None, engine: str = "duckdb") -> str | None:
+    """``--db`` must name a file (a folder with ``--engine spark``): '' or ':memory:' (which DuckDB reads as a
+    throw-away in-memory database) and, for DuckDB, folders are usage errors."""
     if value is None:
         return None
     if value.strip() in ("", ":memory:") or value.startswith(":memory:"):
         raise typer.BadParameter(f"expects a warehouse file path, got {value!r} (an in-memory warehouse would "
                                  "keep nothing)", param_hint="'--db'")
+    if engine == "spark":
+        if Path(value).is_file():
+            raise typer.BadParameter(f"{value} is a file; --engine spark keeps its warehouse in a folder of "
+                                     "Parquet tables", param_hint="'--db'")
+        return value
     if Path(value).is_dir():
         raise typer.BadParameter(f"{value} is a folder; give a file such as {Path(value) / 'wupian.duckdb'}",
                                  param_hint="'--db'")
@@ -67,6 +95,14 @@ def open_warehouse(*, create: bool = False, read_only: bool = False) -> Warehous
     """Open the chosen warehouse. Only commands that load data pass ``create=True``; every other command
     refuses a path where no warehouse exists instead of leaving an empty file behind."""
     path = db_path()
+    state = current()
+    if state.engine == "spark":
+        from wupian.engine.spark_warehouse import SparkWarehouse, is_spark_warehouse
+
+        if not create and not is_spark_warehouse(path):
+            raise UsageError(f"no Spark warehouse at {path}: create it with `wupian --engine spark load --as-of "
+                             "DATE FOLDER`, or point --db at an existing one")
+        return SparkWarehouse(path, read_only=read_only, master=state.spark_master)
     if not create and not Path(path).exists():
         raise UsageError(f"no warehouse at {path} (仓库文件不存在): create it with `wupian load --as-of DATE FOLDER` "
                          "or `wupian demo`, or point --db / WUPIAN_DB at an existing one")

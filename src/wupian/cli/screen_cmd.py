@@ -42,7 +42,11 @@ def register(app: typer.Typer) -> None:
 
 
 def open_warehouse(*, write: bool) -> Warehouse:
+    from wupian.cli import context
     from wupian.engine.warehouse import Warehouse, default_db_path
+
+    if context.current().engine == "spark":
+        return context.open_warehouse(read_only=not write)
 
     path = db_path() or default_db_path()
     if path != ":memory:" and not Path(path).exists():

@@ -273,7 +273,7 @@ def observation_notes(wh: Warehouse, request_ids: list[str]) -> dict[str, dict[s
     con = wh.con
     out: dict[str, dict[str, str]] = {}
     rows = con.execute("SELECT request_id, code, coalesce(note, '') FROM teller_observations "
-                       "WHERE list_contains(?::VARCHAR[], request_id)", [request_ids]).fetchall()
+                       "WHERE list_contains(CAST(? AS VARCHAR[]), request_id)", [request_ids]).fetchall()
     for rid, code, note in rows:
         out.setdefault(rid, {})[code] = note
     return out

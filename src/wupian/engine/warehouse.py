@@ -33,6 +33,37 @@ from wupian.engine import published
 
 DEFAULT_DB = "wupian.duckdb"
 DB_ENV = "WUPIAN_DB"
+SQL_LOG_ENV = "WUPIAN_SQL_LOG"  # a file: every statement the engine executes is appended to it (JSON lines)
+
+
+class LoggedConnection:
+    """A DuckDB connection that appends every statement it executes to a JSON-lines file (``$WUPIAN_SQL_LOG``):
+    what the dialect checks and the Spark conformance suite replay. Everything else is the connection's own."""
+
+    def __init__(self, con: Any, log: str) -> None:
+        self._con, self._log = con, log
+
+    def _write(self, sql: str) -> None:
+        import json
+
+        with open(self._log, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"sql": sql}, ensure_ascii=False) + "\n")
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        self._write(sql)
+        return self._con.execute(sql, params or [])
+
+    def executemany(self, sql: str, params: Any) -> Any:
+        self._write(sql)
+        return self._con.executemany(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def _logged(con: Any) -> Any:
+    log = os.environ.get(SQL_LOG_ENV)
+    return LoggedConnection(con, log) if log else con
 
 
 def default_db_path() -> str:
@@ -80,6 +111,8 @@ class Warehouse:
     Use as a context manager or call ``close()``. One Warehouse = one connection.
     """
 
+    engine = "duckdb"  # the Spark warehouse (wupian.engine.spark_warehouse) says "spark"
+
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
                  lock: bool = True) -> None:
         """``lock=False`` only for immutable published copies (``wupian.engine.published``)."""
@@ -93,7 +126,7 @@ class Warehouse:
             if lock:  # wait for other wupian processes instead of failing with "Could not set lock"
                 self._lock = published.acquire(self.path, shared=read_only)
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self.con = _logged(duckdb.connect(self.path, read_only=read_only))
         except duckdb.Error as exc:  # locked, corrupt, not a database …
             if self._lock is not None:
                 self._lock.release()
@@ -109,7 +142,7 @@ class Warehouse:
         through to the file, tables a reader creates (scratch tables of an explanation) stay in memory."""
         self = cls.__new__(cls)
         self.path, self._lock, self.read_only = str(path), None, True
-        self.con = duckdb.connect(":memory:")
+        self.con = _logged(duckdb.connect(":memory:"))
         literal = "'" + str(Path(path).resolve()).replace("'", "''") + "'"
         try:
             self.con.execute(f"ATTACH {literal} AS published (READ_ONLY)")

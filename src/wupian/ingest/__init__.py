@@ -1,9 +1,25 @@
 """Read CSV/XLSX/Parquet snapshot folders, check them against the data contract, quarantine and load.
 
-Public API: ``check_snapshot``, ``load_snapshot``, ``load_events`` and their reports.
+Public API: ``check_snapshot``, ``load_snapshot``, ``load_events`` and their reports. ``load_snapshot`` into a
+Spark warehouse checks in a staging DuckDB and publishes the date (``wupian.ingest.spark_load``).
 """
 
-from wupian.ingest.load import check_snapshot, load_events, load_snapshot
+from __future__ import annotations
+
+from typing import Any
+
+from wupian.ingest import load as _load
+from wupian.ingest.load import check_snapshot, load_events
 from wupian.ingest.report import CheckReport, LoadReport
+
+
+def load_snapshot(wh: Any, *args: Any, **kwargs: Any) -> LoadReport:
+    """Load (or replace) one as-of date; see :func:`wupian.ingest.load.load_snapshot`."""
+    if getattr(wh, "engine", "duckdb") == "spark":
+        from wupian.ingest import spark_load
+
+        return spark_load.load_snapshot(wh, *args, **kwargs)
+    return _load.load_snapshot(wh, *args, **kwargs)
+
 
 __all__ = ["CheckReport", "LoadReport", "check_snapshot", "load_events", "load_snapshot"]

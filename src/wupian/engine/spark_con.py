@@ -1,0 +1,320 @@
+"""A connection-shaped front of a Spark warehouse: ``execute(sql, params)`` takes the engine's DuckDB SQL,
+transpiles it (:mod:`wupian.engine.dialect`) and runs it on Spark, so every engine module runs unchanged.
+
+How DuckDB statements map onto a directory of Parquet tables:
+
+* ``CREATE TABLE t (…)`` → an external Parquet table at ``<warehouse>/t`` (its DDL kept in
+  ``<warehouse>/_catalog.json`` so the next process finds it); constraints are not enforced by Spark, the
+  primary key is remembered for ``INSERT OR REPLACE``;
+* ``CREATE TEMP TABLE x AS SELECT`` → a temp view over a cached, materialised (local-checkpointed) result;
+* ``DELETE FROM t WHERE c`` → the table rewritten without the matching rows (one overwrite);
+* ``INSERT OR REPLACE`` → rows with the same key removed, then the rows appended;
+* ``BEGIN``/``COMMIT``/``ROLLBACK``, ``SET`` → nothing: Spark has no multi-statement transactions (each
+  statement is atomic per table; see docs/spark.md, known limits).
+
+Bound parameters become typed SQL literals written by sqlglot (quoted and escaped by it), never string pasting.
+Results reach Python through Arrow (``DataFrame.toArrow``), so DECIMAL values stay exact.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.tokens import TokenType
+
+from wupian.engine import dialect
+
+CATALOG_FILE = "_catalog.json"
+_DUCKDB = DuckDB()
+CAPTURE: list[str] | None = None  # set to a list by the conformance suite to record executed statements
+
+
+def literal(value: Any) -> exp.Expression:
+    """A bound value as a typed SQL literal."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    if isinstance(value, Decimal):
+        return exp.Literal.number(format(value, "f"))
+    if isinstance(value, float):
+        return exp.cast(exp.Literal.number(repr(value)), "DOUBLE")
+    if isinstance(value, datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, list | tuple):
+        return exp.Array(expressions=[literal(v) for v in value])
+    raise TypeError(f"cannot bind a {type(value).__name__} parameter on Spark")
+
+
+def name_positional(sql: str) -> str:
+    """``?`` placeholders renamed ``$__p0``, ``$__p1`` … in the order they appear in the text (the order DuckDB
+    binds them), so binding does not depend on how the parsed tree is walked."""
+    out, last, i = [], 0, 0
+    for tok in _DUCKDB.tokenize(sql):
+        if tok.token_type is TokenType.PLACEHOLDER and tok.text == "?":
+            out.append(sql[last:tok.start])
+            out.append(f"$__p{i}")
+            last, i = tok.end + 1, i + 1
+    out.append(sql[last:])
+    return "".join(out)
+
+
+def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
+    """Replace ``$name`` placeholders (``$__pN`` for positional ones) by literals of ``params``."""
+    if not params:
+        return tree
+
+    def sub(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder | exp.Parameter) and node.name in params:
+            return literal(params[node.name])
+        return node
+    return tree.transform(sub)
+
+
+class Result:
+    """A finished statement: the cursor surface the engine reads (``fetchone``/``fetchall``/``description``,
+    ``to_arrow_table``)."""
+
+    def __init__(self, table: pa.Table | None) -> None:
+        self._table = table if table is not None else pa.table({})
+        self.description = [(n, None) for n in self._table.column_names]
+        self._rows: list[tuple[Any, ...]] | None = None
+        self._i = 0
+
+    def to_arrow_table(self) -> pa.Table:
+        return self._table
+
+    fetch_arrow_table = to_arrow_table
+
+    def _all(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            cols = [c.to_pylist() for c in self._table.columns]
+            self._rows = list(zip(*cols, strict=True)) if cols else []
+        return self._rows
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows = self._all()[self._i:]
+        self._i = len(self._all())
+        return rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        rows = self._all()
+        if self._i >= len(rows):
+            return None
+        self._i += 1
+        return rows[self._i - 1]
+
+
+class SparkConnection:
+    """Runs the engine's DuckDB SQL on a SparkSession over the Parquet tables under ``root``."""
+
+    def __init__(self, spark: Any, root: Path) -> None:
+        self.spark, self.root = spark, root
+        self.catalog: dict[str, dict[str, Any]] = {}
+        path = root / CATALOG_FILE
+        if path.exists():
+            self.catalog = json.loads(path.read_text(encoding="utf-8"))
+        for name in list(spark.catalog.listTables()):
+            if name.isTemporary:
+                spark.catalog.dropTempView(name.name)
+            else:
+                spark.sql(f"DROP TABLE IF EXISTS `{name.name}`")
+        for name, entry in self.catalog.items():
+            spark.sql(entry["ddl"])
+            spark.sql(f"REFRESH TABLE `{name}`")
+
+    # -- the DuckDB connection surface --------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Result:
+        result = Result(None)
+        if params is not None and not isinstance(params, dict):
+            sql = name_positional(sql)
+            params = {f"__p{i}": v for i, v in enumerate(params)}
+        for tree in dialect.parse(sql):
+            result = self._run(bind(tree, params or {}))
+        return result
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        for r in rows:
+            self.execute(sql, r)
+
+    def register(self, name: str, data: pa.Table) -> None:
+        self.spark.createDataFrame(data).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def close(self) -> None:
+        for t in self.spark.catalog.listTables():
+            if t.isTemporary:
+                self.spark.catalog.dropTempView(t.name)
+
+    # -- statements ------------------------------------------------------------------------------------------
+    def _sql(self, tree: exp.Expression) -> Any:
+        text = dialect.to_spark_tree(tree).sql(dialect.WRITE)
+        if CAPTURE is not None:
+            CAPTURE.append(text)
+        if dialect.CATALOG_VIEW in text:
+            self._refresh_catalog_view()
+        return self.spark.sql(text)
+
+    def _run(self, tree: exp.Expression) -> Result:
+        if isinstance(tree, exp.Transaction | exp.Commit | exp.Rollback | exp.Set | exp.Pragma):
+            return Result(None)
+        if isinstance(tree, exp.Command) and str(tree.this).upper() in ("SET", "BEGIN", "CHECKPOINT", "PRAGMA"):
+            return Result(None)
+        if isinstance(tree, exp.Create):
+            return self._create(tree)
+        if isinstance(tree, exp.Drop):
+            return self._drop(tree)
+        if isinstance(tree, exp.Delete):
+            return self._delete(tree)
+        if isinstance(tree, exp.Insert):
+            return self._insert(tree)
+        if isinstance(tree, exp.Alter):
+            return self._alter(tree)
+        return Result(self._sql(tree).toArrow())
+
+    def _table_name(self, node: exp.Expression) -> str:
+        table = node.find(exp.Table)
+        if table is None:
+            raise ValueError(f"no table in {node.sql(dialect.READ)}")
+        return str(table.name)
+
+    def _is_temp(self, name: str) -> bool:
+        return any(t.name == name and t.isTemporary for t in self.spark.catalog.listTables())
+
+    def _create(self, tree: exp.Create) -> Result:
+        kind = str(tree.args.get("kind") or "").upper()
+        name = self._table_name(tree.this)
+        props = tree.args.get("properties")
+        temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
+        replace = bool(tree.args.get("replace"))
+        query = tree.expression
+        if kind == "VIEW" or (temporary and query is not None):
+            df = self._sql(query)
+            if kind != "VIEW":
+                df = df.localCheckpoint(eager=True)
+            df.createOrReplaceTempView(name)
+            return Result(None)
+        if kind != "TABLE":
+            raise ValueError(f"CREATE {kind} is not supported on Spark")
+        exists = name in self.catalog
+        if exists and not replace:
+            if tree.args.get("exists"):
+                return Result(None)
+            raise ValueError(f"table {name} already exists")
+        if exists:
+            self._drop_table(name)
+        if query is not None:
+            df = self._sql(query).localCheckpoint(eager=True)
+            columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields)
+            self._define(name, columns, [])
+            df.write.insertInto(name, overwrite=True)
+        else:
+            schema: exp.Schema = tree.this
+            cols, keys = [], []
+            for c in schema.expressions:
+                if isinstance(c, exp.ColumnDef):
+                    dtype = dialect.to_spark_tree(c.args["kind"].copy()).sql(dialect.WRITE)
+                    cols.append(f"`{c.name}` {dtype}")
+                    if any(isinstance(k.kind, exp.PrimaryKeyColumnConstraint) for k in c.constraints):
+                        keys.append(c.name)
+                elif isinstance(c, exp.PrimaryKey):
+                    keys.extend(str(e.name) for e in c.expressions)
+            self._define(name, ", ".join(cols), keys)
+        return Result(None)
+
+    def _define(self, name: str, columns: str, keys: list[str]) -> None:
+        location = (self.root / name).resolve().as_uri()
+        ddl = f"CREATE TABLE IF NOT EXISTS `{name}` ({columns}) USING parquet LOCATION '{location}'"
+        self.spark.sql(ddl)
+        self.catalog[name] = {"ddl": ddl, "keys": keys}
+        self._save()
+
+    def _save(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / (CATALOG_FILE + ".tmp")
+        tmp.write_text(json.dumps(self.catalog, indent=1, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.root / CATALOG_FILE)
+
+    def _drop(self, tree: exp.Drop) -> Result:
+        name = self._table_name(tree)
+        if self._is_temp(name):
+            self.spark.catalog.dropTempView(name)
+        elif name in self.catalog:
+            self._drop_table(name)
+        elif not tree.args.get("exists"):
+            raise ValueError(f"no table {name}")
+        return Result(None)
+
+    def _drop_table(self, name: str) -> None:
+        self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
+        del self.catalog[name]
+        self._save()
+        shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def overwrite(self, name: str, df: Any) -> None:
+        """Replace the rows of ``name`` with ``df`` (computed first, so it may read ``name``)."""
+        df.localCheckpoint(eager=True).write.insertInto(name, overwrite=True)
+        self.spark.sql(f"REFRESH TABLE `{name}`")
+
+    def _delete(self, tree: exp.Delete) -> Result:
+        name = self._table_name(tree.this)
+        where = tree.args.get("where")
+        if self._is_temp(name):
+            raise ValueError(f"DELETE from temp table {name} is not supported on Spark")
+        cond = f"WHERE NOT coalesce(({where.this.sql(dialect.READ)}), false)" if where is not None else "WHERE false"
+        keep = self._sql(dialect.parse(f"SELECT * FROM {name} {cond}")[0])
+        self.overwrite(name, keep)
+        return Result(None)
+
+    def _insert(self, tree: exp.Insert) -> Result:
+        name = self._table_name(tree.this)
+        replace = str(tree.args.get("alternative") or "").upper() == "REPLACE"
+        if not replace:
+            self._sql(tree)
+            self.spark.sql(f"REFRESH TABLE `{name}`")
+            return Result(None)
+        keys = self.catalog[name]["keys"]
+        cols = [f.name for f in self.spark.table(name).schema.fields]
+        source = tree.expression
+        new = self._sql(source).toDF(*cols).localCheckpoint(eager=True)
+        kept = self.spark.table(name).join(new.select(*keys), on=keys, how="left_anti")
+        self.overwrite(name, kept.unionByName(new))
+        return Result(None)
+
+    def _alter(self, tree: exp.Alter) -> Result:
+        name = self._table_name(tree)
+        have = {f.name for f in self.spark.table(name).schema.fields}
+        for action in tree.args.get("actions") or []:
+            if isinstance(action, exp.ColumnDef):
+                if action.name in have:
+                    continue
+                dtype = dialect.to_spark_tree(action.args["kind"].copy()).sql(dialect.WRITE)
+                self.spark.sql(f"ALTER TABLE `{name}` ADD COLUMNS (`{action.name}` {dtype})")
+                self.catalog[name]["ddl"] = self.catalog[name]["ddl"].replace(
+                    ") USING parquet", f", `{action.name}` {dtype}) USING parquet")
+                self._save()
+            else:
+                raise ValueError(f"ALTER TABLE {action.sql(dialect.READ)} is not supported on Spark")
+        return Result(None)
+
+    def _refresh_catalog_view(self) -> None:
+        rows = [(t.name, "main") for t in self.spark.catalog.listTables()]
+        schema = "table_name STRING, schema_name STRING"
+        self.spark.createDataFrame(rows, schema).createOrReplaceTempView(dialect.CATALOG_VIEW)

@@ -1,0 +1,82 @@
+"""Moving checked rows into a Spark warehouse: one as-of date replaced (``publish_snapshot``), keyed rows upserted,
+or a whole DuckDB warehouse copied (``copy_warehouse``, for trying Spark on an existing bank and for the
+conformance suite).
+
+A Spark load reads and checks the files exactly as a DuckDB load does — the same code, in a private staging
+DuckDB on the machine that holds the files — and then publishes the accepted rows, the quarantine, the branch
+closure and the ``snapshots`` row of that date here, and invalidates the derived results that read it
+(``wupian.engine.lineage``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.contract import SNAPSHOT_TABLES
+from wupian.engine import lineage
+from wupian.engine.warehouse import Warehouse, quote_ident
+
+DATED_SYSTEM_TABLES = ("quarantine", "branch_closure", "snapshots")
+
+
+def _frame(wh: Any, name: str, data: pa.Table) -> Any:
+    """``data`` as a Spark DataFrame with the stored table's column names and types."""
+    target = wh.con.spark.table(name)
+    df = wh.con.spark.createDataFrame(data)
+    return df.select(*[df[f.name].cast(f.dataType).alias(f.name) for f in target.schema.fields])
+
+
+def replace_date(wh: Any, name: str, as_of: date, data: pa.Table) -> None:
+    """The rows of ``name`` for ``as_of`` become ``data`` (the other dates are kept)."""
+    spark = wh.con.spark
+    kept = spark.table(name).where(spark.table(name)["as_of"] != as_of)
+    wh.con.overwrite(name, kept.unionByName(_frame(wh, name, data)))
+
+
+def upsert(wh: Any, name: str, keys: tuple[str, ...], data: pa.Table) -> None:
+    """Rows of ``data`` replace the stored rows with the same key (NULL keys match NULL); the rest are appended."""
+    new = _frame(wh, name, data).localCheckpoint(eager=True)
+    old = wh.con.spark.table(name)
+    cond = None
+    for k in keys:
+        c = old[k].eqNullSafe(new[k])
+        cond = c if cond is None else cond & c
+    kept = old.join(new.select(*keys), on=cond, how="left_anti") if cond is not None else old
+    wh.con.overwrite(name, kept.unionByName(new))
+
+
+def publish_snapshot(stage: Warehouse, wh: Any, as_of: date) -> None:
+    """Publish what a staging DuckDB load of ``as_of`` accepted into the Spark warehouse ``wh``."""
+    keyed = False
+    for t in SNAPSHOT_TABLES:
+        if t.kind == "keyed":
+            rows = stage.arrow(f"SELECT * FROM {quote_ident(t.name)}")
+            if rows.num_rows:
+                keyed = True
+                upsert(wh, t.name, tuple(t.key), rows)
+            continue
+        replace_date(wh, t.name, as_of, stage.arrow(f"SELECT * FROM {quote_ident(t.name)} WHERE as_of = ?",
+                                                    [as_of]))
+    for name in DATED_SYSTEM_TABLES:
+        replace_date(wh, name, as_of, stage.arrow(f"SELECT * FROM {name} WHERE as_of = ?", [as_of]))
+    lineage.invalidate_from(wh.con, as_of, keyed=keyed)
+
+
+def copy_warehouse(source: Warehouse, wh: Any) -> list[str]:
+    """Copy every stored table of the DuckDB warehouse ``source`` into the (empty) Spark warehouse ``wh``;
+    returns the table names copied."""
+    names = [r[0] for r in source.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
+        "ORDER BY table_name").fetchall()]
+    for name in names:
+        data = source.arrow(f"SELECT * FROM {quote_ident(name)}")
+        if name not in wh.con.catalog:
+            ddl = source.scalar("SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                                [name])
+            wh.execute(ddl)
+        if data.num_rows:
+            wh.con.overwrite(name, _frame(wh, name, data))
+    return names

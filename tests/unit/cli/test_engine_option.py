@@ -1,0 +1,57 @@
+"""``--engine`` / ``--spark-master`` / ``--db`` with Spark through ``main()``: usage errors are exit 2 with one
+line, decided before any Spark session starts (these tests need no Java)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wupian.cli.main import main
+
+
+def wupian(*args: str) -> int:
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    code = done.value.code
+    assert isinstance(code, int)
+    return code
+
+
+def test_unknown_engine_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert wupian("--engine", "oracle", "indicators", "--as-of", "2026-03-31") == 2
+    err = capsys.readouterr().err
+    assert "duckdb, spark" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["serve"], ["load-events", "x"], ["demo"], ["users", "list"], ["month-end", "--as-of", "2026-03-31"], ["recurring", "batch"], ["screen", "--all"]])
+def test_commands_not_on_spark_refuse_it(command: list[str], capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
+    assert wupian("--engine", "spark", "--db", str(tmp_path / "wh"), *command) == 2
+    err = capsys.readouterr().err
+    assert "does not run on --engine spark" in err and "indicators" in err and "Traceback" not in err
+
+
+def test_engine_from_the_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                     tmp_path: Path) -> None:
+    monkeypatch.setenv("WUPIAN_ENGINE", "spark")
+    assert wupian("--db", str(tmp_path / "wh"), "serve") == 2
+    assert "does not run on --engine spark" in capsys.readouterr().err
+
+
+def test_spark_db_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "w.duckdb"
+    f.write_bytes(b"")
+    assert wupian("--engine", "spark", "--db", str(f), "indicators", "--as-of", "2026-03-31") == 2
+    assert "folder of Parquet tables" in capsys.readouterr().err
+
+
+def test_reading_a_missing_spark_warehouse_is_a_usage_error(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert wupian("--engine", "spark", "--db", str(tmp_path / "none"), "indicators", "--as-of", "2026-03-31") == 2
+    assert "no Spark warehouse" in capsys.readouterr().err
+
+
+def test_duckdb_db_must_still_be_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert wupian("--db", str(tmp_path), "indicators", "--as-of", "2026-03-31") == 2
+    assert "is a folder" in capsys.readouterr().err
