@@ -129,8 +129,8 @@ def _value(v: Value, params: list[Any]) -> str:
     if k == "fired":
         tests = []
         for rule in a:
-            params.append(f",{rule},")
-            tests.append("position(? IN concat(',', coalesce(e.rule_ids, ''), ',')) > 0")
+            params.append(rule)
+            tests.append("list_contains(string_split(coalesce(e.rule_ids, ''), ','), ?)")
         return _flag(" OR ".join(tests))
     raise ValueError(f"unknown PBOC field value {k!r}")
 
