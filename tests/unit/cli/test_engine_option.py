@@ -7,15 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wupian.cli.main import main
-
-
-def wupian(*args: str) -> int:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    code = done.value.code
-    assert isinstance(code, int)
-    return code
+from support.cli_run import wupian
 
 
 def test_unknown_engine_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

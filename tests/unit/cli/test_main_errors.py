@@ -16,21 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from support.cli_run import wupian
 from support.golden_bank import load_bank
 from wupian.cli import errors
-from wupian.cli.main import main
 from wupian.contract import EVENT_TABLES
 from wupian.engine.warehouse import Warehouse
 
 GOOD = Path(__file__).resolve().parents[2] / "golden" / "ingest" / "good_minimal" / "input"
-
-
-def wupian(*args: str) -> int:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    code = done.value.code
-    assert isinstance(code, int)
-    return code
 
 
 @pytest.fixture
