@@ -1,8 +1,8 @@
 """A/B of the core pipeline between two source trees: ``wupian load`` then a cold ``wupian indicators`` (which
 classifies on demand), the two trees interleaved on the same bank so that a shared machine's load hits both.
 
-Usage: ``python bench/ab_core.py BANK_DIR [--a /work/main/src] [--b src] [--rounds 2] [--workdir DIR]``
-(``BANK_DIR`` from ``gen_bank.py``). Prints wall time, CPU time (user + system of the child, from ``wait4``),
+Usage: ``python bench/ab_core.py BANK_DIR [--a /work/main/src] [--b src] [--rounds 2] [--workdir DIR] [--load-only]``
+(``BANK_DIR`` from ``gen_bank.py``; ``--load-only`` skips the indicators step). Prints wall time, CPU time (user + system of the child, from ``wait4``),
 peak RSS and the 1-minute load average of every step — CPU times are the figure to compare when busy.
 """
 
@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--b", default=str(Path(__file__).resolve().parent.parent / "src"), help="second source tree")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/wupian-bench-ab"))
+    ap.add_argument("--load-only", action="store_true", help="time `load` only (no cold indicators)")
     ns = ap.parse_args()
     ns.workdir.mkdir(parents=True, exist_ok=True)
     for r in range(ns.rounds):
@@ -44,6 +45,10 @@ def main() -> None:
             for p in (db, Path(f"{db}.wal")):
                 p.unlink(missing_ok=True)
             ld = _run(src, ["--db", str(db), "load", str(ns.bank), "--as-of", AS_OF])
+            if ns.load_only:
+                print(f"round {r + 1} {name} ({src}): load wall {ld[0]:.1f} s CPU {ld[1]:.2f} s peak {ld[2]:,.0f} MiB "
+                      f"(load avg {ld[3]:.1f}); file {db.stat().st_size / 2**20:,.1f} MiB", flush=True)
+                continue
             ind = _run(src, ["--db", str(db), "indicators", "--as-of", AS_OF, "--format", "csv"])
             print(f"round {r + 1} {name} ({src}): load wall {ld[0]:.1f} s CPU {ld[1]:.2f} s peak {ld[2]:,.0f} MiB "
                   f"(load avg {ld[3]:.1f}); cold indicators wall {ind[0]:.1f} s CPU {ind[1]:.2f} s peak "

@@ -64,14 +64,15 @@ class LoadSession:
     def close_rejections(self, table: Table) -> int:
         return loading.close_rejections(self._con, table)
 
-    def insert_snapshot(self, table: Table, as_of: dt.date, rejected: int | None = None) -> int:
-        return loading.insert_snapshot(self._con, table, as_of, rejected)
+    def insert_snapshot(self, table: Table, as_of: dt.date, rejected: int | None = None,
+                        st: StagedTable | None = None) -> int:
+        return loading.insert_snapshot(self._con, table, as_of, rejected, st)
 
-    def upsert_keyed(self, table: Table) -> int:
-        return loading.upsert_keyed(self._con, table)
+    def upsert_keyed(self, table: Table, st: StagedTable | None = None) -> int:
+        return loading.upsert_keyed(self._con, table, st)
 
-    def append_events(self, table: Table, label: str, seq: int) -> int:
-        return loading.append_events(self._con, table, label, seq)
+    def append_events(self, table: Table, label: str, seq: int, st: StagedTable | None = None) -> int:
+        return loading.append_events(self._con, table, label, seq, st)
 
     def skipped_events(self, table: Table) -> int:
         """Events of ``table`` skipped as identical re-sends (WP-LOAD-030) in this run."""

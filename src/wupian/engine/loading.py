@@ -22,10 +22,21 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from wupian.contract import ColumnType, Table
+from wupian.contract import Table
+from wupian.core.errors import DataError
 from wupian.core.issues import Issue, Level, Source
-from wupian.engine.checks import Typed, is_id_column, key_expr, lit, row_failures, text_expr
-from wupian.engine.stage import RawInput, StagedTable, raw_rows
+from wupian.engine.checks import (
+    AS_OF_DATES,
+    Typed,
+    is_id_column,
+    key_expr,
+    lit,
+    rate_columns,
+    row_failures,
+    text_expr,
+)
+from wupian.engine.load_codes import make_issue
+from wupian.engine.stage import RawInput, StagedTable, raw_rows, staged_source
 from wupian.engine.warehouse import quote_ident
 
 ISSUES = "_wp_issues"
@@ -88,12 +99,14 @@ def check_rows(
             con.execute(f"INSERT INTO {ISSUES} " + " UNION ALL ".join(parts), [file_label] * len(parts))
     con.execute(f"DROP TABLE {qb}")
     x = Typed(table, "x")
-    if as_of is not None and table.name == "loans":
+    date_col = AS_OF_DATES.get(table.name)
+    if as_of is not None and date_col is not None:
+        d = quote_ident(date_col)
         con.execute(
             f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, x.__line, {key_expr(table, x)}, "
-            "'drawdown_date', 'WP-LOAD-033', 'WARNING', 'expected drawdown_date ≤ as-of date ' || "
-            "CAST(CAST(? AS DATE) AS VARCHAR) || ', got ' || CAST(x.drawdown_date AS VARCHAR), NULL "
-            f"FROM {typed} AS x WHERE x.drawdown_date > CAST(? AS DATE)",
+            f"{lit(date_col)}, 'WP-LOAD-033', 'WARNING', {lit(f'expected {date_col} ≤ as-of date ')} || "
+            f"CAST(CAST(? AS DATE) AS VARCHAR) || ', got ' || CAST(x.{d} AS VARCHAR), NULL "
+            f"FROM {typed} AS x WHERE x.{d} > CAST(? AS DATE)",
             [file_label, as_of, as_of],
         )
     _duplicates(con, table, typed, file_label, seq)
@@ -104,7 +117,7 @@ def check_rows(
 def _fraction_rates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_label: str, seq: int) -> None:
     """WARNING for a rate column (annual percent) whose every non-zero value is below 1: 0.0345 where 3.45
     was meant (fractions instead of percent). One aggregate over the staged table."""
-    rates = [c.name for c in table.columns if c.type is ColumnType.RATE and c.name.endswith("_rate")]
+    rates = rate_columns(table)
     if not rates:
         return
     aggs = ", ".join(
@@ -241,31 +254,52 @@ def _cols(table: Table) -> str:
     return ", ".join(quote_ident(c.name) for c in table.columns)
 
 
-def insert_snapshot(con: duckdb.DuckDBPyConnection, table: Table, as_of: dt.date, rejected: int | None = None) -> int:
+def insert_snapshot(
+    con: duckdb.DuckDBPyConnection, table: Table, as_of: dt.date, rejected: int | None = None,
+    st: StagedTable | None = None,
+) -> int:
     """Insert the valid rows of a snapshot table for ``as_of``; return how many. ``rejected`` (the size of the
     rejected-line set, from ``close_rejections``) 0 means a clean file: a plain scan of the staged rows, which
-    DuckDB inserts in parallel and in file order, instead of an anti-join."""
+    DuckDB inserts in parallel and in file order, instead of an anti-join. ``st`` staged from Parquet: the rows
+    come straight from the file (``stage.staged_source``), typed a second time, written once."""
+    src, params = staged_source(st) if st is not None else (_typed(table), [])
     keep = "" if rejected == 0 else f" ANTI JOIN {_rej(table)} AS j ON x.__line = j.line"
     row = con.execute(
         f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "
-        f"{_cols(table)} FROM {_typed(table)} AS x{keep}",
-        [as_of],
+        f"{_cols(table)} FROM {src} AS x{keep}",
+        [as_of, *params],
     ).fetchone()
-    return int(row[0]) if row else 0
+    n = int(row[0]) if row else 0
+    _same_rows(st, rejected, n)
+    return n
 
 
-def _valid_temp(con: duckdb.DuckDBPyConnection, table: Table) -> str:
+def _same_rows(st: StagedTable | None, rejected: int | None, inserted: int) -> None:
+    """A file read again for its insert must give the rows it gave when checked (else nothing is loaded)."""
+    if st is None or st.source is None or rejected is None or inserted == st.rows - rejected:
+        return
+    issue = make_issue(
+        "WP-LOAD-003", f"{st.file_label} changed while it was being loaded ({st.rows - rejected} valid rows "
+        f"checked, {inserted} read again); nothing was loaded", file=st.file_label,
+        suggestion="load the folder again once the file is complete",
+    )
+    raise DataError(f"{st.file_label} changed while it was being loaded", (issue,))
+
+
+def _valid_temp(con: duckdb.DuckDBPyConnection, table: Table, st: StagedTable | None) -> str:
     v = quote_ident(f"_wp_valid_{table.name}")
+    src, params = staged_source(st) if st is not None else (_typed(table), [])
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {v} AS SELECT x.__line, {key_expr(table, Typed(table, 'x'))} AS __key, "
-        f"{_cols(table)} FROM {_typed(table)} AS x ANTI JOIN {_rej(table)} AS j ON x.__line = j.line"
+        f"{_cols(table)} FROM {src} AS x ANTI JOIN {_rej(table)} AS j ON x.__line = j.line",
+        params,
     )
     return v
 
 
-def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table, st: StagedTable | None = None) -> int:
     """Replace rows of a keyed table (targets, peers) whose key is in the file; insert the rest."""
-    v = _valid_temp(con, table)
+    v = _valid_temp(con, table, st)
     tq = quote_ident(table.name)
     match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM v.{quote_ident(k)}" for k in table.key)
     con.execute(f"DELETE FROM {tq} AS t WHERE EXISTS (SELECT 1 FROM {v} AS v WHERE {match})")
@@ -276,9 +310,11 @@ def upsert_keyed(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     return int(row[0]) if row else 0
 
 
-def append_events(con: duckdb.DuckDBPyConnection, table: Table, file_label: str, seq: int) -> int:
+def append_events(
+    con: duckdb.DuckDBPyConnection, table: Table, file_label: str, seq: int, st: StagedTable | None = None
+) -> int:
     """Append new events; an id seen before is a no-op when identical (INFO) and rejected when different."""
-    v = _valid_temp(con, table)
+    v = _valid_temp(con, table, st)
     tq = quote_ident(table.name)
     # NOT DISTINCT: a key column may be blank (a watchlist entry by id_code has no account_no)
     match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM v.{quote_ident(k)}" for k in table.key)

@@ -1,14 +1,17 @@
-"""Stage one input file in DuckDB: typed once, in one statement, with its raw text kept only where needed.
+"""Staging one input file in DuckDB: typed once, in one statement, with its raw text kept only where needed.
 
 The reader (``wupian.ingest``) decides *how* a file is read and describes it as a ``RawInput``; this module
 turns it into SQL relations, so that every later check runs set-based in DuckDB:
 
-* ``stage_table`` creates the typed relation ``_wp_t_<key>``: ``__line`` (1-based physical line), every
-  contract column typed, ``__bad`` (some row-level check fails) and ``__raw`` (the row's raw texts as a
-  list, kept for ``__bad`` rows only). Clean UTF-8 CSV and Parquet files are read, typed and checked in a
-  single ``CREATE TABLE … AS SELECT … FROM read_csv/read_parquet`` (no text copy of the file is kept);
-  rows parsed in Python (Excel, a carefully re-read broken CSV) and CSV files whose quoted fields hold
-  newlines are first staged as text (``stage_raw``) and typed from there;
+* ``stage_table`` creates the relation ``_wp_t_<key>``: ``__line`` (1-based physical line), the contract
+  columns typed, ``__bad`` (some row-level check fails), ``__warn`` and ``__raw`` (the row's raw texts as a
+  list, kept for ``__bad``/``__warn`` rows only). Clean UTF-8 CSV files are read, typed and checked in a single
+  ``CREATE TABLE … AS SELECT … FROM read_csv`` (every column: the insert reads it). A Parquet file is
+  written once: the check pass keeps only the columns the later checks read (``checks.check_columns``) and
+  the rows' ``inexact`` masks, and the insert types the file again straight from ``read_parquet``
+  (``StagedTable.source``, ``typed_sql.insert_sql``), taking the columns found exact as they come. Rows parsed
+  in Python (Excel, a carefully re-read broken CSV) and CSV files whose quoted fields hold newlines are
+  first staged as text (``stage_raw``) and typed from there;
 * ``raw_rows`` materialises the raw text of a given set of lines (for issue messages and the quarantine):
   from ``__raw``, from the text stage, or — for lines rejected later (duplicate keys, references) in a file
   that was never staged as text — by re-reading just that file as text.
@@ -27,9 +30,11 @@ import duckdb
 import pyarrow as pa
 
 from wupian.contract import Table
+from wupian.core.errors import DataError
 from wupian.core.issues import Issue
-from wupian.engine.checks import lit
-from wupian.engine.typed_sql import direct_expr, typed_table_sql
+from wupian.engine.checks import check_columns, lit
+from wupian.engine.load_codes import make_issue
+from wupian.engine.typed_sql import direct_expr, fast_candidates, inexact_masks, insert_sql, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
 
@@ -76,12 +81,21 @@ class RawInput:
 
 @dataclass(frozen=True, slots=True)
 class StagedTable:
-    """The relations staged for one file: ``typed`` (a view) and, when staged as text, ``text``."""
+    """The relations staged for one file: ``typed`` (a view) and, when staged as text, ``text``.
+
+    ``source`` (Parquet) is a SELECT of every typed column and ``__line`` straight from the file, with its
+    parameters ``params``; ``typed`` then holds only the columns the checks read (``checks.check_columns``).
+    Without it (CSV, text stages) ``typed`` holds every column. ``stamp`` is the file's (size, mtime) when
+    checked: a file changed before its insert re-read it is refused."""
 
     key: str
     typed: str
     text: str | None
     rows: int
+    source: str | None = None
+    params: tuple[object, ...] = ()
+    stamp: tuple[int, int] | None = None
+    file_label: str = ""
 
 
 def _names(key: str) -> tuple[str, str, str]:
@@ -230,21 +244,19 @@ def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> Stag
     """Type (and row-check) the whole file once into ``_wp_t_<key>``; RawReadError if DuckDB refuses it."""
     view, tt, text = _names(key)
     qv, qt = quote_ident(view), quote_ident(tt)
-    if raw.kind in ("csv", "parquet"):
+    if raw.kind == "parquet":
+        return _stage_parquet(con, raw, key)
+    if raw.kind == "csv":
         try:
-            direct = _parquet_direct(con, raw) if raw.kind == "parquet" else {}
-            source, params, has_line = _source(raw, direct)
+            source, params, has_line = _source(raw)
             rows = _count(
                 con,
                 f"CREATE OR REPLACE TEMP TABLE {qt} AS "
-                f"{typed_table_sql(raw.table, source, line=has_line, keep_raw=True, direct=direct)}",
+                f"{typed_table_sql(raw.table, source, line=has_line, keep_raw=True)}",
                 params,
             )
         except duckdb.Error as exc:
             raise RawReadError(str(exc).splitlines()[0]) from exc
-        if raw.kind == "parquet":
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
-            return StagedTable(key, view, None, rows)
         if raw.data_lines is None or raw.data_lines == rows:
             first = raw.header_line + 1 - _base_rowid(con, qt)
             if raw.skip_lines:
@@ -258,6 +270,63 @@ def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> Stag
         con.execute(f"DELETE FROM {qt} WHERE __line IN (SELECT unnest(?))", [list(raw.skip_lines)])
     con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
     return StagedTable(key, view, text, rows - len(raw.skip_lines))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, *, fast_path: bool = True) -> StagedTable:
+    """The check pass of a Parquet file: ``_wp_tt_<key>`` holds ``__line``, the columns the checks read, the
+    row flags, the raw texts of flagged rows and the ``inexact`` masks; the insert reads the file again
+    through ``StagedTable.source``, taking as they come the text columns that were exact on every row not
+    ``__bad`` (``fast_path=False`` types every column again: the reference the fast path is tested against)."""
+    assert raw.path is not None
+    view, tt, _ = _names(key)
+    qv, qt = quote_ident(view), quote_ident(tt)
+    table = raw.table
+    stamp = _stamp(raw.path)
+    try:
+        direct = _parquet_direct(con, raw)
+        source, params, _ = _source(raw, direct)
+        present = {c for _, c in raw.positions}
+        candidates = fast_candidates(table, present, direct) if fast_path else []
+        check_sql = typed_table_sql(
+            table, source, line=True, keep_raw=True, direct=direct, columns=check_columns(table), exact=candidates
+        )
+        rows = _count(con, f"CREATE OR REPLACE TEMP TABLE {qt} AS {check_sql}", params)
+    except duckdb.Error as exc:
+        raise RawReadError(str(exc).splitlines()[0]) from exc
+    fast: list[str] = []
+    masks = inexact_masks(candidates)
+    if masks:
+        found = con.execute(
+            "SELECT " + ", ".join(f"coalesce(bit_or({m}) FILTER (WHERE NOT __bad), 0)" for m, _ in masks) + f" FROM {qt}"
+        ).fetchone()
+        assert found is not None
+        fast = [c for (_, bits), got in zip(masks, found, strict=True) for bit, c in bits if not int(got) & bit]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
+    return StagedTable(
+        key, view, None, rows, params=tuple(params),
+        source=insert_sql(table, source, direct=direct, fast=fast, missing=set(table.column_names) - present),
+        stamp=stamp, file_label=raw.file_label,
+    )
+
+
+def staged_source(st: StagedTable) -> tuple[str, list[object]]:
+    """(FROM item of every typed column and ``__line`` of ``st``, its parameters). A Parquet file is read again:
+    it must be the file that was checked (same size and modification time), else a structural ERROR."""
+    if st.source is None:
+        return quote_ident(st.typed), []
+    path = Path(str(st.params[0]))
+    if _stamp(path) != st.stamp:
+        issue = make_issue(
+            "WP-LOAD-003", f"{st.file_label} changed while it was being loaded; nothing was loaded",
+            file=st.file_label, suggestion="load the folder again once the file is complete",
+        )
+        raise DataError(f"{st.file_label} changed while it was being loaded", (issue,))
+    return f"({st.source})", list(st.params)
 
 
 def raw_rows(con: duckdb.DuckDBPyConnection, raw: RawInput, st: StagedTable, lines: str, out: str) -> int:

@@ -1,12 +1,17 @@
-"""The one statement that types and row-checks a whole staged file (``typed_table_sql``), from ``checks``.
+"""The statements that type and row-check a whole staged file, generated from ``checks``.
 
-``stage.py`` runs it once per file: trim → type → flag, with the raw text kept only for flagged rows.
-``direct_expr`` says which Parquet columns arrive already typed and can skip the text route.
+``typed_table_sql`` types and flags every row in one pass (trim → type → flag, with the raw text kept only for
+flagged rows); ``stage.py`` runs it once per file. ``direct_expr`` says which Parquet columns arrive already
+typed and can skip the text route. For a Parquet file the check pass keeps only the columns the later checks
+read, plus a bit mask per row of the columns whose typed value differs from the value as it came
+(``inexact_masks``); ``insert_sql`` then types the file a second time, straight into the warehouse, taking every
+column that was exact on every accepted row as it comes (no trimming, mapping or normalising to redo).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping, Sequence
 
 from wupian.contract import Column, ColumnType, Table
 from wupian.engine.checks import (
@@ -36,13 +41,46 @@ def direct_expr(col: Column, source_type: str, src: str) -> str | None:
         return f"CAST({src} AS BIGINT)"
     if kind is ColumnType.MONEY and st.startswith("DECIMAL(") and st.endswith(",2)"):
         return f"CAST({src} AS DECIMAL(38,2))"
+    if kind is ColumnType.RATE and _fits_rate(st):
+        return f"CAST({src} AS DECIMAL(18,6))"
     if kind is ColumnType.BOOL and st == "BOOLEAN":
         return src
     return None
 
 
+def _fits_rate(source_type: str) -> bool:
+    """DECIMAL(p,s) that DECIMAL(18,6) holds exactly (s ≤ 6, at most 12 integer digits): its text, the text
+    route's input, is a plain decimal that parses to the same value."""
+    m = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", source_type)
+    return m is not None and int(m[2]) <= 6 and int(m[1]) - int(m[2]) <= 12
+
+
+MASK_BITS = 62  # columns per BIGINT mask of ``inexact_masks``
+
+
+def inexact_masks(columns: Sequence[str]) -> list[tuple[str, list[tuple[int, str]]]]:
+    """(mask column name, [(bit, column)]) for the fast-path candidates ``columns``, 62 per BIGINT mask."""
+    return [
+        (f"__inexact{k // MASK_BITS:d}", [(1 << i, c) for i, c in enumerate(columns[k : k + MASK_BITS])])
+        for k in range(0, len(columns), MASK_BITS)
+    ]
+
+
+def fast_candidates(table: Table, present: Collection[str], direct: Mapping[str, str]) -> list[str]:
+    """Columns of ``table`` that the file has, as text, and that are stored as text: taken as they come when
+    the typed value (trimmed, enum-mapped, normalised) equals the raw text on every accepted row."""
+    return [c.name for c in table.columns if c.name in present and c.name not in direct and c.type.sql_type == "VARCHAR"]
+
+
 def typed_table_sql(
-    table: Table, source: str, *, line: bool = True, keep_raw: bool = False, direct: Mapping[str, str] | None = None
+    table: Table,
+    source: str,
+    *,
+    line: bool = True,
+    keep_raw: bool = False,
+    direct: Mapping[str, str] | None = None,
+    columns: Sequence[str] | None = None,
+    exact: Sequence[str] = (),
 ) -> str:
     """SELECT producing [``__line``], every typed column, ``__bad`` (any row-level ERROR) and ``__warn`` (any
     row-level WARNING, e.g. a normalised id) in one pass.
@@ -56,7 +94,56 @@ def typed_table_sql(
     ``direct`` names source columns that arrive typed (column → its SQL type, see ``direct_expr``): their
     ``t_<i>`` is the source value itself (the row checks only test it for NULL) and their raw text is
     that value cast to VARCHAR, computed for ``__bad`` rows only.
+
+    ``columns`` limits the typed columns returned (all are still typed and checked); ``exact`` (needs
+    ``keep_raw``) adds the ``inexact_masks`` columns: a bit set where the typed value of that column differs
+    from its raw value.
     """
+    names = table.column_names
+    typed_from, ids, typed_level = _typed_level(table, source, line=line, keep_raw=keep_raw, direct=direct)
+    ln = "__line, " if line else ""
+    carry = "".join(f", x.r_{i}" for i in range(len(names))) if keep_raw else ""
+    failures = row_failures(table, Typed(table, "x", with_text=True))
+
+    def any_of(fs: list[Failure]) -> str:
+        conds = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs)) or "false"
+        id_conds = " OR ".join(f"coalesce({f.condition}, false)" for f in fs if f.code in ID_CODES)
+        if not id_conds:
+            return conds
+        rest = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs
+                                         if f.code not in ID_CODES)) or "false"
+        return f"{rest} OR (NOT x.__plain AND ({id_conds}))"
+
+    bad = any_of([f for f in failures if f.level == "ERROR"])
+    warn = any_of([f for f in failures if f.level != "ERROR"])
+    cols = ", ".join(f"x.{quote_ident(n)}" for n in names)
+    masks = "".join(
+        ", (" + " + ".join(
+            f"CASE WHEN x.{quote_ident(c)} IS DISTINCT FROM x.r_{names.index(c)} THEN {bit:d} ELSE 0 END"
+            for bit, c in bits
+        ) + f") AS {mask}"
+        for mask, bits in inexact_masks(exact)
+    )
+    inner = (
+        f"SELECT {'x.' + ln if line else ''}{cols}, ({bad}) AS __bad, ({warn}) AS __warn{carry}{masks} "
+        f"FROM ({typed_level}) AS x"
+    )
+    if not keep_raw and columns is None:
+        return inner
+    # A LIST (not a STRUCT: measurably cheaper to build) of the raw texts, in contract column order.
+    packed = ", ".join(f"CAST(z.r_{i} AS VARCHAR)" if n in typed_from else f"z.r_{i}" for i, n in enumerate(names))
+    outs = ", ".join(f"z.{quote_ident(n)}" for n in (names if columns is None else columns))
+    raw = f", CASE WHEN z.__bad OR z.__warn THEN [{packed}] END AS __raw" if keep_raw else ""
+    mask_cols = "".join(f", z.{mask}" for mask, _ in inexact_masks(exact))
+    return f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, z.__warn{raw}{mask_cols} FROM ({inner}) AS z"
+
+
+def _typed_level(
+    table: Table, source: str, *, line: bool, keep_raw: bool, direct: Mapping[str, str] | None
+) -> tuple[dict[str, str], list[int], str]:
+    """(direct columns → their typed SQL, positions of the id columns behind ``__plain``, the SELECT giving
+    [``__line``], every typed column, their trimmed texts ``t_<i>``, ``__plain`` and with ``keep_raw`` the raw
+    values ``r_<i>``). Each column is trimmed once (inner level) and typed once (outer level)."""
     names = table.column_names
     direct = direct or {}
     typed_from = {
@@ -82,31 +169,30 @@ def typed_table_sql(
         for i, c in enumerate(table.columns)
     )
     texts = ", ".join(f"y.t_{i}" for i in range(len(names))) + (", y.__plain" if ids else "")
-    failures = row_failures(table, Typed(table, "x", with_text=True))
-
-    def any_of(fs: list[Failure]) -> str:
-        conds = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs)) or "false"
-        id_conds = " OR ".join(f"coalesce({f.condition}, false)" for f in fs if f.code in ID_CODES)
-        if not id_conds:
-            return conds
-        rest = " OR ".join(dict.fromkeys(f"coalesce({f.flag or f.condition}, false)" for f in fs
-                                         if f.code not in ID_CODES)) or "false"
-        return f"{rest} OR (NOT x.__plain AND ({id_conds}))"
-
-    bad = any_of([f for f in failures if f.level == "ERROR"])
-    warn = any_of([f for f in failures if f.level != "ERROR"])
-    cols = ", ".join(f"x.{quote_ident(n)}" for n in names)
-    inner = (
-        f"SELECT {'x.' + ln if line else ''}{cols}, ({bad}) AS __bad, ({warn}) AS __warn{carry.replace('y.', 'x.')} FROM ("
+    return typed_from, ids, (
         f"SELECT {'y.' + ln if line else ''}{typed}, {texts}{carry} FROM ("
-        f"SELECT {'r.' + ln if line else ''}{trims}{raws} FROM {source} AS r) AS y) AS x"
+        f"SELECT {'r.' + ln if line else ''}{trims}{raws} FROM {source} AS r) AS y"
     )
-    if not keep_raw:
-        return inner
-    # A LIST (not a STRUCT: measurably cheaper to build) of the raw texts, in contract column order.
-    packed = ", ".join(f"CAST(z.r_{i} AS VARCHAR)" if n in typed_from else f"z.r_{i}" for i, n in enumerate(names))
-    outs = ", ".join(f"z.{quote_ident(n)}" for n in names)
-    return (
-        f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, z.__warn, "
-        f"CASE WHEN z.__bad OR z.__warn THEN [{packed}] END AS __raw FROM ({inner}) AS z"
+
+
+def insert_sql(
+    table: Table,
+    source: str,
+    *,
+    direct: Mapping[str, str] | None = None,
+    fast: Collection[str] = (),
+    missing: Collection[str] = (),
+) -> str:
+    """SELECT ``__line`` and every typed column of ``source`` (as for ``typed_table_sql``, without the checks):
+    the columns in ``fast`` taken as they come (the check pass found them exact on every accepted row), the
+    columns ``missing`` from the file NULL, the others typed as the check pass typed them. Unused typing is
+    pruned by DuckDB's optimiser, so a file whose text columns were all exact is read and stored without any
+    per-value work but the direct casts."""
+    _, _, typed_level = _typed_level(table, source, line=True, keep_raw=True, direct=direct)
+    outs = ", ".join(
+        f"x.r_{i} AS {quote_ident(c.name)}" if c.name in fast
+        else f"CAST(NULL AS {c.type.sql_type}) AS {quote_ident(c.name)}" if c.name in missing
+        else f"x.{quote_ident(c.name)}"
+        for i, c in enumerate(table.columns)
     )
+    return f"SELECT x.__line, {outs} FROM ({typed_level}) AS x"

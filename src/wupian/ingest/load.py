@@ -114,11 +114,11 @@ def _process(
             )
         n_rejected = ses.close_rejections(t)
         if t.kind == "snapshot":
-            loaded[t.name] = ses.insert_snapshot(t, as_of, n_rejected)
+            loaded[t.name] = ses.insert_snapshot(t, as_of, n_rejected, st.st)
         elif t.kind == "keyed":
-            loaded[t.name] = ses.upsert_keyed(t)
+            loaded[t.name] = ses.upsert_keyed(t, st.st)
         else:
-            loaded[t.name] = ses.append_events(t, label, seq)
+            loaded[t.name] = ses.append_events(t, label, seq, st.st)
             skipped[t.name] = ses.skipped_events(t)
         rejected[t.name] = ses.quarantine_rejected(st.raw, st.st, label, None if events else as_of)
         if not any(r.target_table == t.name for later in staged[seq + 1 :] for r in later.table.references):
