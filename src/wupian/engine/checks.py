@@ -218,13 +218,21 @@ def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str
         # A simple CASE, not ``IN (…)``: DuckDB plans constant IN lists as joins, costly to plan and to run.
         whens = " ".join(f"WHEN {lit(w)} THEN true" for w in TRUE_WORDS)
         whens += " " + " ".join(f"WHEN {lit(w)} THEN false" for w in FALSE_WORDS)
-        return f"CASE lower({t}) {whens} END"
+        return _unless_null(t, f"CASE lower({t}) {whens} END")
     if col.enum:
-        whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in col.enum_map().items())
-        return f"CASE lower({t}) {whens} END"
+        # The canonical spellings first: a CASE tries its arms in order, and files mostly hold those.
+        spellings = sorted(col.enum_map().items(), key=lambda kv: kv[0] != kv[1].casefold())
+        whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in spellings)
+        return _unless_null(t, f"CASE lower({t}) {whens} END")
     if is_id_column(col):
         return normalised_id(t)
     return t
+
+
+def _unless_null(t: str, expr: str) -> str:
+    """``expr`` (NULL for a NULL text ``t``) evaluated only for the rows where ``t`` is filled: a blank value
+    would otherwise be compared with every arm of ``expr``'s CASE (sparse code columns are mostly blank)."""
+    return f"CASE WHEN {t} IS NULL THEN NULL ELSE {expr} END"
 
 
 @dataclass(frozen=True, slots=True)
