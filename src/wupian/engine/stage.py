@@ -38,6 +38,11 @@ from wupian.engine.typed_sql import direct_expr, fast_candidates, inexact_masks,
 from wupian.engine.warehouse import quote_ident
 
 
+# Parquet inserts take the text columns found exact as they come; off, every column is typed again on insert
+# (the reference path the tests compare the fast one with — same tables, same quarantine).
+FAST_PATH = True
+
+
 class RawReadError(Exception):
     """DuckDB's strict reader refused the file; the caller re-reads it carefully (CSV line by line)."""
 
@@ -277,11 +282,12 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, *, fast_path: bool = True) -> StagedTable:
+def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> StagedTable:
     """The check pass of a Parquet file: ``_wp_tt_<key>`` holds ``__line``, the columns the checks read, the
     row flags, the raw texts of flagged rows and the ``inexact`` masks; the insert reads the file again
     through ``StagedTable.source``, taking as they come the text columns that were exact on every row not
-    ``__bad`` (``fast_path=False`` types every column again: the reference the fast path is tested against)."""
+    ``__bad`` (with ``FAST_PATH`` off it types every column again: the reference the fast path is tested
+    against)."""
     assert raw.path is not None
     view, tt, _ = _names(key)
     qv, qt = quote_ident(view), quote_ident(tt)
@@ -291,7 +297,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, *, f
         direct = _parquet_direct(con, raw)
         source, params, _ = _source(raw, direct)
         present = {c for _, c in raw.positions}
-        candidates = fast_candidates(table, present, direct) if fast_path else []
+        candidates = fast_candidates(table, present, direct) if FAST_PATH else []
         check_sql = typed_table_sql(
             table, source, line=True, keep_raw=True, direct=direct, columns=check_columns(table), exact=candidates
         )
