@@ -37,7 +37,6 @@ from wupian.engine.load_codes import make_issue
 from wupian.engine.typed_sql import direct_expr, fast_candidates, inexact_masks, insert_sql, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
-
 # Parquet inserts take the text columns found exact as they come; off, every column is typed again on insert
 # (the reference path the tests compare the fast one with — same tables, same quarantine).
 FAST_PATH = True
