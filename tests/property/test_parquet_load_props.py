@@ -93,7 +93,7 @@ def _shift(result: dict[str, object]) -> dict[str, object]:
     return {**result, "issues": issues, "quarantine": quarantine}
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(row, min_size=1, max_size=8))
 def test_parquet_fast_path_loads_like_the_reference_and_like_csv(
     rows: list[dict[str, str | None]], monkeypatch: pytest.MonkeyPatch
