@@ -251,6 +251,10 @@ def _row_texts(plan: ClassifyPlan, tag_id: str) -> tuple[str, str]:
     return rule_ids, explanation
 
 
+def _ids(tag: str) -> str:
+    return quote_ident(f"ids_{tag}")
+
+
 def _by_tag(plan: ClassifyPlan, value: Any) -> str:
     """``CASE k.i WHEN <tag index> THEN <value(tag)> … END`` over every tag of the plan (integer arms: the
     statement evaluates it for each tagged row)."""
@@ -266,12 +270,15 @@ def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
     mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
     amount = _by_tag(plan, lambda t: _a(t))
-    rule_ids = _by_tag(plan, lambda t: _row_texts(plan, t)[0])
+    rule_ids = _by_tag(plan, lambda t: _ids(t) if not plan.tag(t).union_of else "concat_ws(',', " + ", ".join(
+        f"CASE WHEN {_t(m)} THEN {_ids(m)} END" for m in _members(plan, t)) + ")")
     explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
+    # each base tag's rule ids once per loan that has it (a union's row joins its members' lists)
+    ids = ", ".join(f"CASE WHEN {_t(t)} THEN {_rule_ids_sql(plan, t)} END AS {_ids(t)}" for t in _base_tags(plan))
     return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
     CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
     ? AS rulebook_version
-FROM (SELECT *, {mask} AS tag_mask FROM ({_tagged_sql(plan, params, explain=explain)}) AS m) AS e
+FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, explain=explain)}) AS m) AS e
 JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
