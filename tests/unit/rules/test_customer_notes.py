@@ -69,3 +69,12 @@ def test_size_issues_render_group_and_figures_without_stored_notes(bank: Warehou
     assert [i.source.key for i in issues] == ["customer_id=C2"]
     assert "工业：从业人员400人、营业收入3000万元" in issues[0].message
     assert bank.scalar("SELECT count(*) FROM customer_facts WHERE size_note IS NOT NULL") == 0
+
+
+
+def test_the_api_renders_the_notes_of_a_classified_date(bank: Warehouse) -> None:
+    from wupian import api
+
+    want = _stored_with_notes(bank, "derived_first")
+    classify_snapshot(bank, AS_OF, size_basis="derived_first")  # the recorded basis is the one rendered
+    assert api.customer_facts(bank, AS_OF).to_pylist() == want
