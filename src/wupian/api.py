@@ -64,6 +64,13 @@ def loan_tags(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Tabl
     return rules.loan_tags(wh, as_of, profile)
 
 
+def customer_facts(wh: Warehouse, as_of: date) -> pa.Table:
+    """The per-customer facts of one date (size, 单户授信, registries, 首贷户; size notes rendered), classified
+    if stale (any classification of the date writes them: one fresh profile suffices)."""
+    ensure_fresh(wh, as_of, ("pboc_2025",), comparisons=False)
+    return rules.customer_facts(wh, as_of)
+
+
 def tag_overlap(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Table:
     """Pairwise overlaps of the five categories, from a fresh classification."""
     ensure_fresh(wh, as_of, (profile,), comparisons=False)
@@ -174,6 +181,7 @@ __all__ = [
     "copy_is_fresh",
     "compute_indicators",
     "coverage",
+    "customer_facts",
     "ensure_fresh",
     "explain_indicator",
     "explain_loan",

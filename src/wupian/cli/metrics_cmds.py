@@ -10,17 +10,13 @@ from typing import Annotated
 import typer
 
 from wupian.cli.context import open_warehouse
-from wupian.cli.output import Format, console, emit
+from wupian.cli.output import Format, console, emit, emit_text
 from wupian.cli.progress import progress
 from wupian.core.dates import parse_date
 from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level
 from wupian.core.profiles import DEFAULT_PROFILE, PROFILES
 from wupian.reports.kinds import KINDS
-
-
-def _value_text(value: object) -> str:
-    return "" if value is None else f"{value:f}"
 
 
 def indicators(
@@ -33,8 +29,12 @@ def indicators(
 ) -> None:
     """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value, unit,
     unavailable_reason). Classifies on demand whatever the figures need that is missing or out of date."""
+    import pyarrow.compute as pc
+
     from wupian.api import compute_indicators, explain_indicator
+    from wupian.core.tabular import csv_text_of_strings
     from wupian.metrics import indicator_label
+    from wupian.metrics.result import TEXT_COLUMNS
 
     day = parse_date(as_of)
     with open_warehouse() as wh:
@@ -46,12 +46,13 @@ def indicators(
             return
         with progress("计算指标…", bar=False):
             result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids)
-    check_id_patterns(ids, [r.indicator_id for r in result.rows])
-    rows = [{"as_of": r.as_of.isoformat(), "branch_id": r.branch_id, "indicator_id": r.indicator_id,
-             "value": _value_text(r.value), "unit": r.unit, "unavailable_reason": r.unavailable_reason or ""}
-            for r in result.rows]
-    emit(rows, fmt, title=f"指标 {day.isoformat()}（{profile}）",
-         columns=("as_of", "branch_id", "indicator_id", "value", "unit", "unavailable_reason"))
+    texts = result.text_table()  # every column as text, built on the Arrow columns (no object per value)
+    check_id_patterns(ids, pc.unique(texts.column("indicator_id")).to_pylist())
+    title = f"指标 {day.isoformat()}（{profile}）"
+    if Format(fmt) is Format.csv:
+        emit_text(csv_text_of_strings(texts), None)
+    else:
+        emit(texts, fmt, title=title, columns=TEXT_COLUMNS)
     for note in result.notes:
         typer.echo(note, err=True)
 

@@ -5,6 +5,7 @@ has its header row (also when there are no rows, if the columns are known)."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -43,6 +44,39 @@ def _json_default(value: object) -> Any:
 def to_json(payload: object, indent: int = 1) -> str:
     """Indented UTF-8 JSON (Chinese kept as is) with Decimal/dates as text."""
     return json.dumps(payload, ensure_ascii=False, default=_json_default, indent=indent)
+
+
+@functools.cache
+def _quoted_chars() -> str:
+    """Regex of the characters that make the ``csv`` module quote a cell (',', '"', '\\n'; '\\r' depends on
+    the Python version), probed once so the Arrow writer quotes exactly where it does."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(["\r", "x"])
+    return '[,"\n\r]' if buf.getvalue().startswith('"') else '[,"\n]'
+
+
+def csv_text_of_strings(table: Any) -> str:
+    """The CSV ``csv_text`` writes, for an Arrow table whose columns are all text without nulls — built on the
+    columns (quoting exactly where the ``csv`` module's minimal quoting does), not a Python row per line."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = list(table.column_names)
+    if len(names) < 2:  # one column: the csv module quotes an empty cell ('""'); take its own path
+        return csv_text(table.to_pylist(), names)
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow(names)
+    if table.num_rows == 0:
+        return head.getvalue()
+    cols = []
+    for name in names:
+        col = table.column(name).combine_chunks() if hasattr(table.column(name), "combine_chunks") else table.column(name)
+        col = col.cast(pa.string())
+        needs = pc.match_substring_regex(col, _quoted_chars())
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
+        cols.append(pc.if_else(needs, quoted, col))
+    lines = pc.binary_join_element_wise(*cols, ",")
+    return head.getvalue() + "\n".join(lines.to_pylist()) + "\n"
 
 
 def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,

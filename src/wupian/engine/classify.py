@@ -30,7 +30,7 @@ from wupian.engine.classify_customers import (
     register_size_reference,
 )
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
-from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template
+from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template, leaves
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.loan_scope import business_loan_sql
 from wupian.engine.warehouse import Warehouse, quote_ident
@@ -69,10 +69,12 @@ _GREEN_FACTS = """NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green
     l.green_amount AS green_amount_raw"""
 
 
-def build_base_sql() -> str:
+def build_base_sql(notes: bool = True) -> str:
     """SQL (one SELECT, the as-of date its one ``?``) of the per-loan fact rows; ``cls_cust``,
-    ``ref_green_items`` and ``ref_industry_codes`` must exist."""
+    ``ref_green_items`` and ``ref_industry_codes`` must exist. Without ``notes`` (``cls_cust`` built without
+    them) the customer note facts are NULL."""
     ind = purpose_industry_sql("l.purpose_industry_code")
+    cf_notes = {n: f"cf.{n}" if notes else f"CAST(NULL AS VARCHAR) AS {n}" for n in NOTE_FACTS}
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
     l.is_entrusted,
@@ -84,7 +86,7 @@ SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.ba
     l.digital_evidence, {", ".join(f"{code_fits_sql(c, ind=ind)} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
     l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
     cf.customer_type, cf.id_code, cf.pension_revenue_share, cf.declared_size, cf.derived_size, cf.size_used,
-    cf.size_note, cf.credit_total, cf.credit_note, cf.registries, cf.registries_note
+    {cf_notes["size_note"]}, cf.credit_total, {cf_notes["credit_note"]}, cf.registries, cf.registries_note
 FROM loans l
 LEFT JOIN ref_industry_codes ric ON ric.industry = {ind}
 LEFT JOIN (SELECT as_of, loan_id, list(field || '=' || trim(code)) AS items FROM code_acceptances
@@ -93,6 +95,16 @@ LEFT JOIN cls_cust cf ON cf.customer_id = l.customer_id
 LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code)
 WHERE l.as_of = ?
 """
+
+
+# Customer facts that are zh notes: built (for every customer) only when an explanation prints them or a rule
+# tests them (``needs_notes``); a classification's stored rows never hold them.
+NOTE_FACTS = ("size_note", "credit_note")
+
+
+def needs_notes(plan: ClassifyPlan) -> bool:
+    """Whether a rule's condition reads a note fact (then the tagging pass needs them too)."""
+    return any(leaf.fact in NOTE_FACTS for r in plan.rules for leaf in leaves(r.condition))
 
 
 def build_base(wh: Warehouse, as_of: date) -> str:
@@ -158,22 +170,24 @@ def _template_facts(rules: list[RulePlan] | tuple[RulePlan, ...]) -> set[str]:
     return {p.fact for r in rules for p in r.explain if p.fact is not None}
 
 
-def kept_columns(plan: ClassifyPlan) -> list[str]:
-    """Facts the tagging statement reads past the rule flags: the fixed ones, amounts, and every fact printed by
-    a template (loan- or customer-level: the statement streams, so nothing wide is ever materialised)."""
-    wanted = set(KEPT) | {r.amount for r in plan.rules} | _template_facts(plan.rules)
+def kept_columns(plan: ClassifyPlan, *, explain: bool = True) -> list[str]:
+    """Facts the tagging statement reads past the rule flags: the fixed ones, amounts, and (with ``explain``)
+    every fact printed by a template (loan- or customer-level: the statement streams, so nothing wide is ever
+    materialised)."""
+    wanted = set(KEPT) | {r.amount for r in plan.rules} | (_template_facts(plan.rules) if explain else set())
     return list(dict.fromkeys([*KEPT, *sorted(wanted)]))
 
 
-def _tagged_sql(plan: ClassifyPlan, params: list[Any]) -> str:
+def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True) -> str:
     """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
     ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns)."""
     rule_cols, tag_cols = _tag_sql(plan, params)
     union = _union_cols(plan)
-    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan))
+    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan, explain=explain))
+    notes = explain or needs_notes(plan)
     return f"""SELECT *{', ' + union if union else ''} FROM (
   SELECT *, {tag_cols} FROM (
-    SELECT {kept}, {rule_cols} FROM ({build_base_sql()}) b
+    SELECT {kept}, {rule_cols} FROM ({build_base_sql(notes)}) b
   ) AS f
 ) AS g"""
 
@@ -237,6 +251,10 @@ def _row_texts(plan: ClassifyPlan, tag_id: str) -> tuple[str, str]:
     return rule_ids, explanation
 
 
+def _ids(tag: str) -> str:
+    return quote_ident(f"ids_{tag}")
+
+
 def _by_tag(plan: ClassifyPlan, value: Any) -> str:
     """``CASE k.i WHEN <tag index> THEN <value(tag)> … END`` over every tag of the plan (integer arms: the
     statement evaluates it for each tagged row)."""
@@ -252,12 +270,15 @@ def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
     mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
     amount = _by_tag(plan, lambda t: _a(t))
-    rule_ids = _by_tag(plan, lambda t: _row_texts(plan, t)[0])
+    rule_ids = _by_tag(plan, lambda t: _ids(t) if not plan.tag(t).union_of else "concat_ws(',', " + ", ".join(
+        f"CASE WHEN {_t(m)} THEN {_ids(m)} END" for m in _members(plan, t)) + ")")
     explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
+    # each base tag's rule ids once per loan that has it (a union's row joins its members' lists)
+    ids = ", ".join(f"CASE WHEN {_t(t)} THEN {_rule_ids_sql(plan, t)} END AS {_ids(t)}" for t in _base_tags(plan))
     return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
     CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
     ? AS rulebook_version
-FROM (SELECT *, {mask} AS tag_mask FROM ({_tagged_sql(plan, params)}) AS m) AS e
+FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, explain=explain)}) AS m) AS e
 JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
@@ -273,7 +294,7 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     ensure_tables(wh)
     step("客户规模、单户授信、名录、首贷户")
     register_size_reference(wh, as_of, plan.registry_labels)
-    build_customer_facts(wh, as_of, plan.size_basis)
+    build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan))
     catalogue, in_force = register_green_reference(wh, as_of)
     build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")

@@ -98,18 +98,21 @@ def _meets(size: str) -> str:
 
 
 def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
-                         store: bool = True) -> None:
+                         store: bool = True, notes: bool = True) -> None:
     """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
-    explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse)."""
-    build_customer_temp(wh, as_of, size_basis)
+    explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse).
+    Without ``notes`` the zh note columns are left out of ``cls_cust`` and stored as NULL in ``customer_facts``:
+    ``customer_fact_rows`` renders them on read, from the same inputs (issue 14: no sentences nobody reads)."""
+    build_customer_temp(wh, as_of, size_basis, notes=notes)
     if not store:
         return
     wh.execute(CUSTOMER_FACTS_DDL)
+    size_note = "size_note" if notes else "CAST(NULL AS VARCHAR)"
     with wh.transaction():
         wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
         wh.execute(
-            """INSERT INTO customer_facts SELECT ?, customer_id, customer_type, industry_code, size_group,
-                   declared_size, derived_size, size_used, size_source, size_note, credit_total, credit_source,
+            f"""INSERT INTO customer_facts SELECT ?, customer_id, customer_type, industry_code, size_group,
+                   declared_size, derived_size, size_used, size_source, {size_note}, credit_total, credit_source,
                    array_to_string(registries, ','), is_first_loan_customer, first_loan_date, first_loan_id,
                    first_loan_source
                FROM cls_cust""",
@@ -119,8 +122,55 @@ def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared
                        params={"size_basis": size_basis})
 
 
-def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_first") -> None:
-    """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything."""
+def customer_fact_rows(wh: Warehouse, as_of: date, size_basis: str,
+                       registry_labels: tuple[tuple[str, str], ...]) -> pa.Table:
+    """The stored ``customer_facts`` of ``as_of`` (ordered by customer), the size notes rendered now from the
+    same, still-fresh inputs where the classification left them NULL (callers ensure freshness)."""
+    register_size_reference(wh, as_of, registry_labels)
+    build_customer_temp(wh, as_of, size_basis, notes=True)
+    try:
+        return wh.arrow(
+            """SELECT f.as_of, f.customer_id, f.customer_type, f.industry_code, f.size_group, f.declared_size,
+                   f.derived_size, f.size_used, f.size_source, COALESCE(f.size_note, c.size_note) AS size_note,
+                   f.credit_total, f.credit_source, f.registries, f.is_first_loan_customer, f.first_loan_date,
+                   f.first_loan_id, f.first_loan_source
+               FROM customer_facts f LEFT JOIN cls_cust c ON c.customer_id = f.customer_id
+               WHERE f.as_of = ? ORDER BY f.customer_id""",
+            [as_of],
+        )
+    finally:
+        wh.execute("DROP TABLE IF EXISTS cls_cust")
+
+
+# The zh note columns of ``cls_cust`` (explanations, size issues), rendered from its plain columns and the
+# size group's name: ``b`` is the plain customer row, ``p`` its group's row of ``ref_size_groups_pivot``.
+_FIGURES = """CASE WHEN b.size_group IS NOT NULL THEN concat_ws('、',
+            CASE WHEN b.uses_emp THEN concat('从业人员', COALESCE(CAST(CAST(b.emp AS BIGINT) AS VARCHAR), '未填'), '人') END,
+            CASE WHEN b.uses_rev THEN concat('营业收入', COALESCE({rev_wan}, '未填'), '万元') END,
+            CASE WHEN b.uses_ast THEN concat('资产总额', COALESCE({ast_wan}, '未填'), '万元') END)
+        END"""
+
+
+def notes_sql() -> str:
+    """SELECT list of the note columns over a plain ``cls_cust`` row ``b`` joined to its group ``p``."""
+    figures = _FIGURES.format(rev_wan=_wan_text("b.rev"), ast_wan=_wan_text("b.ast"))
+    derived_zh = _SIZE_ZH.replace('"size_used"', "b.derived_size")
+    return f"""p.group_name, {figures} AS figures,
+    CASE WHEN b.size_source = 'derived' THEN concat(p.group_name, '：', {figures})
+         WHEN b.size_source = 'declared' AND b.derived_size IS NOT NULL
+             THEN concat('申报；测算=', {derived_zh}, '，', p.group_name, '：', {figures})
+         WHEN b.size_source = 'declared' THEN '申报' END AS size_note,
+    CASE b.credit_source WHEN 'declared' THEN '单户授信总额'
+         WHEN 'loans' THEN '未报单户授信总额，按贷款余额合计与发放金额合计的较大值推算' END AS credit_note"""
+
+
+NOTE_JOIN = "LEFT JOIN ref_size_groups_pivot p ON p.group_id = b.size_group"
+
+
+def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
+                        notes: bool = True) -> None:
+    """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything; with
+    ``notes`` it also holds the zh notes (``notes_sql``) that explanations print."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     reg_as_of = registry_snapshot(wh, as_of)
@@ -132,25 +182,21 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     else:
         used = f"CASE WHEN s.derived_size IS NOT NULL THEN s.derived_size WHEN {declared_ok} THEN c.declared_size END"
         source = f"CASE WHEN s.derived_size IS NOT NULL THEN 'derived' WHEN {declared_ok} THEN 'declared' END"
-    derived_zh = _SIZE_ZH.replace('"size_used"', "s.derived_size")
-    sql = f"""
-CREATE OR REPLACE TEMP TABLE cls_cust AS
+    plain = f"""
 WITH c AS (
     SELECT *,
         {purpose_industry_sql('industry_code')} AS ind_norm
     FROM customers WHERE as_of = $as_of
 ),
 s AS (
-    SELECT c.customer_id, p.group_id, p.group_name,
+    SELECT c.customer_id, p.group_id,
         (p.emp_large IS NULL OR c.employees IS NOT NULL) AND (p.rev_large IS NULL OR c.revenue IS NOT NULL)
             AND (p.ast_large IS NULL OR c.total_assets IS NOT NULL) AS complete,
         {_meets('large')} AS is_large, {_meets('medium')} AS is_medium, {_meets('small')} AS is_small,
         p.emp_large IS NOT NULL AS uses_emp, p.rev_large IS NOT NULL AS uses_rev, p.ast_large IS NOT NULL AS uses_ast,
         CASE WHEN p.emp_large IS NOT NULL THEN CAST(c.employees AS DECIMAL(38,2)) END AS emp,
         CASE WHEN p.rev_large IS NOT NULL THEN c.revenue END AS rev,
-        CASE WHEN p.ast_large IS NOT NULL THEN c.total_assets END AS ast,
-        CASE WHEN p.rev_large IS NOT NULL THEN {_wan_text('c.revenue')} END AS rev_wan,
-        CASE WHEN p.ast_large IS NOT NULL THEN {_wan_text('c.total_assets')} END AS ast_wan
+        CASE WHEN p.ast_large IS NOT NULL THEN c.total_assets END AS ast
     FROM c JOIN ref_size_groups g ON g.code = c.ind_norm JOIN ref_size_groups_pivot p ON p.group_id = g.group_id
     WHERE c.customer_type IN ('enterprise', 'other_org', 'sole_proprietor')
 ),
@@ -191,12 +237,7 @@ joined AS (
     SELECT c.customer_id, c.customer_type, c.industry_code, c.id_code, c.pension_revenue_share,
         s.group_id AS size_group, c.declared_size, s.derived_size,
         {used} AS size_used, {source} AS size_source,
-        s.group_name,
-        CASE WHEN s.group_id IS NOT NULL THEN concat_ws('、',
-            CASE WHEN s.uses_emp THEN concat('从业人员', COALESCE(CAST(CAST(s.emp AS BIGINT) AS VARCHAR), '未填'), '人') END,
-            CASE WHEN s.uses_rev THEN concat('营业收入', COALESCE(s.rev_wan, '未填'), '万元') END,
-            CASE WHEN s.uses_ast THEN concat('资产总额', COALESCE(s.ast_wan, '未填'), '万元') END)
-        END AS figures,
+        s.uses_emp, s.uses_rev, s.uses_ast, s.emp, s.rev, s.ast,
         COALESCE(c.credit_limit_total,
                  CASE WHEN la.bal IS NOT NULL THEN greatest(la.bal, la.drawn) ELSE la.max_drawn END) AS credit_total,
         CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN la.has_current THEN 'loans' END
@@ -208,35 +249,35 @@ joined AS (
              ELSE least(la.hist_date, c.first_credit_date) END AS first_loan_date,
         CASE WHEN la.has_flag THEN la.flag_loan
              WHEN c.first_credit_date IS NOT NULL AND c.first_credit_date < la.hist_date THEN NULL
-             ELSE la.hist_loan END AS first_loan_id,
-        {derived_zh} AS derived_zh
+             ELSE la.hist_loan END AS first_loan_id
     FROM c
     LEFT JOIN s2 s ON s.customer_id = c.customer_id
     LEFT JOIN reg ON reg.idk = upper(trim(c.id_code))
     LEFT JOIN la ON la.customer_id = c.customer_id
 )
-SELECT *,
-    CASE WHEN size_source = 'derived' THEN concat(group_name, '：', figures)
-         WHEN size_source = 'declared' AND derived_size IS NOT NULL
-             THEN concat('申报；测算=', derived_zh, '，', group_name, '：', figures)
-         WHEN size_source = 'declared' THEN '申报' END AS size_note,
-    CASE credit_source WHEN 'declared' THEN '单户授信总额'
-         WHEN 'loans' THEN '未报单户授信总额，按贷款余额合计与发放金额合计的较大值推算' END AS credit_note,
-    COALESCE(first_loan_date BETWEEN $year_start AND $as_of, FALSE) AS is_first_loan_customer
+SELECT *, COALESCE(first_loan_date BETWEEN $year_start AND $as_of, FALSE) AS is_first_loan_customer
 FROM joined
 """
+    if notes:
+        sql = f"CREATE OR REPLACE TEMP TABLE cls_cust AS SELECT b.*, {notes_sql()} FROM ({plain}) AS b {NOTE_JOIN}"
+    else:
+        sql = f"CREATE OR REPLACE TEMP TABLE cls_cust AS {plain}"
     params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of, "year_start": year_start}
     wh.execute(sql, params)
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:
     """(total, first ``limit`` customers) whose declared size differs from the size derived per the standard."""
-    where = """derived_size IS NOT NULL AND declared_size IS NOT NULL AND declared_size <> 'none'
-               AND declared_size <> derived_size"""
-    total = int(wh.scalar(f"SELECT count(*) FROM cls_cust WHERE {where}") or 0)
+    where = """b.derived_size IS NOT NULL AND b.declared_size IS NOT NULL AND b.declared_size <> 'none'
+               AND b.declared_size <> b.derived_size"""
+    total = int(wh.scalar(f"SELECT count(*) FROM cls_cust b WHERE {where}") or 0)
+    # the group name and figures are rendered here, for the listed rows only (``cls_cust`` may lack notes)
     rows = wh.rows(
         f"""SELECT customer_id, customer_type, industry_code, declared_size, derived_size, group_name, figures
-            FROM cls_cust WHERE {where} ORDER BY customer_id LIMIT ?""",
+            FROM (SELECT b.customer_id, b.customer_type, b.industry_code, b.declared_size, b.derived_size,
+                         {notes_sql()}
+                  FROM cls_cust b {NOTE_JOIN} WHERE {where}) AS n
+            ORDER BY customer_id LIMIT ?""",
         [limit],
     ) if total else []
     return total, rows

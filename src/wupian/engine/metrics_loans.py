@@ -43,6 +43,10 @@ from wupian.engine.metrics_derive import (
 from wupian.engine.warehouse import Warehouse
 
 BASE_KINDS = ("sum", "distinct", "weighted")
+# The scoped-loan columns the sums, filters (``FILTERS``) and customer counts read.
+CUR_COLUMNS = ", ".join(f"b.{c}" for c in (
+    "scope", "customer_id", "branch_id", "drawdown_date", "maturity_date", "interest_rate", "five_class",
+    "guarantee_type", "is_first_loan", "amount", "in_ytd", "flow_amount"))
 MAX_DISTINCT = 62  # bits of the BIGINT customer mask
 
 
@@ -163,7 +167,8 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
             f"scope_no(scope, no) AS (VALUES {', '.join(f'(?, {i})' for i in range(len(plan.scopes)))})",
             "branch_no AS (SELECT descendant_id AS branch_id, CAST(row_number() OVER () AS INTEGER) AS no "
             "FROM (SELECT DISTINCT descendant_id FROM closure))",
-            f"cur AS (SELECT b.*, s.no AS scope_no, n.no AS branch_no, CAST({mask} AS BIGINT) AS mask "
+            # materialised (read three times): only the columns the aggregates use — no loan ids
+            f"cur AS (SELECT {CUR_COLUMNS}, s.no AS scope_no, n.no AS branch_no, CAST({mask} AS BIGINT) AS mask "
             f"FROM {base} b JOIN scope_no s ON s.scope = b.scope LEFT JOIN branch_no n ON n.branch_id = b.branch_id)",
             *_distinct_ctes(distinct),
         ]

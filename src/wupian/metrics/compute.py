@@ -5,7 +5,6 @@ from an indicator to the loans behind it.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -40,6 +39,7 @@ from wupian.metrics.other_values import (
     process_values,
     target_values,
 )
+from wupian.metrics.prune import family_lasts, family_may_match, loan_grid, wanted
 from wupian.metrics.result import (
     SCHEMA,
     VALUE_TYPE,
@@ -64,16 +64,6 @@ def definitions() -> Definitions:
 @lru_cache(maxsize=1)
 def names() -> dict[str, dict[str, str]]:
     return load_names()
-
-
-def _wanted(indicator_id: str, patterns: Sequence[str] | None) -> bool:
-    return patterns is None or any(fnmatch.fnmatchcase(indicator_id, p) for p in patterns)
-
-
-def _family_wanted(prefix: str, patterns: Sequence[str] | None) -> bool:
-    return patterns is None or any(
-        p.startswith(prefix) or p.startswith("*") or fnmatch.fnmatchcase(prefix, p.split(".")[0]) for p in patterns
-    )
 
 
 def _tree(wh: Warehouse, as_of: date, branch_id: str | None, profile: str) -> pa.Table:
@@ -139,24 +129,28 @@ def compute_indicators(
     rows: list[IndicatorValue] = []
     notes: list[str] = []
     scopes = [s.id for s in defs.scopes]
-    if any(_wanted(f"{s}.{m.id}", patterns) for s in scopes for m in defs.measures) or patterns is None or any(
-        "rank" in p or "target" in p for p in patterns
-    ):
+    loan_scopes, loan_measures = loan_grid(defs, scopes, patterns)  # only what the patterns need
+    if loan_measures:
         parts.append(_with_as_of(as_of, compute_loan_values(
-            wh, as_of, defs=defs, profile=profile, scopes=scopes, nodes=nodes, subtree=branch_id)))
-    if _family_wanted("coverage", patterns) or _family_wanted("service", patterns):
+            wh, as_of, defs=defs, profile=profile, scopes=loan_scopes, nodes=nodes, subtree=branch_id,
+            measures=loan_measures)))
+
+    def family(*prefixes: str) -> bool:
+        return family_may_match(prefixes, family_lasts(defs, prefixes), patterns)
+
+    if family("coverage", "service"):
         rows += coverage_values(wh, as_of, branch_id)
-    if _family_wanted("accounts", patterns):
+    if family("accounts"):
         rows += account_values(wh, as_of, branch_id, nodes)
-    if _family_wanted("process", patterns):
+    if family("process"):
         proc, fallback = process_values(wh, as_of, branch_id)
         rows += proc
         note = calendar_note(fallback)
         if note:
             notes.append(note)
-    if _family_wanted("activity", patterns):
+    if family("activity"):
         rows += activity_values(wh, as_of, branch_id)
-    if _family_wanted("fraud", patterns):
+    if family("fraud"):
         rows += fraud_values(wh, as_of, branch_id)
     parts.append(values_table(rows))
     values = pa.concat_tables(parts)
@@ -182,7 +176,7 @@ def compute_indicators(
                            root_branch(wh, as_of))
     values = pa.concat_tables([values, siblings, values_table(peer_rows)])
     if patterns is not None:
-        keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if _wanted(i, patterns)]
+        keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if wanted(i, patterns)]
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
     if store and branch_id is None and patterns is None:  # only complete whole-bank results are stored

@@ -89,15 +89,20 @@ def compute_loan_values(
     scopes: Sequence[str],
     nodes: Sequence[str],
     subtree: str | None,
+    measures: Sequence[LoanMeasure] | None = None,
 ) -> pa.Table:
-    """Every ``<scope>.<measure>`` of the definitions for every node in ``nodes`` (node, then scope with
-    ``all_loans`` first, then measure order): branch_id, indicator_id, value, unit, unavailable_reason."""
+    """Every ``<scope>.<measure>`` of the definitions (or of ``measures``, a subset closed over what each is
+    computed from) for every node in ``nodes`` (node, then scope with ``all_loans`` first, then measure
+    order): branch_id, indicator_id, value, unit, unavailable_reason. Only the prior snapshots a measure
+    compares with are read."""
+    specs = measure_specs(defs.measures if measures is None else measures)
+    used_priors = {m.prior for m in specs if m.prior is not None}
     ordered = tuple(s for s in ("all_loans", *[s for s in scopes if s != "all_loans"]) if s in scopes)
     days = {"year_end": year_end_before(as_of), "year_ago": year_ago(as_of),
             "month_end": previous_month_end(as_of)}
     plan = LoanPlan(
-        as_of=as_of, profile=profile, scopes=ordered, measures=measure_specs(defs.measures),
-        priors=tuple(_prior(wh, name, days[name], profile, ordered) for name in PRIOR_NAMES),
+        as_of=as_of, profile=profile, scopes=ordered, measures=specs,
+        priors=tuple(_prior(wh, name, days[name], profile, ordered) for name in PRIOR_NAMES if name in used_priors),
         nodes=tuple(nodes), reasons=reasons(profile), subtree=subtree, nfra_flow=profile.startswith("nfra"),
         tags_missing=not _tags_usable(wh, as_of, profile),
     )

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wupian.core.issues import Issue
 from wupian.metrics.schema import UNIT_PLACES
@@ -61,6 +62,32 @@ def _exact(value: Decimal | None, unit: str) -> Decimal | None:
         return None
     step = _STEPS.get(unit)
     return value if step is None else value.quantize(step, context=_WIDE)
+
+
+def value_texts(values: pa.Array | pa.ChunkedArray, units: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Every value as machine output writes it — exact decimal text at its unit's places, '' when unavailable
+    — computed on the Arrow columns (no Python object per value). Equal to ``f"{_exact(v, u):f}"``: a value
+    that its unit's places cannot hold exactly is rounded half-even in Python instead (never happens for the
+    engine's values, which are rounded to their unit already)."""
+    values = pa.chunked_array([values]).combine_chunks() if isinstance(values, pa.Array) else values.combine_chunks()
+    units = pa.chunked_array([units]).combine_chunks() if isinstance(units, pa.Array) else units.combine_chunks()
+    values = values.cast(VALUE_TYPE)
+    out = pc.fill_null(pc.cast(values, pa.string()), "")  # units without fixed places keep all six decimals
+    for unit in pc.unique(units).to_pylist():
+        places = UNIT_PLACES.get(unit) if unit is not None else None
+        if places is None or places == VALUE_TYPE.scale:
+            continue
+        mask = pc.fill_null(pc.equal(units, unit), False)
+        part = pc.filter(values, mask)
+        try:
+            text = pc.cast(pc.cast(part, pa.decimal128(38, places)), pa.string())
+        except pa.ArrowInvalid:  # not exact at the unit's places: round like _exact does
+            text = pa.array([None if v is None else f"{_exact(v, unit):f}" for v in part.to_pylist()], pa.string())
+        out = pc.replace_with_mask(out, mask, pc.fill_null(text, ""))
+    return out
+
+
+TEXT_COLUMNS = ("as_of", "branch_id", "indicator_id", "value", "unit", "unavailable_reason")
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,19 @@ class IndicatorResult:
 
     def to_arrow(self) -> pa.Table:
         return values_table(self.records) if self.table is None else self.table
+
+    def text_table(self) -> pa.Table:
+        """The values as every machine output writes them: the :data:`TEXT_COLUMNS`, all text (ISO dates,
+        exact values at their unit's places, '' for an unavailable value or an absent reason), in order."""
+        t = self.to_arrow()
+        return pa.table({
+            "as_of": pc.fill_null(pc.cast(t.column("as_of"), pa.string()), ""),
+            "branch_id": pc.fill_null(t.column("branch_id"), ""),
+            "indicator_id": pc.fill_null(t.column("indicator_id"), ""),
+            "value": value_texts(t.column("value"), t.column("unit")),
+            "unit": pc.fill_null(t.column("unit"), ""),
+            "unavailable_reason": pc.fill_null(t.column("unavailable_reason"), ""),
+        })
 
 
 @dataclass(frozen=True)

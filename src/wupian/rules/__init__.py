@@ -7,6 +7,7 @@ Public API::
     review_worklist(wh, as_of, profile="pboc_2025") -> pyarrow.Table
     tag_overlap(wh, as_of, profile="pboc_2025") -> pyarrow.Table
     loan_tags(wh, as_of, profile="pboc_2025") -> pyarrow.Table  (loan_id, tag, amount, rule_ids, explanation)
+    customer_facts(wh, as_of) -> pyarrow.Table  (the customer_facts columns, size notes rendered)
     size_report(wh, as_of, size_basis="declared_first") -> list[Issue]
     load_rulebook(path=None) -> Rulebook ; validate_rulebook(path=None) -> (Rulebook | None, list[Issue])
 """
@@ -17,6 +18,7 @@ from wupian.rules.service import (
     ClassifyReport,
     TagCount,
     classify_snapshot,
+    customer_facts,
     loan_tags,
     review_worklist,
     rulebook,
@@ -34,6 +36,7 @@ __all__ = [
     "TagCount",
     "TagExplanation",
     "classify_snapshot",
+    "customer_facts",
     "explain_loan",
     "load_rulebook",
     "loan_tags",

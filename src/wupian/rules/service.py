@@ -161,7 +161,7 @@ def size_report(wh: Warehouse, as_of: date, size_basis: str = "declared_first",
 
     _require_snapshot(wh, as_of)
     register_size_reference(wh, as_of, rulebook().registries)
-    build_customer_facts(wh, as_of, size_basis)
+    build_customer_facts(wh, as_of, size_basis, notes=False)
     return size_issues(wh, as_of, limit)
 
 
@@ -186,3 +186,14 @@ def loan_tags(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Tabl
 
     basis = recorded_params(wh, "loan_tags", as_of, profile).get("size_basis", "declared_first")
     return engine.loan_tag_rows(wh, as_of, plan_for(rulebook(), profile, as_of, basis))
+
+
+def customer_facts(wh: Warehouse, as_of: date) -> pa.Table:
+    """Stored per-customer facts of ``as_of`` (the ``customer_facts`` columns, ordered by customer); the size
+    notes are rendered now, with the size basis the facts were computed with (a classification stores them
+    NULL: most runs never print them)."""
+    from wupian.engine.classify_customers import customer_fact_rows
+    from wupian.engine.lineage import NO_PROFILE, recorded_params
+
+    basis = recorded_params(wh, "customer_facts", as_of, NO_PROFILE).get("size_basis", "declared_first")
+    return customer_fact_rows(wh, as_of, basis, rulebook().registries)
