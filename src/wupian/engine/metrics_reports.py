@@ -166,6 +166,25 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     raise ValueError(f"unknown condition {key!r}")
 
 
+_MASK_BITS = 62  # condition bits per BIGINT mask column
+
+
+def _measures(params: list[Any], as_of: date) -> str:
+    """The measures of one report row over the loans ``m`` that meet its condition."""
+    year_start = date(as_of.year, 1, 1)
+    flow = "(m.drawdown_date BETWEEN ? AND ? AND NOT m.is_restructured)"
+    params += [year_start, as_of, year_start, as_of, year_start, as_of]
+    return f"""CAST(coalesce(sum(m.amount), 0) AS DECIMAL(38, 2)) AS balance,
+                count(DISTINCT m.customer_id) FILTER (WHERE m.amount > 0) AS customers,
+                CAST(coalesce(sum(m.amount) FILTER (WHERE m.five_class IN {NPL_CLASSES}), 0) AS DECIMAL(38, 2)) AS npl_balance,
+                CAST(coalesce(sum(m.amount) FILTER (WHERE m.maturity_date > m.drawdown_date + INTERVAL 12 MONTH), 0)
+                     AS DECIMAL(38, 2)) AS mid_long_term_balance,
+                CAST(coalesce(sum(m.amount) FILTER (WHERE m.guarantee_type = 'credit'), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
+                CAST(coalesce(sum(m.drawdown_amount) FILTER (WHERE {flow}), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
+                count(DISTINCT m.customer_id) FILTER (WHERE {flow}) AS ytd_disbursed_customers,
+                coalesce(sum(m.drawdown_amount * m.interest_rate) FILTER (WHERE {flow}), 0) AS ytd_interest_x100"""
+
+
 def report_rows(
     wh: Warehouse,
     as_of: date,
@@ -176,34 +195,59 @@ def report_rows(
 ) -> pa.Table:
     """One result row per (code, tag, condition): balance, customers, npl_balance, mid_long_term_balance,
     credit_loan_balance, ytd_disbursed, ytd_disbursed_customers, ytd_interest_x100 (Σ 放款金额×利率, exact; /100 = 年化利息收益),
-    with NFRA flow rules (restructured loans are not disbursements)."""
+    with NFRA flow rules (restructured loans are not disbursements).
+
+    One pass: every distinct (tag, condition) is evaluated once per enriched loan row into a bit of an integer
+    mask (``w<k>``, 62 conditions per mask); the rows that meet any condition are kept once, and each condition's
+    measures are a filter on its bit. Rows with the same condition share one set of measures."""
     closure, cparams = closure_sql(wh, as_of)
     tags = sorted({tag for _, tag, _ in rows})
     inner, iparams = _enriched_sql(as_of, profile, tags, subtree, closure)
-    year_start = date(as_of.year, 1, 1)
-    selects: list[str] = []
-    params: list[Any] = [*cparams, as_of, profile, *iparams]
-    for code, tag, cond in rows:
-        cparams2: list[Any] = []
-        where = _compile(cond, as_of, cparams2)
-        flow = "(e.drawdown_date BETWEEN ? AND ? AND NOT e.is_restructured)"
-        selects.append(f"""
-            SELECT ? AS code,
-                CAST(coalesce(sum(e.amount), 0) AS DECIMAL(38, 2)) AS balance,
-                count(DISTINCT e.customer_id) FILTER (WHERE e.amount > 0) AS customers,
-                CAST(coalesce(sum(e.amount) FILTER (WHERE e.five_class IN {NPL_CLASSES}), 0) AS DECIMAL(38, 2)) AS npl_balance,
-                CAST(coalesce(sum(e.amount) FILTER (WHERE e.maturity_date > e.drawdown_date + INTERVAL 12 MONTH), 0)
-                     AS DECIMAL(38, 2)) AS mid_long_term_balance,
-                CAST(coalesce(sum(e.amount) FILTER (WHERE e.guarantee_type = 'credit'), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
-                CAST(coalesce(sum(e.drawdown_amount) FILTER (WHERE {flow}), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
-                count(DISTINCT e.customer_id) FILTER (WHERE {flow}) AS ytd_disbursed_customers,
-                coalesce(sum(e.drawdown_amount * e.interest_rate) FILTER (WHERE {flow}), 0) AS ytd_interest_x100
-            FROM e WHERE e.tag = ? AND {where}""")
-        params += [code, year_start, as_of, year_start, as_of, year_start, as_of, tag, *cparams2]
+    distinct: dict[str, int] = {}
+    slot: list[int] = []
+    words: list[list[str]] = []
+    mparams: list[Any] = []
+    for _, tag, cond in rows:
+        key = repr((tag, cond))
+        if key not in distinct:
+            j = distinct[key] = len(distinct)
+            w, b = divmod(j, _MASK_BITS)
+            if w == len(words):
+                words.append([])
+            cparams2: list[Any] = []
+            where = _compile(cond, as_of, cparams2)
+            words[w].append(f"CASE WHEN e.tag = ? AND {where} THEN CAST({1 << b} AS BIGINT) ELSE CAST(0 AS BIGINT) END")
+            mparams += [tag, *cparams2]
+        slot.append(distinct[key])
+    if not rows:
+        words = [["CAST(0 AS BIGINT)"]]
+    masks = ", ".join(f"({' + '.join(parts)}) AS w{w}" for w, parts in enumerate(words))
+    any_bit = " OR ".join(f"w{w} <> 0" for w in range(len(words)))
+    params: list[Any] = [*cparams, as_of, profile, *iparams, *mparams]
+    selects = []
+    for j in range(len(distinct)):
+        w, b = divmod(j, _MASK_BITS)
+        selects.append(f"SELECT {j} AS j, {_measures(params, as_of)} FROM m WHERE (m.w{w} & CAST({1 << b} AS BIGINT)) <> 0")
+    keys = ", ".join("(?, ?, ?)" for _ in rows)
+    for n, (code, j) in enumerate(zip((c for c, _, _ in rows), slot, strict=True)):
+        params += [n, code, j]
+    measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
+                "ytd_disbursed_customers", "ytd_interest_x100")
+    if not rows:
+        return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in measures}})
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
-        e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x)
-        {' UNION ALL '.join(selects)}
+        e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x),
+        m AS MATERIALIZED (
+            SELECT * FROM (
+                SELECT e.customer_id, e.amount, e.five_class, e.maturity_date, e.drawdown_date, e.guarantee_type,
+                       e.drawdown_amount, e.interest_rate, e.is_restructured, {masks}
+                FROM e) y
+            WHERE {any_bit}),
+        a AS ({' UNION ALL '.join(selects)})
+        SELECT k.code, {', '.join(f'a.{c}' for c in measures)}
+        FROM (VALUES {keys}) k(ord, code, j) JOIN a ON a.j = k.j
+        ORDER BY k.ord
     """
     return wh.arrow(sql, params)
 
