@@ -24,6 +24,7 @@ each rule. The summary rows' agreement (WP-PBOC-017) is checked here on the few 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -43,7 +44,7 @@ from wupian.engine.pboc_checks import (
     summary_records,
 )
 from wupian.engine.warehouse import Warehouse
-from wupian.reports.pboc_layout import REPORTS, layouts, type_problem
+from wupian.reports.pboc_layout import REPORTS, Field, layouts, type_problem
 from wupian.reports.pboc_rules import FieldRule, allowed_codes, field_rules
 
 TECH_FLAGS = ("是否高技术制造业贷款", "是否高技术服务业贷款", "是否战略性新兴产业贷款", "是否知识产权（专利）密集型产业贷款")
@@ -152,32 +153,46 @@ def _record_issue(c: _Check, code: str, mark: str, row: dict[str, str], n: int, 
             c.err("WP-PBOC-012", msg, n, key, flags[0], "该笔贷款不属于本类别，不应报送；核对分类结果")
 
 
-def _line_issues(c: _Check, code: str, found: dict[str, Any]) -> set[str]:
-    """Issues of one line the engine found; returns the names of the fields whose value does not fit its type."""
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What wording the issues of one report needs, looked up once per file."""
+    code: str
+    names: tuple[str, ...]
+    fields: tuple[Field, ...]
+    rules: dict[str, FieldRule]
+    summaries: tuple[str, ...]
+    detail_code: str | None
+
+
+def _report(code: str) -> _Report:
     layout = layouts()[code]
     _, _, summaries, detail_code = REPORTS[code]
-    rules = field_rules(code)
+    return _Report(code, layout.names, layout.fields, field_rules(code), summaries, detail_code)
+
+
+def _line_issues(c: _Check, rep: _Report, found: dict[str, Any]) -> set[str]:
+    """Issues of one line the engine found; returns the names of the fields whose value does not fit its type."""
     n, values = int(found["n"]), str(found["line"]).split("|")
     if found["marks"] == "count":
-        c.err("WP-PBOC-001", f"字段数 {len(values)}，应为 {len(layout.fields)}", n)
+        c.err("WP-PBOC-001", f"字段数 {len(values)}，应为 {len(rep.fields)}", n)
         return set()
-    row = dict(zip(layout.names, values, strict=True))
-    summary = n <= len(summaries)
+    row = dict(zip(rep.names, values, strict=True))
+    summary = n <= len(rep.summaries)
     key = None if summary else _key(row)
     mistyped = set()
     for mark in found["marks"].split(";"):
         if mark == "kind":
-            expected = summaries[n - 1] if summary else detail_code
+            expected = rep.summaries[n - 1] if summary else rep.detail_code
             c.err("WP-PBOC-007", f"第{n}行字段类别应为 {expected}，实际 {values[0] or '空'}", n, key, "字段类别",
                   "汇总行按规定顺序在前，逐笔行在后")
         elif ":" in mark:
             pos, what = mark.split(":", 1)
-            f = layout.fields[int(pos) - 1]
-            _field_issue(c, rules.get(f.name), f.name, f.type, what, row, summary, n, key)
+            f = rep.fields[int(pos) - 1]
+            _field_issue(c, rep.rules.get(f.name), f.name, f.type, what, row, summary, n, key)
             if what.startswith("T:"):
                 mistyped.add(f.name)
         else:
-            _record_issue(c, code, mark, row, n, key)
+            _record_issue(c, rep.code, mark, row, n, key)
     return mistyped
 
 
@@ -217,8 +232,8 @@ def _summaries(c: _Check, code: str, rows: dict[str, dict[str, str]]) -> None:
 def validate_records(wh: Warehouse, code: str, file: str, table: str = RECORDS) -> list[Issue]:
     """Every rule of the spec over the records of one file, held in ``table`` as ``(n, line)``
     (``engine.pboc_checks.load_records``)."""
-    layout = layouts()[code]
-    _, _, summaries, _ = REPORTS[code]
+    rep = _report(code)
+    summaries = rep.summaries
     plan = record_plan(code)
     c = _Check(file)
     heads = summary_records(wh, len(summaries), table)
@@ -228,19 +243,19 @@ def validate_records(wh: Warehouse, code: str, file: str, table: str = RECORDS) 
               "前几行按顺序报送全部汇总行，无业务填0")
     mistyped: dict[int, set[str]] = {}
     for found in line_marks(wh, plan, table):
-        mistyped[int(found["n"])] = _line_issues(c, code, found)
+        mistyped[int(found["n"])] = _line_issues(c, rep, found)
     good: dict[str, dict[str, str]] = {}
     for n, line in enumerate(heads, start=1):
         values = line.split("|")
-        if len(values) == len(layout.fields) and values[0] == summaries[n - 1] \
+        if len(values) == len(rep.fields) and values[0] == summaries[n - 1] \
                 and not mistyped.get(n, set()) & set(SUMMARY_NUMBERS):
-            good[values[0]] = dict(zip(layout.names, values, strict=True))
+            good[values[0]] = dict(zip(rep.names, values, strict=True))
     if summaries and len(good) == len(summaries):
         _summaries(c, code, good)
     flow = REPORTS[code][1]
     for r in repeated_keys(wh, plan, table):
-        row = dict(zip(layout.names, str(r["line"]).split("|"), strict=True))
-        field = layout.names[int(r["pos"]) - 1]
+        row = dict(zip(rep.names, str(r["line"]).split("|"), strict=True))
+        field = rep.names[int(r["pos"]) - 1]
         value = row[field]
         what = f"{field} {value}" + (f" 与交易流水号 {row.get('交易流水号', '')}" if flow else "")
         c.err("WP-PBOC-008", f"{what} 重复（首次出现在第{r['first']}行）", int(r["n"]), f"{field}={value}", field,
