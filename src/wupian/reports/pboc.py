@@ -38,6 +38,7 @@ import pyarrow as pa
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics_reports import branch_usccs
+from wupian.engine.pboc_checks import drop_records, load_records, scratch
 from wupian.engine.pboc_lines import (
     Group,
     LinePlan,
@@ -50,7 +51,6 @@ from wupian.engine.pboc_lines import (
     prepare_pboc_loans,
     summary_sums,
 )
-from wupian.engine.pboc_checks import drop_records, load_records, scratch
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
 from wupian.reports.pboc_validate import validate_bytes, validate_records

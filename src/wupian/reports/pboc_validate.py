@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import pyarrow as pa
@@ -60,7 +60,7 @@ KEY_FIELDS = ("贷款借据编码", "票据编号")
 SUMMARY_NUMBERS = ("贷款汇总金额", "贷款汇总获贷企业数量", "贷款汇总户数")
 
 
-@lru_cache(maxsize=None)
+@cache
 def record_plan(code: str) -> RecordPlan:
     """The packaged rules of report ``code`` as the engine's plan (field positions are 1-based, layout order)."""
     layout = layouts()[code]
@@ -77,7 +77,10 @@ def record_plan(code: str) -> RecordPlan:
                                  when))
     tag, flow, summaries, detail_code = REPORTS[code]
     flags = {"tech_industry": TECH_FLAGS, "inclusive": INCLUSIVE_FLAGS}.get(tag, ())
-    present = (lambda names: tuple(pos[n] for n in names if n in pos))
+
+    def present(names: tuple[str, ...]) -> tuple[int, ...]:
+        return tuple(pos[n] for n in names if n in pos)
+
     bill = tuple(pos[n] for n in BILL_FIELDS)  # every layout carries the four (a KeyError here is a packaging error)
     return RecordPlan(tuple(fields), summaries, detail_code, (*bill, BILL_CODE),  # type: ignore[arg-type]
                       present(flags), present(DIGITAL_FLAGS) if tag == "digital" else (), present(KEY_FIELDS),
