@@ -151,15 +151,16 @@ def _summary_lines(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> lis
 
 
 def _detail_issues(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> list[Issue]:
+    found = detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
     issues = []
-    for r in detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES):
-        if r["no_contract"]:
+    for loan, no_contract, no_digital in zip(*(found.column(c).to_pylist() for c in found.column_names), strict=True):
+        if no_contract:
             issues.append(Issue("WP-PBOC-010", Level.WARNING, "贷款合同编码缺失，已留空",
-                                Source("loans", None, f"loan_id={r['loan_id']}", "contract_id"),
+                                Source("loans", None, f"loan_id={loan}", "contract_id"),
                                 "请在贷款借据表补充合同编码"))
-        if r["no_digital"]:
+        if no_digital:
             issues.append(Issue("WP-PBOC-011", Level.WARNING, "数字经济产业贷款缺少数字经济产业类型代码",
-                                Source("loans", None, f"loan_id={r['loan_id']}", "digital_code")))
+                                Source("loans", None, f"loan_id={loan}", "digital_code")))
     return issues
 
 
