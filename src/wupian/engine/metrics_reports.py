@@ -205,24 +205,31 @@ def report_rows(
     inner, iparams = _enriched_sql(as_of, profile, tags, subtree, closure)
     distinct: dict[str, int] = {}
     slot: list[int] = []
-    words: list[list[str]] = []
-    mparams: list[Any] = []
+    by_tag: dict[str, list[tuple[int, str, list[Any]]]] = {}  # tag → (bit number, condition SQL, its params)
     for _, tag, cond in rows:
         key = repr((tag, cond))
         if key not in distinct:
             j = distinct[key] = len(distinct)
-            w, b = divmod(j, _MASK_BITS)
-            if w == len(words):
-                words.append([])
             cparams2: list[Any] = []
             where = _compile(cond, as_of, cparams2)
-            words[w].append(f"CASE WHEN e.tag = ? AND {where} THEN CAST({1 << b} AS BIGINT) ELSE CAST(0 AS BIGINT) END")
-            mparams += [tag, *cparams2]
+            by_tag.setdefault(tag, []).append((j, where, cparams2))
         slot.append(distinct[key])
-    if not rows:
-        words = [["CAST(0 AS BIGINT)"]]
-    masks = ", ".join(f"({' + '.join(parts)}) AS w{w}" for w, parts in enumerate(words))
-    any_bit = " OR ".join(f"w{w} <> 0" for w in range(len(words)))
+    n_words = max(1, -(-len(distinct) // _MASK_BITS))
+    # each tag's conditions are evaluated on that tag's rows only (an EXISTS then joins those rows, not all of e)
+    branches: list[str] = []
+    mparams: list[Any] = []
+    for tag, conds in by_tag.items():
+        words: list[list[str]] = [[] for _ in range(n_words)]
+        for j, where, cp in conds:
+            w, b = divmod(j, _MASK_BITS)
+            words[w].append(f"CASE WHEN {where} THEN CAST({1 << b} AS BIGINT) ELSE CAST(0 AS BIGINT) END")
+            mparams += cp
+        masks = ", ".join(f"({' + '.join(parts) or 'CAST(0 AS BIGINT)'}) AS w{w}" for w, parts in enumerate(words))
+        branches.append(f"""SELECT e.customer_id, e.amount, e.five_class, e.maturity_date, e.drawdown_date, e.guarantee_type,
+                       e.drawdown_amount, e.interest_rate, e.is_restructured, {masks}
+                FROM e WHERE e.tag = ?""")
+        mparams.append(tag)
+    any_bit = " OR ".join(f"w{w} <> 0" for w in range(n_words))
     params: list[Any] = [*cparams, as_of, profile, *iparams, *mparams]
     selects = []
     for j in range(len(distinct)):
@@ -238,12 +245,7 @@ def report_rows(
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
         e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x),
-        m AS MATERIALIZED (
-            SELECT * FROM (
-                SELECT e.customer_id, e.amount, e.five_class, e.maturity_date, e.drawdown_date, e.guarantee_type,
-                       e.drawdown_amount, e.interest_rate, e.is_restructured, {masks}
-                FROM e) y
-            WHERE {any_bit}),
+        m AS MATERIALIZED (SELECT * FROM ({' UNION ALL '.join(branches)}) y WHERE {any_bit}),
         a AS ({' UNION ALL '.join(selects)})
         SELECT k.code, {', '.join(f'a.{c}' for c in measures)}
         FROM (VALUES {keys}) k(ord, code, j) JOIN a ON a.j = k.j
