@@ -197,9 +197,10 @@ def report_rows(
     credit_loan_balance, ytd_disbursed, ytd_disbursed_customers, ytd_interest_x100 (Σ 放款金额×利率, exact; /100 = 年化利息收益),
     with NFRA flow rules (restructured loans are not disbursements).
 
-    One pass: every distinct (tag, condition) is evaluated once per enriched loan row into a bit of an integer
-    mask (``w<k>``, 62 conditions per mask); the rows that meet any condition are kept once, and each condition's
-    measures are a filter on its bit. Rows with the same condition share one set of measures."""
+    One pass: every distinct (tag, condition) is evaluated once per enriched loan row of its tag into a bit of an
+    integer mask (``w<k>``, 62 conditions per mask); the rows that meet any condition are kept once; the few
+    distinct masks are expanded to the conditions they meet, and one grouped aggregation over (row, condition)
+    pairs gives every condition's measures. Rows with the same condition share one set of measures."""
     closure, cparams = closure_sql(wh, as_of)
     tags = sorted({tag for _, tag, _ in rows})
     inner, iparams = _enriched_sql(as_of, profile, tags, subtree, closure)
@@ -231,24 +232,28 @@ def report_rows(
         mparams.append(tag)
     any_bit = " OR ".join(f"w{w} <> 0" for w in range(n_words))
     params: list[Any] = [*cparams, as_of, profile, *iparams, *mparams]
-    selects = []
-    for j in range(len(distinct)):
-        w, b = divmod(j, _MASK_BITS)
-        selects.append(f"SELECT {j} AS j, {_measures(params, as_of)} FROM m WHERE (m.w{w} & CAST({1 << b} AS BIGINT)) <> 0")
-    keys = ", ".join("(?, ?, ?)" for _ in rows)
-    for n, (code, j) in enumerate(zip((c for c, _, _ in rows), slot, strict=True)):
-        params += [n, code, j]
     measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
                 "ytd_disbursed_customers", "ytd_interest_x100")
     if not rows:
         return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in measures}})
+    ws = [f"w{w}" for w in range(n_words)]
+    bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
+    word = f"CASE b.w {' '.join(f'WHEN {w} THEN p.w{w}' for w in range(n_words))} END"
+    aggregates = _measures(params, as_of)
+    keys = ", ".join("(?, ?, ?)" for _ in rows)
+    for n, (code, j) in enumerate(zip((c for c, _, _ in rows), slot, strict=True)):
+        params += [n, code, j]
+    zero = {"customers": "0", "ytd_disbursed_customers": "0"}
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
         e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x),
         m AS MATERIALIZED (SELECT * FROM ({' UNION ALL '.join(branches)}) y WHERE {any_bit}),
-        a AS ({' UNION ALL '.join(selects)})
-        SELECT k.code, {', '.join(f'a.{c}' for c in measures)}
-        FROM (VALUES {keys}) k(ord, code, j) JOIN a ON a.j = k.j
+        p AS (SELECT DISTINCT {', '.join(ws)} FROM m),
+        x AS (SELECT {', '.join(f'p.{w}' for w in ws)}, b.j FROM p
+              JOIN (VALUES {bits}) b(j, w, bit) ON ({word} & b.bit) <> 0),
+        a AS (SELECT x.j, {aggregates} FROM m JOIN x ON {' AND '.join(f'm.{w} = x.{w}' for w in ws)} GROUP BY x.j)
+        SELECT k.code, {', '.join(f'coalesce(a.{c}, {zero.get(c, "0")}) AS {c}' for c in measures)}
+        FROM (VALUES {keys}) k(ord, code, j) LEFT JOIN a ON a.j = k.j
         ORDER BY k.ord
     """
     return wh.arrow(sql, params)
