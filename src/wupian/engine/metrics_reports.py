@@ -166,6 +166,25 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
     raise ValueError(f"unknown condition {key!r}")
 
 
+_MASK_BITS = 62  # condition bits per BIGINT mask column
+
+
+def _measures(params: list[Any], as_of: date) -> str:
+    """The measures of one report row over the loans ``m`` that meet its condition."""
+    year_start = date(as_of.year, 1, 1)
+    flow = "(m.drawdown_date BETWEEN ? AND ? AND NOT m.is_restructured)"
+    params += [year_start, as_of, year_start, as_of, year_start, as_of]
+    return f"""CAST(coalesce(sum(m.amount), 0) AS DECIMAL(38, 2)) AS balance,
+                count(DISTINCT m.customer_id) FILTER (WHERE m.amount > 0) AS customers,
+                CAST(coalesce(sum(m.amount) FILTER (WHERE m.five_class IN {NPL_CLASSES}), 0) AS DECIMAL(38, 2)) AS npl_balance,
+                CAST(coalesce(sum(m.amount) FILTER (WHERE m.maturity_date > m.drawdown_date + INTERVAL 12 MONTH), 0)
+                     AS DECIMAL(38, 2)) AS mid_long_term_balance,
+                CAST(coalesce(sum(m.amount) FILTER (WHERE m.guarantee_type = 'credit'), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
+                CAST(coalesce(sum(m.drawdown_amount) FILTER (WHERE {flow}), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
+                count(DISTINCT m.customer_id) FILTER (WHERE {flow}) AS ytd_disbursed_customers,
+                coalesce(sum(m.drawdown_amount * m.interest_rate) FILTER (WHERE {flow}), 0) AS ytd_interest_x100"""
+
+
 def report_rows(
     wh: Warehouse,
     as_of: date,
@@ -176,34 +195,66 @@ def report_rows(
 ) -> pa.Table:
     """One result row per (code, tag, condition): balance, customers, npl_balance, mid_long_term_balance,
     credit_loan_balance, ytd_disbursed, ytd_disbursed_customers, ytd_interest_x100 (Σ 放款金额×利率, exact; /100 = 年化利息收益),
-    with NFRA flow rules (restructured loans are not disbursements)."""
+    with NFRA flow rules (restructured loans are not disbursements).
+
+    One pass: every distinct (tag, condition) is evaluated once per enriched loan row of its tag into a bit of an
+    integer mask (``w<k>``, 62 conditions per mask); the rows that meet any condition are kept once; the few
+    distinct masks are expanded to the conditions they meet, and one grouped aggregation over (row, condition)
+    pairs gives every condition's measures. Rows with the same condition share one set of measures."""
     closure, cparams = closure_sql(wh, as_of)
     tags = sorted({tag for _, tag, _ in rows})
     inner, iparams = _enriched_sql(as_of, profile, tags, subtree, closure)
-    year_start = date(as_of.year, 1, 1)
-    selects: list[str] = []
-    params: list[Any] = [*cparams, as_of, profile, *iparams]
-    for code, tag, cond in rows:
-        cparams2: list[Any] = []
-        where = _compile(cond, as_of, cparams2)
-        flow = "(e.drawdown_date BETWEEN ? AND ? AND NOT e.is_restructured)"
-        selects.append(f"""
-            SELECT ? AS code,
-                CAST(coalesce(sum(e.amount), 0) AS DECIMAL(38, 2)) AS balance,
-                count(DISTINCT e.customer_id) FILTER (WHERE e.amount > 0) AS customers,
-                CAST(coalesce(sum(e.amount) FILTER (WHERE e.five_class IN {NPL_CLASSES}), 0) AS DECIMAL(38, 2)) AS npl_balance,
-                CAST(coalesce(sum(e.amount) FILTER (WHERE e.maturity_date > e.drawdown_date + INTERVAL 12 MONTH), 0)
-                     AS DECIMAL(38, 2)) AS mid_long_term_balance,
-                CAST(coalesce(sum(e.amount) FILTER (WHERE e.guarantee_type = 'credit'), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
-                CAST(coalesce(sum(e.drawdown_amount) FILTER (WHERE {flow}), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
-                count(DISTINCT e.customer_id) FILTER (WHERE {flow}) AS ytd_disbursed_customers,
-                coalesce(sum(e.drawdown_amount * e.interest_rate) FILTER (WHERE {flow}), 0) AS ytd_interest_x100
-            FROM e WHERE e.tag = ? AND {where}""")
-        params += [code, year_start, as_of, year_start, as_of, year_start, as_of, tag, *cparams2]
+    distinct: dict[str, int] = {}
+    slot: list[int] = []
+    by_tag: dict[str, list[tuple[int, str, list[Any]]]] = {}  # tag → (bit number, condition SQL, its params)
+    for _, tag, cond in rows:
+        key = repr((tag, cond))
+        if key not in distinct:
+            j = distinct[key] = len(distinct)
+            cparams2: list[Any] = []
+            where = _compile(cond, as_of, cparams2)
+            by_tag.setdefault(tag, []).append((j, where, cparams2))
+        slot.append(distinct[key])
+    n_words = max(1, -(-len(distinct) // _MASK_BITS))
+    # each tag's conditions are evaluated on that tag's rows only (an EXISTS then joins those rows, not all of e)
+    branches: list[str] = []
+    mparams: list[Any] = []
+    for tag, conds in by_tag.items():
+        words: list[list[str]] = [[] for _ in range(n_words)]
+        for j, where, cp in conds:
+            w, b = divmod(j, _MASK_BITS)
+            words[w].append(f"CASE WHEN {where} THEN CAST({1 << b} AS BIGINT) ELSE CAST(0 AS BIGINT) END")
+            mparams += cp
+        masks = ", ".join(f"({' + '.join(parts) or 'CAST(0 AS BIGINT)'}) AS w{w}" for w, parts in enumerate(words))
+        branches.append(f"""SELECT e.customer_id, e.amount, e.five_class, e.maturity_date, e.drawdown_date, e.guarantee_type,
+                       e.drawdown_amount, e.interest_rate, e.is_restructured, {masks}
+                FROM e WHERE e.tag = ?""")
+        mparams.append(tag)
+    any_bit = " OR ".join(f"w{w} <> 0" for w in range(n_words))
+    params: list[Any] = [*cparams, as_of, profile, *iparams, *mparams]
+    measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
+                "ytd_disbursed_customers", "ytd_interest_x100")
+    if not rows:
+        return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in measures}})
+    ws = [f"w{w}" for w in range(n_words)]
+    bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
+    word = f"CASE b.w {' '.join(f'WHEN {w} THEN p.w{w}' for w in range(n_words))} END"
+    aggregates = _measures(params, as_of)
+    keys = ", ".join("(?, ?, ?)" for _ in rows)
+    for n, (code, j) in enumerate(zip((c for c, _, _ in rows), slot, strict=True)):
+        params += [n, code, j]
+    zero = {"customers": "0", "ytd_disbursed_customers": "0"}
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
-        e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x)
-        {' UNION ALL '.join(selects)}
+        e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x),
+        m AS MATERIALIZED (SELECT * FROM ({' UNION ALL '.join(branches)}) y WHERE {any_bit}),
+        p AS (SELECT DISTINCT {', '.join(ws)} FROM m),
+        x AS (SELECT {', '.join(f'p.{w}' for w in ws)}, b.j FROM p
+              JOIN (VALUES {bits}) b(j, w, bit) ON ({word} & b.bit) <> 0),
+        a AS (SELECT x.j, {aggregates} FROM m JOIN x ON {' AND '.join(f'm.{w} = x.{w}' for w in ws)} GROUP BY x.j)
+        SELECT k.code, {', '.join(f'coalesce(a.{c}, {zero.get(c, "0")}) AS {c}' for c in measures)}
+        FROM (VALUES {keys}) k(ord, code, j) LEFT JOIN a ON a.j = k.j
+        ORDER BY k.ord
     """
     return wh.arrow(sql, params)
 

@@ -208,14 +208,14 @@ def summary_sums(wh: Warehouse, plan: LinePlan, as_of: date) -> list[dict[str, A
 
 
 def detail_warnings(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital: bool,
-                    codes: Sequence[str]) -> list[dict[str, Any]]:
+                    codes: Sequence[str]) -> pa.Table:
     """Loans of the file (in file order) whose 合同编码 is missing (non-bill) or, where ``check_digital``, whose
     digital_code is not among ``codes``: ``loan_id``, ``no_contract``, ``no_digital``."""
     params: list[Any] = []
     digital = f"({'TRUE' if check_digital else 'FALSE'} AND coalesce(e.digital_code IN ({_marks(codes, params)}), false) = false)"
     no_contract = f"(coalesce(e.contract_id, '') = '' AND NOT {BILL})"
     where = _scope(plan, as_of, params)
-    return wh.rows(f"SELECT e.loan_id, {no_contract} AS no_contract, {digital} AS no_digital FROM {TABLE} e "
+    return wh.arrow(f"SELECT e.loan_id, {no_contract} AS no_contract, {digital} AS no_digital FROM {TABLE} e "
                    f"WHERE {where} AND ({no_contract} OR {digital}) ORDER BY e.branch_id, e.loan_id",
                    [*params[:len(codes)], *params[len(codes):], *params[:len(codes)]])
 

@@ -118,10 +118,16 @@ def _value(got: dict[str, Any], measure: str) -> Decimal | int:
 def compute_tables(wh: Warehouse, as_of: date, branch_id: str | None = None) -> tuple[list[NfraTable], list[Issue]]:
     profile, issues = nfra_profile(wh, as_of)
     tables: dict[str, NfraTable] = {}
-    for spec in table_definitions():
-        queries = _queries(spec)
-        data = {r["code"]: r for r in report_rows(wh, as_of, profile=profile, rows=queries, subtree=branch_id).to_pylist()} \
-            if queries else {}
+    specs = table_definitions()
+    # every figure of every table in one pass over the loans; keys are "<part index>#<query key>"
+    queries = [(f"{i}#{key}", tag, cond) for i, spec in enumerate(specs) for key, tag, cond in _queries(spec)]
+    found = report_rows(wh, as_of, profile=profile, rows=queries, subtree=branch_id).to_pylist() if queries else []
+    by_part: dict[str, dict[str, Any]] = {}
+    for r in found:
+        part_no, key = r["code"].split("#", 1)
+        by_part.setdefault(part_no, {})[key] = r
+    for i, spec in enumerate(specs):
+        data = by_part.get(str(i), {})
         rows = []
         for r in spec["rows"]:
             if "needs" in r:

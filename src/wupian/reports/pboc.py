@@ -33,9 +33,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics_reports import branch_usccs
+from wupian.engine.pboc_checks import drop_records, load_records, scratch
 from wupian.engine.pboc_lines import (
     Group,
     LinePlan,
@@ -50,7 +53,7 @@ from wupian.engine.pboc_lines import (
 )
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
-from wupian.reports.pboc_validate import validate_bytes, validate_lines
+from wupian.reports.pboc_validate import validate_bytes, validate_records
 
 BUSINESS_CODES = {"corporate": "C01", "personal": "C02", "bill_direct": "C03"}
 USCC = re.compile(r"[0-9A-Z]{18}|[0-9A-Z]{9}")
@@ -148,15 +151,16 @@ def _summary_lines(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> lis
 
 
 def _detail_issues(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> list[Issue]:
+    found = detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
     issues = []
-    for r in detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES):
-        if r["no_contract"]:
+    for loan, no_contract, no_digital in zip(*(found.column(c).to_pylist() for c in found.column_names), strict=True):
+        if no_contract:
             issues.append(Issue("WP-PBOC-010", Level.WARNING, "贷款合同编码缺失，已留空",
-                                Source("loans", None, f"loan_id={r['loan_id']}", "contract_id"),
+                                Source("loans", None, f"loan_id={loan}", "contract_id"),
                                 "请在贷款借据表补充合同编码"))
-        if r["no_digital"]:
+        if no_digital:
             issues.append(Issue("WP-PBOC-011", Level.WARNING, "数字经济产业贷款缺少数字经济产业类型代码",
-                                Source("loans", None, f"loan_id={r['loan_id']}", "digital_code")))
+                                Source("loans", None, f"loan_id={loan}", "digital_code")))
     return issues
 
 
@@ -216,24 +220,38 @@ def write_pboc_files(
     return files, issues
 
 
+def _records(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Array]:
+    """The summary rows (text) and the detail records (one Arrow column, file order) of one file over the run's
+    ``pboc_loans``."""
+    plan = line_plan(code)
+    head = ["|".join(line) for line in _summary_lines(wh, code, plan, as_of)]
+    return head, detail_lines(wh, plan, as_of).cast(pa.string())
+
+
+def _text(head: list[str], details: pa.Array) -> str:
+    return "".join(h + "\n" for h in head) + "\n".join(details.to_pylist()) + ("\n" if len(details) else "")
+
+
 def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
     """The text of one file over the run's ``pboc_loans`` (summary rows, then the detail records, LF-terminated)
     and its number of detail records."""
-    plan = line_plan(code)
-    details = detail_lines(wh, plan, as_of)
-    head = "".join("|".join(line) + "\n" for line in _summary_lines(wh, code, plan, as_of))
-    return head + "\n".join(details.to_pylist()) + ("\n" if len(details) else ""), len(details)
+    head, details = _records(wh, code, as_of)
+    return _text(head, details), len(details)
 
 
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
                issues: list[Issue]) -> PbocFile:
     plan = line_plan(code)
-    text, rows = file_text(wh, code, as_of)
-    lines = [line.split("|") for line in text.split("\n")[:-1]]
+    head, details = _records(wh, code, as_of)
+    records = len(head) + len(details)
     name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
-    problems = validate_lines(code, lines, name)
+    load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), details]))
+    try:  # every rule, set-based over the records as they will be written
+        problems = validate_records(wh, code, name)
+    finally:
+        drop_records(wh)
     issues += _detail_issues(wh, code, plan, as_of) + _join_warnings(wh, name, plan, as_of) + problems
-    data = text.encode("utf-8")
+    data = _text(head, details).encode("utf-8")
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
     if any(i.level >= Level.ERROR for i in problems):
         (out_dir / REJECTED).mkdir(exist_ok=True)
@@ -241,37 +259,45 @@ def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, 
         log.unlink(missing_ok=True)
         path = out_dir / REJECTED / name
         path.write_bytes(data)
-        return PbocFile(code, path, log, len(lines), rows, rejected=True)
+        return PbocFile(code, path, log, records, len(details), rejected=True)
     path.write_bytes(data)
-    log.write_bytes(f"{name}\n{hashlib.md5(data).hexdigest()}\n{len(data)}\n{stamp}\n{len(lines)}\n".encode())
+    log.write_bytes(f"{name}\n{hashlib.md5(data).hexdigest()}\n{len(data)}\n{stamp}\n{records}\n".encode())
     (out_dir / REJECTED / name).unlink(missing_ok=True)
-    return PbocFile(code, path, log, len(lines), rows)
+    return PbocFile(code, path, log, records, len(details))
 
 
 def self_check(files: list[PbocFile]) -> list[Issue]:
     """Re-read every written (not rejected) file: bytes, every rule of the spec, and the .log (name, MD5, size,
     creation time, record count)."""
     issues: list[Issue] = []
-    for f in files:
-        if f.rejected:
-            continue
-        name = f.path.name
-        data = f.path.read_bytes()
-        found = validate_bytes(f.report_code, data, name)
-        issues.extend(found)
+    db = scratch()  # the files are checked as read back, in a private database
+    try:
+        for f in files:
+            if not f.rejected:
+                issues += _check_file(f, db)
+    finally:
+        db.close()
+    return issues
 
-        def err(msg: str, line: int | None = None, name: str = name) -> None:
-            issues.append(Issue("WP-PBOC-001", Level.ERROR, msg, Source(name, line)))
 
-        lines = data.count(b"\n")
-        log = f.log_path.read_bytes().decode("utf-8", "replace").split("\n")
-        expected_log = [name, hashlib.md5(data).hexdigest(), str(len(data)), None, str(lines)]
-        for i, want in enumerate(expected_log):
-            got = log[i] if i < len(log) else ""
-            if want is not None and got != want:
-                err(f".log 第{i + 1}行应为 {want}，实际 {got}", i + 1, name=f.log_path.name)
-        if len(log) < 4 or not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", log[3]):
-            err(".log 第4行应为文件创建时间 YYYY-MM-DD HH:MM:SS", 4, name=f.log_path.name)
-        if lines != f.records:
-            err(f"记录数 {lines} 与写出的 {f.records} 不符")
+def _check_file(f: PbocFile, db: Warehouse) -> list[Issue]:
+    issues: list[Issue] = []
+    name = f.path.name
+    data = f.path.read_bytes()
+    issues += validate_bytes(f.report_code, data, name, db)
+
+    def err(msg: str, line: int | None = None, name: str = name) -> None:
+        issues.append(Issue("WP-PBOC-001", Level.ERROR, msg, Source(name, line)))
+
+    lines = data.count(b"\n")
+    log = f.log_path.read_bytes().decode("utf-8", "replace").split("\n")
+    expected_log = [name, hashlib.md5(data).hexdigest(), str(len(data)), None, str(lines)]
+    for i, want in enumerate(expected_log):
+        got = log[i] if i < len(log) else ""
+        if want is not None and got != want:
+            err(f".log 第{i + 1}行应为 {want}，实际 {got}", i + 1, name=f.log_path.name)
+    if len(log) < 4 or not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", log[3]):
+        err(".log 第4行应为文件创建时间 YYYY-MM-DD HH:MM:SS", 4, name=f.log_path.name)
+    if lines != f.records:
+        err(f"记录数 {lines} 与写出的 {f.records} 不符")
     return issues

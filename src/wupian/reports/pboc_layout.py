@@ -95,30 +95,23 @@ def fmt_decimal(value: Decimal, field_type: str) -> str:
     return f"{q:f}"
 
 
-@lru_cache(maxsize=1 << 16)
-def check_value(value: str, field_type: str) -> str | None:
-    """None when ``value`` fits ``field_type`` (empty always fits: the dictionary says when to leave blank),
-    else a short zh explanation. A pure function of its two strings, memoised: most fields of a file repeat a few
-    codes and flags, so each distinct value is checked once."""
-    if value == "":
-        return None
-    if value != value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return "含首尾空格或控制字符"
-    if '"' in value:
-        return "含双引号（采集规范2.5：字符串不能包含双引号等控制字符和转义字符）"
+def type_problem(why: str, value: str, field_type: str) -> str:
+    """The zh text of a value that does not fit ``field_type``; ``why`` is what the engine found
+    (``wupian.engine.pboc_checks``: edges, quote, spare, fixed, max, dec, int, type)."""
     size = len(value.encode("utf-8"))
-    if field_type == "":
+    if why == "edges":
+        return "含首尾空格或控制字符"
+    if why == "quote":
+        return "含双引号（采集规范2.5：字符串不能包含双引号等控制字符和转义字符）"
+    if why == "spare":
         return "备用字段应为空"
-    if m := re.fullmatch(r"C(\d+)", field_type):
-        return None if size == int(m.group(1)) else f"应为{m.group(1)}字节定长，实际{size}字节"
-    if m := re.fullmatch(r"C\.\.(\d+)", field_type):
-        return None if size <= int(m.group(1)) else f"超过{m.group(1)}字节上限（{size}字节）"
-    if m := re.fullmatch(r"D(\d+)\.(\d+)", field_type):
-        w, d = int(m.group(1)), int(m.group(2))
-        ok = re.fullmatch(rf"-?(0|[1-9]\d{{0,{w - 1}}})\.\d{{{d}}}", value)
-        return None if ok else f"应为最多{w}位整数、{d}位小数的十进制数"
-    if m := re.fullmatch(r"I\.\.(\d+)", field_type):
-        n = int(m.group(1))
-        ok = re.fullmatch(rf"0|[1-9]\d{{0,{n - 1}}}", value)
-        return None if ok else f"应为最多{n}位、无前导零的整数"
+    if why == "fixed":
+        return f"应为{field_type[1:]}字节定长，实际{size}字节"
+    if why == "max":
+        return f"超过{field_type[3:]}字节上限（{size}字节）"
+    if why == "dec":
+        w, d = field_type[1:].split(".")
+        return f"应为最多{w}位整数、{d}位小数的十进制数"
+    if why == "int":
+        return f"应为最多{field_type[3:]}位、无前导零的整数"
     return f"未知字段类型{field_type}"

@@ -42,6 +42,7 @@ def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = No
     issues: list[Issue] = []
     tree = branch_nodes(wh, as_of, branch_id).to_pylist()
     nodes = [r["branch_id"] for r in tree]
+    node_set = set(nodes)
 
     def bal(node: str, scope: str) -> Decimal | None:
         return result.value(node, f"{scope}.balance")
@@ -71,7 +72,7 @@ def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = No
 
     children: dict[str, list[str]] = defaultdict(list)
     for r in tree:
-        if r["parent_id"] and r["parent_id"] in set(nodes):
+        if r["parent_id"] and r["parent_id"] in node_set:
             children[r["parent_id"]].append(r["branch_id"])
     own = {k: Decimal(v) for k, v in own_booked_balances(wh, as_of).items()}
     for node, kids in children.items():
@@ -104,14 +105,13 @@ def code_contradictions(wh: Warehouse, as_of: date, nodes: set[str] | None = Non
     """WP-RECON-007 per unresolved contradiction of a loan booked in ``nodes`` (all branches when None)."""
     ds, _ = catalogue_for(as_of)
     zh = {col: name for col, _, name in CODE_COLUMNS}
-    out = []
-    for r in unresolved_contradictions(wh, as_of, ds.name).to_pylist():
-        if nodes is not None and r["branch_id"] not in nodes:
-            continue
-        out.append(Issue(
-            "WP-RECON-007", Level.ERROR,
-            f"{zh[r['field']]}代码 {r['code']} 与贷款实际投向 {r['purpose_industry_code']} 不符，未计入该类别"
-            f"（经办机构 {r['branch_id']}，余额 {r['balance']} 元；{r['suggestion']}）",
-            Source("loans", None, f"loan_id={r['loan_id']}", r["field"]),
-            "核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期"))
-    return out
+    table = unresolved_contradictions(wh, as_of, ds.name)
+    cols = [table.column(c).to_pylist() for c in
+            ("loan_id", "branch_id", "balance", "field", "code", "purpose_industry_code", "suggestion")]
+    fix = "核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期"
+    return [Issue("WP-RECON-007", Level.ERROR,
+                  f"{zh[field]}代码 {code} 与贷款实际投向 {purpose} 不符，未计入该类别"
+                  f"（经办机构 {branch}，余额 {balance} 元；{suggestion}）",
+                  Source("loans", None, f"loan_id={loan}", field), fix)
+            for loan, branch, balance, field, code, purpose, suggestion in zip(*cols, strict=True)
+            if nodes is None or branch in nodes]

@@ -89,6 +89,7 @@ def generate_reports(
         raise UsageError(f"no branch tree loaded for {as_of.isoformat()}")
     ensure_fresh(wh, as_of)  # both profiles: the NFRA tables read the nfra_1104_2025 tags
     result = compute_indicators(wh, as_of, branch_id=branch_id)
+    result.rows  # noqa: B018 — the writers read most values: build them once instead of slicing per cell
     tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
     bank_name = str(tree[0]["name"])
     issues: list[Issue] = list(reconcile(wh, result, branch_id))

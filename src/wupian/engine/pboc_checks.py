@@ -1,0 +1,263 @@
+"""The field and record rules of a PBOC 五篇大文章 loan file, checked set-based: one SQL statement over the file's
+records finds every line that breaks a rule, a second finds repeated keys.
+
+The domain side (``wupian.reports.pboc_validate``) turns the packaged field dictionary and field rules into a
+``RecordPlan`` (for every field: its type and what summary and detail rows must do with it; the bill, flag and
+key rules of the report) and maps what this module finds to located Issues. The records are a relation
+``(n INTEGER, line VARCHAR)`` — line number and the ``|``-joined text, exactly as written to the file — so the
+writer's records (``pboc_records``, built from ``pboc_loans``) and a file read back from disk are checked by the
+same statement. Every constant is a bound parameter; patterns come from the plan.
+
+What a line breaks comes back as one text per line, ``;``-separated marks in the order of the file's rules:
+``count`` (wrong number of fields; nothing else is checked), ``kind`` (字段类别 is not the expected row code), then
+per field in layout order ``<pos>:T:<why>`` (type/length: ``edges``, ``quote``, ``spare``, ``fixed``, ``max``,
+``dec``, ``int``) or the rule marks ``<pos>:M`` (empty but mandatory), ``<pos>:E`` (filled but must be empty),
+``<pos>:Creq`` / ``<pos>:Cempty`` (conditional), ``<pos>:X`` (not in the code list), ``<pos>:P`` (pattern), then
+the record rules ``bill_ids``, ``bill_missing``, ``bill_extra``, ``flags``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from wupian.engine.pboc_lines import _EDGE
+from wupian.engine.warehouse import Warehouse
+
+RECORDS = "pboc_records"
+_CONTROL = r"[\x00-\x1f\x7f]"
+_NON_ASCII = r"[^\x00-\x7f]"
+# a blank that Python's str.strip() removes, at the start or end of a field of the line (the line-level pre-test of
+# the per-field ``edges`` rule)
+_BLANK = r"[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_LINE_BLANKS = f"{_CONTROL}|(^|[|]){_BLANK}|{_BLANK}([|]|$)"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCheck:
+    """One field of the layout (1-based ``pos``): its type (``""`` spare, ``Cn``, ``C..n``, ``Dw.d``, ``I..n``) and,
+    when ``rules``, what summary rows (``M``/``E``) and detail rows (``M``/``E``/``C``) must do; ``codes`` the allowed
+    values (None: free text); ``pattern`` a regular expression the whole value must match; ``when`` the (field
+    position, value) that makes a ``C`` field mandatory (None when that field is not in the layout)."""
+    pos: int
+    type: str
+    rules: bool = True
+    summary: str = ""
+    detail: str = ""
+    codes: tuple[str, ...] | None = None
+    pattern: str = ""
+    when: tuple[int | None, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPlan:
+    """The rules of one file: ``fields`` in layout order; ``summaries`` the summary-row codes (lines 1..k) and
+    ``detail_code`` the code of every later line (checked only when the report has summary rows); ``bill`` the
+    positions of 业务类别, 贷款合同编码, 贷款借据编码, 票据编号 with the bill code; ``at_least_one`` / ``exactly_one``
+    flag positions of which at least / exactly one holds ``1``; ``keys`` positions whose non-empty, non-``0`` values
+    must be unique among detail rows, together with ``serial`` (交易流水号) when set."""
+    fields: tuple[FieldCheck, ...]
+    summaries: tuple[str, ...]
+    detail_code: str | None
+    bill: tuple[int, int, int, int, str] | None
+    at_least_one: tuple[int, ...]
+    exactly_one: tuple[int, ...]
+    keys: tuple[int, ...]
+    serial: int | None
+
+
+def _lit(value: str, params: list[Any]) -> str:
+    params.append(value)
+    return "CAST(? AS VARCHAR)"
+
+
+def _bytes(v: str) -> str:
+    """UTF-8 byte length of ``v`` from character counts (portable: no byte-length function on both engines);
+    plain ``length`` when the whole line is ASCII (``r.ascii``, tested once per line)."""
+    extra = " + ".join(f"length(regexp_replace({v}, '[\\x00-{hi}]', '', 'g'))" for hi in (r"\x7f", r"\x{7ff}", r"\x{ffff}"))
+    return f"(CASE WHEN r.ascii THEN length({v}) ELSE length({v}) + {extra} END)"
+
+
+def _type_check(v: str, field_type: str, params: list[Any]) -> str:
+    """CASE arms naming the first way ``v`` does not fit ``field_type`` (empty always fits)."""
+    arms = [f"WHEN r.blanks AND regexp_matches({v}, '{_CONTROL}|{_EDGE}') THEN 'edges'",
+            f"WHEN {v} LIKE '%\"%' THEN 'quote'"]
+    t = field_type
+    if t == "":
+        arms.append("WHEN TRUE THEN 'spare'")
+    elif t.startswith("C.."):
+        arms.append(f"WHEN {_bytes(v)} > {int(t[3:])} THEN 'max'")
+    elif t.startswith("C"):
+        arms.append(f"WHEN {_bytes(v)} <> {int(t[1:])} THEN 'fixed'")
+    elif t.startswith("D"):
+        w, d = (int(x) for x in t[1:].split("."))
+        params.append(f"^-?(0|[1-9][0-9]{{0,{w - 1}}})\\.[0-9]{{{d}}}$")
+        arms.append(f"WHEN NOT regexp_matches({v}, ?) THEN 'dec'")
+    elif t.startswith("I.."):
+        params.append(f"^(0|[1-9][0-9]{{0,{int(t[3:]) - 1}}})$")
+        arms.append(f"WHEN NOT regexp_matches({v}, ?) THEN 'int'")
+    else:
+        arms.append("WHEN TRUE THEN 'type'")
+    return f"CASE WHEN {v} = '' THEN NULL {' '.join(arms)} END"
+
+
+def _f(pos: int | None) -> str:
+    return "CAST(NULL AS VARCHAR)" if pos is None else f"r.v{int(pos)}"
+
+
+def _fields(positions: Sequence[int | None]) -> str:
+    """The fields at ``positions`` of the split record ``f`` as columns ``v<pos>``."""
+    return ", ".join(f"f[{int(p)}] AS v{int(p)}" for p in sorted({p for p in positions if p is not None}))
+
+
+def _value_marks(fc: FieldCheck, v: str, mode: str, params: list[Any]) -> list[str]:
+    """Marks of the code list and pattern, checked for a filled value."""
+    out = []
+    if fc.codes is not None:
+        marks = ", ".join(_lit(c, params) for c in fc.codes) or "NULL"
+        # list_contains, not IN: DuckDB plans a parameterised IN list as a join, ~30 ms per field
+        out.append(f"CASE WHEN {v} <> '' AND NOT list_contains([{marks}], {v}) THEN 'X' END")
+    if fc.pattern:
+        params.append(f"^(?:{fc.pattern})$")
+        out.append(f"CASE WHEN {v} <> '' AND NOT regexp_matches({v}, ?) THEN 'P' END")
+    return out
+
+
+def _mode_marks(fc: FieldCheck, v: str, mode: str, params: list[Any]) -> str:
+    """The rule marks of one field under one mode, ``;``-joined (NULL when none)."""
+    if mode == "M":
+        return f"CASE WHEN {v} = '' THEN 'M' ELSE {_join(_value_marks(fc, v, mode, params))} END"
+    if mode == "E":
+        return f"CASE WHEN {v} <> '' THEN 'E' END"
+    if mode == "C":
+        other, want = fc.when or (None, "")
+        w1, w2 = _lit(want, params), _lit(want, params)
+        o = _f(other)
+        cond = [f"CASE WHEN {o} = {w1} AND {v} = '' THEN 'Creq' "
+                f"WHEN coalesce({o} <> {w2}, true) AND {v} <> '' THEN 'Cempty' END"]
+        return _join(cond + _value_marks(fc, v, mode, params))
+    return _join(_value_marks(fc, v, mode, params))
+
+
+def _join(parts: Sequence[str]) -> str:
+    if not parts:
+        return "CAST(NULL AS VARCHAR)"
+    if len(parts) == 1:
+        return parts[0]
+    return f"nullif(concat_ws(';', {', '.join(parts)}), '')"
+
+
+def _field_columns(fc: FieldCheck, k: int, params: list[Any]) -> tuple[str, str]:
+    """(type mark, rule marks) of one field as two SQL expressions over the split record ``r``."""
+    v = _f(fc.pos)
+    typed = _type_check(v, fc.type, params)
+    if not fc.rules:
+        return typed, "CAST(NULL AS VARCHAR)"
+    if k:
+        summary = _mode_marks(fc, v, fc.summary, params)
+        return typed, f"CASE WHEN r.n <= {int(k)} THEN {summary} ELSE {_mode_marks(fc, v, fc.detail, params)} END"
+    return typed, _mode_marks(fc, v, fc.detail, params)
+
+
+def _field_mark(pos: int) -> str:
+    """The field's marks with its position before each: the type mark wins (the rules are checked on a value
+    that fits its type only)."""
+    p = f"'{int(pos)}:'"
+    return (f"CASE WHEN t{pos} IS NOT NULL THEN concat({p}, 'T:', t{pos}) "
+            f"WHEN u{pos} IS NOT NULL THEN concat({p}, replace(u{pos}, ';', concat(';', {p}))) END")
+
+
+def _record_marks(plan: RecordPlan, k: int, params: list[Any]) -> list[str]:
+    out: list[str] = []
+    detail = f"r.n > {int(k)}"
+    if plan.bill is not None:
+        kind, contract, loan, bill, code = plan.bill
+        c1, c2 = _lit(code, params), _lit(code, params)
+        out += [
+            f"CASE WHEN {detail} AND {_f(kind)} = {c1} AND ({_f(contract)} <> '0' OR {_f(loan)} <> '0') THEN 'bill_ids' END",
+            f"CASE WHEN {detail} AND {_f(kind)} = {c2} AND {_f(bill)} IN ('0', '') THEN 'bill_missing' END",
+        ]
+        c3 = _lit(code, params)
+        out.append(f"CASE WHEN {detail} AND coalesce({_f(kind)} <> {c3}, true) AND {_f(bill)} NOT IN ('0', '') "
+                   "THEN 'bill_extra' END")
+    if plan.at_least_one:
+        anyone = " OR ".join(f"{_f(p)} = '1'" for p in plan.at_least_one)
+        out.append(f"CASE WHEN {detail} AND NOT coalesce({anyone}, false) THEN 'flags' END")
+    if plan.exactly_one:
+        ones = " + ".join(f"(CASE WHEN {_f(p)} = '1' THEN 1 ELSE 0 END)" for p in plan.exactly_one)
+        out.append(f"CASE WHEN {detail} AND {ones} <> 1 THEN 'flags' END")
+    return out
+
+
+def _split(table: str) -> str:
+    """The records split into fields ``f``, with their field count ``nf`` and two line-level pre-tests: ``ascii``
+    (no multi-byte character) and ``blanks`` (a control character, or a blank at a field's start or end)."""
+    return (f"SELECT n, line, length(line) - length(replace(line, '|', '')) + 1 AS nf, string_split(line, '|') AS f, "
+            f"NOT regexp_matches(line, '{_NON_ASCII}') AS ascii, regexp_matches(line, '{_LINE_BLANKS}') AS blanks "
+            f"FROM {table}")
+
+
+def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:
+    """Every line of ``table`` that breaks a rule of ``plan``: ``n``, ``line`` and ``marks`` (module docstring),
+    in line order."""
+    k, nf = len(plan.summaries), len(plan.fields)
+    params: list[Any] = []
+    cols = ["CAST(NULL AS VARCHAR) AS kind"]
+    if plan.summaries:
+        arms = " ".join(f"WHEN {i} THEN {_lit(c, params)}" for i, c in enumerate(plan.summaries, start=1))
+        expected = f"CASE r.n {arms} ELSE {_lit(plan.detail_code or '', params)} END"
+        cols[0] = f"CASE WHEN r.v1 <> {expected} THEN 'kind' END AS kind"
+    for fc in plan.fields:
+        t, u = _field_columns(fc, k, params)
+        cols += [f"{t} AS t{fc.pos}", f"{u} AS u{fc.pos}"]
+    record = _record_marks(plan, k, params)
+    cols += [f"{m} AS x{i}" for i, m in enumerate(record)]
+    marks = ", ".join(["kind", *(_field_mark(fc.pos) for fc in plan.fields), *(f"x{i}" for i in range(len(record)))])
+    return wh.rows(
+        f"SELECT n, line, marks FROM (SELECT n, line, 'count' AS marks FROM ({_split(table)}) c WHERE nf <> {nf} "
+        f"UNION ALL SELECT n, line, concat_ws(';', {marks}) AS marks FROM (SELECT r.n, r.line, {', '.join(cols)} "
+        f"FROM (SELECT n, line, ascii, blanks, {_fields(range(1, nf + 1))} FROM ({_split(table)}) s WHERE nf = {nf}) r"
+        f") y) x WHERE marks <> '' ORDER BY n", params)
+
+
+def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:
+    """Detail lines whose key repeats an earlier line's (with 交易流水号 when ``plan.serial``): ``pos`` (the key
+    field), ``n``, ``line``, ``first`` (the line it repeats), ordered by key field, then line."""
+    if not plan.keys:
+        return []
+    k, nf = len(plan.summaries), len(plan.fields)
+    serial = _f(plan.serial) if plan.serial is not None else "''"
+    keyed = " UNION ALL ".join(
+        f"SELECT {order} AS o, {int(pos)} AS pos, r.n, r.line, {_f(pos)} AS v, {serial} AS s FROM "
+        f"(SELECT n, line, {_fields([pos, plan.serial])} FROM (SELECT n, line, string_split(line, '|') AS f FROM {table} "
+        f"WHERE n > {int(k)} AND length(line) - length(replace(line, '|', '')) + 1 = {nf}) q) r "
+        f"WHERE {_f(pos)} NOT IN ('', '0')" for order, pos in enumerate(plan.keys))
+    return wh.rows(f"""
+        WITH keyed AS MATERIALIZED ({keyed}),
+        twice AS (SELECT o, v, s, min(n) AS first FROM keyed GROUP BY o, v, s HAVING count(*) > 1)
+        SELECT k.pos, k.n, k.line, t.first FROM keyed k JOIN twice t ON t.o = k.o AND t.v = k.v AND t.s = k.s
+        WHERE k.n > t.first ORDER BY k.o, k.n""")
+
+
+def summary_records(wh: Warehouse, k: int, table: str = RECORDS) -> list[str]:
+    """The text of the first ``k`` lines (the summary rows), in order."""
+    if k <= 0:
+        return []
+    return [str(r["line"]) for r in wh.rows(f"SELECT line FROM {table} WHERE n <= {int(k)} ORDER BY n")]
+
+
+def load_records(wh: Warehouse, lines: pa.Array, table: str = RECORDS) -> None:
+    """``lines`` (text, in file order) as the relation ``(n, line)`` checked above, numbered from 1."""
+    wh.register(table, pa.table({"n": pa.array(range(1, len(lines) + 1), pa.int32()), "line": lines}))
+
+
+def drop_records(wh: Warehouse, table: str = RECORDS) -> None:
+    wh.unregister(table)
+
+
+def scratch() -> Warehouse:
+    """A private in-memory DuckDB for checking records that are not in a warehouse (a file read back, a test)."""
+    return Warehouse(":memory:")
