@@ -31,7 +31,10 @@ def _frame(wh: Any, name: str, data: pa.Table) -> Any:
 
 def replace_date(wh: Any, name: str, as_of: date, data: pa.Table) -> None:
     """The rows of ``name`` for ``as_of`` become ``data`` (the other dates are kept)."""
-    spark = wh.con.spark
+    if wh.con.is_dated(name):  # a partition overwrite: only the folder of as_of is written
+        wh.con.write_date(name, as_of, _frame(wh, name, data))
+        return
+    spark = wh.con.spark  # a table created before date folders: rewritten whole
     kept = spark.table(name).where(spark.table(name)["as_of"] != as_of)
     wh.con.overwrite(name, kept.unionByName(_frame(wh, name, data)))
 
