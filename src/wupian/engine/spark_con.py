@@ -130,6 +130,8 @@ class SparkConnection:
     def __init__(self, spark: Any, root: Path, dated: frozenset[str] = frozenset()) -> None:
         self.spark, self.root, self.dated = spark, root, dated
         self.catalog: dict[str, dict[str, Any]] = {}
+        self.temps: set[str] = set()  # temp views made by this connection (listing Spark's catalog is slow)
+        self._catalog_rows: list[tuple[str, str]] | None = None
         path = root / CATALOG_FILE
         if path.exists():
             self.catalog = json.loads(path.read_text(encoding="utf-8"))
@@ -155,14 +157,17 @@ class SparkConnection:
 
     def register(self, name: str, data: pa.Table) -> None:
         self.spark.createDataFrame(data).createOrReplaceTempView(name)
+        self.temps.add(name)
 
     def unregister(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
+        self.temps.discard(name)
 
     def close(self) -> None:
-        for t in self.spark.catalog.listTables():
-            if t.isTemporary:
-                self.spark.catalog.dropTempView(t.name)
+        for name in (*self.temps, dialect.CATALOG_VIEW):
+            self.spark.catalog.dropTempView(name)
+        self.temps.clear()
+        self._catalog_rows = None
 
     # -- statements ------------------------------------------------------------------------------------------
     def _sql(self, tree: exp.Expression) -> Any:
@@ -197,7 +202,7 @@ class SparkConnection:
         return str(table.name)
 
     def _is_temp(self, name: str) -> bool:
-        return any(t.name == name and t.isTemporary for t in self.spark.catalog.listTables())
+        return name in self.temps
 
     def _create(self, tree: exp.Create) -> Result:
         kind = str(tree.args.get("kind") or "").upper()
@@ -211,6 +216,7 @@ class SparkConnection:
             if kind != "VIEW":
                 df = df.localCheckpoint(eager=True)
             df.createOrReplaceTempView(name)
+            self.temps.add(name)
             return Result(None)
         if kind != "TABLE":
             raise ValueError(f"CREATE {kind} is not supported on Spark")
@@ -266,6 +272,10 @@ class SparkConnection:
         df.write.mode("overwrite").parquet(str(self.date_folder(name, as_of).resolve()))
         self.spark.sql(f"REFRESH TABLE `{name}`")
 
+    def append_rows(self, name: str, df: Any) -> None:
+        """Append ``df`` (the table's columns) to the dated table ``name``, each row in its date's folder."""
+        self._append_dated(name, df)
+
     def _append_dated(self, name: str, df: Any) -> None:
         df = df.localCheckpoint(eager=True)
         for (day,) in df.select("as_of").distinct().collect():
@@ -283,6 +293,7 @@ class SparkConnection:
         name = self._table_name(tree)
         if self._is_temp(name):
             self.spark.catalog.dropTempView(name)
+            self.temps.discard(name)
         elif name in self.catalog:
             self._drop_table(name)
         elif not tree.args.get("exists"):
@@ -364,6 +375,9 @@ class SparkConnection:
         return Result(None)
 
     def _refresh_catalog_view(self) -> None:
-        rows = [(t.name, "main") for t in self.spark.catalog.listTables()]
+        rows = sorted((n, "main") for n in {*self.catalog, *self.temps})
+        if rows == self._catalog_rows:
+            return
+        self._catalog_rows = rows
         schema = "table_name STRING, schema_name STRING"
         self.spark.createDataFrame(rows, schema).createOrReplaceTempView(dialect.CATALOG_VIEW)
