@@ -6,7 +6,6 @@ The golden expectations hold on Spark too."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -24,6 +24,7 @@ negligible (about 10⁻⁶ for ten million groups).
 
 from __future__ import annotations
 
+
 # Normalise a raw name: strip channel prefixes ($prefix, our own pattern), masked digits and punctuation. A Python
 # template rather than a SQL macro, so the same text runs on every engine (no macros: docs/spark.md).
 def norm(x: str) -> str:
