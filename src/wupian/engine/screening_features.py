@@ -226,8 +226,9 @@ def features_sql(p: FeatureParams) -> str:
         SELECT b.request_id, b.requested_at, b.branch_id, b.customer_id, b.account_id, b.request_type,
           b.amount, coalesce(b.channel, 'counter') AS channel, b.teller_id, b.accompanied_by, b.payee_type,
           b.payee_name, b.payee_account, b.stated_purpose, b.appointment_purpose, b.outcome,
-          date_diff('year', b.birth_date, b.req_day)
-            - CASE WHEN strftime(b.req_day, '%m%d') < strftime(b.birth_date, '%m%d') THEN 1 ELSE 0 END AS age,
+          year(b.req_day) - year(b.birth_date)
+            - CASE WHEN month(b.req_day) * 100 + day(b.req_day) < month(b.birth_date) * 100 + day(b.birth_date)
+                   THEN 1 ELSE 0 END AS age,
           date_diff('day', b.opened_at, b.req_day) AS account_age_days,
           coalesce(h.new_inflow_count, 0) AS new_inflow_count,
           coalesce(h.new_inflow_amount, 0) AS new_inflow_amount,
