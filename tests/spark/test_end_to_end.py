@@ -42,7 +42,9 @@ def test_customer_facts_identical(engines: Any) -> None:
     assert _same(duck, sw, "SELECT * FROM customer_facts ORDER BY as_of, customer_id") > 3
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+# pboc_2025's indicator values are compared by test_month_end (the month-end run computes them all): computing them
+# here again would cost the suite minutes.
+@pytest.mark.parametrize("profile", ["nfra_1104_2025"])
 def test_indicator_values_identical(engines: Any, profile: str) -> None:
     duck, sw = engines
     want = compute_indicators(duck, AS_OF, profile=profile, store=False).to_arrow()

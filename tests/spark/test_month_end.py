@@ -68,4 +68,7 @@ def test_every_report_identical(runs: Any) -> None:
 def test_same_issues_and_indicators(runs: Any) -> None:
     drun, srun = runs["duckdb"][1], runs["spark"][1]
     assert [str(i) for i in srun.issues] == [str(i) for i in drun.issues]
-    assert srun.result.to_arrow().to_pylist() == drun.result.to_arrow().to_pylist()
+    # every indicator value of the month-end run (profile pboc_2025, the whole tree), no tolerance
+    assert srun.result.profile == drun.result.profile == "pboc_2025"
+    want = drun.result.to_arrow()
+    assert srun.result.to_arrow().to_pylist() == want.to_pylist() and want.num_rows > 100
