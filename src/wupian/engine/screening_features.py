@@ -147,16 +147,16 @@ def features_sql(p: FeatureParams) -> str:
                END AS cp,
                left(t.counterparty_region, 2) AS province
         FROM _base AS r JOIN transactions AS t ON t.account_id = r.account_id
-        WHERE t.booked_at < r.requested_at AND t.booked_at >= r.requested_at - to_days(""" + str(w["history_days"]) + """)),
+        WHERE t.booked_at < r.requested_at AND t.booked_at >= r.requested_at - INTERVAL """ + str(w["history_days"]) + """ DAY),
     _fs AS (SELECT request_id, cp, min(booked_at) AS first_seen FROM _tx WHERE cp IS NOT NULL
             GROUP BY request_id, cp),
     _x AS (
         SELECT t.*, _fs.first_seen,
                t.amount > 0 AND coalesce(t.kind, 'transfer_in') NOT IN ('interest', 'cash_deposit') AS credit,
-               t.booked_at >= t.requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """) AS in_inflow,
-               t.booked_at >= t.requested_at - to_days(""" + str(w["fanin_days"]) + """) AS in_fanin,
-               t.booked_at >= t.requested_at - to_days(""" + str(w["recent_days"]) + """) AS in_recent,
-               t.booked_at >= t.requested_at - to_days(""" + str(w["split_days"]) + """) AS in_split,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR AS in_inflow,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["fanin_days"]) + """ DAY AS in_fanin,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["recent_days"]) + """ DAY AS in_recent,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["split_days"]) + """ DAY AS in_split,
                hour(t.booked_at) >= """ + str(w["night_from"]) + """ OR hour(t.booked_at) < """ + str(w["night_to"]) + """ AS night,
                t.amount < 0 AND (t.kind = 'cash_withdrawal' OR (t.kind IS NULL AND
                  (t.summary LIKE '%取现%' OR t.summary LIKE '%取款%'))) AS is_cash,
@@ -166,12 +166,12 @@ def features_sql(p: FeatureParams) -> str:
         FROM _tx AS t LEFT JOIN _fs USING (request_id, cp)),
     _hist AS (
         SELECT request_id,
-          count(*) FILTER (credit AND in_inflow AND first_seen >= requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """))
+          count(*) FILTER (credit AND in_inflow AND first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR)
             AS new_inflow_count,
           coalesce(sum(amount) FILTER (credit AND in_inflow AND
-            first_seen >= requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """)), 0) AS new_inflow_amount,
+            first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR), 0) AS new_inflow_amount,
           max(date_diff('minute', booked_at, requested_at)) FILTER (credit AND in_inflow AND
-            first_seen >= requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """)) AS new_inflow_minutes,
+            first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR) AS new_inflow_minutes,
           count(DISTINCT cp) FILTER (credit AND in_fanin) AS fanin_payers,
           count(DISTINCT province) FILTER (credit AND in_fanin) AS fanin_regions,
           count(*) FILTER (credit AND in_fanin) AS fanin_count,
@@ -194,7 +194,7 @@ def features_sql(p: FeatureParams) -> str:
     _prior AS (
         SELECT r.request_id,
           max(q.amount) FILTER (q.request_type = 'cash_withdrawal' AND q.outcome = 'executed'
-                                AND q.requested_at >= r.requested_at - to_days(""" + str(w["history_days"]) + """)) AS req_max_cash,
+                                AND q.requested_at >= r.requested_at - INTERVAL """ + str(w["history_days"]) + """ DAY) AS req_max_cash,
           min(q.requested_at) FILTER (CAST(q.requested_at AS DATE) = r.req_day AND
             (q.request_type = 'limit_raise' OR q.stated_purpose LIKE '%密码%')) AS req_security_at,
           bool_or(""" + _norm("q.payee_account") + """ = r.payee_key AND q.outcome = 'executed') AS req_payee_seen
