@@ -44,5 +44,6 @@ def test_event_loads_identical(golden_engines: Any, tmp_path: Path) -> None:
            "ORDER BY txn_id")
     assert sw.rows(sql) == duck.rows(sql)
     assert [r["txn_id"] for r in duck.rows(sql)] == ["T1", "T2", "T4"]
-    q = "SELECT table_name, line, row_key, code FROM quarantine WHERE as_of IS NULL ORDER BY 1, 2, 3, 4"
+    q = ("SELECT table_name, file, line, row_key, row_json, issues_json FROM quarantine WHERE as_of IS NULL "
+         "ORDER BY table_name, file, line")
     assert sw.rows(q) == duck.rows(q) and duck.rows(q)
