@@ -7,12 +7,16 @@ How DuckDB statements map onto a directory of Parquet tables:
   ``<warehouse>/_catalog.json`` so the next process finds it); constraints are not enforced by Spark, the
   primary key is remembered for ``INSERT OR REPLACE``;
 * ``CREATE TEMP TABLE x AS SELECT`` → a temp view over a cached, materialised (local-checkpointed) result;
+* a *dated* table (the snapshot tables, quarantine, branch closure, snapshots) keeps each as-of date in its own
+  folder ``<warehouse>/t/as_of=YYYY-MM-DD/``: replace-a-date overwrites that folder only, an ``INSERT`` appends
+  each row to its date's folder;
 * ``DELETE FROM t WHERE c`` → the table rewritten without the matching rows (one overwrite);
 * ``INSERT OR REPLACE`` → rows with the same key removed, then the rows appended;
 * ``BEGIN``/``COMMIT``/``ROLLBACK``, ``SET`` → nothing: Spark has no multi-statement transactions (each
   statement is atomic per table; see docs/spark.md, known limits).
 
-Bound parameters become typed SQL literals written by sqlglot (quoted and escaped by it), never string pasting.
+Bound parameters become typed SQL literals written by sqlglot (quoted and escaped by it), never pasted text; they
+are put in place on the statement text, outside strings and comments, before it is parsed.
 Results reach Python through Arrow (``DataFrame.toArrow``), so DECIMAL values stay exact.
 """
 
