@@ -170,7 +170,10 @@ def features_sql(p: FeatureParams) -> str:
             AS new_inflow_count,
           coalesce(sum(amount) FILTER (credit AND in_inflow AND
             first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR), 0) AS new_inflow_amount,
-          max(date_diff('minute', booked_at, requested_at)) FILTER (credit AND in_inflow AND
+          -- minute boundaries crossed (DuckDB's date_diff('minute')), spelled so that Spark counts the same
+          max(date_diff('day', CAST(booked_at AS DATE), CAST(requested_at AS DATE)) * 1440
+              + hour(requested_at) * 60 + minute(requested_at) - hour(booked_at) * 60 - minute(booked_at))
+            FILTER (credit AND in_inflow AND
             first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR) AS new_inflow_minutes,
           count(DISTINCT cp) FILTER (credit AND in_fanin) AS fanin_payers,
           count(DISTINCT province) FILTER (credit AND in_fanin) AS fanin_regions,
@@ -242,7 +245,8 @@ def features_sql(p: FeatureParams) -> str:
           """ + str(w["fanin_days"]) + """ AS fanin_days, coalesce(h.recent_txns, 0) AS recent_txns,
           """ + str(w["recent_days"]) + """ AS recent_days,
           CASE WHEN coalesce(h.recent_txns, 0) = 0 THEN 0 ELSE
-            date_diff('day', coalesce(h.prior_last, CAST(b.opened_at AS TIMESTAMP)), h.recent_first) END
+            date_diff('day', CAST(coalesce(h.prior_last, CAST(b.opened_at AS TIMESTAMP)) AS DATE),
+                      CAST(h.recent_first AS DATE)) END
             AS dormant_days,
           greatest(coalesce(h.tx_max_cash, 0), coalesce(p.req_max_cash, 0)) AS prior_max_cash,
           CAST(b.amount / greatest(coalesce(h.tx_max_cash, 0), coalesce(p.req_max_cash, 0), 1) AS DOUBLE)
