@@ -50,12 +50,3 @@ def test_decisions_identical_and_golden(engines: Any) -> None:
     for c in CASES:
         d, exp = by_id[c["id"]], c["expect"]
         assert (d.band, d.score, [r.code for r in d.reasons]) == (exp["band"], exp["score"], exp["reasons"]), c["id"]
-
-
-def test_date_range_on_spark(engines: Any) -> None:
-    duck, sw = engines
-    day = bank.T0.date()
-    assert [d.request_id for d in screen_all(sw, date_from=day, date_to=day)] == \
-        [d.request_id for d in screen_all(duck, date_from=day, date_to=day)]
-
-
