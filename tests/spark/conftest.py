@@ -40,3 +40,28 @@ def spark_wh(spark: Any, tmp_path: Path) -> Iterator[Any]:
     wh = SparkWarehouse(tmp_path / "spark-wh")
     yield wh
     wh.close()
+
+
+@pytest.fixture(scope="session")
+def golden_engines(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The golden report bank in an in-memory DuckDB and copied into a Spark warehouse, both classified under
+    both profiles on their own engine (shared by the end-to-end and month-end tests: classifying on Spark is the
+    slow part)."""
+    from datetime import date
+
+    from support.golden_bank import load_bank
+    from wupian.engine.spark_publish import copy_warehouse
+    from wupian.engine.spark_warehouse import SparkWarehouse
+    from wupian.engine.warehouse import Warehouse
+    from wupian.rules import classify_snapshot
+
+    duck = Warehouse(":memory:")
+    load_bank(duck)
+    sw = SparkWarehouse(tmp_path_factory.mktemp("golden") / "wh")
+    copy_warehouse(duck, sw)
+    for wh in (duck, sw):
+        for profile in ("pboc_2025", "nfra_1104_2025"):
+            classify_snapshot(wh, date(2026, 3, 31), profile)
+    yield duck, sw
+    sw.close()
+    duck.close()

@@ -54,6 +54,12 @@ def open_warehouse(*, write: bool) -> Warehouse:
     return Warehouse(path, read_only=not write and path != ":memory:")
 
 
+def context_engine() -> str:
+    from wupian.cli import context
+
+    return context.current().engine
+
+
 def parse_day(text: str | None, option: str) -> date | None:
     if text is None:
         return None
@@ -198,6 +204,10 @@ def screen(
     if sum([request is not None, all_requests, run_backtest]) != 1:
         raise UsageError("give exactly one of REQUEST.json (or -), --all or --backtest")
     d_from, d_to = parse_day(day_from, "--from"), parse_day(day_to, "--to")
+    if not all_requests and context_engine() == "spark":
+        raise UsageError("on --engine spark only the batch `wupian screen --all` runs; one teller request and "
+                         "--backtest run on --engine duckdb (the teller path is a prepared DuckDB statement; "
+                         "docs/spark.md)")
     if request is not None:
         fmt_ = fmt_ or "card"
         if fmt_ not in ("card", "json"):

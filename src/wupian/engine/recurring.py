@@ -8,7 +8,6 @@ Nothing here loops over transactions in Python.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -53,15 +52,6 @@ def data_as_of(wh: Warehouse) -> date | None:
 
 
 _CREATE = "CREATE OR REPLACE TEMP TABLE "
-_PREPARED: weakref.WeakSet[Warehouse] = weakref.WeakSet()
-
-
-def _prepare(wh: Warehouse) -> None:
-    """Create the helper macros once per warehouse connection."""
-    if wh not in _PREPARED:
-        for macro in (q.NORM_MACRO, q.ANCHOR_MACRO, q.PICK_MACRO):
-            wh.execute(macro)
-        _PREPARED.add(wh)
 
 
 def _as_one_query(steps: tuple[tuple[str, str, dict[str, Any]], ...]) -> str:
@@ -142,7 +132,6 @@ def detect_streams(
         ),
         ("shape", q.SHAPED, base),
     )
-    _prepare(wh)
     wh.register("_wp_rec_cadences", cadences)
     wh.register("_wp_rec_calendar", calendar)
     if account_id is not None:  # one account: one statement of CTEs (no temporary tables to create and drop)
@@ -181,7 +170,6 @@ def stale_mandates(
     account_id: str | None = None,
 ) -> pa.Table:
     """Mandates active on ``as_of`` whose last matching debit (or signing) is before ``idle_since``."""
-    _prepare(wh)
     values: dict[str, Any] = {"as_of": as_of, "idle_since": idle_since, "prefix": prefix_pattern}
     if account_id is not None:
         values["account"] = account_id

@@ -24,15 +24,17 @@ negligible (about 10⁻⁶ for ten million groups).
 
 from __future__ import annotations
 
-# Normalise a raw name: strip channel prefixes ($prefix, our own pattern), masked digits and punctuation.
-NORM_MACRO = r"""
-CREATE OR REPLACE TEMP MACRO _wp_rec_norm(x, pfx) AS
-  COALESCE(
-    NULLIF(lower(regexp_replace(regexp_replace(regexp_replace(COALESCE(x, ''), pfx, ''),
-           '[Xx*＊]{2,}', '', 'g'), '[\s\p{P}\p{S}\p{Z}0-9０-９]+', '', 'g')), ''),
-    NULLIF(lower(regexp_replace(COALESCE(x, ''), '[\s\p{P}\p{S}\p{Z}]+', '', 'g')), ''),
-    '?')
-"""
+
+# Normalise a raw name: strip channel prefixes ($prefix, our own pattern), masked digits and punctuation. A Python
+# template rather than a SQL macro, so the same text runs on every engine (no macros: docs/spark.md).
+def norm(x: str) -> str:
+    """SQL expression: the normalised payee name of the SQL expression ``x`` ('?' when nothing is left)."""
+    return rf"""COALESCE(
+    NULLIF(lower(regexp_replace(regexp_replace(regexp_replace(COALESCE({x}, ''), $prefix, ''),
+           '[Xx*＊]{{2,}}', '', 'g'), '[\s\p{{P}}\p{{S}}\p{{Z}}0-9０-９]+', '', 'g')), ''),
+    NULLIF(lower(regexp_replace(COALESCE({x}, ''), '[\s\p{{P}}\p{{S}}\p{{Z}}]+', '', 'g')), ''),
+    '?')"""
+
 
 # Two fixed variants: the whole bank, or one account (a plain equality lets DuckDB push the account filter
 # into the scan instead of decoding every row).
@@ -87,9 +89,9 @@ RAW_ONE = RAW_TEMPLATE.format(rid="rid", source="_wp_rec_acct", window=WINDOW_FI
 
 NAMES = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_names AS
-SELECT raw_name, _wp_rec_norm(raw_name, $prefix) AS norm_name
+SELECT raw_name, {norm} AS norm_name
 FROM (SELECT DISTINCT raw_name FROM _wp_rec_raw WHERE raw_name IS NOT NULL)
-"""
+""".format(norm=norm("raw_name"))
 
 KEYED = """
 CREATE OR REPLACE TEMP TABLE _wp_rec_keyed AS
@@ -266,19 +268,18 @@ FROM agg JOIN latest USING (gid, band) JOIN mand USING (gid, band)
 STREAMS_ALL = STREAMS.format(source="transactions", rid="rowid")
 STREAMS_ONE = STREAMS.format(source="_wp_rec_acct", rid="rid")
 
-ANCHOR_MACRO = """
-CREATE OR REPLACE TEMP MACRO _wp_rec_anchor(mstart, dom, me) AS
-  CASE WHEN me THEN last_day(mstart)
-       ELSE make_date(year(mstart), month(mstart), LEAST(dom, day(last_day(mstart)))) END
-"""
+def anchor(mstart: str, dom: str, me: str) -> str:
+    """SQL expression: the anchor day ``dom`` in the month starting ``mstart`` (its last day when ``me``)."""
+    return (f"CASE WHEN {me} THEN last_day({mstart}) "
+            f"ELSE make_date(year({mstart}), month({mstart}), LEAST({dom}, day(last_day({mstart})))) END")
 
-# Closest of three anchored dates (previous, same, next month) to an approximate date.
-PICK_MACRO = """
-CREATE OR REPLACE TEMP MACRO _wp_rec_pick3(approx, c0, c1, c2) AS
-  CASE WHEN abs(c1 - approx) <= abs(c0 - approx) AND abs(c1 - approx) <= abs(c2 - approx) THEN c1
-       WHEN abs(c0 - approx) <= abs(c2 - approx) THEN c0
-       ELSE c2 END
-"""
+
+def pick3(approx: str, c0: str, c1: str, c2: str) -> str:
+    """SQL expression: the closest of three anchored dates (previous, same, next month) to ``approx``."""
+    d = {c: f"abs(date_diff('day', {approx}, {c}))" for c in (c0, c1, c2)}
+    return (f"CASE WHEN {d[c1]} <= {d[c0]} AND {d[c1]} <= {d[c2]} THEN {c1} "
+            f"WHEN {d[c0]} <= {d[c2]} THEN {c0} ELSE {c2} END")
+
 
 # Stream facts + cadence fit → pattern, typical amount, next expected date, status.
 SHAPED = """
@@ -303,17 +304,17 @@ WITH j AS (
   FROM n1
 ), a AS (
   SELECT *,
-         _wp_rec_anchor(CAST(m1 - INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a10,
-         _wp_rec_anchor(m1, anchor_day, month_end) AS a11,
-         _wp_rec_anchor(CAST(m1 + INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a12,
-         _wp_rec_anchor(CAST(m2 - INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a20,
-         _wp_rec_anchor(m2, anchor_day, month_end) AS a21,
-         _wp_rec_anchor(CAST(m2 + INTERVAL 1 MONTH AS DATE), anchor_day, month_end) AS a22
+         {a10} AS a10,
+         {a11} AS a11,
+         {a12} AS a12,
+         {a20} AS a20,
+         {a21} AS a21,
+         {a22} AS a22
   FROM m
 ), n2 AS (
   SELECT *,
-         CASE WHEN month_step > 0 THEN _wp_rec_pick3(approx1, a10, a11, a12) ELSE approx1 END AS nom1,
-         CASE WHEN month_step > 0 THEN _wp_rec_pick3(approx2, a20, a21, a22) ELSE approx2 END AS nom2
+         CASE WHEN month_step > 0 THEN {pick1} ELSE approx1 END AS nom1,
+         CASE WHEN month_step > 0 THEN {pick2} ELSE approx2 END AS nom2
   FROM a
 )
 SELECT * EXCLUDE (approx1, approx2, m1, m2, a10, a11, a12, a20, a21, a22, nom1, nom2),
@@ -325,16 +326,25 @@ SELECT * EXCLUDE (approx1, approx2, m1, m2, a10, a11, a12, a20, a21, a22, nom1, 
             ELSE 'active' END AS status,
        occurrences >= 5 AND workday_share >= 1.0 AS workday_bound
 FROM n2
-"""
+""".format(
+    a10=anchor("CAST(m1 - INTERVAL 1 MONTH AS DATE)", "anchor_day", "month_end"),
+    a11=anchor("m1", "anchor_day", "month_end"),
+    a12=anchor("CAST(m1 + INTERVAL 1 MONTH AS DATE)", "anchor_day", "month_end"),
+    a20=anchor("CAST(m2 - INTERVAL 1 MONTH AS DATE)", "anchor_day", "month_end"),
+    a21=anchor("m2", "anchor_day", "month_end"),
+    a22=anchor("CAST(m2 + INTERVAL 1 MONTH AS DATE)", "anchor_day", "month_end"),
+    pick1=pick3("approx1", "a10", "a11", "a12"),
+    pick2=pick3("approx2", "a20", "a21", "a22"),
+)
 
 # Mandate link, merchant record, holiday adjustment and confidence: the rows handed back to the monitor.
 FINAL = """
 WITH s AS (
   SELECT *, CASE WHEN payee_key LIKE 'n:%' THEN substr(payee_key, 3)
-                 ELSE _wp_rec_norm(COALESCE(counterparty_name, summary), $prefix) END AS norm_payee
+                 ELSE {norm_payee} END AS norm_payee
   FROM _wp_rec_shaped
 ), mn AS (
-  SELECT *, _wp_rec_norm(payee_name, $prefix) AS np
+  SELECT *, {norm_mandate} AS np
   FROM mandates WHERE account_id IN (SELECT account_id FROM s)
 ), mc AS (
   SELECT s.gid, s.band, m.mandate_id, m.payee_name, m.merchant_id AS mandate_merchant_id,
@@ -353,8 +363,12 @@ WITH s AS (
              (m.amount_limit IS NULL OR m.amount_limit >= s.typical_amount) DESC,
              (m.signed_at <= s.first_date) DESC, m.signed_at DESC, m.mandate_id) = 1
 ), adj AS (
-  SELECT s.gid, s.band, w.d AS next_workday
-  FROM s ASOF LEFT JOIN (SELECT d FROM _wp_rec_calendar WHERE workday) w ON w.d >= s.next_nominal_date
+  SELECT s.gid, s.band, w.next_d AS next_workday
+  FROM s LEFT JOIN (
+    -- the first workday on or after each calendar day (an equi-join instead of DuckDB's ASOF join)
+    SELECT d, MIN(CASE WHEN workday THEN d END) OVER (ORDER BY d ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+             AS next_d
+    FROM _wp_rec_calendar) w ON w.d = s.next_nominal_date
 )
 SELECT s.account_id,
        s.account_id || '|' || s.payee_key || '|' || CAST(s.band AS VARCHAR) AS stream_key,
@@ -394,4 +408,4 @@ LEFT JOIN mc USING (gid, band)
 LEFT JOIN adj USING (gid, band)
 LEFT JOIN merchants mer ON mer.merchant_id = COALESCE(s.merchant_id, mc.mandate_merchant_id)
 ORDER BY s.account_id, s.ord, s.typical_amount DESC, s.payee_key
-"""
+""".format(norm_payee=norm("COALESCE(counterparty_name, summary)"), norm_mandate=norm("payee_name"))

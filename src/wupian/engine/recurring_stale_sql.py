@@ -2,14 +2,16 @@
 
 A mandate is stale when it is active on ``$as_of`` and its last matching debit — same mandate id, same
 merchant id, or a matching normalised payee name on the same account — is before ``$idle_since`` (or it was
-never used and was signed before then). Uses the ``_wp_rec_norm`` macro of ``recurring_sql``.
+never used and was signed before then). Names are normalised by ``recurring_sql.norm`` (an expression template; no macros).
 """
 
 from __future__ import annotations
 
+from wupian.engine.recurring_sql import norm
+
 STALE_TEMPLATE = """
 WITH act AS (
-  SELECT m.*, _wp_rec_norm(m.payee_name, $prefix) AS np
+  SELECT m.*, {norm_mandate} AS np
   FROM mandates m
   WHERE {mandate_scope} m.signed_at <= $as_of AND (m.revoked_at IS NULL OR m.revoked_at > $as_of)
 ), deb AS (
@@ -20,7 +22,7 @@ WITH act AS (
   WHERE {debit_scope} -t.amount > 0 AND t.booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
     AND t.account_id IN (SELECT account_id FROM act)
 ), nm AS (
-  SELECT raw, _wp_rec_norm(raw, $prefix) AS n FROM (SELECT DISTINCT raw FROM deb)
+  SELECT raw, {norm_raw} AS n FROM (SELECT DISTINCT raw FROM deb)
 ), used AS (
   SELECT a.mandate_id, MAX(deb.d) AS last_used, COUNT(*) AS uses
   FROM act a JOIN deb ON deb.account_id = a.account_id LEFT JOIN nm ON nm.raw = deb.raw
@@ -40,6 +42,7 @@ LEFT JOIN merchants mer ON mer.merchant_id = a.merchant_id
 WHERE COALESCE(u.last_used, a.signed_at) < $idle_since
 ORDER BY idle_days DESC, a.account_id, a.mandate_id
 """
-STALE_ALL = STALE_TEMPLATE.format(mandate_scope="", debit_scope="")
+_NORMS = {"norm_mandate": norm("m.payee_name"), "norm_raw": norm("raw")}
+STALE_ALL = STALE_TEMPLATE.format(mandate_scope="", debit_scope="", **_NORMS)
 STALE_ONE = STALE_TEMPLATE.format(mandate_scope="m.account_id = $account AND",
-                                  debit_scope="t.account_id = $account AND")
+                                  debit_scope="t.account_id = $account AND", **_NORMS)

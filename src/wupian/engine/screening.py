@@ -179,6 +179,9 @@ def score_loaded(
              "(CAST(? AS DATE) IS NULL OR CAST(requested_at AS DATE) <= CAST(? AS DATE)) AND "
              "(CAST(? AS VARCHAR) IS NULL OR request_id = CAST(? AS VARCHAR))")
     params = [date_from, date_from, date_to, date_to, request_id, request_id]
+    if getattr(wh, "engine", "duckdb") != "duckdb":
+        return _score_plain(wh, model, f"SELECT {_typed_request_columns()} FROM screening_requests WHERE {where}",
+                            params, exemptions or [])
 
     def fill() -> None:
         con.execute(f"INSERT INTO _scr_req SELECT {cols} FROM screening_requests WHERE {where}", params)
@@ -266,6 +269,33 @@ def _score(con: duckdb.DuckDBPyConnection, model: ScoringModel, fill: Callable[[
     finally:
         for table in ("_scr_req", "_scr_obs", "_scr_exempt"):
             con.execute(f"DELETE FROM {table}")
+
+
+def _typed_request_columns() -> str:
+    """The request columns with the types of the teller path's ``_scr_req`` (text unless listed)."""
+    return ", ".join(f"CAST({quote_ident(c)} AS {_REQ_TYPES.get(c, 'VARCHAR')}) AS {quote_ident(c)}"
+                     for c in REQUEST_COLUMNS)
+
+
+def _score_plain(wh: Warehouse, model: ScoringModel, requests_sql: str, params: list[object],
+                 exemptions: list[tuple[str, object, object]]) -> pa.Table:
+    """The batch on an engine without prepared statements (Spark): the same feature and scoring SQL over input
+    relations made by plain statements (temp tables of the loaded requests and their observations, the exemptions
+    and the purpose vocabulary as registered Arrow tables), run once and dropped."""
+    exempt = pa.Table.from_pylist([dict(zip(("customer_id", "exempt_from", "exempt_to"), e, strict=True))
+                                   for e in exemptions], schema=INPUT_SCHEMAS["_scr_exempt"])
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE _scr_req AS {requests_sql}", params)
+    try:
+        wh.execute("CREATE OR REPLACE TEMP TABLE _scr_obs AS SELECT o.request_id, o.code, o.note "
+                   "FROM teller_observations AS o WHERE o.request_id IN (SELECT request_id FROM _scr_req)")
+        wh.register("_scr_exempt", exempt)
+        wh.register("_scr_kw", keywords_table(model.params))
+        return wh.arrow(f"{features_sql(model.params)}, {score_sql(model)} ORDER BY requested_at, request_id")
+    finally:
+        for name in ("_scr_exempt", "_scr_kw"):
+            wh.unregister(name)
+        for name in ("_scr_req", "_scr_obs"):
+            wh.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def observation_notes(wh: Warehouse, request_ids: list[str]) -> dict[str, dict[str, str]]:

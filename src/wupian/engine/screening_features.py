@@ -147,16 +147,16 @@ def features_sql(p: FeatureParams) -> str:
                END AS cp,
                left(t.counterparty_region, 2) AS province
         FROM _base AS r JOIN transactions AS t ON t.account_id = r.account_id
-        WHERE t.booked_at < r.requested_at AND t.booked_at >= r.requested_at - to_days(""" + str(w["history_days"]) + """)),
+        WHERE t.booked_at < r.requested_at AND t.booked_at >= r.requested_at - INTERVAL """ + str(w["history_days"]) + """ DAY),
     _fs AS (SELECT request_id, cp, min(booked_at) AS first_seen FROM _tx WHERE cp IS NOT NULL
             GROUP BY request_id, cp),
     _x AS (
         SELECT t.*, _fs.first_seen,
                t.amount > 0 AND coalesce(t.kind, 'transfer_in') NOT IN ('interest', 'cash_deposit') AS credit,
-               t.booked_at >= t.requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """) AS in_inflow,
-               t.booked_at >= t.requested_at - to_days(""" + str(w["fanin_days"]) + """) AS in_fanin,
-               t.booked_at >= t.requested_at - to_days(""" + str(w["recent_days"]) + """) AS in_recent,
-               t.booked_at >= t.requested_at - to_days(""" + str(w["split_days"]) + """) AS in_split,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR AS in_inflow,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["fanin_days"]) + """ DAY AS in_fanin,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["recent_days"]) + """ DAY AS in_recent,
+               t.booked_at >= t.requested_at - INTERVAL """ + str(w["split_days"]) + """ DAY AS in_split,
                hour(t.booked_at) >= """ + str(w["night_from"]) + """ OR hour(t.booked_at) < """ + str(w["night_to"]) + """ AS night,
                t.amount < 0 AND (t.kind = 'cash_withdrawal' OR (t.kind IS NULL AND
                  (t.summary LIKE '%取现%' OR t.summary LIKE '%取款%'))) AS is_cash,
@@ -166,12 +166,15 @@ def features_sql(p: FeatureParams) -> str:
         FROM _tx AS t LEFT JOIN _fs USING (request_id, cp)),
     _hist AS (
         SELECT request_id,
-          count(*) FILTER (credit AND in_inflow AND first_seen >= requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """))
+          count(*) FILTER (credit AND in_inflow AND first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR)
             AS new_inflow_count,
           coalesce(sum(amount) FILTER (credit AND in_inflow AND
-            first_seen >= requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """)), 0) AS new_inflow_amount,
-          max(date_diff('minute', booked_at, requested_at)) FILTER (credit AND in_inflow AND
-            first_seen >= requested_at - to_hours(""" + str(w["new_inflow_hours"]) + """)) AS new_inflow_minutes,
+            first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR), 0) AS new_inflow_amount,
+          -- minute boundaries crossed (DuckDB's date_diff('minute')), spelled so that Spark counts the same
+          max(date_diff('day', CAST(booked_at AS DATE), CAST(requested_at AS DATE)) * 1440
+              + hour(requested_at) * 60 + minute(requested_at) - hour(booked_at) * 60 - minute(booked_at))
+            FILTER (credit AND in_inflow AND
+            first_seen >= requested_at - INTERVAL """ + str(w["new_inflow_hours"]) + """ HOUR) AS new_inflow_minutes,
           count(DISTINCT cp) FILTER (credit AND in_fanin) AS fanin_payers,
           count(DISTINCT province) FILTER (credit AND in_fanin) AS fanin_regions,
           count(*) FILTER (credit AND in_fanin) AS fanin_count,
@@ -194,7 +197,7 @@ def features_sql(p: FeatureParams) -> str:
     _prior AS (
         SELECT r.request_id,
           max(q.amount) FILTER (q.request_type = 'cash_withdrawal' AND q.outcome = 'executed'
-                                AND q.requested_at >= r.requested_at - to_days(""" + str(w["history_days"]) + """)) AS req_max_cash,
+                                AND q.requested_at >= r.requested_at - INTERVAL """ + str(w["history_days"]) + """ DAY) AS req_max_cash,
           min(q.requested_at) FILTER (CAST(q.requested_at AS DATE) = r.req_day AND
             (q.request_type = 'limit_raise' OR q.stated_purpose LIKE '%密码%')) AS req_security_at,
           bool_or(""" + _norm("q.payee_account") + """ = r.payee_key AND q.outcome = 'executed') AS req_payee_seen
@@ -226,8 +229,9 @@ def features_sql(p: FeatureParams) -> str:
         SELECT b.request_id, b.requested_at, b.branch_id, b.customer_id, b.account_id, b.request_type,
           b.amount, coalesce(b.channel, 'counter') AS channel, b.teller_id, b.accompanied_by, b.payee_type,
           b.payee_name, b.payee_account, b.stated_purpose, b.appointment_purpose, b.outcome,
-          date_diff('year', b.birth_date, b.req_day)
-            - CASE WHEN strftime(b.req_day, '%m%d') < strftime(b.birth_date, '%m%d') THEN 1 ELSE 0 END AS age,
+          year(b.req_day) - year(b.birth_date)
+            - CASE WHEN month(b.req_day) * 100 + day(b.req_day) < month(b.birth_date) * 100 + day(b.birth_date)
+                   THEN 1 ELSE 0 END AS age,
           date_diff('day', b.opened_at, b.req_day) AS account_age_days,
           coalesce(h.new_inflow_count, 0) AS new_inflow_count,
           coalesce(h.new_inflow_amount, 0) AS new_inflow_amount,
@@ -241,7 +245,8 @@ def features_sql(p: FeatureParams) -> str:
           """ + str(w["fanin_days"]) + """ AS fanin_days, coalesce(h.recent_txns, 0) AS recent_txns,
           """ + str(w["recent_days"]) + """ AS recent_days,
           CASE WHEN coalesce(h.recent_txns, 0) = 0 THEN 0 ELSE
-            date_diff('day', coalesce(h.prior_last, CAST(b.opened_at AS TIMESTAMP)), h.recent_first) END
+            date_diff('day', CAST(coalesce(h.prior_last, CAST(b.opened_at AS TIMESTAMP)) AS DATE),
+                      CAST(h.recent_first AS DATE)) END
             AS dormant_days,
           greatest(coalesce(h.tx_max_cash, 0), coalesce(p.req_max_cash, 0)) AS prior_max_cash,
           CAST(b.amount / greatest(coalesce(h.tx_max_cash, 0), coalesce(p.req_max_cash, 0), 1) AS DOUBLE)

@@ -7,18 +7,23 @@ How DuckDB statements map onto a directory of Parquet tables:
   ``<warehouse>/_catalog.json`` so the next process finds it); constraints are not enforced by Spark, the
   primary key is remembered for ``INSERT OR REPLACE``;
 * ``CREATE TEMP TABLE x AS SELECT`` → a temp view over a cached, materialised (local-checkpointed) result;
+* a *dated* table (the snapshot tables, quarantine, branch closure, snapshots) keeps each as-of date in its own
+  folder ``<warehouse>/t/as_of=YYYY-MM-DD/``: replace-a-date overwrites that folder only, an ``INSERT`` appends
+  each row to its date's folder;
 * ``DELETE FROM t WHERE c`` → the table rewritten without the matching rows (one overwrite);
 * ``INSERT OR REPLACE`` → rows with the same key removed, then the rows appended;
 * ``BEGIN``/``COMMIT``/``ROLLBACK``, ``SET`` → nothing: Spark has no multi-statement transactions (each
   statement is atomic per table; see docs/spark.md, known limits).
 
-Bound parameters become typed SQL literals written by sqlglot (quoted and escaped by it), never string pasting.
+Bound parameters become typed SQL literals written by sqlglot (quoted and escaped by it), never pasted text; they
+are put in place on the statement text, outside strings and comments, before it is parsed.
 Results reach Python through Arrow (``DataFrame.toArrow``), so DECIMAL values stay exact.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -28,13 +33,10 @@ from typing import Any
 
 import pyarrow as pa
 from sqlglot import exp
-from sqlglot.dialects.duckdb import DuckDB
-from sqlglot.tokens import TokenType
 
 from wupian.engine import dialect
 
 CATALOG_FILE = "_catalog.json"
-_DUCKDB = DuckDB()
 CAPTURE: list[str] | None = None  # set to a list by the conformance suite to record executed statements
 
 
@@ -61,29 +63,35 @@ def literal(value: Any) -> exp.Expression:
     raise TypeError(f"cannot bind a {type(value).__name__} parameter on Spark")
 
 
-def name_positional(sql: str) -> str:
-    """``?`` placeholders renamed ``$__p0``, ``$__p1`` … in the order they appear in the text (the order DuckDB
-    binds them), so binding does not depend on how the parsed tree is walked."""
-    out, last, i = [], 0, 0
-    for tok in _DUCKDB.tokenize(sql):
-        if tok.token_type is TokenType.PLACEHOLDER and tok.text == "?":
-            out.append(sql[last:tok.start])
-            out.append(f"$__p{i}")
-            last, i = tok.end + 1, i + 1
-    out.append(sql[last:])
-    return "".join(out)
+_PARAM = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|\$(\w+)|(\?)""", re.S)
 
 
-def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
-    """Replace ``$name`` placeholders (``$__pN`` for positional ones) by literals of ``params``."""
-    if not params:
-        return tree
+def bind_text(sql: str, params: Sequence[Any] | dict[str, Any] | None) -> str:
+    """``sql`` with each placeholder (``?`` in order, ``$name``, ``$N``) outside string literals, quoted
+    identifiers and comments replaced by the typed SQL literal of its value, written by sqlglot (quoted and
+    escaped by it, never pasted text). Done on the text, before parsing: sqlglot's DuckDB tokenizer misreads a
+    ``$name`` placeholder followed later by ``''`` as a dollar-quoted string."""
+    if params is None or (not params and "?" not in sql and "$" not in sql):
+        return sql
+    positional = list(params) if not isinstance(params, dict) else []
+    named = params if isinstance(params, dict) else {}
+    counter = iter(range(len(positional) + 1))
 
-    def sub(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Placeholder | exp.Parameter) and node.name in params:
-            return literal(params[node.name])
-        return node
-    return tree.transform(sub)
+    def sub(m: re.Match[str]) -> str:
+        name, mark = m.group(1), m.group(2)
+        if mark:
+            i = next(counter)
+            if i >= len(positional):
+                raise ValueError(f"too few parameters for {sql!r}")
+            return literal(positional[i]).sql(dialect.READ)
+        if name is None:
+            return m.group(0)
+        if name.isdigit() and positional:
+            return literal(positional[int(name) - 1]).sql(dialect.READ)
+        if name in named:
+            return literal(named[name]).sql(dialect.READ)
+        raise ValueError(f"no value bound for ${name}")
+    return _PARAM.sub(sub, sql)
 
 
 class Result:
@@ -123,9 +131,11 @@ class Result:
 class SparkConnection:
     """Runs the engine's DuckDB SQL on a SparkSession over the Parquet tables under ``root``."""
 
-    def __init__(self, spark: Any, root: Path) -> None:
-        self.spark, self.root = spark, root
+    def __init__(self, spark: Any, root: Path, dated: frozenset[str] = frozenset()) -> None:
+        self.spark, self.root, self.dated = spark, root, dated
         self.catalog: dict[str, dict[str, Any]] = {}
+        self.temps: set[str] = set()  # temp views made by this connection (listing Spark's catalog is slow)
+        self._catalog_rows: list[tuple[str, str]] | None = None
         path = root / CATALOG_FILE
         if path.exists():
             self.catalog = json.loads(path.read_text(encoding="utf-8"))
@@ -141,11 +151,8 @@ class SparkConnection:
     # -- the DuckDB connection surface --------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Result:
         result = Result(None)
-        if params is not None and not isinstance(params, dict):
-            sql = name_positional(sql)
-            params = {f"__p{i}": v for i, v in enumerate(params)}
-        for tree in dialect.parse(sql):
-            result = self._run(bind(tree, params or {}))
+        for tree in dialect.parse(bind_text(sql, params)):
+            result = self._run(tree)
         return result
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -154,14 +161,17 @@ class SparkConnection:
 
     def register(self, name: str, data: pa.Table) -> None:
         self.spark.createDataFrame(data).createOrReplaceTempView(name)
+        self.temps.add(name)
 
     def unregister(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
+        self.temps.discard(name)
 
     def close(self) -> None:
-        for t in self.spark.catalog.listTables():
-            if t.isTemporary:
-                self.spark.catalog.dropTempView(t.name)
+        for name in (*self.temps, dialect.CATALOG_VIEW):
+            self.spark.catalog.dropTempView(name)
+        self.temps.clear()
+        self._catalog_rows = None
 
     # -- statements ------------------------------------------------------------------------------------------
     def _sql(self, tree: exp.Expression) -> Any:
@@ -196,7 +206,7 @@ class SparkConnection:
         return str(table.name)
 
     def _is_temp(self, name: str) -> bool:
-        return any(t.name == name and t.isTemporary for t in self.spark.catalog.listTables())
+        return name in self.temps
 
     def _create(self, tree: exp.Create) -> Result:
         kind = str(tree.args.get("kind") or "").upper()
@@ -210,6 +220,7 @@ class SparkConnection:
             if kind != "VIEW":
                 df = df.localCheckpoint(eager=True)
             df.createOrReplaceTempView(name)
+            self.temps.add(name)
             return Result(None)
         if kind != "TABLE":
             raise ValueError(f"CREATE {kind} is not supported on Spark")
@@ -224,7 +235,7 @@ class SparkConnection:
             df = self._sql(query).localCheckpoint(eager=True)
             columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields)
             self._define(name, columns, [])
-            df.write.insertInto(name, overwrite=True)
+            self.overwrite(name, df)
         else:
             schema: exp.Schema = tree.this
             cols, keys = [], []
@@ -241,10 +252,40 @@ class SparkConnection:
 
     def _define(self, name: str, columns: str, keys: list[str]) -> None:
         location = (self.root / name).resolve().as_uri()
-        ddl = f"CREATE TABLE IF NOT EXISTS `{name}` ({columns}) USING parquet LOCATION '{location}'"
+        dated = name in self.dated and "`as_of` DATE" in columns
+        # A dated table keeps each as-of date in its own folder <table>/as_of=YYYY-MM-DD/ (replace-a-date writes
+        # that folder only). The folders are read recursively rather than as Hive partitions, so the table keeps
+        # the column order of its DDL (a partition column would move to the end); Parquet min/max statistics on
+        # as_of skip the other dates' files.
+        options = "OPTIONS (recursiveFileLookup 'true') " if dated else ""
+        ddl = f"CREATE TABLE IF NOT EXISTS `{name}` ({columns}) USING parquet {options}LOCATION '{location}'"
         self.spark.sql(ddl)
-        self.catalog[name] = {"ddl": ddl, "keys": keys}
+        self.catalog[name] = {"ddl": ddl, "keys": keys, "dated": dated}
         self._save()
+
+    def is_dated(self, name: str) -> bool:
+        return bool(self.catalog.get(name, {}).get("dated"))
+
+    def date_folder(self, name: str, as_of: Any) -> Path:
+        """The folder holding the rows of ``as_of`` of the dated table ``name``."""
+        return self.root / name / f"as_of={as_of.isoformat() if as_of is not None else 'null'}"
+
+    def write_date(self, name: str, as_of: date, df: Any) -> None:
+        """The rows of ``as_of`` of the dated table ``name`` become ``df`` (in the table's column order): only
+        that date's folder is written, the other dates' files are not touched."""
+        df.write.mode("overwrite").parquet(str(self.date_folder(name, as_of).resolve()))
+        self.spark.sql(f"REFRESH TABLE `{name}`")
+
+    def append_rows(self, name: str, df: Any) -> None:
+        """Append ``df`` (the table's columns) to the dated table ``name``, each row in its date's folder."""
+        self._append_dated(name, df)
+
+    def _append_dated(self, name: str, df: Any) -> None:
+        df = df.localCheckpoint(eager=True)
+        for (day,) in df.select("as_of").distinct().collect():
+            part = df.where(df["as_of"].isNull() if day is None else df["as_of"] == day)
+            part.write.mode("append").parquet(str(self.date_folder(name, day).resolve()))
+        self.spark.sql(f"REFRESH TABLE `{name}`")
 
     def _save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -256,6 +297,7 @@ class SparkConnection:
         name = self._table_name(tree)
         if self._is_temp(name):
             self.spark.catalog.dropTempView(name)
+            self.temps.discard(name)
         elif name in self.catalog:
             self._drop_table(name)
         elif not tree.args.get("exists"):
@@ -270,8 +312,15 @@ class SparkConnection:
 
     def overwrite(self, name: str, df: Any) -> None:
         """Replace the rows of ``name`` with ``df`` (computed first, so it may read ``name``)."""
-        df.localCheckpoint(eager=True).write.insertInto(name, overwrite=True)
-        self.spark.sql(f"REFRESH TABLE `{name}`")
+        if not self.is_dated(name):
+            df.localCheckpoint(eager=True).write.insertInto(name, overwrite=True)
+            self.spark.sql(f"REFRESH TABLE `{name}`")
+            return
+        cols = [f.name for f in self.spark.table(name).schema.fields]
+        df = df.select(*cols).localCheckpoint(eager=True)
+        shutil.rmtree(self.root / name, ignore_errors=True)
+        (self.root / name).mkdir(parents=True, exist_ok=True)
+        self._append_dated(name, df)
 
     def _delete(self, tree: exp.Delete) -> Result:
         name = self._table_name(tree.this)
@@ -286,9 +335,12 @@ class SparkConnection:
     def _insert(self, tree: exp.Insert) -> Result:
         name = self._table_name(tree.this)
         replace = str(tree.args.get("alternative") or "").upper() == "REPLACE"
-        if not replace:
+        if not replace and not self.is_dated(name):
             self._sql(tree)
             self.spark.sql(f"REFRESH TABLE `{name}`")
+            return Result(None)
+        if not replace:
+            self._append_dated(name, self._insert_rows(name, tree))
             return Result(None)
         keys = self.catalog[name]["keys"]
         cols = [f.name for f in self.spark.table(name).schema.fields]
@@ -297,6 +349,18 @@ class SparkConnection:
         kept = self.spark.table(name).join(new.select(*keys), on=keys, how="left_anti")
         self.overwrite(name, kept.unionByName(new))
         return Result(None)
+
+    def _insert_rows(self, name: str, tree: exp.Insert) -> Any:
+        """The rows an ``INSERT INTO name [(cols)] query`` adds, in the table's column order and types."""
+        fields = self.spark.table(name).schema.fields
+        target = tree.this
+        named = [str(c.name) for c in target.expressions] if isinstance(target, exp.Schema) else None
+        src = self._sql(tree.expression)
+        src = src.toDF(*(named or [f.name for f in fields][:len(src.columns)]))
+        from pyspark.sql import functions as F
+
+        return src.select(*[(src[f.name] if f.name in src.columns else F.lit(None)).cast(f.dataType).alias(f.name)
+                            for f in fields])
 
     def _alter(self, tree: exp.Alter) -> Result:
         name = self._table_name(tree)
@@ -315,6 +379,9 @@ class SparkConnection:
         return Result(None)
 
     def _refresh_catalog_view(self) -> None:
-        rows = [(t.name, "main") for t in self.spark.catalog.listTables()]
+        rows = sorted((n, "main") for n in {*self.catalog, *self.temps})
+        if rows == self._catalog_rows:
+            return
+        self._catalog_rows = rows
         schema = "table_name STRING, schema_name STRING"
         self.spark.createDataFrame(rows, schema).createOrReplaceTempView(dialect.CATALOG_VIEW)

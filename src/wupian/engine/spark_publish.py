@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.contract import SNAPSHOT_TABLES
+from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES
 from wupian.engine import lineage
 from wupian.engine.warehouse import Warehouse, quote_ident
 
@@ -31,7 +31,10 @@ def _frame(wh: Any, name: str, data: pa.Table) -> Any:
 
 def replace_date(wh: Any, name: str, as_of: date, data: pa.Table) -> None:
     """The rows of ``name`` for ``as_of`` become ``data`` (the other dates are kept)."""
-    spark = wh.con.spark
+    if wh.con.is_dated(name):  # a partition overwrite: only the folder of as_of is written
+        wh.con.write_date(name, as_of, _frame(wh, name, data))
+        return
+    spark = wh.con.spark  # a table created before date folders: rewritten whole
     kept = spark.table(name).where(spark.table(name)["as_of"] != as_of)
     wh.con.overwrite(name, kept.unionByName(_frame(wh, name, data)))
 
@@ -63,6 +66,54 @@ def publish_snapshot(stage: Warehouse, wh: Any, as_of: date) -> None:
     for name in DATED_SYSTEM_TABLES:
         replace_date(wh, name, as_of, stage.arrow(f"SELECT * FROM {name} WHERE as_of = ?", [as_of]))
     lineage.invalidate_from(wh.con, as_of, keyed=keyed)
+
+
+def stage_events(wh: Any, stage: Warehouse) -> dict[str, int]:
+    """Before an event load checked in the staging DuckDB ``stage``: copy in the Spark warehouse's events (the
+    duplicate checks WP-LOAD-029/030 compare new ids with them) and the keys the events refer to (accounts,
+    customers, branches of any loaded date; WP-LOAD-023). Returns each event table's row count before the load."""
+    before: dict[str, int] = {}
+    for t in EVENT_TABLES:
+        data = wh.con.spark.table(t.name).toArrow()
+        before[t.name] = data.num_rows
+        if data.num_rows:
+            stage.register("_wp_stage_rows", data)
+            try:
+                stage.execute(f"INSERT INTO {quote_ident(t.name)} BY NAME SELECT * FROM _wp_stage_rows")
+            finally:
+                stage.unregister("_wp_stage_rows")
+    targets = {(r.target_table, r.target_columns[0]) for t in EVENT_TABLES for r in t.references
+               if r.target_table not in before}
+    for name, column in sorted(targets):
+        keys = wh.arrow(f"SELECT DISTINCT as_of, {quote_ident(column)} FROM {quote_ident(name)}")
+        if keys.num_rows:
+            stage.register("_wp_stage_rows", keys)
+            try:
+                stage.execute(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM _wp_stage_rows")
+            finally:
+                stage.unregister("_wp_stage_rows")
+    return before
+
+
+def publish_events(stage: Warehouse, wh: Any, before: dict[str, int]) -> None:
+    """Append to the Spark warehouse the events the staging load accepted (the rows after the copied ones, in
+    load order) and the quarantine rows it wrote (as on DuckDB, an event load invalidates no derived result)."""
+    for t in EVENT_TABLES:
+        new = stage.arrow(f"SELECT * FROM {quote_ident(t.name)} WHERE rowid >= ? ORDER BY rowid", [before[t.name]])
+        if new.num_rows:
+            _append(wh, t.name, new)
+    rejected = stage.arrow("SELECT * FROM quarantine")
+    if rejected.num_rows:
+        _append(wh, "quarantine", rejected)
+
+
+def _append(wh: Any, name: str, data: pa.Table) -> None:
+    df = _frame(wh, name, data)
+    if wh.con.is_dated(name):
+        wh.con.append_rows(name, df)
+    else:
+        df.write.insertInto(name)
+        wh.con.spark.sql(f"REFRESH TABLE `{name}`")
 
 
 def copy_warehouse(source: Warehouse, wh: Any) -> list[str]:

@@ -18,9 +18,12 @@ from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES
 from wupian.core.errors import UsageError
 from wupian.engine import spark_session
 from wupian.engine.spark_con import CATALOG_FILE, SparkConnection
+from wupian.engine.spark_publish import DATED_SYSTEM_TABLES
 from wupian.engine.warehouse import SYSTEM_DDL, Warehouse, table_ddl
 
 ENGINES = ("duckdb", "spark")
+# Tables kept in one folder per as-of date (replace-a-date overwrites that folder only).
+DATED_TABLES = frozenset({*(t.name for t in SNAPSHOT_TABLES if t.kind == "snapshot"), *DATED_SYSTEM_TABLES})
 ENGINE_ENV = "WUPIAN_ENGINE"
 
 
@@ -46,7 +49,7 @@ class SparkWarehouse(Warehouse):
             raise UsageError(f"--engine spark needs a warehouse folder, {root} is a file")
         if not root.parent.resolve().exists():
             raise UsageError(f"warehouse folder does not exist: {root.parent.resolve()}")
-        self.con = SparkConnection(spark_session.session(master), root)  # type: ignore[assignment]
+        self.con = SparkConnection(spark_session.session(master), root, DATED_TABLES)  # type: ignore[assignment]
         if not read_only:
             self.ensure_schema()
 
