@@ -3,8 +3,8 @@ table a DuckDB run executes (``WUPIAN_SQL_LOG``, :mod:`wupian.engine.sql_log`), 
 warehouses that start from the same state — a DuckDB copy and a Spark warehouse, each through its own connection
 (the Spark one transpiles through :mod:`wupian.engine.dialect`) — and compare after every statement:
 
-* a query (SELECT / WITH / UNION …): its rows — in order when the statement ends in ORDER BY, as a multiset
-  otherwise — and the names of its columns where DuckDB's name is an alias or a column (a name DuckDB makes up
+* a query (SELECT / WITH / UNION …): its rows — in the order of its ORDER BY keys when it has one (rows that
+  tie on the keys may come in any order), as a multiset otherwise — and the names of its columns where DuckDB's name is an alias or a column (a name DuckDB makes up
   for an unnamed expression, ``count_star()``, is not compared);
 * a write (CREATE TABLE/VIEW, INSERT, DELETE, UPDATE): the whole resulting table, as a multiset, clock columns
   (``CLOCK_COLUMNS``: filled by ``now()``/``current_timestamp``) left out;
@@ -123,15 +123,23 @@ def _rows(table: pa.Table, skip: frozenset[str] = frozenset()) -> list[tuple[str
     return [tuple(norm(v) for v in row) for row in zip(*cols, strict=True)] if cols else []
 
 
-def diff_tables(want: pa.Table, got: pa.Table, *, ordered: bool, skip: frozenset[str] = frozenset(),
+def diff_tables(want: pa.Table, got: pa.Table, *, ordered: bool | list[int], skip: frozenset[str] = frozenset(),
                 names: bool = True) -> tuple[str, list[Any], list[Any]] | None:
-    """``None`` when equal; else (reason, rows only DuckDB has, rows only Spark has)."""
+    """``None`` when equal; else (reason, rows only DuckDB has, rows only Spark has). ``ordered``: the row order
+    counts (``True``), or only the order of these sort-key columns (a list of column positions: rows that tie on
+    them may come in any order, as SQL allows), or not at all (``False``)."""
     if names:
         wn = [n.lower() for n in want.column_names]
         gn = [n.lower() for n in got.column_names]
         if len(wn) != len(gn) or any(_IDENT.match(a) and a != b for a, b in zip(wn, gn, strict=False)):
             return f"columns differ: DuckDB {want.column_names}, Spark {got.column_names}", [], []
     w, g = _rows(want, skip), _rows(got, skip)
+    if isinstance(ordered, list):
+        keys_w, keys_g = [tuple(r[k] for k in ordered) for r in w], [tuple(r[k] for k in ordered) for r in g]
+        for i, (a, b) in enumerate(zip(keys_w, keys_g, strict=False)):
+            if a != b:
+                return f"row {i} differs in its sort key (ordered result)", [w[i]], [g[i]]
+        ordered = False  # same key sequence: the rows themselves may tie, compare them as a multiset
     if ordered:
         for i, (a, b) in enumerate(zip(w, g, strict=False)):
             if a != b:
@@ -163,8 +171,24 @@ def is_query(tree: exp.Expression) -> bool:
     return isinstance(tree, exp.Query)
 
 
-def is_ordered(tree: exp.Expression) -> bool:
-    return isinstance(tree, exp.Query) and tree.args.get("order") is not None
+def sort_keys(tree: exp.Expression, columns: list[str]) -> bool | list[int]:
+    """How a query's result is ordered: ``False`` (no ORDER BY), the positions of its sort-key columns (ORDER BY
+    positions or output column names), or ``True`` when a key is an expression not in the output (then the
+    rows must come in exactly the same order)."""
+    order = tree.args.get("order") if isinstance(tree, exp.Query) else None
+    if order is None:
+        return False
+    lower = [c.lower() for c in columns]
+    keys: list[int] = []
+    for o in order.expressions:
+        key = o.this
+        if isinstance(key, exp.Literal) and key.is_int:
+            keys.append(int(key.this) - 1)
+        elif isinstance(key, exp.Column) and key.name.lower() in lower:
+            keys.append(lower.index(key.name.lower()))
+        else:
+            return True
+    return keys
 
 
 def _arrow(result: Any) -> pa.Table:
@@ -219,7 +243,8 @@ def replay(events: list[sql_log.Event], duck: Any, spark: Any) -> ReplayReport:
             continue
         if is_query(last):
             queries += 1
-            d = diff_tables(_arrow(results[0]), _arrow(results[1]), ordered=is_ordered(last))
+            want = _arrow(results[0])
+            d = diff_tables(want, _arrow(results[1]), ordered=sort_keys(last, want.column_names))
         else:
             name = written_table(last)
             if name is None:
