@@ -79,36 +79,38 @@ def _first(events: list[Any], pred: Callable[[exp.Expression], bool]) -> int:
 
 def test_a_shim_turned_off_is_named(captured: tuple[Path, list[Any]], pair: tuple[Any, Any],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the ``list(x ORDER BY k)`` rewrite, Spark cannot keep the order (or run the statement): the
-    replay stops at the first statement that uses it."""
+    """Without the one-argument ``greatest(x)`` → ``x`` rewrite Spark refuses the statement: the replay stops at
+    the first statement that has one and says it fails on Spark only."""
     _, events = captured
     duck, sw = pair
-    monkeypatch.setattr(dialect, "SHIMS", tuple(s for s in dialect.SHIMS if s is not dialect._ordered_list))
-    want = _first(events, lambda n: isinstance(n, exp.ArrayAgg) and isinstance(n.this, exp.Order))
+    monkeypatch.setattr(dialect, "SHIMS", tuple(s for s in dialect.SHIMS if s is not dialect._greatest_one))
+    want = _first(events, lambda n: isinstance(n, exp.Greatest | exp.Least) and not n.expressions)
     div = sql_replay.replay(events, duck.con, sw.con).divergence
     assert div is not None
     assert div.index == want, str(div)
+    assert "fails on Spark only" in div.reason
     assert f"statement #{want} of " in str(div) and "SQL: " in str(div)
 
 
-def _least_is_greatest(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Least):
-        return exp.Greatest(this=node.this, expressions=node.expressions)
+def _upper_is_lower(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Upper):
+        return exp.Lower(this=node.this)
     return node
 
 
 def test_a_silently_different_value_is_named_with_a_row(captured: tuple[Path, list[Any]], pair: tuple[Any, Any],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test-only dialect variant that turns ``least`` into ``greatest`` runs without error; the replay names
-    the first statement whose result it changes and shows a row on each side."""
+    """A test-only dialect variant that turns ``upper`` into ``lower`` runs without error; the replay names the
+    first statement using it (the customers' temp table: industry sections come out different) and shows a row
+    on each side."""
     _, events = captured
     duck, sw = pair
-    monkeypatch.setattr(dialect, "SHIMS", (*dialect.SHIMS, _least_is_greatest))
-    first_least = _first(events, lambda n: isinstance(n, exp.Least))
+    monkeypatch.setattr(dialect, "SHIMS", (*dialect.SHIMS, _upper_is_lower))
+    want = _first(events, lambda n: isinstance(n, exp.Upper))
     div = sql_replay.replay(events, duck.con, sw.con).divergence
     assert div is not None
-    assert div.index >= first_least, str(div)
-    assert "least(" in div.sql.lower() or div.index > first_least
+    assert div.index == want, str(div)
+    assert "upper(" in div.sql.lower()
     assert div.duckdb_only and div.spark_only, str(div)
     assert "DuckDB only" in str(div) and "Spark only" in str(div)
 

@@ -5,9 +5,10 @@ warehouses that start from the same state — a DuckDB copy and a Spark warehous
 
 * a query (SELECT / WITH / UNION …): its rows — in the order of its ORDER BY keys when it has one (rows that
   tie on the keys may come in any order), as a multiset otherwise — and the names of its columns where DuckDB's name is an alias or a column (a name DuckDB makes up
-  for an unnamed expression, ``count_star()``, is not compared);
+  for an unnamed expression, ``count_star()``, is not compared), clock columns (``CLOCK_COLUMNS``: filled by
+  ``now()``/``current_timestamp``) left out;
 * a write (CREATE TABLE/VIEW, INSERT, DELETE, UPDATE): the whole resulting table, as a multiset, clock columns
-  (``CLOCK_COLUMNS``: filled by ``now()``/``current_timestamp``) left out;
+  left out;
 * a statement that fails on one engine only.
 
 The first difference stops the replay and is returned as a :class:`Divergence` naming the statement: its index in
@@ -134,7 +135,9 @@ def diff_tables(want: pa.Table, got: pa.Table, *, ordered: bool | list[int], ski
         if len(wn) != len(gn) or any(_IDENT.match(a) and a != b for a, b in zip(wn, gn, strict=False)):
             return f"columns differ: DuckDB {want.column_names}, Spark {got.column_names}", [], []
     w, g = _rows(want, skip), _rows(got, skip)
-    if isinstance(ordered, list):
+    if isinstance(ordered, list):  # sort-key positions among the columns compared (clock columns left out)
+        kept = [i for i, n in enumerate(want.column_names) if n not in skip]
+        ordered = [kept.index(k) for k in ordered if k in kept]
         keys_w, keys_g = [tuple(r[k] for k in ordered) for r in w], [tuple(r[k] for k in ordered) for r in g]
         for i, (a, b) in enumerate(zip(keys_w, keys_g, strict=False)):
             if a != b:
@@ -244,7 +247,8 @@ def replay(events: list[sql_log.Event], duck: Any, spark: Any) -> ReplayReport:
         if is_query(last):
             queries += 1
             want = _arrow(results[0])
-            d = diff_tables(want, _arrow(results[1]), ordered=sort_keys(last, want.column_names))
+            d = diff_tables(want, _arrow(results[1]), ordered=sort_keys(last, want.column_names),
+                            skip=CLOCK_COLUMNS)
         else:
             name = written_table(last)
             if name is None:
