@@ -29,41 +29,15 @@ import pyarrow as pa
 
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
-from wupian.engine import published
+from wupian.engine import published, sql_log
 
 DEFAULT_DB = "wupian.duckdb"
 DB_ENV = "WUPIAN_DB"
-SQL_LOG_ENV = "WUPIAN_SQL_LOG"  # a file: every statement the engine executes is appended to it (JSON lines)
-
-
-class LoggedConnection:
-    """A DuckDB connection that appends every statement it executes to a JSON-lines file (``$WUPIAN_SQL_LOG``):
-    what the dialect checks and the Spark conformance suite replay. Everything else is the connection's own."""
-
-    def __init__(self, con: Any, log: str) -> None:
-        self._con, self._log = con, log
-
-    def _write(self, sql: str) -> None:
-        import json
-
-        with open(self._log, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"sql": sql}, ensure_ascii=False) + "\n")
-
-    def execute(self, sql: str, params: Any = None) -> Any:
-        self._write(sql)
-        return self._con.execute(sql, params or [])
-
-    def executemany(self, sql: str, params: Any) -> Any:
-        self._write(sql)
-        return self._con.executemany(sql, params)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._con, name)
+SQL_LOG_ENV = sql_log.ENV  # a file: every statement the engine executes is appended to it (wupian.engine.sql_log)
 
 
 def _logged(con: Any) -> Any:
-    log = os.environ.get(SQL_LOG_ENV)
-    return LoggedConnection(con, log) if log else con
+    return sql_log.logged(con, os.environ.get(SQL_LOG_ENV))
 
 
 def default_db_path() -> str:
