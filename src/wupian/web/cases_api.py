@@ -209,11 +209,16 @@ def _amount(text: str | None) -> Decimal | None:
     return value
 
 
+def refuse_read_only(request: Request, session: Session, case_id: str, to: str | None) -> None:
+    """403 (audited) for a user who may read cases but move none (auditors) — before anything is looked up."""
+    if not may_move(session):
+        audit(request, "case.transition", outcome="forbidden", object_type="case", object_id=case_id, to=to)
+        raise ApiError(403, "只读角色不能变更案件状态")
+
+
 def transition(request: Request, session: Session, case_id: str, t: Transition) -> tuple[int, dict[str, Any]]:
     """Apply (or, for closing a high/block case, propose or approve) one transition: (status, body)."""
-    if not may_move(session):  # read-only (auditors): refused before anything is looked up, and audited
-        audit(request, "case.transition", outcome="forbidden", object_type="case", object_id=case_id, to=t.to)
-        raise ApiError(403, "只读角色不能变更案件状态")
+    refuse_read_only(request, session, case_id, t.to)
     case = visible_case(request, session, case_id, to_move=True)
     store = case_store(request)
     user = session.user.username

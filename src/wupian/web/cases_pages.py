@@ -23,6 +23,7 @@ from wupian.web.cases_api import (
     case_store,
     may_move,
     queue,
+    refuse_read_only,
     require_cases,
     screen,
     transition,
@@ -136,6 +137,7 @@ def case_page(request: Request, case_id: str, msg: str | None = None,
 async def case_move(request: Request, case_id: str, session: Session = Depends(current_session)) -> Response:  # noqa: B008
     require_cases(session)
     form = await request.form()
+    await run_in_threadpool(refuse_read_only, request, session, case_id, str(form.get("to") or "") or None)
     values = {k: (str(form.get(k)).strip() or None) if form.get(k) is not None else None
               for k in ("to", "note", "outcome", "amount", "reopen_on", "exempt_days")}
     try:
