@@ -94,7 +94,16 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from wupian.web import api_routes, cases_api, cases_pages, coverage_pages, desk, pages, users_api, users_pages
+    from wupian.web import (
+        api_routes,
+        cases_api,
+        cases_pages,
+        coverage_pages,
+        desk,
+        pages,
+        users_api,
+        users_pages,
+    )
 
     app.include_router(api_routes.router)
     app.include_router(cases_api.router)
