@@ -174,6 +174,10 @@ def test_teller_and_auditor_pages(served: tuple[str, Bank, dict[str, str]], brow
     page2.goto(base + "/audit")  # type: ignore[attr-defined]
     page2.wait_for_selector("text=loan.view")  # type: ignore[attr-defined]
     _shot(page2, "audit.png")
+    page2.goto(base + "/cases")  # read-only: the queue and a case, never the move form
+    page2.click("#case-queue a")  # type: ignore[attr-defined]
+    page2.wait_for_selector("#read-only")  # type: ignore[attr-defined]
+    assert page2.locator("#move-form").count() == 0  # type: ignore[attr-defined]
     page2.goto(base + "/login")  # type: ignore[attr-defined]
     _shot(page2, "login.png")
     _local_only(requests, base)

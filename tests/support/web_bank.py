@@ -92,3 +92,21 @@ def copy_bank(bank: Bank, folder: Path) -> Bank:
     shutil.copyfile(bank.db, db)
     return Bank(db, bank.out, bank.as_of, bank.root, bank.city, bank.outlet, bank.other_outlet, bank.loan_in_outlet,
                 bank.loan_elsewhere, bank.account_in_outlet, bank.account_elsewhere)
+
+
+# -- counter screening requests for the case tests -------------------------------------------------------------
+RISKY = ["authority_story", "on_call", "refuses_family_contact", "note_with_account", "anxious"]
+
+
+def customer_of(bank: Bank, account: str) -> str:
+    """The customer holding ``account`` in the bank's warehouse."""
+    with open_warehouse(str(bank.db), read_only=True) as wh:
+        return str(wh.scalar("SELECT max(customer_id) FROM accounts WHERE account_id = ?", [account]))
+
+
+def request_for(bank: Bank, account: str, amount: str = "480000.00", observations: list[str] | None = None,
+                **extra: str) -> dict[str, object]:
+    """A `POST /api/screenings` body: by default a risky transfer (a high alert that opens a case)."""
+    return {"account_id": account, "customer_id": customer_of(bank, account), "request_type": "transfer_out",
+            "amount": amount, "payee_name": "安全账户", "payee_type": "individual", "stated_purpose": "配合调查",
+            "observations": RISKY if observations is None else observations, **extra}

@@ -14,6 +14,7 @@ _FIELDS = {"id", "zh", "may", "permissions"}
 PERMISSIONS = frozenset({
     "users.manage", "audit.read", "indicators.read", "loans.read", "coverage.read", "month_end.run",
     "reports.download", "accounts.read", "screening.run", "cases.own", "cases.queue", "cases.approve",
+    "cases.read",
 })
 
 

@@ -94,11 +94,21 @@ def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastA
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from wupian.web import api_routes, cases_api, cases_pages, coverage_pages, desk, pages, users_pages
+    from wupian.web import (
+        api_routes,
+        cases_api,
+        cases_pages,
+        coverage_pages,
+        desk,
+        pages,
+        users_api,
+        users_pages,
+    )
 
     app.include_router(api_routes.router)
     app.include_router(cases_api.router)
     app.include_router(cases_pages.router)
+    app.include_router(users_api.router)
     app.include_router(users_pages.router)
     app.include_router(pages.router)
     app.include_router(coverage_pages.router)

@@ -6,7 +6,8 @@ functions below.
   counter of the subtree (else 403); a case outside the subtree — or, for a teller, not one of their own — answers
   404 like an unknown one.
 * Roles (roles.yaml): ``screening.run`` screens; ``cases.queue`` works the queue of the subtree; ``cases.own`` a
-  teller's own cases (those they opened or moved); ``cases.approve`` gives the second approval.
+  teller's own cases (those they opened or moved); ``cases.approve`` gives the second approval; ``cases.read``
+  (auditors) reads every case of the subtree and moves none (a transition answers 403, audited as refused).
 * Second approval: closing a ``high``/``block`` case is first *proposed* (202, nothing in the history yet) and
   recorded only when a second person with ``cases.approve`` approves it by posting the same closing; the history
   then names both (``actor`` and ``second_actor``). A transition not allowed from the current state is 409.
@@ -36,7 +37,8 @@ from wupian.web.params import jsonable, parse_date
 from wupian.web.security import audit, ctx, current_session, require
 
 router = APIRouter()
-CASE_PERMISSIONS = ("cases.queue", "cases.own")
+CASE_PERMISSIONS = ("cases.queue", "cases.own", "cases.read")
+MOVE_PERMISSIONS = ("cases.queue", "cases.own")
 
 
 def case_store(request: Request) -> OpsCaseStore:
@@ -54,9 +56,15 @@ def subtree(request: Request, session: Session) -> list[str]:
     return [n["branch_id"] for n in tree] or [session.user.branch_id]
 
 
-def case_filter(request: Request, session: Session) -> dict[str, Any]:
-    """What the user may see of the queue: the subtree, and for a teller only their own cases."""
-    if session.user.can("cases.queue"):
+def may_move(session: Session) -> bool:
+    """Whether the user may move cases at all (auditors, with ``cases.read`` only, may not)."""
+    return any(session.user.can(p) for p in MOVE_PERMISSIONS)
+
+
+def case_filter(request: Request, session: Session, *, to_move: bool = False) -> dict[str, Any]:
+    """What the user may see of the queue (or, with ``to_move``, move): the subtree, and for a teller only their
+    own cases. Reading with ``cases.read`` covers the subtree; it never lets anyone move a case."""
+    if session.user.can("cases.queue") or (not to_move and session.user.can("cases.read")):
         return {"branch_ids": subtree(request, session)}
     if session.user.can("cases.own"):
         return {"branch_ids": subtree(request, session), "actor": session.user.username}
@@ -123,9 +131,9 @@ def case_json(case: Case) -> dict[str, Any]:
     return out  # type: ignore[no-any-return]
 
 
-def visible_case(request: Request, session: Session, case_id: str) -> Case:
-    """The case if the user may see it; 404 (same as unknown) otherwise."""
-    found = case_store(request).cases(case_id=case_id, **case_filter(request, session))
+def visible_case(request: Request, session: Session, case_id: str, *, to_move: bool = False) -> Case:
+    """The case if the user may see (or move) it; 404 (same as unknown) otherwise."""
+    found = case_store(request).cases(case_id=case_id, **case_filter(request, session, to_move=to_move))
     if not found:
         audit(request, "case.view", outcome="not_found", object_type="case", object_id=case_id)
         raise not_found()
@@ -134,12 +142,16 @@ def visible_case(request: Request, session: Session, case_id: str) -> Case:
 
 def queue(request: Request, session: Session, state: str | None = None, date_from: str | None = None,
           date_to: str | None = None) -> list[Case]:
+    """The cases the user may see (filtered); the look-up is audited (``case.list``, with how many were shown)."""
     if state and state not in CASE_STATES:
         raise ApiError(422, f"state 应为 {'、'.join(CASE_STATES)} 之一", code="invalid")
-    return case_store(request).cases(state=state or None,
-                                     date_from=parse_date(date_from) if date_from else None,
-                                     date_to=parse_date(date_to) if date_to else None,
-                                     **case_filter(request, session))
+    found = case_store(request).cases(state=state or None,
+                                      date_from=parse_date(date_from) if date_from else None,
+                                      date_to=parse_date(date_to) if date_to else None,
+                                      **case_filter(request, session))
+    audit(request, "case.list", object_type="case", state=state or None, date_from=date_from or None,
+          date_to=date_to or None, cases=len(found))
+    return found
 
 
 @router.get("/api/cases")
@@ -197,9 +209,17 @@ def _amount(text: str | None) -> Decimal | None:
     return value
 
 
+def refuse_read_only(request: Request, session: Session, case_id: str, to: str | None) -> None:
+    """403 (audited) for a user who may read cases but move none (auditors) — before anything is looked up."""
+    if not may_move(session):
+        audit(request, "case.transition", outcome="forbidden", object_type="case", object_id=case_id, to=to)
+        raise ApiError(403, "只读角色不能变更案件状态")
+
+
 def transition(request: Request, session: Session, case_id: str, t: Transition) -> tuple[int, dict[str, Any]]:
     """Apply (or, for closing a high/block case, propose or approve) one transition: (status, body)."""
-    case = visible_case(request, session, case_id)
+    refuse_read_only(request, session, case_id, t.to)
+    case = visible_case(request, session, case_id, to_move=True)
     store = case_store(request)
     user = session.user.username
     if t.to not in CASE_STATES:

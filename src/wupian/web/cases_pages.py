@@ -1,6 +1,6 @@
-"""反诈案件 (the case queue, a case with its alerts, reasons and immutable history, the move form) and the
-screening form of 柜面工具 (the teller card, in Chinese, with the same lines as ``wupian screen``). The pages call
-the functions of ``cases_api`` — the same code as the JSON API."""
+"""反诈案件 (the case queue, a case with its alerts, reasons and immutable history, the move form — not shown to
+read-only auditors) and the screening form of 柜面工具 (the teller card, in Chinese, with the same lines as
+``wupian screen``). The pages call the functions of ``cases_api`` — the same code as the JSON API."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from wupian.web.cases_api import (
     case_detail,
     case_filter,
     case_store,
+    may_move,
     queue,
+    refuse_read_only,
     require_cases,
     screen,
     transition,
@@ -100,7 +102,7 @@ def cases_page(request: Request, state: str | None = None,
     shown = [c for c in everything if state is None or c.state == state] if state in (None, *CASE_STATES) else []
     shown = sorted(shown, key=lambda c: (c.case_day, c.case_id), reverse=True)[:300]
     fraud = []
-    if session.user.can("cases.queue"):
+    if session.user.can("cases.queue") or session.user.can("cases.read"):
         rows = indicator_rows(request, "", None, list(FRAUD_IDS), None, session)
         fraud = [r for r in rows if r["branch_id"] == session.user.branch_id]
     return render(request, "cases.html", session, cases=shown, counts=counts, state=state or "",
@@ -119,7 +121,7 @@ def _detail_page(request: Request, session: Session, case_id: str, *, error: str
     detail = case_detail(request, session, case_id)
     page = render(request, "case.html", session, case=detail, state_zh=CASE_STATE_ZH, outcome_zh=OUTCOME_ZH,
                   outcomes=list(OUTCOME_ZH.items()), error=error, message=message,
-                  can_approve=session.user.can("cases.approve"))
+                  can_approve=session.user.can("cases.approve"), can_move=may_move(session))
     page.status_code = status
     return page
 
@@ -135,6 +137,7 @@ def case_page(request: Request, case_id: str, msg: str | None = None,
 async def case_move(request: Request, case_id: str, session: Session = Depends(current_session)) -> Response:  # noqa: B008
     require_cases(session)
     form = await request.form()
+    await run_in_threadpool(refuse_read_only, request, session, case_id, str(form.get("to") or "") or None)
     values = {k: (str(form.get(k)).strip() or None) if form.get(k) is not None else None
               for k in ("to", "note", "outcome", "amount", "reopen_on", "exempt_days")}
     try:

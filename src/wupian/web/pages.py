@@ -39,7 +39,7 @@ templates.env.globals.update(fmt_value=fmt.value, fmt_change=fmt.change, fmt_yi=
                              cadence_zh={c.name: c.zh for c in CADENCES})
 NAV = (("/", "驾驶舱", "indicators.read"), ("/coverage", "名单覆盖", "coverage.read"),
        ("/month-end", "月末处理", "month_end.run"), ("/teller", "柜面工具", "accounts.read"),
-       ("/cases", "反诈案件", "cases.queue|cases.own"), ("/users", "用户管理", "users.manage"),
+       ("/cases", "反诈案件", "cases.queue|cases.own|cases.read"), ("/users", "用户管理", "users.manage"),
        ("/audit", "审计", "audit.read"))
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from support.web_bank import Bank
+from support.web_bank import RISKY, Bank, customer_of
 from wupian.api import open_warehouse
 from wupian.cli.screen_cmd import teller_card
 from wupian.monitor.screening import screen_request
@@ -17,12 +17,6 @@ from wupian.ops.passwords import verify_password
 from wupian.web.cases_pages import card
 
 Login = Callable[[str], str]
-RISKY = ["authority_story", "on_call", "refuses_family_contact", "note_with_account", "anxious"]
-
-
-def customer_of(bank: Bank, account: str) -> str:
-    with open_warehouse(str(bank.db), read_only=True) as wh:
-        return str(wh.scalar("SELECT max(customer_id) FROM accounts WHERE account_id = ?", [account]))
 
 
 def form_for(bank: Bank, csrf: str) -> dict[str, object]:

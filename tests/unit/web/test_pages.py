@@ -16,11 +16,11 @@ from wupian.ops import OpsStore
 
 Login = Callable[[str], str]
 PAGES = {"/": "indicators.read", "/coverage": "coverage.read", "/month-end": "month_end.run",
-         "/teller": "accounts.read", "/cases": "cases.queue|cases.own", "/users": "users.manage",
+         "/teller": "accounts.read", "/cases": "cases.queue|cases.own|cases.read", "/users": "users.manage",
          "/audit": "audit.read"}
 ALLOWED = {
     "admin": {"/users", "/audit"}, "analyst": {"/", "/coverage", "/month-end"}, "manager": {"/", "/coverage"},
-    "teller": {"/teller", "/cases"}, "supervisor": {"/cases"}, "auditor": {"/", "/coverage", "/audit"},
+    "teller": {"/teller", "/cases"}, "supervisor": {"/cases"}, "auditor": {"/", "/coverage", "/cases", "/audit"},
 }
 
 
