@@ -14,27 +14,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import shutil
-import subprocess
-import sys
-import time
 import zipfile
 from pathlib import Path
 
-AS_OF = "2026-03-31"
+from ab_core import AS_OF, run_tree, tree_arguments
+
 USCC = "91110000100000000X"
-
-
-def _run(src: str, args: list[str]) -> tuple[float, float, float, float, float]:
-    env = {**os.environ, "PYTHONPATH": src}
-    load, t0 = os.getloadavg()[0], time.perf_counter()
-    child = subprocess.Popen([str(Path(sys.executable).parent / "wupian"), *args],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(child.pid, 0)
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"wupian {' '.join(args)} failed (PYTHONPATH={src})")
-    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, load, os.getloadavg()[0]
 
 
 def same_outputs(a: Path, b: Path) -> list[str]:
@@ -63,10 +49,7 @@ def same_outputs(a: Path, b: Path) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("warehouse", type=Path)
-    ap.add_argument("--a", default="/work/main/src", help="first source tree (PYTHONPATH)")
-    ap.add_argument("--b", default=str(Path(__file__).resolve().parent.parent / "src"), help="second source tree")
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/wupian-bench-ab-me"))
+    tree_arguments(ap, "/tmp/wupian-bench-ab-me")
     ap.add_argument("--compare", action="store_true", help="compare the two trees' output files of the last round")
     ns = ap.parse_args()
     ns.workdir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +59,7 @@ def main() -> None:
             Path(f"{db}.wal").unlink(missing_ok=True)
             shutil.copyfile(ns.warehouse, db)
             shutil.rmtree(out, ignore_errors=True)
-            wall, cpu, peak, before, after = _run(src, ["--db", str(db), "month-end", "--as-of", AS_OF, "--uscc", USCC,
+            wall, cpu, peak, before, after = run_tree(src, ["--db", str(db), "month-end", "--as-of", AS_OF, "--uscc", USCC,
                                                         "--out", str(out)])
             print(f"round {r + 1} {name} ({src}): month-end wall {wall:.1f} s CPU {cpu:.2f} s peak {peak:,.0f} MiB "
                   f"load avg {before:.1f} → {after:.1f}", flush=True)

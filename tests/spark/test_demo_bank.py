@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from support.engine_rows import assert_same_rows
 from wupian import api
 from wupian.core.errors import DataError
 from wupian.demo.build import build_demo
@@ -49,31 +50,22 @@ def demo(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     duck.close()
 
 
-def _same(duck: Warehouse, sw: Any, sql: str, params: list[Any]) -> int:
-    want, got = duck.arrow(sql, params), sw.arrow(sql, params)
-    assert got.column_names == want.column_names
-    w, g = want.to_pylist(), got.to_pylist()
-    for i, (a, b) in enumerate(zip(w, g, strict=False)):
-        assert b == a, f"row {i} of {sql!r}: DuckDB {a}, Spark {b}"
-    assert len(g) == len(w)
-    return len(w)
-
 
 def test_loaded_snapshot_identical(demo: tuple[Warehouse, Any, date]) -> None:
     duck, sw, as_of = demo
-    assert _same(duck, sw, "SELECT * FROM loans WHERE as_of = ? ORDER BY loan_id", [as_of]) > 100
-    assert _same(duck, sw, "SELECT table_name, file, line, row_key, issues_json FROM quarantine "
+    assert assert_same_rows(duck, sw, "SELECT * FROM loans WHERE as_of = ? ORDER BY loan_id", [as_of]) > 100
+    assert assert_same_rows(duck, sw, "SELECT table_name, file, line, row_key, issues_json FROM quarantine "
                            "WHERE as_of = ? ORDER BY table_name, line", [as_of]) > 0  # planted bad rows
 
 
 def test_loan_tags_identical(demo: tuple[Warehouse, Any, date]) -> None:
     duck, sw, as_of = demo
-    assert _same(duck, sw, "SELECT * FROM loan_tags WHERE as_of = ? ORDER BY profile, loan_id, tag", [as_of]) > 100
+    assert assert_same_rows(duck, sw, "SELECT * FROM loan_tags WHERE as_of = ? ORDER BY profile, loan_id, tag", [as_of]) > 100
 
 
 def test_customer_facts_identical(demo: tuple[Warehouse, Any, date]) -> None:
     duck, sw, as_of = demo
-    assert _same(duck, sw, "SELECT * FROM customer_facts WHERE as_of = ? ORDER BY customer_id", [as_of]) > 50
+    assert assert_same_rows(duck, sw, "SELECT * FROM customer_facts WHERE as_of = ? ORDER BY customer_id", [as_of]) > 50
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from wupian.engine.warehouse import Warehouse
+from support.engine_rows import assert_same_rows
 from wupian.metrics import compute_indicators
 
 AS_OF = date(2026, 3, 31)
@@ -20,26 +20,17 @@ def engines(golden_engines: Any) -> Any:
     return golden_engines
 
 
-def _same(duck: Warehouse, sw: Any, sql: str) -> int:
-    want, got = duck.arrow(sql), sw.arrow(sql)
-    assert got.column_names == want.column_names
-    w, g = want.to_pylist(), got.to_pylist()
-    for i, (a, b) in enumerate(zip(w, g, strict=False)):
-        assert b == a, f"row {i} of {sql!r}: DuckDB {a}, Spark {b}"
-    assert len(g) == len(w)
-    return len(w)
-
 
 def test_loan_tags_identical(engines: Any) -> None:
     duck, sw = engines
-    n = _same(duck, sw, "SELECT * FROM loan_tags WHERE as_of = DATE '2026-03-31' "
+    n = assert_same_rows(duck, sw, "SELECT * FROM loan_tags WHERE as_of = DATE '2026-03-31' "
                         "ORDER BY profile, loan_id, tag")
     assert n > 10
 
 
 def test_customer_facts_identical(engines: Any) -> None:
     duck, sw = engines
-    assert _same(duck, sw, "SELECT * FROM customer_facts ORDER BY as_of, customer_id") > 3
+    assert assert_same_rows(duck, sw, "SELECT * FROM customer_facts ORDER BY as_of, customer_id") > 3
 
 
 # pboc_2025's indicator values are compared by test_month_end (the month-end run computes them all): computing them

@@ -128,6 +128,10 @@ class Result:
         return rows[self._i - 1]
 
 
+# The connection whose tables a SparkSession's catalog holds now, by session (one warehouse at a time).
+_ACTIVE: dict[int, SparkConnection] = {}
+
+
 class SparkConnection:
     """Runs the engine's DuckDB SQL on a SparkSession over the Parquet tables under ``root``."""
 
@@ -139,17 +143,33 @@ class SparkConnection:
         path = root / CATALOG_FILE
         if path.exists():
             self.catalog = json.loads(path.read_text(encoding="utf-8"))
+        self.activate()
+
+    def activate(self) -> None:
+        """Make this warehouse's tables the session catalog's (the session holds one warehouse's tables at a
+        time): drop every table and temp view registered by another warehouse and register this one's tables.
+        Runs on opening and again whenever a statement comes after another warehouse was opened on the session."""
+        spark = self.spark
         for name in list(spark.catalog.listTables()):
             if name.isTemporary:
                 spark.catalog.dropTempView(name.name)
             else:
                 spark.sql(f"DROP TABLE IF EXISTS `{name.name}`")
+        self.temps.clear()
+        self._catalog_rows = None
         for name, entry in self.catalog.items():
             spark.sql(entry["ddl"])
             spark.sql(f"REFRESH TABLE `{name}`")
+        _ACTIVE[id(spark)] = self
+
+    def ensure_active(self) -> None:
+        """Re-register this warehouse's tables if another warehouse took the session's catalog since."""
+        if _ACTIVE.get(id(self.spark)) is not self:
+            self.activate()
 
     # -- the DuckDB connection surface --------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Result:
+        self.ensure_active()
         result = Result(None)
         for tree in dialect.parse(bind_text(sql, params)):
             result = self._run(tree)
@@ -160,6 +180,7 @@ class SparkConnection:
             self.execute(sql, r)
 
     def register(self, name: str, data: pa.Table) -> None:
+        self.ensure_active()
         self.spark.createDataFrame(data).createOrReplaceTempView(name)
         self.temps.add(name)
 

@@ -24,6 +24,7 @@ DATED_SYSTEM_TABLES = ("quarantine", "branch_closure", "snapshots")
 
 def _frame(wh: Any, name: str, data: pa.Table) -> Any:
     """``data`` as a Spark DataFrame with the stored table's column names and types."""
+    wh.con.ensure_active()
     target = wh.con.spark.table(name)
     df = wh.con.spark.createDataFrame(data)
     return df.select(*[df[f.name].cast(f.dataType).alias(f.name) for f in target.schema.fields])
@@ -31,6 +32,7 @@ def _frame(wh: Any, name: str, data: pa.Table) -> Any:
 
 def replace_date(wh: Any, name: str, as_of: date, data: pa.Table) -> None:
     """The rows of ``name`` for ``as_of`` become ``data`` (the other dates are kept)."""
+    wh.con.ensure_active()
     if wh.con.is_dated(name):  # a partition overwrite: only the folder of as_of is written
         wh.con.write_date(name, as_of, _frame(wh, name, data))
         return
@@ -68,30 +70,32 @@ def publish_snapshot(stage: Warehouse, wh: Any, as_of: date) -> None:
     lineage.invalidate_from(wh.con, as_of, keyed=keyed)
 
 
+def _copy_into(stage: Warehouse, table: str, rows: Any) -> None:
+    """Append the Arrow ``rows`` to the staging DuckDB's ``table`` by column name (nothing when empty)."""
+    if not rows.num_rows:
+        return
+    stage.register("_wp_stage_rows", rows)
+    try:
+        stage.execute(f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM _wp_stage_rows")
+    finally:
+        stage.unregister("_wp_stage_rows")
+
+
 def stage_events(wh: Any, stage: Warehouse) -> dict[str, int]:
     """Before an event load checked in the staging DuckDB ``stage``: copy in the Spark warehouse's events (the
     duplicate checks WP-LOAD-029/030 compare new ids with them) and the keys the events refer to (accounts,
     customers, branches of any loaded date; WP-LOAD-023). Returns each event table's row count before the load."""
     before: dict[str, int] = {}
+    wh.con.ensure_active()
     for t in EVENT_TABLES:
         data = wh.con.spark.table(t.name).toArrow()
         before[t.name] = data.num_rows
-        if data.num_rows:
-            stage.register("_wp_stage_rows", data)
-            try:
-                stage.execute(f"INSERT INTO {quote_ident(t.name)} BY NAME SELECT * FROM _wp_stage_rows")
-            finally:
-                stage.unregister("_wp_stage_rows")
+        _copy_into(stage, t.name, data)
     targets = {(r.target_table, r.target_columns[0]) for t in EVENT_TABLES for r in t.references
                if r.target_table not in before}
     for name, column in sorted(targets):
         keys = wh.arrow(f"SELECT DISTINCT as_of, {quote_ident(column)} FROM {quote_ident(name)}")
-        if keys.num_rows:
-            stage.register("_wp_stage_rows", keys)
-            try:
-                stage.execute(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM _wp_stage_rows")
-            finally:
-                stage.unregister("_wp_stage_rows")
+        _copy_into(stage, name, keys)
     return before
 
 
