@@ -65,7 +65,10 @@ def test_killed_writer_loses_no_acknowledged_entry(tmp_path: Path) -> None:
         child.send_signal(signal.SIGKILL)
         out, _ = child.communicate(timeout=30)
         assert child.returncode == -signal.SIGKILL
-        acks = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ACK")]
+        # Only whole lines count: SIGKILL may land while an "ACK n" line is half written to the pipe, and an
+        # acknowledgement the parent never read in full was never given.
+        acks = [int(line.split()[1]) for line in out.splitlines(keepends=True)
+                if line.startswith("ACK ") and line.endswith("\n")]
         if acks:
             acknowledged = max(acknowledged, acks[-1])
         with LogStore.open(log) as store:  # the writer's open repairs the tail
