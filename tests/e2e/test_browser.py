@@ -178,6 +178,7 @@ def test_teller_and_auditor_pages(served: tuple[str, Bank, dict[str, str]], brow
     page2.click("#case-queue a")  # type: ignore[attr-defined]
     page2.wait_for_selector("#read-only")  # type: ignore[attr-defined]
     assert page2.locator("#move-form").count() == 0  # type: ignore[attr-defined]
+    _shot(page2, "case-auditor.png")
     page2.goto(base + "/login")  # type: ignore[attr-defined]
     _shot(page2, "login.png")
     _local_only(requests, base)
