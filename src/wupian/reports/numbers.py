@@ -2,7 +2,9 @@
 75.15%, 提高1.2个百分点, 第二.
 
 Rules: amounts of at least 1亿元 in 亿元, of at least 1万元 in 万元, else 元; counts of at least 10,000 in
-万 + unit; at most two decimals, half-up, trailing zeros dropped (3.20 → 3.2, 96.00 → 96).
+万 + unit; at most two decimals, half-up, trailing zeros dropped (3.20 → 3.2, 96.00 → 96). The unit is chosen
+after rounding (99,999,999.996元 reads 1亿元, never 10000万元; 59.7分钟 reads 1小时), and a change or a gap that
+rounds to zero reads 持平 (a growth gap of 0.004 个百分点 is never "高于0个百分点").
 """
 
 from __future__ import annotations
@@ -23,19 +25,23 @@ def trim(value: Decimal, places: int = 2) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _reaches(value: Decimal, bound: Decimal, places: int = 2) -> bool:
+    """True when ``value`` rounded half-up to ``places`` decimals is at least ``bound``."""
+    return abs(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) >= bound
+
+
 def amount(yuan: Decimal) -> str:
     """162.72亿元 / 262万元 / 850元 (sign kept)."""
-    size = abs(yuan)
-    if size >= YI:
+    if _reaches(yuan / WAN, WAN):
         return f"{trim(yuan / YI)}亿元"
-    if size >= WAN:
+    if _reaches(yuan, WAN):
         return f"{trim(yuan / WAN)}万元"
     return f"{trim(yuan)}元"
 
 
 def delta(yuan: Decimal) -> str:
-    """增加28.53亿元 / 减少3000万元 / 持平."""
-    if yuan == 0:
+    """增加28.53亿元 / 减少3000万元 / 持平 (also when the change rounds to 0.00元)."""
+    if trim(yuan) == "0":
         return "持平"
     return ("增加" if yuan > 0 else "减少") + amount(abs(yuan))
 
@@ -43,14 +49,14 @@ def delta(yuan: Decimal) -> str:
 def count(n: Decimal | int, unit: str = "户") -> str:
     """938户 / 47.42万户 / 74.22万张."""
     value = Decimal(n)
-    if abs(value) >= WAN:
+    if _reaches(value, WAN, 0):
         return f"{trim(value / WAN)}万{unit}"
     return f"{trim(value, 0)}{unit}"
 
 
 def count_delta(n: Decimal | int, unit: str = "户") -> str:
     value = Decimal(n)
-    if value == 0:
+    if trim(value, 0) == "0":
         return "持平"
     return ("增加" if value > 0 else "减少") + count(abs(value), unit)
 
@@ -61,8 +67,8 @@ def percent(value: Decimal) -> str:
 
 
 def points(value: Decimal, up: str = "高于", down: str = "低于") -> str:
-    """高于…1.2个百分点 style gap: '高于1.2个百分点' / '低于0.5个百分点' / '持平'."""
-    if value == 0:
+    """高于…1.2个百分点 style gap: '高于1.2个百分点' / '低于0.5个百分点' / '持平' (also when it rounds to 0)."""
+    if trim(value) == "0":
         return "持平"
     return f"{up if value > 0 else down}{trim(abs(value))}个百分点"
 
@@ -90,7 +96,7 @@ def working_days(value: Decimal) -> str:
 
 def minutes(value: Decimal) -> str:
     """20分钟 / 1小时 / 1.5小时."""
-    if value >= 60:
+    if _reaches(value, Decimal(60), 0):
         return f"{trim(value / 60, 1)}小时"
     return f"{trim(value, 0)}分钟"
 
