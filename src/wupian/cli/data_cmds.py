@@ -80,6 +80,12 @@ def check(
         raise typer.Exit(1)
 
 
+def _folder(directory: Path) -> Path:
+    if not directory.is_dir():
+        raise UsageError(f"not a folder: {directory}")
+    return directory
+
+
 def load(
     directory: Annotated[Path, typer.Argument(help="Snapshot folder to load.")],
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date of the snapshot, YYYY-MM-DD.")],
@@ -89,6 +95,7 @@ def load(
     from wupian.ingest import load_snapshot
 
     date = parse_date(as_of)
+    _folder(directory)  # before the warehouse is created: a mistyped folder leaves no empty warehouse behind
     console = Console()
     with open_warehouse(create=True) as wh, _progress("读取") as progress:
         report = load_snapshot(wh, date, directory, progress=progress)
@@ -106,14 +113,17 @@ def load_events_cmd(
     """Append event data (transactions, mandates, merchants), de-duplicated on their ids."""
     from wupian.contract import EVENT_TABLES
     from wupian.ingest import load_events
+    from wupian.ingest.files import find_table_files
 
     console = Console()
+    found, folder_issues = find_table_files(_folder(directory), EVENT_TABLES, require=False)
+    if not found:  # said before the warehouse is created, so a wrong folder leaves nothing behind
+        looked = ", ".join(f"{t.name}.csv|.xlsx|.parquet" for t in EVENT_TABLES)
+        for issue in folder_issues[:limit]:
+            typer.echo(str(issue))
+        raise UsageError(f"no event file in {directory} (未找到事件数据文件): looked for {looked}")
     with open_warehouse(create=True) as wh, _progress("读取") as progress:
         report = load_events(wh, directory, progress=progress)
-    if not report.rows:
-        looked = ", ".join(f"{t.name}.csv|.xlsx|.parquet" for t in EVENT_TABLES)
-        _print_issues(console, report, limit)
-        raise UsageError(f"no event file in {directory} (未找到事件数据文件): looked for {looked}")
     _print_issues(console, report, limit)
     _summary(console, report, "事件数据已追加 (events appended)")
     skipped = sum(report.skipped.values())
