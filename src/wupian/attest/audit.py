@@ -222,6 +222,8 @@ def _check_entries(store: LogStore, start: int, end: int, sink: _Sink) -> None:
     if end <= start:
         return
     data_len = store.data_length()
+    raw_last = store.read_range(INDEX_FILE, 8 * (store.size - 1), 8) if store.size else b""
+    cut_short = len(raw_last) == 8 and struct.unpack(">Q", raw_last)[0] > data_len  # the data file lost its tail
     raw_prev = store.read_range(INDEX_FILE, 8 * (start - 1), 8) if start else b"\x00" * 8
     prev_end = struct.unpack(">Q", raw_prev)[0] if len(raw_prev) == 8 else data_len
     mismatched: dict[int, tuple[bytes, bytes, bytes]] = {}
@@ -240,6 +242,12 @@ def _check_entries(store: LogStore, start: int, end: int, sink: _Sink) -> None:
                 sink.add(AuditFinding("entry", i, "end offset", "an 8-byte record", "missing", INDEX_FILE))
                 continue
             e = ends[k]
+            if cut_short and data_len < e <= prev_end + MAX_ENTRY_BYTES and e >= prev_end:  # bytes cut off
+                sink.add(AuditFinding("entry", i, "entry bytes", f"bytes {prev_end}–{e}", f"{DATA_FILE} ends at "
+                                      f"byte {data_len}", DATA_FILE, "the log was cut short: this recorded "
+                                      "entry's bytes are gone"))
+                prev_end = e
+                continue
             if e < prev_end or e > min(data_len, prev_end + MAX_ENTRY_BYTES) or e - base > len(blob):
                 sink.add(AuditFinding("entry", i, "end offset", f"between {prev_end} and "
                                       f"{min(data_len, prev_end + MAX_ENTRY_BYTES)}", str(e), INDEX_FILE,

@@ -87,6 +87,11 @@ def _decode_head(slot: bytes) -> Checkpoint | None:
     return Checkpoint(seq, size, root) if magic == HEAD_MAGIC else None
 
 
+def _entries(first: int, last: int) -> str:
+    """'entry 9' or 'entries 0–9' (0-based leaf indexes, as the audit names them)."""
+    return f"entry {first}" if first == last else f"entries {first}–{last}"
+
+
 def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
     view = memoryview(data)
     while view:
@@ -414,13 +419,23 @@ class LogStore:
         """The checkpointed tree must be fully on disk and hash to the checkpointed root."""
         cp = self._checkpoint
         n = cp.tree_size
-        if self._file_len(INDEX_FILE) < 8 * n or self._file_len(_level_name(0)) < HASH_SIZE * n:
-            raise LogCorruptError("acknowledged entries are missing from the log files")
-        if n and self._file_len(DATA_FILE) < self._data_end(n):
-            raise LogCorruptError("acknowledged entry data is missing")
+        indexed, leaves = self._file_len(INDEX_FILE) // 8, self._file_len(_level_name(0)) // HASH_SIZE
+        if indexed < n or leaves < n:
+            kept = min(indexed, leaves)
+            raise LogCorruptError(
+                f"acknowledged entries are missing from the log files: the signed checkpoint covers {n} entries "
+                f"but {INDEX_FILE} holds {indexed} and {_level_name(0)} {leaves} ({_entries(kept, n - 1)} lost)")
+        data_len = self._file_len(DATA_FILE)
+        if n and data_len < self._data_end(n):
+            first = self._first_entry_ending_after(data_len, n)
+            raise LogCorruptError(
+                f"acknowledged entry data is missing: {DATA_FILE} is {data_len} bytes but the {n} acknowledged "
+                f"entries end at byte {self._data_end(n)} ({_entries(first, n - 1)} cut off)")
         for level in range(1, n.bit_length()):
             if self._file_len(_level_name(level)) < HASH_SIZE * (n >> level):
-                raise LogCorruptError(f"{_level_name(level)} is shorter than the checkpoint says")
+                raise LogCorruptError(
+                    f"{_level_name(level)} is shorter than the checkpoint says: {self._file_len(_level_name(level))} "
+                    f"bytes, the {n} acknowledged entries need {HASH_SIZE * (n >> level)}")
         if n and subtree_hash(self, 0, n) != cp.root:
             raise LogCorruptError("stored tree does not hash to the checkpointed root")
 
@@ -488,6 +503,17 @@ class LogStore:
         if len(raw) != 8:
             raise LogCorruptError("entries.idx is shorter than the checkpoint says")
         return int(_U64.unpack(raw)[0])
+
+    def _first_entry_ending_after(self, length: int, size: int) -> int:
+        """The first of ``size`` entries whose bytes end beyond ``length`` (binary search over the index)."""
+        lo, hi = 0, size - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._data_end(mid + 1) > length:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
 
     def _span(self, index: int) -> tuple[int, int]:
         if index == 0:
