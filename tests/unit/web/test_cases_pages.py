@@ -93,6 +93,18 @@ def test_case_pages_move_and_second_approval(client: TestClient, login: Login, b
     assert client.get("/cases").status_code == 403
 
 
+def test_case_history_names_the_band_in_chinese(client: TestClient, login: Login, bank: Bank) -> None:
+    from wupian.monitor.screening.model import BAND_ZH
+
+    csrf = login("teller")
+    r = client.post("/teller/screen", data=form_for(bank, csrf))
+    cid = re.search(r'href="/cases/(C[^"]+)"', r.text).group(1)
+    history = re.search(r'<table[^>]*id="history".*?</table>', client.get(f"/cases/{cid}").text, re.S).group(0)
+    opened = re.search(r"预警开案：(\S+?)（([^）]+)）", text_of(history))
+    assert opened and opened.group(2) in BAND_ZH.values(), history  # 中风险/高风险/禁止, the one vocabulary
+    assert not re.search(r"（(low|medium|high|block)）", history)
+
+
 def test_user_management_page(client: TestClient, login: Login, store: OpsStore, bank: Bank) -> None:
     for name in ("analyst", "manager", "teller", "supervisor", "auditor"):
         login(name)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from wupian.core.errors import UsageError
 from wupian.engine import screening_cases as sql
 from wupian.engine.warehouse import Warehouse
-from wupian.monitor.screening.model import CASE_STATES, OUTCOMES, Case, CaseEvent, Decision
+from wupian.monitor.screening.model import BAND_ZH, CASE_STATES, OUTCOMES, Case, CaseEvent, Decision
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "open": ("verifying", "police_contacted", "dissuading", "suspended", "closed"),
@@ -108,7 +108,7 @@ def open_or_join(repo: CaseRepository, decision: Decision, *, actor: str = "syst
     found = repo.cases(case_id=cid)
     if not found:
         repo.create(cid, decision.customer_id, day, decision.branch_id, decision.band, at)
-        repo.append(CaseEvent(cid, 1, at, actor, None, "open", f"预警开案：{decision.request_id}（{decision.band}）"))
+        repo.append(CaseEvent(cid, 1, at, actor, None, "open", f"预警开案：{decision.request_id}（{BAND_ZH[decision.band]}）"))
     repo.attach(cid, decision, at)
     return repo.cases(case_id=cid)[0]
 
