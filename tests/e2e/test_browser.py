@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from support.web_bank import Bank, build_bank, make_users, settings
+from support.web_bank import Bank, build_bank, customer_of, make_users, settings
 from wupian.ops import OpsStore
 
 CHROMIUM = "/usr/bin/chromium"
@@ -159,46 +159,19 @@ def test_analyst_runs_the_month_end_desk(served: tuple[str, Bank, dict[str, str]
     _local_only(requests, base)
 
 
-def test_teller_and_auditor_pages(served: tuple[str, Bank, dict[str, str]], browser: object) -> None:
-    base, bank, passwords = served
-    requests: list[str] = []
+def _view_a_loan(browser: object, base: str, bank: Bank, passwords: dict[str, str], requests: list[str]) -> None:
+    """A manager opens a loan of the outlet (the server audits it as ``loan.view``)."""
     page = _page(browser, base, requests)
-    _login(page, base, "teller", passwords["teller"])
-    assert page.url.endswith("/teller")  # type: ignore[attr-defined]
-    page.fill("input[name=account]", bank.account_in_outlet)  # type: ignore[attr-defined]
-    page.click("form[action='/teller'] button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
-    _shot(page, "teller.png")
-    page2 = _page(browser, base, requests)
-    _login(page2, base, "auditor", passwords["auditor"])
-    page2.goto(base + "/audit")  # type: ignore[attr-defined]
-    page2.wait_for_selector("text=loan.view")  # type: ignore[attr-defined]
-    _shot(page2, "audit.png")
-    page2.goto(base + "/cases")  # read-only: the queue and a case, never the move form
-    page2.click("#case-queue a")  # type: ignore[attr-defined]
-    page2.wait_for_selector("#read-only")  # type: ignore[attr-defined]
-    assert page2.locator("#move-form").count() == 0  # type: ignore[attr-defined]
-    _shot(page2, "case-auditor.png")
-    page2.goto(base + "/login")  # type: ignore[attr-defined]
-    _shot(page2, "login.png")
-    _local_only(requests, base)
+    _login(page, base, "manager", passwords["manager"])
+    page.goto(f"{base}/loans/{bank.loan_in_outlet}")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=所属类别")  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]
 
 
-def _customer_of(bank: Bank, account: str) -> str:
-    from wupian.api import open_warehouse
-
-    with open_warehouse(str(bank.db), read_only=True) as wh:
-        return str(wh.scalar("SELECT max(customer_id) FROM accounts WHERE account_id = ?", [account]))
-
-
-def test_teller_screens_and_a_supervisor_works_the_case(served: tuple[str, Bank, dict[str, str]],
-                                                       browser: object) -> None:
-    base, bank, passwords = served
-    requests: list[str] = []
-    page = _page(browser, base, requests)
-    _login(page, base, "teller", passwords["teller"])
+def _screen_at_the_counter(page: object, bank: Bank) -> str:
+    """Fill the teller's screening form with a risky transfer (a logged-in teller page); the case id it opened."""
     page.fill("input[name=account_id]", bank.account_in_outlet)  # type: ignore[attr-defined]
-    page.fill("input[name=customer_id]", _customer_of(bank, bank.account_in_outlet))  # type: ignore[attr-defined]
+    page.fill("input[name=customer_id]", customer_of(bank, bank.account_in_outlet))  # type: ignore[attr-defined]
     page.select_option("select[name=request_type]", "transfer_out")  # type: ignore[attr-defined]
     page.fill("input[name=amount]", "480000")  # type: ignore[attr-defined]
     page.fill("input[name=payee_name]", "安全账户")  # type: ignore[attr-defined]
@@ -207,12 +180,51 @@ def test_teller_screens_and_a_supervisor_works_the_case(served: tuple[str, Bank,
         page.check(f"input[name=observations][value={code}]")  # type: ignore[attr-defined]
     page.click("form.screen-form button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_selector("#teller-card")  # type: ignore[attr-defined]
+    return str(page.locator("#teller-card a").first.inner_text())  # type: ignore[attr-defined]
+
+
+def test_teller_and_auditor_pages(served: tuple[str, Bank, dict[str, str]], browser: object) -> None:
+    """Sets up what it shows (a viewed loan, an opened case), so it passes alone or in any order."""
+    base, bank, passwords = served
+    requests: list[str] = []
+    _view_a_loan(browser, base, bank, passwords, requests)
+    page = _page(browser, base, requests)
+    _login(page, base, "teller", passwords["teller"])
+    assert page.url.endswith("/teller")  # type: ignore[attr-defined]
+    page.fill("input[name=account]", bank.account_in_outlet)  # type: ignore[attr-defined]
+    page.click("form[action='/teller'] button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    _shot(page, "teller.png")
+    page.goto(base + "/teller")  # type: ignore[attr-defined]
+    case_id = _screen_at_the_counter(page, bank)
+    page2 = _page(browser, base, requests)
+    _login(page2, base, "auditor", passwords["auditor"])
+    page2.goto(base + "/audit")  # type: ignore[attr-defined]
+    page2.wait_for_selector(f"text={bank.loan_in_outlet}")  # type: ignore[attr-defined]
+    page2.wait_for_selector("text=loan.view")  # type: ignore[attr-defined]
+    _shot(page2, "audit.png")
+    page2.goto(base + "/cases")  # read-only: the queue and a case, never the move form
+    page2.click(f"#case-queue a:text-is('{case_id}')")  # type: ignore[attr-defined]
+    page2.wait_for_selector("#read-only")  # type: ignore[attr-defined]
+    assert "中风险" in page2.inner_text("#history") or "高风险" in page2.inner_text("#history")  # type: ignore[attr-defined]
+    assert page2.locator("#move-form").count() == 0  # type: ignore[attr-defined]
+    _shot(page2, "case-auditor.png")
+    page2.goto(base + "/login")  # type: ignore[attr-defined]
+    _shot(page2, "login.png")
+    _local_only(requests, base)
+
+
+def test_teller_screens_and_a_supervisor_works_the_case(served: tuple[str, Bank, dict[str, str]],
+                                                       browser: object) -> None:
+    base, bank, passwords = served
+    requests: list[str] = []
+    page = _page(browser, base, requests)
+    _login(page, base, "teller", passwords["teller"])
+    case_id = _screen_at_the_counter(page, bank)
     card = page.inner_text("#teller-card")  # type: ignore[attr-defined]
     assert "风险等级：" in card and "处置：" in card and "理由：" in card
     _shot(page, "teller-screening.png")
-    case_link = page.locator("#teller-card a").first  # type: ignore[attr-defined]
-    case_id = case_link.inner_text()
-    case_link.click()
+    page.locator("#teller-card a").first.click()  # type: ignore[attr-defined]
     page.wait_for_selector("#move-form")  # type: ignore[attr-defined]
     page.select_option("#move-form select[name=to]", "closed")  # type: ignore[attr-defined]
     page.select_option("#move-form select[name=outcome]", "prevented")  # type: ignore[attr-defined]
