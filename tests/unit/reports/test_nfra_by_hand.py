@@ -46,9 +46,9 @@ def test_s75_follows_the_rows_it_is_made_of(bank: Warehouse) -> None:
     cells = s75(bank)  # L09 now counts as disbursed this year: + 400万, + 132,000元 interest
     assert cells["1.1.1"] == (D("1110.00"), 3, D("150.00"), D("1040.00"), D("34.21"))
     bank.execute("UPDATE loans SET five_class = 'normal' WHERE as_of = DATE '2026-03-31' AND loan_id = 'L04'")
-    bank.execute("UPDATE loans SET balance = 1234.56 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L06'")
-    bank.execute("UPDATE loan_tags SET amount = 1234.56 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L06'")
+    bank.execute("UPDATE loans SET balance = 1050.00 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L06'")
+    bank.execute("UPDATE loan_tags SET amount = 1050.00 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L06'")
     cells = s75(bank)
     assert cells["1.1.1"][2] == D("0.00") and cells["1"][2] == D("0.00")
-    assert cells["1.1.4"][0] == D("0.12")  # 1,234.56元 = 0.123456万元 → 0.12
-    assert cells["1"][0] == D("1140.12")  # 11,400,000 + 1,234.56 = 1140.123456万元 → 1140.12
+    assert cells["1.1.4"][0] == D("0.11")  # 1,050元 = 0.105万元 → 0.11 half-up (never 0.10, banker's rounding)
+    assert cells["1"][0] == D("1140.11")  # 11,400,000 + 1,050 = 1140.105万元 → 1140.11
