@@ -27,6 +27,14 @@ def suggest(value: str, candidates: Sequence[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _other_delimiter(text: str, hmap: dict[str, str]) -> str | None:
+    """A hint when one header cell is a whole header row split by another delimiter (';' or a tab)."""
+    for sep, name in ((";", "';'"), ("\t", "a tab")):
+        if sum(normalise_header(part) in hmap for part in text.split(sep)) >= 2:
+            return f"the file seems to be separated by {name}; re-export it with ',' or '|' between the fields"
+    return None
+
+
 def map_headers(
     table: Table, headers: Sequence[object], file_label: str, header_line: int
 ) -> tuple[tuple[tuple[int, str], ...], tuple[Issue, ...]]:
@@ -63,7 +71,7 @@ def map_headers(
     missing = [c.name for c in table.columns if c.required and c.name not in seen]
     for pos, text in unknown:
         label = text or f"(blank header in column {pos + 1})"
-        hint = suggest(text.casefold(), aliases) if text else None
+        hint = _other_delimiter(text, hmap) or (suggest(text.casefold(), aliases) if text else None)
         issues.append(
             make_issue(
                 "WP-LOAD-008",

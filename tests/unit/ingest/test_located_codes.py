@@ -208,6 +208,13 @@ FILE_CASES: list[tuple[str, Edit, list[str]]] = [
     ("008_unknown_column", replace("loans.csv", "applied_at", "applied_att"),
      ["loans.csv:1.applied_att: WARNING WP-LOAD-008 unknown column 'applied_att' is not part of table loans; "
       "kept aside, not loaded (did you mean 'applied_at'?)"]),
+    ("008_semicolons", lambda f: (f / "branches.csv").write_text(
+        (f / "branches.csv").read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8"),
+     ["branches.csv:1.branch_id;name;parent_id;level;region_code: WARNING WP-LOAD-008 unknown column "
+      "'branch_id;name;parent_id;level;region_code' is not part of table branches; kept aside, not loaded "
+      "(the file seems to be separated by ';'; re-export it with ',' or '|' between the fields)",
+      "branches.csv:1.branch_id: ERROR WP-LOAD-006 required column branch_id [内部机构号] is missing from the header",
+      "branches.csv:1.name: ERROR WP-LOAD-006 required column name [机构名称] is missing from the header"]),
     ("009_duplicate_header", replace("loans.csv", "guarantee_type", "balance"),
      ["loans.csv:1.balance: ERROR WP-LOAD-009 headers in columns 8 and 10 both name column balance "
       "(keep only one of them)"]),
