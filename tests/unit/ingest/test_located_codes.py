@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -290,7 +291,10 @@ def test_the_same_rows_load_identically_from_csv_excel_and_parquet(tmp_path: Pat
 
 
 def _typed(text: str) -> object:
-    """A numeric-looking cell as Excel would hold it (a number), anything else as text; ids stay text."""
+    """A cell as Excel would hold it: ISO dates and date-times as date cells, numbers as numbers, anything else
+    (ids, codes, offsets) as text."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?", text):
+        return dt.datetime.fromisoformat(text)
     plain = text.replace(",", "")
     if plain.replace(".", "", 1).isdigit() and not text.startswith(("K", "L", "O", "0")) and len(plain) < 15:
         return float(plain) if "." in plain else int(plain)
