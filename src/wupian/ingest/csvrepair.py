@@ -78,7 +78,7 @@ def repair_stray_quotes(
                 record = next(reader, None)
             except csv.Error:
                 record = None
-            issue = stray_quote(span, n_fields, delimiter, label)
+            issue = stray_quote(span, n_fields, delimiter, label, record is not None and len(record) == n_fields)
             if issue is not None:
                 rejects.append(ReadReject(s, span[0][1].rstrip("\r\n"), (issue,)))
                 after = s

@@ -97,11 +97,17 @@ def open_quote(line: str, delimiter: str) -> tuple[int, int]:
     return 1, max(line.find('"'), 0)
 
 
-def stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, label: str) -> Issue | None:
+def stray_quote(span: list[tuple[int, str]], n_fields: int, delimiter: str, label: str,
+                well_formed: bool = False) -> Issue | None:
     """When a record read over several physical lines swallowed lines that are complete records by
-    themselves, the quote that opened it on its first line is stray: the located issue for that line."""
+    themselves, the quote that opened it on its first line is stray: the located issue for that line.
+
+    ``well_formed``: the lines read as one record gave exactly ``n_fields`` fields. Then only lines wholly
+    inside the record count: its last line holds the end of a legitimately multi-line field plus the fields
+    after it, and may look like a record by itself (``"王小明\n曾用名,王明",individual,…``) without being one."""
+    swallowed = span[1:-1] if well_formed else span[1:]
     if len(span) < 2 or not any(
-        (f := _alone(text, delimiter)) is not None and len(f) == n_fields for _, text in span[1:]
+        (f := _alone(text, delimiter)) is not None and len(f) == n_fields for _, text in swallowed
     ):
         return None
     first_line, text = span[0]
@@ -160,7 +166,7 @@ def read_careful(
         start = span[0][0]
         raw_text = "".join(t for _, t in span).rstrip("\r\n")
         if header is not None and len(span) > 1:
-            stray = stray_quote(span, len(header), delimiter, label)
+            stray = stray_quote(span, len(header), delimiter, label, error is None and len(record) == len(header))
             if stray is not None:
                 rejects.append(ReadReject(start, span[0][1].rstrip("\r\n"), (stray,)))
                 lines.push_back(span[1:])

@@ -185,6 +185,11 @@ ROW_CASES: list[tuple[str, Edit, list[str], dict[str, int]]] = [
       "loans.csv:4[loan_id=L000003].customer_id: ERROR WP-LOAD-023 customer_id K0003 not found in customers "
       "(that row of customers was rejected; see its own issues)"], {"customers": 1, "loans": 1}),
     ("no_final_newline", raw("loans.csv", b"4.35,C,FQ01,Y,\n", b"4.35,C,FQ01,Y,"), [], {}),
+    # a name over two lines whose second line looks like a record by itself, in a file read line by line
+    # (blank line): one customer, never a stray quote plus a customer called 曾用名 (the bug this found)
+    ("multi_line_name_with_a_comma", lambda f: (f / "customers.csv").write_text(
+        (f / "customers.csv").read_text(encoding="utf-8").replace("K0002,王小明,", 'K0002,"王小明\n曾用名,王明",')
+        .replace("\nK0003", "\n\nK0003"), encoding="utf-8"), [], {}),
 ]
 
 # (case id, the bad input, expected lines): the file or folder is refused as a whole (or only warned about)
