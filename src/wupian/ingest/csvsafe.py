@@ -43,9 +43,10 @@ class _Lines:
                     text = raw.decode(enc)
                 except UnicodeDecodeError as exc:
                     chunk = raw[exc.start : exc.start + 4].hex(" ")
+                    other = "GB18030" if enc == "utf-8" else "UTF-8"  # the file was judged the other one
                     bad[lineno] = make_issue(
                         "WP-LOAD-004",
-                        f"bytes {chunk} at byte {exc.start + 1} of the line are not valid {enc} (nor GB18030)",
+                        f"bytes {chunk} at byte {exc.start + 1} of the line are not valid {enc} (nor {other})",
                         file=label,
                         line=lineno,
                         suggestion="re-export the file as UTF-8 or GBK",

@@ -184,6 +184,13 @@ ROW_CASES: list[tuple[str, Edit, list[str], dict[str, int]]] = [
       "sole_proprietor, small_business_owner, farmer, individual, got '个体户' (did you mean '个体工商户'?)",
       "loans.csv:4[loan_id=L000003].customer_id: ERROR WP-LOAD-023 customer_id K0003 not found in customers "
       "(that row of customers was rejected; see its own issues)"], {"customers": 1, "loans": 1}),
+    ("004_in_a_gbk_file", lambda f: (f / "customers.csv").write_bytes(
+        (f / "customers.csv").read_text(encoding="utf-8").encode("gbk")
+        .replace("南山小吃店".encode("gbk"), "南山小吃店".encode("gbk") + b"\xff")),
+     ["customers.csv:4: ERROR WP-LOAD-004 bytes ff 2c b8 f6 at byte 17 of the line are not valid gb18030 "
+      "(nor UTF-8) (re-export the file as UTF-8 or GBK)",  # was "not valid gb18030 (nor GB18030)"
+      "loans.csv:4[loan_id=L000003].customer_id: ERROR WP-LOAD-023 customer_id K0003 not found in customers"],
+     {"customers": 1, "loans": 1}),
     ("no_final_newline", raw("loans.csv", b"4.35,C,FQ01,Y,\n", b"4.35,C,FQ01,Y,"), [], {}),
     # a name over two lines whose second line looks like a record by itself, in a file read line by line
     # (blank line): one customer, never a stray quote plus a customer called 曾用名 (the bug this found)
