@@ -121,3 +121,24 @@ def test_check_and_load_exit_0_clean_and_1_on_rejected_rows(tmp_path: Path, caps
     assert code == 0 and "L000003" in out and "2026-02-29" in out, out + err
     code, out, err = run(["--db", db, "load", str(tmp_path / "bad"), "--as-of", "2026-03-31", "--limit", "x"], capsys)
     assert code == 2 and "Traceback" not in err
+
+
+def test_check_json_locates_every_issue_and_keeps_counts_past_the_limit(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in GOOD.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes().replace(b"FQ01", b"FQ9").replace(b"3.45", b"99"))
+    code, out, err = run(["--db", str(tmp_path / "w.duckdb"), "check", str(bad), "--format", "json",
+                          "--limit", "1"], capsys)
+    assert code == 1 and err == "", err
+    report = json.loads(out)
+    assert report["ok"] is False and report["rows"]["loans"] == 3 and report["rejected"]["loans"] == 2
+    [issue] = report["issues"]  # --limit 1 lists one …
+    assert issue["source"] == {"file": "loans.csv", "line": 2, "key": "loan_id=L000001", "column": "interest_rate"}
+    assert issue["code"] == "WP-LOAD-007" and issue["message"] == "expected rate ≥ -5 and ≤ 36, got 99"
+    counts = {(c["code"], c["level"]): c["count"] for c in report["issue_counts"]}
+    assert counts == {("WP-LOAD-007", "ERROR"): 1, ("WP-LOAD-020", "ERROR"): 2}  # … and counts them all
+    assert not (tmp_path / "w.duckdb").exists()  # check never creates a warehouse
