@@ -29,7 +29,7 @@ from wupian.reports.nfra_xlsx import write_nfra_xlsx
 from wupian.reports.pboc import self_check_findings, write_pboc_findings
 from wupian.reports.reconcile import CONTRADICTIONS_COLUMNS, CONTRADICTIONS_HEADER, reconcile_parts
 from wupian.reports.workbook import write_workbook
-from wupian.reports.worklists import Worklist, concat, drop_repeats, keep
+from wupian.reports.worklists import Worklist, concat, keep
 
 BRIEFING_CALIBER_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
 
@@ -117,7 +117,7 @@ def generate_reports(
     if kind in ("pboc", "all"):
         written, found = write_pboc_findings(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
                                              branch_id=branch_id)
-        found = drop_repeats(concat([found, self_check_findings(written)]))
+        found = concat([found, self_check_findings(written)])
         listed, sample = keep(found, out_dir / f"pboc_issues_{top}_{as_of:%Y%m%d}.csv")
         issues += sample
         files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]

@@ -7,8 +7,8 @@ also listed as Issues — the first ``SAMPLE`` of each code, in the order they w
 and the exit code see the same counts and the same first findings as when every finding was an Issue. Nothing is
 lost: every finding is a row of the file.
 
-The CSV text is rendered column-wise (Arrow compute) with the quoting of Python's ``csv`` module (minimal quoting,
-CRLF line ends), so a worklist written here is byte-identical to one written row by row.
+The CSV is written by Arrow's CSV writer (every text value quoted, CRLF line ends): read back with Python's ``csv``
+module, its rows are exactly the fields of the findings.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from wupian.core.issues import Issue, Level, Source
 
@@ -88,25 +89,17 @@ def concat(tables: Sequence[pa.Table]) -> pa.Table:
         else FINDINGS.empty_table()
 
 
-def drop_repeats(table: pa.Table) -> pa.Table:
-    """Each finding once, at its first place: the same finding of a loan can come from several files (a loan in
-    a stock and a flow file), as the CLI always listed it once."""
-    if table.num_rows == 0:
-        return table
-    whole = pc.binary_join_element_wise(*(pc.fill_null(pc.cast(table.column(c), pa.string()), "\x00")
-                                          for c in FINDINGS.names), "\x01")
-    codes = pc.dictionary_encode(whole).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    _, first = np.unique(codes, return_index=True)
-    if len(first) == table.num_rows:
-        return table
-    return table.take(pa.array(np.sort(first)))
+def _codes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The values of ``column`` as integer codes (equal values, equal codes)."""
+    whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return pc.dictionary_encode(whole).indices.to_numpy(zero_copy_only=False)
 
 
 def first_per_code(table: pa.Table, n: int = SAMPLE) -> pa.Table:
     """The first ``n`` rows of each code, in table order."""
     if table.num_rows == 0:
         return table
-    codes = pc.dictionary_encode(table.column("code")).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    codes = _codes(table.column("code"))
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.searchsorted(sorted_codes, sorted_codes, side="left")
@@ -123,35 +116,14 @@ def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
                             grouped.column("code_count").to_pylist(), strict=True)))
 
 
-def csv_text(columns: Sequence[pa.Array | pa.ChunkedArray], header: Sequence[str]) -> bytes:
-    """The rows as CSV bytes exactly as Python's ``csv.writer`` writes them (fields with a comma, a quote or a line
-    break quoted, quotes doubled, CRLF line ends), computed column-wise; a header row first."""
-    head = ",".join(_quote_one(h) for h in header) + "\r\n"
-    if not columns or len(columns[0]) == 0:
-        return head.encode("utf-8")
-    fields = []
-    for col in columns:
-        text = pc.fill_null(pc.cast(col, pa.string()), "")
-        needs = pc.match_substring_regex(text, '[,"\r\n]')
-        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-        fields.append(pc.if_else(needs, quoted, text))
-    lines = pc.binary_join_element_wise(*fields, pa.scalar(",")) if len(fields) > 1 else fields[0]
-    body = pc.binary_join_element_wise(lines, "\r\n", "")
-    body = body.combine_chunks() if isinstance(body, pa.ChunkedArray) else body
-    body = body.cast(pa.large_string()) if body.type == pa.string() else body
-    offsets = np.frombuffer(body.buffers()[1], dtype=np.int64)[body.offset: body.offset + len(body) + 1]
-    data = body.buffers()[2]
-    return head.encode("utf-8") + data.to_pybytes()[offsets[0]:offsets[-1]]
-
-
-def _quote_one(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
-
-
-def write_csv(columns: Sequence[pa.Array | pa.ChunkedArray], header: Sequence[str], path: Path) -> Path:
-    """Write rows as a CSV worklist (UTF-8 with BOM)."""
+def write_csv(table: pa.Table, header: Sequence[str], path: Path) -> Path:
+    """Write the rows of ``table`` under ``header`` as a CSV worklist: UTF-8 with BOM (Excel), CRLF line ends, every
+    text value quoted (Arrow's CSV writer; quotes doubled), a missing value empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(BOM.encode("utf-8") + csv_text(columns, header))
+    named = pa.table(list(table.columns), names=list(header))
+    with path.open("wb") as fh:
+        fh.write(BOM.encode("utf-8"))
+        pa_csv.write_csv(named, fh, pa_csv.WriteOptions(eol="\r\n"))
     return path
 
 
@@ -165,6 +137,6 @@ def keep(table: pa.Table, path: Path, header: Sequence[str] = FINDINGS_HEADER,
     if table.num_rows == 0:
         path.unlink(missing_ok=True)
         return None, []
-    write_csv([table.column(c) for c in columns], header, path)
+    write_csv(table.select(list(columns)), header, path)
     listed = first_per_code(table)
     return Worklist(path, _counts(table), _counts(listed)), to_issues(listed)
