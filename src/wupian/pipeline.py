@@ -9,13 +9,14 @@ management workbook and the briefing, reconciled. It composes the layers below a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from wupian.api import IndicatorResult, Warehouse
 from wupian.core.issues import Issue
 from wupian.reports.run import generate_reports
+from wupian.reports.worklists import Worklist
 from wupian.rules import ClassifyReport, classify_snapshot
 from wupian.rules.fresh import stale_classifications
 
@@ -25,13 +26,17 @@ Progress = Callable[[str, int, int], None]  # (label, done, total)
 
 @dataclass(frozen=True, slots=True)
 class MonthEndResult:
-    """What a month-end run did: classifications, report files and every issue found."""
+    """What a month-end run did: classifications, report files and every finding. Findings that can number one
+    per loan are rows of ``worklists`` files; ``issues`` lists every other Issue and the first
+    ``wupian.reports.worklists.SAMPLE`` findings of each code of each worklist (count them all with
+    ``worklists.issue_counts(issues, worklists)``)."""
 
     as_of: date
     classified: tuple[ClassifyReport, ...]
     files: tuple[Path, ...]
     issues: tuple[Issue, ...]
     indicators: IndicatorResult
+    worklists: tuple[Worklist, ...] = field(default=())
 
 
 def dates_to_classify(wh: Warehouse, as_of: date) -> list[tuple[date, str]]:
@@ -70,4 +75,4 @@ def run_month_end(
     issues.extend(run.issues)
     if progress is not None:
         progress("done", total, total)
-    return MonthEndResult(as_of, tuple(reports), tuple(run.files), tuple(issues), run.result)
+    return MonthEndResult(as_of, tuple(reports), tuple(run.files), tuple(issues), run.result, run.worklists)

@@ -94,8 +94,8 @@ def report(exc: BaseException) -> int:
         typer.echo(f"error: {exc}", err=True)
         for issue in exc.issues[:50]:
             typer.echo(f"  {issue}", err=True)
-        if len(exc.issues) > 50:
-            typer.echo(f"  … {len(exc.issues) - 50} more", err=True)
+        if exc.total > 50:
+            typer.echo(f"  … {exc.total - 50} more", err=True)
         return 1
     if os.environ.get("WUPIAN_DEBUG") and not isinstance(exc, (UsageError, KeyboardInterrupt)):
         import traceback

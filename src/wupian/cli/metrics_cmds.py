@@ -118,6 +118,7 @@ def report(
 ) -> None:
     """Official files (PBOC .dat, NFRA 1104 xlsx), the management workbook and the briefing, reconciled."""
     from wupian.reports.run import generate_reports
+    from wupian.reports.worklists import error_count
 
     day = parse_date(as_of)
     with open_warehouse() as wh, progress("生成报表…", bar=False):
@@ -128,8 +129,11 @@ def report(
     for issue in run.issues:
         if issue.level != Level.ERROR:
             typer.echo(str(issue), err=True)
+    for w in run.worklists:  # the issues above list the first findings of each code; the file holds them all
+        typer.echo(f"all {w.rows} finding(s) of {', '.join(c for c, _, _ in w.counts)}: {w.path}", err=True)
     if errors:
-        raise DataError(f"{len(errors)} reconciliation or file-check error(s)", errors)
+        total = error_count(run.issues, run.worklists)
+        raise DataError(f"{total} reconciliation or file-check error(s)", errors, total=total)
 
 
 def register(app: typer.Typer) -> None:

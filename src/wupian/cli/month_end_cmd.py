@@ -15,7 +15,7 @@ from wupian.cli.context import open_warehouse
 from wupian.cli.progress import progress
 from wupian.core.dates import parse_date
 from wupian.core.errors import DataError, UsageError
-from wupian.core.issues import Level, count_by_code
+from wupian.core.issues import Level
 
 
 def month_end(
@@ -27,6 +27,7 @@ def month_end(
 ) -> None:
     """Classify every loan (PBOC and NFRA profiles), compute the indicators and write all reports."""
     from wupian.pipeline import run_month_end
+    from wupian.reports.worklists import error_count, issue_counts
 
     day = parse_date(as_of)
     with open_warehouse() as wh:
@@ -43,15 +44,19 @@ def month_end(
     shown = [i for i in issues if i.level != Level.ERROR][:limit]
     for issue in shown:
         typer.echo(str(issue), err=True)
-    counts = count_by_code(issues)
+    counts = issue_counts(issues, result.worklists)
     if counts:
         typer.echo("issues by code: " + ", ".join(f"{c} {lvl} ×{n}" for (c, lvl), n in sorted(counts.items())), err=True)
-    if len(shown) < len(issues):
-        typer.echo(f"(listed {len(shown)} of {len(issues)}; see `wupian size`, `wupian classify --review` "
+    total = sum(counts.values())
+    if len(shown) < total:
+        typer.echo(f"(listed {len(shown)} of {total}; see `wupian size`, `wupian classify --review` "
                    "and `wupian report` for all)", err=True)
+    for w in result.worklists:
+        typer.echo(f"all {w.rows} finding(s) of {', '.join(c for c, _, _ in w.counts)}: {w.path}", err=True)
     errors = [i for i in issues if i.level == Level.ERROR]
     if errors:
-        raise DataError(f"{len(errors)} reconciliation or file-check error(s)", errors)
+        raise DataError(f"{error_count(issues, result.worklists)} reconciliation or file-check error(s)", errors,
+                        total=error_count(issues, result.worklists))
 
 
 def register(app: typer.Typer) -> None:

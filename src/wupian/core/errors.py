@@ -20,8 +20,10 @@ class UsageError(WupianError):
 
 
 class DataError(WupianError):
-    """Input data has ERROR-level problems that prevent the operation; the issues say where."""
+    """Input data has ERROR-level problems that prevent the operation; the issues say where. ``total`` counts them
+    when only the first are listed (the rest kept in a worklist file)."""
 
-    def __init__(self, message: str, issues: Sequence[Issue] = ()) -> None:
+    def __init__(self, message: str, issues: Sequence[Issue] = (), *, total: int | None = None) -> None:
         super().__init__(message)
         self.issues = tuple(issues)
+        self.total = len(self.issues) if total is None else total

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from wupian.engine.loan_scope import business_loan_sql, in_scope_sql, rediscount_sql
 from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
+from wupian.engine.report_population import population_sql, referenced
 from wupian.engine.warehouse import Warehouse
 
 LOAN_COLUMNS = frozenset({
@@ -167,6 +168,8 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
 
 
 _MASK_BITS = 62  # condition bits per BIGINT mask column
+_MEASURE_COLUMNS = ("customer_id", "amount", "five_class", "maturity_date", "drawdown_date", "guarantee_type",
+                    "drawdown_amount", "interest_rate", "is_restructured")
 
 
 def _measures(params: list[Any], as_of: date) -> str:
@@ -202,8 +205,6 @@ def report_rows(
     distinct masks are expanded to the conditions they meet, and one grouped aggregation over (row, condition)
     pairs gives every condition's measures. Rows with the same condition share one set of measures."""
     closure, cparams = closure_sql(wh, as_of)
-    tags = sorted({tag for _, tag, _ in rows})
-    inner, iparams = _enriched_sql(as_of, profile, tags, subtree, closure)
     distinct: dict[str, int] = {}
     slot: list[int] = []
     by_tag: dict[str, list[tuple[int, str, list[Any]]]] = {}  # tag → (bit number, condition SQL, its params)
@@ -216,7 +217,8 @@ def report_rows(
             by_tag.setdefault(tag, []).append((j, where, cparams2))
         slot.append(distinct[key])
     n_words = max(1, -(-len(distinct) // _MASK_BITS))
-    # each tag's conditions are evaluated on that tag's rows only (an EXISTS then joins those rows, not all of e)
+    # each tag's conditions are evaluated on that tag's rows only, narrowed to the columns its conditions and the
+    # measures read (``report_population``: no borrower or tech-rule join where none is read)
     branches: list[str] = []
     mparams: list[Any] = []
     for tag, conds in by_tag.items():
@@ -226,12 +228,12 @@ def report_rows(
             words[w].append(f"CASE WHEN {where} THEN CAST({1 << b} AS BIGINT) ELSE CAST(0 AS BIGINT) END")
             mparams += cp
         masks = ", ".join(f"({' + '.join(parts) or 'CAST(0 AS BIGINT)'}) AS w{w}" for w, parts in enumerate(words))
-        branches.append(f"""SELECT e.customer_id, e.amount, e.five_class, e.maturity_date, e.drawdown_date, e.guarantee_type,
-                       e.drawdown_amount, e.interest_rate, e.is_restructured, {masks}
-                FROM e WHERE e.tag = ?""")
-        mparams.append(tag)
+        pop, pparams = population_sql(as_of, profile, tag, {*_MEASURE_COLUMNS, *referenced(w for _, w, _ in conds)},
+                                      subtree, SNAPSHOT_TAGS.get(tag))
+        branches.append(f"""SELECT {', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {masks} FROM ({pop}) e""")
+        mparams += pparams
     any_bit = " OR ".join(f"w{w} <> 0" for w in range(n_words))
-    params: list[Any] = [*cparams, as_of, profile, *iparams, *mparams]
+    params: list[Any] = [*cparams, *mparams]
     measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
                 "ytd_disbursed_customers", "ytd_interest_x100")
     if not rows:
@@ -246,7 +248,6 @@ def report_rows(
     zero = {"customers": "0", "ytd_disbursed_customers": "0"}
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
-        e AS (SELECT x.*, CAST(? AS DATE) AS as_of_, CAST(? AS VARCHAR) AS profile_ FROM ({inner}) x),
         m AS MATERIALIZED (SELECT * FROM ({' UNION ALL '.join(branches)}) y WHERE {any_bit}),
         p AS (SELECT DISTINCT {', '.join(ws)} FROM m),
         x AS (SELECT {', '.join(f'p.{w}' for w in ws)}, b.j FROM p

@@ -200,9 +200,9 @@ def _split(table: str) -> str:
             f"FROM {table}")
 
 
-def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:
+def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Table:
     """Every line of ``table`` that breaks a rule of ``plan``: ``n``, ``line`` and ``marks`` (module docstring),
-    in line order."""
+    in line order, as an Arrow table (there can be one per record)."""
     k, nf = len(plan.summaries), len(plan.fields)
     params: list[Any] = []
     cols = ["CAST(NULL AS VARCHAR) AS kind"]
@@ -216,7 +216,7 @@ def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[di
     record = _record_marks(plan, k, params)
     cols += [f"{m} AS x{i}" for i, m in enumerate(record)]
     marks = ", ".join(["kind", *(_field_mark(fc.pos) for fc in plan.fields), *(f"x{i}" for i in range(len(record)))])
-    return wh.rows(
+    return wh.arrow(
         f"SELECT n, line, marks FROM (SELECT n, line, 'count' AS marks FROM ({_split(table)}) c WHERE nf <> {nf} "
         f"UNION ALL SELECT n, line, concat_ws(';', {marks}) AS marks FROM (SELECT r.n, r.line, {', '.join(cols)} "
         f"FROM (SELECT n, line, ascii, blanks, {_fields(range(1, nf + 1))} FROM ({_split(table)}) s WHERE nf = {nf}) r"

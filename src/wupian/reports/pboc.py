@@ -33,7 +33,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
@@ -53,7 +55,8 @@ from wupian.engine.pboc_lines import (
 )
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
-from wupian.reports.pboc_validate import validate_bytes, validate_records
+from wupian.reports.pboc_validate import validate_bytes_table, validate_table
+from wupian.reports.worklists import FINDINGS, concat, findings_table, to_issues
 
 BUSINESS_CODES = {"corporate": "C01", "personal": "C02", "bill_direct": "C03"}
 USCC = re.compile(r"[0-9A-Z]{18}|[0-9A-Z]{9}")
@@ -150,18 +153,30 @@ def _summary_lines(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> lis
     return out
 
 
-def _detail_issues(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> list[Issue]:
+DETAIL_WARNINGS = (  # flag column of ``detail_warnings`` → the WARNING (code, text, column, what to do)
+    ("no_contract", "WP-PBOC-010", "贷款合同编码缺失，已留空", "contract_id", "请在贷款借据表补充合同编码"),
+    ("no_digital", "WP-PBOC-011", "数字经济产业贷款缺少数字经济产业类型代码", "digital_code", None),
+)
+
+
+def _detail_findings(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> pa.Table:
+    """The file's loan-level WARNINGs as a findings table, per loan in file order (合同编码 before 数字代码)."""
     found = detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
-    issues = []
-    for loan, no_contract, no_digital in zip(*(found.column(c).to_pylist() for c in found.column_names), strict=True):
-        if no_contract:
-            issues.append(Issue("WP-PBOC-010", Level.WARNING, "贷款合同编码缺失，已留空",
-                                Source("loans", None, f"loan_id={loan}", "contract_id"),
-                                "请在贷款借据表补充合同编码"))
-        if no_digital:
-            issues.append(Issue("WP-PBOC-011", Level.WARNING, "数字经济产业贷款缺少数字经济产业类型代码",
-                                Source("loans", None, f"loan_id={loan}", "digital_code")))
-    return issues
+    if found.num_rows == 0:
+        return FINDINGS.empty_table()
+    key = pc.binary_join_element_wise("loan_id=", pc.cast(found.column("loan_id"), pa.string()), "")
+    parts, order = [], []
+    for i, (flag, rule, text, column, fix) in enumerate(DETAIL_WARNINGS):
+        rows = np.nonzero(found.column(flag).to_numpy(zero_copy_only=False))[0]
+        m = len(rows)
+        parts.append(pa.table({
+            "file": pa.array(["loans"] * m, pa.string()), "line": pa.nulls(m, pa.int64()),
+            "key": pc.take(key, pa.array(rows)), "column": pa.array([column] * m, pa.string()),
+            "code": pa.array([rule] * m, pa.string()), "level": pa.array([str(Level.WARNING)] * m, pa.string()),
+            "message": pa.array([text] * m, pa.string()), "suggestion": pa.array([fix] * m, pa.string())},
+            schema=FINDINGS))
+        order.append(rows * len(DETAIL_WARNINGS) + i)
+    return concat(parts).take(pa.array(np.argsort(np.concatenate(order), kind="stable")))
 
 
 def _join_warnings(wh: Warehouse, name: str, plan: LinePlan, as_of: date) -> list[Issue]:
@@ -204,6 +219,17 @@ def write_pboc_files(
 ) -> tuple[list[PbocFile], list[Issue]]:
     """Validate and write the ten files and their .log files; a file that fails validation goes to
     ``out_dir/rejected/`` instead. Returns every file with the writer's and the validator's issues."""
+    files, found = write_pboc_findings(wh, as_of, out_dir, uscc=uscc, profile=profile, created_at=created_at,
+                                       branch_id=branch_id)
+    return files, to_issues(found)
+
+
+def write_pboc_findings(
+    wh: Warehouse, as_of: date, out_dir: Path, *, uscc: str, profile: str = "pboc_2025",
+    created_at: datetime | None = None, branch_id: str | None = None,
+) -> tuple[list[PbocFile], pa.Table]:
+    """``write_pboc_files`` with the findings as one table (``wupian.reports.worklists``), in the same order:
+    the branches' codes, then per file its loans' warnings, its key warnings and its validation."""
     if not USCC.fullmatch(uscc):
         raise UsageError(f"--uscc must be an 18-character 统一社会信用代码 (or 9-character 组织机构代码), got {uscc!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -212,12 +238,13 @@ def write_pboc_files(
                        tags=["tech_industry", "green", "inclusive", "pension", "digital"])
     try:
         files: list[PbocFile] = []
-        issues: list[Issue] = _branch_errors(wh, as_of)
+        found: list[pa.Table] = [findings_table(_branch_errors(wh, as_of))]
+        warned: list[pa.Array] = []
         for code in REPORTS:
-            files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, issues))
+            files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, found, warned))
     finally:
         drop_pboc_loans(wh)
-    return files, issues
+    return files, concat(found)
 
 
 def _records(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Array]:
@@ -239,21 +266,33 @@ def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
     return _text(head, details), len(details)
 
 
+def _once(table: pa.Table, warned: list[pa.Array]) -> pa.Table:
+    """The loan warnings not already given for an earlier file (a loan is in its category's stock and flow file:
+    its finding is listed once, where it was first found); ``warned`` collects the (code, key) given."""
+    given = pc.binary_join_element_wise(table.column("code"), table.column("key"), "|")
+    if warned:
+        fresh = pc.invert(pc.is_in(given, value_set=pa.concat_arrays(warned)))
+        table, given = table.filter(fresh), given.filter(fresh)
+    warned.append(given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given)
+    return table
+
+
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
-               issues: list[Issue]) -> PbocFile:
+               found: list[pa.Table], warned: list[pa.Array]) -> PbocFile:
     plan = line_plan(code)
     head, details = _records(wh, code, as_of)
     records = len(head) + len(details)
     name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
     load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), details]))
     try:  # every rule, set-based over the records as they will be written
-        problems = validate_records(wh, code, name)
+        problems = validate_table(wh, code, name)
     finally:
         drop_records(wh)
-    issues += _detail_issues(wh, code, plan, as_of) + _join_warnings(wh, name, plan, as_of) + problems
+    found += [_once(_detail_findings(wh, code, plan, as_of), warned), findings_table(_join_warnings(wh, name, plan, as_of)),
+              problems]
     data = _text(head, details).encode("utf-8")
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
-    if any(i.level >= Level.ERROR for i in problems):
+    if pc.any(pc.equal(problems.column("level"), str(Level.ERROR))).as_py():
         (out_dir / REJECTED).mkdir(exist_ok=True)
         path.unlink(missing_ok=True)
         log.unlink(missing_ok=True)
@@ -269,22 +308,27 @@ def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, 
 def self_check(files: list[PbocFile]) -> list[Issue]:
     """Re-read every written (not rejected) file: bytes, every rule of the spec, and the .log (name, MD5, size,
     creation time, record count)."""
-    issues: list[Issue] = []
+    return to_issues(self_check_findings(files))
+
+
+def self_check_findings(files: list[PbocFile]) -> pa.Table:
+    """``self_check`` as a findings table."""
+    found: list[pa.Table] = []
     db = scratch()  # the files are checked as read back, in a private database
     try:
         for f in files:
             if not f.rejected:
-                issues += _check_file(f, db)
+                found += _check_file(f, db)
     finally:
         db.close()
-    return issues
+    return concat(found)
 
 
-def _check_file(f: PbocFile, db: Warehouse) -> list[Issue]:
+def _check_file(f: PbocFile, db: Warehouse) -> list[pa.Table]:
     issues: list[Issue] = []
     name = f.path.name
     data = f.path.read_bytes()
-    issues += validate_bytes(f.report_code, data, name, db)
+    checked = validate_bytes_table(f.report_code, data, name, db)
 
     def err(msg: str, line: int | None = None, name: str = name) -> None:
         issues.append(Issue("WP-PBOC-001", Level.ERROR, msg, Source(name, line)))
@@ -300,4 +344,4 @@ def _check_file(f: PbocFile, db: Warehouse) -> list[Issue]:
         err(".log 第4行应为文件创建时间 YYYY-MM-DD HH:MM:SS", 4, name=f.log_path.name)
     if lines != f.records:
         err(f"记录数 {lines} 与写出的 {f.records} 不符")
-    return issues
+    return [checked, findings_table(issues)]

@@ -24,14 +24,12 @@ each rule. The summary rows' agreement (WP-PBOC-017) is checked here on the few 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
 
 import pyarrow as pa
 
-from wupian.core.issues import Issue, Level, Source
+from wupian.core.issues import Issue
 from wupian.engine.pboc_checks import (
     RECORDS,
     FieldCheck,
@@ -44,16 +42,18 @@ from wupian.engine.pboc_checks import (
     summary_records,
 )
 from wupian.engine.warehouse import Warehouse
-from wupian.reports.pboc_layout import REPORTS, Field, layouts, type_problem
-from wupian.reports.pboc_rules import FieldRule, allowed_codes, field_rules
-
-TECH_FLAGS = ("是否高技术制造业贷款", "是否高技术服务业贷款", "是否战略性新兴产业贷款", "是否知识产权（专利）密集型产业贷款")
-INCLUSIVE_FLAGS = (
-    "是否单户授信小于1000万元的小微型企业贷款", "是否单户授信小于1000万元的个体工商户经营性贷款",
-    "是否单户授信小于1000万元的小微企业主经营性贷款", "是否单户授信小于500万元的农户经营性贷款",
-    "是否创业担保贷款", "是否助学贷款", "是否原建档立卡贫困人口消费贷款",
+from wupian.reports.pboc_layout import REPORTS, layouts
+from wupian.reports.pboc_rules import allowed_codes, field_rules
+from wupian.reports.pboc_wording import (
+    DIGITAL_FLAGS,
+    INCLUSIVE_FLAGS,
+    TECH_FLAGS,
+    _Check,
+    _report,
+    line_findings,
 )
-DIGITAL_FLAGS = ("是否数字经济核心产业贷款", "是否数字化效率提升业贷款")
+from wupian.reports.worklists import concat, findings_table, to_issues
+
 BILL_FIELDS = ("业务类别", "贷款合同编码", "贷款借据编码", "票据编号")
 BILL_CODE = "C03"
 KEY_FIELDS = ("贷款借据编码", "票据编号")
@@ -85,118 +85,6 @@ def record_plan(code: str) -> RecordPlan:
     return RecordPlan(tuple(fields), summaries, detail_code, (*bill, BILL_CODE),  # type: ignore[arg-type]
                       present(flags), present(DIGITAL_FLAGS) if tag == "digital" else (), present(KEY_FIELDS),
                       pos.get("交易流水号") if flow else None)
-
-
-def _key(row: dict[str, str]) -> str | None:
-    loan = row.get("贷款借据编码", "")
-    if loan and loan != "0":
-        return f"贷款借据编码={loan}"
-    bill = row.get("票据编号", "")
-    return f"票据编号={bill}" if bill and bill != "0" else None
-
-
-class _Check:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.issues: list[Issue] = []
-
-    def err(self, code: str, msg: str, line: int | None = None, key: str | None = None, column: str | None = None,
-            fix: str | None = None) -> None:
-        self.issues.append(Issue(code, Level.ERROR, msg, Source(self.file, line, key, column), fix))
-
-
-def _field_issue(c: _Check, rule: FieldRule | None, name: str, field_type: str, mark: str, row: dict[str, str],
-                 summary: bool, n: int, key: str | None) -> None:
-    value = row[name]
-    where = "汇总行的" if summary else ""
-    if mark.startswith("T:"):
-        c.err("WP-PBOC-002", f"{name}：{type_problem(mark[2:], value, field_type)}（值 {value}）", n, key, name)
-        return
-    assert rule is not None
-    if mark == "M":
-        c.err("WP-PBOC-003", f"{where}{name}为必填项，不能为空", n, key, name, rule.fix)
-    elif mark == "E":
-        c.err("WP-PBOC-004", f"{where}{name}应空置（实际 {value}）", n, key, name, rule.source)
-    elif mark in ("Creq", "Cempty"):
-        assert rule.required_when is not None
-        other, want = rule.required_when
-        if mark == "Creq":
-            c.err("WP-PBOC-006", f"“{other}”填报{want}时{name}为必填项", n, key, name, rule.fix)
-        else:
-            c.err("WP-PBOC-006", f"“{other}”未填报{want}时{name}应空置（实际 {value}）", n, key, name,
-                  f"{other}为1时才填报{name}")
-    elif mark == "X":
-        if value in rule.exclude_codes:
-            c.err("WP-PBOC-005", f"{name}不应填报 {value}", n, key, name, rule.fix)
-        else:
-            codes = allowed_codes(rule) or ()
-            c.err("WP-PBOC-005", f"{name}取值 {value} 不在代码表内（{'/'.join(codes)}）", n, key, name, rule.fix)
-    elif mark == "P":
-        c.err("WP-PBOC-013", f"{name}格式不符（实际 {value}）", n, key, name, rule.fix)
-
-
-def _record_issue(c: _Check, code: str, mark: str, row: dict[str, str], n: int, key: str | None) -> None:
-    if mark == "bill_ids":
-        c.err("WP-PBOC-009", "票据融资（C03）的贷款合同编码和贷款借据编码应填0", n, key, "贷款借据编码",
-              "票据直贴以票据编号标识，合同、借据编码填0")
-    elif mark == "bill_missing":
-        c.err("WP-PBOC-009", "票据融资（C03）应填报票据编号", n, key, "票据编号",
-              "在贷款借据表 loans 的 bill_no 列填写票据编号")
-    elif mark == "bill_extra":
-        c.err("WP-PBOC-009", f"非票据融资的票据编号应填0（实际 {row['票据编号']}）", n, key, "票据编号",
-              "只有票据直贴填报票据编号")
-    elif mark == "flags":
-        kind = REPORTS[code][0]
-        if kind == "digital":
-            c.err("WP-PBOC-012", "“是否数字经济核心产业贷款”与“是否数字化效率提升业贷款”应有且只有一项填报1", n, key,
-                  DIGITAL_FLAGS[0], "核对贷款借据表 loans 的 digital_code（DE01–DE04 或 DE05）")
-        else:
-            flags, msg = ((TECH_FLAGS, "科技相关产业贷款逐笔行至少应有一项产业标识填报1") if kind == "tech_industry"
-                          else (INCLUSIVE_FLAGS, "普惠贷款逐笔行至少应有一项普惠标识填报1"))
-            c.err("WP-PBOC-012", msg, n, key, flags[0], "该笔贷款不属于本类别，不应报送；核对分类结果")
-
-
-@dataclass(frozen=True, slots=True)
-class _Report:
-    """What wording the issues of one report needs, looked up once per file."""
-    code: str
-    names: tuple[str, ...]
-    fields: tuple[Field, ...]
-    rules: dict[str, FieldRule]
-    summaries: tuple[str, ...]
-    detail_code: str | None
-
-
-def _report(code: str) -> _Report:
-    layout = layouts()[code]
-    _, _, summaries, detail_code = REPORTS[code]
-    return _Report(code, layout.names, layout.fields, field_rules(code), summaries, detail_code)
-
-
-def _line_issues(c: _Check, rep: _Report, found: dict[str, Any]) -> set[str]:
-    """Issues of one line the engine found; returns the names of the fields whose value does not fit its type."""
-    n, values = int(found["n"]), str(found["line"]).split("|")
-    if found["marks"] == "count":
-        c.err("WP-PBOC-001", f"字段数 {len(values)}，应为 {len(rep.fields)}", n)
-        return set()
-    row = dict(zip(rep.names, values, strict=True))
-    summary = n <= len(rep.summaries)
-    key = None if summary else _key(row)
-    mistyped = set()
-    for mark in found["marks"].split(";"):
-        if mark == "kind":
-            expected = rep.summaries[n - 1] if summary else rep.detail_code
-            c.err("WP-PBOC-007", f"第{n}行字段类别应为 {expected}，实际 {values[0] or '空'}", n, key, "字段类别",
-                  "汇总行按规定顺序在前，逐笔行在后")
-        elif ":" in mark:
-            pos, what = mark.split(":", 1)
-            f = rep.fields[int(pos) - 1]
-            _field_issue(c, rep.rules.get(f.name), f.name, f.type, what, row, summary, n, key)
-            if what.startswith("T:"):
-                mistyped.add(f.name)
-        else:
-            _record_issue(c, rep.code, mark, row, n, key)
-    return mistyped
 
 
 def _num(text: str) -> Decimal | None:
@@ -235,6 +123,12 @@ def _summaries(c: _Check, code: str, rows: dict[str, dict[str, str]]) -> None:
 def validate_records(wh: Warehouse, code: str, file: str, table: str = RECORDS) -> list[Issue]:
     """Every rule of the spec over the records of one file, held in ``table`` as ``(n, line)``
     (``engine.pboc_checks.load_records``)."""
+    return to_issues(validate_table(wh, code, file, table))
+
+
+def validate_table(wh: Warehouse, code: str, file: str, table: str = RECORDS) -> pa.Table:
+    """``validate_records`` as a findings table (``wupian.reports.worklists``): a file can break a rule on every
+    record, and its findings are worded column-wise (``pboc_wording.line_findings``)."""
     rep = _report(code)
     summaries = rep.summaries
     plan = record_plan(code)
@@ -244,9 +138,9 @@ def validate_records(wh: Warehouse, code: str, file: str, table: str = RECORDS) 
         missing = "、".join(summaries[len(heads):])
         c.err("WP-PBOC-007", f"文件只有{len(heads)}行，缺少汇总行 {missing}", None, None, "字段类别",
               "前几行按顺序报送全部汇总行，无业务填0")
-    mistyped: dict[int, set[str]] = {}
-    for found in line_marks(wh, plan, table):
-        mistyped[int(found["n"])] = _line_issues(c, rep, found)
+    head = findings_table(c.issues)
+    lines, mistyped = line_findings(line_marks(wh, plan, table), rep, file)
+    c.issues = []
     good: dict[str, dict[str, str]] = {}
     for n, line in enumerate(heads, start=1):
         values = line.split("|")
@@ -263,17 +157,21 @@ def validate_records(wh: Warehouse, code: str, file: str, table: str = RECORDS) 
         what = f"{field} {value}" + (f" 与交易流水号 {row.get('交易流水号', '')}" if flow else "")
         c.err("WP-PBOC-008", f"{what} 重复（首次出现在第{r['first']}行）", int(r["n"]), f"{field}={value}", field,
               f"同一{field}重复时以“{field}_01”“{field}_02”区分")
-    return c.issues
+    return concat([head, lines, findings_table(c.issues)])
 
 
 def validate_text_lines(code: str, lines: pa.Array | list[str], file: str, wh: Warehouse | None = None) -> list[Issue]:
     """Every rule over ``lines`` (the file's lines without their LF), checked in ``wh`` or a private scratch database."""
+    return to_issues(_text_lines_table(code, lines, file, wh))
+
+
+def _text_lines_table(code: str, lines: pa.Array | list[str], file: str, wh: Warehouse | None) -> pa.Table:
     own = wh is None
     db = scratch() if wh is None else wh
     try:
         load_records(db, lines if isinstance(lines, pa.Array) else pa.array(lines, pa.string()))
         try:
-            return validate_records(db, code, file)
+            return validate_table(db, code, file)
         finally:
             drop_records(db)
     finally:
@@ -288,6 +186,11 @@ def validate_lines(code: str, lines: list[list[str]], file: str) -> list[Issue]:
 
 def validate_bytes(code: str, data: bytes, file: str, wh: Warehouse | None = None) -> list[Issue]:
     """Format rules of the file as bytes, then every record rule."""
+    return to_issues(validate_bytes_table(code, data, file, wh))
+
+
+def validate_bytes_table(code: str, data: bytes, file: str, wh: Warehouse | None = None) -> pa.Table:
+    """``validate_bytes`` as a findings table."""
     c = _Check(file)
     if data.startswith(b"\xef\xbb\xbf"):
         c.err("WP-PBOC-001", "文件含 BOM")
@@ -297,8 +200,8 @@ def validate_bytes(code: str, data: bytes, file: str, wh: Warehouse | None = Non
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         c.err("WP-PBOC-001", f"不是有效的 UTF-8：{exc}")
-        return c.issues
+        return findings_table(c.issues)
     lines = text.replace("\r", "").split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]
-    return c.issues + validate_text_lines(code, lines, file, wh)
+    return concat([findings_table(c.issues), _text_lines_table(code, lines, file, wh)])

@@ -20,6 +20,9 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.classify_review import CODE_COLUMNS, unresolved_contradictions
 from wupian.engine.metrics import branch_nodes
@@ -27,8 +30,12 @@ from wupian.engine.metrics_reports import oversized_tags, own_booked_balances, s
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult
 from wupian.reference.green import catalogue_for
+from wupian.reports.worklists import FINDINGS, to_issues
 
 CATEGORIES = ("tech", "green", "inclusive", "pension", "digital")
+CODE_COLUMNS_ZH_KEYS = tuple(col for col, _, _ in CODE_COLUMNS)
+CODE_COLUMNS_ZH = tuple(name for _, _, name in CODE_COLUMNS)
+CONTRADICTION_FIX = "核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期"
 PARTS = (("tech_enterprise", "tech"), ("tech_industry", "tech"), ("inclusive_micro", "inclusive"),
          ("digital_core", "digital"))
 
@@ -38,6 +45,15 @@ def _err(code: str, msg: str, node: str, column: str | None = None) -> Issue:
 
 
 def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = None) -> list[Issue]:
+    """Every reconciliation difference as Issues, the code contradictions (WP-RECON-007) among them."""
+    before, contradictions, after = reconcile_parts(wh, result, branch_id)
+    return before + to_issues(contradictions) + after
+
+
+def reconcile_parts(wh: Warehouse, result: IndicatorResult,
+                    branch_id: str | None = None) -> tuple[list[Issue], pa.Table, list[Issue]]:
+    """The reconciliation in its order: the differences of the figures, the code contradictions as a findings
+    table (there can be one per loan), then the classified amounts that exceed their loans."""
     as_of: date = result.as_of
     issues: list[Issue] = []
     tree = branch_nodes(wh, as_of, branch_id).to_pylist()
@@ -92,26 +108,47 @@ def reconcile(wh: Warehouse, result: IndicatorResult, branch_id: str | None = No
         if got != Decimal(totals["in_scope"]):
             issues.append(_err("WP-RECON-004", f"各项贷款余额 {got} 与快照贷款余额合计 {totals['in_scope']} 不符",
                                ",".join(roots), "all_loans.balance"))
-    issues += code_contradictions(wh, as_of, set(nodes))
+    contradictions = contradiction_findings(wh, as_of, set(nodes))
+    after: list[Issue] = []
     for row in oversized_tags(wh, as_of, result.profile):
         msg = ("分类结果引用的借据在快照中不存在" if row["balance"] is None
                else f"{row['tag']} 计入金额 {row['amount']} 大于借据余额 {row['balance']}")
-        issues.append(Issue("WP-RECON-005", Level.ERROR, msg,
+        after.append(Issue("WP-RECON-005", Level.ERROR, msg,
                             Source("loan_tags", None, f"loan_id={row['loan_id']}", "amount")))
-    return issues
+    return issues, contradictions, after
+
+
+def contradiction_findings(wh: Warehouse, as_of: date, nodes: set[str] | None = None) -> pa.Table:
+    """WP-RECON-007 per unresolved contradiction of a loan booked in ``nodes`` (all branches when None), as a
+    findings table (``wupian.reports.worklists``), worded column-wise."""
+    ds, _ = catalogue_for(as_of)
+    table = unresolved_contradictions(wh, as_of, ds.name)
+    if nodes is not None:
+        table = table.filter(pc.is_in(table.column("branch_id"), value_set=pa.array(sorted(nodes), pa.string())))
+    n = table.num_rows
+    cols = [CODE_COLUMNS_ZH_KEYS, CODE_COLUMNS_ZH]
+    field = table.column("field")
+    zh = pc.take(pa.array(cols[1], pa.string()), pc.index_in(field, value_set=pa.array(cols[0], pa.string())))
+
+    def text(name: str) -> pa.ChunkedArray | pa.Array:  # as an f-string renders it (None for a missing value)
+        return pc.fill_null(pc.cast(table.column(name), pa.string()), "None")
+
+    message = pc.binary_join_element_wise(
+        zh, "代码 ", text("code"), " 与贷款实际投向 ", text("purpose_industry_code"), " 不符，未计入该类别（经办机构 ",
+        text("branch_id"), "，余额 ", text("balance"), " 元；", text("suggestion"), "）", "")
+    return pa.table({
+        "file": pa.array(["loans"] * n, pa.string()), "line": pa.nulls(n, pa.int64()),
+        "key": pc.binary_join_element_wise("loan_id=", pc.cast(table.column("loan_id"), pa.string()), ""),
+        "column": field.cast(pa.string()), "code": pa.array(["WP-RECON-007"] * n, pa.string()),
+        "level": pa.array([str(Level.ERROR)] * n, pa.string()), "message": message,
+        "suggestion": pa.array([CONTRADICTION_FIX] * n, pa.string())}, schema=FINDINGS)
 
 
 def code_contradictions(wh: Warehouse, as_of: date, nodes: set[str] | None = None) -> list[Issue]:
     """WP-RECON-007 per unresolved contradiction of a loan booked in ``nodes`` (all branches when None)."""
-    ds, _ = catalogue_for(as_of)
-    zh = {col: name for col, _, name in CODE_COLUMNS}
-    table = unresolved_contradictions(wh, as_of, ds.name)
-    cols = [table.column(c).to_pylist() for c in
-            ("loan_id", "branch_id", "balance", "field", "code", "purpose_industry_code", "suggestion")]
-    fix = "核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期"
-    return [Issue("WP-RECON-007", Level.ERROR,
-                  f"{zh[field]}代码 {code} 与贷款实际投向 {purpose} 不符，未计入该类别"
-                  f"（经办机构 {branch}，余额 {balance} 元；{suggestion}）",
-                  Source("loans", None, f"loan_id={loan}", field), fix)
-            for loan, branch, balance, field, code, purpose, suggestion in zip(*cols, strict=True)
-            if nodes is None or branch in nodes]
+    return to_issues(contradiction_findings(wh, as_of, nodes))
+
+
+# the month-end worklist of contradictions (``code_contradictions_<branch>_<date>.csv``): its header and columns
+CONTRADICTIONS_HEADER = ("代码", "定位", "字段", "问题", "处理建议")
+CONTRADICTIONS_COLUMNS = ("code", "key", "column", "message", "suggestion")

@@ -1,11 +1,18 @@
 """One entry point for ``wupian report``: compute the indicators, reconcile, and write the requested outputs
-(pboc | nfra | workbook | briefing | all) into a folder. Returns the files written and every Issue found
-(reconciliation differences and self-check failures are ERRORs)."""
+(pboc | nfra | workbook | briefing | all) into a folder. Returns the files written and every finding
+(reconciliation differences and self-check failures are ERRORs).
+
+Findings that can number one per loan are kept as worklist files (``wupian.reports.worklists``) rather than as
+Issues: the unresolved code contradictions (``code_contradictions_<branch>_<date>.csv``) and every finding of the
+PBOC files — branch codes, loan warnings, validation of what is written and the self-check of the written files
+(``pboc_issues_<branch>_<date>.csv``). ``ReportRun.issues`` holds every other Issue and the first
+``worklists.SAMPLE`` findings of each code of each worklist, in the order they were found; ``ReportRun.worklists``
+says where the rest are and how many there are per code (``worklists.issue_counts``)."""
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,18 +26,22 @@ from wupian.reports.briefing import write_briefing
 from wupian.reports.kinds import KINDS
 from wupian.reports.nfra import check_tables, compute_tables, nfra_profile
 from wupian.reports.nfra_xlsx import write_nfra_xlsx
-from wupian.reports.pboc import self_check, write_pboc_files
-from wupian.reports.reconcile import reconcile
+from wupian.reports.pboc import self_check_findings, write_pboc_findings
+from wupian.reports.reconcile import CONTRADICTIONS_COLUMNS, CONTRADICTIONS_HEADER, reconcile_parts
 from wupian.reports.workbook import write_workbook
+from wupian.reports.worklists import Worklist, concat, keep
 
 BRIEFING_CALIBER_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
 
 
 @dataclass(frozen=True)
 class ReportRun:
+    """The files written, the Issues (with the first findings of each worklist), the indicator values, and the
+    worklist files that hold every finding of their kind."""
     files: tuple[Path, ...]
     issues: tuple[Issue, ...]
     result: IndicatorResult
+    worklists: tuple[Worklist, ...] = field(default=())
 
 
 def write_worklist(issues: list[Issue], path: Path) -> Path:
@@ -92,16 +103,27 @@ def generate_reports(
     result.rows  # noqa: B018 — the writers read most values: build them once instead of slicing per cell
     tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
     bank_name = str(tree[0]["name"])
-    issues: list[Issue] = list(reconcile(wh, result, branch_id))
+    before, contradictions, after = reconcile_parts(wh, result, branch_id)
     files: list[Path] = []
-    contradictions = [i for i in issues if i.code == "WP-RECON-007"]
-    if contradictions:
-        files.append(write_worklist(contradictions, out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"))
+    worklists: list[Worklist] = []
+    if contradictions.num_rows:
+        path = out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"
+        listed, sample = keep(contradictions, path, CONTRADICTIONS_HEADER, CONTRADICTIONS_COLUMNS)
+        assert listed is not None
+        files.append(path)
+        worklists.append(listed)
+        before += sample
+    issues: list[Issue] = before + after
     if kind in ("pboc", "all"):
-        written, found = write_pboc_files(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
-                                          branch_id=branch_id)
-        issues += found + self_check(written)
+        written, found = write_pboc_findings(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
+                                             branch_id=branch_id)
+        found = concat([found, self_check_findings(written)])
+        listed, sample = keep(found, out_dir / f"pboc_issues_{top}_{as_of:%Y%m%d}.csv")
+        issues += sample
         files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
+        if listed is not None:
+            files.append(listed.path)
+            worklists.append(listed)
     if kind in ("nfra", "all"):
         tables, found = compute_tables(wh, as_of, branch_id)
         same_profile = nfra_profile(wh, as_of)[0] == result.profile
@@ -115,4 +137,4 @@ def generate_reports(
         md, docx, _ = write_briefing(result, top, bank_name, out_dir, nfra=_nfra_balances(wh, as_of, branch_id),
                                      siblings=_sibling_count(wh, as_of, top))
         files += [md, docx]
-    return ReportRun(tuple(files), tuple(issues), result)
+    return ReportRun(tuple(files), tuple(issues), result, tuple(worklists))

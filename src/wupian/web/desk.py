@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from wupian import api
 from wupian.ops import OpsCaseStore, Session
 from wupian.pipeline import run_month_end
+from wupian.reports.worklists import issue_counts
 from wupian.web import folders
 from wupian.web.case_sync import export_cases_to_warehouse
 from wupian.web.errors import ApiError, not_found
@@ -136,8 +137,10 @@ def month_end(request: Request, as_of: str = Form(...),  # noqa: B008
             # the month-end fraud figures are computed in the warehouse: bring the web app's cases there first
             export_cases_to_warehouse(OpsCaseStore(c.store), wh)
             result = run_month_end(wh, day, out, uscc=c.settings.uscc, progress=progress)
+        # the worklist files (among the files) hold every finding; the issues list their first ones
         return {"files": [str(Path(f).resolve().relative_to(out.resolve())) for f in result.files],
-                "issues": [str(i) for i in result.issues[:200]]}
+                "issues": [str(i) for i in result.issues[:200]],
+                "counts": {f"{c} {lvl}": n for (c, lvl), n in sorted(issue_counts(result.issues, result.worklists).items())}}
 
     return _submit(request, session, "month_end", f"月末处理 {day}", run, writes=True)
 

@@ -98,7 +98,10 @@ def test_report_run_lists_the_refusal_and_the_rejected_files(bank: Warehouse, tm
     assert {i.code for i in errors} == {"WP-PBOC-016", "WP-PBOC-003"}
     rejected = [p for p in run.files if p.parent.name == "rejected"]
     assert len(rejected) == 4 and all(p.suffix == ".dat" and p.exists() for p in rejected)
-    assert len(run.files) == 4 + 2 * 6  # the six valid files with their .log
+    assert len(run.files) == 4 + 2 * 6 + 1  # the six valid files with their .log, and the findings worklist
+    worklist, = run.worklists
+    assert run.files[-1] == worklist.path == tmp_path / "pboc_issues_H_20260331.csv" and worklist.path.exists()
+    assert worklist.errors == sum(1 for i in run.issues if i.level is Level.ERROR)  # few: every one is listed
 
 
 def test_a_malformed_branch_code_is_a_located_error_when_filing(bank: Warehouse, tmp_path: Path) -> None:

@@ -1,0 +1,219 @@
+"""The wording of the PBOC validator's findings (``wupian.reports.pboc_validate``): the zh text, code, field and what
+to do for each mark the engine finds on a line (``wupian.engine.pboc_checks``), and ``line_findings``, which words
+every marked line of a file column-wise into a findings table (``wupian.reports.worklists``).
+
+A file can carry a finding on every record (a bank whose branches have no 统一社会信用代码), so the lines are not
+worded one by one: each distinct (mark, value, summary-or-detail) is worded once by the same functions that word a
+single finding, and the text is spread over the rows with Arrow takes; the record key, the line and the summary
+rows' line-dependent text are computed column-wise. Order and text are exactly those of wording line by line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wupian.core.issues import Issue, Level, Source
+from wupian.reports.pboc_layout import REPORTS, Field, layouts, type_problem
+from wupian.reports.pboc_rules import FieldRule, allowed_codes, field_rules
+from wupian.reports.worklists import FINDINGS
+
+TECH_FLAGS = ("是否高技术制造业贷款", "是否高技术服务业贷款", "是否战略性新兴产业贷款", "是否知识产权（专利）密集型产业贷款")
+INCLUSIVE_FLAGS = (
+    "是否单户授信小于1000万元的小微型企业贷款", "是否单户授信小于1000万元的个体工商户经营性贷款",
+    "是否单户授信小于1000万元的小微企业主经营性贷款", "是否单户授信小于500万元的农户经营性贷款",
+    "是否创业担保贷款", "是否助学贷款", "是否原建档立卡贫困人口消费贷款",
+)
+DIGITAL_FLAGS = ("是否数字经济核心产业贷款", "是否数字化效率提升业贷款")
+
+
+
+
+class _Check:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.issues: list[Issue] = []
+
+    def err(self, code: str, msg: str, line: int | None = None, key: str | None = None, column: str | None = None,
+            fix: str | None = None) -> None:
+        self.issues.append(Issue(code, Level.ERROR, msg, Source(self.file, line, key, column), fix))
+
+
+def _field_issue(c: _Check, rule: FieldRule | None, name: str, field_type: str, mark: str, row: dict[str, str],
+                 summary: bool, n: int, key: str | None) -> None:
+    value = row[name]
+    where = "汇总行的" if summary else ""
+    if mark.startswith("T:"):
+        c.err("WP-PBOC-002", f"{name}：{type_problem(mark[2:], value, field_type)}（值 {value}）", n, key, name)
+        return
+    assert rule is not None
+    if mark == "M":
+        c.err("WP-PBOC-003", f"{where}{name}为必填项，不能为空", n, key, name, rule.fix)
+    elif mark == "E":
+        c.err("WP-PBOC-004", f"{where}{name}应空置（实际 {value}）", n, key, name, rule.source)
+    elif mark in ("Creq", "Cempty"):
+        assert rule.required_when is not None
+        other, want = rule.required_when
+        if mark == "Creq":
+            c.err("WP-PBOC-006", f"“{other}”填报{want}时{name}为必填项", n, key, name, rule.fix)
+        else:
+            c.err("WP-PBOC-006", f"“{other}”未填报{want}时{name}应空置（实际 {value}）", n, key, name,
+                  f"{other}为1时才填报{name}")
+    elif mark == "X":
+        if value in rule.exclude_codes:
+            c.err("WP-PBOC-005", f"{name}不应填报 {value}", n, key, name, rule.fix)
+        else:
+            codes = allowed_codes(rule) or ()
+            c.err("WP-PBOC-005", f"{name}取值 {value} 不在代码表内（{'/'.join(codes)}）", n, key, name, rule.fix)
+    elif mark == "P":
+        c.err("WP-PBOC-013", f"{name}格式不符（实际 {value}）", n, key, name, rule.fix)
+
+
+def _record_issue(c: _Check, code: str, mark: str, row: dict[str, str], n: int, key: str | None) -> None:
+    if mark == "bill_ids":
+        c.err("WP-PBOC-009", "票据融资（C03）的贷款合同编码和贷款借据编码应填0", n, key, "贷款借据编码",
+              "票据直贴以票据编号标识，合同、借据编码填0")
+    elif mark == "bill_missing":
+        c.err("WP-PBOC-009", "票据融资（C03）应填报票据编号", n, key, "票据编号",
+              "在贷款借据表 loans 的 bill_no 列填写票据编号")
+    elif mark == "bill_extra":
+        c.err("WP-PBOC-009", f"非票据融资的票据编号应填0（实际 {row['票据编号']}）", n, key, "票据编号",
+              "只有票据直贴填报票据编号")
+    elif mark == "flags":
+        kind = REPORTS[code][0]
+        if kind == "digital":
+            c.err("WP-PBOC-012", "“是否数字经济核心产业贷款”与“是否数字化效率提升业贷款”应有且只有一项填报1", n, key,
+                  DIGITAL_FLAGS[0], "核对贷款借据表 loans 的 digital_code（DE01–DE04 或 DE05）")
+        else:
+            flags, msg = ((TECH_FLAGS, "科技相关产业贷款逐笔行至少应有一项产业标识填报1") if kind == "tech_industry"
+                          else (INCLUSIVE_FLAGS, "普惠贷款逐笔行至少应有一项普惠标识填报1"))
+            c.err("WP-PBOC-012", msg, n, key, flags[0], "该笔贷款不属于本类别，不应报送；核对分类结果")
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What wording the issues of one report needs, looked up once per file."""
+    code: str
+    names: tuple[str, ...]
+    fields: tuple[Field, ...]
+    rules: dict[str, FieldRule]
+    summaries: tuple[str, ...]
+    detail_code: str | None
+
+
+def _report(code: str) -> _Report:
+    layout = layouts()[code]
+    _, _, summaries, detail_code = REPORTS[code]
+    return _Report(code, layout.names, layout.fields, field_rules(code), summaries, detail_code)
+
+
+def _field_at(lines: pa.Array, pos: int) -> pa.Array:
+    """The ``pos``-th (1-based) ``|``-separated field of each line (null where the line has fewer fields)."""
+    skip = f"(?:[^|]*[|]){{{pos - 1}}}" if pos > 1 else ""
+    return pc.struct_field(pc.extract_regex(lines, f"^{skip}(?P<v>[^|]*)"), [0])
+
+
+def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report) -> pa.Array:
+    """The record key of each line (贷款借据编码=…, else 票据编号=…, else null; null on summary rows)."""
+    out = pa.nulls(len(lines), pa.string())
+    for name in ("票据编号", "贷款借据编码"):  # the later assignment wins: 借据 before 票据
+        if name not in rep.names:
+            continue
+        v = _field_at(lines, rep.names.index(name) + 1)
+        usable = pc.and_(pc.invert(pc.is_in(v, value_set=pa.array(["", "0"]))), pc.is_valid(v))
+        out = pc.if_else(usable, pc.binary_join_element_wise(f"{name}=", v, ""), out)
+    return pc.if_else(pc.greater(n, len(rep.summaries)), out, pa.nulls(len(lines), pa.string()))
+
+
+def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issue | None:
+    """The finding of ``mark`` for a field (or record-rule) value, on a summary or a detail line."""
+    c = _Check(file)
+    if ":" in mark:
+        pos, what = mark.split(":", 1)
+        f = rep.fields[int(pos) - 1]
+        _field_issue(c, rep.rules.get(f.name), f.name, f.type, what, {f.name: value}, summary, 0, None)
+    else:
+        _record_issue(c, rep.code, mark, {"票据编号": value}, 0, None)
+    return c.issues[0] if c.issues else None
+
+
+def _const(value: str | None, n: int) -> pa.Array:
+    return pa.array([value] * n, pa.string())
+
+
+def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, dict[int, set[str]]]:
+    """Every finding of the marked lines ``found`` (``n``, ``line``, ``marks``; line order) as a findings table in
+    the order of the lines and of each line's marks, and the fields of each summary line whose value does not fit
+    its type (their sums are not compared)."""
+    k = len(rep.summaries)
+    mistyped: dict[int, set[str]] = {}
+    if found.num_rows == 0:
+        return FINDINGS.empty_table(), mistyped
+    found = found.combine_chunks()
+    n, lines, marks = (found.column(c).chunk(0) if found.column(c).num_chunks else found.column(c).combine_chunks()
+                       for c in ("n", "line", "marks"))
+    for sn, sm in zip(n.to_pylist()[:k], marks.to_pylist()[:k], strict=True):  # the first lines: summary rows
+        if sn <= k:
+            mistyped[sn] = {rep.fields[int(m.split(":")[0]) - 1].name for m in sm.split(";") if ":T:" in m}
+    split = pc.split_pattern(marks, ";")
+    parent = pc.list_parent_indices(split)
+    tok = pc.list_flatten(split)
+    tn, tl = pc.take(n, parent), pc.take(lines, parent)
+    tkey = pc.take(_line_keys(lines, n, rep), parent)
+    enc = pc.dictionary_encode(tok)
+    ids = enc.indices.to_numpy(zero_copy_only=False)
+    pieces: list[tuple[np.ndarray, pa.Array, pa.Array, pa.Array, pa.Array, pa.Array]] = []
+    for j, mark in enumerate(enc.dictionary.to_pylist()):
+        rows = np.nonzero(ids == j)[0]
+        at = pa.array(rows)
+        rn, rl, m = pc.take(tn, at), pc.take(tl, at), len(rows)
+        if mark == "count":
+            fields = pc.cast(pc.add(pc.count_substring(rl, "|"), 1), pa.string())
+            msg = pc.binary_join_element_wise("字段数 ", fields, f"，应为 {len(rep.fields)}", "")
+            pieces.append((rows, _const("WP-PBOC-001", m), msg, _const(None, m), _const(None, m), _const(None, m)))
+            continue
+        key = pc.take(tkey, at)
+        if mark == "kind":
+            expected = pc.if_else(pc.less_equal(rn, k), pc.take(pa.array(rep.summaries, pa.string()),
+                                                                pc.subtract(pc.min_element_wise(rn, k), 1)),
+                                  str(rep.detail_code))
+            first = _field_at(rl, 1)
+            first = pc.if_else(pc.equal(first, ""), "空", first)
+            msg = pc.binary_join_element_wise("第", pc.cast(rn, pa.string()), "行字段类别应为 ", expected, "，实际 ",
+                                              first, "")
+            pieces.append((rows, _const("WP-PBOC-007", m), msg, _const("字段类别", m),
+                           _const("汇总行按规定顺序在前，逐笔行在后", m), key))
+            continue
+        pos = int(mark.split(":")[0]) if ":" in mark else (rep.names.index("票据编号") + 1
+                                                          if mark == "bill_extra" else 0)
+        values = _field_at(rl, pos) if pos else _const("", m)
+        summary = pc.less_equal(rn, k)
+        combo = pc.dictionary_encode(pc.binary_join_element_wise(pc.if_else(summary, "1", "0"), values, ""))
+        worded = [_word(rep, mark, text[1:], text[0] == "1", file) for text in combo.dictionary.to_pylist()]
+        if any(w is None for w in worded):  # a mark without wording (none today) is not a finding
+            keep = np.array([w is not None for w in worded])[combo.indices.to_numpy(zero_copy_only=False)]
+            rows, at = rows[keep], pa.array(np.nonzero(keep)[0])
+            combo, key = pc.take(combo, at), pc.take(key, at)
+        pick = combo.indices
+
+        def spread(attr: str, worded: list[Issue | None] = worded, pick: pa.Array = pick) -> pa.Array:
+            return pc.take(pa.array([None if w is None else getattr(w, attr) for w in worded], pa.string()), pick)
+
+        pieces.append((rows, spread("code"), spread("message"),
+                       pc.take(pa.array([None if w is None else w.source.column for w in worded], pa.string()), pick),
+                       spread("suggestion"), key))
+    order = np.concatenate([p[0] for p in pieces])
+    sort = pa.array(np.argsort(order, kind="stable"))
+
+    def col(i: int) -> pa.Array:
+        return pc.take(pa.concat_arrays([p[i] for p in pieces]), sort)
+
+    at = pa.array(np.sort(order))
+    total = len(order)
+    table = pa.table({"file": _const(file, total), "line": pc.cast(pc.take(tn, at), pa.int64()), "key": col(5),
+                      "column": col(3), "code": col(1), "level": _const(str(Level.ERROR), total),
+                      "message": col(2), "suggestion": col(4)}, schema=FINDINGS)
+    return table, mistyped

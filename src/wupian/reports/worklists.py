@@ -1,0 +1,142 @@
+"""Findings kept as files: when a report step finds more located problems than a run should hold as ``Issue``
+objects (every PBOC record of a bank without branch codes, every unresolved code contradiction), they stay an Arrow
+table and are written whole to a CSV worklist (UTF-8 with BOM, like every worklist a banker opens in Excel).
+
+The run keeps a ``Worklist`` per file: the file, the count of its rows per (code, level), and how many of them are
+also listed as Issues — the first ``SAMPLE`` of each code, in the order they were found — so the CLI, the web job
+and the exit code see the same counts and the same first findings as when every finding was an Issue. Nothing is
+lost: every finding is a row of the file.
+
+The CSV is written by Arrow's CSV writer (every text value quoted, CRLF line ends): read back with Python's ``csv``
+module, its rows are exactly the fields of the findings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from wupian.core.issues import Issue, Level, Source
+
+SAMPLE = 50  # findings of each code listed as Issues (the CLI lists at most 50 errors and, by default, 20 others)
+BOM = "\ufeff"
+# the columns of a findings table: where (file, 1-based line, record key, field), what (code, level, text, fix)
+FINDINGS = pa.schema([("file", pa.string()), ("line", pa.int64()), ("key", pa.string()), ("column", pa.string()),
+                      ("code", pa.string()), ("level", pa.string()), ("message", pa.string()),
+                      ("suggestion", pa.string())])
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    """A CSV file holding every finding of one kind; ``counts`` is (code, level, rows) per code, ``listed`` how many
+    of those rows are also in the run's issues."""
+
+    path: Path
+    counts: tuple[tuple[str, str, int], ...]
+    listed: tuple[tuple[str, str, int], ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(n for _, _, n in self.counts)
+
+    @property
+    def errors(self) -> int:
+        return sum(n for _, level, n in self.counts if level == str(Level.ERROR))
+
+
+def issue_counts(issues: Iterable[Issue], worklists: Sequence[Worklist] = ()) -> dict[tuple[str, str], int]:
+    """(code, level) -> count over the run's issues and every row of its worklists (each finding once)."""
+    counts = Counter((i.code, str(i.level)) for i in issues)
+    for w in worklists:
+        for code, level, n in w.counts:
+            counts[(code, level)] += n
+        for code, level, n in w.listed:
+            counts[(code, level)] -= n
+    return {k: n for k, n in counts.items() if n}
+
+
+def error_count(issues: Iterable[Issue], worklists: Sequence[Worklist] = ()) -> int:
+    """How many findings at ERROR the run has, its worklists' rows included."""
+    return sum(n for (_, level), n in issue_counts(issues, worklists).items() if level == str(Level.ERROR))
+
+
+def findings_table(issues: Sequence[Issue]) -> pa.Table:
+    """Issues as a findings table (for the few found one by one)."""
+    return pa.table({
+        "file": [i.source.file for i in issues], "line": [i.source.line for i in issues],
+        "key": [i.source.key for i in issues], "column": [i.source.column for i in issues],
+        "code": [i.code for i in issues], "level": [str(i.level) for i in issues],
+        "message": [i.message for i in issues], "suggestion": [i.suggestion for i in issues]}, schema=FINDINGS)
+
+
+def to_issues(table: pa.Table) -> list[Issue]:
+    """The rows of a findings table as Issues, in table order."""
+    cols = [table.column(c).to_pylist() for c in FINDINGS.names]
+    return [Issue(code, Level[level], message, Source(file, line, key, column), suggestion)
+            for file, line, key, column, code, level, message, suggestion in zip(*cols, strict=True)]
+
+
+def concat(tables: Sequence[pa.Table]) -> pa.Table:
+    """Findings tables one after the other (an empty table for none)."""
+    return pa.concat_tables([t.select(FINDINGS.names).cast(FINDINGS) for t in tables]) if tables \
+        else FINDINGS.empty_table()
+
+
+def _codes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The values of ``column`` as integer codes (equal values, equal codes)."""
+    whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return pc.dictionary_encode(whole).indices.to_numpy(zero_copy_only=False)
+
+
+def first_per_code(table: pa.Table, n: int = SAMPLE) -> pa.Table:
+    """The first ``n`` rows of each code, in table order."""
+    if table.num_rows == 0:
+        return table
+    codes = _codes(table.column("code"))
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.searchsorted(sorted_codes, sorted_codes, side="left")
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[order] = np.arange(len(codes)) - starts
+    return table.take(pa.array(np.nonzero(rank < n)[0]))
+
+
+def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
+    if table.num_rows == 0:
+        return ()
+    grouped = table.group_by(["code", "level"], use_threads=False).aggregate([("code", "count")])
+    return tuple(sorted(zip(grouped.column("code").to_pylist(), grouped.column("level").to_pylist(),
+                            grouped.column("code_count").to_pylist(), strict=True)))
+
+
+def write_csv(table: pa.Table, header: Sequence[str], path: Path) -> Path:
+    """Write the rows of ``table`` under ``header`` as a CSV worklist: UTF-8 with BOM (Excel), CRLF line ends, every
+    text value quoted (Arrow's CSV writer; quotes doubled), a missing value empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    named = pa.table(list(table.columns), names=list(header))
+    with path.open("wb") as fh:
+        fh.write(BOM.encode("utf-8"))
+        pa_csv.write_csv(named, fh, pa_csv.WriteOptions(eol="\r\n"))
+    return path
+
+
+FINDINGS_HEADER = ("文件", "行号", "定位", "字段", "代码", "级别", "问题", "处理建议")
+
+
+def keep(table: pa.Table, path: Path, header: Sequence[str] = FINDINGS_HEADER,
+         columns: Sequence[str] = tuple(FINDINGS.names)) -> tuple[Worklist | None, list[Issue]]:
+    """Write every finding of ``table`` to ``path`` (``columns`` under ``header``) and return its Worklist and the
+    first ``SAMPLE`` findings of each code as Issues; no file (and an earlier one removed) when there is none."""
+    if table.num_rows == 0:
+        path.unlink(missing_ok=True)
+        return None, []
+    write_csv(table.select(list(columns)), header, path)
+    listed = first_per_code(table)
+    return Worklist(path, _counts(table), _counts(listed)), to_issues(listed)

@@ -1,0 +1,46 @@
+"""A regulatory table's row population (``engine.report_population``) carries only the columns its conditions read,
+with only the joins those columns need, and the same values as the enriched relation of ``metrics_reports``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from support.golden_bank import bank_warehouse
+from wupian.engine.metrics import closure_sql
+from wupian.engine.metrics_reports import SNAPSHOT_TAGS, _enriched_sql
+from wupian.engine.report_population import COLUMNS, population_sql, referenced
+
+AS_OF = date(2026, 3, 31)
+
+
+def test_referenced_reads_the_enriched_columns_of_condition_sql() -> None:
+    assert referenced(["e.declared_size IN (?)", "r.id_code = e.id_code AND e.rule_ids"]) == {
+        "declared_size", "id_code", "rule_ids"}
+
+
+def test_all_loans_without_borrower_columns_reads_loans_alone() -> None:
+    sql, params = population_sql(AS_OF, "nfra_1104_2025", "all_loans", ["amount", "customer_id"], None,
+                                 SNAPSHOT_TAGS["all_loans"])
+    assert "customers" not in sql and "loan_tags" not in sql and params == [AS_OF]
+    sql, _ = population_sql(AS_OF, "nfra_1104_2025", "green", ["declared_size", "tech_htp"], None, None)
+    assert "LEFT JOIN customers" in sql and "LEFT JOIN loan_tags ti" in sql
+    with pytest.raises(ValueError, match="unknown report column"):
+        population_sql(AS_OF, "p", "green", ["balance; DROP TABLE loans"], None, None)
+
+
+@pytest.mark.parametrize("tag", ["tech_industry", "inclusive", "all_loans", "rediscount"])
+def test_every_column_equals_the_enriched_relation(tag: str) -> None:
+    for wh in bank_warehouse():
+        closure, cparams = closure_sql(wh, AS_OF)
+        wanted = sorted(c for c in COLUMNS if c not in ("as_of_", "profile_"))
+        inner, iparams = _enriched_sql(AS_OF, "pboc_2025", [tag], None, closure)
+        pop, pparams = population_sql(AS_OF, "pboc_2025", tag, wanted, None, SNAPSHOT_TAGS.get(tag))
+        cols = ", ".join(wanted)
+        order = "ORDER BY " + ", ".join(f"CAST({c} AS VARCHAR) NULLS FIRST" for c in wanted)
+        full = wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({inner}) e {order}",
+                       [*cparams, *iparams])
+        narrow = wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({pop}) e {order}",
+                         [*cparams, *pparams])
+        assert narrow == full and (full or tag == "rediscount")
