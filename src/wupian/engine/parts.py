@@ -43,6 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from wupian.contract import Table, table
+from wupian.core.errors import UsageError
 from wupian.engine.dated_layout import date_folder
 
 PART_TABLES = ("loans", "customers")
@@ -241,6 +242,15 @@ def _stored_columns(con: Any, name: str) -> list[str]:
     return [r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND database_name <> 'temp' AND table_name = ? "
         "ORDER BY column_index", [name]).fetchall()]
+
+
+def verify(con: Any, db_path: str) -> None:
+    """UsageError (exit 2) when a file the manifest lists is missing — a moved or damaged warehouse is refused with
+    the file named, never read as if the rows were not there."""
+    for f in sorted(referenced_files(con)):
+        if not Path(f).exists():
+            raise UsageError(f"warehouse {db_path}: its Parquet file {f} is missing (the folder "
+                             f"{Path(f).parents[2]} must stay where the warehouse wrote it; restore it from a backup)")
 
 
 def referenced_files(con: Any) -> set[str]:

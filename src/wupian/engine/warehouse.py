@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
-from wupian.engine import published, sql_log
+from wupian.engine import parts, published, sql_log
 from wupian.engine.parts import PART_TABLES, PartStore
 
 DEFAULT_DB = "wupian.duckdb"
@@ -112,8 +112,13 @@ class Warehouse:
             raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
         # DuckDB would print its progress bar to stdout, into machine-readable output (csv/json).
         self.con.execute("SET enable_progress_bar = false")
-        if not read_only:
-            self.ensure_schema()
+        try:
+            if not read_only:
+                self.ensure_schema()
+            parts.verify(self.con, self.path)
+        except UsageError:
+            self.close()
+            raise
 
     @classmethod
     def overlay(cls, path: str | os.PathLike[str]) -> Warehouse:

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from wupian.contract import table
+from wupian.core.errors import UsageError
 from wupian.engine import loading, published
 from wupian.engine.parts import parts_root
 from wupian.engine.warehouse import Warehouse, table_ddl
@@ -208,3 +209,18 @@ def test_an_in_memory_warehouse_keeps_its_parts_in_a_private_folder(good_dir: Pa
     assert wh.scalar("SELECT count(*) FROM loans") == 3
     wh.close()
     assert not root.exists()
+
+
+def test_a_warehouse_whose_parquet_files_are_missing_is_refused_with_the_file_named(
+        tmp_path: Path, good_dir: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as wh:
+        load_snapshot(wh, AS_OF, good_dir)
+    [gone] = files(db)
+    gone.rename(tmp_path / "elsewhere.parquet")
+    for read_only in (False, True):
+        with pytest.raises(UsageError, match=gone.name):
+            Warehouse(db, read_only=read_only)
+    (tmp_path / "elsewhere.parquet").rename(gone)
+    with Warehouse(db, read_only=True) as ro:
+        assert ro.scalar("SELECT count(*) FROM loans") == 3
