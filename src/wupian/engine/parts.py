@@ -260,7 +260,9 @@ def referenced_files(con: Any) -> set[str]:
         return set()
 
 
-def _published_references(db_path: str) -> set[str]:
+def _published_references(db_path: str) -> set[str] | None:
+    """Every file a kept published generation lists; None when one of them cannot be read (then nothing may be
+    deleted: its files are unknown)."""
     from wupian.engine.published import published_dir
 
     out: set[str] = set()
@@ -269,7 +271,7 @@ def _published_references(db_path: str) -> set[str]:
         try:
             pub = duckdb.connect(str(gen), read_only=True)
         except duckdb.Error:
-            continue
+            return None
         try:
             out |= referenced_files(pub)
         finally:
@@ -285,7 +287,10 @@ def collect_garbage(con: Any, db_path: str, root: Path) -> list[Path]:
         return []
     keep = referenced_files(con)
     if Path(db_path).name != ":memory:":
-        keep |= _published_references(db_path)
+        kept = _published_references(db_path)
+        if kept is None:
+            return []  # a generation could not be read: keep everything until the next collection
+        keep |= kept
     gone: list[Path] = []
     for f in root.rglob("*"):
         if f.is_file() and (f.name.endswith(_TMP_SUFFIX) or (f.suffix == ".parquet" and str(f) not in keep)):

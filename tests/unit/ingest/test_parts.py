@@ -224,3 +224,16 @@ def test_a_warehouse_whose_parquet_files_are_missing_is_refused_with_the_file_na
     (tmp_path / "elsewhere.parquet").rename(gone)
     with Warehouse(db, read_only=True) as ro:
         assert ro.scalar("SELECT count(*) FROM loans") == 3
+
+
+def test_garbage_collection_deletes_nothing_when_a_published_generation_cannot_be_read(
+        tmp_path: Path, good_dir: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as wh:
+        load_snapshot(wh, AS_OF, good_dir)
+    gen = published.publish(db)
+    old_files = files(db)
+    gen.path.write_bytes(b"not a database")  # its list of files is unknown now
+    with Warehouse(db) as wh:
+        load_snapshot(wh, AS_OF, good_dir)
+    assert old_files < files(db)
