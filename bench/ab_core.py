@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -29,6 +30,13 @@ def run_tree(src: str, args: list[str]) -> tuple[float, float, float, float, flo
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"wupian {' '.join(args)} failed (PYTHONPATH={src})")
     return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, load, os.getloadavg()[0]
+
+
+def _stored_mib(db: Path) -> float:
+    """The warehouse file and the Parquet parts beside it (``<db>.parts``), MiB."""
+    parts = Path(f"{db}.parts")
+    extra = sum(f.stat().st_size for f in parts.rglob("*") if f.is_file()) if parts.exists() else 0
+    return (db.stat().st_size + extra) / 2**20
 
 
 def tree_arguments(ap: argparse.ArgumentParser, workdir: str) -> None:
@@ -51,10 +59,11 @@ def main() -> None:
             db = ns.workdir / f"{name}.duckdb"
             for p in (db, Path(f"{db}.wal")):
                 p.unlink(missing_ok=True)
+            shutil.rmtree(f"{db}.parts", ignore_errors=True)  # loans/customers as Parquet files (engine.parts)
             ld = run_tree(src, ["--db", str(db), "load", str(ns.bank), "--as-of", AS_OF])
             if ns.load_only:
                 print(f"round {r + 1} {name} ({src}): load wall {ld[0]:.1f} s CPU {ld[1]:.2f} s peak {ld[2]:,.0f} MiB "
-                      f"(load avg {ld[3]:.1f}); file {db.stat().st_size / 2**20:,.1f} MiB", flush=True)
+                      f"(load avg {ld[3]:.1f}); files {_stored_mib(db):,.1f} MiB", flush=True)
                 continue
             ind = run_tree(src, ["--db", str(db), "indicators", "--as-of", AS_OF, "--format", "csv"])
             print(f"round {r + 1} {name} ({src}): load wall {ld[0]:.1f} s CPU {ld[1]:.2f} s peak {ld[2]:,.0f} MiB "

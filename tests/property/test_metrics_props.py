@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.edit_rows import update
 from wupian.engine.metrics_derive import rounding_stages
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
@@ -45,13 +46,16 @@ def _bank(loans: list[tuple[int, Decimal, str, Decimal, bool]], customer_outlet:
     wh.execute("""INSERT INTO branch_closure WITH RECURSIVE w(a, d, n) AS (
         SELECT branch_id, branch_id, 0 FROM branches UNION ALL
         SELECT w.a, b.branch_id, w.n + 1 FROM w JOIN branches b ON b.parent_id = w.d) SELECT ?, a, d, n FROM w""", [AS_OF])
-    for i, (cust, amount, five, rate, green) in enumerate(loans):
-        wh.execute(
-            "INSERT INTO loans (as_of, loan_id, customer_id, branch_id, business_type, drawdown_date, drawdown_amount, "
-            "maturity_date, balance, interest_rate, five_class) VALUES (?, ?, ?, ?, 'corporate', DATE '2025-06-01', ?, "
-            "DATE '2028-06-01', ?, ?, ?)",
-            [AS_OF, f"L{i}", f"C{cust}", customer_outlet[cust], amount, amount, rate, five],
-        )
+    one = ("(CAST(? AS DATE), ?, ?, ?, 'corporate', DATE '2025-06-01', CAST(? AS DECIMAL(38,2)), DATE '2028-06-01', "
+           "CAST(? AS DECIMAL(38,2)), CAST(? AS DECIMAL(18,6)), ?)")
+    wh.insert_rows(
+        "loans", ["as_of", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "drawdown_amount",
+                  "maturity_date", "balance", "interest_rate", "five_class"],
+        "VALUES " + ", ".join([one] * len(loans)),
+        [v for i, (cust, amount, five, rate, _) in enumerate(loans)
+         for v in (AS_OF, f"L{i}", f"C{cust}", customer_outlet[cust], amount, amount, rate, five)],
+    )
+    for i, (_, amount, _, _, green) in enumerate(loans):
         if green:
             wh.execute("INSERT INTO loan_tags VALUES (?, 'pboc_2025', ?, 'green', ?, 'p', 'p', 'p')", [AS_OF, f"L{i}", amount])
     return wh
@@ -87,7 +91,7 @@ def test_children_add_up_and_ratios_recompute(loans: list[tuple[int, Decimal, st
 def test_shared_customers_never_exceed_the_sum_of_children(loans: list[tuple[int, Decimal, str, Decimal, bool]], outlets: list[str]) -> None:
     # book every second loan of a customer at another outlet: counts at the parent are de-duplicated
     with _bank(loans, dict(enumerate(outlets))) as wh:
-        wh.execute("UPDATE loans SET branch_id = 'O2' WHERE CAST(substr(loan_id, 2) AS INTEGER) % 2 = 1")
+        update(wh, "loans", {"branch_id": "'O2'"}, "CAST(substr(loan_id, 2) AS INTEGER) % 2 = 1")
         r = compute_indicators(wh, AS_OF, ids=["all_loans.customers"], store=False)
         distinct = len({c for c, a, *_ in loans if a > 0})
         assert r.value("R", "all_loans.customers") == distinct
@@ -146,13 +150,17 @@ def _model_bank(loans: list[tuple[int, str, Decimal, Decimal, bool, Decimal]]) -
         SELECT branch_id, branch_id, 0 FROM branches WHERE as_of = ? UNION ALL
         SELECT w.a, b.branch_id, w.n + 1 FROM w JOIN branches b ON b.parent_id = w.d AND b.as_of = ?)
         SELECT ?, a, d, n FROM w""", [AS_OF, AS_OF, AS_OF])
-    for i, (cust, outlet, now, before, green, rate) in enumerate(loans):
+    one = ("(CAST(? AS DATE), ?, ?, ?, 'corporate', DATE '2024-06-01', CAST(? AS DECIMAL(38,2)), DATE '2029-06-01', "
+           "CAST(? AS DECIMAL(38,2)), CAST(? AS DECIMAL(18,6)), 'normal')")
+    values = [v for i, (cust, outlet, now, before, _, rate) in enumerate(loans)
+              for day, amount in ((AS_OF, now), (PRIOR, before))
+              for v in (day, f"L{i}", f"C{cust}", outlet, amount, amount, rate)]
+    wh.insert_rows(
+        "loans", ["as_of", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "drawdown_amount",
+                  "maturity_date", "balance", "interest_rate", "five_class"],
+        "VALUES " + ", ".join([one] * (2 * len(loans))), values)
+    for i, (_, _, now, before, green, _) in enumerate(loans):
         for day, amount in ((AS_OF, now), (PRIOR, before)):
-            wh.execute(
-                "INSERT INTO loans (as_of, loan_id, customer_id, branch_id, business_type, drawdown_date, "
-                "drawdown_amount, maturity_date, balance, interest_rate, five_class) VALUES (?, ?, ?, ?, 'corporate', "
-                "DATE '2024-06-01', ?, DATE '2029-06-01', ?, ?, 'normal')",
-                [day, f"L{i}", f"C{cust}", outlet, amount, amount, rate])
             if green:
                 wh.execute("INSERT INTO loan_tags VALUES (?, 'pboc_2025', ?, 'green', ?, 'p', 'p', 'p')",
                            [day, f"L{i}", amount])

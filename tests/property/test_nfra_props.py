@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.edit_rows import update
 from support.golden_bank import bank_warehouse
 from wupian.engine.metrics import branch_nodes
 from wupian.engine.warehouse import Warehouse
@@ -36,9 +37,10 @@ def shared_bank() -> Iterator[Warehouse]:
 def test_cells_reconcile_for_any_balances(shared_bank: Warehouse, fen: list[int]) -> None:
     wh = shared_bank
     if True:
-        for loan, value in zip(LOANS, fen, strict=True):
-            yuan = Decimal(value) / 100
-            wh.execute("UPDATE loans SET balance = ? WHERE as_of = ? AND loan_id = ?", [yuan, AS_OF, loan])
+        amounts = {loan: Decimal(value) / 100 for loan, value in zip(LOANS, fen, strict=True)}
+        new = "CASE loan_id " + " ".join(f"WHEN '{k}' THEN CAST('{v}' AS DECIMAL(38,2))" for k, v in amounts.items())
+        update(wh, "loans", {"balance": new + " END"}, f"as_of = DATE '{AS_OF}' AND loan_id IN {tuple(LOANS)}")
+        for loan, yuan in amounts.items():
             wh.execute("UPDATE loan_tags SET amount = ? WHERE as_of = ? AND loan_id = ?", [yuan, AS_OF, loan])
         r = compute_indicators(wh, AS_OF, ids=["tech.balance", "pension.balance", "five_union.balance"], store=False)
         tables, _ = compute_tables(wh, AS_OF)

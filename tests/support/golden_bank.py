@@ -27,10 +27,7 @@ CLOSURE = """
 def load_bank(wh: Warehouse, folder: Path = BANK) -> None:
     wh.execute(LOAN_TAGS_DDL)
     for csv in sorted(folder.glob("*.csv")):
-        wh.execute(
-            f"INSERT INTO {csv.stem} BY NAME SELECT * FROM read_csv(?, header = true, all_varchar = true)",
-            [str(csv)],
-        )
+        wh.insert_rows(csv.stem, None, "SELECT * FROM read_csv(?, header = true, all_varchar = true)", [str(csv)])
     wh.execute(CLOSURE)
 
 

@@ -16,6 +16,7 @@ from wupian.contract import Table
 from wupian.core.issues import Issue
 from wupian.engine import lineage, loading
 from wupian.engine.closure import build_closure, check_tree
+from wupian.engine.parts import PART_TABLES
 from wupian.engine.stage import RawInput, StagedTable, drop_staged, stage_table
 from wupian.engine.warehouse import Warehouse, quote_ident
 
@@ -45,7 +46,9 @@ class LoadSession:
     def clear_date(self, as_of: dt.date, tables: Sequence[Table]) -> None:
         """Delete every row of ``as_of`` from the snapshot tables and the dated system tables."""
         for t in tables:
-            if t.kind == "snapshot":
+            if t.name in PART_TABLES:
+                self._wh.parts.clear(self._con, t.name, as_of)
+            elif t.kind == "snapshot":
                 self._con.execute(f"DELETE FROM {quote_ident(t.name)} WHERE as_of = ?", [as_of])
         for name in _DATED_SYSTEM_TABLES:
             self._con.execute(f"DELETE FROM {name} WHERE as_of = ?", [as_of])
@@ -66,7 +69,7 @@ class LoadSession:
 
     def insert_snapshot(self, table: Table, as_of: dt.date, rejected: int | None = None,
                         st: StagedTable | None = None) -> int:
-        return loading.insert_snapshot(self._con, table, as_of, rejected, st)
+        return loading.insert_snapshot(self._con, table, as_of, rejected, st, self._wh.parts)
 
     def upsert_keyed(self, table: Table, st: StagedTable | None = None) -> int:
         return loading.upsert_keyed(self._con, table, st)

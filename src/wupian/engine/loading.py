@@ -36,6 +36,7 @@ from wupian.engine.checks import (
     text_expr,
 )
 from wupian.engine.load_codes import make_issue
+from wupian.engine.parts import PART_TABLES, PartStore
 from wupian.engine.stage import RawInput, StagedTable, raw_rows, staged_source
 from wupian.engine.warehouse import quote_ident
 
@@ -256,20 +257,24 @@ def _cols(table: Table) -> str:
 
 def insert_snapshot(
     con: duckdb.DuckDBPyConnection, table: Table, as_of: dt.date, rejected: int | None = None,
-    st: StagedTable | None = None,
+    st: StagedTable | None = None, parts: PartStore | None = None,
 ) -> int:
     """Insert the valid rows of a snapshot table for ``as_of``; return how many. ``rejected`` (the size of the
     rejected-line set, from ``close_rejections``) 0 means a clean file: a plain scan of the staged rows, which
     DuckDB inserts in parallel and in file order, instead of an anti-join. ``st`` staged from Parquet: the rows
-    come straight from the file (``stage.staged_source``), typed a second time, written once."""
+    come straight from the file (``stage.staged_source``), typed a second time, written once. A table kept as
+    Parquet parts (``parts.PART_TABLES``) gets the rows as one new zstd Parquet file of ``as_of`` (``parts``)."""
     src, params = staged_source(st) if st is not None else (_typed(table), [])
     keep = "" if rejected == 0 else f" ANTI JOIN {_rej(table)} AS j ON x.__line = j.line"
-    row = con.execute(
-        f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "
-        f"{_cols(table)} FROM {src} AS x{keep}",
-        [as_of, *params],
-    ).fetchone()
-    n = int(row[0]) if row else 0
+    if parts is not None and table.name in PART_TABLES:
+        n = parts.write(con, table.name, as_of, f"SELECT {_cols(table)} FROM {src} AS x{keep}", params)
+    else:
+        row = con.execute(
+            f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "
+            f"{_cols(table)} FROM {src} AS x{keep}",
+            [as_of, *params],
+        ).fetchone()
+        n = int(row[0]) if row else 0
     _same_rows(st, rejected, n)
     return n
 

@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine.loan_scope import in_scope_sql
+from wupian.engine.parts import PART_TABLES
 from wupian.engine.warehouse import Warehouse
 
 ALL_LOANS_WHERE = in_scope_sql("l")
@@ -42,7 +43,10 @@ def _pred(where: Sequence[str]) -> str:
 
 
 def table_exists(wh: Warehouse, name: str) -> bool:
-    """Whether the table exists (``duckdb_tables()`` is much cheaper than information_schema)."""
+    """Whether the table exists (``duckdb_tables()`` is much cheaper than information_schema). The tables kept
+    as Parquet parts (views over their files, ``parts.PART_TABLES``) always do."""
+    if name in PART_TABLES:
+        return True
     return bool(wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]))
 
 

@@ -12,6 +12,8 @@ A DuckDB file admits one read-write process or many read-only ones; a second pro
   copies the file to ``<db>.published/<generation>.duckdb``; then it atomically replaces the ``CURRENT``
   pointer (``os.replace``). Readers open the generation named by ``CURRENT`` read-only; a copy is never
   written after it is published, so a reader sees one whole, consistent month-end — never a half-load.
+  ``loans`` and ``customers`` are views over immutable Parquet files (``wupian.engine.parts``): a copy's views
+  name the files it was published with, and a file is deleted only once no kept generation lists it.
 """
 
 from __future__ import annotations
@@ -175,8 +177,23 @@ def publish(db_path: str | os.PathLike[str]) -> Published:
         pointer_tmp.write_text(json.dumps({"generation": generation, "file": name, "source_stamp": stamp}),
                                encoding="utf-8")
         os.replace(pointer_tmp, folder / "CURRENT")
-    _prune(folder, generation)
+        _prune(folder, generation)
+        _collect_parts(db_path)
     return Published(generation, folder / name, stamp)
+
+
+def _collect_parts(db_path: str | os.PathLike[str]) -> None:
+    """Delete the Parquet parts (``wupian.engine.parts``) that only the generations just pruned still listed."""
+    from wupian.engine import parts  # parts reads the generations' manifests through this module
+
+    root = parts.parts_root(db_path)
+    if not root.exists():
+        return
+    con = duckdb.connect(str(db_path))
+    try:
+        parts.collect_garbage(con, str(db_path), root)
+    finally:
+        con.close()
 
 
 def _prune(folder: Path, newest: int) -> None:

@@ -35,6 +35,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from wupian.engine import dialect
+from wupian.engine.dated_layout import date_folder
 
 CATALOG_FILE = "_catalog.json"
 CAPTURE: list[str] | None = None  # set to a list by the conformance suite to record executed statements
@@ -289,7 +290,7 @@ class SparkConnection:
 
     def date_folder(self, name: str, as_of: Any) -> Path:
         """The folder holding the rows of ``as_of`` of the dated table ``name``."""
-        return self.root / name / f"as_of={as_of.isoformat() if as_of is not None else 'null'}"
+        return date_folder(self.root, name, as_of)
 
     def write_date(self, name: str, as_of: date, df: Any) -> None:
         """The rows of ``as_of`` of the dated table ``name`` become ``df`` (in the table's column order): only

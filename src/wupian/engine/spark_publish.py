@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES
-from wupian.engine import lineage
+from wupian.engine import lineage, parts
 from wupian.engine.warehouse import Warehouse, quote_ident
 
 DATED_SYSTEM_TABLES = ("quarantine", "branch_closure", "snapshots")
@@ -74,11 +74,7 @@ def _copy_into(stage: Warehouse, table: str, rows: Any) -> None:
     """Append the Arrow ``rows`` to the staging DuckDB's ``table`` by column name (nothing when empty)."""
     if not rows.num_rows:
         return
-    stage.register("_wp_stage_rows", rows)
-    try:
-        stage.execute(f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM _wp_stage_rows")
-    finally:
-        stage.unregister("_wp_stage_rows")
+    stage.insert_arrow(table, rows)  # by name; loans and customers are Parquet parts there (engine.parts)
 
 
 def stage_events(wh: Any, stage: Warehouse) -> dict[str, int]:
@@ -126,6 +122,9 @@ def copy_warehouse(source: Warehouse, wh: Any) -> list[str]:
     names = [r[0] for r in source.con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
         "ORDER BY table_name").fetchall()]
+    # loans and customers are views over Parquet parts on DuckDB (their manifest is DuckDB's own bookkeeping);
+    # the Spark warehouse keeps them as tables of its own, created by its schema
+    names = sorted({*(n for n in names if n != parts.MANIFEST), *parts.PART_TABLES})
     for name in names:
         data = source.arrow(f"SELECT * FROM {quote_ident(name)}")
         if name not in wh.con.catalog:

@@ -3,7 +3,8 @@
 Layout of the warehouse (every snapshot table carries the ``as_of`` date it belongs to):
 
 * ``<table>`` for each snapshot table of the contract (branches, customers, loans, …), columns
-  ``as_of DATE`` + the contract's columns in contract order;
+  ``as_of DATE`` + the contract's columns in contract order; ``loans`` and ``customers`` are views over
+  immutable Parquet files beside the DuckDB file, listed in ``stored_parts`` (``wupian.engine.parts``);
 * ``<table>`` for each event table (transactions, mandates, merchants), the contract's columns, de-duplicated
   on their key, plus ``loaded_at``;
 * ``quarantine`` — every rejected row with its reasons (nothing is dropped silently);
@@ -29,7 +30,8 @@ import pyarrow as pa
 
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
-from wupian.engine import published, sql_log
+from wupian.engine import parts, published, sql_log
+from wupian.engine.parts import PART_TABLES, PartStore
 
 DEFAULT_DB = "wupian.duckdb"
 DB_ENV = "WUPIAN_DB"
@@ -86,6 +88,7 @@ class Warehouse:
     """
 
     engine = "duckdb"  # the Spark warehouse (wupian.engine.spark_warehouse) says "spark"
+    parts = PartStore(None)  # the Parquet parts of loans and customers (set per connection; never written here)
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
                  lock: bool = True) -> None:
@@ -93,6 +96,7 @@ class Warehouse:
         self.path = str(path) if path is not None else default_db_path()
         self._lock: published.WarehouseLock | None = None
         self.read_only = read_only
+        self.parts = PartStore.for_path(self.path, read_only=read_only)
         if self.path != ":memory:":
             parent = Path(self.path).resolve().parent
             if not parent.exists():
@@ -104,11 +108,17 @@ class Warehouse:
         except duckdb.Error as exc:  # locked, corrupt, not a database …
             if self._lock is not None:
                 self._lock.release()
+            self.parts.close()
             raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
         # DuckDB would print its progress bar to stdout, into machine-readable output (csv/json).
         self.con.execute("SET enable_progress_bar = false")
-        if not read_only:
-            self.ensure_schema()
+        try:
+            if not read_only:
+                self.ensure_schema()
+            parts.verify(self.con, self.path)
+        except UsageError:
+            self.close()
+            raise
 
     @classmethod
     def overlay(cls, path: str | os.PathLike[str]) -> Warehouse:
@@ -116,6 +126,7 @@ class Warehouse:
         through to the file, tables a reader creates (scratch tables of an explanation) stay in memory."""
         self = cls.__new__(cls)
         self.path, self._lock, self.read_only = str(path), None, True
+        self.parts = PartStore(None)
         self.con = _logged(duckdb.connect(":memory:"))
         literal = "'" + str(Path(path).resolve()).replace("'", "''") + "'"
         try:
@@ -130,6 +141,7 @@ class Warehouse:
     # -- lifecycle -----------------------------------------------------------------------------------
     def close(self) -> None:
         self.con.close()
+        self.parts.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -141,31 +153,36 @@ class Warehouse:
         self.close()
 
     def ensure_schema(self) -> None:
-        for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
+        native = [t for t in (*SNAPSHOT_TABLES, *EVENT_TABLES) if t.name not in PART_TABLES]
+        for t in native:
             self.con.execute(table_ddl(t))
         # Optional columns added to the contract after a warehouse was created (e.g. branches.uscc): add them,
         # empty, so older warehouses keep working.
         have = {(r[0], r[1]) for r in self.con.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
-        for t in (*SNAPSHOT_TABLES, *EVENT_TABLES):
+        for t in native:
             for c in t.columns:
                 if (t.name, c.name) not in have:
                     self.con.execute(f"ALTER TABLE {quote_ident(t.name)} ADD COLUMN {quote_ident(c.name)} "
                                      f"{c.type.sql_type}")
         for ddl in SYSTEM_DDL:
             self.con.execute(ddl)
+        self.parts.ensure(self.con)  # views over the Parquet parts; native tables of an older file migrated
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """All-or-nothing: commit on success, roll back on any exception."""
         self.con.execute("BEGIN TRANSACTION")
+        self.parts.begin()
         try:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
+            self.parts.rolled_back()
             raise
         else:
             self.con.execute("COMMIT")
+            self.parts.committed(self.con)
 
     # -- queries -------------------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
@@ -194,6 +211,45 @@ class Warehouse:
 
     def unregister(self, name: str) -> None:
         self.con.unregister(name)
+
+    def insert_rows(self, name: str, columns: Sequence[str] | None, query: str,
+                    params: Sequence[Any] | dict[str, Any] | None = None) -> int:
+        """``INSERT INTO name (columns) <query>`` (``columns`` None: by name) for any stored table: a table kept as
+        Parquet parts (``parts.PART_TABLES``) gets one new part per as-of date of the rows. Returns how many rows."""
+        if name in PART_TABLES:
+            named = f"SELECT * FROM ({query}) AS q({', '.join(quote_ident(c) for c in columns)})" if columns else query
+            return self.parts.append_rows(self.con, name, self.arrow(named, params))
+        target = f"({', '.join(quote_ident(c) for c in columns)})" if columns else "BY NAME"
+        row = self.con.execute(f"INSERT INTO {quote_ident(name)} {target} {query}", params or []).fetchone()
+        return int(row[0]) if row else 0
+
+    def insert_arrow(self, name: str, data: pa.Table) -> int:
+        """Add the Arrow rows ``data`` to the stored table ``name`` by column name (missing columns NULL)."""
+        self.register("_wp_insert_rows", data)
+        try:
+            return self.insert_rows(name, None, "SELECT * FROM _wp_insert_rows")
+        finally:
+            self.unregister("_wp_insert_rows")
+
+    def replace_rows(self, name: str, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
+        """Every row of the stored table ``name`` becomes the rows of ``query`` (which may read ``name``), in one
+        transaction — how a test edits a table kept as Parquet parts, whose files are never changed in place."""
+        with self.transaction():
+            data = self.arrow(query, params)
+            if name in PART_TABLES:
+                for (as_of,) in self.con.execute(f"SELECT DISTINCT as_of FROM {quote_ident(name)}").fetchall():
+                    self.parts.clear(self.con, name, as_of)
+                self.parts.append_rows(self.con, name, data)
+            else:
+                self.con.execute(f"DELETE FROM {quote_ident(name)}")
+                self.insert_arrow(name, data)
+
+    def delete_date(self, name: str, as_of: Any) -> None:
+        """Remove every row of ``as_of`` from the dated table ``name``."""
+        if name in PART_TABLES:
+            self.parts.clear(self.con, name, as_of)
+        else:
+            self.con.execute(f"DELETE FROM {quote_ident(name)} WHERE as_of = ?", [as_of])
 
     def snapshot_dates(self) -> list[Any]:
         return [r[0] for r in self.con.execute("SELECT as_of FROM snapshots ORDER BY as_of").fetchall()]

@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from wupian.contract import ColumnType, table
 from wupian.engine.warehouse import Warehouse
 
@@ -58,7 +60,7 @@ def load_csv_text(wh: Warehouse, name: str, as_of: date, text: str) -> int:
     headers = t.header_map()
     reader = csv.reader(io.StringIO(text.strip() + "\n"))
     head = [headers[h.strip().casefold()] for h in next(reader)]
-    count = 0
+    rows: list[dict[str, object]] = []
     for raw in reader:
         if not raw or all(not c.strip() for c in raw):
             continue
@@ -68,14 +70,10 @@ def load_csv_text(wh: Warehouse, name: str, as_of: date, text: str) -> int:
                 row.setdefault(k, v)
             if not row.get("drawdown_amount", "").strip():
                 row["drawdown_amount"] = row.get("balance", "0")
-        values = {c: _cell(t.column(c), v) for c, v in row.items()}
-        cols = ["as_of", *values]
-        wh.execute(
-            f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            [as_of, *values.values()],
-        )
-        count += 1
-    return count
+        rows.append({"as_of": as_of, **{c: _cell(t.column(c), v) for c, v in row.items()}})
+    if rows:  # one insert (a table kept as Parquet parts gets one file, not one per row)
+        wh.insert_arrow(name, pa.Table.from_pylist(rows))
+    return len(rows)
 
 
 def load_case(wh: Warehouse, folder: Path, as_of: date) -> None:

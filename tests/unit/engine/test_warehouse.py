@@ -29,10 +29,8 @@ def test_every_contract_table_exists_with_its_columns() -> None:
 
 def test_money_columns_are_exact_decimals() -> None:
     with Warehouse(":memory:") as wh:
-        wh.execute(
-            "INSERT INTO loans (as_of, loan_id, customer_id, branch_id, balance) VALUES (DATE '2026-03-31', 'L1', 'C1', 'B1', ?)",
-            [Decimal("10000000.01")],
-        )
+        wh.insert_rows("loans", ["as_of", "loan_id", "customer_id", "branch_id", "balance"],
+                       "VALUES (DATE '2026-03-31', 'L1', 'C1', 'B1', CAST(? AS DECIMAL(38,2)))", [Decimal("10000000.01")])
         assert wh.scalar("SELECT balance FROM loans") == Decimal("10000000.01")
         assert str(wh.arrow("SELECT balance FROM loans").schema.field("balance").type) == "decimal128(38, 2)"
 

@@ -43,7 +43,7 @@ def test_customer_served_by_two_outlets_counts_once_at_their_parent(bank: Wareho
 
 
 def test_missing_prior_snapshot_makes_changes_unavailable_not_zero(bank: Warehouse) -> None:
-    bank.execute("DELETE FROM loans WHERE as_of = DATE '2025-12-31'")
+    bank.delete_date("loans", date(2025, 12, 31))
     r = compute_indicators(bank, AS_OF, ids=["tech.ytd_change", "tech.ytd_growth", "tech.yoy_growth"])
     row = r.get("H", "tech.ytd_change")
     assert row is not None and row.value is None and "2025-12-31" in (row.unavailable_reason or "")

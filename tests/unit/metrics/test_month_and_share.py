@@ -15,9 +15,9 @@ AS_OF = date(2026, 3, 31)
 def _copy_as_february(bank: Warehouse) -> None:
     """2026-02-28 = the March snapshot with L09 at 3,000,000 instead of 4,000,000 (so pension grew 1,000,000)."""
     for table in ("loans", "customers", "branches", "loan_tags", "branch_closure"):
-        bank.execute(f"INSERT INTO {table} SELECT * REPLACE (DATE '2026-02-28' AS as_of) FROM {table} "
-                     "WHERE as_of = DATE '2026-03-31'")
-    bank.execute("UPDATE loans SET balance = 3000000 WHERE as_of = DATE '2026-02-28' AND loan_id = 'L09'")
+        balance = " , CASE WHEN loan_id = 'L09' THEN 3000000 ELSE balance END AS balance" if table == "loans" else ""
+        bank.insert_rows(table, None, f"SELECT * REPLACE (DATE '2026-02-28' AS as_of{balance}) FROM {table} "
+                         "WHERE as_of = DATE '2026-03-31'")
     bank.execute("UPDATE loan_tags SET amount = 3000000 WHERE as_of = DATE '2026-02-28' AND loan_id = 'L09'")
 
 

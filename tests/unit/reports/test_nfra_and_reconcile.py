@@ -10,6 +10,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from support.edit_rows import update
 from wupian.core.issues import Level
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
@@ -48,7 +49,7 @@ def test_s70_column_i_counts_rediscounted_bills_of_the_row(bank: Warehouse) -> N
     s70 = _cells(compute_tables(bank, AS_OF)[0], "S70")
     assert s70["1"][8] == s70["1.1"][8] == s70["1.1.1"][8] == Decimal("100.00")
     assert s70["1.1.2"][8] == s70["1.2"][8] == Decimal("0.00")
-    bank.execute("UPDATE loans SET status = 'written_off' WHERE loan_id = 'L10'")
+    update(bank, "loans", {"status": "'written_off'"}, "loan_id = 'L10'")
     assert _cells(compute_tables(bank, AS_OF)[0], "S70")["1"][8] == Decimal("0.00")
 
 
@@ -59,10 +60,10 @@ def test_s73_elderly_loans_and_note_rows(bank: Warehouse) -> None:
     rows = {r.code: r for r in s73.parts[1].rows}
     assert rows["9.2"].values == (0, Decimal("0.00"))  # no birth dates in the fixture
     assert rows["7.1"].values == (None, None) and "存款" in (rows["7.1"].note or "")
-    bank.execute("UPDATE customers SET birth_date = DATE '1971-06-30' WHERE customer_id = 'C07'")  # 2026 − 1971 = 55
+    update(bank, "customers", {"birth_date": "DATE '1971-06-30'"}, "customer_id = 'C07'")  # 2026 − 1971 = 55
     rows = {r.code: r for r in _table(compute_tables(bank, AS_OF)[0], "S73").parts[1].rows}
     assert rows["9.2"].values == (1, Decimal("90.00"))  # L08 900,000 元 (L11 is written off)
-    bank.execute("UPDATE customers SET birth_date = DATE '1972-01-01' WHERE customer_id = 'C07'")  # 54
+    update(bank, "customers", {"birth_date": "DATE '1972-01-01'"}, "customer_id = 'C07'")  # 54
     rows = {r.code: r for r in _table(compute_tables(bank, AS_OF)[0], "S73").parts[1].rows}
     assert rows["9.2"].values == (0, Decimal("0.00"))
 
@@ -123,8 +124,8 @@ def test_s71_credit_bands_upper_bound_inclusive_and_no_bills(bank: Warehouse) ->
 
     r = row1()  # C03 micro 300万 (L04 150万 + bill L13 60万), C02 small 800万 (L03 500万), C08 small 600万 (L09 400万)
     assert (r["A2"], r["A3"], r["A5"], r["B5"]) == (Decimal("210.00"), Decimal("900.00"), Decimal("1050.00"), 3)
-    bank.execute("UPDATE customers SET credit_limit_total = 10000000 WHERE as_of = DATE '2026-03-31' AND customer_id = 'C02'")
+    update(bank, "customers", {"credit_limit_total": "10000000"}, "as_of = DATE '2026-03-31' AND customer_id = 'C02'")
     assert row1()["A3"] == Decimal("900.00")  # exactly 1000万: still ≤ 1000万
-    bank.execute("UPDATE customers SET credit_limit_total = 10000001 WHERE as_of = DATE '2026-03-31' AND customer_id = 'C02'")
+    update(bank, "customers", {"credit_limit_total": "10000001"}, "as_of = DATE '2026-03-31' AND customer_id = 'C02'")
     r = row1()
     assert (r["A3"], r["A4"], r["A5"]) == (Decimal("400.00"), Decimal("500.00"), Decimal("550.00"))

@@ -11,6 +11,7 @@ from pathlib import Path
 from docx import Document
 from openpyxl import load_workbook
 
+from support.edit_rows import update
 from wupian.engine.metrics import branch_nodes
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
@@ -125,7 +126,7 @@ def test_briefing_states_both_calibers_where_they_differ(bank: Warehouse) -> Non
 
 def test_briefing_leaves_out_declines_zero_channels_and_ranks_without_siblings(bank: Warehouse) -> None:
     bank.execute("UPDATE processes SET channel = 'offline' WHERE process = 'corporate_account_opening'")
-    bank.execute("UPDATE loans SET balance = 1000000 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L09'")
+    update(bank, "loans", {"balance": "1000000"}, "as_of = DATE '2026-03-31' AND loan_id = 'L09'")
     bank.execute("UPDATE loan_tags SET amount = 1000000 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L09'")
     r = compute_indicators(bank, AS_OF)
     assert r.value("H", "pension.ytd_change") is not None and r.value("H", "pension.ytd_change") < 0  # type: ignore[operator]
@@ -138,7 +139,7 @@ def test_briefing_leaves_out_declines_zero_channels_and_ranks_without_siblings(b
 
 
 def test_briefing_skips_ytd_sentences_without_prior_snapshot(bank: Warehouse) -> None:
-    bank.execute("DELETE FROM loans WHERE as_of = DATE '2025-12-31'")
+    bank.delete_date("loans", date(2025, 12, 31))
     text = _text(build_briefing(compute_indicators(bank, AS_OF), "H", "沧州分行"))
     assert "绿色贷款余额达3200万元" in text and "较年初增加300万元" not in text
 

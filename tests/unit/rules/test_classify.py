@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from support.edit_rows import update
 from wupian.core.errors import UsageError
 from wupian.core.issues import Level
 from wupian.engine.warehouse import Warehouse
@@ -85,7 +86,7 @@ def test_report_counts_and_issues(bank: Warehouse) -> None:
 def test_size_basis_is_switchable(bank: Warehouse) -> None:
     classify_snapshot(bank, AS_OF, size_basis="declared_first")
     assert "inclusive" not in _tags(bank, "L2")  # declared small, but 单户授信 5000万 > 1000万
-    bank.execute("UPDATE customers SET credit_limit_total = 9000000 WHERE customer_id = 'C2'")
+    update(bank, "customers", {"credit_limit_total": "9000000"}, "customer_id = 'C2'")
     classify_snapshot(bank, AS_OF, size_basis="declared_first")
     assert "inclusive" in _tags(bank, "L2")
     classify_snapshot(bank, AS_OF, size_basis="derived_first")

@@ -71,12 +71,13 @@ def test_scope_rules_of_the_rulebook_and_the_engine_agree(wh: Warehouse, load: L
             ("corporate", "bill_direct", "bill_rediscount"), (None, False, True),
             (None, "normal", "settled", "written_off", "transferred"))):
         rows.append((f"L{n:02d}", btype, entrusted, status))
-    for loan_id, btype, entrusted, status in rows:
-        wh.execute(
-            "INSERT INTO loans (as_of, loan_id, customer_id, branch_id, business_type, drawdown_date, drawdown_amount, "
-            "maturity_date, balance, interest_rate, five_class, is_entrusted, status, green_code) "
-            "VALUES (?, ?, 'C1', 'B1', ?, DATE '2025-06-30', 100, DATE '2027-12-31', 100, 4, 'normal', ?, ?, '4.2.1')",
-            [AS_OF, loan_id, btype, entrusted, status])
+    one = "(CAST(? AS DATE), ?, 'C1', 'B1', ?, DATE '2025-06-30', 100, DATE '2027-12-31', 100, 4, 'normal', " \
+          "CAST(? AS BOOLEAN), ?, '4.2.1')"
+    wh.insert_rows(
+        "loans", ["as_of", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "drawdown_amount",
+                  "maturity_date", "balance", "interest_rate", "five_class", "is_entrusted", "status", "green_code"],
+        "VALUES " + ", ".join([one] * len(rows)),
+        [v for loan_id, btype, entrusted, status in rows for v in (AS_OF, loan_id, btype, entrusted, status)])
     classify_snapshot(wh, AS_OF)
     tagged = {r["loan_id"] for r in wh.rows("SELECT loan_id FROM loan_tags WHERE tag = 'green'")}
     in_scope = {r["loan_id"] for r in wh.rows(f"SELECT loan_id FROM loans l WHERE {in_scope_sql('l')}")}
