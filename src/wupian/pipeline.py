@@ -17,7 +17,7 @@ from wupian.api import IndicatorResult, Warehouse
 from wupian.core.issues import Issue
 from wupian.reports.run import generate_reports
 from wupian.reports.worklists import Worklist
-from wupian.rules import ClassifyReport, classify_snapshot
+from wupian.rules import ClassifyReport, classify_snapshot, classifying_together
 from wupian.rules.fresh import stale_classifications
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
@@ -62,13 +62,14 @@ def run_month_end(
     total = len(todo) + 1
     reports: list[ClassifyReport] = []
     issues: list[Issue] = []
-    for n, (d, profile) in enumerate(todo):
-        if progress is not None:
-            progress(f"classify {d.isoformat()} {profile}", n, total)
-        report = classify_snapshot(wh, d, profile)
-        reports.append(report)
-        if d == as_of:
-            issues.extend(report.issues)
+    with classifying_together(wh):  # a date's two profiles share one build of the per-customer facts
+        for n, (d, profile) in enumerate(todo):
+            if progress is not None:
+                progress(f"classify {d.isoformat()} {profile}", n, total)
+            report = classify_snapshot(wh, d, profile)
+            reports.append(report)
+            if d == as_of:
+                issues.extend(report.issues)
     if progress is not None:
         progress("indicators and reports", len(todo), total)
     run = generate_reports(wh, as_of, kind, Path(out_dir), branch_id=branch_id, uscc=uscc)

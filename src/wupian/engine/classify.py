@@ -28,6 +28,7 @@ from wupian.engine.classify_customers import (
     build_customer_facts,
     build_customer_temp,
     register_size_reference,
+    sharing,
 )
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template, leaves
@@ -294,7 +295,7 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     ensure_tables(wh)
     step("客户规模、单户授信、名录、首贷户")
     register_size_reference(wh, as_of, plan.registry_labels)
-    build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan))
+    build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels)
     catalogue, in_force = register_green_reference(wh, as_of)
     build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
@@ -309,9 +310,11 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
 
 
 def drop_work_tables(wh: Warehouse) -> None:
-    """Free the per-run temp tables (``cls_eval`` holds one row per loan)."""
+    """Free the per-run temp tables (``cls_eval`` holds the loans failing a data check); ``cls_cust`` stays while
+    a ``sharing_customer_facts`` block may reuse it."""
     wh.execute("DROP TABLE IF EXISTS cls_eval")
-    wh.execute("DROP TABLE IF EXISTS cls_cust")
+    if not sharing(wh):
+        wh.execute("DROP TABLE IF EXISTS cls_cust")
 
 
 def tag_counts(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, Any]]:

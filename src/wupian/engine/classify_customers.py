@@ -16,6 +16,9 @@ and in the temp table
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -97,15 +100,52 @@ def _meets(size: str) -> str:
     )
 
 
+# Warehouses inside a ``sharing_customer_facts`` block → the key of the ``cls_cust`` built (and stored) there.
+_SHARING: weakref.WeakKeyDictionary[Warehouse, Hashable] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def sharing_customer_facts(wh: Warehouse) -> Iterator[None]:
+    """Within the block, classifications of the same date with the same size basis and registry labels (a
+    month-end's two profiles) build ``cls_cust`` and write ``customer_facts`` once: the per-customer facts are a
+    function of the snapshots and those options only, not of the profile. Nothing may load a snapshot inside the
+    block. ``cls_cust`` is dropped when the block ends."""
+    if wh in _SHARING:  # nested: the outer block owns the shared table
+        yield
+        return
+    _SHARING[wh] = None
+    try:
+        yield
+    finally:
+        del _SHARING[wh]
+        wh.execute("DROP TABLE IF EXISTS cls_cust")
+
+
+def sharing(wh: Warehouse) -> bool:
+    """Whether ``wh`` is inside a ``sharing_customer_facts`` block (its ``cls_cust`` outlives one classification)."""
+    return wh in _SHARING
+
+
 def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
-                         store: bool = True, notes: bool = True) -> None:
+                         store: bool = True, notes: bool = True,
+                         registry_labels: tuple[tuple[str, str], ...] | None = None) -> None:
     """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
     explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse).
     Without ``notes`` the zh note columns are left out of ``cls_cust`` and stored as NULL in ``customer_facts``:
-    ``customer_fact_rows`` renders them on read, from the same inputs (issue 14: no sentences nobody reads)."""
-    build_customer_temp(wh, as_of, size_basis, notes=notes)
-    if not store:
+    ``customer_fact_rows`` renders them on read, from the same inputs (issue 14: no sentences nobody reads).
+    Inside ``sharing_customer_facts``, a call with the same date, options and ``registry_labels`` (the labels
+    ``register_size_reference`` registered) as the previous one does nothing: its table is still there."""
+    key = (as_of, size_basis, store, notes, registry_labels)
+    if registry_labels is not None and sharing(wh) and _SHARING[wh] == key:
         return
+    build_customer_temp(wh, as_of, size_basis, notes=notes)
+    if store:
+        _store_customer_facts(wh, as_of, size_basis, notes)
+    if registry_labels is not None and sharing(wh):
+        _SHARING[wh] = key
+
+
+def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bool) -> None:
     wh.execute(CUSTOMER_FACTS_DDL)
     size_note = "size_note" if notes else "CAST(NULL AS VARCHAR)"
     with wh.transaction():
@@ -173,6 +213,8 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     ``notes`` it also holds the zh notes (``notes_sql``) that explanations print."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
+    if sharing(wh):
+        _SHARING[wh] = None  # the shared table is replaced: the next classification builds it again
     reg_as_of = registry_snapshot(wh, as_of)
     year_start = date(as_of.year, 1, 1)
     declared_ok = "(c.declared_size IS NOT NULL AND NOT (c.declared_size = 'none' AND c.customer_type IN ('enterprise','other_org','sole_proprietor')))"

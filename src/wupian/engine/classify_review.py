@@ -72,9 +72,12 @@ def code_fits_sql(col: str, loan: str = "l", ind: str = "ind", codes: str = "ric
     for an industry no classification lists) do not include it — starred industries are included: the bank's
     judgement — and no acceptance ``<col>=<code>`` is in ``accepted`` (the loan's ``code_acceptances`` items)."""
     mapped = ", ".join("'" + c + "'" for c in mapped_codes())
-    return f"""NOT coalesce({loan}.{col} IN ({mapped}) AND length({ind}) = 4
+    # A blank code fits (the test below is never TRUE for it): decided first, so that the list look-ups run only
+    # for the loans that carry a code (a CASE evaluates its ELSE for the rows that reach it).
+    return f"""CASE WHEN {loan}.{col} IS NULL THEN TRUE ELSE NOT coalesce({loan}.{col} IN ({mapped})
+        AND length({ind}) = 4
         AND NOT coalesce(list_contains({codes}, {loan}.{col}), false)
-        AND NOT coalesce(list_contains({accepted}, '{col}=' || {loan}.{col}), false), false)"""
+        AND NOT coalesce(list_contains({accepted}, '{col}=' || {loan}.{col}), false), false) END"""
 
 
 def register_review_reference(wh: Warehouse, catalogue: str) -> None:

@@ -43,10 +43,6 @@ from wupian.engine.metrics_derive import (
 from wupian.engine.warehouse import Warehouse
 
 BASE_KINDS = ("sum", "distinct", "weighted")
-# The scoped-loan columns the sums, filters (``FILTERS``) and customer counts read.
-CUR_COLUMNS = ", ".join(f"b.{c}" for c in (
-    "scope", "customer_id", "branch_id", "drawdown_date", "maturity_date", "interest_rate", "five_class",
-    "guarantee_type", "is_first_loan", "amount", "in_ytd", "flow_amount"))
 MAX_DISTINCT = 62  # bits of the BIGINT customer mask
 
 
@@ -123,7 +119,6 @@ def _distinct_ctes(distinct: Sequence[MeasureSpec]) -> list[str]:
     cols = ", ".join(f"s.{_ident(m.id)}" for m in distinct)
     summed = ", ".join(f"sum({_ident(m.id)}) AS {_ident(m.id)}" for m in distinct)
     return [
-        "closure_no AS (SELECT c.ancestor_id, n.no FROM closure c JOIN branch_no n ON n.branch_id = c.descendant_id)",
         "per_customer AS (SELECT scope_no, customer_id, min(branch_no) AS first_no, max(branch_no) AS last_no, "
         "bit_or(mask) AS mask FROM cur WHERE customer_id IS NOT NULL GROUP BY ALL)",
         f"single AS (SELECT scope_no, first_no AS no, {counts} FROM per_customer WHERE first_no = last_no GROUP BY ALL)",
@@ -140,45 +135,63 @@ def _distinct_ctes(distinct: Sequence[MeasureSpec]) -> list[str]:
     ]
 
 
+def _where_bits(measures: Sequence[MeasureSpec]) -> dict[tuple[str, ...], int]:
+    """One bit per distinct filter combination (``where``) of the sum and weighted measures."""
+    bits: dict[tuple[str, ...], int] = {}
+    for m in measures:
+        if m.kind in ("sum", "weighted") and tuple(m.where) not in bits:
+            bits[tuple(m.where)] = len(bits)
+    if len(bits) > 63:
+        raise ValueError("more than 63 filter combinations in one plan")
+    return bits
+
+
 def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[Any]]:
-    """CTEs: sums, distinct counts and prior balances per (scope, node), from one read of each snapshot."""
+    """CTEs: sums, distinct counts and prior balances per (scope, node), from one read of each snapshot.
+
+    ``cur`` keeps only what the aggregates read: small integer scope and booking-branch numbers, the customer,
+    the amounts, the rate, one bit per filter combination of the sums (``fbits``, each filter evaluated once
+    per row) and one bit per distinct-customer measure (``mask``); the sums group on the two integers."""
     base, params = scoped_loans_sql(wh, plan.as_of, profile=plan.profile, scopes=plan.scopes,
                                     nfra_flow=plan.nfra_flow)
+    bits = _where_bits(plan.measures)
     sums: list[str] = []
     rolled: list[str] = []
     for m in plan.measures:
         col = _ident(m.id)
+        test = f"fbits & {1 << bits[tuple(m.where)]} <> 0" if m.kind in ("sum", "weighted") else ""
         if m.kind == "sum":
-            sums.append(f"sum(CASE WHEN {_pred(m.where)} THEN {VALUES[m.value or 'amount']} ELSE 0 END) AS {col}")
+            sums.append(f"sum(CASE WHEN {test} THEN {VALUES[m.value or 'amount']} ELSE 0 END) AS {col}")
             rolled.append(f"sum(s.{col}) AS {col}")
         elif m.kind == "weighted":
             value = VALUES[m.value or "amount"]
-            sums.append(f"sum(CASE WHEN {_pred(m.where)} THEN {value} * interest_rate ELSE 0 END) AS {col}__num")
-            sums.append(f"sum(CASE WHEN {_pred(m.where)} THEN {value} ELSE 0 END) AS {col}__den")
+            sums.append(f"sum(CASE WHEN {test} THEN {value} * interest_rate ELSE 0 END) AS {col}__num")
+            sums.append(f"sum(CASE WHEN {test} THEN {value} ELSE 0 END) AS {col}__den")
             rolled += [f"sum(s.{col}__num) AS {col}__num", f"sum(s.{col}__den) AS {col}__den"]
     distinct = [m for m in plan.measures if m.kind == "distinct"]
+    mask = " | ".join(f"CASE WHEN {_pred(m.where)} THEN {1 << i} ELSE 0 END" for i, m in enumerate(distinct)) or "0"
+    fbits = " | ".join(f"CASE WHEN {_pred(list(w))} THEN {1 << i} ELSE 0 END" for w, i in bits.items()) or "0"
     ctes = [
         f"closure AS (SELECT c.ancestor_id, c.descendant_id FROM {closure} c "
         "JOIN wp_loan_nodes n ON n.branch_id = c.ancestor_id)",
+        f"scope_no(scope, no) AS (VALUES {', '.join(f'(?, {i})' for i in range(len(plan.scopes)))})",
+        "branch_no AS (SELECT descendant_id AS branch_id, CAST(row_number() OVER () AS INTEGER) AS no "
+        "FROM (SELECT DISTINCT descendant_id FROM closure))",
+        "closure_no AS (SELECT c.ancestor_id, n.no FROM closure c JOIN branch_no n ON n.branch_id = c.descendant_id)",
+        # materialised when read more than once (distinct counts): only the columns the aggregates use
+        f"cur AS (SELECT s.no AS scope_no, n.no AS branch_no, b.customer_id, b.amount, b.flow_amount, "
+        f"b.interest_rate, CAST({fbits} AS BIGINT) AS fbits, CAST({mask} AS BIGINT) AS mask "
+        f"FROM {base} b JOIN scope_no s ON s.scope = b.scope LEFT JOIN branch_no n ON n.branch_id = b.branch_id)",
     ]
+    params = [*plan.scopes, *params]
     if distinct:
-        mask = " | ".join(f"CASE WHEN {_pred(m.where)} THEN {1 << i} ELSE 0 END" for i, m in enumerate(distinct))
-        ctes += [
-            f"scope_no(scope, no) AS (VALUES {', '.join(f'(?, {i})' for i in range(len(plan.scopes)))})",
-            "branch_no AS (SELECT descendant_id AS branch_id, CAST(row_number() OVER () AS INTEGER) AS no "
-            "FROM (SELECT DISTINCT descendant_id FROM closure))",
-            # materialised (read three times): only the columns the aggregates use — no loan ids
-            f"cur AS (SELECT {CUR_COLUMNS}, s.no AS scope_no, n.no AS branch_no, CAST({mask} AS BIGINT) AS mask "
-            f"FROM {base} b JOIN scope_no s ON s.scope = b.scope LEFT JOIN branch_no n ON n.branch_id = b.branch_id)",
-            *_distinct_ctes(distinct),
-        ]
-        params = [*plan.scopes, *params]
-    else:
-        ctes.append(f"cur AS (SELECT * FROM {base})")
+        ctes += _distinct_ctes(distinct)
     ctes += [
-        f"sums AS (SELECT scope, branch_id, {', '.join(sums) or '0 AS none_'} FROM cur GROUP BY ALL)",
-        f"sums_up AS (SELECT s.scope, c.ancestor_id AS branch_id, {', '.join(rolled) or '0 AS none_'} "
-        "FROM sums s JOIN closure c ON c.descendant_id = s.branch_id GROUP BY ALL)",
+        f"sums AS (SELECT scope_no, branch_no, {', '.join(sums) or '0 AS none_'} FROM cur "
+        "GROUP BY scope_no, branch_no)",
+        f"sums_up AS (SELECT n.scope, c.ancestor_id AS branch_id, {', '.join(rolled) or '0 AS none_'} "
+        "FROM sums s JOIN closure_no c ON c.no = s.branch_no JOIN scope_no n ON n.no = s.scope_no "
+        "GROUP BY n.scope, c.ancestor_id)",
     ]
     prior_parts: list[str] = []
     for i, p in enumerate(plan.priors):

@@ -3,6 +3,7 @@
 Public API::
 
     classify_snapshot(wh, as_of, profile="pboc_2025", *, progress=None, size_basis="declared_first") -> ClassifyReport
+    classifying_together(wh)  (context: classifications of one date inside it share the per-customer facts)
     explain_loan(wh, as_of, loan_id, profile="pboc_2025") -> LoanExplanation
     review_worklist(wh, as_of, profile="pboc_2025") -> pyarrow.Table
     tag_overlap(wh, as_of, profile="pboc_2025") -> pyarrow.Table
@@ -18,6 +19,7 @@ from wupian.rules.service import (
     ClassifyReport,
     TagCount,
     classify_snapshot,
+    classifying_together,
     customer_facts,
     loan_tags,
     review_worklist,
@@ -36,6 +38,7 @@ __all__ = [
     "TagCount",
     "TagExplanation",
     "classify_snapshot",
+    "classifying_together",
     "customer_facts",
     "explain_loan",
     "load_rulebook",

@@ -18,7 +18,7 @@ from wupian.core.errors import UsageError
 from wupian.core.periods import comparison_dates
 from wupian.engine import lineage
 from wupian.engine.warehouse import Warehouse
-from wupian.rules.service import ClassifyReport, classify_snapshot, rulebook
+from wupian.rules.service import ClassifyReport, classify_snapshot, classifying_together, rulebook
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
 SIZE_BASIS = "declared_first"  # the official basis; `classify --size-basis derived_first` is a what-if
@@ -54,8 +54,9 @@ def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROF
         raise UsageError(f"classification is missing or out of date for {listed}; the warehouse is open read-only, "
                          "so it cannot be refreshed — run any wupian command on it with write access")
     reports = []
-    for n, (day, profile) in enumerate(todo):
-        if progress is not None:
-            progress(f"classify {day.isoformat()} {profile}", n, len(todo))
-        reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS))
+    with classifying_together(wh):  # both profiles of a date: one build of the per-customer facts
+        for n, (day, profile) in enumerate(todo):
+            if progress is not None:
+                progress(f"classify {day.isoformat()} {profile}", n, len(todo))
+            reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS))
     return tuple(reports)

@@ -7,6 +7,7 @@ stores ``loan_tags`` and ``customer_facts`` and returns a ``ClassifyReport`` wit
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,7 +20,7 @@ from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
 from wupian.engine.classify_checks import check_counts, check_rows
-from wupian.engine.classify_customers import registry_snapshot, size_disagreements
+from wupian.engine.classify_customers import registry_snapshot, sharing_customer_facts, size_disagreements
 from wupian.engine.classify_review import review_worklist as _review
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.green import catalogue_for, suggest_green_codes
@@ -82,6 +83,12 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
         for r in engine.tag_counts(wh, as_of, profile)
     )
     return ClassifyReport(as_of, profile, book.version, n, counts, tuple(issues))
+
+
+def classifying_together(wh: Warehouse) -> AbstractContextManager[None]:
+    """A block whose ``classify_snapshot`` calls of one date share the per-customer facts (one ``cls_cust``
+    build and one ``customer_facts`` write for both profiles); load nothing inside it."""
+    return sharing_customer_facts(wh)
 
 
 def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:

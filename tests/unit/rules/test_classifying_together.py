@@ -1,0 +1,130 @@
+"""rules.classifying_together — classifications of one date share one build of the per-customer facts.
+
+A month-end classifies the as-of date under both profiles; the per-customer facts (``cls_cust`` and the stored
+``customer_facts``) depend on the snapshots, the size basis and the registry labels only, so inside the block the
+second profile reuses them. These tests require the shared run to store exactly what separate runs store, to
+write ``customer_facts`` once, and to rebuild whenever the date or the size basis changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from wupian.engine.classify import drop_work_tables
+from wupian.engine.warehouse import Warehouse
+from wupian.rules import classify_snapshot, classifying_together
+
+AS_OF = date(2025, 12, 31)
+EARLIER = date(2025, 11, 30)
+Load = Callable[..., int]
+
+CUSTOMERS = """客户号,客户名称,客户类型,证件代码,所属行业,从业人员数,营业收入,企业规模,单户授信总额
+C1,甲科技,企业法人,91000000000000001A,3911,45,23000000.00,,8000000.00
+C2,乙制造,企业法人,91000000000000002A,3311,400,30000000.00,小型,50000000.00
+C3,丙个体,个体工商户,,5211,3,500000.00,,
+"""
+LOANS = """贷款借据编码,客户号,业务类别,贷款产品类别,贷款余额,贷款实际投向,高技术制造业类型,绿色项目分类,数字经济产业类型
+L1,C1,单位贷款,F022,4000000.00,3911,HTP04,,
+L2,C2,单位贷款,F023,9000000.00,4415,,,
+L3,C2,单位贷款,F023,1000000.00,3311,HTP03,4.2.99,DE05
+L4,C3,个人贷款,F022,200000.00,,,,
+"""
+REGISTRIES = """名录,证件代码,有效期起,有效期止
+high_tech_enterprise,91000000000000001A,2023-01-01,2025-12-31
+"""
+
+
+def _stored(wh: Warehouse) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    tags = wh.rows("SELECT * FROM loan_tags ORDER BY as_of, profile, loan_id, tag")
+    facts = wh.rows("SELECT * FROM customer_facts ORDER BY as_of, customer_id")
+    return tags, facts
+
+
+def _issues(report: Any) -> list[tuple[str, str]]:
+    return [(i.code, i.message) for i in report.issues]
+
+
+def _bank(wh: Warehouse, load: Load) -> Warehouse:
+    for as_of in (EARLIER, AS_OF):
+        load(wh, "customers", CUSTOMERS, as_of)
+        load(wh, "loans", LOANS, as_of)
+        load(wh, "registries", REGISTRIES, as_of)
+    return wh
+
+
+def _cls_cust_exists(wh: Warehouse) -> bool:
+    return bool(wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cls_cust'"))
+
+
+def test_shared_run_stores_what_separate_runs_store(load: Load) -> None:
+    with Warehouse(":memory:") as alone, Warehouse(":memory:") as shared:
+        _bank(alone, load)
+        _bank(shared, load)
+        separate = [classify_snapshot(alone, d, p) for d in (EARLIER, AS_OF) for p in ("pboc_2025", "nfra_1104_2025")]
+        with classifying_together(shared):
+            together = [classify_snapshot(shared, d, p)
+                        for d in (EARLIER, AS_OF) for p in ("pboc_2025", "nfra_1104_2025")]
+            assert _cls_cust_exists(shared)  # kept between the classifications of the block
+        assert not _cls_cust_exists(shared)  # and dropped when it ends
+        assert _stored(shared) == _stored(alone)
+        assert [_issues(r) for r in together] == [_issues(r) for r in separate]
+        assert [r.counts for r in together] == [r.counts for r in separate]
+        assert any(r.issues for r in together)  # the size issues read the shared table too
+
+
+def test_customer_facts_are_written_once_per_date_and_options(wh: Warehouse, load: Load) -> None:
+    _bank(wh, load)
+    statements: list[str] = []
+    real = wh.execute
+
+    def spy(sql: str, params: Any = None) -> None:
+        statements.append(sql)
+        real(sql, params)
+
+    wh.execute = spy  # type: ignore[method-assign]
+    with classifying_together(wh):
+        classify_snapshot(wh, AS_OF, "pboc_2025")
+        classify_snapshot(wh, AS_OF, "nfra_1104_2025")
+        assert sum("INSERT INTO customer_facts" in s for s in statements) == 1
+        assert sum("CREATE OR REPLACE TEMP TABLE cls_cust" in s for s in statements) == 1
+        classify_snapshot(wh, AS_OF, "pboc_2025", size_basis="derived_first")  # other options: built again
+        classify_snapshot(wh, EARLIER, "pboc_2025")  # another date: built again
+        assert sum("INSERT INTO customer_facts" in s for s in statements) == 3
+    wh.execute = real  # type: ignore[method-assign]
+    assert wh.scalar("SELECT params FROM lineage WHERE kind = 'customer_facts' AND as_of = ?", [AS_OF]) == \
+        '{"size_basis": "derived_first"}'
+
+
+def test_another_build_of_cls_cust_inside_the_block_is_not_mistaken_for_the_shared_one(
+        wh: Warehouse, load: Load) -> None:
+    from wupian.engine.classify_customers import build_customer_temp
+
+    _bank(wh, load)
+    with classifying_together(wh):
+        classify_snapshot(wh, AS_OF, "pboc_2025")
+        build_customer_temp(wh, EARLIER)  # e.g. an explanation of another date replaces the temp table
+        report = classify_snapshot(wh, AS_OF, "nfra_1104_2025")
+    with Warehouse(":memory:") as alone:
+        _bank(alone, load)
+        expected = classify_snapshot(alone, AS_OF, "nfra_1104_2025")
+        assert _issues(report) == _issues(expected)
+        assert wh.rows("SELECT * FROM loan_tags WHERE profile = 'nfra_1104_2025' ORDER BY loan_id, tag") == \
+            alone.rows("SELECT * FROM loan_tags WHERE profile = 'nfra_1104_2025' ORDER BY loan_id, tag")
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_outside_a_block_every_classification_cleans_up(wh: Warehouse, load: Load, nested: bool) -> None:
+    _bank(wh, load)
+    if nested:
+        with classifying_together(wh), classifying_together(wh):
+            classify_snapshot(wh, AS_OF, "pboc_2025")
+        assert not _cls_cust_exists(wh)
+    else:
+        classify_snapshot(wh, AS_OF, "pboc_2025")
+        assert not _cls_cust_exists(wh)
+        drop_work_tables(wh)  # idempotent
+        assert not _cls_cust_exists(wh)
