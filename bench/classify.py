@@ -32,9 +32,7 @@ def generate(db: str, n: int) -> None:
 
     ncust = max(n // 4, 1)
     with Warehouse(db) as wh:
-        wh.execute(f"""INSERT INTO customers (as_of, customer_id, name, customer_type, id_code, industry_code,
-            employees, revenue, total_assets, declared_size, credit_limit_total, pension_revenue_share)
-            SELECT DATE '2025-12-31', 'C' || i, 'n',
+        wh.insert_rows("customers", ['as_of', 'customer_id', 'name', 'customer_type', 'id_code', 'industry_code', 'employees', 'revenue', 'total_assets', 'declared_size', 'credit_limit_total', 'pension_revenue_share'], f"""SELECT DATE '2025-12-31', 'C' || i, 'n',
                 ['enterprise','enterprise','enterprise','sole_proprietor','small_business_owner','farmer','individual','other_org'][1 + i % 8],
                 'ID' || i,
                 ['3311','3911','4710','5211','6511','7010','7310','0111','2710','6611'][1 + (i // 8) % 10],
@@ -51,11 +49,7 @@ def generate(db: str, n: int) -> None:
                 'ID' || (i * 13 % {ncust}), DATE '2024-01-01' + (i % 800)::INTEGER,
                 CASE WHEN i % 4 = 0 THEN NULL ELSE DATE '2025-06-01' + (i % 400)::INTEGER END
             FROM range({max(ncust // 20, 1)}) t(i)""")
-        wh.execute(f"""INSERT INTO loans (as_of, loan_id, customer_id, branch_id, business_type, product_type,
-            drawdown_date, drawdown_amount, maturity_date, balance, interest_rate, five_class, status, is_entrusted,
-            purpose_industry_code, green_code, green_amount, tech_htp, tech_se, pension_code, pension_share,
-            digital_code, digital_evidence, startup_guarantee, is_student_loan)
-            SELECT DATE '2025-12-31', 'L' || i, 'C' || (hash(i) % {ncust}), 'B1',
+        wh.insert_rows("loans", ['as_of', 'loan_id', 'customer_id', 'branch_id', 'business_type', 'product_type', 'drawdown_date', 'drawdown_amount', 'maturity_date', 'balance', 'interest_rate', 'five_class', 'status', 'is_entrusted', 'purpose_industry_code', 'green_code', 'green_amount', 'tech_htp', 'tech_se', 'pension_code', 'pension_share', 'digital_code', 'digital_evidence', 'startup_guarantee', 'is_student_loan'], f"""SELECT DATE '2025-12-31', 'L' || i, 'C' || (hash(i) % {ncust}), 'B1',
                 ['corporate','corporate','corporate','personal','personal','bill_direct','bill_rediscount','corporate'][1 + i % 8],
                 ['F022','F023','F0211','F022',NULL][1 + (i // 8) % 5],
                 DATE '2025-01-01' + (i % 360)::INTEGER, ((hash(i + 5) % 1000000000))::DECIMAL(38,2) / 100 + 1000,

@@ -75,17 +75,12 @@ def generate(wh: Warehouse, n: int) -> None:
                 UNION ALL SELECT w.a, b.branch_id, w.n + 1 FROM w JOIN branches b ON b.parent_id = w.d AND b.as_of = ?)
             SELECT ?, a, d, n FROM w
         """, [d, d, d])
-        wh.execute("""
-            INSERT INTO customers (as_of, customer_id, name, customer_type, branch_id, credit_limit_total)
-            SELECT ?, 'C' || i, '客户' || i, CASE WHEN i % 3 = 0 THEN 'individual' ELSE 'enterprise' END,
+        wh.insert_rows("customers", ['as_of', 'customer_id', 'name', 'customer_type', 'branch_id', 'credit_limit_total'], """SELECT ?, 'C' || i, '客户' || i, CASE WHEN i % 3 = 0 THEN 'individual' ELSE 'enterprise' END,
                    'S' || (i % 1000), 1000000
             FROM range(?) t(i)
         """, [d, customers])
         shrink = {DATES[0]: 1.0, DATES[1]: 0.9, DATES[2]: 0.85}[d]
-        wh.execute("""
-            INSERT INTO loans (as_of, loan_id, customer_id, branch_id, business_type, drawdown_date, drawdown_amount,
-                               maturity_date, balance, interest_rate, guarantee_type, five_class, is_first_loan)
-            SELECT ?, 'L' || i, 'C' || (i * 7919 % ?),
+        wh.insert_rows("loans", ['as_of', 'loan_id', 'customer_id', 'branch_id', 'business_type', 'drawdown_date', 'drawdown_amount', 'maturity_date', 'balance', 'interest_rate', 'guarantee_type', 'five_class', 'is_first_loan'], """SELECT ?, 'L' || i, 'C' || (i * 7919 % ?),
                    'S' || (CASE WHEN i % 10 = 0 THEN hash(i) % 1000 ELSE (i * 7919 % ?) % 1000 END),
                    CASE WHEN i % 50 = 0 THEN 'bill_direct' WHEN i % 3 = 0 THEN 'personal' ELSE 'corporate' END,
                    DATE '2023-01-01' + CAST(i % 1185 AS INTEGER),

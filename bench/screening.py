@@ -191,7 +191,6 @@ def step_amlsim(args: argparse.Namespace) -> dict[str, object]:
 
 def step_batch(args: argparse.Namespace) -> dict[str, object]:
     """A synthetic bank: N transactions over 13 months on N/40 accounts, one request per 5 accounts."""
-    import duckdb
 
     from wupian.engine.warehouse import Warehouse
     from wupian.monitor.screening import scored_table
@@ -202,29 +201,26 @@ def step_batch(args: argparse.Namespace) -> dict[str, object]:
     n = args.transactions
     accounts = max(n // 40, 100)
     db = work / "w.duckdb"
-    Warehouse(db).close()
-    con = duckdb.connect(str(db))
-    con.execute("INSERT INTO branches (as_of, branch_id, name) VALUES ('2026-03-31', 'B1', 'bench')")
-    con.execute(f"""INSERT INTO customers (as_of, customer_id, name, customer_type, birth_date)
-        SELECT DATE '2026-03-31', 'K' || i, 'c' || i, 'individual', DATE '1940-01-01' + CAST(i % 20000 AS INTEGER)
-        FROM range({accounts}) t(i)""")
-    con.execute(f"""INSERT INTO accounts (as_of, account_id, customer_id, account_type, opened_at)
-        SELECT DATE '2026-03-31', 'A' || i, 'K' || i, 'personal_debit', DATE '2015-01-01' + CAST(i % 4000 AS INTEGER)
-        FROM range({accounts}) t(i)""")
-    con.execute(f"""INSERT INTO transactions (txn_id, account_id, booked_at, amount, kind, counterparty_name,
-        counterparty_account, counterparty_region)
-        SELECT 'T' || i, 'A' || (i % {accounts}), TIMESTAMP '2025-03-01' + to_seconds(CAST(hash(i) % 34000000 AS BIGINT)),
-          CAST((CAST(hash(i * 7) % 2000000 AS BIGINT) - 1000000) / 100.0 AS DECIMAL(38,2)),
-          CASE WHEN i % 3 = 0 THEN 'transfer_in' WHEN i % 3 = 1 THEN 'transfer_out' ELSE 'cash_withdrawal' END,
-          'cp' || (hash(i * 13) % 500), '62' || (hash(i * 13) % 500), CAST(11 + CAST(hash(i) % 50 AS BIGINT) AS VARCHAR) || '0100'
-        FROM range({n}) t(i)""")
-    con.execute(f"""INSERT INTO screening_requests (request_id, requested_at, branch_id, customer_id, account_id,
-        request_type, amount, payee_account)
-        SELECT 'R' || i, TIMESTAMP '2026-03-31 10:00:00' - to_days(CAST(i % 300 AS INTEGER)), 'B1', 'K' || (i * 5),
-          'A' || (i * 5), CASE WHEN i % 2 = 0 THEN 'cash_withdrawal' ELSE 'transfer_out' END, 60000,
-          CASE WHEN i % 2 = 1 THEN '62' || (i % 700) END
-        FROM range({accounts // 5}) t(i)""")
-    con.close()
+    with Warehouse(db) as bw:  # loans and customers are Parquet parts: rows go in through the Warehouse
+        bw.execute("INSERT INTO branches (as_of, branch_id, name) VALUES ('2026-03-31', 'B1', 'bench')")
+        bw.insert_rows("customers", ['as_of', 'customer_id', 'name', 'customer_type', 'birth_date'], f"""SELECT DATE '2026-03-31', 'K' || i, 'c' || i, 'individual', DATE '1940-01-01' + CAST(i % 20000 AS INTEGER)
+            FROM range({accounts}) t(i)""")
+        bw.execute(f"""INSERT INTO accounts (as_of, account_id, customer_id, account_type, opened_at)
+            SELECT DATE '2026-03-31', 'A' || i, 'K' || i, 'personal_debit', DATE '2015-01-01' + CAST(i % 4000 AS INTEGER)
+            FROM range({accounts}) t(i)""")
+        bw.execute(f"""INSERT INTO transactions (txn_id, account_id, booked_at, amount, kind, counterparty_name,
+            counterparty_account, counterparty_region)
+            SELECT 'T' || i, 'A' || (i % {accounts}), TIMESTAMP '2025-03-01' + to_seconds(CAST(hash(i) % 34000000 AS BIGINT)),
+              CAST((CAST(hash(i * 7) % 2000000 AS BIGINT) - 1000000) / 100.0 AS DECIMAL(38,2)),
+              CASE WHEN i % 3 = 0 THEN 'transfer_in' WHEN i % 3 = 1 THEN 'transfer_out' ELSE 'cash_withdrawal' END,
+              'cp' || (hash(i * 13) % 500), '62' || (hash(i * 13) % 500), CAST(11 + CAST(hash(i) % 50 AS BIGINT) AS VARCHAR) || '0100'
+            FROM range({n}) t(i)""")
+        bw.execute(f"""INSERT INTO screening_requests (request_id, requested_at, branch_id, customer_id, account_id,
+            request_type, amount, payee_account)
+            SELECT 'R' || i, TIMESTAMP '2026-03-31 10:00:00' - to_days(CAST(i % 300 AS INTEGER)), 'B1', 'K' || (i * 5),
+              'A' || (i * 5), CASE WHEN i % 2 = 0 THEN 'cash_withdrawal' ELSE 'transfer_out' END, 60000,
+              CASE WHEN i % 2 = 1 THEN '62' || (i % 700) END
+            FROM range({accounts // 5}) t(i)""")
     load = os.getloadavg()
     with Warehouse(db, read_only=True) as wh:
         c0, t0 = time.process_time(), time.perf_counter()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+from support.edit_rows import update
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.nfra import compute_tables
 
@@ -42,11 +43,11 @@ def test_s75_every_cell_by_hand(bank: Warehouse) -> None:
 
 
 def test_s75_follows_the_rows_it_is_made_of(bank: Warehouse) -> None:
-    bank.execute("UPDATE loans SET is_restructured = false WHERE as_of = DATE '2026-03-31' AND loan_id = 'L09'")
+    update(bank, "loans", {"is_restructured": "false"}, "as_of = DATE '2026-03-31' AND loan_id = 'L09'")
     cells = s75(bank)  # L09 now counts as disbursed this year: + 400万, + 132,000元 interest
     assert cells["1.1.1"] == (D("1110.00"), 3, D("150.00"), D("1040.00"), D("34.21"))
-    bank.execute("UPDATE loans SET five_class = 'normal' WHERE as_of = DATE '2026-03-31' AND loan_id = 'L04'")
-    bank.execute("UPDATE loans SET balance = 1050.00 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L06'")
+    update(bank, "loans", {"five_class": "'normal'"}, "as_of = DATE '2026-03-31' AND loan_id = 'L04'")
+    update(bank, "loans", {"balance": "1050.00"}, "as_of = DATE '2026-03-31' AND loan_id = 'L06'")
     bank.execute("UPDATE loan_tags SET amount = 1050.00 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L06'")
     cells = s75(bank)
     assert cells["1.1.1"][2] == D("0.00") and cells["1"][2] == D("0.00")
