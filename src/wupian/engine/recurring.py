@@ -107,6 +107,8 @@ def detect_streams(
     missing = [c for c in _CADENCE_COLUMNS if c not in cadences.column_names]
     if missing:
         raise ValueError(f"cadence table lacks columns {missing}")
+    if account_id is not None and getattr(wh, "engine", "duckdb") != "duckdb":
+        raise ValueError("one account's streams run on DuckDB only (monitor.recurring.api.SPARK_ONE_ACCOUNT)")
     base: dict[str, Any] = {"as_of": as_of}
     window: dict[str, Any] = {"start": start, "as_of": as_of}
     if account_id is not None:
@@ -141,22 +143,18 @@ def detect_streams(
     )
     wh.register("_wp_rec_cadences", cadences)
     wh.register("_wp_rec_calendar", calendar)
-    # One account: one statement of CTEs (no temporary tables to create and drop: a few hundred rows, where each
-    # step's fixed cost dominates — on Spark one job instead of eleven). DuckDB runs it on one thread (less
-    # coordination); Spark has no such setting.
+    # One account (the teller view, DuckDB only: docs/spark.md): one statement of CTEs, no temporary tables to
+    # create and drop, on one thread (a few hundred rows: one thread avoids the coordination cost).
     if account_id is not None:
-        duck = getattr(wh, "engine", "duckdb") == "duckdb"
-        threads = int(wh.scalar("SELECT current_setting('threads')")) if duck else 0
-        if duck:
-            wh.execute("SET threads = 1")
+        threads = int(wh.scalar("SELECT current_setting('threads')"))
+        wh.execute("SET threads = 1")
         try:
             merged: dict[str, Any] = {"prefix": params.prefix_pattern}
             for _, _, values in steps:
                 merged.update(values)
             return wh.arrow(_as_one_query(steps), merged)
         finally:
-            if duck:
-                wh.execute(f"SET threads = {threads:d}")
+            wh.execute(f"SET threads = {threads:d}")
             wh.unregister("_wp_rec_cadences")
             wh.unregister("_wp_rec_calendar")
     try:

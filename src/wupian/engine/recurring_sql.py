@@ -214,10 +214,10 @@ FIT_COLUMNS = ("gid, band, n, mgap, min_amt, max_amt, cadence, period, tol, span
 
 # ``extras <= n·share`` is ``extras <= floor(n·share)`` for a whole number of extras. Window aggregates take no
 # FILTER on Spark: CASE inside the aggregate instead.
-BEST = """
+BEST = f"""
 CREATE OR REPLACE TEMP TABLE _wp_rec_best AS
 WITH bv AS (
-  SELECT {cols}, share_in - 0.1 * LEAST(1.0, mar / tol) AS score
+  SELECT {FIT_COLUMNS}, share_in - 0.1 * LEAST(1.0, mar / tol) AS score
   FROM _wp_rec_fit
   WHERE big_k >= 1
     AND extras <= n * $max_extra_share
@@ -228,7 +228,7 @@ WITH bv AS (
     AND (n > 2 OR (band = -1 AND max_amt <= min_amt * $pair_ratio))
     AND (band = -1 OR max_amt <= min_amt * $band_spread)
 ), bone AS (
-  SELECT {cols}, score FROM (
+  SELECT {FIT_COLUMNS}, score FROM (
     SELECT bv.*, ROW_NUMBER() OVER (PARTITION BY gid, band ORDER BY score DESC, ord) AS pick FROM bv) r
   WHERE pick = 1
 -- Two or more valid amount bands running at the same time are separate streams (two phone numbers paid
@@ -244,10 +244,10 @@ WITH bv AS (
   FROM bone
 )
 -- A single clean band beats a whole group that only fits with extra debits (a one-off purchase at the payee).
-SELECT {cols}, score
+SELECT {FIT_COLUMNS}, score
 FROM bg
 WHERE CASE WHEN valid_bands >= 2 AND bands_start < bands_end THEN band >= 0
            WHEN whole_valid AND valid_bands = 1 AND whole_extras > 0 AND band_extras = 0 THEN band >= 0
            WHEN whole_valid THEN band = -1
            ELSE band >= 0 END
-""".format(cols=FIT_COLUMNS)
+"""
