@@ -71,13 +71,14 @@ def test_batch_identical(engines: tuple[Warehouse, Any]) -> None:
 
 def test_stale_mandates_identical(engines: tuple[Warehouse, Any]) -> None:
     duck, sw = engines
-    want = stale_mandates_table(duck, as_of=END, idle_months=3)
-    assert want.num_rows > 0
-    _assert_same(want, stale_mandates_table(sw, as_of=END, idle_months=3), "mandate_id")
+    want = stale_mandates_table(duck, as_of=END, idle_months=1)
+    # never used, and used but idle since: both kinds, on several accounts
+    assert {r["last_used"] is None for r in want.to_pylist()} == {True, False}
+    _assert_same(want, stale_mandates_table(sw, as_of=END, idle_months=1), "mandate_id")
     account = want.column("account_id")[0].as_py()  # one account's list: the same SQL with the account filter
-    one = stale_mandates_table(duck, as_of=END, idle_months=3, account_id=account)
+    one = stale_mandates_table(duck, as_of=END, idle_months=1, account_id=account)
     assert 0 < one.num_rows < want.num_rows
-    _assert_same(one, stale_mandates_table(sw, as_of=END, idle_months=3, account_id=account), "mandate_id")
+    _assert_same(one, stale_mandates_table(sw, as_of=END, idle_months=1, account_id=account), "mandate_id")
 
 
 def test_one_account_is_refused_clearly(engines: tuple[Warehouse, Any]) -> None:
