@@ -33,6 +33,16 @@ OPERATORS = (
     "CASE WHEN CAST(NULL AS BOOLEAN) THEN 1 ELSE 2 END",
     "NOT (NULL IS NULL)",
     "'C3511' LIKE 'C35%'",
+    # the recurring batch: a date plus whole days, integer remainders, integer / integer is a DOUBLE on both
+    "CAST(DATE '2024-02-28' + CAST(1 AS INTEGER) AS DATE)",
+    "CAST(DATE '2024-03-01' + CAST(-1 AS INTEGER) AS DATE)",
+    "CAST(DATE '2023-12-31' + CAST(60 AS INTEGER) AS DATE)",
+    "CAST(59 AS BIGINT) % 4",
+    "CAST(-7 AS BIGINT) % 4",
+    "CAST(5 AS BIGINT) / CAST(7 AS BIGINT)",
+    "(SELECT CAST(SUM(x) AS DOUBLE) / COUNT(*) FROM (VALUES (1), (0), (1)) t(x))",
+    "(SELECT CAST(SUM((x * 1000000000 + 7) // 14) AS DOUBLE) / (CAST(COUNT(*) AS DOUBLE) * 1000000000)"
+    " FROM (VALUES (CAST(3 AS BIGINT)), (CAST(11 AS BIGINT))) t(x))",
 )
 
 

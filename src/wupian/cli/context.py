@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 
 ENGINES = ("duckdb", "spark")
 # Commands that run on --engine spark (docs/spark.md); every other command refuses it with exit 2. `screen` runs
-# its batch (--all) only: the teller path and the backtest refuse Spark in the command itself.
+# its batch (--all) only: the teller path and the backtest refuse Spark in the command itself. `recurring` runs
+# all of its forms (batch, stale mandates, one account).
 SPARK_COMMANDS = frozenset({"load", "check", "load-events", "classify", "indicators", "report", "month-end",
-                            "screen"})
+                            "screen", "recurring"})
 SPARK_DEFAULT_DB = "wupian-spark"
 
 

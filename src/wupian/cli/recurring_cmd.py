@@ -5,6 +5,9 @@
     wupian recurring --stale-mandates [--idle-months 6] [--format table|csv|json]
 
 Amounts in csv/json are positive yuan written as exact decimal text ("100.00").
+
+With ``--engine spark`` the batch (``--all``) and ``--stale-mandates`` run; one account's streams (the teller view)
+run on ``--engine duckdb`` only (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -143,6 +146,12 @@ def recurring(
     chosen = sum([account_id is not None and not stale, all_accounts, stale])
     if chosen != 1 or (all_accounts and account_id is not None):
         raise UsageError("give exactly one of ACCOUNT_ID, --all or --stale-mandates (optionally with ACCOUNT_ID)")
+    if account_id is not None and not stale:
+        from wupian.cli import context
+        from wupian.monitor.recurring.api import SPARK_ONE_ACCOUNT
+
+        if context.current().engine == "spark":
+            raise UsageError(SPARK_ONE_ACCOUNT)
     day = parse_optional_date(as_of)
     with open_warehouse(read_only=True) as wh:
         if stale:

@@ -15,6 +15,9 @@ different figure):
   no order);
 * ``list_position`` → ``nullif(array_position(…), 0)``; ``list_slice(l, a, b)`` → ``slice(l, a, b - a + 1)``;
 * ``regexp_full_match(s, p)`` → ``s RLIKE '^(?:p)$'``;
+* ``quantile_cont(x, q)`` (``q`` a fraction or a list of them) → ``percentile(x, q)`` (Spark's
+  ``percentile_cont`` takes no list; both interpolate linearly — see the allow-list's note for when the doubles
+  agree);
 * ``duckdb_tables()`` → the view ``wupian_catalog_tables`` that the Spark warehouse fills from its catalog.
 
 Constructs whose meaning differs and that no rewrite can keep (``date_diff`` in months or years, which counts
@@ -169,6 +172,14 @@ def _regexp_full_match(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _quantile_cont(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ``quantile_cont(x, q)`` (not the ``WITHIN GROUP`` form) → Spark's ``percentile(x, q)``."""
+    if isinstance(node, exp.PercentileCont) and node.expression is not None and \
+            not isinstance(node.parent, exp.WithinGroup):
+        return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.expression.copy()])
+    return node
+
+
 def _list_functions(node: exp.Expression) -> exp.Expression:
     """``list_position`` (NULL when absent on DuckDB, 0 on Spark) and ``list_slice`` (inclusive end on DuckDB,
     a length on Spark), both 1-based; negative positions are not used by the engine."""
@@ -202,7 +213,7 @@ def _int_div(node: exp.Expression) -> exp.Expression:
 
 
 SHIMS = (_hugeint, _greatest_one, _list_has_any, _materialized, _row_number, _ordered_list,
-         _regexp_full_match, _list_functions, _catalog, _int_div)
+         _regexp_full_match, _quantile_cont, _list_functions, _catalog, _int_div)
 
 
 def to_spark_tree(tree: exp.Expression) -> exp.Expression:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import recurring_shape_sql as qf
 from wupian.engine import recurring_sql as q
 from wupian.engine import recurring_stale_sql as qs
 from wupian.engine.warehouse import Warehouse
@@ -32,7 +33,7 @@ _CADENCE_COLUMNS = (
 class DetectionParams:
     """Thresholds of the detector (chosen and documented by the monitor layer)."""
 
-    prefix_pattern: str  # RE2 pattern of channel prefixes to strip from names, anchored at the start
+    prefix_pattern: str  # RE2/Java pattern of channel prefixes to strip from names, anchored at the start ('^')
     band_ratio: float = 1.3  # a new amount band starts where an amount exceeds the previous by this factor
     max_extra_share: float = 0.1  # share of debits allowed to fall between two periods (extra debits)
     min_share_in: float = 0.8  # share of debits within the cadence's day tolerance of the fitted schedule
@@ -43,6 +44,11 @@ class DetectionParams:
     # Quick regularity screen before the fit: the gap quartiles must lie within these shares of the period.
     quartile_lo: float = 0.6
     quartile_hi: float = 1.6
+
+    def __post_init__(self) -> None:
+        # The SQL strips it with 'g' (every match: the same on DuckDB and Spark); anchored, that is one match.
+        if not self.prefix_pattern.startswith("^"):
+            raise ValueError(f"prefix_pattern must be anchored at the start ('^…'), got {self.prefix_pattern!r}")
 
 
 def data_as_of(wh: Warehouse) -> date | None:
@@ -66,7 +72,8 @@ def _as_one_query(steps: tuple[tuple[str, str, dict[str, Any]], ...]) -> str:
         ctes.append(f"{name} AS {materialized}(\n{select}\n)")
     return (
         "WITH " + ",\n".join(ctes)
-        + f"\nSELECT * FROM (\n{q.FINAL}\n) ORDER BY account_id, cadence_rank, typical_amount DESC, payee_key"
+        + f"\nSELECT * FROM (\n{qf.FINAL}\n) r\n"
+        + "ORDER BY account_id, cadence_rank, typical_amount DESC, payee_key, stream_key"
     )
 
 
@@ -100,6 +107,8 @@ def detect_streams(
     missing = [c for c in _CADENCE_COLUMNS if c not in cadences.column_names]
     if missing:
         raise ValueError(f"cadence table lacks columns {missing}")
+    if account_id is not None and getattr(wh, "engine", "duckdb") != "duckdb":
+        raise ValueError("one account's streams run on DuckDB only (monitor.recurring.api.SPARK_ONE_ACCOUNT)")
     base: dict[str, Any] = {"as_of": as_of}
     window: dict[str, Any] = {"start": start, "as_of": as_of}
     if account_id is not None:
@@ -127,16 +136,18 @@ def detect_streams(
         ),
         (
             "streams",
-            q.STREAMS_ALL if account_id is None else q.STREAMS_ONE,
+            qf.STREAMS_ALL if account_id is None else qf.STREAMS_ONE,
             {"near_fixed_step": params.near_fixed_step},
         ),
-        ("shape", q.SHAPED, base),
+        ("shape", qf.SHAPED, base),
     )
     wh.register("_wp_rec_cadences", cadences)
     wh.register("_wp_rec_calendar", calendar)
-    if account_id is not None:  # one account: one statement of CTEs (no temporary tables to create and drop)
+    # One account (the teller view, DuckDB only: docs/spark.md): one statement of CTEs, no temporary tables to
+    # create and drop, on one thread (a few hundred rows: one thread avoids the coordination cost).
+    if account_id is not None:
         threads = int(wh.scalar("SELECT current_setting('threads')"))
-        wh.execute("SET threads = 1")  # a few hundred rows: one thread avoids the coordination cost
+        wh.execute("SET threads = 1")
         try:
             merged: dict[str, Any] = {"prefix": params.prefix_pattern}
             for _, _, values in steps:
@@ -153,7 +164,7 @@ def detect_streams(
             wh.execute(sql, values)
         if on_step is not None:
             on_step("link")
-        return wh.arrow(q.FINAL, {"prefix": params.prefix_pattern})
+        return wh.arrow(qf.FINAL, {"prefix": params.prefix_pattern})
     finally:
         for table in _TEMP_TABLES:
             wh.execute(f"DROP TABLE IF EXISTS {table}")

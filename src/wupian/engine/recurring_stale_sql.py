@@ -2,7 +2,9 @@
 
 A mandate is stale when it is active on ``$as_of`` and its last matching debit — same mandate id, same
 merchant id, or a matching normalised payee name on the same account — is before ``$idle_since`` (or it was
-never used and was signed before then). Names are normalised by ``recurring_sql.norm`` (an expression template; no macros).
+never used and was signed before then). Names are normalised by ``recurring_sql.norm`` (an expression template;
+no macros). Portable SQL (docs/spark.md): idle days are ``date_diff('day', …)``, not a date minus a date (an
+interval on Spark).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ WITH act AS (
   WHERE {debit_scope} -t.amount > 0 AND t.booked_at < CAST($as_of AS TIMESTAMP) + INTERVAL 1 DAY
     AND t.account_id IN (SELECT account_id FROM act)
 ), nm AS (
-  SELECT raw, {norm_raw} AS n FROM (SELECT DISTINCT raw FROM deb)
+  SELECT raw, {norm_raw} AS n FROM (SELECT DISTINCT raw FROM deb) r
 ), used AS (
   SELECT a.mandate_id, MAX(deb.d) AS last_used, COUNT(*) AS uses
   FROM act a JOIN deb ON deb.account_id = a.account_id LEFT JOIN nm ON nm.raw = deb.raw
@@ -34,7 +36,7 @@ WITH act AS (
 )
 SELECT a.mandate_id, a.account_id, a.payee_name, a.merchant_id, a.purpose, a.signed_at, a.channel,
        a.amount_limit, u.last_used, COALESCE(u.uses, 0) AS uses,
-       CAST($as_of AS DATE) - COALESCE(u.last_used, a.signed_at) AS idle_days,
+       CAST(date_diff('day', COALESCE(u.last_used, a.signed_at), CAST($as_of AS DATE)) AS BIGINT) AS idle_days,
        mer.name AS merchant_name, mer.payment_institution, mer.cancel_hint
 FROM act a
 LEFT JOIN used u USING (mandate_id)

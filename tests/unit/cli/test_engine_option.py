@@ -16,8 +16,7 @@ def test_unknown_engine_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert "duckdb, spark" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", [["serve"], ["demo"], ["users", "list"], ["recurring", "--all"],
-                                     ["recurring", "A1"]])
+@pytest.mark.parametrize("command", [["serve"], ["demo"], ["users", "list"]])
 def test_commands_not_on_spark_refuse_it(command: list[str], capsys: pytest.CaptureFixture[str],
                                          tmp_path: Path) -> None:
     assert wupian("--engine", "spark", "--db", str(tmp_path / "wh"), *command) == 2
@@ -34,13 +33,24 @@ def test_only_the_screening_batch_runs_on_spark(command: list[str], capsys: pyte
 
 
 @pytest.mark.parametrize("command", [["month-end", "--as-of", "2026-03-31", "--uscc", "91130900MA0BANK010"],
-                                     ["report", "--as-of", "2026-03-31"], ["screen", "--all"]])
+                                     ["report", "--as-of", "2026-03-31"], ["screen", "--all"],
+                                     ["recurring", "--all", "--format", "csv"], ["recurring", "--stale-mandates"],
+                                     ["recurring", "--stale-mandates", "A1"]])
 def test_ported_commands_accept_spark(command: list[str], capsys: pytest.CaptureFixture[str],
                                       tmp_path: Path) -> None:
     # accepted by --engine spark: they get as far as looking for the warehouse (none here: exit 2, no Spark start)
     assert wupian("--engine", "spark", "--db", str(tmp_path / "none"), *command) == 2
     err = capsys.readouterr().err
     assert "no Spark warehouse" in err and "does not run on --engine spark" not in err
+
+
+@pytest.mark.parametrize("command", [["recurring", "A1"], ["recurring", "A1", "--format", "csv"]])
+def test_one_accounts_recurring_debits_stay_on_duckdb(command: list[str], capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    # refused before any warehouse is opened (no Spark start), with the reason and what does run
+    assert wupian("--engine", "spark", "--db", str(tmp_path / "none"), *command) == 2
+    err = capsys.readouterr().err
+    assert "teller view" in err and "--all" in err and "--engine duckdb" in err and "Traceback" not in err
 
 
 def test_engine_from_the_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

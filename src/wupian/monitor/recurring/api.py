@@ -25,6 +25,12 @@ from wupian.monitor.recurring.model import RecurringStream, StaleMandate
 from wupian.monitor.recurring.normalise import PREFIX_PATTERN
 
 DEFAULT_PARAMS = engine.DetectionParams(prefix_pattern=PREFIX_PATTERN)
+# One account's streams are the teller's interactive view (issue 14: < 200 ms): one DuckDB statement on one
+# thread. On Spark the same SQL would be a chain of Spark jobs (about a minute on local[2]), so it is DuckDB-only;
+# the batch and the stale-mandate search run on Spark (docs/spark.md).
+SPARK_ONE_ACCOUNT = ("on --engine spark `wupian recurring` runs the batch (--all) and --stale-mandates; one "
+                     "account's recurring debits (the teller view) run on --engine duckdb (an interactive answer "
+                     "that one Spark job per step cannot give; docs/spark.md)")
 
 
 def window_start(as_of: date, months: int) -> date:
@@ -71,6 +77,8 @@ def streams_table(
 ) -> pa.Table:
     """Every recurring stream (one account or, with ``account_id=None``, the whole bank) as an Arrow table
     with an ``explanation`` column. ``unexplained_only`` keeps streams with no known mandate."""
+    if account_id is not None and getattr(wh, "engine", "duckdb") != "duckdb":
+        raise UsageError(SPARK_ONE_ACCOUNT)
     day = resolve_as_of(wh, as_of)
     start = window_start(day, months)
     table = engine.detect_streams(
