@@ -54,13 +54,22 @@ def _loadavg() -> float:
     return os.getloadavg()[0]
 
 
-def _steps(wh: Any, bank: Path, spark: Any | None) -> tuple[dict[str, dict[str, float]], Any]:
+def _rss_peak_mib(spark: Any | None) -> dict[str, float]:
+    """Peak resident memory so far (MiB) of this Python process (``ru_maxrss``) and of the Spark JVM (``VmHWM``)."""
+    peak = {"python": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if spark is not None:
+        pid = spark.sparkContext._gateway.proc.pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak["jvm"] = int(line.split()[1]) / 1024
+    return peak
+
+
+def _steps(wh: Any, bank: Path, spark: Any | None, out: dict[str, Any]) -> Any:
     from wupian import api
     from wupian.core.errors import DataError
     from wupian.engine import spark_con
     from wupian.ingest import load_snapshot
-
-    out: dict[str, dict[str, float]] = {}
 
     def timed(name: str, fn: Any) -> Any:
         if spark is not None:
@@ -71,7 +80,8 @@ def _steps(wh: Any, bank: Path, spark: Any | None) -> tuple[dict[str, dict[str, 
         out[name] = {"wall": time.perf_counter() - w0,
                      "cpu": _cpu_self() + (_cpu_jvm(spark) if spark else 0.0) - c0,
                      "load_before": load0, "load_after": _loadavg(),
-                     "statements": len(spark_con.CAPTURE) if spark is not None and spark_con.CAPTURE else 0}
+                     "statements": len(spark_con.CAPTURE) if spark is not None and spark_con.CAPTURE else 0,
+                     "rss_peak_mib": _rss_peak_mib(spark)}
         spark_con.CAPTURE = None
         return value
 
@@ -83,8 +93,7 @@ def _steps(wh: Any, bank: Path, spark: Any | None) -> tuple[dict[str, dict[str, 
 
     timed("load", load)
     timed("classify", lambda: api.ensure_fresh(wh, AS_OF, ("pboc_2025",)))
-    result = timed("indicators", lambda: api.compute_indicators(wh, AS_OF, store=False))
-    return out, result
+    return timed("indicators", lambda: api.compute_indicators(wh, AS_OF, store=False))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -97,22 +106,34 @@ def run(args: argparse.Namespace) -> None:
         bank = Path(args.bank) if args.bank else work / "bank"
         if not args.bank:
             subprocess.run([sys.executable, str(GEN_BANK), str(bank), str(args.loans)], check=True)
+        d_steps: dict[str, Any] = {}
         with Warehouse(work / "duck.duckdb") as duck:
-            d_steps, d_res = _steps(duck, bank, None)
+            d_res = _steps(duck, bank, None, d_steps)
             loans = duck.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [AS_OF])
         d_rows = d_res.to_arrow().to_pylist()
         del d_res
-        spark = spark_session.session(args.master)
+        print(json.dumps({"duckdb": d_steps}, indent=1), flush=True)
+        conf = dict(kv.split("=", 1) for kv in args.conf)
+        spark = spark_session.session(args.master, conf)
         sw = SparkWarehouse(work / "spark-wh", master=args.master)
-        s_steps, s_res = _steps(sw, bank, spark)
+        s_steps: dict[str, Any] = {}
+        failed = None
+        try:
+            s_res = _steps(sw, bank, spark, s_steps)
+            equal = s_res.to_arrow().to_pylist() == d_rows
+        except Exception as exc:  # record where a big run fails (memory, time) instead of losing the figures
+            failed = {"step": next(s for s in STEPS if s not in s_steps), "error": f"{type(exc).__name__}: "
+                      f"{str(exc)[:2000]}", "rss_peak_mib": _rss_peak_mib(spark)}
+            equal = False
         sw.close()
-        equal = s_res.to_arrow().to_pylist() == d_rows
         spark_session.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     record = {"at": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "loans": loans, "master": args.master,
-              "values": len(d_rows), "identical": equal, "duckdb": d_steps, "spark": s_steps,
+              "conf": conf, "values": len(d_rows), "identical": equal, "duckdb": d_steps, "spark": s_steps,
               "machine": f"{os.cpu_count()} cores"}
+    if failed:
+        record["failed"] = failed
     runs = json.loads(RUNS.read_text(encoding="utf-8")) if RUNS.exists() else []
     runs.append(record)
     RUNS.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
@@ -177,6 +198,8 @@ def main() -> None:
     r.add_argument("--loans", type=int, default=100_000)
     r.add_argument("--bank", help="an existing gen_bank.py folder (its size is counted, not --loans)")
     r.add_argument("--master", default="local[2]")
+    r.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra Spark setting (repeatable), e.g. spark.driver.memory=8g for 10M loans on local[2]")
     r.add_argument("--workdir", default=None, help="scratch folder (default: the system temp folder)")
     r.set_defaults(fn=run)
     sub.add_parser("report", help="write bench/results/spark.md from the recorded runs").set_defaults(fn=report)
