@@ -151,37 +151,64 @@ def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
     return my - b * mx, b
 
 
+def _cell(step: dict[str, Any] | None, key: str) -> str:
+    return "—" if step is None else f"{step[key]:.1f}"
+
+
+def _rss(step: dict[str, Any] | None, proc: str) -> str:
+    peak = (step or {}).get("rss_peak_mib", {}).get(proc)
+    return "—" if peak is None else f"{peak:,.0f}"
+
+
+def _fit_points(runs: list[dict[str, Any]], engine: str, steps: tuple[str, ...],
+                kind: str) -> list[tuple[float, float]]:
+    """(millions of loans, summed ``kind`` of ``steps``) of the runs that completed all of ``steps``."""
+    return [(r["loans"] / 1e6, sum(r[engine][s][kind] for s in steps)) for r in runs
+            if all(s in r[engine] for s in steps)]
+
+
 def report(_: argparse.Namespace) -> None:
     runs = sorted(json.loads(RUNS.read_text(encoding="utf-8")), key=lambda r: (r["loans"], r["at"]))
     lines = [
         "Runs of `python bench/spark.py run --loans N --master local[2]` on `gen_bank.py` banks (one month-end, "
         "PBOC profile; raw records in `bench/results/spark-runs.json`). The machine (2 cores, 24 GiB) was shared "
         "with other work: the load average next to each step says how much; CPU time (Python + Spark JVM) is the "
-        "steadier figure.",
+        "steadier figure. Peak RSS (MiB, where recorded): the Python process (DuckDB runs in it; monotonic over "
+        "the run) and the Spark JVM, at the end of the step. —: not recorded (earlier runs) or the step was not reached.",
         "",
-        "| loans | step | DuckDB wall s | DuckDB CPU s | Spark wall s | Spark CPU s | Spark statements "
-        "| load avg before → after (Spark) | values identical |",
-        "|---:|---|---:|---:|---:|---:|---:|---|---|",
+        "| loans | step | DuckDB wall s | DuckDB CPU s | DuckDB peak RSS | Spark wall s | Spark CPU s "
+        "| Spark JVM peak RSS | Spark statements | load avg before → after (Spark) | values identical |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
+    notes = []
     for r in runs:
         for step in STEPS:
-            d, s = r["duckdb"][step], r["spark"][step]
-            lines.append(f"| {r['loans']:,} | {step} | {d['wall']:.1f} | {d['cpu']:.1f} | {s['wall']:.1f} | "
-                         f"{s['cpu']:.1f} | {s['statements']} | {s['load_before']:.1f} → {s['load_after']:.1f} | "
-                         f"{'yes' if r['identical'] else 'NO'} ({r['values']:,}) |")
-    lines += ["", "Fit `seconds = fixed + per_million_loans × loans / 10⁶` over the sizes above (least squares):", "",
+            d, sp = r["duckdb"].get(step), r["spark"].get(step)
+            load = "—" if sp is None else f"{sp['load_before']:.1f} → {sp['load_after']:.1f}"
+            same = "—" if "indicators" not in r["spark"] else (
+                f"{'yes' if r['identical'] else 'NO'} ({r['values']:,})")
+            lines.append(f"| {r['loans']:,} | {step} | {_cell(d, 'wall')} | {_cell(d, 'cpu')} | {_rss(d, 'python')} "
+                         f"| {_cell(sp, 'wall')} | {_cell(sp, 'cpu')} | {_rss(sp, 'jvm')} "
+                         f"| {'—' if sp is None else sp['statements']} | {load} | {same} |")
+        if r.get("failed"):
+            notes.append(f"* {r['loans']:,} loans ({r['at']}, {r['master']}, {r.get('conf') or {}}): Spark stopped "
+                         f"in `{r['failed']['step']}`: {r['failed']['error'].splitlines()[0][:300]}")
+        if r.get("note"):
+            notes.append(f"* {r['loans']:,} loans ({r['at']}): {r['note']}")
+    if notes:
+        lines += ["", *notes]
+    lines += ["", "Fit `seconds = fixed + per_million_loans × loans / 10⁶` over the sizes above (least squares; "
+              "runs that did not complete a step are left out of its fit):", "",
               "| engine | step | wall: fixed s | wall: s per 10⁶ loans | CPU: fixed s | CPU: s per 10⁶ loans |",
               "|---|---|---:|---:|---:|---:|"]
     for engine in ("duckdb", "spark"):
         for step in (*STEPS, "total"):
-            def pts(kind: str, engine: str = engine, step: str = step) -> list[tuple[float, float]]:
-                return [(r["loans"] / 1e6, sum(r[engine][s][kind] for s in STEPS) if step == "total"
-                         else r[engine][step][kind]) for r in runs]
-            (wa, wb), (ca, cb) = fit(pts("wall")), fit(pts("cpu"))
+            steps = STEPS if step == "total" else (step,)
+            (wa, wb), (ca, cb) = (fit(_fit_points(runs, engine, steps, k)) for k in ("wall", "cpu"))
             lines.append(f"| {engine} | {step} | {wa:.0f} | {wb:.0f} | {ca:.0f} | {cb:.0f} |")
     steps = ("classify", "indicators")
-    (ca, cb) = fit([(r["loans"] / 1e6, sum(r["spark"][s]["cpu"] for s in steps)) for r in runs])
-    (da, db) = fit([(r["loans"] / 1e6, sum(r["duckdb"][s]["cpu"] for s in steps)) for r in runs])
+    (ca, cb) = fit(_fit_points(runs, "spark", steps, "cpu"))
+    (da, db) = fit(_fit_points(runs, "duckdb", steps, "cpu"))
     lines += ["", f"Extrapolated by the fit (classify + indicators, CPU): 500 M loans ≈ {ca + cb * 500:,.0f} CPU s on "
               f"Spark ({(ca + cb * 500) / 3600:,.1f} core-hours; {cb:.0f} s per 10⁶ loans, {ca:.0f} s fixed) against "
               f"≈ {da + db * 500:,.0f} CPU s on DuckDB ({db:.1f} s per 10⁶ loans) — if both kept growing linearly, "

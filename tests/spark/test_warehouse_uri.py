@@ -69,7 +69,8 @@ def test_file_uri_with_spaces_and_chinese(uri_wh: tuple[str, Path, SparkWarehous
     assert not (folder / "probe").exists() and "probe" not in again.con.catalog
     listed = wh.con.fs.names(wh.con.root)  # a listing through the FileSystem: tables with rows have a folder
     assert "_catalog.json" in listed and "branches" in listed and "probe" not in listed
-    assert listed == sorted(p.name for p in folder.iterdir())
+    assert listed == sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert not (folder / "._catalog.json.crc").exists()  # the catalog stays plain text a person may edit
 
 
 def test_unknown_scheme_is_a_usage_error(spark: Any) -> None:

@@ -85,6 +85,10 @@ class WarehouseFS:
             raise UsageError(f"cannot open the Spark warehouse at {root}: {_java_message(exc)} (for s3a:// add "
                              "the hadoop-aws jar and its fs.s3a.* settings; docs/spark.md, 'Where the warehouse "
                              "lives')") from exc
+        if str(self._fs.getClass().getName()) == "org.apache.hadoop.fs.LocalFileSystem":
+            # the checksumming wrapper would add a hidden .crc beside the catalog file and then refuse to read a
+            # catalog edited by hand; the catalog is small text, written through a rename
+            self._fs = self._fs.getRawFileSystem()
 
     def _p(self, loc: str) -> Any:
         return self._path_class(loc)
@@ -106,10 +110,11 @@ class WarehouseFS:
         self._fs.delete(self._p(loc), True)
 
     def names(self, loc: str) -> list[str]:
-        """The names directly under folder ``loc`` (sorted; empty when absent)."""
+        """The names directly under folder ``loc`` (sorted, hidden files left out; empty when absent)."""
         if not self.exists(loc):
             return []
-        return sorted(str(s.getPath().getName()) for s in self._fs.listStatus(self._p(loc)))
+        names = (str(s.getPath().getName()) for s in self._fs.listStatus(self._p(loc)))
+        return sorted(n for n in names if not n.startswith("."))  # hidden: Hadoop's .crc checksum files
 
     def read_text(self, loc: str) -> str:
         stream = self._fs.open(self._p(loc))
