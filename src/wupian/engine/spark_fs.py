@@ -85,7 +85,9 @@ class WarehouseFS:
             raise UsageError(f"cannot open the Spark warehouse at {root}: {_java_message(exc)} (for s3a:// add "
                              "the hadoop-aws jar and its fs.s3a.* settings; docs/spark.md, 'Where the warehouse "
                              "lives')") from exc
-        if str(self._fs.getClass().getName()) == "org.apache.hadoop.fs.LocalFileSystem":
+        from py4j.java_gateway import is_instance_of
+
+        if is_instance_of(spark.sparkContext._gateway, self._fs, "org.apache.hadoop.fs.ChecksumFileSystem"):
             # the checksumming wrapper would add a hidden .crc beside the catalog file and then refuse to read a
             # catalog edited by hand; the catalog is small text, written through a rename
             self._fs = self._fs.getRawFileSystem()
