@@ -54,13 +54,22 @@ def _loadavg() -> float:
     return os.getloadavg()[0]
 
 
-def _steps(wh: Any, bank: Path, spark: Any | None) -> tuple[dict[str, dict[str, float]], Any]:
+def _rss_peak_mib(spark: Any | None) -> dict[str, float]:
+    """Peak resident memory so far (MiB) of this Python process (``ru_maxrss``) and of the Spark JVM (``VmHWM``)."""
+    peak = {"python": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if spark is not None:
+        pid = spark.sparkContext._gateway.proc.pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak["jvm"] = int(line.split()[1]) / 1024
+    return peak
+
+
+def _steps(wh: Any, bank: Path, spark: Any | None, out: dict[str, Any]) -> Any:
     from wupian import api
     from wupian.core.errors import DataError
     from wupian.engine import spark_con
     from wupian.ingest import load_snapshot
-
-    out: dict[str, dict[str, float]] = {}
 
     def timed(name: str, fn: Any) -> Any:
         if spark is not None:
@@ -71,7 +80,8 @@ def _steps(wh: Any, bank: Path, spark: Any | None) -> tuple[dict[str, dict[str, 
         out[name] = {"wall": time.perf_counter() - w0,
                      "cpu": _cpu_self() + (_cpu_jvm(spark) if spark else 0.0) - c0,
                      "load_before": load0, "load_after": _loadavg(),
-                     "statements": len(spark_con.CAPTURE) if spark is not None and spark_con.CAPTURE else 0}
+                     "statements": len(spark_con.CAPTURE) if spark is not None and spark_con.CAPTURE else 0,
+                     "rss_peak_mib": _rss_peak_mib(spark)}
         spark_con.CAPTURE = None
         return value
 
@@ -83,8 +93,7 @@ def _steps(wh: Any, bank: Path, spark: Any | None) -> tuple[dict[str, dict[str, 
 
     timed("load", load)
     timed("classify", lambda: api.ensure_fresh(wh, AS_OF, ("pboc_2025",)))
-    result = timed("indicators", lambda: api.compute_indicators(wh, AS_OF, store=False))
-    return out, result
+    return timed("indicators", lambda: api.compute_indicators(wh, AS_OF, store=False))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -97,22 +106,34 @@ def run(args: argparse.Namespace) -> None:
         bank = Path(args.bank) if args.bank else work / "bank"
         if not args.bank:
             subprocess.run([sys.executable, str(GEN_BANK), str(bank), str(args.loans)], check=True)
+        d_steps: dict[str, Any] = {}
         with Warehouse(work / "duck.duckdb") as duck:
-            d_steps, d_res = _steps(duck, bank, None)
+            d_res = _steps(duck, bank, None, d_steps)
             loans = duck.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [AS_OF])
         d_rows = d_res.to_arrow().to_pylist()
         del d_res
-        spark = spark_session.session(args.master)
+        print(json.dumps({"duckdb": d_steps}, indent=1), flush=True)
+        conf = dict(kv.split("=", 1) for kv in args.conf)
+        spark = spark_session.session(args.master, conf)
         sw = SparkWarehouse(work / "spark-wh", master=args.master)
-        s_steps, s_res = _steps(sw, bank, spark)
+        s_steps: dict[str, Any] = {}
+        failed = None
+        try:
+            s_res = _steps(sw, bank, spark, s_steps)
+            equal = s_res.to_arrow().to_pylist() == d_rows
+        except Exception as exc:  # record where a big run fails (memory, time) instead of losing the figures
+            failed = {"step": next(s for s in STEPS if s not in s_steps), "error": f"{type(exc).__name__}: "
+                      f"{str(exc)[:2000]}", "rss_peak_mib": _rss_peak_mib(spark)}
+            equal = False
         sw.close()
-        equal = s_res.to_arrow().to_pylist() == d_rows
         spark_session.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     record = {"at": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "loans": loans, "master": args.master,
-              "values": len(d_rows), "identical": equal, "duckdb": d_steps, "spark": s_steps,
+              "conf": conf, "values": len(d_rows), "identical": equal, "duckdb": d_steps, "spark": s_steps,
               "machine": f"{os.cpu_count()} cores"}
+    if failed:
+        record["failed"] = failed
     runs = json.loads(RUNS.read_text(encoding="utf-8")) if RUNS.exists() else []
     runs.append(record)
     RUNS.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
@@ -130,37 +151,64 @@ def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
     return my - b * mx, b
 
 
+def _cell(step: dict[str, Any] | None, key: str) -> str:
+    return "—" if step is None else f"{step[key]:.1f}"
+
+
+def _rss(step: dict[str, Any] | None, proc: str) -> str:
+    peak = (step or {}).get("rss_peak_mib", {}).get(proc)
+    return "—" if peak is None else f"{peak:,.0f}"
+
+
+def _fit_points(runs: list[dict[str, Any]], engine: str, steps: tuple[str, ...],
+                kind: str) -> list[tuple[float, float]]:
+    """(millions of loans, summed ``kind`` of ``steps``) of the runs that completed all of ``steps``."""
+    return [(r["loans"] / 1e6, sum(r[engine][s][kind] for s in steps)) for r in runs
+            if all(s in r[engine] for s in steps)]
+
+
 def report(_: argparse.Namespace) -> None:
     runs = sorted(json.loads(RUNS.read_text(encoding="utf-8")), key=lambda r: (r["loans"], r["at"]))
     lines = [
         "Runs of `python bench/spark.py run --loans N --master local[2]` on `gen_bank.py` banks (one month-end, "
         "PBOC profile; raw records in `bench/results/spark-runs.json`). The machine (2 cores, 24 GiB) was shared "
         "with other work: the load average next to each step says how much; CPU time (Python + Spark JVM) is the "
-        "steadier figure.",
+        "steadier figure. Peak RSS (MiB, where recorded): the Python process (DuckDB runs in it; monotonic over "
+        "the run) and the Spark JVM, at the end of the step. —: not recorded (earlier runs) or the step was not reached.",
         "",
-        "| loans | step | DuckDB wall s | DuckDB CPU s | Spark wall s | Spark CPU s | Spark statements "
-        "| load avg before → after (Spark) | values identical |",
-        "|---:|---|---:|---:|---:|---:|---:|---|---|",
+        "| loans | step | DuckDB wall s | DuckDB CPU s | DuckDB peak RSS | Spark wall s | Spark CPU s "
+        "| Spark JVM peak RSS | Spark statements | load avg before → after (Spark) | values identical |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
+    notes = []
     for r in runs:
         for step in STEPS:
-            d, s = r["duckdb"][step], r["spark"][step]
-            lines.append(f"| {r['loans']:,} | {step} | {d['wall']:.1f} | {d['cpu']:.1f} | {s['wall']:.1f} | "
-                         f"{s['cpu']:.1f} | {s['statements']} | {s['load_before']:.1f} → {s['load_after']:.1f} | "
-                         f"{'yes' if r['identical'] else 'NO'} ({r['values']:,}) |")
-    lines += ["", "Fit `seconds = fixed + per_million_loans × loans / 10⁶` over the sizes above (least squares):", "",
+            d, sp = r["duckdb"].get(step), r["spark"].get(step)
+            load = "—" if sp is None else f"{sp['load_before']:.1f} → {sp['load_after']:.1f}"
+            same = "—" if "indicators" not in r["spark"] else (
+                f"{'yes' if r['identical'] else 'NO'} ({r['values']:,})")
+            lines.append(f"| {r['loans']:,} | {step} | {_cell(d, 'wall')} | {_cell(d, 'cpu')} | {_rss(d, 'python')} "
+                         f"| {_cell(sp, 'wall')} | {_cell(sp, 'cpu')} | {_rss(sp, 'jvm')} "
+                         f"| {'—' if sp is None or sp.get('statements') is None else sp['statements']} | {load} | {same} |")
+        if r.get("failed"):
+            notes.append(f"* {r['loans']:,} loans ({r['at']}, {r['master']}, {r.get('conf') or {}}): Spark stopped "
+                         f"in `{r['failed']['step']}`: {r['failed']['error'].splitlines()[0][:300]}")
+        if r.get("note"):
+            notes.append(f"* {r['loans']:,} loans ({r['at']}): {r['note']}")
+    if notes:
+        lines += ["", *notes]
+    lines += ["", "Fit `seconds = fixed + per_million_loans × loans / 10⁶` over the sizes above (least squares; "
+              "runs that did not complete a step are left out of its fit):", "",
               "| engine | step | wall: fixed s | wall: s per 10⁶ loans | CPU: fixed s | CPU: s per 10⁶ loans |",
               "|---|---|---:|---:|---:|---:|"]
     for engine in ("duckdb", "spark"):
         for step in (*STEPS, "total"):
-            def pts(kind: str, engine: str = engine, step: str = step) -> list[tuple[float, float]]:
-                return [(r["loans"] / 1e6, sum(r[engine][s][kind] for s in STEPS) if step == "total"
-                         else r[engine][step][kind]) for r in runs]
-            (wa, wb), (ca, cb) = fit(pts("wall")), fit(pts("cpu"))
+            steps = STEPS if step == "total" else (step,)
+            (wa, wb), (ca, cb) = (fit(_fit_points(runs, engine, steps, k)) for k in ("wall", "cpu"))
             lines.append(f"| {engine} | {step} | {wa:.0f} | {wb:.0f} | {ca:.0f} | {cb:.0f} |")
     steps = ("classify", "indicators")
-    (ca, cb) = fit([(r["loans"] / 1e6, sum(r["spark"][s]["cpu"] for s in steps)) for r in runs])
-    (da, db) = fit([(r["loans"] / 1e6, sum(r["duckdb"][s]["cpu"] for s in steps)) for r in runs])
+    (ca, cb) = fit(_fit_points(runs, "spark", steps, "cpu"))
+    (da, db) = fit(_fit_points(runs, "duckdb", steps, "cpu"))
     lines += ["", f"Extrapolated by the fit (classify + indicators, CPU): 500 M loans ≈ {ca + cb * 500:,.0f} CPU s on "
               f"Spark ({(ca + cb * 500) / 3600:,.1f} core-hours; {cb:.0f} s per 10⁶ loans, {ca:.0f} s fixed) against "
               f"≈ {da + db * 500:,.0f} CPU s on DuckDB ({db:.1f} s per 10⁶ loans) — if both kept growing linearly, "
@@ -177,6 +225,8 @@ def main() -> None:
     r.add_argument("--loans", type=int, default=100_000)
     r.add_argument("--bank", help="an existing gen_bank.py folder (its size is counted, not --loans)")
     r.add_argument("--master", default="local[2]")
+    r.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra Spark setting (repeatable), e.g. spark.driver.memory=8g for 10M loans on local[2]")
     r.add_argument("--workdir", default=None, help="scratch folder (default: the system temp folder)")
     r.set_defaults(fn=run)
     sub.add_parser("report", help="write bench/results/spark.md from the recorded runs").set_defaults(fn=report)

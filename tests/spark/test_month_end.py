@@ -9,10 +9,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import docx
-import openpyxl
 import pytest
 
+from support.engine_rows import assert_same_report_files
 from wupian.reports.run import generate_reports
 
 AS_OF = date(2026, 3, 31)
@@ -27,16 +26,6 @@ def runs(golden_engines: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
             for name, wh in zip(("duckdb", "spark"), golden_engines, strict=True)}
 
 
-def _xlsx(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    book = openpyxl.load_workbook(path)
-    return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in book.worksheets}
-
-
-def _docx(path: Path) -> list[str]:
-    d = docx.Document(str(path))
-    return [p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells]
-
-
 def test_same_files_written(runs: Any) -> None:
     (dout, drun), (sout, srun) = runs["duckdb"], runs["spark"]
     want = sorted(str(p.relative_to(dout)) for p in drun.files)
@@ -47,22 +36,9 @@ def test_same_files_written(runs: Any) -> None:
 
 
 def test_every_report_identical(runs: Any) -> None:
-    (dout, drun), (sout, _) = runs["duckdb"], runs["spark"]
-    compared = 0
-    for f in drun.files:
-        other = sout / f.relative_to(dout)
-        if f.suffix == ".xlsx":
-            want, got = _xlsx(f), _xlsx(other)
-            assert list(got) == list(want), f.name
-            for sheet, rows in want.items():
-                for i, (a, b) in enumerate(zip(rows, got[sheet], strict=True)):
-                    assert b == a, f"{f.name} [{sheet}] row {i + 1}: DuckDB {a}, Spark {b}"
-        elif f.suffix == ".docx":
-            assert _docx(other) == _docx(f), f.name
-        else:
-            assert other.read_bytes() == f.read_bytes(), f.name
-        compared += 1
-    assert compared == len(drun.files)
+    (dout, drun), (sout, srun) = runs["duckdb"], runs["spark"]
+    compared = assert_same_report_files(dout, drun.files, sout, srun.files)
+    assert sum(compared.values()) == len(drun.files)
 
 
 def test_same_issues_and_indicators(runs: Any) -> None:

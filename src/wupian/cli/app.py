@@ -75,14 +75,22 @@ def create_app(commands: Sequence[str] = COMMANDS) -> typer.Typer:
                          help="SQL engine: duckdb (embedded, default) or spark (docs/spark.md)."),
         ] = "duckdb",
         spark_master: Annotated[
-            str,
+            str | None,
             typer.Option("--spark-master", envvar="WUPIAN_SPARK_MASTER",
-                         help="Spark master URL with --engine spark (local[2], yarn, k8s://…, spark://…)."),
-        ] = "local[2]",
+                         help="Spark master URL with --engine spark (local[2], yarn, k8s://…, spark://…); default: "
+                              "the one spark-submit or spark-defaults.conf set, else local[2]."),
+        ] = None,
+        spark_conf: Annotated[
+            list[str] | None,
+            typer.Option("--spark-conf", envvar="WUPIAN_SPARK_CONF", metavar="KEY=VALUE",
+                         help="A Spark setting with --engine spark (repeatable; over spark-submit's and "
+                              "spark-defaults.conf's), e.g. spark.checkpoint.dir=hdfs:///tmp/wupian-ckpt."),
+        ] = None,
     ) -> None:
         """Global options shared by every command."""
         engine = check_engine(engine, ctx.invoked_subcommand)
-        ctx.obj = CliState(db=check_db_option(db, engine), engine=engine, spark_master=spark_master)
+        ctx.obj = CliState(db=check_db_option(db, engine), engine=engine, spark_master=spark_master,
+                           spark_conf=tuple(spark_conf or ()))
 
     for name in commands:
         importlib.import_module(name if "." in name else f"wupian.cli.{name}").register(app)

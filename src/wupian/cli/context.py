@@ -36,11 +36,13 @@ SPARK_DEFAULT_DB = "wupian-spark"
 
 @dataclass(frozen=True, slots=True)
 class CliState:
-    """What the global options chose: the warehouse (None = the default), the engine and the Spark master."""
+    """What the global options chose: the warehouse (None = the default), the engine, the Spark master (None:
+    the one spark-submit or spark-defaults.conf set, else local[2]) and extra Spark settings (``KEY=VALUE``)."""
 
     db: str | None = None
     engine: str = "duckdb"
-    spark_master: str = "local[2]"
+    spark_master: str | None = None
+    spark_conf: tuple[str, ...] = ()
 
 
 def check_engine(value: str, command: str | None) -> str:
@@ -84,7 +86,7 @@ def check_db_option(value: str | None, engine: str = "duckdb") -> str | None:
         raise typer.BadParameter(f"expects a warehouse file path, got {value!r} (an in-memory warehouse would "
                                  "keep nothing)", param_hint="'--db'")
     if engine == "spark":
-        if Path(value).is_file():
+        if "://" not in value and Path(value).is_file():
             raise typer.BadParameter(f"{value} is a file; --engine spark keeps its warehouse in a folder of "
                                      "Parquet tables", param_hint="'--db'")
         return value
@@ -92,6 +94,13 @@ def check_db_option(value: str | None, engine: str = "duckdb") -> str | None:
         raise typer.BadParameter(f"{value} is a folder; give a file such as {Path(value) / 'wupian.duckdb'}",
                                  param_hint="'--db'")
     return value
+
+
+def spark_conf(state: CliState) -> dict[str, str]:
+    """``--spark-conf`` as settings (a malformed item is a usage error before Spark starts)."""
+    from wupian.engine.spark_session import parse_conf_options
+
+    return parse_conf_options(state.spark_conf)
 
 
 def open_warehouse(*, create: bool = False, read_only: bool = False) -> Warehouse:
@@ -102,10 +111,11 @@ def open_warehouse(*, create: bool = False, read_only: bool = False) -> Warehous
     if state.engine == "spark":
         from wupian.engine.spark_warehouse import SparkWarehouse, is_spark_warehouse
 
-        if not create and not is_spark_warehouse(path):
+        conf = spark_conf(state)
+        if not create and not is_spark_warehouse(path, master=state.spark_master, conf=conf):
             raise UsageError(f"no Spark warehouse at {path}: create it with `wupian --engine spark load --as-of "
                              "DATE FOLDER`, or point --db at an existing one")
-        return SparkWarehouse(path, read_only=read_only, master=state.spark_master)
+        return SparkWarehouse(path, read_only=read_only, master=state.spark_master, conf=conf)
     if not create and not Path(path).exists():
         raise UsageError(f"no warehouse at {path} (仓库文件不存在): create it with `wupian load --as-of DATE FOLDER` "
                          "or `wupian demo`, or point --db / WUPIAN_DB at an existing one")

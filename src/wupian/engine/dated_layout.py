@@ -11,6 +11,12 @@ import datetime as dt
 from pathlib import Path
 
 
+def date_part(as_of: dt.date | None) -> str:
+    """The folder name of one date: ``as_of=YYYY-MM-DD`` (``as_of=null`` for rows without a date)."""
+    return f"as_of={as_of.isoformat() if as_of is not None else 'null'}"
+
+
 def date_folder(root: Path, table: str, as_of: dt.date | None) -> Path:
-    """``<root>/<table>/as_of=YYYY-MM-DD`` (``as_of=null`` for rows without a date)."""
-    return root / table / f"as_of={as_of.isoformat() if as_of is not None else 'null'}"
+    """``<root>/<table>/as_of=YYYY-MM-DD`` on a local file system (the Spark warehouse joins the same
+    ``date_part`` onto a Hadoop path string)."""
+    return root / table / date_part(as_of)

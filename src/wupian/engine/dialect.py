@@ -18,6 +18,8 @@ different figure):
 * ``quantile_cont(x, q)`` (``q`` a fraction or a list of them) → ``percentile(x, q)`` (Spark's
   ``percentile_cont`` takes no list; both interpolate linearly — see the allow-list's note for when the doubles
   agree);
+* ``date_diff('second'|'minute'|'hour', a, b)`` → the same on both ends truncated to the unit (DuckDB counts
+  boundaries crossed, Spark whole units elapsed: 23:59:59.9 → 00:00:00.1 is 1 second on DuckDB, 0 on Spark);
 * ``duckdb_tables()`` → the view ``wupian_catalog_tables`` that the Spark warehouse fills from its catalog.
 
 Constructs whose meaning differs and that no rewrite can keep (``date_diff`` in months or years, which counts
@@ -200,6 +202,22 @@ def _catalog(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_SUB_DAY_UNITS = {"SECOND", "SECONDS", "MINUTE", "MINUTES", "HOUR", "HOURS", "MILLISECOND", "MILLISECONDS",
+                  "MICROSECOND", "MICROSECONDS"}
+
+
+def _sub_day_diff(node: exp.Expression) -> exp.Expression:
+    """``date_diff('second'|'minute'|'hour', a, b)`` counts unit boundaries crossed on DuckDB (0.9 s → 1.1 s is
+    1 second) and whole units elapsed on Spark (0): both ends truncated to the unit first, the whole units between
+    them are the boundaries crossed, on both engines."""
+    if not isinstance(node, exp.DateDiff) or _unit(node) not in _SUB_DAY_UNITS:
+        return node
+    unit = _unit(node).rstrip("S")
+    a, b = (exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), e.copy()])
+            for e in (node.expression, node.this))
+    return exp.DateDiff(this=b, expression=a, unit=exp.var(unit))
+
+
 def _int_div(node: exp.Expression) -> exp.Expression:
     """``a // b`` → Spark ``a DIV b`` checked by ``a - q·b`` lying in (-|b|, |b|): never a wrapped BIGINT."""
     if not isinstance(node, exp.IntDiv):
@@ -213,7 +231,7 @@ def _int_div(node: exp.Expression) -> exp.Expression:
 
 
 SHIMS = (_hugeint, _greatest_one, _list_has_any, _materialized, _row_number, _ordered_list,
-         _regexp_full_match, _quantile_cont, _list_functions, _catalog, _int_div)
+         _regexp_full_match, _quantile_cont, _list_functions, _catalog, _int_div, _sub_day_diff)
 
 
 def to_spark_tree(tree: exp.Expression) -> exp.Expression:

@@ -20,7 +20,12 @@ from wupian.engine.warehouse import Warehouse
 
 def fraud_by_node(wh: Warehouse, as_of: date, *, subtree: str | None = None) -> pa.Table | None:
     """Per node: screened, alerts_medium, alerts_high, cases_opened, police_contacted, prevented_count,
-    prevented_amount, not_fraud_count, lost_count, lost_amount, median_minutes_to_police; None without data."""
+    prevented_amount, not_fraud_count, lost_count, lost_amount, median_minutes_to_police; None without data.
+
+    The minutes to police are the median of whole seconds between the case's opening and the police contact
+    (seconds boundaries crossed, as DuckDB's ``date_diff`` counts them; the Spark dialect keeps that meaning),
+    divided by 60 once, as a DOUBLE on both engines (a median of ``x / 60.0`` is a DOUBLE on DuckDB but a
+    6-place DECIMAL on Spark)."""
     if not table_exists(wh, "screening_requests") or not wh.scalar(
         "SELECT count(*) FROM screening_requests WHERE CAST(requested_at AS DATE) BETWEEN ? AND ?",
         [as_of.replace(day=1), as_of],
@@ -66,7 +71,7 @@ def fraud_by_node(wh: Warehouse, as_of: date, *, subtree: str | None = None) -> 
                      count(*) FILTER (state = 'closed' AND outcome = 'not_fraud') AS not_fraud_count,
                      count(*) FILTER (state = 'closed' AND outcome = 'lost') AS lost_count,
                      coalesce(sum(amount) FILTER (state = 'closed' AND outcome = 'lost'), 0) AS lost_amount,
-                     median(date_diff('second', opened_at, police_at) / 60.0) AS median_minutes_to_police
+                     median(date_diff('second', opened_at, police_at)) / 60 AS median_minutes_to_police
               FROM ks JOIN closure AS c ON c.descendant_id = ks.branch_id GROUP BY c.ancestor_id)
         SELECT a.node AS branch_id, a.screened, coalesce(b.alerts_medium, 0) AS alerts_medium,
                coalesce(b.alerts_high, 0) AS alerts_high, coalesce(d.cases_opened, 0) AS cases_opened,

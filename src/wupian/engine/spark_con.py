@@ -6,7 +6,9 @@ How DuckDB statements map onto a directory of Parquet tables:
 * ``CREATE TABLE t (…)`` → an external Parquet table at ``<warehouse>/t`` (its DDL kept in
   ``<warehouse>/_catalog.json`` so the next process finds it); constraints are not enforced by Spark, the
   primary key is remembered for ``INSERT OR REPLACE``;
-* ``CREATE TEMP TABLE x AS SELECT`` → a temp view over a cached, materialised (local-checkpointed) result;
+* ``CREATE TEMP TABLE x AS SELECT`` → a temp view over a materialised result: a reliable checkpoint in
+  ``spark.checkpoint.dir`` when one is set (it survives a lost executor), else a local checkpoint held by the
+  executors;
 * a *dated* table (the snapshot tables, quarantine, branch closure, snapshots) keeps each as-of date in its own
   folder ``<warehouse>/t/as_of=YYYY-MM-DD/``: replace-a-date overwrites that folder only, an ``INSERT`` appends
   each row to its date's folder;
@@ -17,25 +19,25 @@ How DuckDB statements map onto a directory of Parquet tables:
 
 Bound parameters become typed SQL literals written by sqlglot (quoted and escaped by it), never pasted text; they
 are put in place on the statement text, outside strings and comments, before it is parsed.
-Results reach Python through Arrow (``DataFrame.toArrow``), so DECIMAL values stay exact.
+Results reach Python through Arrow (``DataFrame.toArrow``), so DECIMAL values stay exact. The warehouse location is
+any URI Hadoop's FileSystem serves (:mod:`wupian.engine.spark_fs`): every file operation here goes through it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from sqlglot import exp
 
 from wupian.engine import dialect
-from wupian.engine.dated_layout import date_folder
+from wupian.engine.dated_layout import date_part
+from wupian.engine.spark_fs import WarehouseFS, join, sql_string
 
 CATALOG_FILE = "_catalog.json"
 CAPTURE: list[str] | None = None  # set to a list by the conformance suite to record executed statements
@@ -134,16 +136,19 @@ _ACTIVE: dict[int, SparkConnection] = {}
 
 
 class SparkConnection:
-    """Runs the engine's DuckDB SQL on a SparkSession over the Parquet tables under ``root``."""
+    """Runs the engine's DuckDB SQL on a SparkSession over the Parquet tables under ``root`` (a Hadoop path
+    string, :func:`wupian.engine.spark_fs.location`)."""
 
-    def __init__(self, spark: Any, root: Path, dated: frozenset[str] = frozenset()) -> None:
+    def __init__(self, spark: Any, root: str, dated: frozenset[str] = frozenset(),
+                 fs: WarehouseFS | None = None) -> None:
         self.spark, self.root, self.dated = spark, root, dated
+        self.fs = fs or WarehouseFS(spark, root)
         self.catalog: dict[str, dict[str, Any]] = {}
         self.temps: set[str] = set()  # temp views made by this connection (listing Spark's catalog is slow)
         self._catalog_rows: list[tuple[str, str]] | None = None
-        path = root / CATALOG_FILE
-        if path.exists():
-            self.catalog = json.loads(path.read_text(encoding="utf-8"))
+        path = join(root, CATALOG_FILE)
+        if self.fs.exists(path):
+            self.catalog = json.loads(self.fs.read_text(path))
         self.activate()
 
     def activate(self) -> None:
@@ -188,6 +193,14 @@ class SparkConnection:
     def unregister(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
         self.temps.discard(name)
+
+    def materialise(self, df: Any) -> Any:
+        """``df`` computed once and kept: a reliable checkpoint when the session has a checkpoint directory
+        (``spark.checkpoint.dir``; survives a lost executor, cleaned when no longer referenced), else a local
+        checkpoint in the executors' block managers (memory, spilled to local disk)."""
+        if self.spark.sparkContext.getCheckpointDir():
+            return df.checkpoint(eager=True)
+        return df.localCheckpoint(eager=True)
 
     def close(self) -> None:
         for name in (*self.temps, dialect.CATALOG_VIEW):
@@ -240,7 +253,7 @@ class SparkConnection:
         if kind == "VIEW" or (temporary and query is not None):
             df = self._sql(query)
             if kind != "VIEW":
-                df = df.localCheckpoint(eager=True)
+                df = self.materialise(df)
             df.createOrReplaceTempView(name)
             self.temps.add(name)
             return Result(None)
@@ -254,7 +267,7 @@ class SparkConnection:
         if exists:
             self._drop_table(name)
         if query is not None:
-            df = self._sql(query).localCheckpoint(eager=True)
+            df = self.materialise(self._sql(query))
             columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields)
             self._define(name, columns, [])
             self.overwrite(name, df)
@@ -273,14 +286,14 @@ class SparkConnection:
         return Result(None)
 
     def _define(self, name: str, columns: str, keys: list[str]) -> None:
-        location = (self.root / name).resolve().as_uri()
+        location = join(self.root, name)
         dated = name in self.dated and "`as_of` DATE" in columns
         # A dated table keeps each as-of date in its own folder <table>/as_of=YYYY-MM-DD/ (replace-a-date writes
         # that folder only). The folders are read recursively rather than as Hive partitions, so the table keeps
         # the column order of its DDL (a partition column would move to the end); Parquet min/max statistics on
         # as_of skip the other dates' files.
         options = "OPTIONS (recursiveFileLookup 'true') " if dated else ""
-        ddl = f"CREATE TABLE IF NOT EXISTS `{name}` ({columns}) USING parquet {options}LOCATION '{location}'"
+        ddl = f"CREATE TABLE IF NOT EXISTS `{name}` ({columns}) USING parquet {options}LOCATION {sql_string(location)}"
         self.spark.sql(ddl)
         self.catalog[name] = {"ddl": ddl, "keys": keys, "dated": dated}
         self._save()
@@ -288,14 +301,15 @@ class SparkConnection:
     def is_dated(self, name: str) -> bool:
         return bool(self.catalog.get(name, {}).get("dated"))
 
-    def date_folder(self, name: str, as_of: Any) -> Path:
-        """The folder holding the rows of ``as_of`` of the dated table ``name``."""
-        return date_folder(self.root, name, as_of)
+    def date_folder(self, name: str, as_of: Any) -> str:
+        """The folder (a Hadoop path string) holding the rows of ``as_of`` of the dated table ``name``."""
+        return join(self.root, name, date_part(as_of))
 
-    def write_date(self, name: str, as_of: date, df: Any) -> None:
-        """The rows of ``as_of`` of the dated table ``name`` become ``df`` (in the table's column order): only
-        that date's folder is written, the other dates' files are not touched."""
-        df.write.mode("overwrite").parquet(str(self.date_folder(name, as_of).resolve()))
+    def write_date(self, name: str, as_of: date, df: Any, *, append: bool = False) -> None:
+        """The rows of ``as_of`` of the dated table ``name`` become ``df`` (in the table's column order; with
+        ``append`` they are added to that date's rows): only that date's folder is written, the other dates'
+        files are not touched."""
+        df.write.mode("append" if append else "overwrite").parquet(self.date_folder(name, as_of))
         self.spark.sql(f"REFRESH TABLE `{name}`")
 
     def append_rows(self, name: str, df: Any) -> None:
@@ -303,17 +317,15 @@ class SparkConnection:
         self._append_dated(name, df)
 
     def _append_dated(self, name: str, df: Any) -> None:
-        df = df.localCheckpoint(eager=True)
+        df = self.materialise(df)
         for (day,) in df.select("as_of").distinct().collect():
             part = df.where(df["as_of"].isNull() if day is None else df["as_of"] == day)
-            part.write.mode("append").parquet(str(self.date_folder(name, day).resolve()))
+            part.write.mode("append").parquet(self.date_folder(name, day))
         self.spark.sql(f"REFRESH TABLE `{name}`")
 
     def _save(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / (CATALOG_FILE + ".tmp")
-        tmp.write_text(json.dumps(self.catalog, indent=1, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self.root / CATALOG_FILE)
+        self.fs.mkdirs(self.root)
+        self.fs.write_text(join(self.root, CATALOG_FILE), json.dumps(self.catalog, indent=1, ensure_ascii=False))
 
     def _drop(self, tree: exp.Drop) -> Result:
         name = self._table_name(tree)
@@ -330,18 +342,18 @@ class SparkConnection:
         self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
         del self.catalog[name]
         self._save()
-        shutil.rmtree(self.root / name, ignore_errors=True)
+        self.fs.delete(join(self.root, name))
 
     def overwrite(self, name: str, df: Any) -> None:
         """Replace the rows of ``name`` with ``df`` (computed first, so it may read ``name``)."""
         if not self.is_dated(name):
-            df.localCheckpoint(eager=True).write.insertInto(name, overwrite=True)
+            self.materialise(df).write.insertInto(name, overwrite=True)
             self.spark.sql(f"REFRESH TABLE `{name}`")
             return
         cols = [f.name for f in self.spark.table(name).schema.fields]
-        df = df.select(*cols).localCheckpoint(eager=True)
-        shutil.rmtree(self.root / name, ignore_errors=True)
-        (self.root / name).mkdir(parents=True, exist_ok=True)
+        df = self.materialise(df.select(*cols))
+        self.fs.delete(join(self.root, name))
+        self.fs.mkdirs(join(self.root, name))
         self._append_dated(name, df)
 
     def _delete(self, tree: exp.Delete) -> Result:
@@ -367,7 +379,7 @@ class SparkConnection:
         keys = self.catalog[name]["keys"]
         cols = [f.name for f in self.spark.table(name).schema.fields]
         source = tree.expression
-        new = self._sql(source).toDF(*cols).localCheckpoint(eager=True)
+        new = self.materialise(self._sql(source).toDF(*cols))
         kept = self.spark.table(name).join(new.select(*keys), on=keys, how="left_anti")
         self.overwrite(name, kept.unionByName(new))
         return Result(None)

@@ -20,6 +20,9 @@ from wupian.engine import lineage, parts
 from wupian.engine.warehouse import Warehouse, quote_ident
 
 DATED_SYSTEM_TABLES = ("quarantine", "branch_closure", "snapshots")
+# Rows handed to Spark per DataFrame when publishing: Spark holds a DataFrame made from Arrow whole in the driver
+# JVM's heap, so a 10M-loan date is sent in slices (measured: one 10M-row frame needs more than a 2g driver).
+PUBLISH_CHUNK_ROWS = 1_000_000
 
 
 def _frame(wh: Any, name: str, data: pa.Table) -> Any:
@@ -33,8 +36,10 @@ def _frame(wh: Any, name: str, data: pa.Table) -> Any:
 def replace_date(wh: Any, name: str, as_of: date, data: pa.Table) -> None:
     """The rows of ``name`` for ``as_of`` become ``data`` (the other dates are kept)."""
     wh.con.ensure_active()
-    if wh.con.is_dated(name):  # a partition overwrite: only the folder of as_of is written
-        wh.con.write_date(name, as_of, _frame(wh, name, data))
+    if wh.con.is_dated(name):  # a partition overwrite: only the folder of as_of is written, slice by slice
+        for i, start in enumerate(range(0, max(data.num_rows, 1), PUBLISH_CHUNK_ROWS)):
+            chunk = data.slice(start, PUBLISH_CHUNK_ROWS)
+            wh.con.write_date(name, as_of, _frame(wh, name, chunk), append=i > 0)
         return
     spark = wh.con.spark  # a table created before date folders: rewritten whole
     kept = spark.table(name).where(spark.table(name)["as_of"] != as_of)
@@ -43,7 +48,7 @@ def replace_date(wh: Any, name: str, as_of: date, data: pa.Table) -> None:
 
 def upsert(wh: Any, name: str, keys: tuple[str, ...], data: pa.Table) -> None:
     """Rows of ``data`` replace the stored rows with the same key (NULL keys match NULL); the rest are appended."""
-    new = _frame(wh, name, data).localCheckpoint(eager=True)
+    new = wh.con.materialise(_frame(wh, name, data))
     old = wh.con.spark.table(name)
     cond = None
     for k in keys:

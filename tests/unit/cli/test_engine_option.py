@@ -76,3 +76,26 @@ def test_reading_a_missing_spark_warehouse_is_a_usage_error(tmp_path: Path,
 def test_duckdb_db_must_still_be_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert wupian("--db", str(tmp_path), "indicators", "--as-of", "2026-03-31") == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("items", "message"), [
+    (["spark.sql.shuffle.partitions"], "spark.KEY=VALUE"),
+    (["shuffle=4"], "spark.KEY=VALUE"),
+    (["spark.sql.ansi.enabled=false"], "needs spark.sql.ansi.enabled=true"),
+    (["spark.sql.decimalOperations.allowPrecisionLoss=true"], "allowPrecisionLoss=false"),
+    (["spark.master=yarn"], "use --spark-master"),
+])
+def test_bad_spark_conf_is_a_usage_error_before_spark_starts(items: list[str], message: str, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    args = [a for item in items for a in ("--spark-conf", item)]
+    assert wupian("--engine", "spark", *args, "--db", str(tmp_path / "wh"), "indicators", "--as-of",
+                  "2026-03-31") == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "no Spark warehouse" not in err
+
+
+def test_spark_conf_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("WUPIAN_SPARK_CONF", "spark.sql.shuffle.partitions=64 spark.sql.session.timeZone=Asia/Shanghai")
+    assert wupian("--engine", "spark", "--db", str(tmp_path / "wh"), "indicators", "--as-of", "2026-03-31") == 2
+    assert "needs spark.sql.session.timeZone=UTC" in capsys.readouterr().err
