@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from support.classify_bank import CUSTOMERS, LOANS, REGISTRIES
 from wupian.engine.classify import drop_work_tables
 from wupian.engine.warehouse import Warehouse
 from wupian.rules import classify_snapshot, classifying_together
@@ -21,21 +22,6 @@ from wupian.rules import classify_snapshot, classifying_together
 AS_OF = date(2025, 12, 31)
 EARLIER = date(2025, 11, 30)
 Load = Callable[..., int]
-
-CUSTOMERS = """客户号,客户名称,客户类型,证件代码,所属行业,从业人员数,营业收入,企业规模,单户授信总额
-C1,甲科技,企业法人,91000000000000001A,3911,45,23000000.00,,8000000.00
-C2,乙制造,企业法人,91000000000000002A,3311,400,30000000.00,小型,50000000.00
-C3,丙个体,个体工商户,,5211,3,500000.00,,
-"""
-LOANS = """贷款借据编码,客户号,业务类别,贷款产品类别,贷款余额,贷款实际投向,高技术制造业类型,绿色项目分类,数字经济产业类型
-L1,C1,单位贷款,F022,4000000.00,3911,HTP04,,
-L2,C2,单位贷款,F023,9000000.00,4415,,,
-L3,C2,单位贷款,F023,1000000.00,3311,HTP03,4.2.99,DE05
-L4,C3,个人贷款,F022,200000.00,,,,
-"""
-REGISTRIES = """名录,证件代码,有效期起,有效期止
-high_tech_enterprise,91000000000000001A,2023-01-01,2025-12-31
-"""
 
 
 def _stored(wh: Warehouse) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
