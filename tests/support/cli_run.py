@@ -14,3 +14,11 @@ def wupian(*args: str) -> int:
     code = done.value.code
     assert isinstance(code, int)
     return code
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``wupian ARGS…`` through ``main()``: (exit code, stdout, stderr), with what came before cleared."""
+    capsys.readouterr()
+    code = wupian(*args)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -10,19 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from wupian.cli.main import main
+from support.cli_run import run
 
 GOOD = Path(__file__).resolve().parents[2] / "golden" / "ingest" / "good_minimal" / "input"
 BOX_ROW = re.compile(r"^│ ([a-z][a-z0-9-]*)\s{2,}(\S.*?)\s*│$")
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    out, err = capsys.readouterr()
-    assert isinstance(done.value.code, int)
-    return done.value.code, out, err
 
 
 def listed_commands(help_text: str) -> dict[str, str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from support.cli_run import run
 from support.golden_bank import load_bank
-from wupian.cli.main import main
 from wupian.engine.warehouse import Warehouse
 
 DAY = "2026-03-31"
@@ -38,15 +38,6 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Warehouse(db) as wh:
         load_bank(wh)
     return db
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    out, err = capsys.readouterr()
-    assert isinstance(done.value.code, int)
-    return done.value.code, out, err
 
 
 def digest(path: Path) -> str:
