@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from wupian.engine.loan_scope import business_loan_sql, in_scope_sql, rediscount_sql
 from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
-from wupian.engine.report_population import population_sql, referenced
+from wupian.engine.report_population import populations_sql, referenced
 from wupian.engine.warehouse import Warehouse
 
 LOAN_COLUMNS = frozenset({
@@ -109,7 +109,7 @@ def category_loans(
     return wh.arrow(sql, [*cparams, *params, as_of, as_of, as_of])
 
 
-def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
+def _compile(cond: Any, as_of: date, profile: str, params: list[Any]) -> str:
     """Condition tree → SQL over the enriched relation ``e``. Leaves: registry, size, customer_type, not_null,
     tagged, rule (a rule of the row's tag fired), credit_limit_max, credit_limit_over, business_loan (the one 经营性
     definition of ``loan_scope``), code_in, min_age. Branches: all, any, not."""
@@ -119,18 +119,19 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
         raise ValueError(f"condition must be a one-key mapping, got {cond!r}")
     (key, arg), = cond.items()
     if key in ("all", "any"):
-        parts = [_compile(c, as_of, params) for c in arg]
+        parts = [_compile(c, as_of, profile, params) for c in arg]
         return "(" + (" AND " if key == "all" else " OR ").join(parts) + ")"
     if key == "not":
-        return f"NOT coalesce({_compile(arg, as_of, params)}, false)"
+        return f"NOT coalesce({_compile(arg, as_of, profile, params)}, false)"
     if key == "registry":
         names = list(arg)
         params += [as_of, *names, as_of, as_of]
+        # an uncorrelated IN (one hash of the registry, whatever the population's size), FALSE rather than NULL
+        # when not listed: the same truth value as EXISTS (… r.id_code = e.id_code …)
         return (
-            "EXISTS (SELECT 1 FROM registries r WHERE r.as_of = ? AND r.registry IN ("
+            "coalesce(e.id_code IN (SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry IN ("
             + ", ".join("?" for _ in names)
-            + ") AND r.id_code = e.id_code AND (r.valid_from IS NULL OR r.valid_from <= ?)"
-            " AND (r.valid_to IS NULL OR r.valid_to >= ?))"
+            + ") AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?)), false)"
         )
     if key in ("size", "customer_type"):
         column = "declared_size" if key == "size" else "customer_type"
@@ -147,8 +148,9 @@ def _compile(cond: Any, as_of: date, params: list[Any]) -> str:
         params += values
         return f"e.{column} IN (" + ", ".join("?" for _ in values) + ")"
     if key == "tagged":
-        params += [arg]
-        return "EXISTS (SELECT 1 FROM loan_tags t2 WHERE t2.as_of = e.as_of_ AND t2.profile = e.profile_ AND t2.loan_id = e.loan_id AND t2.tag = ?)"
+        params += [as_of, profile, arg]
+        return ("coalesce(e.loan_id IN (SELECT t2.loan_id FROM loan_tags t2 WHERE t2.as_of = ? AND t2.profile = ? "
+                "AND t2.tag = ?), false)")
     if key == "credit_limit_max":
         params.append(str(arg))
         return "coalesce(e.credit_limit_total, 0) <= CAST(? AS DECIMAL(38, 2))"
@@ -204,6 +206,10 @@ def report_rows(
     integer mask (``w<k>``, 62 conditions per mask); the rows that meet any condition are kept once; the few
     distinct masks are expanded to the conditions they meet, and one grouped aggregation over (row, condition)
     pairs gives every condition's measures. Rows with the same condition share one set of measures."""
+    measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
+                "ytd_disbursed_customers", "ytd_interest_x100")
+    if not rows:
+        return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in measures}})
     closure, cparams = closure_sql(wh, as_of)
     distinct: dict[str, int] = {}
     slot: list[int] = []
@@ -213,31 +219,35 @@ def report_rows(
         if key not in distinct:
             j = distinct[key] = len(distinct)
             cparams2: list[Any] = []
-            where = _compile(cond, as_of, cparams2)
+            where = _compile(cond, as_of, profile, cparams2)
             by_tag.setdefault(tag, []).append((j, where, cparams2))
         slot.append(distinct[key])
     n_words = max(1, -(-len(distinct) // _MASK_BITS))
-    # each tag's conditions are evaluated on that tag's rows only, narrowed to the columns its conditions and the
-    # measures read (``report_population``: no borrower or tech-rule join where none is read)
+    # the classified tags' rows in one population (``loans`` and the borrower joined once for all of them), each
+    # snapshot tag (every in-scope loan, …) in its own, read from ``loans`` alone; each row evaluates only its own
+    # tag's conditions (a CASE on the tag). Registry and tag conditions are uncorrelated IN lists (one hash each).
+    groups = [[t for t in by_tag if t not in SNAPSHOT_TAGS], *([t] for t in by_tag if t in SNAPSHOT_TAGS)]
     branches: list[str] = []
     mparams: list[Any] = []
-    for tag, conds in by_tag.items():
-        words: list[list[str]] = [[] for _ in range(n_words)]
-        for j, where, cp in conds:
-            w, b = divmod(j, _MASK_BITS)
-            words[w].append(f"CASE WHEN {where} THEN CAST({1 << b} AS BIGINT) ELSE CAST(0 AS BIGINT) END")
-            mparams += cp
-        masks = ", ".join(f"({' + '.join(parts) or 'CAST(0 AS BIGINT)'}) AS w{w}" for w, parts in enumerate(words))
-        pop, pparams = population_sql(as_of, profile, tag, {*_MEASURE_COLUMNS, *referenced(w for _, w, _ in conds)},
-                                      subtree, SNAPSHOT_TAGS.get(tag))
-        branches.append(f"""SELECT {', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {masks} FROM ({pop}) e""")
+    for group in (g for g in groups if g):
+        masks = []
+        for w in range(n_words):
+            arms = []
+            for tag in group:
+                mine = [(j, where, cp) for j, where, cp in by_tag[tag] if j // _MASK_BITS == w]
+                if mine:
+                    arms.append("WHEN ? THEN " + " + ".join(
+                        f"CASE WHEN {where} THEN CAST({1 << (j % _MASK_BITS)} AS BIGINT) ELSE CAST(0 AS BIGINT) END"
+                        for j, where, _ in mine))
+                    mparams += [tag, *(p for _, _, cp in mine for p in cp)]
+            masks.append(f"(CASE e.tag_ {' '.join(arms)} ELSE CAST(0 AS BIGINT) END) AS w{w}" if arms
+                         else f"CAST(0 AS BIGINT) AS w{w}")
+        wanted = {*_MEASURE_COLUMNS, *referenced(w for t in group for _, w, _ in by_tag[t])}
+        pop, pparams = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, wanted, subtree)
+        branches.append(f"SELECT {', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {', '.join(masks)} FROM ({pop}) e")
         mparams += pparams
     any_bit = " OR ".join(f"w{w} <> 0" for w in range(n_words))
     params: list[Any] = [*cparams, *mparams]
-    measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
-                "ytd_disbursed_customers", "ytd_interest_x100")
-    if not rows:
-        return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in measures}})
     ws = [f"w{w}" for w in range(n_words)]
     bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
     word = f"CASE b.w {' '.join(f'WHEN {w} THEN p.w{w}' for w in range(n_words))} END"

@@ -11,7 +11,7 @@ the 2M rows of ``all_loans`` are read from ``loans`` alone when its conditions a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -54,38 +54,59 @@ def population_sql(as_of: date, profile: str, tag: str, columns: Iterable[str], 
                    snapshot_where: str | None) -> tuple[str, list[Any]]:
     """The rows of ``tag`` (classified ``loan_tags`` rows, or every loan meeting ``snapshot_where`` counted at its
     balance) with ``columns`` only; ``closure`` must be in scope when ``subtree`` is set."""
+    return populations_sql(as_of, profile, {tag: snapshot_where}, columns, subtree)
+
+
+def populations_sql(as_of: date, profile: str, tags: Mapping[str, str | None], columns: Iterable[str],
+                    subtree: str | None) -> tuple[str, list[Any]]:
+    """The rows of every tag of ``tags`` in one relation, the tag in column ``tag_``: a tag mapped to None is read
+    from the classified ``loan_tags`` rows, a tag mapped to a condition is every loan meeting it, counted at its
+    balance (``rule_ids`` NULL). Each column has the expression of the one-tag population, ``loans`` is joined once
+    for every tag (not once per tag) and the borrower and tech-rule joins only when ``columns`` read them;
+    ``closure`` must be in scope when ``subtree`` is set."""
     wanted = sorted(set(columns))
     unknown = [c for c in wanted if c not in COLUMNS]
     if unknown:
         raise ValueError(f"unknown report column(s) {unknown}")
     joins = {COLUMNS[c][1] for c in wanted}
     params: list[Any] = []
-    select = []
+    # one snapshot tag alone is read from ``loans`` directly; otherwise the tag rows are joined to ``loans`` once
+    alone = next(iter(tags.values())) if len(tags) == 1 else None
+    select = ["CAST(? AS VARCHAR) AS tag_" if alone else "t.tag AS tag_"]
+    params += [next(iter(tags))] if alone else []
     for c in wanted:
         expr, need = COLUMNS[c]
         if need == "p":
             params.append(profile)
-        elif snapshot_where is not None and c == "amount":
-            expr = "CAST(l.balance AS DECIMAL(38, 2))"
-        elif snapshot_where is not None and c == "rule_ids":
+        elif c == "amount":
+            expr = "CAST(l.balance AS DECIMAL(38, 2))" if alone else "t.amount"  # DECIMAL(38, 2) in every tag row
+        elif c == "rule_ids" and alone:
             expr = "CAST(NULL AS VARCHAR)"
         select.append(f"{expr} AS {c}")
-    if snapshot_where is not None:
-        source = "loans l"
-        where = f"l.as_of = ? AND {snapshot_where}"
-        wparams: list[Any] = [as_of]
-    else:
-        source = "loan_tags t JOIN loans l ON l.as_of = t.as_of AND l.loan_id = t.loan_id"
-        where = "t.as_of = ? AND t.profile = ? AND t.tag = ?"
-        wparams = [as_of, profile, tag]
-    jparams: list[Any] = []
+    rows: list[str] = []
+    tparams: list[Any] = []
+    classified = [t for t, where in tags.items() if where is None]
+    if classified:
+        rows.append("SELECT loan_id, tag, CAST(amount AS DECIMAL(38, 2)) AS amount, rule_ids FROM loan_tags "
+                    f"WHERE as_of = ? AND profile = ? AND tag IN ({', '.join('?' for _ in classified)})")
+        tparams += [as_of, profile, *classified]
+    for tag, where in tags.items():
+        if where is not None:
+            rows.append("SELECT l.loan_id, CAST(? AS VARCHAR) AS tag, CAST(l.balance AS DECIMAL(38, 2)) AS amount, "
+                        f"CAST(NULL AS VARCHAR) AS rule_ids FROM loans l WHERE l.as_of = ? AND {where}")
+            tparams += [tag, as_of]
+    source = f"({' UNION ALL '.join(rows)}) t JOIN loans l ON l.as_of = ? AND l.loan_id = t.loan_id"
+    jparams: list[Any] = [as_of]
+    if alone:
+        source, tparams, jparams = "loans l", [], []
     if "ti" in joins:
         source += (" LEFT JOIN loan_tags ti ON ti.as_of = l.as_of AND ti.profile = ? AND ti.loan_id = l.loan_id"
                    " AND ti.tag = 'tech_industry'")
         jparams.append(profile)
     if "c" in joins:
         source += " LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id"
+    where, wparams = (f"l.as_of = ? AND {alone}", [as_of]) if alone else ("TRUE", [])
     if subtree:
         where += " AND l.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)"
         wparams.append(subtree)
-    return f"SELECT {', '.join(select)} FROM {source} WHERE {where}", [*params, *jparams, *wparams]
+    return f"SELECT {', '.join(select)} FROM {source} WHERE {where}", [*params, *tparams, *jparams, *wparams]

@@ -10,7 +10,7 @@ import pytest
 from support.golden_bank import bank_warehouse
 from wupian.engine.metrics import closure_sql
 from wupian.engine.metrics_reports import SNAPSHOT_TAGS, _enriched_sql
-from wupian.engine.report_population import COLUMNS, population_sql, referenced
+from wupian.engine.report_population import COLUMNS, population_sql, populations_sql, referenced
 
 AS_OF = date(2026, 3, 31)
 
@@ -23,7 +23,7 @@ def test_referenced_reads_the_enriched_columns_of_condition_sql() -> None:
 def test_all_loans_without_borrower_columns_reads_loans_alone() -> None:
     sql, params = population_sql(AS_OF, "nfra_1104_2025", "all_loans", ["amount", "customer_id"], None,
                                  SNAPSHOT_TAGS["all_loans"])
-    assert "customers" not in sql and "loan_tags" not in sql and params == [AS_OF]
+    assert "customers" not in sql and "loan_tags" not in sql and params == ["all_loans", AS_OF]
     sql, _ = population_sql(AS_OF, "nfra_1104_2025", "green", ["declared_size", "tech_htp"], None, None)
     assert "LEFT JOIN customers" in sql and "LEFT JOIN loan_tags ti" in sql
     with pytest.raises(ValueError, match="unknown report column"):
@@ -44,3 +44,24 @@ def test_every_column_equals_the_enriched_relation(tag: str) -> None:
         narrow = wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({pop}) e {order}",
                          [*cparams, *pparams])
         assert narrow == full and (full or tag == "rediscount")
+
+
+def test_many_tags_in_one_population_join_loans_once_and_equal_the_one_tag_populations() -> None:
+    tags = {"tech_industry": None, "inclusive": None, "green": None, "all_loans": SNAPSHOT_TAGS["all_loans"],
+            "rediscount": SNAPSHOT_TAGS["rediscount"]}
+    wanted = sorted(c for c in COLUMNS if c not in ("as_of_",))
+    cols = ", ".join(["tag_", *wanted])
+    order = "ORDER BY " + ", ".join(f"CAST({c} AS VARCHAR) NULLS FIRST" for c in ["tag_", *wanted])
+    for wh in bank_warehouse():
+        closure, cparams = closure_sql(wh, AS_OF)
+        for subtree in (None, wh.scalar("SELECT min(branch_id) FROM loans WHERE as_of = ?", [AS_OF])):
+            many, mparams = populations_sql(AS_OF, "pboc_2025", tags, wanted, subtree)
+            assert many.count("JOIN loans l") == 1 and many.count("JOIN customers") == 1
+            one_by_one = []
+            for tag, where in tags.items():
+                pop, pparams = population_sql(AS_OF, "pboc_2025", tag, wanted, subtree, where)
+                one_by_one += wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({pop}) e",
+                                      [*cparams, *pparams])
+            got = wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({many}) e {order}",
+                          [*cparams, *mparams])
+            assert got and sorted(map(repr, got)) == sorted(map(repr, one_by_one))

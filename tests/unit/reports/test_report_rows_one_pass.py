@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.metrics_reports import report_rows
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.nfra import _queries, table_definitions
@@ -40,3 +41,28 @@ def test_rows_sharing_a_condition_share_figures_and_nothing_met_is_zero(bank: Wa
     a, b, none = report_rows(bank, AS_OF, profile="nfra_1104_2025", rows=rows).to_pylist()
     assert {**a, "code": "b"} == b and a["balance"] > 0
     assert none["balance"] == 0 and none["customers"] == 0 and none["ytd_interest_x100"] == 0
+
+
+def test_registry_and_tagged_leaves_equal_a_direct_count_and_their_negations_complete_them(bank: Warehouse) -> None:
+    """The registry and tagged leaves (uncorrelated IN lists) count exactly the loans a direct query finds; a
+    borrower without an id code is never on a registry, so ``not registry`` counts it."""
+    classify_snapshot(bank, AS_OF, "nfra_1104_2025")
+    names = [r["registry"] for r in bank.rows("SELECT DISTINCT registry FROM registries WHERE as_of = ?", [AS_OF])]
+    tag = bank.scalar("SELECT min(tag) FROM loan_tags WHERE as_of = ? AND profile = 'nfra_1104_2025'", [AS_OF])
+    assert names and tag
+    scope = in_scope_sql("l")
+    on_registry = bank.scalar(
+        f"SELECT sum(l.balance) FROM loans l LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id "
+        f"WHERE l.as_of = ? AND {scope} AND c.id_code IN (SELECT id_code FROM registries WHERE as_of = ? "
+        "AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to >= ?))", [AS_OF] * 4) or 0
+    tagged = bank.scalar(
+        f"SELECT sum(l.balance) FROM loans l WHERE l.as_of = ? AND {scope} AND l.loan_id IN (SELECT loan_id FROM "
+        "loan_tags WHERE as_of = ? AND profile = 'nfra_1104_2025' AND tag = ?)", [AS_OF, AS_OF, tag]) or 0
+    total = bank.scalar(f"SELECT sum(l.balance) FROM loans l WHERE l.as_of = ? AND {scope}", [AS_OF])
+    rows = [("reg", "all_loans", {"registry": names}), ("not_reg", "all_loans", {"not": {"registry": names}}),
+            ("tagged", "all_loans", {"tagged": tag}), ("not_tagged", "all_loans", {"not": {"tagged": tag}}),
+            ("either", "all_loans", {"any": [{"registry": names}, {"tagged": tag}]})]
+    got = {r["code"]: r["balance"] for r in report_rows(bank, AS_OF, profile="nfra_1104_2025", rows=rows).to_pylist()}
+    assert got["reg"] == on_registry and got["reg"] + got["not_reg"] == total
+    assert got["tagged"] == tagged > 0 and got["tagged"] + got["not_tagged"] == total
+    assert max(got["reg"], got["tagged"]) <= got["either"] <= got["reg"] + got["tagged"]
