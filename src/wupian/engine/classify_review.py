@@ -150,35 +150,63 @@ FROM rv_loans l WHERE l.digital_code = 'DE05' AND NOT COALESCE(l.digital_evidenc
     return "\nUNION ALL\n".join(parts)
 
 
-def review_worklist(wh: Warehouse, as_of: date, catalogue: str, contradictions_only: bool = False) -> pa.Table:
-    """Worklist rows: loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion, and the
-    acceptance (accepted_reason, accepted_by, accepted_at) of an accepted contradiction."""
+def _review_loans(wh: Warehouse, as_of: date, catalogue: str) -> None:
+    """The temp table ``rv_loans`` the worklist reads: the in-scope loans of the date with a normalised purpose code
+    (``ind``), their booking branch and balance."""
     register_review_reference(wh, catalogue)
     wh.execute(
         """CREATE OR REPLACE TEMP TABLE rv_loans AS
            SELECT as_of, loan_id, customer_id, business_type, green_code, digital_evidence, tech_htp, tech_hts,
-                  tech_se, tech_pa, pension_code, digital_code,
+                  tech_se, tech_pa, pension_code, digital_code, branch_id, balance,
                   """ + purpose_industry_sql("purpose_industry_code") + """ AS ind
            FROM loans
            WHERE as_of = CAST(? AS DATE) AND """ + in_scope_sql(""),
         [as_of],
     )
-    return wh.arrow(f"""SELECT w.*, a.reason AS accepted_reason, a.accepted_by, a.accepted_at
-        FROM ({worklist_sql(contradictions_only)}) w
-        LEFT JOIN code_acceptances a ON a.as_of = CAST(? AS DATE) AND a.loan_id = w.loan_id AND a.field = w.field
-             AND trim(a.code) = w.code AND w.kind = 'contradiction'
-        ORDER BY w.loan_id, w.kind, w.field""", [as_of])
+
+
+def _drop_review_loans(wh: Warehouse) -> None:
+    """``rv_loans`` holds every in-scope loan of the date in memory (GBs at 10M loans): dropped once read."""
+    wh.execute("DROP TABLE IF EXISTS rv_loans")
+
+
+# an acceptance covers a contradiction of the same loan, field and code (``code_acceptances``)
+_ACCEPTED = ("code_acceptances a ON a.as_of = CAST(? AS DATE) AND a.loan_id = w.loan_id AND a.field = w.field "
+             "AND trim(a.code) = w.code AND w.kind = 'contradiction'")
+
+
+def review_worklist(wh: Warehouse, as_of: date, catalogue: str, contradictions_only: bool = False) -> pa.Table:
+    """Worklist rows: loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion, and the
+    acceptance (accepted_reason, accepted_by, accepted_at) of an accepted contradiction."""
+    _review_loans(wh, as_of, catalogue)
+    try:
+        return wh.arrow(f"""SELECT w.*, a.reason AS accepted_reason, a.accepted_by, a.accepted_at
+            FROM ({worklist_sql(contradictions_only)}) w
+            LEFT JOIN {_ACCEPTED}
+            ORDER BY w.loan_id, w.kind, w.field""", [as_of])
+    finally:
+        _drop_review_loans(wh)
 
 
 def unresolved_contradictions(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
     """Contradictions of an NBS-mapped code (HTP/HTS/SE/PA/EC/DE) with the purpose industry that no acceptance
-    covers, with the loan's booking branch and balance: the month-end ERROR worklist."""
-    table = review_worklist(wh, as_of, catalogue, contradictions_only=True)
-    wh.register("rv_result", table)
+    covers, with the loan's booking branch and balance: the month-end ERROR worklist. One statement over
+    ``rv_loans`` (the rows ``review_worklist`` lists as unaccepted contradictions, without a second read of
+    ``loans``)."""
+    _review_loans(wh, as_of, catalogue)
     fields = [c for c, _, _ in CODE_COLUMNS]
+    try:
+        return _unresolved(wh, as_of, fields)
+    finally:
+        _drop_review_loans(wh)
+
+
+def _unresolved(wh: Warehouse, as_of: date, fields: list[str]) -> pa.Table:
     return wh.arrow(
         f"""SELECT w.loan_id, l.branch_id, l.balance, w.field, w.code, w.purpose_industry_code, w.reason, w.suggestion
-            FROM rv_result w JOIN loans l ON l.as_of = ? AND l.loan_id = w.loan_id
-            WHERE w.kind = 'contradiction' AND w.accepted_reason IS NULL
+            FROM ({worklist_sql(contradictions_only=True)}) w
+            JOIN rv_loans l ON l.loan_id = w.loan_id
+            LEFT JOIN {_ACCEPTED}
+            WHERE w.kind = 'contradiction' AND a.reason IS NULL
               AND w.field IN ({', '.join('?' for _ in fields)})
             ORDER BY w.loan_id, w.field""", [as_of, *fields])

@@ -56,7 +56,7 @@ from wupian.engine.pboc_lines import (
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
 from wupian.reports.pboc_validate import validate_bytes_table, validate_table
-from wupian.reports.worklists import FINDINGS, concat, findings_table, to_issues
+from wupian.reports.worklists import FINDINGS, concat, findings_table, repeat, to_issues
 
 BUSINESS_CODES = {"corporate": "C01", "personal": "C02", "bill_direct": "C03"}
 USCC = re.compile(r"[0-9A-Z]{18}|[0-9A-Z]{9}")
@@ -170,10 +170,10 @@ def _detail_findings(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> p
         rows = np.nonzero(found.column(flag).to_numpy(zero_copy_only=False))[0]
         m = len(rows)
         parts.append(pa.table({
-            "file": pa.array(["loans"] * m, pa.string()), "line": pa.nulls(m, pa.int64()),
-            "key": pc.take(key, pa.array(rows)), "column": pa.array([column] * m, pa.string()),
-            "code": pa.array([rule] * m, pa.string()), "level": pa.array([str(Level.WARNING)] * m, pa.string()),
-            "message": pa.array([text] * m, pa.string()), "suggestion": pa.array([fix] * m, pa.string())},
+            "file": repeat("loans", m), "line": pa.nulls(m, pa.int64()),
+            "key": pc.take(key, pa.array(rows)), "column": repeat(column, m),
+            "code": repeat(rule, m), "level": repeat(str(Level.WARNING), m),
+            "message": repeat(text, m), "suggestion": repeat(fix, m)},
             schema=FINDINGS))
         order.append(rows * len(DETAIL_WARNINGS) + i)
     return concat(parts).take(pa.array(np.argsort(np.concatenate(order), kind="stable")))

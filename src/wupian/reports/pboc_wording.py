@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from wupian.core.issues import Issue, Level, Source
 from wupian.reports.pboc_layout import REPORTS, Field, layouts, type_problem
 from wupian.reports.pboc_rules import FieldRule, allowed_codes, field_rules
-from wupian.reports.worklists import FINDINGS
+from wupian.reports.worklists import FINDINGS, repeat
 
 TECH_FLAGS = ("是否高技术制造业贷款", "是否高技术服务业贷款", "是否战略性新兴产业贷款", "是否知识产权（专利）密集型产业贷款")
 INCLUSIVE_FLAGS = (
@@ -141,7 +141,7 @@ def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issu
 
 
 def _const(value: str | None, n: int) -> pa.Array:
-    return pa.array([value] * n, pa.string())
+    return repeat(value, n)
 
 
 def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, dict[int, set[str]]]:

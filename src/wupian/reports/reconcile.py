@@ -30,7 +30,7 @@ from wupian.engine.metrics_reports import oversized_tags, own_booked_balances, s
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult
 from wupian.reference.green import catalogue_for
-from wupian.reports.worklists import FINDINGS, to_issues
+from wupian.reports.worklists import FINDINGS, repeat, to_issues
 
 CATEGORIES = ("tech", "green", "inclusive", "pension", "digital")
 CODE_COLUMNS_ZH_KEYS = tuple(col for col, _, _ in CODE_COLUMNS)
@@ -137,11 +137,11 @@ def contradiction_findings(wh: Warehouse, as_of: date, nodes: set[str] | None = 
         zh, "代码 ", text("code"), " 与贷款实际投向 ", text("purpose_industry_code"), " 不符，未计入该类别（经办机构 ",
         text("branch_id"), "，余额 ", text("balance"), " 元；", text("suggestion"), "）", "")
     return pa.table({
-        "file": pa.array(["loans"] * n, pa.string()), "line": pa.nulls(n, pa.int64()),
+        "file": repeat("loans", n), "line": pa.nulls(n, pa.int64()),
         "key": pc.binary_join_element_wise("loan_id=", pc.cast(table.column("loan_id"), pa.string()), ""),
-        "column": field.cast(pa.string()), "code": pa.array(["WP-RECON-007"] * n, pa.string()),
-        "level": pa.array([str(Level.ERROR)] * n, pa.string()), "message": message,
-        "suggestion": pa.array([CONTRADICTION_FIX] * n, pa.string())}, schema=FINDINGS)
+        "column": field.cast(pa.string()), "code": repeat("WP-RECON-007", n),
+        "level": repeat(str(Level.ERROR), n), "message": message,
+        "suggestion": repeat(CONTRADICTION_FIX, n)}, schema=FINDINGS)
 
 
 def code_contradictions(wh: Warehouse, as_of: date, nodes: set[str] | None = None) -> list[Issue]:

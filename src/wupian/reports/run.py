@@ -113,12 +113,14 @@ def generate_reports(
         files.append(path)
         worklists.append(listed)
         before += sample
+    del contradictions  # written: every finding is a row of the file (one per loan can be GBs at 10M loans)
     issues: list[Issue] = before + after
     if kind in ("pboc", "all"):
         written, found = write_pboc_findings(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
                                              branch_id=branch_id)
         found = concat([found, self_check_findings(written)])
         listed, sample = keep(found, out_dir / f"pboc_issues_{top}_{as_of:%Y%m%d}.csv")
+        del found  # written, as the contradictions above: not held through the NFRA tables and the workbook
         issues += sample
         files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
         if listed is not None:

@@ -76,6 +76,12 @@ def findings_table(issues: Sequence[Issue]) -> pa.Table:
         "message": [i.message for i in issues], "suggestion": [i.suggestion for i in issues]}, schema=FINDINGS)
 
 
+def repeat(value: str | None, n: int) -> pa.Array:
+    """``n`` times the text ``value`` (or null) as a string column, without a Python list of ``n`` items (a findings
+    table's constant columns have one row per finding: a million rows cost ≈ 1 s as a list, ≈ 10 ms so)."""
+    return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
 def to_issues(table: pa.Table) -> list[Issue]:
     """The rows of a findings table as Issues, in table order."""
     cols = [table.column(c).to_pylist() for c in FINDINGS.names]
