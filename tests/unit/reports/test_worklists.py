@@ -24,6 +24,7 @@ from wupian.reports.worklists import (
     first_per_code,
     issue_counts,
     keep,
+    repeat,
     to_issues,
     write_csv,
 )
@@ -98,3 +99,11 @@ def test_month_end_lists_the_first_findings_counts_all_and_names_the_worklist(
     assert f"WP-PBOC-003 ERROR ×{sum(r['代码'] == 'WP-PBOC-003' for r in rows)}" in counts
     first = next(x for x in err.splitlines() if x.startswith("error: "))
     assert int(first.split()[1]) >= errors  # the exit message counts every ERROR, the worklist's included
+
+
+@settings(max_examples=60, deadline=None)
+@given(text, st.integers(min_value=0, max_value=300))
+def test_repeat_is_the_column_of_n_equal_texts(value: str | None, n: int) -> None:
+    got = repeat(value, n)
+    assert got.type == pa.string() and len(got) == n and got.null_count == (n if value is None else 0)
+    assert got.equals(pa.array([value] * n, pa.string())) and got.to_pylist() == [value] * n

@@ -127,5 +127,9 @@ def test_unresolved_contradictions_are_month_end_errors_with_a_worklist(
     counted = {r["loan_id"] for r in wh.rows("SELECT loan_id FROM loan_tags WHERE tag = 'tech_industry'")}
     assert counted == {"L2", "L3", "L4"}  # accepted, consistent, and HTS09 (no mapping: the bank's judgement)
     assert code_contradictions(wh, AS_OF, {"B9"}) == []  # another subtree
+    # the in-memory copy of the date's loans the worklist reads is dropped once read
+    assert not wh.rows("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name = 'rv_loans'")
+    review_worklist(wh, AS_OF)
+    assert not wh.rows("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name = 'rv_loans'")
     path = write_worklist(issues, tmp_path / "w.csv")
     assert path.read_text("utf-8-sig").splitlines()[1].startswith("WP-RECON-007,loan_id=L1,tech_htp,")
