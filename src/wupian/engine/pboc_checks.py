@@ -230,15 +230,19 @@ def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list
         return []
     k, nf = len(plan.summaries), len(plan.fields)
     serial = _f(plan.serial) if plan.serial is not None else "''"
+    # every line is split once for all its key fields; only the keys (not the line text) are kept for the
+    # grouping, and the few repeated lines are read back by number
+    split = (f"SELECT n, {_fields([*plan.keys, plan.serial])} FROM (SELECT n, string_split(line, '|') AS f "
+             f"FROM {table} WHERE n > {int(k)} AND length(line) - length(replace(line, '|', '')) + 1 = {nf}) q")
     keyed = " UNION ALL ".join(
-        f"SELECT {order} AS o, {int(pos)} AS pos, r.n, r.line, {_f(pos)} AS v, {serial} AS s FROM "
-        f"(SELECT n, line, {_fields([pos, plan.serial])} FROM (SELECT n, line, string_split(line, '|') AS f FROM {table} "
-        f"WHERE n > {int(k)} AND length(line) - length(replace(line, '|', '')) + 1 = {nf}) q) r "
+        f"SELECT {order} AS o, {int(pos)} AS pos, r.n, {_f(pos)} AS v, {serial} AS s FROM split r "
         f"WHERE {_f(pos)} NOT IN ('', '0')" for order, pos in enumerate(plan.keys))
     return wh.rows(f"""
-        WITH keyed AS MATERIALIZED ({keyed}),
+        WITH split AS MATERIALIZED ({split}),
+        keyed AS MATERIALIZED ({keyed}),
         twice AS (SELECT o, v, s, min(n) AS first FROM keyed GROUP BY o, v, s HAVING count(*) > 1)
-        SELECT k.pos, k.n, k.line, t.first FROM keyed k JOIN twice t ON t.o = k.o AND t.v = k.v AND t.s = k.s
+        SELECT k.pos, k.n, x.line, t.first FROM keyed k JOIN twice t ON t.o = k.o AND t.v = k.v AND t.s = k.s
+        JOIN {table} x ON x.n = k.n
         WHERE k.n > t.first ORDER BY k.o, k.n""")
 
 
