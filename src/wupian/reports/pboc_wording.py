@@ -161,21 +161,21 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     split = pc.split_pattern(marks, ";")
     parent = pc.list_parent_indices(split)
     tok = pc.list_flatten(split)
-    tn, tl = pc.take(n, parent), pc.take(lines, parent)
-    tkey = pc.take(_line_keys(lines, n, rep), parent)
+    keys = _line_keys(lines, n, rep)  # per line; each mark's rows take from the lines through ``parent`` (no copy
+    # of every line's text per mark token)
     enc = pc.dictionary_encode(tok)
     ids = enc.indices.to_numpy(zero_copy_only=False)
     pieces: list[tuple[np.ndarray, pa.Array, pa.Array, pa.Array, pa.Array, pa.Array]] = []
     for j, mark in enumerate(enc.dictionary.to_pylist()):
         rows = np.nonzero(ids == j)[0]
-        at = pa.array(rows)
-        rn, rl, m = pc.take(tn, at), pc.take(tl, at), len(rows)
+        src = pc.take(parent, pa.array(rows))
+        rn, rl, m = pc.take(n, src), pc.take(lines, src), len(rows)
         if mark == "count":
             fields = pc.cast(pc.add(pc.count_substring(rl, "|"), 1), pa.string())
             msg = pc.binary_join_element_wise("字段数 ", fields, f"，应为 {len(rep.fields)}", "")
             pieces.append((rows, _const("WP-PBOC-001", m), msg, _const(None, m), _const(None, m), _const(None, m)))
             continue
-        key = pc.take(tkey, at)
+        key = pc.take(keys, src)
         if mark == "kind":
             expected = pc.if_else(pc.less_equal(rn, k), pc.take(pa.array(rep.summaries, pa.string()),
                                                                 pc.subtract(pc.min_element_wise(rn, k), 1)),
@@ -206,14 +206,17 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
                        pc.take(pa.array([None if w is None else w.source.column for w in worded], pa.string()), pick),
                        spread("suggestion"), key))
     order = np.concatenate([p[0] for p in pieces])
-    sort = pa.array(np.argsort(order, kind="stable"))
+    in_order = bool(np.all(order[1:] > order[:-1]))  # e.g. one kind of mark: no reordering needed
+    sort = None if in_order else pa.array(np.argsort(order, kind="stable"))
 
     def col(i: int) -> pa.Array:
-        return pc.take(pa.concat_arrays([p[i] for p in pieces]), sort)
+        whole = pa.concat_arrays([p[i] for p in pieces])
+        return whole if sort is None else pc.take(whole, sort)
 
-    at = pa.array(np.sort(order))
+    at = pa.array(order if in_order else np.sort(order))
     total = len(order)
-    table = pa.table({"file": _const(file, total), "line": pc.cast(pc.take(tn, at), pa.int64()), "key": col(5),
+    table = pa.table({"file": _const(file, total), "line": pc.cast(pc.take(n, pc.take(parent, at)), pa.int64()),
+                      "key": col(5),
                       "column": col(3), "code": col(1), "level": _const(str(Level.ERROR), total),
                       "message": col(2), "suggestion": col(4)}, schema=FINDINGS)
     return table, mistyped
