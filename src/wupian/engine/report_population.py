@@ -6,6 +6,8 @@ tag's fired rules, the borrower and the branch's 统一社会信用代码, and c
 a tag reads only its condition's columns and the measures', so each tag's population is built here with exactly
 those columns, each defined by the same expression as in the enriched relation, and with only the joins they need:
 the 2M rows of ``all_loans`` are read from ``loans`` alone when its conditions ask nothing of the borrower.
+``populations_sql`` puts the rows of several tags in one relation (the tag in ``tag_``), joining ``loans`` and the
+borrower once for all of them instead of once per tag.
 """
 
 from __future__ import annotations
