@@ -139,6 +139,40 @@ class PartStore:
         refresh_view(con, name)
         return n
 
+    def staging_file(self, name: str) -> Path | None:
+        """A fresh temporary file name under the parts folder for a part written before its load's transaction
+        (``stage.PartTarget``; ``adopt`` renames it inside the transaction, a refused load deletes it, and the
+        next garbage collection deletes it if the process died). None on a read-only store."""
+        if self.root is None:
+            return None
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{uuid.uuid4().hex}{_TMP_SUFFIX}"
+
+    def adopt(self, con: Any, name: str, as_of: dt.date, staged: Path, rows: int, drop_lines: str | None) -> int:
+        """Make the part written while staging (``staging_file``: ``as_of``, the typed columns and the load's row
+        flags) a part of ``as_of`` of ``name``; return how many rows it holds. ``drop_lines`` (a relation of
+        ``line``s to leave out) None: the file is renamed as it is (readers' views take the contract columns by
+        name); else its other rows are written anew and the staged file deleted."""
+        if self.root is None:
+            raise RuntimeError("a read-only warehouse writes no parts")
+        if drop_lines is not None:
+            cols = ", ".join(_q(c) for c, _ in _columns(table(name))[1:])
+            n = self.write(con, name, as_of, f"SELECT {cols} FROM read_parquet({_path_literal(staged)}) AS x "
+                           f"ANTI JOIN {drop_lines} AS j ON x.__line = j.line")
+            staged.unlink(missing_ok=True)
+            return n
+        folder = date_folder(self.root, name, as_of)
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / f"{uuid.uuid4().hex}.parquet"
+        self._written.append(final)
+        _fsync(staged)
+        os.replace(staged, final)
+        _fsync(folder)
+        con.execute(f"INSERT INTO {MANIFEST} VALUES (?, ?, ?, ?, now()::TIMESTAMP)", [name, as_of, str(final), rows])
+        refresh_view(con, name)
+        return rows
+
     def append_rows(self, con: Any, name: str, data: pa.Table) -> int:
         """Add the Arrow rows ``data`` (``as_of`` and any of the contract's columns, by name; the others NULL) to
         ``name``: one new part per as-of date. Returns how many rows."""
