@@ -172,22 +172,25 @@ class PartStore:
     def adopt(self, con: Any, name: str, as_of: dt.date, staged: Path, rows: int, drop_lines: str | None) -> int:
         """Make the part written while staging (``staging_file``: ``as_of``, the typed columns and the load's row
         flags) a part of ``as_of`` of ``name``; return how many rows it holds. ``drop_lines`` (a relation of
-        ``line``s to leave out) None: the file is renamed as it is (readers' views take the contract columns by
-        name); else its other rows are written anew and the staged file deleted."""
+        ``line``s to leave out) None: the file becomes the part as it is (readers' views take the contract columns
+        by name), under a second name (a hard link: the staged name stays readable for the rest of the load's
+        checks and is removed with the staged relations); else its other rows are written anew."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
         if drop_lines is not None:
             cols = ", ".join(_q(c) for c, _ in _columns(table(name))[1:])
-            n = self.write(con, name, as_of, f"SELECT {cols} FROM read_parquet({_path_literal(staged)}) AS x "
-                           f"ANTI JOIN {drop_lines} AS j ON x.__line = j.line")
-            staged.unlink(missing_ok=True)
-            return n
+            return self.write(con, name, as_of, f"SELECT {cols} FROM read_parquet({_path_literal(staged)}) AS x "
+                              f"ANTI JOIN {drop_lines} AS j ON x.__line = j.line")
         folder = date_folder(self.root, name, as_of)
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{uuid.uuid4().hex}.parquet"
         self._written.append(final)
         _fsync(staged)
-        os.replace(staged, final)
+        try:
+            os.link(staged, final)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(staged, final)
+            _fsync(final)
         _fsync(folder)
         self._record(con, name, as_of, final, rows)
         return rows

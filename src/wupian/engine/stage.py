@@ -341,9 +341,9 @@ class PartTarget:
 def _stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, part: PartTarget) -> StagedTable:
     """One read of a Parquet file into a table kept as parts: a single ``COPY`` types every column, flags every
     row and writes the part (``as_of``, the contract's typed columns, then ``__line``, ``__bad``, ``__warn`` and
-    ``__raw``, the raw texts of flagged rows); the checks then read the few columns they need back from it into
-    ``_wp_tt_<key>``. The part is adopted as it is when no row is rejected, else rewritten without the rejected
-    lines (``PartStore.adopt``)."""
+    ``__raw``, the raw texts of flagged rows); the checks then read the few columns they need back from it through
+    the view ``_wp_t_<key>``. The part is adopted as it is when no row is rejected, else rewritten without the
+    rejected lines (``PartStore.adopt``); the staged file stays readable until ``drop_staged``."""
     assert raw.path is not None
     view, tt, _ = _names(key)
     qv, qt = quote_ident(view), quote_ident(tt)
@@ -363,12 +363,12 @@ def _stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str,
     except duckdb.Error as exc:
         part.path.unlink(missing_ok=True)
         raise RawReadError(str(exc).splitlines()[0]) from exc
+    # A view, not a copy: each check decodes only its own columns (statistics and filters prune the rest).
     narrow = ", ".join(quote_ident(c) for c in check_columns(table))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {qt} AS SELECT __line, {narrow}, __bad, __warn, __raw "
+        f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT __line, {narrow}, __bad, __warn, __raw "
         f"FROM read_parquet({lit(str(part.path))})"
     )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT * FROM {qt}")
     return StagedTable(key, view, None, rows, file_label=raw.file_label, part=str(part.path))
 
 
@@ -433,7 +433,7 @@ def drop_staged(con: duckdb.DuckDBPyConnection, st: StagedTable) -> None:
     """Drop every temp relation created for ``st``."""
     view, tt, text = _names(st.key)
     if st.part is not None:
-        Path(st.part).unlink(missing_ok=True)  # never adopted (a refused load), or adopted: renamed away
+        Path(st.part).unlink(missing_ok=True)  # adopted (hard-linked or rewritten), or a refused load's
     con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
     con.execute(f"DROP TABLE IF EXISTS {quote_ident(tt)}")
     if st.text is not None:
