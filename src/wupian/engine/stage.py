@@ -6,7 +6,9 @@ turns it into SQL relations, so that every later check runs set-based in DuckDB:
 * ``stage_table`` creates the relation ``_wp_t_<key>``: ``__line`` (1-based physical line), the contract
   columns typed, ``__bad`` (some row-level check fails), ``__warn`` and ``__raw`` (the row's raw texts as a
   list, kept for ``__bad``/``__warn`` rows only). Clean UTF-8 CSV files are read, typed and checked in a single
-  ``CREATE TABLE … AS SELECT … FROM read_csv`` (every column: the insert reads it). A Parquet file is
+  ``CREATE TABLE … AS SELECT … FROM read_csv`` (every column: the insert reads it). A Parquet file of a table
+  kept as Parquet parts is read once: one ``COPY`` types, flags and writes it as the date's part, and the
+  checks read the columns they need back from that file (``_stage_parquet_part``). Another Parquet file is
   written once: the check pass keeps only the columns the later checks read (``checks.check_columns``) and
   the rows' ``inexact`` masks, and the insert types the file again straight from ``read_parquet``
   (``StagedTable.source``, ``typed_sql.insert_sql``), taking the columns found exact as they come. Rows parsed
@@ -38,8 +40,9 @@ from wupian.engine.load_codes import make_issue
 from wupian.engine.typed_sql import direct_expr, fast_candidates, inexact_masks, insert_sql, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
-# Parquet inserts take the text columns found exact as they come; off, every column is typed again on insert
-# (the reference path the tests compare the fast one with — same tables, same quarantine).
+# Parquet files are read once into their part (tables kept as parts) or inserted taking the text columns found
+# exact as they come; off, a narrow check pass then an insert typing every column again (the reference path the
+# tests compare the fast ones with — same tables, same quarantine).
 FAST_PATH = True
 
 
@@ -345,8 +348,7 @@ def _stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str,
     the view ``_wp_t_<key>``. The part is adopted as it is when no row is rejected, else rewritten without the
     rejected lines (``PartStore.adopt``); the staged file stays readable until ``drop_staged``."""
     assert raw.path is not None
-    view, tt, _ = _names(key)
-    qv, qt = quote_ident(view), quote_ident(tt)
+    qv = quote_ident(_names(key)[0])
     table = raw.table
     try:
         direct = _parquet_direct(con, raw)
