@@ -348,7 +348,8 @@ def _stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str,
     the view ``_wp_t_<key>``. The part is adopted as it is when no row is rejected, else rewritten without the
     rejected lines (``PartStore.adopt``); the staged file stays readable until ``drop_staged``."""
     assert raw.path is not None
-    qv = quote_ident(_names(key)[0])
+    view = _names(key)[0]
+    qv = quote_ident(view)
     table = raw.table
     try:
         direct = _parquet_direct(con, raw)
