@@ -241,16 +241,24 @@ class PartStore:
         con.execute(MANIFEST_DDL)
         con.execute(MANIFEST_ORIGIN_DDL)
         self._relativise(con)
-        base = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
-            "AND list_contains(?, table_name)", [list(PART_TABLES)]).fetchall()}
-        kinds = {n: "BASE TABLE" if n in base else "VIEW" for n in PART_TABLES if n in base or _stored_columns(con, n)}
+        # One catalogue query, no bound parameters (the names are our own constants): base tables and columns.
+        listed = ", ".join(f"'{n}'" for n in PART_TABLES)
+        stored: dict[str, list[str]] = {}
+        base: set[str] = set()
+        for name, column, is_table in con.execute(
+            "SELECT c.table_name, c.column_name, t.table_name IS NOT NULL FROM duckdb_columns() AS c "
+            "LEFT JOIN duckdb_tables() AS t ON t.database_name = c.database_name AND t.schema_name = c.schema_name "
+            f"AND t.table_name = c.table_name WHERE c.schema_name = 'main' AND c.database_name <> 'temp' "
+            f"AND c.table_name IN ({listed}) ORDER BY c.table_name, c.column_index"
+        ).fetchall():
+            stored.setdefault(name, []).append(column)
+            if is_table:
+                base.add(name)
         for name in PART_TABLES:
-            kind = kinds.get(name)
-            if kind is None:
+            if name not in stored:
                 refresh_view(con, name, self.root)
-            elif kind == "BASE TABLE" or _stored_columns(con, name) != [c for c, _ in _columns(table(name))]:
-                self._rewrite(con, name, drop_table=kind == "BASE TABLE")
+            elif name in base or stored[name] != [c for c, _ in _columns(table(name))]:
+                self._rewrite(con, name, drop_table=name in base)
 
     def _relativise(self, con: Any) -> None:
         """Migrate manifest rows written with an absolute ``file`` (before paths were relative): ``file`` becomes
