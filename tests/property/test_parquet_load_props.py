@@ -1,7 +1,7 @@
-"""Property: a Parquet loans file is written once (a narrow check pass, then one insert straight from the file
-taking the text columns found exact as they come) and still loads, rejects and quarantines exactly like
+"""Property: a Parquet loans file is read once (one COPY types, flags and writes it as the date's part; the checks
+read it back; rejected lines are left out by a rewrite) and still loads, rejects and quarantines exactly like
 
-* the reference path that types every column again on insert (``stage.FAST_PATH`` off), and
+* the reference path: a narrow check pass, then an insert typing every column again (``stage.FAST_PATH`` off), and
 * the same rows as a CSV file (lines shifted by the CSV header),
 
 whatever mix of clean values, aliases, padded or full-width ids, bad values, duplicates and broken references

@@ -216,17 +216,33 @@ def typed_expr(col: Column, alias: str = "r", *, text: str | None = None) -> str
         )
     if kind is ColumnType.BOOL:
         # A simple CASE, not ``IN (…)``: DuckDB plans constant IN lists as joins, costly to plan and to run.
-        whens = " ".join(f"WHEN {lit(w)} THEN true" for w in TRUE_WORDS)
-        whens += " " + " ".join(f"WHEN {lit(w)} THEN false" for w in FALSE_WORDS)
-        return _unless_null(t, f"CASE lower({t}) {whens} END")
+        words = [(w, "true") for w in TRUE_WORDS] + [(w, "false") for w in FALSE_WORDS]
+        whens = " ".join(f"WHEN {lit(w)} THEN {v}" for w, v in words)
+        return _unless_null(t, _exact_first(t, words, f"CASE lower({t}) {whens} END"))
     if col.enum:
         # The canonical spellings first: a CASE tries its arms in order, and files mostly hold those.
         spellings = sorted(col.enum_map().items(), key=lambda kv: kv[0] != kv[1].casefold())
         whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in spellings)
-        return _unless_null(t, f"CASE lower({t}) {whens} END")
+        return _unless_null(t, _exact_first(t, [(k, lit(v)) for k, v in spellings], f"CASE lower({t}) {whens} END"))
     if is_id_column(col):
         return normalised_id(t)
     return t
+
+
+def _exact_first(t: str, arms: list[tuple[str, str]], folded: str) -> str:
+    """``folded`` (a CASE over ``lower(t)`` with the lower-case spellings of ``arms``: spelling → SQL value) behind
+    a CASE over ``t`` itself, without ``lower`` (≈ 3× cheaper per value): a spelling as written in lower or upper
+    case whose ``lower`` is that spelling (ASCII, or a text without letter case such as 正常) gives the value
+    ``folded`` would give; any other text falls through to ``folded``."""
+    exact: dict[str, str] = {}
+    for k, v in arms:
+        if k.isascii() and k == k.lower():
+            exact.setdefault(k, v)
+            exact.setdefault(k.upper(), v)
+        elif k == k.lower() == k.upper():
+            exact.setdefault(k, v)
+    whens = " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in exact.items())
+    return f"CASE {t} {whens} ELSE {folded} END" if whens else folded
 
 
 def _unless_null(t: str, expr: str) -> str:

@@ -17,7 +17,7 @@ from wupian.core.issues import Issue
 from wupian.engine import lineage, loading
 from wupian.engine.closure import build_closure, check_tree
 from wupian.engine.parts import PART_TABLES
-from wupian.engine.stage import RawInput, StagedTable, drop_staged, stage_table
+from wupian.engine.stage import PartTarget, RawInput, StagedTable, drop_staged, stage_table
 from wupian.engine.warehouse import Warehouse, quote_ident
 
 # System tables holding rows of one as-of date that a reload replaces (besides the snapshot tables).
@@ -35,9 +35,14 @@ class LoadSession:
         return self._wh.con
 
     # staging (outside the transaction) ------------------------------------------------------------------
-    def stage(self, raw: RawInput, key: str) -> StagedTable:
-        """Type and row-check the file once (``stage.stage_table``); RawReadError if DuckDB refuses it."""
-        return stage_table(self._con, raw, key)
+    def stage(self, raw: RawInput, key: str, as_of: dt.date | None = None) -> StagedTable:
+        """Type and row-check the file once (``stage.stage_table``); RawReadError if DuckDB refuses it. A
+        Parquet file of a table kept as parts, loaded for ``as_of``, is written as its part in the same read."""
+        part = None
+        if as_of is not None and raw.kind == "parquet" and key in PART_TABLES:
+            path = self._wh.parts.staging_file(key)
+            part = PartTarget(path, as_of) if path is not None else None
+        return stage_table(self._con, raw, key, part=part)
 
     def drop(self, st: StagedTable) -> None:
         drop_staged(self._con, st)

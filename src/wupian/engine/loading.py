@@ -18,6 +18,7 @@ import datetime as dt
 import difflib
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -264,6 +265,8 @@ def insert_snapshot(
     DuckDB inserts in parallel and in file order, instead of an anti-join. ``st`` staged from Parquet: the rows
     come straight from the file (``stage.staged_source``), typed a second time, written once. A table kept as
     Parquet parts (``parts.PART_TABLES``) gets the rows as one new zstd Parquet file of ``as_of`` (``parts``)."""
+    if st is not None and st.part is not None and parts is not None:
+        return parts.adopt(con, table.name, as_of, Path(st.part), st.rows, None if rejected == 0 else _rej(table))
     src, params = staged_source(st) if st is not None else (_typed(table), [])
     keep = "" if rejected == 0 else f" ANTI JOIN {_rej(table)} AS j ON x.__line = j.line"
     if parts is not None and table.name in PART_TABLES:

@@ -23,8 +23,17 @@ Consistency — what a reader sees is always one committed state:
 A ``:memory:`` warehouse (tests, ``wupian check``) keeps its parts in a private temporary folder removed on
 close: one storage code path for every DuckDB warehouse. A warehouse file written before parts existed (native
 ``loans``/``customers`` tables) is migrated when it is opened read-write (``ensure``); opened read-only, its
-native tables are read as they are. Paths in the manifest and the views are absolute: a copy of the DuckDB file
-reads the original's parts (the replay harness relies on it); the ``.parts`` folder stays where it was written.
+native tables are read as they are.
+
+Where the files are — the manifest's ``file`` is relative to the warehouse's own ``<db>.parts`` folder
+(``loans/as_of=…/<uuid>.parquet``), with ``origin`` the absolute folder it was written under. A file is read
+from the warehouse's own folder when it is there, else from ``origin``: a bank that restores a backup by copying
+the pair (``w.duckdb`` and ``w.duckdb.parts/``) elsewhere reads the copy's files, also once the original is gone,
+while a copy of the DuckDB file alone (the replay harness, published generations) keeps reading the original's.
+The views list absolute paths resolved that way; opening a moved warehouse re-points them (``bind``: the
+persisted views when opened read-write, temporary views shadowing them when read-only). Manifests written
+before (absolute ``file``, no ``origin``) are migrated by ``ensure``; read-only, their absolute paths are read as
+they are.
 """
 
 from __future__ import annotations
@@ -50,8 +59,10 @@ PART_TABLES = ("loans", "customers")
 MANIFEST = "stored_parts"
 MANIFEST_DDL = (
     f"CREATE TABLE IF NOT EXISTS {MANIFEST} (table_name VARCHAR NOT NULL, as_of DATE NOT NULL, "
-    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP)"
+    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP, origin VARCHAR)"
 )
+# Manifests written before paths were relative: add ``origin`` (``ensure`` then fills it and shortens ``file``).
+MANIFEST_ORIGIN_DDL = f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS origin VARCHAR"
 _TMP_SUFFIX = ".parquet.tmp"
 
 
@@ -135,9 +146,54 @@ class PartStore:
         _fsync(tmp)
         os.replace(tmp, final)
         _fsync(folder)
-        con.execute(f"INSERT INTO {MANIFEST} VALUES (?, ?, ?, ?, now()::TIMESTAMP)", [name, as_of, str(final), n])
-        refresh_view(con, name)
+        self._record(con, name, as_of, final, n)
         return n
+
+    def _record(self, con: Any, name: str, as_of: dt.date, final: Path, rows: int) -> None:
+        """The manifest row of a new part (its path relative to ``root``) and the view over the table's parts."""
+        assert self.root is not None
+        con.execute(
+            f"INSERT INTO {MANIFEST} (table_name, as_of, file, rows, written_at, origin) "
+            "VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?)",
+            [name, as_of, final.relative_to(self.root).as_posix(), rows, str(self.root)],
+        )
+        refresh_view(con, name, self.root)
+
+    def staging_file(self, name: str) -> Path | None:
+        """A fresh temporary file name under the parts folder for a part written before its load's transaction
+        (``stage.PartTarget``; ``adopt`` renames it inside the transaction, a refused load deletes it, and the
+        next garbage collection deletes it if the process died). None on a read-only store."""
+        if self.root is None:
+            return None
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{uuid.uuid4().hex}{_TMP_SUFFIX}"
+
+    def adopt(self, con: Any, name: str, as_of: dt.date, staged: Path, rows: int, drop_lines: str | None) -> int:
+        """Make the part written while staging (``staging_file``: ``as_of``, the typed columns and the load's row
+        flags) a part of ``as_of`` of ``name``; return how many rows it holds. ``drop_lines`` (a relation of
+        ``line``s to leave out) None: the file becomes the part as it is (readers' views take the contract columns
+        by name), under a second name (a hard link: the staged name stays readable for the rest of the load's
+        checks and is removed with the staged relations); else its other rows are written anew."""
+        if self.root is None:
+            raise RuntimeError("a read-only warehouse writes no parts")
+        if drop_lines is not None:
+            cols = ", ".join(_q(c) for c, _ in _columns(table(name))[1:])
+            return self.write(con, name, as_of, f"SELECT {cols} FROM read_parquet({_path_literal(staged)}) AS x "
+                              f"ANTI JOIN {drop_lines} AS j ON x.__line = j.line")
+        folder = date_folder(self.root, name, as_of)
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / f"{uuid.uuid4().hex}.parquet"
+        self._written.append(final)
+        _fsync(staged)
+        try:
+            os.link(staged, final)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(staged, final)
+            _fsync(final)
+        _fsync(folder)
+        self._record(con, name, as_of, final, rows)
+        return rows
 
     def append_rows(self, con: Any, name: str, data: pa.Table) -> int:
         """Add the Arrow rows ``data`` (``as_of`` and any of the contract's columns, by name; the others NULL) to
@@ -159,7 +215,7 @@ class PartStore:
         """The date ``as_of`` of ``name`` holds no rows any more (its files stay until garbage collection)."""
         con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND as_of = ?", [name, as_of])
         self._cleared = True
-        refresh_view(con, name)
+        refresh_view(con, name, self.root)
 
     # -- transaction outcome ---------------------------------------------------------------------------
     def begin(self) -> None:
@@ -183,16 +239,46 @@ class PartStore:
         """The manifest and the views; native tables of an older warehouse (or views whose columns are not the
         contract's any more) are rewritten as parts, in one transaction."""
         con.execute(MANIFEST_DDL)
-        base = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
-            "AND list_contains(?, table_name)", [list(PART_TABLES)]).fetchall()}
-        kinds = {n: "BASE TABLE" if n in base else "VIEW" for n in PART_TABLES if n in base or _stored_columns(con, n)}
+        con.execute(MANIFEST_ORIGIN_DDL)
+        self._relativise(con)
+        # One catalogue query, no bound parameters (the names are our own constants): base tables and columns.
+        listed = ", ".join(f"'{n}'" for n in PART_TABLES)
+        stored: dict[str, list[str]] = {}
+        base: set[str] = set()
+        for name, column, is_table in con.execute(
+            "SELECT c.table_name, c.column_name, t.table_name IS NOT NULL FROM duckdb_columns() AS c "
+            "LEFT JOIN duckdb_tables() AS t ON t.database_name = c.database_name AND t.schema_name = c.schema_name "
+            f"AND t.table_name = c.table_name WHERE c.schema_name = 'main' AND c.database_name <> 'temp' "
+            f"AND c.table_name IN ({listed}) ORDER BY c.table_name, c.column_index"
+        ).fetchall():
+            stored.setdefault(name, []).append(column)
+            if is_table:
+                base.add(name)
         for name in PART_TABLES:
-            kind = kinds.get(name)
-            if kind is None:
-                refresh_view(con, name)
-            elif kind == "BASE TABLE" or _stored_columns(con, name) != [c for c, _ in _columns(table(name))]:
-                self._rewrite(con, name, drop_table=kind == "BASE TABLE")
+            if name not in stored:
+                refresh_view(con, name, self.root)
+            elif name in base or stored[name] != [c for c, _ in _columns(table(name))]:
+                self._rewrite(con, name, drop_table=name in base)
+
+    def _relativise(self, con: Any) -> None:
+        """Migrate manifest rows written with an absolute ``file`` (before paths were relative): ``file`` becomes
+        the path below the parts folder it was written under (``<table>/as_of=…/<name>``), ``origin`` that
+        folder. One UPDATE per row, in one transaction; nothing to do (one query) once migrated."""
+        old = con.execute(f"SELECT DISTINCT file FROM {MANIFEST} WHERE origin IS NULL").fetchall()
+        if not old:
+            return
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for (file,) in old:
+                path = Path(file)
+                if not path.is_absolute() or len(path.parts) < 4:
+                    continue  # not written by an older version of this module: left as it is
+                con.execute(f"UPDATE {MANIFEST} SET file = ?, origin = ? WHERE file = ? AND origin IS NULL",
+                            [Path(*path.parts[-3:]).as_posix(), str(path.parents[2]), file])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
     def _rewrite(self, con: Any, name: str, *, drop_table: bool) -> None:
         have = set(_stored_columns(con, name))
@@ -209,7 +295,7 @@ class PartStore:
                 sel = f"SELECT * FROM {temp} WHERE as_of = CAST(? AS DATE)"
                 self.write(con, name, d, sel, [d], present=present)
             con.execute(f"DROP TABLE {temp}")
-            refresh_view(con, name)
+            refresh_view(con, name, self.root)
         except BaseException:
             con.execute("ROLLBACK")
             self.rolled_back()
@@ -219,23 +305,55 @@ class PartStore:
         self.committed(con)
 
 
-def part_files(con: Any, name: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        f"SELECT file FROM {MANIFEST} WHERE table_name = ? ORDER BY as_of, written_at, file", [name]).fetchall()]
+def resolve(own_root: Path | None, file: str, origin: str | None) -> Path:
+    """Where the part ``file`` (a manifest row) is read from: the warehouse's own parts folder ``own_root`` when
+    the file is there, else the folder it was written under (``origin``); an absolute ``file`` (a manifest not
+    migrated yet) as it is. A file found nowhere resolves into ``own_root`` (``bind`` refuses it)."""
+    path = Path(file)
+    if path.is_absolute():
+        return path
+    here = own_root / path if own_root is not None else None
+    if here is not None and here.exists():
+        return here
+    if origin is not None and (Path(origin) / path).exists():
+        return Path(origin) / path
+    return here if here is not None else Path(origin or ".") / path
 
 
-def refresh_view(con: Any, name: str) -> None:
-    """(Re)create the view ``name`` over the files the manifest lists for it (an empty relation of the contract's
-    columns when there are none)."""
+def _manifest(con: Any, name: str | None = None) -> list[tuple[str, str, str | None]]:
+    """(table, file, origin) of the manifest rows (of ``name``), in the views' order; ``origin`` None for a
+    manifest written before it existed (opened read-only, not migrated)."""
+    where, params = ("WHERE table_name = ? ", [name]) if name is not None else ("", [])
+    try:
+        cur = con.execute(f"SELECT * FROM {MANIFEST} {where}ORDER BY table_name, as_of, written_at, file", params)
+    except duckdb.CatalogException:  # a warehouse (or published copy) from before parts
+        return []
+    cols = [d[0] for d in cur.description]
+    t, f, o = cols.index("table_name"), cols.index("file"), cols.index("origin") if "origin" in cols else None
+    return [(r[t], r[f], r[o] if o is not None else None) for r in cur.fetchall()]
+
+
+def part_files(con: Any, name: str, own_root: Path | None) -> list[str]:
+    """The files of ``name`` as its view reads them (absolute, ``resolve``d), in as-of order."""
+    return [str(resolve(own_root, f, o)) for _, f, o in _manifest(con, name)]
+
+
+def _view_sql(con: Any, name: str, own_root: Path | None) -> str:
     cols = _columns(table(name))
-    files = part_files(con, name)
+    files = part_files(con, name, own_root)
     if files:
         listed = ", ".join(_path_literal(f) for f in files)
         body = (f"SELECT {', '.join(_q(c) for c, _ in cols)} FROM read_parquet([{listed}], "
                 "hive_partitioning = false)")
     else:
         body = "SELECT " + ", ".join(f"CAST(NULL AS {ty}) AS {_q(c)}" for c, ty in cols) + " WHERE false"
-    con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS {body}")
+    return body
+
+
+def refresh_view(con: Any, name: str, own_root: Path | None) -> None:
+    """(Re)create the view ``name`` over the files the manifest lists for it (an empty relation of the contract's
+    columns when there are none), each read from where ``resolve`` finds it."""
+    con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS {_view_sql(con, name, own_root)}")
 
 
 def _stored_columns(con: Any, name: str) -> list[str]:
@@ -244,20 +362,37 @@ def _stored_columns(con: Any, name: str) -> list[str]:
         "ORDER BY column_index", [name]).fetchall()]
 
 
-def verify(con: Any, db_path: str) -> None:
-    """UsageError (exit 2) when a file the manifest lists is missing — a moved or damaged warehouse is refused with
-    the file named, never read as if the rows were not there."""
-    for f in sorted(referenced_files(con)):
-        if not Path(f).exists():
-            raise UsageError(f"warehouse {db_path}: its Parquet file {f} is missing (the folder "
-                             f"{Path(f).parents[2]} must stay where the warehouse wrote it; restore it from a backup)")
+def bind(con: Any, db_path: str, *, read_only: bool) -> None:
+    """On open: UsageError (exit 2) when a file the manifest lists is found nowhere (``resolve``) — a damaged
+    warehouse is refused with the file named, never read as if the rows were not there; and when the warehouse
+    was moved or copied with its parts folder, the views re-pointed at the files where they are now (persisted
+    views read-write, temporary views shadowing them read-only). In place: one manifest query, one catalogue
+    query."""
+    own = parts_root(db_path) if db_path != ":memory:" else None
+    rows = _manifest(con)
+    if not rows:
+        return
+    found = {name: [] for name in PART_TABLES}  # type: dict[str, list[Path]]
+    for name, f, o in rows:
+        path = resolve(own, f, o)
+        if not path.exists():
+            raise UsageError(f"warehouse {db_path}: its Parquet file {path} is missing (the folder "
+                             f"{path.parents[2]} must stay beside the warehouse file; restore it from a backup)")
+        found.setdefault(name, []).append(path)
+    views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT temporary AND schema_name = 'main' "
+                             f"AND view_name IN ({', '.join(repr(n) for n in PART_TABLES)})").fetchall())
+    for name, paths in found.items():
+        sql = views.get(name)
+        if sql is None or all(_path_literal(p) in sql for p in paths):
+            continue  # not a view (a native table, read as it is) or already reading these files
+        temp = "TEMP " if read_only else ""
+        con.execute(f"CREATE OR REPLACE {temp}VIEW {_q(name)} AS {_view_sql(con, name, own)}")
 
 
-def referenced_files(con: Any) -> set[str]:
-    try:
-        return {r[0] for r in con.execute(f"SELECT file FROM {MANIFEST}").fetchall()}
-    except duckdb.CatalogException:  # a warehouse (or published copy) from before parts
-        return set()
+def referenced_files(con: Any, own_root: Path | None) -> set[str]:
+    """Every file the manifest of ``con`` lists, as read (``resolve``) by a warehouse whose parts folder is
+    ``own_root``."""
+    return {str(resolve(own_root, f, o)) for _, f, o in _manifest(con)}
 
 
 def _published_references(db_path: str) -> set[str] | None:
@@ -273,7 +408,7 @@ def _published_references(db_path: str) -> set[str] | None:
         except duckdb.Error:
             return None
         try:
-            out |= referenced_files(pub)
+            out |= referenced_files(pub, parts_root(gen))
         finally:
             pub.close()
     return out
@@ -285,7 +420,7 @@ def collect_garbage(con: Any, db_path: str, root: Path) -> list[Path]:
     warehouse's exclusive lock (no other writer), so a file being written right now cannot be taken."""
     if not root.exists():
         return []
-    keep = referenced_files(con)
+    keep = referenced_files(con, root)
     if Path(db_path).name != ":memory:":
         kept = _published_references(db_path)
         if kept is None:

@@ -6,7 +6,9 @@ turns it into SQL relations, so that every later check runs set-based in DuckDB:
 * ``stage_table`` creates the relation ``_wp_t_<key>``: ``__line`` (1-based physical line), the contract
   columns typed, ``__bad`` (some row-level check fails), ``__warn`` and ``__raw`` (the row's raw texts as a
   list, kept for ``__bad``/``__warn`` rows only). Clean UTF-8 CSV files are read, typed and checked in a single
-  ``CREATE TABLE … AS SELECT … FROM read_csv`` (every column: the insert reads it). A Parquet file is
+  ``CREATE TABLE … AS SELECT … FROM read_csv`` (every column: the insert reads it). A Parquet file of a table
+  kept as Parquet parts is read once: one ``COPY`` types, flags and writes it as the date's part, and the
+  checks read the columns they need back from that file (``_stage_parquet_part``). Another Parquet file is
   written once: the check pass keeps only the columns the later checks read (``checks.check_columns``) and
   the rows' ``inexact`` masks, and the insert types the file again straight from ``read_parquet``
   (``StagedTable.source``, ``typed_sql.insert_sql``), taking the columns found exact as they come. Rows parsed
@@ -23,6 +25,7 @@ Only identifiers from the contract (and our own ``c<i>`` positional names) ever 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,8 +40,9 @@ from wupian.engine.load_codes import make_issue
 from wupian.engine.typed_sql import direct_expr, fast_candidates, inexact_masks, insert_sql, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
-# Parquet inserts take the text columns found exact as they come; off, every column is typed again on insert
-# (the reference path the tests compare the fast one with — same tables, same quarantine).
+# Parquet files are read once into their part (tables kept as parts) or inserted taking the text columns found
+# exact as they come; off, a narrow check pass then an insert typing every column again (the reference path the
+# tests compare the fast ones with — same tables, same quarantine).
 FAST_PATH = True
 
 
@@ -90,7 +94,9 @@ class StagedTable:
     ``source`` (Parquet) is a SELECT of every typed column and ``__line`` straight from the file, with its
     parameters ``params``; ``typed`` then holds only the columns the checks read (``checks.check_columns``).
     Without it (CSV, text stages) ``typed`` holds every column. ``stamp`` is the file's (size, mtime) when
-    checked: a file changed before its insert re-read it is refused."""
+    checked: a file changed before its insert re-read it is refused. ``part`` (Parquet into a table kept as
+    Parquet parts): the file was read once, typed, flagged and written as that temporary part; ``typed`` holds
+    the columns the checks read, read back from it."""
 
     key: str
     typed: str
@@ -100,6 +106,7 @@ class StagedTable:
     params: tuple[object, ...] = ()
     stamp: tuple[int, int] | None = None
     file_label: str = ""
+    part: str | None = None  # the Parquet part written while staging (``stage_table(part=…)``), not yet adopted
 
 
 def _names(key: str) -> tuple[str, str, str]:
@@ -244,11 +251,17 @@ def stage_raw(con: duckdb.DuckDBPyConnection, raw: RawInput, name: str) -> int:
         con.unregister(arrow_name)
 
 
-def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> StagedTable:
-    """Type (and row-check) the whole file once into ``_wp_t_<key>``; RawReadError if DuckDB refuses it."""
+def stage_table(
+    con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, *, part: PartTarget | None = None
+) -> StagedTable:
+    """Type (and row-check) the whole file once into ``_wp_t_<key>``; RawReadError if DuckDB refuses it.
+    ``part`` (a Parquet file of a table kept as parts): the typed rows are written as that part in the same
+    read (``_stage_parquet_part``)."""
     view, tt, text = _names(key)
     qv, qt = quote_ident(view), quote_ident(tt)
     if raw.kind == "parquet":
+        if part is not None and FAST_PATH:
+            return _stage_parquet_part(con, raw, key, part)
         return _stage_parquet(con, raw, key)
     if raw.kind == "csv":
         try:
@@ -319,6 +332,49 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> S
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PartTarget:
+    """Where the fused Parquet stage writes its part: a temporary file (``PartStore.staging_file``) and the
+    snapshot date of the load (the part's ``as_of`` column)."""
+
+    path: Path
+    as_of: dt.date
+
+
+def _stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, part: PartTarget) -> StagedTable:
+    """One read of a Parquet file into a table kept as parts: a single ``COPY`` types every column, flags every
+    row and writes the part (``as_of``, the contract's typed columns, then ``__line``, ``__bad``, ``__warn`` and
+    ``__raw``, the raw texts of flagged rows); the checks then read the few columns they need back from it through
+    the view ``_wp_t_<key>``. The part is adopted as it is when no row is rejected, else rewritten without the
+    rejected lines (``PartStore.adopt``); the staged file stays readable until ``drop_staged``."""
+    assert raw.path is not None
+    view = _names(key)[0]
+    qv = quote_ident(view)
+    table = raw.table
+    try:
+        direct = _parquet_direct(con, raw)
+        source, params, _ = _source(raw, direct)
+        typed = typed_table_sql(table, source, line=True, keep_raw=True, direct=direct)
+        cols = ", ".join(f"CAST(z.{quote_ident(c.name)} AS {c.type.sql_type}) AS {quote_ident(c.name)}"
+                         for c in table.columns)
+        rows = _count(
+            con,
+            f"COPY (SELECT CAST(? AS DATE) AS as_of, {cols}, z.__line, z.__bad, z.__warn, z.__raw FROM ({typed}) AS z) "
+            f"TO {lit(str(part.path))} (FORMAT parquet, COMPRESSION zstd)",
+            [part.as_of, *params],
+        )
+    except duckdb.Error as exc:
+        part.path.unlink(missing_ok=True)
+        raise RawReadError(str(exc).splitlines()[0]) from exc
+    # A view, not a copy: each check decodes only its own columns (statistics and filters prune the rest).
+    narrow = ", ".join(quote_ident(c) for c in check_columns(table))
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT __line, {narrow}, __bad, __warn, __raw "
+        f"FROM read_parquet({lit(str(part.path))})"
+    )
+    return StagedTable(key, view, None, rows, file_label=raw.file_label, part=str(part.path))
+
+
 def staged_source(st: StagedTable) -> tuple[str, list[object]]:
     """(FROM item of every typed column and ``__line`` of ``st``, its parameters). A Parquet file is read again:
     it must be the file that was checked (same size and modification time), else a structural ERROR."""
@@ -379,6 +435,8 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def drop_staged(con: duckdb.DuckDBPyConnection, st: StagedTable) -> None:
     """Drop every temp relation created for ``st``."""
     view, tt, text = _names(st.key)
+    if st.part is not None:
+        Path(st.part).unlink(missing_ok=True)  # adopted (hard-linked or rewritten), or a refused load's
     con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
     con.execute(f"DROP TABLE IF EXISTS {quote_ident(tt)}")
     if st.text is not None:

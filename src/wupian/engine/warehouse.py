@@ -115,7 +115,7 @@ class Warehouse:
         try:
             if not read_only:
                 self.ensure_schema()
-            parts.verify(self.con, self.path)
+            parts.bind(self.con, self.path, read_only=read_only)
         except UsageError:
             self.close()
             raise

@@ -50,7 +50,8 @@ def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
 
 
 def _stage_all(
-    ses: LoadSession, directory: Path, tables: Sequence[Table], workdir: Path, *, require: bool, progress: Progress | None
+    ses: LoadSession, directory: Path, tables: Sequence[Table], workdir: Path, *, require: bool, progress: Progress | None,
+    as_of: dt.date | None = None,
 ) -> tuple[list[_Staged], list[Issue]]:
     files, folder_issues = find_table_files(directory, tables, require=require)
     issues = list(folder_issues)
@@ -63,7 +64,7 @@ def _stage_all(
         st = None
         while prepared.raw is not None and not any(is_structural(i) for i in prepared.issues):
             try:
-                st = ses.stage(prepared.raw, t.name)
+                st = ses.stage(prepared.raw, t.name, as_of)
                 break
             except RawReadError:  # refused by DuckDB's strict reader: the reader's next, more careful way
                 if prepared.reread is None:
@@ -168,7 +169,8 @@ def _run(
     # Kept until the end: rows rejected later (keys, references) are re-read from transcoded/repaired copies.
     work = tempfile.TemporaryDirectory(prefix="wupian-load-")
     ses = LoadSession(wh)
-    staged, issues = _stage_all(ses, directory, SNAPSHOT_TABLES, Path(work.name), require=True, progress=progress)
+    staged, issues = _stage_all(ses, directory, SNAPSHOT_TABLES, Path(work.name), require=True, progress=progress,
+                                as_of=as_of)
     folder = folder_date_issue(directory, warn_as_of) if warn_as_of is not None else None
     if folder is not None:
         issues.insert(0, folder)
