@@ -32,6 +32,7 @@ from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
 from wupian.engine import parts, published, sql_log
 from wupian.engine.parts import PART_TABLES, PartStore
+from wupian.engine.without_pandas import pandas_free
 
 DEFAULT_DB = "wupian.duckdb"
 DB_ENV = "WUPIAN_DB"
@@ -39,7 +40,9 @@ SQL_LOG_ENV = sql_log.ENV  # a file: every statement the engine executes is appe
 
 
 def _logged(con: Any) -> Any:
-    return sql_log.logged(con, os.environ.get(SQL_LOG_ENV))
+    """The connection as the warehouse uses it: its binding calls run without pandas (``without_pandas``), and
+    every statement is logged when ``$WUPIAN_SQL_LOG`` names a file."""
+    return sql_log.logged(pandas_free(con), os.environ.get(SQL_LOG_ENV))
 
 
 def default_db_path() -> str:
