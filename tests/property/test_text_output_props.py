@@ -44,3 +44,16 @@ def test_csv_of_text_columns_equals_the_csv_module(shape: tuple[int, list[list[s
     names = [f"c{i}" for i in range(n)]
     table = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(names)})
     assert csv_text_of_strings(table) == csv_text([dict(zip(names, r, strict=True)) for r in rows], names)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), cell), cell), max_size=12), st.integers(0, 4), st.integers(1, 5))
+def test_csv_of_sliced_chunked_columns_with_nulls(rows: list[tuple[str | None, str]], skip: int, chunk: int) -> None:
+    """Any Arrow layout gives the same text: a slice (non-zero offset), several chunks, a null as an empty cell."""
+    first = pa.array([a for a, _ in rows], pa.string())
+    second = pa.array([b for _, b in rows], pa.string())
+    whole = pa.table({"a": first, "b": second}).slice(min(skip, len(rows)))
+    chunked = pa.Table.from_batches(whole.to_batches(max_chunksize=chunk), whole.schema) if whole.num_rows else whole
+    want = csv_text([{"a": a, "b": b} for a, b in rows[min(skip, len(rows)):]], ["a", "b"])
+    assert csv_text_of_strings(whole) == want
+    assert csv_text_of_strings(chunked) == want

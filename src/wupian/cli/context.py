@@ -120,5 +120,7 @@ def open_warehouse(*, create: bool = False, read_only: bool = False) -> Warehous
         raise UsageError(f"no warehouse at {path} (仓库文件不存在): create it with `wupian load --as-of DATE FOLDER` "
                          "or `wupian demo`, or point --db / WUPIAN_DB at an existing one")
     from wupian.engine.warehouse import Warehouse
+    from wupian.engine.without_pandas import settle_pyarrow
 
+    settle_pyarrow()  # this process never holds a pandas object: pyarrow need not import pandas (≈ 0.25 s)
     return Warehouse(path, read_only=read_only)

@@ -19,6 +19,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     try:
         import typer
+        import typer.main
 
         from wupian.cli.app import create_app
 
@@ -27,9 +28,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         except ImportError:  # pragma: no cover - Typer < 0.20 uses the click package
             from click.exceptions import ClickException
 
-        app = create_app()
+        from wupian.cli.light_params import install
+
+        command = typer.main.get_command(create_app())  # what ``app(...)`` runs; built here to convert values
+        install(command)  # without Pydantic where the conversion is plain (wupian.cli.light_params)
         try:
-            code = app(args=list(argv) if argv is not None else None, prog_name="wupian", standalone_mode=False)
+            code = command.main(args=list(argv) if argv is not None else None, prog_name="wupian",
+                                standalone_mode=False)
         except typer.Abort:  # Ctrl-C while prompting, or EOF
             raise KeyboardInterrupt from None
         except ClickException as exc:

@@ -32,7 +32,7 @@ def indicators(
     import pyarrow.compute as pc
 
     from wupian.api import compute_indicators, explain_indicator
-    from wupian.core.tabular import csv_text_of_strings
+    from wupian.core.tabular import csv_bytes_of_strings
     from wupian.metrics import indicator_label
     from wupian.metrics.result import TEXT_COLUMNS
 
@@ -50,7 +50,7 @@ def indicators(
     check_id_patterns(ids, pc.unique(texts.column("indicator_id")).to_pylist())
     title = f"指标 {day.isoformat()}（{profile}）"
     if Format(fmt) is Format.csv:
-        emit_text(csv_text_of_strings(texts), None)
+        emit_text(csv_bytes_of_strings(texts), None)
     else:
         emit(texts, fmt, title=title, columns=TEXT_COLUMNS)
     for note in result.notes:

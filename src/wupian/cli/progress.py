@@ -7,11 +7,13 @@
 ``report.step(name)(label, done, total)`` drives one bar per named step (the demo's generate/load/events).
 When ``enabled`` is false (machine-readable output), or a transient bar would go to a file or pipe, the
 reporter does nothing, so callers never branch.
-Rich is imported only when a bar is shown.
+Rich is imported only when a bar may be shown (a transient bar for a pipe or file costs no import of Rich).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -59,11 +61,23 @@ class Reporter:
         self.step(step)(label, done, total)
 
 
+def _may_be_terminal() -> bool:
+    """False only when Rich's ``Console(stderr=True).is_terminal`` is False too: stderr is no terminal and neither
+    ``TTY_COMPATIBLE=1`` nor a non-empty ``FORCE_COLOR`` says otherwise (then Rich need not be imported to know)."""
+    if os.environ.get("TTY_COMPATIBLE") == "1" or os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
 @contextmanager
 def progress(title: str = "", *, enabled: bool = True, transient: bool = True, bar: bool = True,
              labels: dict[str, str] | None = None) -> Iterator[Reporter]:
     """A reporter drawing on stderr while the block runs (``bar=False``: a spinner without counts)."""
-    if not enabled:
+    if not enabled or (transient and not _may_be_terminal()):
         yield Reporter()
         return
     from rich.console import Console

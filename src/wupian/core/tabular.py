@@ -56,27 +56,78 @@ def _quoted_chars() -> str:
 
 
 def csv_text_of_strings(table: Any) -> str:
-    """The CSV ``csv_text`` writes, for an Arrow table whose columns are all text without nulls — built on the
-    columns (quoting exactly where the ``csv`` module's minimal quoting does), not a Python row per line."""
+    """The CSV ``csv_text`` writes, for an Arrow table whose columns are all text (a null is written as an empty
+    cell) — built on the columns (quoting exactly where the ``csv`` module's minimal quoting does), not a Python
+    row per line."""
+    return csv_bytes_of_strings(table).decode("utf-8")
+
+
+def csv_bytes_of_strings(table: Any) -> bytes:
+    """:func:`csv_text_of_strings` as UTF-8 bytes: the lines are joined by Arrow and copied out of its data buffer
+    once (no Python object per row or cell)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     names = list(table.column_names)
     if len(names) < 2:  # one column: the csv module quotes an empty cell ('""'); take its own path
-        return csv_text(table.to_pylist(), names)
+        return csv_text(table.to_pylist(), names).encode("utf-8")
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow(names)
     if table.num_rows == 0:
-        return head.getvalue()
+        return head.getvalue().encode("utf-8")
+    text = pa.large_string()  # 64-bit offsets: a file of any size
+
+    def lit(s: str) -> Any:
+        return pa.scalar(s, text)
+
     cols = []
     for name in names:
-        col = table.column(name).combine_chunks() if hasattr(table.column(name), "combine_chunks") else table.column(name)
-        col = col.cast(pa.string())
+        col = table.column(name)
+        col = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+        col = pc.fill_null(col.cast(text), "")
         needs = pc.match_substring_regex(col, _quoted_chars())
-        quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
-        cols.append(pc.if_else(needs, quoted, col))
-    lines = pc.binary_join_element_wise(*cols, ",")
-    return head.getvalue() + "\n".join(lines.to_pylist()) + "\n"
+        if pc.any(needs).as_py():
+            quoted = pc.binary_join_element_wise(lit('"'), pc.replace_substring(col, '"', '""'), lit('"'), lit(""))
+            col = pc.if_else(needs, quoted, col)
+        cols.append(col)
+    lines = pc.binary_join_element_wise(*cols, lit(","))
+    lines = pc.binary_join_element_wise(lines, lit(""), lit("\n"))  # every line ends with its newline
+    return head.getvalue().encode("utf-8") + _string_data(lines)
+
+
+def _string_data(lines: Any) -> bytes:
+    """The bytes of a large_string array without nulls, its values one after another (one copy, no row objects)."""
+    _, offsets, data = lines.buffers()
+    bounds = memoryview(offsets).cast("q")
+    return bytes(memoryview(data)[bounds[lines.offset]:bounds[lines.offset + len(lines)]])
+
+
+def text_columns(table: Any, columns: Sequence[str] | None = None) -> Any | None:
+    """The columns of an Arrow table (``columns``, in that order; a name the table lacks is a column of empty
+    cells) as text exactly as :func:`cell_text` writes each value — '' for null, exact decimals, ISO dates,
+    integers, True/False, text as is — computed on the columns; None when a column's type has no exact Arrow
+    rendering (floats, timestamps, nested values): then render the rows in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = list(columns) if columns is not None else list(table.column_names)
+    if len(set(names)) != len(names):
+        return None
+    present = set(table.column_names)
+    out = {}
+    for name in names:
+        if name not in present:
+            out[name] = pa.array([""] * table.num_rows, pa.string())
+            continue
+        col = table.column(name)
+        ty = col.type
+        if pa.types.is_boolean(ty):
+            col = pc.if_else(col, "True", "False")
+        elif not (pa.types.is_string(ty) or pa.types.is_large_string(ty) or pa.types.is_integer(ty)
+                  or pa.types.is_decimal(ty) or pa.types.is_date32(ty) or pa.types.is_null(ty)):
+            return None
+        out[name] = pc.fill_null(col.cast(pa.string()), "")
+    return pa.table(out) if out else None
 
 
 def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,

@@ -32,6 +32,7 @@ from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
 from wupian.engine import parts, published, sql_log
 from wupian.engine.parts import PART_TABLES, PartStore
+from wupian.engine.without_pandas import pandas_free
 
 DEFAULT_DB = "wupian.duckdb"
 DB_ENV = "WUPIAN_DB"
@@ -39,7 +40,9 @@ SQL_LOG_ENV = sql_log.ENV  # a file: every statement the engine executes is appe
 
 
 def _logged(con: Any) -> Any:
-    return sql_log.logged(con, os.environ.get(SQL_LOG_ENV))
+    """The connection as the warehouse uses it: its binding calls run without pandas (``without_pandas``), and
+    every statement is logged when ``$WUPIAN_SQL_LOG`` names a file."""
+    return sql_log.logged(pandas_free(con), os.environ.get(SQL_LOG_ENV))
 
 
 def default_db_path() -> str:
@@ -79,6 +82,8 @@ SYSTEM_DDL = (
         versions VARCHAR NOT NULL, params VARCHAR, computed_at TIMESTAMP, PRIMARY KEY (kind, as_of, profile))""",
 )
 LINEAGE_DDL = SYSTEM_DDL[-1]
+# How many columns each system table has once SYSTEM_DDL ran (a test checks it against the DDL).
+SYSTEM_COLUMN_COUNTS = {"quarantine": 8, "snapshots": 7, "branch_closure": 4, "lineage": 7}
 
 
 class Warehouse:
@@ -154,6 +159,15 @@ class Warehouse:
 
     def ensure_schema(self) -> None:
         native = [t for t in (*SNAPSHOT_TABLES, *EVENT_TABLES) if t.name not in PART_TABLES]
+        # Columns are only ever added (below), so a table with as many columns as it should have has them all:
+        # then one cheap catalogue query replaces the DDL (duckdb_columns() would bind the Parquet views too).
+        counts = dict(self.con.execute(
+            "SELECT table_name, column_count FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
+        ).fetchall())
+        if all(counts.get(t.name) == len(t.columns) + 1 for t in native) and all(
+                counts.get(name) == n for name, n in SYSTEM_COLUMN_COUNTS.items()):
+            self.parts.ensure(self.con)
+            return
         for t in native:
             self.con.execute(table_ddl(t))
         # Optional columns added to the contract after a warehouse was created (e.g. branches.uscc): add them,

@@ -154,3 +154,23 @@ def test_progress_reporter_shapes(capsys: pytest.CaptureFixture[str]) -> None:
         assert report._describe("读取", "scan") == "读取：扫描"
         assert len(report._tasks) == 2
     assert "读取：扫描" in capsys.readouterr().err
+
+
+def test_a_transient_bar_on_a_pipe_imports_no_rich() -> None:
+    probe = ("import sys\nfrom wupian.cli.progress import progress\nwith progress('x') as r:\n    r('y', 1, 2)\n"
+             "print(r._bar is None, 'rich' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(Path(output.__file__).parents[2]), "PATH": "/usr/bin:/bin"})
+    assert res.stdout.split() == ["True", "False"]
+
+
+@pytest.mark.parametrize(("env", "shown"), [({"FORCE_COLOR": "1"}, True), ({"TTY_COMPATIBLE": "1"}, True),
+                                            ({"FORCE_COLOR": ""}, False), ({}, False)])
+def test_rich_decides_when_stderr_may_be_a_terminal(env: dict[str, str], shown: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with progress("读取") as report:
+        assert (report._bar is not None) is shown

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from wupian.core import yamldoc as yd
 from wupian.core.errors import DataError
@@ -70,3 +73,47 @@ def test_raise_if_errors_carries_every_issue() -> None:
     with pytest.raises(DataError) as err:
         yd.raise_if_errors("the people file", value, issues)
     assert str(err.value) == "the people file failed validation" and len(err.value.issues) == 2
+
+
+def _shipped_yaml() -> list[Path]:
+    root = Path(yd.__file__).parents[1]
+    return sorted(p for p in root.rglob("*.yaml") if "__pycache__" not in p.parts)
+
+
+def _tree(node: yd.Node) -> object:
+    """A composed node as plain data: tag, line, column, quoting style and children (libyaml says '' where the
+    Python parser says None for a plain scalar; no checker reads the style)."""
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.start_mark.line, node.start_mark.column, node.value, node.style or None)
+    if isinstance(node, yaml.SequenceNode):
+        return (node.tag, node.start_mark.line, [_tree(n) for n in node.value])
+    return (node.tag, node.start_mark.line, [(_tree(k), _tree(v)) for k, v in node.value])
+
+
+@pytest.mark.skipif(getattr(yaml, "CSafeLoader", None) is None, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("path", _shipped_yaml(), ids=lambda p: p.name)
+def test_libyaml_reads_every_shipped_file_as_the_python_parser_does(path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    text = path.read_text(encoding="utf-8")
+    fast, fast_issues = yd.parse_documents(text, path.name, "WP-TEST")
+    monkeypatch.setattr(yd, "_FAST_LOADER", None)
+    slow, slow_issues = yd.parse_documents(text, path.name, "WP-TEST")
+    assert fast_issues == slow_issues == []
+    assert [v for _, v in fast] == [v for _, v in slow]
+    assert [_tree(n) for n, _ in fast] == [_tree(n) for n, _ in slow]
+
+
+@pytest.mark.parametrize("text", ["- id: a\n  age: [1, 2\n", "a: 1\n\tb: 2\n", "- id: a\n  since: 2025-13-01\n",
+                                  "a: \x07\n", "a: {b: 1, c\n", "%YAML 9.9\n---\na: 1\n"])
+def test_bad_yaml_gets_the_python_parsers_message(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file libyaml refuses is read again by the pure-Python parser: the issue is the one it always gave."""
+    fast = yd.parse_documents(text, "bad.yaml", "WP-TEST")
+    monkeypatch.setattr(yd, "_FAST_LOADER", None)
+    assert fast == yd.parse_documents(text, "bad.yaml", "WP-TEST")
+    assert fast[1] and fast[0] == []
+
+
+def test_a_control_character_is_a_located_syntax_error() -> None:
+    assert _messages("- id: a\n- id: \x07\n") == [
+        "people.yaml:2: ERROR WP-TEST-008 YAML syntax error: unacceptable character #x0007: special characters are "
+        "not allowed"]

@@ -73,3 +73,36 @@ def test_an_older_warehouse_gets_the_contracts_new_optional_columns(tmp_path: Pa
     con.close()
     with Warehouse(path) as wh:
         assert wh.rows("SELECT branch_id, uscc FROM branches") == [{"branch_id": "H", "uscc": None}]
+
+
+def test_the_system_tables_column_counts_are_the_ddls() -> None:
+    from wupian.engine.warehouse import SYSTEM_COLUMN_COUNTS
+
+    with Warehouse(":memory:") as wh:
+        counts = dict(wh.con.execute("SELECT table_name, column_count FROM duckdb_tables()").fetchall())
+    assert {n: counts[n] for n in SYSTEM_COLUMN_COUNTS} == SYSTEM_COLUMN_COUNTS
+
+
+def test_a_current_warehouse_opens_without_ddl_and_a_missing_column_is_still_added(tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch
+                                                                                    ) -> None:
+    import duckdb
+
+    from wupian.engine import sql_log
+
+    path = tmp_path / "w.duckdb"
+    Warehouse(path).close()
+    log = tmp_path / "sql.jsonl"
+    monkeypatch.setenv(sql_log.ENV, str(log))
+    Warehouse(path).close()
+    ddl = [e.sql for e in sql_log.read_log(log) if e.sql and e.sql.startswith(("CREATE TABLE", "ALTER"))]
+    assert [s for s in ddl if "stored_parts" not in s] == []  # the parts' manifest is engine.parts' own
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE snapshots DROP COLUMN load_id")  # a warehouse from before load ids
+    con.execute("ALTER TABLE branches DROP COLUMN uscc")  # … and before branches.uscc
+    con.close()
+    with Warehouse(path) as wh:
+        assert wh.scalar("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'snapshots' "
+                         "AND column_name = 'load_id'") == 1
+        assert wh.scalar("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'branches' "
+                         "AND column_name = 'uscc'") == 1
