@@ -34,21 +34,26 @@ from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template, leaves
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.loan_scope import business_loan_sql
+from wupian.engine.parts import derived_ddl
 from wupian.engine.warehouse import Warehouse, quote_ident
 from wupian.reference.green import catalogue_for, green_items
 
-LOAN_TAGS_DDL = """CREATE TABLE IF NOT EXISTS loan_tags (
-    as_of DATE, profile VARCHAR, loan_id VARCHAR, tag VARCHAR, amount DECIMAL(38,2), rule_ids VARCHAR,
-    explanation VARCHAR, rulebook_version VARCHAR)"""
+LOAN_TAGS_DDL = derived_ddl("loan_tags")
 
 Progress = Callable[[str], None]
 
 
-def ensure_tables(wh: Warehouse) -> None:
-    from wupian.engine.classify_customers import CUSTOMER_FACTS_DDL
+def stored_as_parts(wh: Warehouse) -> bool:
+    """Whether this warehouse keeps the classification's tables as Parquet parts (DuckDB, read-write) rather
+    than as tables of its own (Spark)."""
+    return wh.parts.root is not None
 
-    wh.execute(LOAN_TAGS_DDL)
-    wh.execute(CUSTOMER_FACTS_DDL)
+
+def ensure_tables(wh: Warehouse) -> None:
+    """The derived tables, where the engine keeps them as tables (on DuckDB they are views over parts)."""
+    if not stored_as_parts(wh):
+        wh.execute(LOAN_TAGS_DDL)
+        wh.execute(derived_ddl("customer_facts"))
 
 
 def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
@@ -284,9 +289,24 @@ JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
 def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
-    """The INSERT of a classification: tags, amounts and rule ids; ``explanation`` is left NULL — it is
-    rendered from the same facts only when asked for (``loan_tag_rows``)."""
+    """The INSERT of a classification (an engine without parts): tags, amounts and rule ids; ``explanation`` is
+    left NULL — it is rendered from the same facts only when asked for (``loan_tag_rows``)."""
     return "INSERT INTO loan_tags\n" + _rows_sql(plan, params, explain=False)
+
+
+def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
+    """Replace the (as_of, profile) rows of ``loan_tags``: one new Parquet part on DuckDB (its manifest row in the
+    open transaction), a DELETE and an INSERT elsewhere."""
+    rule_params: list[Any] = []
+    if stored_as_parts(wh):
+        sql = _rows_sql(plan, rule_params, explain=False)
+        wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
+        wh.parts.write(wh.con, "loan_tags", as_of, sql,
+                       [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile)
+        return
+    wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
+    sql = insert_sql(plan, rule_params)
+    wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None) -> dict[str, Any]:
@@ -300,10 +320,7 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
-        wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
-        rule_params: list[Any] = []
-        sql = insert_sql(plan, rule_params)
-        wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
+        _write_tags(wh, as_of, plan)
         lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
                        params={"size_basis": plan.size_basis})
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}

@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 
 import wupian
+from wupian.engine import parts
 from wupian.engine.warehouse import LINEAGE_DDL, Warehouse, quote_ident
 from wupian.reference.fingerprint import reference_fingerprint
 
@@ -146,8 +147,10 @@ def is_loaded(wh: Warehouse, as_of: date) -> bool:
 def invalidate_from(con: duckdb.DuckDBPyConnection, as_of: date, *, keyed: bool = False) -> None:
     """Delete every derived row whose inputs include the snapshot of ``as_of`` (all dates ≥ ``as_of``; every
     stored indicator value when ``keyed``), with its lineage. Call it inside the load's transaction."""
+    if _table_exists(con, parts.MANIFEST):  # DuckDB: the derived tables kept as Parquet parts
+        parts.clear_from(con, as_of)
     for name in DERIVED:
-        if not _table_exists(con, name):
+        if not _table_exists(con, name):  # a view over parts (done above), or not created yet
             continue
         if keyed and name == "indicator_values":
             con.execute(f"DELETE FROM {quote_ident(name)}")

@@ -47,11 +47,32 @@ from wupian.core.errors import UsageError
 from wupian.engine.dated_layout import date_folder
 
 PART_TABLES = ("loans", "customers")
+# Results derived from the snapshots (the classification's), kept as parts too: one part per as-of date (and
+# profile, for ``loan_tags``); their columns are defined here, once (the Spark warehouse creates them from
+# ``derived_ddl``).
+DERIVED_PARTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "loan_tags": (
+        ("as_of", "DATE"), ("profile", "VARCHAR"), ("loan_id", "VARCHAR"), ("tag", "VARCHAR"),
+        ("amount", "DECIMAL(38,2)"), ("rule_ids", "VARCHAR"), ("explanation", "VARCHAR"),
+        ("rulebook_version", "VARCHAR"),
+    ),
+    "customer_facts": (
+        ("as_of", "DATE"), ("customer_id", "VARCHAR"), ("customer_type", "VARCHAR"), ("industry_code", "VARCHAR"),
+        ("size_group", "VARCHAR"), ("declared_size", "VARCHAR"), ("derived_size", "VARCHAR"),
+        ("size_used", "VARCHAR"), ("size_source", "VARCHAR"), ("size_note", "VARCHAR"),
+        ("credit_total", "DECIMAL(38,2)"), ("credit_source", "VARCHAR"), ("registries", "VARCHAR"),
+        ("is_first_loan_customer", "BOOLEAN"), ("first_loan_date", "DATE"), ("first_loan_id", "VARCHAR"),
+        ("first_loan_source", "VARCHAR"),
+    ),
+}
+STORED_AS_PARTS = (*PART_TABLES, *DERIVED_PARTS)
 MANIFEST = "stored_parts"
+# ``profile``: the classification profile of a ``loan_tags`` part (NULL for every other table)
 MANIFEST_DDL = (
     f"CREATE TABLE IF NOT EXISTS {MANIFEST} (table_name VARCHAR NOT NULL, as_of DATE NOT NULL, "
-    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP)"
+    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP, profile VARCHAR)"
 )
+MANIFEST_MIGRATE = f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS profile VARCHAR"  # manifests of session 5
 _TMP_SUFFIX = ".parquet.tmp"
 
 
@@ -71,8 +92,23 @@ def _path_literal(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _columns(t: Table) -> list[tuple[str, str]]:
+def derived_ddl(name: str) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` of a derived table (how an engine without parts stores it)."""
+    return (f"CREATE TABLE IF NOT EXISTS {_q(name)} ("
+            + ", ".join(f"{_q(c)} {ty}" for c, ty in DERIVED_PARTS[name]) + ")")
+
+
+def _columns(name: str) -> list[tuple[str, str]]:
+    """(column, SQL type) of a table kept as parts, ``as_of`` first."""
+    if name in DERIVED_PARTS:
+        return list(DERIVED_PARTS[name])
+    t: Table = table(name)
     return [("as_of", "DATE"), *((c.name, c.type.sql_type) for c in t.columns)]
+
+
+def _keyed(name: str) -> bool:
+    """Whether the parts of ``name`` are per (as_of, profile) rather than per as-of date."""
+    return name == "loan_tags"
 
 
 def _fsync(path: Path) -> None:
@@ -109,19 +145,22 @@ class PartStore:
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any] = (),
-              *, present: Sequence[str] | None = None) -> int:
-        """Write the rows of ``select_sql`` (the contract columns of ``name`` by name, without ``as_of``; only
-        ``present`` of them when given, the others NULL) as one new part of ``as_of``; return how many rows.
-        The manifest row and the view change in the caller's transaction."""
+              *, present: Sequence[str] | None = None, profile: str | None = None) -> int:
+        """Write the rows of ``select_sql`` (the columns of ``name`` by name, without ``as_of``; only ``present``
+        of them when given, the others NULL) as one new part of ``as_of`` (and ``profile``: ``loan_tags``);
+        return how many rows. The manifest row and the view change in the caller's transaction."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
-        t = table(name)
+        if _keyed(name) != (profile is not None):
+            raise ValueError(f"{name}: a part {'needs' if _keyed(name) else 'takes no'} profile")
         have = set(present) if present is not None else None
         cols = ", ".join(
             f"CAST(s.{_q(c)} AS {ty}) AS {_q(c)}" if have is None or c in have else f"CAST(NULL AS {ty}) AS {_q(c)}"
-            for c, ty in _columns(t)[1:]
+            for c, ty in _columns(name)[1:]
         )
         folder = date_folder(self.root, name, as_of)
+        if profile is not None:
+            folder = folder / f"profile={_safe(profile)}"
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{uuid.uuid4().hex}.parquet"
         tmp = folder / (final.stem + _TMP_SUFFIX)
@@ -135,7 +174,8 @@ class PartStore:
         _fsync(tmp)
         os.replace(tmp, final)
         _fsync(folder)
-        con.execute(f"INSERT INTO {MANIFEST} VALUES (?, ?, ?, ?, now()::TIMESTAMP)", [name, as_of, str(final), n])
+        con.execute(f"INSERT INTO {MANIFEST} (table_name, as_of, file, rows, written_at, profile) "
+                    "VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?)", [name, as_of, str(final), n, profile])
         refresh_view(con, name)
         return n
 
@@ -148,16 +188,29 @@ class PartStore:
         con.register(view, data)
         try:
             day = "CAST(as_of AS DATE)"
-            dates = [r[0] for r in con.execute(f"SELECT DISTINCT {day} AS d FROM {view} ORDER BY d").fetchall()]
+            prof = "CAST(profile AS VARCHAR)" if _keyed(name) else "CAST(NULL AS VARCHAR)"
+            keys = con.execute(f"SELECT DISTINCT {day} AS d, {prof} AS p FROM {view} ORDER BY d, p").fetchall()
             present = [c for c in data.column_names if c != "as_of"]
-            return sum(self.write(con, name, d, f"SELECT * FROM {view} WHERE {day} = CAST(? AS DATE)", [d],
-                                  present=present) for d in dates)
+            return sum(self.write(con, name, d, f"SELECT * FROM {view} WHERE {day} = CAST(? AS DATE) AND "
+                                  f"{prof} IS NOT DISTINCT FROM CAST(? AS VARCHAR)", [d, p], present=present,
+                                  profile=p) for d, p in keys)
         finally:
             con.unregister(view)
 
-    def clear(self, con: Any, name: str, as_of: dt.date) -> None:
-        """The date ``as_of`` of ``name`` holds no rows any more (its files stay until garbage collection)."""
-        con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND as_of = ?", [name, as_of])
+    def clear(self, con: Any, name: str, as_of: dt.date, profile: str | None = None) -> None:
+        """The date ``as_of`` of ``name`` (of ``profile`` only, when given) holds no rows any more (its files stay
+        until garbage collection)."""
+        if profile is None:
+            con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND as_of = ?", [name, as_of])
+        else:
+            con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND as_of = ? AND profile = ?",
+                        [name, as_of, profile])
+        self._cleared = True
+        refresh_view(con, name)
+
+    def clear_all(self, con: Any, name: str) -> None:
+        """``name`` holds no rows any more (its files stay until garbage collection)."""
+        con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ?", [name])
         self._cleared = True
         refresh_view(con, name)
 
@@ -183,31 +236,31 @@ class PartStore:
         """The manifest and the views; native tables of an older warehouse (or views whose columns are not the
         contract's any more) are rewritten as parts, in one transaction."""
         con.execute(MANIFEST_DDL)
-        base = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
-            "AND list_contains(?, table_name)", [list(PART_TABLES)]).fetchall()}
-        kinds = {n: "BASE TABLE" if n in base else "VIEW" for n in PART_TABLES if n in base or _stored_columns(con, n)}
-        for name in PART_TABLES:
-            kind = kinds.get(name)
+        con.execute(MANIFEST_MIGRATE)
+        stored = _stored_tables(con)
+        for name in STORED_AS_PARTS:
+            kind, columns = stored.get(name, (None, []))
             if kind is None:
                 refresh_view(con, name)
-            elif kind == "BASE TABLE" or _stored_columns(con, name) != [c for c, _ in _columns(table(name))]:
-                self._rewrite(con, name, drop_table=kind == "BASE TABLE")
+            elif kind == "BASE TABLE" or columns != [c for c, _ in _columns(name)]:
+                self._rewrite(con, name, columns, drop_table=kind == "BASE TABLE")
 
-    def _rewrite(self, con: Any, name: str, *, drop_table: bool) -> None:
-        have = set(_stored_columns(con, name))
-        present = [c for c, _ in _columns(table(name))[1:] if c in have]
+    def _rewrite(self, con: Any, name: str, columns: list[str], *, drop_table: bool) -> None:
+        have = set(columns)
+        present = [c for c, _ in _columns(name)[1:] if c in have]
+        prof = "profile" if _keyed(name) else "CAST(NULL AS VARCHAR)"
         con.execute("BEGIN TRANSACTION")
         try:
-            dates = [r[0] for r in con.execute(f"SELECT DISTINCT as_of FROM {_q(name)} ORDER BY as_of").fetchall()]
+            keys = con.execute(f"SELECT DISTINCT as_of, {prof} FROM {_q(name)} ORDER BY 1, 2").fetchall()
             temp = f"_wp_rewrite_{name}"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM {_q(name)}")
             con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ?", [name])
             if drop_table:
                 con.execute(f"DROP TABLE {_q(name)}")
-            for d in dates:
-                sel = f"SELECT * FROM {temp} WHERE as_of = CAST(? AS DATE)"
-                self.write(con, name, d, sel, [d], present=present)
+            for d, p in keys:
+                sel = (f"SELECT * FROM {temp} WHERE as_of = CAST(? AS DATE) "
+                       f"AND {prof} IS NOT DISTINCT FROM CAST(? AS VARCHAR)")
+                self.write(con, name, d, sel, [d, p], present=present, profile=p)
             con.execute(f"DROP TABLE {temp}")
             refresh_view(con, name)
         except BaseException:
@@ -225,9 +278,9 @@ def part_files(con: Any, name: str) -> list[str]:
 
 
 def refresh_view(con: Any, name: str) -> None:
-    """(Re)create the view ``name`` over the files the manifest lists for it (an empty relation of the contract's
-    columns when there are none)."""
-    cols = _columns(table(name))
+    """(Re)create the view ``name`` over the files the manifest lists for it (an empty relation of its columns
+    when there are none)."""
+    cols = _columns(name)
     files = part_files(con, name)
     if files:
         listed = ", ".join(_path_literal(f) for f in files)
@@ -238,10 +291,38 @@ def refresh_view(con: Any, name: str) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS {body}")
 
 
-def _stored_columns(con: Any, name: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND database_name <> 'temp' AND table_name = ? "
-        "ORDER BY column_index", [name]).fetchall()]
+def _stored_tables(con: Any) -> dict[str, tuple[str, list[str]]]:
+    """name → ('BASE TABLE' | 'VIEW', its columns in order) of the tables kept as parts that exist (one catalogue
+    query)."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for name, is_table, column in con.execute(
+            "SELECT c.table_name, t.table_name IS NOT NULL, c.column_name FROM duckdb_columns() c "
+            "LEFT JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = 'main' "
+            "AND t.database_name = c.database_name "
+            "WHERE c.schema_name = 'main' AND c.database_name <> 'temp' AND list_contains(?, c.table_name) "
+            "ORDER BY c.table_name, c.column_index", [list(STORED_AS_PARTS)]).fetchall():
+        out.setdefault(name, ("BASE TABLE" if is_table else "VIEW", []))[1].append(column)
+    return out
+
+
+def _safe(text: str) -> str:
+    """``text`` as a folder name part (profile ids are plain identifiers; anything else is refused)."""
+    if not text.replace("_", "").isalnum() or not text.isascii():
+        raise ValueError(f"refusing suspicious profile {text!r}")
+    return text
+
+
+def clear_from(con: Any, as_of: dt.date) -> None:
+    """Every derived part of a date ≥ ``as_of`` leaves the manifest (``lineage.invalidate_from``, inside a load's
+    transaction; the files are collected after a later commit)."""
+    names = [n for n, in con.execute(
+        f"SELECT DISTINCT table_name FROM {MANIFEST} WHERE as_of >= ? AND list_contains(?, table_name)",
+        [as_of, list(DERIVED_PARTS)]).fetchall()]
+    if names:
+        con.execute(f"DELETE FROM {MANIFEST} WHERE as_of >= ? AND list_contains(?, table_name)",
+                    [as_of, list(DERIVED_PARTS)])
+        for name in names:
+            refresh_view(con, name)
 
 
 def verify(con: Any, db_path: str) -> None:
