@@ -9,7 +9,8 @@
 * 首贷户: the bank's own ``is_first_loan`` flag when supplied, else the earliest drawdown over every loaded
   snapshot (and ``first_credit_date``) — first loan at this bank, legal-entity level.
 
-The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row)
+The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row; a
+Parquet part of the date on DuckDB)
 and in the temp table
 ``cls_cust`` that the loan classification joins.
 """

@@ -20,6 +20,11 @@ Consistency — what a reader sees is always one committed state:
   by a transaction that rolled back are deleted at once, files of a process that died before its commit
   (never in a manifest) at the next garbage collection.
 
+The classification's derived tables are parts too (``DERIVED_PARTS``, columns defined here): ``loan_tags`` one part
+per (as_of, profile) under ``<db>.parts/loan_tags/as_of=YYYY-MM-DD/profile=<profile>/`` (the manifest's ``profile``
+column), ``customer_facts`` one part per date; a load's invalidation drops the parts of every later date from the
+manifest (``clear_from``). An engine without parts (Spark) keeps them as tables (``derived_ddl``).
+
 A ``:memory:`` warehouse (tests, ``wupian check``) keeps its parts in a private temporary folder removed on
 close: one storage code path for every DuckDB warehouse. A warehouse file written before parts existed (native
 ``loans``/``customers`` tables) is migrated when it is opened read-write (``ensure``); opened read-only, its
