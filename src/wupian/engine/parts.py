@@ -213,12 +213,6 @@ class PartStore:
         self._cleared = True
         refresh_view(con, name)
 
-    def clear_all(self, con: Any, name: str) -> None:
-        """``name`` holds no rows any more (its files stay until garbage collection)."""
-        con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ?", [name])
-        self._cleared = True
-        refresh_view(con, name)
-
     # -- transaction outcome ---------------------------------------------------------------------------
     def begin(self) -> None:
         self._written, self._cleared = [], False
@@ -241,8 +235,9 @@ class PartStore:
         """The manifest and the views; native tables of an older warehouse (or views whose columns are not the
         contract's any more) are rewritten as parts, in one transaction."""
         con.execute(MANIFEST_DDL)
-        con.execute(MANIFEST_MIGRATE)
         stored = _stored_tables(con)
+        if "profile" not in stored.get(MANIFEST, ("", []))[1]:
+            con.execute(MANIFEST_MIGRATE)
         for name in STORED_AS_PARTS:
             kind, columns = stored.get(name, (None, []))
             if kind is None:
@@ -297,15 +292,15 @@ def refresh_view(con: Any, name: str) -> None:
 
 
 def _stored_tables(con: Any) -> dict[str, tuple[str, list[str]]]:
-    """name → ('BASE TABLE' | 'VIEW', its columns in order) of the tables kept as parts that exist (one catalogue
-    query)."""
+    """name → ('BASE TABLE' | 'VIEW', its columns in order) of the tables kept as parts and of the manifest, those
+    that exist (one catalogue query)."""
     out: dict[str, tuple[str, list[str]]] = {}
     for name, is_table, column in con.execute(
             "SELECT c.table_name, t.table_name IS NOT NULL, c.column_name FROM duckdb_columns() c "
             "LEFT JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = 'main' "
             "AND t.database_name = c.database_name "
             "WHERE c.schema_name = 'main' AND c.database_name <> 'temp' AND list_contains(?, c.table_name) "
-            "ORDER BY c.table_name, c.column_index", [list(STORED_AS_PARTS)]).fetchall():
+            "ORDER BY c.table_name, c.column_index", [[*STORED_AS_PARTS, MANIFEST]]).fetchall():
         out.setdefault(name, ("BASE TABLE" if is_table else "VIEW", []))[1].append(column)
     return out
 

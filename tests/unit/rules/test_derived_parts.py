@@ -62,8 +62,8 @@ def test_reclassifying_one_profile_replaces_its_part_only_and_collects_the_old_f
 
 
 def _make_native(db: Path) -> None:
-    """Turn the derived views back into native tables holding the same rows, as a warehouse written before
-    the derived tables were parts."""
+    """Turn the derived views back into native tables holding the same rows and drop the manifest's ``profile``
+    column, as a warehouse written before the derived tables were parts."""
     con = duckdb.connect(str(db))
     try:
         for name in ("loan_tags", "customer_facts"):
@@ -72,6 +72,7 @@ def _make_native(db: Path) -> None:
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM t")
             con.execute("DROP TABLE t")
             con.execute("DELETE FROM stored_parts WHERE table_name = ?", [name])
+        con.execute("ALTER TABLE stored_parts DROP COLUMN profile")  # the manifest of session 5
     finally:
         con.close()
 
