@@ -21,8 +21,8 @@ Consistency — what a reader sees is always one committed state:
   (never in a manifest) at the next garbage collection.
 
 The classification's derived tables are parts too (``DERIVED_PARTS``, columns defined here): ``loan_tags`` one part
-per (as_of, profile) under ``<db>.parts/loan_tags/as_of=YYYY-MM-DD/profile=<profile>/`` (the manifest's ``profile``
-column), ``customer_facts`` one part per date; a load's invalidation drops the parts of every later date from the
+per (as_of, profile) in ``<db>.parts/loan_tags/as_of=YYYY-MM-DD/`` (its profile in the manifest's ``profile``
+column: the files of both profiles share the date folder), ``customer_facts`` one part per date; a load's invalidation drops the parts of every later date from the
 manifest (``clear_from``). An engine without parts (Spark) keeps them as tables (``derived_ddl``).
 
 A ``:memory:`` warehouse (tests, ``wupian check``) keeps its parts in a private temporary folder removed on
@@ -163,9 +163,7 @@ class PartStore:
             f"CAST(s.{_q(c)} AS {ty}) AS {_q(c)}" if have is None or c in have else f"CAST(NULL AS {ty}) AS {_q(c)}"
             for c, ty in _columns(name)[1:]
         )
-        folder = date_folder(self.root, name, as_of)
-        if profile is not None:
-            folder = folder / f"profile={_safe(profile)}"
+        folder = date_folder(self.root, name, as_of)  # a loan_tags part's profile: its manifest row
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{uuid.uuid4().hex}.parquet"
         tmp = folder / (final.stem + _TMP_SUFFIX)
@@ -303,13 +301,6 @@ def _stored_tables(con: Any) -> dict[str, tuple[str, list[str]]]:
             "ORDER BY c.table_name, c.column_index", [[*STORED_AS_PARTS, MANIFEST]]).fetchall():
         out.setdefault(name, ("BASE TABLE" if is_table else "VIEW", []))[1].append(column)
     return out
-
-
-def _safe(text: str) -> str:
-    """``text`` as a folder name part (profile ids are plain identifiers; anything else is refused)."""
-    if not text.replace("_", "").isalnum() or not text.isascii():
-        raise ValueError(f"refusing suspicious profile {text!r}")
-    return text
 
 
 def clear_from(con: Any, as_of: dt.date) -> None:

@@ -39,7 +39,7 @@ def test_a_classification_writes_one_part_per_profile_and_one_for_the_customer_f
         assert [p for p, _ in tags] == sorted(PROFILES)
         for profile, file in tags:
             assert Path(file).is_file()
-            assert Path(file).parent == parts_root(two_loan_db) / "loan_tags" / "as_of=2025-12-31" / f"profile={profile}"
+            assert Path(file).parent == parts_root(two_loan_db) / "loan_tags" / "as_of=2025-12-31"
         facts = _manifest(wh, "customer_facts")
         assert len(facts) == 1 and facts[0][0] is None and Path(facts[0][1]).is_file()
         assert wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE list_contains(['loan_tags', 'customer_facts'], "
