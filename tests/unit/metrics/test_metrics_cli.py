@@ -8,11 +8,11 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
+from support.edit_rows import update
 from support.golden_bank import load_bank
 from wupian.cli import context, metrics_cmds
 from wupian.core.errors import DataError, UsageError
 from wupian.engine.warehouse import Warehouse
-from support.edit_rows import update
 
 
 def _app(tmp_path: Path) -> typer.Typer:

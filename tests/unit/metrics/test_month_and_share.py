@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from support.edit_rows import update
 from wupian.core.periods import previous_month_end
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
-from support.edit_rows import update
 
 AS_OF = date(2026, 3, 31)
 

@@ -37,7 +37,7 @@ def test_a_classification_writes_one_part_per_profile_and_one_for_the_customer_f
     with Warehouse(two_loan_db) as wh:
         tags = _manifest(wh, "loan_tags")
         assert [p for p, _ in tags] == sorted(PROFILES)
-        for profile, file in tags:
+        for _, file in tags:
             assert Path(file).is_file()
             assert Path(file).parent == parts_root(two_loan_db) / "loan_tags" / "as_of=2025-12-31"
         facts = _manifest(wh, "customer_facts")
