@@ -39,8 +39,6 @@ loan = st.tuples(
 
 def _bank(loans: list[tuple[int, Decimal, str, Decimal, bool]], customer_outlet: dict[int, str]) -> Warehouse:
     wh = Warehouse(":memory:")
-    wh.execute("CREATE TABLE loan_tags (as_of DATE, profile VARCHAR, loan_id VARCHAR, tag VARCHAR, "
-               "amount DECIMAL(38,2), rule_ids VARCHAR, explanation VARCHAR, rulebook_version VARCHAR)")
     for b, parent in TREE:
         wh.execute("INSERT INTO branches (as_of, branch_id, name, parent_id) VALUES (?, ?, ?, ?)", [AS_OF, b, b, parent])
     wh.execute("""INSERT INTO branch_closure WITH RECURSIVE w(a, d, n) AS (
@@ -55,10 +53,18 @@ def _bank(loans: list[tuple[int, Decimal, str, Decimal, bool]], customer_outlet:
         [v for i, (cust, amount, five, rate, _) in enumerate(loans)
          for v in (AS_OF, f"L{i}", f"C{cust}", customer_outlet[cust], amount, amount, rate, five)],
     )
-    for i, (_, amount, _, _, green) in enumerate(loans):
-        if green:
-            wh.execute("INSERT INTO loan_tags VALUES (?, 'pboc_2025', ?, 'green', ?, 'p', 'p', 'p')", [AS_OF, f"L{i}", amount])
+    _tags(wh, [(AS_OF, f"L{i}", amount) for i, (_, amount, _, _, green) in enumerate(loans) if green])
     return wh
+
+
+def _tags(wh: Warehouse, rows: list[tuple[date, str, Decimal]]) -> None:
+    """Green ``loan_tags`` rows (as_of, loan_id, amount) of profile pboc_2025 (kept as Parquet parts)."""
+    if rows:
+        wh.insert_rows("loan_tags", ["as_of", "loan_id", "amount", "profile", "tag", "rule_ids", "explanation",
+                                     "rulebook_version"],
+                       "SELECT *, 'pboc_2025', 'green', 'p', 'p', 'p' FROM (VALUES "
+                       + ", ".join(["(CAST(? AS DATE), ?, CAST(? AS DECIMAL(38,2)))"] * len(rows)) + ")",
+                       [v for r in rows for v in r])
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -141,8 +147,6 @@ cust_loan = st.tuples(
 
 def _model_bank(loans: list[tuple[int, str, Decimal, Decimal, bool, Decimal]]) -> Warehouse:
     wh = Warehouse(":memory:")
-    wh.execute("CREATE TABLE loan_tags (as_of DATE, profile VARCHAR, loan_id VARCHAR, tag VARCHAR, "
-               "amount DECIMAL(38,2), rule_ids VARCHAR, explanation VARCHAR, rulebook_version VARCHAR)")
     for day in (AS_OF, PRIOR):
         for b, parent in TREE:
             wh.execute("INSERT INTO branches (as_of, branch_id, name, parent_id) VALUES (?, ?, ?, ?)", [day, b, b, parent])
@@ -159,11 +163,8 @@ def _model_bank(loans: list[tuple[int, str, Decimal, Decimal, bool, Decimal]]) -
         "loans", ["as_of", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "drawdown_amount",
                   "maturity_date", "balance", "interest_rate", "five_class"],
         "VALUES " + ", ".join([one] * (2 * len(loans))), values)
-    for i, (_, _, now, before, green, _) in enumerate(loans):
-        for day, amount in ((AS_OF, now), (PRIOR, before)):
-            if green:
-                wh.execute("INSERT INTO loan_tags VALUES (?, 'pboc_2025', ?, 'green', ?, 'p', 'p', 'p')",
-                           [day, f"L{i}", amount])
+    _tags(wh, [(day, f"L{i}", amount) for i, (_, _, now, before, green, _) in enumerate(loans)
+               for day, amount in ((AS_OF, now), (PRIOR, before)) if green])
     return wh
 
 

@@ -40,8 +40,8 @@ def test_cells_reconcile_for_any_balances(shared_bank: Warehouse, fen: list[int]
         amounts = {loan: Decimal(value) / 100 for loan, value in zip(LOANS, fen, strict=True)}
         new = "CASE loan_id " + " ".join(f"WHEN '{k}' THEN CAST('{v}' AS DECIMAL(38,2))" for k, v in amounts.items())
         update(wh, "loans", {"balance": new + " END"}, f"as_of = DATE '{AS_OF}' AND loan_id IN {tuple(LOANS)}")
-        for loan, yuan in amounts.items():
-            wh.execute("UPDATE loan_tags SET amount = ? WHERE as_of = ? AND loan_id = ?", [yuan, AS_OF, loan])
+        update(wh, "loan_tags", {"amount": new + " ELSE amount END"},
+               f"as_of = DATE '{AS_OF}' AND loan_id IN {tuple(LOANS)}")
         r = compute_indicators(wh, AS_OF, ids=["tech.balance", "pension.balance", "five_union.balance"], store=False)
         tables, _ = compute_tables(wh, AS_OF)
         totals = {s: v for s in ("tech", "pension") if (v := r.value("H", f"{s}.balance")) is not None}

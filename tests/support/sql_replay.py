@@ -11,6 +11,13 @@ warehouses that start from the same state — a DuckDB copy and a Spark warehous
   left out;
 * a statement that fails on one engine only.
 
+DuckDB's own storage bookkeeping of the tables it keeps as Parquet parts (``wupian.engine.parts``: the manifest
+``stored_parts``, the ``COPY … TO`` of a part, the view over the files) has no statement of its own on Spark, which
+keeps those tables as tables: a part's ``COPY (q) TO '<db>.parts/<table>/…'`` runs there as ``INSERT INTO <table>
+q``, clearing a part (``DELETE FROM stored_parts WHERE table_name = ? AND as_of = ? [AND profile = ?]``) as the
+``DELETE`` of those rows, and the other manifest statements not at all; the table is compared when DuckDB re-creates
+its view (``CREATE OR REPLACE VIEW <table>``).
+
 The first difference stops the replay and is returned as a :class:`Divergence` naming the statement: its index in
 the log, an excerpt of its SQL, and a sample row found on one engine and not on the other.
 Values are compared exactly: DECIMAL and integer values by their number (a HUGEINT reaches Python as ``int`` from
@@ -34,10 +41,32 @@ import pyarrow as pa
 from sqlglot import exp
 
 from wupian.engine import dialect, sql_log
+from wupian.engine.parts import STORED_AS_PARTS
 from wupian.engine.warehouse import Warehouse
 
 CLOCK_COLUMNS = frozenset({"computed_at", "loaded_at"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PART_COPY = re.compile(r"^\s*COPY \((?P<query>.*)\) TO '[^']*\.parts/(?P<table>[a-z_]+)/as_of=[^']*' \([^)]*\)\s*$",
+                        re.DOTALL)
+_PART_VIEW = re.compile(r'^\s*CREATE OR REPLACE VIEW "?(?P<table>[a-z_]+)"? AS ')  # over the parts, or empty
+_PART_CLEAR = re.compile(r"^DELETE FROM stored_parts WHERE table_name = \? AND as_of = \?( AND profile = \?)?$")
+SKIP = object()  # a DuckDB storage statement Spark has no counterpart of
+
+
+def spark_form(sql: str, params: Any) -> tuple[str, Any] | object:
+    """The statement Spark runs for the DuckDB statement ``sql`` (see the module docstring): itself, the INSERT or
+    DELETE a part's bookkeeping stands for, or ``SKIP``."""
+    copy = _PART_COPY.match(sql)
+    if copy:
+        return f"INSERT INTO {copy['table']} {copy['query']}", params
+    clear = _PART_CLEAR.match(sql.strip())
+    if clear:
+        return (f"DELETE FROM {params[0]} WHERE as_of = ?" + (" AND profile = ?" if clear.group(1) else ""),
+                list(params[1:]))
+    view = _PART_VIEW.match(sql)
+    if "stored_parts" in sql or (view and view["table"] in STORED_AS_PARTS):
+        return SKIP
+    return sql, params
 
 
 @dataclass(frozen=True)
@@ -231,7 +260,10 @@ def replay(events: list[sql_log.Event], duck: Any, spark: Any) -> ReplayReport:
         for side, con in enumerate((duck, spark)):
             try:
                 for params in runs:
-                    results[side] = con.execute(ev.sql, params or [])
+                    form = spark_form(ev.sql, params or []) if side else (ev.sql, params or [])
+                    if form is not SKIP:
+                        assert isinstance(form, tuple)
+                        results[side] = con.execute(*form)
             except Exception as exc:  # noqa: BLE001 - a failure on one engine only is a divergence
                 errors[side] = exc
         if errors[0] is not None or errors[1] is not None:
@@ -240,6 +272,8 @@ def replay(events: list[sql_log.Event], duck: Any, spark: Any) -> ReplayReport:
             which = "Spark" if errors[1] is not None else "DuckDB"
             return report(Divergence(index, total, ev.sql, f"fails on {which} only: "
                                      f"{str(errors[1] or errors[0]).splitlines()[0][:300]}"))
+        if "stored_parts" in ev.sql or _PART_COPY.match(ev.sql):
+            continue  # DuckDB's part bookkeeping: compared when the table's view is re-created
         trees = dialect.parse(ev.sql)
         last = trees[-1] if trees else None
         if last is None:

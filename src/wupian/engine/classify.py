@@ -6,7 +6,8 @@ Steps (each one SQL statement over the whole snapshot):
    one amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
    ``cls_eval`` keeps only the loans failing a data check (``classify_checks``);
 3. ``loan_tags`` — one row per (loan, tag) with the counted amount and the rule ids that fired, written by one
-   streaming INSERT (steps 2 and 3 are one statement: no per-loan table is materialised). The zh explanation
+   streaming statement (steps 2 and 3 are one statement: no per-loan table is materialised) as one new Parquet part
+   of (as_of, profile) on DuckDB (``parts.PartStore.write``; an INSERT on Spark). The zh explanation
    (rendered from the rules' templates) is left NULL: ``loan_tag_rows`` renders it, by the same statement over
    the same inputs, only when asked for. Rows of (as_of, profile) are replaced atomically, with
    their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
@@ -34,21 +35,26 @@ from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template, leaves
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.loan_scope import business_loan_sql
+from wupian.engine.parts import derived_ddl
 from wupian.engine.warehouse import Warehouse, quote_ident
 from wupian.reference.green import catalogue_for, green_items
 
-LOAN_TAGS_DDL = """CREATE TABLE IF NOT EXISTS loan_tags (
-    as_of DATE, profile VARCHAR, loan_id VARCHAR, tag VARCHAR, amount DECIMAL(38,2), rule_ids VARCHAR,
-    explanation VARCHAR, rulebook_version VARCHAR)"""
+LOAN_TAGS_DDL = derived_ddl("loan_tags")
 
 Progress = Callable[[str], None]
 
 
-def ensure_tables(wh: Warehouse) -> None:
-    from wupian.engine.classify_customers import CUSTOMER_FACTS_DDL
+def stored_as_parts(wh: Warehouse) -> bool:
+    """Whether this warehouse keeps the classification's tables as Parquet parts (DuckDB, read-write) rather
+    than as tables of its own (Spark)."""
+    return wh.parts.root is not None
 
-    wh.execute(LOAN_TAGS_DDL)
-    wh.execute(CUSTOMER_FACTS_DDL)
+
+def ensure_tables(wh: Warehouse) -> None:
+    """The derived tables, where the engine keeps them as tables (on DuckDB they are views over parts)."""
+    if not stored_as_parts(wh):
+        wh.execute(LOAN_TAGS_DDL)
+        wh.execute(derived_ddl("customer_facts"))
 
 
 def register_green_reference(wh: Warehouse, as_of: date) -> tuple[str, bool]:
@@ -284,9 +290,24 @@ JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
 def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
-    """The INSERT of a classification: tags, amounts and rule ids; ``explanation`` is left NULL — it is
-    rendered from the same facts only when asked for (``loan_tag_rows``)."""
+    """The INSERT of a classification (an engine without parts): tags, amounts and rule ids; ``explanation`` is
+    left NULL — it is rendered from the same facts only when asked for (``loan_tag_rows``)."""
     return "INSERT INTO loan_tags\n" + _rows_sql(plan, params, explain=False)
+
+
+def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
+    """Replace the (as_of, profile) rows of ``loan_tags``: one new Parquet part on DuckDB (its manifest row in the
+    open transaction), a DELETE and an INSERT elsewhere."""
+    rule_params: list[Any] = []
+    if stored_as_parts(wh):
+        sql = _rows_sql(plan, rule_params, explain=False)
+        wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
+        wh.parts.write(wh.con, "loan_tags", as_of, sql,
+                       [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile)
+        return
+    wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
+    sql = insert_sql(plan, rule_params)
+    wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None) -> dict[str, Any]:
@@ -300,10 +321,7 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
-        wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
-        rule_params: list[Any] = []
-        sql = insert_sql(plan, rule_params)
-        wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
+        _write_tags(wh, as_of, plan)
         lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
                        params={"size_basis": plan.size_basis})
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}

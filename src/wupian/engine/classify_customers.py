@@ -9,7 +9,8 @@
 * 首贷户: the bank's own ``is_first_loan`` flag when supplied, else the earliest drawdown over every loaded
   snapshot (and ``first_credit_date``) — first loan at this bank, legal-entity level.
 
-The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row)
+The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row; a
+Parquet part of the date on DuckDB)
 and in the temp table
 ``cls_cust`` that the loan classification joins.
 """
@@ -28,14 +29,11 @@ from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
 from wupian.engine.classify_review import purpose_industry_sql
 from wupian.engine.loan_scope import own_lending_sql
+from wupian.engine.parts import derived_ddl
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.size_standard import size_group_rows, thresholds
 
-CUSTOMER_FACTS_DDL = """CREATE TABLE IF NOT EXISTS customer_facts (
-    as_of DATE, customer_id VARCHAR, customer_type VARCHAR, industry_code VARCHAR, size_group VARCHAR,
-    declared_size VARCHAR, derived_size VARCHAR, size_used VARCHAR, size_source VARCHAR, size_note VARCHAR,
-    credit_total DECIMAL(38,2), credit_source VARCHAR, registries VARCHAR,
-    is_first_loan_customer BOOLEAN, first_loan_date DATE, first_loan_id VARCHAR, first_loan_source VARCHAR)"""
+CUSTOMER_FACTS_DDL = derived_ddl("customer_facts")
 
 SIZED_TYPES = ("enterprise", "other_org", "sole_proprietor")
 _IND_KEY = {"employees": "emp", "revenue": "rev", "assets": "ast"}  # indicator → column prefix
@@ -146,18 +144,25 @@ def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared
 
 
 def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bool) -> None:
-    wh.execute(CUSTOMER_FACTS_DDL)
+    """Replace the ``customer_facts`` rows of ``as_of`` with ``cls_cust``'s: one new Parquet part on DuckDB, a
+    DELETE and an INSERT on an engine without parts."""
     size_note = "size_note" if notes else "CAST(NULL AS VARCHAR)"
+    rows = f"""SELECT customer_id, customer_type, industry_code, size_group, declared_size, derived_size, size_used,
+                   size_source, {size_note} AS size_note, credit_total, credit_source,
+                   array_to_string(registries, ',') AS registries, is_first_loan_customer, first_loan_date,
+                   first_loan_id, first_loan_source
+               FROM cls_cust"""
+    parts = wh.parts.root is not None
+    if not parts:
+        wh.execute(CUSTOMER_FACTS_DDL)
     with wh.transaction():
-        wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
-        wh.execute(
-            f"""INSERT INTO customer_facts SELECT ?, customer_id, customer_type, industry_code, size_group,
-                   declared_size, derived_size, size_used, size_source, {size_note}, credit_total, credit_source,
-                   array_to_string(registries, ','), is_first_loan_customer, first_loan_date, first_loan_id,
-                   first_loan_source
-               FROM cls_cust""",
-            [as_of],
-        )
+        if parts:
+            wh.parts.clear(wh.con, "customer_facts", as_of)
+            wh.parts.write(wh.con, "customer_facts", as_of, rows)
+        else:
+            wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
+            wh.execute(f"INSERT INTO customer_facts SELECT CAST(? AS DATE) AS as_of, r.* FROM ({rows}) AS r",
+                       [as_of])
         lineage.record(wh.con, "customer_facts", as_of, lineage.NO_PROFILE, versions=lineage.versions(),
                        params={"size_basis": size_basis})
 

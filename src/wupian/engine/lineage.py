@@ -29,11 +29,13 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 import wupian
+from wupian.engine import parts
 from wupian.engine.warehouse import LINEAGE_DDL, Warehouse, quote_ident
 from wupian.reference.fingerprint import reference_fingerprint
 
@@ -143,11 +145,15 @@ def is_loaded(wh: Warehouse, as_of: date) -> bool:
     return any(d == as_of for d, _, _ in _loads(wh.con))
 
 
-def invalidate_from(con: duckdb.DuckDBPyConnection, as_of: date, *, keyed: bool = False) -> None:
+def invalidate_from(con: duckdb.DuckDBPyConnection, as_of: date, *, keyed: bool = False,
+                    parts_root: Path | None = None) -> None:
     """Delete every derived row whose inputs include the snapshot of ``as_of`` (all dates ≥ ``as_of``; every
-    stored indicator value when ``keyed``), with its lineage. Call it inside the load's transaction."""
+    stored indicator value when ``keyed``), with its lineage. Call it inside the load's transaction.
+    ``parts_root``: a DuckDB warehouse's own parts folder (where its views read the derived parts from)."""
+    if _table_exists(con, parts.MANIFEST):  # DuckDB: the derived tables kept as Parquet parts
+        parts.clear_from(con, as_of, parts_root)
     for name in DERIVED:
-        if not _table_exists(con, name):
+        if not _table_exists(con, name):  # a view over parts (done above), or not created yet
             continue
         if keyed and name == "indicator_values":
             con.execute(f"DELETE FROM {quote_ident(name)}")

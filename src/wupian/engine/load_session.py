@@ -117,4 +117,5 @@ class LoadSession:
                 lineage.new_load_id(),
             ],
         )
-        lineage.invalidate_from(self._con, as_of, keyed=any(loaded.get(t) for t in lineage.KEYED_TABLES))
+        lineage.invalidate_from(self._con, as_of, keyed=any(loaded.get(t) for t in lineage.KEYED_TABLES),
+                                 parts_root=self._wh.parts.root)

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine.loan_scope import in_scope_sql
-from wupian.engine.parts import PART_TABLES
+from wupian.engine.parts import DERIVED_PARTS, PART_TABLES
 from wupian.engine.warehouse import Warehouse
 
 ALL_LOANS_WHERE = in_scope_sql("l")
@@ -44,9 +44,14 @@ def _pred(where: Sequence[str]) -> str:
 
 def table_exists(wh: Warehouse, name: str) -> bool:
     """Whether the table exists (``duckdb_tables()`` is much cheaper than information_schema). The tables kept
-    as Parquet parts (views over their files, ``parts.PART_TABLES``) always do."""
-    if name in PART_TABLES:
+    as Parquet parts (views over their files, ``parts.PART_TABLES``) always do, and so do the derived ones on a
+    DuckDB warehouse opened read-write (``parts.DERIVED_PARTS``: their views are made on open); a read-only
+    DuckDB warehouse may hold them as views or, written before they were parts, as tables."""
+    if name in PART_TABLES or (name in DERIVED_PARTS and wh.parts.root is not None):
         return True
+    if name in DERIVED_PARTS and wh.engine == "duckdb":
+        return bool(wh.scalar(  # tables and views
+            "SELECT count(*) FROM (SELECT 1 FROM duckdb_columns() WHERE table_name = ? LIMIT 1) AS c", [name]))
     return bool(wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]))
 
 

@@ -20,6 +20,11 @@ Consistency — what a reader sees is always one committed state:
   by a transaction that rolled back are deleted at once, files of a process that died before its commit
   (never in a manifest) at the next garbage collection.
 
+The classification's derived tables are parts too (``DERIVED_PARTS``, columns defined here): ``loan_tags`` one part
+per (as_of, profile) in ``<db>.parts/loan_tags/as_of=YYYY-MM-DD/`` (its profile in the manifest's ``profile``
+column: the files of both profiles share the date folder), ``customer_facts`` one part per date; a load's invalidation drops the parts of every later date from the
+manifest (``clear_from``). An engine without parts (Spark) keeps them as tables (``derived_ddl``).
+
 A ``:memory:`` warehouse (tests, ``wupian check``) keeps its parts in a private temporary folder removed on
 close: one storage code path for every DuckDB warehouse. A warehouse file written before parts existed (native
 ``loans``/``customers`` tables) is migrated when it is opened read-write (``ensure``); opened read-only, its
@@ -56,13 +61,35 @@ from wupian.core.errors import UsageError
 from wupian.engine.dated_layout import date_folder
 
 PART_TABLES = ("loans", "customers")
+# Results derived from the snapshots (the classification's), kept as parts too: one part per as-of date (and
+# profile, for ``loan_tags``); their columns are defined here, once (the Spark warehouse creates them from
+# ``derived_ddl``).
+DERIVED_PARTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "loan_tags": (
+        ("as_of", "DATE"), ("profile", "VARCHAR"), ("loan_id", "VARCHAR"), ("tag", "VARCHAR"),
+        ("amount", "DECIMAL(38,2)"), ("rule_ids", "VARCHAR"), ("explanation", "VARCHAR"),
+        ("rulebook_version", "VARCHAR"),
+    ),
+    "customer_facts": (
+        ("as_of", "DATE"), ("customer_id", "VARCHAR"), ("customer_type", "VARCHAR"), ("industry_code", "VARCHAR"),
+        ("size_group", "VARCHAR"), ("declared_size", "VARCHAR"), ("derived_size", "VARCHAR"),
+        ("size_used", "VARCHAR"), ("size_source", "VARCHAR"), ("size_note", "VARCHAR"),
+        ("credit_total", "DECIMAL(38,2)"), ("credit_source", "VARCHAR"), ("registries", "VARCHAR"),
+        ("is_first_loan_customer", "BOOLEAN"), ("first_loan_date", "DATE"), ("first_loan_id", "VARCHAR"),
+        ("first_loan_source", "VARCHAR"),
+    ),
+}
+STORED_AS_PARTS = (*PART_TABLES, *DERIVED_PARTS)
 MANIFEST = "stored_parts"
 MANIFEST_DDL = (
     f"CREATE TABLE IF NOT EXISTS {MANIFEST} (table_name VARCHAR NOT NULL, as_of DATE NOT NULL, "
-    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP, origin VARCHAR)"
+    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP, origin VARCHAR, profile VARCHAR)"
 )
 # Manifests written before paths were relative: add ``origin`` (``ensure`` then fills it and shortens ``file``).
 MANIFEST_ORIGIN_DDL = f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS origin VARCHAR"
+# ``profile``: the classification profile of a ``loan_tags`` part (NULL for every other table); manifests of
+# session 5 get it added on open.
+MANIFEST_PROFILE_DDL = f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS profile VARCHAR"
 _TMP_SUFFIX = ".parquet.tmp"
 
 
@@ -82,8 +109,23 @@ def _path_literal(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _columns(t: Table) -> list[tuple[str, str]]:
+def derived_ddl(name: str) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` of a derived table (how an engine without parts stores it)."""
+    return (f"CREATE TABLE IF NOT EXISTS {_q(name)} ("
+            + ", ".join(f"{_q(c)} {ty}" for c, ty in DERIVED_PARTS[name]) + ")")
+
+
+def _columns(name: str) -> list[tuple[str, str]]:
+    """(column, SQL type) of a table kept as parts, ``as_of`` first."""
+    if name in DERIVED_PARTS:
+        return list(DERIVED_PARTS[name])
+    t: Table = table(name)
     return [("as_of", "DATE"), *((c.name, c.type.sql_type) for c in t.columns)]
+
+
+def _keyed(name: str) -> bool:
+    """Whether the parts of ``name`` are per (as_of, profile) rather than per as-of date."""
+    return name == "loan_tags"
 
 
 def _fsync(path: Path) -> None:
@@ -120,19 +162,20 @@ class PartStore:
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any] = (),
-              *, present: Sequence[str] | None = None) -> int:
-        """Write the rows of ``select_sql`` (the contract columns of ``name`` by name, without ``as_of``; only
-        ``present`` of them when given, the others NULL) as one new part of ``as_of``; return how many rows.
-        The manifest row and the view change in the caller's transaction."""
+              *, present: Sequence[str] | None = None, profile: str | None = None) -> int:
+        """Write the rows of ``select_sql`` (the columns of ``name`` by name, without ``as_of``; only ``present``
+        of them when given, the others NULL) as one new part of ``as_of`` (and ``profile``: ``loan_tags``);
+        return how many rows. The manifest row and the view change in the caller's transaction."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
-        t = table(name)
+        if _keyed(name) != (profile is not None):
+            raise ValueError(f"{name}: a part {'needs' if _keyed(name) else 'takes no'} profile")
         have = set(present) if present is not None else None
         cols = ", ".join(
             f"CAST(s.{_q(c)} AS {ty}) AS {_q(c)}" if have is None or c in have else f"CAST(NULL AS {ty}) AS {_q(c)}"
-            for c, ty in _columns(t)[1:]
+            for c, ty in _columns(name)[1:]
         )
-        folder = date_folder(self.root, name, as_of)
+        folder = date_folder(self.root, name, as_of)  # a loan_tags part's profile: its manifest row
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{uuid.uuid4().hex}.parquet"
         tmp = folder / (final.stem + _TMP_SUFFIX)
@@ -146,16 +189,17 @@ class PartStore:
         _fsync(tmp)
         os.replace(tmp, final)
         _fsync(folder)
-        self._record(con, name, as_of, final, n)
+        self._record(con, name, as_of, final, n, profile)
         return n
 
-    def _record(self, con: Any, name: str, as_of: dt.date, final: Path, rows: int) -> None:
+    def _record(self, con: Any, name: str, as_of: dt.date, final: Path, rows: int,
+                profile: str | None = None) -> None:
         """The manifest row of a new part (its path relative to ``root``) and the view over the table's parts."""
         assert self.root is not None
         con.execute(
-            f"INSERT INTO {MANIFEST} (table_name, as_of, file, rows, written_at, origin) "
-            "VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?)",
-            [name, as_of, final.relative_to(self.root).as_posix(), rows, str(self.root)],
+            f"INSERT INTO {MANIFEST} (table_name, as_of, file, rows, written_at, origin, profile) "
+            "VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
+            [name, as_of, final.relative_to(self.root).as_posix(), rows, str(self.root), profile],
         )
         refresh_view(con, name, self.root)
 
@@ -178,7 +222,7 @@ class PartStore:
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
         if drop_lines is not None:
-            cols = ", ".join(_q(c) for c, _ in _columns(table(name))[1:])
+            cols = ", ".join(_q(c) for c, _ in _columns(name)[1:])
             return self.write(con, name, as_of, f"SELECT {cols} FROM read_parquet({_path_literal(staged)}) AS x "
                               f"ANTI JOIN {drop_lines} AS j ON x.__line = j.line")
         folder = date_folder(self.root, name, as_of)
@@ -204,16 +248,23 @@ class PartStore:
         con.register(view, data)
         try:
             day = "CAST(as_of AS DATE)"
-            dates = [r[0] for r in con.execute(f"SELECT DISTINCT {day} AS d FROM {view} ORDER BY d").fetchall()]
+            prof = "CAST(profile AS VARCHAR)" if _keyed(name) else "CAST(NULL AS VARCHAR)"
+            keys = con.execute(f"SELECT DISTINCT {day} AS d, {prof} AS p FROM {view} ORDER BY d, p").fetchall()
             present = [c for c in data.column_names if c != "as_of"]
-            return sum(self.write(con, name, d, f"SELECT * FROM {view} WHERE {day} = CAST(? AS DATE)", [d],
-                                  present=present) for d in dates)
+            return sum(self.write(con, name, d, f"SELECT * FROM {view} WHERE {day} = CAST(? AS DATE) AND "
+                                  f"{prof} IS NOT DISTINCT FROM CAST(? AS VARCHAR)", [d, p], present=present,
+                                  profile=p) for d, p in keys)
         finally:
             con.unregister(view)
 
-    def clear(self, con: Any, name: str, as_of: dt.date) -> None:
-        """The date ``as_of`` of ``name`` holds no rows any more (its files stay until garbage collection)."""
-        con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND as_of = ?", [name, as_of])
+    def clear(self, con: Any, name: str, as_of: dt.date, profile: str | None = None) -> None:
+        """The date ``as_of`` of ``name`` (of ``profile`` only, when given) holds no rows any more (its files stay
+        until garbage collection)."""
+        if profile is None:
+            con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND as_of = ?", [name, as_of])
+        else:
+            con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND as_of = ? AND profile = ?",
+                        [name, as_of, profile])
         self._cleared = True
         refresh_view(con, name, self.root)
 
@@ -239,26 +290,19 @@ class PartStore:
         """The manifest and the views; native tables of an older warehouse (or views whose columns are not the
         contract's any more) are rewritten as parts, in one transaction."""
         con.execute(MANIFEST_DDL)
-        con.execute(MANIFEST_ORIGIN_DDL)
+        stored = _stored_tables(con)
+        manifest_columns = stored.get(MANIFEST, ("", []))[1]
+        if "origin" not in manifest_columns:
+            con.execute(MANIFEST_ORIGIN_DDL)
+        if "profile" not in manifest_columns:
+            con.execute(MANIFEST_PROFILE_DDL)
         self._relativise(con)
-        # One catalogue query, no bound parameters (the names are our own constants): base tables and columns.
-        listed = ", ".join(f"'{n}'" for n in PART_TABLES)
-        stored: dict[str, list[str]] = {}
-        base: set[str] = set()
-        for name, column, is_table in con.execute(
-            "SELECT c.table_name, c.column_name, t.table_name IS NOT NULL FROM duckdb_columns() AS c "
-            "LEFT JOIN duckdb_tables() AS t ON t.database_name = c.database_name AND t.schema_name = c.schema_name "
-            f"AND t.table_name = c.table_name WHERE c.schema_name = 'main' AND c.database_name <> 'temp' "
-            f"AND c.table_name IN ({listed}) ORDER BY c.table_name, c.column_index"
-        ).fetchall():
-            stored.setdefault(name, []).append(column)
-            if is_table:
-                base.add(name)
-        for name in PART_TABLES:
-            if name not in stored:
+        for name in STORED_AS_PARTS:
+            kind, columns = stored.get(name, (None, []))
+            if kind is None:
                 refresh_view(con, name, self.root)
-            elif name in base or stored[name] != [c for c, _ in _columns(table(name))]:
-                self._rewrite(con, name, drop_table=name in base)
+            elif kind == "BASE TABLE" or columns != [c for c, _ in _columns(name)]:
+                self._rewrite(con, name, columns, drop_table=kind == "BASE TABLE")
 
     def _relativise(self, con: Any) -> None:
         """Migrate manifest rows written with an absolute ``file`` (before paths were relative): ``file`` becomes
@@ -280,20 +324,22 @@ class PartStore:
             raise
         con.execute("COMMIT")
 
-    def _rewrite(self, con: Any, name: str, *, drop_table: bool) -> None:
-        have = set(_stored_columns(con, name))
-        present = [c for c, _ in _columns(table(name))[1:] if c in have]
+    def _rewrite(self, con: Any, name: str, columns: list[str], *, drop_table: bool) -> None:
+        have = set(columns)
+        present = [c for c, _ in _columns(name)[1:] if c in have]
+        prof = "profile" if _keyed(name) else "CAST(NULL AS VARCHAR)"
         con.execute("BEGIN TRANSACTION")
         try:
-            dates = [r[0] for r in con.execute(f"SELECT DISTINCT as_of FROM {_q(name)} ORDER BY as_of").fetchall()]
+            keys = con.execute(f"SELECT DISTINCT as_of, {prof} FROM {_q(name)} ORDER BY 1, 2").fetchall()
             temp = f"_wp_rewrite_{name}"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM {_q(name)}")
             con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ?", [name])
             if drop_table:
                 con.execute(f"DROP TABLE {_q(name)}")
-            for d in dates:
-                sel = f"SELECT * FROM {temp} WHERE as_of = CAST(? AS DATE)"
-                self.write(con, name, d, sel, [d], present=present)
+            for d, p in keys:
+                sel = (f"SELECT * FROM {temp} WHERE as_of = CAST(? AS DATE) "
+                       f"AND {prof} IS NOT DISTINCT FROM CAST(? AS VARCHAR)")
+                self.write(con, name, d, sel, [d, p], present=present, profile=p)
             con.execute(f"DROP TABLE {temp}")
             refresh_view(con, name, self.root)
         except BaseException:
@@ -339,7 +385,7 @@ def part_files(con: Any, name: str, own_root: Path | None) -> list[str]:
 
 
 def _view_sql(con: Any, name: str, own_root: Path | None) -> str:
-    cols = _columns(table(name))
+    cols = _columns(name)
     files = part_files(con, name, own_root)
     if files:
         listed = ", ".join(_path_literal(f) for f in files)
@@ -356,10 +402,31 @@ def refresh_view(con: Any, name: str, own_root: Path | None) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS {_view_sql(con, name, own_root)}")
 
 
-def _stored_columns(con: Any, name: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND database_name <> 'temp' AND table_name = ? "
-        "ORDER BY column_index", [name]).fetchall()]
+def _stored_tables(con: Any) -> dict[str, tuple[str, list[str]]]:
+    """name → ('BASE TABLE' | 'VIEW', its columns in order) of the tables kept as parts and of the manifest, those
+    that exist (one catalogue query; no bound parameters: the names are this module's constants)."""
+    listed = ", ".join(f"'{n}'" for n in (*STORED_AS_PARTS, MANIFEST))
+    out: dict[str, tuple[str, list[str]]] = {}
+    for name, is_table, column in con.execute(
+            "SELECT c.table_name, t.table_name IS NOT NULL, c.column_name FROM duckdb_columns() AS c "
+            "LEFT JOIN duckdb_tables() AS t ON t.database_name = c.database_name AND t.schema_name = c.schema_name "
+            "AND t.table_name = c.table_name WHERE c.schema_name = 'main' AND c.database_name <> 'temp' "
+            f"AND c.table_name IN ({listed}) ORDER BY c.table_name, c.column_index").fetchall():
+        out.setdefault(name, ("BASE TABLE" if is_table else "VIEW", []))[1].append(column)
+    return out
+
+
+def clear_from(con: Any, as_of: dt.date, own_root: Path | None) -> None:
+    """Every derived part of a date ≥ ``as_of`` leaves the manifest (``lineage.invalidate_from``, inside a load's
+    transaction; the files are collected after a later commit); ``own_root``: the warehouse's parts folder."""
+    names = [n for n, in con.execute(
+        f"SELECT DISTINCT table_name FROM {MANIFEST} WHERE as_of >= ? AND list_contains(?, table_name)",
+        [as_of, list(DERIVED_PARTS)]).fetchall()]
+    if names:
+        con.execute(f"DELETE FROM {MANIFEST} WHERE as_of >= ? AND list_contains(?, table_name)",
+                    [as_of, list(DERIVED_PARTS)])
+        for name in names:
+            refresh_view(con, name, own_root)
 
 
 def bind(con: Any, db_path: str, *, read_only: bool) -> None:
@@ -372,7 +439,7 @@ def bind(con: Any, db_path: str, *, read_only: bool) -> None:
     rows = _manifest(con)
     if not rows:
         return
-    found = {name: [] for name in PART_TABLES}  # type: dict[str, list[Path]]
+    found = {name: [] for name in STORED_AS_PARTS}  # type: dict[str, list[Path]]
     for name, f, o in rows:
         path = resolve(own, f, o)
         if not path.exists():
@@ -380,7 +447,7 @@ def bind(con: Any, db_path: str, *, read_only: bool) -> None:
                              f"{path.parents[2]} must stay beside the warehouse file; restore it from a backup)")
         found.setdefault(name, []).append(path)
     views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT temporary AND schema_name = 'main' "
-                             f"AND view_name IN ({', '.join(repr(n) for n in PART_TABLES)})").fetchall())
+                             f"AND view_name IN ({', '.join(repr(n) for n in STORED_AS_PARTS)})").fetchall())
     for name, paths in found.items():
         sql = views.get(name)
         if sql is None or all(_path_literal(p) in sql for p in paths):

@@ -127,14 +127,14 @@ def copy_warehouse(source: Warehouse, wh: Any) -> list[str]:
     names = [r[0] for r in source.con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
         "ORDER BY table_name").fetchall()]
-    # loans and customers are views over Parquet parts on DuckDB (their manifest is DuckDB's own bookkeeping);
-    # the Spark warehouse keeps them as tables of its own, created by its schema
-    names = sorted({*(n for n in names if n != parts.MANIFEST), *parts.PART_TABLES})
+    # loans, customers and the derived loan_tags / customer_facts are views over Parquet parts on DuckDB (their
+    # manifest is DuckDB's own bookkeeping); the Spark warehouse keeps them as tables of its own
+    names = sorted({*(n for n in names if n != parts.MANIFEST), *parts.PART_TABLES, *parts.DERIVED_PARTS})
     for name in names:
         data = source.arrow(f"SELECT * FROM {quote_ident(name)}")
         if name not in wh.con.catalog:
-            ddl = source.scalar("SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
-                                [name])
+            ddl = parts.derived_ddl(name) if name in parts.DERIVED_PARTS else source.scalar(
+                "SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [name])
             wh.execute(ddl)
         if data.num_rows:
             wh.con.overwrite(name, _frame(wh, name, data))

@@ -31,7 +31,7 @@ import pyarrow as pa
 from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
 from wupian.engine import parts, published, sql_log
-from wupian.engine.parts import PART_TABLES, PartStore
+from wupian.engine.parts import PART_TABLES, STORED_AS_PARTS, PartStore
 from wupian.engine.without_pandas import pandas_free
 
 DEFAULT_DB = "wupian.duckdb"
@@ -229,8 +229,9 @@ class Warehouse:
     def insert_rows(self, name: str, columns: Sequence[str] | None, query: str,
                     params: Sequence[Any] | dict[str, Any] | None = None) -> int:
         """``INSERT INTO name (columns) <query>`` (``columns`` None: by name) for any stored table: a table kept as
-        Parquet parts (``parts.PART_TABLES``) gets one new part per as-of date of the rows. Returns how many rows."""
-        if name in PART_TABLES:
+        Parquet parts (``parts.STORED_AS_PARTS``) gets one new part per as-of date (and profile) of the rows.
+        Returns how many rows."""
+        if name in STORED_AS_PARTS and self.parts.root is not None:
             named = f"SELECT * FROM ({query}) AS q({', '.join(quote_ident(c) for c in columns)})" if columns else query
             return self.parts.append_rows(self.con, name, self.arrow(named, params))
         target = f"({', '.join(quote_ident(c) for c in columns)})" if columns else "BY NAME"
@@ -250,7 +251,7 @@ class Warehouse:
         transaction — how a test edits a table kept as Parquet parts, whose files are never changed in place."""
         with self.transaction():
             data = self.arrow(query, params)
-            if name in PART_TABLES:
+            if name in STORED_AS_PARTS and self.parts.root is not None:
                 for (as_of,) in self.con.execute(f"SELECT DISTINCT as_of FROM {quote_ident(name)}").fetchall():
                     self.parts.clear(self.con, name, as_of)
                 self.parts.append_rows(self.con, name, data)
@@ -260,7 +261,7 @@ class Warehouse:
 
     def delete_date(self, name: str, as_of: Any) -> None:
         """Remove every row of ``as_of`` from the dated table ``name``."""
-        if name in PART_TABLES:
+        if name in STORED_AS_PARTS and self.parts.root is not None:
             self.parts.clear(self.con, name, as_of)
         else:
             self.con.execute(f"DELETE FROM {quote_ident(name)} WHERE as_of = ?", [as_of])

@@ -23,10 +23,10 @@ def _folder(root: Path, name: str, balance: str = "100.00", targets: bool = Fals
 
 def _derive(wh: Warehouse, day: date, kind: str = "loan_tags", profile: str = "p") -> None:
     """A stand-in derived result: one row and its lineage, in one transaction."""
-    wh.execute("CREATE TABLE IF NOT EXISTS loan_tags (as_of DATE, profile VARCHAR, loan_id VARCHAR)")
     wh.execute("CREATE TABLE IF NOT EXISTS indicator_values (as_of DATE, profile VARCHAR, branch_id VARCHAR)")
+    column = "loan_id" if kind == "loan_tags" else "branch_id"  # loan_tags: a view over its Parquet parts
     with wh.transaction() as con:
-        con.execute(f"INSERT INTO {kind} VALUES (?, ?, 'x')", [day, profile])
+        wh.insert_rows(kind, ["as_of", "profile", column], "SELECT CAST(? AS DATE), ?, 'x'", [day, profile])
         lineage.record(con, kind, day, profile, versions="v1", keyed=kind == "indicator_values")
 
 

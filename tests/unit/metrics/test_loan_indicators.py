@@ -51,15 +51,15 @@ def test_missing_prior_snapshot_makes_changes_unavailable_not_zero(bank: Warehou
 
 
 def test_missing_classification_makes_categories_unavailable(bank: Warehouse) -> None:
-    bank.execute("DELETE FROM loan_tags WHERE as_of = DATE '2026-03-31'")
+    bank.delete_date("loan_tags", AS_OF)
     r = compute_indicators(bank, AS_OF, ids=["tech.balance", "all_loans.balance"])
     assert r.value("H", "tech.balance") is None
     assert r.value("H", "all_loans.balance") == Decimal("110450000.00")
 
 
 def test_nfra_profile_does_not_count_restructured_disbursements(bank: Warehouse) -> None:
-    bank.execute("INSERT INTO loan_tags SELECT as_of, 'nfra_1104_2025', loan_id, tag, amount, rule_ids, "
-                 "explanation, rulebook_version FROM loan_tags")
+    bank.insert_rows("loan_tags", None, "SELECT as_of, 'nfra_1104_2025' AS profile, loan_id, tag, amount, "
+                     "rule_ids, explanation, rulebook_version FROM loan_tags")
     r = compute_indicators(bank, AS_OF, profile="nfra_1104_2025", ids=["all_loans.ytd_disbursed"])
     assert r.value("H", "all_loans.ytd_disbursed") == Decimal("16700000.00")  # minus L09 (重组)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
+from support.edit_rows import update
 from support.golden_bank import load_bank
 from wupian.cli import context, metrics_cmds
 from wupian.core.errors import DataError, UsageError
@@ -84,6 +85,6 @@ def test_report_all_is_clean_on_the_fixture_bank(tmp_path: Path) -> None:
 def test_report_fails_on_reconciliation_errors(tmp_path: Path) -> None:
     db = _db(tmp_path)
     with Warehouse(db) as wh:
-        wh.execute("UPDATE loan_tags SET amount = 99000000 WHERE loan_id = 'L03' AND tag = 'tech'")
+        update(wh, "loan_tags", {"amount": "99000000"}, "loan_id = 'L03' AND tag = 'tech'")
     res = CliRunner().invoke(_app(tmp_path), ["report", "--as-of", "2026-03-31", "--kind", "workbook", "--out", str(tmp_path / "r")])
     assert isinstance(res.exception, DataError)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from support.edit_rows import update
 from wupian.core.periods import previous_month_end
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
@@ -18,7 +19,7 @@ def _copy_as_february(bank: Warehouse) -> None:
         balance = " , CASE WHEN loan_id = 'L09' THEN 3000000 ELSE balance END AS balance" if table == "loans" else ""
         bank.insert_rows(table, None, f"SELECT * REPLACE (DATE '2026-02-28' AS as_of{balance}) FROM {table} "
                          "WHERE as_of = DATE '2026-03-31'")
-    bank.execute("UPDATE loan_tags SET amount = 3000000 WHERE as_of = DATE '2026-02-28' AND loan_id = 'L09'")
+    update(bank, "loan_tags", {"amount": "3000000"}, "as_of = DATE '2026-02-28' AND loan_id = 'L09'")
 
 
 def test_previous_month_end() -> None:

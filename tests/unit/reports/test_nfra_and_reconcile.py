@@ -105,7 +105,8 @@ def test_nfra_xlsx_layout_unit_and_text_cells(bank: Warehouse, tmp_path: Path) -
 
 def test_reconciliation_is_clean_then_catches_differences(bank: Warehouse) -> None:
     assert reconcile(bank, compute_indicators(bank, AS_OF)) == []
-    bank.execute("UPDATE loan_tags SET amount = 200000000 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L07' AND tag = 'pension'")
+    update(bank, "loan_tags", {"amount": "200000000"},
+           "as_of = DATE '2026-03-31' AND loan_id = 'L07' AND tag = 'pension'")
     codes = {i.code for i in reconcile(bank, compute_indicators(bank, AS_OF)) if i.level == Level.ERROR}
     assert {"WP-RECON-001", "WP-RECON-002", "WP-RECON-005"} <= codes
 

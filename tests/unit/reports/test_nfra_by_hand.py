@@ -48,7 +48,7 @@ def test_s75_follows_the_rows_it_is_made_of(bank: Warehouse) -> None:
     assert cells["1.1.1"] == (D("1110.00"), 3, D("150.00"), D("1040.00"), D("34.21"))
     update(bank, "loans", {"five_class": "'normal'"}, "as_of = DATE '2026-03-31' AND loan_id = 'L04'")
     update(bank, "loans", {"balance": "1050.00"}, "as_of = DATE '2026-03-31' AND loan_id = 'L06'")
-    bank.execute("UPDATE loan_tags SET amount = 1050.00 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L06'")
+    update(bank, "loan_tags", {"amount": "1050.00"}, "as_of = DATE '2026-03-31' AND loan_id = 'L06'")
     cells = s75(bank)
     assert cells["1.1.1"][2] == D("0.00") and cells["1"][2] == D("0.00")
     assert cells["1.1.4"][0] == D("0.11")  # 1,050元 = 0.105万元 → 0.11 half-up (never 0.10, banker's rounding)

@@ -112,9 +112,10 @@ def test_briefing_docx_is_a4_with_heading_styles_and_sources(bank: Warehouse, tm
 
 
 def test_briefing_states_both_calibers_where_they_differ(bank: Warehouse) -> None:
-    bank.execute("INSERT INTO loan_tags SELECT as_of, 'nfra_1104_2025', loan_id, tag, "
-                 "CASE WHEN tag IN ('tech', 'tech_industry') AND loan_id = 'L01' THEN amount - 1000000 ELSE amount END, "
-                 "rule_ids, explanation, rulebook_version FROM loan_tags WHERE profile = 'pboc_2025'")
+    bank.insert_rows("loan_tags", None, "SELECT as_of, 'nfra_1104_2025' AS profile, loan_id, tag, "
+                     "CASE WHEN tag IN ('tech', 'tech_industry') AND loan_id = 'L01' THEN amount - 1000000 "
+                     "ELSE amount END AS amount, rule_ids, explanation, rulebook_version FROM loan_tags "
+                     "WHERE profile = 'pboc_2025'")
     pboc = compute_indicators(bank, AS_OF)
     nfra = compute_indicators(bank, AS_OF, profile="nfra_1104_2025", ids=["*.balance"], store=False)
     b = build_briefing(pboc, "H", "沧州分行", nfra=nfra)
@@ -127,7 +128,7 @@ def test_briefing_states_both_calibers_where_they_differ(bank: Warehouse) -> Non
 def test_briefing_leaves_out_declines_zero_channels_and_ranks_without_siblings(bank: Warehouse) -> None:
     bank.execute("UPDATE processes SET channel = 'offline' WHERE process = 'corporate_account_opening'")
     update(bank, "loans", {"balance": "1000000"}, "as_of = DATE '2026-03-31' AND loan_id = 'L09'")
-    bank.execute("UPDATE loan_tags SET amount = 1000000 WHERE as_of = DATE '2026-03-31' AND loan_id = 'L09'")
+    update(bank, "loan_tags", {"amount": "1000000"}, "as_of = DATE '2026-03-31' AND loan_id = 'L09'")
     r = compute_indicators(bank, AS_OF)
     assert r.value("H", "pension.ytd_change") is not None and r.value("H", "pension.ytd_change") < 0  # type: ignore[operator]
     text = _text(build_briefing(r, "H", "沧州分行", siblings=3))

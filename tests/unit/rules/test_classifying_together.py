@@ -65,22 +65,30 @@ def test_shared_run_stores_what_separate_runs_store(load: Load) -> None:
 def test_customer_facts_are_written_once_per_date_and_options(wh: Warehouse, load: Load) -> None:
     _bank(wh, load)
     statements: list[str] = []
-    real = wh.execute
+    written: list[str] = []  # the tables of the Parquet parts written (customer_facts is kept as parts)
+    real, real_write = wh.execute, wh.parts.write
 
     def spy(sql: str, params: Any = None) -> None:
         statements.append(sql)
         real(sql, params)
 
+    def spy_write(con: Any, name: str, *args: Any, **kw: Any) -> int:
+        written.append(name)
+        return real_write(con, name, *args, **kw)
+
     wh.execute = spy  # type: ignore[method-assign]
+    wh.parts.write = spy_write  # type: ignore[method-assign]
     with classifying_together(wh):
         classify_snapshot(wh, AS_OF, "pboc_2025")
         classify_snapshot(wh, AS_OF, "nfra_1104_2025")
-        assert sum("INSERT INTO customer_facts" in s for s in statements) == 1
+        assert written.count("customer_facts") == 1
+        assert written.count("loan_tags") == 2
         assert sum("CREATE OR REPLACE TEMP TABLE cls_cust" in s for s in statements) == 1
         classify_snapshot(wh, AS_OF, "pboc_2025", size_basis="derived_first")  # other options: built again
         classify_snapshot(wh, EARLIER, "pboc_2025")  # another date: built again
-        assert sum("INSERT INTO customer_facts" in s for s in statements) == 3
+        assert written.count("customer_facts") == 3
     wh.execute = real  # type: ignore[method-assign]
+    del wh.parts.write
     assert wh.scalar("SELECT params FROM lineage WHERE kind = 'customer_facts' AND as_of = ?", [AS_OF]) == \
         '{"size_basis": "derived_first"}'
 
