@@ -13,7 +13,7 @@ import duckdb
 
 from wupian.engine import lineage
 from wupian.engine.metrics import has_rows
-from wupian.engine.parts import parts_root
+from wupian.engine.parts import parts_root, resolve
 from wupian.engine.warehouse import Warehouse
 from wupian.rules import classify_snapshot, customer_facts, loan_tags
 
@@ -22,8 +22,10 @@ PROFILES = ("pboc_2025", "nfra_1104_2025")
 
 
 def _manifest(wh: Warehouse, name: str) -> list[tuple[str | None, str]]:
-    return [(r[0], r[1]) for r in wh.con.execute(
-        "SELECT profile, file FROM stored_parts WHERE table_name = ? ORDER BY profile, file", [name]).fetchall()]
+    """(profile, the file as read: resolved against the warehouse's parts folder) of the parts of ``name``."""
+    return [(r[0], str(resolve(wh.parts.root, r[1], r[2]))) for r in wh.con.execute(
+        "SELECT profile, file, origin FROM stored_parts WHERE table_name = ? ORDER BY profile, file",
+        [name]).fetchall()]
 
 
 def _classified(db: Path) -> None:
