@@ -16,6 +16,7 @@ from wupian.core.errors import UsageError
 from wupian.engine.parts import MANIFEST, parts_root
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import load_snapshot
+from wupian.rules import classify_snapshot
 
 AS_OF = dt.date(2026, 3, 31)
 LATER = dt.date(2026, 4, 30)
@@ -123,3 +124,24 @@ def test_a_manifest_with_absolute_paths_is_read_and_then_migrated(tmp_path: Path
     shutil.rmtree(tmp_path / "a")
     with Warehouse(copy, read_only=True) as wh:
         assert _content(wh) == want
+
+
+def test_the_classification_parts_move_with_the_pair(tmp_path: Path, good_dir: Path) -> None:
+    """``loan_tags`` and ``customer_facts`` (derived parts) are found beside the copy too, and a reload of the copy
+    makes them stale there without touching the original's."""
+    db, _ = _loaded(tmp_path / "a", good_dir)
+    with Warehouse(db) as wh:
+        classify_snapshot(wh, AS_OF, "pboc_2025")
+        tags = wh.rows("SELECT * FROM loan_tags ORDER BY loan_id, tag")
+        facts = wh.rows("SELECT * FROM customer_facts ORDER BY customer_id")
+    assert tags and facts
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    shutil.rmtree(tmp_path / "a")
+    copy = tmp_path / "b" / "w.duckdb"
+    with Warehouse(copy, read_only=True) as wh:
+        assert wh.rows("SELECT * FROM loan_tags ORDER BY loan_id, tag") == tags
+        assert wh.rows("SELECT * FROM customer_facts ORDER BY customer_id") == facts
+    with Warehouse(copy) as wh:
+        load_snapshot(wh, AS_OF, good_dir)  # the date reloaded: its classification is stale, its parts unlisted
+        assert wh.scalar("SELECT count(*) FROM loan_tags") == 0
+        assert wh.scalar(f"SELECT count(*) FROM {MANIFEST} WHERE table_name = 'loan_tags'") == 0
