@@ -101,3 +101,28 @@ def test_month_end_lists_the_first_findings_counts_all_and_names_the_worklist(
     assert f"WP-PBOC-003 ERROR ×{sum(r['代码'] == 'WP-PBOC-003' for r in rows)}" in counts
     first = next(x for x in err.splitlines() if x.startswith("error: "))
     assert int(first.split()[1]) >= errors  # the exit message counts every ERROR, the worklist's included
+
+
+HOSTILE_KEYS = ["=HYPERLINK(\"http://x.example\",\"点我\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1"]
+
+
+def test_a_worklist_never_carries_a_live_formula(tmp_path: Path) -> None:
+    """Keys, fields and messages taken from the bank's files reach the worklist behind an apostrophe (the month-end
+    files ``pboc_issues_*.csv`` / ``code_contradictions_*.csv`` and the report's issue list alike); line numbers stay
+    numbers and nothing else in a cell changes."""
+    from wupian.core.csv_guard import needs_guard
+    from wupian.reports.run import write_worklist
+
+    issues = [Issue("WP-PBOC-010", Level.WARNING, key, Source("f.dat", -n if n == 2 else n, key, "=字段"), "-处理")
+              for n, key in enumerate(HOSTILE_KEYS, start=1)]
+    worklist, _ = keep(findings_table(issues), tmp_path / "pboc_issues_H_20260331.csv")
+    assert worklist is not None
+    rows = list(csv.reader(io.StringIO(worklist.path.read_text("utf-8-sig"), newline="")))
+    assert [r[2] for r in rows[1:]] == ["'" + k for k in HOSTILE_KEYS]
+    assert [r[1] for r in rows[1:]] == ["1", "-2", "3", "4", "5"]  # an int64 column is never prefixed
+    assert {r[3] for r in rows[1:]} == {"'=字段"} and {r[7] for r in rows[1:]} == {"'-处理"}
+    assert not any(needs_guard(cell) for r in rows for cell in r)
+    path = write_worklist(issues, tmp_path / "issues.csv")
+    rows = list(csv.reader(io.StringIO(path.read_text("utf-8-sig"), newline="")))
+    assert [r[1] for r in rows[1:]] == ["'" + k for k in HOSTILE_KEYS]
+    assert not any(needs_guard(cell) for r in rows for cell in r)
