@@ -68,10 +68,14 @@ def guard_array(column: Any) -> Any:
         return pa.DictionaryArray.from_arrays(column.indices, guard_array(column.dictionary))
     if not _is_text(column.type):
         return column
-    risky = pc.and_(pc.match_substring_regex(column, FORMULA_START),
-                    pc.invert(pc.match_substring_regex(column, NUMBER)))
-    if not pc.any(risky).as_py():
+    starts = pc.match_substring_regex(column, FORMULA_START).fill_null(False)
+    if not pc.any(starts).as_py():
         return column
+    # the number test only where a formula sign starts the text (a column of signed values is the common case)
+    formula = pc.invert(pc.match_substring_regex(column.filter(starts), NUMBER))
+    if not pc.any(formula).as_py():
+        return column
+    risky = pc.replace_with_mask(starts, starts, formula)
     prefixed = pc.binary_join_element_wise(pa.scalar(PREFIX, column.type), column, pa.scalar("", column.type))
     return pc.if_else(risky, prefixed, column)
 

@@ -72,7 +72,7 @@ def _writer(out: _LfRows) -> Any:
 
 def csv_text_of_strings(table: Any) -> str:
     """The CSV ``csv_text`` writes, for an Arrow table whose columns are all text without nulls — built on the
-    columns (quoting exactly where the ``csv`` module's minimal quoting does), not a Python row per line."""
+    columns (guarded and quoted exactly as ``csv_text`` does), not a Python row per line."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
