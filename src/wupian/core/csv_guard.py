@@ -34,15 +34,16 @@ PREFIX = "'"
 # the first characters that make a spreadsheet read a cell as a formula (RE2 and Python ``re`` alike)
 FORMULA_START = "^[=+\\-@\\t\\r\uff1d\uff0b\uff0d\uff20]"
 # a plain number as a spreadsheet parses it: sign, digits (optionally grouped by thousands), fraction, exponent, %
-NUMBER = "^[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?$"
+_NUMBER_BODY = "[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?"
+NUMBER = f"^{_NUMBER_BODY}$"  # RE2: '$' is the end of the text only
 
 _START = re.compile(FORMULA_START)
-_NUMBER = re.compile(NUMBER)
+_NUMBER = re.compile(_NUMBER_BODY)  # matched with fullmatch: Python's '$' would also match before a final LF
 
 
 def needs_guard(text: str) -> bool:
     """Whether a spreadsheet could read ``text`` as a formula (see the module docstring)."""
-    return bool(_START.match(text)) and not _NUMBER.match(text)
+    return bool(_START.match(text)) and not _NUMBER.fullmatch(text)
 
 
 def guard_text(text: str) -> str:

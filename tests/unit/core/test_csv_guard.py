@@ -19,7 +19,7 @@ from wupian.core.tabular import csv_text, csv_text_of_strings
 # OWASP's examples and what a bank's files could carry in a name, an id or a free-text column
 HOSTILE = ["=1+1", "=HYPERLINK(\"http://x.example\",\"点我\")", "=cmd|' /C calc'!A0", "+86 138 0000 0000", "-2+3",
            "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "＝1+1", "＋1", "－2", "＠SUM(A1)", "-", "+", "=", "@", "-10%-1",
-           "-1,23", "--1", "-1e", "-.", "+-1"]
+           "-1,23", "--1", "-1e", "-.", "+-1", "-5\n", "-5\r", "+1\n2"]
 SAFE = ["", "正常", "L000001", "贷款借据编码=L1", " =1+1", "'=1+1", "1+1", "a=b", "沧州分行@总行", "３.１４",
         "-12.50", "+3", "-1,234.50", "-0.5%", "1e-5", "-1E+5", ".5", "-.5", "0012345", "-0", "+1,000,000", "5.",
         "12,34"]
@@ -104,3 +104,9 @@ def test_both_csv_texts_hold_no_live_formula_and_agree(rows: list[list[str]]) ->
 def test_csv_text_keeps_negative_decimals_numbers() -> None:
     text = csv_text([{"branch": "-2+3", "value": Decimal("-12.50"), "pp": "-0.25"}], ["branch", "value", "pp"])
     assert _cells(text) == [["branch", "value", "pp"], ["'-2+3", "-12.50", "-0.25"]]
+
+
+def test_the_listed_cells_alike_on_arrow_and_python() -> None:
+    """RE2 and Python regexes differ at the edges ('$' before a final LF in Python): the listed cells hold them."""
+    values = HOSTILE + SAFE
+    assert guard_array(pa.array(values)).to_pylist() == [guard_text(v) for v in values]
