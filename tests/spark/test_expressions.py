@@ -113,3 +113,16 @@ def test_an_overflowing_quotient_fails_loudly(spark_wh: Any) -> None:
     """Spark's DIV would wrap to a wrong BIGINT; the dialect's guard raises instead of giving a figure."""
     with pytest.raises(Exception, match="overflow|BIGINT|ARITHMETIC"):
         spark_wh.scalar("SELECT CAST(99999999999999999999999999 AS HUGEINT) // CAST(1 AS HUGEINT)")
+
+
+def test_row_number_over_a_named_window_keeps_its_order(spark_wh: Any) -> None:
+    """``OVER w`` with ``WINDOW w AS (PARTITION BY … ORDER BY …)``: numbered by the named window's order on both
+    engines (the dialect once added an arbitrary order inside it); a name without an order gets one beside it."""
+    rows = "(VALUES (1, 3, 10), (1, 1, 20), (2, 2, 30), (1, 2, 40), (2, 5, 50)) t(a, b, x)"
+    sql = (f"SELECT a, b, row_number() OVER w AS rn, row_number() OVER (v ORDER BY x DESC) AS rv, "
+           f"sum(x) OVER w AS run, count(*) OVER v AS n FROM {rows} "
+           "WINDOW w AS (PARTITION BY a ORDER BY b DESC), v AS (PARTITION BY a) ORDER BY a, b")
+    with Warehouse(":memory:") as duck:
+        want = duck.rows(sql)
+    assert [r["rn"] for r in want] == [3, 2, 1, 2, 1]
+    assert spark_wh.rows(sql) == want

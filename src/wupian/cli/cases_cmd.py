@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -24,6 +22,7 @@ from wupian.cli.case_store import case_store, ops_dsn_for
 from wupian.cli.context import db_path
 from wupian.cli.screen_cmd import open_warehouse, parse_day
 from wupian.core.errors import UsageError
+from wupian.core.tabular import csv_text
 from wupian.monitor.screening import Case, move, reopen_due
 from wupian.monitor.screening.model import BAND_ZH, CASE_STATE_ZH, OUTCOME_ZH
 
@@ -79,14 +78,12 @@ def list_cases(
         typer.echo(json.dumps([_case_json(c) for c in cases], ensure_ascii=False, indent=1))
         return
     if fmt_ == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["case_id", "case_day", "customer_id", "branch_id", "band", "state", "outcome", "amount",
-                    "request_ids"])
-        for c in cases:
-            w.writerow([c.case_id, c.case_day, c.customer_id, c.branch_id, c.band, c.state, c.outcome or "",
-                        f"{c.amount:.2f}", ";".join(c.request_ids)])
-        typer.echo(buf.getvalue(), nl=False)
+        names = ("case_id", "case_day", "customer_id", "branch_id", "band", "state", "outcome", "amount",
+                 "request_ids")
+        rows = [dict(zip(names, (c.case_id, c.case_day, c.customer_id, c.branch_id, c.band, c.state,
+                                 c.outcome or "", f"{c.amount:.2f}", ";".join(c.request_ids)), strict=True))
+                for c in cases]
+        typer.echo(csv_text(rows, names), nl=False)  # formula-guarded like every CSV for people
         return
     t = Table(title=f"反诈案件（{len(cases)}件）")
     for h in ("案件", "日期", "客户", "机构", "等级", "状态", "结论", "金额(元)"):

@@ -11,8 +11,6 @@ An alert (medium or above) of a single request opens or joins the case of its cu
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from datetime import date
@@ -23,6 +21,7 @@ import typer
 
 from wupian.cli.context import db_path
 from wupian.core.errors import UsageError
+from wupian.core.tabular import csv_text
 
 if TYPE_CHECKING:
 
@@ -113,13 +112,8 @@ def teller_card(d: Decision, case_id: str | None) -> list[str]:
 def _csv(decisions: list[Decision]) -> str:
     from wupian.monitor.screening import screen_table
 
-    table = screen_table(decisions)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(table.column_names)
-    for row in table.to_pylist():
-        w.writerow(["" if v is None else (f"{v:.2f}" if hasattr(v, "quantize") else v) for v in row.values()])
-    return buf.getvalue()
+    table = screen_table(decisions)  # amounts DECIMAL(38,2): written "50000.00"; ids from the bank formula-guarded
+    return csv_text(table.to_pylist(), table.column_names)
 
 
 def _write(text: str, out: Path | None, n: int) -> None:

@@ -1,17 +1,18 @@
 """How wupian writes values in machine-readable output, for both shells (CLI ``--format csv|json``, web exports):
 ``None`` as an empty CSV cell / JSON null, Decimal as exact text (never a float), dates as ISO text; CSV always
-has its header row (also when there are no rows, if the columns are known)."""
+has its header row (also when there are no rows, if the columns are known), and a text cell a spreadsheet would run
+as a formula starts with an apostrophe (:mod:`wupian.core.csv_guard`; numbers such as ``-12.50`` stay numbers)."""
 
 from __future__ import annotations
 
 import csv
-import functools
-import io
 import json
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from wupian.core.csv_guard import guard_array, guard_text
 
 
 def cell_text(value: object) -> str:
@@ -46,19 +47,32 @@ def to_json(payload: object, indent: int = 1) -> str:
     return json.dumps(payload, ensure_ascii=False, default=_json_default, indent=indent)
 
 
-@functools.cache
-def _quoted_chars() -> str:
-    """Regex of the characters that make the ``csv`` module quote a cell (',', '"', '\\n'; '\\r' depends on
-    the Python version), probed once so the Arrow writer quotes exactly where it does."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(["\r", "x"])
-    return '[,"\n\r]' if buf.getvalue().startswith('"') else '[,"\n]'
+# the characters that make a cell quoted: ',', '"', LF and CR (CR too on every Python: 3.11's ``csv`` module leaves
+# a lone CR unquoted when the line end is LF, and a reader then splits the record in two)
+QUOTED_CHARS = '[,"\n\r]'
+
+
+class _LfRows:
+    """The file ``csv.writer`` writes to when its rows end in CRLF (so that it quotes CR and LF alike): each record
+    arrives in one ``write`` call and is kept with an LF line end, as wupian's CSV text has."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, record: str) -> None:
+        self.parts.append(record[:-2] + "\n" if record.endswith("\r\n") else record)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _writer(out: _LfRows) -> Any:
+    return csv.writer(out, lineterminator="\r\n")
 
 
 def csv_text_of_strings(table: Any) -> str:
     """The CSV ``csv_text`` writes, for an Arrow table whose columns are all text (a null is written as an empty
-    cell) — built on the columns (quoting exactly where the ``csv`` module's minimal quoting does), not a Python
-    row per line."""
+    cell) — built on the columns (guarded and quoted exactly as ``csv_text`` does), not a Python row per line."""
     return csv_bytes_of_strings(table).decode("utf-8")
 
 
@@ -71,10 +85,10 @@ def csv_bytes_of_strings(table: Any) -> bytes:
     names = list(table.column_names)
     if len(names) < 2:  # one column: the csv module quotes an empty cell ('""'); take its own path
         return csv_text(table.to_pylist(), names).encode("utf-8")
-    head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow(names)
+    head = _LfRows()
+    _writer(head).writerow(names)
     if table.num_rows == 0:
-        return head.getvalue().encode("utf-8")
+        return head.text().encode("utf-8")
     text = pa.large_string()  # 64-bit offsets: a file of any size
 
     def lit(s: str) -> Any:
@@ -84,15 +98,15 @@ def csv_bytes_of_strings(table: Any) -> bytes:
     for name in names:
         col = table.column(name)
         col = col.combine_chunks() if hasattr(col, "combine_chunks") else col
-        col = pc.fill_null(col.cast(text), "")
-        needs = pc.match_substring_regex(col, _quoted_chars())
+        col = guard_array(pc.fill_null(col.cast(text), ""))
+        needs = pc.match_substring_regex(col, QUOTED_CHARS)
         if pc.any(needs).as_py():
             quoted = pc.binary_join_element_wise(lit('"'), pc.replace_substring(col, '"', '""'), lit('"'), lit(""))
             col = pc.if_else(needs, quoted, col)
         cols.append(col)
     lines = pc.binary_join_element_wise(*cols, lit(","))
     lines = pc.binary_join_element_wise(lines, lit(""), lit("\n"))  # every line ends with its newline
-    return head.getvalue().encode("utf-8") + _string_data(lines)
+    return head.text().encode("utf-8") + _string_data(lines)
 
 
 def _string_data(lines: Any) -> bytes:
@@ -132,13 +146,14 @@ def text_columns(table: Any, columns: Sequence[str] | None = None) -> Any | None
 
 def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,
              cell: Callable[[object], str] = cell_text) -> str:
-    """CSV with a header; '' when there are neither rows nor columns."""
+    """CSV with a header, LF line ends, a cell quoted when it holds ',', '"', LF or CR; '' when there are neither
+    rows nor columns; every cell guarded (:func:`guard_text`)."""
     names = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     if not names:
         return ""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    out = _LfRows()
+    writer = _writer(out)
     writer.writerow(names)
     for row in rows:
-        writer.writerow([cell(row.get(c)) for c in names])
-    return buf.getvalue()
+        writer.writerow([guard_text(cell(row.get(c))) for c in names])
+    return out.text()

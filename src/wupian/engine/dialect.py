@@ -9,8 +9,11 @@ different figure):
   BIGINT that wraps silently on overflow even with ANSI on, so an overflowing quotient raises instead;
 * ``list_has_any`` → ``arrays_overlap``; one-argument ``greatest(x)`` → ``x``;
 * ``WITH x AS MATERIALIZED`` → ``WITH x AS`` (a planner hint only);
+* ``OVER w`` with ``WINDOW w AS (…)`` → the spec written out in each OVER (Spark cannot extend a named window,
+  ``OVER (w ORDER BY …)``, and the rewrites below must see the whole spec);
 * ``row_number() OVER ()`` → ``OVER (ORDER BY monotonically_increasing_id())`` (Spark demands an order; the
-  engine only numbers rows whose order does not matter);
+  engine only numbers rows whose order does not matter) — only when neither the OVER nor the window it names
+  orders the rows;
 * ``list(x ORDER BY y)`` → ``transform(array_sort(collect_list(struct(y, x))), s -> s.x)`` (``collect_list`` has
   no order);
 * ``list_position`` → ``nullif(array_position(…), 0)``; ``list_slice(l, a, b)`` → ``slice(l, a, b - a + 1)``;
@@ -138,8 +141,91 @@ def _materialized(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_WINDOW_PARTS = ("partition_by", "order", "spec")
+
+
+def _window_parts(select: exp.Select) -> dict[str, dict[str, exp.Expression | list[exp.Expression]]]:
+    """name → the whole spec (partition, order, frame) of each window the ``WINDOW`` clause of ``select`` names,
+    a definition built on another name (``v AS (w ORDER BY b)``) resolved through it."""
+    defined = {str(d.name).lower(): d for d in select.args.get("windows") or []}
+    resolved: dict[str, dict[str, exp.Expression | list[exp.Expression]]] = {}
+
+    def resolve(name: str, seen: tuple[str, ...]) -> dict[str, exp.Expression | list[exp.Expression]]:
+        if name in resolved:
+            return resolved[name]
+        if name not in defined:
+            raise NotPortable(f'window "{name}" is not defined in the WINDOW clause of its SELECT')
+        if name in seen:
+            raise NotPortable(f'window "{name}" is defined through itself')
+        definition = defined[name]
+        base = definition.args.get("alias")
+        parts = _merged(resolve(str(base.name).lower(), (*seen, name)) if base is not None else {}, definition,
+                        name)
+        resolved[name] = parts
+        return parts
+
+    for name in defined:
+        resolve(name, ())
+    return resolved
+
+
+def _merged(base: dict[str, exp.Expression | list[exp.Expression]], window: exp.Window,
+            name: str) -> dict[str, exp.Expression | list[exp.Expression]]:
+    """The parts of ``window`` over those of the named window ``base`` it refers to; a part both define is an
+    error on DuckDB too (it cannot override an ORDER BY), so refused rather than guessed."""
+    parts = dict(base)
+    for key in _WINDOW_PARTS:
+        own = window.args.get(key)
+        if not own:
+            continue
+        if key in parts:
+            raise NotPortable(f'an OVER clause overrides the {key.replace("_by", "")} of window "{name}"')
+        parts[key] = own
+    return parts
+
+
+def _in_scope(select: exp.Select) -> Iterable[exp.Window]:
+    """The window calls of ``select`` itself: not its WINDOW definitions, not those of nested queries (a WINDOW
+    name is visible only in the SELECT that defines it)."""
+    for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Query)):
+        if isinstance(node, exp.Window) and node.arg_key != "windows" and node.args.get("alias") is not None:
+            yield node
+
+
+def _named_windows(node: exp.Expression) -> exp.Expression:
+    """``OVER w`` / ``OVER (w ORDER BY …)`` with ``WINDOW w AS (…)`` → each OVER carries its whole spec and the
+    WINDOW clause goes. Spark accepts ``OVER w`` but not a spec that extends a name, and the rewrites below
+    (``row_number()``'s order) must see what the name holds: a named window is a textual shorthand, so inlining it
+    keeps the meaning exactly."""
+    if not isinstance(node, exp.Select) or not node.args.get("windows"):
+        return node
+    named = _window_parts(node)
+    for window in list(_in_scope(node)):
+        name = str(window.args["alias"].name).lower()
+        if name not in named:
+            raise NotPortable(f'window "{name}" is not defined in the WINDOW clause of its SELECT')
+        parts = _merged(named[name], window, name)
+        for key in _WINDOW_PARTS:
+            value = parts.get(key)
+            window.set(key, [v.copy() for v in value] if isinstance(value, list) else
+                       value.copy() if value is not None else None)
+        window.set("alias", None)
+        window.set("over", "OVER")
+    node.set("windows", None)
+    return node
+
+
 def _row_number(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber) and not node.args.get("order"):
+    """``row_number()`` with no order (the engine only numbers rows whose order does not matter) gets one, since
+    Spark demands it; a frame is dropped (DuckDB ignores it for row_number, Spark refuses any but the default).
+    Runs after :func:`_named_windows`, so an OVER still naming a window names one its SELECT does not define."""
+    if not (isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber)):
+        return node
+    if node.args.get("alias") is not None:
+        raise NotPortable(f'row_number() OVER {node.args["alias"].name}: the window is not defined in the WINDOW '
+                          "clause of its SELECT")
+    node.set("spec", None)
+    if not node.args.get("order"):
         node.set("order", exp.Order(expressions=[exp.Ordered(this=exp.Anonymous(
             this="monotonically_increasing_id", expressions=[]))]))
     return node
@@ -230,7 +316,7 @@ def _int_div(node: exp.Expression) -> exp.Expression:
     return exp.Paren(this=sqlglot.parse_one(check, read=WRITE))
 
 
-SHIMS = (_hugeint, _greatest_one, _list_has_any, _materialized, _row_number, _ordered_list,
+SHIMS = (_named_windows, _hugeint, _greatest_one, _list_has_any, _materialized, _row_number, _ordered_list,
          _regexp_full_match, _quantile_cont, _list_functions, _catalog, _int_div, _sub_day_diff)
 
 

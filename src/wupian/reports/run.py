@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from wupian.api import IndicatorResult, compute_indicators, ensure_fresh
+from wupian.core.csv_guard import guard_text
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue
 from wupian.engine.metrics import branch_nodes, has_rows
@@ -45,13 +46,15 @@ class ReportRun:
 
 
 def write_worklist(issues: list[Issue], path: Path) -> Path:
-    """The located issues as a CSV worklist (UTF-8 with BOM for Excel): key, field, message, what to do."""
+    """The located issues as a CSV worklist (UTF-8 with BOM for Excel): key, field, message, what to do; a text that
+    a spreadsheet would run as a formula prefixed with an apostrophe (:func:`wupian.core.csv_guard.guard_text`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["代码", "定位", "字段", "问题", "处理建议"])
         for i in issues:
-            out.writerow([i.code, i.source.key or "", i.source.column or "", i.message, i.suggestion or ""])
+            out.writerow([guard_text(v) for v in (i.code, i.source.key or "", i.source.column or "", i.message,
+                                                  i.suggestion or "")])
     return path
 
 

@@ -8,7 +8,9 @@ and the exit code see the same counts and the same first findings as when every 
 lost: every finding is a row of the file.
 
 The CSV is written by Arrow's CSV writer (every text value quoted, CRLF line ends): read back with Python's ``csv``
-module, its rows are exactly the fields of the findings.
+module, its rows are exactly the fields of the findings — except that a text cell a spreadsheet would run as a
+formula (``=…``, ``+…``, ``-…``, ``@…``; a customer name or key taken from the bank's files) starts with an apostrophe,
+column-wise by :mod:`wupian.core.csv_guard` (the one rule for every CSV written for people).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from wupian.core.csv_guard import guard_table
 from wupian.core.issues import Issue, Level, Source
 
 SAMPLE = 50  # findings of each code listed as Issues (the CLI lists at most 50 errors and, by default, 20 others)
@@ -124,9 +127,10 @@ def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
 
 def write_csv(table: pa.Table, header: Sequence[str], path: Path) -> Path:
     """Write the rows of ``table`` under ``header`` as a CSV worklist: UTF-8 with BOM (Excel), CRLF line ends, every
-    text value quoted (Arrow's CSV writer; quotes doubled), a missing value empty."""
+    text value quoted (Arrow's CSV writer; quotes doubled), a missing value empty, a text that a spreadsheet would
+    run as a formula prefixed with an apostrophe (:func:`wupian.core.csv_guard.guard_table`, column-wise)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    named = pa.table(list(table.columns), names=list(header))
+    named = guard_table(pa.table(list(table.columns), names=list(header)))
     with path.open("wb") as fh:
         fh.write(BOM.encode("utf-8"))
         pa_csv.write_csv(named, fh, pa_csv.WriteOptions(eol="\r\n"))

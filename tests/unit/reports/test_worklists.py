@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from support.cli_run import wupian
 from support.golden_bank import load_bank
+from wupian.core.csv_guard import guard_text
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.worklists import (
@@ -43,7 +44,9 @@ def test_the_csv_reads_back_as_the_rows_with_a_bom_and_crlf(tmp_path_factory: py
     data = path.read_bytes()
     assert data.startswith("\ufeff".encode()) and data.endswith(b"\r\n")
     back = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert back == [["代码", "定,位", '"字段"'], *(["" if v is None else v for v in r] for r in rows)]
+    # every field as it was, a text a spreadsheet would run as a formula (here: one starting with a tab or CR)
+    # behind an apostrophe (wupian.core.csv_guard)
+    assert back == [["代码", "定,位", '"字段"'], *(["" if v is None else guard_text(v) for v in r] for r in rows)]
 
 
 def _issue(code: str, n: int, level: Level = Level.ERROR) -> Issue:
@@ -107,3 +110,27 @@ def test_repeat_is_the_column_of_n_equal_texts(value: str | None, n: int) -> Non
     got = repeat(value, n)
     assert got.type == pa.string() and len(got) == n and got.null_count == (n if value is None else 0)
     assert got.equals(pa.array([value] * n, pa.string())) and got.to_pylist() == [value] * n
+
+HOSTILE_KEYS = ["=HYPERLINK(\"http://x.example\",\"点我\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1"]
+
+
+def test_a_worklist_never_carries_a_live_formula(tmp_path: Path) -> None:
+    """Keys, fields and messages taken from the bank's files reach the worklist behind an apostrophe (the month-end
+    files ``pboc_issues_*.csv`` / ``code_contradictions_*.csv`` and the report's issue list alike); line numbers stay
+    numbers and nothing else in a cell changes."""
+    from wupian.core.csv_guard import needs_guard
+    from wupian.reports.run import write_worklist
+
+    issues = [Issue("WP-PBOC-010", Level.WARNING, key, Source("f.dat", -n if n == 2 else n, key, "=字段"), "-处理")
+              for n, key in enumerate(HOSTILE_KEYS, start=1)]
+    worklist, _ = keep(findings_table(issues), tmp_path / "pboc_issues_H_20260331.csv")
+    assert worklist is not None
+    rows = list(csv.reader(io.StringIO(worklist.path.read_text("utf-8-sig"), newline="")))
+    assert [r[2] for r in rows[1:]] == ["'" + k for k in HOSTILE_KEYS]
+    assert [r[1] for r in rows[1:]] == ["1", "-2", "3", "4", "5"]  # an int64 column is never prefixed
+    assert {r[3] for r in rows[1:]} == {"'=字段"} and {r[7] for r in rows[1:]} == {"'-处理"}
+    assert not any(needs_guard(cell) for r in rows for cell in r)
+    path = write_worklist(issues, tmp_path / "issues.csv")
+    rows = list(csv.reader(io.StringIO(path.read_text("utf-8-sig"), newline="")))
+    assert [r[1] for r in rows[1:]] == ["'" + k for k in HOSTILE_KEYS]
+    assert not any(needs_guard(cell) for r in rows for cell in r)
