@@ -32,6 +32,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
+from wupian.cli.command_tree import DeferredGroup
 from wupian.cli.context import ENGINES, CliState, check_db_option, check_engine
 
 COMMANDS: tuple[str, ...] = (
@@ -58,7 +59,7 @@ HELP = "wupian (五篇): turn a bank's month-end data into the official 'five pr
 def create_app(commands: Sequence[str] = COMMANDS) -> typer.Typer:
     """A new ``wupian`` Typer app with the global options and the given command modules registered."""
     app = typer.Typer(name="wupian", help=HELP, no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False)
+                      pretty_exceptions_enable=False, cls=DeferredGroup)
 
     @app.callback()
     def _global(

@@ -15,14 +15,18 @@ from wupian.cli.context import open_warehouse
 from wupian.cli.output import console as Console
 from wupian.cli.output import emit_text, to_json
 from wupian.cli.progress import progress as _progress
-from wupian.contract import ALL_TABLES
 from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
 
 if TYPE_CHECKING:
     from wupian.ingest import CheckReport
 
-TABLE_ZH = {t.name: t.zh for t in ALL_TABLES}  # every contract table, in contract order
+
+def table_zh_names() -> dict[str, str]:
+    """Every contract table's Chinese name, in contract order (imported here: ``--help`` needs no contract)."""
+    from wupian.contract import ALL_TABLES
+
+    return {t.name: t.zh for t in ALL_TABLES}
 
 
 def _print_issues(console: Any, report: CheckReport, limit: int) -> None:
@@ -42,11 +46,12 @@ def _summary(console: Any, report: CheckReport, title: str) -> None:
     from rich.table import Table as RichTable
 
     table = RichTable(title=title)
+    table_zh = table_zh_names()
     for head in ("表", "表名", "读入行数", "已加载", "已隔离"):
         table.add_column(head, justify="right" if head not in ("表", "表名") else "left")
     for name, rows in report.rows.items():
         table.add_row(
-            name, TABLE_ZH.get(name, ""), str(rows), str(report.loaded.get(name, 0)), str(report.rejected.get(name, 0))
+            name, table_zh.get(name, ""), str(rows), str(report.loaded.get(name, 0)), str(report.rejected.get(name, 0))
         )
     console.print(table)
 
@@ -145,12 +150,13 @@ def snapshots() -> None:
     if not infos:
         console.print("仓库中尚无快照 (no snapshots loaded)", markup=False)
         return
-    names = sorted({n for i in infos for n, _ in i.rows}, key=lambda n: list(TABLE_ZH).index(n))
+    table_zh = table_zh_names()
+    names = sorted({n for i in infos for n, _ in i.rows}, key=lambda n: list(table_zh).index(n))
     table = RichTable(title="已加载快照 (snapshots)")
     table.add_column("数据日期 as_of")
     table.add_column("加载时间 loaded_at")
     for n in names:
-        table.add_column(f"{TABLE_ZH.get(n, n)}", justify="right")
+        table.add_column(f"{table_zh.get(n, n)}", justify="right")
     table.add_column("已隔离", justify="right")
     for info in infos:
         rows = dict(info.rows)

@@ -86,18 +86,22 @@ def _plain(annotation: Any, info: Any, value: Any, param: Any, ctx: Any) -> Any:
     return _NO
 
 
-def install(command: Any) -> None:
-    """Give every parameter of ``command`` and its loaded subcommands (and their ``--help`` flags, which Click
-    makes on first use and then keeps) a :class:`LightParam`; lazy groups keep Typer's conversion. Does nothing
-    when Typer is not the version this module knows."""
+def install(command: Any, parent: Any = None) -> None:
+    """Give every parameter of ``command`` and its built subcommands (and their ``--help`` flags, which Click
+    makes on first use and then keeps) a :class:`LightParam`; lazy groups keep Typer's conversion, and a command
+    built later (``wupian.cli.command_tree``) gets it when built, ``parent`` being its group's context. Does
+    nothing when Typer is not the version this module knows."""
     try:
         from typer._click import Context
         from typer.core import _TyperParameter
+        from typer.models import CommandInfo
+
+        from wupian.cli.command_tree import DeferredCommands
     except ImportError:  # pragma: no cover - depends on the installed Typer
         return
     if not hasattr(_TyperParameter, "get_runtime_param"):  # pragma: no cover - another Typer version
         return
-    stack: list[tuple[Any, Any]] = [(command, None)]
+    stack: list[tuple[Any, Any]] = [(command, parent)]
     while stack:
         cmd, parent = stack.pop()
         ctx = Context(cmd, parent=parent, info_name=cmd.name)  # read by Click only for the help option's names
@@ -106,5 +110,7 @@ def install(command: Any) -> None:
             if isinstance(p, _TyperParameter) and getattr(p, "_runtime_param", _NO) is None:
                 p._runtime_param = LightParam(p.type_descriptor)
         commands = getattr(cmd, "commands", None)
-        if isinstance(commands, dict):  # a lazy group's ``commands`` is empty until it loads its module
+        if isinstance(commands, DeferredCommands):  # its commands get it when they are built
+            stack.extend((sub, ctx) for sub in dict.values(commands) if not isinstance(sub, CommandInfo))
+        elif isinstance(commands, dict):  # a lazy group's ``commands`` is empty until it loads its module
             stack.extend((sub, ctx) for sub in commands.values())

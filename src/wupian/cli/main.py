@@ -15,11 +15,22 @@ __all__ = ["main", "run"]
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run ``wupian`` with ``argv`` (default: the process arguments) and return its exit code."""
+    return _run(argv)[0]
+
+
+def _run(argv: Sequence[str] | None) -> tuple[int, bool]:
+    """The exit code, and whether the run did nothing but print the top-level help (``wupian --help``, or
+    ``wupian`` alone): then nothing is open, pending or abandoned."""
+    code, command = _invoke(argv)
+    return code, bool(getattr(command, "help_shown", False))
+
+
+def _invoke(argv: Sequence[str] | None) -> tuple[int, object]:
     from wupian.cli import errors
 
+    command: object = None
     try:
         import typer
-        import typer.main
 
         from wupian.cli.app import create_app
 
@@ -28,10 +39,15 @@ def run(argv: Sequence[str] | None = None) -> int:
         except ImportError:  # pragma: no cover - Typer < 0.20 uses the click package
             from click.exceptions import ClickException
 
+        from wupian.cli import rich_help_import
+        from wupian.cli.command_tree import build
         from wupian.cli.light_params import install
 
-        command = typer.main.get_command(create_app())  # what ``app(...)`` runs; built here to convert values
-        install(command)  # without Pydantic where the conversion is plain (wupian.cli.light_params)
+        rich_help_import.install()  # Typer's help renderer without Rich's unused Markdown parser
+
+        # what ``app(...)`` runs, each command built when needed (wupian.cli.command_tree), values converted
+        # without Pydantic where the conversion is plain (wupian.cli.light_params)
+        command = build(create_app(), install)
         try:
             code = command.main(args=list(argv) if argv is not None else None, prog_name="wupian",
                                 standalone_mode=False)
@@ -39,21 +55,21 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise KeyboardInterrupt from None
         except ClickException as exc:
             exc.show()
-            return exc.exit_code
+            return exc.exit_code, command
         if code == errors.INTERRUPTED:  # Typer turns KeyboardInterrupt into Exit(130)
             raise KeyboardInterrupt
         try:
             sys.stdout.flush()  # a full disk behind a redirected stdout surfaces here, not at interpreter exit
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, "<standard output>") from exc
-        return code if isinstance(code, int) else 0
+        return (code if isinstance(code, int) else 0), command
     except BaseException as exc:  # noqa: BLE001 - the one place every failure becomes a message and a code
         if isinstance(exc, SystemExit):
             if exc.code is None or isinstance(exc.code, int):
-                return exc.code or 0
+                return exc.code or 0, None
             print(f"error: {exc.code}", file=sys.stderr)
-            return 2
-        return errors.report(exc)
+            return 2, None
+        return errors.report(exc), None
 
 
 def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
@@ -65,10 +81,17 @@ def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    As the process's own entry point (``argv`` not given) a run that only printed the top-level help ends at
+    once (``os._exit`` after flushing): tearing down the interpreter's ≈ 280 modules cost more than a third of
+    ``wupian --help``'s CPU, and such a run has opened nothing and left nothing to close. Any other run, and
+    every call with ``argv`` (tests, embedding programs), ends through ``sys.exit``."""
     previous, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
     try:
-        code = run(argv)
+        code, help_only = _run(argv)
+        if help_only and argv is None:
+            _exit_now(code)
         gc.collect()  # close abandoned writers now, under the quiet hook
     finally:
         sys.unraisablehook = previous
@@ -78,6 +101,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = code or 2
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(code)
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code`` without tearing the interpreter down; returns if the output cannot be
+    flushed (the normal ending then reports it)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        return
+    os._exit(code)
 
 
 if __name__ == "__main__":
