@@ -38,6 +38,9 @@ _NUMBER_BODY = "[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]*)?|\\.[0-
 NUMBER = f"^{_NUMBER_BODY}$"  # RE2: '$' is the end of the text only
 
 _START = re.compile(FORMULA_START)
+# the UTF-8 bytes of every character FORMULA_START names: a text column none of whose bytes is one of them has
+# no value to guard, whatever its values (a byte search of the column's data, no regex per value)
+START_BYTES = tuple(c.encode("utf-8") for c in "=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 _NUMBER = re.compile(_NUMBER_BODY)  # matched with fullmatch: Python's '$' would also match before a final LF
 
 
@@ -69,6 +72,8 @@ def guard_array(column: Any) -> Any:
         return pa.DictionaryArray.from_arrays(column.indices, guard_array(column.dictionary))
     if not _is_text(column.type):
         return column
+    if not text_data_contains(column, START_BYTES):
+        return column
     starts = pc.match_substring_regex(column, FORMULA_START).fill_null(False)
     if not pc.any(starts).as_py():
         return column
@@ -90,6 +95,20 @@ def guard_table(table: Any) -> Any:
     import pyarrow as pa
 
     return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def text_data_contains(array: Any, needles: tuple[bytes, ...]) -> bool:
+    """Whether any of ``needles`` occurs in the bytes of a (non-chunked) string / large_string Arrow array's
+    values, searched in its data buffer: False proves that no value contains one, True may also come from a
+    value spanning two values (the caller then looks value by value)."""
+    import pyarrow as pa
+
+    buffers = array.buffers()
+    if len(array) == 0 or buffers[2] is None:
+        return False
+    bounds = memoryview(buffers[1]).cast("q" if pa.types.is_large_string(array.type) else "i")
+    data = memoryview(buffers[2])[bounds[array.offset]:bounds[array.offset + len(array)]].tobytes()
+    return any(n in data for n in needles)
 
 
 def _is_text(dtype: Any) -> bool:

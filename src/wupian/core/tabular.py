@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from wupian.core.csv_guard import guard_array, guard_text
+from wupian.core.csv_guard import guard_array, guard_text, text_data_contains
 
 
 def cell_text(value: object) -> str:
@@ -50,6 +50,7 @@ def to_json(payload: object, indent: int = 1) -> str:
 # the characters that make a cell quoted: ',', '"', LF and CR (CR too on every Python: 3.11's ``csv`` module leaves
 # a lone CR unquoted when the line end is LF, and a reader then splits the record in two)
 QUOTED_CHARS = '[,"\n\r]'
+QUOTED_BYTES = (b",", b'"', b"\n", b"\r")  # the same characters, for a search of a column's data
 
 
 class _LfRows:
@@ -99,8 +100,8 @@ def csv_bytes_of_strings(table: Any) -> bytes:
         col = table.column(name)
         col = col.combine_chunks() if hasattr(col, "combine_chunks") else col
         col = guard_array(pc.fill_null(col.cast(text), ""))
-        needs = pc.match_substring_regex(col, QUOTED_CHARS)
-        if pc.any(needs).as_py():
+        needs = pc.match_substring_regex(col, QUOTED_CHARS) if text_data_contains(col, QUOTED_BYTES) else None
+        if needs is not None and pc.any(needs).as_py():
             quoted = pc.binary_join_element_wise(lit('"'), pc.replace_substring(col, '"', '""'), lit('"'), lit(""))
             col = pc.if_else(needs, quoted, col)
         cols.append(col)
