@@ -59,7 +59,8 @@ def _invoke(argv: Sequence[str] | None) -> tuple[int, object]:
         if code == errors.INTERRUPTED:  # Typer turns KeyboardInterrupt into Exit(130)
             raise KeyboardInterrupt
         try:
-            sys.stdout.flush()  # a full disk behind a redirected stdout surfaces here, not at interpreter exit
+            if sys.stdout is not None:  # None: the process was started with stdout closed
+                sys.stdout.flush()  # a full disk behind a redirected stdout surfaces here, not at interpreter exit
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, "<standard output>") from exc
         return (code if isinstance(code, int) else 0), command
@@ -96,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         sys.unraisablehook = previous
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except OSError:  # stdout is a full disk or a closed pipe: drop what is buffered so exit stays quiet
         code = code or 2
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -107,8 +109,9 @@ def _exit_now(code: int) -> None:
     """End the process with ``code`` without tearing the interpreter down; returns if the output cannot be
     flushed (the normal ending then reports it)."""
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except OSError:
         return
     os._exit(code)

@@ -184,3 +184,18 @@ def test_install_does_nothing_once_typer_rendered() -> None:
                   "import typer.rich_utils\n"
                   "print(sum(type(f).__name__ == '_Finder' for f in sys.meta_path), 'rich.markdown' in sys.modules)")
     assert res.stdout.split() == ["1", "0", "False"], res.stderr
+
+
+def test_a_closed_stdout_gives_no_traceback(tmp_path: Path) -> None:
+    """A process started with its stdout closed (``sys.stdout`` is None) ends with its message and code."""
+    env = {"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+    def closed(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from wupian.cli.main import main; main()", *args],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, check=False,
+                              preexec_fn=lambda: os.close(1))
+
+    res = closed("--help")
+    assert (res.returncode, res.stderr) == (0, "")
+    res = closed("--db", str(tmp_path / "none.duckdb"), "snapshots")
+    assert res.returncode == 2 and "no warehouse at" in res.stderr and "Traceback" not in res.stderr
