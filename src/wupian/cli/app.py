@@ -9,7 +9,7 @@ function (``app.command("name")(fn)`` or ``app.add_typer(sub, name=…)``) and a
 :data:`COMMANDS` — or, for a command group whose module is heavy to import, one entry in :data:`LAZY_GROUPS` (or pass ``create_app(commands=(*COMMANDS, "<name>"))``; a dotted name such as
 ``"mybank.cli.extra"`` imports a module from outside ``wupian.cli``).
 
-Rules for command modules, so ``wupian --help`` and argument errors stay fast (≈ 0.2 s CPU; a test fails when
+Rules for command modules, so ``wupian --help`` and argument errors stay fast (≈ 0.14 s CPU; a test fails when
 ``--help`` imports DuckDB, Arrow, NumPy, matplotlib, the Office writers or the engine):
 
 * import at module level only the standard library, ``typer`` and the light ``wupian.cli`` helpers
