@@ -1,0 +1,305 @@
+"""Invariants of the loan indicators on the real-shaped demo bank (four month-ends, 174 branches), for any node of
+the tree, any loan scope, any date and both profiles (hypothesis picks them):
+
+* every loan measure equals a plain-Python model of its definition (spec data-contract "Indicator ids",
+  ``metrics/definitions/loan_measures.yaml``) over the loans of the node's subtree: ``all_loans`` = the loans of
+  the snapshot except 转贴现/委托/核销/转让, a category = the classification's ``loan_tags`` rows with their amount;
+* 较年初 = balance − the node's balance at the previous 31 December, 较上月 = balance − the previous month-end's,
+  growth and the gap to the all-loan growth recomputed from those balances;
+* a parent's sums equal its own loans plus its children's; its distinct customers lie between the largest child's
+  and the children's sum plus its own; ratios and shares are recomputed at the node, never averaged;
+* the sibling rank is 1 + the number of siblings with a larger value.
+
+The model reads the stored rows (``loans``, ``loan_tags``, ``branches``), never the engine's aggregates.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from support.lineage_bank import demo_folders
+from wupian.api import branch_tree, compute_indicators, ensure_fresh, load_snapshot, loan_tags, open_warehouse
+
+DATES = (date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31))
+YEAR_END = DATES[0]
+PROFILES = ("pboc_2025", "nfra_1104_2025")
+SCOPES = ("all_loans", "tech", "tech_enterprise", "tech_industry", "green", "inclusive", "inclusive_micro", "pension",
+          "digital", "digital_core", "five_union")
+NPL = {"substandard", "doubtful", "loss"}
+OUT_OF_SCOPE_STATUS = {"written_off", "transferred"}
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Loan:
+    loan_id: str
+    customer_id: str
+    branch_id: str
+    business_type: str | None
+    status: str | None
+    is_entrusted: bool | None
+    is_restructured: bool | None
+    is_first_loan: bool | None
+    drawdown_date: date
+    drawdown_amount: Decimal
+    maturity_date: date
+    balance: Decimal
+    interest_rate: Decimal
+    five_class: str
+    guarantee_type: str | None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One (scope, loan) row of the model: the amount counted and the year-to-date flow."""
+    loan: Loan
+    amount: Decimal
+    in_ytd: bool
+    flow: Decimal
+
+
+@dataclass
+class Bank:
+    figures: dict[tuple[date, str], dict[tuple[str, str], Any]]  # (as_of, profile) -> (branch, id) -> IndicatorValue
+    scoped: dict[tuple[date, str, str], list[Row]]  # (as_of, profile, scope) -> rows
+    subtree: dict[date, dict[str, frozenset[str]]]
+    children: dict[date, dict[str, list[str]]]
+
+
+def _plus_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _in_scope(ln: Loan) -> bool:
+    return (ln.business_type != "bill_rediscount" and not ln.is_entrusted
+            and (ln.status or "") not in OUT_OF_SCOPE_STATUS)
+
+
+def _rows(loans: dict[str, Loan], tags: list[dict[str, Any]], as_of: date, profile: str, scope: str) -> list[Row]:
+    start = date(as_of.year, 1, 1)
+
+    def in_ytd(ln: Loan) -> bool:
+        drawn = start <= ln.drawdown_date <= as_of
+        return drawn and not (profile.startswith("nfra") and ln.is_restructured)
+
+    if scope == "all_loans":
+        return [Row(ln, ln.balance, in_ytd(ln), ln.drawdown_amount if in_ytd(ln) else ZERO)
+                for ln in loans.values() if _in_scope(ln)]
+    out = []
+    for t in tags:
+        if t["tag"] != scope:
+            continue
+        ln = loans[t["loan_id"]]
+        amount = t["amount"]
+        flow = ln.drawdown_amount
+        if ln.balance > 0 and amount < ln.balance:  # a partial tag (green/pension share): the flow pro rata, to cents
+            with localcontext() as ctx:
+                ctx.prec = 60
+                flow = (ln.drawdown_amount * amount / ln.balance).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        out.append(Row(ln, amount, in_ytd(ln), flow if in_ytd(ln) else ZERO))
+    return out
+
+
+def _tree(wh: Any, as_of: date) -> tuple[dict[str, frozenset[str]], dict[str, list[str]]]:
+    parent = {str(n["branch_id"]): n["parent_id"] for n in branch_tree(wh, as_of)}
+    children: dict[str, list[str]] = {b: [] for b in parent}
+    for b, p in parent.items():
+        if p is not None:
+            children[str(p)].append(b)
+
+    def down(b: str) -> frozenset[str]:
+        return frozenset({b}).union(*(down(c) for c in children[b]))
+
+    return {b: down(b) for b in parent}, children
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
+    root: Path = tmp_path_factory.mktemp("figures")
+    folders = demo_folders(root / "demo")
+    out = Bank({}, {}, {}, {})
+    with open_warehouse(str(root / "w.duckdb")) as wh:
+        for day in DATES:
+            load_snapshot(wh, day, folders[day])
+        for day in DATES:
+            ensure_fresh(wh, day)
+            loans = {r["loan_id"]: Loan(**r) for r in wh.rows(
+                f"SELECT {', '.join(Loan.__dataclass_fields__)} FROM loans WHERE as_of = ?", [day])}
+            out.subtree[day], out.children[day] = _tree(wh, day)
+            for profile in PROFILES:
+                result = compute_indicators(wh, day, profile=profile, ids=[f"{s}.*" for s in SCOPES])
+                out.figures[(day, profile)] = {(r.branch_id, r.indicator_id): r for r in result.rows}
+                tags = loan_tags(wh, day, profile).to_pylist()
+                for scope in SCOPES:
+                    out.scoped[(day, profile, scope)] = _rows(loans, tags, day, profile, scope)
+    yield out
+
+
+def _value(bank: Bank, day: date, profile: str, node: str, indicator: str) -> Any:
+    row = bank.figures[(day, profile)].get((node, indicator))
+    assert row is not None, (day, profile, node, indicator)
+    return row.value
+
+
+def _model(bank: Bank, day: date, profile: str, scope: str, node: str) -> dict[str, Any]:
+    """Every loan measure of ``scope`` at ``node`` from the rows of its subtree."""
+    mine = [r for r in bank.scoped[(day, profile, scope)] if r.loan.branch_id in bank.subtree[day][node]]
+    flows = [r for r in mine if r.in_ytd]
+    balance = sum((r.amount for r in mine), ZERO)
+    npl = sum((r.amount for r in mine if r.loan.five_class in NPL), ZERO)
+    disbursed = sum((r.flow for r in flows), ZERO)
+    with localcontext() as ctx:
+        ctx.prec, ctx.rounding = 60, ROUND_HALF_EVEN
+        return {
+            "balance": balance,
+            "customers": len({r.loan.customer_id for r in mine if r.amount > 0}),
+            "npl_balance": npl,
+            "npl_ratio": None if balance == 0 else (npl * 100 / balance).quantize(Decimal("0.0001")),
+            "credit_loan_balance": sum((r.amount for r in mine if r.loan.guarantee_type == "credit"), ZERO),
+            "mid_long_term_balance": sum((r.amount for r in mine
+                                          if r.loan.maturity_date > _plus_months(r.loan.drawdown_date, 12)), ZERO),
+            "ytd_disbursed": disbursed,
+            "ytd_disbursed_customers": len({r.loan.customer_id for r in flows}),
+            "first_loan_customers": len({r.loan.customer_id for r in flows if r.loan.is_first_loan}),
+            "avg_rate_balance": None if balance == 0 else (
+                sum((r.amount * r.loan.interest_rate for r in mine), ZERO) / balance).quantize(Decimal("0.00001")),
+            "avg_rate_ytd_disbursed": None if disbursed == 0 else (
+                sum((r.flow * r.loan.interest_rate for r in flows), ZERO) / disbursed).quantize(Decimal("0.00001")),
+        }
+
+
+def _same(got: Any, want: Any) -> bool:
+    """An empty sum or count may be stored as 0 or as no value; anything else must be equal."""
+    if want in (0, None) and got in (0, None):
+        return True
+    return bool(got == want)
+
+
+nodes = st.integers(0, 10**6)  # an index into the date's tree (the tree has 174 nodes)
+
+
+def _node(bank: Bank, day: date, k: int) -> str:
+    names = sorted(bank.subtree[day])
+    return names[k % len(names)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(DATES), st.sampled_from(PROFILES), st.sampled_from(SCOPES), nodes)
+def test_every_loan_measure_equals_the_model_of_its_definition(bank: Bank, day: date, profile: str, scope: str,
+                                                                k: int) -> None:
+    node = _node(bank, day, k)
+    for measure, want in _model(bank, day, profile, scope, node).items():
+        got = _value(bank, day, profile, node, f"{scope}.{measure}")
+        assert _same(got, want), (day, profile, node, f"{scope}.{measure}", got, want)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(DATES[1:]), st.sampled_from(PROFILES), st.sampled_from(SCOPES), nodes)
+def test_changes_compare_with_the_year_end_and_the_previous_month_end(bank: Bank, day: date, profile: str,
+                                                                       scope: str, k: int) -> None:
+    node = _node(bank, day, k)
+    before = DATES[DATES.index(day) - 1]
+    now = _model(bank, day, profile, scope, node)["balance"]
+    at_year_end = _model(bank, YEAR_END, profile, scope, node)["balance"]
+    last_month = _model(bank, before, profile, scope, node)["balance"]
+    assert _value(bank, day, profile, node, f"{scope}.ytd_change") == now - at_year_end
+    assert _value(bank, day, profile, node, f"{scope}.mom_change") == now - last_month
+    # the engine's own balances of the comparison dates give the same difference
+    engine_before = _value(bank, YEAR_END, profile, node, f"{scope}.balance") or ZERO
+    assert _value(bank, day, profile, node, f"{scope}.ytd_change") == (
+        (_value(bank, day, profile, node, f"{scope}.balance") or ZERO) - engine_before)
+    with localcontext() as ctx:
+        ctx.prec, ctx.rounding = 60, ROUND_HALF_EVEN
+        growth = None if at_year_end == 0 else (now - at_year_end) * 100 / at_year_end
+        want = None if growth is None else growth.quantize(Decimal("0.0001"))
+        assert _value(bank, day, profile, node, f"{scope}.ytd_growth") == want
+        if scope != "all_loans":
+            base_now = _model(bank, day, profile, "all_loans", node)["balance"]
+            base_before = _model(bank, YEAR_END, profile, "all_loans", node)["balance"]
+            base = None if base_before == 0 else (base_now - base_before) * 100 / base_before
+            gap = _value(bank, day, profile, node, f"{scope}.ytd_growth_gap")
+            assert gap == (None if growth is None or base is None else (growth - base).quantize(Decimal("0.0001")))
+            share = _value(bank, day, profile, node, f"{scope}.share_of_all_loans")
+            assert share == (None if base_now == 0 else (now * 100 / base_now).quantize(Decimal("0.0001"))), \
+                (node, scope, share, now, base_now)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_first_month_end_has_no_previous_month(bank: Bank, profile: str) -> None:
+    """2025-11-30 is not loaded: 较上月 of 2025-12-31 is unavailable with a reason, never 0 or the balance."""
+    rows = [r for (b, i), r in bank.figures[(YEAR_END, profile)].items() if i.endswith(".mom_change")]
+    assert rows and all(r.value is None and r.unavailable_reason for r in rows)
+
+
+ADDITIVE = ("balance", "npl_balance", "credit_loan_balance", "mid_long_term_balance", "ytd_disbursed")
+DISTINCT = ("customers", "ytd_disbursed_customers", "first_loan_customers")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_parents_add_up_their_own_loans_and_their_children(bank: Bank, profile: str) -> None:
+    """Exhaustive over every parent node, scope and date: a sum is the node's own loans plus its children's
+    figures (changes too); a distinct count lies between the largest child's and the sum of all."""
+    checked = 0
+    for day in DATES:
+        for node, kids in bank.children[day].items():
+            if not kids:
+                continue
+            for scope in SCOPES:
+                own = [r for r in bank.scoped[(day, profile, scope)] if r.loan.branch_id == node]
+                own_sums = {
+                    "balance": sum((r.amount for r in own), ZERO),
+                    "npl_balance": sum((r.amount for r in own if r.loan.five_class in NPL), ZERO),
+                    "credit_loan_balance": sum((r.amount for r in own if r.loan.guarantee_type == "credit"), ZERO),
+                    "mid_long_term_balance": sum((r.amount for r in own if r.loan.maturity_date > _plus_months(
+                        r.loan.drawdown_date, 12)), ZERO),
+                    "ytd_disbursed": sum((r.flow for r in own), ZERO),
+                }
+                for measure in ADDITIVE:
+                    ind = f"{scope}.{measure}"
+                    parent = _value(bank, day, profile, node, ind) or ZERO
+                    total = own_sums[measure] + sum((_value(bank, day, profile, c, ind) or ZERO for c in kids), ZERO)
+                    assert parent == total, (day, node, ind, parent, total)
+                if day != YEAR_END:
+                    before = [r for r in bank.scoped[(YEAR_END, profile, scope)] if r.loan.branch_id == node]
+                    ind = f"{scope}.ytd_change"
+                    total = own_sums["balance"] - sum((r.amount for r in before), ZERO) + sum(
+                        (_value(bank, day, profile, c, ind) or ZERO for c in kids), ZERO)
+                    assert (_value(bank, day, profile, node, ind) or ZERO) == total, (day, node, ind)
+                for measure in DISTINCT:
+                    ind = f"{scope}.{measure}"
+                    parent = int(_value(bank, day, profile, node, ind) or 0)
+                    counts = [int(_value(bank, day, profile, c, ind) or 0) for c in kids]
+                    assert max(counts) <= parent <= sum(counts) + len({r.loan.customer_id for r in own}), \
+                        (day, node, ind, parent, counts)
+                checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("measure", ["balance", "customers", "ytd_change"])
+def test_sibling_rank_is_one_plus_the_siblings_with_a_larger_value(bank: Bank, measure: str) -> None:
+    day, profile = DATES[-1], "pboc_2025"
+    ranked = 0
+    for kids in bank.children[day].values():
+        for scope in ("all_loans", "green", "inclusive_micro", "tech"):
+            ind = f"{scope}.{measure}"
+            values = {c: _value(bank, day, profile, c, ind) for c in kids}
+            for c, v in values.items():
+                rank = bank.figures[(day, profile)].get((c, f"{ind}.rank_siblings"))
+                if rank is None or rank.value is None:
+                    continue
+                assert v is not None, (c, ind)
+                assert rank.value == 1 + sum(1 for o in values.values() if o is not None and o > v), (c, ind)
+                ranked += 1
+    assert ranked > 50
