@@ -4,7 +4,8 @@ nothing and are located, through the command line (``main()``):
 * ``wupian load`` exits 1 when any row is rejected and 0 when none is;
 * kept rows + quarantined rows = the file's rows; exactly the corrupted rows are quarantined, each with its file
   line, its key and an ERROR naming the corrupted column; every other loan is kept with its amounts exact;
-* re-loading the clean file replaces the date: exit 0, every loan back, the date's quarantine empty.
+* re-loading the clean file replaces the date: exit 0, every loan back, the date's quarantine empty;
+* re-loading identical data changes no figure and no tag (``indicators`` / ``classify`` CSV, both profiles).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support.cli_run import wupian
+from support.cli_run import run, wupian
 from support.lineage_bank import demo_folders
 from wupian.api import open_warehouse
 
@@ -117,3 +118,30 @@ def test_rejected_plus_kept_is_the_file_and_every_rejection_is_located(
             with open_warehouse(db, read_only=True) as wh:
                 assert wh.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [AS_OF]) == len(original)
                 assert wh.scalar("SELECT count(*) FROM quarantine WHERE as_of = ?", [AS_OF]) == 0
+
+
+def test_reloading_identical_data_changes_no_figure(clean: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """``load`` the same folder again (exit 0): every indicator (both profiles, CSV) and every tag of the
+    classification (CSV) is byte for byte what it was."""
+    db = str(tmp_path / "w.duckdb")
+    day = AS_OF.isoformat()
+
+    def outputs() -> list[str]:
+        texts = []
+        for args in (["indicators", "--as-of", day, "--format", "csv"],
+                     ["indicators", "--as-of", day, "--format", "csv", "--profile", "nfra_1104_2025"],
+                     ["classify", "--as-of", day, "--format", "csv"],
+                     ["classify", "--as-of", day, "--format", "csv", "--profile", "nfra_1104_2025"]):
+            code, out, err = run(["--db", db, *args], capsys)
+            assert code == 0, (args, err)
+            assert out.count("\n") > 100, args
+            texts.append(out)
+        return texts
+
+    code, _, err = run(["--db", db, "load", str(clean), "--as-of", day], capsys)
+    assert code == 0, err
+    before = outputs()
+    code, _, err = run(["--db", db, "load", str(clean), "--as-of", day], capsys)
+    assert code == 0, err
+    assert outputs() == before
