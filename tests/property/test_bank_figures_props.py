@@ -8,7 +8,9 @@ the tree, any loan scope, any date and both profiles (hypothesis picks them):
   growth and the gap to the all-loan growth recomputed from those balances;
 * a parent's sums equal its own loans plus its children's; its distinct customers lie between the largest child's
   and the children's sum plus its own; ratios and shares are recomputed at the node, never averaged;
-* the sibling rank is 1 + the number of siblings with a larger value.
+* the sibling rank is 1 + the number of siblings with a larger value;
+* open accounts of each type (by opening branch, else the customer's managing branch) and their change since the
+  year-end snapshot.
 
 The model reads the stored rows (``loans``, ``loan_tags``, ``branches``), never the engine's aggregates.
 """
@@ -16,6 +18,7 @@ The model reads the stored rows (``loans``, ``loan_tags``, ``branches``), never 
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +32,7 @@ from hypothesis import strategies as st
 
 from support.lineage_bank import demo_folders
 from wupian.api import branch_tree, compute_indicators, ensure_fresh, load_snapshot, loan_tags, open_warehouse
+from wupian.contract.tables import ACCOUNT_TYPES
 
 DATES = (date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31))
 YEAR_END = DATES[0]
@@ -74,6 +78,7 @@ class Bank:
     scoped: dict[tuple[date, str, str], list[Row]]  # (as_of, profile, scope) -> rows
     subtree: dict[date, dict[str, frozenset[str]]]
     children: dict[date, dict[str, list[str]]]
+    accounts: dict[date, list[tuple[str, str, date, date | None]]]  # (type, branch, opened, closed) per snapshot
 
 
 def _plus_months(d: date, months: int) -> date:
@@ -129,7 +134,7 @@ def _tree(wh: Any, as_of: date) -> tuple[dict[str, frozenset[str]], dict[str, li
 def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
     root: Path = tmp_path_factory.mktemp("figures")
     folders = demo_folders(root / "demo")
-    out = Bank({}, {}, {}, {})
+    out = Bank({}, {}, {}, {}, {})
     with open_warehouse(str(root / "w.duckdb")) as wh:
         for day in DATES:
             load_snapshot(wh, day, folders[day])
@@ -138,8 +143,14 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
             loans = {r["loan_id"]: Loan(**r) for r in wh.rows(
                 f"SELECT {', '.join(Loan.__dataclass_fields__)} FROM loans WHERE as_of = ?", [day])}
             out.subtree[day], out.children[day] = _tree(wh, day)
+            managed = {r["customer_id"]: r["branch_id"] for r in wh.rows(
+                "SELECT customer_id, branch_id FROM customers WHERE as_of = ?", [day])}
+            out.accounts[day] = [(r["account_type"], r["branch_id"] or managed.get(r["customer_id"]), r["opened_at"],
+                                  r["closed_at"]) for r in wh.rows(
+                "SELECT account_type, branch_id, customer_id, opened_at, closed_at FROM accounts WHERE as_of = ?",
+                [day])]
             for profile in PROFILES:
-                result = compute_indicators(wh, day, profile=profile, ids=[f"{s}.*" for s in SCOPES])
+                result = compute_indicators(wh, day, profile=profile, ids=[*(f"{s}.*" for s in SCOPES), "accounts.*"])
                 out.figures[(day, profile)] = {(r.branch_id, r.indicator_id): r for r in result.rows}
                 tags = loan_tags(wh, day, profile).to_pylist()
                 for scope in SCOPES:
@@ -241,6 +252,31 @@ def test_the_first_month_end_has_no_previous_month(bank: Bank, profile: str) -> 
     """2025-11-30 is not loaded: 较上月 of 2025-12-31 is unavailable with a reason, never 0 or the balance."""
     rows = [r for (b, i), r in bank.figures[(YEAR_END, profile)].items() if i.endswith(".mom_change")]
     assert rows and all(r.value is None and r.unavailable_reason for r in rows)
+
+
+def _open_accounts(bank: Bank, day: date, account_type: str) -> dict[str, int]:
+    """Accounts of the type open at ``day`` (opened on or before, not closed by then) per node's subtree, by
+    their opening branch, else the customer's managing branch (spec data-contract, accounts)."""
+    per_branch = Counter(branch for kind, branch, opened, closed in bank.accounts[day]
+                         if kind == account_type and opened <= day and (closed is None or closed > day))
+    return {node: sum(per_branch[b] for b in below) for node, below in bank.subtree[day].items()}
+
+
+@pytest.mark.parametrize("account_type", [t.value for t in ACCOUNT_TYPES])
+def test_account_counts_and_their_change_since_the_year_end(bank: Bank, account_type: str) -> None:
+    """Exhaustive over every node and date."""
+    at_year_end = _open_accounts(bank, YEAR_END, account_type)
+    seen = 0
+    for day in DATES:
+        rows = bank.figures[(day, "pboc_2025")]
+        for node, want in _open_accounts(bank, day, account_type).items():
+            seen += want
+            count = rows.get((node, f"accounts.{account_type}.count"))
+            assert _same(None if count is None else count.value, want), (day, node, account_type, count, want)
+            if day != YEAR_END and (count is not None or want):
+                change = rows.get((node, f"accounts.{account_type}.ytd_change"))
+                assert change is not None and change.value == want - at_year_end[node], (day, node, account_type)
+    assert seen or account_type == "other"  # the demo bank opens every type but "other"
 
 
 ADDITIVE = ("balance", "npl_balance", "credit_loan_balance", "mid_long_term_balance", "ytd_disbursed")
