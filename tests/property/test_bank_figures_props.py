@@ -9,6 +9,7 @@ the tree, any loan scope, any date and both profiles (hypothesis picks them):
 * a parent's sums equal its own loans plus its children's; its distinct customers lie between the largest child's
   and the children's sum plus its own; ratios and shares are recomputed at the node, never averaged;
 * the sibling rank is 1 + the number of siblings with a larger value;
+* the loans behind a figure (the drill-down) are of the node's subtree and add up to it;
 * open accounts of each type (by opening branch, else the customer's managing branch) and their change since the
   year-end snapshot.
 
@@ -31,7 +32,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support.lineage_bank import demo_folders
-from wupian.api import branch_tree, compute_indicators, ensure_fresh, load_snapshot, loan_tags, open_warehouse
+from wupian.api import (
+    branch_tree,
+    compute_indicators,
+    ensure_fresh,
+    explain_indicator,
+    load_snapshot,
+    loan_tags,
+    open_warehouse,
+)
 from wupian.contract.tables import ACCOUNT_TYPES
 
 DATES = (date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31))
@@ -79,6 +88,7 @@ class Bank:
     subtree: dict[date, dict[str, frozenset[str]]]
     children: dict[date, dict[str, list[str]]]
     accounts: dict[date, list[tuple[str, str, date, date | None]]]  # (type, branch, opened, closed) per snapshot
+    db: str = ""
 
 
 def _plus_months(d: date, months: int) -> date:
@@ -134,8 +144,8 @@ def _tree(wh: Any, as_of: date) -> tuple[dict[str, frozenset[str]], dict[str, li
 def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
     root: Path = tmp_path_factory.mktemp("figures")
     folders = demo_folders(root / "demo")
-    out = Bank({}, {}, {}, {}, {})
-    with open_warehouse(str(root / "w.duckdb")) as wh:
+    out = Bank({}, {}, {}, {}, {}, str(root / "w.duckdb"))
+    with open_warehouse(out.db) as wh:
         for day in DATES:
             load_snapshot(wh, day, folders[day])
         for day in DATES:
@@ -252,6 +262,31 @@ def test_the_first_month_end_has_no_previous_month(bank: Bank, profile: str) -> 
     """2025-11-30 is not loaded: 较上月 of 2025-12-31 is unavailable with a reason, never 0 or the balance."""
     rows = [r for (b, i), r in bank.figures[(YEAR_END, profile)].items() if i.endswith(".mom_change")]
     assert rows and all(r.value is None and r.unavailable_reason for r in rows)
+
+
+SUMMED = {"balance": "amount", "npl_balance": "amount", "credit_loan_balance": "amount",
+          "mid_long_term_balance": "amount", "ytd_disbursed": "flow_amount"}
+COUNTED = ("customers", "ytd_disbursed_customers", "first_loan_customers")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(DATES), st.sampled_from(PROFILES), st.sampled_from(SCOPES),
+       st.sampled_from(sorted(SUMMED) + list(COUNTED)), nodes)
+def test_the_loans_behind_a_figure_add_up_to_it(bank: Bank, day: date, profile: str, scope: str, measure: str,
+                                               k: int) -> None:
+    """The drill-down (``explain_indicator``, the web app's 下钻) lists loans of the node's subtree only, and
+    they give back the figure: the sum of their amounts, or the number of their distinct customers."""
+    node = _node(bank, day, k)
+    ind = f"{scope}.{measure}"
+    with open_warehouse(bank.db, read_only=True) as wh:
+        rows = explain_indicator(wh, ind, day, node, profile=profile).to_pylist()
+    assert all(r["branch_id"] in bank.subtree[day][node] for r in rows), ind
+    figure = _value(bank, day, profile, node, ind)
+    if measure in SUMMED:
+        got = sum((r[SUMMED[measure]] for r in rows), ZERO)
+    else:
+        got = len({r["customer_id"] for r in rows})
+    assert _same(figure, got), (day, profile, node, ind, figure, got)
 
 
 def _open_accounts(bank: Bank, day: date, account_type: str) -> dict[str, int]:
