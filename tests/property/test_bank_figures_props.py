@@ -11,7 +11,7 @@ the tree, any loan scope, any date and both profiles (hypothesis picks them):
 * the sibling rank is 1 + the number of siblings with a larger value;
 * the loans behind a figure (the drill-down) are of the node's subtree and add up to it;
 * open accounts of each type (by opening branch, else the customer's managing branch) and their change since the
-  year-end snapshot.
+  year-end snapshot; activities of the year to date; 任务完成率 = figure / target × 100.
 
 The model reads the stored rows (``loans``, ``loan_tags``, ``branches``), never the engine's aggregates.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import calendar
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
@@ -89,6 +89,8 @@ class Bank:
     children: dict[date, dict[str, list[str]]]
     accounts: dict[date, list[tuple[str, str, date, date | None]]]  # (type, branch, opened, closed) per snapshot
     db: str = ""
+    activities: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
+    targets: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _plus_months(d: date, months: int) -> date:
@@ -155,12 +157,17 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
             out.subtree[day], out.children[day] = _tree(wh, day)
             managed = {r["customer_id"]: r["branch_id"] for r in wh.rows(
                 "SELECT customer_id, branch_id FROM customers WHERE as_of = ?", [day])}
+            out.activities[day] = wh.rows("SELECT branch_id, activity, date, count, people FROM activities "
+                                          "WHERE as_of = ?", [day])
+            out.targets[day] = wh.rows("SELECT branch_id, indicator_id, target FROM targets WHERE "
+                                       "year = ?", [day.year])
             out.accounts[day] = [(r["account_type"], r["branch_id"] or managed.get(r["customer_id"]), r["opened_at"],
                                   r["closed_at"]) for r in wh.rows(
                 "SELECT account_type, branch_id, customer_id, opened_at, closed_at FROM accounts WHERE as_of = ?",
                 [day])]
             for profile in PROFILES:
-                result = compute_indicators(wh, day, profile=profile, ids=[*(f"{s}.*" for s in SCOPES), "accounts.*"])
+                result = compute_indicators(wh, day, profile=profile, ids=[*(f"{s}.*" for s in SCOPES), "accounts.*",
+                                                                        "activity.*"])
                 out.figures[(day, profile)] = {(r.branch_id, r.indicator_id): r for r in result.rows}
                 tags = loan_tags(wh, day, profile).to_pylist()
                 for scope in SCOPES:
@@ -312,6 +319,48 @@ def test_account_counts_and_their_change_since_the_year_end(bank: Bank, account_
                 change = rows.get((node, f"accounts.{account_type}.ytd_change"))
                 assert change is not None and change.value == want - at_year_end[node], (day, node, account_type)
     assert seen or account_type == "other"  # the demo bank opens every type but "other"
+
+
+def test_activities_count_the_year_to_date(bank: Bank) -> None:
+    """Exhaustive: Σ count (a record without a count is one) and Σ people of the activities dated from 1 January
+    to the as-of date, of the node's subtree."""
+    checked = 0
+    for day in DATES:
+        rows = bank.figures[(day, "pboc_2025")]
+        kinds = {a["activity"] for a in bank.activities[day]}
+        assert kinds, day
+        for node, below in bank.subtree[day].items():
+            for kind in kinds:
+                mine = [a for a in bank.activities[day] if a["activity"] == kind and a["branch_id"] in below
+                        and date(day.year, 1, 1) <= a["date"] <= day]
+                count, people = rows.get((node, f"activity.{kind}.count")), rows.get((node, f"activity.{kind}.people"))
+                want_count = sum(1 if a["count"] is None else a["count"] for a in mine)
+                want_people = sum(a["people"] or 0 for a in mine)
+                assert _same(None if count is None else count.value, want_count), (day, node, kind)
+                assert _same(None if people is None else people.value, want_people), (day, node, kind)
+                checked += want_count
+    assert checked > 0
+
+
+def test_target_completion_is_the_figure_over_its_target(bank: Bank) -> None:
+    """Every target of the year: 任务完成率 = value / target × 100 at the target's node; none for a zero target."""
+    checked = 0
+    for day in DATES:
+        rows = bank.figures[(day, "pboc_2025")]
+        for t in bank.targets[day]:
+            got = rows.get((t["branch_id"], f"{t['indicator_id']}.target_completion"))
+            value = rows.get((t["branch_id"], t["indicator_id"]))
+            if value is None:  # an indicator this fixture did not compute
+                continue
+            assert got is not None, t
+            if t["target"] == 0 or value.value is None:
+                assert got.value is None and got.unavailable_reason, t
+            else:
+                with localcontext() as ctx:
+                    ctx.prec, ctx.rounding = 60, ROUND_HALF_EVEN
+                    assert got.value == (value.value * 100 / t["target"]).quantize(Decimal("0.0001")), (t, got)
+                checked += 1
+    assert checked > 10
 
 
 ADDITIVE = ("balance", "npl_balance", "credit_loan_balance", "mid_long_term_balance", "ytd_disbursed")
