@@ -1,7 +1,8 @@
 """Property: bad rows in a real-shaped snapshot (the demo bank's 2026-02-28 loans, ≈ 2,900 rows, 42 columns) lose
 nothing and are located, through the command line (``main()``):
 
-* ``wupian load`` exits 1 when any row is rejected and 0 when none is;
+* ``wupian load`` exits 1 when any row is rejected and 0 when none is; ``wupian check`` said so beforehand, with
+  the same issues (line, key, column, code), and wrote nothing;
 * kept rows + quarantined rows = the file's rows; exactly the corrupted rows are quarantined, each with its file
   line, its key and an ERROR naming the corrupted column; every other loan is kept with its amounts exact;
 * re-loading the clean file replaces the date: exit 0, every loan back, the date's quarantine empty;
@@ -84,13 +85,17 @@ def _write_altered(clean: Path, dst: Path, bad: dict[int, tuple[str, str]]) -> N
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(CORRUPTIONS)), max_size=6))
 def test_rejected_plus_kept_is_the_file_and_every_rejection_is_located(
-        clean: Path, picks: list[tuple[int, tuple[str, str]]]) -> None:
+        clean: Path, capsys: pytest.CaptureFixture[str], picks: list[tuple[int, tuple[str, str]]]) -> None:
     _, original = _rows(clean / "loans.csv")
     bad = {k % len(original): corruption for k, corruption in picks}  # row index -> (column, bad value)
     with tempfile.TemporaryDirectory() as tmp:
         folder, db = Path(tmp) / "snap", str(Path(tmp) / "w.duckdb")
         _write_altered(clean, folder, bad)
         _, written = _rows(folder / "loans.csv")
+        code, out, _ = run(["--db", db, "check", str(folder), "--as-of", AS_OF.isoformat(), "--format", "json"],
+                           capsys)
+        assert code == (1 if bad else 0) and not Path(db).exists()  # check writes nothing
+        checked = json.loads(out)
         code = wupian("--db", db, "load", str(folder), "--as-of", AS_OF.isoformat())
         assert code == (1 if bad else 0)
         with open_warehouse(db, read_only=True) as wh:
@@ -99,6 +104,13 @@ def test_rejected_plus_kept_is_the_file_and_every_rejection_is_located(
             held = wh.rows("SELECT file, line, row_key, issues_json FROM quarantine WHERE as_of = ? "
                            "AND table_name = 'loans'", [AS_OF])
         assert len(kept) + len(held) == len(written)
+        # check said beforehand exactly what load did: the same rows, lines, columns and codes
+        assert (checked["loaded"]["loans"], checked["rejected"]["loans"]) == (len(kept), len(held))
+        said = sorted((i["source"]["line"], i["source"]["key"], i["source"]["column"], i["code"])
+                      for i in checked["issues"])
+        held_issues = sorted((h["line"], h["row_key"], i["column"], i["code"])
+                             for h in held for i in json.loads(h["issues_json"]))
+        assert said == held_issues
         by_key = {h["row_key"]: h for h in held}
         assert len(by_key) == len(held)
         for k, (line, row) in enumerate(written):
