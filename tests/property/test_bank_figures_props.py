@@ -11,7 +11,9 @@ the tree, any loan scope, any date and both profiles (hypothesis picks them):
 * the sibling rank is 1 + the number of siblings with a larger value;
 * the loans behind a figure (the drill-down) are of the node's subtree and add up to it;
 * open accounts of each type (by opening branch, else the customer's managing branch) and their change since the
-  year-end snapshot; activities of the year to date; 任务完成率 = figure / target × 100.
+  year-end snapshot; activities of the year to date; 任务完成率 = figure / target × 100;
+* registry coverage: the members are the rows valid on the date (both ends inclusive); the members behind a
+  coverage figure give it back, with its account / credit / loan rates recomputed.
 
 The model reads the stored rows (``loans``, ``loan_tags``, ``branches``), never the engine's aggregates.
 """
@@ -91,6 +93,7 @@ class Bank:
     db: str = ""
     activities: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
     targets: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
+    registries: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _plus_months(d: date, months: int) -> date:
@@ -161,13 +164,15 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
                                           "WHERE as_of = ?", [day])
             out.targets[day] = wh.rows("SELECT branch_id, indicator_id, target FROM targets WHERE "
                                        "year = ?", [day.year])
+            out.registries[day] = wh.rows("SELECT registry, id_code, attribute, valid_from, valid_to FROM registries "
+                                          "WHERE as_of = ?", [day])
             out.accounts[day] = [(r["account_type"], r["branch_id"] or managed.get(r["customer_id"]), r["opened_at"],
                                   r["closed_at"]) for r in wh.rows(
                 "SELECT account_type, branch_id, customer_id, opened_at, closed_at FROM accounts WHERE as_of = ?",
                 [day])]
             for profile in PROFILES:
-                result = compute_indicators(wh, day, profile=profile, ids=[*(f"{s}.*" for s in SCOPES), "accounts.*",
-                                                                        "activity.*"])
+                extra = ["accounts.*", "activity.*"] + (["coverage.*"] if profile == PROFILES[0] else [])
+                result = compute_indicators(wh, day, profile=profile, ids=[*(f"{s}.*" for s in SCOPES), *extra])
                 out.figures[(day, profile)] = {(r.branch_id, r.indicator_id): r for r in result.rows}
                 tags = loan_tags(wh, day, profile).to_pylist()
                 for scope in SCOPES:
@@ -319,6 +324,57 @@ def test_account_counts_and_their_change_since_the_year_end(bank: Bank, account_
                 change = rows.get((node, f"accounts.{account_type}.ytd_change"))
                 assert change is not None and change.value == want - at_year_end[node], (day, node, account_type)
     assert seen or account_type == "other"  # the demo bank opens every type but "other"
+
+
+def test_registry_members_are_the_rows_valid_on_the_date(bank: Bank) -> None:
+    """Exhaustive over registries, attributes and dates: the whole bank's members are the distinct id codes
+    whose validity (both ends inclusive, blank = open) covers the as-of date (spec data-contract)."""
+    checked = 0
+    for day in DATES:
+        rows = bank.figures[(day, "pboc_2025")]
+        root = next(b for b, below in bank.subtree[day].items() if len(below) == len(bank.subtree[day]))
+        valid = [r for r in bank.registries[day] if (r["valid_from"] is None or r["valid_from"] <= day)
+                 and (r["valid_to"] is None or day <= r["valid_to"])]
+        for registry in {r["registry"] for r in bank.registries[day]}:
+            mine = [r for r in valid if r["registry"] == registry]
+            got = rows.get((root, f"coverage.{registry}.members"))
+            assert _same(None if got is None else got.value, len({r["id_code"] for r in mine})), (day, registry)
+            for attribute in {r["attribute"] for r in mine if r["attribute"]}:
+                got = rows.get((root, f"coverage.{registry}.{attribute}.members"))
+                want = len({r["id_code"] for r in mine if r["attribute"] == attribute})
+                assert got is not None and got.value == want, (day, registry, attribute)
+            checked += len(mine)
+    assert checked > 50
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(DATES), nodes, st.integers(0, 100))
+def test_coverage_rates_and_the_members_behind_them(bank: Bank, day: date, k: int, r: int) -> None:
+    """At any node: the members listed behind ``coverage.<registry>.members`` are the figure, their flags give
+    the account / credit / loan members and rates (recomputed, percent to 4 places), their balances the loan
+    balance."""
+    node = _node(bank, day, k)
+    registries = sorted({x["registry"] for x in bank.registries[day]})
+    registry = registries[r % len(registries)]
+    rows = bank.figures[(day, "pboc_2025")]
+    with open_warehouse(bank.db, read_only=True) as wh:
+        members = explain_indicator(wh, f"coverage.{registry}.members", day, node).to_pylist()
+    assert all(m["branch_id"] in bank.subtree[day][node] for m in members)
+
+    def fig(name: str) -> Any:
+        row = rows.get((node, f"coverage.{registry}.{name}"))
+        return None if row is None else row.value
+
+    assert _same(fig("members"), len(members)), (day, node, registry)
+    with_loan = sum(1 for m in members if m["has_loan"])
+    assert _same(fig("loan_members"), with_loan)
+    assert _same(fig("loan_balance"), sum((m["loan_balance"] or ZERO for m in members), ZERO))
+    for rate, flag in (("loan_rate", "has_loan"), ("account_rate", "has_account"), ("credit_rate", "has_credit")):
+        n = sum(1 for m in members if m[flag])
+        with localcontext() as ctx:
+            ctx.prec, ctx.rounding = 60, ROUND_HALF_EVEN
+            want = None if not members else (Decimal(n) * 100 / len(members)).quantize(Decimal("0.0001"))
+        assert fig(rate) == want, (day, node, registry, rate, fig(rate), want)
 
 
 def test_activities_count_the_year_to_date(bank: Bank) -> None:
