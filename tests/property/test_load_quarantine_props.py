@@ -125,6 +125,12 @@ def test_rejected_plus_kept_is_the_file_and_every_rejection_is_located(
                 got = kept[row["loan_id"]]
                 assert (got["balance"], got["drawdown_amount"]) == (Decimal(row["balance"]),
                                                                     Decimal(row["drawdown_amount"]))
+        # `wupian quarantine` lists each held row once, located, and the total
+        code, out, _ = run(["--db", db, "quarantine", "--as-of", AS_OF.isoformat(), "--table", "loans"], capsys)
+        assert code == 0
+        listed = {line.split(".", 2)[1] for line in out.splitlines() if line.startswith("loans.csv:")}
+        assert listed == {f"csv:{h['line']}[{h['row_key']}]" for h in held}
+        assert (f"共 {len(held)} 行被隔离" in out) if held else ("no quarantined rows" in out)
         if bad:  # the clean file replaces the date: nothing held any more
             assert wupian("--db", db, "load", str(clean), "--as-of", AS_OF.isoformat()) == 0
             with open_warehouse(db, read_only=True) as wh:
