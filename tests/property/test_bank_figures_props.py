@@ -377,6 +377,20 @@ def test_coverage_rates_and_the_members_behind_them(bank: Bank, day: date, k: in
         assert fig(rate) == want, (day, node, registry, rate, fig(rate), want)
 
 
+def test_all_loans_are_the_same_under_both_profiles(bank: Bank) -> None:
+    """``all_loans`` reads the loans, not a profile's tags: the same stocks under PBOC and NFRA at every node and
+    date; NFRA's 累放 leaves out restructured loans, so it is never more than PBOC's."""
+    for day in DATES:
+        pboc, nfra = bank.figures[(day, PROFILES[0])], bank.figures[(day, PROFILES[1])]
+        for node in bank.subtree[day]:
+            for measure in ("balance", "customers", "npl_balance", "credit_loan_balance", "mid_long_term_balance",
+                            "avg_rate_balance", "ytd_change", "mom_change"):
+                ind = f"all_loans.{measure}"
+                assert pboc[(node, ind)].value == nfra[(node, ind)].value, (day, node, ind)
+            ind = "all_loans.ytd_disbursed"
+            assert (nfra[(node, ind)].value or ZERO) <= (pboc[(node, ind)].value or ZERO), (day, node)
+
+
 def test_activities_count_the_year_to_date(bank: Bank) -> None:
     """Exhaustive: Σ count (a record without a count is one) and Σ people of the activities dated from 1 January
     to the as-of date, of the node's subtree."""
