@@ -29,6 +29,12 @@ def table_zh_names() -> dict[str, str]:
     return {t.name: t.zh for t in ALL_TABLES}
 
 
+def _limit(limit: int) -> None:
+    """A negative ``--limit`` is a usage error (never a slice from the end, never an engine error)."""
+    if limit < 0:
+        raise UsageError("--limit must be ≥ 0")
+
+
 def _print_issues(console: Any, report: CheckReport, limit: int) -> None:
     for issue in report.issues[:limit]:
         typer.echo(str(issue))
@@ -65,8 +71,7 @@ def check(
     """Check a snapshot folder against the data contract without loading it."""
     if fmt not in ("text", "json"):
         raise UsageError(f"--format expects text or json, got {fmt!r}")
-    if limit < 0:
-        raise UsageError("--limit must be ≥ 0")
+    _limit(limit)
     from wupian.ingest import check_snapshot
 
     day = parse_optional_date(as_of)
@@ -100,6 +105,7 @@ def load(
     from wupian.ingest import load_snapshot
 
     date = parse_date(as_of)
+    _limit(limit)
     _folder(directory)  # before the warehouse is created: a mistyped folder leaves no empty warehouse behind
     console = Console()
     with open_warehouse(create=True) as wh, _progress("读取") as progress:
@@ -120,6 +126,7 @@ def load_events_cmd(
     from wupian.ingest import load_events
     from wupian.ingest.files import find_table_files
 
+    _limit(limit)
     console = Console()
     found, folder_issues = find_table_files(_folder(directory), EVENT_TABLES, require=False)
     if not found:  # said before the warehouse is created, so a wrong folder leaves nothing behind
@@ -176,6 +183,7 @@ def quarantine(
     from wupian.ingest.inventory import list_quarantine
 
     day = parse_optional_date(as_of)
+    _limit(limit)
     console = Console()
     with open_warehouse(read_only=True) as wh:
         rows, total = list_quarantine(wh, day, table, limit=limit)

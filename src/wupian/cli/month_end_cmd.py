@@ -30,6 +30,8 @@ def month_end(
     from wupian.reports.worklists import error_count, issue_counts
 
     day = parse_date(as_of)
+    if limit < 0:
+        raise UsageError("--limit must be ≥ 0")
     with open_warehouse() as wh:
         if day not in wh.snapshot_dates():
             raise UsageError(f"no snapshot loaded for {day.isoformat()}; see `wupian snapshots`")

@@ -249,7 +249,7 @@ def explain_indicator(
         registry = parts[1] if parts[0] == "coverage" else parts[2]
         members = registry_members(wh, as_of, registry)
         subtree = set(branch_nodes(wh, as_of, branch_id).column("branch_id").to_pylist())
-        return members.filter(pa.array([b in subtree for b in members.column("branch_id").to_pylist()]))
+        return members.filter(pa.array([b in subtree for b in members.column("branch_id").to_pylist()], pa.bool_()))
     scope_ids = {s.id for s in defs.scopes}
     if len(parts) != 2 or parts[0] not in scope_ids:
         raise UsageError(f"cannot explain {indicator_id!r}: expected <scope>.<measure> or a coverage id")

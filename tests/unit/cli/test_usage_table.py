@@ -14,6 +14,7 @@ from support.golden_bank import load_bank
 from wupian.engine.warehouse import Warehouse
 
 DAY = "2026-03-31"
+GOOD = Path(__file__).resolve().parents[2] / "golden" / "ingest" / "good_minimal" / "input"
 # (arguments after --db BANK, what the one error line must say)
 MISTAKES = [
     (["indicators", "--as-of", "2026-13-01"], "is not a calendar date"),
@@ -29,6 +30,22 @@ MISTAKES = [
     (["users", "disable", "nobody"], "no user 'nobody'"),
     (["serve", "--port", "99999"], "less than or equal to 65535"),
     (["nosuchcommand"], "No such command 'nosuchcommand'"),
+    # a negative --limit is refused before anything is read or written (it was an engine error for quarantine
+    # and silently dropped the last issues of load / load-events / month-end)
+    (["quarantine", "--limit", "-1"], "--limit must be ≥ 0"),
+    (["load", str(GOOD), "--as-of", DAY, "--limit", "-1"], "--limit must be ≥ 0"),
+    (["load-events", str(GOOD), "--limit", "-3"], "--limit must be ≥ 0"),
+    (["check", str(GOOD), "--limit", "-1"], "--limit must be ≥ 0"),
+    (["month-end", "--as-of", DAY, "--uscc", "91110000100000000X", "--limit", "-1"], "--limit must be ≥ 0"),
+    (["classify", "--as-of", "2031-03-31"], "no loans loaded for 2031-03-31; load that snapshot first"),
+    (["quarantine", "--as-of", DAY, "--table", "nosuch"], "no table 'nosuch' in the data contract"),
+    (["indicators", "--as-of", DAY, "--id", "no.such.*"], "--id 'no.such.*' matches no indicator"),
+    (["cases", "list", "--state", "nosuch"], "unknown state 'nosuch'"),
+    (["load", "/no/such/folder", "--as-of", DAY], "not a folder: /no/such/folder"),
+    (["check", "/no/such/folder"], "not a folder: /no/such/folder"),
+    (["load-events", "/no/such/folder"], "not a folder: /no/such/folder"),
+    (["recurring"], "give exactly one of ACCOUNT_ID, --all or --stale-mandates"),
+    (["report", "--as-of", DAY, "--out", "x"], "pass --uscc"),
 ]
 
 
