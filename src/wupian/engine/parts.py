@@ -1,11 +1,13 @@
 """The big dated tables of a DuckDB warehouse, kept as immutable Parquet files beside the DuckDB file.
 
 ``loans`` and ``customers`` (``PART_TABLES``) are not native DuckDB tables: the accepted rows of one as-of date
-are one or more zstd Parquet files (the contract's typed columns, ``as_of`` first)
+are one or more Parquet files (``as_of`` first, then the contract's typed columns the source has; or a byte copy of
+a clean Parquet source, adopted: ``stage_parts``)
 
     <db>.parts/<table>/as_of=YYYY-MM-DD/<uuid>.parquet        (the Spark warehouse's date folders: dated_layout)
 
-and the table name is a view over the files listed in the native manifest table ``stored_parts``. Writing a
+and the table name is a view over the files listed in the native manifest table ``stored_parts``, each read
+through its projection (``part_views``: the manifest, the views, ``bind`` and ``resolve`` live there). Writing a
 Parquet file costs less than half of DuckDB's durable, compressed insert, and scans are as fast (bench/results/
 profile.md, session 5).
 

@@ -7,8 +7,8 @@ turns it into SQL relations, so that every later check runs set-based in DuckDB:
   columns typed, ``__bad`` (some row-level check fails), ``__warn`` and ``__raw`` (the row's raw texts as a
   list, kept for ``__bad``/``__warn`` rows only). Clean UTF-8 CSV files are read, typed and checked in a single
   ``CREATE TABLE … AS SELECT … FROM read_csv`` (every column: the insert reads it). A Parquet file of a table
-  kept as Parquet parts is read once: one ``COPY`` types, flags and writes it as the date's part, and the
-  checks read the columns they need back from that file (``_stage_parquet_part``). Another Parquet file is
+  kept as Parquet parts is staged by ``stage_parts`` (adopted by a byte copy, or typed and written as the
+  date's part in one read). Another Parquet file is
   written once: the check pass keeps only the columns the later checks read (``checks.check_columns``) and
   the rows' ``inexact`` masks, and the insert types the file again straight from ``read_parquet``
   (``StagedTable.source``, ``typed_sql.insert_sql``), taking the columns found exact as they come. Rows parsed
