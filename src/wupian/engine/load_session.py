@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from wupian.contract import Table
 from wupian.core.issues import Issue

@@ -66,7 +66,6 @@ from wupian.engine.part_views import (  # re-exported: the parts' names, paths a
     STORED_AS_PARTS,
     Projection,
     bind,
-    columns as _columns,
     manifest,
     part_files,
     parts_root,
@@ -75,6 +74,9 @@ from wupian.engine.part_views import (  # re-exported: the parts' names, paths a
     referenced_files,
     refresh_view,
     resolve,
+)
+from wupian.engine.part_views import (
+    columns as _columns,
 )
 
 __all__ = ["DERIVED_PARTS", "MANIFEST", "PART_TABLES", "STORED_AS_PARTS", "PartStore", "Projection", "bind",

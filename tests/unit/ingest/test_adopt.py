@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from support.adopt_bank import typed_loans_bank
 from wupian.contract import table
 from wupian.engine import published
 from wupian.engine.part_views import Projection
@@ -23,31 +23,6 @@ from wupian.ingest import load_snapshot
 
 JAN, FEB, MAR = dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31)
 GOOD = Path(__file__).resolve().parents[2] / "golden" / "ingest" / "good_minimal" / "input"
-
-
-def _bank(folder: Path, balance: str = "7500000.00") -> Path:
-    """good_minimal with its loans as a typed Parquet file of the generated banks' shape (narrow decimals, text
-    booleans and rates, a 32-bit integer code column that is always NULL)."""
-    shutil.copytree(GOOD, folder)
-    (folder / "loans.csv").unlink()
-    n = 3
-    data = pa.table({
-        "loan_id": pa.array(["L1", "L2", "L3"]),
-        "customer_id": pa.array(["K0001", "K0002", "K0003"]),
-        "branch_id": pa.array(["O001", "O002", "O001"]),
-        "business_type": pa.array(["corporate", "personal", "corporate"]),
-        "drawdown_date": pa.array([dt.date(2025, 6, 30)] * n, pa.date32()),
-        "drawdown_amount": pa.array([Decimal("8000000.00")] * n, pa.decimal128(38, 2)),
-        "maturity_date": pa.array([dt.date(2027, 6, 29)] * n, pa.date32()),
-        "balance": pa.array([Decimal(balance), Decimal("0.00"), Decimal("12.50")], pa.decimal128(38, 2)),
-        "interest_rate": pa.array([Decimal("3.45000"), Decimal("0.03450"), Decimal("4.10000")], pa.decimal128(10, 5)),
-        "five_class": pa.array(["normal", "special_mention", "normal"]),
-        "is_entrusted": pa.array(["1", "0", None]),
-        "pension_share": pa.array(["0.5", None, "0.25"]),
-        "tech_hts": pa.array([None] * n, pa.int32()),
-    })
-    pq.write_table(data, folder / "loans.parquet")
-    return folder / "loans.parquet"
 
 
 def _projections(wh: Warehouse) -> dict[dt.date, Projection | None]:
@@ -60,7 +35,7 @@ def _loans(wh: Warehouse) -> list[tuple[object, ...]]:
 
 
 def test_a_clean_typed_source_is_its_part_byte_for_byte(tmp_path: Path) -> None:
-    source = _bank(tmp_path / "in")
+    source = typed_loans_bank(tmp_path / "in")
     db = tmp_path / "w.duckdb"
     with Warehouse(db) as wh:
         report = load_snapshot(wh, MAR, tmp_path / "in")
@@ -102,7 +77,7 @@ def _mixed(tmp_path: Path) -> tuple[Path, list[tuple[object, ...]]]:
     """JAN: every column stored (as before projections); FEB: a CSV's columns only; MAR: an adopted source."""
     db = tmp_path / "a" / "w.duckdb"
     db.parent.mkdir()
-    _bank(tmp_path / "in")
+    typed_loans_bank(tmp_path / "in")
     with Warehouse(db) as wh:
         load_snapshot(wh, FEB, GOOD)
         load_snapshot(wh, MAR, tmp_path / "in")
@@ -140,7 +115,7 @@ def test_a_moved_pair_reads_its_adopted_and_written_parts(tmp_path: Path) -> Non
         assert _loans(wh) == want
     with Warehouse(moved) as wh:
         assert _loans(wh) == want
-        _bank(tmp_path / "in2", balance="1.00")
+        typed_loans_bank(tmp_path / "in2", balance="1.00")
         load_snapshot(wh, MAR, tmp_path / "in2")  # replace the adopted date; the others stay
         assert wh.scalar("SELECT sum(balance) FROM loans WHERE as_of = ?", [MAR]) == Decimal("13.50")
         assert _loans(wh)[:6] == want[:6]
