@@ -88,7 +88,11 @@ def stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, 
     if plan is None:
         return _stage_written(con, raw, key, part)
     copy = _copy_path(part)
-    shutil.copyfile(raw.path, copy)
+    try:
+        shutil.copyfile(raw.path, copy)
+    except OSError:  # no room for the copy (or the file went away): the written path reads the file itself
+        copy.unlink(missing_ok=True)
+        return _stage_written(con, raw, key, part)
     source = replace(raw, path=copy)
     try:
         if adoption(raw.table, raw, _described(con, copy)) != plan:  # changed since it was first read

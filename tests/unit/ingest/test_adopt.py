@@ -12,9 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 
 from support.adopt_bank import typed_loans_bank
 from wupian.contract import table
+from wupian.core.errors import DataError
 from wupian.engine import published
 from wupian.engine.part_views import Projection
 from wupian.engine.parts import parts_root
@@ -59,6 +61,17 @@ def test_a_clean_typed_source_is_its_part_byte_for_byte(tmp_path: Path) -> None:
     source.write_bytes(b"changed after the load")  # the bank's file may change: the warehouse does not
     with Warehouse(db, read_only=True) as wh:
         assert wh.scalar("SELECT count(*) FROM loans") == 3
+
+
+def test_a_refused_load_leaves_no_copy_of_the_source(tmp_path: Path) -> None:
+    typed_loans_bank(tmp_path / "in")
+    (tmp_path / "in" / "branches.csv").unlink()  # a required table missing: structural, nothing is loaded
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as wh:
+        with pytest.raises(DataError):
+            load_snapshot(wh, MAR, tmp_path / "in")
+        assert wh.scalar("SELECT count(*) FROM loans") == 0
+    assert not [f for f in parts_root(db).rglob("*") if f.is_file()]
 
 
 def test_a_csv_source_leaves_its_absent_columns_out_of_the_part(tmp_path: Path) -> None:
