@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
-from wupian.engine import lineage, loading
+from wupian.engine import lineage, loading, stage
 from wupian.engine.closure import build_closure, check_tree
 from wupian.engine.parts import PART_TABLES
-from wupian.engine.stage import PartTarget, RawInput, StagedTable, drop_staged, stage_table
+from wupian.engine.stage import RawInput, StagedTable, drop_staged, stage_table
+from wupian.engine.stage_parts import PartTarget, stage_parquet_part
 from wupian.engine.warehouse import Warehouse, quote_ident
 
 # System tables holding rows of one as-of date that a reload replaces (besides the snapshot tables).
@@ -38,11 +40,12 @@ class LoadSession:
     def stage(self, raw: RawInput, key: str, as_of: dt.date | None = None) -> StagedTable:
         """Type and row-check the file once (``stage.stage_table``); RawReadError if DuckDB refuses it. A
         Parquet file of a table kept as parts, loaded for ``as_of``, is written as its part in the same read."""
-        part = None
-        if as_of is not None and raw.kind == "parquet" and key in PART_TABLES:
+        if as_of is not None and raw.kind == "parquet" and key in PART_TABLES and stage.FAST_PATH:
             path = self._wh.parts.staging_file(key)
-            part = PartTarget(path, as_of) if path is not None else None
-        return stage_table(self._con, raw, key, part=part)
+            if path is not None:
+                return stage_parquet_part(self._con, raw, key, PartTarget(path, as_of))
+        st = stage_table(self._con, raw, key)
+        return replace(st, present=tuple(c.name for c in raw.table.columns if c.name in {c for _, c in raw.positions}))
 
     def drop(self, st: StagedTable) -> None:
         drop_staged(self._con, st)

@@ -37,7 +37,7 @@ from wupian.engine.checks import (
     text_expr,
 )
 from wupian.engine.load_codes import make_issue
-from wupian.engine.parts import PART_TABLES, PartStore
+from wupian.engine.parts import PART_TABLES, PartStore, Projection
 from wupian.engine.stage import RawInput, StagedTable, raw_rows, staged_source
 from wupian.engine.warehouse import quote_ident
 
@@ -266,11 +266,16 @@ def insert_snapshot(
     come straight from the file (``stage.staged_source``), typed a second time, written once. A table kept as
     Parquet parts (``parts.PART_TABLES``) gets the rows as one new zstd Parquet file of ``as_of`` (``parts``)."""
     if st is not None and st.part is not None and parts is not None:
-        return parts.adopt(con, table.name, as_of, Path(st.part), st.rows, None if rejected == 0 else _rej(table))
+        projection = Projection.from_json(st.projection)
+        adopted = projection is not None and not projection.dated  # a copy of the source (stage_parts)
+        return parts.adopt(con, table.name, as_of, Path(st.part), st.rows, None if rejected == 0 else _rej(table),
+                           projection, f"SELECT * FROM {quote_ident('_wp_a_' + st.key)}" if adopted else None)
     src, params = staged_source(st) if st is not None else (_typed(table), [])
     keep = "" if rejected == 0 else f" ANTI JOIN {_rej(table)} AS j ON x.__line = j.line"
     if parts is not None and table.name in PART_TABLES:
-        n = parts.write(con, table.name, as_of, f"SELECT {_cols(table)} FROM {src} AS x{keep}", params)
+        present = st.present if st is not None else None  # the part holds only the columns the source has
+        n = parts.write(con, table.name, as_of, f"SELECT {_cols(table)} FROM {src} AS x{keep}", params,
+                        present=present)
     else:
         row = con.execute(
             f"INSERT INTO {quote_ident(table.name)} (as_of, {_cols(table)}) SELECT CAST(? AS DATE), "

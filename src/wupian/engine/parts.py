@@ -1,11 +1,13 @@
 """The big dated tables of a DuckDB warehouse, kept as immutable Parquet files beside the DuckDB file.
 
 ``loans`` and ``customers`` (``PART_TABLES``) are not native DuckDB tables: the accepted rows of one as-of date
-are one or more zstd Parquet files (the contract's typed columns, ``as_of`` first)
+are one or more Parquet files (``as_of`` first, then the contract's typed columns the source has; or a byte copy of
+a clean Parquet source, adopted: ``stage_parts``)
 
     <db>.parts/<table>/as_of=YYYY-MM-DD/<uuid>.parquet        (the Spark warehouse's date folders: dated_layout)
 
-and the table name is a view over the files listed in the native manifest table ``stored_parts``. Writing a
+and the table name is a view over the files listed in the native manifest table ``stored_parts``, each read
+through its projection (``part_views``: the manifest, the views, ``bind`` and ``resolve`` live there). Writing a
 Parquet file costs less than half of DuckDB's durable, compressed insert, and scans are as fast (bench/results/
 profile.md, session 5).
 
@@ -53,74 +55,54 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
-from wupian.contract import Table, table
-from wupian.core.errors import UsageError
 from wupian.engine.dated_layout import date_folder
+from wupian.engine.part_gc import collect_garbage  # re-exported
+from wupian.engine.part_views import (  # re-exported: the parts' names, paths and views live there
+    DERIVED_PARTS,
+    MANIFEST,
+    PART_TABLES,
+    STORED_AS_PARTS,
+    Projection,
+    bind,
+    manifest,
+    part_files,
+    parts_root,
+    path_literal,
+    q,
+    referenced_files,
+    refresh_view,
+    resolve,
+)
+from wupian.engine.part_views import (
+    columns as _columns,
+)
 
-PART_TABLES = ("loans", "customers")
-# Results derived from the snapshots (the classification's), kept as parts too: one part per as-of date (and
-# profile, for ``loan_tags``); their columns are defined here, once (the Spark warehouse creates them from
-# ``derived_ddl``).
-DERIVED_PARTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "loan_tags": (
-        ("as_of", "DATE"), ("profile", "VARCHAR"), ("loan_id", "VARCHAR"), ("tag", "VARCHAR"),
-        ("amount", "DECIMAL(38,2)"), ("rule_ids", "VARCHAR"), ("explanation", "VARCHAR"),
-        ("rulebook_version", "VARCHAR"),
-    ),
-    "customer_facts": (
-        ("as_of", "DATE"), ("customer_id", "VARCHAR"), ("customer_type", "VARCHAR"), ("industry_code", "VARCHAR"),
-        ("size_group", "VARCHAR"), ("declared_size", "VARCHAR"), ("derived_size", "VARCHAR"),
-        ("size_used", "VARCHAR"), ("size_source", "VARCHAR"), ("size_note", "VARCHAR"),
-        ("credit_total", "DECIMAL(38,2)"), ("credit_source", "VARCHAR"), ("registries", "VARCHAR"),
-        ("is_first_loan_customer", "BOOLEAN"), ("first_loan_date", "DATE"), ("first_loan_id", "VARCHAR"),
-        ("first_loan_source", "VARCHAR"),
-    ),
-}
-STORED_AS_PARTS = (*PART_TABLES, *DERIVED_PARTS)
-MANIFEST = "stored_parts"
+__all__ = ["DERIVED_PARTS", "MANIFEST", "PART_TABLES", "STORED_AS_PARTS", "PartStore", "Projection", "bind",
+           "clear_from", "collect_garbage", "derived_ddl", "manifest", "part_files", "parts_root", "referenced_files",
+           "refresh_view", "resolve"]
+
 MANIFEST_DDL = (
     f"CREATE TABLE IF NOT EXISTS {MANIFEST} (table_name VARCHAR NOT NULL, as_of DATE NOT NULL, "
-    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP, origin VARCHAR, profile VARCHAR)"
+    "file VARCHAR NOT NULL, rows BIGINT NOT NULL, written_at TIMESTAMP, origin VARCHAR, profile VARCHAR, "
+    "projection VARCHAR)"
 )
 # Manifests written before paths were relative: add ``origin`` (``ensure`` then fills it and shortens ``file``).
 MANIFEST_ORIGIN_DDL = f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS origin VARCHAR"
 # ``profile``: the classification profile of a ``loan_tags`` part (NULL for every other table); manifests of
 # session 5 get it added on open.
 MANIFEST_PROFILE_DDL = f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS profile VARCHAR"
+# ``projection``: what a part's file holds when not every contract column with ``as_of`` (``part_views.Projection``:
+# a source without some columns, an adopted source file); NULL for every other part. Added on open.
+MANIFEST_PROJECTION_DDL = f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS projection VARCHAR"
 _TMP_SUFFIX = ".parquet.tmp"
-
-
-def parts_root(db_path: str | os.PathLike[str]) -> Path:
-    """``<db>.parts`` beside the warehouse file."""
-    p = Path(db_path).resolve()
-    return p.with_name(p.name + ".parts")
-
-
-def _q(name: str) -> str:
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"refusing suspicious identifier {name!r}")
-    return '"' + name + '"'
-
-
-def _path_literal(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def derived_ddl(name: str) -> str:
     """``CREATE TABLE IF NOT EXISTS`` of a derived table (how an engine without parts stores it)."""
-    return (f"CREATE TABLE IF NOT EXISTS {_q(name)} ("
-            + ", ".join(f"{_q(c)} {ty}" for c, ty in DERIVED_PARTS[name]) + ")")
-
-
-def _columns(name: str) -> list[tuple[str, str]]:
-    """(column, SQL type) of a table kept as parts, ``as_of`` first."""
-    if name in DERIVED_PARTS:
-        return list(DERIVED_PARTS[name])
-    t: Table = table(name)
-    return [("as_of", "DATE"), *((c.name, c.type.sql_type) for c in t.columns)]
+    return (f"CREATE TABLE IF NOT EXISTS {q(name)} ("
+            + ", ".join(f"{q(c)} {ty}" for c, ty in DERIVED_PARTS[name]) + ")")
 
 
 def _keyed(name: str) -> bool:
@@ -164,24 +146,23 @@ class PartStore:
     def write(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any] = (),
               *, present: Sequence[str] | None = None, profile: str | None = None) -> int:
         """Write the rows of ``select_sql`` (the columns of ``name`` by name, without ``as_of``; only ``present``
-        of them when given, the others NULL) as one new part of ``as_of`` (and ``profile``: ``loan_tags``);
-        return how many rows. The manifest row and the view change in the caller's transaction."""
+        of them when given: the part holds only those, the view gives the others as typed NULLs) as one new part
+        of ``as_of`` (and ``profile``: ``loan_tags``); return how many rows. The manifest row and the view change
+        in the caller's transaction."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
         if _keyed(name) != (profile is not None):
             raise ValueError(f"{name}: a part {'needs' if _keyed(name) else 'takes no'} profile")
-        have = set(present) if present is not None else None
-        cols = ", ".join(
-            f"CAST(s.{_q(c)} AS {ty}) AS {_q(c)}" if have is None or c in have else f"CAST(NULL AS {ty}) AS {_q(c)}"
-            for c, ty in _columns(name)[1:]
-        )
+        projection = Projection.present(name, present)
+        have = {c for c, _ in projection.columns} if projection is not None else None
+        cols = ", ".join(f"CAST(s.{q(c)} AS {ty}) AS {q(c)}" for c, ty in _columns(name)[1:] if have is None or c in have)
         folder = date_folder(self.root, name, as_of)  # a loan_tags part's profile: its manifest row
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{uuid.uuid4().hex}.parquet"
         tmp = folder / (final.stem + _TMP_SUFFIX)
         self._written.append(final)
         row = con.execute(
-            f"COPY (SELECT CAST(? AS DATE) AS as_of, {cols} FROM ({select_sql}) AS s) TO {_path_literal(tmp)} "
+            f"COPY (SELECT CAST(? AS DATE) AS as_of, {cols} FROM ({select_sql}) AS s) TO {path_literal(tmp)} "
             "(FORMAT parquet, COMPRESSION zstd)",
             [as_of, *params],
         ).fetchone()
@@ -189,17 +170,18 @@ class PartStore:
         _fsync(tmp)
         os.replace(tmp, final)
         _fsync(folder)
-        self._record(con, name, as_of, final, n, profile)
+        self._record(con, name, as_of, final, n, profile, projection)
         return n
 
     def _record(self, con: Any, name: str, as_of: dt.date, final: Path, rows: int,
-                profile: str | None = None) -> None:
+                profile: str | None = None, projection: Projection | None = None) -> None:
         """The manifest row of a new part (its path relative to ``root``) and the view over the table's parts."""
         assert self.root is not None
         con.execute(
-            f"INSERT INTO {MANIFEST} (table_name, as_of, file, rows, written_at, origin, profile) "
-            "VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
-            [name, as_of, final.relative_to(self.root).as_posix(), rows, str(self.root), profile],
+            f"INSERT INTO {MANIFEST} (table_name, as_of, file, rows, written_at, origin, profile, projection) "
+            "VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?)",
+            [name, as_of, final.relative_to(self.root).as_posix(), rows, str(self.root), profile,
+             projection.to_json() if projection is not None else None],
         )
         refresh_view(con, name, self.root)
 
@@ -213,18 +195,23 @@ class PartStore:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{uuid.uuid4().hex}{_TMP_SUFFIX}"
 
-    def adopt(self, con: Any, name: str, as_of: dt.date, staged: Path, rows: int, drop_lines: str | None) -> int:
-        """Make the part written while staging (``staging_file``: ``as_of``, the typed columns and the load's row
-        flags) a part of ``as_of`` of ``name``; return how many rows it holds. ``drop_lines`` (a relation of
-        ``line``s to leave out) None: the file becomes the part as it is (readers' views take the contract columns
-        by name), under a second name (a hard link: the staged name stays readable for the rest of the load's
-        checks and is removed with the staged relations); else its other rows are written anew."""
+    def adopt(self, con: Any, name: str, as_of: dt.date, staged: Path, rows: int, drop_lines: str | None,
+              projection: Projection | None = None, source: str | None = None) -> int:
+        """Make a file written or copied while staging (``staging_file``) a part of ``as_of`` of ``name``; return
+        how many rows it holds. ``projection``: what the file holds (``part_views.Projection``; None: ``as_of``
+        and every contract column, as the contract types them). ``drop_lines`` (a relation of ``line``s to leave
+        out) None: the file becomes the part as it is, under a second name (a hard link: the staged name stays
+        readable for the rest of the load's checks and is removed with the staged relations); else its other
+        rows are written anew, read through ``source`` (a SELECT of ``__line`` and the contract columns present,
+        typed; default: the staged file's own columns)."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
         if drop_lines is not None:
-            cols = ", ".join(_q(c) for c, _ in _columns(name)[1:])
-            return self.write(con, name, as_of, f"SELECT {cols} FROM read_parquet({_path_literal(staged)}) AS x "
-                              f"ANTI JOIN {drop_lines} AS j ON x.__line = j.line")
+            present = [c for c, _ in projection.columns] if projection is not None else None
+            cols = ", ".join(q(c) for c, _ in _columns(name)[1:] if present is None or c in present)
+            src = source or f"SELECT * FROM read_parquet({path_literal(staged)})"
+            return self.write(con, name, as_of, f"SELECT {cols} FROM ({src}) AS x "
+                              f"ANTI JOIN {drop_lines} AS j ON x.__line = j.line", present=present)
         folder = date_folder(self.root, name, as_of)
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{uuid.uuid4().hex}.parquet"
@@ -236,7 +223,7 @@ class PartStore:
             shutil.copyfile(staged, final)
             _fsync(final)
         _fsync(folder)
-        self._record(con, name, as_of, final, rows)
+        self._record(con, name, as_of, final, rows, projection=projection)
         return rows
 
     def append_rows(self, con: Any, name: str, data: pa.Table) -> int:
@@ -296,6 +283,8 @@ class PartStore:
             con.execute(MANIFEST_ORIGIN_DDL)
         if "profile" not in manifest_columns:
             con.execute(MANIFEST_PROFILE_DDL)
+        if "projection" not in manifest_columns:
+            con.execute(MANIFEST_PROJECTION_DDL)
         self._relativise(con)
         for name in STORED_AS_PARTS:
             kind, columns = stored.get(name, (None, []))
@@ -330,12 +319,12 @@ class PartStore:
         prof = "profile" if _keyed(name) else "CAST(NULL AS VARCHAR)"
         con.execute("BEGIN TRANSACTION")
         try:
-            keys = con.execute(f"SELECT DISTINCT as_of, {prof} FROM {_q(name)} ORDER BY 1, 2").fetchall()
+            keys = con.execute(f"SELECT DISTINCT as_of, {prof} FROM {q(name)} ORDER BY 1, 2").fetchall()
             temp = f"_wp_rewrite_{name}"
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM {_q(name)}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM {q(name)}")
             con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ?", [name])
             if drop_table:
-                con.execute(f"DROP TABLE {_q(name)}")
+                con.execute(f"DROP TABLE {q(name)}")
             for d, p in keys:
                 sel = (f"SELECT * FROM {temp} WHERE as_of = CAST(? AS DATE) "
                        f"AND {prof} IS NOT DISTINCT FROM CAST(? AS VARCHAR)")
@@ -349,57 +338,6 @@ class PartStore:
         con.execute("COMMIT")
         self._cleared = True
         self.committed(con)
-
-
-def resolve(own_root: Path | None, file: str, origin: str | None) -> Path:
-    """Where the part ``file`` (a manifest row) is read from: the warehouse's own parts folder ``own_root`` when
-    the file is there, else the folder it was written under (``origin``); an absolute ``file`` (a manifest not
-    migrated yet) as it is. A file found nowhere resolves into ``own_root`` (``bind`` refuses it)."""
-    path = Path(file)
-    if path.is_absolute():
-        return path
-    here = own_root / path if own_root is not None else None
-    if here is not None and here.exists():
-        return here
-    if origin is not None and (Path(origin) / path).exists():
-        return Path(origin) / path
-    return here if here is not None else Path(origin or ".") / path
-
-
-def _manifest(con: Any, name: str | None = None) -> list[tuple[str, str, str | None]]:
-    """(table, file, origin) of the manifest rows (of ``name``), in the views' order; ``origin`` None for a
-    manifest written before it existed (opened read-only, not migrated)."""
-    where, params = ("WHERE table_name = ? ", [name]) if name is not None else ("", [])
-    try:
-        cur = con.execute(f"SELECT * FROM {MANIFEST} {where}ORDER BY table_name, as_of, written_at, file", params)
-    except duckdb.CatalogException:  # a warehouse (or published copy) from before parts
-        return []
-    cols = [d[0] for d in cur.description]
-    t, f, o = cols.index("table_name"), cols.index("file"), cols.index("origin") if "origin" in cols else None
-    return [(r[t], r[f], r[o] if o is not None else None) for r in cur.fetchall()]
-
-
-def part_files(con: Any, name: str, own_root: Path | None) -> list[str]:
-    """The files of ``name`` as its view reads them (absolute, ``resolve``d), in as-of order."""
-    return [str(resolve(own_root, f, o)) for _, f, o in _manifest(con, name)]
-
-
-def _view_sql(con: Any, name: str, own_root: Path | None) -> str:
-    cols = _columns(name)
-    files = part_files(con, name, own_root)
-    if files:
-        listed = ", ".join(_path_literal(f) for f in files)
-        body = (f"SELECT {', '.join(_q(c) for c, _ in cols)} FROM read_parquet([{listed}], "
-                "hive_partitioning = false)")
-    else:
-        body = "SELECT " + ", ".join(f"CAST(NULL AS {ty}) AS {_q(c)}" for c, ty in cols) + " WHERE false"
-    return body
-
-
-def refresh_view(con: Any, name: str, own_root: Path | None) -> None:
-    """(Re)create the view ``name`` over the files the manifest lists for it (an empty relation of the contract's
-    columns when there are none), each read from where ``resolve`` finds it."""
-    con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS {_view_sql(con, name, own_root)}")
 
 
 def _stored_tables(con: Any) -> dict[str, tuple[str, list[str]]]:
@@ -427,78 +365,3 @@ def clear_from(con: Any, as_of: dt.date, own_root: Path | None) -> None:
                     [as_of, list(DERIVED_PARTS)])
         for name in names:
             refresh_view(con, name, own_root)
-
-
-def bind(con: Any, db_path: str, *, read_only: bool) -> None:
-    """On open: UsageError (exit 2) when a file the manifest lists is found nowhere (``resolve``) — a damaged
-    warehouse is refused with the file named, never read as if the rows were not there; and when the warehouse
-    was moved or copied with its parts folder, the views re-pointed at the files where they are now (persisted
-    views read-write, temporary views shadowing them read-only). In place: one manifest query, one catalogue
-    query."""
-    own = parts_root(db_path) if db_path != ":memory:" else None
-    rows = _manifest(con)
-    if not rows:
-        return
-    found = {name: [] for name in STORED_AS_PARTS}  # type: dict[str, list[Path]]
-    for name, f, o in rows:
-        path = resolve(own, f, o)
-        if not path.exists():
-            raise UsageError(f"warehouse {db_path}: its Parquet file {path} is missing (the folder "
-                             f"{path.parents[2]} must stay beside the warehouse file; restore it from a backup)")
-        found.setdefault(name, []).append(path)
-    views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT temporary AND schema_name = 'main' "
-                             f"AND view_name IN ({', '.join(repr(n) for n in STORED_AS_PARTS)})").fetchall())
-    for name, paths in found.items():
-        sql = views.get(name)
-        if sql is None or all(_path_literal(p) in sql for p in paths):
-            continue  # not a view (a native table, read as it is) or already reading these files
-        temp = "TEMP " if read_only else ""
-        con.execute(f"CREATE OR REPLACE {temp}VIEW {_q(name)} AS {_view_sql(con, name, own)}")
-
-
-def referenced_files(con: Any, own_root: Path | None) -> set[str]:
-    """Every file the manifest of ``con`` lists, as read (``resolve``) by a warehouse whose parts folder is
-    ``own_root``."""
-    return {str(resolve(own_root, f, o)) for _, f, o in _manifest(con)}
-
-
-def _published_references(db_path: str) -> set[str] | None:
-    """Every file a kept published generation lists; None when one of them cannot be read (then nothing may be
-    deleted: its files are unknown)."""
-    from wupian.engine.published import published_dir
-
-    out: set[str] = set()
-    folder = published_dir(db_path)
-    for gen in sorted(folder.glob("*.duckdb")) if folder.exists() else ():
-        try:
-            pub = duckdb.connect(str(gen), read_only=True)
-        except duckdb.Error:
-            return None
-        try:
-            out |= referenced_files(pub, parts_root(gen))
-        finally:
-            pub.close()
-    return out
-
-
-def collect_garbage(con: Any, db_path: str, root: Path) -> list[Path]:
-    """Delete every file under ``root`` that neither the manifest of ``con`` (the primary) nor a kept published
-    generation lists, and every left-over temporary file; return what was deleted. The caller holds the
-    warehouse's exclusive lock (no other writer), so a file being written right now cannot be taken."""
-    if not root.exists():
-        return []
-    keep = referenced_files(con, root)
-    if Path(db_path).name != ":memory:":
-        kept = _published_references(db_path)
-        if kept is None:
-            return []  # a generation could not be read: keep everything until the next collection
-        keep |= kept
-    gone: list[Path] = []
-    for f in root.rglob("*"):
-        if f.is_file() and (f.name.endswith(_TMP_SUFFIX) or (f.suffix == ".parquet" and str(f) not in keep)):
-            f.unlink(missing_ok=True)
-            gone.append(f)
-    for d in sorted((d for d in root.rglob("*") if d.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(d.iterdir()):
-            d.rmdir()
-    return gone

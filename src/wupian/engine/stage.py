@@ -7,8 +7,8 @@ turns it into SQL relations, so that every later check runs set-based in DuckDB:
   columns typed, ``__bad`` (some row-level check fails), ``__warn`` and ``__raw`` (the row's raw texts as a
   list, kept for ``__bad``/``__warn`` rows only). Clean UTF-8 CSV files are read, typed and checked in a single
   ``CREATE TABLE … AS SELECT … FROM read_csv`` (every column: the insert reads it). A Parquet file of a table
-  kept as Parquet parts is read once: one ``COPY`` types, flags and writes it as the date's part, and the
-  checks read the columns they need back from that file (``_stage_parquet_part``). Another Parquet file is
+  kept as Parquet parts is staged by ``stage_parts`` (adopted by a byte copy, or typed and written as the
+  date's part in one read). Another Parquet file is
   written once: the check pass keeps only the columns the later checks read (``checks.check_columns``) and
   the rows' ``inexact`` masks, and the insert types the file again straight from ``read_parquet``
   (``StagedTable.source``, ``typed_sql.insert_sql``), taking the columns found exact as they come. Rows parsed
@@ -25,7 +25,6 @@ Only identifiers from the contract (and our own ``c<i>`` positional names) ever 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -106,7 +105,14 @@ class StagedTable:
     params: tuple[object, ...] = ()
     stamp: tuple[int, int] | None = None
     file_label: str = ""
-    part: str | None = None  # the Parquet part written while staging (``stage_table(part=…)``), not yet adopted
+    # A Parquet file of a table kept as parts (``stage_parts``): ``part`` the file to become the date's part (the
+    # typed part written while staging, or the byte copy of the source to adopt), ``projection`` what it holds
+    # (``part_views.Projection`` as JSON; None: the typed columns of ``present``, by name), ``present`` the contract
+    # columns the source has, ``reread`` the copy of the source that rejected rows' raw texts are read back from.
+    part: str | None = None
+    projection: str | None = None
+    present: tuple[str, ...] | None = None
+    reread: str | None = None
 
 
 def _names(key: str) -> tuple[str, str, str]:
@@ -251,17 +257,12 @@ def stage_raw(con: duckdb.DuckDBPyConnection, raw: RawInput, name: str) -> int:
         con.unregister(arrow_name)
 
 
-def stage_table(
-    con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, *, part: PartTarget | None = None
-) -> StagedTable:
-    """Type (and row-check) the whole file once into ``_wp_t_<key>``; RawReadError if DuckDB refuses it.
-    ``part`` (a Parquet file of a table kept as parts): the typed rows are written as that part in the same
-    read (``_stage_parquet_part``)."""
+def stage_table(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> StagedTable:
+    """Type (and row-check) the whole file once into ``_wp_t_<key>``; RawReadError if DuckDB refuses it. (A
+    Parquet file of a table kept as parts is staged by ``stage_parts.stage_parquet_part`` instead.)"""
     view, tt, text = _names(key)
     qv, qt = quote_ident(view), quote_ident(tt)
     if raw.kind == "parquet":
-        if part is not None and FAST_PATH:
-            return _stage_parquet_part(con, raw, key, part)
         return _stage_parquet(con, raw, key)
     if raw.kind == "csv":
         try:
@@ -332,49 +333,6 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str) -> S
     )
 
 
-@dataclass(frozen=True, slots=True)
-class PartTarget:
-    """Where the fused Parquet stage writes its part: a temporary file (``PartStore.staging_file``) and the
-    snapshot date of the load (the part's ``as_of`` column)."""
-
-    path: Path
-    as_of: dt.date
-
-
-def _stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, part: PartTarget) -> StagedTable:
-    """One read of a Parquet file into a table kept as parts: a single ``COPY`` types every column, flags every
-    row and writes the part (``as_of``, the contract's typed columns, then ``__line``, ``__bad``, ``__warn`` and
-    ``__raw``, the raw texts of flagged rows); the checks then read the few columns they need back from it through
-    the view ``_wp_t_<key>``. The part is adopted as it is when no row is rejected, else rewritten without the
-    rejected lines (``PartStore.adopt``); the staged file stays readable until ``drop_staged``."""
-    assert raw.path is not None
-    view = _names(key)[0]
-    qv = quote_ident(view)
-    table = raw.table
-    try:
-        direct = _parquet_direct(con, raw)
-        source, params, _ = _source(raw, direct)
-        typed = typed_table_sql(table, source, line=True, keep_raw=True, direct=direct)
-        cols = ", ".join(f"CAST(z.{quote_ident(c.name)} AS {c.type.sql_type}) AS {quote_ident(c.name)}"
-                         for c in table.columns)
-        rows = _count(
-            con,
-            f"COPY (SELECT CAST(? AS DATE) AS as_of, {cols}, z.__line, z.__bad, z.__warn, z.__raw FROM ({typed}) AS z) "
-            f"TO {lit(str(part.path))} (FORMAT parquet, COMPRESSION zstd)",
-            [part.as_of, *params],
-        )
-    except duckdb.Error as exc:
-        part.path.unlink(missing_ok=True)
-        raise RawReadError(str(exc).splitlines()[0]) from exc
-    # A view, not a copy: each check decodes only its own columns (statistics and filters prune the rest).
-    narrow = ", ".join(quote_ident(c) for c in check_columns(table))
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {qv} AS SELECT __line, {narrow}, __bad, __warn, __raw "
-        f"FROM read_parquet({lit(str(part.path))})"
-    )
-    return StagedTable(key, view, None, rows, file_label=raw.file_label, part=str(part.path))
-
-
 def staged_source(st: StagedTable) -> tuple[str, list[object]]:
     """(FROM item of every typed column and ``__line`` of ``st``, its parameters). A Parquet file is read again:
     it must be the file that was checked (same size and modification time), else a structural ERROR."""
@@ -413,8 +371,10 @@ def raw_rows(con: duckdb.DuckDBPyConnection, raw: RawInput, st: StagedTable, lin
     if _count(con, f"SELECT count(*) FROM ({lines}) AS l WHERE l.line NOT IN (SELECT __line FROM {qo})") == 0:
         return n
     reread = f"_wp_rr_{st.key}"
-    # Typed straight from the file means its records and lines agree: no newline inside a quoted field.
-    stage_raw(con, replace(raw, multiline=False), reread)
+    # Typed straight from the file means its records and lines agree: no newline inside a quoted field. A Parquet
+    # source of a part is read back from the copy that was checked (``st.reread``), never from the bank's file.
+    source = replace(raw, multiline=False, path=Path(st.reread) if st.reread is not None else raw.path)
+    stage_raw(con, source, reread)
     try:
         n += _count(con, f"INSERT INTO {qo} SELECT __line, {cols} FROM {quote_ident(reread)} WHERE {missing}")
     finally:
@@ -435,8 +395,10 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def drop_staged(con: duckdb.DuckDBPyConnection, st: StagedTable) -> None:
     """Drop every temp relation created for ``st``."""
     view, tt, text = _names(st.key)
-    if st.part is not None:
-        Path(st.part).unlink(missing_ok=True)  # adopted (hard-linked or rewritten), or a refused load's
+    for staged in (st.part, st.reread):
+        if staged is not None:  # adopted (hard-linked or rewritten), or a refused load's
+            Path(staged).unlink(missing_ok=True)
+    con.execute(f"DROP VIEW IF EXISTS {quote_ident('_wp_a_' + st.key)}")
     con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
     con.execute(f"DROP TABLE IF EXISTS {quote_ident(tt)}")
     if st.text is not None:

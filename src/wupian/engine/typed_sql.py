@@ -81,6 +81,7 @@ def typed_table_sql(
     direct: Mapping[str, str] | None = None,
     columns: Sequence[str] | None = None,
     exact: Sequence[str] = (),
+    exact_as: Mapping[str, str] | None = None,
 ) -> str:
     """SELECT producing [``__line``], every typed column, ``__bad`` (any row-level ERROR) and ``__warn`` (any
     row-level WARNING, e.g. a normalised id) in one pass.
@@ -97,7 +98,9 @@ def typed_table_sql(
 
     ``columns`` limits the typed columns returned (all are still typed and checked); ``exact`` (needs
     ``keep_raw``) adds the ``inexact_masks`` columns: a bit set where the typed value of that column differs
-    from its raw value.
+    from its raw value; for a column of ``exact_as`` (column → SQL type), where it differs from its raw value
+    cast to that type, or the raw value has no such cast (``inexact_bit``: a source adopted as its part, whose
+    view applies that cast, must give the typed value on every row).
     """
     names = table.column_names
     typed_from, ids, typed_level = _typed_level(table, source, line=line, keep_raw=keep_raw, direct=direct)
@@ -119,7 +122,7 @@ def typed_table_sql(
     cols = ", ".join(f"x.{quote_ident(n)}" for n in names)
     masks = "".join(
         ", (" + " + ".join(
-            f"CASE WHEN x.{quote_ident(c)} IS DISTINCT FROM x.r_{names.index(c)} THEN {bit:d} ELSE 0 END"
+            inexact_bit(f"x.{quote_ident(c)}", f"x.r_{names.index(c)}", (exact_as or {}).get(c), bit)
             for bit, c in bits
         ) + f") AS {mask}"
         for mask, bits in inexact_masks(exact)
@@ -136,6 +139,15 @@ def typed_table_sql(
     raw = f", CASE WHEN z.__bad OR z.__warn THEN [{packed}] END AS __raw" if keep_raw else ""
     mask_cols = "".join(f", z.{mask}" for mask, _ in inexact_masks(exact))
     return f"SELECT {'z.' + ln if line else ''}{outs}, z.__bad, z.__warn{raw}{mask_cols} FROM ({inner}) AS z"
+
+
+def inexact_bit(typed: str, raw: str, cast_to: str | None, bit: int) -> str:
+    """``bit`` where the typed value ``typed`` is not the raw value ``raw`` (cast to ``cast_to`` when given: and
+    a raw value that has no such cast is inexact too, since a view reading it would fail), else 0."""
+    if cast_to is None:
+        return f"CASE WHEN {typed} IS DISTINCT FROM {raw} THEN {bit:d} ELSE 0 END"
+    cast = f"TRY_CAST({raw} AS {cast_to})"
+    return f"CASE WHEN {typed} IS DISTINCT FROM {cast} OR ({raw} IS NOT NULL AND {cast} IS NULL) THEN {bit:d} ELSE 0 END"
 
 
 def _typed_level(

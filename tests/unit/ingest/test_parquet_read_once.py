@@ -1,4 +1,5 @@
-"""A Parquet file of a table kept as parts is read once (engine/stage.py ``_stage_parquet_part``): the part written
+"""A Parquet file of a table kept as parts that cannot be adopted (text columns with aliases here) is read once
+(engine/stage_parts.py ``_stage_written``): the part written
 while staging is adopted as it is when no row is rejected, rewritten without the rejected lines otherwise, and
 deleted when the load is refused; and the exact-spelling arms in front of the enum/boolean typing
 (``checks._exact_first``) give what ``lower()`` alone gives, for any text."""

@@ -1,0 +1,184 @@
+"""Staging a Parquet file of a table kept as parts (``loans``, ``customers``): read once, and not rewritten at all
+when it need not be.
+
+* **Adopted** (``ADOPT``): a source whose columns are named as the contract names them is first copied byte for
+  byte into the parts folder (``shutil.copyfile``: never a link to the bank's file, which may change after the
+  load). One aggregate over that copy types and row-checks every value and proves, set-based, that each column's
+  contract value is an exact cast of the file's value (``typed_sql.inexact_bit``: the typed value equals
+  ``TRY_CAST`` of the file's value, on every row). When no row is flagged and every column is exact the copy
+  becomes the date's part as it is: its ``part_views.Projection`` (the casts, no ``as_of``) is recorded in the
+  manifest and the views apply it. The checks (keys, references, as-of, rates) read their few columns back from
+  the copy through that projection (``_wp_t_<key>``), the rows rejected by them by row number; rejected rows
+  make the insert write a part of the other rows through the same projection (``_wp_a_<key>``).
+* **Written** (anything else: a row flagged by a row-level check, a column needing more than a cast, columns
+  under other names): one ``COPY`` types every column, flags every row and writes the part (``as_of``, the
+  columns the source has, typed, then ``__line``, ``__bad``, ``__warn``, ``__raw``); the checks read it back.
+  A file that was a candidate for adoption but failed the proof pays this pass on top of the aggregate.
+
+CSV, Excel and Parquet files of other tables keep ``stage.stage_table``'s paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import duckdb
+
+from wupian.contract import Table
+from wupian.engine.checks import check_columns, lit
+from wupian.engine.part_views import Projection
+from wupian.engine.stage import RawInput, RawReadError, StagedTable, _parquet_direct, _source
+from wupian.engine.typed_sql import direct_expr, inexact_masks, typed_table_sql
+from wupian.engine.warehouse import quote_ident
+
+# A clean Parquet source whose every column types as an exact cast is adopted as its part by a byte copy; off,
+# every Parquet source is written (the reference the property tests compare adoption with).
+ADOPT = True
+PROBE_ROWS = 65_536  # rows proved first (a cheap early no), before the whole file
+
+
+@dataclass(frozen=True, slots=True)
+class PartTarget:
+    """Where a staged part goes: a temporary file (``PartStore.staging_file``) and the snapshot date of the load
+    (the written part's ``as_of`` column)."""
+
+    path: Path
+    as_of: dt.date
+
+
+def _copy_path(part: PartTarget) -> Path:
+    """The byte copy of the source, beside the staged part (same temporary suffix: garbage collection takes it
+    if the process dies)."""
+    return part.path.with_name("src-" + part.path.name)
+
+
+def _described(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+
+
+def adoption(table: Table, raw: RawInput, described: list[tuple[str, str]]) -> Projection | None:
+    """The projection a source with columns ``described`` (name, DuckDB type) would be adopted with, or None when
+    a column of the contract is under another name (its name is user text, never put in a view). Each present
+    column's casts are the route the typing takes (the file's value, or its text) then the contract type."""
+    by_col = {col: pos for pos, col in raw.positions}
+    cols: list[tuple[str, tuple[str, ...]]] = []
+    for c in table.columns:
+        if c.name not in by_col:
+            continue
+        pos = by_col[c.name]
+        if pos >= len(described) or described[pos][0] != c.name:
+            return None
+        source_type = described[pos][1]
+        via = source_type if source_type == "VARCHAR" or direct_expr(c, source_type, "v") is not None else "VARCHAR"
+        casts = () if via == source_type else ("VARCHAR",)
+        cols.append((c.name, casts if via == c.type.sql_type else (*casts, c.type.sql_type)))
+    return Projection(tuple(cols), dated=False)
+
+
+def stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, part: PartTarget) -> StagedTable:
+    """Stage ``raw`` (a Parquet file of a table kept as parts) for the load of ``part.as_of``: adopted when it can
+    be, else written (see the module docstring); RawReadError if DuckDB refuses it."""
+    assert raw.path is not None
+    try:
+        plan = adoption(raw.table, raw, _described(con, raw.path)) if ADOPT else None
+    except duckdb.Error as exc:
+        raise RawReadError(str(exc).splitlines()[0]) from exc
+    if plan is None:
+        return _stage_written(con, raw, key, part)
+    copy = _copy_path(part)
+    try:
+        shutil.copyfile(raw.path, copy)
+    except OSError:  # no room for the copy (or the file went away): the written path reads the file itself
+        copy.unlink(missing_ok=True)
+        return _stage_written(con, raw, key, part)
+    source = replace(raw, path=copy)
+    try:
+        if adoption(raw.table, raw, _described(con, copy)) != plan:  # changed since it was first read
+            return _stage_written(con, source, key, part, reread=copy)
+        st = _stage_adopted(con, source, key, copy, plan)
+    except (duckdb.Error, RawReadError) as exc:
+        copy.unlink(missing_ok=True)
+        raise exc if isinstance(exc, RawReadError) else RawReadError(str(exc).splitlines()[0]) from exc
+    return st if st is not None else _stage_written(con, source, key, part, reread=copy)
+
+
+def _stage_adopted(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, copy: Path,
+                   plan: Projection) -> StagedTable | None:
+    """The proof pass over the copy; None when a row is flagged or a column is not an exact cast (then the file
+    is written), else the staged relations reading the copy through ``plan``."""
+    table = raw.table
+    direct = _parquet_direct(con, raw)
+    source, params, _ = _source(raw, direct)
+    present = [c for c, _ in plan.columns]
+    final = {c: casts[-1] for c, casts in plan.columns if casts and casts[-1] != "VARCHAR"}
+    masks = [m for m, _ in inexact_masks(present)]
+
+    def proof(src: str) -> tuple[int, bool]:
+        """(rows of ``src``, whether every row is clean and every column an exact cast)."""
+        typed = typed_table_sql(table, src, line=True, keep_raw=True, direct=direct, exact=present, exact_as=final)
+        row = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE z.__bad OR z.__warn)"
+            + "".join(f", coalesce(bit_or(z.{m}), 0)" for m in masks) + f" FROM ({typed}) AS z",
+            params,
+        ).fetchone()
+        assert row is not None
+        return int(row[0]), not row[1] and not any(int(v) for v in row[2:])
+
+    # The first rows first: a file that is not exact (a code sent as an alias on most rows) is usually found
+    # there, for a small share of the whole pass.
+    if not proof(f"(SELECT * FROM {source} AS p LIMIT {PROBE_ROWS:d})")[1]:
+        return None
+    rows, exact = proof(source)
+    if not exact:
+        return None
+    read = f"read_parquet({lit(str(copy))}, file_row_number = true)"
+    line = "CAST(r.file_row_number AS BIGINT) + 1 AS __line"
+    narrow = ", ".join(plan.expr(c, table.column(c).type.sql_type, "r.") for c in check_columns(table))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident('_wp_t_' + key)} AS SELECT {line}, {narrow}, "
+                f"false AS __bad, false AS __warn, CAST(NULL AS VARCHAR[]) AS __raw FROM {read} AS r")
+    every = ", ".join(plan.expr(c.name, c.type.sql_type, "r.") for c in table.columns)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident('_wp_a_' + key)} AS SELECT {line}, {every} FROM {read} AS r")
+    return StagedTable(key, f"_wp_t_{key}", None, rows, file_label=raw.file_label, part=str(copy),
+                       projection=plan.to_json(), present=tuple(present), reread=str(copy))
+
+
+def _stage_written(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, part: PartTarget,
+                   reread: Path | None = None) -> StagedTable:
+    """One read of a Parquet file into its part: a single ``COPY`` types every column, flags every row and writes
+    the part (``as_of``, the contract's columns the file has, typed, then ``__line``, ``__bad``, ``__warn`` and
+    ``__raw``, the raw texts of flagged rows); the checks then read the few columns they need back from it through
+    the view ``_wp_t_<key>``. The part is adopted as it is when no row is rejected, else rewritten without the
+    rejected lines (``PartStore.adopt``); the staged file stays readable until ``drop_staged``."""
+    assert raw.path is not None
+    table = raw.table
+    present = {c for _, c in raw.positions}
+    kept = [c for c in table.columns if c.name in present]
+    try:
+        direct = _parquet_direct(con, raw)
+        source, params, _ = _source(raw, direct)
+        typed = typed_table_sql(table, source, line=True, keep_raw=True, direct=direct)
+        cols = "".join(f", CAST(z.{quote_ident(c.name)} AS {c.type.sql_type}) AS {quote_ident(c.name)}" for c in kept)
+        row = con.execute(
+            f"COPY (SELECT CAST(? AS DATE) AS as_of{cols}, z.__line, z.__bad, z.__warn, z.__raw FROM ({typed}) AS z) "
+            f"TO {lit(str(part.path))} (FORMAT parquet, COMPRESSION zstd)",
+            [part.as_of, *params],
+        ).fetchone()
+    except duckdb.Error as exc:
+        part.path.unlink(missing_ok=True)
+        if reread is not None:
+            reread.unlink(missing_ok=True)
+        raise RawReadError(str(exc).splitlines()[0]) from exc
+    # A view, not a copy: each check decodes only its own columns (statistics and filters prune the rest).
+    narrow = ", ".join(quote_ident(c) if c in present else
+                       f"CAST(NULL AS {table.column(c).type.sql_type}) AS {quote_ident(c)}" for c in check_columns(table))
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {quote_ident('_wp_t_' + key)} AS SELECT __line, {narrow}, __bad, __warn, __raw "
+        f"FROM read_parquet({lit(str(part.path))})"
+    )
+    projection = Projection.present(table.name, [c.name for c in kept])
+    return StagedTable(key, f"_wp_t_{key}", None, int(row[0]) if row else 0, file_label=raw.file_label,
+                       part=str(part.path), projection=projection.to_json() if projection is not None else None,
+                       present=tuple(c.name for c in kept), reread=str(reread) if reread is not None else None)
