@@ -46,7 +46,7 @@ def _fired(rule_ids: str, rule_id: str) -> str:
     return f"list_contains(string_split(coalesce({rule_ids}, ''), ','), '{rule_id}')"
 
 
-def _branch_uscc_sql() -> str:
+def branch_uscc_sql() -> str:
     """(branch_id, uscc): each branch's 统一社会信用代码, inherited from the nearest ancestor that has one."""
     return """SELECT c.descendant_id AS branch_id, arg_min(trim(b.uscc), c.depth) AS uscc
         FROM closure c JOIN branches b ON b.as_of = ? AND b.branch_id = c.ancestor_id
@@ -83,7 +83,7 @@ def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str |
         LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = ? AND ti.loan_id = t.loan_id
              AND ti.tag = 'tech_industry'
         LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
-        LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = l.branch_id
+        LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = l.branch_id
         WHERE TRUE {sub}
     """
     return sql, [*sparams, profile, as_of, *([subtree] if subtree else [])]
@@ -305,6 +305,6 @@ def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, tuple[str | None, str 
     closure, cparams = closure_sql(wh, as_of)
     rows = wh.rows(
         f"WITH closure AS (SELECT * FROM {closure}) SELECT b.branch_id, nullif(trim(b.uscc), '') AS own, u.uscc "
-        f"FROM branches b LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? "
+        f"FROM branches b LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? "
         f"ORDER BY b.branch_id", [*cparams, as_of, as_of])
     return {r["branch_id"]: (r["own"], r["uscc"]) for r in rows}

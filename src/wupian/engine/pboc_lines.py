@@ -21,7 +21,8 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine.metrics import closure_sql, table_exists
-from wupian.engine.metrics_reports import _enriched_sql
+from wupian.engine.metrics_reports import branch_uscc_sql
+from wupian.engine.report_population import populations_sql
 from wupian.engine.warehouse import Warehouse
 
 TABLE = "pboc_loans"
@@ -146,22 +147,34 @@ def _group(g: Group, params: list[Any]) -> str:
     raise ValueError(f"unknown PBOC summary group {g.kind!r}")
 
 
+# the columns of ``pboc_loans`` the plans, sums and warnings read (besides ``tag``, ``institution_uscc`` and
+# ``elderly_institution``), each with its expression in the enriched relation (``report_population.COLUMNS``)
+PBOC_COLUMNS = ("loan_id", "contract_id", "customer_id", "branch_id", "business_type", "amount", "rule_ids",
+                "drawdown_date", "drawdown_amount", "interest_rate", "tech_htp", "tech_hts", "tech_se", "tech_pa",
+                "pension_code", "digital_code", "bill_no", "drawdown_serial", "id_code")
+
+
 def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequence[str],
                        subtree: str | None = None) -> None:
-    """Materialise the enriched loans of ``tags`` (the relation of ``category_loans``) as ``pboc_loans``."""
+    """Materialise the loans of ``tags`` with the columns of the enriched relation of ``category_loans`` that the
+    files read (``PBOC_COLUMNS``, the booking branch's ``institution_uscc`` and ``elderly_institution``: borrower on
+    the 全国养老机构 registry on ``as_of``) as ``pboc_loans``: one population of every tag
+    (``report_population.populations_sql``), ``loans`` and the borrower joined once for all of them."""
     wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
     if not table_exists(wh, "loan_tags"):  # nothing classified yet: every file has no records
         wh.execute(f"CREATE TEMP TABLE {TABLE} ({_EMPTY})")
         return
     closure, cparams = closure_sql(wh, as_of)
-    inner, params = _enriched_sql(as_of, profile, tags, subtree, closure)
+    pop, params = populations_sql(as_of, profile, dict.fromkeys(tags), PBOC_COLUMNS, subtree)
     wh.execute(f"""
-        CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure}), e AS ({inner})
-        SELECT e.*, EXISTS (
-            SELECT 1 FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
-              AND r.id_code = e.id_code AND (r.valid_from IS NULL OR r.valid_from <= ?)
-              AND (r.valid_to IS NULL OR r.valid_to >= ?)) AS elderly_institution
-        FROM e""", [*cparams, *params, as_of, as_of, as_of])
+        CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure})
+        SELECT e.tag_ AS tag, {', '.join(f'e.{c}' for c in PBOC_COLUMNS)}, u.uscc AS institution_uscc,
+            coalesce(e.id_code IN (
+                SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
+                  AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?)), false)
+                AS elderly_institution
+        FROM ({pop}) e LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = e.branch_id""",
+               [*cparams, as_of, as_of, as_of, *params, as_of])
 
 
 def drop_pboc_loans(wh: Warehouse) -> None:
