@@ -279,17 +279,20 @@ def detail_warnings(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital
 
 def key_gaps(wh: Warehouse, plan: LinePlan, as_of: date, *, limit: int = 5) -> dict[str, tuple[int, list[str]]]:
     """Synthesised keys of the file: ``bill`` (票据直贴 without bill_no) and ``serial`` (no drawdown_serial), each
-    the count and the first ``limit`` loan ids in file order."""
+    the count and the first ``limit`` loan ids in file order (both counts from one scan; the ids read only for a
+    kind that has any)."""
+    conds = (("bill", f"{BILL} AND coalesce(e.bill_no, '') = ''"), ("serial", "coalesce(e.drawdown_serial, '') = ''"))
+    params: list[Any] = []
+    where = _scope(plan, as_of, params)
+    counts = wh.rows(f"SELECT {', '.join(f'count(*) FILTER (WHERE {c}) AS {n}' for n, c in conds)} "
+                     f"FROM {TABLE} e WHERE {where}", params)[0]
     out: dict[str, tuple[int, list[str]]] = {}
-    for name, cond in (("bill", f"{BILL} AND coalesce(e.bill_no, '') = ''"),
-                       ("serial", "coalesce(e.drawdown_serial, '') = ''")):
-        params: list[Any] = []
-        where = _scope(plan, as_of, params)
-        n = wh.scalar(f"SELECT count(*) FROM {TABLE} e WHERE {where} AND {cond}", params)
+    for name, cond in conds:
+        n = int(counts[name])
         ids = [r["loan_id"] for r in wh.rows(
             f"SELECT e.loan_id FROM {TABLE} e WHERE {where} AND {cond} ORDER BY e.branch_id, e.loan_id LIMIT {int(limit)}",
             params)] if n else []
-        out[name] = (int(n), ids)
+        out[name] = (n, ids)
     return out
 
 
