@@ -168,7 +168,6 @@ def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequen
     the 全国养老机构 registry on ``as_of``) as ``pboc_loans``: one population of every tag
     (``report_population.populations_sql``), ``loans`` and the borrower joined once for all of them."""
     wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE {WARNED} (flag VARCHAR, loan_id VARCHAR)")
     if not table_exists(wh, "loan_tags"):  # nothing classified yet: every file has no records
         wh.execute(f"CREATE TEMP TABLE {TABLE} ({_EMPTY})")
         return
@@ -187,7 +186,6 @@ def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequen
 
 def drop_pboc_loans(wh: Warehouse) -> None:
     wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
-    wh.execute(f"DROP TABLE IF EXISTS {WARNED}")
 
 
 def _scope(plan: LinePlan, as_of: date, params: list[Any]) -> str:
@@ -248,33 +246,17 @@ def summary_sums(wh: Warehouse, plan: LinePlan, as_of: date) -> list[dict[str, A
             for i in range(len(plan.groups))]
 
 
-WARNED = "pboc_warned"  # (flag, loan_id): the loan warnings given by an earlier file of the run
-
-
 def detail_warnings(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital: bool,
                     codes: Sequence[str]) -> pa.Table:
     """Loans of the file (in file order) whose 合同编码 is missing (non-bill) or, where ``check_digital``, whose
-    digital_code is not among ``codes``: ``loan_id``, ``no_contract``, ``no_digital`` — each flag only where an
-    earlier file of the run (since ``prepare_pboc_loans``) did not already give it for the loan: a loan is in its
-    category's stock and flow files, and in several categories; its warning is listed once, where first found."""
+    digital_code is not among ``codes``: ``loan_id``, ``no_contract``, ``no_digital``."""
     params: list[Any] = []
     digital = f"({'TRUE' if check_digital else 'FALSE'} AND coalesce(e.digital_code IN ({_marks(codes, params)}), false) = false)"
     no_contract = f"(coalesce(e.contract_id, '') = '' AND NOT {BILL})"
     where = _scope(plan, as_of, params)
-    given = ("NOT EXISTS (SELECT 1 FROM " + WARNED + " w WHERE w.flag = '{flag}' AND w.loan_id = e.loan_id)")
-    wh.execute(f"DROP TABLE IF EXISTS {WARNED}_now")
-    wh.execute(
-        f"CREATE TEMP TABLE {WARNED}_now AS SELECT loan_id, no_contract, no_digital, branch_id FROM ("
-        f"SELECT e.loan_id, e.branch_id, {no_contract} AND {given.format(flag='no_contract')} AS no_contract, "
-        f"{digital} AND {given.format(flag='no_digital')} AS no_digital FROM {TABLE} e "
-        f"WHERE {where} AND ({no_contract} OR {digital})) q WHERE no_contract OR no_digital",
-        [*params[:len(codes)], *params[len(codes):], *params[:len(codes)]])
-    try:
-        wh.execute(f"INSERT INTO {WARNED} SELECT 'no_contract', loan_id FROM {WARNED}_now WHERE no_contract "
-                   f"UNION ALL SELECT 'no_digital', loan_id FROM {WARNED}_now WHERE no_digital")
-        return wh.arrow(f"SELECT loan_id, no_contract, no_digital FROM {WARNED}_now ORDER BY branch_id, loan_id")
-    finally:
-        wh.execute(f"DROP TABLE IF EXISTS {WARNED}_now")
+    return wh.arrow(f"SELECT e.loan_id, {no_contract} AS no_contract, {digital} AS no_digital FROM {TABLE} e "
+                   f"WHERE {where} AND ({no_contract} OR {digital}) ORDER BY e.branch_id, e.loan_id",
+                   [*params[:len(codes)], *params[len(codes):], *params[:len(codes)]])
 
 
 def key_gaps(wh: Warehouse, plan: LinePlan, as_of: date, *, limit: int = 5) -> dict[str, tuple[int, list[str]]]:

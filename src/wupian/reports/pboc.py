@@ -162,8 +162,7 @@ DETAIL_WARNINGS = (  # flag column of ``detail_warnings`` → the WARNING (code,
 
 
 def _detail_findings(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> pa.Table:
-    """The file's loan-level WARNINGs as a findings table, per loan in file order (合同编码 before 数字代码); a warning
-    an earlier file of the run gave for the loan is not repeated (``detail_warnings``)."""
+    """The file's loan-level WARNINGs as a findings table, per loan in file order (合同编码 before 数字代码)."""
     found = detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
     if found.num_rows == 0:
         return FINDINGS.empty_table()
@@ -245,8 +244,9 @@ def write_pboc_findings(
     try:
         files: list[PbocFile] = []
         found: list[pa.Table] = [findings_table(_branch_errors(wh, as_of))]
+        warned: list[pa.Array] = []
         for code in REPORTS:
-            files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, found))
+            files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, found, warned))
             if sink is not None:
                 for t in found:
                     sink(t)
@@ -275,8 +275,19 @@ def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
     return _text(head, details), len(details)
 
 
+def _once(table: pa.Table, warned: list[pa.Array]) -> pa.Table:
+    """The loan warnings not already given for an earlier file (a loan is in its category's stock and flow file:
+    its finding is listed once, where it was first found); ``warned`` collects the (code, key) given."""
+    given = pc.binary_join_element_wise(table.column("code"), table.column("key"), "|")
+    if warned:
+        fresh = pc.invert(pc.is_in(given, value_set=pa.concat_arrays(warned)))
+        table, given = table.filter(fresh), given.filter(fresh)
+    warned.append(given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given)
+    return table
+
+
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
-               found: list[pa.Table]) -> PbocFile:
+               found: list[pa.Table], warned: list[pa.Array]) -> PbocFile:
     plan = line_plan(code)
     head, details = _records(wh, code, as_of)
     records = len(head) + len(details)
@@ -286,7 +297,7 @@ def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, 
         problems = validate_table(wh, code, name)
     finally:
         drop_records(wh)
-    found += [_detail_findings(wh, code, plan, as_of), findings_table(_join_warnings(wh, name, plan, as_of)),
+    found += [_once(_detail_findings(wh, code, plan, as_of), warned), findings_table(_join_warnings(wh, name, plan, as_of)),
               problems]
     data = _text(head, details).encode("utf-8")
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
