@@ -190,23 +190,26 @@ def review_worklist(wh: Warehouse, as_of: date, catalogue: str, contradictions_o
 
 def unresolved_contradictions(wh: Warehouse, as_of: date, catalogue: str) -> pa.Table:
     """Contradictions of an NBS-mapped code (HTP/HTS/SE/PA/EC/DE) with the purpose industry that no acceptance
-    covers, with the loan's booking branch and balance: the month-end ERROR worklist. One statement over
-    ``rv_loans`` (the rows ``review_worklist`` lists as unaccepted contradictions, without a second read of
-    ``loans``)."""
-    _review_loans(wh, as_of, catalogue)
+    covers, with the loan's booking branch and balance: the month-end ERROR worklist. One statement: the in-scope
+    loans of the date that carry any of those codes (a contradiction needs a code; ≈ 1 in 6 loans) are read once
+    into the statement's own ``rv_loans`` — the rows ``review_worklist`` lists as unaccepted contradictions, without
+    a temp table of every loan of the date."""
+    register_review_reference(wh, catalogue)
     fields = [c for c, _, _ in CODE_COLUMNS]
-    try:
-        return _unresolved(wh, as_of, fields)
-    finally:
-        _drop_review_loans(wh)
+    return _unresolved(wh, as_of, fields)
 
 
 def _unresolved(wh: Warehouse, as_of: date, fields: list[str]) -> pa.Table:
+    coded = " OR ".join(f"{c} IS NOT NULL" for c in fields)
     return wh.arrow(
-        f"""SELECT w.loan_id, l.branch_id, l.balance, w.field, w.code, w.purpose_industry_code, w.reason, w.suggestion
+        f"""WITH rv_loans AS MATERIALIZED (
+                SELECT as_of, loan_id, customer_id, branch_id, balance, {', '.join(fields)},
+                       {purpose_industry_sql("purpose_industry_code")} AS ind
+                FROM loans WHERE as_of = CAST(? AS DATE) AND {in_scope_sql("")} AND ({coded}))
+            SELECT w.loan_id, l.branch_id, l.balance, w.field, w.code, w.purpose_industry_code, w.reason, w.suggestion
             FROM ({worklist_sql(contradictions_only=True)}) w
             JOIN rv_loans l ON l.loan_id = w.loan_id
             LEFT JOIN {_ACCEPTED}
             WHERE w.kind = 'contradiction' AND a.reason IS NULL
               AND w.field IN ({', '.join('?' for _ in fields)})
-            ORDER BY w.loan_id, w.field""", [as_of, *fields])
+            ORDER BY w.loan_id, w.field""", [as_of, as_of, *fields])

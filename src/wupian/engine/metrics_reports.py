@@ -46,7 +46,7 @@ def _fired(rule_ids: str, rule_id: str) -> str:
     return f"list_contains(string_split(coalesce({rule_ids}, ''), ','), '{rule_id}')"
 
 
-def _branch_uscc_sql() -> str:
+def branch_uscc_sql() -> str:
     """(branch_id, uscc): each branch's 统一社会信用代码, inherited from the nearest ancestor that has one."""
     return """SELECT c.descendant_id AS branch_id, arg_min(trim(b.uscc), c.depth) AS uscc
         FROM closure c JOIN branches b ON b.as_of = ? AND b.branch_id = c.ancestor_id
@@ -83,7 +83,7 @@ def _enriched_sql(as_of: date, profile: str, tags: Sequence[str], subtree: str |
         LEFT JOIN loan_tags ti ON ti.as_of = t.as_of AND ti.profile = ? AND ti.loan_id = t.loan_id
              AND ti.tag = 'tech_industry'
         LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id
-        LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = l.branch_id
+        LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = l.branch_id
         WHERE TRUE {sub}
     """
     return sql, [*sparams, profile, as_of, *([subtree] if subtree else [])]
@@ -109,20 +109,22 @@ def category_loans(
     return wh.arrow(sql, [*cparams, *params, as_of, as_of, as_of])
 
 
-def _compile(cond: Any, as_of: date, profile: str, params: list[Any]) -> str:
+def _compile(cond: Any, as_of: date, profile: str, params: list[Any], tagged: dict[str, int] | None = None) -> str:
     """Condition tree → SQL over the enriched relation ``e``. Leaves: registry, size, customer_type, not_null,
     tagged, rule (a rule of the row's tag fired), credit_limit_max, credit_limit_over, business_loan (the one 经营性
-    definition of ``loan_scope``), code_in, min_age. Branches: all, any, not."""
+    definition of ``loan_scope``), code_in, min_age. Branches: all, any, not. With ``tagged``, a ``tagged`` leaf
+    reads the population's column ``tagged_<k>`` (k = ``tagged[tag]``, numbered on first use) instead of its own
+    look-up of ``loan_tags``: ``with_tagged`` joins each tag's loans once, however many conditions ask."""
     if cond is None:
         return "TRUE"
     if not isinstance(cond, dict) or len(cond) != 1:
         raise ValueError(f"condition must be a one-key mapping, got {cond!r}")
     (key, arg), = cond.items()
     if key in ("all", "any"):
-        parts = [_compile(c, as_of, profile, params) for c in arg]
+        parts = [_compile(c, as_of, profile, params, tagged) for c in arg]
         return "(" + (" AND " if key == "all" else " OR ").join(parts) + ")"
     if key == "not":
-        return f"NOT coalesce({_compile(arg, as_of, profile, params)}, false)"
+        return f"NOT coalesce({_compile(arg, as_of, profile, params, tagged)}, false)"
     if key == "registry":
         names = list(arg)
         params += [as_of, *names, as_of, as_of]
@@ -147,6 +149,8 @@ def _compile(cond: Any, as_of: date, profile: str, params: list[Any]) -> str:
             raise ValueError(f"column {column!r} is not allowed in report conditions")
         params += values
         return f"e.{column} IN (" + ", ".join("?" for _ in values) + ")"
+    if key == "tagged" and tagged is not None:
+        return f"e.tagged_{tagged.setdefault(str(arg), len(tagged))}"
     if key == "tagged":
         params += [as_of, profile, arg]
         return ("coalesce(e.loan_id IN (SELECT t2.loan_id FROM loan_tags t2 WHERE t2.as_of = ? AND t2.profile = ? "
@@ -190,6 +194,21 @@ def _measures(params: list[Any], as_of: date) -> str:
                 coalesce(sum(m.drawdown_amount * m.interest_rate) FILTER (WHERE {flow}), 0) AS ytd_interest_x100"""
 
 
+def with_tagged(pop: str, params: list[Any], tagged: dict[str, int], as_of: date,
+                profile: str) -> tuple[str, list[Any]]:
+    """The population ``pop`` (with ``loan_id``) with a column ``tagged_<k>`` per tag of ``tagged``: TRUE when the
+    loan has a ``loan_tags`` row of that tag (``profile``, ``as_of``); one join per tag."""
+    if not tagged:
+        return pop, params
+    cols, joins, jparams = [], [], []
+    for tag, k in tagged.items():
+        cols.append(f"(tg{k}.loan_id IS NOT NULL) AS tagged_{k}")
+        joins.append(f"LEFT JOIN (SELECT loan_id FROM loan_tags WHERE as_of = ? AND profile = ? AND tag = ? "
+                     f"GROUP BY loan_id) tg{k} ON tg{k}.loan_id = p.loan_id")
+        jparams += [as_of, profile, tag]
+    return f"SELECT p.*, {', '.join(cols)} FROM ({pop}) p {' '.join(joins)}", [*params, *jparams]
+
+
 def report_rows(
     wh: Warehouse,
     as_of: date,
@@ -214,12 +233,13 @@ def report_rows(
     distinct: dict[str, int] = {}
     slot: list[int] = []
     by_tag: dict[str, list[tuple[int, str, list[Any]]]] = {}  # tag → (bit number, condition SQL, its params)
+    tagged: dict[str, int] = {}  # tag of a ``tagged`` condition → its column number
     for _, tag, cond in rows:
         key = repr((tag, cond))
         if key not in distinct:
             j = distinct[key] = len(distinct)
             cparams2: list[Any] = []
-            where = _compile(cond, as_of, profile, cparams2)
+            where = _compile(cond, as_of, profile, cparams2, tagged)
             by_tag.setdefault(tag, []).append((j, where, cparams2))
         slot.append(distinct[key])
     n_words = max(1, -(-len(distinct) // _MASK_BITS))
@@ -243,7 +263,10 @@ def report_rows(
             masks.append(f"(CASE e.tag_ {' '.join(arms)} ELSE CAST(0 AS BIGINT) END) AS w{w}" if arms
                          else f"CAST(0 AS BIGINT) AS w{w}")
         wanted = {*_MEASURE_COLUMNS, *referenced(w for t in group for _, w, _ in by_tag[t])}
-        pop, pparams = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, wanted, subtree)
+        mine = {t: k for t, k in tagged.items() if f"tagged_{k}" in wanted}
+        columns = {c for c in wanted if not c.startswith("tagged_")} | ({"loan_id"} if mine else set())
+        pop, pparams = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree)
+        pop, pparams = with_tagged(pop, pparams, mine, as_of, profile)
         branches.append(f"SELECT {', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {', '.join(masks)} FROM ({pop}) e")
         mparams += pparams
     any_bit = " OR ".join(f"w{w} <> 0" for w in range(n_words))
@@ -305,6 +328,6 @@ def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, tuple[str | None, str 
     closure, cparams = closure_sql(wh, as_of)
     rows = wh.rows(
         f"WITH closure AS (SELECT * FROM {closure}) SELECT b.branch_id, nullif(trim(b.uscc), '') AS own, u.uscc "
-        f"FROM branches b LEFT JOIN ({_branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? "
+        f"FROM branches b LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = b.branch_id WHERE b.as_of = ? "
         f"ORDER BY b.branch_id", [*cparams, as_of, as_of])
     return {r["branch_id"]: (r["own"], r["uscc"]) for r in rows}

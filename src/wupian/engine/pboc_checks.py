@@ -216,11 +216,17 @@ def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Tabl
     record = _record_marks(plan, k, params)
     cols += [f"{m} AS x{i}" for i, m in enumerate(record)]
     marks = ", ".join(["kind", *(_field_mark(fc.pos) for fc in plan.fields), *(f"x{i}" for i in range(len(record)))])
+    # The marks of every line are computed once, into a materialised relation of (n, marks) — a filter on the marks
+    # of a plain subquery is pushed below it and evaluates every rule twice for the lines that break one (on a
+    # bank without branch codes, every line) — and the marked lines' text is joined back by number. A line with
+    # the wrong number of fields gets ``count`` alone (its rule columns, read off missing fields, are not used).
+    split = (f"SELECT n, length(line) - length(replace(line, '|', '')) + 1 AS nf, "
+             f"NOT regexp_matches(line, '{_NON_ASCII}') AS ascii, regexp_matches(line, '{_LINE_BLANKS}') AS blanks, "
+             f"{_fields(range(1, nf + 1))} FROM (SELECT n, line, string_split(line, '|') AS f FROM {table}) q")
     return wh.arrow(
-        f"SELECT n, line, marks FROM (SELECT n, line, 'count' AS marks FROM ({_split(table)}) c WHERE nf <> {nf} "
-        f"UNION ALL SELECT n, line, concat_ws(';', {marks}) AS marks FROM (SELECT r.n, r.line, {', '.join(cols)} "
-        f"FROM (SELECT n, line, ascii, blanks, {_fields(range(1, nf + 1))} FROM ({_split(table)}) s WHERE nf = {nf}) r"
-        f") y) x WHERE marks <> '' ORDER BY n", params)
+        f"WITH y AS MATERIALIZED (SELECT n, CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END AS marks "
+        f"FROM (SELECT r.n, r.nf, {', '.join(cols)} FROM ({split}) r) z) "
+        f"SELECT y.n, x.line, y.marks FROM y JOIN {table} x ON x.n = y.n WHERE y.marks <> '' ORDER BY y.n", params)
 
 
 def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:

@@ -21,7 +21,8 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine.metrics import closure_sql, table_exists
-from wupian.engine.metrics_reports import _enriched_sql
+from wupian.engine.metrics_reports import branch_uscc_sql
+from wupian.engine.report_population import populations_sql
 from wupian.engine.warehouse import Warehouse
 
 TABLE = "pboc_loans"
@@ -32,8 +33,8 @@ TEXT_COLUMNS = frozenset({
 BOOL_COLUMNS = frozenset({"elderly_institution"})
 _CONTROL = r"[\x00-\x1f\x7f|]"
 # Python's str.strip() blanks that survive the control-character pass (those became spaces)
-_EDGE = (r"^[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
-         r"|[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+$")
+_BLANK = r"[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_EDGE = f"^{_BLANK}+|{_BLANK}+$"
 _EMPTY = ", ".join(
     f"{c} {t}" for c, t in (
         ("tag", "VARCHAR"), ("rule_ids", "VARCHAR"), ("loan_id", "VARCHAR"), ("contract_id", "VARCHAR"),
@@ -95,20 +96,23 @@ def _flag(cond: str) -> str:
     return f"CASE WHEN {cond} THEN '1' ELSE '0' END"
 
 
-def _value(v: Value, params: list[Any]) -> str:
+def _value(v: Value, params: list[Any], clean: bool = True) -> str:
+    """The field's text; with ``clean`` False, the text before cleaning (``detail_lines`` cleans only the records
+    that need it)."""
     k, a = v.kind, v.arg
+    cl = _clean if clean else _as_is
     if k == "const":
         params.append(str(a))
         return "CAST(? AS VARCHAR)"
     if k == "column":
-        return _clean(_text(a))
+        return cl(_text(a))
     if k == "unless_bill":
-        return f"CASE WHEN {BILL} THEN '0' ELSE {_clean(_text(a))} END"
+        return f"CASE WHEN {BILL} THEN '0' ELSE {cl(_text(a))} END"
     if k == "bill_no":
-        return f"CASE WHEN {BILL} THEN {_clean('coalesce(nullif(e.bill_no, ' + chr(39) * 2 + '), e.loan_id)')} ELSE '0' END"
+        return f"CASE WHEN {BILL} THEN {cl('coalesce(nullif(e.bill_no, ' + chr(39) * 2 + '), e.loan_id)')} ELSE '0' END"
     if k == "serial":
-        return _clean("coalesce(nullif(e.drawdown_serial, ''), "
-                      "concat(e.loan_id, '-', replace(CAST(e.drawdown_date AS VARCHAR), '-', '')))")
+        return cl("coalesce(nullif(e.drawdown_serial, ''), "
+                  "concat(e.loan_id, '-', replace(CAST(e.drawdown_date AS VARCHAR), '-', '')))")
     if k == "code_map":
         column, pairs = a
         arms = []
@@ -125,7 +129,7 @@ def _value(v: Value, params: list[Any]) -> str:
         return _flag(f"{_col(column)} IN ({_marks(codes, params)})")
     if k == "in_value":
         column, codes = a
-        return f"CASE WHEN {_col(column)} IN ({_marks(codes, params)}) THEN {_clean(_text(column))} ELSE '' END"
+        return f"CASE WHEN {_col(column)} IN ({_marks(codes, params)}) THEN {cl(_text(column))} ELSE '' END"
     if k == "fired":
         tests = []
         for rule in a:
@@ -133,6 +137,10 @@ def _value(v: Value, params: list[Any]) -> str:
             tests.append("list_contains(string_split(coalesce(e.rule_ids, ''), ','), ?)")
         return _flag(" OR ".join(tests))
     raise ValueError(f"unknown PBOC field value {k!r}")
+
+
+def _as_is(expr: str) -> str:
+    return expr
 
 
 def _group(g: Group, params: list[Any]) -> str:
@@ -146,22 +154,34 @@ def _group(g: Group, params: list[Any]) -> str:
     raise ValueError(f"unknown PBOC summary group {g.kind!r}")
 
 
+# the columns of ``pboc_loans`` the plans, sums and warnings read (besides ``tag``, ``institution_uscc`` and
+# ``elderly_institution``), each with its expression in the enriched relation (``report_population.COLUMNS``)
+PBOC_COLUMNS = ("loan_id", "contract_id", "customer_id", "branch_id", "business_type", "amount", "rule_ids",
+                "drawdown_date", "drawdown_amount", "interest_rate", "tech_htp", "tech_hts", "tech_se", "tech_pa",
+                "pension_code", "digital_code", "bill_no", "drawdown_serial", "id_code")
+
+
 def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequence[str],
                        subtree: str | None = None) -> None:
-    """Materialise the enriched loans of ``tags`` (the relation of ``category_loans``) as ``pboc_loans``."""
+    """Materialise the loans of ``tags`` with the columns of the enriched relation of ``category_loans`` that the
+    files read (``PBOC_COLUMNS``, the booking branch's ``institution_uscc`` and ``elderly_institution``: borrower on
+    the 全国养老机构 registry on ``as_of``) as ``pboc_loans``: one population of every tag
+    (``report_population.populations_sql``), ``loans`` and the borrower joined once for all of them."""
     wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
     if not table_exists(wh, "loan_tags"):  # nothing classified yet: every file has no records
         wh.execute(f"CREATE TEMP TABLE {TABLE} ({_EMPTY})")
         return
     closure, cparams = closure_sql(wh, as_of)
-    inner, params = _enriched_sql(as_of, profile, tags, subtree, closure)
+    pop, params = populations_sql(as_of, profile, dict.fromkeys(tags), PBOC_COLUMNS, subtree)
     wh.execute(f"""
-        CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure}), e AS ({inner})
-        SELECT e.*, EXISTS (
-            SELECT 1 FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
-              AND r.id_code = e.id_code AND (r.valid_from IS NULL OR r.valid_from <= ?)
-              AND (r.valid_to IS NULL OR r.valid_to >= ?)) AS elderly_institution
-        FROM e""", [*cparams, *params, as_of, as_of, as_of])
+        CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure})
+        SELECT e.tag_ AS tag, {', '.join(f'e.{c}' for c in PBOC_COLUMNS)}, u.uscc AS institution_uscc,
+            coalesce(e.id_code IN (
+                SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
+                  AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?)), false)
+                AS elderly_institution
+        FROM ({pop}) e LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = e.branch_id""",
+               [*cparams, as_of, as_of, as_of, *params, as_of])
 
 
 def drop_pboc_loans(wh: Warehouse) -> None:
@@ -176,13 +196,32 @@ def _scope(plan: LinePlan, as_of: date, params: list[Any]) -> str:
     return "e.tag = ? AND e.amount > 0"
 
 
+# a record whose fields need no cleaning: no control character or ``|`` in a value (exactly one ``|`` between fields,
+# counted below) and no blank at a field's start or end
+_NEEDS_CLEANING = r"[\x00-\x1f\x7f]|(^|[|])" + _BLANK + "|" + _BLANK + "([|]|$)"
+
+
 def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
-    """The detail records of one file, each the ``|``-joined field text, in file order (branch, loan)."""
+    """The detail records of one file, each the ``|``-joined field text, in file order (branch, loan).
+
+    The fields are joined as they are, and only a record whose joined text shows a value that needs cleaning (a
+    control character or ``|`` in a value, a blank at a field's edge) is built again from cleaned fields: the
+    cleaning leaves every other value unchanged, so the text is the same at a fraction of the regular
+    expressions."""
     params: list[Any] = []
-    parts = [_value(v, params) for v in plan.fields]
-    line = "concat(" + ", '|', ".join(parts) + ")" if len(parts) > 1 else parts[0]
+    cleaned = [_value(v, params) for v in plan.fields]
+    raw = [_value(v, params, clean=False) for v in plan.fields]
+
+    def joined(parts: list[str]) -> str:
+        return "concat(" + ", '|', ".join(parts) + ")" if len(parts) > 1 else parts[0]
+
     where = _scope(plan, as_of, params)
-    table = wh.arrow(f"SELECT {line} AS line FROM {TABLE} e WHERE {where} ORDER BY e.branch_id, e.loan_id", params)
+    bars = len(plan.fields) - 1
+    table = wh.arrow(
+        f"SELECT CASE WHEN regexp_matches(e.raw_, '{_NEEDS_CLEANING}') "
+        f"OR length(e.raw_) - length(replace(e.raw_, '|', '')) <> {bars} THEN {joined(cleaned)} ELSE e.raw_ END "
+        f"AS line FROM (SELECT {joined(raw)} AS raw_, e.* FROM {TABLE} e WHERE {where}) e "
+        f"ORDER BY e.branch_id, e.loan_id", params)
     return table.column("line").combine_chunks() if table.num_rows else pa.array([], pa.string())
 
 
@@ -222,17 +261,20 @@ def detail_warnings(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital
 
 def key_gaps(wh: Warehouse, plan: LinePlan, as_of: date, *, limit: int = 5) -> dict[str, tuple[int, list[str]]]:
     """Synthesised keys of the file: ``bill`` (票据直贴 without bill_no) and ``serial`` (no drawdown_serial), each
-    the count and the first ``limit`` loan ids in file order."""
+    the count and the first ``limit`` loan ids in file order (both counts from one scan; the ids read only for a
+    kind that has any)."""
+    conds = (("bill", f"{BILL} AND coalesce(e.bill_no, '') = ''"), ("serial", "coalesce(e.drawdown_serial, '') = ''"))
+    params: list[Any] = []
+    where = _scope(plan, as_of, params)
+    counts = wh.rows(f"SELECT {', '.join(f'count(*) FILTER (WHERE {c}) AS {n}' for n, c in conds)} "
+                     f"FROM {TABLE} e WHERE {where}", params)[0]
     out: dict[str, tuple[int, list[str]]] = {}
-    for name, cond in (("bill", f"{BILL} AND coalesce(e.bill_no, '') = ''"),
-                       ("serial", "coalesce(e.drawdown_serial, '') = ''")):
-        params: list[Any] = []
-        where = _scope(plan, as_of, params)
-        n = wh.scalar(f"SELECT count(*) FROM {TABLE} e WHERE {where} AND {cond}", params)
+    for name, cond in conds:
+        n = int(counts[name])
         ids = [r["loan_id"] for r in wh.rows(
             f"SELECT e.loan_id FROM {TABLE} e WHERE {where} AND {cond} ORDER BY e.branch_id, e.loan_id LIMIT {int(limit)}",
             params)] if n else []
-        out[name] = (int(n), ids)
+        out[name] = (n, ids)
     return out
 
 

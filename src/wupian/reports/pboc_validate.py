@@ -189,8 +189,10 @@ def validate_bytes(code: str, data: bytes, file: str, wh: Warehouse | None = Non
     return to_issues(validate_bytes_table(code, data, file, wh))
 
 
-def validate_bytes_table(code: str, data: bytes, file: str, wh: Warehouse | None = None) -> pa.Table:
-    """``validate_bytes`` as a findings table."""
+def validate_bytes_table(code: str, data: bytes, file: str, wh: Warehouse | None = None, *,
+                         records: bool = True) -> pa.Table:
+    """``validate_bytes`` as a findings table; with ``records`` False the format rules only (the caller knows the
+    record rules' verdict on exactly these lines)."""
     c = _Check(file)
     if data.startswith(b"\xef\xbb\xbf"):
         c.err("WP-PBOC-001", "文件含 BOM")
@@ -200,6 +202,8 @@ def validate_bytes_table(code: str, data: bytes, file: str, wh: Warehouse | None
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         c.err("WP-PBOC-001", f"不是有效的 UTF-8：{exc}")
+        return findings_table(c.issues)
+    if not records:
         return findings_table(c.issues)
     lines = text.replace("\r", "").split("\n")
     if lines and lines[-1] == "":

@@ -144,10 +144,43 @@ def _const(value: str | None, n: int) -> pa.Array:
     return repeat(value, n)
 
 
+# marks whose wording does not read the field's value (the value is not taken from the line for them: on a bank
+# without branch codes every record has 金融机构代码 empty, and the wording is one text per summary/detail row)
+VALUELESS = frozenset({"M", "Creq", "bill_ids", "bill_missing", "flags"})
+
+
+def _valueless(mark: str) -> bool:
+    return (mark.split(":", 1)[1] if ":" in mark else mark) in VALUELESS
+
+
+class _Pool:
+    """Texts of a findings column, each stored once; rows point into it (one take at the end, no per-mark copy of
+    the same text)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str | None] = []
+        self.at: dict[str | None, int] = {}
+
+    def ids(self, values: list[str | None]) -> np.ndarray:
+        out = np.empty(len(values), dtype=np.int64)
+        for i, v in enumerate(values):
+            if v not in self.at:
+                self.at[v] = len(self.texts)
+                self.texts.append(v)
+            out[i] = self.at[v]
+        return out
+
+    def column(self, ids: np.ndarray) -> pa.Array:
+        return pc.take(pa.array(self.texts, pa.string()), pa.array(ids))
+
+
 def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, dict[int, set[str]]]:
     """Every finding of the marked lines ``found`` (``n``, ``line``, ``marks``; line order) as a findings table in
     the order of the lines and of each line's marks, and the fields of each summary line whose value does not fit
-    its type (their sums are not compared)."""
+    its type (their sums are not compared).
+
+    Each distinct (mark, value, summary-or-detail) is worded once; the rows carry integer positions into those texts
+    (and into the lines for the record key), reordered as integers, and every text column is built by one take."""
     k = len(rep.summaries)
     mistyped: dict[int, set[str]] = {}
     if found.num_rows == 0:
@@ -159,64 +192,78 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
         if sn <= k:
             mistyped[sn] = {rep.fields[int(m.split(":")[0]) - 1].name for m in sm.split(";") if ":T:" in m}
     split = pc.split_pattern(marks, ";")
-    parent = pc.list_parent_indices(split)
+    parent = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
     tok = pc.list_flatten(split)
-    keys = _line_keys(lines, n, rep)  # per line; each mark's rows take from the lines through ``parent`` (no copy
-    # of every line's text per mark token)
+    keys = _line_keys(lines, n, rep)  # per line; the rows point at their line's key (null: no key)
     enc = pc.dictionary_encode(tok)
     ids = enc.indices.to_numpy(zero_copy_only=False)
-    pieces: list[tuple[np.ndarray, pa.Array, pa.Array, pa.Array, pa.Array, pa.Array]] = []
+    pools = {a: _Pool() for a in ("code", "message", "column", "suggestion")}
+    # per piece: token rows, the key's line (-1: none), and per text column positions into its pool or an array
+    pieces: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray | pa.Array]]] = []
     for j, mark in enumerate(enc.dictionary.to_pylist()):
         rows = np.nonzero(ids == j)[0]
-        src = pc.take(parent, pa.array(rows))
-        rn, rl, m = pc.take(n, src), pc.take(lines, src), len(rows)
-        if mark == "count":
-            fields = pc.cast(pc.add(pc.count_substring(rl, "|"), 1), pa.string())
-            msg = pc.binary_join_element_wise("字段数 ", fields, f"，应为 {len(rep.fields)}", "")
-            pieces.append((rows, _const("WP-PBOC-001", m), msg, _const(None, m), _const(None, m), _const(None, m)))
-            continue
-        key = pc.take(keys, src)
-        if mark == "kind":
-            expected = pc.if_else(pc.less_equal(rn, k), pc.take(pa.array(rep.summaries, pa.string()),
-                                                                pc.subtract(pc.min_element_wise(rn, k), 1)),
-                                  str(rep.detail_code))
-            first = _field_at(rl, 1)
-            first = pc.if_else(pc.equal(first, ""), "空", first)
-            msg = pc.binary_join_element_wise("第", pc.cast(rn, pa.string()), "行字段类别应为 ", expected, "，实际 ",
-                                              first, "")
-            pieces.append((rows, _const("WP-PBOC-007", m), msg, _const("字段类别", m),
-                           _const("汇总行按规定顺序在前，逐笔行在后", m), key))
+        src = parent[rows]
+        m = len(rows)
+        if mark in ("count", "kind"):
+            at = pa.array(src)
+            rn, rl = pc.take(n, at), pc.take(lines, at)
+            if mark == "count":
+                fields = pc.cast(pc.add(pc.count_substring(rl, "|"), 1), pa.string())
+                msg = pc.binary_join_element_wise("字段数 ", fields, f"，应为 {len(rep.fields)}", "")
+                texts = {"code": "WP-PBOC-001", "column": None, "suggestion": None}
+                key_at = np.full(m, -1, dtype=np.int64)
+            else:
+                expected = pc.if_else(pc.less_equal(rn, k), pc.take(pa.array(rep.summaries, pa.string()),
+                                                                    pc.subtract(pc.min_element_wise(rn, k), 1)),
+                                      str(rep.detail_code))
+                first = _field_at(rl, 1)
+                first = pc.if_else(pc.equal(first, ""), "空", first)
+                msg = pc.binary_join_element_wise("第", pc.cast(rn, pa.string()), "行字段类别应为 ", expected,
+                                                  "，实际 ", first, "")
+                texts = {"code": "WP-PBOC-007", "column": "字段类别", "suggestion": "汇总行按规定顺序在前，逐笔行在后"}
+                key_at = src
+            cols: dict[str, np.ndarray | pa.Array] = {a: np.full(m, pools[a].ids([t])[0]) for a, t in texts.items()}
+            cols["message"] = msg
+            pieces.append((rows, key_at, cols))
             continue
         pos = int(mark.split(":")[0]) if ":" in mark else (rep.names.index("票据编号") + 1
                                                           if mark == "bill_extra" else 0)
-        values = _field_at(rl, pos) if pos else _const("", m)
-        summary = pc.less_equal(rn, k)
-        combo = pc.dictionary_encode(pc.binary_join_element_wise(pc.if_else(summary, "1", "0"), values, ""))
+        summary = pc.less_equal(pc.take(n, pa.array(src)), k)
+        if pos and not _valueless(mark):
+            values = _field_at(pc.take(lines, pa.array(src)), pos)
+            combo = pc.dictionary_encode(pc.binary_join_element_wise(pc.if_else(summary, "1", "0"), values, ""))
+        else:  # the wording does not read the value: one text per summary/detail row
+            combo = pc.dictionary_encode(pc.if_else(summary, "1", "0"))
         worded = [_word(rep, mark, text[1:], text[0] == "1", file) for text in combo.dictionary.to_pylist()]
+        pick = combo.indices.to_numpy(zero_copy_only=False)
         if any(w is None for w in worded):  # a mark without wording (none today) is not a finding
-            keep = np.array([w is not None for w in worded])[combo.indices.to_numpy(zero_copy_only=False)]
-            rows, at = rows[keep], pa.array(np.nonzero(keep)[0])
-            combo, key = pc.take(combo, at), pc.take(key, at)
-        pick = combo.indices
-
-        def spread(attr: str, worded: list[Issue | None] = worded, pick: pa.Array = pick) -> pa.Array:
-            return pc.take(pa.array([None if w is None else getattr(w, attr) for w in worded], pa.string()), pick)
-
-        pieces.append((rows, spread("code"), spread("message"),
-                       pc.take(pa.array([None if w is None else w.source.column for w in worded], pa.string()), pick),
-                       spread("suggestion"), key))
+            keep = np.array([w is not None for w in worded])[pick]
+            rows, src, pick = rows[keep], src[keep], pick[keep]
+        cols = {a: pools[a].ids([None if w is None else (w.source.column if a == "column" else getattr(w, a))
+                                 for w in worded])[pick] for a in pools}
+        pieces.append((rows, src, cols))
     order = np.concatenate([p[0] for p in pieces])
     in_order = bool(np.all(order[1:] > order[:-1]))  # e.g. one kind of mark: no reordering needed
-    sort = None if in_order else pa.array(np.argsort(order, kind="stable"))
+    sort = None if in_order else np.argsort(order, kind="stable")
 
-    def col(i: int) -> pa.Array:
-        whole = pa.concat_arrays([p[i] for p in pieces])
-        return whole if sort is None else pc.take(whole, sort)
+    def ints(values: list[np.ndarray]) -> np.ndarray:
+        whole = np.concatenate(values)
+        return whole if sort is None else whole[sort]
 
-    at = pa.array(order if in_order else np.sort(order))
+    def col(a: str) -> pa.Array:
+        parts = [p[2][a] for p in pieces]
+        if all(isinstance(x, np.ndarray) for x in parts):
+            return pools[a].column(ints(parts))  # type: ignore[arg-type]
+        arrays = [pools[a].column(x) if isinstance(x, np.ndarray) else x for x in parts]
+        whole = pa.concat_arrays(arrays)
+        return whole if sort is None else pc.take(whole, pa.array(sort))
+
+    key_at = ints([p[1] for p in pieces])
+    key = pc.take(keys, pa.array(key_at, mask=key_at < 0))
+    at = order if in_order else np.sort(order)
     total = len(order)
-    table = pa.table({"file": _const(file, total), "line": pc.cast(pc.take(n, pc.take(parent, at)), pa.int64()),
-                      "key": col(5),
-                      "column": col(3), "code": col(1), "level": _const(str(Level.ERROR), total),
-                      "message": col(2), "suggestion": col(4)}, schema=FINDINGS)
+    table = pa.table({"file": _const(file, total), "line": pc.cast(pc.take(n, pa.array(parent[at])), pa.int64()),
+                      "key": key, "column": col("column"), "code": col("code"),
+                      "level": _const(str(Level.ERROR), total), "message": col("message"),
+                      "suggestion": col("suggestion")}, schema=FINDINGS)
     return table, mistyped

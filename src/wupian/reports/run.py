@@ -30,7 +30,7 @@ from wupian.reports.nfra_xlsx import write_nfra_xlsx
 from wupian.reports.pboc import self_check_findings, write_pboc_findings
 from wupian.reports.reconcile import CONTRADICTIONS_COLUMNS, CONTRADICTIONS_HEADER, reconcile_parts
 from wupian.reports.workbook import write_workbook
-from wupian.reports.worklists import Worklist, concat, keep
+from wupian.reports.worklists import Worklist, WorklistFile, keep
 
 BRIEFING_CALIBER_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
 
@@ -119,11 +119,13 @@ def generate_reports(
     del contradictions  # written: every finding is a row of the file (one per loan can be GBs at 10M loans)
     issues: list[Issue] = before + after
     if kind in ("pboc", "all"):
-        written, found = write_pboc_findings(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
-                                             branch_id=branch_id)
-        found = concat([found, self_check_findings(written)])
-        listed, sample = keep(found, out_dir / f"pboc_issues_{top}_{as_of:%Y%m%d}.csv")
-        del found  # written, as the contradictions above: not held through the NFRA tables and the workbook
+        # every finding goes to the worklist file as each PBOC file is checked: one file's findings in memory at
+        # a time, none held through the NFRA tables and the workbook
+        worklist = WorklistFile(out_dir / f"pboc_issues_{top}_{as_of:%Y%m%d}.csv")
+        written, _ = write_pboc_findings(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
+                                         branch_id=branch_id, sink=worklist.add)
+        worklist.add(self_check_findings(written))
+        listed, sample = worklist.close()
         issues += sample
         files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
         if listed is not None:

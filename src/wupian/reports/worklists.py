@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -98,23 +99,20 @@ def concat(tables: Sequence[pa.Table]) -> pa.Table:
         else FINDINGS.empty_table()
 
 
-def _codes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """The values of ``column`` as integer codes (equal values, equal codes)."""
-    whole = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return pc.dictionary_encode(whole).indices.to_numpy(zero_copy_only=False)
-
-
-def first_per_code(table: pa.Table, n: int = SAMPLE) -> pa.Table:
-    """The first ``n`` rows of each code, in table order."""
+def first_per_code(table: pa.Table, n: int = SAMPLE, limits: dict[str, int] | None = None) -> pa.Table:
+    """The first ``n`` rows of each code (``limits[code]`` for a code it names), in table order."""
     if table.num_rows == 0:
         return table
-    codes = _codes(table.column("code"))
+    column = table.column("code")
+    enc = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    codes = enc.indices.to_numpy(zero_copy_only=False)  # equal codes, equal integers
+    cap = np.array([(limits or {}).get(c, n) for c in enc.dictionary.to_pylist()], dtype=np.int64)
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.searchsorted(sorted_codes, sorted_codes, side="left")
     rank = np.empty(len(codes), dtype=np.int64)
     rank[order] = np.arange(len(codes)) - starts
-    return table.take(pa.array(np.nonzero(rank < n)[0]))
+    return table.take(pa.array(np.nonzero(rank < cap[codes])[0]))
 
 
 def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
@@ -138,6 +136,57 @@ def write_csv(table: pa.Table, header: Sequence[str], path: Path) -> Path:
 
 
 FINDINGS_HEADER = ("文件", "行号", "定位", "字段", "代码", "级别", "问题", "处理建议")
+
+
+class WorklistFile:
+    """A worklist written as its findings are found (``add`` per batch, then ``close``): the same file, counts and
+    first ``SAMPLE`` findings of each code as :func:`keep` of all the batches concatenated, without holding them —
+    one file's findings at a time (at 10M loans the PBOC findings of a bank without branch codes are GBs of Arrow).
+    Nothing is written until a batch has rows; ``close`` removes an earlier file when none had any."""
+
+    def __init__(self, path: Path, header: Sequence[str] = FINDINGS_HEADER,
+                 columns: Sequence[str] = tuple(FINDINGS.names)) -> None:
+        self.path, self.header, self.columns = path, tuple(header), tuple(columns)
+        self._fh: Any = None
+        self._writer: pa_csv.CSVWriter | None = None
+        self._schema: pa.Schema | None = None
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._listed: Counter[tuple[str, str]] = Counter()
+        self._per_code: Counter[str] = Counter()
+        self._sample: list[pa.Table] = []
+
+    def add(self, table: pa.Table) -> None:
+        """Append the findings of ``table`` (a findings table) in their order."""
+        if table.num_rows == 0:
+            return
+        named = guard_table(pa.table(list(table.select(list(self.columns)).columns), names=list(self.header)))
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("wb")
+            self._fh.write(BOM.encode("utf-8"))
+            self._schema = named.schema
+            self._writer = pa_csv.CSVWriter(self._fh, named.schema, write_options=pa_csv.WriteOptions(eol="\r\n"))
+        self._writer.write_table(named.cast(self._schema))
+        for code, level, n in _counts(table):
+            self._counts[(code, level)] += n
+        listed = first_per_code(table, limits={c: SAMPLE - n for c, n in self._per_code.items()})
+        for code, level, n in _counts(listed):
+            self._listed[(code, level)] += n
+            self._per_code[code] += n
+        if listed.num_rows:
+            self._sample.append(listed)
+
+    def close(self) -> tuple[Worklist | None, list[Issue]]:
+        """The Worklist (None, and no file, when no batch had a row) and the listed findings as Issues."""
+        if self._writer is None:
+            self.path.unlink(missing_ok=True)
+            return None, []
+        self._writer.close()
+        self._fh.close()
+        self._writer = None
+        return (Worklist(self.path, tuple(sorted((c, lv, n) for (c, lv), n in self._counts.items())),
+                         tuple(sorted((c, lv, n) for (c, lv), n in self._listed.items() if n))),
+                [i for t in self._sample for i in to_issues(t)])
 
 
 def keep(table: pa.Table, path: Path, header: Sequence[str] = FINDINGS_HEADER,

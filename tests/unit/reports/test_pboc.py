@@ -112,3 +112,24 @@ def test_a_malformed_branch_code_is_a_located_error_when_filing(bank: Warehouse,
         "(更正为18位统一社会信用代码（下级机构留空即继承）)"]  # A1, A2 inherit it: reported once, at A
     assert any(i.code == "WP-PBOC-013" and i.source.key == "贷款借据编码=L04" for i in issues)
     assert {f.report_code for f in files if f.rejected} >= {"HDACLPHDK", "HDACLLSDK"}
+
+
+def test_self_check_rechecks_the_record_rules_only_on_bytes_it_did_not_validate(bank: Warehouse,
+                                                                                tmp_path: Path) -> None:
+    import dataclasses
+    import hashlib
+
+    files, _ = _write(bank, tmp_path)
+    assert all(f.validated == hashlib.md5(f.path.read_bytes()).hexdigest() for f in files)
+    target = next(f for f in files if f.report_code == "HDACLSZDK")
+    broken = target.path.read_bytes().replace(b"T01|5000000.00|3.45000", b"T01|5000000.0|3.45", 1)
+    target.path.write_bytes(broken)
+    found = self_check(files)  # changed since validated: every rule again
+    assert any(i.code == "WP-PBOC-002" and i.source.column == "贷款汇总加权平均利率" for i in found)
+    # bytes that are the ones validated (their digest) are not re-checked against the record rules: the .log and
+    # the format are; the same bytes without a digest are
+    trusted = dataclasses.replace(target, validated=hashlib.md5(broken).hexdigest())
+    target.log_path.write_text(f"{target.path.name}\n{hashlib.md5(broken).hexdigest()}\n{len(broken)}\n"
+                               f"2026-04-01 08:00:00\n{target.records}\n", "utf-8")
+    assert self_check([trusted]) == []
+    assert any(i.code == "WP-PBOC-002" for i in self_check([dataclasses.replace(target, validated="")]))

@@ -34,8 +34,12 @@ def test_field_text_is_cleaned_exactly_like_the_python_rule(tmp_path: Path, text
                        ["green", f"L{i:03d}", "B", t])
         plan = LinePlan("green", False, (Value("column", "contract_id"), Value("const", "x")), ())
         got = detail_lines(wh, plan, AS_OF).to_pylist()
+        # the value between two fields (records that need no cleaning are joined as they are: same text)
+        inner = LinePlan("green", False, (Value("const", "x"), Value("column", "contract_id"), Value("const", "y")), ())
+        got_inner = detail_lines(wh, inner, AS_OF).to_pylist()
         drop_pboc_loans(wh)
     assert got == [f"{clean(t)}|x" for t in texts]
+    assert got_inner == [f"x|{clean(t)}|y" for t in texts]
 
 
 def test_every_field_of_every_layout_has_a_plan() -> None:

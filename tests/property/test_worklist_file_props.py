@@ -1,0 +1,62 @@
+"""A worklist written batch by batch (``WorklistFile``) is the worklist ``keep`` writes of all the batches at once:
+the same bytes, the same counts per code, the same first findings of each code listed as Issues — for any split
+of any findings into batches (empty batches, formula-like texts and missing values included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wupian.reports.worklists import FINDINGS, WorklistFile, concat, keep
+
+CODES = ("WP-PBOC-003", "WP-PBOC-010", "WP-RECON-007", "WP-PBOC-016")
+TEXT = st.one_of(st.none(), st.sampled_from(["", "=SUM(A1)", "-5", "+x", "贷款合同编码", 'a"b', "x,y", "@a"]))
+ROW = st.tuples(TEXT, st.one_of(st.none(), st.integers(1, 10**6)), TEXT, TEXT, st.sampled_from(CODES),
+                st.sampled_from(["ERROR", "WARNING"]), TEXT, TEXT)
+
+
+def _table(rows: list[tuple[object, ...]]) -> pa.Table:
+    return pa.table({name: [r[i] for r in rows] for i, name in enumerate(FINDINGS.names)}, schema=FINDINGS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(ROW, max_size=70), max_size=5))
+def test_batches_write_what_keep_writes_at_once(batches: list[list[tuple[object, ...]]]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        whole, parts = Path(tmp) / "whole.csv", Path(tmp) / "parts.csv"
+        tables = [_table(b) for b in batches]
+        want, want_issues = keep(concat(tables), whole)
+        out = WorklistFile(parts)
+        for t in tables:
+            out.add(t)
+        got, got_issues = out.close()
+        assert got_issues == want_issues
+        if want is None:
+            assert got is None and not parts.exists()
+            return
+        assert got is not None and (got.counts, got.listed) == (want.counts, want.listed)
+        assert parts.read_bytes() == whole.read_bytes()
+
+
+def test_no_rows_no_file_and_an_earlier_one_removed(tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("old")
+    out = WorklistFile(path)
+    out.add(FINDINGS.empty_table())
+    assert out.close() == (None, []) and not path.exists()
+
+
+def test_the_first_fifty_of_a_code_span_batches(tmp_path: Path) -> None:
+    rows = [(f"f{i}", i, None, None, CODES[i % 2], "ERROR", f"m{i}", None) for i in range(150)]
+    out = WorklistFile(tmp_path / "w.csv")
+    for start, end in ((0, 40), (40, 90), (90, 150)):
+        out.add(_table(rows[start:end]))
+    got, issues = out.close()
+    assert got is not None and got.listed == (("WP-PBOC-003", "ERROR", 50), ("WP-PBOC-010", "ERROR", 50))
+    assert got.counts == (("WP-PBOC-003", "ERROR", 75), ("WP-PBOC-010", "ERROR", 75))
+    assert [i.source.line for i in issues] == list(range(100))  # lines 0–99: the first 50 of each code, in order
