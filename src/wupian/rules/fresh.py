@@ -58,5 +58,5 @@ def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROF
         for n, (day, profile) in enumerate(todo):
             if progress is not None:
                 progress(f"classify {day.isoformat()} {profile}", n, len(todo))
-            reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS))
+            reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS, on_demand=True))
     return tuple(reports)
