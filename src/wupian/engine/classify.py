@@ -321,7 +321,8 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels,
                          store=not on_demand, borrowers_only=on_demand)
     catalogue, in_force = register_green_reference(wh, as_of)
-    build_eval(wh, as_of, plan)
+    if not on_demand:  # the loans failing a data check: read by the Issues only
+        build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
         _write_tags(wh, as_of, plan)

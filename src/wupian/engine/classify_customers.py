@@ -229,6 +229,35 @@ def notes_sql() -> str:
 NOTE_JOIN = "LEFT JOIN ref_size_groups_pivot p ON p.group_id = b.size_group"
 
 
+def _la_sql(borrowers_only: bool) -> str:
+    """CTE ``la``: one pass over the loans up to the date — per customer with own-lending loans (``has_own``) this
+    date's balances (单户授信 fallback) and the whole history's first drawdown (首贷户). With ``borrowers_only`` it
+    reads every loan (the own-lending test moved into each aggregate's filter) and also says which customers have
+    a loan of the date (``borrower``), so the same pass picks the borrowers."""
+    own = "own AND " if borrowers_only else ""
+    aggregates = f"""bool_or({own}as_of = $as_of) AS has_current,
+        sum(balance) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS bal,
+        sum(drawdown_amount) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS drawn,
+        max(drawdown_amount) FILTER (WHERE {own}as_of = $as_of) AS max_drawn,
+        bool_or({own}is_first_loan IS NOT NULL) AS has_flag,
+        min(drawdown_date) FILTER (WHERE {own}is_first_loan) AS flag_date,
+        arg_min(loan_id, (drawdown_date, loan_id)) FILTER (WHERE {own}is_first_loan) AS flag_loan,
+        min(drawdown_date){' FILTER (WHERE own)' if own else ''} AS hist_date,
+        arg_min(loan_id, (drawdown_date, loan_id)){' FILTER (WHERE own)' if own else ''} AS hist_loan"""
+    if borrowers_only:
+        return f"""la AS (
+    SELECT customer_id, bool_or(as_of = $as_of) AS borrower, bool_or(own) AS has_own, {aggregates}
+    FROM (SELECT *, {own_lending_sql('')} AS own FROM loans WHERE as_of <= $as_of) AS o
+    GROUP BY customer_id
+)"""
+    return f"""la AS (
+    SELECT customer_id, TRUE AS has_own, {aggregates}
+    FROM loans
+    WHERE as_of <= $as_of AND {own_lending_sql('')}
+    GROUP BY customer_id
+)"""
+
+
 def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
                         notes: bool = True, borrowers_only: bool = False) -> None:
     """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything; with
@@ -248,9 +277,10 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     else:
         used = f"CASE WHEN s.derived_size IS NOT NULL THEN s.derived_size WHEN {declared_ok} THEN c.declared_size END"
         source = f"CASE WHEN s.derived_size IS NOT NULL THEN 'derived' WHEN {declared_ok} THEN 'declared' END"
-    borrowers = " AND customer_id IN (SELECT customer_id FROM loans WHERE as_of = $as_of)" if borrowers_only else ""
+    borrowers = " AND customer_id IN (SELECT customer_id FROM la WHERE borrower)" if borrowers_only else ""
     plain = f"""
-WITH c AS (
+WITH {_la_sql(borrowers_only)},
+c AS (
     SELECT *,
         {purpose_industry_sql('industry_code')} AS ind_norm
     FROM customers WHERE as_of = $as_of{borrowers}
@@ -283,23 +313,6 @@ reg AS (
       AND (r.valid_to IS NULL OR r.valid_to >= $as_of)
     GROUP BY 1
 ),
-la AS (
-    -- one pass over the own-lending loans up to the date: this date's balances (单户授信 fallback) and the
-    -- whole history's first drawdown (首贷户)
-    SELECT customer_id,
-        bool_or(as_of = $as_of) AS has_current,
-        sum(balance) FILTER (WHERE as_of = $as_of AND balance > 0) AS bal,
-        sum(drawdown_amount) FILTER (WHERE as_of = $as_of AND balance > 0) AS drawn,
-        max(drawdown_amount) FILTER (WHERE as_of = $as_of) AS max_drawn,
-        bool_or(is_first_loan IS NOT NULL) AS has_flag,
-        min(drawdown_date) FILTER (WHERE is_first_loan) AS flag_date,
-        arg_min(loan_id, (drawdown_date, loan_id)) FILTER (WHERE is_first_loan) AS flag_loan,
-        min(drawdown_date) AS hist_date,
-        arg_min(loan_id, (drawdown_date, loan_id)) AS hist_loan
-    FROM loans
-    WHERE as_of <= $as_of AND {own_lending_sql('')}
-    GROUP BY customer_id
-),
 joined AS (
     SELECT c.customer_id, c.customer_type, c.industry_code, c.id_code, c.pension_revenue_share,
         s.group_id AS size_group, c.declared_size, s.derived_size,
@@ -310,7 +323,7 @@ joined AS (
         CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN la.has_current THEN 'loans' END
             AS credit_source,
         reg.registries, reg.note AS registries_note,
-        CASE WHEN la.has_flag THEN 'flag' WHEN la.customer_id IS NOT NULL OR c.first_credit_date IS NOT NULL
+        CASE WHEN la.has_flag THEN 'flag' WHEN la.has_own OR c.first_credit_date IS NOT NULL
              THEN 'history' END AS first_loan_source,
         CASE WHEN la.has_flag THEN la.flag_date
              ELSE least(la.hist_date, c.first_credit_date) END AS first_loan_date,
