@@ -310,15 +310,19 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
 
 
-def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None) -> dict[str, Any]:
-    """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows. Returns facts for issues."""
+def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
+             on_demand: bool = False) -> dict[str, Any]:
+    """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows (and, unless ``on_demand``,
+    its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). Returns facts for issues."""
     step = progress or (lambda _msg: None)
     ensure_tables(wh)
     step("客户规模、单户授信、名录、首贷户")
     register_size_reference(wh, as_of, plan.registry_labels)
-    build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels)
+    build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels,
+                         store=not on_demand, borrowers_only=on_demand)
     catalogue, in_force = register_green_reference(wh, as_of)
-    build_eval(wh, as_of, plan)
+    if not on_demand:  # the loans failing a data check: read by the Issues only
+        build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
         _write_tags(wh, as_of, plan)

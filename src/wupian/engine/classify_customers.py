@@ -9,10 +9,11 @@
 * 首贷户: the bank's own ``is_first_loan`` flag when supplied, else the earliest drawdown over every loaded
   snapshot (and ``first_credit_date``) — first loan at this bank, legal-entity level.
 
-The result is kept in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row; a
-Parquet part of the date on DuckDB)
-and in the temp table
-``cls_cust`` that the loan classification joins.
+The result is kept in the temp table ``cls_cust`` that the loan classification joins and, when a caller asks
+(``store``), in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row; a Parquet
+part of the date on DuckDB). A classification on demand (issue 14) builds ``cls_cust`` for the date's borrowers
+only (``borrowers_only``: the tagging joins nothing else) and stores nothing; ``customer_fact_rows`` computes the
+facts of every customer where they are read.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
 from wupian.engine.classify_review import purpose_industry_sql
 from wupian.engine.loan_scope import own_lending_sql
-from wupian.engine.parts import derived_ddl
+from wupian.engine.parts import DERIVED_PARTS, derived_ddl
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.size_standard import size_group_rows, thresholds
 
@@ -124,34 +125,53 @@ def sharing(wh: Warehouse) -> bool:
     return wh in _SHARING
 
 
+def _covers(built: Hashable, wanted: tuple[Any, ...]) -> bool:
+    """Whether the ``cls_cust`` built with key ``built`` serves a call with key ``wanted`` (same date, options and
+    labels; the built table holds every customer the call needs, its notes if it needs them, and was stored if
+    the call stores)."""
+    if not isinstance(built, tuple):
+        return False
+    day, basis, store, notes, labels, borrowers = wanted
+    b_day, b_basis, b_store, b_notes, b_labels, b_borrowers = built
+    return ((day, basis, labels) == (b_day, b_basis, b_labels) and (b_store or not store)
+            and (b_notes or not notes) and (borrowers or not b_borrowers))
+
+
 def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
                          store: bool = True, notes: bool = True,
-                         registry_labels: tuple[tuple[str, str], ...] | None = None) -> None:
+                         registry_labels: tuple[tuple[str, str], ...] | None = None,
+                         borrowers_only: bool = False) -> None:
     """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
     explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse).
     Without ``notes`` the zh note columns are left out of ``cls_cust`` and stored as NULL in ``customer_facts``:
     ``customer_fact_rows`` renders them on read, from the same inputs (issue 14: no sentences nobody reads).
-    Inside ``sharing_customer_facts``, a call with the same date, options and ``registry_labels`` (the labels
-    ``register_size_reference`` registered) as the previous one does nothing: its table is still there."""
-    key = (as_of, size_basis, store, notes, registry_labels)
-    if registry_labels is not None and sharing(wh) and _SHARING[wh] == key:
+    With ``borrowers_only`` (only with ``store`` False) ``cls_cust`` holds the customers with a loan of ``as_of``
+    only — each customer's row is the same as in the whole table. Inside ``sharing_customer_facts``, a call with the
+    same date, options and ``registry_labels`` (the labels ``register_size_reference`` registered) as the previous
+    one does nothing when that one's table serves it (``_covers``): its table is still there."""
+    if borrowers_only and store:
+        raise ValueError("customer_facts are stored for every customer, not for the borrowers only")
+    key = (as_of, size_basis, store, notes, registry_labels, borrowers_only)
+    if registry_labels is not None and sharing(wh) and _covers(_SHARING[wh], key):
         return
-    build_customer_temp(wh, as_of, size_basis, notes=notes)
+    build_customer_temp(wh, as_of, size_basis, notes=notes, borrowers_only=borrowers_only)
     if store:
         _store_customer_facts(wh, as_of, size_basis, notes)
     if registry_labels is not None and sharing(wh):
         _SHARING[wh] = key
 
 
+def _fact_columns(size_note: str) -> str:
+    """The ``customer_facts`` columns but ``as_of`` over ``cls_cust``, each cast to its stored type
+    (``parts.DERIVED_PARTS``), ``size_note`` given (a column of ``cls_cust`` or a NULL)."""
+    exprs = {"size_note": size_note, "registries": "array_to_string(registries, ',')"}
+    return ", ".join(f"CAST({exprs.get(c, c)} AS {ty}) AS {c}" for c, ty in DERIVED_PARTS["customer_facts"][1:])
+
+
 def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bool) -> None:
     """Replace the ``customer_facts`` rows of ``as_of`` with ``cls_cust``'s: one new Parquet part on DuckDB, a
     DELETE and an INSERT on an engine without parts."""
-    size_note = "size_note" if notes else "CAST(NULL AS VARCHAR)"
-    rows = f"""SELECT customer_id, customer_type, industry_code, size_group, declared_size, derived_size, size_used,
-                   size_source, {size_note} AS size_note, credit_total, credit_source,
-                   array_to_string(registries, ',') AS registries, is_first_loan_customer, first_loan_date,
-                   first_loan_id, first_loan_source
-               FROM cls_cust"""
+    rows = f"SELECT {_fact_columns('size_note' if notes else 'CAST(NULL AS VARCHAR)')} FROM cls_cust"
     parts = wh.parts.root is not None
     if not parts:
         wh.execute(CUSTOMER_FACTS_DDL)
@@ -168,21 +188,18 @@ def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bo
 
 
 def customer_fact_rows(wh: Warehouse, as_of: date, size_basis: str,
-                       registry_labels: tuple[tuple[str, str], ...]) -> pa.Table:
-    """The stored ``customer_facts`` of ``as_of`` (ordered by customer), the size notes rendered now from the
-    same, still-fresh inputs where the classification left them NULL (callers ensure freshness)."""
+                       registry_labels: tuple[tuple[str, str], ...], *, store: bool = False) -> pa.Table:
+    """The ``customer_facts`` of ``as_of`` (every customer, ordered by customer, the size notes rendered), computed
+    now from the current inputs — the rows a classification that stores them would store, notes included (callers
+    ensure the date is loaded). With ``store`` they are also stored (notes left NULL, as a classification
+    stores them), replacing the date's rows."""
     register_size_reference(wh, as_of, registry_labels)
     build_customer_temp(wh, as_of, size_basis, notes=True)
     try:
-        return wh.arrow(
-            """SELECT f.as_of, f.customer_id, f.customer_type, f.industry_code, f.size_group, f.declared_size,
-                   f.derived_size, f.size_used, f.size_source, COALESCE(f.size_note, c.size_note) AS size_note,
-                   f.credit_total, f.credit_source, f.registries, f.is_first_loan_customer, f.first_loan_date,
-                   f.first_loan_id, f.first_loan_source
-               FROM customer_facts f LEFT JOIN cls_cust c ON c.customer_id = f.customer_id
-               WHERE f.as_of = ? ORDER BY f.customer_id""",
-            [as_of],
-        )
+        if store:
+            _store_customer_facts(wh, as_of, size_basis, notes=False)
+        return wh.arrow(f"SELECT CAST(? AS DATE) AS as_of, {_fact_columns('size_note')} FROM cls_cust "
+                        "ORDER BY customer_id", [as_of])
     finally:
         wh.execute("DROP TABLE IF EXISTS cls_cust")
 
@@ -212,10 +229,41 @@ def notes_sql() -> str:
 NOTE_JOIN = "LEFT JOIN ref_size_groups_pivot p ON p.group_id = b.size_group"
 
 
+def _la_sql(borrowers_only: bool) -> str:
+    """CTE ``la``: one pass over the loans up to the date — per customer with own-lending loans (``has_own``) this
+    date's balances (单户授信 fallback) and the whole history's first drawdown (首贷户). With ``borrowers_only`` it
+    reads every loan (the own-lending test moved into each aggregate's filter) and also says which customers have
+    a loan of the date (``borrower``), so the same pass picks the borrowers."""
+    own = "own AND " if borrowers_only else ""
+    aggregates = f"""bool_or({own}as_of = $as_of) AS has_current,
+        sum(balance) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS bal,
+        sum(drawdown_amount) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS drawn,
+        max(drawdown_amount) FILTER (WHERE {own}as_of = $as_of) AS max_drawn,
+        bool_or({own}is_first_loan IS NOT NULL) AS has_flag,
+        min(drawdown_date) FILTER (WHERE {own}is_first_loan) AS flag_date,
+        arg_min(loan_id, (drawdown_date, loan_id)) FILTER (WHERE {own}is_first_loan) AS flag_loan,
+        min(drawdown_date){' FILTER (WHERE own)' if own else ''} AS hist_date,
+        arg_min(loan_id, (drawdown_date, loan_id)){' FILTER (WHERE own)' if own else ''} AS hist_loan"""
+    if borrowers_only:
+        return f"""la AS (
+    SELECT customer_id, bool_or(as_of = $as_of) AS borrower, bool_or(own) AS has_own, {aggregates}
+    FROM (SELECT *, {own_lending_sql('')} AS own FROM loans WHERE as_of <= $as_of) AS o
+    GROUP BY customer_id
+)"""
+    return f"""la AS (
+    SELECT customer_id, TRUE AS has_own, {aggregates}
+    FROM loans
+    WHERE as_of <= $as_of AND {own_lending_sql('')}
+    GROUP BY customer_id
+)"""
+
+
 def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
-                        notes: bool = True) -> None:
+                        notes: bool = True, borrowers_only: bool = False) -> None:
     """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything; with
-    ``notes`` it also holds the zh notes (``notes_sql``) that explanations print."""
+    ``notes`` it also holds the zh notes (``notes_sql``) that explanations print; with ``borrowers_only`` only the
+    customers with a loan of ``as_of`` (a customer's facts depend on its own rows only, so their rows are the
+    same)."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     if sharing(wh):
@@ -229,11 +277,13 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     else:
         used = f"CASE WHEN s.derived_size IS NOT NULL THEN s.derived_size WHEN {declared_ok} THEN c.declared_size END"
         source = f"CASE WHEN s.derived_size IS NOT NULL THEN 'derived' WHEN {declared_ok} THEN 'declared' END"
+    borrowers = " AND customer_id IN (SELECT customer_id FROM la WHERE borrower)" if borrowers_only else ""
     plain = f"""
-WITH c AS (
+WITH {_la_sql(borrowers_only)},
+c AS (
     SELECT *,
         {purpose_industry_sql('industry_code')} AS ind_norm
-    FROM customers WHERE as_of = $as_of
+    FROM customers WHERE as_of = $as_of{borrowers}
 ),
 s AS (
     SELECT c.customer_id, p.group_id,
@@ -263,23 +313,6 @@ reg AS (
       AND (r.valid_to IS NULL OR r.valid_to >= $as_of)
     GROUP BY 1
 ),
-la AS (
-    -- one pass over the own-lending loans up to the date: this date's balances (单户授信 fallback) and the
-    -- whole history's first drawdown (首贷户)
-    SELECT customer_id,
-        bool_or(as_of = $as_of) AS has_current,
-        sum(balance) FILTER (WHERE as_of = $as_of AND balance > 0) AS bal,
-        sum(drawdown_amount) FILTER (WHERE as_of = $as_of AND balance > 0) AS drawn,
-        max(drawdown_amount) FILTER (WHERE as_of = $as_of) AS max_drawn,
-        bool_or(is_first_loan IS NOT NULL) AS has_flag,
-        min(drawdown_date) FILTER (WHERE is_first_loan) AS flag_date,
-        arg_min(loan_id, (drawdown_date, loan_id)) FILTER (WHERE is_first_loan) AS flag_loan,
-        min(drawdown_date) AS hist_date,
-        arg_min(loan_id, (drawdown_date, loan_id)) AS hist_loan
-    FROM loans
-    WHERE as_of <= $as_of AND {own_lending_sql('')}
-    GROUP BY customer_id
-),
 joined AS (
     SELECT c.customer_id, c.customer_type, c.industry_code, c.id_code, c.pension_revenue_share,
         s.group_id AS size_group, c.declared_size, s.derived_size,
@@ -290,7 +323,7 @@ joined AS (
         CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN la.has_current THEN 'loans' END
             AS credit_source,
         reg.registries, reg.note AS registries_note,
-        CASE WHEN la.has_flag THEN 'flag' WHEN la.customer_id IS NOT NULL OR c.first_credit_date IS NOT NULL
+        CASE WHEN la.has_flag THEN 'flag' WHEN la.has_own OR c.first_credit_date IS NOT NULL
              THEN 'history' END AS first_loan_source,
         CASE WHEN la.has_flag THEN la.flag_date
              ELSE least(la.hist_date, c.first_credit_date) END AS first_loan_date,

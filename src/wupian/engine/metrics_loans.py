@@ -6,8 +6,9 @@ wants for unavailable values); this module compiles it to SQL and returns one ro
 
 The statement reads each snapshot once (the scoped loans of the date are materialised as ``cur``):
 
-* **sums** (balances, flows, weighted-rate numerators and weights): reduced to one row per (scope, booking
-  branch) — a small table — and only that is rolled up ``branch_closure``;
+* **sums** (balances, flows, weighted-rate numerators and weights): each value summed once per (scope, booking
+  branch, combination of measure filters) — no per-loan, per-measure expressions — then per (scope, booking
+  branch), a small table, and only that is rolled up ``branch_closure``;
 * **distinct customers**: one row per (scope, customer) with the first and last booking branch and a bit
   mask of the measure filters (bit *i* = the customer has a loan passing filter *i*). A customer booked at a
   single branch is counted there and rolled up like a sum; only the rows of customers booked at several
@@ -161,13 +162,18 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
         col = _ident(m.id)
         test = f"fbits & {1 << bits[tuple(m.where)]} <> 0" if m.kind in ("sum", "weighted") else ""
         if m.kind == "sum":
-            sums.append(f"sum(CASE WHEN {test} THEN {VALUES[m.value or 'amount']} ELSE 0 END) AS {col}")
+            sums.append(f"sum(CASE WHEN {test} THEN s_{VALUES[m.value or 'amount']} ELSE 0 END) AS {col}")
             rolled.append(f"sum(s.{col}) AS {col}")
         elif m.kind == "weighted":
             value = VALUES[m.value or "amount"]
-            sums.append(f"sum(CASE WHEN {test} THEN {value} * interest_rate ELSE 0 END) AS {col}__num")
-            sums.append(f"sum(CASE WHEN {test} THEN {value} ELSE 0 END) AS {col}__den")
+            sums.append(f"sum(CASE WHEN {test} THEN w_{value} ELSE 0 END) AS {col}__num")
+            sums.append(f"sum(CASE WHEN {test} THEN s_{value} ELSE 0 END) AS {col}__den")
             rolled += [f"sum(s.{col}__num) AS {col}__num", f"sum(s.{col}__den) AS {col}__den"]
+    # per (scope, branch, filter bits): each value's sum and rate-weighted sum, once — the measures then sum these
+    # few rows (exact decimals: the same totals as summing the loans one by one)
+    used = " ".join(sums)
+    presums = ", ".join([f"sum({v}) AS s_{v}" for v in VALUES.values() if f"s_{v}" in used]
+                        + [f"sum({v} * interest_rate) AS w_{v}" for v in VALUES.values() if f"w_{v}" in used])
     distinct = [m for m in plan.measures if m.kind == "distinct"]
     mask = " | ".join(f"CASE WHEN {_pred(m.where)} THEN {1 << i} ELSE 0 END" for i, m in enumerate(distinct)) or "0"
     fbits = " | ".join(f"CASE WHEN {_pred(list(w))} THEN {1 << i} ELSE 0 END" for w, i in bits.items()) or "0"
@@ -187,7 +193,9 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     if distinct:
         ctes += _distinct_ctes(distinct)
     ctes += [
-        f"sums AS (SELECT scope_no, branch_no, {', '.join(sums) or '0 AS none_'} FROM cur "
+        f"presums AS (SELECT scope_no, branch_no, fbits{', ' + presums if presums else ''} FROM cur "
+        "GROUP BY scope_no, branch_no, fbits)",
+        f"sums AS (SELECT scope_no, branch_no, {', '.join(sums) or '0 AS none_'} FROM presums "
         "GROUP BY scope_no, branch_no)",
         f"sums_up AS (SELECT n.scope, c.ancestor_id AS branch_id, {', '.join(rolled) or '0 AS none_'} "
         "FROM sums s JOIN closure_no c ON c.no = s.branch_no JOIN scope_no n ON n.no = s.scope_no "

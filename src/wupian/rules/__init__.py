@@ -2,7 +2,8 @@
 
 Public API::
 
-    classify_snapshot(wh, as_of, profile="pboc_2025", *, progress=None, size_basis="declared_first") -> ClassifyReport
+    classify_snapshot(wh, as_of, profile="pboc_2025", *, progress=None, size_basis="declared_first",
+                      on_demand=False) -> ClassifyReport  (on_demand: the tags only, as readers classify)
     classifying_together(wh)  (context: classifications of one date inside it share the per-customer facts)
     explain_loan(wh, as_of, loan_id, profile="pboc_2025") -> LoanExplanation
     review_worklist(wh, as_of, profile="pboc_2025") -> pyarrow.Table

@@ -44,7 +44,9 @@ def stale_classifications(wh: Warehouse, as_of: date, profiles: Iterable[str] = 
 
 def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROFILES, *, comparisons: bool = True,
                       progress: Progress | None = None) -> tuple[ClassifyReport, ...]:
-    """Classify every (date, profile) that ``stale_classifications`` lists; return what was classified."""
+    """Classify every (date, profile) that ``stale_classifications`` lists; return what was classified. These are
+    classifications on demand (``classify_snapshot(..., on_demand=True)``): the tags only — no ``customer_facts``
+    written (``customer_facts`` computes them where read) and no Issues (no reader shows them)."""
     for p in profiles:
         if p not in PROFILES:
             raise UsageError(f"unknown profile {p!r}; choose one of {', '.join(PROFILES)}")
@@ -58,5 +60,5 @@ def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROF
         for n, (day, profile) in enumerate(todo):
             if progress is not None:
                 progress(f"classify {day.isoformat()} {profile}", n, len(todo))
-            reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS))
+            reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS, on_demand=True))
     return tuple(reports)

@@ -67,15 +67,19 @@ def _require_snapshot(wh: Warehouse, as_of: date) -> int:
 
 def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
                       progress: Callable[[str], None] | None = None,
-                      size_basis: str = "declared_first") -> ClassifyReport:
-    """Tag every loan of ``as_of`` under ``profile`` and store the result (replacing that date's rows)."""
+                      size_basis: str = "declared_first", on_demand: bool = False) -> ClassifyReport:
+    """Tag every loan of ``as_of`` under ``profile`` and store the result (replacing that date's rows), with the
+    per-customer facts (``customer_facts``) and the data checks' Issues. ``on_demand`` (a reader classifying what
+    its figures need, ``wupian.rules.fresh``): the tags only — the per-customer facts are built for the date's
+    borrowers and not stored (``customer_facts`` computes them where read) and no Issues are reported (no
+    reader of a classification on demand shows them)."""
     n = _require_snapshot(wh, as_of)
     book = rulebook()
     plan = plan_for(book, profile, as_of, size_basis)
-    info = engine.run_plan(wh, as_of, plan, progress)
+    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand)
     if progress:
         progress("数据检查")
-    issues = _issues(wh, as_of, info)
+    issues = [] if on_demand else _issues(wh, as_of, info)
     engine.drop_work_tables(wh)
     labels = {t.id: t.label for t in book.tags}
     counts = tuple(
@@ -196,11 +200,16 @@ def loan_tags(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> pa.Tabl
 
 
 def customer_facts(wh: Warehouse, as_of: date) -> pa.Table:
-    """Stored per-customer facts of ``as_of`` (the ``customer_facts`` columns, ordered by customer); the size
-    notes are rendered now, with the size basis the facts were computed with (a classification stores them
-    NULL: most runs never print them)."""
+    """Per-customer facts of ``as_of`` (the ``customer_facts`` columns, every customer ordered by customer, the
+    size notes rendered), computed now with the size basis of the date's ``pboc_2025`` classification, else of its
+    stored facts (a classification on demand stores no facts: they are computed where read, issue 14). Where the
+    stored facts of the date are missing or stale and the warehouse is writable they are stored again."""
     from wupian.engine.classify_customers import customer_fact_rows
-    from wupian.engine.lineage import NO_PROFILE, recorded_params
+    from wupian.engine.lineage import NO_PROFILE, recorded_params, stale_dates, versions
 
-    basis = recorded_params(wh, "customer_facts", as_of, NO_PROFILE).get("size_basis", "declared_first")
-    return customer_fact_rows(wh, as_of, basis, rulebook().registries)
+    _require_snapshot(wh, as_of)
+    basis = recorded_params(wh, "loan_tags", as_of, "pboc_2025").get("size_basis") or recorded_params(
+        wh, "customer_facts", as_of, NO_PROFILE).get("size_basis", "declared_first")
+    store = not wh.read_only and bool(stale_dates(wh, "customer_facts", [as_of], NO_PROFILE, versions(),
+                                                  params={"size_basis": basis}))
+    return customer_fact_rows(wh, as_of, basis, rulebook().registries, store=store)

@@ -1,0 +1,181 @@
+"""A classification on demand (``wupian.rules.fresh``: a reader classifying what its figures need) does less than
+an explicit one (issue 14): ``cls_cust`` holds the date's borrowers only, nothing is written to ``customer_facts``
+and no Issues are computed. The tags must be the ones an explicit classification stores, and the
+``customer_facts`` computed where they are read the rows an explicit classification stores (notes rendered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.classify_bank import CUSTOMERS, LOANS, REGISTRIES
+from support.lineage_bank import altered_copy, demo_folders, double_balance
+from wupian import api
+from wupian.engine.classify_customers import build_customer_temp, register_size_reference
+from wupian.engine.warehouse import Warehouse
+from wupian.ingest import load_snapshot
+from wupian.rules import classify_snapshot, classifying_together, customer_facts, rulebook
+
+AS_OF = date(2025, 12, 31)
+EARLIER = date(2025, 11, 30)
+PROFILES = ("pboc_2025", "nfra_1104_2025")
+Load = Callable[..., int]
+
+# C4 has no loan at all (a registry entry and a size of its own), C5 a loan at the earlier date only
+MORE_CUSTOMERS = CUSTOMERS + """C4,丁软件,企业法人,91000000000000004A,6511,80,90000000.00,中型,
+C5,戊商贸,企业法人,91000000000000005A,5199,12,3000000.00,,
+"""
+EARLIER_LOANS = LOANS + """L5,C5,单位贷款,F022,300000.00,5199,,,
+"""
+MORE_REGISTRIES = REGISTRIES + """tech_sme,91000000000000004A,2024-01-01,
+"""
+
+
+def _bank(wh: Warehouse, load: Load) -> Warehouse:
+    for as_of, loans in ((EARLIER, EARLIER_LOANS), (AS_OF, LOANS)):
+        load(wh, "customers", MORE_CUSTOMERS, as_of)
+        load(wh, "loans", loans, as_of)
+        load(wh, "registries", MORE_REGISTRIES, as_of)
+    return wh
+
+
+def _tags(wh: Warehouse) -> list[dict[str, Any]]:
+    return wh.rows("SELECT * FROM loan_tags ORDER BY as_of, profile, loan_id, tag")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_on_demand_stores_the_same_tags_and_no_facts_or_issues(load: Load, profile: str) -> None:
+    with Warehouse(":memory:") as explicit, Warehouse(":memory:") as on_demand:
+        _bank(explicit, load)
+        _bank(on_demand, load)
+        full = classify_snapshot(explicit, AS_OF, profile)
+        lean = classify_snapshot(on_demand, AS_OF, profile, on_demand=True)
+        assert _tags(on_demand) == _tags(explicit) and _tags(explicit)
+        assert lean.counts == full.counts
+        assert full.issues and lean.issues == ()
+        assert explicit.scalar("SELECT count(*) FROM customer_facts") == 5
+        assert on_demand.scalar("SELECT count(*) FROM customer_facts") == 0
+        assert on_demand.scalar("SELECT count(*) FROM lineage WHERE kind = 'customer_facts'") == 0
+
+
+@pytest.mark.parametrize("basis", ["declared_first", "derived_first"])
+def test_the_borrowers_rows_are_the_whole_tables_rows(wh: Warehouse, load: Load, basis: str) -> None:
+    _bank(wh, load)
+    register_size_reference(wh, AS_OF, rulebook().registries)
+    build_customer_temp(wh, AS_OF, basis, notes=True)
+    whole = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
+    build_customer_temp(wh, AS_OF, basis, notes=True, borrowers_only=True)
+    narrow = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
+    assert sorted(whole) == ["C1", "C2", "C3", "C4", "C5"]
+    assert sorted(narrow) == ["C1", "C2", "C3"]  # C4 never borrowed, C5 not at this date
+    assert narrow == {c: whole[c] for c in narrow}
+    assert whole["C5"]["first_loan_id"] == "L5" and whole["C4"]["registries"] == ["tech_sme"]
+
+
+def test_facts_read_after_an_on_demand_run_are_what_an_explicit_run_stores(load: Load) -> None:
+    with Warehouse(":memory:") as explicit, Warehouse(":memory:") as on_demand:
+        _bank(explicit, load)
+        _bank(on_demand, load)
+        classify_snapshot(explicit, AS_OF, "pboc_2025")
+        classify_snapshot(on_demand, AS_OF, "pboc_2025", on_demand=True)
+        want = customer_facts(explicit, AS_OF).to_pylist()
+        assert [r["customer_id"] for r in want] == ["C1", "C2", "C3", "C4", "C5"]
+        assert any(r["size_note"] for r in want)  # the notes are rendered on read
+        assert customer_facts(on_demand, AS_OF).to_pylist() == want
+
+
+def _builds(wh: Warehouse) -> list[str]:
+    statements: list[str] = []
+    real = wh.execute
+
+    def spy(sql: str, params: Any = None) -> Any:
+        statements.append(sql)
+        return real(sql, params)
+
+    wh.execute = spy  # type: ignore[method-assign]
+    return statements
+
+
+def test_a_shared_block_reuses_a_whole_table_for_the_borrowers_but_not_the_other_way(load: Load) -> None:
+    def built(statements: list[str]) -> int:
+        return sum("CREATE OR REPLACE TEMP TABLE cls_cust" in s for s in statements)
+
+    with Warehouse(":memory:") as wh, Warehouse(":memory:") as alone:
+        _bank(wh, load)
+        _bank(alone, load)
+        expected = classify_snapshot(alone, AS_OF, "nfra_1104_2025")
+        statements = _builds(wh)
+        with classifying_together(wh):
+            classify_snapshot(wh, AS_OF, "pboc_2025")
+            classify_snapshot(wh, AS_OF, "nfra_1104_2025", on_demand=True)
+        assert built(statements) == 1  # the whole table serves the borrowers' classification
+        statements.clear()
+        with classifying_together(wh):
+            classify_snapshot(wh, AS_OF, "pboc_2025", on_demand=True)
+            report = classify_snapshot(wh, AS_OF, "nfra_1104_2025")
+        assert built(statements) == 2  # the borrowers' table does not serve a classification that stores facts
+        assert [(i.code, i.message) for i in report.issues] == [(i.code, i.message) for i in expected.issues]
+        assert wh.rows("SELECT * FROM customer_facts ORDER BY customer_id") == \
+            alone.rows("SELECT * FROM customer_facts ORDER BY customer_id")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[date, Path]:
+    return demo_folders(tmp_path_factory.mktemp("demo"), scale=0.01)
+
+
+def _facts_lineage(wh: Warehouse, day: date) -> int:
+    return int(wh.scalar("SELECT count(*) FROM lineage WHERE kind = 'customer_facts' AND as_of = ?", [day]) or 0)
+
+
+def test_cold_indicators_store_no_facts_and_the_facts_are_stored_where_read(demo: dict[date, Path],
+                                                                             tmp_path: Path) -> None:
+    day = max(demo)
+    with api.open_warehouse(str(tmp_path / "explicit.duckdb")) as explicit:
+        load_snapshot(explicit, day, demo[day])
+        classify_snapshot(explicit, day, "pboc_2025")
+        want = api.customer_facts(explicit, day).to_pylist()
+    with api.open_warehouse(str(tmp_path / "w.duckdb")) as wh:
+        load_snapshot(wh, day, demo[day])
+        api.compute_indicators(wh, day, ids=["tech.balance"])  # classifies on demand
+        assert _facts_lineage(wh, day) == 0
+        borrowers = wh.scalar("SELECT count(DISTINCT customer_id) FROM loans WHERE as_of = ?", [day])
+        customers = wh.scalar("SELECT count(*) FROM customers WHERE as_of = ?", [day])
+        assert borrowers < customers  # a real-shaped bank: many customers have no loan
+        written: list[str] = []
+        real_write = wh.parts.write
+
+        def spy_write(con: Any, name: str, *args: Any, **kw: Any) -> int:
+            written.append(name)
+            return real_write(con, name, *args, **kw)
+
+        wh.parts.write = spy_write  # type: ignore[method-assign]
+        assert api.customer_facts(wh, day).to_pylist() == want
+        assert written == ["customer_facts"] and _facts_lineage(wh, day) == 1  # stored where read
+        assert api.customer_facts(wh, day).to_pylist() == want
+        assert written == ["customer_facts"]  # fresh: not written again
+        assert wh.scalar("SELECT count(*) FROM customer_facts WHERE as_of = ?", [day]) == customers
+
+
+def test_a_reload_makes_the_facts_read_follow_the_new_data(demo: dict[date, Path], tmp_path: Path) -> None:
+    day = max(demo)
+    with api.open_warehouse(str(tmp_path / "w.duckdb")) as wh:
+        load_snapshot(wh, day, demo[day])
+        api.compute_indicators(wh, day, ids=["tech.balance"])
+        before = api.customer_facts(wh, day).to_pylist()
+        load_snapshot(wh, day, altered_copy(demo[day], tmp_path / "same", lambda r: r))
+        assert _facts_lineage(wh, day) == 0  # the reload invalidated the stored facts
+        assert api.customer_facts(wh, day).to_pylist() == before  # the same data again: the same facts
+        load_snapshot(wh, day, altered_copy(demo[day], tmp_path / "doubled", double_balance))
+        assert _facts_lineage(wh, day) == 0
+        after = {r["customer_id"]: r for r in api.customer_facts(wh, day).to_pylist()}
+        derived = [r for r in before if r["credit_source"] == "loans"]
+        assert derived  # 单户授信 derived from the loans (the larger of balances and drawn amounts) follows them
+        grown = [r for r in derived if after[r["customer_id"]]["credit_total"] > r["credit_total"]]
+        assert grown and all(after[r["customer_id"]]["credit_total"] >= r["credit_total"] for r in derived)
+        assert _facts_lineage(wh, day) == 1
