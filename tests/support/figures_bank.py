@@ -6,7 +6,7 @@ plain-Python model of the loan measures read from the stored rows (``loans``, ``
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
@@ -77,6 +77,28 @@ def in_scope(ln: Loan) -> bool:
             and (ln.status or "") not in OUT_OF_SCOPE_STATUS)
 
 
+def own_lending(ln: Loan) -> bool:
+    return ln.business_type != "bill_rediscount" and not ln.is_entrusted
+
+
+def with_first_loans(loans: dict[str, Loan], history: list[Loan], first_credit: dict[str, date | None]) -> dict[str, Loan]:
+    """The loans with ``is_first_loan`` as the 首贷户 rule reads it (domain-rules 5.6, the data contract: the bank's
+    flag when it supplies one for the customer, else the earliest own-lending drawdown over the loaded history,
+    unless the customer's first credit date is earlier)."""
+    mine: dict[str, list[Loan]] = {}
+    for ln in history:
+        if own_lending(ln):
+            mine.setdefault(ln.customer_id, []).append(ln)
+    first: dict[str, str | None] = {}
+    flagged = {c for c, lns in mine.items() if any(ln.is_first_loan is not None for ln in lns)}
+    for c, lns in mine.items():
+        earliest = min(lns, key=lambda ln: (ln.drawdown_date, ln.loan_id))
+        before = first_credit.get(c)
+        first[c] = None if before is not None and before < earliest.drawdown_date else earliest.loan_id
+    return {k: replace(ln, is_first_loan=bool(ln.is_first_loan) if ln.customer_id in flagged
+                       else ln.loan_id == first.get(ln.customer_id)) for k, ln in loans.items()}
+
+
 def scoped_rows(loans: dict[str, Loan], tags: list[dict[str, Any]], as_of: date, profile: str, scope: str) -> list[Row]:
     start = date(as_of.year, 1, 1)
 
@@ -122,10 +144,15 @@ def build_figures(root: Path) -> Bank:
     with open_warehouse(out.db) as wh:
         for day in DATES:
             load_snapshot(wh, day, folders[day])
+        history: list[Loan] = []
         for day in DATES:
             ensure_fresh(wh, day)
             loans = {r["loan_id"]: Loan(**r) for r in wh.rows(
                 f"SELECT {', '.join(Loan.__dataclass_fields__)} FROM loans WHERE as_of = ?", [day])}
+            history += loans.values()
+            first_credit = {r["customer_id"]: r["first_credit_date"] for r in wh.rows(
+                "SELECT customer_id, first_credit_date FROM customers WHERE as_of = ?", [day])}
+            loans = with_first_loans(loans, history, first_credit)
             out.subtree[day], out.children[day] = tree(wh, day)
             managed = {r["customer_id"]: r["branch_id"] for r in wh.rows(
                 "SELECT customer_id, branch_id FROM customers WHERE as_of = ?", [day])}

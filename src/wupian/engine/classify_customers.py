@@ -7,7 +7,7 @@
   drawn amount standing in for the approved amount, which the contract does not carry).
 * Registries valid on the as-of date (valid_from/valid_to inclusive, blank = open), matched on id_code.
 * 首贷户: the bank's own ``is_first_loan`` flag when supplied, else the earliest drawdown over every loaded
-  snapshot (and ``first_credit_date``) — first loan at this bank, legal-entity level.
+  snapshot (and ``first_credit_date``) — first loan at this bank, legal-entity level (``first_loan_rule``).
 
 The result is kept in the temp table ``cls_cust`` that the loan classification joins and, when a caller asks
 (``store``), in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row; a Parquet
@@ -29,6 +29,12 @@ import pyarrow as pa
 from wupian.engine import lineage
 from wupian.engine.classify_facts import FACTS
 from wupian.engine.classify_review import purpose_industry_sql
+from wupian.engine.first_loan_rule import (
+    first_loan_date_sql,
+    first_loan_id_sql,
+    first_loan_source_sql,
+    history_aggregates,
+)
 from wupian.engine.loan_scope import own_lending_sql
 from wupian.engine.parts import DERIVED_PARTS, derived_ddl
 from wupian.engine.warehouse import Warehouse
@@ -239,11 +245,7 @@ def _la_sql(borrowers_only: bool) -> str:
         sum(balance) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS bal,
         sum(drawdown_amount) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS drawn,
         max(drawdown_amount) FILTER (WHERE {own}as_of = $as_of) AS max_drawn,
-        bool_or({own}is_first_loan IS NOT NULL) AS has_flag,
-        min(drawdown_date) FILTER (WHERE {own}is_first_loan) AS flag_date,
-        arg_min(loan_id, (drawdown_date, loan_id)) FILTER (WHERE {own}is_first_loan) AS flag_loan,
-        min(drawdown_date){' FILTER (WHERE own)' if own else ''} AS hist_date,
-        arg_min(loan_id, (drawdown_date, loan_id)){' FILTER (WHERE own)' if own else ''} AS hist_loan"""
+        {history_aggregates(own)}"""
     if borrowers_only:
         return f"""la AS (
     SELECT customer_id, bool_or(as_of = $as_of) AS borrower, bool_or(own) AS has_own, {aggregates}
@@ -323,13 +325,9 @@ joined AS (
         CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN la.has_current THEN 'loans' END
             AS credit_source,
         reg.registries, reg.note AS registries_note,
-        CASE WHEN la.has_flag THEN 'flag' WHEN la.has_own OR c.first_credit_date IS NOT NULL
-             THEN 'history' END AS first_loan_source,
-        CASE WHEN la.has_flag THEN la.flag_date
-             ELSE least(la.hist_date, c.first_credit_date) END AS first_loan_date,
-        CASE WHEN la.has_flag THEN la.flag_loan
-             WHEN c.first_credit_date IS NOT NULL AND c.first_credit_date < la.hist_date THEN NULL
-             ELSE la.hist_loan END AS first_loan_id
+        {first_loan_source_sql()} AS first_loan_source,
+        {first_loan_date_sql()} AS first_loan_date,
+        {first_loan_id_sql()} AS first_loan_id
     FROM c
     LEFT JOIN s2 s ON s.customer_id = c.customer_id
     LEFT JOIN reg ON reg.idk = upper(trim(c.id_code))

@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine.first_loan_rule import first_loans_relation, is_first_loan_sql
 from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.parts import DERIVED_PARTS, PART_TABLES
 from wupian.engine.warehouse import Warehouse
@@ -82,16 +83,30 @@ def closure_sql(wh: Warehouse, as_of: date) -> tuple[str, list[Any]]:
     )
 
 
+def first_loans_cte(as_of: date) -> tuple[str, list[Any]]:
+    """The CTE ``first_loans`` (customer_id, has_flag, first_loan_id) that :func:`scoped_loans_sql` reads with
+    ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``, for the customers with a loan drawn this year."""
+    return (f"first_loans AS {first_loans_relation()}",
+            [as_of, date(as_of.year, 1, 1), as_of, as_of, as_of])
+
+
 def scoped_loans_sql(
-    wh: Warehouse, as_of: date, *, profile: str, scopes: Sequence[str], nfra_flow: bool = False
+    wh: Warehouse, as_of: date, *, profile: str, scopes: Sequence[str], nfra_flow: bool = False,
+    first_loans: bool = False,
 ) -> tuple[str, list[Any]]:
-    """The scoped loan relation: one row per (scope, loan) with the columns the aggregates use."""
+    """The scoped loan relation: one row per (scope, loan) with the columns the aggregates use.
+
+    With ``first_loans`` the column ``is_first_loan`` says whether the loan is one of its customer's first loans
+    at this bank (the bank's flag when it supplies one, else history: ``first_loan_rule``); the caller defines the
+    CTE of :func:`first_loans_cte`. Without it the column is the bank's flag as loaded."""
     year_start = date(as_of.year, 1, 1)
     restructured = " AND NOT coalesce(l.is_restructured, false)" if nfra_flow else ""
     in_ytd = f"(l.drawdown_date BETWEEN ? AND ?{restructured})"
+    first = is_first_loan_sql("l", "f") if first_loans else "l.is_first_loan"
+    join_first = " LEFT JOIN first_loans f ON f.customer_id = l.customer_id" if first_loans else ""
     cols = (
         "l.loan_id, l.customer_id, l.branch_id, l.business_type, l.drawdown_date, l.maturity_date, "
-        "l.interest_rate, l.five_class, l.guarantee_type, l.is_first_loan"
+        f"l.interest_rate, l.five_class, l.guarantee_type, {first} AS is_first_loan"
     )
     parts: list[str] = []
     params: list[Any] = []
@@ -99,7 +114,7 @@ def scoped_loans_sql(
         parts.append(
             f"SELECT 'all_loans' AS scope, {cols}, l.balance AS amount, {in_ytd} AS in_ytd, "
             f"CASE WHEN {in_ytd} THEN l.drawdown_amount ELSE 0 END AS flow_amount "
-            f"FROM loans l WHERE l.as_of = ? AND {ALL_LOANS_WHERE}"
+            f"FROM loans l{join_first} WHERE l.as_of = ? AND {ALL_LOANS_WHERE}"
         )
         params += [year_start, as_of, year_start, as_of, as_of]
     tagged = [s for s in scopes if s != "all_loans"]
@@ -114,7 +129,7 @@ def scoped_loans_sql(
         parts.append(
             f"SELECT t.tag AS scope, {cols}, CAST(t.amount AS DECIMAL(38, 2)) AS amount, {in_ytd} AS in_ytd, "
             f"CASE WHEN {in_ytd} THEN {share} ELSE 0 END AS flow_amount "
-            f"FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id "
+            f"FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id{join_first} "
             f"WHERE t.as_of = ? AND l.as_of = ? AND t.profile = ? AND t.tag IN ({marks})"
         )
         params += [year_start, as_of, year_start, as_of, as_of, as_of, profile, *tagged]
@@ -148,10 +163,11 @@ def explain_loans(
     wh: Warehouse, as_of: date, *, profile: str, scope: str, branch_id: str, where: Sequence[str] = ()
 ) -> pa.Table:
     """The loans behind ``scope`` at ``branch_id``'s subtree, restricted by the measure's filters."""
-    base, params = scoped_loans_sql(wh, as_of, profile=profile, scopes=[scope])
+    base, params = scoped_loans_sql(wh, as_of, profile=profile, scopes=[scope], first_loans=True)
     closure, cparams = closure_sql(wh, as_of)
+    first, fparams = first_loans_cte(as_of)
     sql = f"""
-        WITH closure AS (SELECT * FROM {closure}), base AS (SELECT * FROM {base})
+        WITH closure AS (SELECT * FROM {closure}), {first}, base AS (SELECT * FROM {base})
         SELECT b.loan_id, b.customer_id, b.branch_id, b.business_type, b.amount, b.flow_amount,
                b.drawdown_date, b.maturity_date, b.interest_rate, b.five_class, b.guarantee_type,
                b.is_first_loan, b.in_ytd
@@ -159,4 +175,4 @@ def explain_loans(
         WHERE b.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?) AND {_pred(where)}
         ORDER BY b.amount DESC, b.loan_id
     """
-    return wh.arrow(sql, [*cparams, *params, branch_id])
+    return wh.arrow(sql, [*cparams, *fparams, *params, branch_id])

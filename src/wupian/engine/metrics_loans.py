@@ -32,7 +32,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine.metrics import FILTERS, VALUES, closure_sql, scoped_loans_sql
+from wupian.engine.metrics import FILTERS, VALUES, closure_sql, first_loans_cte, scoped_loans_sql
 from wupian.engine.metrics_derive import (
     REASON_KEYS,
     MeasureSpec,
@@ -153,8 +153,9 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     ``cur`` keeps only what the aggregates read: small integer scope and booking-branch numbers, the customer,
     the amounts, the rate, one bit per filter combination of the sums (``fbits``, each filter evaluated once
     per row) and one bit per distinct-customer measure (``mask``); the sums group on the two integers."""
+    needs_first = any("first_loan" in m.where for m in plan.measures)
     base, params = scoped_loans_sql(wh, plan.as_of, profile=plan.profile, scopes=plan.scopes,
-                                    nfra_flow=plan.nfra_flow)
+                                    nfra_flow=plan.nfra_flow, first_loans=needs_first)
     bits = _where_bits(plan.measures)
     sums: list[str] = []
     rolled: list[str] = []
@@ -184,12 +185,13 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
         "branch_no AS (SELECT descendant_id AS branch_id, CAST(row_number() OVER () AS INTEGER) AS no "
         "FROM (SELECT DISTINCT descendant_id FROM closure))",
         "closure_no AS (SELECT c.ancestor_id, n.no FROM closure c JOIN branch_no n ON n.branch_id = c.descendant_id)",
+        *([first_loans_cte(plan.as_of)[0]] if needs_first else []),
         # materialised when read more than once (distinct counts): only the columns the aggregates use
         f"cur AS (SELECT s.no AS scope_no, n.no AS branch_no, b.customer_id, b.amount, b.flow_amount, "
         f"b.interest_rate, CAST({fbits} AS BIGINT) AS fbits, CAST({mask} AS BIGINT) AS mask "
         f"FROM {base} b JOIN scope_no s ON s.scope = b.scope LEFT JOIN branch_no n ON n.branch_id = b.branch_id)",
     ]
-    params = [*plan.scopes, *params]
+    params = [*plan.scopes, *(first_loans_cte(plan.as_of)[1] if needs_first else []), *params]
     if distinct:
         ctes += _distinct_ctes(distinct)
     ctes += [

@@ -1,0 +1,70 @@
+"""The one home of the 首贷户 (first-loan customer) rule as SQL.
+
+A customer's first loan at this bank (legal-entity level, PBOC P4 “是否首次贷款”; ``domain-rules.md`` 5.6):
+
+* when the bank supplies ``is_first_loan`` on any of the customer's own-lending loans up to the date (the
+  ``flag`` source), the flagged loans are the first loans and the earliest flagged drawdown dates it;
+* otherwise (the ``history`` source, as the data contract says: “derived from history when absent”) the earliest
+  own-lending drawdown over every loaded snapshot up to the date (ties by loan id) is the first loan — unless the
+  customer's ``first_credit_date`` is earlier, when the first loan predates the data and no loan of ours is it.
+
+The per-customer facts (``classify_customers``: ``first_loan_date``/``first_loan_id``/``first_loan_source``) and
+the indicators' ``first_loan`` filter (``metrics.first_loans_cte``: a loan counts when it is one of its
+customer's first loans) are built from these functions; neither re-states the rule.
+"""
+
+from __future__ import annotations
+
+from wupian.engine.loan_scope import own_lending_sql
+
+
+def history_aggregates(own: str = "") -> str:
+    """The per-customer aggregates over the loans up to the date (``GROUP BY customer_id``): ``has_flag``,
+    ``flag_date``, ``flag_loan``, ``hist_date``, ``hist_loan``. ``own`` is a boolean column/expression
+    prefix such as ``"own AND "`` when the rows are not already restricted to the bank's own lending."""
+    hist = f" FILTER (WHERE {own.removesuffix(' AND ')})" if own else ""
+    return f"""bool_or({own}is_first_loan IS NOT NULL) AS has_flag,
+        min(drawdown_date) FILTER (WHERE {own}is_first_loan) AS flag_date,
+        arg_min(loan_id, (drawdown_date, loan_id)) FILTER (WHERE {own}is_first_loan) AS flag_loan,
+        min(drawdown_date){hist} AS hist_date,
+        arg_min(loan_id, (drawdown_date, loan_id)){hist} AS hist_loan"""
+
+
+def first_loan_date_sql(la: str = "la", c: str = "c") -> str:
+    """The customer's first-loan date from the aggregates ``la`` and the customer row ``c``."""
+    return (f"CASE WHEN {la}.has_flag THEN {la}.flag_date "
+            f"ELSE least({la}.hist_date, {c}.first_credit_date) END")
+
+
+def first_loan_id_sql(la: str = "la", c: str = "c") -> str:
+    """The loan id of the customer's first loan at this bank (NULL when it predates the loaded data)."""
+    return (f"CASE WHEN {la}.has_flag THEN {la}.flag_loan "
+            f"WHEN {c}.first_credit_date IS NOT NULL AND {c}.first_credit_date < {la}.hist_date THEN NULL "
+            f"ELSE {la}.hist_loan END")
+
+
+def first_loan_source_sql(la: str = "la", c: str = "c", has_own: str = "la.has_own") -> str:
+    """``flag`` / ``history`` / NULL (nothing known of the customer's lending)."""
+    return (f"CASE WHEN {la}.has_flag THEN 'flag' WHEN {has_own} OR {c}.first_credit_date IS NOT NULL "
+            "THEN 'history' END")
+
+
+def first_loans_relation() -> str:
+    """A relation ``(customer_id, has_flag, first_loan_id)`` for the customers with a loan drawn in the year to
+    date of the as-of date (the only ones a ``first_loan`` filter can count). Bound parameters, in order:
+    as-of date, year start, as-of date (the year's drawdowns), as-of date (the history), as-of date (customers)."""
+    return f"""(SELECT la.customer_id, la.has_flag, {first_loan_id_sql('la', 'c')} AS first_loan_id
+    FROM (SELECT customer_id, {history_aggregates()}
+          FROM loans
+          WHERE customer_id IN (SELECT customer_id FROM loans
+                                WHERE as_of = ? AND drawdown_date BETWEEN ? AND ?)
+            AND as_of <= ? AND {own_lending_sql('')}
+          GROUP BY customer_id) AS la
+    LEFT JOIN customers c ON c.customer_id = la.customer_id AND c.as_of = ?)"""
+
+
+def is_first_loan_sql(loan: str = "l", first: str = "f") -> str:
+    """Whether the loan ``loan`` is one of its customer's first loans, given the customer's ``first`` row of
+    :func:`first_loans_relation` (never NULL)."""
+    return (f"CASE WHEN {first}.has_flag THEN coalesce({loan}.is_first_loan, false) "
+            f"ELSE coalesce({loan}.loan_id = {first}.first_loan_id, false) END")
