@@ -23,6 +23,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.one_account_bank import one_account_snapshot
 from wupian.api import load_events, load_snapshot
 from wupian.engine.warehouse import Warehouse
 from wupian.monitor.recurring import find_streams
@@ -55,17 +56,7 @@ def _csv(rows: list[tuple[str, date, Decimal, str, str, str]]) -> str:
 
 def _snapshot(folder: Path) -> Path:
     """The month-end snapshot that makes the account known (events refer to loaded accounts)."""
-    folder.mkdir()
-    (folder / "branches.csv").write_text("branch_id,name,parent_id\nH,总行,\nB1,一支行,H\n", encoding="utf-8")
-    (folder / "customers.csv").write_text("customer_id,name,customer_type\nK1,张三,individual\n", encoding="utf-8")
-    (folder / "loans.csv").write_text(
-        "loan_id,customer_id,branch_id,business_type,drawdown_date,drawdown_amount,maturity_date,balance,"
-        "interest_rate,five_class\nL1,K1,B1,personal,2024-01-01,1000.00,2029-01-01,800.00,3.5,normal\n",
-        encoding="utf-8")
-    (folder / "accounts.csv").write_text(
-        f"account_id,customer_id,account_type,opened_at,branch_id\n{ACCOUNT},K1,personal_debit,2020-01-01,B1\n",
-        encoding="utf-8")
-    return folder
+    return one_account_snapshot(folder, ACCOUNT)
 
 
 def _streams(rows: list[tuple[str, date, Decimal, str, str, str]]) -> list[dict[str, object]]:
