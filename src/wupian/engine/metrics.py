@@ -83,6 +83,10 @@ def closure_sql(wh: Warehouse, as_of: date) -> tuple[str, list[Any]]:
     )
 
 
+_COLUMNS = ("scope", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "maturity_date",
+            "interest_rate", "five_class", "guarantee_type", "is_first_loan", "amount", "in_ytd", "flow_amount")
+
+
 def first_loans_cte(as_of: date) -> tuple[str, list[Any]]:
     """The CTE ``first_loans`` (customer_id, has_flag, first_loan_id) that :func:`scoped_loans_sql` reads with
     ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``, for the customers with a loan drawn this year."""
@@ -102,11 +106,9 @@ def scoped_loans_sql(
     year_start = date(as_of.year, 1, 1)
     restructured = " AND NOT coalesce(l.is_restructured, false)" if nfra_flow else ""
     in_ytd = f"(l.drawdown_date BETWEEN ? AND ?{restructured})"
-    first = is_first_loan_sql("l", "f") if first_loans else "l.is_first_loan"
-    join_first = " LEFT JOIN first_loans f ON f.customer_id = l.customer_id" if first_loans else ""
     cols = (
         "l.loan_id, l.customer_id, l.branch_id, l.business_type, l.drawdown_date, l.maturity_date, "
-        f"l.interest_rate, l.five_class, l.guarantee_type, {first} AS is_first_loan"
+        "l.interest_rate, l.five_class, l.guarantee_type, l.is_first_loan"
     )
     parts: list[str] = []
     params: list[Any] = []
@@ -114,7 +116,7 @@ def scoped_loans_sql(
         parts.append(
             f"SELECT 'all_loans' AS scope, {cols}, l.balance AS amount, {in_ytd} AS in_ytd, "
             f"CASE WHEN {in_ytd} THEN l.drawdown_amount ELSE 0 END AS flow_amount "
-            f"FROM loans l{join_first} WHERE l.as_of = ? AND {ALL_LOANS_WHERE}"
+            f"FROM loans l WHERE l.as_of = ? AND {ALL_LOANS_WHERE}"
         )
         params += [year_start, as_of, year_start, as_of, as_of]
     tagged = [s for s in scopes if s != "all_loans"]
@@ -129,7 +131,7 @@ def scoped_loans_sql(
         parts.append(
             f"SELECT t.tag AS scope, {cols}, CAST(t.amount AS DECIMAL(38, 2)) AS amount, {in_ytd} AS in_ytd, "
             f"CASE WHEN {in_ytd} THEN {share} ELSE 0 END AS flow_amount "
-            f"FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id{join_first} "
+            f"FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id "
             f"WHERE t.as_of = ? AND l.as_of = ? AND t.profile = ? AND t.tag IN ({marks})"
         )
         params += [year_start, as_of, year_start, as_of, as_of, as_of, profile, *tagged]
@@ -142,7 +144,12 @@ def scoped_loans_sql(
             "NULL::BOOLEAN AS in_ytd, NULL::DECIMAL(38,2) AS flow_amount WHERE FALSE)",
             [],
         )
-    return "(" + " UNION ALL ".join(parts) + ")", params
+    union = "(" + " UNION ALL ".join(parts) + ")"
+    if not first_loans:
+        return union, params
+    # the customers' first loans joined once to every scope's rows (the CTE is computed once)
+    out = ", ".join(f"{is_first_loan_sql('u', 'f')} AS {c}" if c == "is_first_loan" else f"u.{c}" for c in _COLUMNS)
+    return f"(SELECT {out} FROM {union} AS u LEFT JOIN first_loans f ON f.customer_id = u.customer_id)", params
 
 
 def branch_nodes(wh: Warehouse, as_of: date, subtree: str | None = None) -> pa.Table:
