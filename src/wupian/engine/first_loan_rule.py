@@ -49,22 +49,23 @@ def first_loan_source_sql(la: str = "la", c: str = "c", has_own: str = "la.has_o
             "THEN 'history' END")
 
 
-def first_loans_relation() -> str:
-    """A relation ``(customer_id, has_flag, first_loan_id)`` for the customers with a loan drawn in the year to
-    date of the as-of date (the only ones a ``first_loan`` filter can count). Bound parameters, in order:
-    as-of date, year start, as-of date (the year's drawdowns), as-of date (the history), as-of date (customers)."""
-    return f"""(SELECT la.customer_id, la.has_flag, {first_loan_id_sql('la', 'c')} AS first_loan_id
+def first_loan_ids_relation() -> str:
+    """A relation ``(first_loan_id)``: the first loans the history decides that were drawn in the year to date —
+    one per customer with own-lending loans up to the as-of date and no ``is_first_loan`` flag on any of them (a
+    flagged customer's first loans are its flagged loans), when that loan is ours (not predated by
+    ``first_credit_date``) and drawn this year. Bound parameters, in order: as-of date (the history), as-of date
+    (customers), year start, as-of date."""
+    return f"""(SELECT DISTINCT la.hist_loan AS first_loan_id
     FROM (SELECT customer_id, {history_aggregates()}
           FROM loans
-          WHERE customer_id IN (SELECT customer_id FROM loans
-                                WHERE as_of = ? AND drawdown_date BETWEEN ? AND ?)
-            AND as_of <= ? AND {own_lending_sql('')}
+          WHERE as_of <= ? AND {own_lending_sql('')}
           GROUP BY customer_id) AS la
-    LEFT JOIN customers c ON c.customer_id = la.customer_id AND c.as_of = ?)"""
+    LEFT JOIN customers c ON c.customer_id = la.customer_id AND c.as_of = ?
+    WHERE NOT la.has_flag AND ({first_loan_id_sql('la', 'c')}) IS NOT NULL AND la.hist_date BETWEEN ? AND ?)"""
 
 
 def is_first_loan_sql(loan: str = "l", first: str = "f") -> str:
-    """Whether the loan ``loan`` is one of its customer's first loans, given the customer's ``first`` row of
-    :func:`first_loans_relation` (never NULL)."""
-    return (f"CASE WHEN {first}.has_flag THEN coalesce({loan}.is_first_loan, false) "
-            f"ELSE coalesce({loan}.loan_id = {first}.first_loan_id, false) END")
+    """Whether the loan ``loan`` is one of its customer's first loans (never NULL): its own flag, or its id found
+    as ``first.first_loan_id`` of :func:`first_loan_ids_relation` (outer-joined on the loan id). A loan with a
+    flag belongs to a flagged customer; a flagged customer's loans are never in that relation."""
+    return f"(coalesce({loan}.is_first_loan, false) OR {first}.first_loan_id IS NOT NULL)"

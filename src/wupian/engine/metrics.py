@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine.first_loan_rule import first_loans_relation, is_first_loan_sql
+from wupian.engine.first_loan_rule import first_loan_ids_relation, is_first_loan_sql
 from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.parts import DERIVED_PARTS, PART_TABLES
 from wupian.engine.warehouse import Warehouse
@@ -88,10 +88,17 @@ _COLUMNS = ("scope", "loan_id", "customer_id", "branch_id", "business_type", "dr
 
 
 def first_loans_cte(as_of: date) -> tuple[str, list[Any]]:
-    """The CTE ``first_loans`` (customer_id, has_flag, first_loan_id) that :func:`scoped_loans_sql` reads with
-    ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``, for the customers with a loan drawn this year."""
-    return (f"first_loans AS {first_loans_relation()}",
-            [as_of, date(as_of.year, 1, 1), as_of, as_of, as_of])
+    """The CTE ``first_loans`` (first_loan_id: the first loans history decides, drawn this year) that
+    :func:`scoped_loans_sql` reads with ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``."""
+    return f"first_loans AS {first_loan_ids_relation()}", [as_of, as_of, date(as_of.year, 1, 1), as_of]
+
+
+def history_first_loans(wh: Warehouse, as_of: date) -> bool:
+    """Whether history decides any first loan drawn in the year to date. When none does, every loan's
+    ``is_first_loan`` is the bank's flag as loaded (a customer without flags has no first loan this year), so the
+    indicators need not join the first loans to every row (one aggregate over the history instead)."""
+    cte, params = first_loans_cte(as_of)
+    return bool(wh.scalar(f"WITH {cte} SELECT count(*) FROM (SELECT 1 FROM first_loans LIMIT 1) AS x", params))
 
 
 def scoped_loans_sql(
@@ -147,9 +154,9 @@ def scoped_loans_sql(
     union = "(" + " UNION ALL ".join(parts) + ")"
     if not first_loans:
         return union, params
-    # the customers' first loans joined once to every scope's rows (the CTE is computed once)
+    # the first loans history decides, joined once to every scope's rows on the loan id (the CTE computed once)
     out = ", ".join(f"{is_first_loan_sql('u', 'f')} AS {c}" if c == "is_first_loan" else f"u.{c}" for c in _COLUMNS)
-    return f"(SELECT {out} FROM {union} AS u LEFT JOIN first_loans f ON f.customer_id = u.customer_id)", params
+    return f"(SELECT {out} FROM {union} AS u LEFT JOIN first_loans f ON f.first_loan_id = u.loan_id)", params
 
 
 def branch_nodes(wh: Warehouse, as_of: date, subtree: str | None = None) -> pa.Table:
@@ -170,11 +177,12 @@ def explain_loans(
     wh: Warehouse, as_of: date, *, profile: str, scope: str, branch_id: str, where: Sequence[str] = ()
 ) -> pa.Table:
     """The loans behind ``scope`` at ``branch_id``'s subtree, restricted by the measure's filters."""
-    base, params = scoped_loans_sql(wh, as_of, profile=profile, scopes=[scope], first_loans=True)
+    history = history_first_loans(wh, as_of)
+    base, params = scoped_loans_sql(wh, as_of, profile=profile, scopes=[scope], first_loans=history)
     closure, cparams = closure_sql(wh, as_of)
-    first, fparams = first_loans_cte(as_of)
+    first, fparams = first_loans_cte(as_of) if history else ("", [])
     sql = f"""
-        WITH closure AS (SELECT * FROM {closure}), {first}, base AS (SELECT * FROM {base})
+        WITH closure AS (SELECT * FROM {closure}), {first + ', ' if first else ''}base AS (SELECT * FROM {base})
         SELECT b.loan_id, b.customer_id, b.branch_id, b.business_type, b.amount, b.flow_amount,
                b.drawdown_date, b.maturity_date, b.interest_rate, b.five_class, b.guarantee_type,
                b.is_first_loan, b.in_ytd

@@ -32,7 +32,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine.metrics import FILTERS, VALUES, closure_sql, first_loans_cte, scoped_loans_sql
+from wupian.engine.metrics import (
+    FILTERS,
+    VALUES,
+    closure_sql,
+    first_loans_cte,
+    history_first_loans,
+    scoped_loans_sql,
+)
 from wupian.engine.metrics_derive import (
     REASON_KEYS,
     MeasureSpec,
@@ -153,7 +160,7 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     ``cur`` keeps only what the aggregates read: small integer scope and booking-branch numbers, the customer,
     the amounts, the rate, one bit per filter combination of the sums (``fbits``, each filter evaluated once
     per row) and one bit per distinct-customer measure (``mask``); the sums group on the two integers."""
-    needs_first = any("first_loan" in m.where for m in plan.measures)
+    needs_first = any("first_loan" in m.where for m in plan.measures) and history_first_loans(wh, plan.as_of)
     base, params = scoped_loans_sql(wh, plan.as_of, profile=plan.profile, scopes=plan.scopes,
                                     nfra_flow=plan.nfra_flow, first_loans=needs_first)
     bits = _where_bits(plan.measures)
