@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wupian.engine.pboc_lines import _EDGE
 from wupian.engine.warehouse import Warehouse
 
 RECORDS = "pboc_records"
+_KEYS = "pboc_record_keys"  # the key fields of the records being checked
 _CONTROL = r"[\x00-\x1f\x7f]"
 _NON_ASCII = r"[^\x00-\x7f]"
 # a blank that Python's str.strip() removes, at the start or end of a field of the line (the line-level pre-test of
@@ -216,17 +218,18 @@ def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Tabl
     record = _record_marks(plan, k, params)
     cols += [f"{m} AS x{i}" for i, m in enumerate(record)]
     marks = ", ".join(["kind", *(_field_mark(fc.pos) for fc in plan.fields), *(f"x{i}" for i in range(len(record)))])
-    # The marks of every line are computed once, into a materialised relation of (n, marks) — a filter on the marks
-    # of a plain subquery is pushed below it and evaluates every rule twice for the lines that break one (on a
-    # bank without branch codes, every line) — and the marked lines' text is joined back by number. A line with
-    # the wrong number of fields gets ``count`` alone (its rule columns, read off missing fields, are not used).
-    split = (f"SELECT n, length(line) - length(replace(line, '|', '')) + 1 AS nf, "
+    # The marks of every line are computed once, in the projection that returns them: a filter on the marks in
+    # SQL is pushed below that projection (even into a materialised CTE) and evaluates every rule twice for the
+    # lines that break one (on a bank without branch codes, every line), so the lines without marks are dropped in
+    # Arrow. A line with the wrong number of fields gets ``count`` alone (its rule columns, read off missing
+    # fields, are not used).
+    split = (f"SELECT n, line, length(line) - length(replace(line, '|', '')) + 1 AS nf, "
              f"NOT regexp_matches(line, '{_NON_ASCII}') AS ascii, regexp_matches(line, '{_LINE_BLANKS}') AS blanks, "
              f"{_fields(range(1, nf + 1))} FROM (SELECT n, line, string_split(line, '|') AS f FROM {table}) q")
-    return wh.arrow(
-        f"WITH y AS MATERIALIZED (SELECT n, CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END AS marks "
-        f"FROM (SELECT r.n, r.nf, {', '.join(cols)} FROM ({split}) r) z) "
-        f"SELECT y.n, x.line, y.marks FROM y JOIN {table} x ON x.n = y.n WHERE y.marks <> '' ORDER BY y.n", params)
+    found = wh.arrow(
+        f"SELECT n, line, CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END AS marks "
+        f"FROM (SELECT r.n, r.line, r.nf, {', '.join(cols)} FROM ({split}) r) z ORDER BY n", params)
+    return found.filter(pc.not_equal(found.column("marks"), ""))
 
 
 def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:
@@ -236,20 +239,25 @@ def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list
         return []
     k, nf = len(plan.summaries), len(plan.fields)
     serial = _f(plan.serial) if plan.serial is not None else "''"
-    # every line is split once for all its key fields; only the keys (not the line text) are kept for the
-    # grouping, and the few repeated lines are read back by number
-    split = (f"SELECT n, {_fields([*plan.keys, plan.serial])} FROM (SELECT n, string_split(line, '|') AS f "
-             f"FROM {table} WHERE n > {int(k)} AND length(line) - length(replace(line, '|', '')) + 1 = {nf}) q")
+    # every line is split once for all its key fields, into Arrow: a filter on a key of a split relation in SQL
+    # (even a materialised one) is pushed below the split and splits the line again per key. Only the keys (not the
+    # line text) are grouped, and the few repeated lines are read back by number.
+    split = wh.arrow(
+        f"SELECT n, {_fields([*plan.keys, plan.serial])} FROM (SELECT n, string_split(line, '|') AS f "
+        f"FROM {table} WHERE n > {int(k)} AND length(line) - length(replace(line, '|', '')) + 1 = {nf}) q")
     keyed = " UNION ALL ".join(
-        f"SELECT {order} AS o, {int(pos)} AS pos, r.n, {_f(pos)} AS v, {serial} AS s FROM split r "
+        f"SELECT {order} AS o, {int(pos)} AS pos, r.n, {_f(pos)} AS v, {serial} AS s FROM {_KEYS} r "
         f"WHERE {_f(pos)} NOT IN ('', '0')" for order, pos in enumerate(plan.keys))
-    return wh.rows(f"""
-        WITH split AS MATERIALIZED ({split}),
-        keyed AS MATERIALIZED ({keyed}),
-        twice AS (SELECT o, v, s, min(n) AS first FROM keyed GROUP BY o, v, s HAVING count(*) > 1)
-        SELECT k.pos, k.n, x.line, t.first FROM keyed k JOIN twice t ON t.o = k.o AND t.v = k.v AND t.s = k.s
-        JOIN {table} x ON x.n = k.n
-        WHERE k.n > t.first ORDER BY k.o, k.n""")
+    wh.register(_KEYS, split)
+    try:
+        return wh.rows(f"""
+            WITH keyed AS MATERIALIZED ({keyed}),
+            twice AS (SELECT o, v, s, min(n) AS first FROM keyed GROUP BY o, v, s HAVING count(*) > 1)
+            SELECT k.pos, k.n, x.line, t.first FROM keyed k JOIN twice t ON t.o = k.o AND t.v = k.v AND t.s = k.s
+            JOIN {table} x ON x.n = k.n
+            WHERE k.n > t.first ORDER BY k.o, k.n""")
+    finally:
+        wh.unregister(_KEYS)
 
 
 def summary_records(wh: Warehouse, k: int, table: str = RECORDS) -> list[str]:
