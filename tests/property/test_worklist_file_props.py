@@ -60,3 +60,51 @@ def test_the_first_fifty_of_a_code_span_batches(tmp_path: Path) -> None:
     assert got is not None and got.listed == (("WP-PBOC-003", "ERROR", 50), ("WP-PBOC-010", "ERROR", 50))
     assert got.counts == (("WP-PBOC-003", "ERROR", 75), ("WP-PBOC-010", "ERROR", 75))
     assert [i.source.line for i in issues] == list(range(100))  # lines 0–99: the first 50 of each code, in order
+
+
+def _reference(tables: list[pa.Table], path: Path) -> bytes:
+    """The worklist bytes as the plain path writes them: every text cell guarded one by one (``guard_table``), the
+    whole table in one ``write_csv`` — no dictionaries, no batches."""
+    import io
+
+    import pyarrow.csv as pa_csv
+
+    from wupian.core.csv_guard import guard_table
+    from wupian.reports.worklists import BOM, FINDINGS_HEADER
+
+    whole = concat(tables).combine_chunks()
+    buf = io.BytesIO()
+    pa_csv.write_csv(guard_table(pa.table(list(whole.columns), names=list(FINDINGS_HEADER))), buf,
+                     pa_csv.WriteOptions(eol="\r\n"))
+    return BOM.encode("utf-8") + buf.getvalue()
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(ROW, min_size=1, max_size=12), st.lists(st.integers(0, 6000), min_size=1, max_size=3),
+       st.booleans())
+def test_long_batches_of_repeated_texts_write_the_plain_bytes(pool: list[tuple[object, ...]], sizes: list[int],
+                                                             leading_empty: bool) -> None:
+    """Batches longer than the probe (their repeated texts guarded through a dictionary), chunked tables and a leading
+    empty chunk (Arrow 26's header-less CSV writer wrote garbage for one) write what guarding cell by cell writes."""
+    import tempfile
+
+    tables = []
+    for k, n in enumerate(sizes):
+        rows = [pool[(i * 7 + k) % len(pool)] for i in range(n)]
+        t = _table(rows)
+        if leading_empty:
+            t = pa.concat_tables([t.slice(0, 0), t.slice(0, n // 2), t.slice(n // 2)])
+        tables.append(t)
+    with tempfile.TemporaryDirectory() as tmp:
+        parts, whole = Path(tmp) / "parts.csv", Path(tmp) / "whole.csv"
+        out = WorklistFile(parts)
+        for t in tables:
+            out.add(t)
+        got, _ = out.close()
+        want, _ = keep(concat(tables), whole)
+        if got is None:
+            assert want is None and sum(sizes) == 0
+            return
+        reference = _reference(tables, parts)
+        assert parts.read_bytes() == reference
+        assert whole.read_bytes() == reference

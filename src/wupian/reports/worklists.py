@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from wupian.core.csv_guard import guard_table
+from wupian.core.csv_guard import guard_array
 from wupian.core.issues import Issue, Level, Source
 
 SAMPLE = 50  # findings of each code listed as Issues (the CLI lists at most 50 errors and, by default, 20 others)
@@ -106,13 +106,10 @@ def first_per_code(table: pa.Table, n: int = SAMPLE, limits: dict[str, int] | No
     column = table.column("code")
     enc = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
     codes = enc.indices.to_numpy(zero_copy_only=False)  # equal codes, equal integers
-    cap = np.array([(limits or {}).get(c, n) for c in enc.dictionary.to_pylist()], dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    starts = np.searchsorted(sorted_codes, sorted_codes, side="left")
-    rank = np.empty(len(codes), dtype=np.int64)
-    rank[order] = np.arange(len(codes)) - starts
-    return table.take(pa.array(np.nonzero(rank < cap[codes])[0]))
+    # a few codes per table: the first rows of each by one comparison of the integers, not a sort of every row
+    firsts = [np.flatnonzero(codes == j)[:max(0, (limits or {}).get(c, n))]
+              for j, c in enumerate(enc.dictionary.to_pylist())]
+    return table.take(pa.array(np.sort(np.concatenate(firsts)) if firsts else np.empty(0, np.int64)))
 
 
 def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
@@ -123,12 +120,29 @@ def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
                             grouped.column("code_count").to_pylist(), strict=True)))
 
 
+_PROBE = 4096  # values of a text column looked at to decide whether it repeats enough to guard its distinct values
+
+
+def _guarded(columns: Sequence[Any], names: Sequence[str]) -> pa.Table:
+    """The columns under ``names`` with every text value guarded (:func:`wupian.core.csv_guard.guard_array`). A long
+    text column whose first ``_PROBE`` values repeat (a findings table's file, code, level, message and suggestion:
+    a handful of texts over a million rows) is dictionary-encoded and only its distinct values are guarded; Arrow's
+    CSV writer writes a dictionary column as its values, so the bytes are the same at a fraction of the pattern
+    matching."""
+    out = []
+    for c in columns:
+        if pa.types.is_string(c.type) and len(c) > _PROBE and len(pc.unique(c.slice(0, _PROBE))) * 8 <= _PROBE:
+            c = pc.dictionary_encode(c)
+        out.append(guard_array(c))
+    return pa.table(out, names=list(names))
+
+
 def write_csv(table: pa.Table, header: Sequence[str], path: Path) -> Path:
     """Write the rows of ``table`` under ``header`` as a CSV worklist: UTF-8 with BOM (Excel), CRLF line ends, every
     text value quoted (Arrow's CSV writer; quotes doubled), a missing value empty, a text that a spreadsheet would
     run as a formula prefixed with an apostrophe (:func:`wupian.core.csv_guard.guard_table`, column-wise)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    named = guard_table(pa.table(list(table.columns), names=list(header)))
+    named = _guarded(list(table.columns), header)
     with path.open("wb") as fh:
         fh.write(BOM.encode("utf-8"))
         pa_csv.write_csv(named, fh, pa_csv.WriteOptions(eol="\r\n"))
@@ -148,8 +162,6 @@ class WorklistFile:
                  columns: Sequence[str] = tuple(FINDINGS.names)) -> None:
         self.path, self.header, self.columns = path, tuple(header), tuple(columns)
         self._fh: Any = None
-        self._writer: pa_csv.CSVWriter | None = None
-        self._schema: pa.Schema | None = None
         self._counts: Counter[tuple[str, str]] = Counter()
         self._listed: Counter[tuple[str, str]] = Counter()
         self._per_code: Counter[str] = Counter()
@@ -159,14 +171,17 @@ class WorklistFile:
         """Append the findings of ``table`` (a findings table) in their order."""
         if table.num_rows == 0:
             return
-        named = guard_table(pa.table(list(table.select(list(self.columns)).columns), names=list(self.header)))
-        if self._writer is None:
+        named = _guarded(table.select(list(self.columns)).columns, self.header)
+        if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("wb")
+            # Arrow's own file (a Python file object is written through a buffer that may outlive the batch)
+            self._fh = pa.OSFile(str(self.path), "wb")
             self._fh.write(BOM.encode("utf-8"))
-            self._schema = named.schema
-            self._writer = pa_csv.CSVWriter(self._fh, named.schema, write_options=pa_csv.WriteOptions(eol="\r\n"))
-        self._writer.write_table(named.cast(self._schema))
+            pa_csv.write_csv(named.slice(0, 0), self._fh, pa_csv.WriteOptions(eol="\r\n"))  # the header
+        # batch by batch (a column may be dictionary-encoded in one batch and not in the next: no common schema);
+        # without empty record batches — Arrow 26 writes garbage for a leading empty batch when there is no header
+        rows = pa.Table.from_batches([b for b in named.to_batches() if b.num_rows], schema=named.schema)
+        pa_csv.write_csv(rows, self._fh, pa_csv.WriteOptions(include_header=False, eol="\r\n"))
         for code, level, n in _counts(table):
             self._counts[(code, level)] += n
         listed = first_per_code(table, limits={c: SAMPLE - n for c, n in self._per_code.items()})
@@ -178,12 +193,11 @@ class WorklistFile:
 
     def close(self) -> tuple[Worklist | None, list[Issue]]:
         """The Worklist (None, and no file, when no batch had a row) and the listed findings as Issues."""
-        if self._writer is None:
+        if self._fh is None:
             self.path.unlink(missing_ok=True)
             return None, []
-        self._writer.close()
         self._fh.close()
-        self._writer = None
+        self._fh = None
         return (Worklist(self.path, tuple(sorted((c, lv, n) for (c, lv), n in self._counts.items())),
                          tuple(sorted((c, lv, n) for (c, lv), n in self._listed.items() if n))),
                 [i for t in self._sample for i in to_issues(t)])
