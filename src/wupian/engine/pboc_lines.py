@@ -202,14 +202,26 @@ _NEEDS_CLEANING = r"[\x00-\x1f\x7f]|(^|[|])" + _BLANK + "|" + _BLANK + "([|]|$)"
 
 
 def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
-    """The detail records of one file, each the ``|``-joined field text, in file order (branch, loan).
+    """The detail records of one file, each the ``|``-joined field text, in file order (branch, loan)."""
+    return detail_records(wh, plan, as_of).column("line").combine_chunks()
+
+
+def detail_records(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital: bool = False,
+                   codes: Sequence[str] = ()) -> pa.Table:
+    """The detail records of one file in file order (branch, loan), with what the file's warnings read, from one
+    scan of the file's loans: ``line`` (the ``|``-joined field text), ``loan_id``, ``no_contract`` (合同编码 missing,
+    not a bill), ``no_digital`` (where ``check_digital``: digital_code not among ``codes``), ``no_bill`` (票据直贴
+    without bill_no) and ``no_serial`` (no drawdown_serial) — the flags of ``detail_warnings`` and ``key_gaps``.
 
     The fields are joined as they are, and only a record whose joined text shows a value that needs cleaning (a
     control character or ``|`` in a value, a blank at a field's edge) is built again from cleaned fields: the
     cleaning leaves every other value unchanged, so the text is the same at a fraction of the regular
     expressions."""
+    cparams: list[Any] = []
+    cleaned = [_value(v, cparams) for v in plan.fields]
+    fparams: list[Any] = []
+    flags = _warning_flags(check_digital, codes, fparams)
     params: list[Any] = []
-    cleaned = [_value(v, params) for v in plan.fields]
     raw = [_value(v, params, clean=False) for v in plan.fields]
 
     def joined(parts: list[str]) -> str:
@@ -220,9 +232,20 @@ def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
     table = wh.arrow(
         f"SELECT CASE WHEN regexp_matches(e.raw_, '{_NEEDS_CLEANING}') "
         f"OR length(e.raw_) - length(replace(e.raw_, '|', '')) <> {bars} THEN {joined(cleaned)} ELSE e.raw_ END "
-        f"AS line FROM (SELECT {joined(raw)} AS raw_, e.* FROM {TABLE} e WHERE {where}) e "
-        f"ORDER BY e.branch_id, e.loan_id", params)
-    return table.column("line").combine_chunks() if table.num_rows else pa.array([], pa.string())
+        f"AS line, e.loan_id, {', '.join(f'{sql} AS {name}' for name, sql in flags)} "
+        f"FROM (SELECT {joined(raw)} AS raw_, e.* FROM {TABLE} e WHERE {where}) e "
+        f"ORDER BY e.branch_id, e.loan_id", [*cparams, *fparams, *params])
+    return table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
+                                 *((name, pa.bool_()) for name, _ in flags)]))
+
+
+def _warning_flags(check_digital: bool, codes: Sequence[str], params: list[Any]) -> list[tuple[str, str]]:
+    """(name, SQL) of the per-loan facts the file's warnings read (``detail_records``)."""
+    digital = (f"({'TRUE' if check_digital else 'FALSE'} AND "
+               f"coalesce(e.digital_code IN ({_marks(codes, params) if codes else 'NULL'}), false) = false)")
+    return [("no_contract", f"(coalesce(e.contract_id, '') = '' AND NOT {BILL})"), ("no_digital", digital),
+            ("no_bill", f"({BILL} AND coalesce(e.bill_no, '') = '')"),
+            ("no_serial", "(coalesce(e.drawdown_serial, '') = '')")]
 
 
 def summary_sums(wh: Warehouse, plan: LinePlan, as_of: date) -> list[dict[str, Any]]:
@@ -244,38 +267,6 @@ def summary_sums(wh: Warehouse, plan: LinePlan, as_of: date) -> list[dict[str, A
     row = wh.rows(f"SELECT {', '.join(cols)} FROM {TABLE} e WHERE {where}", params)[0]
     return [{"total": row[f"total_{i}"], "rated": row[f"rated_{i}"], "borrowers": row[f"borrowers_{i}"]}
             for i in range(len(plan.groups))]
-
-
-def detail_warnings(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital: bool,
-                    codes: Sequence[str]) -> pa.Table:
-    """Loans of the file (in file order) whose 合同编码 is missing (non-bill) or, where ``check_digital``, whose
-    digital_code is not among ``codes``: ``loan_id``, ``no_contract``, ``no_digital``."""
-    params: list[Any] = []
-    digital = f"({'TRUE' if check_digital else 'FALSE'} AND coalesce(e.digital_code IN ({_marks(codes, params)}), false) = false)"
-    no_contract = f"(coalesce(e.contract_id, '') = '' AND NOT {BILL})"
-    where = _scope(plan, as_of, params)
-    return wh.arrow(f"SELECT e.loan_id, {no_contract} AS no_contract, {digital} AS no_digital FROM {TABLE} e "
-                   f"WHERE {where} AND ({no_contract} OR {digital}) ORDER BY e.branch_id, e.loan_id",
-                   [*params[:len(codes)], *params[len(codes):], *params[:len(codes)]])
-
-
-def key_gaps(wh: Warehouse, plan: LinePlan, as_of: date, *, limit: int = 5) -> dict[str, tuple[int, list[str]]]:
-    """Synthesised keys of the file: ``bill`` (票据直贴 without bill_no) and ``serial`` (no drawdown_serial), each
-    the count and the first ``limit`` loan ids in file order (both counts from one scan; the ids read only for a
-    kind that has any)."""
-    conds = (("bill", f"{BILL} AND coalesce(e.bill_no, '') = ''"), ("serial", "coalesce(e.drawdown_serial, '') = ''"))
-    params: list[Any] = []
-    where = _scope(plan, as_of, params)
-    counts = wh.rows(f"SELECT {', '.join(f'count(*) FILTER (WHERE {c}) AS {n}' for n, c in conds)} "
-                     f"FROM {TABLE} e WHERE {where}", params)[0]
-    out: dict[str, tuple[int, list[str]]] = {}
-    for name, cond in conds:
-        n = int(counts[name])
-        ids = [r["loan_id"] for r in wh.rows(
-            f"SELECT e.loan_id FROM {TABLE} e WHERE {where} AND {cond} ORDER BY e.branch_id, e.loan_id LIMIT {int(limit)}",
-            params)] if n else []
-        out[name] = (n, ids)
-    return out
 
 
 def branches_without_uscc(wh: Warehouse) -> list[str]:

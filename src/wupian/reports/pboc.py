@@ -47,10 +47,8 @@ from wupian.engine.pboc_lines import (
     LinePlan,
     Value,
     branches_without_uscc,
-    detail_lines,
-    detail_warnings,
+    detail_records,
     drop_pboc_loans,
-    key_gaps,
     prepare_pboc_loans,
     summary_sums,
 )
@@ -161,9 +159,10 @@ DETAIL_WARNINGS = (  # flag column of ``detail_warnings`` → the WARNING (code,
 )
 
 
-def _detail_findings(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> pa.Table:
-    """The file's loan-level WARNINGs as a findings table, per loan in file order (合同编码 before 数字代码)."""
-    found = detail_warnings(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
+def _detail_findings(records: pa.Table) -> pa.Table:
+    """The file's loan-level WARNINGs as a findings table, per loan in file order (合同编码 before 数字代码), from the
+    flags of its detail records (``engine.pboc_lines.detail_records``)."""
+    found = records.filter(pc.or_(records.column("no_contract"), records.column("no_digital")))
     if found.num_rows == 0:
         return FINDINGS.empty_table()
     key = pc.binary_join_element_wise("loan_id=", pc.cast(found.column("loan_id"), pa.string()), "")
@@ -181,10 +180,21 @@ def _detail_findings(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> p
     return concat(parts).take(pa.array(np.argsort(np.concatenate(order), kind="stable")))
 
 
-def _join_warnings(wh: Warehouse, name: str, plan: LinePlan, as_of: date) -> list[Issue]:
+def key_gaps(records: pa.Table, limit: int = 5) -> dict[str, tuple[int, list[str]]]:
+    """Synthesised keys of the file: ``bill`` (票据直贴 without bill_no) and ``serial`` (no drawdown_serial), each
+    the count and the first ``limit`` loan ids in file order, from the flags of its detail records."""
+    out: dict[str, tuple[int, list[str]]] = {}
+    for name, flag in (("bill", "no_bill"), ("serial", "no_serial")):
+        hit = records.column(flag)
+        n = int(pc.sum(hit).as_py() or 0)
+        out[name] = (n, records.column("loan_id").filter(hit).slice(0, limit).to_pylist() if n else [])
+    return out
+
+
+def _join_warnings(name: str, plan: LinePlan, records: pa.Table) -> list[Issue]:
     """WARNINGs for synthesised keys: the PBOC joins 票据编号 / 交易流水号 with 票据融资信息 / 发生额信息."""
     out = []
-    gaps = key_gaps(wh, plan, as_of)
+    gaps = key_gaps(records)
     n, bills = gaps["bill"]
     if n:
         out.append(Issue(
@@ -256,12 +266,12 @@ def write_pboc_findings(
     return files, concat(found)
 
 
-def _records(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Array]:
-    """The summary rows (text) and the detail records (one Arrow column, file order) of one file over the run's
-    ``pboc_loans``."""
+def _records(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Table]:
+    """The summary rows (text) and the detail records (``engine.pboc_lines.detail_records``: the text in column
+    ``line`` with the flags its warnings read, file order) of one file over the run's ``pboc_loans``."""
     plan = line_plan(code)
     head = ["|".join(line) for line in _summary_lines(wh, code, plan, as_of)]
-    return head, detail_lines(wh, plan, as_of).cast(pa.string())
+    return head, detail_records(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
 
 
 def _text(head: list[str], details: pa.Array) -> str:
@@ -271,7 +281,8 @@ def _text(head: list[str], details: pa.Array) -> str:
 def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
     """The text of one file over the run's ``pboc_loans`` (summary rows, then the detail records, LF-terminated)
     and its number of detail records."""
-    head, details = _records(wh, code, as_of)
+    head, records = _records(wh, code, as_of)
+    details = records.column("line").combine_chunks()
     return _text(head, details), len(details)
 
 
@@ -289,7 +300,8 @@ def _once(table: pa.Table, warned: list[pa.Array]) -> pa.Table:
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
                found: list[pa.Table], warned: list[pa.Array]) -> PbocFile:
     plan = line_plan(code)
-    head, details = _records(wh, code, as_of)
+    head, detail = _records(wh, code, as_of)
+    details = detail.column("line").combine_chunks()
     records = len(head) + len(details)
     name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
     load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), details]))
@@ -297,8 +309,7 @@ def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, 
         problems = validate_table(wh, code, name)
     finally:
         drop_records(wh)
-    found += [_once(_detail_findings(wh, code, plan, as_of), warned), findings_table(_join_warnings(wh, name, plan, as_of)),
-              problems]
+    found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, plan, detail)), problems]
     data = _text(head, details).encode("utf-8")
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
     if pc.any(pc.equal(problems.column("level"), str(Level.ERROR))).as_py():

@@ -133,3 +133,20 @@ def test_self_check_rechecks_the_record_rules_only_on_bytes_it_did_not_validate(
                                f"2026-04-01 08:00:00\n{target.records}\n", "utf-8")
     assert self_check([trusted]) == []
     assert any(i.code == "WP-PBOC-002" for i in self_check([dataclasses.replace(target, validated="")]))
+
+
+def test_loan_warnings_come_from_the_records_written(bank: Warehouse, tmp_path: Path) -> None:
+    """The loan-level warnings (合同编码 missing, digital code missing, 票据编号 synthesised) are read off the same
+    scan that builds the records: each names its loan once, in file order, and the record shows what was filled."""
+    from support.edit_rows import update
+
+    update(bank, "loans", {"contract_id": "NULL"}, "loan_id = 'L02'")
+    update(bank, "loans", {"digital_code": "NULL"}, "loan_id = 'L03'")
+    update(bank, "loans", {"bill_no": "NULL"}, "loan_id = 'L13'")
+    files, issues = _write(bank, tmp_path)
+    found = [(i.code, i.source.key, i.source.file) for i in issues if i.code in ("WP-PBOC-010", "WP-PBOC-011")]
+    assert found == [("WP-PBOC-010", "loan_id=L02", "loans"), ("WP-PBOC-011", "loan_id=L03", "loans")]
+    bills = [i for i in issues if i.code == "WP-PBOC-014"]
+    assert bills and all(i.message.startswith("1 笔票据直贴缺少票据编号") and i.message.endswith("（如 L13）")
+                         for i in bills)
+    assert f"{A_USCC}|A1|0|0|L13|" in _text(files, "HDACLPHDK")  # 票据编号 = the loan id
