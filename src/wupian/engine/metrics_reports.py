@@ -178,20 +178,30 @@ _MEASURE_COLUMNS = ("customer_id", "amount", "five_class", "maturity_date", "dra
                     "drawdown_amount", "interest_rate", "is_restructured")
 
 
-def _measures(params: list[Any], as_of: date) -> str:
-    """The measures of one report row over the loans ``m`` that meet its condition."""
-    year_start = date(as_of.year, 1, 1)
-    flow = "(m.drawdown_date BETWEEN ? AND ? AND NOT m.is_restructured)"
-    params += [year_start, as_of, year_start, as_of, year_start, as_of]
-    return f"""CAST(coalesce(sum(m.amount), 0) AS DECIMAL(38, 2)) AS balance,
-                count(DISTINCT m.customer_id) FILTER (WHERE m.amount > 0) AS customers,
-                CAST(coalesce(sum(m.amount) FILTER (WHERE m.five_class IN {NPL_CLASSES}), 0) AS DECIMAL(38, 2)) AS npl_balance,
-                CAST(coalesce(sum(m.amount) FILTER (WHERE m.maturity_date > m.drawdown_date + INTERVAL 12 MONTH), 0)
-                     AS DECIMAL(38, 2)) AS mid_long_term_balance,
-                CAST(coalesce(sum(m.amount) FILTER (WHERE m.guarantee_type = 'credit'), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
-                CAST(coalesce(sum(m.drawdown_amount) FILTER (WHERE {flow}), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
-                count(DISTINCT m.customer_id) FILTER (WHERE {flow}) AS ytd_disbursed_customers,
-                coalesce(sum(m.drawdown_amount * m.interest_rate) FILTER (WHERE {flow}), 0) AS ytd_interest_x100"""
+def _flow(params: list[Any], as_of: date) -> str:
+    """Whether a loan row is a disbursement of the year to date under the NFRA flow rules (restructured loans are
+    not disbursements)."""
+    params += [date(as_of.year, 1, 1), as_of]
+    return "(e.drawdown_date BETWEEN ? AND ? AND NOT e.is_restructured)"
+
+
+# Each row's measures in two steps, exactly: per (condition masks, borrower) the sums of its loan rows and whether
+# any of them counts the borrower (``_PARTIALS``), then per condition the sums of those sums and the distinct
+# borrowers among them (``_MEASURES``) — the pairs of (loan, condition) become pairs of (borrower, condition).
+_PARTIALS = f"""sum(y.amount) AS bal, sum(y.amount) FILTER (WHERE y.five_class IN {NPL_CLASSES}) AS npl,
+                sum(y.amount) FILTER (WHERE y.maturity_date > y.drawdown_date + INTERVAL 12 MONTH) AS mlt,
+                sum(y.amount) FILTER (WHERE y.guarantee_type = 'credit') AS cred,
+                sum(y.drawdown_amount) FILTER (WHERE y.flow_) AS disb,
+                sum(y.drawdown_amount * y.interest_rate) FILTER (WHERE y.flow_) AS intr,
+                bool_or(y.amount > 0) AS pos, bool_or(y.flow_) AS fl"""
+_MEASURES = """CAST(coalesce(sum(m.bal), 0) AS DECIMAL(38, 2)) AS balance,
+                count(DISTINCT m.customer_id) FILTER (WHERE m.pos) AS customers,
+                CAST(coalesce(sum(m.npl), 0) AS DECIMAL(38, 2)) AS npl_balance,
+                CAST(coalesce(sum(m.mlt), 0) AS DECIMAL(38, 2)) AS mid_long_term_balance,
+                CAST(coalesce(sum(m.cred), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
+                CAST(coalesce(sum(m.disb), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
+                count(DISTINCT m.customer_id) FILTER (WHERE m.fl) AS ytd_disbursed_customers,
+                coalesce(sum(m.intr), 0) AS ytd_interest_x100"""
 
 
 def with_tagged(pop: str, params: list[Any], tagged: dict[str, int], as_of: date,
@@ -222,9 +232,12 @@ def report_rows(
     with NFRA flow rules (restructured loans are not disbursements).
 
     One pass: every distinct (tag, condition) is evaluated once per enriched loan row of its tag into a bit of an
-    integer mask (``w<k>``, 62 conditions per mask); the rows that meet any condition are kept once; the few
-    distinct masks are expanded to the conditions they meet, and one grouped aggregation over (row, condition)
-    pairs gives every condition's measures. Rows with the same condition share one set of measures."""
+    integer mask (``w<k>``, 62 conditions per mask); the rows are summed per (masks, borrower) (``_PARTIALS``:
+    ≈ 64k groups for 2.3M rows at 2M loans); the few distinct masks are expanded to the conditions they meet, and
+    one grouped aggregation over (borrower group, condition) pairs gives every condition's measures
+    (``_MEASURES``). Rows that meet no condition are not filtered out before the grouping (a filter on the masks
+    would be pushed below their projection and evaluate every condition twice): their mask meets no condition,
+    so the expansion drops them. Rows with the same condition share one set of measures."""
     measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
                 "ytd_disbursed_customers", "ytd_interest_x100")
     if not rows:
@@ -251,6 +264,7 @@ def report_rows(
     mparams: list[Any] = []
     for group in (g for g in groups if g):
         masks = []
+        flow = _flow(mparams, as_of)
         for w in range(n_words):
             arms = []
             for tag in group:
@@ -267,25 +281,25 @@ def report_rows(
         columns = {c for c in wanted if not c.startswith("tagged_")} | ({"loan_id"} if mine else set())
         pop, pparams = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree)
         pop, pparams = with_tagged(pop, pparams, mine, as_of, profile)
-        branches.append(f"SELECT {', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {', '.join(masks)} FROM ({pop}) e")
+        branches.append(f"SELECT {', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {flow} AS flow_, {', '.join(masks)} "
+                        f"FROM ({pop}) e")
         mparams += pparams
-    any_bit = " OR ".join(f"w{w} <> 0" for w in range(n_words))
     params: list[Any] = [*cparams, *mparams]
     ws = [f"w{w}" for w in range(n_words)]
     bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
     word = f"CASE b.w {' '.join(f'WHEN {w} THEN p.w{w}' for w in range(n_words))} END"
-    aggregates = _measures(params, as_of)
     keys = ", ".join("(?, ?, ?)" for _ in rows)
     for n, (code, j) in enumerate(zip((c for c, _, _ in rows), slot, strict=True)):
         params += [n, code, j]
     zero = {"customers": "0", "ytd_disbursed_customers": "0"}
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
-        m AS MATERIALIZED (SELECT * FROM ({' UNION ALL '.join(branches)}) y WHERE {any_bit}),
+        m AS MATERIALIZED (SELECT {', '.join(f'y.{w}' for w in ws)}, y.customer_id, {_PARTIALS}
+              FROM ({' UNION ALL '.join(branches)}) y GROUP BY {', '.join(f'y.{w}' for w in ws)}, y.customer_id),
         p AS (SELECT DISTINCT {', '.join(ws)} FROM m),
         x AS (SELECT {', '.join(f'p.{w}' for w in ws)}, b.j FROM p
               JOIN (VALUES {bits}) b(j, w, bit) ON ({word} & b.bit) <> 0),
-        a AS (SELECT x.j, {aggregates} FROM m JOIN x ON {' AND '.join(f'm.{w} = x.{w}' for w in ws)} GROUP BY x.j)
+        a AS (SELECT x.j, {_MEASURES} FROM m JOIN x ON {' AND '.join(f'm.{w} = x.{w}' for w in ws)} GROUP BY x.j)
         SELECT k.code, {', '.join(f'coalesce(a.{c}, {zero.get(c, "0")}) AS {c}' for c in measures)}
         FROM (VALUES {keys}) k(ord, code, j) LEFT JOIN a ON a.j = k.j
         ORDER BY k.ord
