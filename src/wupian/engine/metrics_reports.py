@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -307,15 +308,19 @@ def report_rows(
     return wh.arrow(sql, params)
 
 
-def snapshot_loan_total(wh: Warehouse, as_of: date) -> dict[str, Any]:
-    """Independent totals of the snapshot for reconciliation: Σ balance of in-scope loans, their count, and
-    Σ balance of every loan row."""
-    return wh.rows(
-        f"SELECT CAST(coalesce(sum(balance) FILTER (WHERE {ALL_LOANS_WHERE}), 0) AS DECIMAL(38, 2)) AS in_scope, "
-        f"count(*) FILTER (WHERE {ALL_LOANS_WHERE}) AS in_scope_count, "
-        "CAST(coalesce(sum(balance), 0) AS DECIMAL(38, 2)) AS all_rows FROM loans l WHERE l.as_of = ?",
-        [as_of],
-    )[0]
+def booked_balances(wh: Warehouse, as_of: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """From one scan of the date's loans, for reconciliation: (branch_id → Σ balance of the in-scope loans booked at
+    that branch itself, not its subtree; the snapshot's independent totals — Σ balance of in-scope loans, their
+    count, and Σ balance of every loan row). The totals are exact sums of the branches' exact sums."""
+    rows = wh.rows(
+        f"SELECT l.branch_id, CAST(coalesce(sum(l.balance) FILTER (WHERE {ALL_LOANS_WHERE}), 0) AS DECIMAL(38, 2)) AS own, "
+        f"count(*) FILTER (WHERE {ALL_LOANS_WHERE}) AS n, CAST(coalesce(sum(l.balance), 0) AS DECIMAL(38, 2)) AS all_rows "
+        "FROM loans l WHERE l.as_of = ? GROUP BY l.branch_id", [as_of])
+    own = {r["branch_id"]: r["own"] for r in rows if r["n"]}
+    totals = {"in_scope": sum((r["own"] for r in rows if r["n"]), Decimal("0.00")),
+              "in_scope_count": sum(int(r["n"]) for r in rows),
+              "all_rows": sum((r["all_rows"] for r in rows), Decimal("0.00"))}
+    return own, totals
 
 
 def oversized_tags(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, Any]]:
@@ -328,13 +333,6 @@ def oversized_tags(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, A
         "AND (l.loan_id IS NULL OR t.amount > l.balance) ORDER BY t.loan_id, t.tag LIMIT 1000",
         [as_of, profile],
     )
-
-
-def own_booked_balances(wh: Warehouse, as_of: date) -> dict[str, Any]:
-    """branch_id → Σ balance of the in-scope loans booked at that branch itself (not its subtree)."""
-    return {r["branch_id"]: r["own"] for r in wh.rows(
-        f"SELECT branch_id, CAST(coalesce(sum(balance), 0) AS DECIMAL(38, 2)) AS own FROM loans l "
-        f"WHERE l.as_of = ? AND {in_scope_sql('l')} GROUP BY branch_id", [as_of])}
 
 
 def branch_usccs(wh: Warehouse, as_of: date) -> dict[str, tuple[str | None, str | None]]:

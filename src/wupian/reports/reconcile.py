@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.classify_review import CODE_COLUMNS, unresolved_contradictions
 from wupian.engine.metrics import branch_nodes
-from wupian.engine.metrics_reports import oversized_tags, own_booked_balances, snapshot_loan_total
+from wupian.engine.metrics_reports import booked_balances, oversized_tags
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult
 from wupian.reference.green import catalogue_for
@@ -90,7 +90,8 @@ def reconcile_parts(wh: Warehouse, result: IndicatorResult,
     for r in tree:
         if r["parent_id"] and r["parent_id"] in node_set:
             children[r["parent_id"]].append(r["branch_id"])
-    own = {k: Decimal(v) for k, v in own_booked_balances(wh, as_of).items()}
+    booked, totals = booked_balances(wh, as_of)
+    own = {k: Decimal(v) for k, v in booked.items()}
     for node, kids in children.items():
         total = bal(node, "all_loans")
         parts = [bal(k, "all_loans") for k in kids]
@@ -103,7 +104,6 @@ def reconcile_parts(wh: Warehouse, result: IndicatorResult,
 
     if branch_id is None:
         roots = [r["branch_id"] for r in tree if not r["parent_id"]]
-        totals = snapshot_loan_total(wh, as_of)
         got = sum((bal(r, "all_loans") or Decimal(0) for r in roots), Decimal(0))
         if got != Decimal(totals["in_scope"]):
             issues.append(_err("WP-RECON-004", f"各项贷款余额 {got} 与快照贷款余额合计 {totals['in_scope']} 不符",

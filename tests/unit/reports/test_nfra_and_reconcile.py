@@ -130,3 +130,14 @@ def test_s71_credit_bands_upper_bound_inclusive_and_no_bills(bank: Warehouse) ->
     update(bank, "customers", {"credit_limit_total": "10000001"}, "as_of = DATE '2026-03-31' AND customer_id = 'C02'")
     r = row1()
     assert (r["A3"], r["A4"], r["A5"]) == (Decimal("400.00"), Decimal("500.00"), Decimal("550.00"))
+
+
+def test_the_snapshot_total_is_the_exact_sum_of_the_in_scope_balances(bank: Warehouse) -> None:
+    """WP-RECON-004 names the snapshot's in-scope total (summed per booking branch in one scan, then exactly)."""
+    from wupian.engine.loan_scope import in_scope_sql
+
+    bank.execute("DELETE FROM branch_closure WHERE as_of = DATE '2026-03-31' AND ancestor_id = 'H' AND descendant_id = 'A1'")
+    want = bank.scalar("SELECT CAST(sum(balance) AS DECIMAL(38, 2)) FROM loans l "
+                       f"WHERE as_of = DATE '2026-03-31' AND {in_scope_sql('l')}")
+    found = [i.message for i in reconcile(bank, compute_indicators(bank, AS_OF)) if i.code == "WP-RECON-004"]
+    assert len(found) == 1 and found[0].endswith(f"与快照贷款余额合计 {want} 不符") and "." in str(want)
