@@ -3,9 +3,10 @@
 The domain side (``wupian.reports.pboc``) turns the packaged field dictionary into a ``LinePlan`` per file: for every
 field of the layout, in order, a ``Value`` from the closed vocabulary below (a constant, a loan column, a flag, a
 code, a fired rule …). This module compiles the plan to SQL over the loans of the file (``pboc_loans``, the
-enriched relation of ``category_loans`` materialised once per run) and returns the pipe-joined detail records as
-one Arrow column, in file order (branch, loan); the summary rows as exact sums per group; and the facts the
-warnings need as aggregates. Every constant is a bound parameter; columns come from a whitelist.
+enriched relation of ``category_loans`` materialised once per run) and returns the pipe-joined detail records in
+file order (branch, loan), each with its loan id and the flags the file's warnings read (``detail_records``: one
+scan of the file's loans); and the summary rows as exact sums per group. Every constant is a bound parameter;
+columns come from a whitelist.
 
 Field text is cleaned like ``pboc_layout.clean``: control characters and ``|`` become spaces, then the blanks that
 Python's ``str.strip`` removes are cut from both ends.
