@@ -18,7 +18,9 @@ full typing pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from wupian.contract import Column, ColumnType, Table
 from wupian.engine.checks import (
@@ -77,13 +79,13 @@ def _plain_text(r: str) -> str:
     return f"({r} <> '' AND (({r} NOT LIKE ' %' AND {r} NOT LIKE '% ' AND strlen({r}) = length({r})) OR trim({r}) = {r}))"
 
 
-def target(col: Column, r: str, exact_as: Mapping[str, str]) -> str:
-    """The value the adopted view gives for raw ``r``: ``r`` itself, or its cast (money through DECIMAL(18,2),
-    exact for the plain amounts this module accepts, and far cheaper to parse)."""
+def target(col: Column, r: str, exact_as: Mapping[str, str], direct: Mapping[str, str]) -> str:
+    """The value the adopted view gives for raw ``r``: ``r`` itself, or its cast (money text through
+    DECIMAL(18,2), exact for the plain amounts this module accepts, and far cheaper to parse)."""
     cast_to = exact_as.get(col.name)
     if cast_to is None:
         return r
-    if cast_to == "DECIMAL(38,2)" and col.type.base is ColumnType.MONEY:
+    if cast_to == "DECIMAL(38,2)" and col.type.base is ColumnType.MONEY and col.name not in direct:
         return f"CAST(TRY_CAST({r} AS DECIMAL(18,2)) AS DECIMAL(38,2))"
     return f"TRY_CAST({r} AS {cast_to})"
 
@@ -91,10 +93,15 @@ def target(col: Column, r: str, exact_as: Mapping[str, str]) -> str:
 def _clean_value(col: Column, r: str, direct: Mapping[str, str], exact_as: Mapping[str, str]) -> str | None:
     """SQL true when raw ``r`` of ``col`` is plainly clean (see the module docstring); None: never (the
     column's rows all go through the full proof)."""
-    v = target(col, r, exact_as)
+    v = target(col, r, exact_as, direct)
     if col.name in direct:
         typed = direct_expr(col, direct[col.name], r)
-        return None if typed is None else f"({typed} IS NOT DISTINCT FROM {v})"
+        if typed is None:
+            return None
+        sql_type = col.type.sql_type
+        if typed == f"CAST({r} AS {sql_type})" and v in (r, f"TRY_CAST({r} AS {sql_type})"):
+            return "true"  # a widening cast of a typed value (``direct_expr``): its own exact cast
+        return f"({typed} IS NOT DISTINCT FROM {v})"
     kind = col.type.base
     if is_id_column(col):
         return None  # ids: one test for all of them (``clean_row_sql``)
@@ -124,8 +131,9 @@ class _CleanCols:
     """``checks.Cols`` over the raw source of plainly clean rows: the text is the raw value, the typed value
     the view's (``target``)."""
 
-    def __init__(self, table: Table, alias: str, present: set[str], exact_as: Mapping[str, str]) -> None:
-        self.table, self.alias, self.present, self.exact_as = table, alias, present, exact_as
+    def __init__(self, table: Table, alias: str, present: set[str], exact_as: Mapping[str, str],
+                 direct: Mapping[str, str]) -> None:
+        self.table, self.alias, self.present, self.exact_as, self.direct = table, alias, present, exact_as, direct
 
     def t(self, name: str) -> str:
         return f"{self.alias}.{quote_ident(name)}"
@@ -134,32 +142,104 @@ class _CleanCols:
         col = self.table.column(name)
         if name not in self.present:
             return f"CAST(NULL AS {col.type.sql_type})"
-        return target(col, self.t(name), self.exact_as)
+        return target(col, self.t(name), self.exact_as, self.direct)
 
 
-def clean_row_sql(
+@dataclass(frozen=True, slots=True)
+class CleanTests:
+    """The tests of ``clean_row_sql`` split by what they read: ``rows``, tests (true: clean) over several columns
+    or over columns of many values (ids, free text); ``columns``, (column, bad condition) pairs that read one
+    column only — a typed column of the file (the condition can be answered from its Parquet statistics) or one
+    of few values (an enum, a 1/0 word: the condition is asked of each distinct value)."""
+
+    rows: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+    direct: frozenset[str]
+
+    def row_sql(self) -> str:
+        """The per-row tests alone: clean rows when every ``columns`` condition holds for no row."""
+        return "(" + " AND ".join(f"coalesce({t}, false)" for t in self.rows) + ")" if self.rows else "true"
+
+    def full_sql(self) -> str:
+        """Every test, per row."""
+        tests = [f"coalesce({t}, false)" for t in self.rows]
+        tests += [f"NOT coalesce({bad}, false)" for _, bad in self.columns]
+        return "(" + " AND ".join(tests) + ")" if tests else "true"
+
+    @property
+    def branches(self) -> int:
+        """How many times ``column_sql`` reads its source (once per column with a condition)."""
+        return len({c for c, _ in self.columns})
+
+    def column_sql(self, source: str, alias: str) -> str:
+        """One statement: per ``columns`` condition, how many rows (typed columns: a filter the Parquet scan
+        prunes by its statistics) or distinct values (the others) meet it."""
+        by_col: dict[str, list[str]] = {}
+        for col, bad in self.columns:
+            by_col.setdefault(col, []).append(bad)
+        parts = [
+            f"SELECT count(*) AS n FROM {source} AS {alias} WHERE {' OR '.join(bads)}" if col in self.direct else
+            f"SELECT count(*) AS n FROM (SELECT DISTINCT {alias}.{quote_ident(col)} FROM {source} AS {alias}) "
+            f"AS {alias} WHERE " + " OR ".join(f"coalesce({b}, false)" for b in bads)
+            for col, bads in by_col.items()
+        ]
+        return "SELECT coalesce(max(n), 0) FROM (" + " UNION ALL ".join(parts) + ") AS q" if parts else "SELECT 0"
+
+
+_REF = re.compile(r'\b([a-z_]+)\."([a-z_0-9]+)"')
+
+
+def _single(alias: str, condition: str) -> str | None:
+    """The column a condition over ``alias`` reads, when it reads exactly one."""
+    cols = {c for a, c in _REF.findall(condition) if a == alias}
+    return next(iter(cols)) if len(cols) == 1 else None
+
+
+def clean_tests(
     table: Table, alias: str, present: set[str], direct: Mapping[str, str], exact_as: Mapping[str, str]
-) -> str:
-    """A boolean SQL expression over ``alias`` (the raw source of ``stage._source``: every contract column, as
-    text, or typed for the ``direct`` ones) that is true only for rows the full proof would find unflagged and
-    exact; ``exact_as`` are the casts the adopted view applies (column → SQL type), ``present`` the contract
-    columns the file has (the others are NULL)."""
-    tests: list[str] = []
+) -> CleanTests | None:
+    """The tests of a plainly clean row of ``alias`` (the raw source of ``stage._source``: every contract column,
+    as text, or typed for the ``direct`` ones); None when no row can be (a column with no plain form).
+    ``exact_as`` are the casts the adopted view applies (column → SQL type), ``present`` the contract columns
+    the file has (the others are NULL)."""
+    by_value = {c.name for c in table.columns if c.name in present and c.name not in direct
+                and (c.enum or c.type.base is ColumnType.BOOL)}
+    column_wise = set(direct) | by_value
+    rows: list[str] = []
+    columns: list[tuple[str, str]] = []
     ids = [c for c in table.columns if c.name in present and c.name not in direct and is_id_column(c)]
     if ids:
         refs = [f"{alias}.{quote_ident(c.name)}" for c in ids]
-        tests.append(f"regexp_full_match(concat({', '.join(refs)}), {lit(PLAIN_ID_RE[:-1] + '*')})")
-        tests.extend(f"coalesce({r} <> '', true)" for r in refs)
+        rows.append(f"regexp_full_match(concat({', '.join(refs)}), {lit(PLAIN_ID_RE[:-1] + '*')})")
+        rows.extend(f"({r} <> '' OR {r} IS NULL)" for r in refs)
     for col in table.columns:
         if col.name not in present or col in ids:
             continue
         test = _clean_value(col, f"{alias}.{quote_ident(col.name)}", direct, exact_as)
         if test is None:
-            return "false"
-        tests.append(test)
-    cols = _CleanCols(table, alias, present, exact_as)
-    failures = [f for f in row_failures(table, cols) if f.code not in IMPLIED_BY_CLEAN]  # type: ignore[arg-type]
-    fails = " OR ".join(dict.fromkeys(f"coalesce({f.condition}, false)" for f in failures))
-    if fails:
-        tests.append(f"NOT ({fails})")
-    return "(" + " AND ".join(f"coalesce({t}, false)" for t in tests) + ")" if tests else "true"
+            return None
+        if test == "true":
+            continue
+        if col.name in column_wise:
+            columns.append((col.name, f"NOT coalesce({test}, false)"))
+        else:
+            rows.append(test)
+    cols = _CleanCols(table, alias, present, exact_as, direct)
+    for f in row_failures(table, cols):  # type: ignore[arg-type]
+        if f.code in IMPLIED_BY_CLEAN:
+            continue
+        one = _single(alias, f.condition)
+        if one is not None and one in column_wise:
+            columns.append((one, f.condition))
+        else:
+            rows.append(f"NOT coalesce({f.condition}, false)")
+    return CleanTests(tuple(dict.fromkeys(rows)), tuple(dict.fromkeys(columns)), frozenset(direct))
+
+
+def clean_row_sql(
+    table: Table, alias: str, present: set[str], direct: Mapping[str, str], exact_as: Mapping[str, str]
+) -> str:
+    """A boolean SQL expression over ``alias`` that is true only for rows the full proof would find unflagged
+    and exact (every test of ``clean_tests``, per row)."""
+    tests = clean_tests(table, alias, present, direct, exact_as)
+    return "false" if tests is None else tests.full_sql()

@@ -31,7 +31,7 @@ from wupian.contract import Table
 from wupian.engine.checks import check_columns, lit
 from wupian.engine.part_views import Projection
 from wupian.engine.stage import RawInput, RawReadError, StagedTable, _parquet_direct, _source
-from wupian.engine.stage_clean import clean_row_sql
+from wupian.engine.stage_clean import CleanTests, clean_tests
 from wupian.engine.typed_sql import direct_expr, inexact_masks, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
@@ -109,13 +109,14 @@ def stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, 
 @dataclass(frozen=True, slots=True)
 class ProofSql:
     """The statements proving a source adoptable under ``plan``: ``source`` (a FROM item of the raw columns, with
-    ``params``), ``clean`` (``stage_clean.clean_row_sql`` over the alias ``p`` of ``source``) and ``typed(src)``,
-    the full typing of a FROM item like ``source`` with the row flags and the ``masks`` of inexact columns."""
+    ``params``), ``clean`` (``stage_clean.clean_tests`` over the alias ``p`` of ``source``; None: no row is plainly
+    clean) and ``typed(src)``, the full typing of a FROM item like ``source`` with the row flags and the
+    ``masks`` of inexact columns."""
 
     table: Table
     source: str
     params: tuple[object, ...]
-    clean: str
+    clean: CleanTests | None
     direct: dict[str, str]
     present: tuple[str, ...]
     exact_as: dict[str, str]
@@ -135,7 +136,7 @@ def proof_sql(con: duckdb.DuckDBPyConnection, raw: RawInput, plan: Projection) -
     source, params, _ = _source(raw, direct)
     present = tuple(c for c, _ in plan.columns)
     final = {c: casts[-1] for c, casts in plan.columns if casts and casts[-1] != "VARCHAR"}
-    return ProofSql(raw.table, source, tuple(params), clean_row_sql(raw.table, "p", set(present), direct, final),
+    return ProofSql(raw.table, source, tuple(params), clean_tests(raw.table, "p", set(present), direct, final),
                     direct, present, final)
 
 
@@ -157,15 +158,21 @@ def _stage_adopted(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, copy
         assert row is not None
         return not row[0] and not any(int(v) for v in row[1:])
 
-    # The cheap pass first: the rows that are plainly clean (``stage_clean``) need no full proof. The others,
-    # if any, get it: their first rows first (a file sending a code as an alias on most rows is usually found
-    # there, for a small share of the whole pass), then all of them.
-    counted = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT {ps.clean}) FROM {ps.source} AS p",
+    # The cheap passes first: the rows that are plainly clean (``stage_clean``) need no full proof. The tests
+    # reading one column ask its statistics or its distinct values once; when none fails, the per-row pass needs
+    # only the others. The rows not plainly clean, if any, get the full proof: their first rows first (a file
+    # sending a code as an alias on most rows is usually found there, for a small share of the whole pass),
+    # then all of them.
+    clean = "false"
+    if ps.clean is not None:
+        failing = con.execute(ps.clean.column_sql(ps.source, "p"), params * ps.clean.branches).fetchone()
+        clean = ps.clean.row_sql() if failing is not None and not failing[0] else ps.clean.full_sql()
+    counted = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT {clean}) FROM {ps.source} AS p",
                           params).fetchone()
     assert counted is not None
     rows, unclean = int(counted[0]), int(counted[1])
     if unclean:
-        rest = f"(SELECT * FROM {ps.source} AS p WHERE NOT {ps.clean})"
+        rest = f"(SELECT * FROM {ps.source} AS p WHERE NOT {clean})"
         if not proof(f"(SELECT * FROM {rest} AS p LIMIT {PROBE_ROWS:d})") or not proof(rest):
             return None
     read = f"read_parquet({lit(str(copy))}, file_row_number = true)"
