@@ -158,23 +158,26 @@ def _stage_adopted(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, copy
         assert row is not None
         return not row[0] and not any(int(v) for v in row[1:])
 
-    # The cheap passes first: the rows that are plainly clean (``stage_clean``) need no full proof. The tests
-    # reading one column ask its statistics or its distinct values once; when none fails, the per-row pass needs
-    # only the others. The rows not plainly clean, if any, get the full proof: their first rows first (a file
-    # sending a code as an alias on most rows is usually found there, for a small share of the whole pass),
-    # then all of them.
-    clean = "false"
+    # The file's first rows first, a cheap early no (a file sending a code as an alias on most rows is usually
+    # found there): the rows among them not plainly clean (``stage_clean``, every test per row) get the full
+    # proof. Then the whole file: the tests reading one column ask its statistics or its distinct values once;
+    # when none fails, the per-row pass needs only the others; the rows not plainly clean, if any, get the full
+    # proof.
+    full = "false" if ps.clean is None else ps.clean.full_sql()
+    first = f"(SELECT * FROM (SELECT * FROM {ps.source} AS p LIMIT {PROBE_ROWS:d}) AS p WHERE NOT {full})"
+    probed = con.execute(f"SELECT count(*) FROM {first} AS p", params).fetchone()
+    if probed is not None and probed[0] and not proof(first):  # (the full proof's statement costs its planning)
+        return None
+    clean = full
     if ps.clean is not None:
         failing = con.execute(ps.clean.column_sql(ps.source, "p"), params * ps.clean.branches).fetchone()
-        clean = ps.clean.row_sql() if failing is not None and not failing[0] else ps.clean.full_sql()
+        clean = ps.clean.row_sql() if failing is not None and not failing[0] else full
     counted = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT {clean}) FROM {ps.source} AS p",
                           params).fetchone()
     assert counted is not None
     rows, unclean = int(counted[0]), int(counted[1])
-    if unclean:
-        rest = f"(SELECT * FROM {ps.source} AS p WHERE NOT {clean})"
-        if not proof(f"(SELECT * FROM {rest} AS p LIMIT {PROBE_ROWS:d})") or not proof(rest):
-            return None
+    if unclean and not proof(f"(SELECT * FROM {ps.source} AS p WHERE NOT {clean})"):
+        return None
     read = f"read_parquet({lit(str(copy))}, file_row_number = true)"
     line = "CAST(r.file_row_number AS BIGINT) + 1 AS __line"
     narrow = ", ".join(plan.expr(c, table.column(c).type.sql_type, "r.") for c in check_columns(table))
