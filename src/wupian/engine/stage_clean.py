@@ -172,15 +172,16 @@ class CleanTests:
         return len({c for c, _ in self.columns})
 
     def column_sql(self, source: str, alias: str) -> str:
-        """One statement: per ``columns`` condition, how many rows (typed columns: a filter the Parquet scan
-        prunes by its statistics) or distinct values (the others) meet it."""
+        """One statement: per column of ``columns``, how many rows (typed columns: a filter the Parquet scan
+        prunes by its statistics) or distinct values (the others: the conditions inside the aggregate, so that
+        they are not pushed below the DISTINCT onto every row) meet one of its conditions."""
         by_col: dict[str, list[str]] = {}
         for col, bad in self.columns:
             by_col.setdefault(col, []).append(bad)
         parts = [
             f"SELECT count(*) AS n FROM {source} AS {alias} WHERE {' OR '.join(bads)}" if col in self.direct else
-            f"SELECT count(*) AS n FROM (SELECT DISTINCT {alias}.{quote_ident(col)} FROM {source} AS {alias}) "
-            f"AS {alias} WHERE " + " OR ".join(f"coalesce({b}, false)" for b in bads)
+            "SELECT count(*) FILTER (WHERE " + " OR ".join(f"coalesce({b}, false)" for b in bads) + ") AS n "
+            f"FROM (SELECT DISTINCT {alias}.{quote_ident(col)} FROM {source} AS {alias}) AS {alias}"
             for col, bads in by_col.items()
         ]
         return "SELECT coalesce(max(n), 0) FROM (" + " UNION ALL ".join(parts) + ") AS q" if parts else "SELECT 0"
