@@ -18,8 +18,10 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wupian.contract import ALL_TABLES
+from wupian.contract import ALL_TABLES, Column
+from wupian.engine.checks import typed_expr
 from wupian.engine.stage import RawInput
+from wupian.engine.stage_clean import bool_words, canonical_spellings
 from wupian.engine.stage_parts import _described, adoption, proof_sql
 
 LOANS = next(t for t in ALL_TABLES if t.name == "loans")
@@ -176,3 +178,27 @@ def _one_dirty_column(table_name: str, forms: dict[str, list[tuple[pa.DataType, 
 def test_each_value_alone_in_a_clean_row() -> None:
     assert _one_dirty_column("loans", LOAN_FORMS) > 40
     assert _one_dirty_column("customers", CUSTOMER_FORMS) > 10
+
+
+def test_plain_spellings_type_to_their_cast() -> None:
+    """The 1/0 words and the canonical enum spellings the cheap pass accepts type, through the typing of any file,
+    to the value the adopted view's cast gives (BOOLEAN) or to themselves (enums)."""
+    con = duckdb.connect()
+    flag = LOANS.column("is_entrusted")
+    for word in bool_words():
+        typed, cast = _typed_and_cast(con, flag, word)
+        assert typed is not None and typed == cast, word
+    for table in (LOANS, CUSTOMERS):
+        for col in table.columns:
+            if col.enum:
+                for value in canonical_spellings(col):
+                    assert _typed_and_cast(con, col, value)[0] == value, (col.name, value)
+        assert canonical_spellings(table.column("five_class" if table is LOANS else "customer_type"))
+    con.close()
+
+
+def _typed_and_cast(con: duckdb.DuckDBPyConnection, col: Column, text: str) -> tuple[object, object]:
+    row = con.execute(f"SELECT {typed_expr(col, text='t.v')}, TRY_CAST(t.v AS BOOLEAN) FROM (SELECT ? AS v) AS t",
+                      [text]).fetchone()
+    assert row is not None
+    return row[0], row[1]

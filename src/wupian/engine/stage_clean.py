@@ -42,13 +42,14 @@ from wupian.engine.warehouse import quote_ident
 IMPLIED_BY_CLEAN = frozenset(
     {f"WP-LOAD-{n:03d}" for n in (14, 15, 16, 17, 18, 19, 20, 36, 37, 38)}
 )
-# Plain spellings whose typed value is the one a cast gives (DuckDB's VARCHAR → BOOLEAN agrees on each).
+# Plain amounts and whole numbers: their typing (``checks.typed_expr``) gives exactly the view's cast.
 PLAIN_MONEY_RE = r"-?\d{1,16}(\.\d{1,2})?"
 PLAIN_INT_RE = r"[+-]?\d{1,18}"
 
 
 def bool_words() -> tuple[str, ...]:
-    """The 1/0 words a BOOLEAN cast reads as the typing does: the ASCII ones, in lower and upper case."""
+    """The 1/0 words a BOOLEAN cast reads as the typing does: the ASCII ones, in lower and upper case (DuckDB's
+    VARCHAR → BOOLEAN cast agrees on each: ``tests/property/test_clean_rows_props.py``)."""
     words = [w for w in (*TRUE_WORDS, *FALSE_WORDS) if w.isascii()]
     return tuple(dict.fromkeys([*words, *(w.upper() for w in words)]))
 
@@ -104,7 +105,7 @@ def _clean_value(col: Column, r: str, direct: Mapping[str, str], exact_as: Mappi
         return f"({typed} IS NOT DISTINCT FROM {v})"
     kind = col.type.base
     if is_id_column(col):
-        return None  # ids: one test for all of them (``clean_row_sql``)
+        return None  # ids: one test for all of them (``clean_tests``)
     if kind is ColumnType.STR:
         if col.name in exact_as:
             return None
