@@ -231,14 +231,18 @@ def check_reference(
             f"THEN ' (that row of {target.name} was rejected; see its own issues)' ELSE '' END"
         )
     where_target = "in no loaded snapshot of" if as_of is None else "in"
-    if as_of is not None:
-        params.append(as_of)
+    # The values missing from the target first, each looked up once (a file repeats a customer or a branch on
+    # many rows), then the rows holding them.
+    missing = (
+        f"WITH m AS (SELECT d.v FROM (SELECT DISTINCT {v} AS v FROM {_typed(table)} AS x WHERE {v} IS NOT NULL) AS d "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {tq} AS tt WHERE tt.{tc} = d.v {scope})) "
+    )
     con.execute(
-        f"INSERT INTO {ISSUES} SELECT {seq:d}, {lit(table.name)}, ?, x.__line, {key_expr(table, x)}, {lit(column)}, "
-        f"'WP-LOAD-023', 'ERROR', {lit(column + ' ')} || {v} || {lit(f' not found {where_target} {target.name}')} "
-        f"|| {hint}, NULL FROM {_typed(table)} AS x WHERE {v} IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {tq} AS tt WHERE tt.{tc} = {v} {scope})",
-        params,
+        f"INSERT INTO {ISSUES} {missing}SELECT {seq:d}, {lit(table.name)}, ?, x.__line, {key_expr(table, x)}, "
+        f"{lit(column)}, 'WP-LOAD-023', 'ERROR', {lit(column + ' ')} || {v} || "
+        f"{lit(f' not found {where_target} {target.name}')} || {hint}, NULL FROM {_typed(table)} AS x "
+        f"SEMI JOIN m ON m.v = {v}",
+        ([as_of] if as_of is not None else []) + params,
     )
 
 

@@ -31,6 +31,7 @@ from wupian.contract import Table
 from wupian.engine.checks import check_columns, lit
 from wupian.engine.part_views import Projection
 from wupian.engine.stage import RawInput, RawReadError, StagedTable, _parquet_direct, _source
+from wupian.engine.stage_clean import CleanTests, clean_tests
 from wupian.engine.typed_sql import direct_expr, inexact_masks, typed_table_sql
 from wupian.engine.warehouse import quote_ident
 
@@ -105,34 +106,77 @@ def stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, 
     return st if st is not None else _stage_written(con, source, key, part, reread=copy)
 
 
+@dataclass(frozen=True, slots=True)
+class ProofSql:
+    """The statements proving a source adoptable under ``plan``: ``source`` (a FROM item of the raw columns, with
+    ``params``), ``clean`` (``stage_clean.clean_tests`` over the alias ``p`` of ``source``; None: no row is plainly
+    clean) and ``typed(src)``, the full typing of a FROM item like ``source`` with the row flags and the
+    ``masks`` of inexact columns."""
+
+    table: Table
+    source: str
+    params: tuple[object, ...]
+    clean: CleanTests | None
+    direct: dict[str, str]
+    present: tuple[str, ...]
+    exact_as: dict[str, str]
+
+    @property
+    def masks(self) -> list[str]:
+        return [m for m, _ in inexact_masks(self.present)]
+
+    def typed(self, src: str) -> str:
+        return typed_table_sql(self.table, src, line=True, keep_raw=True, direct=self.direct, exact=self.present,
+                               exact_as=self.exact_as)
+
+
+def proof_sql(con: duckdb.DuckDBPyConnection, raw: RawInput, plan: Projection) -> ProofSql:
+    """The proof statements of ``raw`` (a Parquet file) adopted under ``plan``."""
+    direct = _parquet_direct(con, raw)
+    source, params, _ = _source(raw, direct)
+    present = tuple(c for c, _ in plan.columns)
+    final = {c: casts[-1] for c, casts in plan.columns if casts and casts[-1] != "VARCHAR"}
+    return ProofSql(raw.table, source, tuple(params), clean_tests(raw.table, "p", set(present), direct, final),
+                    direct, present, final)
+
+
 def _stage_adopted(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, copy: Path,
                    plan: Projection) -> StagedTable | None:
     """The proof pass over the copy; None when a row is flagged or a column is not an exact cast (then the file
     is written), else the staged relations reading the copy through ``plan``."""
     table = raw.table
-    direct = _parquet_direct(con, raw)
-    source, params, _ = _source(raw, direct)
-    present = [c for c, _ in plan.columns]
-    final = {c: casts[-1] for c, casts in plan.columns if casts and casts[-1] != "VARCHAR"}
-    masks = [m for m, _ in inexact_masks(present)]
+    ps = proof_sql(con, raw, plan)
+    params = list(ps.params)
 
-    def proof(src: str) -> tuple[int, bool]:
-        """(rows of ``src``, whether every row is clean and every column an exact cast)."""
-        typed = typed_table_sql(table, src, line=True, keep_raw=True, direct=direct, exact=present, exact_as=final)
+    def proof(src: str) -> bool:
+        """Whether every row of ``src`` is clean and every column an exact cast."""
         row = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE z.__bad OR z.__warn)"
-            + "".join(f", coalesce(bit_or(z.{m}), 0)" for m in masks) + f" FROM ({typed}) AS z",
+            "SELECT count(*) FILTER (WHERE z.__bad OR z.__warn)"
+            + "".join(f", coalesce(bit_or(z.{m}), 0)" for m in ps.masks) + f" FROM ({ps.typed(src)}) AS z",
             params,
         ).fetchone()
         assert row is not None
-        return int(row[0]), not row[1] and not any(int(v) for v in row[2:])
+        return not row[0] and not any(int(v) for v in row[1:])
 
-    # The first rows first: a file that is not exact (a code sent as an alias on most rows) is usually found
-    # there, for a small share of the whole pass.
-    if not proof(f"(SELECT * FROM {source} AS p LIMIT {PROBE_ROWS:d})")[1]:
+    # The file's first rows first, a cheap early no (a file sending a code as an alias on most rows is usually
+    # found there): the rows among them not plainly clean (``stage_clean``, every test per row) get the full
+    # proof. Then the whole file: the tests reading one column ask its statistics or its distinct values once;
+    # when none fails, the per-row pass needs only the others; the rows not plainly clean, if any, get the full
+    # proof.
+    full = "false" if ps.clean is None else ps.clean.full_sql()
+    first = f"(SELECT * FROM (SELECT * FROM {ps.source} AS p LIMIT {PROBE_ROWS:d}) AS p WHERE NOT {full})"
+    probed = con.execute(f"SELECT count(*) FROM {first} AS p", params).fetchone()
+    if probed is not None and probed[0] and not proof(first):  # (the full proof's statement costs its planning)
         return None
-    rows, exact = proof(source)
-    if not exact:
+    clean = full
+    if ps.clean is not None:
+        failing = con.execute(ps.clean.column_sql(ps.source, "p"), params * ps.clean.branches).fetchone()
+        clean = ps.clean.row_sql() if failing is not None and not failing[0] else full
+    counted = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT {clean}) FROM {ps.source} AS p",
+                          params).fetchone()
+    assert counted is not None
+    rows, unclean = int(counted[0]), int(counted[1])
+    if unclean and not proof(f"(SELECT * FROM {ps.source} AS p WHERE NOT {clean})"):
         return None
     read = f"read_parquet({lit(str(copy))}, file_row_number = true)"
     line = "CAST(r.file_row_number AS BIGINT) + 1 AS __line"
@@ -142,7 +186,7 @@ def _stage_adopted(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, copy
     every = ", ".join(plan.expr(c.name, c.type.sql_type, "r.") for c in table.columns)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident('_wp_a_' + key)} AS SELECT {line}, {every} FROM {read} AS r")
     return StagedTable(key, f"_wp_t_{key}", None, rows, file_label=raw.file_label, part=str(copy),
-                       projection=plan.to_json(), present=tuple(present), reread=str(copy))
+                       projection=plan.to_json(), present=ps.present, reread=str(copy))
 
 
 def _stage_written(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, part: PartTarget,
