@@ -87,12 +87,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     As the process's own entry point (``argv`` not given) a run that only printed the top-level help ends at
     once (``os._exit`` after flushing): tearing down the interpreter's ≈ 280 modules cost more than a third of
     ``wupian --help``'s CPU, and such a run has opened nothing and left nothing to close. Any other run, and
-    every call with ``argv`` (tests, embedding programs), ends through ``sys.exit``."""
+    every call with ``argv`` (tests, embedding programs), ends through ``sys.exit``. So does a command that
+    chose a lean process (``wupian.cli.lean_process``: ``indicators``, ``coverage``), which only the console
+    script can."""
+    from wupian.cli import lean_process
+
+    if argv is None:
+        lean_process.console_script()
     previous, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
     try:
         code, help_only = _run(argv)
-        if help_only and argv is None:
-            _exit_now(code)
+        if argv is None and (help_only or lean_process.is_lean()):
+            lean_process.end_at_once(code)
         gc.collect()  # close abandoned writers now, under the quiet hook
     finally:
         sys.unraisablehook = previous
@@ -103,18 +109,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = code or 2
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(code)
-
-
-def _exit_now(code: int) -> None:
-    """End the process with ``code`` without tearing the interpreter down; returns if the output cannot be
-    flushed (the normal ending then reports it)."""
-    try:
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
-    except OSError:
-        return
-    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from wupian.cli import lean_process
 from wupian.cli.context import open_warehouse
 from wupian.cli.output import Format, console, emit, emit_text
 from wupian.cli.progress import progress
@@ -29,6 +30,7 @@ def indicators(
 ) -> None:
     """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value, unit,
     unavailable_reason). Classifies on demand whatever the figures need that is missing or out of date."""
+    lean_process.enter()  # before pyarrow: no NumPy behind it, no teardown (console script only)
     import pyarrow.compute as pc
 
     from wupian.api import compute_indicators, explain_indicator
@@ -82,6 +84,7 @@ def coverage_cmd(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the worklist to this xlsx file.")] = None,
 ) -> None:
     """Coverage of a registry (members, account/credit/loan rates) and the worklist of uncovered members."""
+    lean_process.enter()  # before pyarrow: no NumPy behind it, no teardown (console script only)
     from rich.table import Table
 
     from wupian.api import coverage
