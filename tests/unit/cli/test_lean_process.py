@@ -16,6 +16,7 @@ import pytest
 from support.cli_run import run
 from support.lineage_bank import tiny_folder
 from wupian.cli import lean_process
+from wupian.cli.main import main
 
 SRC = str(Path(__file__).resolve().parents[3] / "src")
 PACKAGE = Path(SRC) / "wupian"
@@ -99,6 +100,16 @@ def test_a_program_calling_main_gets_no_lean_process(loaded: Path, tmp_path: Pat
     assert run(["--db", str(db), "indicators", "--as-of", "2026-03-31", "--format", "csv"], capsys)[0] == 0
     assert not lean_process.is_lean()  # main(argv) is never the console script: teardown and NumPy as usual
     assert lean_process.enter() is False
+
+
+def test_a_program_calling_main_with_patched_argv_is_not_the_process_entry(loaded: Path, tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str],
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    db = copy_of(loaded, tmp_path / "w")
+    monkeypatch.setattr(sys, "argv", ["wupian", "--db", str(db), "indicators", "--as-of", "2026-03-31"])
+    with pytest.raises(SystemExit) as done:  # returned to pytest: no os._exit of the test process
+        main()
+    assert done.value.code == 0 and not lean_process.is_lean()
 
 
 def test_without_numpy_arrow_does_nothing_once_pyarrow_is_imported() -> None:
