@@ -247,10 +247,10 @@ def explain_indicator(
     parts = indicator_id.split(".")
     if parts[0] in ("coverage", "service") and len(parts) >= 3:
         registry = parts[1] if parts[0] == "coverage" else parts[2]
+        if not registry_member_count(wh, as_of, registry):  # not in the snapshot at all (valid or not)
+            raise NotFound(f"registry {registry!r} is not in the snapshot of {as_of.isoformat()} ({indicator_id!r})",
+                           f"名录 {registry} 不在 {as_of.isoformat()} 的快照中，无法查看指标 {indicator_id} 的明细")
         members = registry_members(wh, as_of, registry)
-        if members.num_rows == 0:
-            raise NotFound(f"registry {registry!r} has no members on {as_of.isoformat()} ({indicator_id!r})",
-                           f"名录 {registry} 在 {as_of.isoformat()} 没有成员，无法查看指标 {indicator_id} 的明细")
         subtree = set(branch_nodes(wh, as_of, branch_id).column("branch_id").to_pylist())
         return members.filter(pa.array([b in subtree for b in members.column("branch_id").to_pylist()], pa.bool_()))
     scope_ids = {s.id for s in defs.scopes}

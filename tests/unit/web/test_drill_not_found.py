@@ -1,4 +1,4 @@
-"""``/drill`` of something that does not exist — an unknown registry, an unknown measure, an indicator with no
+"""``/drill`` of something that does not exist — a registry not in the snapshot, an unknown measure, an indicator with no
 rows to list — answers 404 with a zh-CN message naming it (the same body as any unknown object), not 200 with an
 empty page or an English 400; a real drill still answers 200."""
 
