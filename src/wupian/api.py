@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -20,10 +21,27 @@ from wupian.engine import published as _published
 from wupian.engine import scope as _scope
 from wupian.engine.metrics import branch_nodes
 from wupian.engine.warehouse import Warehouse, default_db_path
-from wupian.ingest import CheckReport, LoadReport, check_snapshot, load_events, load_snapshot
 from wupian.metrics import CoverageResult, IndicatorResult, indicator_label
 from wupian.rules import ClassifyReport, LoanExplanation
 from wupian.rules.fresh import PROFILES, ensure_classified, stale_classifications
+
+if TYPE_CHECKING:
+    from wupian.ingest import CheckReport, LoadReport, check_snapshot, load_events, load_snapshot
+
+# The loaders (``wupian.ingest``, which imports NumPy and the staging engine) are imported when first used, so
+# that a reader (``wupian indicators``) does not pay for them: ``api.load_snapshot`` and ``from wupian.api
+# import load_snapshot`` work as before (PEP 562).
+_INGEST = ("CheckReport", "LoadReport", "check_snapshot", "load_events", "load_snapshot")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _INGEST:
+        import wupian.ingest
+
+        value = getattr(wupian.ingest, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_warehouse(path: str | None = None, *, read_only: bool = False) -> Warehouse:

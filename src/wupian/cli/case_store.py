@@ -17,23 +17,26 @@ from typing import Any
 
 from wupian.core.errors import UsageError
 from wupian.engine.warehouse import Warehouse
-from wupian.monitor.screening import WarehouseCaseStore
 
 
 def ops_dsn_for(db_path: str, ops_db: str | None) -> str | None:
-    """The operational database to use, or None for the warehouse's store."""
+    """The operational database to use, or None for the warehouse's store. A look at the environment and the
+    file system only: nothing heavy is imported (the store's SQLAlchemy, the screening engine) to learn that
+    there is no operational store."""
     if ops_db:
         return ops_db
     if os.environ.get("WUPIAN_OPS_DB"):
         return os.environ["WUPIAN_OPS_DB"]
     if db_path == ":memory:":
         return None
-    try:
-        from wupian.ops.store import default_ops_dsn
-    except ImportError:  # no web extra: no operational store
-        return None
+    from wupian.ops.location import default_ops_dsn
+
     dsn = default_ops_dsn(db_path)
-    return dsn if Path(dsn.removeprefix("sqlite:///")).is_file() else None
+    if not Path(dsn.removeprefix("sqlite:///")).is_file():
+        return None
+    from importlib.util import find_spec
+
+    return dsn if find_spec("sqlalchemy") is not None else None  # no web extra: no operational store
 
 
 @contextmanager
@@ -41,6 +44,8 @@ def case_store(wh: Warehouse, db_path: str, ops_db: str | None) -> Iterator[Any]
     """The CaseRepository for this command (see the module docstring); the operational store is closed after."""
     dsn = ops_dsn_for(db_path, ops_db)
     if dsn is None:
+        from wupian.monitor.screening import WarehouseCaseStore
+
         yield WarehouseCaseStore(wh)
         return
     try:

@@ -84,15 +84,22 @@ def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point.
 
-    As the process's own entry point (``argv`` not given) a run that only printed the top-level help ends at
-    once (``os._exit`` after flushing): tearing down the interpreter's ≈ 280 modules cost more than a third of
-    ``wupian --help``'s CPU, and such a run has opened nothing and left nothing to close. Any other run, and
-    every call with ``argv`` (tests, embedding programs), ends through ``sys.exit``."""
+    As the process's own entry point (``argv`` not given and ``_is_process_entry``) two kinds of run end at once
+    (``wupian.cli.lean_process.end_at_once``: flush, exit handlers, ``os._exit``) instead of tearing the
+    interpreter down: one that only printed the top-level help (tearing down ≈ 280 modules cost more than a third
+    of ``wupian --help``'s CPU; nothing was opened), and a command that chose a lean process
+    (``lean_process.enter``: ``indicators``, ``coverage``). Any other run, and every call with ``argv`` or from
+    another program (tests, embedding programs), ends through ``sys.exit``."""
+    from wupian.cli import lean_process
+
+    own = argv is None and _is_process_entry()
+    if own:
+        lean_process.console_script()
     previous, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
     try:
         code, help_only = _run(argv)
-        if help_only and argv is None:
-            _exit_now(code)
+        if own and (help_only or lean_process.is_lean()):
+            lean_process.end_at_once(code)
         gc.collect()  # close abandoned writers now, under the quiet hook
     finally:
         sys.unraisablehook = previous
@@ -105,16 +112,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _exit_now(code: int) -> None:
-    """End the process with ``code`` without tearing the interpreter down; returns if the output cannot be
-    flushed (the normal ending then reports it)."""
-    try:
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
-    except OSError:
-        return
-    os._exit(code)
+def _is_process_entry() -> bool:
+    """Whether this ``main`` is the process's own entry point — the console script, ``python -m wupian.cli.main``
+    or ``python -c "from wupian.cli.main import main; main()"`` — and not a call from another program that
+    patched ``sys.argv`` (a test under pytest): only the entry point may end the process at once."""
+    return getattr(sys.modules.get("__main__"), "main", None) is main
 
 
 if __name__ == "__main__":

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from wupian.cli import lean_process
 from wupian.cli.context import open_warehouse
 from wupian.cli.output import Format, console, emit, emit_text
 from wupian.cli.progress import progress
@@ -17,6 +18,9 @@ from wupian.core.errors import DataError, UsageError
 from wupian.core.issues import Level
 from wupian.core.profiles import DEFAULT_PROFILE, PROFILES
 from wupian.reports.kinds import KINDS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def indicators(
@@ -29,6 +33,7 @@ def indicators(
 ) -> None:
     """Indicators for every branch node of the subtree (columns as_of, branch_id, indicator_id, value, unit,
     unavailable_reason). Classifies on demand whatever the figures need that is missing or out of date."""
+    lean_process.enter()  # before pyarrow: no NumPy behind it, no teardown (console script only)
     import pyarrow.compute as pc
 
     from wupian.api import compute_indicators, explain_indicator
@@ -41,8 +46,10 @@ def indicators(
         if explain:
             if not branch:
                 raise UsageError("--explain needs --branch")
-            rows = explain_indicator(wh, explain, day, branch, profile=profile).to_pylist()
-            emit(rows, fmt, title=f"{indicator_label(explain)} — {branch} — {len(rows)} 行")
+            loans = explain_indicator(wh, explain, day, branch, profile=profile)
+            # the table's own columns: a value with no loans behind it is a header line (csv), [] (json)
+            emit(loans, fmt, title=f"{indicator_label(explain)} — {branch} — {loans.num_rows} 行",
+                 columns=loans.column_names)
             return
         with progress("计算指标…", bar=False):
             result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids)
@@ -51,10 +58,28 @@ def indicators(
     title = f"指标 {day.isoformat()}（{profile}）"
     if Format(fmt) is Format.csv:
         emit_text(csv_bytes_of_strings(texts), None)
+    elif Format(fmt) is Format.json:  # null where the value or the reason is absent, as the web API answers
+        emit(json_nulls(texts, result.to_arrow()), fmt, columns=TEXT_COLUMNS)
     else:
         emit(texts, fmt, title=title, columns=TEXT_COLUMNS)
     for note in result.notes:
         typer.echo(note, err=True)
+
+
+NULLABLE = ("value", "unit", "unavailable_reason")  # the columns that can be absent in a value (None in the API)
+
+
+def json_nulls(texts: pa.Table, values: pa.Table) -> pa.Table:
+    """The text table of the values (``IndicatorResult.text_table``) with null, not '', where ``values`` (its
+    Arrow table, same rows) has none: JSON then says ``null`` as ``/api/indicators`` does."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in NULLABLE:
+        at = texts.schema.get_field_index(name)
+        kept = pc.if_else(pc.is_valid(values.column(name)), texts.column(at), pa.scalar(None, pa.string()))
+        texts = texts.set_column(at, name, kept)
+    return texts
 
 
 def check_id_patterns(patterns: list[str] | None, computed: list[str]) -> None:
@@ -82,6 +107,7 @@ def coverage_cmd(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the worklist to this xlsx file.")] = None,
 ) -> None:
     """Coverage of a registry (members, account/credit/loan rates) and the worklist of uncovered members."""
+    lean_process.enter()  # before pyarrow: no NumPy behind it, no teardown (console script only)
     from rich.table import Table
 
     from wupian.api import coverage

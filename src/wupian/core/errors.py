@@ -19,6 +19,15 @@ class UsageError(WupianError):
     """The command was asked for something it cannot do (unknown date, missing file, bad option)."""
 
 
+class NotFound(UsageError):
+    """A named thing that does not exist (an indicator without rows to show, a registry without members): exit 2
+    on the command line like any usage error, 404 on the web with ``zh``, the zh-CN message a banker reads there."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
 class DataError(WupianError):
     """Input data has ERROR-level problems that prevent the operation; the issues say where. ``total`` counts them
     when only the first are listed (the rest kept in a worklist file)."""

@@ -13,6 +13,7 @@ import json
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wupian.engine import lineage
 from wupian.engine.warehouse import Warehouse
@@ -54,6 +55,15 @@ def store_indicator_values(wh: Warehouse, as_of: date, profile: str, rows: pa.Ta
         wh.unregister("wp_new_values")
 
 
+def in_ord_order(table: pa.Table) -> pa.Table:
+    """``table`` (with an ``ord`` column of distinct values) in ascending ``ord``, without the ``ord`` column; no
+    sort when it is in that order already."""
+    ords = table.column("ord")
+    if len(ords) > 1 and not pc.all(pc.greater(ords.slice(1), ords.slice(0, len(ords) - 1))).as_py():
+        table = table.sort_by("ord")
+    return table.drop_columns(["ord"])
+
+
 def stored_indicator_values(wh: Warehouse, as_of: date, profile: str,
                             versions: str) -> tuple[pa.Table, tuple[str, ...]] | None:
     """(values in computation order, notes) of a loaded date when the stored set is fresh — computed from the
@@ -65,10 +75,12 @@ def stored_indicator_values(wh: Warehouse, as_of: date, profile: str,
     columns = {d[0] for d in wh.con.execute("SELECT * FROM indicator_values LIMIT 0").description}
     if "ord" not in columns:
         return None
-    table = wh.arrow(
-        f"SELECT {', '.join(COLUMNS)} FROM indicator_values WHERE as_of = ? AND profile = ? ORDER BY ord",
+    # Rows come back in insertion order (DuckDB's preserve_insertion_order), which is ``ord`` order: checking that
+    # is ≈ 1 ms where ``ORDER BY ord`` cost ≈ 0.03 s CPU of a warm 2M ``indicators``; any other order is sorted.
+    table = in_ord_order(wh.arrow(
+        f"SELECT {', '.join(COLUMNS)}, ord FROM indicator_values WHERE as_of = ? AND profile = ?",
         [as_of, profile],
-    )
+    ))
     params = json.loads(str(wh.scalar(
         "SELECT params FROM lineage WHERE kind = 'indicator_values' AND as_of = ? AND profile = ?", [as_of, profile]
     ) or "{}"))

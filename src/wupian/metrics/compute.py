@@ -12,7 +12,7 @@ from functools import lru_cache
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wupian.core.errors import UsageError
+from wupian.core.errors import NotFound, UsageError
 from wupian.core.periods import comparison_dates
 from wupian.core.profiles import PROFILES
 from wupian.engine import lineage
@@ -247,16 +247,20 @@ def explain_indicator(
     parts = indicator_id.split(".")
     if parts[0] in ("coverage", "service") and len(parts) >= 3:
         registry = parts[1] if parts[0] == "coverage" else parts[2]
+        if not registry_member_count(wh, as_of, registry):  # not in the snapshot at all (valid or not)
+            raise NotFound(f"registry {registry!r} is not in the snapshot of {as_of.isoformat()} ({indicator_id!r})",
+                           f"名录 {registry} 不在 {as_of.isoformat()} 的快照中，无法查看指标 {indicator_id} 的明细")
         members = registry_members(wh, as_of, registry)
         subtree = set(branch_nodes(wh, as_of, branch_id).column("branch_id").to_pylist())
         return members.filter(pa.array([b in subtree for b in members.column("branch_id").to_pylist()], pa.bool_()))
     scope_ids = {s.id for s in defs.scopes}
     if len(parts) != 2 or parts[0] not in scope_ids:
-        raise UsageError(f"cannot explain {indicator_id!r}: expected <scope>.<measure> or a coverage id")
+        raise NotFound(f"cannot explain {indicator_id!r}: expected <scope>.<measure> or a coverage id",
+                       f"指标 {indicator_id} 没有可查看的明细（应为 口径.度量 或名录覆盖指标）")
     try:
         measure = defs.measure(parts[1])
     except KeyError as exc:
-        raise UsageError(f"unknown measure {parts[1]!r}") from exc
+        raise NotFound(f"unknown measure {parts[1]!r}", f"未找到指标 {indicator_id}（没有度量 {parts[1]}）") from exc
     while measure.kind in ("ratio", "change", "growth", "gap", "share"):
         measure = defs.measure(measure.numerator or measure.measure or "balance")
     where = list(measure.where)

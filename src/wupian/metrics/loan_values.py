@@ -63,8 +63,12 @@ def reasons(profile: str) -> dict[str, str]:
 
 
 def _tags_usable(wh: Warehouse, day: date, profile: str) -> bool:
-    """Tags of ``day`` exist and were computed from the snapshots loaded now (a metadata look-up)."""
-    return has_rows(wh, "loan_tags", day, profile) and not lineage.stale_dates(wh, "loan_tags", [day], profile, None)
+    """Tags of ``day`` computed from the snapshots loaded now (metadata look-ups). For a loaded date its lineage
+    row decides: a current classification may tag no loan at all (its figures are 0, not "missing"); a date
+    without lineage (a warehouse built without ``load``) needs tag rows."""
+    if lineage.is_loaded(wh, day):
+        return not lineage.stale_dates(wh, "loan_tags", [day], profile, None)
+    return has_rows(wh, "loan_tags", day, profile)
 
 
 def _prior(wh: Warehouse, name: str, day: date, profile: str, scopes: Sequence[str]) -> PriorSpec:

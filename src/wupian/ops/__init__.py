@@ -16,7 +16,7 @@ _EXPORTS = {
     "ROLES": "wupian.ops.roles", "Role": "wupian.ops.roles", "role": "wupian.ops.roles",
     "Session": "wupian.ops.sessions", "ThrottlePolicy": "wupian.ops.sessions",
     "AuditEntry": "wupian.ops.store", "OpsStore": "wupian.ops.store", "User": "wupian.ops.store",
-    "default_ops_dsn": "wupian.ops.store",
+    "default_ops_dsn": "wupian.ops.location",
     "OpsCaseStore": "wupian.ops.cases", "PendingClose": "wupian.ops.cases",
 }
 __all__ = sorted(_EXPORTS)

@@ -4,7 +4,6 @@ and the migrations that create them. Sessions and login throttling are in ``wupi
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,24 +16,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from wupian.core.errors import UsageError
 from wupian.ops import schema as s
+from wupian.ops.location import OPS_DB_ENV as OPS_DB_ENV  # re-exported: one rule, in ops.location
+from wupian.ops.location import default_ops_dsn as default_ops_dsn
 from wupian.ops.passwords import hash_password
 from wupian.ops.roles import role
-
-OPS_DB_ENV = "WUPIAN_OPS_DB"
 
 
 def utcnow() -> datetime:
     """Naive UTC now (the store keeps naive UTC on every backend)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def default_ops_dsn(warehouse_path: str) -> str:
-    """``$WUPIAN_OPS_DB`` or a SQLite file beside the warehouse (``wupian.duckdb`` → ``wupian.ops.sqlite``)."""
-    env = os.environ.get(OPS_DB_ENV)
-    if env:
-        return env
-    p = Path(warehouse_path).resolve()
-    return f"sqlite:///{p.with_name(p.stem + '.ops.sqlite')}"
 
 
 def engine_url(dsn: str) -> str:

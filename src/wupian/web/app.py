@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from wupian.api import copy_is_fresh, published_copy
 from wupian.ops import OpsStore
+from wupian.ops.passwords import dummy_hash
 from wupian.web import errors
 from wupian.web.data import DataSource
 from wupian.web.jobs import JobRunner
@@ -54,6 +55,7 @@ def _import_cases(ops: OpsStore, data: DataSource) -> None:
 def create_app(settings: WebSettings, *, store: OpsStore | None = None) -> FastAPI:
     """A new app over ``settings.db_path`` and the operational store ``settings.ops_dsn`` (or ``store``)."""
     ops = store or OpsStore.open(settings.ops_dsn)
+    dummy_hash()  # an unknown user's login verifies against it: made now, not during the first login
     data = DataSource(settings.db_path)
 
     def published() -> None:

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wupian.core.errors import DataError, UsageError
+from wupian.core.errors import DataError, NotFound, UsageError
 
 LOG = logging.getLogger("wupian.web")
 
@@ -62,6 +62,10 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]) for e in exc.errors()[:5])
         return JSONResponse(body("invalid", f"请求参数有误：{fields}"), status_code=422)
+
+    @app.exception_handler(NotFound)  # before UsageError's: the handler of the nearest class answers
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return JSONResponse(body("not_found", exc.zh), status_code=404)
 
     @app.exception_handler(UsageError)
     async def _usage(request: Request, exc: UsageError) -> Response:

@@ -127,13 +127,16 @@ def test_the_console_script_help_ends_at_once_with_the_same_text_and_code() -> N
     assert (quick.returncode, quick.stdout, quick.stderr) == (0, eager.stdout, "") and eager.returncode == 0
     bare = _python("from wupian.cli.main import main; main()")
     assert bare.returncode == 2 and "Usage: wupian" in bare.stdout + bare.stderr
-    # the quick ending skips the interpreter's teardown: an exit handler of the process does not run
-    probe = _python("import atexit; atexit.register(print, 'teardown')\nfrom wupian.cli.main import main; main()",
-                    "--help")
+    # the quick ending skips the interpreter's teardown (a module global's finalizer does not run) but runs the
+    # process's exit handlers (wupian.cli.lean_process.end_at_once)
+    code = ("import atexit; atexit.register(print, 'exit handler')\n"
+            "class Finalized:\n    def __del__(self): print('teardown')\n"
+            "kept = Finalized()\nfrom wupian.cli.main import main; main()")
+    probe = _python(code, "--help")
     assert probe.returncode == 0 and "teardown" not in probe.stdout
-    probe = _python("import atexit; atexit.register(print, 'teardown')\nfrom wupian.cli.main import main; main()",
-                    "load", "--help")
-    assert probe.returncode == 0 and probe.stdout.rstrip().endswith("teardown")
+    assert probe.stdout.rstrip().endswith("exit handler")
+    probe = _python(code, "load", "--help")
+    assert probe.returncode == 0 and probe.stdout.rstrip().endswith("exit handler\nteardown")
 
 
 def test_help_imports_no_markdown_parser_and_rich_markdown_stays_real() -> None:
