@@ -20,7 +20,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine.first_loan_rule import first_loan_ids_relation, is_first_loan_sql
+from wupian.engine import classify_kept
+from wupian.engine.first_loan_rule import first_loan_ids_relation, first_loan_join, is_first_loan_sql
 from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.parts import DERIVED_PARTS, PART_TABLES
 from wupian.engine.warehouse import Warehouse
@@ -87,9 +88,13 @@ _COLUMNS = ("scope", "loan_id", "customer_id", "branch_id", "business_type", "dr
             "interest_rate", "five_class", "guarantee_type", "is_first_loan", "amount", "in_ytd", "flow_amount")
 
 
-def first_loans_cte(as_of: date) -> tuple[str, list[Any]]:
-    """The CTE ``first_loans`` (first_loan_id: the first loans history decides, drawn this year) that
-    :func:`scoped_loans_sql` reads with ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``."""
+def first_loans_cte(wh: Warehouse, as_of: date) -> tuple[str, list[Any]]:
+    """The CTE ``first_loans`` (first_customer_id, first_loan_id: the first loans history decides, drawn this
+    year) that :func:`scoped_loans_sql` reads with ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``.
+    Right after a classification on demand of the date for the indicators, the rows it kept from its per-customer
+    facts (``classify_kept``: no second aggregate over the history)."""
+    if classify_kept.kept_first_loans(wh, as_of):
+        return f"first_loans AS (SELECT * FROM {classify_kept.FIRST_LOANS_TABLE})", []
     return f"first_loans AS {first_loan_ids_relation()}", [as_of, as_of, date(as_of.year, 1, 1), as_of]
 
 
@@ -97,7 +102,7 @@ def history_first_loans(wh: Warehouse, as_of: date) -> bool:
     """Whether history decides any first loan drawn in the year to date. When none does, every loan's
     ``is_first_loan`` is the bank's flag as loaded (a customer without flags has no first loan this year), so the
     indicators need not join the first loans to every row (one aggregate over the history instead)."""
-    cte, params = first_loans_cte(as_of)
+    cte, params = first_loans_cte(wh, as_of)
     return bool(wh.scalar(f"WITH {cte} SELECT count(*) FROM (SELECT 1 FROM first_loans LIMIT 1) AS x", params))
 
 
@@ -127,21 +132,25 @@ def scoped_loans_sql(
         )
         params += [year_start, as_of, year_start, as_of, as_of]
     tagged = [s for s in scopes if s != "all_loans"]
-    if tagged and table_exists(wh, "loan_tags"):
+    kept = bool(tagged) and classify_kept.kept(wh, as_of, profile)
+    if tagged and (kept or table_exists(wh, "loan_tags")):
+        # kept: the classification's own (loan, tag) rows carry the loan columns (no read of loans, no join)
+        t = "l" if kept else "t"
         share = (
-            "CASE WHEN l.balance > 0 AND t.amount < l.balance THEN CAST(CAST(("
-            "CAST(round(l.drawdown_amount * 100) AS HUGEINT) * CAST(round(t.amount * 100) AS HUGEINT) * 2 "
+            f"CASE WHEN l.balance > 0 AND {t}.amount < l.balance THEN CAST(CAST(("
+            f"CAST(round(l.drawdown_amount * 100) AS HUGEINT) * CAST(round({t}.amount * 100) AS HUGEINT) * 2 "
             "+ CAST(round(l.balance * 100) AS HUGEINT)) // (2 * CAST(round(l.balance * 100) AS HUGEINT)) "
             "AS DECIMAL(38, 0)) * 0.01 AS DECIMAL(38, 2)) ELSE l.drawdown_amount END"
         )
         marks = ", ".join("?" for _ in tagged)
+        source = (f"FROM {classify_kept.KEPT_TABLE} l WHERE" if kept else
+                  "FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id "
+                  "WHERE t.as_of = ? AND l.as_of = ? AND t.profile = ? AND")
         parts.append(
-            f"SELECT t.tag AS scope, {cols}, CAST(t.amount AS DECIMAL(38, 2)) AS amount, {in_ytd} AS in_ytd, "
-            f"CASE WHEN {in_ytd} THEN {share} ELSE 0 END AS flow_amount "
-            f"FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id "
-            f"WHERE t.as_of = ? AND l.as_of = ? AND t.profile = ? AND t.tag IN ({marks})"
+            f"SELECT {t}.tag AS scope, {cols}, CAST({t}.amount AS DECIMAL(38, 2)) AS amount, {in_ytd} AS in_ytd, "
+            f"CASE WHEN {in_ytd} THEN {share} ELSE 0 END AS flow_amount {source} {t}.tag IN ({marks})"
         )
-        params += [year_start, as_of, year_start, as_of, as_of, as_of, profile, *tagged]
+        params += [year_start, as_of, year_start, as_of, *([] if kept else [as_of, as_of, profile]), *tagged]
     if not parts:
         return (
             "(SELECT NULL::VARCHAR AS scope, NULL::VARCHAR AS loan_id, NULL::VARCHAR AS customer_id, "
@@ -154,9 +163,9 @@ def scoped_loans_sql(
     union = "(" + " UNION ALL ".join(parts) + ")"
     if not first_loans:
         return union, params
-    # the first loans history decides, joined once to every scope's rows on the loan id (the CTE computed once)
+    # the first loans history decides, joined once to every scope's rows (the CTE computed once)
     out = ", ".join(f"{is_first_loan_sql('u', 'f')} AS {c}" if c == "is_first_loan" else f"u.{c}" for c in _COLUMNS)
-    return f"(SELECT {out} FROM {union} AS u LEFT JOIN first_loans f ON f.first_loan_id = u.loan_id)", params
+    return f"(SELECT {out} FROM {union} AS u LEFT JOIN first_loans f ON {first_loan_join('u', 'f')})", params
 
 
 def branch_nodes(wh: Warehouse, as_of: date, subtree: str | None = None) -> pa.Table:
@@ -180,7 +189,7 @@ def explain_loans(
     history = history_first_loans(wh, as_of)
     base, params = scoped_loans_sql(wh, as_of, profile=profile, scopes=[scope], first_loans=history)
     closure, cparams = closure_sql(wh, as_of)
-    first, fparams = first_loans_cte(as_of) if history else ("", [])
+    first, fparams = first_loans_cte(wh, as_of) if history else ("", [])
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}), {first + ', ' if first else ''}base AS (SELECT * FROM {base})
         SELECT b.loan_id, b.customer_id, b.branch_id, b.business_type, b.amount, b.flow_amount,
