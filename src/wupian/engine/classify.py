@@ -33,7 +33,6 @@ from wupian.engine.classify_customers import (
     sharing,
 )
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
-from wupian.engine.classify_kept import CARRIED
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template, leaves
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.first_loan_rule import kept_first_loans_sql
@@ -79,16 +78,14 @@ _GREEN_FACTS = """NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green
     l.green_amount AS green_amount_raw"""
 
 
-def build_base_sql(notes: bool = True, carry: bool = False) -> str:
+def build_base_sql(notes: bool = True) -> str:
     """SQL (one SELECT, the as-of date its one ``?``) of the per-loan fact rows; ``cls_cust``,
     ``ref_green_items`` and ``ref_industry_codes`` must exist. Without ``notes`` (``cls_cust`` built without
-    them) the customer note facts are NULL. With ``carry`` the loan columns the indicators read
-    (``classify_kept.CARRIED``) come along as ``m_<column>``."""
+    them) the customer note facts are NULL."""
     ind = purpose_industry_sql("l.purpose_industry_code")
     cf_notes = {n: f"cf.{n}" if notes else f"CAST(NULL AS VARCHAR) AS {n}" for n in NOTE_FACTS}
-    carried = "".join(f"l.{c} AS m_{c}, " for c in CARRIED) if carry else ""
     return f"""
-SELECT {carried}l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
+SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
     l.is_entrusted,
     {business_loan_sql('l')}
         AS is_business_loan,
@@ -190,18 +187,16 @@ def kept_columns(plan: ClassifyPlan, *, explain: bool = True) -> list[str]:
     return list(dict.fromkeys([*KEPT, *sorted(wanted)]))
 
 
-def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True, carry: bool = False) -> str:
+def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True) -> str:
     """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
-    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns);
-    with ``carry`` also the loan columns ``m_<column>`` of ``classify_kept.CARRIED``."""
+    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns)."""
     rule_cols, tag_cols = _tag_sql(plan, params)
     union = _union_cols(plan)
-    names = [*kept_columns(plan, explain=explain), *(f"m_{c}" for c in CARRIED if carry)]
-    kept = ", ".join(f"b.{quote_ident(c)}" for c in names)
+    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan, explain=explain))
     notes = explain or needs_notes(plan)
     return f"""SELECT *{', ' + union if union else ''} FROM (
   SELECT *, {tag_cols} FROM (
-    SELECT {kept}, {rule_cols} FROM ({build_base_sql(notes, carry)}) b
+    SELECT {kept}, {rule_cols} FROM ({build_base_sql(notes)}) b
   ) AS f
 ) AS g"""
 
@@ -276,13 +271,11 @@ def _by_tag(plan: ClassifyPlan, value: Any) -> str:
     return f"CASE k.i {arms} END"
 
 
-def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool, carry: bool = False) -> str:
+def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     """One streaming SELECT: every loan's rule flags, tags, amounts and rule ids (and, with ``explain``, the zh
     explanations), paired with the plan's tags (a constant list) where the loan has the tag — a bit of one
     integer per loan — so no per-loan table is materialised. Parameters bind positionally: as-of, profile,
-    version, the rule values (``params`` gets them), as-of. With ``carry`` the rows are those ``classify_kept``
-    keeps instead: loan_id, tag, amount, rule_ids and the carried loan columns (no as-of, profile, version or
-    explanation; parameters: the rule values, as-of)."""
+    version, the rule values (``params`` gets them), as-of."""
     tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
     mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
     amount = _by_tag(plan, lambda t: _a(t))
@@ -291,12 +284,10 @@ def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool, carry: bo
     explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
     # each base tag's rule ids once per loan that has it (a union's row joins its members' lists)
     ids = ", ".join(f"CASE WHEN {_t(t)} THEN {_rule_ids_sql(plan, t)} END AS {_ids(t)}" for t in _base_tags(plan))
-    head = "" if carry else "CAST(? AS DATE) AS as_of, ? AS profile, "
-    tail = "".join(f", e.m_{c} AS {c}" for c in CARRIED) if carry else \
-        f", {explanation} AS explanation, ? AS rulebook_version"
-    return f"""SELECT {head}e.loan_id, k.tag,
-    CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids{tail}
-FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, explain=explain, carry=carry)}) AS m) AS e
+    return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
+    CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
+    ? AS rulebook_version
+FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, explain=explain)}) AS m) AS e
 JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
@@ -306,20 +297,10 @@ def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
     return "INSERT INTO loan_tags\n" + _rows_sql(plan, params, explain=False)
 
 
-def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan, *, keep: bool = False) -> None:
+def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     """Replace the (as_of, profile) rows of ``loan_tags``: one new Parquet part on DuckDB (its manifest row in the
-    open transaction), a DELETE and an INSERT elsewhere. With ``keep`` (DuckDB with parts) the rows are first
-    materialised with the loan columns the indicators read (``classify_kept``) and the part written from them."""
+    open transaction), a DELETE and an INSERT elsewhere."""
     rule_params: list[Any] = []
-    if keep:
-        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.KEPT_TABLE} AS "
-                   + _rows_sql(plan, rule_params, explain=False, carry=True), [*rule_params, as_of])
-        cols = "loan_id, tag, amount, rule_ids, CAST(NULL AS VARCHAR) AS explanation"
-        wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
-        wh.parts.write(wh.con, "loan_tags", as_of,
-                       f"SELECT ? AS profile, {cols}, ? AS rulebook_version FROM {kept_rows.KEPT_TABLE}",
-                       [plan.profile, plan.rulebook_version], profile=plan.profile)
-        return
     if stored_as_parts(wh):
         sql = _rows_sql(plan, rule_params, explain=False)
         wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
@@ -335,8 +316,8 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
              on_demand: bool = False, keep: bool = False) -> dict[str, Any]:
     """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows (and, unless ``on_demand``,
     its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). With ``keep`` (and a warehouse
-    that can, ``classify_kept.can_keep``) the tagged loans stay in ``cls_tagged`` for the indicator statement.
-    Returns facts for issues."""
+    that can, ``classify_kept.can_keep``) the history-decided first loans of the borrowers stay in
+    ``cls_first_loans`` for the indicator statement. Returns facts for issues."""
     step = progress or (lambda _msg: None)
     kept_rows.drop(wh)  # whatever this classification replaces is no longer current
     keep = keep and kept_rows.can_keep(wh)
@@ -353,7 +334,7 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
         build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
-        _write_tags(wh, as_of, plan, keep=keep)
+        _write_tags(wh, as_of, plan)
         lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
                        params={"size_basis": plan.size_basis})
     if keep:

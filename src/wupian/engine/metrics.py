@@ -132,25 +132,21 @@ def scoped_loans_sql(
         )
         params += [year_start, as_of, year_start, as_of, as_of]
     tagged = [s for s in scopes if s != "all_loans"]
-    kept = bool(tagged) and classify_kept.kept(wh, as_of, profile)
-    if tagged and (kept or table_exists(wh, "loan_tags")):
-        # kept: the classification's own (loan, tag) rows carry the loan columns (no read of loans, no join)
-        t = "l" if kept else "t"
+    if tagged and table_exists(wh, "loan_tags"):
         share = (
-            f"CASE WHEN l.balance > 0 AND {t}.amount < l.balance THEN CAST(CAST(("
-            f"CAST(round(l.drawdown_amount * 100) AS HUGEINT) * CAST(round({t}.amount * 100) AS HUGEINT) * 2 "
+            "CASE WHEN l.balance > 0 AND t.amount < l.balance THEN CAST(CAST(("
+            "CAST(round(l.drawdown_amount * 100) AS HUGEINT) * CAST(round(t.amount * 100) AS HUGEINT) * 2 "
             "+ CAST(round(l.balance * 100) AS HUGEINT)) // (2 * CAST(round(l.balance * 100) AS HUGEINT)) "
             "AS DECIMAL(38, 0)) * 0.01 AS DECIMAL(38, 2)) ELSE l.drawdown_amount END"
         )
         marks = ", ".join("?" for _ in tagged)
-        source = (f"FROM {classify_kept.KEPT_TABLE} l WHERE" if kept else
-                  "FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id "
-                  "WHERE t.as_of = ? AND l.as_of = ? AND t.profile = ? AND")
         parts.append(
-            f"SELECT {t}.tag AS scope, {cols}, CAST({t}.amount AS DECIMAL(38, 2)) AS amount, {in_ytd} AS in_ytd, "
-            f"CASE WHEN {in_ytd} THEN {share} ELSE 0 END AS flow_amount {source} {t}.tag IN ({marks})"
+            f"SELECT t.tag AS scope, {cols}, CAST(t.amount AS DECIMAL(38, 2)) AS amount, {in_ytd} AS in_ytd, "
+            f"CASE WHEN {in_ytd} THEN {share} ELSE 0 END AS flow_amount "
+            f"FROM loan_tags t JOIN loans l ON l.loan_id = t.loan_id "
+            f"WHERE t.as_of = ? AND l.as_of = ? AND t.profile = ? AND t.tag IN ({marks})"
         )
-        params += [year_start, as_of, year_start, as_of, *([] if kept else [as_of, as_of, profile]), *tagged]
+        params += [year_start, as_of, year_start, as_of, as_of, as_of, profile, *tagged]
     if not parts:
         return (
             "(SELECT NULL::VARCHAR AS scope, NULL::VARCHAR AS loan_id, NULL::VARCHAR AS customer_id, "
