@@ -162,7 +162,7 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     the amounts, the rate, one bit per filter combination of the sums (``fbits``, each filter evaluated once
     per row) and one bit per distinct-customer measure (``mask``); the sums group on the two integers."""
     needs_first = any("first_loan" in m.where for m in plan.measures) and history_first_loans(wh, plan.as_of)
-    first_cte, first_params = first_loans_cte(wh, plan.as_of)
+    first_cte, first_params = first_loans_cte(wh, plan.as_of) if needs_first else ("", [])
     base, params = scoped_loans_sql(wh, plan.as_of, profile=plan.profile, scopes=plan.scopes,
                                     nfra_flow=plan.nfra_flow, first_loans=needs_first)
     bits = _where_bits(plan.measures)
