@@ -323,18 +323,13 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan, base: str | None
     wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
 
 
-# Two planned profiles of a date share one materialised base (``_shared_base``): ≈ −0.5 s CPU per date at 2M loans,
-# for ≈ +0.5 GB of memory while the date is classified (2M × 34 columns). False: each tagging streams its own base.
-SHARED_BASE = True
-
-
 def _shared_base(wh: Warehouse, as_of: date, plan: ClassifyPlan, columns: tuple[str, ...]) -> str | None:
     """``cls_base``: the date's per-loan base facts (``columns``: what every profile the sharing block classifies
     for the date reads), built once for them (issue 14: month-end classifies both profiles of a date; the base —
     loans joined with ``cls_cust``, the green catalogue, the industry codes and the accepted codes — is a function
     of the date and ``cls_cust`` only). None — stream the base as usual — outside a sharing block, on an engine
     without parts, or for a plan that needs the note facts or a column not in ``columns``."""
-    if not SHARED_BASE or not columns or not sharing(wh) or not stored_as_parts(wh) or needs_notes(plan) \
+    if not columns or not sharing(wh) or not stored_as_parts(wh) or needs_notes(plan) \
             or not set(base_columns(plan)) <= set(columns):
         return None
     cust = shared_key(wh)
