@@ -62,7 +62,7 @@ def run_month_end(
     total = len(todo) + 1
     reports: list[ClassifyReport] = []
     issues: list[Issue] = []
-    with classifying_together(wh, todo):  # a date's two profiles share one build of the customer and base facts
+    with classifying_together(wh):  # a date's two profiles share one build of the per-customer facts
         for n, (d, profile) in enumerate(todo):
             if progress is not None:
                 progress(f"classify {d.isoformat()} {profile}", n, total)

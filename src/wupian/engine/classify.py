@@ -30,9 +30,6 @@ from wupian.engine.classify_customers import (
     build_customer_facts,
     build_customer_temp,
     register_size_reference,
-    set_shared_base,
-    shared_base,
-    shared_key,
     sharing,
 )
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
@@ -190,23 +187,16 @@ def kept_columns(plan: ClassifyPlan, *, explain: bool = True) -> list[str]:
     return list(dict.fromkeys([*KEPT, *sorted(wanted)]))
 
 
-def base_columns(plan: ClassifyPlan) -> list[str]:
-    """The per-loan base facts a tagging (no explanations) reads: the kept ones and every fact a rule tests."""
-    tested = {leaf.fact for r in plan.rules for leaf in leaves(r.condition)}
-    return list(dict.fromkeys([*kept_columns(plan, explain=False), *sorted(tested)]))
-
-
-def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True, base: str | None = None) -> str:
+def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True) -> str:
     """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
-    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns).
-    ``base``: a table holding the date's base facts (``_shared_base``; then no as-of parameter)."""
+    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns)."""
     rule_cols, tag_cols = _tag_sql(plan, params)
     union = _union_cols(plan)
     kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan, explain=explain))
     notes = explain or needs_notes(plan)
     return f"""SELECT *{', ' + union if union else ''} FROM (
   SELECT *, {tag_cols} FROM (
-    SELECT {kept}, {rule_cols} FROM {base or f"({build_base_sql(notes)})"} b
+    SELECT {kept}, {rule_cols} FROM ({build_base_sql(notes)}) b
   ) AS f
 ) AS g"""
 
@@ -281,11 +271,11 @@ def _by_tag(plan: ClassifyPlan, value: Any) -> str:
     return f"CASE k.i {arms} END"
 
 
-def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool, base: str | None = None) -> str:
+def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     """One streaming SELECT: every loan's rule flags, tags, amounts and rule ids (and, with ``explain``, the zh
     explanations), paired with the plan's tags (a constant list) where the loan has the tag — a bit of one
     integer per loan — so no per-loan table is materialised. Parameters bind positionally: as-of, profile,
-    version, the rule values (``params`` gets them), as-of (not with ``base``: see ``_tagged_sql``)."""
+    version, the rule values (``params`` gets them), as-of."""
     tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
     mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
     amount = _by_tag(plan, lambda t: _a(t))
@@ -297,7 +287,7 @@ def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool, base: str
     return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
     CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
     ? AS rulebook_version
-FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, explain=explain, base=base)}) AS m) AS e
+FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, explain=explain)}) AS m) AS e
 JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
@@ -307,49 +297,25 @@ def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
     return "INSERT INTO loan_tags\n" + _rows_sql(plan, params, explain=False)
 
 
-def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan, base: str | None = None) -> None:
+def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     """Replace the (as_of, profile) rows of ``loan_tags``: one new Parquet part on DuckDB (its manifest row in the
-    open transaction), a DELETE and an INSERT elsewhere. ``base``: the shared base facts (DuckDB only)."""
+    open transaction), a DELETE and an INSERT elsewhere."""
     rule_params: list[Any] = []
     if stored_as_parts(wh):
-        sql = _rows_sql(plan, rule_params, explain=False, base=base)
+        sql = _rows_sql(plan, rule_params, explain=False)
         wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
         wh.parts.write(wh.con, "loan_tags", as_of, sql,
-                       [as_of, plan.profile, plan.rulebook_version, *rule_params, *([] if base else [as_of])],
-                       profile=plan.profile)
+                       [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile)
         return
     wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
     sql = insert_sql(plan, rule_params)
     wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
 
 
-def _shared_base(wh: Warehouse, as_of: date, plan: ClassifyPlan, columns: tuple[str, ...]) -> str | None:
-    """``cls_base``: the date's per-loan base facts (``columns``: what every profile the sharing block classifies
-    for the date reads), built once for them (issue 14: month-end classifies both profiles of a date; the base —
-    loans joined with ``cls_cust``, the green catalogue, the industry codes and the accepted codes — is a function
-    of the date and ``cls_cust`` only). None — stream the base as usual — outside a sharing block, on an engine
-    without parts, or for a plan that needs the note facts or a column not in ``columns``."""
-    if not columns or not sharing(wh) or not stored_as_parts(wh) or needs_notes(plan) \
-            or not set(base_columns(plan)) <= set(columns):
-        return None
-    cust = shared_key(wh)
-    if cust is None:
-        return None
-    key = (as_of, cust, columns)
-    if shared_base(wh) != key:
-        cols = ", ".join(quote_ident(c) for c in columns)
-        wh.execute(f"CREATE OR REPLACE TEMP TABLE cls_base AS SELECT {cols} FROM ({build_base_sql(False)}) AS b",
-                   [as_of])
-        set_shared_base(wh, key)
-    return "cls_base"
-
-
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
-             on_demand: bool = False, keep: bool = False, shared_columns: tuple[str, ...] = ()) -> dict[str, Any]:
+             on_demand: bool = False, keep: bool = False) -> dict[str, Any]:
     """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows (and, unless ``on_demand``,
-    its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). ``shared_columns``: inside a
-    sharing block that classifies several profiles of the date, the base facts they all read (``_shared_base``:
-    built once for them). With ``keep`` (and a warehouse
+    its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). With ``keep`` (and a warehouse
     that can, ``classify_kept.can_keep``) the history-decided first loans of the borrowers stay in
     ``cls_first_loans`` for the indicator statement. Returns facts for issues."""
     step = progress or (lambda _msg: None)
@@ -368,7 +334,7 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
         build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
-        _write_tags(wh, as_of, plan, _shared_base(wh, as_of, plan, shared_columns))
+        _write_tags(wh, as_of, plan)
         lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
                        params={"size_basis": plan.size_basis})
     if keep:

@@ -19,7 +19,7 @@ facts of every customer where they are read.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -107,54 +107,23 @@ def _meets(size: str) -> str:
 
 # Warehouses inside a ``sharing_customer_facts`` block → the key of the ``cls_cust`` built (and stored) there.
 _SHARING: weakref.WeakKeyDictionary[Warehouse, Hashable] = weakref.WeakKeyDictionary()
-# … and the (date, profile) pairs the block's caller said it will classify (``planned``).
-_PLANNED: weakref.WeakKeyDictionary[Warehouse, tuple[tuple[date, str], ...]] = weakref.WeakKeyDictionary()
-# … and the key of the shared per-loan base ``cls_base`` built there (``classify.run_plan``).
-_BASES: weakref.WeakKeyDictionary[Warehouse, Hashable] = weakref.WeakKeyDictionary()
 
 
 @contextmanager
-def sharing_customer_facts(wh: Warehouse, planned: Iterable[tuple[date, str]] = ()) -> Iterator[None]:
+def sharing_customer_facts(wh: Warehouse) -> Iterator[None]:
     """Within the block, classifications of the same date with the same size basis and registry labels (a
     month-end's two profiles) build ``cls_cust`` and write ``customer_facts`` once: the per-customer facts are a
-    function of the snapshots and those options only, not of the profile. ``planned``: the (date, profile) pairs
-    the block will classify (``planned_profiles``: with two profiles of a date the per-loan base facts are also
-    built once, ``classify.run_plan``). Nothing may load a snapshot inside the block. ``cls_cust`` (and the shared
-    base ``cls_base``) are dropped when the block ends."""
+    function of the snapshots and those options only, not of the profile. Nothing may load a snapshot inside the
+    block. ``cls_cust`` is dropped when the block ends."""
     if wh in _SHARING:  # nested: the outer block owns the shared table
         yield
         return
     _SHARING[wh] = None
-    _PLANNED[wh] = tuple(planned)
     try:
         yield
     finally:
         del _SHARING[wh]
-        _PLANNED.pop(wh, None)
-        _BASES.pop(wh, None)
         wh.execute("DROP TABLE IF EXISTS cls_cust")
-        wh.execute("DROP TABLE IF EXISTS cls_base")
-
-
-def planned_profiles(wh: Warehouse, as_of: date) -> tuple[str, ...]:
-    """The profiles the enclosing sharing block said it will classify for ``as_of`` (none outside a block)."""
-    return tuple(dict.fromkeys(p for d, p in _PLANNED.get(wh, ()) if d == as_of))
-
-
-def shared_key(wh: Warehouse) -> Hashable:
-    """The key of the ``cls_cust`` the sharing block holds now (None: none, or being rebuilt)."""
-    return _SHARING.get(wh)
-
-
-def shared_base(wh: Warehouse) -> Hashable:
-    """The key of the shared per-loan base ``cls_base`` of the sharing block (None: none)."""
-    return _BASES.get(wh)
-
-
-def set_shared_base(wh: Warehouse, key: Hashable) -> None:
-    """Record that ``cls_base`` now holds the base of ``key`` (inside a sharing block only)."""
-    if wh in _SHARING:
-        _BASES[wh] = key
 
 
 def sharing(wh: Warehouse) -> bool:

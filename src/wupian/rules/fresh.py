@@ -58,7 +58,7 @@ def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROF
         raise UsageError(f"classification is missing or out of date for {listed}; the warehouse is open read-only, "
                          "so it cannot be refreshed — run any wupian command on it with write access")
     reports = []
-    with classifying_together(wh, todo):  # both profiles of a date: one build of the per-customer and base facts
+    with classifying_together(wh):  # both profiles of a date: one build of the per-customer facts
         for n, (day, profile) in enumerate(todo):
             if progress is not None:
                 progress(f"classify {day.isoformat()} {profile}", n, len(todo))

@@ -6,7 +6,7 @@ stores ``loan_tags`` and ``customer_facts`` and returns a ``ClassifyReport`` wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
@@ -20,12 +20,7 @@ from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
 from wupian.engine.classify_checks import check_counts, check_rows
-from wupian.engine.classify_customers import (
-    planned_profiles,
-    registry_snapshot,
-    sharing_customer_facts,
-    size_disagreements,
-)
+from wupian.engine.classify_customers import registry_snapshot, sharing_customer_facts, size_disagreements
 from wupian.engine.classify_review import review_worklist as _review
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.green import catalogue_for, suggest_green_codes
@@ -83,8 +78,7 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
     n = _require_snapshot(wh, as_of)
     book = rulebook()
     plan = plan_for(book, profile, as_of, size_basis)
-    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand, keep=keep,
-                           shared_columns=_shared_columns(wh, book, as_of, profile, size_basis))
+    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand, keep=keep)
     if progress:
         progress("数据检查")
     issues = [] if on_demand else _issues(wh, as_of, info)
@@ -97,22 +91,10 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
     return ClassifyReport(as_of, profile, book.version, n, counts, tuple(issues))
 
 
-def classifying_together(wh: Warehouse, planned: Iterable[tuple[date, str]] = ()) -> AbstractContextManager[None]:
+def classifying_together(wh: Warehouse) -> AbstractContextManager[None]:
     """A block whose ``classify_snapshot`` calls of one date share the per-customer facts (one ``cls_cust``
-    build and one ``customer_facts`` write for both profiles); load nothing inside it. ``planned``: the (date,
-    profile) pairs the block will classify — two profiles of a date also share one build of the per-loan base
-    facts (``engine.classify.run_plan``)."""
-    return sharing_customer_facts(wh, planned)
-
-
-def _shared_columns(wh: Warehouse, book: Rulebook, as_of: date, profile: str, size_basis: str) -> tuple[str, ...]:
-    """The base facts every profile planned for ``as_of`` in the enclosing block reads, when that is several
-    profiles including this one (else none: the base is streamed as usual)."""
-    profiles = planned_profiles(wh, as_of)
-    if len(profiles) < 2 or profile not in profiles:
-        return ()
-    columns = [c for p in sorted(profiles) for c in engine.base_columns(plan_for(book, p, as_of, size_basis))]
-    return tuple(dict.fromkeys(columns))
+    build and one ``customer_facts`` write for both profiles); load nothing inside it."""
+    return sharing_customer_facts(wh)
 
 
 def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:

@@ -122,36 +122,3 @@ def test_outside_a_block_every_classification_cleans_up(wh: Warehouse, load: Loa
         assert not _cls_cust_exists(wh)
         drop_work_tables(wh)  # idempotent
         assert not _cls_cust_exists(wh)
-
-
-def _table_exists(wh: Warehouse, name: str) -> bool:
-    return bool(wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]))
-
-
-def test_planned_profiles_of_a_date_share_one_base_and_store_what_separate_runs_store(load: Load, tmp_path: Any) -> None:
-    profiles = ("pboc_2025", "nfra_1104_2025")
-    planned = [(d, p) for d in (EARLIER, AS_OF) for p in profiles]
-    with Warehouse(str(tmp_path / "alone.duckdb")) as alone, Warehouse(str(tmp_path / "shared.duckdb")) as shared:
-        _bank(alone, load)
-        _bank(shared, load)
-        assert shared.parts.root is not None  # the shared base is kept on a warehouse with parts
-        separate = [classify_snapshot(alone, d, p) for d, p in planned]
-        built: list[Any] = []
-        with classifying_together(shared, planned):
-            together = []
-            for d, p in planned:
-                together.append(classify_snapshot(shared, d, p))
-                built.append(shared.scalar("SELECT count(*) FROM cls_base") if _table_exists(shared, "cls_base")
-                             else None)
-        assert built == [4, 4, 4, 4]  # one row per loan of the date (LOANS), built for the date's first profile
-        assert not _table_exists(shared, "cls_base")  # dropped when the block ends
-        assert _stored(shared) == _stored(alone)
-        assert [_issues(r) for r in together] == [_issues(r) for r in separate]
-
-
-def test_one_planned_profile_streams_its_base(load: Load, tmp_path: Any) -> None:
-    with Warehouse(str(tmp_path / "w.duckdb")) as wh:
-        _bank(wh, load)
-        with classifying_together(wh, [(AS_OF, "pboc_2025")]):
-            classify_snapshot(wh, AS_OF, "pboc_2025")
-            assert not _table_exists(wh, "cls_base")  # nothing to share: no materialised base
