@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from wupian import metrics, rules
+from wupian.engine import classify_kept as _kept
 from wupian.engine import published as _published
 from wupian.engine import scope as _scope
 from wupian.engine.metrics import branch_nodes
@@ -53,21 +54,25 @@ def open_warehouse(path: str | None = None, *, read_only: bool = False) -> Wareh
 # figure is always a function of the snapshots loaded now and the current rules — never of an earlier load.
 
 def ensure_fresh(wh: Warehouse, as_of: date, profiles: Sequence[str] = PROFILES, *,
-                 comparisons: bool = True) -> tuple[ClassifyReport, ...]:
-    """Classify the as-of date (and its comparison dates) under ``profiles`` where missing or stale."""
-    return ensure_classified(wh, as_of, profiles, comparisons=comparisons)
+                 comparisons: bool = True, keep: bool = False) -> tuple[ClassifyReport, ...]:
+    """Classify the as-of date (and its comparison dates) under ``profiles`` where missing or stale (``keep``: the
+    loan indicators are read next — see ``rules.fresh.ensure_classified``)."""
+    return ensure_classified(wh, as_of, profiles, comparisons=comparisons, keep=keep)
 
 
 def compute_indicators(wh: Warehouse, as_of: date, *, branch_id: str | None = None, profile: str = "pboc_2025",
                        ids: Sequence[str] | None = None, store: bool = True) -> IndicatorResult:
     """Every indicator (or those matching ``ids``) of the subtree, from fresh classifications. The whole bank's
     complete result is served from the store while it is fresh (same inputs and versions), else computed."""
-    ensure_fresh(wh, as_of, (profile,))
-    if branch_id is None and not ids and store:
-        stored = metrics.stored_indicators(wh, as_of, profile)
-        if stored is not None:
-            return stored
-    return metrics.compute_indicators(wh, as_of, branch_id=branch_id, profile=profile, ids=ids, store=store)
+    ensure_fresh(wh, as_of, (profile,), keep=True)
+    try:
+        if branch_id is None and not ids and store:
+            stored = metrics.stored_indicators(wh, as_of, profile)
+            if stored is not None:
+                return stored
+        return metrics.compute_indicators(wh, as_of, branch_id=branch_id, profile=profile, ids=ids, store=store)
+    finally:
+        _kept.drop(wh)  # the tagged loans kept for the indicator statement (if it did not read them)
 
 
 def coverage(wh: Warehouse, registry: str, as_of: date, branch_id: str | None = None) -> CoverageResult:

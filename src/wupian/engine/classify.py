@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import classify_kept as kept_rows
 from wupian.engine import lineage
 from wupian.engine.classify_customers import (
     build_customer_facts,
@@ -34,6 +35,7 @@ from wupian.engine.classify_customers import (
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
 from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template, leaves
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
+from wupian.engine.first_loan_rule import kept_first_loans_sql
 from wupian.engine.loan_scope import business_loan_sql
 from wupian.engine.parts import derived_ddl
 from wupian.engine.warehouse import Warehouse, quote_ident
@@ -311,15 +313,22 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
-             on_demand: bool = False) -> dict[str, Any]:
+             on_demand: bool = False, keep: bool = False) -> dict[str, Any]:
     """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows (and, unless ``on_demand``,
-    its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). Returns facts for issues."""
+    its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). With ``keep`` (and a warehouse
+    that can, ``classify_kept.can_keep``) the history-decided first loans of the borrowers stay in
+    ``cls_first_loans`` for the indicator statement. Returns facts for issues."""
     step = progress or (lambda _msg: None)
+    kept_rows.drop(wh)  # whatever this classification replaces is no longer current
+    keep = keep and kept_rows.can_keep(wh)
     ensure_tables(wh)
     step("客户规模、单户授信、名录、首贷户")
     register_size_reference(wh, as_of, plan.registry_labels)
     build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels,
                          store=not on_demand, borrowers_only=on_demand)
+    if keep:  # the history-decided first loans of the borrowers, for the indicators (``classify_kept``)
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_first_loans_sql()}",
+                   [date(as_of.year, 1, 1), as_of])
     catalogue, in_force = register_green_reference(wh, as_of)
     if not on_demand:  # the loans failing a data check: read by the Issues only
         build_eval(wh, as_of, plan)
@@ -328,6 +337,8 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
         _write_tags(wh, as_of, plan)
         lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
                        params={"size_basis": plan.size_basis})
+    if keep:
+        kept_rows.record(wh, as_of, plan.profile)
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
 
 

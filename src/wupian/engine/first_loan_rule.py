@@ -50,12 +50,12 @@ def first_loan_source_sql(la: str = "la", c: str = "c", has_own: str = "la.has_o
 
 
 def first_loan_ids_relation() -> str:
-    """A relation ``(first_loan_id)``: the first loans the history decides that were drawn in the year to date —
-    one per customer with own-lending loans up to the as-of date and no ``is_first_loan`` flag on any of them (a
-    flagged customer's first loans are its flagged loans), when that loan is ours (not predated by
-    ``first_credit_date``) and drawn this year. Bound parameters, in order: as-of date (the history), as-of date
-    (customers), year start, as-of date."""
-    return f"""(SELECT DISTINCT la.hist_loan AS first_loan_id
+    """A relation ``(first_customer_id, first_loan_id)``: the first loans the history decides that were drawn in
+    the year to date — one per customer with own-lending loans up to the as-of date and no ``is_first_loan`` flag
+    on any of them (a flagged customer's first loans are its flagged loans), when that loan is ours (not predated
+    by ``first_credit_date``) and drawn this year. Bound parameters, in order: as-of date (the history), as-of date
+    (customers), year start, as-of date. ``kept_first_loans_sql`` gives the same rows from ``cls_cust``."""
+    return f"""(SELECT la.customer_id AS first_customer_id, la.hist_loan AS first_loan_id
     FROM (SELECT customer_id, {history_aggregates()}
           FROM loans
           WHERE as_of <= ? AND {own_lending_sql('')}
@@ -64,8 +64,23 @@ def first_loan_ids_relation() -> str:
     WHERE NOT la.has_flag AND ({first_loan_id_sql('la', 'c')}) IS NOT NULL AND la.hist_date BETWEEN ? AND ?)"""
 
 
+def kept_first_loans_sql(cust: str = "cls_cust") -> str:
+    """The rows of :func:`first_loan_ids_relation` for the customers of a per-customer facts table ``cust``
+    (``classify_customers``: ``first_loan_source``/``first_loan_id``/``first_loan_date``): a history-decided
+    first loan that is ours (its id is known) and drawn this year. Bound parameters: year start, as-of date."""
+    return (f"SELECT customer_id AS first_customer_id, first_loan_id FROM {cust} "
+            "WHERE first_loan_source = 'history' AND first_loan_id IS NOT NULL "
+            "AND first_loan_date BETWEEN ? AND ?")
+
+
+def first_loan_join(loan: str = "u", first: str = "f") -> str:
+    """The outer-join condition of a loan row ``loan`` with :func:`first_loan_ids_relation` ``first``: the loan is
+    its own customer's first loan (customer and loan id, as the rule reads: per customer)."""
+    return f"{first}.first_loan_id = {loan}.loan_id AND {first}.first_customer_id = {loan}.customer_id"
+
+
 def is_first_loan_sql(loan: str = "l", first: str = "f") -> str:
-    """Whether the loan ``loan`` is one of its customer's first loans (never NULL): its own flag, or its id found
-    as ``first.first_loan_id`` of :func:`first_loan_ids_relation` (outer-joined on the loan id). A loan with a
-    flag belongs to a flagged customer; a flagged customer's loans are never in that relation."""
+    """Whether the loan ``loan`` is one of its customer's first loans (never NULL): its own flag, or found in
+    :func:`first_loan_ids_relation` (outer-joined on :func:`first_loan_join`). A loan with a flag belongs to a
+    flagged customer; a flagged customer's loans are never in that relation."""
     return f"(coalesce({loan}.is_first_loan, false) OR {first}.first_loan_id IS NOT NULL)"

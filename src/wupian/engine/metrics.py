@@ -20,7 +20,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine.first_loan_rule import first_loan_ids_relation, is_first_loan_sql
+from wupian.engine import classify_kept
+from wupian.engine.first_loan_rule import first_loan_ids_relation, first_loan_join, is_first_loan_sql
 from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.parts import DERIVED_PARTS, PART_TABLES
 from wupian.engine.warehouse import Warehouse
@@ -87,9 +88,13 @@ _COLUMNS = ("scope", "loan_id", "customer_id", "branch_id", "business_type", "dr
             "interest_rate", "five_class", "guarantee_type", "is_first_loan", "amount", "in_ytd", "flow_amount")
 
 
-def first_loans_cte(as_of: date) -> tuple[str, list[Any]]:
-    """The CTE ``first_loans`` (first_loan_id: the first loans history decides, drawn this year) that
-    :func:`scoped_loans_sql` reads with ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``."""
+def first_loans_cte(wh: Warehouse, as_of: date) -> tuple[str, list[Any]]:
+    """The CTE ``first_loans`` (first_customer_id, first_loan_id: the first loans history decides, drawn this
+    year) that :func:`scoped_loans_sql` reads with ``first_loans=True``: the 首贷户 rule of ``first_loan_rule``.
+    Right after a classification on demand of the date for the indicators, the rows it kept from its per-customer
+    facts (``classify_kept``: no second aggregate over the history)."""
+    if classify_kept.kept_first_loans(wh, as_of):
+        return f"first_loans AS (SELECT * FROM {classify_kept.FIRST_LOANS_TABLE})", []
     return f"first_loans AS {first_loan_ids_relation()}", [as_of, as_of, date(as_of.year, 1, 1), as_of]
 
 
@@ -97,7 +102,7 @@ def history_first_loans(wh: Warehouse, as_of: date) -> bool:
     """Whether history decides any first loan drawn in the year to date. When none does, every loan's
     ``is_first_loan`` is the bank's flag as loaded (a customer without flags has no first loan this year), so the
     indicators need not join the first loans to every row (one aggregate over the history instead)."""
-    cte, params = first_loans_cte(as_of)
+    cte, params = first_loans_cte(wh, as_of)
     return bool(wh.scalar(f"WITH {cte} SELECT count(*) FROM (SELECT 1 FROM first_loans LIMIT 1) AS x", params))
 
 
@@ -154,9 +159,9 @@ def scoped_loans_sql(
     union = "(" + " UNION ALL ".join(parts) + ")"
     if not first_loans:
         return union, params
-    # the first loans history decides, joined once to every scope's rows on the loan id (the CTE computed once)
+    # the first loans history decides, joined once to every scope's rows (the CTE computed once)
     out = ", ".join(f"{is_first_loan_sql('u', 'f')} AS {c}" if c == "is_first_loan" else f"u.{c}" for c in _COLUMNS)
-    return f"(SELECT {out} FROM {union} AS u LEFT JOIN first_loans f ON f.first_loan_id = u.loan_id)", params
+    return f"(SELECT {out} FROM {union} AS u LEFT JOIN first_loans f ON {first_loan_join('u', 'f')})", params
 
 
 def branch_nodes(wh: Warehouse, as_of: date, subtree: str | None = None) -> pa.Table:
@@ -180,7 +185,7 @@ def explain_loans(
     history = history_first_loans(wh, as_of)
     base, params = scoped_loans_sql(wh, as_of, profile=profile, scopes=[scope], first_loans=history)
     closure, cparams = closure_sql(wh, as_of)
-    first, fparams = first_loans_cte(as_of) if history else ("", [])
+    first, fparams = first_loans_cte(wh, as_of) if history else ("", [])
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}), {first + ', ' if first else ''}base AS (SELECT * FROM {base})
         SELECT b.loan_id, b.customer_id, b.branch_id, b.business_type, b.amount, b.flow_amount,

@@ -32,6 +32,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import classify_kept
 from wupian.engine.metrics import (
     FILTERS,
     VALUES,
@@ -161,6 +162,7 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     the amounts, the rate, one bit per filter combination of the sums (``fbits``, each filter evaluated once
     per row) and one bit per distinct-customer measure (``mask``); the sums group on the two integers."""
     needs_first = any("first_loan" in m.where for m in plan.measures) and history_first_loans(wh, plan.as_of)
+    first_cte, first_params = first_loans_cte(wh, plan.as_of) if needs_first else ("", [])
     base, params = scoped_loans_sql(wh, plan.as_of, profile=plan.profile, scopes=plan.scopes,
                                     nfra_flow=plan.nfra_flow, first_loans=needs_first)
     bits = _where_bits(plan.measures)
@@ -192,13 +194,13 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
         "branch_no AS (SELECT descendant_id AS branch_id, CAST(row_number() OVER () AS INTEGER) AS no "
         "FROM (SELECT DISTINCT descendant_id FROM closure))",
         "closure_no AS (SELECT c.ancestor_id, n.no FROM closure c JOIN branch_no n ON n.branch_id = c.descendant_id)",
-        *([first_loans_cte(plan.as_of)[0]] if needs_first else []),
+        *([first_cte] if needs_first else []),
         # materialised when read more than once (distinct counts): only the columns the aggregates use
         f"cur AS (SELECT s.no AS scope_no, n.no AS branch_no, b.customer_id, b.amount, b.flow_amount, "
         f"b.interest_rate, CAST({fbits} AS BIGINT) AS fbits, CAST({mask} AS BIGINT) AS mask "
         f"FROM {base} b JOIN scope_no s ON s.scope = b.scope LEFT JOIN branch_no n ON n.branch_id = b.branch_id)",
     ]
-    params = [*plan.scopes, *(first_loans_cte(plan.as_of)[1] if needs_first else []), *params]
+    params = [*plan.scopes, *(first_params if needs_first else []), *params]
     if distinct:
         ctes += _distinct_ctes(distinct)
     ctes += [
@@ -310,3 +312,4 @@ def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
         return wh.arrow(sql, [*cparams, *bparams, *sparams, *mparams, *rparams])
     finally:
         wh.unregister("wp_loan_nodes")
+        classify_kept.drop(wh)  # read once: the classification's kept tagged loans are not needed again

@@ -67,16 +67,18 @@ def _require_snapshot(wh: Warehouse, as_of: date) -> int:
 
 def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
                       progress: Callable[[str], None] | None = None,
-                      size_basis: str = "declared_first", on_demand: bool = False) -> ClassifyReport:
+                      size_basis: str = "declared_first", on_demand: bool = False,
+                      keep: bool = False) -> ClassifyReport:
     """Tag every loan of ``as_of`` under ``profile`` and store the result (replacing that date's rows), with the
     per-customer facts (``customer_facts``) and the data checks' Issues. ``on_demand`` (a reader classifying what
     its figures need, ``wupian.rules.fresh``): the tags only — the per-customer facts are built for the date's
     borrowers and not stored (``customer_facts`` computes them where read) and no Issues are reported (no
-    reader of a classification on demand shows them)."""
+    reader of a classification on demand shows them). ``keep``: the tagged loans stay in memory for the indicator
+    statement that reads them next (``engine.classify_kept``)."""
     n = _require_snapshot(wh, as_of)
     book = rulebook()
     plan = plan_for(book, profile, as_of, size_basis)
-    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand)
+    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand, keep=keep)
     if progress:
         progress("数据检查")
     issues = [] if on_demand else _issues(wh, as_of, info)
