@@ -114,7 +114,14 @@ def crosswalk_isic4() -> tuple[Crosswalk, ...]:
     )
 
 
+def codes_2011(cell: str) -> tuple[str, ...]:
+    """The 2011 小类 codes of one 附录B cell: a merged cell of the source holds several, run together
+    (``13201363``) or space-separated (``3586 3589``)."""
+    digits = "".join(cell.split())
+    return tuple(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
 def from_2011(code_2011: str) -> tuple[str, ...]:
-    """The 2017 小类 codes a legacy 2011 code maps to (several when the 2011 class was split)."""
+    """The 2017 小类 codes a legacy 2011 code maps to (several when the 2011 class was split or moved in part)."""
     norm = normalise_industry_code(code_2011)
-    return tuple(sorted({c.code_2017 for c in crosswalk_2011() if c.other_code == norm and c.code_2017}))
+    return tuple(sorted({c.code_2017 for c in crosswalk_2011() if norm in codes_2011(c.other_code) and c.code_2017}))

@@ -54,8 +54,8 @@ def _cell(col: Any, text: str) -> Any:
     return text
 
 
-def load_csv_text(wh: Warehouse, name: str, as_of: date, text: str) -> int:
-    """Insert the rows of one CSV text into table ``name`` for ``as_of``; returns the row count."""
+def csv_rows(name: str, as_of: date, text: str) -> list[dict[str, object]]:
+    """The typed rows of one CSV text for table ``name`` and ``as_of`` (loan defaults filled in)."""
     t = table(name)
     headers = t.header_map()
     reader = csv.reader(io.StringIO(text.strip() + "\n"))
@@ -71,6 +71,12 @@ def load_csv_text(wh: Warehouse, name: str, as_of: date, text: str) -> int:
             if not row.get("drawdown_amount", "").strip():
                 row["drawdown_amount"] = row.get("balance", "0")
         rows.append({"as_of": as_of, **{c: _cell(t.column(c), v) for c, v in row.items()}})
+    return rows
+
+
+def load_csv_text(wh: Warehouse, name: str, as_of: date, text: str) -> int:
+    """Insert the rows of one CSV text into table ``name`` for ``as_of``; returns the row count."""
+    rows = csv_rows(name, as_of, text)
     if rows:  # one insert (a table kept as Parquet parts gets one file, not one per row)
         wh.insert_arrow(name, pa.Table.from_pylist(rows))
     return len(rows)
@@ -82,3 +88,21 @@ def load_case(wh: Warehouse, folder: Path, as_of: date) -> None:
         f = folder / f"{name}.csv"
         if f.exists():
             load_csv_text(wh, name, as_of, f.read_text(encoding="utf-8"))
+
+
+def load_cases(wh: Warehouse, folders: list[Path], as_of: date) -> None:
+    """Load several cases as one snapshot, each loan id prefixed with its case's folder name and a slash (the
+    cases reuse L1, L2 …; their customer ids and registry codes are distinct): one insert per table. Every case
+    keeps its own customers, loans and registry entries, so each loan classifies as in its own case."""
+    for name in ("customers", "loans", "registries"):
+        rows: list[dict[str, object]] = []
+        for folder in folders:
+            f = folder / f"{name}.csv"
+            if f.exists():
+                part = csv_rows(name, as_of, f.read_text(encoding="utf-8"))
+                if name == "loans":
+                    part = [{**r, "loan_id": f"{folder.name}/{r['loan_id']}"} for r in part]
+                rows += part
+        if rows:  # every column any case gives (from_pylist would take the first row's keys only)
+            columns = list(dict.fromkeys(k for r in rows for k in r))
+            wh.insert_arrow(name, pa.table({c: [r.get(c) for r in rows] for c in columns}))

@@ -71,3 +71,31 @@ def test_reclassifying_replaces_rows() -> None:
         n = wh.scalar("SELECT count(*) FROM loan_tags WHERE as_of = ?", [AS_OF])
     assert first.counts == second.counts
     assert n == sum(c.loans for c in second.counts)
+
+
+def test_every_case_classifies_alike_in_one_snapshot_with_the_others() -> None:
+    """All cases loaded together (``snapshot_csv.load_cases``: loan ids prefixed by the case, as the Spark
+    conformance test loads them) give every case's expected tags and amounts, and each customer's facts name its
+    own case's first loan: a rule or fact that leaked across customers (or a union that mixed cases) fails here."""
+    with Warehouse(":memory:") as wh:
+        snapshot_csv.load_cases(wh, [HERE / case for case in CASES], AS_OF)
+        got: dict[tuple[str, str], dict[str, Decimal]] = {}
+        for profile in ("pboc_2025", "nfra_1104_2025"):
+            classify_snapshot(wh, AS_OF, profile)
+            for r in wh.rows("SELECT loan_id, tag, amount FROM loan_tags WHERE as_of = ? AND profile = ?",
+                             [AS_OF, profile]):
+                got.setdefault((profile, r["loan_id"]), {})[r["tag"]] = r["amount"]
+        firsts = wh.rows("SELECT f.customer_id, f.first_loan_id, l.loan_id FROM customer_facts f JOIN loans l "
+                         "ON l.customer_id = f.customer_id AND l.as_of = f.as_of WHERE f.first_loan_id IS NOT NULL")
+    checked = 0
+    for case in CASES:
+        for exp in _expected(case):
+            tags = got.get((exp["profile"], f"{case}/{exp['loan_id']}"), {})
+            want = set() if exp["tags"].strip() == "-" else set(exp["tags"].split())
+            assert set(tags) == want, f"{case} {exp['profile']} {exp['loan_id']}: got {sorted(tags)}"
+            for pair in (exp.get("amounts") or "").split():
+                tag, amount = pair.split("=")
+                assert tags[tag] == Decimal(amount), f"{case} {exp['profile']} {exp['loan_id']} {tag}"
+            checked += 1
+    assert checked == sum(len(_expected(case)) for case in CASES) > 50
+    assert firsts and all(r["first_loan_id"].split("/")[0] == r["loan_id"].split("/")[0] for r in firsts)
