@@ -143,20 +143,22 @@ def _rows(table_name: str, data: pa.Table) -> list[tuple[int, bool, bool, int]]:
     return [(int(line), bool(clean), bool(flagged), int(bits)) for line, clean, flagged, bits in rows]
 
 
+def _clean_rows_are_accepted(table_name: str, data: pa.Table) -> None:
+    for line, clean, flagged, bits in _rows(table_name, data):
+        if clean:
+            assert not flagged and bits == 0, (line, data.slice(line - 1, 1).to_pylist())
+
+
 @settings(max_examples=50, deadline=None)
 @given(data=files("loans", LOAN_FORMS))
 def test_a_clean_loan_row_is_one_the_full_proof_accepts(data: pa.Table) -> None:
-    for line, clean, flagged, bits in _rows("loans", data):
-        if clean:
-            assert not flagged and bits == 0, (line, data.slice(line - 1, 1).to_pylist())
+    _clean_rows_are_accepted("loans", data)
 
 
 @settings(max_examples=25, deadline=None)
 @given(data=files("customers", CUSTOMER_FORMS))
 def test_a_clean_customer_row_is_one_the_full_proof_accepts(data: pa.Table) -> None:
-    for line, clean, flagged, bits in _rows("customers", data):
-        if clean:
-            assert not flagged and bits == 0, (line, data.slice(line - 1, 1).to_pylist())
+    _clean_rows_are_accepted("customers", data)
 
 
 def _one_dirty_column(table_name: str, forms: dict[str, list[tuple[pa.DataType, list[object]]]]) -> int:
