@@ -64,6 +64,24 @@ def first_loan_ids_relation() -> str:
     WHERE NOT la.has_flag AND ({first_loan_id_sql('la', 'c')}) IS NOT NULL AND la.hist_date BETWEEN ? AND ?)"""
 
 
+def any_history_first_loan_sql() -> str:
+    """A query with one row when :func:`first_loan_ids_relation` has any row, else none — from two cheap
+    aggregates per customer (``bool_or``, ``min``) instead of the ``arg_min`` pairs: a history-decided first loan
+    drawn this year exists exactly when some customer with own lending up to the date has no flag, its earliest own
+    drawdown (``hist_date``, whose loan is ``hist_loan``, never NULL then) falls in the year to date, and its
+    ``first_credit_date`` is not earlier (:func:`first_loan_id_sql`). Bound parameters as
+    :func:`first_loan_ids_relation`'s."""
+    return f"""SELECT 1 FROM (SELECT customer_id, bool_or(is_first_loan IS NOT NULL) AS has_flag,
+          min(drawdown_date) AS hist_date
+          FROM loans
+          WHERE as_of <= ? AND {own_lending_sql('')}
+          GROUP BY customer_id) AS la
+    LEFT JOIN customers c ON c.customer_id = la.customer_id AND c.as_of = ?
+    WHERE NOT la.has_flag AND la.hist_date BETWEEN ? AND ?
+      AND NOT coalesce(c.first_credit_date < la.hist_date, false)
+    LIMIT 1"""
+
+
 def kept_first_loans_sql(cust: str = "cls_cust") -> str:
     """The rows of :func:`first_loan_ids_relation` for the customers of a per-customer facts table ``cust``
     (``classify_customers``: ``first_loan_source``/``first_loan_id``/``first_loan_date``): a history-decided

@@ -21,7 +21,12 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine import classify_kept
-from wupian.engine.first_loan_rule import first_loan_ids_relation, first_loan_join, is_first_loan_sql
+from wupian.engine.first_loan_rule import (
+    any_history_first_loan_sql,
+    first_loan_ids_relation,
+    first_loan_join,
+    is_first_loan_sql,
+)
 from wupian.engine.loan_scope import in_scope_sql
 from wupian.engine.parts import DERIVED_PARTS, PART_TABLES
 from wupian.engine.warehouse import Warehouse
@@ -102,8 +107,10 @@ def history_first_loans(wh: Warehouse, as_of: date) -> bool:
     """Whether history decides any first loan drawn in the year to date. When none does, every loan's
     ``is_first_loan`` is the bank's flag as loaded (a customer without flags has no first loan this year), so the
     indicators need not join the first loans to every row (one aggregate over the history instead)."""
-    cte, params = first_loans_cte(wh, as_of)
-    return bool(wh.scalar(f"WITH {cte} SELECT count(*) FROM (SELECT 1 FROM first_loans LIMIT 1) AS x", params))
+    if classify_kept.kept_first_loans(wh, as_of):
+        return bool(wh.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {classify_kept.FIRST_LOANS_TABLE} LIMIT 1) AS x"))
+    return bool(wh.scalar(f"SELECT count(*) FROM ({any_history_first_loan_sql()}) AS x",
+                          [as_of, as_of, date(as_of.year, 1, 1), as_of]))
 
 
 def scoped_loans_sql(
