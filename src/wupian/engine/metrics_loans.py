@@ -33,13 +33,16 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine import classify_kept
+from wupian.engine.first_loan_rule import first_loan_join, is_first_loan_sql
 from wupian.engine.metrics import (
+    ALL_LOANS_WHERE,
     FILTERS,
     VALUES,
     closure_sql,
     first_loans_cte,
     history_first_loans,
     scoped_loans_sql,
+    table_exists,
 )
 from wupian.engine.metrics_derive import (
     REASON_KEYS,
@@ -155,6 +158,78 @@ def _where_bits(measures: Sequence[MeasureSpec]) -> dict[tuple[str, ...], int]:
     return bits
 
 
+def _bits_sql(preds: Sequence[Sequence[str]], balance: str | None = None) -> str:
+    """``bit i`` set when the filters ``preds[i]`` (ANDed) hold: one BIGINT per row. With ``balance`` ("TRUE" or
+    "FALSE") the filter ``has_balance`` (the only one that reads the row's amount) is taken as that constant, so the
+    bits of a loan can be computed before its tag amounts are known."""
+    def pred(where: Sequence[str]) -> str:
+        if not where:
+            return "TRUE"
+        return " AND ".join(f"({balance if w == 'has_balance' and balance else FILTERS[w]})" for w in where)
+    terms = " | ".join(f"CASE WHEN {pred(w)} THEN {1 << i} ELSE 0 END" for i, w in enumerate(preds))
+    return f"CAST({terms or '0'} AS BIGINT)"
+
+
+def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int], distinct: Sequence[MeasureSpec],
+             needs_first: bool) -> tuple[str, list[Any]]:
+    """The relation ``cur`` (scope_no, branch_no, customer_id, amount, flow_amount, interest_rate, fbits, mask):
+    the rows of :func:`wupian.engine.metrics.scoped_loans_sql` with the small integer scope and booking-branch
+    numbers and the filter bits, computed where they are cheapest. The all-loans rows are the in-scope loans. The
+    tagged rows are ``loan_tags`` (scope numbered on the tag rows) joined to the loans, whose booking branch,
+    ``in_ytd`` and filter bits are computed once per loan before the join — twice, with ``has_balance`` true and
+    false, the tag row's own amount choosing between them (a NULL amount passes no ``has_balance`` filter, as
+    ``amount > 0`` would not) — so the join carries integers instead of the filters' text and date columns."""
+    combos = sorted(bits, key=bits.__getitem__)
+    wheres = [m.where for m in distinct]
+    year_start = date(plan.as_of.year, 1, 1)
+    restructured = " AND NOT coalesce(l.is_restructured, false)" if plan.nfra_flow else ""
+    first = (f"{is_first_loan_sql('l', 'f')} AS is_first_loan", f"LEFT JOIN first_loans f ON {first_loan_join('l', 'f')}"
+             ) if needs_first else ("l.is_first_loan", "")
+    # the loan columns the filters read, by the names FILTERS use
+    loan = (f"SELECT l.loan_id, l.customer_id, n.no AS branch_no, l.balance, l.drawdown_amount, l.interest_rate, "
+            f"l.drawdown_date, l.maturity_date, l.five_class, l.guarantee_type, {first[0]}, "
+            f"(l.drawdown_date BETWEEN ? AND ?{restructured}) AS in_ytd{{extra}} "
+            f"FROM loans l LEFT JOIN branch_no n ON n.branch_id = l.branch_id {first[1]} WHERE l.as_of = ?{{where}}")
+    loan_params = [year_start, plan.as_of, plan.as_of]
+    parts: list[str] = []
+    params: list[Any] = []
+    if "all_loans" in plan.scopes:
+        inner = loan.format(extra=", l.balance AS amount", where=f" AND {ALL_LOANS_WHERE}")
+        parts.append(
+            f"SELECT {plan.scopes.index('all_loans')} AS scope_no, branch_no, customer_id, amount, "
+            "CASE WHEN in_ytd THEN drawdown_amount ELSE 0 END AS flow_amount, interest_rate, "
+            f"{_bits_sql(combos)} AS fbits, {_bits_sql(wheres)} AS mask FROM ({inner}) AS a")
+        params += loan_params
+    tagged = [s for s in plan.scopes if s != "all_loans"]
+    if tagged and table_exists(wh, "loan_tags"):
+        inner = loan.format(extra="", where="")
+        lx = (f"SELECT loan_id, customer_id, branch_no, balance, drawdown_amount, interest_rate, in_ytd, "
+              f"{_bits_sql(combos, 'TRUE')} AS fbits_pos, {_bits_sql(combos, 'FALSE')} AS fbits_rest, "
+              f"{_bits_sql(wheres, 'TRUE')} AS mask_pos, {_bits_sql(wheres, 'FALSE')} AS mask_rest FROM ({inner}) AS x")
+        share = (
+            "CASE WHEN l.balance > 0 AND t.t_amount < l.balance THEN CAST(CAST(("
+            "CAST(round(l.drawdown_amount * 100) AS HUGEINT) * CAST(round(t.t_amount * 100) AS HUGEINT) * 2 "
+            "+ CAST(round(l.balance * 100) AS HUGEINT)) // (2 * CAST(round(l.balance * 100) AS HUGEINT)) "
+            "AS DECIMAL(38, 0)) * 0.01 AS DECIMAL(38, 2)) ELSE l.drawdown_amount END"
+        )
+        marks = ", ".join("?" for _ in tagged)
+        parts.append(
+            "SELECT t.scope_no, l.branch_no, l.customer_id, t.amount, "
+            f"CASE WHEN l.in_ytd THEN {share} ELSE 0 END AS flow_amount, l.interest_rate, "
+            "CASE WHEN t.amount > 0 THEN l.fbits_pos ELSE l.fbits_rest END AS fbits, "
+            "CASE WHEN t.amount > 0 THEN l.mask_pos ELSE l.mask_rest END AS mask "
+            "FROM (SELECT s.no AS scope_no, g.loan_id, g.amount AS t_amount, CAST(g.amount AS DECIMAL(38, 2)) AS amount "
+            "FROM loan_tags g JOIN scope_no s ON s.scope = g.tag "
+            f"WHERE g.as_of = ? AND g.profile = ? AND g.tag IN ({marks})) AS t "
+            f"JOIN ({lx}) AS l ON l.loan_id = t.loan_id")
+        params += [plan.as_of, plan.profile, *tagged, *loan_params]
+    if not parts:
+        return ("(SELECT 0 AS scope_no, 0 AS branch_no, NULL::VARCHAR AS customer_id, NULL::DECIMAL(38,2) AS amount, "
+                "NULL::DECIMAL(38,2) AS flow_amount, NULL::DECIMAL(18,6) AS interest_rate, CAST(0 AS BIGINT) AS fbits, "
+                "CAST(0 AS BIGINT) AS mask WHERE FALSE)", [])
+    return "(" + " UNION ALL ".join(parts) + ")", params
+
+
 def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[Any]]:
     """CTEs: sums, distinct counts and prior balances per (scope, node), from one read of each snapshot.
 
@@ -163,8 +238,6 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     per row) and one bit per distinct-customer measure (``mask``); the sums group on the two integers."""
     needs_first = any("first_loan" in m.where for m in plan.measures) and history_first_loans(wh, plan.as_of)
     first_cte, first_params = first_loans_cte(wh, plan.as_of) if needs_first else ("", [])
-    base, params = scoped_loans_sql(wh, plan.as_of, profile=plan.profile, scopes=plan.scopes,
-                                    nfra_flow=plan.nfra_flow, first_loans=needs_first)
     bits = _where_bits(plan.measures)
     sums: list[str] = []
     rolled: list[str] = []
@@ -185,8 +258,7 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     presums = ", ".join([f"sum({v}) AS s_{v}" for v in VALUES.values() if f"s_{v}" in used]
                         + [f"sum({v} * interest_rate) AS w_{v}" for v in VALUES.values() if f"w_{v}" in used])
     distinct = [m for m in plan.measures if m.kind == "distinct"]
-    mask = " | ".join(f"CASE WHEN {_pred(m.where)} THEN {1 << i} ELSE 0 END" for i, m in enumerate(distinct)) or "0"
-    fbits = " | ".join(f"CASE WHEN {_pred(list(w))} THEN {1 << i} ELSE 0 END" for w, i in bits.items()) or "0"
+    cur, params = _cur_sql(wh, plan, bits, distinct, needs_first)
     ctes = [
         f"closure AS (SELECT c.ancestor_id, c.descendant_id FROM {closure} c "
         "JOIN wp_loan_nodes n ON n.branch_id = c.ancestor_id)",
@@ -196,9 +268,7 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
         "closure_no AS (SELECT c.ancestor_id, n.no FROM closure c JOIN branch_no n ON n.branch_id = c.descendant_id)",
         *([first_cte] if needs_first else []),
         # materialised when read more than once (distinct counts): only the columns the aggregates use
-        f"cur AS (SELECT s.no AS scope_no, n.no AS branch_no, b.customer_id, b.amount, b.flow_amount, "
-        f"b.interest_rate, CAST({fbits} AS BIGINT) AS fbits, CAST({mask} AS BIGINT) AS mask "
-        f"FROM {base} b JOIN scope_no s ON s.scope = b.scope LEFT JOIN branch_no n ON n.branch_id = b.branch_id)",
+        f"cur AS {cur}",
     ]
     params = [*plan.scopes, *(first_params if needs_first else []), *params]
     if distinct:

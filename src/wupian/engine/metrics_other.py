@@ -52,8 +52,9 @@ def _members_sql(as_of: date, registry: str | Sequence[str], root: str | None) -
         acct AS (SELECT DISTINCT customer_id FROM accounts
                  WHERE as_of = ? AND opened_at <= ? AND (closed_at IS NULL OR closed_at > ?)),
         lent AS (SELECT l.customer_id, sum(l.balance) AS balance FROM loans l
+                 JOIN (SELECT DISTINCT customer_id FROM cust WHERE id_code IN (SELECT id_code FROM reg)) AS mc
+                   ON mc.customer_id = l.customer_id
                  WHERE l.as_of = ? AND l.balance > 0 AND {ALL_LOANS_WHERE}
-                   AND l.customer_id IN (SELECT customer_id FROM cust WHERE id_code IN (SELECT id_code FROM reg))
                  GROUP BY l.customer_id),
         lent_member AS (SELECT c.id_code, sum(n.balance) AS balance FROM cust c
                         JOIN lent n ON n.customer_id = c.customer_id GROUP BY c.id_code)
