@@ -174,45 +174,58 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
              needs_first: bool) -> tuple[str, list[Any]]:
     """The relation ``cur`` (scope_no, branch_no, customer_id, amount, flow_amount, interest_rate, fbits, mask):
     the rows of :func:`wupian.engine.metrics.scoped_loans_sql` with the small integer scope and booking-branch
-    numbers and the filter bits, computed where they are cheapest. The all-loans rows are the in-scope loans. The
-    tagged rows are ``loan_tags`` (scope numbered on the tag rows) joined to the loans, whose booking branch,
-    ``in_ytd`` and filter bits are computed once per loan before the join — twice, with ``has_balance`` true and
-    false, the tag row's own amount choosing between them (a NULL amount passes no ``has_balance`` filter, as
-    ``amount > 0`` would not) — so the join carries integers instead of the filters' text and date columns."""
+    numbers and the filter bits, computed where they are cheapest.
+
+    The loans of the date are read once into ``lrow``: per loan the booking branch number, ``in_ytd``, whether it
+    is in the all-loans scope, and the filter bits — twice, with ``has_balance`` (the only filter reading the row's
+    amount) taken true and false, the row's own amount choosing between them (a NULL amount passes no
+    ``has_balance`` filter, as ``amount > 0`` would not). The all-loans rows are its in-scope loans; the tagged
+    rows are ``loan_tags`` (scope numbered on the tag rows) joined to it, so the join carries integers instead of
+    the filters' text and date columns. ``lrow`` is materialised only when both kinds of rows read it."""
     combos = sorted(bits, key=bits.__getitem__)
     wheres = [m.where for m in distinct]
-    year_start = date(plan.as_of.year, 1, 1)
-    restructured = " AND NOT coalesce(l.is_restructured, false)" if plan.nfra_flow else ""
-    first = (f"{is_first_loan_sql('l', 'f')} AS is_first_loan", f"LEFT JOIN first_loans f ON {first_loan_join('l', 'f')}"
-             ) if needs_first else ("l.is_first_loan", "")
-    # the loan columns the filters read, by the names FILTERS use
-    loan = (f"SELECT l.loan_id, l.customer_id, n.no AS branch_no, l.balance, l.drawdown_amount, l.interest_rate, "
-            f"l.drawdown_date, l.maturity_date, l.five_class, l.guarantee_type, {first[0]}, "
-            f"(l.drawdown_date BETWEEN ? AND ?{restructured}) AS in_ytd{{extra}} "
-            f"FROM loans l LEFT JOIN branch_no n ON n.branch_id = l.branch_id {first[1]} WHERE l.as_of = ?{{where}}")
-    loan_params = [year_start, plan.as_of, plan.as_of]
-    parts: list[str] = []
-    params: list[Any] = []
-    if "all_loans" in plan.scopes:
-        inner = loan.format(extra=", l.balance AS amount", where=f" AND {ALL_LOANS_WHERE}")
-        parts.append(
-            f"SELECT {plan.scopes.index('all_loans')} AS scope_no, branch_no, customer_id, amount, "
-            "CASE WHEN in_ytd THEN drawdown_amount ELSE 0 END AS flow_amount, interest_rate, "
-            f"{_bits_sql(combos)} AS fbits, {_bits_sql(wheres)} AS mask FROM ({inner}) AS a")
-        params += loan_params
     tagged = [s for s in plan.scopes if s != "all_loans"]
-    if tagged and table_exists(wh, "loan_tags"):
-        inner = loan.format(extra="", where="")
-        lx = (f"SELECT loan_id, customer_id, branch_no, balance, drawdown_amount, interest_rate, in_ytd, "
-              f"{_bits_sql(combos, 'TRUE')} AS fbits_pos, {_bits_sql(combos, 'FALSE')} AS fbits_rest, "
-              f"{_bits_sql(wheres, 'TRUE')} AS mask_pos, {_bits_sql(wheres, 'FALSE')} AS mask_rest FROM ({inner}) AS x")
+    tagged = tagged if tagged and table_exists(wh, "loan_tags") else []
+    has_all = "all_loans" in plan.scopes
+    if not has_all and not tagged:
+        return ("(SELECT 0 AS scope_no, 0 AS branch_no, NULL::VARCHAR AS customer_id, NULL::DECIMAL(38,2) AS amount, "
+                "NULL::DECIMAL(38,2) AS flow_amount, NULL::DECIMAL(18,6) AS interest_rate, CAST(0 AS BIGINT) AS fbits, "
+                "CAST(0 AS BIGINT) AS mask WHERE FALSE)", [])
+    restructured = " AND NOT coalesce(l.is_restructured, false)" if plan.nfra_flow else ""
+    first_col, first_join = (
+        (f"{is_first_loan_sql('l', 'f')} AS is_first_loan", f" LEFT JOIN first_loans f ON {first_loan_join('l', 'f')}")
+        if needs_first else ("l.is_first_loan", ""))
+    both = has_all and bool(tagged)
+    scoped = f", {ALL_LOANS_WHERE} AS in_scope" if both else ""
+    # the loan columns the filters read, by the names FILTERS use
+    loans = (f"SELECT l.loan_id, l.customer_id, n.no AS branch_no, l.balance, l.drawdown_amount, l.interest_rate, "
+             f"l.drawdown_date, l.maturity_date, l.five_class, l.guarantee_type, {first_col}, "
+             f"(l.drawdown_date BETWEEN ? AND ?{restructured}) AS in_ytd{scoped} "
+             f"FROM loans l LEFT JOIN branch_no n ON n.branch_id = l.branch_id{first_join} WHERE l.as_of = ?"
+             + ("" if both or tagged else f" AND {ALL_LOANS_WHERE}"))
+    lrow = (f"SELECT loan_id, customer_id, branch_no, balance, drawdown_amount, interest_rate, in_ytd"
+            f"{', in_scope' if both else ''}, "
+            f"{_bits_sql(combos, 'TRUE')} AS fbits_pos, {_bits_sql(combos, 'FALSE')} AS fbits_rest, "
+            f"{_bits_sql(wheres, 'TRUE')} AS mask_pos, {_bits_sql(wheres, 'FALSE')} AS mask_rest FROM ({loans}) AS x")
+    loan_params: list[Any] = [date(plan.as_of.year, 1, 1), plan.as_of, plan.as_of]
+    params: list[Any] = []
+    rel = "lrow" if both else f"({lrow})"
+    parts: list[str] = []
+    if has_all:
+        parts.append(
+            f"SELECT {plan.scopes.index('all_loans')} AS scope_no, branch_no, customer_id, balance AS amount, "
+            "CASE WHEN in_ytd THEN drawdown_amount ELSE 0 END AS flow_amount, interest_rate, "
+            "CASE WHEN balance > 0 THEN fbits_pos ELSE fbits_rest END AS fbits, "
+            "CASE WHEN balance > 0 THEN mask_pos ELSE mask_rest END AS mask "
+            f"FROM {rel} AS a{' WHERE in_scope' if both else ''}")
+        params += [] if both else loan_params
+    if tagged:
         share = (
             "CASE WHEN l.balance > 0 AND t.t_amount < l.balance THEN CAST(CAST(("
             "CAST(round(l.drawdown_amount * 100) AS HUGEINT) * CAST(round(t.t_amount * 100) AS HUGEINT) * 2 "
             "+ CAST(round(l.balance * 100) AS HUGEINT)) // (2 * CAST(round(l.balance * 100) AS HUGEINT)) "
             "AS DECIMAL(38, 0)) * 0.01 AS DECIMAL(38, 2)) ELSE l.drawdown_amount END"
         )
-        marks = ", ".join("?" for _ in tagged)
         parts.append(
             "SELECT t.scope_no, l.branch_no, l.customer_id, t.amount, "
             f"CASE WHEN l.in_ytd THEN {share} ELSE 0 END AS flow_amount, l.interest_rate, "
@@ -220,14 +233,13 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
             "CASE WHEN t.amount > 0 THEN l.mask_pos ELSE l.mask_rest END AS mask "
             "FROM (SELECT s.no AS scope_no, g.loan_id, g.amount AS t_amount, CAST(g.amount AS DECIMAL(38, 2)) AS amount "
             "FROM loan_tags g JOIN scope_no s ON s.scope = g.tag "
-            f"WHERE g.as_of = ? AND g.profile = ? AND g.tag IN ({marks})) AS t "
-            f"JOIN ({lx}) AS l ON l.loan_id = t.loan_id")
-        params += [plan.as_of, plan.profile, *tagged, *loan_params]
-    if not parts:
-        return ("(SELECT 0 AS scope_no, 0 AS branch_no, NULL::VARCHAR AS customer_id, NULL::DECIMAL(38,2) AS amount, "
-                "NULL::DECIMAL(38,2) AS flow_amount, NULL::DECIMAL(18,6) AS interest_rate, CAST(0 AS BIGINT) AS fbits, "
-                "CAST(0 AS BIGINT) AS mask WHERE FALSE)", [])
-    return "(" + " UNION ALL ".join(parts) + ")", params
+            f"WHERE g.as_of = ? AND g.profile = ? AND g.tag IN ({', '.join('?' for _ in tagged)})) AS t "
+            f"JOIN {rel} AS l ON l.loan_id = t.loan_id")
+        params += [plan.as_of, plan.profile, *tagged, *([] if both else loan_params)]
+    union = " UNION ALL ".join(parts)
+    if both:  # the loans read once for the all-loans rows and the tags' join
+        return f"(WITH lrow AS MATERIALIZED ({lrow}) {union})", [*loan_params, *params]
+    return f"({union})", params
 
 
 def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[Any]]:
