@@ -4,7 +4,9 @@ The metrics planner hands over a :class:`LoanPlan` (scopes, measures, prior snap
 wants for unavailable values); this module compiles it to SQL and returns one row per (node, scope, measure)
 — value and reason — in the planner's order. Python never touches a single value.
 
-The statement reads each snapshot once (the scoped loans of the date are materialised as ``cur``):
+The statement reads each snapshot once: the date's loans into ``lrow`` (one row per loan: booking-branch number,
+``in_ytd``, all-loans scope and the measure filters as bits, computed once per loan), which gives the all-loans
+rows and is joined to ``loan_tags`` for the classified scopes; those rows are materialised as ``cur``:
 
 * **sums** (balances, flows, weighted-rate numerators and weights): each value summed once per (scope, booking
   branch, combination of measure filters) — no per-loan, per-measure expressions — then per (scope, booking
@@ -158,39 +160,38 @@ def _where_bits(measures: Sequence[MeasureSpec]) -> dict[tuple[str, ...], int]:
     return bits
 
 
-def _bits_sql(preds: Sequence[Sequence[str]], balance: str | None = None) -> str:
-    """``bit i`` set when the filters ``preds[i]`` (ANDed) hold: one BIGINT per row. With ``balance`` ("TRUE" or
-    "FALSE") the filter ``has_balance`` (the only one that reads the row's amount) is taken as that constant, so the
-    bits of a loan can be computed before its tag amounts are known."""
+def _bits_sql(preds: Sequence[Sequence[str]]) -> tuple[str, int]:
+    """(``bits``, ``kept``): ``bits`` sets bit *i* when the filters ``preds[i]`` (ANDed) hold, one BIGINT per loan,
+    with the filter ``has_balance`` (the only one that reads the row's amount) taken as true, so that a loan's bits
+    are computed before its tag amounts are known; ``kept`` has the bits of the combinations without
+    ``has_balance``. A row whose own amount is not > 0 (or NULL) keeps ``bits & kept``: every combination with
+    ``has_balance`` fails for it, the others do not read the amount."""
     def pred(where: Sequence[str]) -> str:
-        if not where:
-            return "TRUE"
-        return " AND ".join(f"({balance if w == 'has_balance' and balance else FILTERS[w]})" for w in where)
+        return " AND ".join(f"({'TRUE' if w == 'has_balance' else FILTERS[w]})" for w in where) or "TRUE"
     terms = " | ".join(f"CASE WHEN {pred(w)} THEN {1 << i} ELSE 0 END" for i, w in enumerate(preds))
-    return f"CAST({terms or '0'} AS BIGINT)"
+    return f"CAST({terms or '0'} AS BIGINT)", sum(1 << i for i, w in enumerate(preds) if "has_balance" not in w)
 
 
 def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int], distinct: Sequence[MeasureSpec],
-             needs_first: bool) -> tuple[str, list[Any]]:
-    """The relation ``cur`` (scope_no, branch_no, customer_id, amount, flow_amount, interest_rate, fbits, mask):
+             needs_first: bool) -> tuple[list[str], list[Any]]:
+    """The CTEs ending in ``cur`` (scope_no, branch_no, customer_id, amount, flow_amount, interest_rate, fbits, mask):
     the rows of :func:`wupian.engine.metrics.scoped_loans_sql` with the small integer scope and booking-branch
     numbers and the filter bits, computed where they are cheapest.
 
     The loans of the date are read once into ``lrow``: per loan the booking branch number, ``in_ytd``, whether it
-    is in the all-loans scope, and the filter bits — twice, with ``has_balance`` (the only filter reading the row's
-    amount) taken true and false, the row's own amount choosing between them (a NULL amount passes no
-    ``has_balance`` filter, as ``amount > 0`` would not). The all-loans rows are its in-scope loans; the tagged
+    is in the all-loans scope, and the filter bits with ``has_balance`` (the only filter reading the row's amount)
+    taken as true; a row whose own amount is not > 0 (or NULL, as ``amount > 0`` would say) drops the bits of the
+    combinations with ``has_balance`` (:func:`_bits_sql`). The all-loans rows are its in-scope loans; the tagged
     rows are ``loan_tags`` (scope numbered on the tag rows) joined to it, so the join carries integers instead of
     the filters' text and date columns. ``lrow`` is materialised only when both kinds of rows read it."""
-    combos = sorted(bits, key=bits.__getitem__)
-    wheres = [m.where for m in distinct]
+    (fbits, fkept), (mask, mkept) = _bits_sql(sorted(bits, key=bits.__getitem__)), _bits_sql([m.where for m in distinct])
     tagged = [s for s in plan.scopes if s != "all_loans"]
     tagged = tagged if tagged and table_exists(wh, "loan_tags") else []
     has_all = "all_loans" in plan.scopes
     if not has_all and not tagged:
-        return ("(SELECT 0 AS scope_no, 0 AS branch_no, NULL::VARCHAR AS customer_id, NULL::DECIMAL(38,2) AS amount, "
-                "NULL::DECIMAL(38,2) AS flow_amount, NULL::DECIMAL(18,6) AS interest_rate, CAST(0 AS BIGINT) AS fbits, "
-                "CAST(0 AS BIGINT) AS mask WHERE FALSE)", [])
+        return (["cur AS (SELECT 0 AS scope_no, 0 AS branch_no, NULL::VARCHAR AS customer_id, "
+                 "NULL::DECIMAL(38,2) AS amount, NULL::DECIMAL(38,2) AS flow_amount, NULL::DECIMAL(18,6) AS interest_rate, "
+                 "CAST(0 AS BIGINT) AS fbits, CAST(0 AS BIGINT) AS mask WHERE FALSE)"], [])
     restructured = " AND NOT coalesce(l.is_restructured, false)" if plan.nfra_flow else ""
     first_col, first_join = (
         (f"{is_first_loan_sql('l', 'f')} AS is_first_loan", f" LEFT JOIN first_loans f ON {first_loan_join('l', 'f')}")
@@ -205,8 +206,7 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
              + ("" if both or tagged else f" AND {ALL_LOANS_WHERE}"))
     lrow = (f"SELECT loan_id, customer_id, branch_no, balance, drawdown_amount, interest_rate, in_ytd"
             f"{', in_scope' if both else ''}, "
-            f"{_bits_sql(combos, 'TRUE')} AS fbits_pos, {_bits_sql(combos, 'FALSE')} AS fbits_rest, "
-            f"{_bits_sql(wheres, 'TRUE')} AS mask_pos, {_bits_sql(wheres, 'FALSE')} AS mask_rest FROM ({loans}) AS x")
+            f"{fbits} AS fbits, {mask} AS mask FROM ({loans}) AS x")
     loan_params: list[Any] = [date(plan.as_of.year, 1, 1), plan.as_of, plan.as_of]
     params: list[Any] = []
     rel = "lrow" if both else f"({lrow})"
@@ -215,8 +215,8 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
         parts.append(
             f"SELECT {plan.scopes.index('all_loans')} AS scope_no, branch_no, customer_id, balance AS amount, "
             "CASE WHEN in_ytd THEN drawdown_amount ELSE 0 END AS flow_amount, interest_rate, "
-            "CASE WHEN balance > 0 THEN fbits_pos ELSE fbits_rest END AS fbits, "
-            "CASE WHEN balance > 0 THEN mask_pos ELSE mask_rest END AS mask "
+            f"CASE WHEN balance > 0 THEN fbits ELSE fbits & {fkept} END AS fbits, "
+            f"CASE WHEN balance > 0 THEN mask ELSE mask & {mkept} END AS mask "
             f"FROM {rel} AS a{' WHERE in_scope' if both else ''}")
         params += [] if both else loan_params
     if tagged:
@@ -229,17 +229,19 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
         parts.append(
             "SELECT t.scope_no, l.branch_no, l.customer_id, t.amount, "
             f"CASE WHEN l.in_ytd THEN {share} ELSE 0 END AS flow_amount, l.interest_rate, "
-            "CASE WHEN t.amount > 0 THEN l.fbits_pos ELSE l.fbits_rest END AS fbits, "
-            "CASE WHEN t.amount > 0 THEN l.mask_pos ELSE l.mask_rest END AS mask "
+            f"CASE WHEN t.amount > 0 THEN l.fbits ELSE l.fbits & {fkept} END AS fbits, "
+            f"CASE WHEN t.amount > 0 THEN l.mask ELSE l.mask & {mkept} END AS mask "
             "FROM (SELECT s.no AS scope_no, g.loan_id, g.amount AS t_amount, CAST(g.amount AS DECIMAL(38, 2)) AS amount "
             "FROM loan_tags g JOIN scope_no s ON s.scope = g.tag "
             f"WHERE g.as_of = ? AND g.profile = ? AND g.tag IN ({', '.join('?' for _ in tagged)})) AS t "
             f"JOIN {rel} AS l ON l.loan_id = t.loan_id")
         params += [plan.as_of, plan.profile, *tagged, *([] if both else loan_params)]
     union = " UNION ALL ".join(parts)
+    # materialised when read more than once (distinct counts): only the columns the aggregates use
+    cur = f"cur AS ({union})"
     if both:  # the loans read once for the all-loans rows and the tags' join
-        return f"(WITH lrow AS MATERIALIZED ({lrow}) {union})", [*loan_params, *params]
-    return f"({union})", params
+        return [f"lrow AS MATERIALIZED ({lrow})", cur], [*loan_params, *params]
+    return [cur], params
 
 
 def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[Any]]:
@@ -279,8 +281,7 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
         "FROM (SELECT DISTINCT descendant_id FROM closure))",
         "closure_no AS (SELECT c.ancestor_id, n.no FROM closure c JOIN branch_no n ON n.branch_id = c.descendant_id)",
         *([first_cte] if needs_first else []),
-        # materialised when read more than once (distinct counts): only the columns the aggregates use
-        f"cur AS {cur}",
+        *cur,
     ]
     params = [*plan.scopes, *(first_params if needs_first else []), *params]
     if distinct:
