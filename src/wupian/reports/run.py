@@ -246,7 +246,7 @@ def _helper() -> Helper | None:
 # that is not asked for is left out). DuckDB runs one statement on both cores; a Python-heavy phase holds the
 # interpreter lock: the PBOC files (Python and DuckDB) beside the DuckDB-heavy reconciliation and NFRA tables,
 # the workbook and the briefing in the helper process (their lane mostly waits for it).
-LANES = (("pboc",), ("nfra", "reconcile"), ("documents", "workbook", "briefing"))
+LANES = (("pboc",), ("reconcile", "nfra"), ("documents", "workbook", "briefing"))
 
 
 def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]],
@@ -256,7 +256,8 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]],
     started, every thread is waited for, and the first failed phase's exception is raised — what running them
     one after the other would have raised."""
     order = {name: n for n, (name, _) in enumerate(phases)}
-    plan = [[order[name] for name in lane if name in order] for lane in lanes]
+    # each lane in phase order: the phases after an interrupted one in its lane are after the failed one too
+    plan = [sorted(order[name] for name in lane if name in order) for lane in lanes]
     plan = [lane for lane in plan if lane]
     assert sorted(n for lane in plan for n in lane) == list(range(len(phases))), "every phase in one lane"
     done: dict[int, _Out] = {}
@@ -275,11 +276,11 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]],
 
     def interrupt_after(first: int) -> None:
         """Stop the phases after ``first``: not started, and the running ones' statements interrupted."""
-        with state:
+        with state:  # held: no lane starts another phase meanwhile
             stop[0] = min(stop[0], first + 1)
-            running = [c for c, now in zip(cursors, current, strict=True) if now > first]
-        for c in running:
-            c.con.interrupt()
+            for c, now in zip(cursors, current, strict=True):
+                if now > first:
+                    c.con.interrupt()
 
     def run(lane: int) -> None:
         try:
