@@ -173,19 +173,6 @@ def cjk_font() -> Path | None:
     return None
 
 
-def warm_up() -> None:
-    """Import what writing a briefing needs (matplotlib with its Agg backend, python-docx) ahead of the first
-    briefing: a helper process (``wupian.reports.offload``) does it while the warehouse is still computing."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import font_manager, pyplot  # noqa: F401
-
-    from wupian.reports import briefing_docx
-
-    briefing_docx.warm_up()
-
-
 def write_chart(result: IndicatorResult, branch_id: str, path: Path) -> Path | None:
     """Bar chart of the five categories' balances (亿元); None when no CJK font is available or no data."""
     font = cjk_font()

@@ -29,14 +29,6 @@ def _east_asian(style: Any, font: str, size: float, *, bold: bool = False, color
         rfonts.set(qn(attr), font)
 
 
-def warm_up() -> None:
-    """Import python-docx (what ``write_docx`` imports) ahead of the first document."""
-    from docx import Document  # noqa: F401
-    from docx.enum.text import WD_ALIGN_PARAGRAPH  # noqa: F401
-    from docx.oxml.ns import qn  # noqa: F401
-    from docx.shared import Cm, Pt, RGBColor  # noqa: F401
-
-
 def write_docx(b: Briefing, chart: Path | None, chart_note: str | None, path: Path) -> Path:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH

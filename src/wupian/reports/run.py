@@ -29,7 +29,6 @@ from wupian.engine.warehouse import SQL_LOG_ENV, Warehouse
 from wupian.reports.kinds import KINDS
 from wupian.reports.nfra import check_tables, compute_tables, nfra_profile
 from wupian.reports.nfra_xlsx import write_nfra_xlsx
-from wupian.reports.offload import Helper
 from wupian.reports.pboc import self_check_findings, write_pboc_findings
 from wupian.reports.reconcile import CONTRADICTIONS_COLUMNS, CONTRADICTIONS_HEADER, reconcile_parts
 from wupian.reports.values import lazy
@@ -116,11 +115,11 @@ def generate_reports(
 ) -> ReportRun:
     """Compute the indicators, then run the report phases of ``kind`` — reconciliation (+ the contradictions
     worklist), the PBOC files, the NFRA tables, the workbook, the briefing. They are independent once the
-    indicators are computed: ``concurrent`` (default: :func:`concurrent_by_default`) runs them side by side —
-    each DuckDB phase in a thread on its own cursor, the workbook and the briefing written by a helper process
-    (``wupian.reports.offload``) — and the result is the same as one after the other: the files, Issues and
-    worklists in phase order, and when phases fail, the exception of the first of them in that order (the
-    phases after it are interrupted or not started; every thread and the helper have ended when this returns)."""
+    indicators are computed: ``concurrent`` (default: :func:`concurrent_by_default`) runs them side by side, in
+    the threads of :data:`LANES`, each on its own cursor of ``wh`` — and the result is the same as one after the
+    other: the files, Issues and worklists in phase order, and when phases fail, the exception of the first of
+    them in that order (the phases after it are interrupted or not started; every thread has ended when this
+    returns)."""
     if kind not in KINDS:
         raise UsageError(f"--kind must be one of {', '.join(KINDS)}")
     if kind in ("pboc", "all") and not uscc:
@@ -130,29 +129,20 @@ def generate_reports(
         raise UsageError(f"no branch tree loaded for {as_of.isoformat()}")
     if concurrent is None:
         concurrent = concurrent_by_default(wh)
-    helper = _helper() if concurrent and kind in ("workbook", "briefing", "all") else None  # imports meanwhile
-    try:
-        ensure_fresh(wh, as_of)  # both profiles: the NFRA tables read the nfra_1104_2025 tags
-        result = compute_indicators(wh, as_of, branch_id=branch_id)
-        values = lazy(result)  # the phases read some of the values by key: build just those
-        values.get(top, "")  # the look-up index, built once before the phases share it
-        tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
-        phases = _phases(values, tree, as_of, kind, out_dir, top=top, branch_id=branch_id, uscc=uscc or "",
-                         created_at=created_at, helper=helper)
-        outs = _run_concurrently(wh, phases) if concurrent else [phase(wh) for _, phase in phases]
-    except BaseException as exc:
-        if helper is not None:
-            helper.close(kill=not isinstance(exc, Exception))
-        raise
-    if helper is not None:
-        helper.close()
+    ensure_fresh(wh, as_of)  # both profiles: the NFRA tables read the nfra_1104_2025 tags
+    result = compute_indicators(wh, as_of, branch_id=branch_id)
+    values = lazy(result)  # the phases read some of the values by key: build just those
+    values.get(top, "")  # the look-up index, built once before the phases share it
+    tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
+    phases = _phases(values, tree, as_of, kind, out_dir, top=top, branch_id=branch_id, uscc=uscc or "",
+                     created_at=created_at)
+    outs = _run_concurrently(wh, phases) if concurrent else [phase(wh) for _, phase in phases]
     return ReportRun(tuple(f for o in outs for f in o.files), tuple(i for o in outs for i in o.issues), result,
                      tuple(w for o in outs for w in o.worklists))
 
 
 def _phases(result: IndicatorResult, tree: list[dict[str, object]], as_of: date, kind: str, out_dir: Path, *,
-            top: str, branch_id: str | None, uscc: str, created_at: datetime | None,
-            helper: Helper | None) -> list[tuple[str, Phase]]:
+            top: str, branch_id: str | None, uscc: str, created_at: datetime | None) -> list[tuple[str, Phase]]:
     """The report phases of ``kind`` in their order (the order of the files and Issues of the run)."""
     bank_name = str(tree[0]["name"])
 
@@ -206,47 +196,17 @@ def _phases(result: IndicatorResult, tree: list[dict[str, object]], as_of: date,
         md, docx, _ = write_briefing(result, top, bank_name, out_dir, nfra=nfra_result, siblings=siblings)
         return _Out([md, docx])
 
-    def documents(wh: Warehouse) -> _Out:
-        """The workbook and the briefing, written by the helper process (the briefing's NFRA balances read
-        here first): their files in the same order, and the same first error, as ``workbook`` then ``briefing``."""
-        assert helper is not None
-        path = out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx" if "workbook" in wanted else None
-        nfra_result, siblings = None, 0
-        if "briefing" in wanted:
-            try:
-                nfra_result, siblings = _nfra_balances(wh, as_of, branch_id), _sibling_count(wh, as_of, top)
-            except Exception:
-                if path is not None:  # the workbook comes first: its error, if any, is the one to raise
-                    helper.call("wupian.reports.offload", "write_documents", lazy(result), tree, top, bank_name,
-                                out_dir, workbook=path, briefing=False)
-                raise
-        return _Out(helper.call("wupian.reports.offload", "write_documents", lazy(result), tree, top, bank_name,
-                                out_dir, workbook=path, briefing="briefing" in wanted,
-                                nfra=None if nfra_result is None else lazy(nfra_result), siblings=siblings))
-
     wanted = {"pboc": ("pboc",), "nfra": ("nfra",), "workbook": ("workbook",), "briefing": ("briefing",),
               "all": ("pboc", "nfra", "workbook", "briefing")}[kind]
-    named = {"reconcile": reconcile, "pboc": pboc, "nfra": nfra, "workbook": workbook, "briefing": briefing,
-             "documents": documents}
-    if helper is None:
-        return [("reconcile", reconcile), *((k, named[k]) for k in wanted)]
-    return [("reconcile", reconcile), *((k, named[k]) for k in wanted if k in ("pboc", "nfra")),
-            ("documents", documents)]
+    named = {"pboc": pboc, "nfra": nfra, "workbook": workbook, "briefing": briefing}
+    return [("reconcile", reconcile), *((k, named[k]) for k in wanted)]
 
 
-def _helper() -> Helper | None:
-    """A helper process for the workbook and the briefing; None (they are written here) when none can start."""
-    try:
-        return Helper()
-    except OSError:
-        return None
-
-
-# The threads of a concurrent run: each lane runs its phases one after the other on a cursor of its own (a phase
-# that is not asked for is left out). DuckDB runs one statement on both cores; a Python-heavy phase holds the
-# interpreter lock: the PBOC files (Python and DuckDB) beside the DuckDB-heavy reconciliation and NFRA tables,
-# the workbook and the briefing in the helper process (their lane mostly waits for it).
-LANES = (("pboc",), ("reconcile", "nfra"), ("documents", "workbook", "briefing"))
+# The threads of a concurrent run: each lane runs its phases in phase order on a cursor of its own (a phase that
+# is not asked for is left out). DuckDB runs a statement on both cores without the interpreter lock; the Python
+# of the PBOC files, the workbook and the briefing needs it: the PBOC files (the longest phase) in a lane of their
+# own, beside the DuckDB-heavy reconciliation and NFRA tables, the workbook and the briefing in a third.
+LANES = (("pboc",), ("reconcile", "nfra"), ("workbook", "briefing"))
 
 
 def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]],

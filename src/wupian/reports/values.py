@@ -40,7 +40,7 @@ class LazyResult(IndicatorResult):
 
 def lazy(result: IndicatorResult) -> IndicatorResult:
     """A new result with the values of ``result`` whose look-ups build only what they return (a result of records
-    is returned as it is). Nothing is cached in it yet: it pickles as its table (what a helper process is sent)."""
+    is returned as it is)."""
     if result.table is None:
         return result
     return LazyResult(result.as_of, result.profile, result.records, result.notes, result.issues, result.table)

@@ -131,8 +131,6 @@ def test_disk_full_while_writing_reports(capsys: pytest.CaptureFixture[str], ban
 
     monkeypatch.setattr(io, "open", full_disk)
     monkeypatch.setattr("builtins.open", full_disk)
-    # the full disk is this process's open(): the reports are written here, not by the helper process
-    monkeypatch.setattr("wupian.reports.run.concurrent_by_default", lambda wh: False)
     code = wupian("--db", bank, "report", "--as-of", "2026-03-31", "--kind", "briefing", "--out", str(out))
     assert code == 2
     line = capsys.readouterr().err.strip().splitlines()[-1]

@@ -1,5 +1,5 @@
-"""``generate_reports`` with its phases side by side (threads on their own cursors, the workbook and briefing in a
-helper process) writes what the phases one after the other write, and fails the way they fail."""
+"""``generate_reports`` with its phases side by side (threads on their own cursors) writes what the phases one
+after the other write, and fails the way they fail."""
 
 from __future__ import annotations
 
@@ -31,14 +31,6 @@ def _content(path: Path) -> object:
     return path.read_bytes()
 
 
-def _children() -> list[int]:
-    """The ids of this process's child processes (every thread's)."""
-    out = []
-    for task in Path("/proc/self/task").iterdir():
-        out += [int(p) for p in (task / "children").read_text().split()]
-    return out
-
-
 def _report_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("wupian-report")]
 
@@ -54,7 +46,7 @@ def test_side_by_side_writes_the_same_files_and_issues_in_the_same_order(bank: W
         p.relative_to(tmp_path / "both") for p in (tmp_path / "both").rglob("*"))
     assert one.issues == both.issues and one.result == both.result
     assert [(w.rows, w.counts) for w in one.worklists] == [(w.rows, w.counts) for w in both.worklists]
-    assert _report_threads() == [] and _children() == []
+    assert _report_threads() == []
 
 
 def test_side_by_side_is_the_default_for_duckdb_and_the_sql_log_keeps_it_sequential(
@@ -80,7 +72,7 @@ def test_the_first_failing_phase_in_phase_order_is_raised(bank: Warehouse, tmp_p
     monkeypatch.setattr(run_mod, "compute_tables", _failing(run_mod.compute_tables, "nfra failed", 0.0))
     with pytest.raises(ValueError, match="^pboc failed$"):
         generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=concurrent)
-    assert _report_threads() == [] and _children() == []
+    assert _report_threads() == []
     assert bank.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [AS_OF]) > 0  # the warehouse is still usable
 
 
@@ -101,7 +93,7 @@ def test_a_later_phase_is_stopped_when_an_earlier_one_fails(bank: Warehouse, tmp
     with pytest.raises(RuntimeError, match="^reconcile failed$"):
         generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
     assert started == []
-    assert _report_threads() == [] and _children() == []
+    assert _report_threads() == []
 
 
 def test_an_interrupted_later_phase_does_not_hide_the_first_failure(bank: Warehouse, tmp_path: Path,
@@ -123,11 +115,11 @@ def test_an_interrupted_later_phase_does_not_hide_the_first_failure(bank: Wareho
     with pytest.raises(ValueError, match="^pboc failed$"):
         generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
     assert time.perf_counter() - began < 20  # the NFRA statements were interrupted, not run to the end
-    assert _report_threads() == [] and _children() == []
+    assert _report_threads() == []
 
 
 @pytest.mark.parametrize("concurrent", [False, True])
-def test_an_error_of_the_workbook_writer_is_the_same_in_the_helper_process(bank: Warehouse, tmp_path: Path,
+def test_an_error_of_the_workbook_writer_is_the_same_side_by_side(bank: Warehouse, tmp_path: Path,
                                                                            concurrent: bool) -> None:
     (tmp_path / "workbook_H_20260331.xlsx").mkdir(parents=True)  # the workbook's path is taken by a folder
     with pytest.raises(Exception) as raised:
@@ -138,7 +130,6 @@ def test_an_error_of_the_workbook_writer_is_the_same_in_the_helper_process(bank:
         generate_reports(bank, AS_OF, "workbook", seq, concurrent=False)
     assert type(raised.value) is type(expected.value)
     assert str(raised.value).replace(str(tmp_path), "") == str(expected.value).replace(str(seq), "")
-    assert _children() == []
 
 
 @pytest.mark.parametrize("concurrent", [False, True])
@@ -149,4 +140,3 @@ def test_an_os_error_of_the_briefing_keeps_its_errno_and_file(bank: Warehouse, t
         generate_reports(bank, AS_OF, "briefing", out, concurrent=concurrent)
     assert type(raised.value) is NotADirectoryError and raised.value.errno == errno.ENOTDIR
     assert raised.value.filename == str(out)
-    assert _children() == []

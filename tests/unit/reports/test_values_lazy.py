@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from datetime import date
 
 from wupian.engine.warehouse import Warehouse
@@ -25,12 +24,3 @@ def test_every_look_up_equals_the_full_results(bank: Warehouse) -> None:
         assert mine == theirs and list(mine) == list(theirs)  # same values, same order
     assert "rows" not in quick.__dict__  # built one value at a time
     assert list(quick) == list(full.rows) and len(quick) == len(full)
-
-
-def test_a_lazy_result_pickles_as_its_table_and_stays_lazy(bank: Warehouse) -> None:
-    quick = lazy(compute_indicators(bank, AS_OF))
-    quick.get("H", "green.balance")  # caches built on the original ...
-    copy = pickle.loads(pickle.dumps(lazy(quick)))  # ... not carried by a fresh lazy copy
-    assert type(copy) is LazyResult and set(copy.__dict__) == {"as_of", "profile", "records", "notes", "issues",
-                                                                "table"}
-    assert copy.get("H", "green.balance") == quick.get("H", "green.balance")
