@@ -130,24 +130,40 @@ def generate_reports(
     if concurrent is None:
         concurrent = concurrent_by_default(wh)
     ensure_fresh(wh, as_of)  # both profiles: the NFRA tables read the nfra_1104_2025 tags
-    result = compute_indicators(wh, as_of, branch_id=branch_id)
-    values = lazy(result)  # the phases read some of the values by key: build just those
-    values.get(top, "")  # the look-up index, built once before the phases share it
-    tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
-    phases = _phases(values, tree, as_of, kind, out_dir, top=top, branch_id=branch_id, uscc=uscc or "",
+    ready: list[_Prepared] = []
+
+    def prepare() -> None:
+        result = compute_indicators(wh, as_of, branch_id=branch_id)
+        values = lazy(result)  # the phases read some of the values by key: build just those
+        values.get(top, "")  # the look-up index, built once before the phases share it
+        ready.append(_Prepared(result, values, dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)))
+
+    phases = _phases(ready, as_of, kind, out_dir, top=top, branch_id=branch_id, uscc=uscc or "",
                      created_at=created_at)
-    outs = _run_concurrently(wh, phases) if concurrent else [phase(wh) for _, phase in phases]
-    return ReportRun(tuple(f for o in outs for f in o.files), tuple(i for o in outs for i in o.issues), result,
-                     tuple(w for o in outs for w in o.worklists))
+    if concurrent:
+        outs = _run_concurrently(wh, phases, prepare)
+    else:
+        prepare()
+        outs = [phase(wh) for _, phase in phases]
+    return ReportRun(tuple(f for o in outs for f in o.files), tuple(i for o in outs for i in o.issues),
+                     ready[0].result, tuple(w for o in outs for w in o.worklists))
 
 
-def _phases(result: IndicatorResult, tree: list[dict[str, object]], as_of: date, kind: str, out_dir: Path, *,
-            top: str, branch_id: str | None, uscc: str, created_at: datetime | None) -> list[tuple[str, Phase]]:
-    """The report phases of ``kind`` in their order (the order of the files and Issues of the run)."""
-    bank_name = str(tree[0]["name"])
+@dataclass(frozen=True)
+class _Prepared:
+    """What the phases but the PBOC files read: the indicator values and the branch tree in reading order."""
+    result: IndicatorResult
+    values: IndicatorResult  # ``result`` with look-ups that build only the values read (``reports.values``)
+    tree: list[dict[str, object]]
+
+
+def _phases(ready: list[_Prepared], as_of: date, kind: str, out_dir: Path, *, top: str, branch_id: str | None,
+            uscc: str, created_at: datetime | None) -> list[tuple[str, Phase]]:
+    """The report phases of ``kind`` in their order (the order of the files and Issues of the run). Each but the
+    PBOC files (:data:`EARLY`) reads ``ready[0]``, there once the indicators are computed."""
 
     def reconcile(wh: Warehouse) -> _Out:
-        before, contradictions, after = reconcile_parts(wh, result, branch_id)
+        before, contradictions, after = reconcile_parts(wh, ready[0].values, branch_id)
         out = _Out()
         if contradictions.num_rows:
             path = out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"
@@ -178,22 +194,25 @@ def _phases(result: IndicatorResult, tree: list[dict[str, object]], as_of: date,
 
     def nfra(wh: Warehouse) -> _Out:
         tables, found = compute_tables(wh, as_of, branch_id)
+        result = ready[0].values
         same_profile = nfra_profile(wh, as_of)[0] == result.profile
         totals = {s: v for s in ("tech", "pension") if same_profile and (v := result.value(top, f"{s}.balance")) is not None}
-        files = write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=bank_name)
+        files = write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=_bank_name(ready[0]))
         return _Out(files, found + check_tables(tables, totals))
 
     def workbook(wh: Warehouse) -> _Out:
         from wupian.reports.workbook import write_workbook
 
         path = out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx"
-        return _Out([write_workbook(result, tree, path, branch_id=top, bank_name=bank_name)])
+        p = ready[0]
+        return _Out([write_workbook(p.values, p.tree, path, branch_id=top, bank_name=_bank_name(p))])
 
     def briefing(wh: Warehouse) -> _Out:
         from wupian.reports.briefing import write_briefing
 
         nfra_result, siblings = _nfra_balances(wh, as_of, branch_id), _sibling_count(wh, as_of, top)
-        md, docx, _ = write_briefing(result, top, bank_name, out_dir, nfra=nfra_result, siblings=siblings)
+        md, docx, _ = write_briefing(ready[0].values, top, _bank_name(ready[0]), out_dir, nfra=nfra_result,
+                                     siblings=siblings)
         return _Out([md, docx])
 
     wanted = {"pboc": ("pboc",), "nfra": ("nfra",), "workbook": ("workbook",), "briefing": ("briefing",),
@@ -202,29 +221,38 @@ def _phases(result: IndicatorResult, tree: list[dict[str, object]], as_of: date,
     return [("reconcile", reconcile), *((k, named[k]) for k in wanted)]
 
 
+def _bank_name(p: _Prepared) -> str:
+    """The 填报机构 of every file: the name of the report's top branch."""
+    return str(p.tree[0]["name"])
+
+
 # The threads of a concurrent run: each lane runs its phases in phase order on a cursor of its own (a phase that
 # is not asked for is left out). DuckDB runs a statement on both cores without the interpreter lock; the Python
 # of the PBOC files, the workbook and the briefing needs it: the PBOC files (the longest phase) in a lane of their
 # own, beside the DuckDB-heavy reconciliation and NFRA tables, the workbook and the briefing in a third.
 LANES = (("pboc",), ("reconcile", "nfra"), ("workbook", "briefing"))
+# Phases that do not read the indicators: they start while the indicators are computed.
+EARLY = ("pboc",)
 
 
-def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]],
-                      lanes: tuple[tuple[str, ...], ...] = LANES) -> list[_Out]:
-    """The phases in the threads of ``lanes``, each lane on its own cursor of ``wh``; their outputs in phase
-    order. When phases fail, the phases after the first failed one (in phase order) are interrupted or not
-    started, every thread is waited for, and the first failed phase's exception is raised — what running them
-    one after the other would have raised."""
+def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: Callable[[], None],
+                      lanes: tuple[tuple[str, ...], ...] = LANES, early: tuple[str, ...] = EARLY) -> list[_Out]:
+    """``prepare()`` (the indicators) in this thread on ``wh``, and the phases in the threads of ``lanes``, each
+    lane on its own cursor of ``wh``, the phases not ``early`` once ``prepare`` has returned; their outputs in
+    phase order. When ``prepare`` or phases fail, what comes after the first failure (``prepare`` first, then
+    the phases in phase order) is interrupted or not started, every thread is waited for, and the first
+    failure's exception is raised — what running them one after the other would have raised."""
     order = {name: n for n, (name, _) in enumerate(phases)}
     # each lane in phase order: the phases after an interrupted one in its lane are after the failed one too
     plan = [sorted(order[name] for name in lane if name in order) for lane in lanes]
     plan = [lane for lane in plan if lane]
     assert sorted(n for lane in plan for n in lane) == list(range(len(phases))), "every phase in one lane"
     done: dict[int, _Out] = {}
-    failed: dict[int, BaseException] = {}
+    failed: dict[int, BaseException] = {}  # phase index → its exception; -1 for prepare
     current = [-1] * len(plan)  # the phase each lane runs now
     state = threading.Lock()
     stop = [len(phases)]  # phases from this index on are not started (the first failure + 1)
+    prepared = threading.Event()  # set when prepare has returned or failed
     cursors: list[Warehouse] = []
     try:
         for _ in plan:
@@ -245,6 +273,8 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]],
     def run(lane: int) -> None:
         try:
             for n in plan[lane]:
+                if phases[n][0] not in early:
+                    prepared.wait()
                 with state:
                     if n >= stop[0]:
                         return
@@ -263,10 +293,17 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]],
     try:
         for t in threads:
             t.start()
+        try:
+            prepare()
+        except Exception as exc:  # noqa: BLE001 — the first failure of all: raised once the threads have ended
+            failed[-1] = exc
+            interrupt_after(-1)
+        prepared.set()
         for t in threads:
             t.join()
     except BaseException:  # interrupted while waiting (Ctrl-C): stop every phase, wait for the threads, re-raise
         interrupt_after(-1)
+        prepared.set()
         for t in threads:
             if t.ident is not None:
                 t.join()

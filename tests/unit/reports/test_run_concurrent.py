@@ -140,3 +140,32 @@ def test_an_os_error_of_the_briefing_keeps_its_errno_and_file(bank: Warehouse, t
         generate_reports(bank, AS_OF, "briefing", out, concurrent=concurrent)
     assert type(raised.value) is NotADirectoryError and raised.value.errno == errno.ENOTDIR
     assert raised.value.filename == str(out)
+
+
+def test_the_pboc_files_start_while_the_indicators_are_computed_and_their_error_comes_first(
+        bank: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    real_indicators, real_pboc = run_mod.compute_indicators, run_mod.write_pboc_findings
+
+    def indicators(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)
+        events.append("indicators")
+        raise LookupError("indicators failed")
+
+    def pboc(wh: Warehouse, *args: Any, **kwargs: Any) -> Any:
+        events.append("pboc")
+        for _ in range(300):  # ≈ 40 s of statements unless interrupted
+            wh.scalar("SELECT count(*) FROM range(20000000) AS t(x) WHERE x % 7 = 3")
+        return real_pboc(wh, *args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "compute_indicators", indicators)
+    monkeypatch.setattr(run_mod, "write_pboc_findings", pboc)
+    began = time.perf_counter()
+    with pytest.raises(LookupError, match="^indicators failed$"):  # as one after the other: the indicators first
+        generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
+    assert events == ["pboc", "indicators"] and time.perf_counter() - began < 20
+    assert _report_threads() == []
+    monkeypatch.setattr(run_mod, "compute_indicators", real_indicators)
+    monkeypatch.setattr(run_mod, "write_pboc_findings", real_pboc)
+    run = generate_reports(bank, AS_OF, "pboc", tmp_path / "again", uscc=USCC, created_at=CREATED, concurrent=True)
+    assert run.files  # the warehouse and its connection are fine after the interrupted run
