@@ -5,9 +5,9 @@ Copies a freshly loaded warehouse (the file and its ``.parts`` folder) into a sc
 timers: each classification, the indicators, reconcile, the PBOC files, the NFRA tables and workbook, the
 management workbook, the briefing. Imports are timed as their own phase. Prints a Markdown table; phases nest
 (the wrapped functions may call each other), so a nested phase's time is also inside its caller's. By default
-the report phases run side by side (``wupian.reports.run.generate_reports``): a report phase's CPU is then the
-whole process's while it ran, and the workbook and the briefing, written by a helper process, are not listed
-(their CPU is not in this process's); ``--sequential`` runs them one after the other, all in this process.
+the report phases run side by side (``wupian.reports.run.generate_reports``: threads, the PBOC files from the
+start of the indicators): a phase's CPU is then the whole process's while it ran; ``--sequential`` runs them one
+after the other, as before.
 
 Usage: ``python bench/phases_month_end.py WAREHOUSE [--workdir DIR] [--as-of 2026-03-31] [--sequential]``
 """
@@ -38,7 +38,7 @@ PHASES = (
     ("wupian.reports.run", "check_tables"),
     ("wupian.reports.run", "write_nfra_xlsx"),
     ("wupian.reports.run", "_nfra_balances"),
-    ("wupian.reports.workbook", "write_workbook"),  # timed when written in this process (--sequential)
+    ("wupian.reports.workbook", "write_workbook"),
     ("wupian.reports.briefing", "write_briefing"),
 )
 
@@ -69,8 +69,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/phases"))
     ap.add_argument("--as-of", default="2026-03-31")
     ap.add_argument("--sequential", action="store_true",
-                    help="run the report phases one after the other (by default they run side by side, the "
-                         "workbook and briefing in a helper process: then each phase's CPU is the whole process's)")
+                    help="run the report phases one after the other (by default they run side by side: then each "
+                         "phase's CPU is the whole process's)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db, out = args.workdir / "phases.duckdb", args.workdir / "out"

@@ -171,6 +171,11 @@ class Warehouse:
             raise
         return other
 
+    def interrupt(self) -> None:
+        """Interrupt the statement this connection (or cursor) is running, from another thread: it raises
+        ``duckdb.InterruptException`` in its own thread (nothing happens when none runs)."""
+        self.con.interrupt()
+
     # -- lifecycle -----------------------------------------------------------------------------------
     def close(self) -> None:
         if self.__dict__.get("_cursor_of") is not None:  # a cursor (``cursor()``): its owner closes the rest

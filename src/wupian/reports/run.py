@@ -268,7 +268,7 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
             stop[0] = min(stop[0], first + 1)
             for c, now in zip(cursors, current, strict=True):
                 if now > first:
-                    c.con.interrupt()
+                    c.interrupt()
 
     def run(lane: int) -> None:
         try:
