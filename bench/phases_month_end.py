@@ -4,9 +4,12 @@ Copies a freshly loaded warehouse (the file and its ``.parts`` folder) into a sc
 ``wupian month-end`` in this process through ``wupian.cli.main.main`` with the pipeline's phases wrapped by
 timers: each classification, the indicators, reconcile, the PBOC files, the NFRA tables and workbook, the
 management workbook, the briefing. Imports are timed as their own phase. Prints a Markdown table; phases nest
-(the wrapped functions may call each other), so a nested phase's time is also inside its caller's.
+(the wrapped functions may call each other), so a nested phase's time is also inside its caller's. By default
+the report phases run side by side (``wupian.reports.run.generate_reports``: threads, the PBOC files from the
+start of the indicators): a phase's CPU is then the whole process's while it ran; ``--sequential`` runs them one
+after the other, as before.
 
-Usage: ``python bench/phases_month_end.py WAREHOUSE [--workdir DIR] [--as-of 2026-03-31]``
+Usage: ``python bench/phases_month_end.py WAREHOUSE [--workdir DIR] [--as-of 2026-03-31] [--sequential]``
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ USCC = "91110000100000000X"
 # (module, function): the phases of month-end, in the order they run
 PHASES = (
     ("wupian.pipeline", "classify_snapshot"),
+    ("wupian.pipeline", "generate_reports"),
     ("wupian.reports.run", "ensure_fresh"),
     ("wupian.reports.run", "compute_indicators"),
     ("wupian.reports.run", "reconcile_parts"),
@@ -33,9 +37,9 @@ PHASES = (
     ("wupian.reports.run", "compute_tables"),
     ("wupian.reports.run", "check_tables"),
     ("wupian.reports.run", "write_nfra_xlsx"),
-    ("wupian.reports.run", "write_workbook"),
     ("wupian.reports.run", "_nfra_balances"),
-    ("wupian.reports.run", "write_briefing"),
+    ("wupian.reports.workbook", "write_workbook"),
+    ("wupian.reports.briefing", "write_briefing"),
 )
 
 
@@ -64,6 +68,9 @@ def main() -> int:
     ap.add_argument("warehouse", type=Path)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/phases"))
     ap.add_argument("--as-of", default="2026-03-31")
+    ap.add_argument("--sequential", action="store_true",
+                    help="run the report phases one after the other (by default they run side by side: then each "
+                         "phase's CPU is the whole process's)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db, out = args.workdir / "phases.duckdb", args.workdir / "out"
@@ -77,6 +84,8 @@ def main() -> int:
     import wupian.reports.run  # noqa: F401
     from wupian.cli.main import main as wupian_main
     log.append(("imports", time.perf_counter() - w0, time.process_time() - c0))
+    if args.sequential:
+        wupian.reports.run.concurrent_by_default = lambda wh: False
     for module, name in PHASES:
         mod = importlib.import_module(module)
         setattr(mod, name, timed(name, getattr(mod, name), log))

@@ -143,8 +143,44 @@ class Warehouse:
         self.con.execute("SET enable_progress_bar = false")
         return self
 
+    def cursor(self) -> Warehouse:
+        """The same warehouse through a new DuckDB cursor of this connection, for one other thread (a DuckDB
+        connection must not run statements from two threads at once; each thread takes its own cursor).
+
+        The cursor sees what the database holds — committed tables, the persisted views over the Parquet parts,
+        attached files — and this connection's search path and temporary views (copied: the read-only parts
+        views, a published copy's overlay); not this connection's temporary tables nor its registered Arrow
+        tables, nor anything this Warehouse object keeps per object (``classify_kept``: a reader then computes
+        what was kept). ``close()`` closes the cursor only; the lock, the parts and the connection stay with
+        this Warehouse, which must outlive its cursors."""
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other._lock = None
+        other._cursor_of = self
+        con = self.con.cursor()  # PandasFreeConnection/LoggedConnection pass it to the DuckDB connection
+        other.con = _logged(con)
+        try:
+            other.con.execute("SET enable_progress_bar = false")
+            path = self.con.execute("SELECT current_setting('search_path')").fetchone()
+            if path and path[0]:
+                other.con.execute("SET search_path = " + "'" + str(path[0]).replace("'", "''") + "'")
+            for (sql,) in self.con.execute("SELECT sql FROM duckdb_views() WHERE temporary AND NOT internal").fetchall():
+                other.con.execute(sql)
+        except BaseException:
+            con.close()
+            raise
+        return other
+
+    def interrupt(self) -> None:
+        """Interrupt the statement this connection (or cursor) is running, from another thread: it raises
+        ``duckdb.InterruptException`` in its own thread (nothing happens when none runs)."""
+        self.con.interrupt()
+
     # -- lifecycle -----------------------------------------------------------------------------------
     def close(self) -> None:
+        if self.__dict__.get("_cursor_of") is not None:  # a cursor (``cursor()``): its owner closes the rest
+            self.con.close()
+            return
         self.con.close()
         self.parts.close()
         if self._lock is not None:

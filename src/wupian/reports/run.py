@@ -12,6 +12,9 @@ says where the rest are and how many there are per code (``worklists.issue_count
 from __future__ import annotations
 
 import csv
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,14 +25,13 @@ from wupian.core.errors import UsageError
 from wupian.core.issues import Issue
 from wupian.engine.metrics import branch_nodes, has_rows
 from wupian.engine.metrics_other import root_branch
-from wupian.engine.warehouse import Warehouse
-from wupian.reports.briefing import write_briefing
+from wupian.engine.warehouse import SQL_LOG_ENV, Warehouse
 from wupian.reports.kinds import KINDS
 from wupian.reports.nfra import check_tables, compute_tables, nfra_profile
 from wupian.reports.nfra_xlsx import write_nfra_xlsx
 from wupian.reports.pboc import self_check_findings, write_pboc_findings
 from wupian.reports.reconcile import CONTRADICTIONS_COLUMNS, CONTRADICTIONS_HEADER, reconcile_parts
-from wupian.reports.workbook import write_workbook
+from wupian.reports.values import lazy
 from wupian.reports.worklists import Worklist, WorklistFile, keep
 
 BRIEFING_CALIBER_SCOPES = ("tech", "green", "inclusive", "pension", "digital")
@@ -90,10 +92,34 @@ def _sibling_count(wh: Warehouse, as_of: date, node: str) -> int:
     return 0 if parent is None else sum(1 for r in rows if r["parent_id"] == parent)
 
 
+@dataclass
+class _Out:
+    """What one report phase adds to the run, in the order the phase found it."""
+    files: list[Path] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    worklists: list[Worklist] = field(default_factory=list)
+
+
+Phase = Callable[[Warehouse], _Out]  # a phase reads the warehouse it is given (a cursor of its own when concurrent)
+
+
+def concurrent_by_default(wh: Warehouse) -> bool:
+    """Whether ``generate_reports`` runs its phases side by side: DuckDB warehouses (a cursor per thread), unless
+    every statement is being logged (``$WUPIAN_SQL_LOG``: the log keeps the order of a sequential run)."""
+    return wh.engine == "duckdb" and hasattr(wh, "cursor") and not os.environ.get(SQL_LOG_ENV)
+
+
 def generate_reports(
     wh: Warehouse, as_of: date, kind: str, out_dir: Path, *, branch_id: str | None = None,
-    uscc: str | None = None, created_at: datetime | None = None,
+    uscc: str | None = None, created_at: datetime | None = None, concurrent: bool | None = None,
 ) -> ReportRun:
+    """Compute the indicators, then run the report phases of ``kind`` — reconciliation (+ the contradictions
+    worklist), the PBOC files, the NFRA tables, the workbook, the briefing. They are independent once the
+    indicators are computed: ``concurrent`` (default: :func:`concurrent_by_default`) runs them side by side, in
+    the threads of :data:`LANES`, each on its own cursor of ``wh`` — and the result is the same as one after the
+    other: the files, Issues and worklists in phase order, and when phases fail, the exception of the first of
+    them in that order (the phases after it are interrupted or not started; every thread has ended when this
+    returns)."""
     if kind not in KINDS:
         raise UsageError(f"--kind must be one of {', '.join(KINDS)}")
     if kind in ("pboc", "all") and not uscc:
@@ -101,47 +127,190 @@ def generate_reports(
     top = branch_id or root_branch(wh, as_of)
     if top is None:
         raise UsageError(f"no branch tree loaded for {as_of.isoformat()}")
+    if concurrent is None:
+        concurrent = concurrent_by_default(wh)
     ensure_fresh(wh, as_of)  # both profiles: the NFRA tables read the nfra_1104_2025 tags
-    result = compute_indicators(wh, as_of, branch_id=branch_id)
-    result.rows  # noqa: B018 — the writers read most values: build them once instead of slicing per cell
-    tree = dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)
-    bank_name = str(tree[0]["name"])
-    before, contradictions, after = reconcile_parts(wh, result, branch_id)
-    files: list[Path] = []
-    worklists: list[Worklist] = []
-    if contradictions.num_rows:
-        path = out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"
-        listed, sample = keep(contradictions, path, CONTRADICTIONS_HEADER, CONTRADICTIONS_COLUMNS)
-        assert listed is not None
-        files.append(path)
-        worklists.append(listed)
-        before += sample
-    del contradictions  # written: every finding is a row of the file (one per loan can be GBs at 10M loans)
-    issues: list[Issue] = before + after
-    if kind in ("pboc", "all"):
+    ready: list[_Prepared] = []
+
+    def prepare() -> None:
+        result = compute_indicators(wh, as_of, branch_id=branch_id)
+        values = lazy(result)  # the phases read some of the values by key: build just those
+        values.get(top, "")  # the look-up index, built once before the phases share it
+        ready.append(_Prepared(result, values, dfs_order(branch_nodes(wh, as_of, branch_id).to_pylist(), top)))
+
+    phases = _phases(ready, as_of, kind, out_dir, top=top, branch_id=branch_id, uscc=uscc or "",
+                     created_at=created_at)
+    if concurrent:
+        outs = _run_concurrently(wh, phases, prepare)
+    else:
+        prepare()
+        outs = [phase(wh) for _, phase in phases]
+    return ReportRun(tuple(f for o in outs for f in o.files), tuple(i for o in outs for i in o.issues),
+                     ready[0].result, tuple(w for o in outs for w in o.worklists))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What the phases but the PBOC files read: the indicator values and the branch tree in reading order."""
+    result: IndicatorResult
+    values: IndicatorResult  # ``result`` with look-ups that build only the values read (``reports.values``)
+    tree: list[dict[str, object]]
+
+
+def _phases(ready: list[_Prepared], as_of: date, kind: str, out_dir: Path, *, top: str, branch_id: str | None,
+            uscc: str, created_at: datetime | None) -> list[tuple[str, Phase]]:
+    """The report phases of ``kind`` in their order (the order of the files and Issues of the run). Each but the
+    PBOC files (:data:`EARLY`) reads ``ready[0]``, there once the indicators are computed."""
+
+    def reconcile(wh: Warehouse) -> _Out:
+        before, contradictions, after = reconcile_parts(wh, ready[0].values, branch_id)
+        out = _Out()
+        if contradictions.num_rows:
+            path = out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"
+            listed, sample = keep(contradictions, path, CONTRADICTIONS_HEADER, CONTRADICTIONS_COLUMNS)
+            assert listed is not None
+            out.files.append(path)
+            out.worklists.append(listed)
+            before += sample
+        del contradictions  # written: every finding is a row of the file (one per loan can be GBs at 10M loans)
+        out.issues = before + after
+        return out
+
+    def pboc(wh: Warehouse) -> _Out:
         # every finding goes to the worklist file as each PBOC file is checked: one file's findings in memory at
         # a time, none held through the NFRA tables and the workbook
+        out = _Out()
         worklist = WorklistFile(out_dir / f"pboc_issues_{top}_{as_of:%Y%m%d}.csv")
-        written, _ = write_pboc_findings(wh, as_of, out_dir / "pboc", uscc=uscc or "", created_at=created_at,
+        written, _ = write_pboc_findings(wh, as_of, out_dir / "pboc", uscc=uscc, created_at=created_at,
                                          branch_id=branch_id, sink=worklist.add)
         worklist.add(self_check_findings(written))
         listed, sample = worklist.close()
-        issues += sample
-        files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
+        out.issues += sample
+        out.files += [p for f in written for p in ((f.path,) if f.rejected else (f.path, f.log_path))]
         if listed is not None:
-            files.append(listed.path)
-            worklists.append(listed)
-    if kind in ("nfra", "all"):
+            out.files.append(listed.path)
+            out.worklists.append(listed)
+        return out
+
+    def nfra(wh: Warehouse) -> _Out:
         tables, found = compute_tables(wh, as_of, branch_id)
+        result = ready[0].values
         same_profile = nfra_profile(wh, as_of)[0] == result.profile
         totals = {s: v for s in ("tech", "pension") if same_profile and (v := result.value(top, f"{s}.balance")) is not None}
-        issues += found + check_tables(tables, totals)
-        files += write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=bank_name)
-    if kind in ("workbook", "all"):
-        files.append(write_workbook(result, tree, out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx",
-                                    branch_id=top, bank_name=bank_name))
-    if kind in ("briefing", "all"):
-        md, docx, _ = write_briefing(result, top, bank_name, out_dir, nfra=_nfra_balances(wh, as_of, branch_id),
-                                     siblings=_sibling_count(wh, as_of, top))
-        files += [md, docx]
-    return ReportRun(tuple(files), tuple(issues), result, tuple(worklists))
+        files = write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=_bank_name(ready[0]))
+        return _Out(files, found + check_tables(tables, totals))
+
+    def workbook(wh: Warehouse) -> _Out:
+        from wupian.reports.workbook import write_workbook
+
+        path = out_dir / f"workbook_{top}_{as_of:%Y%m%d}.xlsx"
+        p = ready[0]
+        return _Out([write_workbook(p.values, p.tree, path, branch_id=top, bank_name=_bank_name(p))])
+
+    def briefing(wh: Warehouse) -> _Out:
+        from wupian.reports.briefing import write_briefing
+
+        nfra_result, siblings = _nfra_balances(wh, as_of, branch_id), _sibling_count(wh, as_of, top)
+        md, docx, _ = write_briefing(ready[0].values, top, _bank_name(ready[0]), out_dir, nfra=nfra_result,
+                                     siblings=siblings)
+        return _Out([md, docx])
+
+    wanted = {"pboc": ("pboc",), "nfra": ("nfra",), "workbook": ("workbook",), "briefing": ("briefing",),
+              "all": ("pboc", "nfra", "workbook", "briefing")}[kind]
+    named = {"pboc": pboc, "nfra": nfra, "workbook": workbook, "briefing": briefing}
+    return [("reconcile", reconcile), *((k, named[k]) for k in wanted)]
+
+
+def _bank_name(p: _Prepared) -> str:
+    """The 填报机构 of every file: the name of the report's top branch."""
+    return str(p.tree[0]["name"])
+
+
+# The threads of a concurrent run: each lane runs its phases in phase order on a cursor of its own (a phase that
+# is not asked for is left out). DuckDB runs a statement on both cores without the interpreter lock; the Python
+# of the PBOC files, the workbook and the briefing needs it: the PBOC files (the longest phase) in a lane of their
+# own, beside the DuckDB-heavy reconciliation and NFRA tables, the workbook and the briefing in a third.
+LANES = (("pboc",), ("reconcile", "nfra"), ("workbook", "briefing"))
+# Phases that do not read the indicators: they start while the indicators are computed.
+EARLY = ("pboc",)
+
+
+def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: Callable[[], None],
+                      lanes: tuple[tuple[str, ...], ...] = LANES, early: tuple[str, ...] = EARLY) -> list[_Out]:
+    """``prepare()`` (the indicators) in this thread on ``wh``, and the phases in the threads of ``lanes``, each
+    lane on its own cursor of ``wh``, the phases not ``early`` once ``prepare`` has returned; their outputs in
+    phase order. When ``prepare`` or phases fail, what comes after the first failure (``prepare`` first, then
+    the phases in phase order) is interrupted or not started, every thread is waited for, and the first
+    failure's exception is raised — what running them one after the other would have raised."""
+    order = {name: n for n, (name, _) in enumerate(phases)}
+    # each lane in phase order: the phases after an interrupted one in its lane are after the failed one too
+    plan = [sorted(order[name] for name in lane if name in order) for lane in lanes]
+    plan = [lane for lane in plan if lane]
+    assert sorted(n for lane in plan for n in lane) == list(range(len(phases))), "every phase in one lane"
+    done: dict[int, _Out] = {}
+    failed: dict[int, BaseException] = {}  # phase index → its exception; -1 for prepare
+    current = [-1] * len(plan)  # the phase each lane runs now
+    state = threading.Lock()
+    stop = [len(phases)]  # phases from this index on are not started (the first failure + 1)
+    prepared = threading.Event()  # set when prepare has returned or failed
+    cursors: list[Warehouse] = []
+    try:
+        for _ in plan:
+            cursors.append(wh.cursor())
+    except BaseException:
+        for c in cursors:
+            c.close()
+        raise
+
+    def interrupt_after(first: int) -> None:
+        """Stop the phases after ``first``: not started, and the running ones' statements interrupted."""
+        with state:  # held: no lane starts another phase meanwhile
+            stop[0] = min(stop[0], first + 1)
+            for c, now in zip(cursors, current, strict=True):
+                if now > first:
+                    c.interrupt()
+
+    def run(lane: int) -> None:
+        try:
+            for n in plan[lane]:
+                if phases[n][0] not in early:
+                    prepared.wait()
+                with state:
+                    if n >= stop[0]:
+                        return
+                    current[lane] = n
+                try:
+                    done[n] = phases[n][1](cursors[lane])
+                except BaseException as exc:  # noqa: BLE001 — kept, raised by the caller in phase order
+                    failed[n] = exc
+                    interrupt_after(n)
+                    return
+        finally:
+            with state:
+                current[lane] = -1
+
+    threads = [threading.Thread(target=run, args=(lane,), name=f"wupian-report-{lane}") for lane in range(len(plan))]
+    try:
+        for t in threads:
+            t.start()
+        try:
+            prepare()
+        except Exception as exc:  # noqa: BLE001 — the first failure of all: raised once the threads have ended
+            failed[-1] = exc
+            interrupt_after(-1)
+        prepared.set()
+        for t in threads:
+            t.join()
+    except BaseException:  # interrupted while waiting (Ctrl-C): stop every phase, wait for the threads, re-raise
+        interrupt_after(-1)
+        prepared.set()
+        for t in threads:
+            if t.ident is not None:
+                t.join()
+        raise
+    finally:
+        for c in cursors:  # every thread has ended: no statement runs on them any more
+            c.close()
+    if failed:
+        raise failed[min(failed)]
+    return [done[n] for n in range(len(phases))]

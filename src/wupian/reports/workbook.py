@@ -19,6 +19,7 @@ import xlsxwriter
 from wupian.metrics import IndicatorResult, definitions
 from wupian.reports.fraud_sheet import write_fraud_sheet
 from wupian.reports.workbook_rows import Cell, Column, SheetRow, node_cells, sheet_rows, shown
+from wupian.reports.workbook_vml import faster_comments
 
 CATEGORY_SHEETS = (("tech", "科技金融"), ("green", "绿色金融"), ("inclusive", "普惠金融"),
                    ("pension", "养老金融"), ("digital", "数字金融"), ("five_union", "五篇合计"))
@@ -181,5 +182,6 @@ def write_workbook(
         _category_sheet(wb, fmt, result, tree, branch_id, scope, sheet, labels[scope], bank_name)
     # 柜面反诈 (issue 11), when anything was screened; its cells go through the same writer
     write_fraud_sheet(wb, fmt, result, tree, result.as_of, _write)
-    wb.close()
+    with faster_comments():  # ≈ 29k comments at 2M loans: their VML written with less work, the same bytes
+        wb.close()
     return path

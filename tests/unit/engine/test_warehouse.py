@@ -106,3 +106,28 @@ def test_a_current_warehouse_opens_without_ddl_and_a_missing_column_is_still_add
                          "AND column_name = 'load_id'") == 1
         assert wh.scalar("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'branches' "
                          "AND column_name = 'uscc'") == 1
+
+
+def test_a_cursor_sees_the_database_and_the_temp_views_but_not_the_temp_tables(tmp_path: Path) -> None:
+    import threading
+
+    with Warehouse(str(tmp_path / "w.duckdb")) as wh:
+        wh.execute("CREATE TABLE kept AS SELECT 1 AS x")
+        wh.execute("CREATE TEMP VIEW seen AS SELECT x + 1 AS y FROM kept")
+        wh.execute("CREATE TEMP TABLE private AS SELECT 3 AS z")
+        wh.execute("SET search_path = 'main'")
+        cur = wh.cursor()
+        try:
+            assert cur is not wh and cur.path == wh.path and cur.parts is wh.parts
+            got: list[object] = []
+            worker = threading.Thread(target=lambda: got.append(cur.scalar("SELECT y FROM seen")))
+            worker.start()
+            worker.join()
+            assert got == [2]
+            assert cur.scalar("SELECT current_setting('search_path')") == "main"
+            with pytest.raises(Exception, match="private"):
+                cur.scalar("SELECT z FROM private")
+        finally:
+            cur.close()
+        # closing the cursor leaves the warehouse open, its lock held
+        assert wh.scalar("SELECT z FROM private") == 3 and wh._lock is not None

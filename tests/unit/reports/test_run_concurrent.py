@@ -1,0 +1,171 @@
+"""``generate_reports`` with its phases side by side (threads on their own cursors) writes what the phases one
+after the other write, and fails the way they fail."""
+
+from __future__ import annotations
+
+import errno
+import io
+import threading
+import time
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wupian.reports.run as run_mod
+from wupian.engine.warehouse import Warehouse
+from wupian.reports.run import generate_reports
+
+AS_OF = date(2026, 3, 31)
+USCC = "91130900MA0BANK010"
+CREATED = datetime(2026, 4, 1, 8, 0, 0)
+
+
+def _content(path: Path) -> object:
+    """A file's content up to its creation time: xlsx/docx members but ``docProps/core.xml``; bytes otherwise."""
+    if path.suffix in (".xlsx", ".docx"):
+        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as z:
+            return {n: z.read(n) for n in sorted(z.namelist()) if n != "docProps/core.xml"}
+    return path.read_bytes()
+
+
+def _report_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("wupian-report")]
+
+
+@pytest.mark.parametrize("kind", ["all", "workbook", "briefing", "nfra"])
+def test_side_by_side_writes_the_same_files_and_issues_in_the_same_order(bank: Warehouse, tmp_path: Path,
+                                                                        kind: str) -> None:
+    one = generate_reports(bank, AS_OF, kind, tmp_path / "one", uscc=USCC, created_at=CREATED, concurrent=False)
+    both = generate_reports(bank, AS_OF, kind, tmp_path / "both", uscc=USCC, created_at=CREATED, concurrent=True)
+    assert [p.relative_to(tmp_path / "one") for p in one.files] == [p.relative_to(tmp_path / "both") for p in both.files]
+    assert one.files and all(_content(a) == _content(b) for a, b in zip(one.files, both.files, strict=True))
+    assert sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*")) == sorted(
+        p.relative_to(tmp_path / "both") for p in (tmp_path / "both").rglob("*"))
+    assert one.issues == both.issues and one.result == both.result
+    assert [(w.rows, w.counts) for w in one.worklists] == [(w.rows, w.counts) for w in both.worklists]
+    assert _report_threads() == []
+
+
+def test_side_by_side_is_the_default_for_duckdb_and_the_sql_log_keeps_it_sequential(
+        bank: Warehouse, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert run_mod.concurrent_by_default(bank)
+    monkeypatch.setenv("WUPIAN_SQL_LOG", str(tmp_path / "sql.log"))
+    assert not run_mod.concurrent_by_default(bank)
+
+
+def _failing(real: Any, message: str, delay: float) -> Any:
+    def phase(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(delay)
+        raise ValueError(message)
+    return phase
+
+
+@pytest.mark.parametrize("concurrent", [False, True])
+def test_the_first_failing_phase_in_phase_order_is_raised(bank: Warehouse, tmp_path: Path, concurrent: bool,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # the PBOC files (phase 2) fail late, the NFRA tables (phase 3) at once: a run one phase after the other never
+    # reaches the NFRA tables, so the PBOC error is the one raised, whichever finishes first
+    monkeypatch.setattr(run_mod, "write_pboc_findings", _failing(run_mod.write_pboc_findings, "pboc failed", 0.5))
+    monkeypatch.setattr(run_mod, "compute_tables", _failing(run_mod.compute_tables, "nfra failed", 0.0))
+    with pytest.raises(ValueError, match="^pboc failed$"):
+        generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=concurrent)
+    assert _report_threads() == []
+    assert bank.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [AS_OF]) > 0  # the warehouse is still usable
+
+
+def test_a_later_phase_is_stopped_when_an_earlier_one_fails(bank: Warehouse, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[str] = []
+
+    def failing_reconcile(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.2)
+        raise RuntimeError("reconcile failed")
+
+    def nfra(*args: Any, **kwargs: Any) -> Any:
+        started.append("nfra")
+        raise AssertionError("the NFRA tables come after the reconciliation in its lane: never started")
+
+    monkeypatch.setattr(run_mod, "reconcile_parts", failing_reconcile)
+    monkeypatch.setattr(run_mod, "compute_tables", nfra)
+    with pytest.raises(RuntimeError, match="^reconcile failed$"):
+        generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
+    assert started == []
+    assert _report_threads() == []
+
+
+def test_an_interrupted_later_phase_does_not_hide_the_first_failure(bank: Warehouse, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    real = run_mod.compute_tables
+
+    def slow_nfra(wh: Warehouse, *args: Any, **kwargs: Any) -> Any:  # statements until interrupted
+        for _ in range(300):  # ≈ 40 s of statements when nothing stops them
+            wh.scalar("SELECT count(*) FROM range(20000000) AS t(x) WHERE x % 7 = 3")
+        return real(wh, *args, **kwargs)
+
+    def failing_pboc(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)
+        raise ValueError("pboc failed")
+
+    monkeypatch.setattr(run_mod, "compute_tables", slow_nfra)
+    monkeypatch.setattr(run_mod, "write_pboc_findings", failing_pboc)
+    began = time.perf_counter()
+    with pytest.raises(ValueError, match="^pboc failed$"):
+        generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
+    assert time.perf_counter() - began < 20  # the NFRA statements were interrupted, not run to the end
+    assert _report_threads() == []
+
+
+@pytest.mark.parametrize("concurrent", [False, True])
+def test_an_error_of_the_workbook_writer_is_the_same_side_by_side(bank: Warehouse, tmp_path: Path,
+                                                                           concurrent: bool) -> None:
+    (tmp_path / "workbook_H_20260331.xlsx").mkdir(parents=True)  # the workbook's path is taken by a folder
+    with pytest.raises(Exception) as raised:
+        generate_reports(bank, AS_OF, "workbook", tmp_path, concurrent=concurrent)
+    seq = tmp_path / "seq"
+    (seq / "workbook_H_20260331.xlsx").mkdir(parents=True)
+    with pytest.raises(Exception) as expected:
+        generate_reports(bank, AS_OF, "workbook", seq, concurrent=False)
+    assert type(raised.value) is type(expected.value)
+    assert str(raised.value).replace(str(tmp_path), "") == str(expected.value).replace(str(seq), "")
+
+
+@pytest.mark.parametrize("concurrent", [False, True])
+def test_an_os_error_of_the_briefing_keeps_its_errno_and_file(bank: Warehouse, tmp_path: Path, concurrent: bool) -> None:
+    (tmp_path / "taken").write_text("a file where the output folder should be")
+    out = tmp_path / "taken" / "reports"
+    with pytest.raises(OSError) as raised:
+        generate_reports(bank, AS_OF, "briefing", out, concurrent=concurrent)
+    assert type(raised.value) is NotADirectoryError and raised.value.errno == errno.ENOTDIR
+    assert raised.value.filename == str(out)
+
+
+def test_the_pboc_files_start_while_the_indicators_are_computed_and_their_error_comes_first(
+        bank: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    real_indicators, real_pboc = run_mod.compute_indicators, run_mod.write_pboc_findings
+
+    def indicators(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)
+        events.append("indicators")
+        raise LookupError("indicators failed")
+
+    def pboc(wh: Warehouse, *args: Any, **kwargs: Any) -> Any:
+        events.append("pboc")
+        for _ in range(300):  # ≈ 40 s of statements unless interrupted
+            wh.scalar("SELECT count(*) FROM range(20000000) AS t(x) WHERE x % 7 = 3")
+        return real_pboc(wh, *args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "compute_indicators", indicators)
+    monkeypatch.setattr(run_mod, "write_pboc_findings", pboc)
+    began = time.perf_counter()
+    with pytest.raises(LookupError, match="^indicators failed$"):  # as one after the other: the indicators first
+        generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
+    assert events == ["pboc", "indicators"] and time.perf_counter() - began < 20
+    assert _report_threads() == []
+    monkeypatch.setattr(run_mod, "compute_indicators", real_indicators)
+    monkeypatch.setattr(run_mod, "write_pboc_findings", real_pboc)
+    run = generate_reports(bank, AS_OF, "pboc", tmp_path / "again", uscc=USCC, created_at=CREATED, concurrent=True)
+    assert run.files  # the warehouse and its connection are fine after the interrupted run

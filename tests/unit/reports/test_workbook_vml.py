@@ -1,0 +1,61 @@
+"""``reports.workbook_vml``: the workbook's comments written by the faster classes are xlsxwriter's own bytes."""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from wupian.reports import workbook_vml
+from wupian.reports.workbook_vml import faster_comments, same_as_xlsxwriter
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def _commented_workbook(path: Path, seed: int) -> Path:
+    rnd = random.Random(seed)
+    wb = xlsxwriter.Workbook(str(path))
+    texts = ["无数据", "上年同期未加载 2025-03-31", " 前导空格", "a < b & c > d", "_x0041_", "末尾空格 ", "换行\n第二行"]
+    for s in range(3):
+        ws = wb.add_worksheet(f"表{s}")
+        ws.set_column(0, 3, rnd.choice([8, 10, 26]))
+        ws.set_row(rnd.randrange(10), rnd.choice([15, 42, 56]))
+        for _ in range(rnd.randrange(50, 300)):
+            row, col = rnd.randrange(2000), rnd.randrange(40)
+            opts: dict[str, object] = rnd.choice([{}, {}, {"visible": True}, {"x_scale": 1.5}, {"color": "#C0504D"},
+                                                  {"author": rnd.choice(["wupian", "审核人"])},
+                                                  {"font_name": "宋体", "font_size": 10}])
+            ws.write_comment(row, col, rnd.choice(texts), opts)
+    wb.close()
+    return path
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_faster_comments_write_xlsxwriters_bytes(tmp_path: Path, seed: int) -> None:
+    assert same_as_xlsxwriter()
+    plain = _commented_workbook(tmp_path / "plain.xlsx", seed)
+    with faster_comments():
+        fast = _commented_workbook(tmp_path / "fast.xlsx", seed)
+    a, b = _members(plain), _members(fast)
+    assert any(n.startswith("xl/drawings/vmlDrawing") for n in a) and any(n.startswith("xl/comments") for n in a)
+    assert a == b
+
+
+def test_a_faster_class_that_differs_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbook_vml, "_middle", lambda: "<v:fill/>")  # no longer xlsxwriter's bytes
+    workbook_vml.same_as_xlsxwriter.cache_clear()
+    try:
+        assert not same_as_xlsxwriter()
+        plain = _commented_workbook(tmp_path / "plain.xlsx", 7)
+        with faster_comments():
+            fast = _commented_workbook(tmp_path / "fast.xlsx", 7)
+        assert _members(plain) == _members(fast)
+    finally:
+        workbook_vml.same_as_xlsxwriter.cache_clear()
