@@ -144,10 +144,6 @@ def _t(tag: str) -> str:
     return quote_ident(f"t_{tag}")
 
 
-def _a(tag: str) -> str:
-    return quote_ident(f"a_{tag}")
-
-
 def _base_tags(plan: ClassifyPlan) -> list[str]:
     return [t.id for t in plan.tags if not t.union_of]
 
@@ -164,15 +160,22 @@ def customer_leaves(plan: ClassifyPlan) -> dict[tuple[str, str, Any], int]:
     return found
 
 
-def _amount_sql(inc: list[tuple[int, RulePlan]]) -> str:
-    """A tag's amount: the largest amount of its include rules that hold (NULL when none does). When they all
-    count the same fact it is that fact where any holds — the same value, one CASE instead of one per rule."""
+def _amount_sql(plan: ClassifyPlan, tag: str) -> str:
+    """SQL of the counted amount of ``tag``, valid on the rows of the loans that have the tag (the statement
+    evaluates it on the paired rows only): a base tag's is the largest amount of its include rules that hold, a
+    union's the largest amount of its members that hold. Where all of them count the same fact it is that fact
+    — the same value: the tag holds only where one of them does."""
+    t = plan.tag(tag)
+    if t.union_of:
+        arms = [(m, _amount_sql(plan, m)) for m in t.union_of]
+        if len({a for _m, a in arms}) == 1:
+            return arms[0][1]
+        return "greatest(" + ", ".join(f"CASE WHEN {_t(m)} THEN {a} END" for m, a in arms) + ")"
+    inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
     if not inc:
         return "greatest(NULL)"
-    facts = {r.amount for _i, r in inc}
-    if len(facts) == 1:
-        held = " OR ".join(_r(i) for i, _rule in inc)
-        return f"CASE WHEN {held} THEN {quote_ident(FACTS[inc[0][1].amount].name)} END"
+    if len({r.amount for _i, r in inc}) == 1:
+        return quote_ident(FACTS[inc[0][1].amount].name)
     return "greatest(" + ", ".join(f"CASE WHEN {_r(i)} THEN {quote_ident(FACTS[r.amount].name)} END"
                                    for i, r in inc) + ")"
 
@@ -194,7 +197,6 @@ def _tag_sql(plan: ClassifyPlan, params: list[Any], cust: dict[tuple[str, str, A
         hit = " OR ".join(_r(i) for i, _ in inc) or "FALSE"
         cond = f"({hit})" + (f" AND NOT ({' OR '.join(_r(i) for i in exc)})" if exc else "")
         tag_cols.append(f"{cond} AS {_t(tag)}")
-        tag_cols.append(f"{_amount_sql(inc)} AS {_a(tag)}")
     return ", ".join(rule_cols) or "TRUE AS r_none", ", ".join(tag_cols)
 
 
@@ -207,8 +209,6 @@ def _union_cols(plan: ClassifyPlan) -> str:
         for t in list(pending):
             if all(m in done for m in t.union_of):
                 cols.append(f"({' OR '.join(_t(m) for m in t.union_of)}) AS {_t(t.id)}")
-                amounts = ", ".join(f"CASE WHEN {_t(m)} THEN {_a(m)} END" for m in t.union_of)
-                cols.append(f"greatest({amounts}) AS {_a(t.id)}")
                 done.add(t.id)
                 pending.remove(t)
                 progressed = True
@@ -235,7 +235,7 @@ def kept_columns(plan: ClassifyPlan, *, explain: bool = True) -> list[str]:
 
 def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True) -> str:
     """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
-    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns)."""
+    ``t_<tag>`` per tag (amounts: ``_amount_sql``) (unions in an outer layer, as they refer to base tag columns)."""
     cust = customer_leaves(plan)
     rule_cols, tag_cols = _tag_sql(plan, params, cust)
     by_index = sorted(cust.items(), key=lambda kv: kv[1])
@@ -328,8 +328,8 @@ def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     integer per loan — so no per-loan table is materialised. Parameters bind positionally: as-of, profile,
     version, the rule values (``params`` gets them), as-of."""
     tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
-    mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
-    amount = _by_tag(plan, lambda t: _a(t))
+    mask = " + ".join(f"CAST({_t(t.id)} AS INTEGER) * {1 << i:d}" for i, t in enumerate(plan.tags))
+    amount = _by_tag(plan, lambda t: _amount_sql(plan, t))
     rule_ids = _by_tag(plan, lambda t: _ids(t) if not plan.tag(t).union_of else "concat_ws(',', " + ", ".join(
         f"CASE WHEN {_t(m)} THEN {_ids(m)} END" for m in _members(plan, t)) + ")")
     explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
