@@ -79,12 +79,12 @@ def _first(events: list[Any], pred: Callable[[exp.Expression], bool]) -> int:
 
 def test_a_shim_turned_off_is_named(captured: tuple[Path, list[Any]], pair: tuple[Any, Any],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the one-argument ``greatest(x)`` → ``x`` rewrite Spark refuses the statement: the replay stops at
-    the first statement that has one and says it fails on Spark only."""
+    """Without the ``list_has_any`` → ``arrays_overlap`` rewrite Spark refuses the statement (``a && b`` on arrays):
+    the replay stops at the first statement that has one and says it fails on Spark only."""
     _, events = captured
     duck, sw = pair
-    monkeypatch.setattr(dialect, "SHIMS", tuple(s for s in dialect.SHIMS if s is not dialect._greatest_one))
-    want = _first(events, lambda n: isinstance(n, exp.Greatest | exp.Least) and not n.expressions)
+    monkeypatch.setattr(dialect, "SHIMS", tuple(s for s in dialect.SHIMS if s is not dialect._list_has_any))
+    want = _first(events, lambda n: isinstance(n, exp.ArrayOverlaps))
     div = sql_replay.replay(events, duck.con, sw.con).divergence
     assert div is not None
     assert div.index == want, str(div)

@@ -32,8 +32,18 @@ from wupian.engine.classify_customers import (
     register_size_reference,
     sharing,
 )
-from wupian.engine.classify_facts import CODE_FIT_COLUMNS, FACTS, sql_literal
-from wupian.engine.classify_plan import ClassifyPlan, RulePlan, compile_condition, compile_template, leaves
+from wupian.engine.classify_facts import CODE_FIT_COLUMNS, CUSTOMER_FACTS, FACTS, sql_literal
+from wupian.engine.classify_plan import (
+    ClassifyPlan,
+    Leaf,
+    RulePlan,
+    compile_condition,
+    compile_leaf,
+    compile_template,
+    leaf_key,
+    leaf_on_null,
+    leaves,
+)
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
 from wupian.engine.first_loan_rule import kept_first_loans_sql
 from wupian.engine.loan_scope import business_loan_sql
@@ -78,12 +88,17 @@ _GREEN_FACTS = """NULLIF(trim(l.green_code), '') AS green_code, gi.name AS green
     l.green_amount AS green_amount_raw"""
 
 
-def build_base_sql(notes: bool = True) -> str:
-    """SQL (one SELECT, the as-of date its one ``?``) of the per-loan fact rows; ``cls_cust``,
+def build_base_sql(notes: bool = True, customer_leaves: tuple[str, ...] = ()) -> str:
+    """SQL (one SELECT, the as-of date its last ``?``) of the per-loan fact rows; ``cls_cust``,
     ``ref_green_items`` and ``ref_industry_codes`` must exist. Without ``notes`` (``cls_cust`` built without
-    them) the customer note facts are NULL."""
-    ind = purpose_industry_sql("l.purpose_industry_code")
+    them) the customer note facts are NULL. ``customer_leaves``: SQL booleans over a ``cls_cust`` row (their
+    ``?`` bound before the date's), computed once per customer and carried as columns ``cl_<k>`` (NULL for a loan
+    whose customer has no row)."""
     cf_notes = {n: f"cf.{n}" if notes else f"CAST(NULL AS VARCHAR) AS {n}" for n in NOTE_FACTS}
+    cust = "cls_cust"
+    if customer_leaves:
+        cust = "(SELECT *, " + ", ".join(f"{c} AS cl_{k}" for k, c in enumerate(customer_leaves)) + " FROM cls_cust)"
+    leaf_cols = "".join(f", cf.cl_{k}" for k in range(len(customer_leaves)))
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
     l.is_entrusted,
@@ -92,15 +107,15 @@ SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.ba
     l.purpose_industry_code,
     {_GREEN_FACTS},
     l.tech_htp, l.tech_hts, l.tech_se, l.tech_pa, l.pension_code, l.pension_share, l.digital_code,
-    l.digital_evidence, {", ".join(f"{code_fits_sql(c, ind=ind)} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
+    l.digital_evidence, {", ".join(f"{code_fits_sql(c, ind='l.ind_norm')} AS {c}_fits" for c, _ in CODE_FIT_COLUMNS)},
     l.startup_guarantee, l.is_student_loan, l.is_ex_poverty_consumer,
     cf.customer_type, cf.id_code, cf.pension_revenue_share, cf.declared_size, cf.derived_size, cf.size_used,
-    {cf_notes["size_note"]}, cf.credit_total, {cf_notes["credit_note"]}, cf.registries, cf.registries_note
-FROM loans l
-LEFT JOIN ref_industry_codes ric ON ric.industry = {ind}
+    {cf_notes["size_note"]}, cf.credit_total, {cf_notes["credit_note"]}, cf.registries, cf.registries_note{leaf_cols}
+FROM (SELECT *, {purpose_industry_sql("purpose_industry_code")} AS ind_norm FROM loans) l
+LEFT JOIN ref_industry_codes ric ON ric.industry = l.ind_norm
 LEFT JOIN (SELECT as_of, loan_id, list(field || '=' || trim(code)) AS items FROM code_acceptances
            GROUP BY as_of, loan_id) acc ON acc.as_of = l.as_of AND acc.loan_id = l.loan_id
-LEFT JOIN cls_cust cf ON cf.customer_id = l.customer_id
+LEFT JOIN {cust} cf ON cf.customer_id = l.customer_id
 LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code)
 WHERE l.as_of = ?
 """
@@ -129,26 +144,59 @@ def _t(tag: str) -> str:
     return quote_ident(f"t_{tag}")
 
 
-def _a(tag: str) -> str:
-    return quote_ident(f"a_{tag}")
-
-
 def _base_tags(plan: ClassifyPlan) -> list[str]:
     return [t.id for t in plan.tags if not t.union_of]
 
 
-def _tag_sql(plan: ClassifyPlan, params: list[Any]) -> tuple[str, str]:
-    """(rule boolean columns, tag boolean/amount columns) for ``cls_eval``."""
-    rule_cols = [f"{compile_condition(r.condition, params)} AS {_r(i)}" for i, r in enumerate(plan.rules)]
+def customer_leaves(plan: ClassifyPlan) -> dict[tuple[str, str, Any], int]:
+    """The distinct leaves of the plan's rules that test a per-customer fact (``CUSTOMER_FACTS``) → their index
+    ``k``: the tagging computes each once per customer (column ``cl_<k>`` joined to the loans), not once per loan
+    and rule."""
+    found: dict[tuple[str, str, Any], int] = {}
+    for r in plan.rules:
+        for leaf in leaves(r.condition):
+            if leaf.fact in CUSTOMER_FACTS:
+                found.setdefault(leaf_key(leaf), len(found))
+    return found
+
+
+def _amount_sql(plan: ClassifyPlan, tag: str) -> str:
+    """SQL of the counted amount of ``tag``, valid on the rows of the loans that have the tag (the statement
+    evaluates it on the paired rows only): a base tag's is the largest amount of its include rules that hold, a
+    union's the largest amount of its members that hold. Where all of them count the same fact it is that fact
+    — the same value: the tag holds only where one of them does."""
+    t = plan.tag(tag)
+    if t.union_of:
+        arms = [(m, _amount_sql(plan, m)) for m in t.union_of]
+        if len({a for _m, a in arms}) == 1:
+            return arms[0][1]
+        return "greatest(" + ", ".join(f"CASE WHEN {_t(m)} THEN {a} END" for m, a in arms) + ")"
+    inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
+    if not inc:
+        return "greatest(NULL)"
+    if len({r.amount for _i, r in inc}) == 1:
+        return quote_ident(FACTS[inc[0][1].amount].name)
+    return "greatest(" + ", ".join(f"CASE WHEN {_r(i)} THEN {quote_ident(FACTS[r.amount].name)} END"
+                                   for i, r in inc) + ")"
+
+
+def _tag_sql(plan: ClassifyPlan, params: list[Any], cust: dict[tuple[str, str, Any], int]) -> tuple[str, str]:
+    """(rule boolean columns, tag boolean/amount columns) of the tagging; the customer leaves ``cust`` read their
+    columns ``cl_<k>`` (a loan without a customer row: the leaf's value on a NULL fact)."""
+    def leaf_sql(leaf: Leaf) -> str | None:
+        k = cust.get(leaf_key(leaf))
+        if k is None:
+            return None
+        return f"COALESCE(cl_{k}, {'TRUE' if leaf_on_null(leaf) else 'FALSE'})"
+
+    rule_cols = [f"{compile_condition(r.condition, params, leaf_sql)} AS {_r(i)}" for i, r in enumerate(plan.rules)]
     tag_cols: list[str] = []
     for tag in _base_tags(plan):
         inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
         exc = [i for i, r in enumerate(plan.rules) if r.kind == "exclude" and tag in r.applies_to]
         hit = " OR ".join(_r(i) for i, _ in inc) or "FALSE"
         cond = f"({hit})" + (f" AND NOT ({' OR '.join(_r(i) for i in exc)})" if exc else "")
-        amounts = ", ".join(f"CASE WHEN {_r(i)} THEN {quote_ident(FACTS[r.amount].name)} END" for i, r in inc)
         tag_cols.append(f"{cond} AS {_t(tag)}")
-        tag_cols.append(f"greatest({amounts or 'NULL'}) AS {_a(tag)}")
     return ", ".join(rule_cols) or "TRUE AS r_none", ", ".join(tag_cols)
 
 
@@ -161,8 +209,6 @@ def _union_cols(plan: ClassifyPlan) -> str:
         for t in list(pending):
             if all(m in done for m in t.union_of):
                 cols.append(f"({' OR '.join(_t(m) for m in t.union_of)}) AS {_t(t.id)}")
-                amounts = ", ".join(f"CASE WHEN {_t(m)} THEN {_a(m)} END" for m in t.union_of)
-                cols.append(f"greatest({amounts}) AS {_a(t.id)}")
                 done.add(t.id)
                 pending.remove(t)
                 progressed = True
@@ -189,14 +235,17 @@ def kept_columns(plan: ClassifyPlan, *, explain: bool = True) -> list[str]:
 
 def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True) -> str:
     """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
-    ``t_<tag>`` and amount ``a_<tag>`` per tag (unions in an outer layer, as they refer to base tag columns)."""
-    rule_cols, tag_cols = _tag_sql(plan, params)
+    ``t_<tag>`` per tag (amounts: ``_amount_sql``) (unions in an outer layer, as they refer to base tag columns)."""
+    cust = customer_leaves(plan)
+    rule_cols, tag_cols = _tag_sql(plan, params, cust)
+    by_index = sorted(cust.items(), key=lambda kv: kv[1])
+    cust_sql = tuple(compile_leaf(Leaf(*key), params) for key, _k in by_index)  # bound after the rules' values
     union = _union_cols(plan)
     kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan, explain=explain))
     notes = explain or needs_notes(plan)
     return f"""SELECT *{', ' + union if union else ''} FROM (
   SELECT *, {tag_cols} FROM (
-    SELECT {kept}, {rule_cols} FROM ({build_base_sql(notes)}) b
+    SELECT {kept}, {rule_cols} FROM ({build_base_sql(notes, cust_sql)}) b
   ) AS f
 ) AS g"""
 
@@ -221,12 +270,14 @@ def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     )
 
 
-def _rule_ids_sql(plan: ClassifyPlan, tag: str) -> str:
-    ids = [
-        f"CASE WHEN {_r(i)} THEN {sql_literal(r.id)} END"
-        for i, r in enumerate(plan.rules)
-        if r.kind in ("include", "marker") and tag in r.tags
-    ]
+def _rule_ids_sql(plan: ClassifyPlan, tag: str, *, tagged: bool = False) -> str:
+    """The ids (comma-separated, rulebook order) of the include and marker rules of ``tag`` that hold. With
+    ``tagged`` (evaluated only where the loan has the tag) a tag whose one such rule is an include rule gives its
+    id as a literal: the tag holds only where that rule does."""
+    rules = [(i, r) for i, r in enumerate(plan.rules) if r.kind in ("include", "marker") and tag in r.tags]
+    if tagged and len(rules) == 1 and rules[0][1].kind == "include":
+        return sql_literal(rules[0][1].id)
+    ids = [f"CASE WHEN {_r(i)} THEN {sql_literal(r.id)} END" for i, r in rules]
     return f"concat_ws(',', {', '.join(ids)})" if ids else "''"
 
 
@@ -277,13 +328,14 @@ def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     integer per loan — so no per-loan table is materialised. Parameters bind positionally: as-of, profile,
     version, the rule values (``params`` gets them), as-of."""
     tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
-    mask = " + ".join(f"CASE WHEN {_t(t.id)} THEN {1 << i:d} ELSE 0 END" for i, t in enumerate(plan.tags))
-    amount = _by_tag(plan, lambda t: _a(t))
+    mask = " + ".join(f"CAST({_t(t.id)} AS INTEGER) * {1 << i:d}" for i, t in enumerate(plan.tags))
+    amount = _by_tag(plan, lambda t: _amount_sql(plan, t))
     rule_ids = _by_tag(plan, lambda t: _ids(t) if not plan.tag(t).union_of else "concat_ws(',', " + ", ".join(
         f"CASE WHEN {_t(m)} THEN {_ids(m)} END" for m in _members(plan, t)) + ")")
     explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
     # each base tag's rule ids once per loan that has it (a union's row joins its members' lists)
-    ids = ", ".join(f"CASE WHEN {_t(t)} THEN {_rule_ids_sql(plan, t)} END AS {_ids(t)}" for t in _base_tags(plan))
+    ids = ", ".join(f"CASE WHEN {_t(t)} THEN {_rule_ids_sql(plan, t, tagged=True)} END AS {_ids(t)}"
+                    for t in _base_tags(plan))
     return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
     CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
     ? AS rulebook_version

@@ -9,6 +9,7 @@ parameters; identifiers only ever come from the fact registry. A second backend 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -136,15 +137,32 @@ def compile_leaf(leaf: Leaf, params: list[Any]) -> str:
     return f"COALESCE({sql}, FALSE)"
 
 
-def compile_condition(cond: Condition, params: list[Any]) -> str:
+def compile_condition(cond: Condition, params: list[Any], leaf_sql: Callable[[Leaf], str | None] | None = None) -> str:
+    """SQL boolean for a condition; ``leaf_sql`` may give a leaf's SQL instead of ``compile_leaf`` (a column that
+    holds the leaf's value, computed elsewhere; ``None``: compile it here)."""
     if isinstance(cond, Leaf):
-        return compile_leaf(cond, params)
+        given = leaf_sql(cond) if leaf_sql is not None else None
+        return given if given is not None else compile_leaf(cond, params)
     if isinstance(cond, NotOf):
-        return f"(NOT {compile_condition(cond.item, params)})"
+        return f"(NOT {compile_condition(cond.item, params, leaf_sql)})"
     joiner = " AND " if isinstance(cond, AllOf) else " OR "
     if not cond.items:
         return "TRUE" if isinstance(cond, AllOf) else "FALSE"
-    return "(" + joiner.join(compile_condition(c, params) for c in cond.items) + ")"
+    return "(" + joiner.join(compile_condition(c, params, leaf_sql) for c in cond.items) + ")"
+
+
+def leaf_key(leaf: Leaf) -> tuple[str, str, Any]:
+    """What a leaf tests (its label aside): two leaves with the same key have the same value on every row."""
+    return (leaf.fact, leaf.op, leaf.value)
+
+
+def leaf_on_null(leaf: Leaf) -> bool:
+    """The value of ``compile_leaf(leaf)`` on a row where the fact is NULL."""
+    if leaf.op == "is_null":
+        return bool(leaf.value)
+    if leaf.op == "is_true":
+        return not leaf.value
+    return False
 
 
 def compile_template(parts: tuple[TemplatePart, ...]) -> str:

@@ -1,0 +1,122 @@
+"""The tagging statement's cheaper form (issue 14) gives what the rules say, loan by loan.
+
+The statement computes each distinct test of a per-customer fact once per customer (``cl_<k>`` joined to the
+loans, a loan without a customer row taking the test's value on a NULL fact) and takes each tag's amount and
+rule ids on the paired rows only. These tests hold it to the rules evaluated one loan at a time by the explanation
+(``classify_explain.evaluate_loan``: every leaf compiled on the loan's own facts, nothing shared), with a loan whose
+customer has no row and a rule of every kind of customer test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from support.classify_bank import CUSTOMERS, LOANS, REGISTRIES
+from wupian.engine import classify as engine
+from wupian.engine.classify_explain import evaluate_loan
+from wupian.engine.classify_facts import CUSTOMER_FACTS, FACTS
+from wupian.engine.classify_plan import (
+    AllOf,
+    AnyOf,
+    ClassifyPlan,
+    Leaf,
+    NotOf,
+    RulePlan,
+    TagPlan,
+    compile_leaf,
+    leaf_on_null,
+)
+from wupian.engine.warehouse import Warehouse
+from wupian.rules import rulebook
+from wupian.rules.compile import plan_for
+
+AS_OF = date(2025, 12, 31)
+Load = Callable[..., int]
+
+# one test of each kind on customer facts, and the NULL case of each
+LEAVES = (
+    Leaf("size_used", "is_null", True), Leaf("size_used", "is_null", False),
+    Leaf("registries", "has_any", ("high_tech_enterprise",)), Leaf("customer_type", "eq", "enterprise"),
+    Leaf("customer_type", "ne", "enterprise"), Leaf("size_used", "in", ("small", "micro")),
+    Leaf("size_used", "not_in", ("large",)), Leaf("credit_total", "le", Decimal("10000000.00")),
+    Leaf("credit_total", "gt", Decimal("10000000.00")), Leaf("pension_revenue_share", "ge", Decimal("0.5")),
+    Leaf("id_code", "is_null", True),
+)
+
+
+@pytest.mark.parametrize("leaf", LEAVES, ids=lambda leaf: f"{leaf.fact}-{leaf.op}-{leaf.value}")
+def test_a_leaf_on_a_null_fact_is_what_the_statement_assumes_for_a_missing_customer(leaf: Leaf) -> None:
+    params: list[object] = []
+    sql = compile_leaf(leaf, params)
+    with Warehouse(":memory:") as wh:
+        got = wh.scalar(f"SELECT {sql} FROM (SELECT CAST(NULL AS {FACTS[leaf.fact].sql_type}) AS "
+                        f"\"{leaf.fact}\") AS b", params)
+    assert got is leaf_on_null(leaf)
+
+
+def _plan() -> ClassifyPlan:
+    """Rules over customer tests alone, mixed with loan tests, negated and repeated (the same test twice)."""
+    biz = Leaf("is_business_loan", "is_true", True)
+    rules = (
+        RulePlan("r.missing_size", "", "include", ("a",), (), LEAVES[0], ()),
+        RulePlan("r.sized_biz", "", "include", ("a",), (), AllOf((LEAVES[1], biz)), ()),
+        RulePlan("r.registry", "", "include", ("b",), (), AnyOf((LEAVES[2], LEAVES[9])), ()),
+        RulePlan("r.not_enterprise", "", "include", ("b",), (), NotOf(LEAVES[3]), ()),
+        RulePlan("r.small_credit", "", "include", ("c",), (), AllOf((LEAVES[5], LEAVES[7], biz)), (),
+                 "drawdown_amount"),
+        RulePlan("r.others", "", "include", ("c",), (), AllOf((LEAVES[4], LEAVES[6], LEAVES[8])), ()),
+        RulePlan("r.no_id", "", "marker", ("a",), (), AllOf((LEAVES[10], Leaf("size_used", "is_null", True, "未划型"))), ()),
+        RulePlan("r.big", "", "exclude", (), ("b",), AllOf((LEAVES[8], NotOf(LEAVES[0]))), ()),
+    )
+    tags = (TagPlan("a", "A"), TagPlan("b", "B"), TagPlan("c", "C"), TagPlan("abc", "ABC", ("a", "b", "c")))
+    return ClassifyPlan("test_profile", "v1", tags, rules)
+
+
+def test_each_customer_test_is_computed_once_per_customer() -> None:
+    plan = _plan()
+    cust = engine.customer_leaves(plan)
+    assert len(cust) == len(LEAVES)  # the is_null of size_used appears three times (once labelled): once
+    rule_cols, _tags = engine._tag_sql(plan, [], cust)
+    assert not any(f'"{f}"' in rule_cols for f in CUSTOMER_FACTS)
+    for real in ("pboc_2025", "nfra_1104_2025"):
+        real_plan = plan_for(rulebook(), real, AS_OF)
+        cols, _ = engine._tag_sql(real_plan, [], engine.customer_leaves(real_plan))
+        assert "list_has_any" not in cols and '"registries"' not in cols
+
+
+@pytest.mark.parametrize("size_basis", ["declared_first", "derived_first"])
+def test_tags_amounts_and_rule_ids_are_the_rules_loan_by_loan(wh: Warehouse, load: Load, size_basis: str) -> None:
+    load(wh, "customers", CUSTOMERS)
+    # L9's customer C9 has no customer row: every customer fact of it is NULL
+    load(wh, "loans", LOANS + "L9,C9,单位贷款,F022,700000.00,3911,,,\n")
+    load(wh, "registries", REGISTRIES)
+    plan = _plan()
+    plan = ClassifyPlan(plan.profile, plan.rulebook_version, plan.tags, plan.rules, size_basis=size_basis)
+    engine.run_plan(wh, AS_OF, plan)
+    stored = {(r["loan_id"], r["tag"]): (r["amount"], r["rule_ids"]) for r in wh.rows(
+        "SELECT loan_id, tag, amount, rule_ids FROM loan_tags WHERE as_of = ? AND profile = ?",
+        [AS_OF, plan.profile])}
+    expected: dict[tuple[str, str], tuple[Decimal, str]] = {}
+    for loan_id in ("L1", "L2", "L3", "L4", "L9"):
+        e = evaluate_loan(wh, AS_OF, plan, loan_id)
+        assert e is not None
+        fired, facts = e["rules"], e["facts"]
+        held: dict[str, tuple[Decimal, str]] = {}
+        for tag in ("a", "b", "c"):
+            inc = [r for r in plan.rules if r.kind == "include" and tag in r.tags and fired[r.id]]
+            out = any(fired[r.id] for r in plan.rules if r.kind == "exclude" and tag in r.applies_to)
+            if inc and not out:
+                ids = ",".join(r.id for r in plan.rules if r.kind != "exclude" and tag in r.tags and fired[r.id])
+                amounts = [facts[r.amount] for r in inc if facts[r.amount] is not None]
+                held[tag] = (max(amounts) if amounts else Decimal("0.00"), ids)
+        for tag, value in held.items():
+            expected[(loan_id, tag)] = value
+        if held:
+            amounts = [a for a, _ in held.values()]
+            expected[(loan_id, "abc")] = (max(amounts), ",".join(held[t][1] for t in ("a", "b", "c") if t in held))
+    assert stored == expected
+    assert {k[0] for k in expected} >= {"L9"}  # the loan without a customer row is tagged (by is_null / NOT)
