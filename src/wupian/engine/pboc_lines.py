@@ -218,26 +218,46 @@ def detail_records(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital:
     control character or ``|`` in a value, a blank at a field's edge) is built again from cleaned fields: the
     cleaning leaves every other value unchanged, so the text is the same at a fraction of the regular
     expressions."""
+    sql, params, flags = records_sql(plan, as_of, check_digital=check_digital, codes=codes)
+    table = wh.arrow(f"SELECT line, loan_id, {', '.join(flags)} FROM ({sql}) e ORDER BY e.branch_id, e.loan_id",
+                     params)
+    return table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
+                                 *((name, pa.bool_()) for name in flags)]))
+
+
+def records_sql(plan: LinePlan, as_of: date, *, check_digital: bool = False,
+                codes: Sequence[str] = ()) -> tuple[str, list[Any], list[str]]:
+    """The query behind ``detail_records`` (unordered) and its parameters and flag columns: one row per record with
+    ``line``, ``loan_id``, ``branch_id`` (the file order is ``branch_id, loan_id``), the flags, and each field's text
+    as written in ``v1`` … ``vN`` (layout order: the ``|``-separated values of ``line``), for checks that read the
+    fields without splitting the line again (``engine.pboc_checks.checked_records``)."""
     cparams: list[Any] = []
     cleaned = [_value(v, cparams) for v in plan.fields]
     fparams: list[Any] = []
     flags = _warning_flags(check_digital, codes, fparams)
     params: list[Any] = []
     raw = [_value(v, params, clean=False) for v in plan.fields]
+    where = _scope(plan, as_of, params)
+    bars = len(plan.fields) - 1
+    nv = len(plan.fields)
 
     def joined(parts: list[str]) -> str:
         return "concat(" + ", '|', ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
-    where = _scope(plan, as_of, params)
-    bars = len(plan.fields) - 1
-    table = wh.arrow(
-        f"SELECT CASE WHEN regexp_matches(e.raw_, '{_NEEDS_CLEANING}') "
-        f"OR length(e.raw_) - length(replace(e.raw_, '|', '')) <> {bars} THEN {joined(cleaned)} ELSE e.raw_ END "
-        f"AS line, e.loan_id, {', '.join(f'{sql} AS {name}' for name, sql in flags)} "
-        f"FROM (SELECT {joined(raw)} AS raw_, e.* FROM {TABLE} e WHERE {where}) e "
-        f"ORDER BY e.branch_id, e.loan_id", [*cparams, *fparams, *params])
-    return table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
-                                 *((name, pa.bool_()) for name, _ in flags)]))
+    # each field's text as written: the raw text, or the cleaned one where the record needs cleaning (then the line is
+    # the cleaned fields joined, as ``detail_lines`` always wrote it)
+    values = ", ".join(f"CASE WHEN e.needs_ THEN {c} ELSE e.w{i} END AS v{i}" for i, c in enumerate(cleaned, start=1))
+    sql = (
+        f"SELECT CASE WHEN e.needs_ THEN {joined([f'v{i}' for i in range(1, nv + 1)])} ELSE e.raw_ END AS line, "
+        f"e.loan_id, e.branch_id, "
+        f"{', '.join(f'{sql} AS {name}' for name, sql in flags)}, {', '.join(f'v{i}' for i in range(1, nv + 1))} "
+        f"FROM (SELECT e.*, {values} FROM ("
+        f"SELECT e.*, regexp_matches(e.raw_, '{_NEEDS_CLEANING}') "
+        f"OR length(e.raw_) - length(replace(e.raw_, '|', '')) <> {bars} AS needs_ FROM ("
+        f"SELECT e.*, {joined([f'e.w{i}' for i in range(1, nv + 1)])} AS raw_ FROM ("
+        f"SELECT e.*, {', '.join(f'{r} AS w{i}' for i, r in enumerate(raw, start=1))} FROM {TABLE} e WHERE {where}"
+        f") e) e) e) e")
+    return sql, [*fparams, *cparams, *params], [name for name, _ in flags]
 
 
 def _warning_flags(check_digital: bool, codes: Sequence[str], params: list[Any]) -> list[tuple[str, str]]:

@@ -254,7 +254,7 @@ def write_pboc_findings(
     try:
         files: list[PbocFile] = []
         found: list[pa.Table] = [findings_table(_branch_errors(wh, as_of))]
-        warned: list[pa.Array] = []
+        warned: dict[str, pa.Array] = {}
         for code in REPORTS:
             files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, found, warned))
             if sink is not None:
@@ -286,19 +286,31 @@ def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
     return _text(head, details), len(details)
 
 
-def _once(table: pa.Table, warned: list[pa.Array]) -> pa.Table:
+def _once(table: pa.Table, warned: dict[str, pa.Array]) -> pa.Table:
     """The loan warnings not already given for an earlier file (a loan is in its category's stock and flow file:
-    its finding is listed once, where it was first found); ``warned`` collects the (code, key) given."""
-    given = pc.binary_join_element_wise(table.column("code"), table.column("key"), "|")
-    if warned:
-        fresh = pc.invert(pc.is_in(given, value_set=pa.concat_arrays(warned)))
-        table, given = table.filter(fresh), given.filter(fresh)
-    warned.append(given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given)
+    its finding is listed once, where it was first found); ``warned`` collects the keys given, per code (the
+    codes compared as a handful of values, the keys hashed as they are: no ``code|key`` text per finding)."""
+    if table.num_rows == 0:
+        return table
+    code, key = table.column("code"), table.column("key")
+    seen = None
+    codes = pc.unique(code).to_pylist()
+    for c in codes:
+        if c in warned:
+            hit = pc.and_(pc.equal(code, c), pc.is_in(key, value_set=warned[c]))
+            seen = hit if seen is None else pc.or_(seen, hit)
+    if seen is not None:
+        table = table.filter(pc.invert(seen))
+        code, key = table.column("code"), table.column("key")
+    for c in codes:
+        given = key.filter(pc.equal(code, c))
+        given = given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given
+        warned[c] = pa.concat_arrays([warned[c], given]) if c in warned else given
     return table
 
 
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
-               found: list[pa.Table], warned: list[pa.Array]) -> PbocFile:
+               found: list[pa.Table], warned: dict[str, pa.Array]) -> PbocFile:
     plan = line_plan(code)
     head, detail = _records(wh, code, as_of)
     details = detail.column("line").combine_chunks()
