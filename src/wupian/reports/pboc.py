@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics_reports import branch_usccs
-from wupian.engine.pboc_checks import drop_records, load_records, scratch
+from wupian.engine.pboc_checks import checked_records, scratch
 from wupian.engine.pboc_lines import (
     Group,
     LinePlan,
@@ -54,8 +54,8 @@ from wupian.engine.pboc_lines import (
 )
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
-from wupian.reports.pboc_validate import validate_bytes_table, validate_table
-from wupian.reports.worklists import FINDINGS, concat, findings_table, repeat, to_issues
+from wupian.reports.pboc_validate import record_plan, validate_bytes_table, validate_checked
+from wupian.reports.worklists import FINDINGS, concat, constant, findings_table, to_issues
 
 BUSINESS_CODES = {"corporate": "C01", "personal": "C02", "bill_direct": "C03"}
 USCC = re.compile(r"[0-9A-Z]{18}|[0-9A-Z]{9}")
@@ -170,12 +170,10 @@ def _detail_findings(records: pa.Table) -> pa.Table:
     for i, (flag, rule, text, column, fix) in enumerate(DETAIL_WARNINGS):
         rows = np.nonzero(found.column(flag).to_numpy(zero_copy_only=False))[0]
         m = len(rows)
-        parts.append(pa.table({
-            "file": repeat("loans", m), "line": pa.nulls(m, pa.int64()),
-            "key": pc.take(key, pa.array(rows)), "column": repeat(column, m),
-            "code": repeat(rule, m), "level": repeat(str(Level.WARNING), m),
-            "message": repeat(text, m), "suggestion": repeat(fix, m)},
-            schema=FINDINGS))
+        parts.append(pa.Table.from_arrays([
+            constant("loans", m), pa.nulls(m, pa.int64()), pc.take(key, pa.array(rows)), constant(column, m),
+            constant(rule, m), constant(str(Level.WARNING), m), constant(text, m), constant(fix, m)],
+            names=FINDINGS.names))
         order.append(rows * len(DETAIL_WARNINGS) + i)
     return concat(parts).take(pa.array(np.argsort(np.concatenate(order), kind="stable")))
 
@@ -266,12 +264,16 @@ def write_pboc_findings(
     return files, concat(found)
 
 
-def _records(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Table]:
+def _records(wh: Warehouse, code: str, as_of: date, *, checked: bool = False) -> tuple[list[str], pa.Table]:
     """The summary rows (text) and the detail records (``engine.pboc_lines.detail_records``: the text in column
-    ``line`` with the flags its warnings read, file order) of one file over the run's ``pboc_loans``."""
+    ``line`` with the flags its warnings read, file order) of one file over the run's ``pboc_loans``; ``checked``:
+    with what the file's rules find on each record (``engine.pboc_checks.checked_records``)."""
     plan = line_plan(code)
     head = ["|".join(line) for line in _summary_lines(wh, code, plan, as_of)]
-    return head, detail_records(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
+    flags = {"check_digital": plan.tag == "digital", "codes": DIGITAL_CODES}
+    if checked:
+        return head, checked_records(wh, plan, record_plan(code), as_of, **flags)
+    return head, detail_records(wh, plan, as_of, **flags)
 
 
 def _text(head: list[str], details: pa.Array) -> str:
@@ -312,15 +314,12 @@ def _once(table: pa.Table, warned: dict[str, pa.Array]) -> pa.Table:
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
                found: list[pa.Table], warned: dict[str, pa.Array]) -> PbocFile:
     plan = line_plan(code)
-    head, detail = _records(wh, code, as_of)
+    head, detail = _records(wh, code, as_of, checked=True)
     details = detail.column("line").combine_chunks()
     records = len(head) + len(details)
     name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
-    load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), details]))
-    try:  # every rule, set-based over the records as they will be written
-        problems = validate_table(wh, code, name)
-    finally:
-        drop_records(wh)
+    # every rule, set-based over the records as they will be written (checked by the statement that built them)
+    problems = validate_checked(wh, code, name, head, detail)
     found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, plan, detail)), problems]
     data = _text(head, details).encode("utf-8")
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wupian.core.issues import Issue
 from wupian.engine.pboc_checks import (
@@ -38,6 +40,7 @@ from wupian.engine.pboc_checks import (
     line_marks,
     load_records,
     repeated_keys,
+    repeated_record_keys,
     scratch,
     summary_records,
 )
@@ -129,17 +132,46 @@ def validate_records(wh: Warehouse, code: str, file: str, table: str = RECORDS) 
 def validate_table(wh: Warehouse, code: str, file: str, table: str = RECORDS) -> pa.Table:
     """``validate_records`` as a findings table (``wupian.reports.worklists``): a file can break a rule on every
     record, and its findings are worded column-wise (``pboc_wording.line_findings``)."""
+    plan = record_plan(code)
+    heads = summary_records(wh, len(plan.summaries), table)
+    return _findings(code, file, heads, line_marks(wh, plan, table), repeated_keys(wh, plan, table))
+
+
+def validate_checked(wh: Warehouse, code: str, file: str, head: list[str], records: pa.Table) -> pa.Table:
+    """``validate_table`` of the file whose summary rows are ``head`` and whose detail records are ``records``, as
+    checked by the statement that built them (``engine.pboc_checks.checked_records``: the marks and key fields of
+    each record): the summary rows are checked as text, the detail records' marks and keys are read off ``records``
+    — the same findings as ``validate_table`` over the file's lines, without splitting the records again."""
+    plan = record_plan(code)
+    k = len(head)
+    if k != len(plan.summaries):  # the records were checked as lines k + 1 …: not this file's (never written so)
+        load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), records.column("line").combine_chunks()]))
+        try:
+            return validate_table(wh, code, file)
+        finally:
+            drop_records(wh)
+    load_records(wh, pa.array(head, pa.string()))
+    try:
+        marked = line_marks(wh, plan)
+    finally:
+        drop_records(wh)
+    marks = records.column("marks")
+    detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
+                       "line": records.column("line"), "marks": marks}).filter(pc.not_equal(marks, ""))
+    return _findings(code, file, head, pa.concat_tables([marked.cast(detail.schema), detail]),
+                     repeated_record_keys(wh, plan, records))
+
+
+def _findings(code: str, file: str, heads: list[str], marked: pa.Table, repeats: list[dict[str, Any]]) -> pa.Table:
     rep = _report(code)
     summaries = rep.summaries
-    plan = record_plan(code)
     c = _Check(file)
-    heads = summary_records(wh, len(summaries), table)
     if len(heads) < len(summaries):
         missing = "、".join(summaries[len(heads):])
         c.err("WP-PBOC-007", f"文件只有{len(heads)}行，缺少汇总行 {missing}", None, None, "字段类别",
               "前几行按顺序报送全部汇总行，无业务填0")
     head = findings_table(c.issues)
-    lines, mistyped = line_findings(line_marks(wh, plan, table), rep, file)
+    lines, mistyped = line_findings(marked, rep, file)
     c.issues = []
     good: dict[str, dict[str, str]] = {}
     for n, line in enumerate(heads, start=1):
@@ -150,7 +182,7 @@ def validate_table(wh: Warehouse, code: str, file: str, table: str = RECORDS) ->
     if summaries and len(good) == len(summaries):
         _summaries(c, code, good)
     flow = REPORTS[code][1]
-    for r in repeated_keys(wh, plan, table):
+    for r in repeats:
         row = dict(zip(rep.names, str(r["line"]).split("|"), strict=True))
         field = rep.names[int(r["pos"]) - 1]
         value = row[field]

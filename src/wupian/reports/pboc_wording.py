@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from wupian.core.issues import Issue, Level, Source
 from wupian.reports.pboc_layout import REPORTS, Field, layouts, type_problem
 from wupian.reports.pboc_rules import FieldRule, allowed_codes, field_rules
-from wupian.reports.worklists import FINDINGS, repeat
+from wupian.reports.worklists import FINDINGS, constant, pooled
 
 TECH_FLAGS = ("是否高技术制造业贷款", "是否高技术服务业贷款", "是否战略性新兴产业贷款", "是否知识产权（专利）密集型产业贷款")
 INCLUSIVE_FLAGS = (
@@ -141,7 +141,7 @@ def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issu
 
 
 def _const(value: str | None, n: int) -> pa.Array:
-    return repeat(value, n)
+    return constant(value, n)
 
 
 # marks whose wording does not read the field's value (the value is not taken from the line for them: on a bank
@@ -171,6 +171,10 @@ class _Pool:
         return out
 
     def column(self, ids: np.ndarray) -> pa.Array:
+        """The texts of ``ids`` as a dictionary column (``worklists.pooled``)."""
+        return pooled(self.texts, ids)
+
+    def strings(self, ids: np.ndarray) -> pa.Array:
         return pc.take(pa.array(self.texts, pa.string()), pa.array(ids))
 
 
@@ -254,7 +258,7 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
         parts = [p[2][a] for p in pieces]
         if all(isinstance(x, np.ndarray) for x in parts):
             return pools[a].column(ints(parts))  # type: ignore[arg-type]
-        arrays = [pools[a].column(x) if isinstance(x, np.ndarray) else x for x in parts]
+        arrays = [pools[a].strings(x) if isinstance(x, np.ndarray) else x for x in parts]
         whole = pa.concat_arrays(arrays)
         return whole if sort is None else pc.take(whole, pa.array(sort))
 
@@ -262,8 +266,8 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     key = pc.take(keys, pa.array(key_at, mask=key_at < 0))
     at = order if in_order else np.sort(order)
     total = len(order)
-    table = pa.table({"file": _const(file, total), "line": pc.cast(pc.take(n, pa.array(parent[at])), pa.int64()),
-                      "key": key, "column": col("column"), "code": col("code"),
-                      "level": _const(str(Level.ERROR), total), "message": col("message"),
-                      "suggestion": col("suggestion")}, schema=FINDINGS)
+    table = pa.Table.from_arrays(
+        [_const(file, total), pc.cast(pc.take(n, pa.array(parent[at])), pa.int64()), key.cast(pa.string()),
+         col("column"), col("code"), _const(str(Level.ERROR), total), col("message"), col("suggestion")],
+        names=FINDINGS.names)
     return table, mistyped
