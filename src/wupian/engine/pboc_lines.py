@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from wupian.engine.metrics import closure_sql, table_exists
 from wupian.engine.metrics_reports import branch_uscc_sql
-from wupian.engine.report_population import populations_sql
+from wupian.engine.report_population import _TECH, populations_sql
 from wupian.engine.warehouse import Warehouse
 
 TABLE = "pboc_loans"
@@ -155,11 +155,12 @@ def _group(g: Group, params: list[Any]) -> str:
     raise ValueError(f"unknown PBOC summary group {g.kind!r}")
 
 
-# the columns of ``pboc_loans`` the plans, sums and warnings read (besides ``tag``, ``institution_uscc`` and
-# ``elderly_institution``), each with its expression in the enriched relation (``report_population.COLUMNS``)
+# the columns of ``pboc_loans`` the plans, sums and warnings read (besides ``tag``, ``institution_uscc``,
+# ``elderly_institution`` and the tech codes), each with its expression in the enriched relation
+# (``report_population.COLUMNS``)
 PBOC_COLUMNS = ("loan_id", "contract_id", "customer_id", "branch_id", "business_type", "amount", "rule_ids",
-                "drawdown_date", "drawdown_amount", "interest_rate", "tech_htp", "tech_hts", "tech_se", "tech_pa",
-                "pension_code", "digital_code", "bill_no", "drawdown_serial", "id_code")
+                "drawdown_date", "drawdown_amount", "interest_rate", "pension_code", "digital_code", "bill_no",
+                "drawdown_serial", *(f"{col}_given" for col, _ in _TECH))
 
 
 def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequence[str],
@@ -167,22 +168,35 @@ def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequen
     """Materialise the loans of ``tags`` with the columns of the enriched relation of ``category_loans`` that the
     files read (``PBOC_COLUMNS``, the booking branch's ``institution_uscc`` and ``elderly_institution``: borrower on
     the 全国养老机构 registry on ``as_of``) as ``pboc_loans``: one population of every tag
-    (``report_population.populations_sql``), ``loans`` and the borrower joined once for all of them."""
+    (``report_population.populations_sql``), ``loans`` joined once for all of them.
+
+    Two columns are computed for the rows that read them only, without a join per row: the tech codes
+    ``tech_htp`` … (the code where the ``tech_industry`` tag's rule for it fired) are read off the row's own
+    ``rule_ids`` on the ``tech_industry`` rows — the same tag row the enriched relation joins — and are NULL on the
+    other tags' rows (no other file reads them); ``elderly_institution`` tests the borrower against the customers
+    whose 证件代码 is on the registry (one small set) instead of joining every row to its borrower."""
     wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
     if not table_exists(wh, "loan_tags"):  # nothing classified yet: every file has no records
         wh.execute(f"CREATE TEMP TABLE {TABLE} ({_EMPTY})")
         return
     closure, cparams = closure_sql(wh, as_of)
     pop, params = populations_sql(as_of, profile, dict.fromkeys(tags), PBOC_COLUMNS, subtree)
+    tech, tparams = [], []
+    for col, rule in _TECH:
+        tech.append(f"CASE WHEN e.tag_ = 'tech_industry' AND list_contains(string_split(coalesce(e.rule_ids, ''), ','), "
+                    f"CAST(? AS VARCHAR)) THEN e.{col}_given END AS {col}")
+        tparams.append(rule)
+    plain = [c for c in PBOC_COLUMNS if not c.endswith("_given")]
     wh.execute(f"""
         CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure})
-        SELECT e.tag_ AS tag, {', '.join(f'e.{c}' for c in PBOC_COLUMNS)}, u.uscc AS institution_uscc,
-            coalesce(e.id_code IN (
-                SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
-                  AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?)), false)
+        SELECT e.tag_ AS tag, {', '.join(f'e.{c}' for c in plain)}, {', '.join(tech)}, u.uscc AS institution_uscc,
+            coalesce(e.customer_id IN (
+                SELECT c.customer_id FROM customers c WHERE c.as_of = ? AND c.id_code IN (
+                    SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
+                      AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?))), false)
                 AS elderly_institution
         FROM ({pop}) e LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = e.branch_id""",
-               [*cparams, as_of, as_of, as_of, *params, as_of])
+               [*cparams, *tparams, as_of, as_of, as_of, as_of, *params, as_of])
 
 
 def drop_pboc_loans(wh: Warehouse) -> None:
