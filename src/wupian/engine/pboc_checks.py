@@ -26,17 +26,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wupian.engine.pboc_lines import _EDGE, LinePlan, records_sql
+from wupian.engine.pboc_lines import _EDGE, NEEDS_CLEANING, LinePlan, records_sql
 from wupian.engine.warehouse import Warehouse
 
 RECORDS = "pboc_records"
 _KEYS = "pboc_record_keys"  # the key fields of the records being checked
 _CONTROL = r"[\x00-\x1f\x7f]"
 _NON_ASCII = r"[^\x00-\x7f]"
-# a blank that Python's str.strip() removes, at the start or end of a field of the line (the line-level pre-test of
-# the per-field ``edges`` rule)
-_BLANK = r"[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-_LINE_BLANKS = f"{_CONTROL}|(^|[|]){_BLANK}|{_BLANK}([|]|$)"
+# a control character, or a blank that Python's str.strip() removes at the start or end of a field of the line (the
+# line-level pre-test of the per-field ``edges`` rule): the writer's own test, so a record it built as it is has none
+_LINE_BLANKS = NEEDS_CLEANING
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,10 +224,13 @@ def _marks_sql(plan: RecordPlan, params: list[Any]) -> tuple[str, str]:
     return ", ".join(cols), f"CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END"
 
 
-def _pretests(line: str) -> str:
-    """The field count and the line-level pre-tests of a record's text (``_marks_sql``)."""
+def _pretests(line: str, cleaned: str = "TRUE") -> str:
+    """The field count and the line-level pre-tests of a record's text (``_marks_sql``); ``cleaned`` is false for
+    a line known to have no match of ``_LINE_BLANKS`` (a record the writer built as it is)."""
+    blanks = f"regexp_matches({line}, '{_LINE_BLANKS}')"
     return (f"length({line}) - length(replace({line}, '|', '')) + 1 AS nf, "
-            f"NOT regexp_matches({line}, '{_NON_ASCII}') AS ascii, regexp_matches({line}, '{_LINE_BLANKS}') AS blanks")
+            f"NOT regexp_matches({line}, '{_NON_ASCII}') AS ascii, "
+            f"{blanks if cleaned == 'TRUE' else f'({cleaned} AND {blanks})'} AS blanks")
 
 
 def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Table:
@@ -258,7 +260,7 @@ def checked_records(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: dat
     params: list[Any] = []
     cols, marks = _marks_sql(plan, params)
     keys = [f"v{int(p)}" for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})]
-    source = f"SELECT q.*, {len(plan.summaries) + 1} AS n, {_pretests('q.line')} FROM ({sql}) q"
+    source = f"SELECT q.*, {len(plan.summaries) + 1} AS n, {_pretests('q.line', 'q.needs_')} FROM ({sql}) q"
     table = wh.arrow(
         f"SELECT line, loan_id, {', '.join(names)}, {''.join(f'{k}, ' for k in keys)}{marks} AS marks "
         f"FROM (SELECT r.*, {cols} FROM ({source}) r) z ORDER BY z.branch_id, z.loan_id", [*params, *sparams])

@@ -135,7 +135,7 @@ def _value(v: Value, params: list[Any], clean: bool = True) -> str:
         tests = []
         for rule in a:
             params.append(rule)
-            tests.append("list_contains(string_split(coalesce(e.rule_ids, ''), ','), ?)")
+            tests.append("list_contains(e.rules_, ?)")  # the rule ids split once per record (``records_sql``)
         return _flag(" OR ".join(tests))
     raise ValueError(f"unknown PBOC field value {k!r}")
 
@@ -213,7 +213,7 @@ def _scope(plan: LinePlan, as_of: date, params: list[Any]) -> str:
 
 # a record whose fields need no cleaning: no control character or ``|`` in a value (exactly one ``|`` between fields,
 # counted below) and no blank at a field's start or end
-_NEEDS_CLEANING = r"[\x00-\x1f\x7f]|(^|[|])" + _BLANK + "|" + _BLANK + "([|]|$)"
+NEEDS_CLEANING = r"[\x00-\x1f\x7f]|(^|[|])" + _BLANK + "|" + _BLANK + "([|]|$)"
 
 
 def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
@@ -244,7 +244,8 @@ def records_sql(plan: LinePlan, as_of: date, *, check_digital: bool = False,
     """The query behind ``detail_records`` (unordered) and its parameters and flag columns: one row per record with
     ``line``, ``loan_id``, ``branch_id`` (the file order is ``branch_id, loan_id``), the flags, and each field's text
     as written in ``v1`` … ``vN`` (layout order: the ``|``-separated values of ``line``), for checks that read the
-    fields without splitting the line again (``engine.pboc_checks.checked_records``)."""
+    fields without splitting the line again (``engine.pboc_checks.checked_records``), and ``needs_``: whether the
+    record was built from cleaned fields (a record that was not has no match of ``NEEDS_CLEANING``)."""
     cparams: list[Any] = []
     cleaned = [_value(v, cparams) for v in plan.fields]
     fparams: list[Any] = []
@@ -263,14 +264,15 @@ def records_sql(plan: LinePlan, as_of: date, *, check_digital: bool = False,
     values = ", ".join(f"CASE WHEN e.needs_ THEN {c} ELSE e.w{i} END AS v{i}" for i, c in enumerate(cleaned, start=1))
     sql = (
         f"SELECT CASE WHEN e.needs_ THEN {joined([f'v{i}' for i in range(1, nv + 1)])} ELSE e.raw_ END AS line, "
-        f"e.loan_id, e.branch_id, "
+        f"e.loan_id, e.branch_id, e.needs_, "
         f"{', '.join(f'{sql} AS {name}' for name, sql in flags)}, {', '.join(f'v{i}' for i in range(1, nv + 1))} "
         f"FROM (SELECT e.*, {values} FROM ("
-        f"SELECT e.*, regexp_matches(e.raw_, '{_NEEDS_CLEANING}') "
+        f"SELECT e.*, regexp_matches(e.raw_, '{NEEDS_CLEANING}') "
         f"OR length(e.raw_) - length(replace(e.raw_, '|', '')) <> {bars} AS needs_ FROM ("
         f"SELECT e.*, {joined([f'e.w{i}' for i in range(1, nv + 1)])} AS raw_ FROM ("
-        f"SELECT e.*, {', '.join(f'{r} AS w{i}' for i, r in enumerate(raw, start=1))} FROM {TABLE} e WHERE {where}"
-        f") e) e) e) e")
+        f"SELECT e.*, {', '.join(f'{r} AS w{i}' for i, r in enumerate(raw, start=1))} FROM ("
+        f"SELECT e.*, string_split(coalesce(e.rule_ids, ''), ',') AS rules_ FROM {TABLE} e WHERE {where}"
+        f") e) e) e) e) e")
     return sql, [*fparams, *cparams, *params], [name for name, _ in flags]
 
 
