@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wupian.engine.pboc_lines import _EDGE, NEEDS_CLEANING, LinePlan, records_sql
+from wupian.engine.pboc_lines import _EDGE, NEEDS_CLEANING, SUSPECT, LinePlan, records_sql
 from wupian.engine.warehouse import Warehouse
 
 RECORDS = "pboc_records"
@@ -36,6 +36,8 @@ _NON_ASCII = r"[^\x00-\x7f]"
 # a control character, or a blank that Python's str.strip() removes at the start or end of a field of the line (the
 # line-level pre-test of the per-field ``edges`` rule): the writer's own test, so a record it built as it is has none
 _LINE_BLANKS = NEEDS_CLEANING
+if SUSPECT != r"[^ -~]|(^|[|]) | ([|]|$)" or _NON_ASCII != r"[^\x00-\x7f]":  # what ``_built_pretests`` relies on
+    raise ImportError("the PBOC records' pre-tests changed: review _built_pretests")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,13 +226,32 @@ def _marks_sql(plan: RecordPlan, params: list[Any]) -> tuple[str, str]:
     return ", ".join(cols), f"CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END"
 
 
-def _pretests(line: str, cleaned: str = "TRUE") -> str:
-    """The field count and the line-level pre-tests of a record's text (``_marks_sql``); ``cleaned`` is false for
-    a line known to have no match of ``_LINE_BLANKS`` (a record the writer built as it is)."""
-    blanks = f"regexp_matches({line}, '{_LINE_BLANKS}')"
-    return (f"length({line}) - length(replace({line}, '|', '')) + 1 AS nf, "
-            f"NOT regexp_matches({line}, '{_NON_ASCII}') AS ascii, "
-            f"{blanks if cleaned == 'TRUE' else f'({cleaned} AND {blanks})'} AS blanks")
+def _pretests(line: str) -> str:
+    """The field count and the line-level pre-tests of a record's text (``_marks_sql``)."""
+    return f"{_count(line)} AS nf, {_ascii(line)} AS ascii, {_blanks(line)} AS blanks"
+
+
+def _count(line: str) -> str:
+    return f"length({line}) - length(replace({line}, '|', '')) + 1"
+
+
+def _ascii(line: str) -> str:
+    return f"NOT regexp_matches({line}, '{_NON_ASCII}')"
+
+
+def _blanks(line: str) -> str:
+    return f"regexp_matches({line}, '{_LINE_BLANKS}')"
+
+
+def _built_pretests(q: str, nf: int) -> str:
+    """``_pretests`` of the records as the writer built them (``pboc_lines.records_sql``), each test taken on the
+    line only where what the writer already tested does not answer it: a record built as it is (``needs_`` false)
+    has exactly ``nf`` fields and no match of ``_LINE_BLANKS`` (the writer's ``NEEDS_CLEANING``); a record whose
+    fields did not match ``SUSPECT`` (``sus_`` false) is ASCII, cleaned or not."""
+    line = f"{q}.line"
+    return (f"CASE WHEN {q}.needs_ THEN {_count(line)} ELSE {int(nf)} END AS nf, "
+            f"CASE WHEN {q}.sus_ THEN {_ascii(line)} ELSE true END AS ascii, "
+            f"CASE WHEN {q}.needs_ THEN {_blanks(line)} ELSE false END AS blanks")
 
 
 def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Table:
@@ -260,7 +281,7 @@ def checked_records(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: dat
     params: list[Any] = []
     cols, marks = _marks_sql(plan, params)
     keys = [f"v{int(p)}" for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})]
-    source = f"SELECT q.*, {len(plan.summaries) + 1} AS n, {_pretests('q.line', 'q.needs_')} FROM ({sql}) q"
+    source = f"SELECT q.*, {len(plan.summaries) + 1} AS n, {_built_pretests('q', len(plan.fields))} FROM ({sql}) q"
     table = wh.arrow(
         f"SELECT line, loan_id, {', '.join(names)}, {''.join(f'{k}, ' for k in keys)}{marks} AS marks "
         f"FROM (SELECT r.*, {cols} FROM ({source}) r) z ORDER BY z.branch_id, z.loan_id", [*params, *sparams])

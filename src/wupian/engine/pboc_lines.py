@@ -214,6 +214,10 @@ def _scope(plan: LinePlan, as_of: date, params: list[Any]) -> str:
 # a record whose fields need no cleaning: no control character or ``|`` in a value (exactly one ``|`` between fields,
 # counted below) and no blank at a field's start or end
 NEEDS_CLEANING = r"[\x00-\x1f\x7f]|(^|[|])" + _BLANK + "|" + _BLANK + "([|]|$)"
+# a record with no match has no control character, no character outside ASCII and no space at a field's edge: no
+# match of ``NEEDS_CLEANING`` either (its other blanks are outside ASCII), and plain ASCII — one search for the two
+# questions of nearly every record
+SUSPECT = r"[^ -~]|(^|[|]) | ([|]|$)"
 
 
 def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
@@ -244,8 +248,10 @@ def records_sql(plan: LinePlan, as_of: date, *, check_digital: bool = False,
     """The query behind ``detail_records`` (unordered) and its parameters and flag columns: one row per record with
     ``line``, ``loan_id``, ``branch_id`` (the file order is ``branch_id, loan_id``), the flags, and each field's text
     as written in ``v1`` … ``vN`` (layout order: the ``|``-separated values of ``line``), for checks that read the
-    fields without splitting the line again (``engine.pboc_checks.checked_records``), and ``needs_``: whether the
-    record was built from cleaned fields (a record that was not has no match of ``NEEDS_CLEANING``)."""
+    fields without splitting the line again (``engine.pboc_checks.checked_records``); ``needs_``: whether the
+    record was built from cleaned fields (a record that was not has exactly one ``|`` between fields and no match
+    of ``NEEDS_CLEANING``), ``sus_``: whether its fields as they are match ``SUSPECT`` (a record without has only
+    printable ASCII, cleaned or not)."""
     cparams: list[Any] = []
     cleaned = [_value(v, cparams) for v in plan.fields]
     fparams: list[Any] = []
@@ -253,8 +259,9 @@ def records_sql(plan: LinePlan, as_of: date, *, check_digital: bool = False,
     params: list[Any] = []
     raw = [_value(v, params, clean=False) for v in plan.fields]
     where = _scope(plan, as_of, params)
-    bars = len(plan.fields) - 1
     nv = len(plan.fields)
+    # a value with a ``|`` (the joined text has more than one ``|`` between fields)
+    barred = " OR ".join(f"contains(e.w{i}, '|')" for i in range(1, nv + 1))
 
     def joined(parts: list[str]) -> str:
         return "concat(" + ", '|', ".join(parts) + ")" if len(parts) > 1 else parts[0]
@@ -264,15 +271,16 @@ def records_sql(plan: LinePlan, as_of: date, *, check_digital: bool = False,
     values = ", ".join(f"CASE WHEN e.needs_ THEN {c} ELSE e.w{i} END AS v{i}" for i, c in enumerate(cleaned, start=1))
     sql = (
         f"SELECT CASE WHEN e.needs_ THEN {joined([f'v{i}' for i in range(1, nv + 1)])} ELSE e.raw_ END AS line, "
-        f"e.loan_id, e.branch_id, e.needs_, "
+        f"e.loan_id, e.branch_id, e.needs_, e.sus_, "
         f"{', '.join(f'{sql} AS {name}' for name, sql in flags)}, {', '.join(f'v{i}' for i in range(1, nv + 1))} "
         f"FROM (SELECT e.*, {values} FROM ("
-        f"SELECT e.*, regexp_matches(e.raw_, '{NEEDS_CLEANING}') "
-        f"OR length(e.raw_) - length(replace(e.raw_, '|', '')) <> {bars} AS needs_ FROM ("
+        f"SELECT e.*, e.barred_ OR CASE WHEN e.sus_ THEN regexp_matches(e.raw_, '{NEEDS_CLEANING}') ELSE false END "
+        f"AS needs_ FROM ("
+        f"SELECT e.*, regexp_matches(e.raw_, '{SUSPECT}') AS sus_, coalesce({barred}, false) AS barred_ FROM ("
         f"SELECT e.*, {joined([f'e.w{i}' for i in range(1, nv + 1)])} AS raw_ FROM ("
         f"SELECT e.*, {', '.join(f'{r} AS w{i}' for i, r in enumerate(raw, start=1))} FROM ("
         f"SELECT e.*, string_split(coalesce(e.rule_ids, ''), ',') AS rules_ FROM {TABLE} e WHERE {where}"
-        f") e) e) e) e) e")
+        f") e) e) e) e) e) e")
     return sql, [*fparams, *cparams, *params], [name for name, _ in flags]
 
 
