@@ -40,7 +40,7 @@ LOAN = st.fixed_dictionaries({
     "business_type": st.sampled_from(["corporate", "personal", "bill_direct", "other"]),
     "bill_no": st.sampled_from(["P1", "", "0"]) | TEXT,
     "drawdown_serial": st.sampled_from(["S1", ""]) | TEXT,
-    "institution_uscc": st.sampled_from(["91110000100000000X", "", "123"]) | TEXT,
+    "institution_uscc": st.sampled_from(["91110000100000000X", "9111000010000000中X", "", "123"]) | TEXT,
     "tech_htp": st.sampled_from(CODES) | TEXT, "tech_se": st.sampled_from(CODES),
     "pension_code": st.sampled_from(CODES) | TEXT, "digital_code": st.sampled_from(CODES),
     "rule_ids": st.lists(st.sampled_from(RULES), max_size=3).map(",".join),
