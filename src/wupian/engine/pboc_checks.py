@@ -31,6 +31,7 @@ from wupian.engine.warehouse import Warehouse
 
 RECORDS = "pboc_records"
 _KEYS = "pboc_record_keys"  # the key fields of the records being checked
+_HEAD = "pboc_head_records"  # the summary rows of a file whose records are checked as built (``checked_file``)
 _CONTROL = r"[\x00-\x1f\x7f]"
 _NON_ASCII = r"[^\x00-\x7f]"
 # a control character, or a blank that Python's str.strip() removes at the start or end of a field of the line (the
@@ -277,17 +278,45 @@ def checked_records(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: dat
     ``plan.serial``), from the statement that builds the records: the rules read each field's text as it is
     written, so the lines are not split again. The detail records are lines ``k + 1`` … of the file (``k`` summary
     rows): every rule reads the line number only to tell a summary row from a detail row."""
+    return checked_file(wh, lines, plan, as_of, (), **flags)[1]
+
+
+def checked_file(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: date, head: Sequence[str],
+                 **flags: Any) -> tuple[pa.Table, pa.Table]:
+    """``checked_records`` with the file's first lines ``head`` (its summary rows, as text; ``len(head)`` must be
+    the plan's number of summary rows) checked in the same statement, as ``line_marks`` checks text: their
+    ``(n, line, marks)`` (every head line, ``""`` for none), then the detail records."""
     sql, sparams, names = records_sql(lines, as_of, **flags)
     params: list[Any] = []
     cols, marks = _marks_sql(plan, params)
+    nv = len(plan.fields)
     keys = [f"v{int(p)}" for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})]
-    source = f"SELECT q.*, {len(plan.summaries) + 1} AS n, {_built_pretests('q', len(plan.fields))} FROM ({sql}) q"
-    table = wh.arrow(
-        f"SELECT line, loan_id, {', '.join(names)}, {''.join(f'{k}, ' for k in keys)}{marks} AS marks "
-        f"FROM (SELECT r.*, {cols} FROM ({source}) r) z ORDER BY z.branch_id, z.loan_id", [*params, *sparams])
-    return table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
-                                 *((name, pa.bool_()) for name in names), *((k, pa.string()) for k in keys),
-                                 ("marks", pa.string())]))
+    fields = [f"v{i}" for i in range(1, nv + 1)]
+    order = ["line", "loan_id", "branch_id", *names, *fields, "n", "nf", "ascii", "blanks"]
+    source = (f"SELECT {', '.join(f'q.{c}' for c in order[:-4])}, {len(plan.summaries) + 1} AS n, "
+              f"{_built_pretests('q', nv)} FROM ({sql}) q")
+    if head:
+        nulls = ", ".join([f"CAST(NULL AS VARCHAR) AS {c}" for c in ("loan_id", "branch_id")]
+                          + [f"CAST(NULL AS BOOLEAN) AS {c}" for c in names])
+        source = (f"SELECT line, {nulls}, {', '.join(fields)}, n, {_pretests('line')} FROM (SELECT n, line, "
+                  f"{_fields(range(1, nv + 1))} FROM (SELECT n, line, string_split(line, '|') AS f FROM {_HEAD}) q) h "
+                  f"UNION ALL {source}")
+        load_records(wh, pa.array(list(head), pa.string()), _HEAD)
+    try:
+        table = wh.arrow(
+            f"SELECT n, line, loan_id, {', '.join(names)}, {''.join(f'{k}, ' for k in keys)}{marks} AS marks "
+            f"FROM (SELECT r.*, {cols} FROM ({source}) r) z ORDER BY z.n, z.branch_id, z.loan_id",
+            [*params, *sparams])
+    finally:
+        if head:
+            drop_records(wh, _HEAD)
+    k = len(head)
+    first = table.slice(0, k).select(["n", "line", "marks"])
+    table = table.slice(k).drop_columns(["n"])
+    return (first.cast(pa.schema([("n", pa.int32()), ("line", pa.string()), ("marks", pa.string())])),
+            table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
+                                  *((name, pa.bool_()) for name in names), *((k, pa.string()) for k in keys),
+                                  ("marks", pa.string())])))
 
 
 def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:

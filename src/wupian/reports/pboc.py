@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics_reports import branch_usccs
-from wupian.engine.pboc_checks import checked_records, scratch
+from wupian.engine.pboc_checks import checked_file, checked_records, scratch
 from wupian.engine.pboc_lines import (
     Group,
     LinePlan,
@@ -264,16 +264,24 @@ def write_pboc_findings(
     return files, concat(found)
 
 
-def _records(wh: Warehouse, code: str, as_of: date, *, checked: bool = False) -> tuple[list[str], pa.Table]:
+def _records(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Table]:
     """The summary rows (text) and the detail records (``engine.pboc_lines.detail_records``: the text in column
-    ``line`` with the flags its warnings read, file order) of one file over the run's ``pboc_loans``; ``checked``:
-    with what the file's rules find on each record (``engine.pboc_checks.checked_records``)."""
+    ``line`` with the flags its warnings read, file order) of one file over the run's ``pboc_loans``."""
     plan = line_plan(code)
     head = ["|".join(line) for line in _summary_lines(wh, code, plan, as_of)]
+    return head, detail_records(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
+
+
+def _checked(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Table, pa.Table | None]:
+    """The summary rows (text), their marks (``None``: not checked with the records) and the detail records of one
+    file with what its rules find (``engine.pboc_checks.checked_file``: both in one statement)."""
+    plan, rules = line_plan(code), record_plan(code)
+    head = ["|".join(line) for line in _summary_lines(wh, code, plan, as_of)]
     flags = {"check_digital": plan.tag == "digital", "codes": DIGITAL_CODES}
-    if checked:
-        return head, checked_records(wh, plan, record_plan(code), as_of, **flags)
-    return head, detail_records(wh, plan, as_of, **flags)
+    if len(head) != len(rules.summaries):  # never written so; the text path checks such a file
+        return head, None, checked_records(wh, plan, rules, as_of, **flags)
+    marks, records = checked_file(wh, plan, rules, as_of, head, **flags)
+    return head, marks, records
 
 
 def _text(head: list[str], details: pa.Array) -> str:
@@ -325,12 +333,12 @@ def _once(table: pa.Table, warned: dict[str, pa.Array]) -> pa.Table:
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
                found: list[pa.Table], warned: dict[str, pa.Array]) -> PbocFile:
     plan = line_plan(code)
-    head, detail = _records(wh, code, as_of, checked=True)
+    head, head_marks, detail = _checked(wh, code, as_of)
     details = detail.column("line").combine_chunks()
     records = len(head) + len(details)
     name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
     # every rule, set-based over the records as they will be written (checked by the statement that built them)
-    problems = validate_checked(wh, code, name, head, detail)
+    problems = validate_checked(wh, code, name, head, detail, head_marks)
     found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, plan, detail)), problems]
     data = _text(head, details).encode("utf-8")
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")

@@ -137,11 +137,13 @@ def validate_table(wh: Warehouse, code: str, file: str, table: str = RECORDS) ->
     return _findings(code, file, heads, line_marks(wh, plan, table), repeated_keys(wh, plan, table))
 
 
-def validate_checked(wh: Warehouse, code: str, file: str, head: list[str], records: pa.Table) -> pa.Table:
+def validate_checked(wh: Warehouse, code: str, file: str, head: list[str], records: pa.Table,
+                     head_marks: pa.Table | None = None) -> pa.Table:
     """``validate_table`` of the file whose summary rows are ``head`` and whose detail records are ``records``, as
     checked by the statement that built them (``engine.pboc_checks.checked_records``: the marks and key fields of
-    each record): the summary rows are checked as text, the detail records' marks and keys are read off ``records``
-    — the same findings as ``validate_table`` over the file's lines, without splitting the records again."""
+    each record): the summary rows are checked as text (``head_marks``: as ``checked_file`` checked them with the
+    records), the detail records' marks and keys are read off ``records`` — the same findings as ``validate_table``
+    over the file's lines, without splitting the records again."""
     plan = record_plan(code)
     k = len(head)
     if k != len(plan.summaries):  # the records were checked as lines k + 1 …: not this file's (never written so)
@@ -150,11 +152,14 @@ def validate_checked(wh: Warehouse, code: str, file: str, head: list[str], recor
             return validate_table(wh, code, file)
         finally:
             drop_records(wh)
-    load_records(wh, pa.array(head, pa.string()))
-    try:
-        marked = line_marks(wh, plan)
-    finally:
-        drop_records(wh)
+    if head_marks is None:
+        load_records(wh, pa.array(head, pa.string()))
+        try:
+            marked = line_marks(wh, plan)
+        finally:
+            drop_records(wh)
+    else:
+        marked = head_marks.filter(pc.not_equal(head_marks.column("marks"), ""))
     marks = records.column("marks")
     detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
                        "line": records.column("line"), "marks": marks}).filter(pc.not_equal(marks, ""))
