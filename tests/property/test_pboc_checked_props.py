@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wupian.engine.pboc_checks import (
+    checked_file,
     checked_records,
     drop_records,
     line_marks,
@@ -65,6 +66,8 @@ def test_records_checked_where_built_find_what_the_text_path_finds(tmp_path: Pat
         records = checked_records(wh, line_plan(code), plan, AS_OF, check_digital=tag == "digital",
                                   codes=DIGITAL_CODES)
         head, _ = _records(wh, code, AS_OF)
+        head_marks, with_head = checked_file(wh, line_plan(code), plan, AS_OF, head, check_digital=tag == "digital",
+                                             codes=DIGITAL_CODES)
         lines = records.column("line").combine_chunks()
         load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), lines]))
         try:
@@ -75,6 +78,10 @@ def test_records_checked_where_built_find_what_the_text_path_finds(tmp_path: Pat
             drop_records(wh)
         marks = dict(zip(text.column("n").to_pylist(), text.column("marks").to_pylist(), strict=True))
         assert records.column("marks").to_pylist() == [marks.get(n, "") for n in range(k + 1, k + 1 + len(lines))]
+        assert with_head.equals(records)
+        assert head_marks.column("n").to_pylist() == list(range(1, k + 1))
+        assert head_marks.column("marks").to_pylist() == [marks.get(n, "") for n in range(1, k + 1)]
         assert repeated_record_keys(wh, plan, records) == keys
         assert to_issues(validate_checked(wh, code, "f.dat", head, records)) == whole
+        assert to_issues(validate_checked(wh, code, "f.dat", head, records, head_marks)) == whole
         drop_pboc_loans(wh)
