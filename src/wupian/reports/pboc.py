@@ -288,6 +288,17 @@ def _text(head: list[str], details: pa.Array) -> str:
     return "".join(h + "\n" for h in head) + "\n".join(details.to_pylist()) + ("\n" if len(details) else "")
 
 
+def _data(head: list[str], details: pa.Array) -> bytes:
+    """``_text`` as UTF-8 bytes, the detail records taken from Arrow's buffer (each with its LF appended
+    column-wise) instead of a Python string per record."""
+    if details.null_count or len(details) == 0:
+        return _text(head, details).encode("utf-8")
+    ended = pc.binary_join_element_wise(details, pa.scalar("", pa.string()), "\n")  # each record + LF
+    offsets = np.frombuffer(ended.buffers()[1], dtype=np.int32, count=len(ended) + 1, offset=4 * ended.offset)
+    body = ended.buffers()[2][int(offsets[0]):int(offsets[-1])]
+    return "".join(h + "\n" for h in head).encode("utf-8") + body.to_pybytes()
+
+
 def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
     """The text of one file over the run's ``pboc_loans`` (summary rows, then the detail records, LF-terminated)
     and its number of detail records."""
@@ -340,7 +351,7 @@ def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, 
     # every rule, set-based over the records as they will be written (checked by the statement that built them)
     problems = validate_checked(wh, code, name, head, detail, head_marks)
     found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, plan, detail)), problems]
-    data = _text(head, details).encode("utf-8")
+    data = _data(head, details)
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
     if pc.any(pc.equal(problems.column("level"), str(Level.ERROR))).as_py():
         (out_dir / REJECTED).mkdir(exist_ok=True)
