@@ -24,6 +24,7 @@ each rule. The summary rows' agreement (WP-PBOC-017) is checked here on the few 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -144,27 +145,40 @@ def validate_checked(wh: Warehouse, code: str, file: str, head: list[str], recor
     each record): the summary rows are checked as text (``head_marks``: as ``checked_file`` checked them with the
     records), the detail records' marks and keys are read off ``records`` — the same findings as ``validate_table``
     over the file's lines, without splitting the records again."""
+    return checked_engine(wh, code, file, head, records, head_marks)()
+
+
+def checked_engine(wh: Warehouse, code: str, file: str, head: list[str], records: pa.Table,
+                   head_marks: pa.Table | None = None) -> Callable[[], pa.Table]:
+    """``validate_checked`` in two steps: what it asks of the warehouse is done now, and the rest — wording the
+    findings, in Python and Arrow, without the warehouse — is the function returned (it may run in another thread
+    while the warehouse builds the next file's records)."""
     plan = record_plan(code)
     k = len(head)
     if k != len(plan.summaries):  # the records were checked as lines k + 1 …: not this file's (never written so)
         load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), records.column("line").combine_chunks()]))
         try:
-            return validate_table(wh, code, file)
+            table = validate_table(wh, code, file)
         finally:
             drop_records(wh)
+        return lambda: table
     if head_marks is None:
         load_records(wh, pa.array(head, pa.string()))
         try:
-            marked = line_marks(wh, plan)
+            head_marks = line_marks(wh, plan)
         finally:
             drop_records(wh)
-    else:
-        marked = head_marks.filter(pc.not_equal(head_marks.column("marks"), ""))
-    marks = records.column("marks")
-    detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
-                       "line": records.column("line"), "marks": marks}).filter(pc.not_equal(marks, ""))
-    return _findings(code, file, head, pa.concat_tables([marked.cast(detail.schema), detail]),
-                     repeated_record_keys(wh, plan, records))
+    repeats = repeated_record_keys(wh, plan, records)
+    marked = head_marks
+
+    def words() -> pa.Table:
+        marks = records.column("marks")
+        detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
+                           "line": records.column("line"), "marks": marks}).filter(pc.not_equal(marks, ""))
+        heads = marked.filter(pc.not_equal(marked.column("marks"), ""))
+        return _findings(code, file, head, pa.concat_tables([heads.cast(detail.schema), detail]), repeats)
+
+    return words
 
 
 def _findings(code: str, file: str, heads: list[str], marked: pa.Table, repeats: list[dict[str, Any]]) -> pa.Table:
