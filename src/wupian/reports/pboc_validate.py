@@ -173,9 +173,15 @@ def checked_engine(wh: Warehouse, code: str, file: str, head: list[str], records
 
     def words() -> pa.Table:
         marks = records.column("marks")
+        # the key fields as the records' statement read them (every built record has all its fields); none on the
+        # summary rows, whose key the wording never reads
+        keys = [c for c in records.column_names if c[:1] == "v" and c[1:].isdigit() and int(c[1:]) in plan.keys]
         detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
-                           "line": records.column("line"), "marks": marks}).filter(pc.not_equal(marks, ""))
-        heads = marked.filter(pc.not_equal(marked.column("marks"), ""))
+                           "line": records.column("line"), "marks": marks,
+                           **{c: records.column(c) for c in keys}}).filter(pc.not_equal(marks, ""))
+        heads = marked.filter(pc.not_equal(marked.column("marks"), "")).select(["n", "line", "marks"])
+        heads = pa.table({**{c: heads.column(c) for c in heads.column_names},
+                          **{c: pa.nulls(heads.num_rows, pa.string()) for c in keys}})
         return _findings(code, file, head, pa.concat_tables([heads.cast(detail.schema), detail]), repeats)
 
     return words
