@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,7 +54,7 @@ from wupian.engine.pboc_lines import (
 )
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
-from wupian.reports.pboc_validate import checked_engine, record_plan, validate_bytes_table
+from wupian.reports.pboc_validate import record_plan, validate_bytes_table, validate_checked
 from wupian.reports.worklists import FINDINGS, concat, constant, findings_table, to_issues
 
 BUSINESS_CODES = {"corporate": "C01", "personal": "C02", "bill_direct": "C03"}
@@ -254,28 +253,12 @@ def write_pboc_findings(
         files: list[PbocFile] = []
         found: list[pa.Table] = [findings_table(_branch_errors(wh, as_of))]
         warned: dict[str, pa.Array] = {}
-
-        def finish(checked: _Checked) -> PbocFile:
-            done = _finish_one(checked, out_dir, stamp, found, warned)
+        for code in REPORTS:
+            files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, found, warned))
             if sink is not None:
                 for t in found:
                     sink(t)
                 found.clear()
-            return done
-
-        # A file's warehouse work (its records built and checked in one statement, its repeated keys) runs here;
-        # its wording, bytes and findings (Arrow and Python, no warehouse) in one worker thread, while the warehouse
-        # builds the next file: DuckDB releases the GIL. One file in flight at a time, in file order — the worker
-        # is the only one to touch ``found``, ``warned`` and ``sink`` until it is done.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pboc-files") as worker:
-            pending: Future[PbocFile] | None = None
-            for code in REPORTS:
-                checked = _check_one(wh, code, as_of, uscc)
-                if pending is not None:
-                    files.append(pending.result())
-                pending = worker.submit(finish, checked)
-            if pending is not None:
-                files.append(pending.result())
     finally:
         drop_pboc_loans(wh)
     return files, concat(found)
@@ -358,33 +341,16 @@ def _once(table: pa.Table, warned: dict[str, pa.Array]) -> pa.Table:
     return table
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    """One file after its warehouse work: summary rows, detail records (with marks and flags), the wording step."""
-    code: str
-    name: str
-    head: list[str]
-    detail: pa.Table
-    words: Callable[[], pa.Table]
-
-
-def _check_one(wh: Warehouse, code: str, as_of: date, uscc: str) -> _Checked:
-    """The warehouse's part of one file: its records built and checked (one statement), its repeated keys."""
+def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
+               found: list[pa.Table], warned: dict[str, pa.Array]) -> PbocFile:
+    plan = line_plan(code)
     head, head_marks, detail = _checked(wh, code, as_of)
-    name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
-    # every rule, set-based over the records as they will be written (checked by the statement that built them)
-    return _Checked(code, name, head, detail, checked_engine(wh, code, name, head, detail, head_marks))
-
-
-def _finish_one(c: _Checked, out_dir: Path, stamp: str, found: list[pa.Table], warned: dict[str, pa.Array]) -> PbocFile:
-    """The rest of one file, without the warehouse: its findings (loan warnings once per run, key warnings, the
-    rules' findings worded) added to ``found``, the file and its .log written (or the file rejected)."""
-    code, name, head, detail = c.code, c.name, c.head, c.detail
     details = detail.column("line").combine_chunks()
     records = len(head) + len(details)
-    problems = c.words()
-    found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, line_plan(code), detail)),
-              problems]
+    name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
+    # every rule, set-based over the records as they will be written (checked by the statement that built them)
+    problems = validate_checked(wh, code, name, head, detail, head_marks)
+    found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, plan, detail)), problems]
     data = _data(head, details)
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
     if pc.any(pc.equal(problems.column("level"), str(Level.ERROR))).as_py():
