@@ -242,7 +242,12 @@ def write_pboc_findings(
     """``write_pboc_files`` with the findings as one table (``wupian.reports.worklists``), in the same order:
     the branches' codes, then per file its loans' warnings, its key warnings and its validation. With ``sink``, each
     file's findings are handed to it as soon as they are found (e.g. ``WorklistFile.add``) and the table returned
-    is empty: a run holds one file's findings at a time."""
+    is empty: a run holds one file's findings at a time.
+
+    Threads: everything runs on the calling thread, over ``wh``'s one connection — the temp table ``pboc_loans`` and
+    the Arrow relations registered while a file is checked belong to that connection, and a private in-memory
+    database is opened only by the self-check — so it may run in a worker thread on its own cursor of the
+    warehouse while other report phases use theirs; ``sink`` is called on the calling thread, in file order."""
     if not USCC.fullmatch(uscc):
         raise UsageError(f"--uscc must be an 18-character 统一社会信用代码 (or 9-character 组织机构代码), got {uscc!r}")
     out_dir.mkdir(parents=True, exist_ok=True)

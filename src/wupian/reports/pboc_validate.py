@@ -151,8 +151,8 @@ def validate_checked(wh: Warehouse, code: str, file: str, head: list[str], recor
 def checked_engine(wh: Warehouse, code: str, file: str, head: list[str], records: pa.Table,
                    head_marks: pa.Table | None = None) -> Callable[[], pa.Table]:
     """``validate_checked`` in two steps: what it asks of the warehouse is done now, and the rest — wording the
-    findings, in Python and Arrow, without the warehouse — is the function returned (it may run in another thread
-    while the warehouse builds the next file's records)."""
+    findings, in Python and Arrow, without the warehouse — is the function returned (a caller may run it where the
+    warehouse is not at hand, e.g. in another thread)."""
     plan = record_plan(code)
     k = len(head)
     if k != len(plan.summaries):  # the records were checked as lines k + 1 …: not this file's (never written so)
