@@ -174,7 +174,8 @@ def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequen
     ``tech_htp`` … (the code where the ``tech_industry`` tag's rule for it fired) are read off the row's own
     ``rule_ids`` on the ``tech_industry`` rows — the same tag row the enriched relation joins — and are NULL on the
     other tags' rows (no other file reads them); ``elderly_institution`` tests the borrower against the customers
-    whose 证件代码 is on the registry (one small set) instead of joining every row to its borrower."""
+    whose 证件代码 is on the registry (one small set, joined by customer id) instead of joining every row to its
+    borrower."""
     wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
     if not table_exists(wh, "loan_tags"):  # nothing classified yet: every file has no records
         wh.execute(f"CREATE TEMP TABLE {TABLE} ({_EMPTY})")
@@ -190,13 +191,13 @@ def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequen
     wh.execute(f"""
         CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure})
         SELECT e.tag_ AS tag, {', '.join(f'e.{c}' for c in plain)}, {', '.join(tech)}, u.uscc AS institution_uscc,
-            coalesce(e.customer_id IN (
-                SELECT c.customer_id FROM customers c WHERE c.as_of = ? AND c.id_code IN (
-                    SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
-                      AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?))), false)
-                AS elderly_institution
-        FROM ({pop}) e LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = e.branch_id""",
-               [*cparams, *tparams, as_of, as_of, as_of, as_of, *params, as_of])
+            el.customer_id IS NOT NULL AS elderly_institution
+        FROM ({pop}) e LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = e.branch_id
+        LEFT JOIN (SELECT DISTINCT c.customer_id FROM customers c WHERE c.as_of = ? AND c.id_code IN (
+                SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
+                  AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?))) el
+            ON el.customer_id = e.customer_id""",
+               [*cparams, *tparams, *params, as_of, as_of, as_of, as_of, as_of])
 
 
 def drop_pboc_loans(wh: Warehouse) -> None:
