@@ -20,22 +20,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wupian.engine.pboc_lines import _EDGE
+from wupian.engine.pboc_lines import _EDGE, NEEDS_CLEANING, SUSPECT, LinePlan, records_sql
 from wupian.engine.warehouse import Warehouse
 
 RECORDS = "pboc_records"
 _KEYS = "pboc_record_keys"  # the key fields of the records being checked
+_HEAD = "pboc_head_records"  # the summary rows of a file whose records are checked as built (``checked_file``)
 _CONTROL = r"[\x00-\x1f\x7f]"
 _NON_ASCII = r"[^\x00-\x7f]"
-# a blank that Python's str.strip() removes, at the start or end of a field of the line (the line-level pre-test of
-# the per-field ``edges`` rule)
-_BLANK = r"[ \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-_LINE_BLANKS = f"{_CONTROL}|(^|[|]){_BLANK}|{_BLANK}([|]|$)"
+# a control character, or a blank that Python's str.strip() removes at the start or end of a field of the line (the
+# line-level pre-test of the per-field ``edges`` rule): the writer's own test, so a record it built as it is has none
+_LINE_BLANKS = NEEDS_CLEANING
+if SUSPECT != r"[^ -~]|(^|[|]) | ([|]|$)" or _NON_ASCII != r"[^\x00-\x7f]":  # what ``_built_pretests`` relies on
+    raise ImportError("the PBOC records' pre-tests changed: review _built_pretests")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +205,12 @@ def _split(table: str) -> str:
             f"FROM {table}")
 
 
-def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Table:
-    """Every line of ``table`` that breaks a rule of ``plan``: ``n``, ``line`` and ``marks`` (module docstring),
-    in line order, as an Arrow table (there can be one per record)."""
+def _marks_sql(plan: RecordPlan, params: list[Any]) -> tuple[str, str]:
+    """The rules of ``plan`` over a relation ``r`` of records (``n``, ``nf`` the field count, the pre-tests ``ascii``
+    and ``blanks``, the fields ``v1`` … ``vN``): the per-field and record columns to add to ``r`` (``r.*, …``), and
+    the expression of the line's marks over them (module docstring). The one definition of every rule, for the
+    records as text (``line_marks``) and as built (``checked_records``)."""
     k, nf = len(plan.summaries), len(plan.fields)
-    params: list[Any] = []
     cols = ["CAST(NULL AS VARCHAR) AS kind"]
     if plan.summaries:
         arms = " ".join(f"WHEN {i} THEN {_lit(c, params)}" for i, c in enumerate(plan.summaries, start=1))
@@ -218,18 +222,101 @@ def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Tabl
     record = _record_marks(plan, k, params)
     cols += [f"{m} AS x{i}" for i, m in enumerate(record)]
     marks = ", ".join(["kind", *(_field_mark(fc.pos) for fc in plan.fields), *(f"x{i}" for i in range(len(record)))])
+    # A line with the wrong number of fields gets ``count`` alone (its rule columns, read off missing fields, are
+    # not used).
+    return ", ".join(cols), f"CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END"
+
+
+def _pretests(line: str) -> str:
+    """The field count and the line-level pre-tests of a record's text (``_marks_sql``)."""
+    return f"{_count(line)} AS nf, {_ascii(line)} AS ascii, {_blanks(line)} AS blanks"
+
+
+def _count(line: str) -> str:
+    return f"length({line}) - length(replace({line}, '|', '')) + 1"
+
+
+def _ascii(line: str) -> str:
+    return f"NOT regexp_matches({line}, '{_NON_ASCII}')"
+
+
+def _blanks(line: str) -> str:
+    return f"regexp_matches({line}, '{_LINE_BLANKS}')"
+
+
+def _built_pretests(q: str, nf: int) -> str:
+    """``_pretests`` of the records as the writer built them (``pboc_lines.records_sql``), each test taken on the
+    line only where what the writer already tested does not answer it: a record built as it is (``needs_`` false)
+    has exactly ``nf`` fields and no match of ``_LINE_BLANKS`` (the writer's ``NEEDS_CLEANING``); a record whose
+    fields did not match ``SUSPECT`` (``sus_`` false) is ASCII, cleaned or not."""
+    line = f"{q}.line"
+    return (f"CASE WHEN {q}.needs_ THEN {_count(line)} ELSE {int(nf)} END AS nf, "
+            f"CASE WHEN {q}.sus_ THEN {_ascii(line)} ELSE true END AS ascii, "
+            f"CASE WHEN {q}.needs_ THEN {_blanks(line)} ELSE false END AS blanks")
+
+
+def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Table:
+    """Every line of ``table`` that breaks a rule of ``plan``: ``n``, ``line`` and ``marks`` (module docstring),
+    in line order, as an Arrow table (there can be one per record)."""
+    params: list[Any] = []
+    cols, marks = _marks_sql(plan, params)
     # The marks of every line are computed once, in the projection that returns them: a filter on the marks in
     # SQL is pushed below that projection (even into a materialised CTE) and evaluates every rule twice for the
     # lines that break one (on a bank without branch codes, every line), so the lines without marks are dropped in
-    # Arrow. A line with the wrong number of fields gets ``count`` alone (its rule columns, read off missing
-    # fields, are not used).
-    split = (f"SELECT n, line, length(line) - length(replace(line, '|', '')) + 1 AS nf, "
-             f"NOT regexp_matches(line, '{_NON_ASCII}') AS ascii, regexp_matches(line, '{_LINE_BLANKS}') AS blanks, "
-             f"{_fields(range(1, nf + 1))} FROM (SELECT n, line, string_split(line, '|') AS f FROM {table}) q")
-    found = wh.arrow(
-        f"SELECT n, line, CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END AS marks "
-        f"FROM (SELECT r.n, r.line, r.nf, {', '.join(cols)} FROM ({split}) r) z ORDER BY n", params)
+    # Arrow.
+    split = (f"SELECT n, line, {_pretests('line')}, {_fields(range(1, len(plan.fields) + 1))} "
+             f"FROM (SELECT n, line, string_split(line, '|') AS f FROM {table}) q")
+    found = wh.arrow(f"SELECT n, line, {marks} AS marks FROM (SELECT r.*, {cols} FROM ({split}) r) z ORDER BY n",
+                     params)
     return found.filter(pc.not_equal(found.column("marks"), ""))
+
+
+def checked_records(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: date, **flags: Any) -> pa.Table:
+    """The detail records of one file (``engine.pboc_lines.detail_records``: ``line``, ``loan_id`` and the warning
+    flags, file order) with what the rules of ``plan`` find on each — ``marks`` exactly as ``line_marks`` finds
+    them on the line's text, ``""`` for none — and the text of the key fields (``v<pos>`` of ``plan.keys`` and
+    ``plan.serial``), from the statement that builds the records: the rules read each field's text as it is
+    written, so the lines are not split again. The detail records are lines ``k + 1`` … of the file (``k`` summary
+    rows): every rule reads the line number only to tell a summary row from a detail row."""
+    return checked_file(wh, lines, plan, as_of, (), **flags)[1]
+
+
+def checked_file(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: date, head: Sequence[str],
+                 **flags: Any) -> tuple[pa.Table, pa.Table]:
+    """``checked_records`` with the file's first lines ``head`` (its summary rows, as text; ``len(head)`` must be
+    the plan's number of summary rows) checked in the same statement, as ``line_marks`` checks text: their
+    ``(n, line, marks)`` (every head line, ``""`` for none), then the detail records."""
+    sql, sparams, names = records_sql(lines, as_of, **flags)
+    params: list[Any] = []
+    cols, marks = _marks_sql(plan, params)
+    nv = len(plan.fields)
+    keys = [f"v{int(p)}" for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})]
+    fields = [f"v{i}" for i in range(1, nv + 1)]
+    order = ["line", "loan_id", "branch_id", *names, *fields, "n", "nf", "ascii", "blanks"]
+    source = (f"SELECT {', '.join(f'q.{c}' for c in order[:-4])}, {len(plan.summaries) + 1} AS n, "
+              f"{_built_pretests('q', nv)} FROM ({sql}) q")
+    if head:
+        nulls = ", ".join([f"CAST(NULL AS VARCHAR) AS {c}" for c in ("loan_id", "branch_id")]
+                          + [f"CAST(NULL AS BOOLEAN) AS {c}" for c in names])
+        source = (f"SELECT line, {nulls}, {', '.join(fields)}, n, {_pretests('line')} FROM (SELECT n, line, "
+                  f"{_fields(range(1, nv + 1))} FROM (SELECT n, line, string_split(line, '|') AS f FROM {_HEAD}) q) h "
+                  f"UNION ALL {source}")
+        load_records(wh, pa.array(list(head), pa.string()), _HEAD)
+    try:
+        table = wh.arrow(
+            f"SELECT n, line, loan_id, {', '.join(names)}, {''.join(f'{k}, ' for k in keys)}{marks} AS marks "
+            f"FROM (SELECT r.*, {cols} FROM ({source}) r) z ORDER BY z.n, z.branch_id, z.loan_id",
+            [*params, *sparams])
+    finally:
+        if head:
+            drop_records(wh, _HEAD)
+    k = len(head)
+    first = table.slice(0, k).select(["n", "line", "marks"])
+    table = table.slice(k).drop_columns(["n"])
+    return (first.cast(pa.schema([("n", pa.int32()), ("line", pa.string()), ("marks", pa.string())])),
+            table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
+                                  *((name, pa.bool_()) for name in names), *((k, pa.string()) for k in keys),
+                                  ("marks", pa.string())])))
 
 
 def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:
@@ -238,24 +325,48 @@ def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list
     if not plan.keys:
         return []
     k, nf = len(plan.summaries), len(plan.fields)
-    serial = _f(plan.serial) if plan.serial is not None else "''"
     # every line is split once for all its key fields, into Arrow: a filter on a key of a split relation in SQL
     # (even a materialised one) is pushed below the split and splits the line again per key. Only the keys (not the
     # line text) are grouped, and the few repeated lines are read back by number.
     split = wh.arrow(
         f"SELECT n, {_fields([*plan.keys, plan.serial])} FROM (SELECT n, string_split(line, '|') AS f "
         f"FROM {table} WHERE n > {int(k)} AND length(line) - length(replace(line, '|', '')) + 1 = {nf}) q")
+    return _repeats(wh, plan, split, table)
+
+
+def repeated_record_keys(wh: Warehouse, plan: RecordPlan, records: pa.Table) -> list[dict[str, Any]]:
+    """``repeated_keys`` over the detail records of ``checked_records`` (lines ``k + 1`` …, their key fields
+    already read off by the records' statement)."""
+    if not plan.keys:
+        return []
+    k = len(plan.summaries)
+    whole = pc.not_equal(records.column("marks"), "count")  # a record of the wrong field count has no key
+    keys = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
+                     **{f"v{int(p)}": records.column(f"v{int(p)}")
+                        for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})}})
+    found = _repeats(wh, plan, keys.filter(whole), None)
+    if found:
+        lines = records.column("line").take(pa.array([int(r["n"]) - k - 1 for r in found]))
+        for r, line in zip(found, lines.to_pylist(), strict=True):
+            r["line"] = line
+    return found
+
+
+def _repeats(wh: Warehouse, plan: RecordPlan, keys: pa.Table, table: str | None) -> list[dict[str, Any]]:
+    """The repeated keys among ``keys`` (``n`` and the key fields ``v<pos>``): ``pos``, ``n``, ``first`` and, with
+    ``table``, the line's text from it."""
+    serial = _f(plan.serial) if plan.serial is not None else "''"
     keyed = " UNION ALL ".join(
         f"SELECT {order} AS o, {int(pos)} AS pos, r.n, {_f(pos)} AS v, {serial} AS s FROM {_KEYS} r "
         f"WHERE {_f(pos)} NOT IN ('', '0')" for order, pos in enumerate(plan.keys))
-    wh.register(_KEYS, split)
+    line, join = ("x.line, ", f"JOIN {table} x ON x.n = k.n ") if table is not None else ("", "")
+    wh.register(_KEYS, keys)
     try:
         return wh.rows(f"""
             WITH keyed AS MATERIALIZED ({keyed}),
             twice AS (SELECT o, v, s, min(n) AS first FROM keyed GROUP BY o, v, s HAVING count(*) > 1)
-            SELECT k.pos, k.n, x.line, t.first FROM keyed k JOIN twice t ON t.o = k.o AND t.v = k.v AND t.s = k.s
-            JOIN {table} x ON x.n = k.n
-            WHERE k.n > t.first ORDER BY k.o, k.n""")
+            SELECT k.pos, k.n, {line}t.first FROM keyed k JOIN twice t ON t.o = k.o AND t.v = k.v AND t.s = k.s
+            {join}WHERE k.n > t.first ORDER BY k.o, k.n""")
     finally:
         wh.unregister(_KEYS)
 

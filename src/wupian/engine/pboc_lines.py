@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from wupian.engine.metrics import closure_sql, table_exists
 from wupian.engine.metrics_reports import branch_uscc_sql
-from wupian.engine.report_population import populations_sql
+from wupian.engine.report_population import _TECH, populations_sql
 from wupian.engine.warehouse import Warehouse
 
 TABLE = "pboc_loans"
@@ -135,7 +135,7 @@ def _value(v: Value, params: list[Any], clean: bool = True) -> str:
         tests = []
         for rule in a:
             params.append(rule)
-            tests.append("list_contains(string_split(coalesce(e.rule_ids, ''), ','), ?)")
+            tests.append("list_contains(e.rules_, ?)")  # the rule ids split once per record (``records_sql``)
         return _flag(" OR ".join(tests))
     raise ValueError(f"unknown PBOC field value {k!r}")
 
@@ -155,11 +155,12 @@ def _group(g: Group, params: list[Any]) -> str:
     raise ValueError(f"unknown PBOC summary group {g.kind!r}")
 
 
-# the columns of ``pboc_loans`` the plans, sums and warnings read (besides ``tag``, ``institution_uscc`` and
-# ``elderly_institution``), each with its expression in the enriched relation (``report_population.COLUMNS``)
+# the columns of ``pboc_loans`` the plans, sums and warnings read (besides ``tag``, ``institution_uscc``,
+# ``elderly_institution`` and the tech codes), each with its expression in the enriched relation
+# (``report_population.COLUMNS``)
 PBOC_COLUMNS = ("loan_id", "contract_id", "customer_id", "branch_id", "business_type", "amount", "rule_ids",
-                "drawdown_date", "drawdown_amount", "interest_rate", "tech_htp", "tech_hts", "tech_se", "tech_pa",
-                "pension_code", "digital_code", "bill_no", "drawdown_serial", "id_code")
+                "drawdown_date", "drawdown_amount", "interest_rate", "pension_code", "digital_code", "bill_no",
+                "drawdown_serial", *(f"{col}_given" for col, _ in _TECH))
 
 
 def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequence[str],
@@ -167,22 +168,36 @@ def prepare_pboc_loans(wh: Warehouse, as_of: date, *, profile: str, tags: Sequen
     """Materialise the loans of ``tags`` with the columns of the enriched relation of ``category_loans`` that the
     files read (``PBOC_COLUMNS``, the booking branch's ``institution_uscc`` and ``elderly_institution``: borrower on
     the 全国养老机构 registry on ``as_of``) as ``pboc_loans``: one population of every tag
-    (``report_population.populations_sql``), ``loans`` and the borrower joined once for all of them."""
+    (``report_population.populations_sql``), ``loans`` joined once for all of them.
+
+    Two columns are computed for the rows that read them only, without a join per row: the tech codes
+    ``tech_htp`` … (the code where the ``tech_industry`` tag's rule for it fired) are read off the row's own
+    ``rule_ids`` on the ``tech_industry`` rows — the same tag row the enriched relation joins — and are NULL on the
+    other tags' rows (no other file reads them); ``elderly_institution`` tests the borrower against the customers
+    whose 证件代码 is on the registry (one small set, joined by customer id) instead of joining every row to its
+    borrower."""
     wh.execute(f"DROP TABLE IF EXISTS {TABLE}")
     if not table_exists(wh, "loan_tags"):  # nothing classified yet: every file has no records
         wh.execute(f"CREATE TEMP TABLE {TABLE} ({_EMPTY})")
         return
     closure, cparams = closure_sql(wh, as_of)
     pop, params = populations_sql(as_of, profile, dict.fromkeys(tags), PBOC_COLUMNS, subtree)
+    tech, tparams = [], []
+    for col, rule in _TECH:
+        tech.append(f"CASE WHEN e.tag_ = 'tech_industry' AND list_contains(string_split(coalesce(e.rule_ids, ''), ','), "
+                    f"CAST(? AS VARCHAR)) THEN e.{col}_given END AS {col}")
+        tparams.append(rule)
+    plain = [c for c in PBOC_COLUMNS if not c.endswith("_given")]
     wh.execute(f"""
         CREATE TEMP TABLE {TABLE} AS WITH closure AS (SELECT * FROM {closure})
-        SELECT e.tag_ AS tag, {', '.join(f'e.{c}' for c in PBOC_COLUMNS)}, u.uscc AS institution_uscc,
-            coalesce(e.id_code IN (
+        SELECT e.tag_ AS tag, {', '.join(f'e.{c}' for c in plain)}, {', '.join(tech)}, u.uscc AS institution_uscc,
+            el.customer_id IS NOT NULL AS elderly_institution
+        FROM ({pop}) e LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = e.branch_id
+        LEFT JOIN (SELECT DISTINCT c.customer_id FROM customers c WHERE c.as_of = ? AND c.id_code IN (
                 SELECT r.id_code FROM registries r WHERE r.as_of = ? AND r.registry = 'national_elderly_care_institution'
-                  AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?)), false)
-                AS elderly_institution
-        FROM ({pop}) e LEFT JOIN ({branch_uscc_sql()}) u ON u.branch_id = e.branch_id""",
-               [*cparams, as_of, as_of, as_of, *params, as_of])
+                  AND (r.valid_from IS NULL OR r.valid_from <= ?) AND (r.valid_to IS NULL OR r.valid_to >= ?))) el
+            ON el.customer_id = e.customer_id""",
+               [*cparams, *tparams, *params, as_of, as_of, as_of, as_of, as_of])
 
 
 def drop_pboc_loans(wh: Warehouse) -> None:
@@ -199,7 +214,11 @@ def _scope(plan: LinePlan, as_of: date, params: list[Any]) -> str:
 
 # a record whose fields need no cleaning: no control character or ``|`` in a value (exactly one ``|`` between fields,
 # counted below) and no blank at a field's start or end
-_NEEDS_CLEANING = r"[\x00-\x1f\x7f]|(^|[|])" + _BLANK + "|" + _BLANK + "([|]|$)"
+NEEDS_CLEANING = r"[\x00-\x1f\x7f]|(^|[|])" + _BLANK + "|" + _BLANK + "([|]|$)"
+# a record with no match has no control character, no character outside ASCII and no space at a field's edge: no
+# match of ``NEEDS_CLEANING`` either (its other blanks are outside ASCII), and plain ASCII — one search for the two
+# questions of nearly every record
+SUSPECT = r"[^ -~]|(^|[|]) | ([|]|$)"
 
 
 def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
@@ -218,26 +237,52 @@ def detail_records(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital:
     control character or ``|`` in a value, a blank at a field's edge) is built again from cleaned fields: the
     cleaning leaves every other value unchanged, so the text is the same at a fraction of the regular
     expressions."""
+    sql, params, flags = records_sql(plan, as_of, check_digital=check_digital, codes=codes)
+    table = wh.arrow(f"SELECT line, loan_id, {', '.join(flags)} FROM ({sql}) e ORDER BY e.branch_id, e.loan_id",
+                     params)
+    return table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
+                                 *((name, pa.bool_()) for name in flags)]))
+
+
+def records_sql(plan: LinePlan, as_of: date, *, check_digital: bool = False,
+                codes: Sequence[str] = ()) -> tuple[str, list[Any], list[str]]:
+    """The query behind ``detail_records`` (unordered) and its parameters and flag columns: one row per record with
+    ``line``, ``loan_id``, ``branch_id`` (the file order is ``branch_id, loan_id``), the flags, and each field's text
+    as written in ``v1`` … ``vN`` (layout order: the ``|``-separated values of ``line``), for checks that read the
+    fields without splitting the line again (``engine.pboc_checks.checked_records``); ``needs_``: whether the
+    record was built from cleaned fields (a record that was not has exactly one ``|`` between fields and no match
+    of ``NEEDS_CLEANING``), ``sus_``: whether its fields as they are match ``SUSPECT`` (a record without has only
+    printable ASCII, cleaned or not)."""
     cparams: list[Any] = []
     cleaned = [_value(v, cparams) for v in plan.fields]
     fparams: list[Any] = []
     flags = _warning_flags(check_digital, codes, fparams)
     params: list[Any] = []
     raw = [_value(v, params, clean=False) for v in plan.fields]
+    where = _scope(plan, as_of, params)
+    nv = len(plan.fields)
+    # a value with a ``|`` (the joined text has more than one ``|`` between fields)
+    barred = " OR ".join(f"contains(e.w{i}, '|')" for i in range(1, nv + 1))
 
     def joined(parts: list[str]) -> str:
         return "concat(" + ", '|', ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
-    where = _scope(plan, as_of, params)
-    bars = len(plan.fields) - 1
-    table = wh.arrow(
-        f"SELECT CASE WHEN regexp_matches(e.raw_, '{_NEEDS_CLEANING}') "
-        f"OR length(e.raw_) - length(replace(e.raw_, '|', '')) <> {bars} THEN {joined(cleaned)} ELSE e.raw_ END "
-        f"AS line, e.loan_id, {', '.join(f'{sql} AS {name}' for name, sql in flags)} "
-        f"FROM (SELECT {joined(raw)} AS raw_, e.* FROM {TABLE} e WHERE {where}) e "
-        f"ORDER BY e.branch_id, e.loan_id", [*cparams, *fparams, *params])
-    return table.cast(pa.schema([("line", pa.string()), ("loan_id", pa.string()),
-                                 *((name, pa.bool_()) for name, _ in flags)]))
+    # each field's text as written: the raw text, or the cleaned one where the record needs cleaning (then the line is
+    # the cleaned fields joined, as ``detail_lines`` always wrote it)
+    values = ", ".join(f"CASE WHEN e.needs_ THEN {c} ELSE e.w{i} END AS v{i}" for i, c in enumerate(cleaned, start=1))
+    sql = (
+        f"SELECT CASE WHEN e.needs_ THEN {joined([f'v{i}' for i in range(1, nv + 1)])} ELSE e.raw_ END AS line, "
+        f"e.loan_id, e.branch_id, e.needs_, e.sus_, "
+        f"{', '.join(f'{sql} AS {name}' for name, sql in flags)}, {', '.join(f'v{i}' for i in range(1, nv + 1))} "
+        f"FROM (SELECT e.*, {values} FROM ("
+        f"SELECT e.*, e.barred_ OR CASE WHEN e.sus_ THEN regexp_matches(e.raw_, '{NEEDS_CLEANING}') ELSE false END "
+        f"AS needs_ FROM ("
+        f"SELECT e.*, regexp_matches(e.raw_, '{SUSPECT}') AS sus_, coalesce({barred}, false) AS barred_ FROM ("
+        f"SELECT e.*, {joined([f'e.w{i}' for i in range(1, nv + 1)])} AS raw_ FROM ("
+        f"SELECT e.*, {', '.join(f'{r} AS w{i}' for i, r in enumerate(raw, start=1))} FROM ("
+        f"SELECT e.*, string_split(coalesce(e.rule_ids, ''), ',') AS rules_ FROM {TABLE} e WHERE {where}"
+        f") e) e) e) e) e) e")
+    return sql, [*fparams, *cparams, *params], [name for name, _ in flags]
 
 
 def _warning_flags(check_digital: bool, codes: Sequence[str], params: list[Any]) -> list[tuple[str, str]]:

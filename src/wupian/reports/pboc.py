@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine.metrics_reports import branch_usccs
-from wupian.engine.pboc_checks import drop_records, load_records, scratch
+from wupian.engine.pboc_checks import checked_file, checked_records, scratch
 from wupian.engine.pboc_lines import (
     Group,
     LinePlan,
@@ -54,8 +54,8 @@ from wupian.engine.pboc_lines import (
 )
 from wupian.engine.warehouse import Warehouse
 from wupian.reports.pboc_layout import REPORTS, SUMMARY_FIELDS, fmt_decimal, layouts
-from wupian.reports.pboc_validate import validate_bytes_table, validate_table
-from wupian.reports.worklists import FINDINGS, concat, findings_table, repeat, to_issues
+from wupian.reports.pboc_validate import record_plan, validate_bytes_table, validate_checked
+from wupian.reports.worklists import FINDINGS, concat, constant, findings_table, to_issues
 
 BUSINESS_CODES = {"corporate": "C01", "personal": "C02", "bill_direct": "C03"}
 USCC = re.compile(r"[0-9A-Z]{18}|[0-9A-Z]{9}")
@@ -170,12 +170,10 @@ def _detail_findings(records: pa.Table) -> pa.Table:
     for i, (flag, rule, text, column, fix) in enumerate(DETAIL_WARNINGS):
         rows = np.nonzero(found.column(flag).to_numpy(zero_copy_only=False))[0]
         m = len(rows)
-        parts.append(pa.table({
-            "file": repeat("loans", m), "line": pa.nulls(m, pa.int64()),
-            "key": pc.take(key, pa.array(rows)), "column": repeat(column, m),
-            "code": repeat(rule, m), "level": repeat(str(Level.WARNING), m),
-            "message": repeat(text, m), "suggestion": repeat(fix, m)},
-            schema=FINDINGS))
+        parts.append(pa.Table.from_arrays([
+            constant("loans", m), pa.nulls(m, pa.int64()), pc.take(key, pa.array(rows)), constant(column, m),
+            constant(rule, m), constant(str(Level.WARNING), m), constant(text, m), constant(fix, m)],
+            names=FINDINGS.names))
         order.append(rows * len(DETAIL_WARNINGS) + i)
     return concat(parts).take(pa.array(np.argsort(np.concatenate(order), kind="stable")))
 
@@ -244,7 +242,12 @@ def write_pboc_findings(
     """``write_pboc_files`` with the findings as one table (``wupian.reports.worklists``), in the same order:
     the branches' codes, then per file its loans' warnings, its key warnings and its validation. With ``sink``, each
     file's findings are handed to it as soon as they are found (e.g. ``WorklistFile.add``) and the table returned
-    is empty: a run holds one file's findings at a time."""
+    is empty: a run holds one file's findings at a time.
+
+    Threads: everything runs on the calling thread, over ``wh``'s one connection — the temp table ``pboc_loans`` and
+    the Arrow relations registered while a file is checked belong to that connection, and a private in-memory
+    database is opened only by the self-check — so it may run in a worker thread on its own cursor of the
+    warehouse while other report phases use theirs; ``sink`` is called on the calling thread, in file order."""
     if not USCC.fullmatch(uscc):
         raise UsageError(f"--uscc must be an 18-character 统一社会信用代码 (or 9-character 组织机构代码), got {uscc!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -254,7 +257,7 @@ def write_pboc_findings(
     try:
         files: list[PbocFile] = []
         found: list[pa.Table] = [findings_table(_branch_errors(wh, as_of))]
-        warned: list[pa.Array] = []
+        warned: dict[str, pa.Array] = {}
         for code in REPORTS:
             files.append(_write_one(wh, code, as_of, out_dir, uscc, stamp, found, warned))
             if sink is not None:
@@ -274,8 +277,31 @@ def _records(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Table
     return head, detail_records(wh, plan, as_of, check_digital=plan.tag == "digital", codes=DIGITAL_CODES)
 
 
+def _checked(wh: Warehouse, code: str, as_of: date) -> tuple[list[str], pa.Table, pa.Table | None]:
+    """The summary rows (text), their marks (``None``: not checked with the records) and the detail records of one
+    file with what its rules find (``engine.pboc_checks.checked_file``: both in one statement)."""
+    plan, rules = line_plan(code), record_plan(code)
+    head = ["|".join(line) for line in _summary_lines(wh, code, plan, as_of)]
+    flags = {"check_digital": plan.tag == "digital", "codes": DIGITAL_CODES}
+    if len(head) != len(rules.summaries):  # never written so; the text path checks such a file
+        return head, None, checked_records(wh, plan, rules, as_of, **flags)
+    marks, records = checked_file(wh, plan, rules, as_of, head, **flags)
+    return head, marks, records
+
+
 def _text(head: list[str], details: pa.Array) -> str:
     return "".join(h + "\n" for h in head) + "\n".join(details.to_pylist()) + ("\n" if len(details) else "")
+
+
+def _data(head: list[str], details: pa.Array) -> bytes:
+    """``_text`` as UTF-8 bytes, the detail records taken from Arrow's buffer (each with its LF appended
+    column-wise) instead of a Python string per record."""
+    if details.null_count or len(details) == 0:
+        return _text(head, details).encode("utf-8")
+    ended = pc.binary_join_element_wise(details, pa.scalar("", pa.string()), "\n")  # each record + LF
+    offsets = np.frombuffer(ended.buffers()[1], dtype=np.int32, count=len(ended) + 1, offset=4 * ended.offset)
+    body = ended.buffers()[2][int(offsets[0]):int(offsets[-1])]
+    return "".join(h + "\n" for h in head).encode("utf-8") + body.to_pybytes()
 
 
 def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
@@ -286,31 +312,51 @@ def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
     return _text(head, details), len(details)
 
 
-def _once(table: pa.Table, warned: list[pa.Array]) -> pa.Table:
+def _given(keys: pa.Array | pa.ChunkedArray, given: pa.Array) -> pa.Array | pa.ChunkedArray:
+    """Whether each of ``keys`` is among ``given``. A hash table is built of the smaller of the two (building costs
+    ≈ 10× probing): after the large stock files, a small file's keys are looked up in the warnings given so far
+    through the few of them it shares."""
+    if len(keys) >= len(given):
+        return pc.is_in(keys, value_set=given)
+    whole = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    shared = given.filter(pc.is_in(given, value_set=whole))
+    return pc.is_in(keys, value_set=shared)
+
+
+def _once(table: pa.Table, warned: dict[str, pa.Array]) -> pa.Table:
     """The loan warnings not already given for an earlier file (a loan is in its category's stock and flow file:
-    its finding is listed once, where it was first found); ``warned`` collects the (code, key) given."""
-    given = pc.binary_join_element_wise(table.column("code"), table.column("key"), "|")
-    if warned:
-        fresh = pc.invert(pc.is_in(given, value_set=pa.concat_arrays(warned)))
-        table, given = table.filter(fresh), given.filter(fresh)
-    warned.append(given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given)
+    its finding is listed once, where it was first found); ``warned`` collects the keys given, per code (the
+    codes compared as a handful of values, the keys hashed as they are: no ``code|key`` text per finding)."""
+    if table.num_rows == 0:
+        return table
+    code, key = table.column("code"), table.column("key")
+    seen = None
+    codes = pc.unique(code).to_pylist()
+    for c in codes:
+        if c in warned:
+            hit = pc.and_(pc.equal(code, c), _given(key, warned[c]))
+            seen = hit if seen is None else pc.or_(seen, hit)
+    if seen is not None:
+        table = table.filter(pc.invert(seen))
+        code, key = table.column("code"), table.column("key")
+    for c in codes:
+        given = key.filter(pc.equal(code, c))
+        given = given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given
+        warned[c] = pa.concat_arrays([warned[c], given]) if c in warned else given
     return table
 
 
 def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, stamp: str,
-               found: list[pa.Table], warned: list[pa.Array]) -> PbocFile:
+               found: list[pa.Table], warned: dict[str, pa.Array]) -> PbocFile:
     plan = line_plan(code)
-    head, detail = _records(wh, code, as_of)
+    head, head_marks, detail = _checked(wh, code, as_of)
     details = detail.column("line").combine_chunks()
     records = len(head) + len(details)
     name = f"{uscc}_{code}_{as_of:%Y%m%d}.dat"
-    load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), details]))
-    try:  # every rule, set-based over the records as they will be written
-        problems = validate_table(wh, code, name)
-    finally:
-        drop_records(wh)
+    # every rule, set-based over the records as they will be written (checked by the statement that built them)
+    problems = validate_checked(wh, code, name, head, detail, head_marks)
     found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, plan, detail)), problems]
-    data = _text(head, details).encode("utf-8")
+    data = _data(head, details)
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
     if pc.any(pc.equal(problems.column("level"), str(Level.ERROR))).as_py():
         (out_dir / REJECTED).mkdir(exist_ok=True)

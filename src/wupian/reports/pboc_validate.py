@@ -24,10 +24,13 @@ each rule. The summary rows' agreement (WP-PBOC-017) is checked here on the few 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wupian.core.issues import Issue
 from wupian.engine.pboc_checks import (
@@ -38,6 +41,7 @@ from wupian.engine.pboc_checks import (
     line_marks,
     load_records,
     repeated_keys,
+    repeated_record_keys,
     scratch,
     summary_records,
 )
@@ -129,17 +133,70 @@ def validate_records(wh: Warehouse, code: str, file: str, table: str = RECORDS) 
 def validate_table(wh: Warehouse, code: str, file: str, table: str = RECORDS) -> pa.Table:
     """``validate_records`` as a findings table (``wupian.reports.worklists``): a file can break a rule on every
     record, and its findings are worded column-wise (``pboc_wording.line_findings``)."""
+    plan = record_plan(code)
+    heads = summary_records(wh, len(plan.summaries), table)
+    return _findings(code, file, heads, line_marks(wh, plan, table), repeated_keys(wh, plan, table))
+
+
+def validate_checked(wh: Warehouse, code: str, file: str, head: list[str], records: pa.Table,
+                     head_marks: pa.Table | None = None) -> pa.Table:
+    """``validate_table`` of the file whose summary rows are ``head`` and whose detail records are ``records``, as
+    checked by the statement that built them (``engine.pboc_checks.checked_records``: the marks and key fields of
+    each record): the summary rows are checked as text (``head_marks``: as ``checked_file`` checked them with the
+    records), the detail records' marks and keys are read off ``records`` — the same findings as ``validate_table``
+    over the file's lines, without splitting the records again."""
+    return checked_engine(wh, code, file, head, records, head_marks)()
+
+
+def checked_engine(wh: Warehouse, code: str, file: str, head: list[str], records: pa.Table,
+                   head_marks: pa.Table | None = None) -> Callable[[], pa.Table]:
+    """``validate_checked`` in two steps: what it asks of the warehouse is done now, and the rest — wording the
+    findings, in Python and Arrow, without the warehouse — is the function returned (a caller may run it where the
+    warehouse is not at hand, e.g. in another thread)."""
+    plan = record_plan(code)
+    k = len(head)
+    if k != len(plan.summaries):  # the records were checked as lines k + 1 …: not this file's (never written so)
+        load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), records.column("line").combine_chunks()]))
+        try:
+            table = validate_table(wh, code, file)
+        finally:
+            drop_records(wh)
+        return lambda: table
+    if head_marks is None:
+        load_records(wh, pa.array(head, pa.string()))
+        try:
+            head_marks = line_marks(wh, plan)
+        finally:
+            drop_records(wh)
+    repeats = repeated_record_keys(wh, plan, records)
+    marked = head_marks
+
+    def words() -> pa.Table:
+        marks = records.column("marks")
+        # the key fields as the records' statement read them (every built record has all its fields); none on the
+        # summary rows, whose key the wording never reads
+        keys = [c for c in records.column_names if c[:1] == "v" and c[1:].isdigit() and int(c[1:]) in plan.keys]
+        detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
+                           "line": records.column("line"), "marks": marks,
+                           **{c: records.column(c) for c in keys}}).filter(pc.not_equal(marks, ""))
+        heads = marked.filter(pc.not_equal(marked.column("marks"), "")).select(["n", "line", "marks"])
+        heads = pa.table({**{c: heads.column(c) for c in heads.column_names},
+                          **{c: pa.nulls(heads.num_rows, pa.string()) for c in keys}})
+        return _findings(code, file, head, pa.concat_tables([heads.cast(detail.schema), detail]), repeats)
+
+    return words
+
+
+def _findings(code: str, file: str, heads: list[str], marked: pa.Table, repeats: list[dict[str, Any]]) -> pa.Table:
     rep = _report(code)
     summaries = rep.summaries
-    plan = record_plan(code)
     c = _Check(file)
-    heads = summary_records(wh, len(summaries), table)
     if len(heads) < len(summaries):
         missing = "、".join(summaries[len(heads):])
         c.err("WP-PBOC-007", f"文件只有{len(heads)}行，缺少汇总行 {missing}", None, None, "字段类别",
               "前几行按顺序报送全部汇总行，无业务填0")
     head = findings_table(c.issues)
-    lines, mistyped = line_findings(line_marks(wh, plan, table), rep, file)
+    lines, mistyped = line_findings(marked, rep, file)
     c.issues = []
     good: dict[str, dict[str, str]] = {}
     for n, line in enumerate(heads, start=1):
@@ -150,7 +207,7 @@ def validate_table(wh: Warehouse, code: str, file: str, table: str = RECORDS) ->
     if summaries and len(good) == len(summaries):
         _summaries(c, code, good)
     flow = REPORTS[code][1]
-    for r in repeated_keys(wh, plan, table):
+    for r in repeats:
         row = dict(zip(rep.names, str(r["line"]).split("|"), strict=True))
         field = rep.names[int(r["pos"]) - 1]
         value = row[field]

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from wupian.core.issues import Issue, Level, Source
 from wupian.reports.pboc_layout import REPORTS, Field, layouts, type_problem
 from wupian.reports.pboc_rules import FieldRule, allowed_codes, field_rules
-from wupian.reports.worklists import FINDINGS, repeat
+from wupian.reports.worklists import FINDINGS, constant, pooled
 
 TECH_FLAGS = ("是否高技术制造业贷款", "是否高技术服务业贷款", "是否战略性新兴产业贷款", "是否知识产权（专利）密集型产业贷款")
 INCLUSIVE_FLAGS = (
@@ -116,13 +116,16 @@ def _field_at(lines: pa.Array, pos: int) -> pa.Array:
     return pc.struct_field(pc.extract_regex(lines, f"^{skip}(?P<v>[^|]*)"), [0])
 
 
-def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report) -> pa.Array:
-    """The record key of each line (贷款借据编码=…, else 票据编号=…, else null; null on summary rows)."""
+def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report, fields: dict[int, pa.Array] | None = None) -> pa.Array:
+    """The record key of each line (贷款借据编码=…, else 票据编号=…, else null; null on summary rows); ``fields``:
+    the lines' values at some positions, already read off (the rest are read off the lines)."""
     out = pa.nulls(len(lines), pa.string())
     for name in ("票据编号", "贷款借据编码"):  # the later assignment wins: 借据 before 票据
         if name not in rep.names:
             continue
-        v = _field_at(lines, rep.names.index(name) + 1)
+        pos = rep.names.index(name) + 1
+        v = (fields or {}).get(pos)
+        v = _field_at(lines, pos) if v is None else v
         usable = pc.and_(pc.invert(pc.is_in(v, value_set=pa.array(["", "0"]))), pc.is_valid(v))
         out = pc.if_else(usable, pc.binary_join_element_wise(f"{name}=", v, ""), out)
     return pc.if_else(pc.greater(n, len(rep.summaries)), out, pa.nulls(len(lines), pa.string()))
@@ -141,7 +144,7 @@ def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issu
 
 
 def _const(value: str | None, n: int) -> pa.Array:
-    return repeat(value, n)
+    return constant(value, n)
 
 
 # marks whose wording does not read the field's value (the value is not taken from the line for them: on a bank
@@ -171,6 +174,10 @@ class _Pool:
         return out
 
     def column(self, ids: np.ndarray) -> pa.Array:
+        """The texts of ``ids`` as a dictionary column (``worklists.pooled``)."""
+        return pooled(self.texts, ids)
+
+    def strings(self, ids: np.ndarray) -> pa.Array:
         return pc.take(pa.array(self.texts, pa.string()), pa.array(ids))
 
 
@@ -179,7 +186,9 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     the order of the lines and of each line's marks, and the fields of each summary line whose value does not fit
     its type (their sums are not compared).
 
-    Each distinct (mark, value, summary-or-detail) is worded once; the rows carry integer positions into those texts
+    ``found`` may carry the lines' key fields as ``v<pos>`` (their values where the line has all its fields, null
+    where it does not or is a summary row), read off where the records were built; otherwise they are read off the
+    lines. Each distinct (mark, value, summary-or-detail) is worded once; the rows carry integer positions into those texts
     (and into the lines for the record key), reordered as integers, and every text column is built by one take."""
     k = len(rep.summaries)
     mistyped: dict[int, set[str]] = {}
@@ -194,7 +203,8 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     split = pc.split_pattern(marks, ";")
     parent = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
     tok = pc.list_flatten(split)
-    keys = _line_keys(lines, n, rep)  # per line; the rows point at their line's key (null: no key)
+    fields = {int(c[1:]): found.column(c).combine_chunks() for c in found.column_names if c[:1] == "v" and c[1:].isdigit()}
+    keys = _line_keys(lines, n, rep, fields)  # per line; the rows point at their line's key (null: no key)
     enc = pc.dictionary_encode(tok)
     ids = enc.indices.to_numpy(zero_copy_only=False)
     pools = {a: _Pool() for a in ("code", "message", "column", "suggestion")}
@@ -254,7 +264,7 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
         parts = [p[2][a] for p in pieces]
         if all(isinstance(x, np.ndarray) for x in parts):
             return pools[a].column(ints(parts))  # type: ignore[arg-type]
-        arrays = [pools[a].column(x) if isinstance(x, np.ndarray) else x for x in parts]
+        arrays = [pools[a].strings(x) if isinstance(x, np.ndarray) else x for x in parts]
         whole = pa.concat_arrays(arrays)
         return whole if sort is None else pc.take(whole, pa.array(sort))
 
@@ -262,8 +272,8 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     key = pc.take(keys, pa.array(key_at, mask=key_at < 0))
     at = order if in_order else np.sort(order)
     total = len(order)
-    table = pa.table({"file": _const(file, total), "line": pc.cast(pc.take(n, pa.array(parent[at])), pa.int64()),
-                      "key": key, "column": col("column"), "code": col("code"),
-                      "level": _const(str(Level.ERROR), total), "message": col("message"),
-                      "suggestion": col("suggestion")}, schema=FINDINGS)
+    table = pa.Table.from_arrays(
+        [_const(file, total), pc.cast(pc.take(n, pa.array(parent[at])), pa.int64()), key.cast(pa.string()),
+         col("column"), col("code"), _const(str(Level.ERROR), total), col("message"), col("suggestion")],
+        names=FINDINGS.names)
     return table, mistyped

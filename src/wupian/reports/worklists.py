@@ -86,6 +86,25 @@ def repeat(value: str | None, n: int) -> pa.Array:
     return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
+TEXTS = pa.dictionary(pa.int32(), pa.string())  # a findings text column whose few texts repeat over many rows
+
+
+def constant(value: str | None, n: int) -> pa.Array:
+    """``n`` times the text ``value`` (or null) as a dictionary column (``TEXTS``): one text and ``n`` integers."""
+    return pooled([value], np.zeros(n, dtype=np.int32))
+
+
+def pooled(texts: Sequence[str | None], ids: np.ndarray) -> pa.Array:
+    """The texts ``texts[ids[i]]`` as a dictionary column (``TEXTS``) — no copy of a text per row; a ``None`` text is
+    a null row. A findings table may hold such columns where ``FINDINGS`` says string: ``concat`` keeps them,
+    ``to_issues`` and the worklist files read them as their values."""
+    dictionary = pa.array([t if t is not None else "" for t in texts], pa.string())
+    nulls = [i for i, t in enumerate(texts) if t is None]
+    indices = np.asarray(ids, dtype=np.int32)
+    mask = np.isin(indices, nulls) if nulls else None
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32(), mask=mask), dictionary)
+
+
 def to_issues(table: pa.Table) -> list[Issue]:
     """The rows of a findings table as Issues, in table order."""
     cols = [table.column(c).to_pylist() for c in FINDINGS.names]
@@ -94,9 +113,13 @@ def to_issues(table: pa.Table) -> list[Issue]:
 
 
 def concat(tables: Sequence[pa.Table]) -> pa.Table:
-    """Findings tables one after the other (an empty table for none)."""
-    return pa.concat_tables([t.select(FINDINGS.names).cast(FINDINGS) for t in tables]) if tables \
-        else FINDINGS.empty_table()
+    """Findings tables one after the other (an empty table for none). A text column that is a dictionary column
+    (``pooled``) in any of them stays one (``TEXTS``): its texts are not copied per row."""
+    if not tables:
+        return FINDINGS.empty_table()
+    texts = {f.name for t in tables for f in t.schema if pa.types.is_dictionary(f.type)}
+    schema = pa.schema([pa.field(f.name, TEXTS) if f.name in texts else f for f in FINDINGS])
+    return pa.concat_tables([t.select(FINDINGS.names).cast(schema) for t in tables])
 
 
 def first_per_code(table: pa.Table, n: int = SAMPLE, limits: dict[str, int] | None = None) -> pa.Table:
@@ -109,13 +132,17 @@ def first_per_code(table: pa.Table, n: int = SAMPLE, limits: dict[str, int] | No
     # a few codes per table: the first rows of each by one comparison of the integers, not a sort of every row
     firsts = [np.flatnonzero(codes == j)[:max(0, (limits or {}).get(c, n))]
               for j, c in enumerate(enc.dictionary.to_pylist())]
-    return table.take(pa.array(np.sort(np.concatenate(firsts)) if firsts else np.empty(0, np.int64)))
+    rows = np.sort(np.concatenate(firsts)) if firsts else np.empty(0, np.int64)
+    # row by row (a few hundred at most): a take from a table of many chunks would first join them (every text)
+    return pa.concat_tables([table.slice(int(i), 1) for i in rows]) if len(rows) else table.slice(0, 0)
 
 
 def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
     if table.num_rows == 0:
         return ()
-    grouped = table.group_by(["code", "level"], use_threads=False).aggregate([("code", "count")])
+    # one chunk: dictionary columns of several chunks may have different dictionaries
+    keys = pa.table({c: table.column(c).combine_chunks() for c in ("code", "level")})
+    grouped = keys.group_by(["code", "level"], use_threads=False).aggregate([("code", "count")])
     return tuple(sorted(zip(grouped.column("code").to_pylist(), grouped.column("level").to_pylist(),
                             grouped.column("code_count").to_pylist(), strict=True)))
 

@@ -1,0 +1,87 @@
+"""The PBOC records checked where they are built (``engine.pboc_checks.checked_records``, the writer's path) find
+exactly what the text path finds on the same lines (``line_marks``, ``repeated_keys``, ``validate_table``: the path
+of a file read back): marks per record, repeated keys, and the whole findings table as Issues — for any field
+values, including control characters, ``|``, blanks at the edges, characters outside ASCII and repeated keys."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wupian.engine.pboc_checks import (
+    checked_file,
+    checked_records,
+    drop_records,
+    line_marks,
+    load_records,
+    repeated_keys,
+    repeated_record_keys,
+)
+from wupian.engine.pboc_lines import drop_pboc_loans, prepare_pboc_loans
+from wupian.engine.warehouse import Warehouse
+from wupian.reports.pboc import DIGITAL_CODES, _records, line_plan
+from wupian.reports.pboc_layout import REPORTS
+from wupian.reports.pboc_validate import record_plan, validate_checked, validate_table
+from wupian.reports.worklists import to_issues
+
+AS_OF = date(2026, 3, 31)
+ODD = " \t\n\x1f\x7f|\x85\xa0\u3000\u200ba中-0"
+TEXT = st.text(alphabet=st.sampled_from(ODD) | st.sampled_from("ABC019"), max_size=5)
+CODES = ("HTP01", "HTS02", "SE03", "PA04", "EC01", "EC99", "DE01", "DE05", "DE09", "")
+RULES = ("inclusive.micro_enterprise", "inclusive.farmer", "inclusive.student", "tech.industry.htp",
+         "tech.industry.se", "x")
+LOAN = st.fixed_dictionaries({
+    "loan_id": st.sampled_from(["L1", "L2", "L1 ", "0", ""]) | TEXT,
+    "contract_id": st.sampled_from(["C1", ""]) | TEXT,
+    "branch_id": st.sampled_from(["B1", "B2"]) | TEXT,
+    "business_type": st.sampled_from(["corporate", "personal", "bill_direct", "other"]),
+    "bill_no": st.sampled_from(["P1", "", "0"]) | TEXT,
+    "drawdown_serial": st.sampled_from(["S1", ""]) | TEXT,
+    "institution_uscc": st.sampled_from(["91110000100000000X", "9111000010000000中X", "", "123"]) | TEXT,
+    "tech_htp": st.sampled_from(CODES) | TEXT, "tech_se": st.sampled_from(CODES),
+    "pension_code": st.sampled_from(CODES) | TEXT, "digital_code": st.sampled_from(CODES),
+    "rule_ids": st.lists(st.sampled_from(RULES), max_size=3).map(",".join),
+    "elderly_institution": st.booleans(),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(REPORTS)), st.lists(LOAN, min_size=1, max_size=8))
+def test_records_checked_where_built_find_what_the_text_path_finds(tmp_path: Path, code: str,
+                                                                    loans: list[dict[str, object]]) -> None:
+    tag = REPORTS[code][0]
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        prepare_pboc_loans(wh, AS_OF, profile="pboc_2025", tags=[tag])  # nothing classified: an empty relation
+        for loan in loans:
+            names = ["tag", "amount", "drawdown_date", "drawdown_amount", "interest_rate", *loan]
+            wh.execute(f"INSERT INTO pboc_loans ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                       [tag, 1, AS_OF, 1, 1, *(str(v).replace("\x00", "") if isinstance(v, str) else v
+                                                for v in loan.values())])
+        plan = record_plan(code)
+        k = len(plan.summaries)
+        records = checked_records(wh, line_plan(code), plan, AS_OF, check_digital=tag == "digital",
+                                  codes=DIGITAL_CODES)
+        head, _ = _records(wh, code, AS_OF)
+        head_marks, with_head = checked_file(wh, line_plan(code), plan, AS_OF, head, check_digital=tag == "digital",
+                                             codes=DIGITAL_CODES)
+        lines = records.column("line").combine_chunks()
+        load_records(wh, pa.concat_arrays([pa.array(head, pa.string()), lines]))
+        try:
+            text = line_marks(wh, plan)
+            keys = repeated_keys(wh, plan)
+            whole = to_issues(validate_table(wh, code, "f.dat"))
+        finally:
+            drop_records(wh)
+        marks = dict(zip(text.column("n").to_pylist(), text.column("marks").to_pylist(), strict=True))
+        assert records.column("marks").to_pylist() == [marks.get(n, "") for n in range(k + 1, k + 1 + len(lines))]
+        assert with_head.equals(records)
+        assert head_marks.column("n").to_pylist() == list(range(1, k + 1))
+        assert head_marks.column("marks").to_pylist() == [marks.get(n, "") for n in range(1, k + 1)]
+        assert repeated_record_keys(wh, plan, records) == keys
+        assert to_issues(validate_checked(wh, code, "f.dat", head, records)) == whole
+        assert to_issues(validate_checked(wh, code, "f.dat", head, records, head_marks)) == whole
+        drop_pboc_loans(wh)
