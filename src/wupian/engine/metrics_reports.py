@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from wupian.engine.loan_scope import business_loan_sql, in_scope_sql, rediscount_sql
 from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
-from wupian.engine.report_population import populations_sql, referenced
+from wupian.engine.report_population import COLUMNS, populations_sql, referenced
 from wupian.engine.warehouse import Warehouse
 
 LOAN_COLUMNS = frozenset({
@@ -37,6 +37,7 @@ SNAPSHOT_TAGS = {  # row populations read straight from the snapshot (amount = b
 # The four 科技相关产业 dimensions: loan column → the rule that counts it. The enriched relation exposes the code only
 # when that rule fired (the code is consistent with the purpose industry, or accepted), so every report counts
 # T08–T11 / S70 1.2.1–1.2.4 from the classification, never from the raw column (given as ``<column>_given``).
+TECH_INDUSTRY = "tech_industry"
 TECH_DIMENSIONS = (
     ("tech_htp", "tech.industry.htp"), ("tech_hts", "tech.industry.hts"),
     ("tech_se", "tech.industry.se"), ("tech_pa", "tech.industry.pa"),
@@ -205,6 +206,59 @@ _MEASURES = """CAST(coalesce(sum(m.bal), 0) AS DECIMAL(38, 2)) AS balance,
                 coalesce(sum(m.intr), 0) AS ytd_interest_x100"""
 
 
+_PARTIAL_COLUMNS = ("bal", "npl", "mlt", "cred", "disb", "intr", "pos", "fl")
+# the partial sums of groups summed again (per condition masks and borrower): exact, the same as summing the rows
+_RESUMS = """sum(y.bal) AS bal, sum(y.npl) AS npl, sum(y.mlt) AS mlt, sum(y.cred) AS cred, sum(y.disb) AS disb,
+                sum(y.intr) AS intr, bool_or(y.pos) AS pos, bool_or(y.fl) AS fl"""
+
+
+def _grouped_population(as_of: date, profile: str, group: Sequence[str],
+                        by_tag: dict[str, list[tuple[int, str, list[Any]]]], tagged: dict[str, int],
+                        subtree: str | None) -> tuple[str, list[Any]]:
+    """The loan rows of the tags ``group`` summed per (tag, borrower, the loan-level columns the tag's conditions
+    read) into ``_PARTIALS``, then joined to the borrower's columns the conditions read: the relation the masks
+    are evaluated on. A loan-level column is kept (a grouping key) only in the rows of the tags whose conditions
+    read it, NULL in the others, so that a tag's rows are not split by values its conditions never look at. The
+    conditions are functions of those columns, so every loan row of a group meets exactly the conditions its group
+    meets, and sums of the groups' exact partial sums are the sums of the rows."""
+    reads = {tag: referenced(w for _, w, _ in by_tag[tag]) for tag in group}
+    wanted = set().union(*reads.values())
+    customer = sorted(c for c in wanted if COLUMNS.get(c, ("", ""))[1] == "c")
+    keys = sorted(c for c in wanted if c not in customer)
+    mine = {t: k for t, k in tagged.items() if f"tagged_{k}" in wanted}
+    # a tech-industry code read only by the rows of the tech_industry tag itself comes from the row's own fired rules
+    # (``loan_tags`` has one row per (loan, tag): the row is the one the tech-rule join would find), not that join
+    own = {c: rule for c, rule in TECH_DIMENSIONS if c in keys and {t for t in group if c in reads[t]} == {TECH_INDUSTRY}}
+    columns = ({*_MEASURE_COLUMNS, *(c for c in keys if not c.startswith("tagged_") and c not in own)}
+               | ({"loan_id"} if mine else set()) | ({"rule_ids", *(f"{c}_given" for c in own)} if own else set()))
+    pop, params = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree)
+    pop, params = with_tagged(pop, params, mine, as_of, profile)
+    kexprs: list[str] = []
+    kparams: list[Any] = []
+    for c in keys:  # each key as k_<column>: a key may also be a measure column
+        readers = [t for t in group if c in reads[t]]
+        if c in own:
+            kexprs.append(f"CASE WHEN e.tag_ = ? AND {_fired('e.rule_ids', own[c])} THEN e.{c}_given END AS k_{c}")
+            kparams.append(TECH_INDUSTRY)
+        elif len(readers) == len(group):
+            kexprs.append(f"e.{c} AS k_{c}")
+        else:
+            kexprs.append(f"CASE WHEN e.tag_ IN ({', '.join('?' for _ in readers)}) THEN e.{c} END AS k_{c}")
+            kparams += readers
+    fparams: list[Any] = []
+    flow = _flow(fparams, as_of)
+    rows = (f"SELECT e.tag_, {''.join(f'{k}, ' for k in kexprs)}"
+            f"{', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {flow} AS flow_ FROM ({pop}) e")
+    by = ", ".join(["y.tag_", "y.customer_id", *(f"y.k_{c}" for c in keys)])
+    sql = (f"SELECT y.tag_, y.customer_id, {''.join(f'y.k_{c} AS {c}, ' for c in keys)}{_PARTIALS} "
+           f"FROM ({rows}) y GROUP BY {by}")
+    if customer:
+        sql = (f"SELECT g.*, {', '.join(f'{COLUMNS[c][0]} AS {c}' for c in customer)} FROM ({sql}) g "
+               "LEFT JOIN customers c ON c.as_of = ? AND c.customer_id = g.customer_id")
+        return sql, [*kparams, *fparams, *params, as_of]
+    return sql, [*kparams, *fparams, *params]
+
+
 def with_tagged(pop: str, params: list[Any], tagged: dict[str, int], as_of: date,
                 profile: str) -> tuple[str, list[Any]]:
     """The population ``pop`` (with ``loan_id``) with a column ``tagged_<k>`` per tag of ``tagged``: TRUE when the
@@ -257,15 +311,16 @@ def report_rows(
             by_tag.setdefault(tag, []).append((j, where, cparams2))
         slot.append(distinct[key])
     n_words = max(1, -(-len(distinct) // _MASK_BITS))
-    # the classified tags' rows in one population (``loans`` and the borrower joined once for all of them), each
-    # snapshot tag (every in-scope loan, …) in its own, read from ``loans`` alone; each row evaluates only its own
-    # tag's conditions (a CASE on the tag). Registry and tag conditions are uncorrelated IN lists (one hash each).
+    # the classified tags' rows in one population (``loans`` joined once for all of them), each snapshot tag (every
+    # in-scope loan, …) in its own, read from ``loans`` alone. Each population's loan rows are first summed per (tag,
+    # borrower, the loan-level values its tag's conditions read) — ``_PARTIALS``, exact — and only those groups are
+    # joined to the borrower and evaluate their tag's conditions (a CASE on the tag): ≈ 0.2M groups instead of
+    # ≈ 2.3M loan rows at 2M loans. Registry and tag conditions are uncorrelated IN lists (one hash each).
     groups = [[t for t in by_tag if t not in SNAPSHOT_TAGS], *([t] for t in by_tag if t in SNAPSHOT_TAGS)]
     branches: list[str] = []
     mparams: list[Any] = []
     for group in (g for g in groups if g):
         masks = []
-        flow = _flow(mparams, as_of)
         for w in range(n_words):
             arms = []
             for tag in group:
@@ -277,14 +332,9 @@ def report_rows(
                     mparams += [tag, *(p for _, _, cp in mine for p in cp)]
             masks.append(f"(CASE e.tag_ {' '.join(arms)} ELSE CAST(0 AS BIGINT) END) AS w{w}" if arms
                          else f"CAST(0 AS BIGINT) AS w{w}")
-        wanted = {*_MEASURE_COLUMNS, *referenced(w for t in group for _, w, _ in by_tag[t])}
-        mine = {t: k for t, k in tagged.items() if f"tagged_{k}" in wanted}
-        columns = {c for c in wanted if not c.startswith("tagged_")} | ({"loan_id"} if mine else set())
-        pop, pparams = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree)
-        pop, pparams = with_tagged(pop, pparams, mine, as_of, profile)
-        branches.append(f"SELECT {', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, {flow} AS flow_, {', '.join(masks)} "
-                        f"FROM ({pop}) e")
-        mparams += pparams
+        grouped, gparams = _grouped_population(as_of, profile, group, by_tag, tagged, subtree)
+        branches.append(f"SELECT e.customer_id, {', '.join(_PARTIAL_COLUMNS)}, {', '.join(masks)} FROM ({grouped}) e")
+        mparams += gparams
     params: list[Any] = [*cparams, *mparams]
     ws = [f"w{w}" for w in range(n_words)]
     bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
@@ -295,7 +345,7 @@ def report_rows(
     zero = {"customers": "0", "ytd_disbursed_customers": "0"}
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
-        m AS MATERIALIZED (SELECT {', '.join(f'y.{w}' for w in ws)}, y.customer_id, {_PARTIALS}
+        m AS MATERIALIZED (SELECT {', '.join(f'y.{w}' for w in ws)}, y.customer_id, {_RESUMS}
               FROM ({' UNION ALL '.join(branches)}) y GROUP BY {', '.join(f'y.{w}' for w in ws)}, y.customer_id),
         p AS (SELECT DISTINCT {', '.join(ws)} FROM m),
         x AS (SELECT {', '.join(f'p.{w}' for w in ws)}, b.j FROM p
