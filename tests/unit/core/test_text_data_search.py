@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wupian.core import csv_guard
@@ -53,6 +53,7 @@ long_values = st.lists(st.one_of(st.none(), st.builds(lambda head, n: head + "è´
                        max_size=12)
 
 
+@settings(deadline=None)  # the first call sets up Arrow's regex kernel
 @given(long_values, st.booleans())
 def test_long_and_short_values_are_guarded_as_each_value_alone(texts: list[str | None], large: bool) -> None:
     """Long values (worded findings) skip the byte search and go to the start-anchored regex: the same cells."""
