@@ -322,13 +322,15 @@ def report_rows(
     credit_loan_balance, ytd_disbursed, ytd_disbursed_customers, ytd_interest_x100 (Σ 放款金额×利率, exact; /100 = 年化利息收益),
     with NFRA flow rules (restructured loans are not disbursements).
 
-    One pass: every distinct (tag, condition) is evaluated once per enriched loan row of its tag into a bit of an
-    integer mask (``w<k>``, 62 conditions per mask); the rows are summed per (masks, borrower) (``_PARTIALS``:
-    ≈ 64k groups for 2.3M rows at 2M loans); the few distinct masks are expanded to the conditions they meet, and
-    one grouped aggregation over (borrower group, condition) pairs gives every condition's measures
-    (``_MEASURES``). Rows that meet no condition are not filtered out before the grouping (a filter on the masks
-    would be pushed below their projection and evaluate every condition twice): their mask meets no condition,
-    so the expansion drops them. Rows with the same condition share one set of measures."""
+    One pass: the loan rows of each population (the classified tags; the snapshot tags) are summed per (tag,
+    borrower, bits of the leaves on the loan's own values) into exact partial sums (``_grouped_population``:
+    ≈ 0.2M groups for ≈ 2.3M rows at 2M loans); every distinct (tag, condition) is evaluated once per group of its
+    tag, joined to the borrower, into a bit of an integer mask (``w<k>``, 62 conditions per mask); the groups are
+    summed again per (masks, borrower) (≈ 64k); the few distinct masks are expanded to the conditions they meet,
+    and one grouped aggregation over (borrower group, condition) pairs gives every condition's measures
+    (``_MEASURES``). Groups that meet no condition are not filtered out (a filter on the masks would be pushed
+    below their projection and evaluate every condition twice): their mask meets no condition, so the expansion
+    drops them. Rows with the same condition share one set of measures."""
     measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
                 "ytd_disbursed_customers", "ytd_interest_x100")
     if not rows:
