@@ -90,6 +90,28 @@ def register_review_reference(wh: Warehouse, catalogue: str) -> None:
     }))
 
 
+def contradiction_sql(col: str, prefix: str, zh: str, month_end: bool = False) -> str:
+    """The loans of ``rv_loans`` whose code in ``col`` (codes starting ``prefix``, category ``zh``) contradicts the
+    purpose industry: the code has an industry mapping and the industry is not mapped to it. The worklist's columns
+    (loan_id, customer_id, kind, field, code, purpose_industry_code, reason, suggestion), or with ``month_end`` the
+    month-end check's (loan_id, branch_id, balance, field, code, purpose_industry_code, suggestion): the loan's
+    booking branch and balance carried along (no join back to the loans), no reason text (the check words its own)."""
+    who = "l.loan_id, l.branch_id, l.balance" if month_end else "l.loan_id, l.customer_id, 'contradiction' AS kind"
+    reason = "" if month_end else (
+        f"concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中') AS reason,")
+    return f"""
+SELECT {who}, '{col}' AS field, l.{col} AS code,
+    l.ind AS purpose_industry_code,
+    {reason}
+    COALESCE((SELECT '该投向对应 ' || string_agg(DISTINCT r2.code, '、' ORDER BY r2.code) FROM ref_five_industry r2
+              WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
+        AS suggestion
+FROM rv_loans l
+WHERE l.{col} IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
+  AND EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.code = l.{col})
+  AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND r.code = l.{col})"""
+
+
 def worklist_sql(contradictions_only: bool = False) -> str:
     """One SELECT over temp view ``rv_loans`` (in-scope loans of the date with a normalised purpose code); with
     ``contradictions_only`` just the HTP/HTS/SE/PA/EC/DE contradictions (the month-end check)."""
@@ -104,17 +126,7 @@ FROM rv_loans l JOIN ref_five_industry r ON r.industry = l.ind AND starts_with(r
 WHERE l.{col} IS NULL AND NOT (r.code = 'DE05')
   AND (l.business_type IN ('corporate', 'bill_direct') OR '{prefix}' = 'EC')
 GROUP BY l.loan_id, l.customer_id, l.ind""")
-        parts.append(f"""
-SELECT l.loan_id, l.customer_id, 'contradiction' AS kind, '{col}' AS field, l.{col} AS code,
-    l.ind AS purpose_industry_code,
-    concat('填报{zh}类型 ', l.{col}, '，但贷款实际投向 ', l.ind, ' 不在该类别对应的国民经济行业中') AS reason,
-    COALESCE((SELECT '该投向对应 ' || string_agg(DISTINCT r2.code, '、' ORDER BY r2.code) FROM ref_five_industry r2
-              WHERE r2.industry = l.ind AND starts_with(r2.code, '{prefix}')), '核实贷款实际投向或取消该代码')
-        AS suggestion
-FROM rv_loans l
-WHERE l.{col} IS NOT NULL AND l.ind IS NOT NULL AND length(l.ind) = 4
-  AND EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.code = l.{col})
-  AND NOT EXISTS (SELECT 1 FROM ref_five_industry r WHERE r.industry = l.ind AND r.code = l.{col})""")
+        parts.append(contradiction_sql(col, prefix, zh))
     if contradictions_only:
         return "\nUNION ALL\n".join(parts)
     parts.append("""
@@ -171,8 +183,9 @@ def _drop_review_loans(wh: Warehouse) -> None:
 
 
 # an acceptance covers a contradiction of the same loan, field and code (``code_acceptances``)
-_ACCEPTED = ("code_acceptances a ON a.as_of = CAST(? AS DATE) AND a.loan_id = w.loan_id AND a.field = w.field "
-             "AND trim(a.code) = w.code AND w.kind = 'contradiction'")
+_ACCEPTS = ("code_acceptances a ON a.as_of = CAST(? AS DATE) AND a.loan_id = w.loan_id AND a.field = w.field "
+            "AND trim(a.code) = w.code")
+_ACCEPTED = f"{_ACCEPTS} AND w.kind = 'contradiction'"
 
 
 def review_worklist(wh: Warehouse, as_of: date, catalogue: str, contradictions_only: bool = False) -> pa.Table:
@@ -201,15 +214,15 @@ def unresolved_contradictions(wh: Warehouse, as_of: date, catalogue: str) -> pa.
 
 def _unresolved(wh: Warehouse, as_of: date, fields: list[str]) -> pa.Table:
     coded = " OR ".join(f"{c} IS NOT NULL" for c in fields)
+    tests = "\nUNION ALL\n".join(contradiction_sql(col, prefix, zh, month_end=True)
+                                   for col, prefix, zh in CODE_COLUMNS if col in fields)
     return wh.arrow(
         f"""WITH rv_loans AS MATERIALIZED (
-                SELECT as_of, loan_id, customer_id, branch_id, balance, {', '.join(fields)},
+                SELECT loan_id, branch_id, balance, {', '.join(fields)},
                        {purpose_industry_sql("purpose_industry_code")} AS ind
-                FROM loans WHERE as_of = CAST(? AS DATE) AND {in_scope_sql("")} AND ({coded}))
-            SELECT w.loan_id, l.branch_id, l.balance, w.field, w.code, w.purpose_industry_code, w.reason, w.suggestion
-            FROM ({worklist_sql(contradictions_only=True)}) w
-            JOIN rv_loans l ON l.loan_id = w.loan_id
-            LEFT JOIN {_ACCEPTED}
-            WHERE w.kind = 'contradiction' AND a.reason IS NULL
-              AND w.field IN ({', '.join('?' for _ in fields)})
-            ORDER BY w.loan_id, w.field""", [as_of, as_of, *fields])
+                FROM loans WHERE as_of = CAST(? AS DATE) AND ({coded}) AND {in_scope_sql("")})
+            SELECT w.loan_id, w.branch_id, w.balance, w.field, w.code, w.purpose_industry_code, w.suggestion
+            FROM ({tests}) w
+            LEFT JOIN {_ACCEPTS}
+            WHERE a.reason IS NULL
+            ORDER BY w.loan_id, w.field""", [as_of, as_of])

@@ -65,17 +65,27 @@ def populations_sql(as_of: date, profile: str, tags: Mapping[str, str | None], c
     from the classified ``loan_tags`` rows, a tag mapped to a condition is every loan meeting it, counted at its
     balance (``rule_ids`` NULL). Each column has the expression of the one-tag population, ``loans`` is joined once
     for every tag (not once per tag) and the borrower and tech-rule joins only when ``columns`` read them;
-    ``closure`` must be in scope when ``subtree`` is set."""
+    ``closure`` must be in scope when ``subtree`` is set. When every tag is a snapshot tag, ``loans`` is read once
+    for all of them and each loan gets the first tag whose condition it meets: their conditions must be disjoint
+    (``metrics_reports.SNAPSHOT_TAGS`` are: in scope, 转贴现)."""
     wanted = sorted(set(columns))
     unknown = [c for c in wanted if c not in COLUMNS]
     if unknown:
         raise ValueError(f"unknown report column(s) {unknown}")
     joins = {COLUMNS[c][1] for c in wanted}
     params: list[Any] = []
-    # one snapshot tag alone is read from ``loans`` directly; otherwise the tag rows are joined to ``loans`` once
-    alone = next(iter(tags.values())) if len(tags) == 1 else None
-    select = ["CAST(? AS VARCHAR) AS tag_" if alone else "t.tag AS tag_"]
-    params += [next(iter(tags))] if alone else []
+    # snapshot tags only (one, or several whose conditions are disjoint): read from ``loans`` directly, the tag by a
+    # CASE on the conditions; otherwise the tag rows are joined to ``loans`` once
+    snapshot = [(t, w) for t, w in tags.items() if w is not None]
+    alone = " OR ".join(f"({w})" for _, w in snapshot) if tags and len(snapshot) == len(tags) else None
+    if alone and len(snapshot) == 1:
+        select = ["CAST(? AS VARCHAR) AS tag_"]
+        params.append(snapshot[0][0])
+    elif alone:
+        select = ["CASE " + " ".join(f"WHEN {w} THEN CAST(? AS VARCHAR)" for _, w in snapshot) + " END AS tag_"]
+        params += [t for t, _ in snapshot]
+    else:
+        select = ["t.tag AS tag_"]
     for c in wanted:
         expr, need = COLUMNS[c]
         if need == "p":
@@ -107,7 +117,7 @@ def populations_sql(as_of: date, profile: str, tags: Mapping[str, str | None], c
         jparams.append(profile)
     if "c" in joins:
         source += " LEFT JOIN customers c ON c.as_of = l.as_of AND c.customer_id = l.customer_id"
-    where, wparams = (f"l.as_of = ? AND {alone}", [as_of]) if alone else ("TRUE", [])
+    where, wparams = (f"l.as_of = ? AND ({alone})", [as_of]) if alone else ("TRUE", [])
     if subtree:
         where += " AND l.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)"
         wparams.append(subtree)

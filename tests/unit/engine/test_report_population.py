@@ -65,3 +65,22 @@ def test_many_tags_in_one_population_join_loans_once_and_equal_the_one_tag_popul
             got = wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({many}) e {order}",
                           [*cparams, *mparams])
             assert got and sorted(map(repr, got)) == sorted(map(repr, one_by_one))
+
+
+def test_the_snapshot_tags_together_read_loans_once_and_equal_each_alone() -> None:
+    """In scope and 转贴现 are disjoint: one read of ``loans`` tags each loan with the one tag it meets."""
+    tags = {"all_loans": SNAPSHOT_TAGS["all_loans"], "rediscount": SNAPSHOT_TAGS["rediscount"]}
+    wanted = ["amount", "customer_id", "declared_size", "loan_id", "tech_se_given"]
+    for wh in bank_warehouse():
+        closure, cparams = closure_sql(wh, AS_OF)
+        many, mparams = populations_sql(AS_OF, "pboc_2025", tags, wanted, None)
+        assert many.count("FROM loans l") == 1 and "loan_tags" not in many
+        cols = ", ".join(["tag_", *wanted])
+        got = wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({many}) e", [*cparams, *mparams])
+        one_by_one = []
+        for tag, where in tags.items():
+            pop, pparams = population_sql(AS_OF, "pboc_2025", tag, wanted, None, where)
+            one_by_one += wh.rows(f"WITH closure AS (SELECT * FROM {closure}) SELECT {cols} FROM ({pop}) e",
+                                  [*cparams, *pparams])
+        assert {r["tag_"] for r in got} == set(tags)
+        assert sorted(map(repr, got)) == sorted(map(repr, one_by_one))

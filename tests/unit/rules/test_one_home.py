@@ -133,3 +133,24 @@ def test_unresolved_contradictions_are_month_end_errors_with_a_worklist(
     assert not wh.rows("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name = 'rv_loans'")
     path = write_worklist(issues, tmp_path / "w.csv")
     assert path.read_text("utf-8-sig").splitlines()[1].startswith("WP-RECON-007,loan_id=L1,tech_htp,")
+
+
+def test_the_contradictions_fix_text_is_one_dictionary_value_written_as_its_text(
+        wh: Warehouse, load: Load, tmp_path: Path) -> None:
+    """The fix text is the same in every contradiction: a dictionary column (not 180 bytes per row); the worklist
+    file and the Issues are those of the plain findings table."""
+    import pyarrow as pa
+
+    from wupian.reports.reconcile import CONTRADICTIONS_COLUMNS, CONTRADICTIONS_HEADER, contradiction_findings
+    from wupian.reports.worklists import FINDINGS, keep, to_issues
+
+    load(wh, "customers", "customer_id,name,customer_type\nC1,甲,enterprise\n")
+    load(wh, "loans", "loan_id,customer_id,balance,purpose_industry_code,tech_htp,pension_code\n"
+                      "L1,C1,1000000.00,3311,HTP03,\nL5,C1,5000000.00,4711,HTP03,EC09\n")
+    table = contradiction_findings(wh, AS_OF)
+    assert table.num_rows == 3 and pa.types.is_dictionary(table.schema.field("suggestion").type)
+    plain = table.cast(FINDINGS)
+    keep(table, tmp_path / "a.csv", CONTRADICTIONS_HEADER, CONTRADICTIONS_COLUMNS)
+    keep(plain, tmp_path / "b.csv", CONTRADICTIONS_HEADER, CONTRADICTIONS_COLUMNS)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert to_issues(table) == to_issues(plain)
