@@ -18,14 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support.edit_rows import update
+from support.tree_bank import OUTLETS, TREE, insert_green_tags, insert_loans, tree_warehouse
 from wupian.engine.metrics_derive import rounding_stages
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
 
 AS_OF = date(2026, 3, 31)
 PRIOR = date(2025, 12, 31)
-OUTLETS = ("O1", "O2", "O3")
-TREE = (("R", None), ("S1", "R"), ("S2", "R"), ("O1", "S1"), ("O2", "S1"), ("O3", "S2"))
 CLASSES = ("normal", "normal", "special_mention", "substandard", "loss")
 
 loan = st.tuples(
@@ -38,33 +37,11 @@ loan = st.tuples(
 
 
 def _bank(loans: list[tuple[int, Decimal, str, Decimal, bool]], customer_outlet: dict[int, str]) -> Warehouse:
-    wh = Warehouse(":memory:")
-    for b, parent in TREE:
-        wh.execute("INSERT INTO branches (as_of, branch_id, name, parent_id) VALUES (?, ?, ?, ?)", [AS_OF, b, b, parent])
-    wh.execute("""INSERT INTO branch_closure WITH RECURSIVE w(a, d, n) AS (
-        SELECT branch_id, branch_id, 0 FROM branches UNION ALL
-        SELECT w.a, b.branch_id, w.n + 1 FROM w JOIN branches b ON b.parent_id = w.d) SELECT ?, a, d, n FROM w""", [AS_OF])
-    one = ("(CAST(? AS DATE), ?, ?, ?, 'corporate', DATE '2025-06-01', CAST(? AS DECIMAL(38,2)), DATE '2028-06-01', "
-           "CAST(? AS DECIMAL(38,2)), CAST(? AS DECIMAL(18,6)), ?)")
-    wh.insert_rows(
-        "loans", ["as_of", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "drawdown_amount",
-                  "maturity_date", "balance", "interest_rate", "five_class"],
-        "VALUES " + ", ".join([one] * len(loans)),
-        [v for i, (cust, amount, five, rate, _) in enumerate(loans)
-         for v in (AS_OF, f"L{i}", f"C{cust}", customer_outlet[cust], amount, amount, rate, five)],
-    )
-    _tags(wh, [(AS_OF, f"L{i}", amount) for i, (_, amount, _, _, green) in enumerate(loans) if green])
+    wh = tree_warehouse(AS_OF)
+    insert_loans(wh, [(AS_OF, f"L{i}", f"C{cust}", customer_outlet[cust], date(2025, 6, 1), date(2028, 6, 1), amount,
+                       rate, five) for i, (cust, amount, five, rate, _) in enumerate(loans)])
+    insert_green_tags(wh, [(AS_OF, f"L{i}", amount) for i, (_, amount, _, _, green) in enumerate(loans) if green])
     return wh
-
-
-def _tags(wh: Warehouse, rows: list[tuple[date, str, Decimal]]) -> None:
-    """Green ``loan_tags`` rows (as_of, loan_id, amount) of profile pboc_2025 (kept as Parquet parts)."""
-    if rows:
-        wh.insert_rows("loan_tags", ["as_of", "loan_id", "amount", "profile", "tag", "rule_ids", "explanation",
-                                     "rulebook_version"],
-                       "SELECT *, 'pboc_2025', 'green', 'p', 'p', 'p' FROM (VALUES "
-                       + ", ".join(["(CAST(? AS DATE), ?, CAST(? AS DECIMAL(38,2)))"] * len(rows)) + ")",
-                       [v for r in rows for v in r])
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -146,25 +123,12 @@ cust_loan = st.tuples(
 
 
 def _model_bank(loans: list[tuple[int, str, Decimal, Decimal, bool, Decimal]]) -> Warehouse:
-    wh = Warehouse(":memory:")
-    for day in (AS_OF, PRIOR):
-        for b, parent in TREE:
-            wh.execute("INSERT INTO branches (as_of, branch_id, name, parent_id) VALUES (?, ?, ?, ?)", [day, b, b, parent])
-    wh.execute("""INSERT INTO branch_closure WITH RECURSIVE w(a, d, n) AS (
-        SELECT branch_id, branch_id, 0 FROM branches WHERE as_of = ? UNION ALL
-        SELECT w.a, b.branch_id, w.n + 1 FROM w JOIN branches b ON b.parent_id = w.d AND b.as_of = ?)
-        SELECT ?, a, d, n FROM w""", [AS_OF, AS_OF, AS_OF])
-    one = ("(CAST(? AS DATE), ?, ?, ?, 'corporate', DATE '2024-06-01', CAST(? AS DECIMAL(38,2)), DATE '2029-06-01', "
-           "CAST(? AS DECIMAL(38,2)), CAST(? AS DECIMAL(18,6)), 'normal')")
-    values = [v for i, (cust, outlet, now, before, _, rate) in enumerate(loans)
-              for day, amount in ((AS_OF, now), (PRIOR, before))
-              for v in (day, f"L{i}", f"C{cust}", outlet, amount, amount, rate)]
-    wh.insert_rows(
-        "loans", ["as_of", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "drawdown_amount",
-                  "maturity_date", "balance", "interest_rate", "five_class"],
-        "VALUES " + ", ".join([one] * (2 * len(loans))), values)
-    _tags(wh, [(day, f"L{i}", amount) for i, (_, _, now, before, green, _) in enumerate(loans)
-               for day, amount in ((AS_OF, now), (PRIOR, before)) if green])
+    wh = tree_warehouse(AS_OF, PRIOR)
+    insert_loans(wh, [(day, f"L{i}", f"C{cust}", outlet, date(2024, 6, 1), date(2029, 6, 1), amount, rate, "normal")
+                      for i, (cust, outlet, now, before, _, rate) in enumerate(loans)
+                      for day, amount in ((AS_OF, now), (PRIOR, before))])
+    insert_green_tags(wh, [(day, f"L{i}", amount) for i, (_, _, now, before, green, _) in enumerate(loans)
+                           for day, amount in ((AS_OF, now), (PRIOR, before)) if green])
     return wh
 
 

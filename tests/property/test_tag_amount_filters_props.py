@@ -15,12 +15,12 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.tree_bank import OUTLETS, TREE, insert_green_tags, insert_loans, tree_warehouse
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute_indicators
 
 AS_OF = date(2026, 3, 31)
-TREE = (("R", None), ("S1", "R"), ("S2", "R"), ("O1", "S1"), ("O2", "S1"), ("O3", "S2"))
-OUTLETS = ("O1", "O2", "O3")
+DRAWN, DUE = date(2026, 2, 1), date(2028, 6, 1)
 NPL = ("substandard", "doubtful", "loss")
 
 tagged_loan = st.tuples(
@@ -47,27 +47,11 @@ def _green(balance: Decimal, share: Decimal | None) -> Decimal | None:
 
 
 def _bank(loans: list[tuple[int, str, Decimal, Decimal | None, str, Decimal]]) -> Warehouse:
-    wh = Warehouse(":memory:")
-    for b, parent in TREE:
-        wh.execute("INSERT INTO branches (as_of, branch_id, name, parent_id) VALUES (?, ?, ?, ?)", [AS_OF, b, b, parent])
-    wh.execute("""INSERT INTO branch_closure WITH RECURSIVE w(a, d, n) AS (
-        SELECT branch_id, branch_id, 0 FROM branches UNION ALL
-        SELECT w.a, b.branch_id, w.n + 1 FROM w JOIN branches b ON b.parent_id = w.d) SELECT ?, a, d, n FROM w""", [AS_OF])
-    one = ("(CAST(? AS DATE), ?, ?, ?, 'corporate', DATE '2026-02-01', CAST(? AS DECIMAL(38,2)), DATE '2028-06-01', "
-           "CAST(? AS DECIMAL(38,2)), CAST(? AS DECIMAL(18,6)), ?)")
-    wh.insert_rows(
-        "loans", ["as_of", "loan_id", "customer_id", "branch_id", "business_type", "drawdown_date", "drawdown_amount",
-                  "maturity_date", "balance", "interest_rate", "five_class"],
-        "VALUES " + ", ".join([one] * len(loans)),
-        [v for i, (cust, outlet, bal, _, five, rate) in enumerate(loans)
-         for v in (AS_OF, f"L{i}", f"C{cust}", outlet, bal, bal, rate, five)])
-    tags = [(AS_OF, f"L{i}", _green(bal, share)) for i, (_, _, bal, share, _, _) in enumerate(loans) if share is not None]
-    if tags:
-        wh.insert_rows("loan_tags", ["as_of", "loan_id", "amount", "profile", "tag", "rule_ids", "explanation",
-                                     "rulebook_version"],
-                       "SELECT *, 'pboc_2025', 'green', 'p', 'p', 'p' FROM (VALUES "
-                       + ", ".join(["(CAST(? AS DATE), ?, CAST(? AS DECIMAL(38,2)))"] * len(tags)) + ")",
-                       [v for r in tags for v in r])
+    wh = tree_warehouse(AS_OF)
+    insert_loans(wh, [(AS_OF, f"L{i}", f"C{cust}", outlet, DRAWN, DUE, bal, rate, five)
+                      for i, (cust, outlet, bal, _, five, rate) in enumerate(loans)])
+    insert_green_tags(wh, [(AS_OF, f"L{i}", _green(bal, share))
+                           for i, (_, _, bal, share, _, _) in enumerate(loans) if share is not None])
     return wh
 
 
