@@ -189,14 +189,15 @@ def write_chart(result: IndicatorResult, branch_id: str, path: Path) -> Path | N
 
     prop = font_manager.FontProperties(fname=str(font))
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=150)
-    yi = [float(numbers.trim(v / numbers.YI)) for _, v in data]
+    texts = [numbers.trim(v / numbers.YI) for _, v in data]  # as the briefing's text writes the amounts
+    yi = [float(t) for t in texts]
     bars = ax.bar(range(len(data)), yi, color="#C00000")
     ax.set_xticks(range(len(data)))
     ax.set_xticklabels([k for k, _ in data], fontproperties=prop)
     ax.set_ylabel("亿元", fontproperties=prop)
     ax.set_title(f"五篇大文章各类贷款余额（{numbers.long_date(result.as_of)}）", fontproperties=prop)
-    for bar, value in zip(bars, yi, strict=True):
-        ax.annotate(f"{value:g}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
+    for bar, text in zip(bars, texts, strict=True):
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -166,3 +167,31 @@ def test_workbook_shows_ranks_completion_and_mom_reasons(bank: Warehouse, tmp_pa
     ranks = {ws.cell(i, 1).value: ws.cell(i, col).value for i in range(5, ws.max_row + 1) if ws.cell(i, 1).value}
     assert ranks["A"] == float(r.value("A", "green.balance.rank_siblings"))  # type: ignore[arg-type]
     assert ranks["B"] == float(r.value("B", "green.balance.rank_siblings"))  # type: ignore[arg-type]
+
+
+
+def test_briefing_chart_writes_amounts_as_the_text_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each bar's label is its balance in 亿元 rounded half-up to two places, trailing zeros dropped — the form the
+    briefing's sentences use (``numbers.trim``) — never a float's six significant digits (11365.74 shown as
+    11365.7)."""
+    from matplotlib.axes import Axes
+
+    from wupian.reports.briefing import cjk_font, write_chart
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font: the briefing has no chart")
+    balances = {"tech.balance": Decimal("154068000000.00"), "green.balance": Decimal("1136574019500.00"),
+                "inclusive.balance": Decimal("1921754000000.00"), "pension.balance": Decimal("16914499.99"),
+                "digital.balance": Decimal("5000000.00")}
+
+    class Result:  # the two things the chart reads of an IndicatorResult
+        as_of = AS_OF
+
+        def value(self, branch_id: str, indicator_id: str) -> Decimal | None:
+            return balances.get(indicator_id) if branch_id == "H" else None
+
+    labels: list[str] = []
+    real = Axes.annotate
+    monkeypatch.setattr(Axes, "annotate", lambda self, text, *a, **k: labels.append(text) or real(self, text, *a, **k))
+    assert write_chart(Result(), "H", tmp_path / "chart.png") is not None  # type: ignore[arg-type]
+    assert labels == ["1540.68", "11365.74", "19217.54", "0.17", "0.05"]
