@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wupian.contract import ALL_TABLES, Column, ColumnType, Table
+from wupian.contract.tables import INDUSTRY_PATTERN
 from wupian.engine.warehouse import quote_ident
+from wupian.reference.industry import sections_by_division
 
 MONEY_RE = r"[+-]?(?:\d+(?:\.\d{0,2}0*)?|\.\d{1,2}0*)"
 NUMBER_RE = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
@@ -363,6 +365,24 @@ def _range_failure(col: Column, cols: Cols) -> Failure | None:
     return Failure("WP-LOAD-007", col.name, f"({' OR '.join(parts)})", f"{lit(expected)} || {shown}")
 
 
+def _section_letter_failure(col: Column, t: str) -> Failure:
+    """WP-LOAD-046 (a WARNING; the row is kept): a GB/T 4754 code written with a 门类 letter that is not the
+    section of its 大类 — ``A3911`` (39 is in section C). The digits are the code (``normalise_industry_code``
+    drops the letter either way); the bank should correct the letter or the digits at the source. A division
+    that does not exist is not this check's business (the code is then simply not a GB/T 4754 class)."""
+    sections = sorted(sections_by_division().items())
+    div = f"substr({t}, 2, 2)"
+    divisions = ", ".join(lit(d) for d, _ in sections)
+    prefixes = ", ".join(lit(s + d) for d, s in sections)
+    right = "CASE " + " ".join(f"WHEN {div} = {lit(d)} THEN {lit(s)}" for d, s in sections) + " END"
+    # Cheap tests first: a code without a letter (the usual spelling) is decided by the first comparison.
+    cond = (f"({t} IS NOT NULL AND substr({t}, 1, 1) BETWEEN 'A' AND 'T' AND substr({t}, 1, 3) NOT IN ({prefixes}) "
+            f"AND {div} IN ({divisions}) AND regexp_full_match({t}, '[A-T][0-9]{{2,4}}'))")
+    msg = (f"'expected section letter ' || {right} || ' for division ' || {div} || ', got ' || {_quoted(t)} "
+           "|| '; the digits are used'")
+    return Failure("WP-LOAD-046", col.name, cond, msg, "WARNING")
+
+
 def row_failures(table: Table, cols: Cols | None = None) -> tuple[Failure, ...]:
     """Every row-level failure of ``table``: required, type, enum, pattern, range, date order, one-of."""
     cols = cols if cols is not None else Raw(table)
@@ -379,6 +399,8 @@ def row_failures(table: Table, cols: Cols | None = None) -> tuple[Failure, ...]:
             cond = f"({t} IS NOT NULL AND NOT regexp_full_match({t}, {lit(col.pattern)}))"
             msg = f"{lit(f'expected format {col.pattern}, got ')} || {_quoted(t)}"
             out.append(Failure("WP-LOAD-021", col.name, cond, msg))
+        if col.pattern == INDUSTRY_PATTERN:
+            out.append(_section_letter_failure(col, t))
         rf = _range_failure(col, cols)
         if rf is not None:
             out.append(rf)

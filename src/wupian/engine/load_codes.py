@@ -67,6 +67,7 @@ _CODES: tuple[LoadCode, ...] = (
     LoadCode("WP-LOAD-043", Level.ERROR, "Excel formula without a cached value"),
     LoadCode("WP-LOAD-044", Level.WARNING, "every value of a rate column is below 1 (fractions, not percent?)"),
     LoadCode("WP-LOAD-045", Level.WARNING, "folder name's date differs from the as-of date"),
+    LoadCode("WP-LOAD-046", Level.WARNING, "industry code's section letter is not its division's (the digits are used)"),
 )
 
 CODES: dict[str, LoadCode] = {c.code: c for c in _CODES}

@@ -2,7 +2,9 @@
 
 Used by enterprise sizing (industry → size-standard group), green-code suggestions and the review worklists.
 Codes are strings: 门类 letter ``C``, 大类 ``39``, 中类 ``391``, 小类 ``3911``. Bank systems often prefix the
-section letter (``C3911``); ``normalise_industry_code`` strips it.
+section letter (``C3911``); ``normalise_industry_code`` strips it. The digits are the code: a letter that is not
+the section of the code's 大类 (``A3911``: 39 is in section C) is dropped like a right one, and the load reports it
+(WP-LOAD-046, ``sections_by_division``) so that the bank can correct the source.
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ def industries() -> tuple[IndustryClass, ...]:
 @functools.lru_cache(maxsize=1)
 def industry_index() -> dict[str, IndustryClass]:
     return {c.code: c for c in industries()}
+
+
+@functools.lru_cache(maxsize=1)
+def sections_by_division() -> dict[str, str]:
+    """大类 (two digits) → its 门类 letter: 97 divisions, e.g. ``'39' → 'C'``."""
+    return {c.code: c.section for c in industries() if c.level == 2}
 
 
 def industry(code: str) -> IndustryClass | None:
