@@ -56,9 +56,18 @@ MANIFEST = "stored_parts"
 _SQL_TYPE = re.compile(r"[A-Z]+(\(\d+(,\d+)?\))?")
 
 
+PUBLISHED_SUFFIX = ".published"  # a warehouse's published generations: ``<db>.published/<n>.duckdb``
+
+
 def parts_root(db_path: str | os.PathLike[str]) -> Path:
-    """``<db>.parts`` beside the warehouse file."""
+    """``<db>.parts`` beside the warehouse file. A published generation (``<db>.published/<n>.duckdb``,
+    ``wupian.engine.published``) lists the primary's files, so its parts folder is the primary's ``<db>.parts``:
+    a pair moved or restored together with its ``.published`` folder still reads — and garbage collection still
+    keeps — the files its generations list."""
     p = Path(db_path).resolve()
+    if p.parent.name.endswith(PUBLISHED_SUFFIX) and len(p.parent.name) > len(PUBLISHED_SUFFIX):
+        primary = p.parent.with_name(p.parent.name[: -len(PUBLISHED_SUFFIX)])
+        return primary.with_name(primary.name + ".parts")
     return p.with_name(p.name + ".parts")
 
 

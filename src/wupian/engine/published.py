@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from wupian.core.errors import UsageError
+from wupian.engine.part_views import PUBLISHED_SUFFIX
 
 LOCK_TIMEOUT_ENV = "WUPIAN_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 1800.0
@@ -48,7 +49,7 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 
 def published_dir(db_path: str | os.PathLike[str]) -> Path:
     p = Path(db_path).resolve()
-    return p.with_name(p.name + ".published")
+    return p.with_name(p.name + PUBLISHED_SUFFIX)
 
 
 class WarehouseLock:

@@ -141,6 +141,11 @@ class Warehouse:
             raise UsageError(f"cannot open warehouse {self.path}: {exc}") from exc
         self.con.execute("SET search_path = 'memory.main,published.main'")
         self.con.execute("SET enable_progress_bar = false")
+        try:  # a generation moved with its primary reads the files where they are now (temporary views)
+            parts.bind(self.con, str(path), read_only=True)
+        except UsageError:
+            self.con.close()
+            raise
         return self
 
     def cursor(self) -> Warehouse:

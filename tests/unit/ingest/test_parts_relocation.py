@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from wupian.core.errors import UsageError
+from wupian.engine import published
 from wupian.engine.parts import MANIFEST, parts_root
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import load_snapshot
@@ -145,3 +146,26 @@ def test_the_classification_parts_move_with_the_pair(tmp_path: Path, good_dir: P
         load_snapshot(wh, AS_OF, good_dir)  # the date reloaded: its classification is stale, its parts unlisted
         assert wh.scalar("SELECT count(*) FROM loan_tags") == 0
         assert wh.scalar(f"SELECT count(*) FROM {MANIFEST} WHERE table_name = 'loan_tags'") == 0
+
+
+def test_a_pair_moved_with_its_published_generations_reads_and_keeps_their_files(
+        tmp_path: Path, good_dir: Path) -> None:
+    """``<db>``, ``<db>.parts`` and ``<db>.published`` restored elsewhere: the generations read the moved files
+    (opened as the web app opens them: read-only, and as an overlay), and a later load's garbage collection keeps
+    every file a kept generation lists."""
+    db, want = _loaded(tmp_path / "a", good_dir)
+    published.publish(db)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    shutil.rmtree(tmp_path / "a")
+    moved = tmp_path / "b" / "w.duckdb"
+    gen = published.current(moved)
+    assert gen is not None and gen.path.parent == published.published_dir(moved)
+    assert parts_root(gen.path) == parts_root(moved)
+    with Warehouse(gen.path, read_only=True, lock=False) as wh:
+        assert _content(wh) == want
+    with Warehouse.overlay(gen.path) as wh:
+        assert _content(wh) == want
+    with Warehouse(moved) as wh:  # replacing the date collects what neither the primary nor a generation lists
+        load_snapshot(wh, AS_OF, good_dir)
+    with Warehouse.overlay(gen.path) as wh:
+        assert _content(wh) == want
