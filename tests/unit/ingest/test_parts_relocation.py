@@ -165,7 +165,9 @@ def test_a_pair_moved_with_its_published_generations_reads_and_keeps_their_files
         assert _content(wh) == want
     with Warehouse.overlay(gen.path) as wh:
         assert _content(wh) == want
+    listed = set(parts_root(moved).rglob("*.parquet"))
     with Warehouse(moved) as wh:  # replacing the date collects what neither the primary nor a generation lists
         load_snapshot(wh, AS_OF, good_dir)
+    assert listed <= set(parts_root(moved).rglob("*.parquet"))  # (it used to delete the generation's files)
     with Warehouse.overlay(gen.path) as wh:
         assert _content(wh) == want
