@@ -2,7 +2,8 @@
 loads exactly like the same file written as a typed part (``stage_parts.ADOPT`` off): the same rows in every view
 (``loans``, ``customers``, stored order included), the same quarantine and the same issues — whatever mix of typed
 columns (narrower decimals, 32-bit integers, text booleans and rates), aliases, padded values, out-of-range
-codes, duplicate keys and broken references the file holds. Files that cannot be adopted fall back to the written
+codes, duplicate keys and broken references the file holds, and whichever of its columns are headed by their Chinese
+label (``贷款余额``) rather than their English name. Files that cannot be adopted fall back to the written
 path; the test also checks that adoption happened exactly when every row is clean and every column an exact cast.
 """
 
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from wupian.contract import table
 from wupian.core.errors import DataError
 from wupian.engine import stage_parts
 from wupian.engine.part_views import Projection
@@ -50,11 +52,14 @@ clean_row = st.fixed_dictionaries({c: st.sampled_from(ok) for c, (_, ok, _) in C
 any_row = st.fixed_dictionaries({c: st.sampled_from(ok + bad) for c, (_, ok, bad) in COLUMNS.items()})
 
 
-def _folder(rows: list[dict[str, object]], work: Path, columns: list[str]) -> Path:
+def _folder(rows: list[dict[str, object]], work: Path, columns: list[str], labelled: frozenset[str] = frozenset()
+            ) -> Path:
+    """The bank's folder with ``rows`` as loans.parquet; the ``labelled`` columns headed by their Chinese label."""
     folder = work / "in"
     shutil.copytree(GOOD, folder)
     (folder / "loans.csv").unlink()
-    data = pa.table({c: pa.array([r[c] for r in rows], COLUMNS[c][0]) for c in columns})
+    head = {c: table("loans").column(c).zh if c in labelled else c for c in columns}
+    data = pa.table({head[c]: pa.array([r[c] for r in rows], COLUMNS[c][0]) for c in columns})
     pq.write_table(data, folder / "loans.parquet")
     return folder
 
@@ -81,6 +86,7 @@ def _load(folder: Path, db: Path) -> dict[str, object]:
 
 
 OPTIONAL = ["is_entrusted", "pension_share", "tech_hts", "product_name"]
+LABELLED = ["loan_id", "balance", "interest_rate", "is_entrusted", "drawdown_date"]  # headed 贷款编号, 贷款余额 …
 
 
 def _clean(i: int, **change: object) -> dict[str, object]:
@@ -90,23 +96,26 @@ def _clean(i: int, **change: object) -> dict[str, object]:
 
 
 # The kinds of file that decide between adoption and the written path, pinned (run every time, whatever the
-# random draw): all clean (adopted), clean values under a duplicate key, a broken reference, a value needing more
+# random draw): all clean (adopted, also with Chinese-labelled headers), clean values under a duplicate key, a broken reference, a value needing more
 # than a cast, optional columns absent. The random examples then explore mixes of them.
-@example(rows=[_clean(0), _clean(1, balance=Decimal("0.00"), interest_rate=Decimal("0.03450"))], dropped=set())
-@example(rows=[_clean(0), _clean(0, customer_id="K0002")], dropped=set())
-@example(rows=[_clean(0), _clean(1, customer_id="K9999")], dropped={"tech_hts"})
-@example(rows=[_clean(0, is_entrusted="Y", pension_share="50%"), _clean(1)], dropped={"product_name"})
-@example(rows=[_clean(2, drawdown_amount=Decimal("-5.00"))], dropped=set(OPTIONAL))
+@example(rows=[_clean(0), _clean(1, balance=Decimal("0.00"), interest_rate=Decimal("0.03450"))], dropped=set(),
+         labelled=frozenset())
+@example(rows=[_clean(0), _clean(0, customer_id="K0002")], dropped=set(), labelled=frozenset())
+@example(rows=[_clean(0), _clean(1, customer_id="K9999")], dropped={"tech_hts"}, labelled=frozenset())
+@example(rows=[_clean(0, is_entrusted="Y", pension_share="50%"), _clean(1)], dropped={"product_name"},
+         labelled=frozenset(LABELLED))
+@example(rows=[_clean(2, drawdown_amount=Decimal("-5.00"))], dropped=set(OPTIONAL), labelled=frozenset())
+@example(rows=[_clean(0), _clean(1, balance=Decimal("0.00"))], dropped=set(), labelled=frozenset(LABELLED))
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(clean_row, min_size=1, max_size=6) | st.lists(any_row, min_size=1, max_size=6),
-       dropped=st.sets(st.sampled_from(OPTIONAL)))
+       dropped=st.sets(st.sampled_from(OPTIONAL)), labelled=st.frozensets(st.sampled_from(LABELLED)))
 def test_an_adopted_source_loads_like_a_written_one(
-    rows: list[dict[str, object]], dropped: set[str], monkeypatch: pytest.MonkeyPatch
+    rows: list[dict[str, object]], dropped: set[str], labelled: frozenset[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     columns = [c for c in COLUMNS if c not in dropped]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        folder = _folder(rows, work, columns)
+        folder = _folder(rows, work, columns, labelled)
         adopted = _load(folder, work / "adopt.duckdb")
         with monkeypatch.context() as m:
             m.setattr(stage_parts, "ADOPT", False)

@@ -94,23 +94,29 @@ def columns(name: str) -> list[tuple[str, str]]:
 class Projection:
     """What one part's file holds, when not the contract's columns with ``as_of`` (see the module docstring).
 
-    ``columns``: the contract columns the file has (by the same name), each with the casts, applied in order, that
-    give its contract type from the file's column (empty: stored as the contract types it). ``dated``: the file
-    has ``as_of``; else the view gives the date of the part's manifest row."""
+    ``columns``: the contract columns the file has, each with the casts, applied in order, that give its contract
+    type from the file's column (empty: stored as the contract types it). ``dated``: the file has ``as_of``; else
+    the view gives the date of the part's manifest row. ``sources``: (column, name in the file) for the columns
+    the file holds under another of the contract's own names for it (``Column.aliases``, e.g. ``贷款余额`` for
+    ``balance``); every other column is under its contract name."""
 
     columns: tuple[tuple[str, tuple[str, ...]], ...]
     dated: bool = True
+    sources: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps({"dated": self.dated, "columns": [[c, list(casts)] for c, casts in self.columns]},
-                          separators=(",", ":"))
+        doc: dict[str, object] = {"dated": self.dated, "columns": [[c, list(casts)] for c, casts in self.columns]}
+        if self.sources:
+            doc["sources"] = [list(pair) for pair in self.sources]
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str | None) -> Projection | None:
         if text is None:
             return None
         doc = json.loads(text)
-        return cls(tuple((str(c), tuple(str(t) for t in casts)) for c, casts in doc["columns"]), bool(doc["dated"]))
+        return cls(tuple((str(c), tuple(str(t) for t in casts)) for c, casts in doc["columns"]), bool(doc["dated"]),
+                   tuple((str(c), str(n)) for c, n in doc.get("sources", ())))
 
     @classmethod
     def present(cls, name: str, have: set[str] | list[str] | tuple[str, ...] | None) -> Projection | None:
@@ -127,12 +133,13 @@ class Projection:
         """The view's SQL for ``column`` (contract type ``sql_type``) of a file read with this projection."""
         for c, casts in self.columns:
             if c == column:
-                out = ref + q(c)
+                held = dict(self.sources).get(c, c)
+                out = ref + q(held)
                 for t in casts:
                     if not _SQL_TYPE.fullmatch(t):
                         raise ValueError(f"refusing suspicious SQL type {t!r}")
                     out = f"CAST({out} AS {t})"
-                return out if not casts and not ref else f"{out} AS {q(c)}"
+                return out if not casts and not ref and held == c else f"{out} AS {q(c)}"
         return f"CAST(NULL AS {sql_type}) AS {q(column)}"
 
 

@@ -11,7 +11,7 @@ when it need not be.
   the copy through that projection (``_wp_t_<key>``), the rows rejected by them by row number; rejected rows
   make the insert write a part of the other rows through the same projection (``_wp_a_<key>``).
 * **Written** (anything else: a row flagged by a row-level check, a column needing more than a cast, columns
-  under other names): one ``COPY`` types every column, flags every row and writes the part (``as_of``, the
+  under names other than the contract's own — its English names or Chinese labels, exactly as written): one ``COPY`` types every column, flags every row and writes the part (``as_of``, the
   columns the source has, typed, then ``__line``, ``__bad``, ``__warn``, ``__raw``); the checks read it back.
   A file that was a candidate for adoption but failed the proof pays this pass on top of the aggregate.
 
@@ -62,21 +62,30 @@ def _described(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, st
 
 def adoption(table: Table, raw: RawInput, described: list[tuple[str, str]]) -> Projection | None:
     """The projection a source with columns ``described`` (name, DuckDB type) would be adopted with, or None when
-    a column of the contract is under another name (its name is user text, never put in a view). Each present
-    column's casts are the route the typing takes (the file's value, or its text) then the contract type."""
+    a column of the contract is under a name that is not exactly one of the contract's own names for it
+    (``Column.aliases``: the English name or the Chinese label): the view names the file's column, and only our
+    own text is ever put in a view — a header matched loosely (other case, spaces) is user text, and such a file is
+    written. Each present column's casts are the route the typing takes (the file's value, or its text) then the
+    contract type."""
     by_col = {col: pos for pos, col in raw.positions}
     cols: list[tuple[str, tuple[str, ...]]] = []
+    sources: list[tuple[str, str]] = []
     for c in table.columns:
         if c.name not in by_col:
             continue
         pos = by_col[c.name]
-        if pos >= len(described) or described[pos][0] != c.name:
+        if pos >= len(described):
             return None
+        held = next((a for a in c.aliases if a == described[pos][0]), None)  # the contract's text, not the file's
+        if held is None or not held.replace("_", "").isalnum():
+            return None
+        if held != c.name:
+            sources.append((c.name, held))
         source_type = described[pos][1]
         via = source_type if source_type == "VARCHAR" or direct_expr(c, source_type, "v") is not None else "VARCHAR"
         casts = () if via == source_type else ("VARCHAR",)
         cols.append((c.name, casts if via == c.type.sql_type else (*casts, c.type.sql_type)))
-    return Projection(tuple(cols), dated=False)
+    return Projection(tuple(cols), dated=False, sources=tuple(sources))
 
 
 def stage_parquet_part(con: duckdb.DuckDBPyConnection, raw: RawInput, key: str, part: PartTarget) -> StagedTable:

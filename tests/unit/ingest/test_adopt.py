@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from support.adopt_bank import typed_loans_bank
@@ -134,3 +135,23 @@ def test_a_moved_pair_reads_its_adopted_and_written_parts(tmp_path: Path) -> Non
         assert _loans(wh)[:6] == want[:6]
     files = sorted(p.parent.name for p in (parts_root(moved) / "loans").rglob("*.parquet"))
     assert files == ["as_of=2026-01-31", "as_of=2026-02-28", "as_of=2026-03-31"]  # the old MAR copy collected
+
+
+def test_a_source_headed_by_the_contracts_chinese_labels_is_adopted_too(tmp_path: Path) -> None:
+    source = typed_loans_bank(tmp_path / "in")
+    data = pq.read_table(source)
+    zh = {c.name: c.zh for c in table("loans").columns}
+    labelled = data.rename_columns([zh[c] if c in ("loan_id", "balance", "interest_rate") else c
+                                    for c in data.column_names])
+    pq.write_table(labelled, source)
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as wh:
+        report = load_snapshot(wh, MAR, tmp_path / "in")
+        assert report.loaded["loans"] == 3 and not report.rejected.get("loans")
+        proj = _projections(wh)[MAR]
+        assert proj is not None and dict(proj.sources) == {
+            "loan_id": "贷款借据编码", "balance": "贷款余额", "interest_rate": "利率水平"}
+        got = wh.rows("SELECT loan_id, balance, interest_rate FROM loans ORDER BY loan_id")
+    assert got[0] == {"loan_id": "L1", "balance": Decimal("7500000.00"), "interest_rate": Decimal("3.450000")}
+    [part] = (parts_root(db) / "loans").rglob("*.parquet")
+    assert part.read_bytes() == source.read_bytes()
