@@ -240,9 +240,10 @@ class WorklistFile:
         # without empty record batches — Arrow 26 writes garbage for a leading empty batch when there is no header
         rows = pa.Table.from_batches([b for b in named.to_batches() if b.num_rows], schema=named.schema)
         pa_csv.write_csv(rows, self._fh, pa_csv.WriteOptions(include_header=False, eol="\r\n"))
-        for code, level, n in _counts(table):
+        per_code = _counts(table)
+        for code, level, n in per_code:
             self._counts[(code, level)] += n
-        for code, level, n in _counts(table, records=True):
+        for code, level, n in _counts(table, records=True) if RECORDS in table.column_names else per_code:
             self._records[(code, level)] += n
         self._several = self._several or _several(table)
         listed = first_per_code(table, limits={c: SAMPLE - n for c, n in self._per_code.items()})

@@ -169,7 +169,6 @@ def test_a_branch_cause_is_listed_once_per_file_and_branch_and_counts_its_record
     import io
 
     from support.edit_rows import update
-
     from wupian.reports.pboc_layout import layouts
     from wupian.reports.run import generate_reports
     from wupian.reports.worklists import error_count, issue_counts
