@@ -130,17 +130,28 @@ def _field_at(lines: pa.Array, pos: int) -> pa.Array:
 
 def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report, fields: dict[int, pa.Array] | None = None) -> pa.Array:
     """The record key of each line (贷款借据编码=…, else 票据编号=…, else null; null on summary rows); ``fields``:
-    the lines' values at some positions, already read off (the rest are read off the lines)."""
-    out = pa.nulls(len(lines), pa.string())
-    for name in ("票据编号", "贷款借据编码"):  # the later assignment wins: 借据 before 票据
+    the lines' values at some positions, already read off (the rest are read off the lines). The value and its
+    field's name are chosen per line first, and joined once (one text per line is built, not one per key field)."""
+    value: pa.Array | None = None
+    prefix: pa.Array | str = ""
+    ok: pa.Array | None = None
+    for name in ("贷款借据编码", "票据编号"):  # the first usable wins: 借据 before 票据
         if name not in rep.names:
             continue
         pos = rep.names.index(name) + 1
         v = (fields or {}).get(pos)
         v = _field_at(lines, pos) if v is None else v
-        usable = pc.and_(pc.invert(pc.is_in(v, value_set=pa.array(["", "0"]))), pc.is_valid(v))
-        out = pc.if_else(usable, pc.binary_join_element_wise(f"{name}=", v, ""), out)
-    return pc.if_else(pc.greater(n, len(rep.summaries)), out, pa.nulls(len(lines), pa.string()))
+        usable = pc.and_(pc.invert(pc.is_in(v, value_set=pa.array(["", "0"]))), pc.is_valid(v))  # never null
+        if value is None or ok is None:
+            value, prefix, ok = v, f"{name}=", usable
+        else:
+            value = pc.if_else(ok, value, v)
+            prefix = pc.if_else(ok, prefix, f"{name}=")
+            ok = pc.or_(ok, usable)
+    if value is None or ok is None:
+        return pa.nulls(len(lines), pa.string())
+    keep = pc.and_(ok, pc.greater(n, len(rep.summaries)))
+    return pc.binary_join_element_wise(prefix, pc.if_else(keep, value, pa.scalar(None, pa.string())), "")
 
 
 def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issue | None:
