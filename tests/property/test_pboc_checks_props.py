@@ -42,7 +42,9 @@ WIDE = st.text(st.sampled_from(["a", "é", "中", "😀", " ", "\u3000", "\t", '
 def test_type_rules_in_sql_match_the_plain_reading(contract: str, branch: str) -> None:
     issues = validate_lines(GREEN, [_line(contract, branch)], "f.dat")
     typed = {i.source.column: i.message for i in issues if i.code == "WP-PBOC-002"}
-    for field, value, limit in ((FIELD, contract, LIMIT), ("内部机构号", branch, 30)):
+    # 内部机构号 is a branch-level field: its finding is worded once per branch, with its number of records
+    per_branch = f"（本文件经办机构 {branch or '（空）'} 的 1 条逐笔记录均如此，该值取自机构表 branches）"
+    for field, value, limit, tail in ((FIELD, contract, LIMIT, ""), ("内部机构号", branch, 30, per_branch)):
         want = _expected(value, limit)
-        assert typed.get(field) == (None if want is None else f"{field}：{want}（值 {value}）"), (field, value)
+        assert typed.get(field) == (None if want is None else f"{field}：{want}（值 {value}）{tail}"), (field, value)
         assert (field, "WP-PBOC-003") in {(i.source.column, i.code) for i in issues} or value != ""

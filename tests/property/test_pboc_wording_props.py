@@ -1,7 +1,8 @@
 """The column-wise wording of the PBOC validator's findings (``pboc_wording.line_findings``) equals wording every
 mark of every marked line one at a time (``pboc_wording._word``, the single-finding wording), for any mix of
-broken fields on summary and detail rows: same rows, same order, same texts, keys and line numbers. And the marks
-worded without reading the value (``VALUELESS``) really give one text whatever the value."""
+broken fields on summary and detail rows: same rows, same order, same texts, keys and line numbers — a finding on a
+branch-level field (金融机构代码, 内部机构号) of detail rows once per (branch, finding) with its number of records. And
+the marks worded without reading the value (``VALUELESS``) really give one text whatever the value."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from wupian.reports.worklists import to_issues
 
 USCC = "91130900MA0000001X"
 CODES = ("HDACLKJDK", "HDACLPHDK", "HDAKJDKFS", "HDACLSZDK")
-VALUES = ("", "0", "1", "2", "C01", "C03", "HTP01", "DE05", "L1", "L2", "=x", " a", "12.5", USCC, "x" * 40)
+VALUES = ("", "0", "1", "2", "C01", "C03", "HTP01", "DE05", "L1", "L2", "=x", " a", "12.5", USCC, "x" * 40, "A1")
+BRANCH_FIELDS = ("金融机构代码", "内部机构号")  # the fields of scope branch / branch_id in pboc_spec/field_rules.csv
 
 
 def _base(code: str, n: int) -> list[str]:
@@ -34,9 +36,12 @@ def _base(code: str, n: int) -> list[str]:
 
 
 def _one_at_a_time(code: str, found: pa.Table, file: str) -> list[Issue]:
+    """Every mark worded by itself, in line and mark order; then the branch-level findings of detail rows merged per
+    (branch, finding) at the first, with the count of records."""
     rep = _report(code)
     k = len(rep.summaries)
     out: list[Issue] = []
+    branch_of: dict[int, str] = {}  # index in ``out`` of a branch-level finding → its line's 内部机构号
     for n, line, marks in zip(*(found.column(c).to_pylist() for c in ("n", "line", "marks")), strict=True):
         values = line.split("|")
         key = None
@@ -60,8 +65,20 @@ def _one_at_a_time(code: str, found: pa.Table, file: str) -> list[Issue]:
                                                               if mark == "bill_extra" else 0)
             w = _word(rep, mark, values[pos - 1] if pos else "", n <= k, file)
             if w is not None:
+                if n > k and pos and rep.names[pos - 1] in BRANCH_FIELDS:
+                    branch_of[len(out)] = values[rep.names.index("内部机构号")]
                 out.append(Issue(w.code, w.level, w.message, Source(file, n, key, w.source.column), w.suggestion))
-    return out
+    groups: dict[tuple[str | None, ...], list[int]] = {}
+    for i, b in branch_of.items():
+        w = out[i]
+        groups.setdefault((b, w.code, w.message, w.source.column, w.suggestion), []).append(i)
+    merged: dict[int, Issue] = {}
+    for (b, *_), at in groups.items():
+        w = out[at[0]]
+        merged[at[0]] = Issue(w.code, w.level, f"{w.message}（本文件经办机构 {b or '（空）'} 的 {len(at)} 条逐笔记录均如此，"
+                              "该值取自机构表 branches）", Source(file, w.source.line, f"内部机构号={b}" if b else None,
+                                                         w.source.column), w.suggestion)
+    return [merged.get(i, w) for i, w in enumerate(out) if i not in branch_of or i in merged]
 
 
 @settings(max_examples=60, deadline=None)

@@ -108,3 +108,44 @@ def test_long_batches_of_repeated_texts_write_the_plain_bytes(pool: list[tuple[o
         reference = _reference(tables, parts)
         assert parts.read_bytes() == reference
         assert whole.read_bytes() == reference
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(ROW, st.one_of(st.none(), st.integers(1, 5))), max_size=40), max_size=4))
+def test_rows_that_stand_for_several_records_count_them(batches: list[list[tuple[tuple[object, ...], int | None]]],
+                                                        ) -> None:
+    """A findings table's ``records`` column (how many records a row stands for; null: one) is not written to the
+    file: the bytes are those of the same rows without it; ``counts`` stay rows; ``records`` and ``issue_counts``
+    count records (each listed row once as an Issue, the rest of its records from the worklist) — batch by batch as
+    at once."""
+    import tempfile
+
+    from wupian.reports.worklists import RECORDS, issue_counts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = [_table([r for r, _ in b]) for b in batches]
+        weighted = [t.append_column(RECORDS, pa.array([w for _, w in b], pa.int64())) if i % 2 == 0 else t
+                    for i, (t, b) in enumerate(zip(plain, batches, strict=True))]  # some batches without the column
+        rows_only, _ = keep(concat(plain), Path(tmp) / "plain.csv")
+        want, want_issues = keep(concat(weighted), Path(tmp) / "whole.csv")
+        out = WorklistFile(Path(tmp) / "parts.csv")
+        for t in weighted:
+            out.add(t)
+        got, got_issues = out.close()
+        assert got_issues == want_issues
+        if want is None:
+            assert got is None and rows_only is None
+            return
+        assert rows_only is not None and got is not None
+        assert (got.counts, got.listed, got.records) == (want.counts, want.listed, want.records)
+        assert (Path(tmp) / "parts.csv").read_bytes() == (Path(tmp) / "plain.csv").read_bytes()
+        assert got.counts == rows_only.counts
+        expected: dict[tuple[str, str], int] = {}
+        for i, b in enumerate(batches):
+            for r, w in b:
+                key = (str(r[4]), str(r[5]))
+                expected[key] = expected.get(key, 0) + (w or 1 if i % 2 == 0 else 1)
+        assert issue_counts(got_issues, [got]) == expected
+        several = any(w is not None and w > 1 for i, b in enumerate(batches) if i % 2 == 0 for _, w in b)
+        assert bool(got.records) == several and (not several or dict(((c, lv), n) for c, lv, n in got.records)
+                                                 == expected)

@@ -63,7 +63,8 @@ class RecordPlan:
     ``detail_code`` the code of every later line (checked only when the report has summary rows); ``bill`` the
     positions of 业务类别, 贷款合同编码, 贷款借据编码, 票据编号 with the bill code; ``at_least_one`` / ``exactly_one``
     flag positions of which at least / exactly one holds ``1``; ``keys`` positions whose non-empty, non-``0`` values
-    must be unique among detail rows, together with ``serial`` (交易流水号) when set."""
+    must be unique among detail rows, together with ``serial`` (交易流水号) when set; ``branch`` the field that
+names the record's booking branch (内部机构号), whose text the records' statement returns with the keys'."""
     fields: tuple[FieldCheck, ...]
     summaries: tuple[str, ...]
     detail_code: str | None
@@ -72,6 +73,7 @@ class RecordPlan:
     exactly_one: tuple[int, ...]
     keys: tuple[int, ...]
     serial: int | None
+    branch: int | None = None  # the position of the field naming the booking branch (its text comes back too)
 
 
 def _lit(value: str, params: list[Any]) -> str:
@@ -274,9 +276,9 @@ def line_marks(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> pa.Tabl
 def checked_records(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: date, **flags: Any) -> pa.Table:
     """The detail records of one file (``engine.pboc_lines.detail_records``: ``line``, ``loan_id`` and the warning
     flags, file order) with what the rules of ``plan`` find on each — ``marks`` exactly as ``line_marks`` finds
-    them on the line's text, ``""`` for none — and the text of the key fields (``v<pos>`` of ``plan.keys`` and
-    ``plan.serial``), from the statement that builds the records: the rules read each field's text as it is
-    written, so the lines are not split again. The detail records are lines ``k + 1`` … of the file (``k`` summary
+    them on the line's text, ``""`` for none — and the text of the key fields (``v<pos>`` of ``plan.keys``,
+    ``plan.serial`` and ``plan.branch``), from the statement that builds the records: the rules read each field's
+    text as it is written, so the lines are not split again. The detail records are lines ``k + 1`` … of the file (``k`` summary
     rows): every rule reads the line number only to tell a summary row from a detail row."""
     return checked_file(wh, lines, plan, as_of, (), **flags)[1]
 
@@ -290,7 +292,7 @@ def checked_file(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: date, 
     params: list[Any] = []
     cols, marks = _marks_sql(plan, params)
     nv = len(plan.fields)
-    keys = [f"v{int(p)}" for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})]
+    keys = [f"v{int(p)}" for p in sorted({*plan.keys, *(p for p in (plan.serial, plan.branch) if p is not None)})]
     fields = [f"v{i}" for i in range(1, nv + 1)]
     order = ["line", "loan_id", "branch_id", *names, *fields, "n", "nf", "ascii", "blanks"]
     source = (f"SELECT {', '.join(f'q.{c}' for c in order[:-4])}, {len(plan.summaries) + 1} AS n, "

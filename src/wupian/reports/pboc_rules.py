@@ -1,6 +1,9 @@
 """The packaged rules of the PBOC 2025 五篇大文章 loan files, read as data: per field whether summary and detail
 rows must fill it, leave it empty, or fill it only when another field says so; its code list; a pattern; and the
-zh text that tells the banker what to fill in (``pboc_spec/field_rules.csv``). Code lists, the field dictionary and
+zh text that tells the banker what to fill in; and its ``scope``: whether the value is the loan's or the booking
+branch's (a *branch-level field*: 金融机构代码 = the branch's 统一社会信用代码, 内部机构号 = its id — a finding on
+such a field is a property of the branch and is reported once per file and branch, ``pboc_wording``)
+(``pboc_spec/field_rules.csv``). Code lists, the field dictionary and
 the summary-row codes have one home, the packaged reference data ``pboc_five_articles_loan_spec_2025``
 (``wupian.reference.pboc_codes``).
 
@@ -32,6 +35,10 @@ class FieldRule:
     pattern: str
     fix: str
     source: str
+    scope: str = ""  # "" the loan's | "branch" the booking branch's (e.g. its 统一社会信用代码) | "branch_id" its id
+
+
+BRANCH_SCOPES = ("branch", "branch_id")  # a branch-level field: its value is the booking branch's, not the loan's
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -56,7 +63,8 @@ def _all_rules() -> dict[str, dict[str, FieldRule]]:
         when = tuple(r["required_when"].split("=", 1)) if r["required_when"] else None
         rule = FieldRule(r["field_name"], r["on_summary"], r["on_detail"], r["code_list"],
                          when,  # type: ignore[arg-type]
-                         tuple(c for c in r["exclude_codes"].split("/") if c), r["pattern"], r["fix"], r["source"])
+                         tuple(c for c in r["exclude_codes"].split("/") if c), r["pattern"], r["fix"], r["source"],
+                         r.get("scope") or "")
         for code in codes:
             if r["field_name"] in layouts()[code].names:
                 out[code][r["field_name"]] = rule

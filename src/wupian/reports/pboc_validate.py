@@ -86,9 +86,11 @@ def record_plan(code: str) -> RecordPlan:
         return tuple(pos[n] for n in names if n in pos)
 
     bill = tuple(pos[n] for n in BILL_FIELDS)  # every layout carries the four (a KeyError here is a packaging error)
+    branch = next((pos[f.name] for f in layout.fields if rules.get(f.name) and rules[f.name].scope == "branch_id"),
+                  None)
     return RecordPlan(tuple(fields), summaries, detail_code, (*bill, BILL_CODE),  # type: ignore[arg-type]
                       present(flags), present(DIGITAL_FLAGS) if tag == "digital" else (), present(KEY_FIELDS),
-                      pos.get("交易流水号") if flow else None)
+                      pos.get("交易流水号") if flow else None, branch)
 
 
 def _num(text: str) -> Decimal | None:
@@ -173,9 +175,10 @@ def checked_engine(wh: Warehouse, code: str, file: str, head: list[str], records
 
     def words() -> pa.Table:
         marks = records.column("marks")
-        # the key fields as the records' statement read them (every built record has all its fields); none on the
-        # summary rows, whose key the wording never reads
-        keys = [c for c in records.column_names if c[:1] == "v" and c[1:].isdigit() and int(c[1:]) in plan.keys]
+        # the key fields and the branch as the records' statement read them (every built record has all its
+        # fields); none on the summary rows, whose key and branch the wording never reads
+        keys = [c for c in records.column_names
+                if c[:1] == "v" and c[1:].isdigit() and int(c[1:]) in (*plan.keys, plan.branch)]
         detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
                            "line": records.column("line"), "marks": marks,
                            **{c: records.column(c) for c in keys}}).filter(pc.not_equal(marks, ""))

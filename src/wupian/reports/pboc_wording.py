@@ -6,6 +6,12 @@ A file can carry a finding on every record (a bank whose branches have no 统一
 worded one by one: each distinct (mark, value, summary-or-detail) is worded once by the same functions that word a
 single finding, and the text is spread over the rows with Arrow takes; the record key, the line and the summary
 rows' line-dependent text are computed column-wise. Order and text are exactly those of wording line by line.
+
+A finding on a *branch-level field* (``scope`` of ``pboc_spec/field_rules.csv``: 金融机构代码, 内部机构号 — the value
+is the booking branch's, not the loan's) is a property of the branch, not of the record: on detail rows it is one
+finding per (file, branch, finding) — at the branch's first such record, keyed ``内部机构号=<branch>``, its text
+saying how many of the file's records it affects, that number in the ``records`` column (``worklists.RECORDS``)
+so the counts still count records. A record's other findings are listed as before.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ import pyarrow.compute as pc
 
 from wupian.core.issues import Issue, Level, Source
 from wupian.reports.pboc_layout import REPORTS, Field, layouts, type_problem
-from wupian.reports.pboc_rules import FieldRule, allowed_codes, field_rules
-from wupian.reports.worklists import FINDINGS, constant, pooled
+from wupian.reports.pboc_rules import BRANCH_SCOPES, FieldRule, allowed_codes, field_rules
+from wupian.reports.worklists import FINDINGS, RECORDS, constant, pooled
 
 TECH_FLAGS = ("是否高技术制造业贷款", "是否高技术服务业贷款", "是否战略性新兴产业贷款", "是否知识产权（专利）密集型产业贷款")
 INCLUSIVE_FLAGS = (
@@ -102,12 +108,18 @@ class _Report:
     rules: dict[str, FieldRule]
     summaries: tuple[str, ...]
     detail_code: str | None
+    branch_fields: frozenset[int]  # positions of the branch-level fields (``pboc_rules.BRANCH_SCOPES``)
+    branch: int | None  # the position of the field naming the branch (scope ``branch_id``: 内部机构号)
 
 
 def _report(code: str) -> _Report:
     layout = layouts()[code]
     _, _, summaries, detail_code = REPORTS[code]
-    return _Report(code, layout.names, layout.fields, field_rules(code), summaries, detail_code)
+    rules = field_rules(code)
+    scope = {i: rules[f.name].scope for i, f in enumerate(layout.fields, start=1) if f.name in rules}
+    branch = next((i for i, s in scope.items() if s == "branch_id"), None)
+    fields = frozenset(i for i, s in scope.items() if s in BRANCH_SCOPES) if branch is not None else frozenset()
+    return _Report(code, layout.names, layout.fields, rules, summaries, detail_code, fields, branch)
 
 
 def _field_at(lines: pa.Array, pos: int) -> pa.Array:
@@ -118,17 +130,28 @@ def _field_at(lines: pa.Array, pos: int) -> pa.Array:
 
 def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report, fields: dict[int, pa.Array] | None = None) -> pa.Array:
     """The record key of each line (贷款借据编码=…, else 票据编号=…, else null; null on summary rows); ``fields``:
-    the lines' values at some positions, already read off (the rest are read off the lines)."""
-    out = pa.nulls(len(lines), pa.string())
-    for name in ("票据编号", "贷款借据编码"):  # the later assignment wins: 借据 before 票据
+    the lines' values at some positions, already read off (the rest are read off the lines). The value and its
+    field's name are chosen per line first, and joined once (one text per line is built, not one per key field)."""
+    value: pa.Array | None = None
+    prefix: pa.Array | str = ""
+    ok: pa.Array | None = None
+    for name in ("贷款借据编码", "票据编号"):  # the first usable wins: 借据 before 票据
         if name not in rep.names:
             continue
         pos = rep.names.index(name) + 1
         v = (fields or {}).get(pos)
         v = _field_at(lines, pos) if v is None else v
-        usable = pc.and_(pc.invert(pc.is_in(v, value_set=pa.array(["", "0"]))), pc.is_valid(v))
-        out = pc.if_else(usable, pc.binary_join_element_wise(f"{name}=", v, ""), out)
-    return pc.if_else(pc.greater(n, len(rep.summaries)), out, pa.nulls(len(lines), pa.string()))
+        usable = pc.and_(pc.invert(pc.is_in(v, value_set=pa.array(["", "0"]))), pc.is_valid(v))  # never null
+        if value is None or ok is None:
+            value, prefix, ok = v, f"{name}=", usable
+        else:
+            value = pc.if_else(ok, value, v)
+            prefix = pc.if_else(ok, prefix, f"{name}=")
+            ok = pc.or_(ok, usable)
+    if value is None or ok is None:
+        return pa.nulls(len(lines), pa.string())
+    keep = pc.and_(ok, pc.greater(n, len(rep.summaries)))
+    return pc.binary_join_element_wise(prefix, pc.if_else(keep, value, pa.scalar(None, pa.string())), "")
 
 
 def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issue | None:
@@ -184,11 +207,12 @@ class _Pool:
 def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, dict[int, set[str]]]:
     """Every finding of the marked lines ``found`` (``n``, ``line``, ``marks``; line order) as a findings table in
     the order of the lines and of each line's marks, and the fields of each summary line whose value does not fit
-    its type (their sums are not compared).
+    its type (their sums are not compared). A finding on a branch-level field of detail rows is one row per
+    (branch, finding), where the branch first has it, with its number of records (module docstring).
 
-    ``found`` may carry the lines' key fields as ``v<pos>`` (their values where the line has all its fields, null
-    where it does not or is a summary row), read off where the records were built; otherwise they are read off the
-    lines. Each distinct (mark, value, summary-or-detail) is worded once; the rows carry integer positions into those texts
+    ``found`` may carry the lines' key and branch fields as ``v<pos>`` (their values where the line has all its
+    fields, null where it does not or is a summary row), read off where the records were built; otherwise they are
+    read off the lines. Each distinct (mark, value, summary-or-detail) is worded once; the rows carry integer positions into those texts
     (and into the lines for the record key), reordered as integers, and every text column is built by one take."""
     k = len(rep.summaries)
     mistyped: dict[int, set[str]] = {}
@@ -208,8 +232,10 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     enc = pc.dictionary_encode(tok)
     ids = enc.indices.to_numpy(zero_copy_only=False)
     pools = {a: _Pool() for a in ("code", "message", "column", "suggestion")}
-    # per piece: token rows, the key's line (-1: none), and per text column positions into its pool or an array
-    pieces: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray | pa.Array]]] = []
+    # per piece: token rows, the key's line (-1: none) or the keys, per text column positions into its pool or an
+    # array, and the records each row stands for (None: one each)
+    pieces: list[tuple[np.ndarray, np.ndarray | pa.Array, dict[str, np.ndarray | pa.Array], np.ndarray | None]] = []
+    branches: pa.Array | None = None  # the branch of each line, read off once (branch-level findings only)
     for j, mark in enumerate(enc.dictionary.to_pylist()):
         rows = np.nonzero(ids == j)[0]
         src = parent[rows]
@@ -218,8 +244,8 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
             at = pa.array(src)
             rn, rl = pc.take(n, at), pc.take(lines, at)
             if mark == "count":
-                fields = pc.cast(pc.add(pc.count_substring(rl, "|"), 1), pa.string())
-                msg = pc.binary_join_element_wise("字段数 ", fields, f"，应为 {len(rep.fields)}", "")
+                counted = pc.cast(pc.add(pc.count_substring(rl, "|"), 1), pa.string())
+                msg = pc.binary_join_element_wise("字段数 ", counted, f"，应为 {len(rep.fields)}", "")
                 texts = {"code": "WP-PBOC-001", "column": None, "suggestion": None}
                 key_at = np.full(m, -1, dtype=np.int64)
             else:
@@ -234,7 +260,7 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
                 key_at = src
             cols: dict[str, np.ndarray | pa.Array] = {a: np.full(m, pools[a].ids([t])[0]) for a, t in texts.items()}
             cols["message"] = msg
-            pieces.append((rows, key_at, cols))
+            pieces.append((rows, key_at, cols, None))
             continue
         pos = int(mark.split(":")[0]) if ":" in mark else (rep.names.index("票据编号") + 1
                                                           if mark == "bill_extra" else 0)
@@ -249,10 +275,21 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
         if any(w is None for w in worded):  # a mark without wording (none today) is not a finding
             keep = np.array([w is not None for w in worded])[pick]
             rows, src, pick = rows[keep], src[keep], pick[keep]
-        cols = {a: pools[a].ids([None if w is None else (w.source.column if a == "column" else getattr(w, a))
-                                 for w in worded])[pick] for a in pools}
-        pieces.append((rows, src, cols))
+        texts_at = {a: pools[a].ids([None if w is None else (w.source.column if a == "column" else getattr(w, a))
+                                     for w in worded]) for a in pools}
+        if pos in rep.branch_fields and rep.branch is not None:
+            detail = ~summary.to_numpy(zero_copy_only=False)
+            if detail.any():
+                if branches is None:
+                    branches = fields.get(rep.branch)
+                    branches = pc.fill_null(_field_at(lines, rep.branch) if branches is None else branches, "")
+                pieces.append(_per_branch(rows[detail], src[detail], pick[detail], texts_at, pools, branches))
+                rows, src, pick = rows[~detail], src[~detail], pick[~detail]
+                if len(rows) == 0:
+                    continue
+        pieces.append((rows, src, {a: texts_at[a][pick] for a in pools}, None))
     order = np.concatenate([p[0] for p in pieces])
+    several = any(p[3] is not None for p in pieces)
     in_order = bool(np.all(order[1:] > order[:-1]))  # e.g. one kind of mark: no reordering needed
     sort = None if in_order else np.argsort(order, kind="stable")
 
@@ -268,12 +305,44 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
         whole = pa.concat_arrays(arrays)
         return whole if sort is None else pc.take(whole, pa.array(sort))
 
-    key_at = ints([p[1] for p in pieces])
-    key = pc.take(keys, pa.array(key_at, mask=key_at < 0))
+    if all(isinstance(p[1], np.ndarray) for p in pieces):
+        key_at = ints([p[1] for p in pieces])  # type: ignore[misc]
+        key = pc.take(keys, pa.array(key_at, mask=key_at < 0))
+    else:
+        key = pa.concat_arrays([pc.take(keys, pa.array(p[1], mask=p[1] < 0)) if isinstance(p[1], np.ndarray)
+                                else p[1] for p in pieces])
+        key = key if sort is None else pc.take(key, pa.array(sort))
     at = order if in_order else np.sort(order)
     total = len(order)
-    table = pa.Table.from_arrays(
-        [_const(file, total), pc.cast(pc.take(n, pa.array(parent[at])), pa.int64()), key.cast(pa.string()),
-         col("column"), col("code"), _const(str(Level.ERROR), total), col("message"), col("suggestion")],
-        names=FINDINGS.names)
-    return table, mistyped
+    columns = [_const(file, total), pc.cast(pc.take(n, pa.array(parent[at])), pa.int64()), key.cast(pa.string()),
+               col("column"), col("code"), _const(str(Level.ERROR), total), col("message"), col("suggestion")]
+    if not several:
+        return pa.Table.from_arrays(columns, names=FINDINGS.names), mistyped
+    weights = pa.concat_arrays([pa.nulls(len(p[0]), pa.int64()) if p[3] is None else pa.array(p[3], pa.int64())
+                                for p in pieces])
+    weights = weights if sort is None else pc.take(weights, pa.array(sort))
+    return pa.Table.from_arrays([*columns, weights], names=[*FINDINGS.names, RECORDS]), mistyped
+
+
+def _per_branch(rows: np.ndarray, src: np.ndarray, pick: np.ndarray, texts_at: dict[str, np.ndarray],
+                pools: dict[str, _Pool], branches: pa.Array,
+                ) -> tuple[np.ndarray, pa.Array, dict[str, np.ndarray | pa.Array], np.ndarray]:
+    """The findings of one branch-level mark on detail rows (token ``rows`` of the lines ``src``, worded as ``pick``
+    into ``texts_at``) as one row per (branch, text), at the first of its rows: key ``内部机构号=<branch>``, the
+    text with the number of the file's records it stands for, that number as the row's weight."""
+    branch = pc.dictionary_encode(pc.take(branches, pa.array(src)))
+    b = branch.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    group = b * (int(pick.max()) + 1) + pick
+    _, first, counts = np.unique(group, return_index=True, return_counts=True)
+    by_first = np.argsort(first, kind="stable")  # groups in the order of their first record (rows ascend)
+    first, counts = first[by_first], counts[by_first]
+    name = pc.take(branch.dictionary, pa.array(b[first]))
+    empty = pc.equal(name, "")
+    key = pc.if_else(empty, pa.nulls(len(name), pa.string()), pc.binary_join_element_wise("内部机构号=", name, ""))
+    shown = pc.if_else(empty, "（空）", name)
+    message = pc.binary_join_element_wise(
+        pools["message"].strings(texts_at["message"][pick[first]]), "（本文件经办机构 ", shown, " 的 ",
+        pc.cast(pa.array(counts, pa.int64()), pa.string()), " 条逐笔记录均如此，该值取自机构表 branches）", "")
+    cols: dict[str, np.ndarray | pa.Array] = {a: texts_at[a][pick[first]] for a in pools if a != "message"}
+    cols["message"] = pools["message"].ids(message.to_pylist())  # a few per branch: pooled like the others
+    return rows[first], key, cols, counts

@@ -7,6 +7,11 @@ also listed as Issues — the first ``SAMPLE`` of each code, in the order they w
 and the exit code see the same counts and the same first findings as when every finding was an Issue. Nothing is
 lost: every finding is a row of the file.
 
+A finding may stand for several records (``RECORDS``: a cause that is a property of a branch — its missing
+统一社会信用代码 — is one row per file and branch, with the number of records it affects in its text): the worklist then
+also counts the records per code (``Worklist.records``), and ``issue_counts`` / ``error_count`` count records, so a
+run's summary says how many records fail, as when every record had its row.
+
 The CSV is written by Arrow's CSV writer (every text value quoted, CRLF line ends): read back with Python's ``csv``
 module, its rows are exactly the fields of the findings — except that a text cell a spreadsheet would run as a
 formula (``=…``, ``+…``, ``-…``, ``@…``; a customer name or key taken from the bank's files) starts with an apostrophe,
@@ -35,16 +40,21 @@ BOM = "\ufeff"
 FINDINGS = pa.schema([("file", pa.string()), ("line", pa.int64()), ("key", pa.string()), ("column", pa.string()),
                       ("code", pa.string()), ("level", pa.string()), ("message", pa.string()),
                       ("suggestion", pa.string())])
+# an optional int64 column of a findings table: how many records the finding stands for (absent or null: one) — never
+# written to a worklist file (the finding's text says it), counted by ``Worklist.records``
+RECORDS = "records"
 
 
 @dataclass(frozen=True, slots=True)
 class Worklist:
     """A CSV file holding every finding of one kind; ``counts`` is (code, level, rows) per code, ``listed`` how many
-    of those rows are also in the run's issues."""
+    of those rows are also in the run's issues; ``records`` (code, level, records) per code when some rows stand for
+    several records (``RECORDS``; empty: one record per row, as ``counts``)."""
 
     path: Path
     counts: tuple[tuple[str, str, int], ...]
     listed: tuple[tuple[str, str, int], ...]
+    records: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def rows(self) -> int:
@@ -56,10 +66,11 @@ class Worklist:
 
 
 def issue_counts(issues: Iterable[Issue], worklists: Sequence[Worklist] = ()) -> dict[tuple[str, str], int]:
-    """(code, level) -> count over the run's issues and every row of its worklists (each finding once)."""
+    """(code, level) -> count over the run's issues and every row of its worklists (each finding once; a worklist row
+    that stands for several records counts them all, ``Worklist.records``)."""
     counts = Counter((i.code, str(i.level)) for i in issues)
     for w in worklists:
-        for code, level, n in w.counts:
+        for code, level, n in w.records or w.counts:
             counts[(code, level)] += n
         for code, level, n in w.listed:
             counts[(code, level)] -= n
@@ -119,7 +130,13 @@ def concat(tables: Sequence[pa.Table]) -> pa.Table:
         return FINDINGS.empty_table()
     texts = {f.name for t in tables for f in t.schema if pa.types.is_dictionary(f.type)}
     schema = pa.schema([pa.field(f.name, TEXTS) if f.name in texts else f for f in FINDINGS])
-    return pa.concat_tables([t.select(FINDINGS.names).cast(schema) for t in tables])
+    if not any(RECORDS in t.column_names for t in tables):
+        return pa.concat_tables([t.select(FINDINGS.names).cast(schema) for t in tables])
+    # a table with findings that stand for several records keeps that column; the other tables' rows are one each
+    schema = schema.append(pa.field(RECORDS, pa.int64()))
+    return pa.concat_tables([
+        (t if RECORDS in t.column_names else t.append_column(RECORDS, pa.nulls(t.num_rows, pa.int64())))
+        .select(schema.names).cast(schema) for t in tables])
 
 
 def first_per_code(table: pa.Table, n: int = SAMPLE, limits: dict[str, int] | None = None) -> pa.Table:
@@ -137,14 +154,26 @@ def first_per_code(table: pa.Table, n: int = SAMPLE, limits: dict[str, int] | No
     return pa.concat_tables([table.slice(int(i), 1) for i in rows]) if len(rows) else table.slice(0, 0)
 
 
-def _counts(table: pa.Table) -> tuple[tuple[str, str, int], ...]:
+def _counts(table: pa.Table, records: bool = False) -> tuple[tuple[str, str, int], ...]:
+    """(code, level, rows) per code, sorted; with ``records``, (code, level, records) (``RECORDS``)."""
     if table.num_rows == 0:
         return ()
     # one chunk: dictionary columns of several chunks may have different dictionaries
     keys = pa.table({c: table.column(c).combine_chunks() for c in ("code", "level")})
-    grouped = keys.group_by(["code", "level"], use_threads=False).aggregate([("code", "count")])
+    if records and RECORDS in table.column_names:
+        keys = keys.append_column(RECORDS, pc.fill_null(table.column(RECORDS).combine_chunks(), 1))
+        grouped = keys.group_by(["code", "level"], use_threads=False).aggregate([(RECORDS, "sum")])
+        n = f"{RECORDS}_sum"
+    else:
+        grouped = keys.group_by(["code", "level"], use_threads=False).aggregate([("code", "count")])
+        n = "code_count"
     return tuple(sorted(zip(grouped.column("code").to_pylist(), grouped.column("level").to_pylist(),
-                            grouped.column("code_count").to_pylist(), strict=True)))
+                            grouped.column(n).to_pylist(), strict=True)))
+
+
+def _several(table: pa.Table) -> bool:
+    """Whether a row of ``table`` stands for more than one record (``RECORDS``)."""
+    return RECORDS in table.column_names and bool(pc.any(pc.greater(table.column(RECORDS), 1)).as_py())
 
 
 _PROBE = 4096  # values of a text column looked at to decide whether it repeats enough to guard its distinct values
@@ -190,6 +219,8 @@ class WorklistFile:
         self.path, self.header, self.columns = path, tuple(header), tuple(columns)
         self._fh: Any = None
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._records: Counter[tuple[str, str]] = Counter()
+        self._several = False
         self._listed: Counter[tuple[str, str]] = Counter()
         self._per_code: Counter[str] = Counter()
         self._sample: list[pa.Table] = []
@@ -209,8 +240,12 @@ class WorklistFile:
         # without empty record batches — Arrow 26 writes garbage for a leading empty batch when there is no header
         rows = pa.Table.from_batches([b for b in named.to_batches() if b.num_rows], schema=named.schema)
         pa_csv.write_csv(rows, self._fh, pa_csv.WriteOptions(include_header=False, eol="\r\n"))
-        for code, level, n in _counts(table):
+        per_code = _counts(table)
+        for code, level, n in per_code:
             self._counts[(code, level)] += n
+        for code, level, n in _counts(table, records=True) if RECORDS in table.column_names else per_code:
+            self._records[(code, level)] += n
+        self._several = self._several or _several(table)
         listed = first_per_code(table, limits={c: SAMPLE - n for c, n in self._per_code.items()})
         for code, level, n in _counts(listed):
             self._listed[(code, level)] += n
@@ -226,7 +261,8 @@ class WorklistFile:
         self._fh.close()
         self._fh = None
         return (Worklist(self.path, tuple(sorted((c, lv, n) for (c, lv), n in self._counts.items())),
-                         tuple(sorted((c, lv, n) for (c, lv), n in self._listed.items() if n))),
+                         tuple(sorted((c, lv, n) for (c, lv), n in self._listed.items() if n)),
+                         tuple(sorted((c, lv, n) for (c, lv), n in self._records.items())) if self._several else ()),
                 [i for t in self._sample for i in to_issues(t)])
 
 
@@ -239,4 +275,5 @@ def keep(table: pa.Table, path: Path, header: Sequence[str] = FINDINGS_HEADER,
         return None, []
     write_csv(table.select(list(columns)), header, path)
     listed = first_per_code(table)
-    return Worklist(path, _counts(table), _counts(listed)), to_issues(listed)
+    return (Worklist(path, _counts(table), _counts(listed), _counts(table, records=True) if _several(table) else ()),
+            to_issues(listed))

@@ -66,8 +66,15 @@ def test_a_branch_without_any_code_is_refused_and_the_file_rejected(bank: Wareho
     assert [str(i) for i in errors if i.code == "WP-PBOC-016"] == [
         f"branches[branch_id={b}].uscc: ERROR WP-PBOC-016 经办机构 {b} 及其上级机构均未填统一社会信用代码，人民银行文件无法填报金融机构代码 "
         "(在机构表 branches 的 uscc 列为该机构（或其上级机构，下级留空即继承）填写统一社会信用代码)" for b in ("B", "H")]
-    located = {(i.source.file, i.source.key) for i in errors if i.code == "WP-PBOC-003"}
-    assert (f"{USCC}_HDACLPHDK_20260331.dat", "贷款借据编码=L05") in located
+    # the branch's missing code is one finding per (file, branch), with the number of records it affects — not one
+    # per record (L05 and L09 are booked at B)
+    assert [(i.source.file, i.source.line, i.source.key, i.message) for i in errors
+            if i.code == "WP-PBOC-003" and i.source.file == f"{USCC}_HDACLPHDK_20260331.dat"] == [
+        (f"{USCC}_HDACLPHDK_20260331.dat", 5, "内部机构号=B",
+         "金融机构代码为必填项，不能为空（本文件经办机构 B 的 2 条逐笔记录均如此，该值取自机构表 branches）")]
+    assert all(i.source.key.startswith("内部机构号=") for i in errors if i.source.column == "金融机构代码")
+    assert len({(i.source.file, i.source.key) for i in errors if i.code == "WP-PBOC-003"}) == len(
+        [i for i in errors if i.code == "WP-PBOC-003"])
     rejected = {f.report_code for f in files if f.rejected}
     assert rejected == {"HDACLPHDK", "HDAPHDKFS", "HDACLYLDK", "HDAYLDKFS"}  # the files with loans booked at B or H
     for f in files:
@@ -110,7 +117,8 @@ def test_a_malformed_branch_code_is_a_located_error_when_filing(bank: Warehouse,
     assert [str(i) for i in issues if i.code == "WP-PBOC-016"] == [
         "branches[branch_id=A].uscc: ERROR WP-PBOC-016 机构 A 的统一社会信用代码 9113090012345678 不是18位代码（或9位组织机构代码） "
         "(更正为18位统一社会信用代码（下级机构留空即继承）)"]  # A1, A2 inherit it: reported once, at A
-    assert any(i.code == "WP-PBOC-013" and i.source.key == "贷款借据编码=L04" for i in issues)
+    assert any(i.code == "WP-PBOC-013" and i.source.key == "内部机构号=A1" and "1 条逐笔记录" in i.message
+               for i in issues)  # L04, booked at A1: once per file for the branch
     assert {f.report_code for f in files if f.rejected} >= {"HDACLPHDK", "HDACLLSDK"}
 
 
@@ -150,3 +158,43 @@ def test_loan_warnings_come_from_the_records_written(bank: Warehouse, tmp_path: 
     assert bills and all(i.message.startswith("1 笔票据直贴缺少票据编号") and i.message.endswith("（如 L13）")
                          for i in bills)
     assert f"{A_USCC}|A1|0|0|L13|" in _text(files, "HDACLPHDK")  # 票据编号 = the loan id
+
+
+def test_a_branch_cause_is_listed_once_per_file_and_branch_and_counts_its_records(bank: Warehouse,
+                                                                                  tmp_path: Path) -> None:
+    """A finding whose cause is the branch (no 统一社会信用代码 at B or above) is one worklist row per (file, branch)
+    with its number of records; the issue counts still count every failing record; a record's own finding (L05
+    without 合同编码) is still listed for it."""
+    import csv
+    import io
+
+    from support.edit_rows import update
+    from wupian.reports.pboc_layout import layouts
+    from wupian.reports.run import generate_reports
+    from wupian.reports.worklists import error_count, issue_counts
+
+    bank.execute("UPDATE branches SET uscc = NULL WHERE branch_id = 'H'")
+    update(bank, "loans", {"contract_id": "NULL"}, "loan_id = 'L05'")
+    run = generate_reports(bank, date(2026, 3, 31), "pboc", tmp_path, uscc=USCC, created_at=datetime(2026, 4, 1))
+    worklist, = run.worklists
+    rows = list(csv.DictReader(io.StringIO(worklist.path.read_text("utf-8-sig"), newline="")))
+    branch_rows = [r for r in rows if r["字段"] == "金融机构代码"]
+    assert branch_rows and all(r["定位"].startswith("内部机构号=") for r in branch_rows)
+    assert len({(r["文件"], r["定位"]) for r in branch_rows}) == len(branch_rows)  # once per file and branch
+    per_branch = {(r["文件"], r["定位"]): int(r["问题"].split(" 的 ")[1].split(" 条")[0]) for r in branch_rows}
+    files = {f.path.name: f for f in write_pboc_files(bank, date(2026, 3, 31), tmp_path / "again", uscc=USCC)[0]}
+    for name, f in files.items():  # every detail record booked at B or H is counted, in its file, for its branch
+        details = f.path.read_text("utf-8").splitlines()[f.records - f.detail_rows:]
+        at = layouts()[f.report_code].names.index("内部机构号")
+        for b in ("B", "H"):
+            booked = sum(line.split("|")[at] == b for line in details)
+            assert per_branch.get((name, f"内部机构号={b}"), 0) == booked, (name, b)
+    records = sum(per_branch.values())
+    assert records > len(branch_rows)  # some finding stands for several records
+    contract = [r for r in rows if r["字段"] == "贷款合同编码"]
+    assert {(r["文件"][19:28], r["定位"], r["代码"]) for r in contract} == {
+        (f, "贷款借据编码=L05", "WP-PBOC-003") for f in ("HDACLPHDK", "HDAPHDKFS")}  # L05's own, next to its branch's
+    counts = issue_counts(run.issues, run.worklists)
+    assert counts[("WP-PBOC-003", "ERROR")] == records + len(contract)  # every failing record, as before
+    assert worklist.rows == len(rows) and error_count(run.issues, run.worklists) == records + len(contract) + sum(
+        r["级别"] == "ERROR" and r["字段"] not in ("金融机构代码", "贷款合同编码") for r in rows)

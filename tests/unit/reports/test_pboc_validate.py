@@ -71,7 +71,8 @@ MUTATIONS: list[tuple[str, str, Callable[[list[list[str]]], None], str, str, int
     ("integer leading zero", TECH, _set(TECH, 2, 贷款汇总获贷企业数量="01"), "WP-PBOC-002",
      "贷款汇总获贷企业数量：应为最多20位、无前导零的整数（值 01）", 2, "贷款汇总获贷企业数量"),
     ("variable length", GREEN, _set(GREEN, 1, 内部机构号="A" * 31), "WP-PBOC-002",
-     f"内部机构号：超过30字节上限（31字节）（值 {'A' * 31}）", 1, "内部机构号"),
+     f"内部机构号：超过30字节上限（31字节）（值 {'A' * 31}）（本文件经办机构 {'A' * 31} 的 1 条逐笔记录均如此，"
+     "该值取自机构表 branches）", 1, "内部机构号"),  # a branch-level field: once per branch, with its records
     ("fixed length", GREEN, _set(GREEN, 1, 业务类别="C1"), "WP-PBOC-002",
      "业务类别：应为3字节定长，实际2字节（值 C1）", 1, "业务类别"),
     ("blanks", GREEN, _set(GREEN, 1, 贷款合同编码=" HT1"), "WP-PBOC-002",
@@ -108,7 +109,8 @@ MUTATIONS: list[tuple[str, str, Callable[[list[list[str]]], None], str, str, int
     ("digital conditional", DIGITAL, _set(DIGITAL, 7, 数字经济核心产业贷款类型=""), "WP-PBOC-006",
      "“是否数字经济核心产业贷款”填报1时数字经济核心产业贷款类型为必填项", 7, "数字经济核心产业贷款类型"),
     ("pattern", GREEN, _set(GREEN, 1, 金融机构代码="91130900ma0000001x"), "WP-PBOC-013",
-     "金融机构代码格式不符（实际 91130900ma0000001x）", 1, "金融机构代码"),
+     "金融机构代码格式不符（实际 91130900ma0000001x）（本文件经办机构 A1 的 1 条逐笔记录均如此，该值取自机构表 branches）",
+     1, "金融机构代码"),
     ("summary order", PENSION, _set(PENSION, 2, 字段类别="T01"), "WP-PBOC-007",
      "第2行字段类别应为 T02，实际 T01", 2, "字段类别"),
     ("detail code", TECH, _set(TECH, 6, 字段类别="T99"), "WP-PBOC-007",
