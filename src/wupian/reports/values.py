@@ -37,7 +37,7 @@ class LazyResult(IndicatorResult):
     @cached_property
     def _positions(self) -> dict[tuple[str, str], int]:
         _, branches, ids, *_ = self._columns  # the lists the look-ups read anyway (the last of equal keys wins)
-        return dict(zip(zip(branches, ids, strict=True), range(len(branches))))
+        return dict(zip(zip(branches, ids, strict=True), range(len(branches)), strict=True))
 
     def _at(self, n: int) -> IndicatorValue:
         if "rows" in self.__dict__:
