@@ -1,6 +1,6 @@
-"""Property: the NFRA 中长期 test by day count (``metrics_reports.longer_than_a_year_sql``) is the calendar test
-``matures > drawn + INTERVAL 12 MONTH`` for every pair of dates — leap days, month ends, terms around a year,
-negative terms and missing dates included."""
+"""Property: the 中长期 test by day count (``engine.metrics.longer_than_a_year_sql``: the indicators' filter
+``mid_long_term`` and the NFRA partial sums) is the calendar test ``matures > drawn + INTERVAL 12 MONTH`` for every
+pair of dates — leap days, month ends, terms around a year, negative terms and missing dates included."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wupian.engine.metrics_reports import longer_than_a_year_sql
+from wupian.engine.metrics import longer_than_a_year_sql
 
 DATES = st.dates(min_value=date(1995, 1, 1), max_value=date(2045, 12, 31))
 # terms near one year (where the calendar decides) and anywhere

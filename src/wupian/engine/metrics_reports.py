@@ -19,7 +19,13 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine.loan_scope import business_loan_sql, in_scope_sql, rediscount_sql
-from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
+from wupian.engine.metrics import (
+    ALL_LOANS_WHERE,
+    NPL_CLASSES,
+    closure_sql,
+    longer_than_a_year_sql,
+    table_exists,
+)
 from wupian.engine.report_population import COLUMNS, populations_sql, referenced
 from wupian.engine.warehouse import Warehouse
 
@@ -205,16 +211,6 @@ def _flow(params: list[Any], as_of: date) -> str:
 # FILTER's argument for every row before filtering — the DECIMAL product of the year's interest for all 2M loans —
 # while a CASE computes it only for the rows that reach THEN (≈ 3–6 % of the NFRA statement's CPU at 2M loans).
 # The 中长期 test adds months to a date only for the terms of exactly 366 days (``longer_than_a_year_sql``).
-
-
-def longer_than_a_year_sql(drawn: str, matures: str) -> str:
-    """``matures > drawn + INTERVAL 12 MONTH`` (中长期: a term of more than one year), with the calendar arithmetic
-    only where the day count cannot decide: ``drawn + 12 months`` is 365 or 366 days after ``drawn`` (366 when the
-    year crosses a 29 February), so a term of more than 366 days is longer and one of fewer than 366 days is not;
-    NULL when either date is NULL, as the plain comparison."""
-    days = f"date_diff('day', {drawn}, {matures})"
-    return (f"(CASE WHEN {days} > 366 THEN TRUE WHEN {days} < 366 THEN FALSE "
-            f"ELSE {matures} > {drawn} + INTERVAL 12 MONTH END)")
 
 
 _PARTIALS = f"""sum(y.amount) AS bal, sum(CASE WHEN y.five_class IN {NPL_CLASSES} THEN y.amount END) AS npl,
