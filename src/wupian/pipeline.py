@@ -66,7 +66,10 @@ def run_month_end(
         for n, (d, profile) in enumerate(todo):
             if progress is not None:
                 progress(f"classify {d.isoformat()} {profile}", n, total)
-            report = classify_snapshot(wh, d, profile)
+            # the last classification, when it is of the as-of date, keeps its borrowers' history-decided first loans
+            # for the indicators that ``generate_reports`` computes next (``engine.classify_kept``: the loan history
+            # is not aggregated again; a classification would drop them, so only the last one keeps)
+            report = classify_snapshot(wh, d, profile, keep=d == as_of and n == len(todo) - 1)
             reports.append(report)
             if d == as_of:
                 issues.extend(report.issues)

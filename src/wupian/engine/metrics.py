@@ -34,12 +34,23 @@ from wupian.engine.warehouse import Warehouse
 ALL_LOANS_WHERE = in_scope_sql("l")
 NPL_CLASSES = "('substandard', 'doubtful', 'loss')"
 
+
+def longer_than_a_year_sql(drawn: str, matures: str) -> str:
+    """``matures > drawn + INTERVAL 12 MONTH`` (中长期: a term of more than one year), with the calendar arithmetic
+    only where the day count cannot decide: ``drawn + 12 months`` is 365 or 366 days after ``drawn`` (366 when the
+    year crosses a 29 February), so a term of more than 366 days is longer and one of fewer than 366 days is not;
+    NULL when either date is NULL, as the plain comparison."""
+    days = f"date_diff('day', {drawn}, {matures})"
+    return (f"(CASE WHEN {days} > 366 THEN TRUE WHEN {days} < 366 THEN FALSE "
+            f"ELSE {matures} > {drawn} + INTERVAL 12 MONTH END)")
+
+
 VALUES: dict[str, str] = {"amount": "amount", "flow_amount": "flow_amount"}
 FILTERS: dict[str, str] = {
     "has_balance": "amount > 0",
     "ytd_flow": "in_ytd",
     "npl": f"five_class IN {NPL_CLASSES}",
-    "mid_long_term": "maturity_date > drawdown_date + INTERVAL 12 MONTH",
+    "mid_long_term": longer_than_a_year_sql("drawdown_date", "maturity_date"),
     "credit": "guarantee_type = 'credit'",
     "first_loan": "coalesce(is_first_loan, false) AND in_ytd",
 }

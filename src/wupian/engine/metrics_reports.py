@@ -19,7 +19,13 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine.loan_scope import business_loan_sql, in_scope_sql, rediscount_sql
-from wupian.engine.metrics import ALL_LOANS_WHERE, NPL_CLASSES, closure_sql, table_exists
+from wupian.engine.metrics import (
+    ALL_LOANS_WHERE,
+    NPL_CLASSES,
+    closure_sql,
+    longer_than_a_year_sql,
+    table_exists,
+)
 from wupian.engine.report_population import COLUMNS, populations_sql, referenced
 from wupian.engine.warehouse import Warehouse
 
@@ -200,11 +206,18 @@ def _flow(params: list[Any], as_of: date) -> str:
 # Each row's measures in two steps, exactly: per (condition masks, borrower) the sums of its loan rows and whether
 # any of them counts the borrower (``_PARTIALS``), then per condition the sums of those sums and the distinct
 # borrowers among them (``_MEASURES``) — the pairs of (loan, condition) become pairs of (borrower, condition).
-_PARTIALS = f"""sum(y.amount) AS bal, sum(y.amount) FILTER (WHERE y.five_class IN {NPL_CLASSES}) AS npl,
-                sum(y.amount) FILTER (WHERE y.maturity_date > y.drawdown_date + INTERVAL 12 MONTH) AS mlt,
-                sum(y.amount) FILTER (WHERE y.guarantee_type = 'credit') AS cred,
-                sum(y.drawdown_amount) FILTER (WHERE y.flow_) AS disb,
-                sum(y.drawdown_amount * y.interest_rate) FILTER (WHERE y.flow_) AS intr,
+# A conditional sum is ``sum(CASE WHEN c THEN x END)``, not ``sum(x) FILTER (WHERE c)``: the same value (a row whose
+# ``c`` is not TRUE adds a NULL, which ``sum`` skips; no row at all is NULL either way), but DuckDB computes a
+# FILTER's argument for every row before filtering — the DECIMAL product of the year's interest for all 2M loans —
+# while a CASE computes it only for the rows that reach THEN (≈ 3–6 % of the NFRA statement's CPU at 2M loans).
+# The 中长期 test adds months to a date only for the terms of exactly 366 days (``longer_than_a_year_sql``).
+
+
+_PARTIALS = f"""sum(y.amount) AS bal, sum(CASE WHEN y.five_class IN {NPL_CLASSES} THEN y.amount END) AS npl,
+                sum(CASE WHEN {longer_than_a_year_sql("y.drawdown_date", "y.maturity_date")} THEN y.amount END) AS mlt,
+                sum(CASE WHEN y.guarantee_type = 'credit' THEN y.amount END) AS cred,
+                sum(CASE WHEN y.flow_ THEN y.drawdown_amount END) AS disb,
+                sum(CASE WHEN y.flow_ THEN y.drawdown_amount * y.interest_rate END) AS intr,
                 bool_or(y.amount > 0) AS pos, bool_or(y.flow_) AS fl"""
 _MEASURES = """CAST(coalesce(sum(m.bal), 0) AS DECIMAL(38, 2)) AS balance,
                 count(DISTINCT m.customer_id) FILTER (WHERE m.pos) AS customers,

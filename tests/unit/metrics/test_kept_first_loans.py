@@ -128,3 +128,26 @@ def test_only_a_reader_of_the_indicators_gets_kept_rows(tmp_path: Path) -> None:
         assert api.ensure_fresh(wh, AS_OF, ("nfra_1104_2025",), keep=True) == ()  # fresh: nothing classified
     with Warehouse(str(tmp_path / "w.duckdb"), read_only=True) as ro:
         assert not classify_kept.can_keep(ro)
+
+
+def test_month_end_indicators_read_the_rows_its_last_classification_kept(tmp_path: Path, monkeypatch) -> None:
+    from wupian import pipeline
+
+    seen: list[bool] = []
+    real = classify_kept.kept_first_loans
+
+    def spy(wh: Warehouse, as_of: date) -> bool:
+        seen.append(real(wh, as_of))
+        return seen[-1]
+
+    with _bank(tmp_path) as wh:
+        api.ensure_fresh(wh, YEAR_END)  # the comparison date: month-end then classifies the as-of date only, last
+        assert [d for d, _ in pipeline.dates_to_classify(wh, AS_OF)] == [AS_OF, AS_OF]
+        monkeypatch.setattr(classify_kept, "kept_first_loans", spy)
+        done = pipeline.run_month_end(wh, AS_OF, tmp_path / "out", uscc="91110000100000000X", kind="workbook")
+        assert seen and all(seen)  # the indicators read the kept first loans, not the loan history again
+        monkeypatch.setattr(classify_kept, "kept_first_loans", real)
+        assert not classify_kept.kept_first_loans(wh, AS_OF)  # read once, then freed
+        again = metrics.compute_indicators(wh, AS_OF, store=False).to_arrow()
+        assert _values(done.indicators.to_arrow()) == _values(again)
+        assert {b: v for b, i, v, _ in _values(again) if i == FIGURE} == {"H": 2, "B1": 1, "B2": 1}

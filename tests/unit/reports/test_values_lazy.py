@@ -24,3 +24,14 @@ def test_every_look_up_equals_the_full_results(bank: Warehouse) -> None:
         assert mine == theirs and list(mine) == list(theirs)  # same values, same order
     assert "rows" not in quick.__dict__  # built one value at a time
     assert list(quick) == list(full.rows) and len(quick) == len(full)
+
+
+def test_looked_up_values_are_the_same_decimals_and_dates(bank: Warehouse) -> None:
+    """Not only equal: the same digits and exponent (``Decimal('1.50') == Decimal('1.5')``, but a writer prints
+    them differently) and the same date, as the full result builds them from Arrow."""
+    full = compute_indicators(bank, AS_OF)
+    quick = lazy(full)
+    got = [quick.get(r.branch_id, r.indicator_id) for r in full.rows]
+    assert [repr(v) for v in got] == [repr(r) for r in full.rows]
+    assert any(r.value is not None and r.value != r.value.to_integral_value() for r in full.rows)  # fractions met
+    assert {type(v.as_of) for v in got} == {date} and {v.as_of for v in got} == {AS_OF}
