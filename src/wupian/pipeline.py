@@ -66,7 +66,9 @@ def run_month_end(
         for n, (d, profile) in enumerate(todo):
             if progress is not None:
                 progress(f"classify {d.isoformat()} {profile}", n, total)
-            report = classify_snapshot(wh, d, profile)
+            # the as-of date's last classification keeps its first loans for the indicators computed next
+            last = d == as_of and all(day != as_of for day, _ in todo[n + 1:])
+            report = classify_snapshot(wh, d, profile, keep=last)
             reports.append(report)
             if d == as_of:
                 issues.extend(report.issues)
