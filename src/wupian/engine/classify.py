@@ -383,7 +383,8 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels,
                          store=not on_demand, borrowers_only=on_demand)
     if keep:  # the history-decided first loans of the borrowers, for the indicators (``classify_kept``)
-        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_first_loans_sql()}",
+        borrowers = "(SELECT * FROM cls_cust WHERE borrower)"  # a whole ``cls_cust`` (explicit) holds every customer
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_first_loans_sql(borrowers)}",
                    [date(as_of.year, 1, 1), as_of])
     catalogue, in_force = register_green_reference(wh, as_of)
     if checks is None:
