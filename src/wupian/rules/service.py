@@ -21,7 +21,12 @@ from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
 from wupian.engine.classify_checks import check_counts, check_rows
-from wupian.engine.classify_customers import registry_snapshot, sharing, sharing_customer_facts, size_disagreements
+from wupian.engine.classify_customers import (
+    registry_snapshot,
+    sharing,
+    sharing_customer_facts,
+    size_disagreements,
+)
 from wupian.engine.classify_review import review_worklist as _review
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.green import catalogue_for, suggest_green_codes
