@@ -66,10 +66,9 @@ def run_month_end(
         for n, (d, profile) in enumerate(todo):
             if progress is not None:
                 progress(f"classify {d.isoformat()} {profile}", n, total)
-            # the last classification, when it is of the as-of date, keeps its borrowers' history-decided first loans
-            # for the indicators that ``generate_reports`` computes next (``engine.classify_kept``: the loan history
-            # is not aggregated again; a classification would drop them, so only the last one keeps)
-            report = classify_snapshot(wh, d, profile, keep=d == as_of and n == len(todo) - 1)
+            # the as-of date's last classification keeps its first loans for the indicators computed next
+            last = d == as_of and all(day != as_of for day, _ in todo[n + 1:])
+            report = classify_snapshot(wh, d, profile, keep=last)
             reports.append(report)
             if d == as_of:
                 issues.extend(report.issues)

@@ -95,9 +95,9 @@ def build_base_sql(notes: bool = True, customer_leaves: tuple[str, ...] = ()) ->
     ``?`` bound before the date's), computed once per customer and carried as columns ``cl_<k>`` (NULL for a loan
     whose customer has no row)."""
     cf_notes = {n: f"cf.{n}" if notes else f"CAST(NULL AS VARCHAR) AS {n}" for n in NOTE_FACTS}
-    cust = "cls_cust"
-    if customer_leaves:
-        cust = "(SELECT *, " + ", ".join(f"{c} AS cl_{k}" for k, c in enumerate(customer_leaves)) + " FROM cls_cust)"
+    # only the rows of the date's borrowers can join (a whole ``cls_cust`` holds every customer: 7× more at 2M)
+    leaf_sel = "".join(f", {c} AS cl_{k}" for k, c in enumerate(customer_leaves))
+    cust = f"(SELECT *{leaf_sel} FROM cls_cust WHERE borrower)"
     leaf_cols = "".join(f", cf.cl_{k}" for k in range(len(customer_leaves)))
     return f"""
 SELECT l.loan_id, l.customer_id, l.business_type, l.product_type, l.status, l.balance, l.drawdown_amount,
@@ -365,13 +365,17 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
-             on_demand: bool = False, keep: bool = False) -> dict[str, Any]:
+             on_demand: bool = False, keep: bool = False, checks: bool | None = None) -> dict[str, Any]:
     """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows (and, unless ``on_demand``,
     its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). With ``keep`` (and a warehouse
     that can, ``classify_kept.can_keep``) the history-decided first loans of the borrowers stay in
-    ``cls_first_loans`` for the indicator statement. Returns facts for issues."""
+    ``cls_first_loans`` for the indicator statement. ``checks`` (default: unless ``on_demand``): build ``cls_eval``,
+    the loans failing a data check, for the Issues (a caller that has them already passes False). Returns facts
+    for issues."""
     step = progress or (lambda _msg: None)
-    kept_rows.drop(wh)  # whatever this classification replaces is no longer current
+    # whatever this classification replaces is no longer current (rows kept for another date stay: its parts are
+    # not replaced, and the stamp is checked where they are read)
+    kept_rows.drop(wh, None if keep else as_of)
     keep = keep and kept_rows.can_keep(wh)
     ensure_tables(wh)
     step("客户规模、单户授信、名录、首贷户")
@@ -379,10 +383,13 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels,
                          store=not on_demand, borrowers_only=on_demand)
     if keep:  # the history-decided first loans of the borrowers, for the indicators (``classify_kept``)
-        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_first_loans_sql()}",
+        borrowers = "(SELECT * FROM cls_cust WHERE borrower)"  # a whole ``cls_cust`` (explicit) holds every customer
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_first_loans_sql(borrowers)}",
                    [date(as_of.year, 1, 1), as_of])
     catalogue, in_force = register_green_reference(wh, as_of)
-    if not on_demand:  # the loans failing a data check: read by the Issues only
+    if checks is None:
+        checks = not on_demand
+    if checks:  # the loans failing a data check: read by the Issues only
         build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():

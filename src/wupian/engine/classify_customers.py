@@ -235,27 +235,19 @@ def notes_sql() -> str:
 NOTE_JOIN = "LEFT JOIN ref_size_groups_pivot p ON p.group_id = b.size_group"
 
 
-def _la_sql(borrowers_only: bool) -> str:
-    """CTE ``la``: one pass over the loans up to the date — per customer with own-lending loans (``has_own``) this
-    date's balances (单户授信 fallback) and the whole history's first drawdown (首贷户). With ``borrowers_only`` it
-    reads every loan (the own-lending test moved into each aggregate's filter) and also says which customers have
-    a loan of the date (``borrower``), so the same pass picks the borrowers."""
-    own = "own AND " if borrowers_only else ""
-    aggregates = f"""bool_or({own}as_of = $as_of) AS has_current,
+def _la_sql() -> str:
+    """CTE ``la``: one pass over every loan up to the date — per customer whether it has a loan of the date
+    (``borrower``) and, over its own-lending loans (``has_own``; the own-lending test in each aggregate's filter),
+    this date's balances (单户授信 fallback) and the whole history's first drawdown (首贷户)."""
+    own = "own AND "
+    return f"""la AS (
+    SELECT customer_id, bool_or(as_of = $as_of) AS borrower, bool_or(own) AS has_own,
+        bool_or({own}as_of = $as_of) AS has_current,
         sum(balance) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS bal,
         sum(drawdown_amount) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS drawn,
         max(drawdown_amount) FILTER (WHERE {own}as_of = $as_of) AS max_drawn,
-        {history_aggregates(own)}"""
-    if borrowers_only:
-        return f"""la AS (
-    SELECT customer_id, bool_or(as_of = $as_of) AS borrower, bool_or(own) AS has_own, {aggregates}
+        {history_aggregates(own)}
     FROM (SELECT *, {own_lending_sql('')} AS own FROM loans WHERE as_of <= $as_of) AS o
-    GROUP BY customer_id
-)"""
-    return f"""la AS (
-    SELECT customer_id, TRUE AS has_own, {aggregates}
-    FROM loans
-    WHERE as_of <= $as_of AND {own_lending_sql('')}
     GROUP BY customer_id
 )"""
 
@@ -281,7 +273,7 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
         source = f"CASE WHEN s.derived_size IS NOT NULL THEN 'derived' WHEN {declared_ok} THEN 'declared' END"
     borrowers = " AND customer_id IN (SELECT customer_id FROM la WHERE borrower)" if borrowers_only else ""
     plain = f"""
-WITH {_la_sql(borrowers_only)},
+WITH {_la_sql()},
 c AS (
     SELECT *,
         {purpose_industry_sql('industry_code')} AS ind_norm
@@ -327,7 +319,8 @@ joined AS (
         reg.registries, reg.note AS registries_note,
         {first_loan_source_sql()} AS first_loan_source,
         {first_loan_date_sql()} AS first_loan_date,
-        {first_loan_id_sql()} AS first_loan_id
+        {first_loan_id_sql()} AS first_loan_id,
+        COALESCE(la.borrower, FALSE) AS borrower
     FROM c
     LEFT JOIN s2 s ON s.customer_id = c.customer_id
     LEFT JOIN reg ON reg.idk = upper(trim(c.id_code))

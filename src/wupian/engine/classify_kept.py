@@ -52,9 +52,11 @@ def record(wh: Warehouse, as_of: date, profile: str) -> None:
     _KEPT[wh] = (as_of, profile, stamp(wh, as_of, profile))
 
 
-def drop(wh: Warehouse) -> None:
-    """Free the kept rows (if any)."""
-    if _KEPT.pop(wh, None) is not None:
+def drop(wh: Warehouse, as_of: date | None = None) -> None:
+    """Free the kept rows (if any; with ``as_of``, only if they are that date's)."""
+    held = _KEPT.get(wh)
+    if held is not None and (as_of is None or held[0] == as_of):
+        del _KEPT[wh]
         wh.execute(f"DROP TABLE IF EXISTS {FIRST_LOANS_TABLE}")
 
 

@@ -6,8 +6,9 @@ stores ``loan_tags`` and ``customer_facts`` and returns a ``ClassifyReport`` wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,7 +21,12 @@ from wupian.core.errors import UsageError
 from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
 from wupian.engine.classify_checks import check_counts, check_rows
-from wupian.engine.classify_customers import registry_snapshot, sharing_customer_facts, size_disagreements
+from wupian.engine.classify_customers import (
+    registry_snapshot,
+    sharing,
+    sharing_customer_facts,
+    size_disagreements,
+)
 from wupian.engine.classify_review import review_worklist as _review
 from wupian.engine.warehouse import Warehouse
 from wupian.reference.green import catalogue_for, suggest_green_codes
@@ -78,10 +84,19 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
     n = _require_snapshot(wh, as_of)
     book = rulebook()
     plan = plan_for(book, profile, as_of, size_basis)
-    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand, keep=keep)
+    checked = None if on_demand else _checked(wh, (as_of, size_basis))
+    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand, keep=keep,
+                           checks=not on_demand and checked is None)
     if progress:
         progress("数据检查")
-    issues = [] if on_demand else _issues(wh, as_of, info)
+    if on_demand:
+        issues: list[Issue] = []
+    elif checked is not None:
+        issues = list(checked)
+    else:
+        issues = _issues(wh, as_of, info)
+        if sharing(wh):
+            _CHECKED[wh] = ((as_of, size_basis), tuple(issues))
     engine.drop_work_tables(wh)
     labels = {t.id: t.label for t in book.tags}
     counts = tuple(
@@ -91,10 +106,30 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
     return ClassifyReport(as_of, profile, book.version, n, counts, tuple(issues))
 
 
-def classifying_together(wh: Warehouse) -> AbstractContextManager[None]:
+# Warehouses inside a ``classifying_together`` block → ((as_of, size basis), Issues) of the data checks made there.
+_CHECKED: weakref.WeakKeyDictionary[Warehouse, tuple[tuple[date, str], tuple[Issue, ...]]] = (
+    weakref.WeakKeyDictionary())
+
+
+@contextmanager
+def classifying_together(wh: Warehouse) -> Iterator[None]:
     """A block whose ``classify_snapshot`` calls of one date share the per-customer facts (one ``cls_cust``
-    build and one ``customer_facts`` write for both profiles); load nothing inside it."""
-    return sharing_customer_facts(wh)
+    build and one ``customer_facts`` write for both profiles) and the data checks (their Issues depend on the
+    date's snapshots and the size basis, not on the profile: made once, given to each profile's report); load
+    nothing inside it."""
+    outer = not sharing(wh)
+    with sharing_customer_facts(wh):
+        try:
+            yield
+        finally:
+            if outer:
+                _CHECKED.pop(wh, None)
+
+
+def _checked(wh: Warehouse, key: tuple[date, str]) -> tuple[Issue, ...] | None:
+    """The Issues of the data checks already made for ``key`` in this ``classifying_together`` block, if any."""
+    held = _CHECKED.get(wh) if sharing(wh) else None
+    return held[1] if held is not None and held[0] == key else None
 
 
 def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:

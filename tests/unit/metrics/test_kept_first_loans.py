@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from support.edit_rows import update
 from wupian import api, metrics
@@ -151,3 +152,40 @@ def test_month_end_indicators_read_the_rows_its_last_classification_kept(tmp_pat
         again = metrics.compute_indicators(wh, AS_OF, store=False).to_arrow()
         assert _values(done.indicators.to_arrow()) == _values(again)
         assert {b: v for b, i, v, _ in _values(again) if i == FIGURE} == {"H": 2, "B1": 1, "B2": 1}
+
+def test_an_explicit_classification_keeps_the_borrowers_rows_too(tmp_path: Path) -> None:
+    # month-end classifies explicitly (every customer's facts, stored) and keeps the first loans for its indicators
+    from wupian.rules import classify_snapshot, classifying_together
+
+    with _bank(tmp_path) as wh:
+        with classifying_together(wh):
+            classify_snapshot(wh, AS_OF, "pboc_2025")
+            classify_snapshot(wh, AS_OF, "nfra_1104_2025", keep=True)
+            assert wh.scalar("SELECT count(*) FROM cls_cust WHERE NOT borrower") > 0  # K5: facts, no loan
+            classify_snapshot(wh, JAN, "pboc_2025")  # another date's classification leaves them
+        assert classify_kept.kept_first_loans(wh, AS_OF)
+        assert _kept_rows(wh) == _rule_rows(wh) == {("K1", "L1"), ("K4", "L4")}
+        classify_snapshot(wh, AS_OF, "pboc_2025")  # a classification of the date drops them
+        assert not classify_kept.kept_first_loans(wh, AS_OF)
+        assert wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                         [classify_kept.FIRST_LOANS_TABLE]) == 0
+
+
+def test_month_end_indicators_read_the_first_loans_its_classification_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wupian import pipeline
+
+    read: list[bool] = []
+    real = classify_kept.kept_first_loans
+
+    def spy(wh: Warehouse, as_of: date) -> bool:
+        found = real(wh, as_of)
+        read.append(found and as_of == AS_OF)
+        return found
+
+    monkeypatch.setattr(classify_kept, "kept_first_loans", spy)
+    with _bank(tmp_path) as wh:
+        result = pipeline.run_month_end(wh, AS_OF, tmp_path / "out", uscc="91110000100000000X", kind="workbook")
+        assert any(read)  # the indicators took the first loans from the classification
+        assert result.indicators.value("H", FIGURE) == 2
+        assert not classify_kept.kept_first_loans(wh, AS_OF)  # freed after the indicators

@@ -122,3 +122,41 @@ def test_outside_a_block_every_classification_cleans_up(wh: Warehouse, load: Loa
         assert not _cls_cust_exists(wh)
         drop_work_tables(wh)  # idempotent
         assert not _cls_cust_exists(wh)
+
+
+def test_the_data_checks_run_once_per_date_and_size_basis(wh: Warehouse, load: Load) -> None:
+    # the checks' Issues depend on the date's snapshots and the size basis, not on the profile: the second
+    # profile of a date gets the first one's (the same as a separate run's, ``test_shared_run_…``)
+    _bank(wh, load)
+    statements: list[str] = []
+    real = wh.execute
+
+    def spy(sql: str, params: Any = None) -> None:
+        statements.append(sql)
+        real(sql, params)
+
+    wh.execute = spy  # type: ignore[method-assign]
+    checks = lambda: sum("CREATE OR REPLACE TEMP TABLE cls_eval" in s for s in statements)  # noqa: E731
+    with classifying_together(wh):
+        first = classify_snapshot(wh, AS_OF, "pboc_2025")
+        second = classify_snapshot(wh, AS_OF, "nfra_1104_2025")
+        assert checks() == 1
+        assert _issues(second) == _issues(first) and any(i.code == "WP-CLS-001" for i in first.issues)
+        classify_snapshot(wh, AS_OF, "pboc_2025", size_basis="derived_first")  # another basis: checked again
+        classify_snapshot(wh, EARLIER, "pboc_2025")  # another date: checked again
+        assert checks() == 3
+    classify_snapshot(wh, AS_OF, "nfra_1104_2025")  # outside a block: always checked
+    assert checks() == 4
+    wh.execute = real  # type: ignore[method-assign]
+
+
+def test_the_tagging_joins_the_borrowers_rows_of_a_whole_cls_cust(wh: Warehouse, load: Load) -> None:
+    # an explicit classification builds every customer's facts (stored); ``borrower`` marks those with a loan of
+    # the date — the only rows the tagging can join — and matches the date's loans exactly
+    _bank(wh, load)
+    with classifying_together(wh):
+        classify_snapshot(wh, AS_OF, "pboc_2025")
+        marked = {r["customer_id"]: r["borrower"] for r in wh.rows("SELECT customer_id, borrower FROM cls_cust")}
+    borrowers = {r["customer_id"] for r in wh.rows("SELECT DISTINCT customer_id FROM loans WHERE as_of = ?", [AS_OF])}
+    assert {c for c, b in marked.items() if b} == borrowers & set(marked)
+    # (a customer with facts but no loan of the date: ``test_kept_first_loans``' K5)
