@@ -272,8 +272,9 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
                         notes: bool = True, borrowers_only: bool = False) -> None:
     """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything; with
     ``notes`` it also holds the zh notes (``notes_sql``) that explanations print; with ``borrowers_only`` only the
-    customers with a loan of ``as_of`` (a customer's facts depend on its own rows only, so their rows are the
-    same)."""
+    customers with a loan of ``as_of`` (a customer's facts depend on its own rows only, so their values are the
+    same) — and, without ``notes``, only the columns a classification on demand reads (``customer_id``, the
+    ``CUSTOMER_FACTS`` but the notes, ``first_loan_source/date/id``)."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     if sharing(wh):
