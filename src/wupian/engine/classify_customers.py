@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine import lineage
-from wupian.engine.classify_facts import FACTS
+from wupian.engine.classify_facts import CUSTOMER_FACTS, FACTS
 from wupian.engine.classify_review import purpose_industry_sql
 from wupian.engine.first_loan_rule import (
     first_loan_date_sql,
@@ -235,6 +235,14 @@ def notes_sql() -> str:
 NOTE_JOIN = "LEFT JOIN ref_size_groups_pivot p ON p.group_id = b.size_group"
 
 
+# The columns of ``la`` that ``joined`` reads (on demand ``c`` carries them), and the first-loan columns the kept
+# first loans (``first_loan_rule.kept_first_loans_sql``) read (with ``borrower``: the tagging joins those rows only).
+_LA_COLUMNS = ("has_own", "has_current", "bal", "drawn", "max_drawn", "has_flag", "flag_date", "flag_loan",
+               "hist_date", "hist_loan")
+_FIRST_LOAN_COLUMNS = ("first_loan_source", "first_loan_date", "first_loan_id")
+NOTE_COLUMNS = ("size_note", "credit_note")
+
+
 def _la_sql() -> str:
     """CTE ``la``: one pass over every loan up to the date — per customer whether it has a loan of the date
     (``borrower``) and, over its own-lending loans (``has_own``; the own-lending test in each aggregate's filter),
@@ -256,8 +264,9 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
                         notes: bool = True, borrowers_only: bool = False) -> None:
     """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything; with
     ``notes`` it also holds the zh notes (``notes_sql``) that explanations print; with ``borrowers_only`` only the
-    customers with a loan of ``as_of`` (a customer's facts depend on its own rows only, so their rows are the
-    same)."""
+    customers with a loan of ``as_of`` (a customer's facts depend on its own rows only, so their values are the
+    same) — and, without ``notes``, only the columns a classification on demand reads (``customer_id``, the
+    ``CUSTOMER_FACTS`` but the notes, ``first_loan_source/date/id``)."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     if sharing(wh):
@@ -271,13 +280,27 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     else:
         used = f"CASE WHEN s.derived_size IS NOT NULL THEN s.derived_size WHEN {declared_ok} THEN c.declared_size END"
         source = f"CASE WHEN s.derived_size IS NOT NULL THEN 'derived' WHEN {declared_ok} THEN 'declared' END"
-    borrowers = " AND customer_id IN (SELECT customer_id FROM la WHERE borrower)" if borrowers_only else ""
+    if borrowers_only:
+        # one join of the customers with ``la``: it picks the borrowers and carries their aggregates (``a`` below)
+        c_sql = f"""SELECT cu.*, {purpose_industry_sql('cu.industry_code')} AS ind_norm,
+        {", ".join(f"la.{col}" for col in _LA_COLUMNS)}
+    FROM customers cu JOIN la ON la.customer_id = cu.customer_id
+    WHERE cu.as_of = $as_of AND la.borrower"""
+        a, la_join, borrower = "c", "", "TRUE"
+    else:
+        c_sql = f"""SELECT *,
+        {purpose_industry_sql('industry_code')} AS ind_norm
+    FROM customers WHERE as_of = $as_of"""
+        a, la_join, borrower = "la", "\n    LEFT JOIN la ON la.customer_id = c.customer_id", "COALESCE(la.borrower, FALSE)"
+    # on demand without notes: the columns the tagging (``CUSTOMER_FACTS``) and the kept first loans read
+    if borrowers_only and not notes:
+        out = ", ".join(("customer_id", *sorted(CUSTOMER_FACTS - set(NOTE_COLUMNS)), *_FIRST_LOAN_COLUMNS, "borrower"))
+    else:
+        out = "*, COALESCE(first_loan_date BETWEEN $year_start AND $as_of, FALSE) AS is_first_loan_customer"
     plain = f"""
 WITH {_la_sql()},
 c AS (
-    SELECT *,
-        {purpose_industry_sql('industry_code')} AS ind_norm
-    FROM customers WHERE as_of = $as_of{borrowers}
+    {c_sql}
 ),
 s AS (
     SELECT c.customer_id, p.group_id,
@@ -313,27 +336,28 @@ joined AS (
         {used} AS size_used, {source} AS size_source,
         s.uses_emp, s.uses_rev, s.uses_ast, s.emp, s.rev, s.ast,
         COALESCE(c.credit_limit_total,
-                 CASE WHEN la.bal IS NOT NULL THEN greatest(la.bal, la.drawn) ELSE la.max_drawn END) AS credit_total,
-        CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN la.has_current THEN 'loans' END
+                 CASE WHEN {a}.bal IS NOT NULL THEN greatest({a}.bal, {a}.drawn) ELSE {a}.max_drawn END) AS credit_total,
+        CASE WHEN c.credit_limit_total IS NOT NULL THEN 'declared' WHEN {a}.has_current THEN 'loans' END
             AS credit_source,
         reg.registries, reg.note AS registries_note,
-        {first_loan_source_sql()} AS first_loan_source,
-        {first_loan_date_sql()} AS first_loan_date,
-        {first_loan_id_sql()} AS first_loan_id,
-        COALESCE(la.borrower, FALSE) AS borrower
+        {first_loan_source_sql(a, 'c', f'{a}.has_own')} AS first_loan_source,
+        {first_loan_date_sql(a)} AS first_loan_date,
+        {first_loan_id_sql(a)} AS first_loan_id,
+        {borrower} AS borrower
     FROM c
     LEFT JOIN s2 s ON s.customer_id = c.customer_id
-    LEFT JOIN reg ON reg.idk = upper(trim(c.id_code))
-    LEFT JOIN la ON la.customer_id = c.customer_id
+    LEFT JOIN reg ON reg.idk = upper(trim(c.id_code)){la_join}
 )
-SELECT *, COALESCE(first_loan_date BETWEEN $year_start AND $as_of, FALSE) AS is_first_loan_customer
+SELECT {out}
 FROM joined
 """
     if notes:
         sql = f"CREATE OR REPLACE TEMP TABLE cls_cust AS SELECT b.*, {notes_sql()} FROM ({plain}) AS b {NOTE_JOIN}"
     else:
         sql = f"CREATE OR REPLACE TEMP TABLE cls_cust AS {plain}"
-    params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of, "year_start": year_start}
+    params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of}
+    if "$year_start" in sql:
+        params["year_start"] = year_start
     wh.execute(sql, params)
 
 

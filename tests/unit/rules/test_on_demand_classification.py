@@ -17,6 +17,7 @@ from support.classify_bank import CUSTOMERS, LOANS, REGISTRIES
 from support.lineage_bank import altered_copy, demo_folders, double_balance
 from wupian import api
 from wupian.engine.classify_customers import build_customer_temp, register_size_reference
+from wupian.engine.classify_facts import CUSTOMER_FACTS
 from wupian.engine.warehouse import Warehouse
 from wupian.ingest import load_snapshot
 from wupian.rules import classify_snapshot, classifying_together, customer_facts, rulebook
@@ -75,6 +76,24 @@ def test_the_borrowers_rows_are_the_whole_tables_rows(wh: Warehouse, load: Load,
     assert sorted(narrow) == ["C1", "C2", "C3"]  # C4 never borrowed, C5 not at this date
     assert narrow == {c: whole[c] for c in narrow}
     assert whole["C5"]["first_loan_id"] == "L5" and whole["C4"]["registries"] == ["tech_sme"]
+
+
+@pytest.mark.parametrize("basis", ["declared_first", "derived_first"])
+def test_the_lean_borrowers_table_holds_the_whole_tables_values(wh: Warehouse, load: Load, basis: str) -> None:
+    # on demand without notes: one join of the customers with the loan aggregates, only the columns its readers
+    # (the tagging's customer facts, the kept first loans) read — each the value of the whole table's row
+    _bank(wh, load)
+    register_size_reference(wh, AS_OF, rulebook().registries)
+    build_customer_temp(wh, AS_OF, basis, notes=True)
+    whole = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
+    build_customer_temp(wh, AS_OF, basis, notes=False, borrowers_only=True)
+    lean = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
+    assert sorted(lean) == ["C1", "C2", "C3"]
+    columns = set(next(iter(lean.values())))
+    assert columns == (CUSTOMER_FACTS - {"size_note", "credit_note"}) | {
+        "customer_id", "first_loan_source", "first_loan_date", "first_loan_id"}
+    assert lean == {c: {k: whole[c][k] for k in columns} for c in lean}
+    assert any(r["first_loan_id"] for r in lean.values()) and any(r["credit_total"] for r in lean.values())
 
 
 def test_facts_read_after_an_on_demand_run_are_what_an_explicit_run_stores(load: Load) -> None:
