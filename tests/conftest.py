@@ -1,27 +1,25 @@
-"""Suite-wide settings for running the tests on several cores (pytest-xdist, ``-n 2 --dist loadgroup`` in
-pyproject's ``addopts``; see docs/testing.md).
+"""Suite-wide settings.
 
-Under ``--dist loadgroup`` a test without an ``xdist_group`` mark goes to whichever worker is free; tests with the
-same group run on one worker, in order. We group:
+Parallel runs (pytest-xdist; pyproject's ``addopts`` has ``-n 2 --dist loadfile``; docs/testing.md): each test
+file runs on one worker (its module-scoped fixtures are built once), and the Spark conformance suite
+(``tests/spark``) is one unit on one worker (one JVM, one SparkSession, its session fixtures built once) —
+``support/xdist_scheduling.py``, registered below only when xdist is loaded.
 
-- the Spark conformance suite (``tests/spark``): one JVM and one SparkSession (``local[2]``) serve all of it, and
-  its session fixtures (``golden_engines``) are built once, instead of a second JVM on the other worker;
-- the tests of a module that share a module- or class-scoped fixture (a bank built once for the module, a served
-  web app): split across workers, the fixture would be built on each.
+Without xdist (``-n 0``, ``-p no:xdist``, or pytest-xdist not installed) the suite runs in one process;
+``pytest_addoption`` below then accepts addopts' ``-n``/``--dist`` and ignores them.
 
-Without xdist (``-n 0``, ``-p no:xdist``, or pytest-xdist not installed) the marks do nothing and the suite runs
-in one process; then ``pytest_addoption`` below accepts addopts' ``-n``/``--dist`` and ignores them.
+Hypothesis: no per-example deadline by default (most property tests already set ``deadline=None``): the
+default 200 ms deadline fails a correct test when the machine is busy (seen with two workers on two shared
+cores: ``test_money_dates_props`` took 352 ms for one example). A test that sets its own deadline keeps it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from hypothesis import settings
 
-HERE = Path(__file__).parent
-SPARK = HERE / "spark"
-_SHARED_SCOPES = frozenset({"module", "class", "package"})
+settings.register_profile("wupian", deadline=None)
+settings.load_profile("wupian")
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -34,22 +32,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--dist", dest="dist", default="no")
 
 
-def _group(item: pytest.Item) -> str | None:
-    path = Path(str(item.fspath))
-    if SPARK in path.parents:
-        return "spark"
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    for defs in info.name2fixturedefs.values():
-        if any(d.scope in _SHARED_SCOPES for d in defs):
-            return path.relative_to(HERE).as_posix()
-    return None
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.has_plugin("xdist"):
+        from support import xdist_scheduling
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        group = _group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        config.pluginmanager.register(xdist_scheduling, "wupian-xdist-scheduling")
