@@ -64,14 +64,20 @@ def test_on_demand_stores_the_same_tags_and_no_facts_or_issues(load: Load, profi
         assert on_demand.scalar("SELECT count(*) FROM lineage WHERE kind = 'customer_facts'") == 0
 
 
-@pytest.mark.parametrize("basis", ["declared_first", "derived_first"])
-def test_the_borrowers_rows_are_the_whole_tables_rows(wh: Warehouse, load: Load, basis: str) -> None:
+def _whole_and_borrowers(wh: Warehouse, load: Load, basis: str, *, notes: bool
+                         ) -> tuple[dict[str, dict[str, object]], dict[str, dict[str, object]]]:
+    """``cls_cust`` per customer built whole (with notes), then for the borrowers only (``notes`` as given)."""
     _bank(wh, load)
     register_size_reference(wh, AS_OF, rulebook().registries)
     build_customer_temp(wh, AS_OF, basis, notes=True)
     whole = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
-    build_customer_temp(wh, AS_OF, basis, notes=True, borrowers_only=True)
-    narrow = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
+    build_customer_temp(wh, AS_OF, basis, notes=notes, borrowers_only=True)
+    return whole, {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
+
+
+@pytest.mark.parametrize("basis", ["declared_first", "derived_first"])
+def test_the_borrowers_rows_are_the_whole_tables_rows(wh: Warehouse, load: Load, basis: str) -> None:
+    whole, narrow = _whole_and_borrowers(wh, load, basis, notes=True)
     assert sorted(whole) == ["C1", "C2", "C3", "C4", "C5"]
     assert sorted(narrow) == ["C1", "C2", "C3"]  # C4 never borrowed, C5 not at this date
     assert narrow == {c: whole[c] for c in narrow}
@@ -82,12 +88,7 @@ def test_the_borrowers_rows_are_the_whole_tables_rows(wh: Warehouse, load: Load,
 def test_the_lean_borrowers_table_holds_the_whole_tables_values(wh: Warehouse, load: Load, basis: str) -> None:
     # on demand without notes: one join of the customers with the loan aggregates, only the columns its readers
     # (the tagging's customer facts, the kept first loans) read — each the value of the whole table's row
-    _bank(wh, load)
-    register_size_reference(wh, AS_OF, rulebook().registries)
-    build_customer_temp(wh, AS_OF, basis, notes=True)
-    whole = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
-    build_customer_temp(wh, AS_OF, basis, notes=False, borrowers_only=True)
-    lean = {r["customer_id"]: r for r in wh.rows("SELECT * FROM cls_cust")}
+    whole, lean = _whole_and_borrowers(wh, load, basis, notes=False)
     assert sorted(lean) == ["C1", "C2", "C3"]
     columns = set(next(iter(lean.values())))
     assert columns == (CUSTOMER_FACTS - {"size_note", "credit_note"}) | {
