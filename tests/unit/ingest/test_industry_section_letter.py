@@ -68,3 +68,26 @@ def test_the_parquet_path_warns_too_and_loads_the_row(tmp_path: Path) -> None:
             "loans.parquet", 2, "purpose_industry_code")  # Parquet lines count data rows
         assert report.loaded["loans"] == 3
         assert wh.scalar("SELECT purpose_industry_code FROM loans WHERE loan_id = 'L2'") == "A3911"
+
+
+def test_the_sql_flags_exactly_the_pairs_the_reference_data_calls_wrong() -> None:
+    """Every letter A–T with every two-digit division 00–99 (and a four-digit class of it): the check's SQL
+    flags a code iff the division exists and its section is another letter — the CASE over ranges of divisions
+    says what the reference data says, division by division."""
+    import duckdb
+
+    from wupian.contract import table
+    from wupian.engine.checks import _section_letter_failure
+
+    col = table("customers").column("industry_code")
+    failure = _section_letter_failure(col, "x.code")
+    sections = sections_by_division()
+    codes = [f"{letter}{d:02d}{tail}" for letter in "ABCDEFGHIJKLMNOPQRST" for d in range(100) for tail in ("", "11")]
+    codes += ["39", "3911", "U39", "c39", "", "A", "A3", "A39111"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE x AS SELECT unnest(?) AS code", [codes])
+    flagged = {r[0] for r in con.execute(f"SELECT code FROM x WHERE {failure.condition}").fetchall()}
+    expected = {c for c in codes if len(c) in (3, 5) and c[0] in "ABCDEFGHIJKLMNOPQRST" and c[1:].isdigit()
+                and c[1:3] in sections and sections[c[1:3]] != c[0]}
+    assert flagged == expected
+    assert len(expected) == 2 * 97 * 19
