@@ -155,3 +155,28 @@ def test_a_source_headed_by_the_contracts_chinese_labels_is_adopted_too(tmp_path
     assert got[0] == {"loan_id": "L1", "balance": Decimal("7500000.00"), "interest_rate": Decimal("3.450000")}
     [part] = (parts_root(db) / "loans").rglob("*.parquet")
     assert part.read_bytes() == source.read_bytes()
+
+
+@pytest.mark.parametrize("bad_at", [7, 9_000])
+def test_a_bad_row_inside_or_past_the_first_rows_proved_is_found_and_nothing_adopted(
+        tmp_path: Path, bad_at: int) -> None:
+    """The proof looks at the file's first rows (``PROBE_ROWS``) before the whole file: a bad row past them is
+    found by the whole-file pass, located at its line, quarantined, and the file is then written, not adopted."""
+    from wupian.engine.stage_parts import PROBE_ROWS
+
+    n = 10_000
+    assert PROBE_ROWS < bad_at < n or bad_at < PROBE_ROWS
+    source = typed_loans_bank(tmp_path / "in")
+    one = pq.read_table(source).slice(0, 1)
+    data = pa.concat_tables([one] * n).to_pydict()
+    data["loan_id"] = [f"L{i:05d}" for i in range(n)]
+    data["five_class"][bad_at] = "bogus"
+    pq.write_table(pa.table(data, schema=one.schema), source)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        report = load_snapshot(wh, MAR, tmp_path / "in")
+        assert report.loaded["loans"] == n - 1 and report.rejected["loans"] == 1
+        [issue] = [i for i in report.issues if i.source.column == "five_class"]
+        assert (issue.source.file, issue.source.line) == ("loans.parquet", bad_at + 1)
+        proj = _projections(wh)[MAR]
+        assert proj is not None and proj.dated  # written, not the bank's bytes
+        assert wh.scalar("SELECT count(*) FROM loans WHERE loan_id = ?", [f"L{bad_at:05d}"]) == 0
