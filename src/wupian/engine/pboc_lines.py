@@ -229,9 +229,9 @@ def detail_lines(wh: Warehouse, plan: LinePlan, as_of: date) -> pa.Array:
 def detail_records(wh: Warehouse, plan: LinePlan, as_of: date, *, check_digital: bool = False,
                    codes: Sequence[str] = ()) -> pa.Table:
     """The detail records of one file in file order (branch, loan), with what the file's warnings read, from one
-    scan of the file's loans: ``line`` (the ``|``-joined field text), ``loan_id``, ``no_contract`` (合同编码 missing,
-    not a bill), ``no_digital`` (where ``check_digital``: digital_code not among ``codes``), ``no_bill`` (票据直贴
-    without bill_no) and ``no_serial`` (no drawdown_serial) — the flags of ``detail_warnings`` and ``key_gaps``.
+    scan of the file's loans: ``line`` (the ``|``-joined field text), ``loan_id``, ``no_digital`` (where
+    ``check_digital``: digital_code not among ``codes``), ``no_bill`` (票据直贴 without bill_no) and ``no_serial``
+    (no drawdown_serial) — the flags of ``DETAIL_WARNINGS`` and ``key_gaps``.
 
     The fields are joined as they are, and only a record whose joined text shows a value that needs cleaning (a
     control character or ``|`` in a value, a blank at a field's edge) is built again from cleaned fields: the
@@ -289,7 +289,7 @@ def _warning_flags(check_digital: bool, codes: Sequence[str], params: list[Any])
     """(name, SQL) of the per-loan facts the file's warnings read (``detail_records``)."""
     digital = (f"({'TRUE' if check_digital else 'FALSE'} AND "
                f"coalesce(e.digital_code IN ({_marks(codes, params) if codes else 'NULL'}), false) = false)")
-    return [("no_contract", f"(coalesce(e.contract_id, '') = '' AND NOT {BILL})"), ("no_digital", digital),
+    return [("no_digital", digital),
             ("no_bill", f"({BILL} AND coalesce(e.bill_no, '') = '')"),
             ("no_serial", "(coalesce(e.drawdown_serial, '') = '')")]
 

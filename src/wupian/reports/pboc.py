@@ -153,16 +153,22 @@ def _summary_lines(wh: Warehouse, code: str, plan: LinePlan, as_of: date) -> lis
     return out
 
 
-DETAIL_WARNINGS = (  # flag column of ``detail_warnings`` → the WARNING (code, text, column, what to do)
-    ("no_contract", "WP-PBOC-010", "贷款合同编码缺失，已留空", "contract_id", "请在贷款借据表补充合同编码"),
+# Flag column of ``detail_records`` → the loan's WARNING (code, text, column, what to do). A blank 贷款合同编码 has no
+# warning of its own (it was WP-PBOC-010 until session 11): 合同编码 is mandatory on every detail record, so the
+# validation already reports each such record as WP-PBOC-003, with its file and line.
+DETAIL_WARNINGS = (
     ("no_digital", "WP-PBOC-011", "数字经济产业贷款缺少数字经济产业类型代码", "digital_code", None),
 )
 
 
 def _detail_findings(records: pa.Table) -> pa.Table:
-    """The file's loan-level WARNINGs as a findings table, per loan in file order (合同编码 before 数字代码), from the
-    flags of its detail records (``engine.pboc_lines.detail_records``)."""
-    found = records.filter(pc.or_(records.column("no_contract"), records.column("no_digital")))
+    """The file's loan-level WARNINGs as a findings table, per loan in file order (in the order of
+    ``DETAIL_WARNINGS``), from the flags of its detail records (``engine.pboc_lines.detail_records``)."""
+    flags = [records.column(flag) for flag, *_ in DETAIL_WARNINGS]
+    any_flag = flags[0]
+    for f in flags[1:]:
+        any_flag = pc.or_(any_flag, f)
+    found = records.filter(any_flag)
     if found.num_rows == 0:
         return FINDINGS.empty_table()
     key = pc.binary_join_element_wise("loan_id=", pc.cast(found.column("loan_id"), pa.string()), "")

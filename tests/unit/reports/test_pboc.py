@@ -144,8 +144,9 @@ def test_self_check_rechecks_the_record_rules_only_on_bytes_it_did_not_validate(
 
 
 def test_loan_warnings_come_from_the_records_written(bank: Warehouse, tmp_path: Path) -> None:
-    """The loan-level warnings (合同编码 missing, digital code missing, 票据编号 synthesised) are read off the same
-    scan that builds the records: each names its loan once, in file order, and the record shows what was filled."""
+    """The loan-level warnings (digital code missing, 票据编号 synthesised) are read off the same scan that builds
+    the records: each names its loan once, in file order, and the record shows what was filled. A blank 合同编码
+    is the validation's WP-PBOC-003 on each record that has it, and is not said a second time as a warning."""
     from support.edit_rows import update
 
     update(bank, "loans", {"contract_id": "NULL"}, "loan_id = 'L02'")
@@ -153,7 +154,11 @@ def test_loan_warnings_come_from_the_records_written(bank: Warehouse, tmp_path: 
     update(bank, "loans", {"bill_no": "NULL"}, "loan_id = 'L13'")
     files, issues = _write(bank, tmp_path)
     found = [(i.code, i.source.key, i.source.file) for i in issues if i.code in ("WP-PBOC-010", "WP-PBOC-011")]
-    assert found == [("WP-PBOC-010", "loan_id=L02", "loans"), ("WP-PBOC-011", "loan_id=L03", "loans")]
+    assert found == [("WP-PBOC-011", "loan_id=L03", "loans")]
+    blank = [i for i in issues if i.source.key == "贷款借据编码=L02"]
+    assert blank and {(i.code, i.level.name, i.source.column) for i in blank} == {
+        ("WP-PBOC-003", "ERROR", "贷款合同编码")}
+    assert all(i.source.file.endswith(".dat") and i.source.line for i in blank)  # each located in its file
     bills = [i for i in issues if i.code == "WP-PBOC-014"]
     assert bills and all(i.message.startswith("1 笔票据直贴缺少票据编号") and i.message.endswith("（如 L13）")
                          for i in bills)
