@@ -231,11 +231,13 @@ def check_reference(
             f"THEN ' (that row of {target.name} was rejected; see its own issues)' ELSE '' END"
         )
     where_target = "in no loaded snapshot of" if as_of is None else "in"
-    # The values missing from the target first, each looked up once (a file repeats a customer or a branch on
-    # many rows), then the rows holding them.
+    # The values missing from the target first, then the rows holding them. The file's rows probe the target's
+    # keys (an anti join) and only the values left over are made distinct: at 10M loans, making the 3.3M
+    # customers a file names distinct before looking them up cost twice the CPU.
     missing = (
-        f"WITH m AS (SELECT d.v FROM (SELECT DISTINCT {v} AS v FROM {_typed(table)} AS x WHERE {v} IS NOT NULL) AS d "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {tq} AS tt WHERE tt.{tc} = d.v {scope})) "
+        f"WITH m AS (SELECT DISTINCT {v} AS v FROM {_typed(table)} AS x "
+        f"ANTI JOIN (SELECT tt.{tc} AS v FROM {tq} AS tt WHERE tt.{tc} IS NOT NULL {scope}) AS tt ON tt.v = {v} "
+        f"WHERE {v} IS NOT NULL) "
     )
     con.execute(
         f"INSERT INTO {ISSUES} {missing}SELECT {seq:d}, {lit(table.name)}, ?, x.__line, {key_expr(table, x)}, "
