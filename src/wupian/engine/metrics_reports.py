@@ -203,9 +203,12 @@ def _flow(params: list[Any], as_of: date) -> str:
     return "(e.drawdown_date BETWEEN ? AND ? AND NOT e.is_restructured)"
 
 
-# Each row's measures in two steps, exactly: per (condition masks, borrower) the sums of its loan rows and whether
-# any of them counts the borrower (``_PARTIALS``), then per condition the sums of those sums and the distinct
-# borrowers among them (``_MEASURES``) — the pairs of (loan, condition) become pairs of (borrower, condition).
+# Each row's measures exactly, from the population's rows (each a (tag, borrower, leaf bits) group with its partial
+# sums, ``_PARTIALS``, and its condition masks): the sums per distinct masks, then per condition the sums of the
+# masks that meet it; the borrowers per condition from one pass per borrower — the OR of the masks of its rows that
+# count it (``pos`` for the borrowers, ``fl`` for the year's) — counted per distinct OR and summed per condition. A
+# borrower meets a condition exactly when one of its rows does, so this is the ``count(DISTINCT borrower)`` of the
+# rows that meet it, without a (borrower, condition) pair per row (at 10M loans: 3.3M borrowers × their conditions).
 # A conditional sum is ``sum(CASE WHEN c THEN x END)``, not ``sum(x) FILTER (WHERE c)``: the same value (a row whose
 # ``c`` is not TRUE adds a NULL, which ``sum`` skips; no row at all is NULL either way), but DuckDB computes a
 # FILTER's argument for every row before filtering — the DECIMAL product of the year's interest for all 2M loans —
@@ -219,20 +222,14 @@ _PARTIALS = f"""sum(y.amount) AS bal, sum(CASE WHEN y.five_class IN {NPL_CLASSES
                 sum(CASE WHEN y.flow_ THEN y.drawdown_amount END) AS disb,
                 sum(CASE WHEN y.flow_ THEN y.drawdown_amount * y.interest_rate END) AS intr,
                 bool_or(y.amount > 0) AS pos, bool_or(y.flow_) AS fl"""
-_MEASURES = """CAST(coalesce(sum(m.bal), 0) AS DECIMAL(38, 2)) AS balance,
-                count(DISTINCT m.customer_id) FILTER (WHERE m.pos) AS customers,
-                CAST(coalesce(sum(m.npl), 0) AS DECIMAL(38, 2)) AS npl_balance,
-                CAST(coalesce(sum(m.mlt), 0) AS DECIMAL(38, 2)) AS mid_long_term_balance,
-                CAST(coalesce(sum(m.cred), 0) AS DECIMAL(38, 2)) AS credit_loan_balance,
-                CAST(coalesce(sum(m.disb), 0) AS DECIMAL(38, 2)) AS ytd_disbursed,
-                count(DISTINCT m.customer_id) FILTER (WHERE m.fl) AS ytd_disbursed_customers,
-                coalesce(sum(m.intr), 0) AS ytd_interest_x100"""
+_SUMS = ("bal", "npl", "mlt", "cred", "disb", "intr")
+# a result column → the sum of ``_SUMS`` it is, or (for the borrower counts) the flag that counts a borrower
+_MEASURE_OF = {"balance": "bal", "customers": "pos", "npl_balance": "npl", "mid_long_term_balance": "mlt",
+               "credit_loan_balance": "cred", "ytd_disbursed": "disb", "ytd_disbursed_customers": "fl",
+               "ytd_interest_x100": "intr"}
 
 
 _PARTIAL_COLUMNS = ("bal", "npl", "mlt", "cred", "disb", "intr", "pos", "fl")
-# the partial sums of groups summed again (per condition masks and borrower): exact, the same as summing the rows
-_RESUMS = """sum(y.bal) AS bal, sum(y.npl) AS npl, sum(y.mlt) AS mlt, sum(y.cred) AS cred, sum(y.disb) AS disb,
-                sum(y.intr) AS intr, bool_or(y.pos) AS pos, bool_or(y.fl) AS fl"""
 
 
 class _Leaves:
@@ -339,13 +336,13 @@ def report_rows(
     borrower, bits of the leaves on the loan's own values) into exact partial sums (``_grouped_population``:
     ≈ 0.2M groups for ≈ 2.3M rows at 2M loans); every distinct (tag, condition) is evaluated once per group of its
     tag, joined to the borrower, into a bit of an integer mask (``w<k>``, 62 conditions per mask); the groups are
-    summed again per (masks, borrower) (≈ 64k); the few distinct masks are expanded to the conditions they meet,
-    and one grouped aggregation over (borrower group, condition) pairs gives every condition's measures
-    (``_MEASURES``). Groups that meet no condition are not filtered out (a filter on the masks would be pushed
+    summed per distinct masks, and the few distinct masks expanded to the conditions they meet give every
+    condition's sums; each borrower's rows give the OR of their masks (the rows that count it: ``pos``, ``fl``),
+    and the borrowers per distinct OR, expanded the same way, give every condition's borrowers (see the comment
+    above ``_PARTIALS``). Groups that meet no condition are not filtered out (a filter on the masks would be pushed
     below their projection and evaluate every condition twice): their mask meets no condition, so the expansion
     drops them. Rows with the same condition share one set of measures."""
-    measures = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
-                "ytd_disbursed_customers", "ytd_interest_x100")
+    measures = tuple(_MEASURE_OF)
     if not rows:
         return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in measures}})
     closure, cparams = closure_sql(wh, as_of)
@@ -391,20 +388,44 @@ def report_rows(
         mparams += gparams
     params: list[Any] = [*cparams, *mparams]
     ws = [f"w{w}" for w in range(n_words)]
-    bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
-    word = f"CASE b.w {' '.join(f'WHEN {w} THEN p.w{w}' for w in range(n_words))} END"
     keys = ", ".join("(?, ?, ?)" for _ in rows)
     for n, (code, j) in enumerate(zip((c for c, _, _ in rows), slot, strict=True)):
         params += [n, code, j]
+    bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
+
+    def per_condition(rel: str, value: str) -> str:
+        """``value`` summed per condition over the rows of ``rel`` (one per distinct masks) whose masks meet it."""
+        word = f"CASE b.w {' '.join(f'WHEN {w} THEN {rel}.{ws[w]}' for w in range(n_words))} END"
+        return f"SELECT b.j, {value} FROM {rel} JOIN b ON ({word} & b.bit) <> 0 GROUP BY b.j"
+
+    def ors(flag: str) -> str:
+        return ", ".join(f"coalesce(bit_or(u.{w}) FILTER (WHERE u.{flag}), 0) AS {flag}_{w}" for w in ws)
+
+    def counted(flag: str) -> str:
+        """Borrowers per distinct OR of the masks of their rows that count them under ``flag``."""
+        return (f"SELECT {', '.join(f'c.{flag}_{w} AS {w}' for w in ws)}, count(*) AS n FROM c "
+                f"GROUP BY {', '.join(f'c.{flag}_{w}' for w in ws)}")
+
+    sums = ", ".join(f"sum(u.{c}) AS {c}" for c in _SUMS)
+    resums = ", ".join(f"sum(s.{c}) AS {c}" for c in _SUMS)
     zero = {"customers": "0", "ytd_disbursed_customers": "0"}
+    measure = {name: (f"CAST(coalesce(n{flag}.n, 0) AS BIGINT)" if flag in ("pos", "fl") else
+                      f"coalesce(sa.{flag}, 0)" if name == "ytd_interest_x100" else
+                      f"CAST(coalesce(sa.{flag}, 0) AS DECIMAL(38, 2))")
+               for name, flag in _MEASURE_OF.items()}
     sql = f"""
         WITH closure AS (SELECT * FROM {closure}),
-        m AS MATERIALIZED (SELECT {', '.join(f'y.{w}' for w in ws)}, y.customer_id, {_RESUMS}
-              FROM ({' UNION ALL '.join(branches)}) y GROUP BY {', '.join(f'y.{w}' for w in ws)}, y.customer_id),
-        p AS (SELECT DISTINCT {', '.join(ws)} FROM m),
-        x AS (SELECT {', '.join(f'p.{w}' for w in ws)}, b.j FROM p
-              JOIN (VALUES {bits}) b(j, w, bit) ON ({word} & b.bit) <> 0),
-        a AS (SELECT x.j, {_MEASURES} FROM m JOIN x ON {' AND '.join(f'm.{w} = x.{w}' for w in ws)} GROUP BY x.j)
+        u AS MATERIALIZED ({' UNION ALL '.join(branches)}),
+        s AS (SELECT {', '.join(f'u.{w}' for w in ws)}, {sums} FROM u GROUP BY {', '.join(f'u.{w}' for w in ws)}),
+        c AS (SELECT {ors('pos')}, {ors('fl')} FROM u WHERE u.customer_id IS NOT NULL GROUP BY u.customer_id),
+        cpos AS ({counted('pos')}),
+        cfl AS ({counted('fl')}),
+        b AS (SELECT * FROM (VALUES {bits}) b(j, w, bit)),
+        sa AS ({per_condition('s', resums)}),
+        npos AS ({per_condition('cpos', 'sum(cpos.n) AS n')}),
+        nfl AS ({per_condition('cfl', 'sum(cfl.n) AS n')}),
+        a AS (SELECT sa.j, {', '.join(f'{sql} AS {name}' for name, sql in measure.items())}
+              FROM sa LEFT JOIN npos ON npos.j = sa.j LEFT JOIN nfl ON nfl.j = sa.j)
         SELECT k.code, {', '.join(f'coalesce(a.{c}, {zero.get(c, "0")}) AS {c}' for c in measures)}
         FROM (VALUES {keys}) k(ord, code, j) LEFT JOIN a ON a.j = k.j
         ORDER BY k.ord
