@@ -118,6 +118,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+# A string column's dictionary is given up once its page would pass 64 KiB (DuckDB's default: 1 MiB): the codes,
+# tags and rule-id lists a part repeats have dictionaries of a few KiB, while for the ids it holds once or a few
+# times each (loan_id, customer_id) the writer built ≈ 1 MiB of dictionary per row group only to write them plain
+# (−0.06 s CPU of the 2M bank's tag part; the same encodings and bytes: bench/results/profile.md, session 11).
+WRITE_OPTIONS = "(FORMAT parquet, COMPRESSION zstd, STRING_DICTIONARY_PAGE_SIZE_LIMIT 65536)"
+
+
 class PartStore:
     """The Parquet parts of one warehouse connection: writes files, keeps the manifest and views, collects
     garbage. ``root`` None: a read-only or overlay connection, which never writes parts."""
@@ -175,7 +182,7 @@ class PartStore:
         tmp = folder / (final.stem + _TMP_SUFFIX)
         self._written.append(final)
         row = con.execute(
-            f"COPY ({row_sql}) TO {path_literal(tmp)} (FORMAT parquet, COMPRESSION zstd)",
+            f"COPY ({row_sql}) TO {path_literal(tmp)} {WRITE_OPTIONS}",
             [as_of, *params],
         ).fetchone()
         n = int(row[0]) if row else 0
