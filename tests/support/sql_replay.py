@@ -14,7 +14,8 @@ warehouses that start from the same state — a DuckDB copy and a Spark warehous
 DuckDB's own storage bookkeeping of the tables it keeps as Parquet parts (``wupian.engine.parts``: the manifest
 ``stored_parts``, the ``COPY … TO`` of a part, the view over the files) has no statement of its own on Spark, which
 keeps those tables as tables: a part's ``COPY (q) TO '<db>.parts/<table>/…'`` runs there as ``INSERT INTO <table>
-q``, clearing a part (``DELETE FROM stored_parts WHERE table_name = ? AND as_of = ? [AND profile = ?]``) as the
+q`` (a part whose constant columns its manifest row holds copies ``SELECT <held> FROM (r) AS part_row``: Spark
+inserts the whole row ``r``), clearing a part (``DELETE FROM stored_parts WHERE table_name = ? AND as_of = ? [AND profile = ?]``) as the
 ``DELETE`` of those rows, and the other manifest statements not at all; the table is compared when DuckDB re-creates
 its view (``CREATE OR REPLACE VIEW <table>``).
 
@@ -48,6 +49,7 @@ CLOCK_COLUMNS = frozenset({"computed_at", "loaded_at"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PART_COPY = re.compile(r"^\s*COPY \((?P<query>.*)\) TO '[^']*\.parts/(?P<table>[a-z_]+)/as_of=[^']*' \([^)]*\)\s*$",
                         re.DOTALL)
+_PART_ROW = re.compile(r"^SELECT [^()]* FROM \((?P<row>.*)\) AS part_row$", re.DOTALL)  # the held columns of r
 _PART_VIEW = re.compile(r'^\s*CREATE OR REPLACE VIEW "?(?P<table>[a-z_]+)"? AS ')  # over the parts, or empty
 _PART_CLEAR = re.compile(r"^DELETE FROM stored_parts WHERE table_name = \? AND as_of = \?( AND profile = \?)?$")
 SKIP = object()  # a DuckDB storage statement Spark has no counterpart of
@@ -58,7 +60,8 @@ def spark_form(sql: str, params: Any) -> tuple[str, Any] | object:
     DELETE a part's bookkeeping stands for, or ``SKIP``."""
     copy = _PART_COPY.match(sql)
     if copy:
-        return f"INSERT INTO {copy['table']} {copy['query']}", params
+        held = _PART_ROW.match(copy["query"])
+        return f"INSERT INTO {copy['table']} {held['row'] if held else copy['query']}", params
     clear = _PART_CLEAR.match(sql.strip())
     if clear:
         return (f"DELETE FROM {params[0]} WHERE as_of = ?" + (" AND profile = ?" if clear.group(1) else ""),

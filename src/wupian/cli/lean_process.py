@@ -1,7 +1,8 @@
-"""A lean process for a command that is the whole process: pyarrow without NumPy, and no interpreter teardown.
+"""A lean process for a command that is the whole process: pyarrow without NumPy and on the system allocator, and
+no interpreter teardown.
 
 A read command such as ``wupian indicators`` on a classified warehouse does ≈ 0.2 s CPU of work in a process
-that costs more than that to start and end. Two of those costs are for nothing when the command is the
+that costs more than that to start and end. Three of those costs are for nothing when the command is the
 console script (``wupian …``, ``wupian.cli.main.main()`` without ``argv``) on the DuckDB engine:
 
 * **NumPy** (≈ 0.07 s): pyarrow imports NumPy whenever it is installed, only to convert NumPy arrays, which
@@ -11,6 +12,13 @@ console script (``wupian …``, ``wupian.cli.main.main()`` without ``argv``) on 
   works without NumPy for the rest of the process. NumPy itself stays importable (matplotlib would work);
   only pyarrow's NumPy conversions (``to_numpy``, ``pa.array(ndarray)``) would fail, so only commands that
   never make them opt in.
+* **pyarrow's buffers from the system allocator** (≈ 0.4 s of kernel time at 2M loans on the benchmark machine):
+  pyarrow's default pool (mimalloc) backs its memory with 2 MiB transparent huge pages where the kernel allows
+  them on request (``madvise``), and every first touch of one makes the kernel zero a whole huge page — tens of
+  such faults while ``indicators`` renders a bank's ≈ 120k values, each ≈ 10 ms of system time on a virtual
+  machine that hands freed memory back to its host. :func:`enter` sets ``pa.system_memory_pool()`` (glibc
+  malloc: ordinary pages, touched as used) unless ``ARROW_DEFAULT_MEMORY_POOL`` names a pool. The values are
+  the same bytes whatever allocator holds them.
 * **Teardown** (≈ 0.05 s: ``gc.collect`` and deallocating ≈ 500 modules): :func:`main <wupian.cli.main.main>`
   ends a lean run with ``os._exit`` after running the ``atexit`` handlers and flushing stdout and stderr. A
   lean command writes only through stdout/stderr or files it closes itself (``output.write_text``) and
@@ -29,7 +37,7 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-__all__ = ["HIDDEN", "console_script", "end_at_once", "enter", "is_lean", "without_numpy_arrow"]
+__all__ = ["HIDDEN", "console_script", "end_at_once", "enter", "is_lean", "system_arrow_pool", "without_numpy_arrow"]
 
 HIDDEN = "numpy"
 
@@ -68,6 +76,19 @@ def without_numpy_arrow() -> bool:
     return HIDDEN not in sys.modules
 
 
+def system_arrow_pool() -> bool:
+    """pyarrow's default memory pool becomes the system allocator (see the module docstring), unless the
+    environment chose one (``ARROW_DEFAULT_MEMORY_POOL``). Returns whether it changed the pool."""
+    import os
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return False
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+    return True
+
+
 def enter() -> bool:
     """Make the running command's process lean when it is the console script on the DuckDB engine (see the
     module docstring); returns whether it is. Call it first in the command, before pyarrow is imported."""
@@ -78,6 +99,7 @@ def enter() -> bool:
     if current().engine != "duckdb":
         return False
     without_numpy_arrow()
+    system_arrow_pool()
     _State.lean = True
     return True
 

@@ -349,6 +349,9 @@ def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
     return "INSERT INTO loan_tags\n" + _rows_sql(plan, params, explain=False)
 
 
+TAG_PART_COLUMNS = ("profile", "loan_id", "tag", "amount", "rule_ids", "rulebook_version")  # no explanation
+
+
 def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     """Replace the (as_of, profile) rows of ``loan_tags``: one new Parquet part on DuckDB (its manifest row in the
     open transaction), a DELETE and an INSERT elsewhere."""
@@ -356,8 +359,12 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     if stored_as_parts(wh):
         sql = _rows_sql(plan, rule_params, explain=False)
         wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
+        # the part holds loan_id, tag, amount and rule_ids; its date, profile and rulebook version (the same on
+        # every row) are its manifest row's, and explanation is not stored (NULL: ``loan_tag_rows`` renders it)
         wh.parts.write(wh.con, "loan_tags", as_of, sql,
-                       [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile)
+                       [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile,
+                       present=TAG_PART_COLUMNS,
+                       constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version})
         return
     wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
     sql = insert_sql(plan, rule_params)

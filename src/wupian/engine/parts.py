@@ -118,6 +118,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+# A string column's dictionary is given up once its page would pass 64 KiB (DuckDB's default: 1 MiB): the codes,
+# tags and rule-id lists a part repeats have dictionaries of a few KiB, while for the ids it holds once or a few
+# times each (loan_id, customer_id) the writer built ≈ 1 MiB of dictionary per row group only to write them plain
+# (−0.06 s CPU of the 2M bank's tag part; the same encodings and bytes: bench/results/profile.md, session 11).
+WRITE_OPTIONS = "(FORMAT parquet, COMPRESSION zstd, STRING_DICTIONARY_PAGE_SIZE_LIMIT 65536)"
+
+
 class PartStore:
     """The Parquet parts of one warehouse connection: writes files, keeps the manifest and views, collects
     garbage. ``root`` None: a read-only or overlay connection, which never writes parts."""
@@ -144,26 +151,38 @@ class PartStore:
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any] = (),
-              *, present: Sequence[str] | None = None, profile: str | None = None) -> int:
+              *, present: Sequence[str] | None = None, profile: str | None = None,
+              constant: dict[str, str] | None = None) -> int:
         """Write the rows of ``select_sql`` (the columns of ``name`` by name, without ``as_of``; only ``present``
         of them when given: the part holds only those, the view gives the others as typed NULLs) as one new part
-        of ``as_of`` (and ``profile``: ``loan_tags``); return how many rows. The manifest row and the view change
-        in the caller's transaction."""
+        of ``as_of`` (and ``profile``: ``loan_tags``); return how many rows. ``constant``: column → the text of
+        its value on every row of ``select_sql`` (the caller's own parameters): the manifest row holds it and
+        the file holds neither it nor ``as_of`` (``part_views.Projection.constant``). The manifest row and the
+        view change in the caller's transaction."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
         if _keyed(name) != (profile is not None):
             raise ValueError(f"{name}: a part {'needs' if _keyed(name) else 'takes no'} profile")
-        projection = Projection.present(name, present)
+        projection = Projection.constant(name, present, constant) if constant else Projection.present(name, present)
         have = {c for c, _ in projection.columns} if projection is not None else None
-        cols = ", ".join(f"CAST(s.{q(c)} AS {ty}) AS {q(c)}" for c, ty in _columns(name)[1:] if have is None or c in have)
+        if constant:  # the row as the view gives it (what Spark inserts: tests/support/sql_replay.py), projected
+            assert projection is not None and have is not None
+            given = have | set(constant)
+            cols = ", ".join(f"CAST(s.{q(c)} AS {ty}) AS {q(c)}" if c in given else f"CAST(NULL AS {ty}) AS {q(c)}"
+                             for c, ty in _columns(name)[1:])
+            row_sql = (f"SELECT {', '.join(q(c) for c, _ in projection.columns)} FROM "
+                       f"(SELECT CAST(? AS DATE) AS as_of, {cols} FROM ({select_sql}) AS s) AS part_row")
+        else:
+            cols = ", ".join(f"CAST(s.{q(c)} AS {ty}) AS {q(c)}" for c, ty in _columns(name)[1:]
+                             if have is None or c in have)
+            row_sql = f"SELECT CAST(? AS DATE) AS as_of, {cols} FROM ({select_sql}) AS s"
         folder = date_folder(self.root, name, as_of)  # a loan_tags part's profile: its manifest row
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{uuid.uuid4().hex}.parquet"
         tmp = folder / (final.stem + _TMP_SUFFIX)
         self._written.append(final)
         row = con.execute(
-            f"COPY (SELECT CAST(? AS DATE) AS as_of, {cols} FROM ({select_sql}) AS s) TO {path_literal(tmp)} "
-            "(FORMAT parquet, COMPRESSION zstd)",
+            f"COPY ({row_sql}) TO {path_literal(tmp)} {WRITE_OPTIONS}",
             [as_of, *params],
         ).fetchone()
         n = int(row[0]) if row else 0

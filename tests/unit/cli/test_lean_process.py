@@ -30,6 +30,8 @@ NUMPY_USE = re.compile(r"^\s*(import numpy|from numpy)|\bto_numpy\(|\bnp\.", re.
 # after that line if the interpreter were torn down.
 PROBE = ("import atexit, sys\n"
          "atexit.register(lambda: print('numpy imported:', 'numpy' in sys.modules, file=sys.stderr))\n"
+         "atexit.register(lambda: 'pyarrow' in sys.modules and print('arrow pool:',\n"
+         "                sys.modules['pyarrow'].default_memory_pool().backend_name, file=sys.stderr))\n"
          "class Finalized:\n    def __del__(self): print('teardown', file=sys.stderr)\n"
          "kept = Finalized()\n"
          "from wupian.cli.main import main\n"
@@ -37,8 +39,8 @@ PROBE = ("import atexit, sys\n"
          "main()\n")
 
 
-def console(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COLUMNS": "100"}
+def console(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COLUMNS": "100", **environ}
     return subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
                           check=False)
 
@@ -77,8 +79,17 @@ def test_console_indicators_are_lean_and_print_what_main_prints(loaded: Path, tm
     code, out, _ = run(["--db", str(plain_db), *args], capsys)
     assert code == 0 and cold.returncode == 0 and warm.returncode == 0
     assert cold.stdout == out and warm.stdout == out and "green.balance" in out
-    for done in (cold, warm):  # pyarrow worked without NumPy, and the exit handlers ran before os._exit
-        assert done.stderr.strip().splitlines()[-1] == "numpy imported: False"
+    for done in (cold, warm):  # pyarrow worked without NumPy on the system allocator; the exit handlers ran
+        assert done.stderr.strip().splitlines()[-2:] == ["arrow pool: system", "numpy imported: False"]
+
+
+def test_console_keeps_the_arrow_pool_the_environment_names(loaded: Path, tmp_path: Path) -> None:
+    db = copy_of(loaded, tmp_path / "w")
+    args = ["indicators", "--as-of", "2026-03-31", "--format", "csv"]
+    chosen = console("--db", str(db), *args, ARROW_DEFAULT_MEMORY_POOL="mimalloc")
+    plain = console("--db", str(db), *args)
+    assert chosen.returncode == 0 and chosen.stdout == plain.stdout
+    assert chosen.stderr.strip().splitlines()[-2] == "arrow pool: mimalloc"
 
 
 def test_console_coverage_and_usage_errors_keep_their_codes(loaded: Path, tmp_path: Path,
@@ -92,6 +103,7 @@ def test_console_coverage_and_usage_errors_keep_their_codes(loaded: Path, tmp_pa
         assert (lean.returncode, lean.stdout) == (code, out) and code == 2
         assert lean.stderr.strip().splitlines()[0] == err.strip().splitlines()[0]
         assert lean.stderr.strip().splitlines()[-1] == "numpy imported: False"
+        assert "arrow pool: system" in lean.stderr.strip().splitlines()
 
 
 def test_a_program_calling_main_gets_no_lean_process(loaded: Path, tmp_path: Path,
@@ -100,6 +112,9 @@ def test_a_program_calling_main_gets_no_lean_process(loaded: Path, tmp_path: Pat
     assert run(["--db", str(db), "indicators", "--as-of", "2026-03-31", "--format", "csv"], capsys)[0] == 0
     assert not lean_process.is_lean()  # main(argv) is never the console script: teardown and NumPy as usual
     assert lean_process.enter() is False
+    import pyarrow as pa
+
+    assert pa.default_memory_pool().backend_name != "system"  # nor pyarrow's pool of the calling program
 
 
 def test_a_program_calling_main_with_patched_argv_is_not_the_process_entry(loaded: Path, tmp_path: Path,

@@ -6,14 +6,18 @@ kept, and read as it is when opened read-only."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pytest
 
 from wupian.engine import lineage
 from wupian.engine.metrics import has_rows
-from wupian.engine.parts import parts_root, resolve
+from wupian.engine.parts import PartStore, parts_root, resolve
 from wupian.engine.warehouse import Warehouse
 from wupian.rules import classify_snapshot, customer_facts, loan_tags
 
@@ -107,3 +111,83 @@ def test_a_read_only_open_reads_the_derived_parts(two_loan_db: Path) -> None:
         assert has_rows(ro, "loan_tags", AS_OF, "pboc_2025")
         assert ro.scalar("SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = 'pboc_2025'",
                          [AS_OF]) == len(want)
+
+
+def _copy(db: Path, to: Path) -> Path:
+    shutil.copyfile(db, to)
+    shutil.copytree(f"{db}.parts", f"{to}.parts")
+    return to
+
+
+def _file_columns(path: str) -> list[str]:
+    con = duckdb.connect()
+    try:
+        return [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = false)",
+                                          [path]).fetchall()]
+    finally:
+        con.close()
+
+
+def test_a_tag_part_holds_the_varying_columns_and_its_manifest_row_the_constant_ones(
+        two_loan_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file of a tag part has loan_id, tag, amount and rule_ids; its date, profile and rulebook version are
+    its manifest row's (the view gives them as literals), explanation a typed NULL — and the view's rows are the
+    rows a part of every column gives (the layout before), column for column."""
+    full_db = _copy(two_loan_db, tmp_path / "full.duckdb")
+    _classified(two_loan_db)
+    write = PartStore.write
+
+    def every_column(self: PartStore, *args: Any, constant: Any = None, present: Any = None, **kw: Any) -> int:
+        return write(self, *args, **kw)
+
+    monkeypatch.setattr(PartStore, "write", every_column)
+    _classified(full_db)
+    monkeypatch.undo()
+    with Warehouse(two_loan_db) as wh, Warehouse(full_db) as full:
+        for profile, file in _manifest(wh, "loan_tags"):
+            assert _file_columns(file) == ["loan_id", "tag", "amount", "rule_ids"]
+            doc = json.loads(wh.scalar("SELECT projection FROM stored_parts WHERE table_name = 'loan_tags' "
+                                       "AND profile = ?", [profile]))
+            assert doc["dated"] is False and [c for c, _ in doc["values"]] == ["profile", "rulebook_version"]
+        for _, file in _manifest(full, "loan_tags"):  # what the monkeypatched write made: every column
+            assert _file_columns(file)[:3] == ["as_of", "profile", "loan_id"]
+        everything = "SELECT * FROM loan_tags ORDER BY ALL"
+        assert wh.con.execute(everything).fetchall() == full.con.execute(everything).fetchall()
+        assert wh.con.execute("DESCRIBE loan_tags").fetchall() == full.con.execute("DESCRIBE loan_tags").fetchall()
+        assert wh.scalar("SELECT count(DISTINCT profile) FROM loan_tags WHERE explanation IS NULL "
+                         "AND rulebook_version IS NOT NULL") == 2
+        for profile in PROFILES:
+            assert loan_tags(wh, AS_OF, profile).to_pylist() == loan_tags(full, AS_OF, profile).to_pylist()
+            assert wh.scalar("SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?", [AS_OF, profile]) == \
+                full.scalar("SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?", [AS_OF, profile]) > 0
+
+
+def test_constant_columns_are_exact_literals_beside_parts_of_every_column() -> None:
+    """A part's constant values reach the view exactly (quotes and all), next to a part of the layout before; a
+    filter on a constant column keeps exactly its part's rows."""
+    rows = ("SELECT ? AS profile, loan_id, 'tech' AS tag, CAST(1.25 AS DECIMAL(38,2)) AS amount, 'r1,r2' AS rule_ids, "
+            "CAST(NULL AS VARCHAR) AS explanation, ? AS rulebook_version FROM (VALUES ('L1'), ('L2')) AS v(loan_id)")
+    odd = "v1'; DROP TABLE loans; --"
+    with Warehouse(":memory:") as wh:
+        with wh.transaction():
+            wh.parts.write(wh.con, "loan_tags", date(2025, 12, 31), rows, ["pboc_2025", "old"], profile="pboc_2025")
+            wh.parts.write(wh.con, "loan_tags", date(2026, 3, 31), rows, ["pboc_2025", odd], profile="pboc_2025",
+                           present=("profile", "loan_id", "tag", "amount", "rule_ids", "rulebook_version"),
+                           constant={"profile": "pboc_2025", "rulebook_version": odd})
+            wh.parts.write(wh.con, "loan_tags", date(2026, 3, 31), rows, ["nfra_1104_2025", "n"],
+                           profile="nfra_1104_2025", constant={"profile": "nfra_1104_2025", "rulebook_version": "n"})
+        got = wh.con.execute("SELECT as_of, profile, loan_id, amount, rule_ids, explanation, rulebook_version "
+                             "FROM loan_tags ORDER BY ALL").fetchall()
+        assert [(str(d), p, v) for d, p, _, _, _, _, v in got] == [
+            ("2025-12-31", "pboc_2025", "old"), ("2025-12-31", "pboc_2025", "old"),
+            ("2026-03-31", "nfra_1104_2025", "n"), ("2026-03-31", "nfra_1104_2025", "n"),
+            ("2026-03-31", "pboc_2025", odd), ("2026-03-31", "pboc_2025", odd)]
+        assert {(r[2], str(r[3]), r[4], r[5]) for r in got} == {("L1", "1.25", "r1,r2", None),
+                                                                 ("L2", "1.25", "r1,r2", None)}
+        assert wh.scalar("SELECT count(*) FROM loans") == 0  # the text stayed a value
+        for day, profile, n in ((date(2026, 3, 31), "pboc_2025", 2), (date(2026, 3, 31), "x", 0),
+                                (date(2025, 12, 31), "nfra_1104_2025", 0)):
+            assert wh.scalar("SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?", [day, profile]) == n
+        with pytest.raises(ValueError, match="no column"):
+            wh.parts.write(wh.con, "loan_tags", date(2026, 3, 31), rows, ["pboc_2025", "v"], profile="pboc_2025",
+                           constant={"nope": "x"})
