@@ -149,3 +149,15 @@ def test_the_scan_would_see_a_numpy_use() -> None:
     assert NUMPY_USE.search("x = col.to_numpy(zero_copy_only=False)")
     assert NUMPY_USE.search("import numpy as np\n")
     assert not NUMPY_USE.search("# pyarrow without NumPy\nnumpy_free = True\n")
+
+
+def test_every_console_command_gets_the_system_arrow_pool_unless_the_environment_names_one(
+        loaded: Path, tmp_path: Path) -> None:
+    """Not only the lean commands: a command that builds Arrow tables of its own (``classify``, like
+    ``month-end``) runs on the system allocator as the console script, and on the pool the environment names."""
+    args = ["classify", "--as-of", "2026-03-31", "--format", "csv"]
+    plain = console("--db", str(copy_of(loaded, tmp_path / "a")), *args)
+    chosen = console("--db", str(copy_of(loaded, tmp_path / "b")), *args, ARROW_DEFAULT_MEMORY_POOL="mimalloc")
+    assert plain.returncode == chosen.returncode == 0 and plain.stdout == chosen.stdout
+    assert "arrow pool: system" in plain.stderr.splitlines()
+    assert "arrow pool: mimalloc" in chosen.stderr.splitlines()
