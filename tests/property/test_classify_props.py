@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from wupian.engine.warehouse import Warehouse
 from wupian.reference import size_standard as ss
-from wupian.rules import classify_snapshot
+from wupian.rules import classify_snapshot, customer_facts
 from wupian.rules.schema import RULE, Checker, compose_documents
 
 _spec = importlib.util.spec_from_file_location(
@@ -135,13 +135,55 @@ def test_sql_sizing_matches_the_reference_rule(firms: list[dict]) -> None:
         snapshot_csv.load_csv_text(wh, "customers", AS_OF, "\n".join([head, *rows]))
         snapshot_csv.load_csv_text(wh, "loans", AS_OF, "loan_id,customer_id,balance\nX,K0,1.00")
         classify_snapshot(wh, AS_OF)
-        got = {r["customer_id"]: r["derived_size"] for r in wh.rows("SELECT * FROM customer_facts")}
+        got = {r["customer_id"]: r["derived_size"] for r in customer_facts(wh, AS_OF).to_pylist()}
     for i, f in enumerate(firms):
         want = ss.derive_size(
             ss.size_group(f["industry"]), f["employees"],
             None if f["revenue_wan"] is None else Decimal(f["revenue_wan"] * 10000),
             None if f["assets_wan"] is None else Decimal(f["assets_wan"] * 10000))
         assert got[f"K{i}"] == want, f
+
+
+def _whole_table_disagreements(wh: Warehouse) -> tuple[int, list[dict]]:
+    """The size disagreements as read from a ``cls_cust`` of every customer (the check before session 11)."""
+    from wupian.engine.classify_customers import NOTE_JOIN, build_customer_temp, notes_sql
+
+    build_customer_temp(wh, AS_OF, notes=False)
+    where = """b.derived_size IS NOT NULL AND b.declared_size IS NOT NULL AND b.declared_size <> 'none'
+               AND b.declared_size <> b.derived_size"""
+    total = int(wh.scalar(f"SELECT count(*) FROM cls_cust b WHERE {where}") or 0)
+    rows = wh.rows(f"""SELECT customer_id, customer_type, industry_code, declared_size, derived_size, group_name, figures
+        FROM (SELECT b.customer_id, b.customer_type, b.industry_code, b.declared_size, b.derived_size, {notes_sql()}
+              FROM cls_cust b {NOTE_JOIN} WHERE {where}) AS n ORDER BY customer_id""")
+    wh.execute("DROP TABLE cls_cust")
+    return total, rows
+
+
+@SETTINGS
+@given(st.lists(st.tuples(sizing, st.sampled_from(["", "large", "medium", "small", "micro"]), st.booleans()),
+                min_size=1, max_size=30),
+       st.integers(min_value=0, max_value=5))
+def test_the_size_check_covers_every_customer_and_only_borrowers_facts_are_stored(
+        firms: list[tuple[dict, str, bool]], limit: int) -> None:
+    from wupian.engine.classify_customers import size_disagreements
+
+    head = "customer_id,name,customer_type,industry_code,employees,revenue,total_assets,declared_size"
+    rows = [f"K{i},n,enterprise,{f['industry']},{'' if f['employees'] is None else f['employees']},"
+            f"{'' if f['revenue_wan'] is None else f['revenue_wan'] * 10000},"
+            f"{'' if f['assets_wan'] is None else f['assets_wan'] * 10000},{declared}"
+            for i, (f, declared, _) in enumerate(firms)]
+    borrowers = {f"K{i}" for i, (_, _, has_loan) in enumerate(firms) if has_loan} or {"K0"}
+    loans = [f"X{c},{c},1.00" for c in sorted(borrowers)]
+    with Warehouse(":memory:") as wh:
+        snapshot_csv.load_csv_text(wh, "customers", AS_OF, "\n".join([head, *rows]))
+        snapshot_csv.load_csv_text(wh, "loans", AS_OF, "\n".join(["loan_id,customer_id,balance", *loans]))
+        report = classify_snapshot(wh, AS_OF)
+        stored = {r["customer_id"] for r in wh.rows("SELECT customer_id FROM customer_facts")}
+        assert stored == borrowers  # the borrowers' facts only (issue 14, session 11)
+        total, want = _whole_table_disagreements(wh)
+        assert size_disagreements(wh, AS_OF, limit) == (total, want[:limit])
+        issues = [i for i in report.issues if i.code == "WP-CLS-010" and i.level.name == "WARNING"]
+        assert [i.source.key for i in issues] == [f"customer_id={r['customer_id']}" for r in want]
 
 
 RULE_TEXT = """id: x.y

@@ -374,7 +374,8 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
              on_demand: bool = False, keep: bool = False, checks: bool | None = None) -> dict[str, Any]:
     """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows (and, unless ``on_demand``,
-    its ``customer_facts``: on demand ``cls_cust`` holds the date's borrowers only). With ``keep`` (and a warehouse
+    its ``customer_facts``: the date's borrowers' facts, the only ones ``cls_cust`` holds — the tagging joins
+    nothing else). With ``keep`` (and a warehouse
     that can, ``classify_kept.can_keep``) the history-decided first loans of the borrowers stay in
     ``cls_first_loans`` for the indicator statement. ``checks`` (default: unless ``on_demand``): build ``cls_eval``,
     the loans failing a data check, for the Issues (a caller that has them already passes False). Returns facts
@@ -388,9 +389,9 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     step("客户规模、单户授信、名录、首贷户")
     register_size_reference(wh, as_of, plan.registry_labels)
     build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels,
-                         store=not on_demand, borrowers_only=on_demand)
+                         store=not on_demand, borrowers_only=True)
     if keep:  # the history-decided first loans of the borrowers, for the indicators (``classify_kept``)
-        borrowers = "(SELECT * FROM cls_cust WHERE borrower)"  # a whole ``cls_cust`` (explicit) holds every customer
+        borrowers = "(SELECT * FROM cls_cust WHERE borrower)"  # a shared ``cls_cust`` may hold every customer
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_first_loans_sql(borrowers)}",
                    [date(as_of.year, 1, 1), as_of])
     catalogue, in_force = register_green_reference(wh, as_of)

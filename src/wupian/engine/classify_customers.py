@@ -11,9 +11,12 @@
 
 The result is kept in the temp table ``cls_cust`` that the loan classification joins and, when a caller asks
 (``store``), in the warehouse table ``customer_facts`` (replaced per as-of date, with its ``lineage`` row; a Parquet
-part of the date on DuckDB). A classification on demand (issue 14) builds ``cls_cust`` for the date's borrowers
-only (``borrowers_only``: the tagging joins nothing else) and stores nothing; ``customer_fact_rows`` computes the
-facts of every customer where they are read.
+part of the date on DuckDB). ``customer_facts`` holds the facts of the date's **borrowers** (the customers with a
+loan of the date, ``cls_cust.borrower``; issue 14, session 11: the 2M bench bank's 95k of 667k customers — nothing
+reads the stored rows of the others). A classification builds ``cls_cust`` for the date's borrowers only
+(``borrowers_only``: the tagging joins nothing else); an explicit one stores them, one on demand stores nothing;
+``customer_fact_rows`` computes the facts of every customer where they are read. The size check
+(``size_disagreements``) covers every customer, from ``customers`` directly.
 """
 
 from __future__ import annotations
@@ -151,16 +154,14 @@ def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared
     explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse).
     Without ``notes`` the zh note columns are left out of ``cls_cust`` and stored as NULL in ``customer_facts``:
     ``customer_fact_rows`` renders them on read, from the same inputs (issue 14: no sentences nobody reads).
-    With ``borrowers_only`` (only with ``store`` False) ``cls_cust`` holds the customers with a loan of ``as_of``
-    only — each customer's row is the same as in the whole table. Inside ``sharing_customer_facts``, a call with the
+    With ``borrowers_only`` ``cls_cust`` holds the customers with a loan of ``as_of`` only — each customer's row is
+    the same as in the whole table; either way only those customers' rows are stored. Inside ``sharing_customer_facts``, a call with the
     same date, options and ``registry_labels`` (the labels ``register_size_reference`` registered) as the previous
     one does nothing when that one's table serves it (``_covers``): its table is still there."""
-    if borrowers_only and store:
-        raise ValueError("customer_facts are stored for every customer, not for the borrowers only")
     key = (as_of, size_basis, store, notes, registry_labels, borrowers_only)
     if registry_labels is not None and sharing(wh) and _covers(_SHARING[wh], key):
         return
-    build_customer_temp(wh, as_of, size_basis, notes=notes, borrowers_only=borrowers_only)
+    build_customer_temp(wh, as_of, size_basis, notes=notes, borrowers_only=borrowers_only, stored_columns=store)
     if store:
         _store_customer_facts(wh, as_of, size_basis, notes)
     if registry_labels is not None and sharing(wh):
@@ -175,9 +176,9 @@ def _fact_columns(size_note: str) -> str:
 
 
 def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bool) -> None:
-    """Replace the ``customer_facts`` rows of ``as_of`` with ``cls_cust``'s: one new Parquet part on DuckDB, a
-    DELETE and an INSERT on an engine without parts."""
-    rows = f"SELECT {_fact_columns('size_note' if notes else 'CAST(NULL AS VARCHAR)')} FROM cls_cust"
+    """Replace the ``customer_facts`` rows of ``as_of`` with ``cls_cust``'s rows of the date's borrowers: one new
+    Parquet part on DuckDB, a DELETE and an INSERT on an engine without parts."""
+    rows = f"SELECT {_fact_columns('size_note' if notes else 'CAST(NULL AS VARCHAR)')} FROM cls_cust WHERE borrower"
     parts = wh.parts.root is not None
     if not parts:
         wh.execute(CUSTOMER_FACTS_DDL)
@@ -196,9 +197,9 @@ def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bo
 def customer_fact_rows(wh: Warehouse, as_of: date, size_basis: str,
                        registry_labels: tuple[tuple[str, str], ...], *, store: bool = False) -> pa.Table:
     """The ``customer_facts`` of ``as_of`` (every customer, ordered by customer, the size notes rendered), computed
-    now from the current inputs — the rows a classification that stores them would store, notes included (callers
-    ensure the date is loaded). With ``store`` they are also stored (notes left NULL, as a classification
-    stores them), replacing the date's rows."""
+    now from the current inputs — for the date's borrowers the rows a classification stores, notes included
+    (callers ensure the date is loaded). With ``store`` the borrowers' rows are also stored (notes left NULL, as a
+    classification stores them), replacing the date's rows."""
     register_size_reference(wh, as_of, registry_labels)
     build_customer_temp(wh, as_of, size_basis, notes=True)
     try:
@@ -260,13 +261,36 @@ def _la_sql() -> str:
 )"""
 
 
+def _size_ctes() -> str:
+    """CTEs ``s`` and ``s2`` (the size per 工信部联企业〔2011〕300号 of each sized customer of CTE ``c``, which has
+    the ``customers`` columns and ``ind_norm``): its group, the indicators the group uses and ``derived_size``."""
+    return f"""s AS (
+    SELECT c.customer_id, p.group_id,
+        (p.emp_large IS NULL OR c.employees IS NOT NULL) AND (p.rev_large IS NULL OR c.revenue IS NOT NULL)
+            AND (p.ast_large IS NULL OR c.total_assets IS NOT NULL) AS complete,
+        {_meets('large')} AS is_large, {_meets('medium')} AS is_medium, {_meets('small')} AS is_small,
+        p.emp_large IS NOT NULL AS uses_emp, p.rev_large IS NOT NULL AS uses_rev, p.ast_large IS NOT NULL AS uses_ast,
+        CASE WHEN p.emp_large IS NOT NULL THEN CAST(c.employees AS DECIMAL(38,2)) END AS emp,
+        CASE WHEN p.rev_large IS NOT NULL THEN c.revenue END AS rev,
+        CASE WHEN p.ast_large IS NOT NULL THEN c.total_assets END AS ast
+    FROM c JOIN ref_size_groups g ON g.code = c.ind_norm JOIN ref_size_groups_pivot p ON p.group_id = g.group_id
+    WHERE c.customer_type IN ('enterprise', 'other_org', 'sole_proprietor')
+),
+s2 AS (
+    SELECT *, CASE WHEN NOT complete THEN NULL WHEN is_large THEN 'large' WHEN is_medium THEN 'medium'
+                   WHEN is_small THEN 'small' ELSE 'micro' END AS derived_size
+    FROM s
+)"""
+
+
 def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
-                        notes: bool = True, borrowers_only: bool = False) -> None:
+                        notes: bool = True, borrowers_only: bool = False, stored_columns: bool = False) -> None:
     """Create temp table ``cls_cust`` (the per-customer facts of ``as_of``) without storing anything; with
     ``notes`` it also holds the zh notes (``notes_sql``) that explanations print; with ``borrowers_only`` only the
     customers with a loan of ``as_of`` (a customer's facts depend on its own rows only, so their values are the
-    same) — and, without ``notes``, only the columns a classification on demand reads (``customer_id``, the
-    ``CUSTOMER_FACTS`` but the notes, ``first_loan_source/date/id``)."""
+    same) — and, without ``notes`` nor ``stored_columns`` (a classification that stores them), only the columns a
+    classification on demand reads (``customer_id``, the ``CUSTOMER_FACTS`` but the notes,
+    ``first_loan_source/date/id``)."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     if sharing(wh):
@@ -293,7 +317,7 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     FROM customers WHERE as_of = $as_of"""
         a, la_join, borrower = "la", "\n    LEFT JOIN la ON la.customer_id = c.customer_id", "COALESCE(la.borrower, FALSE)"
     # on demand without notes: the columns the tagging (``CUSTOMER_FACTS``) and the kept first loans read
-    if borrowers_only and not notes:
+    if borrowers_only and not notes and not stored_columns:
         out = ", ".join(("customer_id", *sorted(CUSTOMER_FACTS - set(NOTE_COLUMNS)), *_FIRST_LOAN_COLUMNS, "borrower"))
     else:
         out = "*, COALESCE(first_loan_date BETWEEN $year_start AND $as_of, FALSE) AS is_first_loan_customer"
@@ -302,23 +326,7 @@ WITH {_la_sql()},
 c AS (
     {c_sql}
 ),
-s AS (
-    SELECT c.customer_id, p.group_id,
-        (p.emp_large IS NULL OR c.employees IS NOT NULL) AND (p.rev_large IS NULL OR c.revenue IS NOT NULL)
-            AND (p.ast_large IS NULL OR c.total_assets IS NOT NULL) AS complete,
-        {_meets('large')} AS is_large, {_meets('medium')} AS is_medium, {_meets('small')} AS is_small,
-        p.emp_large IS NOT NULL AS uses_emp, p.rev_large IS NOT NULL AS uses_rev, p.ast_large IS NOT NULL AS uses_ast,
-        CASE WHEN p.emp_large IS NOT NULL THEN CAST(c.employees AS DECIMAL(38,2)) END AS emp,
-        CASE WHEN p.rev_large IS NOT NULL THEN c.revenue END AS rev,
-        CASE WHEN p.ast_large IS NOT NULL THEN c.total_assets END AS ast
-    FROM c JOIN ref_size_groups g ON g.code = c.ind_norm JOIN ref_size_groups_pivot p ON p.group_id = g.group_id
-    WHERE c.customer_type IN ('enterprise', 'other_org', 'sole_proprietor')
-),
-s2 AS (
-    SELECT *, CASE WHEN NOT complete THEN NULL WHEN is_large THEN 'large' WHEN is_medium THEN 'medium'
-                   WHEN is_small THEN 'small' ELSE 'micro' END AS derived_size
-    FROM s
-),
+{_size_ctes()},
 reg AS (
     SELECT upper(trim(r.id_code)) AS idk,
         list_sort(list_distinct(list(r.registry))) AS registries,
@@ -362,17 +370,30 @@ FROM joined
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:
-    """(total, first ``limit`` customers) whose declared size differs from the size derived per the standard."""
-    where = """b.derived_size IS NOT NULL AND b.declared_size IS NOT NULL AND b.declared_size <> 'none'
-               AND b.declared_size <> b.derived_size"""
-    total = int(wh.scalar(f"SELECT count(*) FROM cls_cust b WHERE {where}") or 0)
-    # the group name and figures are rendered here, for the listed rows only (``cls_cust`` may lack notes)
+    """(total, first ``limit`` customers) of every customer of ``as_of`` whose declared size differs from the size
+    derived per the standard. Read from ``customers`` and the size reference (``register_size_reference``), not
+    from ``cls_cust``: a classification's ``cls_cust`` holds the date's borrowers only and the check covers every
+    customer (a size needs the customer's own row only: a borrower's is the one ``cls_cust`` holds)."""
+    # the group name and figures are rendered for the listed rows only; ``total`` counts every disagreement
     rows = wh.rows(
-        f"""SELECT customer_id, customer_type, industry_code, declared_size, derived_size, group_name, figures
-            FROM (SELECT b.customer_id, b.customer_type, b.industry_code, b.declared_size, b.derived_size,
-                         {notes_sql()}
-                  FROM cls_cust b {NOTE_JOIN} WHERE {where}) AS n
-            ORDER BY customer_id LIMIT ?""",
-        [limit],
-    ) if total else []
-    return total, rows
+        f"""WITH c AS (
+    SELECT customer_id, customer_type, industry_code, declared_size, employees, revenue, total_assets,
+        {purpose_industry_sql('industry_code')} AS ind_norm
+    FROM customers WHERE as_of = ? AND declared_size IS NOT NULL AND declared_size <> 'none'
+),
+{_size_ctes()},
+b AS (
+    SELECT c.customer_id, c.customer_type, c.industry_code, c.declared_size, s.derived_size, s.group_id AS size_group,
+        s.uses_emp, s.uses_rev, s.uses_ast, s.emp, s.rev, s.ast, CAST(NULL AS VARCHAR) AS size_source,
+        CAST(NULL AS VARCHAR) AS credit_source, count(*) OVER () AS total
+    FROM c JOIN s2 s ON s.customer_id = c.customer_id
+    WHERE s.derived_size IS NOT NULL AND c.declared_size <> s.derived_size
+)
+SELECT total, customer_id, customer_type, industry_code, declared_size, derived_size, group_name, figures
+FROM (SELECT b.total, b.customer_id, b.customer_type, b.industry_code, b.declared_size, b.derived_size, {notes_sql()}
+      FROM b {NOTE_JOIN}) AS n
+ORDER BY customer_id LIMIT ?""",
+        [as_of, max(limit, 1)],
+    )
+    total = int(rows[0]["total"]) if rows else 0
+    return total, [{k: v for k, v in r.items() if k != "total"} for r in rows[:limit]]

@@ -185,7 +185,8 @@ def _overflow(out: list[Issue], total: int, shown: int, code: str) -> None:
 
 
 def size_issues(wh: Warehouse, as_of: date, limit: int = ISSUE_LIMIT) -> list[Issue]:
-    """Declared size ≠ size derived per 工信部联企业〔2011〕300号 (needs ``cls_cust`` of ``as_of``)."""
+    """Declared size ≠ size derived per 工信部联企业〔2011〕300号, every customer of ``as_of`` (needs the size
+    reference registered, ``register_size_reference``)."""
     total, rows = size_disagreements(wh, as_of, limit)
     out = []
     for r in rows:
@@ -204,12 +205,13 @@ def size_issues(wh: Warehouse, as_of: date, limit: int = ISSUE_LIMIT) -> list[Is
 
 def size_report(wh: Warehouse, as_of: date, size_basis: str = "declared_first",
                 limit: int = 100_000) -> list[Issue]:
-    """Size every customer of ``as_of`` (stores ``customer_facts``) and return the disagreements."""
+    """Size every customer of ``as_of`` and return the disagreements; stores the date's borrowers'
+    ``customer_facts``."""
     from wupian.engine.classify_customers import build_customer_facts, register_size_reference
 
     _require_snapshot(wh, as_of)
     register_size_reference(wh, as_of, rulebook().registries)
-    build_customer_facts(wh, as_of, size_basis, notes=False)
+    build_customer_facts(wh, as_of, size_basis, notes=False, borrowers_only=True)
     return size_issues(wh, as_of, limit)
 
 

@@ -154,14 +154,14 @@ def test_month_end_indicators_read_the_rows_its_last_classification_kept(tmp_pat
         assert {b: v for b, i, v, _ in _values(again) if i == FIGURE} == {"H": 2, "B1": 1, "B2": 1}
 
 def test_an_explicit_classification_keeps_the_borrowers_rows_too(tmp_path: Path) -> None:
-    # month-end classifies explicitly (every customer's facts, stored) and keeps the first loans for its indicators
+    # month-end classifies explicitly (the borrowers' facts, stored) and keeps the first loans for its indicators
     from wupian.rules import classify_snapshot, classifying_together
 
     with _bank(tmp_path) as wh:
         with classifying_together(wh):
             classify_snapshot(wh, AS_OF, "pboc_2025")
             classify_snapshot(wh, AS_OF, "nfra_1104_2025", keep=True)
-            assert wh.scalar("SELECT count(*) FROM cls_cust WHERE NOT borrower") > 0  # K5: facts, no loan
+            assert wh.scalar("SELECT count(*) FROM cls_cust WHERE NOT borrower") == 0  # K5 (no loan): not built
             classify_snapshot(wh, JAN, "pboc_2025")  # another date's classification leaves them
         assert classify_kept.kept_first_loans(wh, AS_OF)
         assert _kept_rows(wh) == _rule_rows(wh) == {("K1", "L1"), ("K4", "L4")}

@@ -59,7 +59,9 @@ def test_on_demand_stores_the_same_tags_and_no_facts_or_issues(load: Load, profi
         assert _tags(on_demand) == _tags(explicit) and _tags(explicit)
         assert lean.counts == full.counts
         assert full.issues and lean.issues == ()
-        assert explicit.scalar("SELECT count(*) FROM customer_facts") == 5
+        # the date's borrowers' facts (C1–C3; C4 has no loan, C5 a loan at the earlier date only: issue 14)
+        assert explicit.rows("SELECT customer_id FROM customer_facts ORDER BY 1") == [
+            {"customer_id": c} for c in ("C1", "C2", "C3")]
         assert on_demand.scalar("SELECT count(*) FROM customer_facts") == 0
         assert on_demand.scalar("SELECT count(*) FROM lineage WHERE kind = 'customer_facts'") == 0
 
@@ -179,7 +181,11 @@ def test_cold_indicators_store_no_facts_and_the_facts_are_stored_where_read(demo
         assert written == ["customer_facts"] and _facts_lineage(wh, day) == 1  # stored where read
         assert api.customer_facts(wh, day).to_pylist() == want
         assert written == ["customer_facts"]  # fresh: not written again
-        assert wh.scalar("SELECT count(*) FROM customer_facts WHERE as_of = ?", [day]) == customers
+        # the borrowers' rows are stored (each equal to the row read, the notes left NULL)
+        stored = wh.rows("SELECT * FROM customer_facts WHERE as_of = ? ORDER BY customer_id", [day])
+        assert len(stored) == borrowers
+        assert stored == [{**r, "size_note": None} for r in want if r["customer_id"] in
+                          {s["customer_id"] for s in stored}]
 
 
 def test_a_reload_makes_the_facts_read_follow_the_new_data(demo: dict[date, Path], tmp_path: Path) -> None:
