@@ -18,6 +18,7 @@ facts of every customer where they are read.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
@@ -371,21 +372,40 @@ FROM joined
         wh.execute(sql, params)
 
 
+# database path → (blocks inside ``one_thread`` now, the warehouse that set it, the setting to restore)
+_ONE_THREAD: dict[str, tuple[int, Warehouse, int]] = {}
+_ONE_THREAD_LOCK = threading.Lock()
+
+
 @contextmanager
 def one_thread(wh: Warehouse, when: bool = True) -> Iterator[None]:
     """Run the block's statements on one DuckDB thread (``when`` and a DuckDB warehouse; the setting is restored
     after): for a statement dominated by hash tables over millions of customers — memory-bound, each of two threads
     building a table of every key and the partitions combined after — one thread costs ≈ 20–30 % less CPU
-    (10M loans, 3.3M borrowers; issue 14, sessions 10–11)."""
+    (10M loans, 3.3M borrowers; issue 14, sessions 10–11). ``threads`` is the database's setting, shared by its
+    cursors: overlapping blocks on one database count (the first saves the setting, the last restores it)."""
     if not when or wh.engine != "duckdb":
         yield
         return
-    threads = int(wh.scalar("SELECT current_setting('threads')"))
-    wh.execute("SET threads = 1")
+    key = str(wh.path)
+    with _ONE_THREAD_LOCK:
+        held = _ONE_THREAD.get(key)
+        if held is None:
+            saved = int(wh.scalar("SELECT current_setting('threads')"))
+            wh.execute("SET threads = 1")
+            _ONE_THREAD[key] = (1, wh, saved)
+        else:
+            _ONE_THREAD[key] = (held[0] + 1, held[1], held[2])
     try:
         yield
     finally:
-        wh.execute(f"SET threads = {threads:d}")
+        with _ONE_THREAD_LOCK:
+            count, owner, saved = _ONE_THREAD[key]
+            if count == 1:
+                del _ONE_THREAD[key]
+                owner.execute(f"SET threads = {saved:d}")
+            else:
+                _ONE_THREAD[key] = (count - 1, owner, saved)
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:

@@ -35,7 +35,6 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.engine import classify_kept
-from wupian.engine.classify_customers import one_thread
 from wupian.engine.first_loan_rule import first_loan_join, is_first_loan_sql
 from wupian.engine.metrics import (
     ALL_LOANS_WHERE,
@@ -421,10 +420,7 @@ def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
                       "ord": pa.array(range(len(plan.nodes)), pa.int64())})
     wh.register("wp_loan_nodes", nodes)
     try:
-        # one thread: its heaviest operators are the per-customer aggregate and the tags ⋈ loans join, hash tables
-        # over millions of keys (memory-bound: 10M loans −1.0 s CPU of ≈ 10.5, session 11 ``ind10``)
-        with one_thread(wh, any(m.kind == "distinct" for m in plan.measures)):
-            return wh.arrow(sql, [*cparams, *bparams, *sparams, *mparams, *rparams])
+        return wh.arrow(sql, [*cparams, *bparams, *sparams, *mparams, *rparams])
     finally:
         wh.unregister("wp_loan_nodes")
         classify_kept.drop(wh)  # read once: the classification's kept tagged loans are not needed again
