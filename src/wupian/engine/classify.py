@@ -45,7 +45,11 @@ from wupian.engine.classify_plan import (
     leaves,
 )
 from wupian.engine.classify_review import code_fits_sql, purpose_industry_sql, register_code_reference
-from wupian.engine.first_loan_rule import kept_first_loans_sql
+from wupian.engine.first_loan_rule import (
+    first_loan_candidates_sql,
+    kept_first_loans_from_dates_sql,
+    kept_first_loans_sql,
+)
 from wupian.engine.loan_scope import business_loan_sql
 from wupian.engine.parts import derived_ddl
 from wupian.engine.warehouse import Warehouse, quote_ident
@@ -392,8 +396,18 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
                          store=not on_demand, borrowers_only=True)
     if keep:  # the history-decided first loans of the borrowers, for the indicators (``classify_kept``)
         borrowers = "(SELECT * FROM cls_cust WHERE borrower)"  # a shared ``cls_cust`` may hold every customer
-        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_first_loans_sql(borrowers)}",
-                   [date(as_of.year, 1, 1), as_of])
+        year_start = date(as_of.year, 1, 1)
+        if on_demand:  # the table may be the lean one, without ``first_loan_id``: the loans found from the dates
+            kept_sql, kept_params = kept_first_loans_from_dates_sql(borrowers), [year_start, as_of, as_of, as_of,
+                                                                              year_start, as_of]
+            if wh.scalar(f"SELECT count(*) FROM ({first_loan_candidates_sql(borrowers)}) AS k",
+                         [year_start, as_of]) == 0:  # none: no scan of the loans for nobody
+                kept_sql = ("SELECT CAST(NULL AS VARCHAR) AS first_customer_id, CAST(NULL AS VARCHAR) AS first_loan_id "
+                            "WHERE FALSE")
+                kept_params = []
+        else:
+            kept_sql, kept_params = kept_first_loans_sql(borrowers), [year_start, as_of]
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_sql}", kept_params)
     catalogue, in_force = register_green_reference(wh, as_of)
     if checks is None:
         checks = not on_demand

@@ -73,8 +73,10 @@ def code_fits_sql(col: str, loan: str = "l", ind: str = "ind", codes: str = "ric
     judgement — and no acceptance ``<col>=<code>`` is in ``accepted`` (the loan's ``code_acceptances`` items)."""
     mapped = ", ".join("'" + c + "'" for c in mapped_codes())
     # A blank code fits (the test below is never TRUE for it): decided first, so that the list look-ups run only
-    # for the loans that carry a code (a CASE evaluates its ELSE for the rows that reach it).
-    return f"""CASE WHEN {loan}.{col} IS NULL THEN TRUE ELSE NOT coalesce({loan}.{col} IN ({mapped})
+    # for the loans that carry a code (a CASE evaluates its ELSE for the rows that reach it). The mapped codes are
+    # a list literal, not an IN list: DuckDB turns a long IN list into a MARK join under the whole projection,
+    # evaluated for every loan, blank code or not (six of them per loan: ≈ 0.5–0.9 s CPU at 10M loans).
+    return f"""CASE WHEN {loan}.{col} IS NULL THEN TRUE ELSE NOT coalesce(list_contains([{mapped}], {loan}.{col})
         AND length({ind}) = 4
         AND NOT coalesce(list_contains({codes}, {loan}.{col}), false)
         AND NOT coalesce(list_contains({accepted}, '{col}=' || {loan}.{col}), false), false) END"""

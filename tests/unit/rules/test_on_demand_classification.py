@@ -89,14 +89,16 @@ def test_the_borrowers_rows_are_the_whole_tables_rows(wh: Warehouse, load: Load,
 @pytest.mark.parametrize("basis", ["declared_first", "derived_first"])
 def test_the_lean_borrowers_table_holds_the_whole_tables_values(wh: Warehouse, load: Load, basis: str) -> None:
     # on demand without notes: one join of the customers with the loan aggregates, only the columns its readers
-    # (the tagging's customer facts, the kept first loans) read — each the value of the whole table's row
+    # (the tagging's customer facts, the kept first loans' source and date — not the first loan's id, whose
+    # ``arg_min`` pair the aggregate leaves out) read — each the value of the whole table's row
     whole, lean = _whole_and_borrowers(wh, load, basis, notes=False)
     assert sorted(lean) == ["C1", "C2", "C3"]
     columns = set(next(iter(lean.values())))
     assert columns == (CUSTOMER_FACTS - {"size_note", "credit_note"}) | {
-        "customer_id", "first_loan_source", "first_loan_date", "first_loan_id", "borrower"}  # (the tagging's filter)
+        "customer_id", "first_loan_source", "first_loan_date", "borrower"}  # (the tagging's filter)
     assert lean == {c: {k: whole[c][k] for k in columns} for c in lean}
-    assert any(r["first_loan_id"] for r in lean.values()) and any(r["credit_total"] for r in lean.values())
+    assert any(r["first_loan_date"] for r in lean.values()) and any(r["credit_total"] for r in lean.values())
+    assert any(whole[c]["first_loan_id"] for c in lean)  # (the whole table has them)
 
 
 def test_facts_read_after_an_on_demand_run_are_what_an_explicit_run_stores(load: Load) -> None:
@@ -205,3 +207,32 @@ def test_a_reload_makes_the_facts_read_follow_the_new_data(demo: dict[date, Path
         grown = [r for r in derived if after[r["customer_id"]]["credit_total"] > r["credit_total"]]
         assert grown and all(after[r["customer_id"]]["credit_total"] >= r["credit_total"] for r in derived)
         assert _facts_lineage(wh, day) == 1
+
+
+def test_one_thread_blocks_on_cursors_of_one_database_restore_the_setting_once(tmp_path: Path) -> None:
+    # ``threads`` is the database's setting: the lean ``cls_cust`` runs on one thread, and a block on another
+    # cursor of the same database (the report's phases run side by side) must neither restore it early nor leave it
+    from wupian.engine.classify_customers import one_thread
+
+    with Warehouse(str(tmp_path / "w.duckdb")) as wh:
+        wh.execute("SET threads = 2")
+        other = wh.cursor()
+
+        def threads() -> int:
+            return int(wh.scalar("SELECT current_setting('threads')"))
+
+        with one_thread(wh):
+            assert threads() == 1
+            with one_thread(other):
+                assert threads() == 1
+            assert threads() == 1  # the inner block ended, the outer one still runs
+        assert threads() == 2
+        first, second = one_thread(wh), one_thread(other)  # overlapping, not nested: the first ends first
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert threads() == 1  # the second block still runs
+        second.__exit__(None, None, None)
+        assert threads() == 2  # not left at one
+        with one_thread(wh, when=False):
+            assert threads() == 2
