@@ -53,9 +53,6 @@ _PART_ROW = re.compile(r"^SELECT [^()]* FROM \((?P<row>.*)\) AS part_row$", re.D
 _PART_VIEW = re.compile(r'^\s*CREATE OR REPLACE VIEW "?(?P<table>[a-z_]+)"? AS ')  # over the parts, or empty
 _PART_CLEAR = re.compile(r"^DELETE FROM stored_parts WHERE table_name = \? AND as_of = \?( AND profile = \?)?$")
 SKIP = object()  # a DuckDB storage statement Spark has no counterpart of
-# DuckDB's thread setting read and set around a memory-bound statement (``classify_customers.one_thread``): engine
-# tuning, no counterpart on Spark
-_THREADS = re.compile(r"^\s*(SET threads = \d+|SELECT current_setting\('threads'\))\s*$")
 
 
 def spark_form(sql: str, params: Any) -> tuple[str, Any] | object:
@@ -70,7 +67,7 @@ def spark_form(sql: str, params: Any) -> tuple[str, Any] | object:
         return (f"DELETE FROM {params[0]} WHERE as_of = ?" + (" AND profile = ?" if clear.group(1) else ""),
                 list(params[1:]))
     view = _PART_VIEW.match(sql)
-    if "stored_parts" in sql or (view and view["table"] in STORED_AS_PARTS) or _THREADS.match(sql):
+    if "stored_parts" in sql or (view and view["table"] in STORED_AS_PARTS):
         return SKIP
     return sql, params
 

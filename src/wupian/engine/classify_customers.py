@@ -21,7 +21,6 @@ reads the stored rows of the others). A classification builds ``cls_cust`` for t
 
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
@@ -296,9 +295,7 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     classification on demand reads (``customer_id``, the ``CUSTOMER_FACTS`` but the notes,
     ``first_loan_source/date``: not ``first_loan_id``, whose ``arg_min`` pair is ≈ 40 % of the per-customer
     aggregate; ``first_loan_rule.kept_first_loans_from_dates_sql`` finds the few this year's history-decided first
-    loans from the dates). That lean statement runs on one thread (DuckDB): a hash aggregate over millions of
-    customers costs ≈ 30–40 % more CPU on two threads than on one (session 10/11 measurements: 10M loans, 3.3M
-    borrowers)."""
+    loans from the dates)."""
     if size_basis not in ("declared_first", "derived_first"):
         raise ValueError(f"unknown size basis {size_basis!r}")
     if sharing(wh):
@@ -376,44 +373,7 @@ FROM joined
     params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of}
     if "$year_start" in sql:
         params["year_start"] = year_start
-    with one_thread(wh, lean):
-        wh.execute(sql, params)
-
-
-# database path → (blocks inside ``one_thread`` now, the warehouse that set it, the setting to restore)
-_ONE_THREAD: dict[str, tuple[int, Warehouse, int]] = {}
-_ONE_THREAD_LOCK = threading.Lock()
-
-
-@contextmanager
-def one_thread(wh: Warehouse, when: bool = True) -> Iterator[None]:
-    """Run the block's statements on one DuckDB thread (``when`` and a DuckDB warehouse; the setting is restored
-    after): for a statement dominated by hash tables over millions of customers — memory-bound, each of two threads
-    building a table of every key and the partitions combined after — one thread costs ≈ 20–30 % less CPU
-    (10M loans, 3.3M borrowers; issue 14, sessions 10–11). ``threads`` is the database's setting, shared by its
-    cursors: overlapping blocks on one database count (the first saves the setting, the last restores it)."""
-    if not when or wh.engine != "duckdb":
-        yield
-        return
-    key = str(wh.path)
-    with _ONE_THREAD_LOCK:
-        held = _ONE_THREAD.get(key)
-        if held is None:
-            saved = int(wh.scalar("SELECT current_setting('threads')"))
-            wh.execute("SET threads = 1")
-            _ONE_THREAD[key] = (1, wh, saved)
-        else:
-            _ONE_THREAD[key] = (held[0] + 1, held[1], held[2])
-    try:
-        yield
-    finally:
-        with _ONE_THREAD_LOCK:
-            count, owner, saved = _ONE_THREAD[key]
-            if count == 1:
-                del _ONE_THREAD[key]
-                owner.execute(f"SET threads = {saved:d}")
-            else:
-                _ONE_THREAD[key] = (count - 1, owner, saved)
+    wh.execute(sql, params)
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:

@@ -207,32 +207,3 @@ def test_a_reload_makes_the_facts_read_follow_the_new_data(demo: dict[date, Path
         grown = [r for r in derived if after[r["customer_id"]]["credit_total"] > r["credit_total"]]
         assert grown and all(after[r["customer_id"]]["credit_total"] >= r["credit_total"] for r in derived)
         assert _facts_lineage(wh, day) == 1
-
-
-def test_one_thread_blocks_on_cursors_of_one_database_restore_the_setting_once(tmp_path: Path) -> None:
-    # ``threads`` is the database's setting: the lean ``cls_cust`` runs on one thread, and a block on another
-    # cursor of the same database (the report's phases run side by side) must neither restore it early nor leave it
-    from wupian.engine.classify_customers import one_thread
-
-    with Warehouse(str(tmp_path / "w.duckdb")) as wh:
-        wh.execute("SET threads = 2")
-        other = wh.cursor()
-
-        def threads() -> int:
-            return int(wh.scalar("SELECT current_setting('threads')"))
-
-        with one_thread(wh):
-            assert threads() == 1
-            with one_thread(other):
-                assert threads() == 1
-            assert threads() == 1  # the inner block ended, the outer one still runs
-        assert threads() == 2
-        first, second = one_thread(wh), one_thread(other)  # overlapping, not nested: the first ends first
-        first.__enter__()
-        second.__enter__()
-        first.__exit__(None, None, None)
-        assert threads() == 1  # the second block still runs
-        second.__exit__(None, None, None)
-        assert threads() == 2  # not left at one
-        with one_thread(wh, when=False):
-            assert threads() == 2
