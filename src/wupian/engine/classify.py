@@ -424,7 +424,7 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
         wh.parts.write(wh.con, "loan_tags", as_of, sql,
                        [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile,
                        present=TAG_PART_COLUMNS,
-                       constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version})
+                       constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version}, ordered=False)
         return
     wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
     sql = insert_sql(plan, rule_params)

@@ -123,6 +123,10 @@ def _fsync(path: Path) -> None:
 # times each (loan_id, customer_id) the writer built ≈ 1 MiB of dictionary per row group only to write them plain
 # (−0.06 s CPU of the 2M bank's tag part; the same encodings and bytes: bench/results/profile.md, session 11).
 WRITE_OPTIONS = "(FORMAT parquet, COMPRESSION zstd, STRING_DICTIONARY_PAGE_SIZE_LIMIT 65536)"
+# A part whose rows no reader takes in file order (``loan_tags``: every reader joins, groups or sorts them) is written
+# without keeping the statement's order: DuckDB's ``COPY`` keeps it by writing on one thread (the tagging's 2M-loan
+# part: ≈ 2 s of wall time on one core of two), without it on every thread (bench/results/profile.md, session 12).
+UNORDERED_WRITE_OPTIONS = WRITE_OPTIONS[:-1] + ", PRESERVE_ORDER false)"
 
 
 class PartStore:
@@ -152,13 +156,15 @@ class PartStore:
     # -- writing -------------------------------------------------------------------------------------
     def write(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any] = (),
               *, present: Sequence[str] | None = None, profile: str | None = None,
-              constant: dict[str, str] | None = None) -> int:
+              constant: dict[str, str] | None = None, ordered: bool = True) -> int:
         """Write the rows of ``select_sql`` (the columns of ``name`` by name, without ``as_of``; only ``present``
         of them when given: the part holds only those, the view gives the others as typed NULLs) as one new part
         of ``as_of`` (and ``profile``: ``loan_tags``); return how many rows. ``constant``: column → the text of
         its value on every row of ``select_sql`` (the caller's own parameters): the manifest row holds it and
-        the file holds neither it nor ``as_of`` (``part_views.Projection.constant``). The manifest row and the
-        view change in the caller's transaction."""
+        the file holds neither it nor ``as_of`` (``part_views.Projection.constant``). ``ordered`` False: the file's
+        rows need not be in the statement's order (for a part no reader reads in file order, ``loan_tags``): DuckDB
+        then writes it on every thread, not on one. The manifest row and the view change in the caller's
+        transaction."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
         if _keyed(name) != (profile is not None):
@@ -182,7 +188,7 @@ class PartStore:
         tmp = folder / (final.stem + _TMP_SUFFIX)
         self._written.append(final)
         row = con.execute(
-            f"COPY ({row_sql}) TO {path_literal(tmp)} {WRITE_OPTIONS}",
+            f"COPY ({row_sql}) TO {path_literal(tmp)} {WRITE_OPTIONS if ordered else UNORDERED_WRITE_OPTIONS}",
             [as_of, *params],
         ).fetchone()
         n = int(row[0]) if row else 0
@@ -217,8 +223,7 @@ class PartStore:
         out = folder / f"{uuid.uuid4().hex}.tmp"  # a folder of one file per profile (``profile=<name>/``)
         try:
             stats = con.execute(
-                f"COPY ({row_sql}) TO {path_literal(out)} (FORMAT parquet, COMPRESSION zstd, "
-                "STRING_DICTIONARY_PAGE_SIZE_LIMIT 65536, PARTITION_BY (profile), RETURN_STATS)",
+                f"COPY ({row_sql}) TO {path_literal(out)} {WRITE_OPTIONS[:-1]}, PARTITION_BY (profile), RETURN_STATS)",
                 list(params),
             ).fetchall()
             written: dict[str, list[tuple[Path, int]]] = {}
