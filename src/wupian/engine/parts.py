@@ -247,8 +247,11 @@ class PartStore:
         refresh_view(con, name, self.root)
         for profile in constants:  # no row of that profile: an empty part, as ``write`` makes one
             if profile not in counts:
-                counts[profile] = self.write(con, name, as_of, f"SELECT * FROM ({select_sql}) AS s WHERE FALSE",
-                                             params, present=present, profile=profile, constant=constants[profile])
+                held_cols = ", ".join(f"s.{q(c)}" for c in file_cols)
+                given = ", ".join(f"{path_literal(v)} AS {q(c)}" for c, v in constants[profile].items())
+                counts[profile] = self.write(con, name, as_of, f"SELECT {held_cols}, {given} FROM ({select_sql}) AS s "
+                                             "WHERE FALSE", params, present=present, profile=profile,
+                                             constant=constants[profile])
         return counts
 
     def _record(self, con: Any, name: str, as_of: dt.date, final: Path, rows: int,
