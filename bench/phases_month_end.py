@@ -26,7 +26,8 @@ from typing import Any
 USCC = "91110000100000000X"
 # (module, function): the phases of month-end, in the order they run
 PHASES = (
-    ("wupian.pipeline", "classify_snapshot"),
+    ("wupian.pipeline", "classify_snapshot"),  # trees before session 12 (one classification per call)
+    ("wupian.pipeline", "classify_snapshots"),  # session 12: a date's profiles in one call
     ("wupian.pipeline", "generate_reports"),
     ("wupian.reports.run", "ensure_fresh"),
     ("wupian.reports.run", "compute_indicators"),
@@ -88,6 +89,8 @@ def main() -> int:
         wupian.reports.run.concurrent_by_default = lambda wh: False
     for module, name in PHASES:
         mod = importlib.import_module(module)
+        if not hasattr(mod, name):
+            continue
         setattr(mod, name, timed(name, getattr(mod, name), log))
     w1, c1 = time.perf_counter(), time.process_time()
     try:

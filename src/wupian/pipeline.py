@@ -17,7 +17,7 @@ from wupian.api import IndicatorResult, Warehouse
 from wupian.core.issues import Issue
 from wupian.reports.run import generate_reports
 from wupian.reports.worklists import Worklist
-from wupian.rules import ClassifyReport, classify_snapshot, classifying_together
+from wupian.rules import ClassifyReport, classify_snapshots, classifying_together
 from wupian.rules.fresh import stale_classifications
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
@@ -47,6 +47,18 @@ def dates_to_classify(wh: Warehouse, as_of: date) -> list[tuple[date, str]]:
     return todo + [(d, p) for d, p in stale_classifications(wh, as_of, PROFILES) if d != as_of]
 
 
+def _by_date(todo: list[tuple[date, str]]) -> list[tuple[date, tuple[str, ...]]]:
+    """``todo`` as runs of consecutive pairs of one date: (date, its profiles in order) — a date's stale profiles
+    are classified together, the others' rows stay as they are."""
+    runs: list[tuple[date, tuple[str, ...]]] = []
+    for d, profile in todo:
+        if runs and runs[-1][0] == d:
+            runs[-1] = (d, (*runs[-1][1], profile))
+        else:
+            runs.append((d, (profile,)))
+    return runs
+
+
 def run_month_end(
     wh: Warehouse,
     as_of: date,
@@ -62,16 +74,19 @@ def run_month_end(
     total = len(todo) + 1
     reports: list[ClassifyReport] = []
     issues: list[Issue] = []
-    with classifying_together(wh):  # a date's two profiles share one build of the per-customer facts
-        for n, (d, profile) in enumerate(todo):
+    with classifying_together(wh):  # a date's profiles: one per-customer facts build and one tagging statement
+        n = 0
+        for d, profiles in _by_date(todo):
             if progress is not None:
-                progress(f"classify {d.isoformat()} {profile}", n, total)
+                for k, profile in enumerate(profiles):
+                    progress(f"classify {d.isoformat()} {profile}", n + k, total)
             # the as-of date's last classification keeps its first loans for the indicators computed next
-            last = d == as_of and all(day != as_of for day, _ in todo[n + 1:])
-            report = classify_snapshot(wh, d, profile, keep=last)
-            reports.append(report)
-            if d == as_of:
-                issues.extend(report.issues)
+            last = d == as_of and all(day != as_of for day, _ in todo[n + len(profiles):])
+            n += len(profiles)
+            for report in classify_snapshots(wh, d, profiles, keep=last):
+                reports.append(report)
+                if d == as_of:
+                    issues.extend(report.issues)
     if progress is not None:
         progress("indicators and reports", len(todo), total)
     run = generate_reports(wh, as_of, kind, Path(out_dir), branch_id=branch_id, uscc=uscc)

@@ -140,12 +140,14 @@ def build_base(wh: Warehouse, as_of: date) -> str:
     return build_base_sql().replace("WHERE l.as_of = ?", "WHERE l.as_of = $as_of")
 
 
-def _r(i: int) -> str:
-    return f"r_{i}"
+# Column names of the tagging statement; ``pre`` tells the plans of one statement for several profiles apart
+# (``_profiles_rows_sql``: ``p0_``, ``p1_``…; a one-plan statement has none).
+def _r(i: int, pre: str = "") -> str:
+    return f"{pre}r_{i}"
 
 
-def _t(tag: str) -> str:
-    return quote_ident(f"t_{tag}")
+def _t(tag: str, pre: str = "") -> str:
+    return quote_ident(f"{pre}t_{tag}")
 
 
 def _base_tags(plan: ClassifyPlan) -> list[str]:
@@ -164,27 +166,28 @@ def customer_leaves(plan: ClassifyPlan) -> dict[tuple[str, str, Any], int]:
     return found
 
 
-def _amount_sql(plan: ClassifyPlan, tag: str) -> str:
+def _amount_sql(plan: ClassifyPlan, tag: str, pre: str = "") -> str:
     """SQL of the counted amount of ``tag``, valid on the rows of the loans that have the tag (the statement
     evaluates it on the paired rows only): a base tag's is the largest amount of its include rules that hold, a
     union's the largest amount of its members that hold. Where all of them count the same fact it is that fact
     — the same value: the tag holds only where one of them does."""
     t = plan.tag(tag)
     if t.union_of:
-        arms = [(m, _amount_sql(plan, m)) for m in t.union_of]
+        arms = [(m, _amount_sql(plan, m, pre)) for m in t.union_of]
         if len({a for _m, a in arms}) == 1:
             return arms[0][1]
-        return "greatest(" + ", ".join(f"CASE WHEN {_t(m)} THEN {a} END" for m, a in arms) + ")"
+        return "greatest(" + ", ".join(f"CASE WHEN {_t(m, pre)} THEN {a} END" for m, a in arms) + ")"
     inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
     if not inc:
         return "greatest(NULL)"
     if len({r.amount for _i, r in inc}) == 1:
         return quote_ident(FACTS[inc[0][1].amount].name)
-    return "greatest(" + ", ".join(f"CASE WHEN {_r(i)} THEN {quote_ident(FACTS[r.amount].name)} END"
+    return "greatest(" + ", ".join(f"CASE WHEN {_r(i, pre)} THEN {quote_ident(FACTS[r.amount].name)} END"
                                    for i, r in inc) + ")"
 
 
-def _tag_sql(plan: ClassifyPlan, params: list[Any], cust: dict[tuple[str, str, Any], int]) -> tuple[str, str]:
+def _tag_sql(plan: ClassifyPlan, params: list[Any], cust: dict[tuple[str, str, Any], int],
+             pre: str = "") -> tuple[str, str]:
     """(rule boolean columns, tag boolean/amount columns) of the tagging; the customer leaves ``cust`` read their
     columns ``cl_<k>`` (a loan without a customer row: the leaf's value on a NULL fact)."""
     def leaf_sql(leaf: Leaf) -> str | None:
@@ -193,18 +196,19 @@ def _tag_sql(plan: ClassifyPlan, params: list[Any], cust: dict[tuple[str, str, A
             return None
         return f"COALESCE(cl_{k}, {'TRUE' if leaf_on_null(leaf) else 'FALSE'})"
 
-    rule_cols = [f"{compile_condition(r.condition, params, leaf_sql)} AS {_r(i)}" for i, r in enumerate(plan.rules)]
+    rule_cols = [f"{compile_condition(r.condition, params, leaf_sql)} AS {_r(i, pre)}"
+                 for i, r in enumerate(plan.rules)]
     tag_cols: list[str] = []
     for tag in _base_tags(plan):
         inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
         exc = [i for i, r in enumerate(plan.rules) if r.kind == "exclude" and tag in r.applies_to]
-        hit = " OR ".join(_r(i) for i, _ in inc) or "FALSE"
-        cond = f"({hit})" + (f" AND NOT ({' OR '.join(_r(i) for i in exc)})" if exc else "")
-        tag_cols.append(f"{cond} AS {_t(tag)}")
-    return ", ".join(rule_cols) or "TRUE AS r_none", ", ".join(tag_cols)
+        hit = " OR ".join(_r(i, pre) for i, _ in inc) or "FALSE"
+        cond = f"({hit})" + (f" AND NOT ({' OR '.join(_r(i, pre) for i in exc)})" if exc else "")
+        tag_cols.append(f"{cond} AS {_t(tag, pre)}")
+    return ", ".join(rule_cols) or f"TRUE AS {pre}r_none", ", ".join(tag_cols)
 
 
-def _union_cols(plan: ClassifyPlan) -> str:
+def _union_cols(plan: ClassifyPlan, pre: str = "") -> str:
     cols = []
     done = set(_base_tags(plan))
     pending = [t for t in plan.tags if t.union_of]
@@ -212,7 +216,7 @@ def _union_cols(plan: ClassifyPlan) -> str:
         progressed = False
         for t in list(pending):
             if all(m in done for m in t.union_of):
-                cols.append(f"({' OR '.join(_t(m) for m in t.union_of)}) AS {_t(t.id)}")
+                cols.append(f"({' OR '.join(_t(m, pre) for m in t.union_of)}) AS {_t(t.id, pre)}")
                 done.add(t.id)
                 pending.remove(t)
                 progressed = True
@@ -240,13 +244,25 @@ def kept_columns(plan: ClassifyPlan, *, explain: bool = True) -> list[str]:
 def _tagged_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool = True) -> str:
     """One row per loan of ``as_of`` (the last parameter): kept facts, rule booleans ``r_<i>``, and a boolean
     ``t_<tag>`` per tag (amounts: ``_amount_sql``) (unions in an outer layer, as they refer to base tag columns)."""
-    cust = customer_leaves(plan)
-    rule_cols, tag_cols = _tag_sql(plan, params, cust)
+    return _tagged_plans_sql([(plan, "")], params, explain=explain)
+
+
+def _tagged_plans_sql(named: list[tuple[ClassifyPlan, str]], params: list[Any], *, explain: bool = True) -> str:
+    """``_tagged_sql`` of several plans over one read of the loans and their facts: each plan's rule and tag
+    columns under its prefix (``_r(i, pre)``, ``_t(tag, pre)``), a customer leaf the plans share computed once."""
+    cust: dict[tuple[str, str, Any], int] = {}
+    for plan, _pre in named:
+        for key in customer_leaves(plan):
+            cust.setdefault(key, len(cust))
+    cols = [_tag_sql(plan, params, cust, pre) for plan, pre in named]
+    rule_cols = ", ".join(r for r, _t in cols)
+    tag_cols = ", ".join(t for _r, t in cols if t)
     by_index = sorted(cust.items(), key=lambda kv: kv[1])
     cust_sql = tuple(compile_leaf(Leaf(*key), params) for key, _k in by_index)  # bound after the rules' values
-    union = _union_cols(plan)
-    kept = ", ".join(f"b.{quote_ident(c)}" for c in kept_columns(plan, explain=explain))
-    notes = explain or needs_notes(plan)
+    union = ", ".join(u for u in (_union_cols(plan, pre) for plan, pre in named) if u)
+    kept = ", ".join(f"b.{quote_ident(c)}" for c in dict.fromkeys(
+        c for plan, _pre in named for c in kept_columns(plan, explain=explain)))
+    notes = explain or any(needs_notes(plan) for plan, _pre in named)
     return f"""SELECT *{', ' + union if union else ''} FROM (
   SELECT *, {tag_cols} FROM (
     SELECT {kept}, {rule_cols} FROM ({build_base_sql(notes, cust_sql)}) b
@@ -274,14 +290,14 @@ def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     )
 
 
-def _rule_ids_sql(plan: ClassifyPlan, tag: str, *, tagged: bool = False) -> str:
+def _rule_ids_sql(plan: ClassifyPlan, tag: str, *, tagged: bool = False, pre: str = "") -> str:
     """The ids (comma-separated, rulebook order) of the include and marker rules of ``tag`` that hold. With
     ``tagged`` (evaluated only where the loan has the tag) a tag whose one such rule is an include rule gives its
     id as a literal: the tag holds only where that rule does."""
     rules = [(i, r) for i, r in enumerate(plan.rules) if r.kind in ("include", "marker") and tag in r.tags]
     if tagged and len(rules) == 1 and rules[0][1].kind == "include":
         return sql_literal(rules[0][1].id)
-    ids = [f"CASE WHEN {_r(i)} THEN {sql_literal(r.id)} END" for i, r in rules]
+    ids = [f"CASE WHEN {_r(i, pre)} THEN {sql_literal(r.id)} END" for i, r in rules]
     return f"concat_ws(',', {', '.join(ids)})" if ids else "''"
 
 
@@ -315,15 +331,33 @@ def _row_texts(plan: ClassifyPlan, tag_id: str) -> tuple[str, str]:
     return rule_ids, explanation
 
 
-def _ids(tag: str) -> str:
-    return quote_ident(f"ids_{tag}")
+def _ids(tag: str, pre: str = "") -> str:
+    return quote_ident(f"{pre}ids_{tag}")
 
 
 def _by_tag(plan: ClassifyPlan, value: Any) -> str:
     """``CASE k.i WHEN <tag index> THEN <value(tag)> … END`` over every tag of the plan (integer arms: the
     statement evaluates it for each tagged row)."""
-    arms = " ".join(f"WHEN {i:d} THEN {value(t.id)}" for i, t in enumerate(plan.tags))
-    return f"CASE k.i {arms} END"
+    return f"CASE k.i {_arms(plan, value)} END"
+
+
+def _arms(plan: ClassifyPlan, value: Any, first: int = 0) -> str:
+    """The ``WHEN <index> THEN <value(tag)>`` arms of ``_by_tag``, the plan's tags numbered from ``first``."""
+    return " ".join(f"WHEN {first + i:d} THEN {value(t.id)}" for i, t in enumerate(plan.tags))
+
+
+def _union_ids(plan: ClassifyPlan, tag: str, pre: str = "") -> str:
+    """The rule ids of a tag's row from its base tags' ``ids_<tag>`` columns (a union joins its members')."""
+    if not plan.tag(tag).union_of:
+        return _ids(tag, pre)
+    return "concat_ws(',', " + ", ".join(
+        f"CASE WHEN {_t(m, pre)} THEN {_ids(m, pre)} END" for m in _members(plan, tag)) + ")"
+
+
+def _base_ids(plan: ClassifyPlan, pre: str = "") -> str:
+    """Each base tag's rule ids once per loan that has it (``ids_<tag>``; a union's row joins its members')."""
+    return ", ".join(f"CASE WHEN {_t(t, pre)} THEN {_rule_ids_sql(plan, t, tagged=True, pre=pre)} END AS "
+                     f"{_ids(t, pre)}" for t in _base_tags(plan))
 
 
 def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
@@ -334,17 +368,39 @@ def _rows_sql(plan: ClassifyPlan, params: list[Any], *, explain: bool) -> str:
     tags = ", ".join(f"({i:d}, {sql_literal(t.id)}, {1 << i:d})" for i, t in enumerate(plan.tags))
     mask = " + ".join(f"CAST({_t(t.id)} AS INTEGER) * {1 << i:d}" for i, t in enumerate(plan.tags))
     amount = _by_tag(plan, lambda t: _amount_sql(plan, t))
-    rule_ids = _by_tag(plan, lambda t: _ids(t) if not plan.tag(t).union_of else "concat_ws(',', " + ", ".join(
-        f"CASE WHEN {_t(m)} THEN {_ids(m)} END" for m in _members(plan, t)) + ")")
+    rule_ids = _by_tag(plan, lambda t: _union_ids(plan, t))
     explanation = _by_tag(plan, lambda t: _row_texts(plan, t)[1]) if explain else "CAST(NULL AS VARCHAR)"
-    # each base tag's rule ids once per loan that has it (a union's row joins its members' lists)
-    ids = ", ".join(f"CASE WHEN {_t(t)} THEN {_rule_ids_sql(plan, t, tagged=True)} END AS {_ids(t)}"
-                    for t in _base_tags(plan))
+    ids = _base_ids(plan)
     return f"""SELECT CAST(? AS DATE) AS as_of, ? AS profile, e.loan_id, k.tag,
     CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, {rule_ids} AS rule_ids, {explanation} AS explanation,
     ? AS rulebook_version
 FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, explain=explain)}) AS m) AS e
 JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
+
+
+def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> str:
+    """``_rows_sql`` (without explanations) of several profiles' plans in one streaming SELECT: the loans, their
+    facts and joins read once, each plan's rule and tag columns under its own prefix, every loan paired with the
+    tags it has under each profile — rows (profile, loan_id, tag, amount, rule_ids), each profile's the same as its
+    own statement gives. The only parameters are the rule values (``params`` gets them) and, last, the as-of
+    date."""
+    named = [(plan, f"p{n:d}_") for n, plan in enumerate(plans)]
+    first = [sum(len(p.tags) for p in plans[:n]) for n in range(len(plans))]
+    if first[-1] + len(plans[-1].tags) > 31:
+        raise ValueError("too many tags for one tagging statement")
+    tags = ", ".join(f"({f + i:d}, {sql_literal(plan.profile)}, {sql_literal(t.id)}, {1 << (f + i):d})"
+                     for (plan, _pre), f in zip(named, first, strict=True) for i, t in enumerate(plan.tags))
+    mask = " + ".join(f"CAST({_t(t.id, pre)} AS INTEGER) * {1 << (f + i):d}"
+                      for (plan, pre), f in zip(named, first, strict=True) for i, t in enumerate(plan.tags))
+    amount = " ".join(_arms(plan, lambda t, plan=plan, pre=pre: _amount_sql(plan, t, pre), f)
+                      for (plan, pre), f in zip(named, first, strict=True))
+    rule_ids = " ".join(_arms(plan, lambda t, plan=plan, pre=pre: _union_ids(plan, t, pre), f)
+                        for (plan, pre), f in zip(named, first, strict=True))
+    ids = ", ".join(i for i in (_base_ids(plan, pre) for plan, pre in named) if i)
+    return f"""SELECT k.profile, e.loan_id, k.tag, CAST(COALESCE(CASE k.i {amount} END, 0) AS DECIMAL(38,2)) AS amount,
+    CASE k.i {rule_ids} END AS rule_ids
+FROM (SELECT *, {mask} AS tag_mask{', ' + ids if ids else ''} FROM ({_tagged_plans_sql(named, params, explain=False)}) AS m) AS e
+JOIN (VALUES {tags}) AS k(i, profile, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
 def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
@@ -368,11 +424,24 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
         wh.parts.write(wh.con, "loan_tags", as_of, sql,
                        [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile,
                        present=TAG_PART_COLUMNS,
-                       constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version})
+                       constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version}, ordered=False)
         return
     wh.execute("DELETE FROM loan_tags WHERE as_of = ? AND profile = ?", [as_of, plan.profile])
     sql = insert_sql(plan, rule_params)
     wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
+
+
+def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...]) -> None:
+    """``_write_tags`` of several profiles' plans (one rulebook version, one size basis) by one statement
+    (``_profiles_rows_sql``) into one new part per profile (``parts.PartStore.write_profiles``): each part holds
+    the rows its own ``_write_tags`` would write."""
+    params: list[Any] = []
+    sql = _profiles_rows_sql(plans, params)
+    for plan in plans:
+        wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
+    wh.parts.write_profiles(wh.con, "loan_tags", as_of, sql, [*params, as_of],
+                            {plan.profile: {"profile": plan.profile, "rulebook_version": plan.rulebook_version}
+                             for plan in plans}, present=TAG_PART_COLUMNS)
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
@@ -384,6 +453,20 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     ``cls_first_loans`` for the indicator statement. ``checks`` (default: unless ``on_demand``): build ``cls_eval``,
     the loans failing a data check, for the Issues (a caller that has them already passes False). Returns facts
     for issues."""
+    return run_plans(wh, as_of, (plan,), progress, on_demand=on_demand, keep=keep, checks=checks)
+
+
+def run_plans(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], progress: Progress | None = None, *,
+              on_demand: bool = False, keep: bool = False, checks: bool | None = None) -> dict[str, Any]:
+    """``run_plan`` of several profiles' plans of one date, rulebook version, size basis and registry labels (a
+    month-end's two profiles): the per-customer facts, the checks and, on DuckDB, the tagging statement once for
+    all (``_write_profiles_tags``); each profile's ``loan_tags`` rows and lineage row are its own, as ``run_plan``
+    writes them, in one transaction. ``keep`` keeps the first loans for the last plan's profile."""
+    if not plans or len({p.profile for p in plans}) != len(plans):
+        raise ValueError("one plan per profile")
+    if len({(p.rulebook_version, p.size_basis, p.registry_labels) for p in plans}) != 1:
+        raise ValueError("plans classified together share the rulebook, size basis and registry labels")
+    plan = plans[-1]
     step = progress or (lambda _msg: None)
     # whatever this classification replaces is no longer current (rows kept for another date stay: its parts are
     # not replaced, and the stamp is checked where they are read)
@@ -392,8 +475,8 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
     ensure_tables(wh)
     step("客户规模、单户授信、名录、首贷户")
     register_size_reference(wh, as_of, plan.registry_labels)
-    build_customer_facts(wh, as_of, plan.size_basis, notes=needs_notes(plan), registry_labels=plan.registry_labels,
-                         store=not on_demand, borrowers_only=True)
+    build_customer_facts(wh, as_of, plan.size_basis, notes=any(needs_notes(p) for p in plans),
+                         registry_labels=plan.registry_labels, store=not on_demand, borrowers_only=True)
     if keep:  # the history-decided first loans of the borrowers, for the indicators (``classify_kept``)
         borrowers = "(SELECT * FROM cls_cust WHERE borrower)"  # a shared ``cls_cust`` may hold every customer
         year_start = date(as_of.year, 1, 1)
@@ -415,9 +498,14 @@ def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress 
         build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
-        _write_tags(wh, as_of, plan)
-        lineage.record(wh.con, "loan_tags", as_of, plan.profile, versions=lineage.tag_versions(plan.rulebook_version),
-                       params={"size_basis": plan.size_basis})
+        if len(plans) > 1 and stored_as_parts(wh):
+            _write_profiles_tags(wh, as_of, plans)
+        else:
+            for p in plans:
+                _write_tags(wh, as_of, p)
+        for p in plans:
+            lineage.record(wh.con, "loan_tags", as_of, p.profile, versions=lineage.tag_versions(p.rulebook_version),
+                           params={"size_basis": p.size_basis})
     if keep:
         kept_rows.record(wh, as_of, plan.profile)
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}

@@ -123,6 +123,10 @@ def _fsync(path: Path) -> None:
 # times each (loan_id, customer_id) the writer built ≈ 1 MiB of dictionary per row group only to write them plain
 # (−0.06 s CPU of the 2M bank's tag part; the same encodings and bytes: bench/results/profile.md, session 11).
 WRITE_OPTIONS = "(FORMAT parquet, COMPRESSION zstd, STRING_DICTIONARY_PAGE_SIZE_LIMIT 65536)"
+# A part whose rows no reader takes in file order (``loan_tags``: every reader joins, groups or sorts them) is written
+# without keeping the statement's order: DuckDB's ``COPY`` keeps it by writing on one thread (the tagging's 2M-loan
+# part: ≈ 2 s of wall time on one core of two), without it on every thread (bench/results/profile.md, session 12).
+UNORDERED_WRITE_OPTIONS = WRITE_OPTIONS[:-1] + ", PRESERVE_ORDER false)"
 
 
 class PartStore:
@@ -152,13 +156,15 @@ class PartStore:
     # -- writing -------------------------------------------------------------------------------------
     def write(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any] = (),
               *, present: Sequence[str] | None = None, profile: str | None = None,
-              constant: dict[str, str] | None = None) -> int:
+              constant: dict[str, str] | None = None, ordered: bool = True) -> int:
         """Write the rows of ``select_sql`` (the columns of ``name`` by name, without ``as_of``; only ``present``
         of them when given: the part holds only those, the view gives the others as typed NULLs) as one new part
         of ``as_of`` (and ``profile``: ``loan_tags``); return how many rows. ``constant``: column → the text of
         its value on every row of ``select_sql`` (the caller's own parameters): the manifest row holds it and
-        the file holds neither it nor ``as_of`` (``part_views.Projection.constant``). The manifest row and the
-        view change in the caller's transaction."""
+        the file holds neither it nor ``as_of`` (``part_views.Projection.constant``). ``ordered`` False: the file's
+        rows need not be in the statement's order (for a part no reader reads in file order, ``loan_tags``): DuckDB
+        then writes it on every thread, not on one. The manifest row and the view change in the caller's
+        transaction."""
         if self.root is None:
             raise RuntimeError("a read-only warehouse writes no parts")
         if _keyed(name) != (profile is not None):
@@ -182,7 +188,7 @@ class PartStore:
         tmp = folder / (final.stem + _TMP_SUFFIX)
         self._written.append(final)
         row = con.execute(
-            f"COPY ({row_sql}) TO {path_literal(tmp)} {WRITE_OPTIONS}",
+            f"COPY ({row_sql}) TO {path_literal(tmp)} {WRITE_OPTIONS if ordered else UNORDERED_WRITE_OPTIONS}",
             [as_of, *params],
         ).fetchone()
         n = int(row[0]) if row else 0
@@ -192,9 +198,66 @@ class PartStore:
         self._record(con, name, as_of, final, n, profile, projection)
         return n
 
+    def write_profiles(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any],
+                       constants: dict[str, dict[str, str]], *, present: Sequence[str]) -> dict[str, int]:
+        """Write the rows of ``select_sql`` as one new part of ``as_of`` per profile (``constants``: profile →
+        the ``constant`` columns of its part, as ``write`` takes them; the statement's ``profile`` column names
+        each row's) with one statement — DuckDB's partitioned ``COPY``, each profile's rows into a file of its
+        own — and return profile → rows. Each part is what ``write`` would have written for that profile's rows
+        (the same file columns, projection and manifest row; a part's row order is not kept: no reader depends on
+        it). A profile without a row gets an empty part, as ``write`` gives it."""
+        if self.root is None:
+            raise RuntimeError("a read-only warehouse writes no parts")
+        if not _keyed(name):
+            raise ValueError(f"{name}: a part takes no profile")
+        projections = {p: Projection.constant(name, present, c) for p, c in constants.items()}
+        held = {tuple(pr.columns) for pr in projections.values()}
+        if len(held) != 1:
+            raise ValueError("the profiles' parts must hold the same columns")
+        file_cols = [c for c, _ in next(iter(projections.values())).columns]
+        types = dict(_columns(name))
+        cols = ", ".join(f"CAST(s.{q(c)} AS {types[c]}) AS {q(c)}" for c in file_cols)
+        row_sql = f"SELECT CAST(s.profile AS VARCHAR) AS profile, {cols} FROM ({select_sql}) AS s"
+        folder = date_folder(self.root, name, as_of)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"{uuid.uuid4().hex}.tmp"  # a folder of one file per profile (``profile=<name>/``)
+        try:
+            stats = con.execute(
+                f"COPY ({row_sql}) TO {path_literal(out)} {WRITE_OPTIONS[:-1]}, PARTITION_BY (profile), RETURN_STATS)",
+                list(params),
+            ).fetchall()
+            written: dict[str, list[tuple[Path, int]]] = {}
+            for file, n, *_rest, keys in stats:
+                written.setdefault(str(keys["profile"]), []).append((Path(file), int(n)))
+            unknown = set(written) - set(constants)
+            if unknown:
+                raise RuntimeError(f"{name}: rows of unexpected profiles {sorted(unknown)}")
+            counts: dict[str, int] = {}
+            for profile, files in written.items():
+                for file, n in files:
+                    final = folder / f"{uuid.uuid4().hex}.parquet"
+                    self._written.append(final)
+                    _fsync(file)
+                    os.replace(file, final)
+                    self._record(con, name, as_of, final, n, profile, projections[profile], refresh=False)
+                    counts[profile] = counts.get(profile, 0) + n
+            _fsync(folder)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        refresh_view(con, name, self.root)
+        for profile in constants:  # no row of that profile: an empty part, as ``write`` makes one
+            if profile not in counts:
+                held_cols = ", ".join(f"s.{q(c)}" for c in file_cols)
+                given = ", ".join(f"{path_literal(v)} AS {q(c)}" for c, v in constants[profile].items())
+                counts[profile] = self.write(con, name, as_of, f"SELECT {held_cols}, {given} FROM ({select_sql}) AS s "
+                                             "WHERE FALSE", params, present=present, profile=profile,
+                                             constant=constants[profile])
+        return counts
+
     def _record(self, con: Any, name: str, as_of: dt.date, final: Path, rows: int,
-                profile: str | None = None, projection: Projection | None = None) -> None:
-        """The manifest row of a new part (its path relative to ``root``) and the view over the table's parts."""
+                profile: str | None = None, projection: Projection | None = None, *, refresh: bool = True) -> None:
+        """The manifest row of a new part (its path relative to ``root``) and (unless ``refresh`` is False: the
+        caller refreshes it) the view over the table's parts."""
         assert self.root is not None
         con.execute(
             f"INSERT INTO {MANIFEST} (table_name, as_of, file, rows, written_at, origin, profile, projection) "
@@ -202,7 +265,8 @@ class PartStore:
             [name, as_of, final.relative_to(self.root).as_posix(), rows, str(self.root), profile,
              projection.to_json() if projection is not None else None],
         )
-        refresh_view(con, name, self.root)
+        if refresh:
+            refresh_view(con, name, self.root)
 
     def staging_file(self, name: str) -> Path | None:
         """A fresh temporary file name under the parts folder for a part written before its load's transaction

@@ -4,6 +4,7 @@ Public API::
 
     classify_snapshot(wh, as_of, profile="pboc_2025", *, progress=None, size_basis="declared_first",
                       on_demand=False) -> ClassifyReport  (on_demand: the tags only, as readers classify)
+    classify_snapshots(wh, as_of, profiles, *, …) -> tuple[ClassifyReport, ...]  (several profiles, one pass)
     classifying_together(wh)  (context: classifications of one date inside it share the per-customer facts)
     explain_loan(wh, as_of, loan_id, profile="pboc_2025") -> LoanExplanation
     review_worklist(wh, as_of, profile="pboc_2025") -> pyarrow.Table
@@ -20,6 +21,7 @@ from wupian.rules.service import (
     ClassifyReport,
     TagCount,
     classify_snapshot,
+    classify_snapshots,
     classifying_together,
     customer_facts,
     loan_tags,
@@ -39,6 +41,7 @@ __all__ = [
     "TagCount",
     "TagExplanation",
     "classify_snapshot",
+    "classify_snapshots",
     "classifying_together",
     "customer_facts",
     "explain_loan",

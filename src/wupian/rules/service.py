@@ -81,12 +81,23 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
     borrowers and not stored (``customer_facts`` computes them where read) and no Issues are reported (no
     reader of a classification on demand shows them). ``keep``: the tagged loans stay in memory for the indicator
     statement that reads them next (``engine.classify_kept``)."""
+    return classify_snapshots(wh, as_of, (profile,), progress=progress, size_basis=size_basis, on_demand=on_demand,
+                              keep=keep)[0]
+
+
+def classify_snapshots(wh: Warehouse, as_of: date, profiles: tuple[str, ...], *,
+                       progress: Callable[[str], None] | None = None,
+                       size_basis: str = "declared_first", on_demand: bool = False,
+                       keep: bool = False) -> tuple[ClassifyReport, ...]:
+    """``classify_snapshot`` of ``as_of`` under each of ``profiles`` (distinct), in one pass: one tagging
+    statement for all of them (``engine.run_plans``) — each profile's stored rows, lineage and report are those
+    its own ``classify_snapshot`` gives, in the order given. ``keep``: for the last profile."""
     n = _require_snapshot(wh, as_of)
     book = rulebook()
-    plan = plan_for(book, profile, as_of, size_basis)
+    plans = tuple(plan_for(book, profile, as_of, size_basis) for profile in profiles)
     checked = None if on_demand else _checked(wh, (as_of, size_basis))
-    info = engine.run_plan(wh, as_of, plan, progress, on_demand=on_demand, keep=keep,
-                           checks=not on_demand and checked is None)
+    info = engine.run_plans(wh, as_of, plans, progress, on_demand=on_demand, keep=keep,
+                            checks=not on_demand and checked is None)
     if progress:
         progress("数据检查")
     if on_demand:
@@ -99,11 +110,10 @@ def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
             _CHECKED[wh] = ((as_of, size_basis), tuple(issues))
     engine.drop_work_tables(wh)
     labels = {t.id: t.label for t in book.tags}
-    counts = tuple(
+    return tuple(ClassifyReport(as_of, profile, book.version, n, tuple(
         TagCount(r["tag"], labels.get(r["tag"], r["tag"]), int(r["loans"]), r["amount"] or Decimal("0.00"))
         for r in engine.tag_counts(wh, as_of, profile)
-    )
-    return ClassifyReport(as_of, profile, book.version, n, counts, tuple(issues))
+    ), tuple(issues)) for profile in profiles)
 
 
 # Warehouses inside a ``classifying_together`` block → ((as_of, size basis), Issues) of the data checks made there.
