@@ -93,9 +93,9 @@ def _both(rows: list[dict[str, object]], customers_parquet: bool, monkeypatch: p
     lanes: list[str] = []
     run = load_lanes._Lane.run
 
-    def spy(lane: load_lanes._Lane, sql: str, params: list[object]) -> None:
+    def spy(lane: load_lanes._Lane, probe: str | None, sql: str, params: list[object]) -> None:
         lanes.append(lane.table)
-        run(lane, sql, params)
+        run(lane, probe, sql, params)
 
     with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
         work = Path(tmp)
@@ -139,3 +139,27 @@ def test_a_refused_load_stops_the_lane_and_restores_the_threads(monkeypatch: pyt
         sequential = _load(folder, work / "sequential.duckdb")
     assert "refused" in on_lane
     assert on_lane == sequential
+
+
+@settings(max_examples=60, deadline=None)
+@given(ids=st.lists(st.sampled_from(["L1", "l1", "L2", "L3", "ab", "AB", "Ab", "", None]), max_size=12))
+def test_the_duplicate_probe_finds_something_exactly_when_the_check_does(ids: list[str | None]) -> None:
+    """``loading.duplicates_probe_sql`` (sorted keys against their neighbour) is 0 exactly when the duplicate
+    check (``duplicates_sql``: the hash aggregate over the case-folded keys) yields no issue row."""
+    import duckdb
+
+    from wupian.contract import table
+    from wupian.engine.loading import duplicates_probe_sql, duplicates_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE staged (__line BIGINT, loan_id VARCHAR)")
+    if ids:
+        con.executemany("INSERT INTO staged VALUES (?, ?)", [[n + 1, v] for n, v in enumerate(ids)])
+    loans = table("loans")
+    probe = duplicates_probe_sql(loans, "staged")
+    found = duplicates_sql(loans, "staged", "loans.parquet", 0)
+    assert probe is not None and found is not None
+    rows = con.execute(found[0], found[1]).fetchall()
+    folded = [v.lower() for v in ids if v is not None]
+    assert bool(con.execute(probe).fetchone()[0]) == bool(rows) == (len(set(folded)) < len(folded))
+    assert duplicates_probe_sql(table("registries"), "staged") is None  # a key of several columns: no probe

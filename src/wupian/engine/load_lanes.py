@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from wupian.contract import Table
-from wupian.engine.loading import ISSUES, duplicates_sql
+from wupian.engine.loading import ISSUES, duplicates_probe_sql, duplicates_sql
 from wupian.engine.stage import StagedTable
 from wupian.engine.warehouse import Warehouse, _logged, quote_ident
 
@@ -47,8 +47,10 @@ class _Lane:
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
-    def run(self, sql: str, params: list[object]) -> None:
+    def run(self, probe: str | None, sql: str, params: list[object]) -> None:
         try:
+            if probe is not None and not self.cursor.execute(probe).fetchone()[0]:
+                return  # no two rows share a key (``loading.duplicates_probe_sql``)
             self.result = _arrow(self.cursor.execute(sql, params))
         except BaseException as exc:  # handed to the load's thread by ``Lanes.settle``
             self.error = exc
@@ -101,7 +103,9 @@ class Lanes:
         self._lane = lane
         if threads > 1:
             con.execute("SET threads = 1")
-        lane.thread = threading.Thread(target=lane.run, args=found, name=f"wupian-load-{table.name}", daemon=True)
+        probe = duplicates_probe_sql(table, quote_ident(st.typed))
+        lane.thread = threading.Thread(target=lane.run, args=(probe, *found), name=f"wupian-load-{table.name}",
+                                       daemon=True)
         lane.thread.start()
 
     def pending(self, table: Table) -> bool:

@@ -177,9 +177,25 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, typed: str, file_l
     """Duplicate keys (WP-LOAD-022) and keys that differ only in letter case (WP-LOAD-039): ids are
     case-sensitive, so 'L0001' and 'l0001' would silently be two loans; every row of such a group is rejected.
     One aggregation over the case-folded key finds both (no row of a clean file survives its HAVING)."""
+    probe = duplicates_probe_sql(table, typed)
+    if probe is not None and not con.execute(probe).fetchone()[0]:  # type: ignore[index]
+        return
     found = duplicates_sql(table, typed, file_label, seq)
     if found is not None:
         con.execute(f"INSERT INTO {ISSUES} {found[0]}", found[1])
+
+
+def duplicates_probe_sql(table: Table, typed: str) -> str | None:
+    """For a one-column key, how many rows hold the same case-folded key as the row before them once the keys are
+    sorted — 0 exactly when ``duplicates_sql`` finds nothing (equal keys are neighbours in any sort). A sort of
+    the keys costs less CPU than the hash aggregate over millions of distinct keys (10M loans, one thread: 1.7
+    against 2.7 s), and a clean file, the usual case, needs nothing else. None for other keys."""
+    if len(table.key) != 1:
+        return None
+    q = quote_ident(table.key[0])
+    k = f"lower(x.{q})" if is_id_column(table.column(table.key[0])) else f"x.{q}"
+    return (f"SELECT count(*) FROM (SELECT s.k, lag(s.k) OVER (ORDER BY s.k) AS p FROM (SELECT {k} AS k "
+            f"FROM {typed} AS x WHERE x.{q} IS NOT NULL) AS s) AS w WHERE w.k = w.p")
 
 
 def duplicates_sql(table: Table, typed: str, file_label: str, seq: int) -> tuple[str, list[object]] | None:
