@@ -102,6 +102,9 @@ def load(
     limit: Annotated[int, typer.Option("--limit", help="Print at most N issues.")] = 50,
 ) -> None:
     """Load (or atomically replace) the snapshot of one as-of date into the warehouse."""
+    from wupian.cli import lean_process
+
+    lean_process.enter()  # before pyarrow: no NumPy behind it, no teardown (console script only)
     from wupian.ingest import load_snapshot
 
     date = parse_date(as_of)

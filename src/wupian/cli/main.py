@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     (``wupian.cli.lean_process.end_at_once``: flush, exit handlers, ``os._exit``) instead of tearing the
     interpreter down: one that only printed the top-level help (tearing down ≈ 280 modules cost more than a third
     of ``wupian --help``'s CPU; nothing was opened), and a command that chose a lean process
-    (``lean_process.enter``: ``indicators``, ``coverage``). Any other run, and every call with ``argv`` or from
+    (``lean_process.enter``: ``indicators``, ``coverage``, ``load``). Any other run, and every call with ``argv`` or from
     another program (tests, embedding programs), ends through ``sys.exit``."""
     from wupian.cli import lean_process
 

@@ -17,6 +17,7 @@ from wupian.contract import Table
 from wupian.core.issues import Issue
 from wupian.engine import lineage, loading, stage
 from wupian.engine.closure import build_closure, check_tree
+from wupian.engine.load_lanes import Lanes
 from wupian.engine.parts import PART_TABLES
 from wupian.engine.stage import RawInput, StagedTable, drop_staged, stage_table
 from wupian.engine.stage_parts import PartTarget, stage_parquet_part
@@ -31,6 +32,7 @@ class LoadSession:
 
     def __init__(self, wh: Warehouse) -> None:
         self._wh = wh
+        self._lanes = Lanes(wh)
 
     @property
     def _con(self):  # type: ignore[no-untyped-def]
@@ -48,6 +50,7 @@ class LoadSession:
         return replace(st, present=tuple(c.name for c in raw.table.columns if c.name in {c for _, c in raw.positions}))
 
     def drop(self, st: StagedTable) -> None:
+        self._lanes.abandon(st.key)  # a lane still reading the staged file (a failed load) stops first
         drop_staged(self._con, st)
 
     # inside the load transaction ---------------------------------------------------------------------------
@@ -61,11 +64,15 @@ class LoadSession:
         for name in _DATED_SYSTEM_TABLES:
             self._con.execute(f"DELETE FROM {name} WHERE as_of = ?", [as_of])
 
-    def start(self) -> None:
+    def start(self, staged: Sequence[tuple[Table, StagedTable]] = ()) -> None:
+        """The run's issue table; ``staged`` (the tables in processing order, each one's issue sequence its index)
+        lets the largest Parquet part's duplicate check start on a lane of its own (``load_lanes``)."""
         loading.start_session(self._con)
+        self._lanes.start(staged, {t.name: seq for seq, (t, _) in enumerate(staged)})
 
     def check_rows(self, raw: RawInput, st: StagedTable, label: str, seq: int, *, as_of: dt.date | None) -> int:
-        return loading.check_rows(self._con, raw, st, label, seq, as_of=as_of)
+        return loading.check_rows(self._con, raw, st, label, seq, as_of=as_of,
+                                  duplicates=not self._lanes.pending(raw.table))
 
     def check_reference(self, table: Table, label: str, seq: int, column: str, target: Table, target_column: str,
                         *, as_of: dt.date | None, staged_target: str | None) -> None:
@@ -73,6 +80,7 @@ class LoadSession:
                                 staged_target=staged_target)
 
     def close_rejections(self, table: Table) -> int:
+        self._lanes.settle(table)  # the duplicate keys found on a lane, before the rejected lines are taken
         return loading.close_rejections(self._con, table)
 
     def insert_snapshot(self, table: Table, as_of: dt.date, rejected: int | None = None,

@@ -98,7 +98,7 @@ def _process(
     rejected: dict[str, int] = {}
     skipped: dict[str, int] = {}
     names = {s.table.name: s.st.typed for s in staged}
-    ses.start()
+    ses.start([(s.table, s.st) for s in staged])
     for seq, st in enumerate(staged):
         t, label = st.table, st.raw.file_label
         _tick(progress, f"check {label}", len(staged) + seq, len(staged) * 2)

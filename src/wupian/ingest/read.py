@@ -127,7 +127,10 @@ def _parquet_arrow(path: Path, table: Table) -> Prepared:
         return Prepared(None, (_empty(label),))
     positions, hissues = map_headers(table, data.column_names, label, 1)
     arrays: dict[str, pa.ChunkedArray | pa.Array] = {f"c{pos}": data.column(pos) for pos, _ in positions}
-    arrays["__line"] = pa.array(np.arange(1, data.num_rows + 1, dtype=np.int64))
+    # the line numbers through the buffer protocol: pyarrow of a lean process (``cli.lean_process``: ``wupian
+    # load``) is without NumPy and cannot convert an ndarray itself
+    lines = np.arange(1, data.num_rows + 1, dtype=np.int64)
+    arrays["__line"] = pa.Array.from_buffers(pa.int64(), data.num_rows, [None, pa.py_buffer(lines)])
     raw = RawInput(table, label, "arrow", positions, data=pa.table(arrays), n_fields=data.num_columns)
     return Prepared(raw, hissues)
 

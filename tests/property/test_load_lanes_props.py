@@ -1,0 +1,165 @@
+"""Property: the duplicate-key check of the largest Parquet part on a lane of its own (a cursor in another thread,
+DuckDB on one thread meanwhile: engine/load_lanes.py) gives the load of the sequential run — the same report (every
+issue, in the same order, located on the same line and key), the same counts, the same quarantine and the same rows
+— whatever duplicate keys, keys differing only in letter case, broken references and bad values the loans file holds,
+with the customers file as CSV or as Parquet (then both files are parts and the larger one gets the lane). DuckDB's
+thread count is back to what it was after the load, also when the load is refused while the lane still runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from wupian.core.errors import DataError
+from wupian.engine import load_lanes
+from wupian.engine.warehouse import Warehouse
+from wupian.ingest import load_snapshot
+
+AS_OF = dt.date(2026, 3, 31)
+GOOD = Path(__file__).resolve().parents[1] / "golden" / "ingest" / "good_minimal" / "input"
+
+LOAN_IDS = ["L1", "L2", "L3", "l1", "L2 ", "L4"]  # "l1" differs from "L1" in case only; "L2 " is padded
+COLUMNS: dict[str, tuple[pa.DataType, list[object]]] = {
+    "customer_id": (pa.string(), ["K0001", "K0002", "K0003", "K9999", "k0001"]),
+    "branch_id": (pa.string(), ["O001", "O002", "O404"]),
+    "business_type": (pa.string(), ["corporate", "personal", "C01"]),
+    "drawdown_date": (pa.date32(), [dt.date(2025, 6, 30), dt.date(2026, 5, 1)]),
+    "drawdown_amount": (pa.decimal128(38, 2), [Decimal("8000000.00"), Decimal("-5.00")]),
+    "maturity_date": (pa.date32(), [dt.date(2027, 6, 29), dt.date(2023, 1, 1)]),
+    "balance": (pa.decimal128(12, 2), [Decimal("7500000.00"), Decimal("0.00")]),
+    "interest_rate": (pa.decimal128(10, 5), [Decimal("3.45000"), Decimal("40.00000")]),
+    "five_class": (pa.string(), ["normal", "FQ01"]),
+}
+row = st.fixed_dictionaries({"loan_id": st.sampled_from(LOAN_IDS),
+                             **{c: st.sampled_from(values) for c, (_, values) in COLUMNS.items()}})
+
+
+def _clean(loan_id: str, **change: object) -> dict[str, object]:
+    return {"loan_id": loan_id, **{c: values[0] for c, (_, values) in COLUMNS.items()}, **change}
+
+
+def _folder(rows: list[dict[str, object]], work: Path, customers_parquet: bool) -> Path:
+    folder = work / "in"
+    shutil.copytree(GOOD, folder)
+    (folder / "loans.csv").unlink()
+    data = pa.table({"loan_id": pa.array([r["loan_id"] for r in rows], pa.string()),
+                     **{c: pa.array([r[c] for r in rows], t) for c, (t, _) in COLUMNS.items()}})
+    pq.write_table(data, folder / "loans.parquet")
+    if customers_parquet:
+        customers = pacsv.read_csv(folder / "customers.csv",
+                                   convert_options=pacsv.ConvertOptions(strings_can_be_null=False,
+                                                                        column_types={"customer_id": pa.string()}))
+        (folder / "customers.csv").unlink()
+        pq.write_table(customers.cast(pa.schema([(f.name, pa.string()) for f in customers.schema])),
+                       folder / "customers.parquet")
+    return folder
+
+
+def _load(folder: Path, db: Path) -> dict[str, object]:
+    with Warehouse(db) as wh:
+        threads = wh.con.execute("SELECT current_setting('threads')").fetchone()
+        try:
+            report = load_snapshot(wh, AS_OF, folder)
+            result: dict[str, object] = {
+                "issues": [(i.code, i.level.name, i.source.file, i.source.line, i.source.key, i.source.column,
+                            i.message, i.suggestion) for i in report.issues],  # report order
+                "counts": sorted(report.issue_counts.items()),
+                "loaded": dict(report.loaded), "rejected": dict(report.rejected),
+            }
+        except DataError as exc:
+            result = {"refused": str(exc), "issues": [(i.code, i.source.line, i.message) for i in exc.issues]}
+        assert wh.con.execute("SELECT current_setting('threads')").fetchone() == threads
+        result["loans"] = wh.con.execute("SELECT * FROM loans").fetchall()
+        result["customers"] = wh.con.execute("SELECT * FROM customers").fetchall()
+        result["quarantine"] = wh.con.execute(
+            "SELECT table_name, file, line, row_key, row_json, issues_json FROM quarantine ORDER BY table_name, line"
+        ).fetchall()
+        return result
+
+
+def _both(rows: list[dict[str, object]], customers_parquet: bool, monkeypatch: pytest.MonkeyPatch
+          ) -> tuple[dict[str, object], dict[str, object], list[str]]:
+    lanes: list[str] = []
+    run = load_lanes._Lane.run
+
+    def spy(lane: load_lanes._Lane, probe: str | None, sql: str, params: list[object]) -> None:
+        lanes.append(lane.table)
+        run(lane, probe, sql, params)
+
+    with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
+        work = Path(tmp)
+        folder = _folder(rows, work, customers_parquet)
+        m.setattr(load_lanes, "MIN_ROWS", 0)
+        m.setattr(load_lanes._Lane, "run", spy)
+        on_lane = _load(folder, work / "lanes.duckdb")
+        m.setattr(load_lanes, "CONCURRENT", False)
+        sequential = _load(folder, work / "sequential.duckdb")
+    return on_lane, sequential, lanes
+
+
+@example(rows=[_clean("L1"), _clean("L2")], customers_parquet=False)
+@example(rows=[_clean("L1"), _clean("L1", customer_id="K0002"), _clean("l1"), _clean("L2")], customers_parquet=False)
+@example(rows=[_clean("L1"), _clean("l1", branch_id="O404"), _clean("L3", customer_id="K9999"), _clean("L3"),
+               _clean("L4", five_class="FQ01")], customers_parquet=True)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(row, min_size=1, max_size=8), customers_parquet=st.booleans())
+def test_a_duplicate_check_on_a_lane_loads_like_the_sequential_run(
+    rows: list[dict[str, object]], customers_parquet: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_lane, sequential, lanes = _both(rows, customers_parquet, monkeypatch)
+    assert len(lanes) == 1  # the duplicate check of one part ran on a lane
+    assert lanes == ["loans"] or customers_parquet
+    assert on_lane == sequential
+
+
+def test_a_refused_load_stops_the_lane_and_restores_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken branch tree refuses the load while the loans' lane may still run: the lane is stopped, the
+    threads restored (``_load`` asserts it) and nothing is loaded, as in the sequential run."""
+    rows = [_clean("L1"), _clean("L1"), _clean("L2")]
+    with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
+        work = Path(tmp)
+        folder = _folder(rows, work, customers_parquet=True)
+        text = (folder / "branches.csv").read_text(encoding="utf-8").splitlines()
+        text[1] = text[1].replace(",,", ",O001,", 1)  # the head office under a branch: a cycle
+        (folder / "branches.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+        m.setattr(load_lanes, "MIN_ROWS", 0)
+        on_lane = _load(folder, work / "lanes.duckdb")
+        m.setattr(load_lanes, "CONCURRENT", False)
+        sequential = _load(folder, work / "sequential.duckdb")
+    assert "refused" in on_lane
+    assert on_lane == sequential
+
+
+@settings(max_examples=60, deadline=None)
+@given(ids=st.lists(st.sampled_from(["L1", "l1", "L2", "L3", "ab", "AB", "Ab", "", None]), max_size=12))
+def test_the_duplicate_probe_finds_something_exactly_when_the_check_does(ids: list[str | None]) -> None:
+    """``loading.duplicates_probe_sql`` (sorted keys against their neighbour) is 0 exactly when the duplicate
+    check (``duplicates_sql``: the hash aggregate over the case-folded keys) yields no issue row."""
+    import duckdb
+
+    from wupian.contract import table
+    from wupian.engine.loading import duplicates_probe_sql, duplicates_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE staged (__line BIGINT, loan_id VARCHAR)")
+    if ids:
+        con.executemany("INSERT INTO staged VALUES (?, ?)", [[n + 1, v] for n, v in enumerate(ids)])
+    loans = table("loans")
+    probe = duplicates_probe_sql(loans, "staged")
+    found = duplicates_sql(loans, "staged", "loans.parquet", 0)
+    assert probe is not None and found is not None
+    rows = con.execute(found[0], found[1]).fetchall()
+    folded = [v.lower() for v in ids if v is not None]
+    assert bool(con.execute(probe).fetchone()[0]) == bool(rows) == (len(set(folded)) < len(folded))
+    assert duplicates_probe_sql(table("registries"), "staged") is None  # a key of several columns: no probe
