@@ -5,7 +5,7 @@ from an indicator to the loans behind it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -113,6 +113,7 @@ def compute_indicators(
     ids: Sequence[str] | None = None,
     store: bool = True,
     others: Beside[tuple[list[IndicatorValue], list[str]]] | None = None,
+    while_storing: Callable[[IndicatorResult], object] | None = None,
 ) -> IndicatorResult:
     """Every indicator (or those matching the glob patterns in ``ids``) for every node of the subtree.
 
@@ -121,7 +122,8 @@ def compute_indicators(
     is False. This layer
     reads the tags it finds and counts stale ones as missing; ``wupian.api.compute_indicators`` classifies what
     is missing or stale first. ``others``: the non-loan families of the same arguments, started beforehand
-    (``start_other_families``), read where they would be computed.
+    (``start_other_families``), read where they would be computed. ``while_storing``: the caller's work on
+    the result (e.g. its output text), done while the result is stored (after it when nothing is stored).
     """
     defs = definitions()
     tree = _tree(wh, as_of, branch_id, profile)
@@ -168,9 +170,31 @@ def compute_indicators(
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
     if store and branch_id is None and patterns is None:  # only complete whole-bank results are stored
-        store_indicator_values(wh, as_of, profile, result.to_arrow(),
-                               indicator_versions(wh, as_of, profile), result.notes)
+        _store(wh, result, indicator_versions(wh, as_of, profile), while_storing)
+    elif while_storing is not None:
+        while_storing(result)
     return result
+
+
+def _store(wh: Warehouse, result: IndicatorResult, versions: str,
+           while_storing: Callable[[IndicatorResult], object] | None) -> None:
+    """Store ``result``, then ``while_storing(result)`` — side by side where the engine allows it (the insert on a
+    cursor of its own, the caller's work here); the store's failure is raised first, as in that order."""
+    def put(on: Warehouse) -> None:
+        store_indicator_values(on, result.as_of, result.profile, result.to_arrow(), versions, result.notes)
+
+    if while_storing is None or not concurrent_by_default(wh):
+        put(wh)
+        if while_storing is not None:
+            while_storing(result)
+        return
+    pending = Beside.start(wh, put)
+    try:
+        while_storing(result)
+    except BaseException:
+        pending.result()  # the store's own failure first; else the caller's
+        raise
+    pending.result()
 
 
 def other_families(wh: Warehouse, as_of: date, branch_id: str | None, nodes: Sequence[str],

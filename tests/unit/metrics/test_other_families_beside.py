@@ -149,3 +149,65 @@ def test_not_concurrent_where_statements_are_logged(monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv(metrics_beside.SQL_LOG_ENV, "/dev/null")
         assert not metrics_beside.concurrent_by_default(wh)
         assert compute.start_other_families(wh, date(2026, 3, 31)) is None
+
+
+def _store_spy(monkeypatch: pytest.MonkeyPatch, *, fail: bool = False) -> list[str]:
+    """The threads ``store_indicator_values`` ran in (it raises after storing nothing when ``fail``)."""
+    seen: list[str] = []
+    real = compute.store_indicator_values
+
+    def spy(*args: object, **kwargs: object) -> None:
+        seen.append(threading.current_thread().name)
+        if fail:
+            raise RuntimeError("store failed")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compute, "store_indicator_values", spy)
+    return seen
+
+
+def test_the_callers_work_runs_while_the_result_is_stored(
+        tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    day = demo[0]
+    stores = _store_spy(monkeypatch)
+    calls: list[tuple[str, int]] = []
+
+    def work(result: object) -> None:
+        calls.append((threading.current_thread().name, len(result)))  # type: ignore[arg-type]
+
+    with _loaded(tmp_path, demo, "store") as wh:
+        result = api.compute_indicators(wh, day, while_storing=work)
+        stored = wh.rows("SELECT count(*) AS n FROM indicator_values WHERE as_of = ?", [day])[0]["n"]
+        assert stores == [THREAD] and calls == [("MainThread", len(result))] and stored == len(result)
+        assert api.compute_indicators(wh, day, while_storing=work).to_arrow().equals(result.to_arrow())
+        assert len(calls) == 1  # served stored: nothing computed, nothing to do while storing
+        api.compute_indicators(wh, day, branch_id="0100000", while_storing=work)  # not stored: done after
+        assert len(calls) == 2 and stores == [THREAD] and _no_beside_thread()
+
+
+def test_the_store_is_complete_when_the_callers_work_fails(
+        tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    day = demo[0]
+
+    def work(result: object) -> None:
+        raise ValueError("output failed")
+
+    with _loaded(tmp_path, demo, "workfails") as wh:
+        with pytest.raises(ValueError, match="output failed"):
+            api.compute_indicators(wh, day, while_storing=work)
+        assert _no_beside_thread()
+        assert wh.scalar("SELECT count(*) FROM indicator_values WHERE as_of = ?", [day]) > 0
+
+
+def test_a_failed_store_is_raised_before_the_callers_failure(
+        tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    day = demo[0]
+    _store_spy(monkeypatch, fail=True)
+
+    def work(result: object) -> None:
+        raise ValueError("output failed")
+
+    with _loaded(tmp_path, demo, "storefails") as wh:
+        with pytest.raises(RuntimeError, match="store failed"):
+            api.compute_indicators(wh, day, while_storing=work)
+        assert _no_beside_thread()
