@@ -1,8 +1,9 @@
 """Which registry members are lent to (``has_loan``, ``loan_members``, ``loan_balance``): a member whose customers
 have a loan of the date with a positive balance, in scope (not bill rediscount, not entrusted, not written off or
 transferred) — and the sum of those balances. Issue 14, session 12 moved the loan test of ``_members_sql`` after
-the join with the members' customers (an aggregate ``FILTER`` and ``HAVING``): the figures must stay those of the
-rule, recomputed here in Python from the stored rows, on a bank whose members' loans are edited into every case.
+the join with the members' customers (an aggregate ``FILTER`` and ``HAVING``) and kept only the members' customers
+in its ``cust``: the figures must stay those of the rule, recomputed here in Python from the stored rows (also the
+member's customer, credit and open account), on a bank whose members' loans are edited into every case.
 """
 
 from __future__ import annotations
@@ -74,11 +75,20 @@ def test_members_lent_to_are_those_with_a_counted_loan(tmp_path: Path, demo: tup
         want = _lent(wh.rows("SELECT customer_id, balance, business_type, is_entrusted, status FROM loans "
                              "WHERE as_of = ?", [day]))
         after = _members(wh, day, registries)
+        credit = {r["customer_id"] for r in wh.rows(
+            "SELECT customer_id FROM customers WHERE as_of = ? AND credit_limit_total > 0", [day])}
+        opened = {r["customer_id"] for r in wh.rows(
+            "SELECT customer_id FROM accounts WHERE as_of = ? AND opened_at <= ? AND (closed_at IS NULL "
+            "OR closed_at > ?)", [day, day, day])}
     assert len(after) == len(members)
     for m in after:
         counted = [want[c] for c in by_id.get(str(m["id_code"]), []) if c in want]
         assert m["has_loan"] == bool(counted), m["id_code"]
         assert m["loan_balance"] == sum(counted, Decimal(0)), m["id_code"]
+        mine = by_id.get(str(m["id_code"]), [])
+        assert m["customer_id"] == (min(mine) if mine else None), m["id_code"]
+        assert m["has_credit"] == any(c in credit for c in mine), m["id_code"]
+        assert m["has_account"] == any(c in opened for c in mine), m["id_code"]
     flags = {m["id_code"]: m["has_loan"] for m in after}
     assert not any(flags[i] for _, i in edits)  # every edited case is no longer lent to
     assert sum(1 for m in after if m["has_loan"]) >= 2  # and the others still are
