@@ -373,7 +373,7 @@ FROM joined
     params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of}
     if "$year_start" in sql:
         params["year_start"] = year_start
-    if lean and wh in _READER_BESIDE and _many_loans(wh, as_of):
+    if lean and wh in _READER_BESIDE:
         with _one_thread(wh):
             wh.execute(sql, params)
     else:
@@ -390,11 +390,10 @@ def reader_beside(wh: Warehouse, when: bool = True) -> Iterator[None]:
     """While the block runs (``when``), another reader of ``wh``'s database runs beside it in a thread of its own
     (``wupian.api.compute_indicators``: the non-loan indicator families during the classification on demand): the
     lean on-demand ``cls_cust`` (``build_customer_temp(borrowers_only=True, notes=False)``) then runs on one DuckDB
-    thread when the date has ``ONE_THREAD_MIN_LOANS`` loans or more. Its operators are hash tables over every
-    borrower (the per-customer aggregate of the loan history, joins with it), memory-bound: on two threads each
-    builds a table of every key and the partitions are combined — ≈ 20–30 % more CPU (10M loans, 3.3M borrowers;
-    sessions 10–11). Alone, one thread leaves a core idle (its wall time rises); beside another reader that core
-    works for the other. ``threads`` is the database's setting: the
+    thread. Its operators are hash tables over every borrower (the per-customer aggregate of the loan history,
+    joins with it), memory-bound: on two threads each builds a table of every key and the partitions are combined —
+    ≈ 20–30 % more CPU (10M loans, 3.3M borrowers; sessions 10–11). Alone, one thread leaves a core idle (its wall
+    time rises); beside another reader that core works for the other. ``threads`` is the database's setting: the
     reader beside runs on one thread too meanwhile (each statement on its caller's thread: still two cores)."""
     if not when or wh.engine != "duckdb":
         yield
@@ -404,17 +403,6 @@ def reader_beside(wh: Warehouse, when: bool = True) -> Iterator[None]:
         yield
     finally:
         _READER_BESIDE.discard(wh)
-
-
-# The date's loans from which the lean ``cls_cust`` beside another reader runs on one thread. Its saving grows with
-# the hash tables (borrowers): 10M loans (3.3M borrowers) −0.5 to −1.2 s CPU with the coverage statement beside it,
-# wall no worse; 2M loans (95k borrowers) −0.05 s CPU, but the second core idles once the reader beside has ended
-# (2M idle timeline: 0.66 s on one thread against 0.40 on two), so there it keeps two threads (session 12).
-ONE_THREAD_MIN_LOANS = 5_000_000
-
-
-def _many_loans(wh: Warehouse, as_of: date) -> bool:
-    return int(wh.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [as_of]) or 0) >= ONE_THREAD_MIN_LOANS
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import pytest
 
 from support.lineage_bank import demo_folders
 from wupian import api
-from wupian.engine import classify_customers, metrics_beside
+from wupian.engine import metrics_beside
 from wupian.engine.metrics_beside import Beside
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute
@@ -226,19 +226,13 @@ def _statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize(("concurrent", "large"), [(True, True), (False, True), (True, False)])
+@pytest.mark.parametrize("concurrent", [True, False])
 def test_the_lean_customer_facts_run_on_one_thread_only_beside_the_other_families(
-        tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch, concurrent: bool,
-        large: bool) -> None:
-    """Beside the other families and with at least ``ONE_THREAD_MIN_LOANS`` loans (the demo bank counts as large
-    with the bound set to its size; by default it is small)."""
+        tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch, concurrent: bool) -> None:
     day = demo[0]
     if not concurrent:
         monkeypatch.setattr(compute, "concurrent_by_default", lambda wh: False)
-    with _loaded(tmp_path, demo, f"threads{concurrent}{large}") as wh:
-        if large:
-            n = wh.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [day])
-            monkeypatch.setattr(classify_customers, "ONE_THREAD_MIN_LOANS", n)
+    with _loaded(tmp_path, demo, f"threads{concurrent}") as wh:
         wh.execute("SET threads = 3")  # whatever it was, it is restored
         seen = _statements(monkeypatch)
         api.compute_indicators(wh, day)
@@ -246,7 +240,7 @@ def test_the_lean_customer_facts_run_on_one_thread_only_beside_the_other_familie
     build = [n for n, s in enumerate(seen) if s.startswith("CREATE OR REPLACE TEMP TABLE cls_cust")]
     assert len(build) == 1
     settings = [s for s in seen if s.startswith("SET threads")]
-    if concurrent and large:
+    if concurrent:
         assert seen[build[0] - 1] == "SET threads = 1" and seen[build[0] + 1] == "SET threads = 3"
         assert settings == ["SET threads = 1", "SET threads = 3"]
     else:
