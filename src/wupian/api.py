@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from wupian import metrics, rules
-from wupian.engine import classify_customers as _customers
 from wupian.engine import classify_kept as _kept
 from wupian.engine import published as _published
 from wupian.engine import scope as _scope
@@ -77,8 +76,7 @@ def compute_indicators(wh: Warehouse, as_of: date, *, branch_id: str | None = No
     if not servable or stale_classifications(wh, as_of, (profile,)):
         others = metrics.start_other_families(wh, as_of, branch_id=branch_id, ids=ids)
     try:
-        with _customers.reader_beside(wh, others is not None):
-            ensure_fresh(wh, as_of, (profile,), keep=True)
+        ensure_fresh(wh, as_of, (profile,), keep=True)
         if servable:
             stored = metrics.stored_indicators(wh, as_of, profile)
             if stored is not None:

@@ -373,46 +373,7 @@ FROM joined
     params: dict[str, Any] = {"as_of": as_of, "reg_as_of": reg_as_of}
     if "$year_start" in sql:
         params["year_start"] = year_start
-    if lean and wh in _READER_BESIDE:
-        with _one_thread(wh):
-            wh.execute(sql, params)
-    else:
-        wh.execute(sql, params)
-
-
-# Warehouses whose lean on-demand ``cls_cust`` runs on one DuckDB thread: another reader runs beside it on a cursor
-# of its own (``reader_beside``), so the second core is not left idle.
-_READER_BESIDE: weakref.WeakSet[Warehouse] = weakref.WeakSet()
-
-
-@contextmanager
-def reader_beside(wh: Warehouse, when: bool = True) -> Iterator[None]:
-    """While the block runs (``when``), another reader of ``wh``'s database runs beside it in a thread of its own
-    (``wupian.api.compute_indicators``: the non-loan indicator families during the classification on demand): the
-    lean on-demand ``cls_cust`` (``build_customer_temp(borrowers_only=True, notes=False)``) then runs on one DuckDB
-    thread. Its operators are hash tables over every borrower (the per-customer aggregate of the loan history,
-    joins with it), memory-bound: on two threads each builds a table of every key and the partitions are combined —
-    ≈ 20–30 % more CPU (10M loans, 3.3M borrowers; sessions 10–11). Alone, one thread leaves a core idle (its wall
-    time rises); beside another reader that core works for the other. ``threads`` is the database's setting: the
-    reader beside runs on one thread too meanwhile (each statement on its caller's thread: still two cores)."""
-    if not when or wh.engine != "duckdb":
-        yield
-        return
-    _READER_BESIDE.add(wh)
-    try:
-        yield
-    finally:
-        _READER_BESIDE.discard(wh)
-
-
-@contextmanager
-def _one_thread(wh: Warehouse) -> Iterator[None]:
-    saved = int(wh.scalar("SELECT current_setting('threads')"))
-    wh.execute("SET threads = 1")
-    try:
-        yield
-    finally:
-        wh.execute(f"SET threads = {saved:d}")
+    wh.execute(sql, params)
 
 
 def size_disagreements(wh: Warehouse, as_of: date, limit: int = 1000) -> tuple[int, list[dict[str, Any]]]:

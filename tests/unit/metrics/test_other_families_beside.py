@@ -211,37 +211,3 @@ def test_a_failed_store_is_raised_before_the_callers_failure(
         with pytest.raises(RuntimeError, match="store failed"):
             api.compute_indicators(wh, day, while_storing=work)
         assert _no_beside_thread()
-
-
-def _statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every statement run through ``Warehouse.execute`` (the classification's statements), in order."""
-    seen: list[str] = []
-    real = Warehouse.execute
-
-    def spy(self: Warehouse, sql: str, params: object = None) -> None:
-        seen.append(" ".join(sql.split())[:60])
-        real(self, sql, params)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Warehouse, "execute", spy)
-    return seen
-
-
-@pytest.mark.parametrize("concurrent", [True, False])
-def test_the_lean_customer_facts_run_on_one_thread_only_beside_the_other_families(
-        tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch, concurrent: bool) -> None:
-    day = demo[0]
-    if not concurrent:
-        monkeypatch.setattr(compute, "concurrent_by_default", lambda wh: False)
-    with _loaded(tmp_path, demo, f"threads{concurrent}") as wh:
-        wh.execute("SET threads = 3")  # whatever it was, it is restored
-        seen = _statements(monkeypatch)
-        api.compute_indicators(wh, day)
-        assert wh.scalar("SELECT current_setting('threads')") == 3
-    build = [n for n, s in enumerate(seen) if s.startswith("CREATE OR REPLACE TEMP TABLE cls_cust")]
-    assert len(build) == 1
-    settings = [s for s in seen if s.startswith("SET threads")]
-    if concurrent:
-        assert seen[build[0] - 1] == "SET threads = 1" and seen[build[0] + 1] == "SET threads = 3"
-        assert settings == ["SET threads = 1", "SET threads = 3"]
-    else:
-        assert settings == []
