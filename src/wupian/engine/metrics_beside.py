@@ -80,13 +80,3 @@ class Beside(Generic[T]):
                 self._cursor.interrupt()
             self._end()
 
-
-def beside(wh: Warehouse, first: Callable[[Warehouse], T], second: Callable[[Warehouse], object]) -> tuple[T, object]:
-    """``first(wh)`` here and ``second(cursor)`` beside it; both results, or the first failure in that order."""
-    other = Beside.start(wh, second)
-    try:
-        got = first(wh)
-    except BaseException:
-        other.cancel()
-        raise
-    return got, other.result()
