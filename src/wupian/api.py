@@ -9,7 +9,7 @@ here classify on demand whatever their figures need that is missing or stale (``
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -61,17 +61,31 @@ def ensure_fresh(wh: Warehouse, as_of: date, profiles: Sequence[str] = PROFILES,
 
 
 def compute_indicators(wh: Warehouse, as_of: date, *, branch_id: str | None = None, profile: str = "pboc_2025",
-                       ids: Sequence[str] | None = None, store: bool = True) -> IndicatorResult:
+                       ids: Sequence[str] | None = None, store: bool = True,
+                       while_storing: Callable[[IndicatorResult], object] | None = None) -> IndicatorResult:
     """Every indicator (or those matching ``ids``) of the subtree, from fresh classifications. The whole bank's
-    complete result is served from the store while it is fresh (same inputs and versions), else computed."""
-    ensure_fresh(wh, as_of, (profile,), keep=True)
+    complete result is served from the store while it is fresh (same inputs and versions), else computed.
+
+    When the figures will be computed (not served stored: a subtree, ids, or a classification to do first, which
+    makes the stored set stale), the families that do not read the classification start at once beside it, on a
+    cursor of their own (``metrics.start_other_families``): they fill the cores the classification and the loan
+    statement leave idle. ``while_storing``: the caller's work on a computed result (its output text), done while
+    the result is stored (``metrics.compute_indicators``); not called for a result served stored."""
+    servable = branch_id is None and not ids and store
+    others = None
+    if not servable or stale_classifications(wh, as_of, (profile,)):
+        others = metrics.start_other_families(wh, as_of, branch_id=branch_id, ids=ids)
     try:
-        if branch_id is None and not ids and store:
+        ensure_fresh(wh, as_of, (profile,), keep=True)
+        if servable:
             stored = metrics.stored_indicators(wh, as_of, profile)
             if stored is not None:
                 return stored
-        return metrics.compute_indicators(wh, as_of, branch_id=branch_id, profile=profile, ids=ids, store=store)
+        return metrics.compute_indicators(wh, as_of, branch_id=branch_id, profile=profile, ids=ids, store=store,
+                                          others=others, while_storing=while_storing)
     finally:
+        if others is not None:
+            others.cancel()  # waited for already when the figures were computed
         _kept.drop(wh)  # the tagged loans kept for the indicator statement (if it did not read them)
 
 

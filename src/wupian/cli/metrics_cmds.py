@@ -36,7 +36,7 @@ def indicators(
     lean_process.enter()  # before pyarrow: no NumPy behind it, no teardown (console script only)
     import pyarrow.compute as pc
 
-    from wupian.api import compute_indicators, explain_indicator
+    from wupian.api import IndicatorResult, compute_indicators, explain_indicator
     from wupian.core.tabular import csv_bytes_of_strings
     from wupian.metrics import indicator_label
     from wupian.metrics.result import TEXT_COLUMNS
@@ -51,13 +51,23 @@ def indicators(
             emit(loans, fmt, title=f"{indicator_label(explain)} — {branch} — {loans.num_rows} 行",
                  columns=loans.column_names)
             return
+        texts_built: list[pa.Table] = []
+        csv_built: list[bytes] = []
+
+        def build(result: IndicatorResult) -> None:  # the output's text, built while the values are stored
+            texts_built.append(result.text_table())
+            if Format(fmt) is Format.csv:
+                csv_built.append(csv_bytes_of_strings(texts_built[0]))
+
         with progress("计算指标…", bar=False):
-            result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids)
-    texts = result.text_table()  # every column as text, built on the Arrow columns (no object per value)
+            result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids, while_storing=build)
+    if not texts_built:  # served stored
+        build(result)
+    texts = texts_built[0]  # every column as text, built on the Arrow columns (no object per value)
     check_id_patterns(ids, pc.unique(texts.column("indicator_id")).to_pylist())
     title = f"指标 {day.isoformat()}（{profile}）"
     if Format(fmt) is Format.csv:
-        emit_text(csv_bytes_of_strings(texts), None)
+        emit_text(csv_built[0], None)
     elif Format(fmt) is Format.json:  # null where the value or the reason is absent, as the web API answers
         emit(json_nulls(texts, result.to_arrow()), fmt, columns=TEXT_COLUMNS)
     else:

@@ -14,6 +14,7 @@ from wupian.metrics.compute import (
     definitions,
     explain_indicator,
     indicator_label,
+    start_other_families,
     stored_indicators,
 )
 from wupian.metrics.result import CoverageResult, IndicatorResult, IndicatorValue
@@ -28,5 +29,6 @@ __all__ = [
     "definitions",
     "explain_indicator",
     "indicator_label",
+    "start_other_families",
     "stored_indicators",
 ]

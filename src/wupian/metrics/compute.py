@@ -5,7 +5,7 @@ from an indicator to the loans behind it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -19,6 +19,7 @@ from wupian.engine import lineage
 from wupian.engine.indicator_store import store_indicator_values, stored_indicator_values
 from wupian.engine.load_inventory import registry_member_count
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
+from wupian.engine.metrics_beside import Beside, concurrent_by_default
 from wupian.engine.metrics_other import (
     coverage_by_node,
     peers_at,
@@ -111,6 +112,8 @@ def compute_indicators(
     profile: str = "pboc_2025",
     ids: Sequence[str] | None = None,
     store: bool = True,
+    others: Beside[tuple[list[IndicatorValue], list[str]]] | None = None,
+    while_storing: Callable[[IndicatorResult], object] | None = None,
 ) -> IndicatorResult:
     """Every indicator (or those matching the glob patterns in ``ids``) for every node of the subtree.
 
@@ -118,7 +121,9 @@ def compute_indicators(
     ``indicator_values`` (replacing the stored result of the date and profile, with its lineage) unless ``store``
     is False. This layer
     reads the tags it finds and counts stale ones as missing; ``wupian.api.compute_indicators`` classifies what
-    is missing or stale first.
+    is missing or stale first. ``others``: the non-loan families of the same arguments, started beforehand
+    (``start_other_families``), read where they would be computed. ``while_storing``: the caller's work on
+    the result (e.g. its output text), done while the result is stored (after it when nothing is stored).
     """
     defs = definitions()
     tree = _tree(wh, as_of, branch_id, profile)
@@ -134,24 +139,9 @@ def compute_indicators(
         parts.append(_with_as_of(as_of, compute_loan_values(
             wh, as_of, defs=defs, profile=profile, scopes=loan_scopes, nodes=nodes, subtree=branch_id,
             measures=loan_measures)))
-
-    def family(*prefixes: str) -> bool:
-        return family_may_match(prefixes, family_lasts(defs, prefixes), patterns)
-
-    if family("coverage", "service"):
-        rows += coverage_values(wh, as_of, branch_id)
-    if family("accounts"):
-        rows += account_values(wh, as_of, branch_id, nodes)
-    if family("process"):
-        proc, fallback = process_values(wh, as_of, branch_id)
-        rows += proc
-        note = calendar_note(fallback)
-        if note:
-            notes.append(note)
-    if family("activity"):
-        rows += activity_values(wh, as_of, branch_id)
-    if family("fraud"):
-        rows += fraud_values(wh, as_of, branch_id)
+    found, said = others.result() if others is not None else other_families(wh, as_of, branch_id, nodes, patterns)
+    rows += found
+    notes += said
     parts.append(values_table(rows))
     values = pa.concat_tables(parts)
     wanted_targets = targets_for(wh, as_of.year)
@@ -180,9 +170,76 @@ def compute_indicators(
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
     if store and branch_id is None and patterns is None:  # only complete whole-bank results are stored
-        store_indicator_values(wh, as_of, profile, result.to_arrow(),
-                               indicator_versions(wh, as_of, profile), result.notes)
+        _store(wh, result, indicator_versions(wh, as_of, profile), while_storing)
+    elif while_storing is not None:
+        while_storing(result)
     return result
+
+
+def _store(wh: Warehouse, result: IndicatorResult, versions: str,
+           while_storing: Callable[[IndicatorResult], object] | None) -> None:
+    """Store ``result``, then ``while_storing(result)`` — side by side where the engine allows it (the insert on a
+    cursor of its own, the caller's work here); the store's failure is raised first, as in that order."""
+    def put(on: Warehouse) -> None:
+        store_indicator_values(on, result.as_of, result.profile, result.to_arrow(), versions, result.notes)
+
+    if while_storing is None or not concurrent_by_default(wh):
+        put(wh)
+        if while_storing is not None:
+            while_storing(result)
+        return
+    pending = Beside.start(wh, put)
+    try:
+        while_storing(result)
+    except BaseException:
+        pending.result()  # the store's own failure first; else the caller's
+        raise
+    pending.result()
+
+
+def other_families(wh: Warehouse, as_of: date, branch_id: str | None, nodes: Sequence[str],
+                   patterns: list[str] | None) -> tuple[list[IndicatorValue], list[str]]:
+    """The values of the non-loan families the patterns may match (coverage and services, accounts, processes,
+    activities, fraud) for the subtree's ``nodes``, and their notes. They read snapshot (and operational)
+    tables only — no classification, no temporary table."""
+    defs = definitions()
+
+    def family(*prefixes: str) -> bool:
+        return family_may_match(prefixes, family_lasts(defs, prefixes), patterns)
+
+    rows: list[IndicatorValue] = []
+    notes: list[str] = []
+    if family("coverage", "service"):
+        rows += coverage_values(wh, as_of, branch_id)
+    if family("accounts"):
+        rows += account_values(wh, as_of, branch_id, nodes)
+    if family("process"):
+        proc, fallback = process_values(wh, as_of, branch_id)
+        rows += proc
+        note = calendar_note(fallback)
+        if note:
+            notes.append(note)
+    if family("activity"):
+        rows += activity_values(wh, as_of, branch_id)
+    if family("fraud"):
+        rows += fraud_values(wh, as_of, branch_id)
+    return rows, notes
+
+
+def start_other_families(wh: Warehouse, as_of: date, *, branch_id: str | None = None,
+                         ids: Sequence[str] | None = None) -> Beside[tuple[list[IndicatorValue], list[str]]] | None:
+    """``other_families`` of these arguments started in a thread on a cursor of ``wh`` (None where the engine
+    runs one statement at a time): they do not depend on the classification, so they can run while it does —
+    pass the result to ``compute_indicators(others=…)``, or ``cancel()`` it."""
+    if not concurrent_by_default(wh):
+        return None
+    patterns = list(ids) if ids else None
+
+    def run(on: Warehouse) -> tuple[list[IndicatorValue], list[str]]:
+        nodes = branch_nodes(on, as_of, branch_id).column("branch_id").to_pylist()
+        return other_families(on, as_of, branch_id, nodes, patterns)
+
+    return Beside.start(wh, run)
 
 
 def stored_indicators(wh: Warehouse, as_of: date, profile: str = "pboc_2025") -> IndicatorResult | None:
