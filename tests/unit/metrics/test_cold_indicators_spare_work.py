@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 from support.lineage_bank import demo_folders
-from wupian import api
+from wupian import api, metrics
 from wupian.engine import classify as engine_classify
 from wupian.engine.warehouse import Warehouse
-from wupian import metrics
 from wupian.metrics import compute
 from wupian.rules import fresh
 
