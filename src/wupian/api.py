@@ -54,15 +54,17 @@ def open_warehouse(path: str | None = None, *, read_only: bool = False) -> Wareh
 # figure is always a function of the snapshots loaded now and the current rules — never of an earlier load.
 
 def ensure_fresh(wh: Warehouse, as_of: date, profiles: Sequence[str] = PROFILES, *,
-                 comparisons: bool = True, keep: bool = False) -> tuple[ClassifyReport, ...]:
+                 comparisons: bool = True, keep: bool = False, counts: bool = True) -> tuple[ClassifyReport, ...]:
     """Classify the as-of date (and its comparison dates) under ``profiles`` where missing or stale (``keep``: the
-    loan indicators are read next — see ``rules.fresh.ensure_classified``)."""
-    return ensure_classified(wh, as_of, profiles, comparisons=comparisons, keep=keep)
+    loan indicators are read next; ``counts`` False: the reports without their tag counts — see
+    ``rules.fresh.ensure_classified``)."""
+    return ensure_classified(wh, as_of, profiles, comparisons=comparisons, keep=keep, counts=counts)
 
 
 def compute_indicators(wh: Warehouse, as_of: date, *, branch_id: str | None = None, profile: str = "pboc_2025",
                        ids: Sequence[str] | None = None, store: bool = True,
-                       while_storing: Callable[[IndicatorResult], object] | None = None) -> IndicatorResult:
+                       while_storing: Callable[[IndicatorResult], object] | None = None,
+                       settle: bool = False) -> IndicatorResult:
     """Every indicator (or those matching ``ids``) of the subtree, from fresh classifications. The whole bank's
     complete result is served from the store while it is fresh (same inputs and versions), else computed.
 
@@ -70,19 +72,23 @@ def compute_indicators(wh: Warehouse, as_of: date, *, branch_id: str | None = No
     makes the stored set stale), the families that do not read the classification start at once beside it, on a
     cursor of their own (``metrics.start_other_families``): they fill the cores the classification and the loan
     statement leave idle. ``while_storing``: the caller's work on a computed result (its output text), done while
-    the result is stored (``metrics.compute_indicators``); not called for a result served stored."""
+    the result is stored (``metrics.compute_indicators``); not called for a result served stored. ``settle``: the
+    caller closes ``wh`` next — a stored result is checkpointed beside ``while_storing``.
+
+    A classification made here replaces tags the stored set was computed from (its versions name their
+    ``computed_at``), so the stored set is not looked up after one: it is stale by construction."""
     servable = branch_id is None and not ids and store
     others = None
     if not servable or stale_classifications(wh, as_of, (profile,)):
         others = metrics.start_other_families(wh, as_of, branch_id=branch_id, ids=ids)
     try:
-        ensure_fresh(wh, as_of, (profile,), keep=True)
-        if servable:
+        classified = ensure_fresh(wh, as_of, (profile,), keep=True, counts=False)
+        if servable and not classified:
             stored = metrics.stored_indicators(wh, as_of, profile)
             if stored is not None:
                 return stored
         return metrics.compute_indicators(wh, as_of, branch_id=branch_id, profile=profile, ids=ids, store=store,
-                                          others=others, while_storing=while_storing)
+                                          others=others, while_storing=while_storing, settle=settle)
     finally:
         if others is not None:
             others.cancel()  # waited for already when the figures were computed

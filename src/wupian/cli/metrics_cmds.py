@@ -60,7 +60,8 @@ def indicators(
                 csv_built.append(csv_bytes_of_strings(texts_built[0]))
 
         with progress("计算指标…", bar=False):
-            result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids, while_storing=build)
+            result = compute_indicators(wh, day, branch_id=branch, profile=profile, ids=ids, while_storing=build,
+                                        settle=True)
     if not texts_built:  # served stored
         build(result)
     texts = texts_built[0]  # every column as text, built on the Arrow columns (no object per value)

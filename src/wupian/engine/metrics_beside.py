@@ -26,6 +26,12 @@ def concurrent_by_default(wh: Warehouse) -> bool:
     return getattr(wh, "engine", None) == "duckdb" and hasattr(wh, "cursor") and not os.environ.get(SQL_LOG_ENV)
 
 
+def checkpoint(wh: Warehouse) -> None:
+    """Write what the write-ahead log holds into the database file now (DuckDB's ``CHECKPOINT``, which closing the
+    warehouse would do): on a reader's cursor beside the caller, the caller's close then has nothing to write."""
+    wh.con.execute("CHECKPOINT")
+
+
 class Beside(Generic[T]):
     """``fn(cursor of wh)`` running in a thread (see the module docstring). ``fn`` must not read ``wh``'s
     temporary tables nor its registered Arrow tables (a cursor does not see them) and must only read."""

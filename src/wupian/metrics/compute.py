@@ -19,7 +19,7 @@ from wupian.engine import lineage
 from wupian.engine.indicator_store import store_indicator_values, stored_indicator_values
 from wupian.engine.load_inventory import registry_member_count
 from wupian.engine.metrics import branch_nodes, explain_loans, has_rows
-from wupian.engine.metrics_beside import Beside, concurrent_by_default
+from wupian.engine.metrics_beside import Beside, checkpoint, concurrent_by_default
 from wupian.engine.metrics_other import (
     coverage_by_node,
     peers_at,
@@ -114,6 +114,7 @@ def compute_indicators(
     store: bool = True,
     others: Beside[tuple[list[IndicatorValue], list[str]]] | None = None,
     while_storing: Callable[[IndicatorResult], object] | None = None,
+    settle: bool = False,
 ) -> IndicatorResult:
     """Every indicator (or those matching the glob patterns in ``ids``) for every node of the subtree.
 
@@ -124,6 +125,8 @@ def compute_indicators(
     is missing or stale first. ``others``: the non-loan families of the same arguments, started beforehand
     (``start_other_families``), read where they would be computed. ``while_storing``: the caller's work on
     the result (e.g. its output text), done while the result is stored (after it when nothing is stored).
+    ``settle`` (a caller that closes the warehouse next): when the store runs beside ``while_storing``, it ends
+    with a checkpoint there (``engine.metrics_beside.checkpoint``), so the caller's close has nothing to write.
     """
     defs = definitions()
     tree = _tree(wh, as_of, branch_id, profile)
@@ -170,18 +173,21 @@ def compute_indicators(
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
     result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
     if store and branch_id is None and patterns is None:  # only complete whole-bank results are stored
-        _store(wh, result, indicator_versions(wh, as_of, profile), while_storing)
+        _store(wh, result, indicator_versions(wh, as_of, profile), while_storing, settle=settle)
     elif while_storing is not None:
         while_storing(result)
     return result
 
 
 def _store(wh: Warehouse, result: IndicatorResult, versions: str,
-           while_storing: Callable[[IndicatorResult], object] | None) -> None:
+           while_storing: Callable[[IndicatorResult], object] | None, *, settle: bool = False) -> None:
     """Store ``result``, then ``while_storing(result)`` — side by side where the engine allows it (the insert on a
-    cursor of its own, the caller's work here); the store's failure is raised first, as in that order."""
+    cursor of its own, then a checkpoint there when ``settle``; the caller's work here); the store's failure is
+    raised first, as in that order."""
     def put(on: Warehouse) -> None:
         store_indicator_values(on, result.as_of, result.profile, result.to_arrow(), versions, result.notes)
+        if settle and on is not wh:
+            checkpoint(on)
 
     if while_storing is None or not concurrent_by_default(wh):
         put(wh)

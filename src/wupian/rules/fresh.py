@@ -43,12 +43,14 @@ def stale_classifications(wh: Warehouse, as_of: date, profiles: Iterable[str] = 
 
 
 def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROFILES, *, comparisons: bool = True,
-                      progress: Progress | None = None, keep: bool = False) -> tuple[ClassifyReport, ...]:
+                      progress: Progress | None = None, keep: bool = False,
+                      counts: bool = True) -> tuple[ClassifyReport, ...]:
     """Classify every (date, profile) that ``stale_classifications`` lists; return what was classified. These are
     classifications on demand (``classify_snapshot(..., on_demand=True)``): the tags only — no ``customer_facts``
     written (``customer_facts`` computes them where read) and no Issues (no reader shows them). ``keep`` (a
     reader of the loan indicators next): the last classification of ``as_of`` keeps its tagged loans in memory
-    for the indicator statement (``engine.classify_kept``)."""
+    for the indicator statement (``engine.classify_kept``). ``counts`` False: the reports' tag counts are left
+    empty (a reader that only needs the tags current spares the statement that counts them)."""
     for p in profiles:
         if p not in PROFILES:
             raise UsageError(f"unknown profile {p!r}; choose one of {', '.join(PROFILES)}")
@@ -63,5 +65,6 @@ def ensure_classified(wh: Warehouse, as_of: date, profiles: Iterable[str] = PROF
             if progress is not None:
                 progress(f"classify {day.isoformat()} {profile}", n, len(todo))
             last = keep and day == as_of and all(d != as_of for d, _ in todo[n + 1:])
-            reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS, on_demand=True, keep=last))
+            reports.append(classify_snapshot(wh, day, profile, size_basis=SIZE_BASIS, on_demand=True, keep=last,
+                                             counts=counts))
     return tuple(reports)

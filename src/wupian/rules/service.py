@@ -74,24 +74,26 @@ def _require_snapshot(wh: Warehouse, as_of: date) -> int:
 def classify_snapshot(wh: Warehouse, as_of: date, profile: str = "pboc_2025", *,
                       progress: Callable[[str], None] | None = None,
                       size_basis: str = "declared_first", on_demand: bool = False,
-                      keep: bool = False) -> ClassifyReport:
+                      keep: bool = False, counts: bool = True) -> ClassifyReport:
     """Tag every loan of ``as_of`` under ``profile`` and store the result (replacing that date's rows), with the
     per-customer facts (``customer_facts``) and the data checks' Issues. ``on_demand`` (a reader classifying what
     its figures need, ``wupian.rules.fresh``): the tags only — the per-customer facts are built for the date's
     borrowers and not stored (``customer_facts`` computes them where read) and no Issues are reported (no
     reader of a classification on demand shows them). ``keep``: the tagged loans stay in memory for the indicator
-    statement that reads them next (``engine.classify_kept``)."""
+    statement that reads them next (``engine.classify_kept``). ``counts`` False: the report's ``counts`` are
+    empty (a caller that reads the tags itself and not the report spares the scan that counts them)."""
     return classify_snapshots(wh, as_of, (profile,), progress=progress, size_basis=size_basis, on_demand=on_demand,
-                              keep=keep)[0]
+                              keep=keep, counts=counts)[0]
 
 
 def classify_snapshots(wh: Warehouse, as_of: date, profiles: tuple[str, ...], *,
                        progress: Callable[[str], None] | None = None,
                        size_basis: str = "declared_first", on_demand: bool = False,
-                       keep: bool = False) -> tuple[ClassifyReport, ...]:
+                       keep: bool = False, counts: bool = True) -> tuple[ClassifyReport, ...]:
     """``classify_snapshot`` of ``as_of`` under each of ``profiles`` (distinct), in one pass: one tagging
     statement for all of them (``engine.run_plans``) — each profile's stored rows, lineage and report are those
-    its own ``classify_snapshot`` gives, in the order given. ``keep``: for the last profile."""
+    its own ``classify_snapshot`` gives, in the order given. ``keep``: for the last profile. ``counts`` False:
+    the reports' ``counts`` are empty (no ``tag_counts`` statement)."""
     n = _require_snapshot(wh, as_of)
     book = rulebook()
     plans = tuple(plan_for(book, profile, as_of, size_basis) for profile in profiles)
@@ -112,7 +114,7 @@ def classify_snapshots(wh: Warehouse, as_of: date, profiles: tuple[str, ...], *,
     labels = {t.id: t.label for t in book.tags}
     return tuple(ClassifyReport(as_of, profile, book.version, n, tuple(
         TagCount(r["tag"], labels.get(r["tag"], r["tag"]), int(r["loans"]), r["amount"] or Decimal("0.00"))
-        for r in engine.tag_counts(wh, as_of, profile)
+        for r in (engine.tag_counts(wh, as_of, profile) if counts else ())
     ), tuple(issues)) for profile in profiles)
 
 
