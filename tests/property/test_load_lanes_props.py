@@ -163,3 +163,44 @@ def test_the_duplicate_probe_finds_something_exactly_when_the_check_does(ids: li
     folded = [v.lower() for v in ids if v is not None]
     assert bool(con.execute(probe).fetchone()[0]) == bool(rows) == (len(set(folded)) < len(folded))
     assert duplicates_probe_sql(table("registries"), "staged") is None  # a key of several columns: no probe
+
+
+def test_the_lane_gives_the_threads_back_as_soon_as_its_work_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load's connection runs its remaining checks on every thread once the lane is done (the lane's cursor
+    restores the setting): before the loans' lane result is taken, the threads are already back — on a clean file
+    (the probe alone) and on one with duplicate keys (the probe and the check) — and the load is the sequential
+    run's."""
+    from wupian.engine.load_session import LoadSession
+
+    seen: list[tuple[str, bool, int]] = []
+    close = LoadSession.close_rejections
+
+    def spy(ses: LoadSession, table: object) -> int:
+        lane = ses._lanes._lane
+        if lane is not None and lane.table == getattr(table, "name", None):
+            lane.done.wait()
+            threads = ses._wh.con.execute("SELECT current_setting('threads')").fetchone()
+            seen.append((lane.table, getattr(lane, "restored", None), int(threads[0])))  # type: ignore[index]
+        return close(ses, table)  # type: ignore[arg-type]
+
+    for rows in ([_clean("L1"), _clean("L2")], [_clean("L1"), _clean("L1", customer_id="K0002"), _clean("l1")]):
+        seen.clear()
+        with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
+            work = Path(tmp)
+            folder = _folder(rows, work, customers_parquet=False)
+            m.setattr(load_lanes, "MIN_ROWS", 0)
+            m.setattr(LoadSession, "close_rejections", spy)
+            m.setattr(Warehouse, "__enter__", _two_threads(Warehouse.__enter__))
+            on_lane = _load(folder, work / "lanes.duckdb")
+            m.setattr(load_lanes, "CONCURRENT", False)
+            sequential = _load(folder, work / "sequential.duckdb")
+        assert seen == [("loans", True, 2)]
+        assert on_lane == sequential
+
+
+def _two_threads(enter):  # type: ignore[no-untyped-def]
+    def entered(wh: Warehouse) -> Warehouse:
+        got = enter(wh)
+        wh.con.execute("SET threads = 2")  # a lane lowers it to 1 and must give both back
+        return got
+    return entered

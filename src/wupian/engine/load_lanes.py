@@ -6,8 +6,9 @@ Why: the duplicate check is a hash aggregate over every key of the file (``GROUP
 two threads it pays a partitioning overhead (10M loans: 3.6 s CPU on two threads, 2.4 s on one), and the other
 checks of a load, one after another, leave the second core idle between their pipelines. While the lanes run,
 DuckDB is set to one thread (``SET threads`` is a setting of the database, not of a connection): each lane's
-statements then run on their own core, without the aggregate's partitioning, and the setting is restored as soon
-as the lane's result is taken (before the table's insert).
+statements then run on their own core, without the aggregate's partitioning, and the setting is restored by the
+lane as soon as its work is done (the load's connection, still checking, gets both threads back at once), or when
+its result is taken (before the table's insert) if it was stopped.
 
 What the cursor can read: a staged Parquet part is a temporary view over a file (``stage_parts``: the byte copy
 or the written part), so the cursor gets the same view; the staged relations of other files (temporary tables of
@@ -45,6 +46,7 @@ class _Lane:
     thread: threading.Thread | None = None
     result: pa.Table | None = None
     error: BaseException | None = None
+    restored: bool = False  # the database's threads set back by the lane itself
     done: threading.Event = field(default_factory=threading.Event)
 
     def run(self, probe: str | None, sql: str, params: list[object]) -> None:
@@ -55,7 +57,22 @@ class _Lane:
         except BaseException as exc:  # handed to the load's thread by ``Lanes.settle``
             self.error = exc
         finally:
+            self._restore()
             self.done.set()
+
+    def _restore(self) -> None:
+        """The lane's work is done: the load's connection gets every thread back at once, for the statements it
+        still runs before it takes the lane's result (the main lane is the longer one: at 2M loans the loans →
+        customers reference check still runs when the duplicate probe ends). ``SET threads`` is the database's
+        setting, so the lane's cursor sets it; a statement of the load's connection already running keeps its
+        pipelines' tasks, the next pipelines get both threads. A stopped lane leaves it to ``Lanes._finish``."""
+        if self.threads <= 1 or self.error is not None:
+            return
+        try:
+            self.cursor.execute(f"SET threads = {self.threads:d}")
+            self.restored = True
+        except BaseException:  # noqa: BLE001 - interrupted: ``Lanes._finish`` restores the threads
+            pass
 
 
 def _arrow(result: Any) -> pa.Table:
@@ -147,5 +164,5 @@ class Lanes:
                 lane.thread.join()
         finally:
             lane.cursor.close()
-            if lane.threads > 1:
+            if lane.threads > 1 and not lane.restored:
                 self._wh.con.execute(f"SET threads = {lane.threads:d}")
