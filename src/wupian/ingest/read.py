@@ -91,7 +91,8 @@ def read_csv_file(path: Path, table: Table, workdir: Path) -> Prepared:
 
     def repaired() -> Prepared:
         """Only stray quotes? Quarantine those lines and let DuckDB read a repaired copy (else: careful)."""
-        from wupian.ingest.csvrepair import repair_stray_quotes  # NumPy: only for a refused CSV (not at start)
+        # imported here: it needs NumPy, which a load that never repairs a refused CSV does not import at all
+        from wupian.ingest.csvrepair import repair_stray_quotes
 
         fixed = repair_stray_quotes(utf8, delimiter, len(header), label, workdir / f"{table.name}.repaired.csv")
         if fixed is None:
