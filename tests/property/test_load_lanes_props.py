@@ -118,8 +118,9 @@ def test_a_duplicate_check_on_a_lane_loads_like_the_sequential_run(
     rows: list[dict[str, object]], customers_parquet: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     on_lane, sequential, lanes = _both(rows, customers_parquet, monkeypatch)
-    assert len(lanes) == 1  # the duplicate check of one part ran on a lane
-    assert lanes == ["loans"] or customers_parquet
+    # the loans' duplicate check ran on a lane; the customers' too when they are a part (staged first, referred to
+    # by the loans: started as soon as they were staged)
+    assert sorted(lanes) == (["customers", "loans"] if customers_parquet else ["loans"])
     assert on_lane == sequential
 
 
@@ -163,3 +164,85 @@ def test_the_duplicate_probe_finds_something_exactly_when_the_check_does(ids: li
     folded = [v.lower() for v in ids if v is not None]
     assert bool(con.execute(probe).fetchone()[0]) == bool(rows) == (len(set(folded)) < len(folded))
     assert duplicates_probe_sql(table("registries"), "staged") is None  # a key of several columns: no probe
+
+
+def test_the_lane_gives_the_threads_back_as_soon_as_its_work_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load's connection runs its remaining checks on every thread once the lane is done (the lane's cursor
+    restores the setting): before the loans' lane result is taken, the threads are already back — on a clean file
+    (the probe alone) and on one with duplicate keys (the probe and the check) — and the load is the sequential
+    run's."""
+    from wupian.engine.load_session import LoadSession
+
+    seen: list[tuple[str, bool, int]] = []
+    close = LoadSession.close_rejections
+
+    def spy(ses: LoadSession, table: object) -> int:
+        lane = getattr(ses._lanes, "_lanes", {}).get(getattr(table, "name", None))
+        if lane is None and getattr(ses._lanes, "_lane", None) is not None:
+            lane = ses._lanes._lane  # (the code before several lanes)
+        if lane is not None and lane.table == getattr(table, "name", None):
+            lane.done.wait()
+            threads = ses._wh.con.execute("SELECT current_setting('threads')").fetchone()
+            seen.append((lane.table, getattr(lane, "restored", None), int(threads[0])))  # type: ignore[index]
+        return close(ses, table)  # type: ignore[arg-type]
+
+    for rows in ([_clean("L1"), _clean("L2")], [_clean("L1"), _clean("L1", customer_id="K0002"), _clean("l1")]):
+        seen.clear()
+        with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
+            work = Path(tmp)
+            folder = _folder(rows, work, customers_parquet=False)
+            m.setattr(load_lanes, "MIN_ROWS", 0)
+            m.setattr(LoadSession, "close_rejections", spy)
+            m.setattr(Warehouse, "__enter__", _two_threads(Warehouse.__enter__))
+            on_lane = _load(folder, work / "lanes.duckdb")
+            m.setattr(load_lanes, "CONCURRENT", False)
+            sequential = _load(folder, work / "sequential.duckdb")
+        assert seen == [("loans", True, 2)]
+        assert on_lane == sequential
+
+
+def _two_threads(enter):  # type: ignore[no-untyped-def]
+    def entered(wh: Warehouse) -> Warehouse:
+        got = enter(wh)
+        wh.con.execute("SET threads = 2")  # a lane lowers it to 1 and must give both back
+        return got
+    return entered
+
+
+def test_a_referenced_part_checks_its_keys_while_the_next_files_are_staged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The customers (a Parquet part the loans refer to) start their duplicate check as soon as they are staged —
+    before the loans file is staged — and their duplicate and case-only ids, with the loans referring to them,
+    give the sequential run's report, counts, quarantine and tables."""
+    from wupian.engine.load_session import LoadSession
+
+    events: list[str] = []
+    stage, run = LoadSession.stage, load_lanes._Lane.run
+
+    def staging(ses: LoadSession, raw: object, key: str, *args: object) -> object:
+        events.append(f"stage {key}")
+        return stage(ses, raw, key, *args)  # type: ignore[arg-type]
+
+    def lane_run(lane: load_lanes._Lane, *args: object) -> None:
+        events.append(f"lane {lane.table}")
+        run(lane, *args)  # type: ignore[arg-type]
+
+    rows = [_clean("L1"), _clean("L2", customer_id="K0002"), _clean("L3", customer_id="K0003")]
+    with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
+        work = Path(tmp)
+        folder = _folder(rows, work, customers_parquet=True)
+        customers = pq.read_table(folder / "customers.parquet")
+        ids = customers.column("customer_id").to_pylist()
+        extra = customers.slice(0, 2).set_column(0, "customer_id", pa.array([ids[1], ids[2].lower()], pa.string()))
+        pq.write_table(pa.concat_tables([customers, extra]), folder / "customers.parquet")
+        m.setattr(load_lanes, "MIN_ROWS", 0)
+        m.setattr(LoadSession, "stage", staging)
+        m.setattr(load_lanes._Lane, "run", lane_run)
+        on_lane = _load(folder, work / "lanes.duckdb")
+        lanes_seen = list(events)
+        m.setattr(load_lanes, "CONCURRENT", False)
+        sequential = _load(folder, work / "sequential.duckdb")
+    assert lanes_seen.index("lane customers") < lanes_seen.index("stage loans")
+    assert "lane loans" in lanes_seen
+    codes = {i[0] for i in on_lane["issues"]}  # type: ignore[union-attr]
+    assert {"WP-LOAD-022", "WP-LOAD-039", "WP-LOAD-023"} <= codes  # duplicates, case-only ids, loans left without
+    assert on_lane == sequential

@@ -104,7 +104,8 @@ def load(
     """Load (or atomically replace) the snapshot of one as-of date into the warehouse."""
     from wupian.cli import lean_process
 
-    lean_process.enter()  # before pyarrow: no NumPy behind it, no teardown (console script only)
+    # before pyarrow: no NumPy behind it, no teardown (console script only); the load uses no pyarrow.compute
+    lean_process.enter(compute=False)
     from wupian.ingest import load_snapshot
 
     date = parse_date(as_of)

@@ -6,8 +6,9 @@ Why: the duplicate check is a hash aggregate over every key of the file (``GROUP
 two threads it pays a partitioning overhead (10M loans: 3.6 s CPU on two threads, 2.4 s on one), and the other
 checks of a load, one after another, leave the second core idle between their pipelines. While the lanes run,
 DuckDB is set to one thread (``SET threads`` is a setting of the database, not of a connection): each lane's
-statements then run on their own core, without the aggregate's partitioning, and the setting is restored as soon
-as the lane's result is taken (before the table's insert).
+statements then run on their own core, without the aggregate's partitioning, and the setting is restored by the
+lane as soon as its work is done (the load's connection, still checking, gets both threads back at once), or when
+its result is taken (before the table's insert) if it was stopped.
 
 What the cursor can read: a staged Parquet part is a temporary view over a file (``stage_parts``: the byte copy
 or the written part), so the cursor gets the same view; the staged relations of other files (temporary tables of
@@ -45,6 +46,7 @@ class _Lane:
     thread: threading.Thread | None = None
     result: pa.Table | None = None
     error: BaseException | None = None
+    restored: bool = False  # the database's threads set back by the lane itself
     done: threading.Event = field(default_factory=threading.Event)
 
     def run(self, probe: str | None, sql: str, params: list[object]) -> None:
@@ -55,7 +57,22 @@ class _Lane:
         except BaseException as exc:  # handed to the load's thread by ``Lanes.settle``
             self.error = exc
         finally:
+            self._restore()
             self.done.set()
+
+    def _restore(self) -> None:
+        """The lane's work is done: the load's connection gets every thread back at once, for the statements it
+        still runs before it takes the lane's result (the main lane is the longer one: at 2M loans the loans →
+        customers reference check still runs when the duplicate probe ends). ``SET threads`` is the database's
+        setting, so the lane's cursor sets it; a statement of the load's connection already running keeps its
+        pipelines' tasks, the next pipelines get both threads. A stopped lane leaves it to ``Lanes._finish``."""
+        if self.threads <= 1 or self.error is not None:
+            return
+        try:
+            self.cursor.execute(f"SET threads = {self.threads:d}")
+            self.restored = True
+        except BaseException:  # noqa: BLE001 - interrupted: ``Lanes._finish`` restores the threads
+            pass
 
 
 def _arrow(result: Any) -> pa.Table:
@@ -76,31 +93,42 @@ class Lanes:
 
     def __init__(self, wh: Warehouse) -> None:
         self._wh = wh
-        self._lane: _Lane | None = None
+        self._lanes: dict[str, _Lane] = {}
+
+    def early(self, table: Table, st: StagedTable, seq: int) -> None:
+        """Start ``table``'s duplicate check at once, as soon as it is staged, when later tables of the run refer
+        to it (the caller knows): its rows must be inserted before their checks, so the check is on the load's
+        critical path, and the files still to stage (their first statements — schema, byte copy, first rows —
+        run on one core) leave room beside it. DuckDB's threads stay as they are."""
+        if CONCURRENT and st.part is not None and table.key and st.rows >= MIN_ROWS:
+            self._open(table, st, seq, lower=False)
 
     def start(self, staged: Sequence[tuple[Table, StagedTable]], seq_of: dict[str, int]) -> None:
         """Start the lane of the chosen table's duplicate check (``seq_of``: each table's issue sequence)."""
-        chosen = _chosen(staged)
-        if chosen is None:
-            return
-        table, st = chosen
+        chosen = _chosen([(t, st) for t, st in staged if t.name not in self._lanes])
+        if chosen is not None:
+            table, st = chosen
+            self._open(table, st, seq_of[table.name], lower=True)
+
+    def _open(self, table: Table, st: StagedTable, seq: int, *, lower: bool) -> None:
+        """A cursor and a thread for ``table``'s duplicate check; ``lower``: DuckDB on one thread meanwhile."""
         con = self._wh.con
         row = con.execute(
             "SELECT sql FROM duckdb_views() WHERE temporary AND NOT internal AND view_name = ?", [st.typed]
         ).fetchone()
-        found = duplicates_sql(table, quote_ident(st.typed), st.file_label, seq_of[table.name])
+        found = duplicates_sql(table, quote_ident(st.typed), st.file_label, seq)
         if row is None or found is None:
             return
         cursor = _logged(con.cursor())
         try:
             cursor.execute("SET enable_progress_bar = false")
             cursor.execute(row[0])
-            threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+            threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0]) if lower else 1  # type: ignore[index]
         except BaseException:
             cursor.close()
             raise
         lane = _Lane(table.name, cursor, threads)
-        self._lane = lane
+        self._lanes[table.name] = lane
         if threads > 1:
             con.execute("SET threads = 1")
         probe = duplicates_probe_sql(table, quote_ident(st.typed))
@@ -110,12 +138,12 @@ class Lanes:
 
     def pending(self, table: Table) -> bool:
         """Whether ``table``'s duplicate check runs on a lane (``loading.check_rows`` then leaves it out)."""
-        return self._lane is not None and self._lane.table == table.name
+        return table.name in self._lanes
 
     def settle(self, table: Table) -> None:
         """Wait for ``table``'s lane, if it has one, restore the threads and insert its issue rows."""
-        lane = self._lane
-        if lane is None or lane.table != table.name:
+        lane = self._lanes.get(table.name)
+        if lane is None:
             return
         self._finish(lane)
         if lane.error is not None:
@@ -133,19 +161,24 @@ class Lanes:
     def abandon(self, key: str) -> None:
         """Stop the lane of table ``key`` if it still runs (the load failed before its result was taken) and
         restore the threads."""
-        lane = self._lane
-        if lane is not None and lane.table == key:
+        lane = self._lanes.get(key)
+        if lane is not None:
             if not lane.done.is_set():
                 lane.cursor.interrupt()
             self._finish(lane)
 
+    def abandon_all(self) -> None:
+        """Stop every lane still running (staging failed: no staged table is dropped one by one)."""
+        for key in list(self._lanes):
+            self.abandon(key)
+
     def _finish(self, lane: _Lane) -> None:
-        self._lane = None
+        self._lanes.pop(lane.table, None)
         try:
             lane.done.wait()
             if lane.thread is not None:
                 lane.thread.join()
         finally:
             lane.cursor.close()
-            if lane.threads > 1:
+            if lane.threads > 1 and not lane.restored:
                 self._wh.con.execute(f"SET threads = {lane.threads:d}")

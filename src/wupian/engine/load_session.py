@@ -49,6 +49,16 @@ class LoadSession:
         st = stage_table(self._con, raw, key)
         return replace(st, present=tuple(c.name for c in raw.table.columns if c.name in {c for _, c in raw.positions}))
 
+    def check_early(self, table: Table, st: StagedTable, seq: int) -> None:
+        """``table`` is staged and later tables of the run refer to it: its duplicate check may start now, on a
+        lane of its own, beside the staging of the files still to read (``load_lanes.Lanes.early``); ``seq`` is
+        its issue sequence (its index among the staged tables)."""
+        self._lanes.early(table, st, seq)
+
+    def stop_lanes(self) -> None:
+        """Stop every lane still running (staging failed before the staged tables were handed over)."""
+        self._lanes.abandon_all()
+
     def drop(self, st: StagedTable) -> None:
         self._lanes.abandon(st.key)  # a lane still reading the staged file (a failed load) stops first
         drop_staged(self._con, st)

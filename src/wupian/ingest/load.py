@@ -80,6 +80,8 @@ def _stage_all(
             ses.drop(st)
             continue
         staged.append(_Staged(t, raw, st))
+        if any(r.target_table == t.name for later in todo[n + 1 :] for r in later.references):
+            ses.check_early(t, st, len(staged) - 1)  # on the critical path: its rows come before later checks
     return staged, issues
 
 
@@ -169,8 +171,12 @@ def _run(
     # Kept until the end: rows rejected later (keys, references) are re-read from transcoded/repaired copies.
     work = tempfile.TemporaryDirectory(prefix="wupian-load-")
     ses = LoadSession(wh)
-    staged, issues = _stage_all(ses, directory, SNAPSHOT_TABLES, Path(work.name), require=True, progress=progress,
-                                as_of=as_of)
+    try:
+        staged, issues = _stage_all(ses, directory, SNAPSHOT_TABLES, Path(work.name), require=True,
+                                    progress=progress, as_of=as_of)
+    except BaseException:
+        ses.stop_lanes()
+        raise
     folder = folder_date_issue(directory, warn_as_of) if warn_as_of is not None else None
     if folder is not None:
         issues.insert(0, folder)

@@ -15,14 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 from wupian.contract import Table
 from wupian.core.issues import Issue
 from wupian.engine.load_codes import make_issue
 from wupian.engine.stage import RawInput
-from wupian.ingest.csvrepair import repair_stray_quotes
 from wupian.ingest.csvsafe import read_careful
 from wupian.ingest.encoding import detect_encoding, scan_layout, transcode_to_utf8
 from wupian.ingest.headers import map_headers
@@ -93,6 +91,9 @@ def read_csv_file(path: Path, table: Table, workdir: Path) -> Prepared:
 
     def repaired() -> Prepared:
         """Only stray quotes? Quarantine those lines and let DuckDB read a repaired copy (else: careful)."""
+        # imported here: it needs NumPy, which a load that never repairs a refused CSV does not import at all
+        from wupian.ingest.csvrepair import repair_stray_quotes
+
         fixed = repair_stray_quotes(utf8, delimiter, len(header), label, workdir / f"{table.name}.repaired.csv")
         if fixed is None:
             return careful()
@@ -129,6 +130,8 @@ def _parquet_arrow(path: Path, table: Table) -> Prepared:
     arrays: dict[str, pa.ChunkedArray | pa.Array] = {f"c{pos}": data.column(pos) for pos, _ in positions}
     # the line numbers through the buffer protocol: pyarrow of a lean process (``cli.lean_process``: ``wupian
     # load``) is without NumPy and cannot convert an ndarray itself
+    import numpy as np  # imported here only: a load that never needs this fallback does not pay for NumPy
+
     lines = np.arange(1, data.num_rows + 1, dtype=np.int64)
     arrays["__line"] = pa.Array.from_buffers(pa.int64(), data.num_rows, [None, pa.py_buffer(lines)])
     raw = RawInput(table, label, "arrow", positions, data=pa.table(arrays), n_fields=data.num_columns)

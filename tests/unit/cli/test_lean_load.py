@@ -1,6 +1,6 @@
 """``wupian load`` as the console script runs in a lean process (wupian.cli.lean_process: pyarrow without NumPy
 behind it, on the system allocator, no teardown) — with the same bytes, exit codes and warehouse as a call of
-``main(argv)``, for a clean folder and for one whose rows are quarantined; and pyarrow's Parquet reader (the
+``main(argv)``, for a clean folder and for one whose rows are quarantined, without importing NumPy or pyarrow.compute at all; and pyarrow's Parquet reader (the
 fallback when DuckDB refuses a Parquet file) works in such a process."""
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from support.cli_run import run
 SRC = str(Path(__file__).resolve().parents[3] / "src")
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "ingest"
 PROBE = ("import atexit, sys\n"
+         "atexit.register(lambda: print('numpy imported:', 'numpy' in sys.modules,\n"
+         "                              'pyarrow.compute imported:', 'pyarrow.compute' in sys.modules, file=sys.stderr))\n"
          "atexit.register(lambda: 'pyarrow' in sys.modules and print('arrow pool:',\n"
          "                sys.modules['pyarrow'].default_memory_pool().backend_name, file=sys.stderr))\n"
          "class Finalized:\n    def __del__(self): print('teardown', file=sys.stderr)\n"
@@ -57,7 +59,8 @@ def test_console_load_is_lean_and_does_what_main_does(case: str, tmp_path: Path,
     assert (lean.returncode, lean.stdout) == (code, out)
     assert code == (0 if case == "good_minimal" else 1)  # a refused load (cyclic_tree) ends with 1 too
     assert "teardown" not in lean.stderr  # ended at once, after the exit handlers
-    assert lean.stderr.strip().splitlines()[-1] == "arrow pool: system"
+    assert lean.stderr.strip().splitlines()[-2:] == ["arrow pool: system",
+                                                      "numpy imported: False pyarrow.compute imported: False"]
     assert _tables(tmp_path / "lean.duckdb") == _tables(tmp_path / "plain.duckdb")
 
 
