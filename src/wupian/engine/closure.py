@@ -77,8 +77,12 @@ def check_tree(con: duckdb.DuckDBPyConnection, as_of: dt.date, file_label: str) 
         """,
         [as_of],
     ).fetchall()
+    # The walk meets each cycle once per member (one rotation per start), in no set order: the message gives the
+    # rotation that starts at the member listed first in the branches file, so two loads of one file say the same.
+    first = {b: n for n, (b,) in enumerate(con.execute(
+        "SELECT branch_id FROM branches WHERE as_of = ? ORDER BY rowid", [as_of]).fetchall())} if cycles else {}
     seen: set[tuple[str, ...]] = set()
-    for members, loop in sorted(cycles, key=lambda r: r[0]):
+    for members, loop in sorted(cycles, key=lambda r: (r[0], first.get(r[1][0], len(first)), r[1])):
         if tuple(members) in seen:
             continue
         seen.add(tuple(members))
