@@ -11,7 +11,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from wupian import api
 from wupian.demo import build_demo
+from wupian.engine.warehouse import Warehouse
 
 Row = dict[str, str]
 
@@ -83,3 +85,10 @@ def double_balance(row: Row) -> Row:
     if row.get("balance"):
         row["balance"] = str(Decimal(row["balance"]) * 2)
     return row
+
+
+def loaded_demo(tmp_path: Path, demo: tuple[date, Path], name: str) -> Warehouse:
+    """A fresh warehouse ``<tmp_path>/<name>.duckdb`` with the snapshot ``demo`` (date, folder) loaded."""
+    wh = api.open_warehouse(str(tmp_path / f"{name}.duckdb"))
+    api.load_snapshot(wh, demo[0], demo[1])
+    return wh

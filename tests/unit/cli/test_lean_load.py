@@ -14,25 +14,14 @@ import duckdb
 import pytest
 
 from support.cli_run import run
+from support.lean_console import console as lean_console
 
 SRC = str(Path(__file__).resolve().parents[3] / "src")
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "ingest"
-PROBE = ("import atexit, sys\n"
-         "atexit.register(lambda: print('numpy imported:', 'numpy' in sys.modules,\n"
-         "                              'pyarrow.compute imported:', 'pyarrow.compute' in sys.modules, file=sys.stderr))\n"
-         "atexit.register(lambda: 'pyarrow' in sys.modules and print('arrow pool:',\n"
-         "                sys.modules['pyarrow'].default_memory_pool().backend_name, file=sys.stderr))\n"
-         "class Finalized:\n    def __del__(self): print('teardown', file=sys.stderr)\n"
-         "kept = Finalized()\n"
-         "from wupian.cli.main import main\n"
-         "sys.argv[0] = 'wupian'\n"
-         "main()\n")
 
 
 def console(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COLUMNS": "100"}
-    return subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
-                          check=False)
+    return lean_console(*args, modules=("numpy", "pyarrow.compute"))
 
 
 def _tables(db: Path) -> dict[str, object]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from support.cli_run import run
+from support.lean_console import console
 from support.lineage_bank import tiny_folder
 from wupian.cli import lean_process
 from wupian.cli.main import main
@@ -24,26 +25,6 @@ PACKAGE = Path(SRC) / "wupian"
 # the demo generator (those use NumPy: wupian.reports, wupian.ingest, wupian.demo).
 LEAN_PACKAGES = ("cli", "core", "engine", "metrics", "rules", "reference", "contract", "api.py")
 NUMPY_USE = re.compile(r"^\s*(import numpy|from numpy)|\bto_numpy\(|\bnp\.", re.MULTILINE)
-
-# The console script as ``wupian`` runs it (main() without argv), reporting at exit whether NumPy was imported
-# (lean_process.end_at_once runs the atexit handlers before os._exit); a module global's finalizer would print
-# after that line if the interpreter were torn down.
-PROBE = ("import atexit, sys\n"
-         "atexit.register(lambda: print('numpy imported:', 'numpy' in sys.modules, file=sys.stderr))\n"
-         "atexit.register(lambda: 'pyarrow' in sys.modules and print('arrow pool:',\n"
-         "                sys.modules['pyarrow'].default_memory_pool().backend_name, file=sys.stderr))\n"
-         "class Finalized:\n    def __del__(self): print('teardown', file=sys.stderr)\n"
-         "kept = Finalized()\n"
-         "from wupian.cli.main import main\n"
-         "sys.argv[0] = 'wupian'\n"
-         "main()\n")
-
-
-def console(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
-    env = {"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COLUMNS": "100", **environ}
-    return subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
-                          check=False)
-
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:

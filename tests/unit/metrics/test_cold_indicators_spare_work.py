@@ -18,25 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from support.lineage_bank import demo_folders
+from support.lineage_bank import loaded_demo
 from wupian import api, metrics
 from wupian.engine import classify as engine_classify
-from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute
 from wupian.rules import fresh
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[date, Path]:
-    folders = demo_folders(tmp_path_factory.mktemp("demo"), scale=0.01)
-    day = max(folders)
-    return day, folders[day]
-
-
-def _loaded(tmp_path: Path, demo: tuple[date, Path], name: str) -> Warehouse:
-    wh = api.open_warehouse(str(tmp_path / f"{name}.duckdb"))
-    api.load_snapshot(wh, demo[0], demo[1])
-    return wh
 
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[str]:
@@ -55,12 +41,12 @@ def test_indicators_classify_without_counting_the_tags(
         tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     day = demo[0]
     counted = _count_calls(monkeypatch, engine_classify, "tag_counts")
-    with _loaded(tmp_path, demo, "cold") as wh:
+    with loaded_demo(tmp_path, demo, "cold") as wh:
         assert fresh.stale_classifications(wh, day, ("pboc_2025",))
         result = api.compute_indicators(wh, day)
         assert not fresh.stale_classifications(wh, day, ("pboc_2025",))  # it did classify
     assert len(result) > 0 and counted == []
-    with _loaded(tmp_path, demo, "counted") as wh:  # every other caller still gets the counts
+    with loaded_demo(tmp_path, demo, "counted") as wh:  # every other caller still gets the counts
         reports = api.ensure_fresh(wh, day, ("pboc_2025",))
         assert reports and counted
         by_sql = {r["tag"]: (r["loans"], r["amount"]) for r in engine_classify.tag_counts(wh, day, "pboc_2025")}
@@ -71,10 +57,10 @@ def test_indicators_classify_without_counting_the_tags(
 def test_counts_false_gives_the_same_tags_and_empty_counts(
         tmp_path: Path, demo: tuple[date, Path]) -> None:
     day = demo[0]
-    with _loaded(tmp_path, demo, "a") as wh:
+    with loaded_demo(tmp_path, demo, "a") as wh:
         lean = fresh.ensure_classified(wh, day, ("pboc_2025",), counts=False)
         lean_tags = api.loan_tags(wh, day, "pboc_2025").sort_by([("loan_id", "ascending"), ("tag", "ascending")])
-    with _loaded(tmp_path, demo, "b") as wh:
+    with loaded_demo(tmp_path, demo, "b") as wh:
         full = fresh.ensure_classified(wh, day, ("pboc_2025",))
         full_tags = api.loan_tags(wh, day, "pboc_2025").sort_by([("loan_id", "ascending"), ("tag", "ascending")])
     assert [(r.as_of, r.profile, r.loans) for r in lean] == [(r.as_of, r.profile, r.loans) for r in full]
@@ -86,7 +72,7 @@ def test_the_stored_set_is_looked_up_only_when_nothing_was_classified(
         tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     day = demo[0]
     looked = _count_calls(monkeypatch, metrics, "stored_indicators")  # as ``wupian.api`` calls it
-    with _loaded(tmp_path, demo, "stored") as wh:
+    with loaded_demo(tmp_path, demo, "stored") as wh:
         cold = api.compute_indicators(wh, day)  # classifies: the stored set cannot be fresh
         assert looked == []
         warm = api.compute_indicators(wh, day)  # nothing to classify: served from the store
@@ -105,12 +91,12 @@ def test_settle_checkpoints_the_store_beside_the_callers_work(
     day = demo[0]
     settled = _count_calls(monkeypatch, compute, "checkpoint")
     wal_while_building: list[int] = []
-    with _loaded(tmp_path, demo, "settle") as wh:
+    with loaded_demo(tmp_path, demo, "settle") as wh:
         wal = Path(f"{tmp_path / 'settle.duckdb'}.wal")
         api.compute_indicators(wh, day, while_storing=lambda r: wal_while_building.append(len(r)), settle=True)
         assert settled == ["wupian-beside"]
         assert not wal.exists() or wal.stat().st_size == 0  # nothing left for close to write
     assert wal_while_building and wal_while_building[0] > 0
-    with _loaded(tmp_path, demo, "unsettled") as wh:  # the default: no checkpoint
+    with loaded_demo(tmp_path, demo, "unsettled") as wh:  # the default: no checkpoint
         api.compute_indicators(wh, day, while_storing=lambda r: None)
         assert len(settled) == 1

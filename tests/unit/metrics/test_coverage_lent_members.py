@@ -12,21 +12,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from support.edit_rows import update
-from support.lineage_bank import demo_folders
 from wupian import api
 from wupian.engine.metrics_other import registry_members
 
 OUT_OF_SCOPE = {"written_off", "transferred"}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[date, Path]:
-    folders = demo_folders(tmp_path_factory.mktemp("demo"), scale=0.01)
-    day = max(folders)
-    return day, folders[day]
 
 
 def _lent(loans: list[dict[str, object]]) -> dict[str, Decimal]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from support.lineage_bank import demo_folders
+from support.lineage_bank import loaded_demo
 from wupian import api
 from wupian.engine import metrics_beside
 from wupian.engine.metrics_beside import Beside
@@ -24,19 +24,6 @@ from wupian.engine.warehouse import Warehouse
 from wupian.metrics import compute
 
 THREAD = "wupian-beside"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[date, Path]:
-    folders = demo_folders(tmp_path_factory.mktemp("demo"), scale=0.01)
-    day = max(folders)
-    return day, folders[day]
-
-
-def _loaded(tmp_path: Path, demo: tuple[date, Path], name: str) -> Warehouse:
-    wh = api.open_warehouse(str(tmp_path / f"{name}.duckdb"))
-    api.load_snapshot(wh, demo[0], demo[1])
-    return wh
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -62,11 +49,11 @@ def test_cold_figures_beside_the_classification_equal_the_sequential_ones(
         branch: str | None, ids: list[str] | None) -> None:
     day = demo[0]
     seen = _spy(monkeypatch)
-    with _loaded(tmp_path, demo, "beside") as wh:
+    with loaded_demo(tmp_path, demo, "beside") as wh:
         beside = api.compute_indicators(wh, day, branch_id=branch, ids=ids)
     assert seen == [THREAD] and _no_beside_thread()
     monkeypatch.setattr(compute, "concurrent_by_default", lambda wh: False)
-    with _loaded(tmp_path, demo, "sequential") as wh:
+    with loaded_demo(tmp_path, demo, "sequential") as wh:
         sequential = api.compute_indicators(wh, day, branch_id=branch, ids=ids)
     assert seen == [THREAD, "MainThread"]
     table = beside.to_arrow()
@@ -79,7 +66,7 @@ def test_cold_figures_beside_the_classification_equal_the_sequential_ones(
 def test_a_stored_result_is_served_without_starting_them(
         tmp_path: Path, demo: tuple[date, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     day = demo[0]
-    with _loaded(tmp_path, demo, "warm") as wh:
+    with loaded_demo(tmp_path, demo, "warm") as wh:
         cold = api.compute_indicators(wh, day).to_arrow()
         started: list[object] = []
         monkeypatch.setattr(compute, "start_other_families", lambda *a, **k: started.append(a))
@@ -96,7 +83,7 @@ def test_a_failed_classification_ends_the_thread_and_raises(
         raise RuntimeError("classification failed")
 
     monkeypatch.setattr(api, "ensure_fresh", broken)
-    with _loaded(tmp_path, demo, "broken") as wh:
+    with loaded_demo(tmp_path, demo, "broken") as wh:
         with pytest.raises(RuntimeError, match="classification failed"):
             api.compute_indicators(wh, day)
         assert _no_beside_thread()
@@ -175,7 +162,7 @@ def test_the_callers_work_runs_while_the_result_is_stored(
     def work(result: object) -> None:
         calls.append((threading.current_thread().name, len(result)))  # type: ignore[arg-type]
 
-    with _loaded(tmp_path, demo, "store") as wh:
+    with loaded_demo(tmp_path, demo, "store") as wh:
         result = api.compute_indicators(wh, day, while_storing=work)
         stored = wh.rows("SELECT count(*) AS n FROM indicator_values WHERE as_of = ?", [day])[0]["n"]
         assert stores == [THREAD] and calls == [("MainThread", len(result))] and stored == len(result)
@@ -192,7 +179,7 @@ def test_the_store_is_complete_when_the_callers_work_fails(
     def work(result: object) -> None:
         raise ValueError("output failed")
 
-    with _loaded(tmp_path, demo, "workfails") as wh:
+    with loaded_demo(tmp_path, demo, "workfails") as wh:
         with pytest.raises(ValueError, match="output failed"):
             api.compute_indicators(wh, day, while_storing=work)
         assert _no_beside_thread()
@@ -207,7 +194,7 @@ def test_a_failed_store_is_raised_before_the_callers_failure(
     def work(result: object) -> None:
         raise ValueError("output failed")
 
-    with _loaded(tmp_path, demo, "storefails") as wh:
+    with loaded_demo(tmp_path, demo, "storefails") as wh:
         with pytest.raises(RuntimeError, match="store failed"):
             api.compute_indicators(wh, day, while_storing=work)
         assert _no_beside_thread()
