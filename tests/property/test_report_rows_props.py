@@ -88,3 +88,66 @@ def test_the_snapshot_populations_are_disjoint_and_read_together(shared_bank: Wa
     alone = {code: report_rows(shared_bank, AS_OF, profile=PROFILE, rows=[(code, tag, c)]).to_pylist()[0]["balance"]
              for code, tag, c in rows}
     assert together == alone and together["r"] > 0 and together["a"] > 0
+
+
+MEASURES = ("balance", "customers", "npl_balance", "mid_long_term_balance", "credit_loan_balance", "ytd_disbursed",
+            "ytd_disbursed_customers", "ytd_interest_x100")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(TAGS), conditions), min_size=1, max_size=6),
+       st.dictionaries(st.sampled_from(TAGS), st.sets(st.sampled_from(MEASURES))))
+def test_the_measures_read_are_those_of_every_measure_and_the_others_null(
+        shared_bank: Warehouse, rows: list[tuple[str, Any]], read: dict[str, set[str]]) -> None:
+    """``measures`` (tag → the measures read): each listed measure is the value computed without it — whichever
+    partial sums its population and the other population compute (one computes a partial the other leaves out, in
+    either order of the UNION) — and every other measure of the row is NULL."""
+    queries = [(f"r{i}", t, c) for i, (t, c) in enumerate(rows)]
+    every = report_rows(shared_bank, AS_OF, profile=PROFILE, rows=queries).to_pylist()
+    some = report_rows(shared_bank, AS_OF, profile=PROFILE, rows=queries, measures=read).to_pylist()
+    for (_, tag, _), full, part in zip(queries, every, some, strict=True):  # repr: the same Decimal scale too
+        assert repr(part) == repr({"code": full["code"], **{m: full[m] if m in read.get(tag, ()) else None
+                                                           for m in MEASURES}})
+
+
+@pytest.mark.parametrize("first", ["all_loans", "tech"])
+def test_a_partial_one_population_leaves_out_keeps_the_type_of_the_other(shared_bank: Warehouse, first: str) -> None:
+    """The year's interest (DECIMAL(38, 8) here: amount × rate) computed by the classified rows only, the UNION's
+    first or second population: the same type and values as without ``measures``."""
+    queries = [("x", first, None), ("y", "tech" if first == "all_loans" else "all_loans", None)]
+    read = {"tech": {"ytd_interest_x100", "balance"}, "all_loans": {"balance"}}
+    every = report_rows(shared_bank, AS_OF, profile=PROFILE, rows=queries)
+    some = report_rows(shared_bank, AS_OF, profile=PROFILE, rows=queries, measures=read)
+    assert some.schema == every.schema
+    tech = next(n for n, (_, tag, _) in enumerate(queries) if tag == "tech")
+    assert repr(some.column("ytd_interest_x100")[tech]) == repr(every.column("ytd_interest_x100")[tech])
+
+
+def test_the_snapshot_loans_are_read_for_the_measures_of_their_rows_only(shared_bank: Warehouse) -> None:
+    """The NFRA tables read balance, borrowers and NPL of the in-scope loans: their population reads no date, rate or
+    guarantee column and computes no flow (the 2M-loan read of the tables); the classified rows still do."""
+
+    from wupian.reports.nfra import _measures, table_definitions
+
+    seen: list[str] = []
+
+    class Spy:
+        def __init__(self, wh: Warehouse) -> None:
+            self.wh = wh
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.wh, name)
+
+        def arrow(self, sql: str, params: Any = None) -> Any:
+            seen.append(sql)
+            return self.wh.arrow(sql, params)
+
+    read = _measures(table_definitions())
+    assert read["all_loans"] == {"balance", "customers", "npl_balance"} and read["rediscount"] == {"balance"}
+    report_rows(Spy(shared_bank), AS_OF, profile=PROFILE, rows=[("a", "all_loans", None), ("r", "rediscount", None)],
+                measures=read)
+    sql, = seen
+    for column in ("drawdown_date", "maturity_date", "interest_rate", "guarantee_type", "drawdown_amount", "flow_"):
+        assert column not in sql, column
+    report_rows(Spy(shared_bank), AS_OF, profile=PROFILE, rows=[("t", "tech", None)], measures=read)
+    assert all(c in seen[-1] for c in ("drawdown_date", "maturity_date", "interest_rate", "guarantee_type", "flow_"))

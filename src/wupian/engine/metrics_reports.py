@@ -11,7 +11,7 @@ value is a bound parameter, every column comes from the whitelists below.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -192,8 +192,6 @@ def _compile(cond: Any, as_of: date, profile: str, params: list[Any], tagged: di
 
 
 _MASK_BITS = 62  # condition bits per BIGINT mask column
-_MEASURE_COLUMNS = ("customer_id", "amount", "five_class", "maturity_date", "drawdown_date", "guarantee_type",
-                    "drawdown_amount", "interest_rate", "is_restructured")
 
 
 def _flow(params: list[Any], as_of: date) -> str:
@@ -216,12 +214,22 @@ def _flow(params: list[Any], as_of: date) -> str:
 # The 中长期 test adds months to a date only for the terms of exactly 366 days (``longer_than_a_year_sql``).
 
 
-_PARTIALS = f"""sum(y.amount) AS bal, sum(CASE WHEN y.five_class IN {NPL_CLASSES} THEN y.amount END) AS npl,
-                sum(CASE WHEN {longer_than_a_year_sql("y.drawdown_date", "y.maturity_date")} THEN y.amount END) AS mlt,
-                sum(CASE WHEN y.guarantee_type = 'credit' THEN y.amount END) AS cred,
-                sum(CASE WHEN y.flow_ THEN y.drawdown_amount END) AS disb,
-                sum(CASE WHEN y.flow_ THEN y.drawdown_amount * y.interest_rate END) AS intr,
-                bool_or(y.amount > 0) AS pos, bool_or(y.flow_) AS fl"""
+_PARTIAL_SQL = {
+    "bal": "sum(y.amount)",
+    "npl": f"sum(CASE WHEN y.five_class IN {NPL_CLASSES} THEN y.amount END)",
+    "mlt": f"sum(CASE WHEN {longer_than_a_year_sql('y.drawdown_date', 'y.maturity_date')} THEN y.amount END)",
+    "cred": "sum(CASE WHEN y.guarantee_type = 'credit' THEN y.amount END)",
+    "disb": "sum(CASE WHEN y.flow_ THEN y.drawdown_amount END)",
+    "intr": "sum(CASE WHEN y.flow_ THEN y.drawdown_amount * y.interest_rate END)",
+    "pos": "bool_or(y.amount > 0)",
+    "fl": "bool_or(y.flow_)",
+}
+# the loan columns each partial reads (``customer_id`` and ``amount`` are read by every population), and the partials
+# that read the row's flow test ``flow_``
+_PARTIAL_READS = {"bal": (), "npl": ("five_class",), "mlt": ("drawdown_date", "maturity_date"),
+                  "cred": ("guarantee_type",), "disb": ("drawdown_amount",),
+                  "intr": ("drawdown_amount", "interest_rate"), "pos": (), "fl": ()}
+_FLOW_READERS = frozenset({"disb", "intr", "fl"})
 _SUMS = ("bal", "npl", "mlt", "cred", "disb", "intr")
 # a result column → the sum of ``_SUMS`` it is, or (for the borrower counts) the flag that counts a borrower
 _MEASURE_OF = {"balance": "bal", "customers": "pos", "npl_balance": "npl", "mid_long_term_balance": "mlt",
@@ -252,9 +260,19 @@ class _Leaves:
         return add
 
 
+def _measure_columns(partials: Iterable[str]) -> list[str]:
+    """The loan-row columns that the partial sums ``partials`` read (``flow_`` reads drawdown date and restructuring)."""
+    need = {"customer_id", "amount", *(c for p in partials for c in _PARTIAL_READS[p])}
+    if _FLOW_READERS.intersection(partials):
+        need |= {"drawdown_date", "is_restructured"}
+    return sorted(need)
+
+
 def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres: Sequence[str], leaves: _Leaves,
-                        tagged: dict[str, int], subtree: str | None) -> tuple[str, list[Any]]:
-    """The loan rows of the tags ``group`` summed per (tag, borrower, loan-row leaf bits) into ``_PARTIALS``, then
+                        tagged: dict[str, int], subtree: str | None,
+                        partials: Sequence[str] = _PARTIAL_COLUMNS) -> tuple[str, list[Any]]:
+    """The loan rows of the tags ``group`` summed per (tag, borrower, loan-row leaf bits) into the partial sums
+    ``partials`` (of ``_PARTIAL_SQL``; only the loan columns they read are read), then
     joined to the borrower's columns that the conditions ``wheres`` read: the relation their masks are evaluated
     on. Each loan row evaluates the leaves on its own values (``leaves``: ``rule``, ``tagged``, ``not_null``,
     ``code_in``, ``business_loan``) that its tag's conditions read, as bits of ``lm<w>``; the conditions then read
@@ -271,7 +289,8 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
     readers = {c: set().union(*(t for (sql, _), t in zip(leaves.items, leaves.tags, strict=True)
                                 if c in referenced([sql]))) for c in loan}
     own = {c: rule for c, rule in TECH_DIMENSIONS if c in loan and readers[c] == {TECH_INDUSTRY}}
-    columns = ({*_MEASURE_COLUMNS, *(c for c in loan if not c.startswith("tagged_") and c not in own)}
+    measured = _measure_columns(partials)
+    columns = ({*measured, *(c for c in loan if not c.startswith("tagged_") and c not in own)}
                | ({"loan_id"} if mine else set()) | ({"rule_ids", *(f"{c}_given" for c in own)} if own else set()))
     pop, params = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree)
     pop, params = with_tagged(pop, params, mine, as_of, profile)
@@ -293,11 +312,11 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
                 lparams += [tag, *(p for k in mine_k for p in leaves.items[k][1])]
         lms.append(f"(CASE e.tag_ {' '.join(arms)} ELSE CAST(0 AS BIGINT) END) AS lm{w}")
     fparams: list[Any] = []
-    flow = _flow(fparams, as_of)
-    rows = (f"SELECT e.tag_, {''.join(f'{x}, ' for x in lms)}{', '.join(f'e.{c}' for c in _MEASURE_COLUMNS)}, "
-            f"{flow} AS flow_ FROM ({pop}) e")
+    flow = f", {_flow(fparams, as_of)} AS flow_" if _FLOW_READERS.intersection(partials) else ""
+    rows = f"SELECT e.tag_, {''.join(f'{x}, ' for x in lms)}{', '.join(f'e.{c}' for c in measured)}{flow} FROM ({pop}) e"
     by = ", ".join(["y.tag_", "y.customer_id", *(f"y.lm{w}" for w in range(len(lms)))])
-    sql = f"SELECT {by}, {_PARTIALS} FROM ({rows}) y GROUP BY {by}"
+    sums = ", ".join(f"{_PARTIAL_SQL[p]} AS {p}" for p in partials)
+    sql = f"SELECT {by}, {sums} FROM ({rows}) y GROUP BY {by}"
     if customer:
         sql = (f"SELECT g.*, {', '.join(f'{COLUMNS[c][0]} AS {c}' for c in customer)} FROM ({sql}) g "
                "LEFT JOIN customers c ON c.as_of = ? AND c.customer_id = g.customer_id")
@@ -320,6 +339,18 @@ def with_tagged(pop: str, params: list[Any], tagged: dict[str, int], as_of: date
     return f"SELECT p.*, {', '.join(cols)} FROM ({pop}) p {' '.join(joins)}", [*params, *jparams]
 
 
+def _read_measures(rows: Sequence[tuple[str, str, Any]],
+                   measures: Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
+    """Tag → the result measures read of its rows: every measure without ``measures``, else the listed ones (none for
+    a tag not listed)."""
+    if measures is None:
+        return {tag: set(_MEASURE_OF) for _, tag, _ in rows}
+    unknown = {m for ms in measures.values() for m in ms} - set(_MEASURE_OF)
+    if unknown:
+        raise ValueError(f"unknown report measure(s) {sorted(unknown)}")
+    return {tag: set(measures.get(tag, ())) for _, tag, _ in rows}
+
+
 def report_rows(
     wh: Warehouse,
     as_of: date,
@@ -327,10 +358,16 @@ def report_rows(
     profile: str,
     rows: Sequence[tuple[str, str, Any]],
     subtree: str | None = None,
+    measures: Mapping[str, Iterable[str]] | None = None,
 ) -> pa.Table:
     """One result row per (code, tag, condition): balance, customers, npl_balance, mid_long_term_balance,
     credit_loan_balance, ytd_disbursed, ytd_disbursed_customers, ytd_interest_x100 (Σ 放款金额×利率, exact; /100 = 年化利息收益),
     with NFRA flow rules (restructured loans are not disbursements).
+
+    ``measures`` (tag → the measures read of its rows; default: every measure of every row): a measure not listed
+    for a row's tag is NULL in its result row, and a population computes only the partial sums its tags' listed
+    measures need, reading only the loan columns those read (the 2M in-scope loans of the NFRA tables are read for
+    their balance, class and borrower only). A listed measure is the same value as without ``measures``.
 
     One pass: the loan rows of each population (the classified tags; the snapshot tags) are summed per (tag,
     borrower, bits of the leaves on the loan's own values) into exact partial sums (``_grouped_population``:
@@ -339,12 +376,12 @@ def report_rows(
     summed per distinct masks, and the few distinct masks expanded to the conditions they meet give every
     condition's sums; each borrower's rows give the OR of their masks (the rows that count it: ``pos``, ``fl``),
     and the borrowers per distinct OR, expanded the same way, give every condition's borrowers (see the comment
-    above ``_PARTIALS``). Groups that meet no condition are not filtered out (a filter on the masks would be pushed
+    above ``_PARTIAL_SQL``). Groups that meet no condition are not filtered out (a filter on the masks would be pushed
     below their projection and evaluate every condition twice): their mask meets no condition, so the expansion
     drops them. Rows with the same condition share one set of measures."""
-    measures = tuple(_MEASURE_OF)
+    names = tuple(_MEASURE_OF)
     if not rows:
-        return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in measures}})
+        return pa.table({"code": pa.array([], pa.string()), **{c: pa.array([], pa.int64()) for c in names}})
     closure, cparams = closure_sql(wh, as_of)
     distinct: dict[str, int] = {}
     slot: list[int] = []
@@ -362,11 +399,12 @@ def report_rows(
             by_tag.setdefault(tag, []).append((j, where, cparams2))
         slot.append(distinct[key])
     n_words = max(1, -(-len(distinct) // _MASK_BITS))
+    read = _read_measures(rows, measures)  # tag → the measures of its rows that are read
     # Each population's loan rows are first summed per (tag, borrower, leaf bits) — ``_PARTIALS``, exact — and only
     # those groups are joined to the borrower and evaluate their tag's conditions (a CASE on the tag): ≈ 0.2M groups
     # instead of ≈ 2.3M loan rows at 2M loans. Registry and tag conditions are uncorrelated IN lists (one hash each).
     groups = [[t for t in by_tag if t not in SNAPSHOT_TAGS], [t for t in by_tag if t in SNAPSHOT_TAGS]]
-    branches: list[str] = []
+    populations: list[tuple[list[str], str]] = []  # (the partial sums it computes, the rest of its SELECT)
     mparams: list[Any] = []
     for group in (g for g in groups if g):
         masks = []
@@ -382,15 +420,23 @@ def report_rows(
             masks.append(f"(CASE e.tag_ {' '.join(arms)} ELSE CAST(0 AS BIGINT) END) AS w{w}" if arms
                          else f"CAST(0 AS BIGINT) AS w{w}")
         wheres = [w for t in group for _, w, _ in by_tag[t]]
+        partials = [p for p in _PARTIAL_COLUMNS if p == "bal" or any(_MEASURE_OF[m] == p for t in group for m in read[t])]
         grouped, gparams = _grouped_population(as_of, profile, group, wheres, leaves[group[0] in SNAPSHOT_TAGS],
-                                               tagged, subtree)
-        branches.append(f"SELECT e.customer_id, {', '.join(_PARTIAL_COLUMNS)}, {', '.join(masks)} FROM ({grouped}) e")
+                                               tagged, subtree, partials)
+        populations.append((partials, f", {', '.join(masks)} FROM ({grouped}) e"))
         mparams += gparams
+    # a partial sum that a population does not compute is an untyped NULL there (the UNION takes the type of the
+    # population that computes it), a typed NULL when none does
+    computed = {p for partials, _ in populations for p in partials}
+    absent = {p: "NULL" if p in computed else "CAST(NULL AS BOOLEAN)" if p in ("pos", "fl")
+              else "CAST(NULL AS DECIMAL(38, 2))" for p in _PARTIAL_COLUMNS}
+    branches = [f"SELECT e.customer_id, {', '.join(p if p in partials else f'{absent[p]} AS {p}' for p in _PARTIAL_COLUMNS)}"
+                f"{rest}" for partials, rest in populations]
     params: list[Any] = [*cparams, *mparams]
     ws = [f"w{w}" for w in range(n_words)]
-    keys = ", ".join("(?, ?, ?)" for _ in rows)
-    for n, (code, j) in enumerate(zip((c for c, _, _ in rows), slot, strict=True)):
-        params += [n, code, j]
+    keys = ", ".join("(?, ?, ?, ?)" for _ in rows)
+    for n, ((code, tag, _), j) in enumerate(zip(rows, slot, strict=True)):
+        params += [n, code, j, sum(1 << k for k, name in enumerate(names) if name in read[tag])]
     bits = ", ".join(f"({j}, {j // _MASK_BITS}, CAST({1 << (j % _MASK_BITS)} AS BIGINT))" for j in range(len(distinct)))
 
     def per_condition(rel: str, value: str) -> str:
@@ -408,7 +454,13 @@ def report_rows(
 
     sums = ", ".join(f"sum(u.{c}) AS {c}" for c in _SUMS)
     resums = ", ".join(f"sum(s.{c}) AS {c}" for c in _SUMS)
-    zero = {"customers": "0", "ytd_disbursed_customers": "0"}
+
+    def shown(k: int, name: str) -> str:
+        """A result column: the measure (0 without rows), NULL for a row whose tag's measures leave it out."""
+        value = f"coalesce(a.{name}, 0)"
+        return f"{value} AS {name}" if measures is None else \
+            f"CASE WHEN (k.reads & CAST({1 << k} AS BIGINT)) <> 0 THEN {value} END AS {name}"
+
     measure = {name: (f"CAST(coalesce(n{flag}.n, 0) AS BIGINT)" if flag in ("pos", "fl") else
                       f"coalesce(sa.{flag}, 0)" if name == "ytd_interest_x100" else
                       f"CAST(coalesce(sa.{flag}, 0) AS DECIMAL(38, 2))")
@@ -426,8 +478,8 @@ def report_rows(
         nfl AS ({per_condition('cfl', 'sum(cfl.n) AS n')}),
         a AS (SELECT sa.j, {', '.join(f'{sql} AS {name}' for name, sql in measure.items())}
               FROM sa LEFT JOIN npos ON npos.j = sa.j LEFT JOIN nfl ON nfl.j = sa.j)
-        SELECT k.code, {', '.join(f'coalesce(a.{c}, {zero.get(c, "0")}) AS {c}' for c in measures)}
-        FROM (VALUES {keys}) k(ord, code, j) LEFT JOIN a ON a.j = k.j
+        SELECT k.code, {', '.join(shown(k, c) for k, c in enumerate(names))}
+        FROM (VALUES {keys}) k(ord, code, j, reads) LEFT JOIN a ON a.j = k.j
         ORDER BY k.ord
     """
     return wh.arrow(sql, params)

@@ -107,6 +107,23 @@ def _queries(spec: dict[str, Any]) -> list[tuple[str, str, Any]]:
     return out
 
 
+# a column's measure → the ``report_rows`` measure its cells read
+_READS = {"ytd_interest_income": "ytd_interest_x100", "rediscount": "balance"}
+
+
+def _measures(specs: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Tag → the ``report_rows`` measures that the cells of its rows read (column I reads the 转贴现 balance)."""
+    out: dict[str, set[str]] = {}
+    for spec in specs:
+        for r in spec["rows"]:
+            if "needs" in r:
+                continue
+            for col in spec["columns"]:
+                tag = "rediscount" if col["measure"] == "rediscount" else r["tag"]
+                out.setdefault(tag, set()).add(_READS.get(col["measure"], col["measure"]))
+    return out
+
+
 def _value(got: dict[str, Any], measure: str) -> Decimal | int:
     if measure == "ytd_interest_income":  # Σ 放款金额 × 利率 / 100, in 万元
         return (Decimal(got["ytd_interest_x100"]) / 1000000).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -121,7 +138,8 @@ def compute_tables(wh: Warehouse, as_of: date, branch_id: str | None = None) -> 
     specs = table_definitions()
     # every figure of every table in one pass over the loans; keys are "<part index>#<query key>"
     queries = [(f"{i}#{key}", tag, cond) for i, spec in enumerate(specs) for key, tag, cond in _queries(spec)]
-    found = report_rows(wh, as_of, profile=profile, rows=queries, subtree=branch_id).to_pylist() if queries else []
+    found = report_rows(wh, as_of, profile=profile, rows=queries, subtree=branch_id,
+                        measures=_measures(specs)).to_pylist() if queries else []
     by_part: dict[str, dict[str, Any]] = {}
     for r in found:
         part_no, key = r["code"].split("#", 1)
