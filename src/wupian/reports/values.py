@@ -42,8 +42,25 @@ class LazyResult(IndicatorResult):
     def _at(self, n: int) -> IndicatorValue:
         if "rows" in self.__dict__:
             return self.rows[n]
-        d, b, i, v, u, r = (c[n] for c in self._columns)
-        return IndicatorValue(d, b, i, None if v is None else _exact(Decimal(v), u), u, r)
+        d, b, i, v, u, r = self._columns
+        value, unit = v[n], u[n]
+        return IndicatorValue(d[n], b[n], i[n], None if value is None else _exact(Decimal(value), unit), unit, r[n])
+
+    def get(self, branch_id: str, indicator_id: str) -> IndicatorValue | None:
+        n = self._positions.get((branch_id, indicator_id))
+        return None if n is None else self._at(n)
+
+    def cell(self, branch_id: str, indicator_id: str) -> tuple[Decimal | None, str | None] | None:
+        """``(value, unavailable_reason)`` of ``get``'s value (None when there is none), without the value object."""
+        n = self._positions.get((branch_id, indicator_id))
+        if n is None:
+            return None
+        if "rows" in self.__dict__:
+            got = self.rows[n]
+            return got.value, got.unavailable_reason
+        _, _, _, v, u, r = self._columns
+        value = v[n]
+        return (None if value is None else _exact(Decimal(value), u[n])), r[n]
 
     def for_branch(self, branch_id: str) -> dict[str, IndicatorValue]:
         if "rows" in self.__dict__:
@@ -58,6 +75,15 @@ def _dates(column: pa.ChunkedArray) -> list[Any]:
     if column.null_count == 0 and len(column) and len(pc.unique(column)) == 1:
         return [column[0].as_py()] * len(column)
     return column.to_pylist()
+
+
+def cell(result: IndicatorResult, branch_id: str, indicator_id: str) -> tuple[Decimal | None, str | None] | None:
+    """``(value, unavailable_reason)`` of ``result.get(branch_id, indicator_id)``, None when it has no such value (a
+    :class:`LazyResult` answers without building the value object)."""
+    if isinstance(result, LazyResult):
+        return result.cell(branch_id, indicator_id)
+    got = result.get(branch_id, indicator_id)
+    return None if got is None else (got.value, got.unavailable_reason)
 
 
 def lazy(result: IndicatorResult) -> IndicatorResult:

@@ -19,7 +19,7 @@ import xlsxwriter
 from wupian.metrics import IndicatorResult, definitions
 from wupian.reports.fraud_sheet import write_fraud_sheet
 from wupian.reports.workbook_rows import Cell, Column, SheetRow, node_cells, sheet_rows, shown
-from wupian.reports.workbook_vml import faster_comments
+from wupian.reports.workbook_vml import faster_comments, write_comment
 
 CATEGORY_SHEETS = (("tech", "科技金融"), ("green", "绿色金融"), ("inclusive", "普惠金融"),
                    ("pension", "养老金融"), ("digital", "数字金融"), ("five_union", "五篇合计"))
@@ -88,7 +88,7 @@ def _write_cells(ws: Any, row: int, first_col: int, cells: tuple[Cell, ...], col
         if cell.value is None:
             ws.write_blank(row, j, None, fmt[col.kind])
             if cell.reason:
-                ws.write_comment(row, j, cell.reason)
+                write_comment(ws, row, j, cell.reason)
         else:
             ws.write_number(row, j, float(cell.value), fmt[col.kind])
 

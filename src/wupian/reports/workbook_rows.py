@@ -21,6 +21,7 @@ from typing import Any
 
 from wupian.core.money import WAN, YI
 from wupian.metrics import IndicatorResult
+from wupian.reports.values import cell
 
 HUNDREDTH = Decimal("0.01")
 ADDITIVE = ("balance", "mom_change", "ytd_change", "ytd_disbursed")
@@ -66,18 +67,18 @@ def node_cells(result: IndicatorResult, node: str, scope: str, columns: tuple[Co
     cells = []
     for col in columns:
         if col.key == "gap_shown":
-            mine = result.get(node, f"{scope}.ytd_growth")
-            base = result.get(node, "all_loans.ytd_growth")
-            a, b = shown(mine.value if mine else None, "pct"), shown(base.value if base else None, "pct")
+            mine = cell(result, node, f"{scope}.ytd_growth")
+            base = cell(result, node, "all_loans.ytd_growth")
+            a, b = shown(mine[0] if mine else None, "pct"), shown(base[0] if base else None, "pct")
             if scope == "all_loans":
                 cells.append(Cell(None, "各项贷款自身不计算增速差"))
             elif a is None or b is None:
-                cells.append(Cell(None, (mine.unavailable_reason if mine else None) or "增速不可用"))
+                cells.append(Cell(None, (mine[1] if mine else None) or "增速不可用"))
             else:
                 cells.append(Cell(a - b))
             continue
-        got = result.get(node, f"{scope}.{col.key}")
-        cells.append(Cell(shown(got.value, col.kind), got.unavailable_reason) if got else Cell(None, "无数据"))
+        got = cell(result, node, f"{scope}.{col.key}")
+        cells.append(Cell(shown(got[0], col.kind), got[1]) if got else Cell(None, "无数据"))
     return tuple(cells)
 
 
