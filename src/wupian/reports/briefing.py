@@ -181,14 +181,16 @@ def write_chart(result: IndicatorResult, branch_id: str, path: Path) -> Path | N
     data = [(k, v) for k, v in values if v is not None]
     if font is None or not data:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
+    # the figure and its Agg canvas without pyplot (its figure manager and backend switching are not needed for a
+    # file): the same PNG as ``pyplot.subplots`` + ``savefig``
     from matplotlib import font_manager
-    from matplotlib import pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     prop = font_manager.FontProperties(fname=str(font))
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=150)
+    fig = Figure(figsize=(7, 3.6), dpi=150)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     texts = [numbers.trim(v / numbers.YI) for _, v in data]  # as the briefing's text writes the amounts
     yi = [float(t) for t in texts]
     bars = ax.bar(range(len(data)), yi, color="#C00000")
@@ -202,7 +204,6 @@ def write_chart(result: IndicatorResult, branch_id: str, path: Path) -> Path | N
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
     return path
 
 

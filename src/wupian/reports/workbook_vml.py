@@ -140,7 +140,8 @@ def _plain_comment(row: int, col: int, text: str) -> CommentType:
 
 def _same(a: CommentType, b: CommentType) -> bool:
     va, vb = dict(vars(a)), dict(vars(b))
-    return vars(va.pop("color")) == vars(vb.pop("color")) and va == vb
+    ca, cb = va.pop("color", None), vb.pop("color", None)
+    return va == vb and vars(ca) == vars(cb) if ca is not None and cb is not None else va == vb and ca is cb
 
 
 @cache

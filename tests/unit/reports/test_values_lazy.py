@@ -35,3 +35,21 @@ def test_looked_up_values_are_the_same_decimals_and_dates(bank: Warehouse) -> No
     assert [repr(v) for v in got] == [repr(r) for r in full.rows]
     assert any(r.value is not None and r.value != r.value.to_integral_value() for r in full.rows)  # fractions met
     assert {type(v.as_of) for v in got} == {date} and {v.as_of for v in got} == {AS_OF}
+
+
+def test_a_cell_is_the_value_and_reason_of_the_look_up(bank: Warehouse) -> None:
+    """``values.cell``: (value, reason) of ``get`` — the same Decimal digits — for a lazy result (before and after
+    its rows are built) and a plain one; None where ``get`` has no value."""
+    from wupian.reports.values import cell
+
+    full = compute_indicators(bank, AS_OF)
+    quick = lazy(full)
+    keys = [(r.branch_id, r.indicator_id) for r in full.rows]
+    want = [repr((r.value, r.unavailable_reason)) for r in full.rows]
+    assert [repr(cell(quick, b, i)) for b, i in keys] == want
+    assert "rows" not in quick.__dict__
+    assert [repr(cell(full, b, i)) for b, i in keys] == want
+    assert any(r.unavailable_reason for r in full.rows) and any(r.value is not None for r in full.rows)
+    assert cell(quick, "nowhere", keys[0][1]) is None and cell(full, "nowhere", keys[0][1]) is None
+    list(quick)  # its rows built: look-ups read them
+    assert [repr(cell(quick, b, i)) for b, i in keys] == want
