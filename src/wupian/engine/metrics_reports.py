@@ -202,7 +202,7 @@ def _flow(params: list[Any], as_of: date) -> str:
 
 
 # Each row's measures exactly, from the population's rows (each a (tag, borrower, leaf bits) group with its partial
-# sums, ``_PARTIALS``, and its condition masks): the sums per distinct masks, then per condition the sums of the
+# sums, ``_PARTIAL_SQL``, and its condition masks): the sums per distinct masks, then per condition the sums of the
 # masks that meet it; the borrowers per condition from one pass per borrower — the OR of the masks of its rows that
 # count it (``pos`` for the borrowers, ``fl`` for the year's) — counted per distinct OR and summed per condition. A
 # borrower meets a condition exactly when one of its rows does, so this is the ``count(DISTINCT borrower)`` of the
@@ -400,7 +400,7 @@ def report_rows(
         slot.append(distinct[key])
     n_words = max(1, -(-len(distinct) // _MASK_BITS))
     read = _read_measures(rows, measures)  # tag → the measures of its rows that are read
-    # Each population's loan rows are first summed per (tag, borrower, leaf bits) — ``_PARTIALS``, exact — and only
+    # Each population's loan rows are first summed per (tag, borrower, leaf bits) — ``_PARTIAL_SQL``, exact — and only
     # those groups are joined to the borrower and evaluate their tag's conditions (a CASE on the tag): ≈ 0.2M groups
     # instead of ≈ 2.3M loan rows at 2M loans. Registry and tag conditions are uncorrelated IN lists (one hash each).
     groups = [[t for t in by_tag if t not in SNAPSHOT_TAGS], [t for t in by_tag if t in SNAPSHOT_TAGS]]
