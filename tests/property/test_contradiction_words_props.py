@@ -94,3 +94,14 @@ def _check(loans: list[dict[str, object]], listed: set[str] | None) -> None:
         assert set(table.column("code").to_pylist()) <= {"WP-RECON-007"}
         # the statement's temp view of the listed branches is gone once read
         assert not wh.rows("SELECT view_name FROM duckdb_views() WHERE view_name = 'rc_nodes'")
+
+
+def test_a_message_naming_an_unknown_field_or_a_format_spec_is_refused() -> None:
+    import pytest
+
+    from wupian.engine.classify_review import unresolved_contradictions
+
+    with Warehouse(":memory:") as wh:
+        for template in ("{customer_id}", "{balance:>10}", "{code!r}"):
+            with pytest.raises(ValueError, match="cannot render"):
+                unresolved_contradictions(wh, AS_OF, template)
