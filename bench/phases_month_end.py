@@ -9,6 +9,9 @@ the report phases run side by side (``wupian.reports.run.generate_reports``: thr
 start of the indicators): a phase's CPU is then the whole process's while it ran; ``--sequential`` runs them one
 after the other, as before.
 
+pyarrow's buffers come from the system allocator, as in ``wupian month-end`` run as the console script (set
+``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` to time the in-process default).
+
 Usage: ``python bench/phases_month_end.py WAREHOUSE [--workdir DIR] [--as-of 2026-03-31] [--sequential]``
 """
 
@@ -78,6 +81,10 @@ def main() -> int:
     copy_warehouse(args.warehouse, db)
     shutil.rmtree(out, ignore_errors=True)
     log: list[tuple[str, float, float]] = []
+    # pyarrow's pool as the console script chooses it (``lean_process.console_script``: the system allocator unless
+    # the environment names one): month-end called in-process through ``main(argv)`` would stay on mimalloc, whose
+    # 2 MiB huge-page faults added ≈ 1.3 s of CPU to reconcile_parts alone (2.94 vs 1.67 s, 2M bank, session 13)
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     w0, c0 = time.perf_counter(), time.process_time()
     import importlib
 

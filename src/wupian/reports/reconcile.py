@@ -21,20 +21,19 @@ from datetime import date
 from decimal import Decimal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from wupian.core.issues import Issue, Level, Source
-from wupian.engine.classify_review import CODE_COLUMNS, unresolved_contradictions
+from wupian.engine.classify_review import unresolved_contradictions
 from wupian.engine.metrics import branch_nodes
 from wupian.engine.metrics_reports import booked_balances, oversized_tags
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics import IndicatorResult
-from wupian.reference.green import catalogue_for
 from wupian.reports.worklists import FINDINGS, repeat, to_issues
 
 CATEGORIES = ("tech", "green", "inclusive", "pension", "digital")
-CODE_COLUMNS_ZH_KEYS = tuple(col for col, _, _ in CODE_COLUMNS)
-CODE_COLUMNS_ZH = tuple(name for _, _, name in CODE_COLUMNS)
+# a contradiction's message (``classify_review.CONTRADICTION_FIELDS``: each rendered as an f-string renders it)
+CONTRADICTION = ("{category}代码 {code} 与贷款实际投向 {purpose_industry_code} 不符，未计入该类别（经办机构 {branch_id}，"
+                 "余额 {balance} 元；{suggestion}）")
 CONTRADICTION_FIX = "核实后更正代码或贷款实际投向；确属该类的，在快照的 code_acceptances 表登记核定理由、核定人和日期"
 PARTS = (("tech_enterprise", "tech"), ("tech_industry", "tech"), ("inclusive_micro", "inclusive"),
          ("digital_core", "digital"))
@@ -126,27 +125,14 @@ _CONTRADICTION_FINDINGS = FINDINGS.set(FINDINGS.get_field_index("suggestion"),
 
 def contradiction_findings(wh: Warehouse, as_of: date, nodes: set[str] | None = None) -> pa.Table:
     """WP-RECON-007 per unresolved contradiction of a loan booked in ``nodes`` (all branches when None), as a
-    findings table (``wupian.reports.worklists``), worded column-wise."""
-    ds, _ = catalogue_for(as_of)
-    table = unresolved_contradictions(wh, as_of, ds.name)
-    if nodes is not None:
-        table = table.filter(pc.is_in(table.column("branch_id"), value_set=pa.array(sorted(nodes), pa.string())))
+    findings table (``wupian.reports.worklists``): the located, worded rows from the engine (``CONTRADICTION``
+    rendered in its statement), the constant columns here."""
+    table = unresolved_contradictions(wh, as_of, CONTRADICTION, nodes)
     n = table.num_rows
-    cols = [CODE_COLUMNS_ZH_KEYS, CODE_COLUMNS_ZH]
-    field = table.column("field")
-    zh = pc.take(pa.array(cols[1], pa.string()), pc.index_in(field, value_set=pa.array(cols[0], pa.string())))
-
-    def text(name: str) -> pa.ChunkedArray | pa.Array:  # as an f-string renders it (None for a missing value)
-        return pc.fill_null(pc.cast(table.column(name), pa.string()), "None")
-
-    message = pc.binary_join_element_wise(
-        zh, "代码 ", text("code"), " 与贷款实际投向 ", text("purpose_industry_code"), " 不符，未计入该类别（经办机构 ",
-        text("branch_id"), "，余额 ", text("balance"), " 元；", text("suggestion"), "）", "")
     return pa.table({
-        "file": repeat("loans", n), "line": pa.nulls(n, pa.int64()),
-        "key": pc.binary_join_element_wise("loan_id=", pc.cast(table.column("loan_id"), pa.string()), ""),
-        "column": field.cast(pa.string()), "code": repeat("WP-RECON-007", n),
-        "level": repeat(str(Level.ERROR), n), "message": message,
+        "file": repeat("loans", n), "line": pa.nulls(n, pa.int64()), "key": table.column("key"),
+        "column": table.column("field"), "code": repeat("WP-RECON-007", n),
+        "level": repeat(str(Level.ERROR), n), "message": table.column("message"),
         "suggestion": pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), n),
                                                      pa.array([CONTRADICTION_FIX], pa.string()))},
         schema=_CONTRADICTION_FINDINGS)
