@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wupian.engine.pboc_checks import (
+    _may_repeat,
+    _repeats,
     checked_file,
     checked_records,
     drop_records,
@@ -85,3 +87,24 @@ def test_records_checked_where_built_find_what_the_text_path_finds(tmp_path: Pat
         assert to_issues(validate_checked(wh, code, "f.dat", head, records)) == whole
         assert to_issues(validate_checked(wh, code, "f.dat", head, records, head_marks)) == whole
         drop_pboc_loans(wh)
+
+
+KEY = st.sampled_from(["", "0", "K1", "K2", "K1\x00", None])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(REPORTS)), st.lists(st.tuples(KEY, KEY, KEY), max_size=6))
+def test_the_repeat_pretest_says_no_only_when_the_statement_finds_nothing(tmp_path: Path, code: str,
+                                                                         rows: list[tuple[str | None, ...]]) -> None:
+    """``_may_repeat`` (Arrow) lets ``repeated_record_keys`` skip the statement: it may say "maybe" for nothing, never
+    "no" for a repeat; on keys that are all different (the usual file) it says no."""
+    plan = record_plan(code)
+    cols = sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})
+    keys = pa.table({"n": pa.array(range(1, len(rows) + 1), pa.int32()),
+                     **{f"v{p}": pa.array([r[i] for r in rows], pa.string()) for i, p in enumerate(cols)}})
+    with Warehouse(tmp_path / "k.duckdb") as wh:
+        found = _repeats(wh, plan, keys, None)
+    if found:
+        assert _may_repeat(plan, keys)
+    distinct = pa.table({f"v{p}": pa.array([f"D{i}" for i in range(len(rows))], pa.string()) for p in cols})
+    assert not _may_repeat(plan, distinct)

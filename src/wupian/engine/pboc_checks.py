@@ -343,15 +343,35 @@ def repeated_record_keys(wh: Warehouse, plan: RecordPlan, records: pa.Table) -> 
         return []
     k = len(plan.summaries)
     whole = pc.not_equal(records.column("marks"), "count")  # a record of the wrong field count has no key
-    keys = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
-                     **{f"v{int(p)}": records.column(f"v{int(p)}")
-                        for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})}})
-    found = _repeats(wh, plan, keys.filter(whole), None)
+    fields = {f"v{int(p)}": records.column(f"v{int(p)}")
+              for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})}
+    if not _may_repeat(plan, pa.table(fields).filter(whole)):  # the usual file: every key once, nothing to find
+        return []
+    keys = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()), **fields}).filter(whole)
+    found = _repeats(wh, plan, keys, None)
     if found:
         lines = records.column("line").take(pa.array([int(r["n"]) - k - 1 for r in found]))
         for r, line in zip(found, lines.to_pylist(), strict=True):
             r["line"] = line
     return found
+
+
+def _may_repeat(plan: RecordPlan, keys: pa.Table) -> bool:
+    """Whether ``_repeats`` can find anything among ``keys``: some key field holds a value other than ``''`` / ``'0'``
+    (and not null) twice with the same 交易流水号 — the groups of ``_repeats``' ``twice``, counted in Arrow (whose
+    grouping, like SQL's, puts nulls of the serial together). False means ``_repeats`` returns ``[]``; True that
+    the statement is run."""
+    serial = keys.column(f"v{int(plan.serial)}") if plan.serial is not None else None
+    for pos in plan.keys:
+        v = keys.column(f"v{int(pos)}")
+        usable = pc.and_(pc.is_valid(v), pc.invert(pc.is_in(v, value_set=pa.array(["", "0"], pa.string()))))
+        # one text per key (the serial joined on; a null serial makes the text null, and nulls count as one value:
+        # at worst a "maybe" that the statement then settles)
+        key = v if serial is None else pc.binary_join_element_wise(v, serial, "\x00")
+        key = key.filter(usable)
+        if len(key) > 1 and len(pc.unique(key)) < len(key):
+            return True
+    return False
 
 
 def _repeats(wh: Warehouse, plan: RecordPlan, keys: pa.Table, table: str | None) -> list[dict[str, Any]]:
