@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wupian.engine.pboc_checks import (
+    _field_columns,
     _may_repeat,
     _repeats,
     checked_file,
@@ -20,6 +21,7 @@ from wupian.engine.pboc_checks import (
     drop_records,
     line_marks,
     load_records,
+    passes_empty,
     repeated_keys,
     repeated_record_keys,
 )
@@ -108,3 +110,26 @@ def test_the_repeat_pretest_says_no_only_when_the_statement_finds_nothing(tmp_pa
         assert _may_repeat(plan, keys)
     distinct = pa.table({f"v{p}": pa.array([f"D{i}" for i in range(len(rows))], pa.string()) for p in cols})
     assert not _may_repeat(plan, distinct)
+
+
+def test_a_field_that_passes_empty_has_no_mark_when_empty(tmp_path: Path) -> None:
+    """``passes_empty`` (what lets ``checked_file`` leave a field written empty everywhere out of its statement)
+    agrees with the field's SQL: for every field of every report, on summary and detail rows, an empty value it
+    passes has neither a type mark nor a rule mark — whatever the record's other fields hold — and one it does not
+    pass has a mark on some record."""
+    others = ("", "0", "1", "C03", "x")
+    with Warehouse(tmp_path / "e.duckdb") as wh:
+        for code in sorted(REPORTS):
+            plan = record_plan(code)
+            k = len(plan.summaries)
+            for fc in plan.fields:
+                for n, mode in ((1, fc.summary), (k + 1, fc.detail)) if k else ((1, fc.detail),):
+                    params: list[object] = []
+                    t, u = _field_columns(fc, k, params)
+                    rows = " UNION ALL ".join(
+                        f"SELECT {n} AS n, true AS ascii, {b} AS blanks, "
+                        + ", ".join(f"'{'' if f.pos == fc.pos else o}' AS v{f.pos}" for f in plan.fields)
+                        for o in others for b in ("true", "false"))
+                    marks = wh.rows(f"SELECT {t} AS t, {u} AS u FROM ({rows}) r", params)
+                    quiet = all(m["t"] is None and m["u"] is None for m in marks)
+                    assert quiet == passes_empty(fc, mode), (code, fc.pos, mode)
