@@ -154,8 +154,9 @@ def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report, fields: dict[int, pa.
             ok = pc.or_(ok, usable)
     if value is None or ok is None:
         return pa.nulls(len(lines), pa.string())
-    keep = pc.and_(ok, pc.greater(n, len(rep.summaries)))
-    return pc.binary_join_element_wise(prefix, pc.if_else(keep, value, pa.scalar(None, pa.string())), "")
+    keep = pc.and_(ok, pc.greater(n, len(rep.summaries)))  # never null
+    kept = value if pc.all(keep).as_py() else pc.if_else(keep, value, pa.scalar(None, pa.string()))
+    return pc.binary_join_element_wise(prefix, kept, "")
 
 
 def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issue | None:
