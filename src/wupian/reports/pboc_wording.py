@@ -314,10 +314,9 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
 
     if all(isinstance(p[1], np.ndarray) for p in pieces):
         key_at = ints([p[1] for p in pieces])  # type: ignore[misc]
-        key = pc.take(keys, pa.array(key_at, mask=key_at < 0))
+        key = _keys_at(keys, key_at)
     else:
-        key = pa.concat_arrays([pc.take(keys, pa.array(p[1], mask=p[1] < 0)) if isinstance(p[1], np.ndarray)
-                                else p[1] for p in pieces])
+        key = pa.concat_arrays([_keys_at(keys, p[1]) if isinstance(p[1], np.ndarray) else p[1] for p in pieces])
         key = key if sort is None else pc.take(key, pa.array(sort))
     at = order if in_order else np.sort(order)
     total = len(order)
@@ -329,6 +328,15 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
                                 for p in pieces])
     weights = weights if sort is None else pc.take(weights, pa.array(sort))
     return pa.Table.from_arrays([*columns, weights], names=[*FINDINGS.names, RECORDS]), mistyped
+
+
+def _keys_at(keys: pa.Array, at: np.ndarray) -> pa.Array:
+    """The keys of the lines ``at`` (null where ``at`` is negative): the keys themselves when ``at`` is every line in
+    order (a file whose every record has one such finding), else one take."""
+    if len(at) == len(keys) and np.array_equal(at, np.arange(len(keys))):
+        return keys
+    none = at < 0
+    return pc.take(keys, pa.array(at, mask=none) if none.any() else pa.array(at))
 
 
 def _first_seen(at_head: np.ndarray) -> tuple[list[str], np.ndarray]:
