@@ -13,11 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wupian.engine.pboc_checks import (
+    _field_columns,
+    _may_repeat,
+    _repeats,
     checked_file,
     checked_records,
     drop_records,
     line_marks,
     load_records,
+    passes_empty,
     repeated_keys,
     repeated_record_keys,
 )
@@ -85,3 +89,47 @@ def test_records_checked_where_built_find_what_the_text_path_finds(tmp_path: Pat
         assert to_issues(validate_checked(wh, code, "f.dat", head, records)) == whole
         assert to_issues(validate_checked(wh, code, "f.dat", head, records, head_marks)) == whole
         drop_pboc_loans(wh)
+
+
+KEY = st.sampled_from(["", "0", "K1", "K2", "K1\x00", None])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(REPORTS)), st.lists(st.tuples(KEY, KEY, KEY), max_size=6))
+def test_the_repeat_pretest_says_no_only_when_the_statement_finds_nothing(tmp_path: Path, code: str,
+                                                                         rows: list[tuple[str | None, ...]]) -> None:
+    """``_may_repeat`` (Arrow) lets ``repeated_record_keys`` skip the statement: it may say "maybe" for nothing, never
+    "no" for a repeat; on keys that are all different (the usual file) it says no."""
+    plan = record_plan(code)
+    cols = sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})
+    keys = pa.table({"n": pa.array(range(1, len(rows) + 1), pa.int32()),
+                     **{f"v{p}": pa.array([r[i] for r in rows], pa.string()) for i, p in enumerate(cols)}})
+    with Warehouse(tmp_path / "k.duckdb") as wh:
+        found = _repeats(wh, plan, keys, None)
+    if found:
+        assert _may_repeat(plan, keys)
+    distinct = pa.table({f"v{p}": pa.array([f"D{i}" for i in range(len(rows))], pa.string()) for p in cols})
+    assert not _may_repeat(plan, distinct)
+
+
+def test_a_field_that_passes_empty_has_no_mark_when_empty(tmp_path: Path) -> None:
+    """``passes_empty`` (what lets ``checked_file`` leave a field written empty everywhere out of its statement)
+    agrees with the field's SQL: for every field of every report, on summary and detail rows, an empty value it
+    passes has neither a type mark nor a rule mark — whatever the record's other fields hold — and one it does not
+    pass has a mark on some record."""
+    others = ("", "0", "1", "C03", "x")
+    with Warehouse(tmp_path / "e.duckdb") as wh:
+        for code in sorted(REPORTS):
+            plan = record_plan(code)
+            k = len(plan.summaries)
+            for fc in plan.fields:
+                for n, mode in ((1, fc.summary), (k + 1, fc.detail)) if k else ((1, fc.detail),):
+                    params: list[object] = []
+                    t, u = _field_columns(fc, k, params)
+                    rows = " UNION ALL ".join(
+                        f"SELECT {n} AS n, true AS ascii, {b} AS blanks, "
+                        + ", ".join(f"'{'' if f.pos == fc.pos else o}' AS v{f.pos}" for f in plan.fields)
+                        for o in others for b in ("true", "false"))
+                    marks = wh.rows(f"SELECT {t} AS t, {u} AS u FROM ({rows}) r", params)
+                    quiet = all(m["t"] is None and m["u"] is None for m in marks)
+                    assert quiet == passes_empty(fc, mode), (code, fc.pos, mode)

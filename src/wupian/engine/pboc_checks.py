@@ -149,6 +149,13 @@ def _mode_marks(fc: FieldCheck, v: str, mode: str, params: list[Any]) -> str:
     return _join(_value_marks(fc, v, mode, params))
 
 
+def passes_empty(fc: FieldCheck, mode: str) -> bool:
+    """Whether an empty value of the field has no mark under ``mode`` (``_field_columns``: its type check and rule
+    marks both NULL): the type check passes an empty value always, and a rule marks an empty value only when it
+    asks for one (``M``) or its condition may (``C``); the code list and pattern are checked on filled values only."""
+    return not fc.rules or mode in ("E", "")
+
+
 def _join(parts: Sequence[str]) -> str:
     if not parts:
         return "CAST(NULL AS VARCHAR)"
@@ -207,23 +214,26 @@ def _split(table: str) -> str:
             f"FROM {table}")
 
 
-def _marks_sql(plan: RecordPlan, params: list[Any]) -> tuple[str, str]:
+def _marks_sql(plan: RecordPlan, params: list[Any], quiet: frozenset[int] = frozenset()) -> tuple[str, str]:
     """The rules of ``plan`` over a relation ``r`` of records (``n``, ``nf`` the field count, the pre-tests ``ascii``
     and ``blanks``, the fields ``v1`` … ``vN``): the per-field and record columns to add to ``r`` (``r.*, …``), and
     the expression of the line's marks over them (module docstring). The one definition of every rule, for the
-    records as text (``line_marks``) and as built (``checked_records``)."""
+    records as text (``line_marks``) and as built (``checked_records``). ``quiet``: positions of fields known to
+    have no mark on any row of ``r`` (``_quiet_fields``), left out of the expression."""
     k, nf = len(plan.summaries), len(plan.fields)
     cols = ["CAST(NULL AS VARCHAR) AS kind"]
     if plan.summaries:
         arms = " ".join(f"WHEN {i} THEN {_lit(c, params)}" for i, c in enumerate(plan.summaries, start=1))
         expected = f"CASE r.n {arms} ELSE {_lit(plan.detail_code or '', params)} END"
         cols[0] = f"CASE WHEN r.v1 <> {expected} THEN 'kind' END AS kind"
-    for fc in plan.fields:
+    fields = [fc for fc in plan.fields if fc.pos not in quiet]
+    for fc in fields:
         t, u = _field_columns(fc, k, params)
         cols += [f"{t} AS t{fc.pos}", f"{u} AS u{fc.pos}"]
     record = _record_marks(plan, k, params)
     cols += [f"{m} AS x{i}" for i, m in enumerate(record)]
-    marks = ", ".join(["kind", *(_field_mark(fc.pos) for fc in plan.fields), *(f"x{i}" for i in range(len(record)))])
+    # a field without a mark adds NULL to ``concat_ws``, which skips it: a quiet field is left out, same text
+    marks = ", ".join(["kind", *(_field_mark(fc.pos) for fc in fields), *(f"x{i}" for i in range(len(record)))])
     # A line with the wrong number of fields gets ``count`` alone (its rule columns, read off missing fields, are
     # not used).
     return ", ".join(cols), f"CASE WHEN nf <> {nf} THEN 'count' ELSE concat_ws(';', {marks}) END"
@@ -290,7 +300,7 @@ def checked_file(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: date, 
     ``(n, line, marks)`` (every head line, ``""`` for none), then the detail records."""
     sql, sparams, names = records_sql(lines, as_of, **flags)
     params: list[Any] = []
-    cols, marks = _marks_sql(plan, params)
+    cols, marks = _marks_sql(plan, params, _quiet_fields(lines, plan, head))
     nv = len(plan.fields)
     keys = [f"v{int(p)}" for p in sorted({*plan.keys, *(p for p in (plan.serial, plan.branch) if p is not None)})]
     fields = [f"v{i}" for i in range(1, nv + 1)]
@@ -321,6 +331,23 @@ def checked_file(wh: Warehouse, lines: LinePlan, plan: RecordPlan, as_of: date, 
                                   ("marks", pa.string())])))
 
 
+def _quiet_fields(lines: LinePlan, plan: RecordPlan, head: Sequence[str]) -> frozenset[int]:
+    """Positions of the fields that no row of ``checked_file`` can mark: written empty on every detail record (the
+    constant ``''`` — a spare field, a summary-only field), empty on every summary row ``head`` of the right field
+    count (a row of another count is marked ``count`` alone), and empty allowed on both (``passes_empty``)."""
+    nf, k = len(plan.fields), len(plan.summaries)
+    heads = [h.split("|") for h in head]
+    heads = [h for h in heads if len(h) == nf]
+    out = set()
+    for fc, value in zip(plan.fields, lines.fields, strict=True):
+        if value.kind != "const" or str(value.arg) != "" or not passes_empty(fc, fc.detail):
+            continue
+        if k and heads and not (passes_empty(fc, fc.summary) and all(h[fc.pos - 1] == "" for h in heads)):
+            continue
+        out.add(fc.pos)
+    return frozenset(out)
+
+
 def repeated_keys(wh: Warehouse, plan: RecordPlan, table: str = RECORDS) -> list[dict[str, Any]]:
     """Detail lines whose key repeats an earlier line's (with 交易流水号 when ``plan.serial``): ``pos`` (the key
     field), ``n``, ``line``, ``first`` (the line it repeats), ordered by key field, then line."""
@@ -343,15 +370,35 @@ def repeated_record_keys(wh: Warehouse, plan: RecordPlan, records: pa.Table) -> 
         return []
     k = len(plan.summaries)
     whole = pc.not_equal(records.column("marks"), "count")  # a record of the wrong field count has no key
-    keys = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
-                     **{f"v{int(p)}": records.column(f"v{int(p)}")
-                        for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})}})
-    found = _repeats(wh, plan, keys.filter(whole), None)
+    fields = {f"v{int(p)}": records.column(f"v{int(p)}")
+              for p in sorted({*plan.keys, *([plan.serial] if plan.serial is not None else [])})}
+    if not _may_repeat(plan, pa.table(fields).filter(whole)):  # the usual file: every key once, nothing to find
+        return []
+    keys = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()), **fields}).filter(whole)
+    found = _repeats(wh, plan, keys, None)
     if found:
         lines = records.column("line").take(pa.array([int(r["n"]) - k - 1 for r in found]))
         for r, line in zip(found, lines.to_pylist(), strict=True):
             r["line"] = line
     return found
+
+
+def _may_repeat(plan: RecordPlan, keys: pa.Table) -> bool:
+    """Whether ``_repeats`` can find anything among ``keys``: some key field holds a value other than ``''`` / ``'0'``
+    (and not null) twice with the same 交易流水号 — the groups of ``_repeats``' ``twice``, counted in Arrow (whose
+    grouping, like SQL's, puts nulls of the serial together). False means ``_repeats`` returns ``[]``; True that
+    the statement is run."""
+    serial = keys.column(f"v{int(plan.serial)}") if plan.serial is not None else None
+    for pos in plan.keys:
+        v = keys.column(f"v{int(pos)}")
+        usable = pc.and_(pc.is_valid(v), pc.invert(pc.is_in(v, value_set=pa.array(["", "0"], pa.string()))))
+        # one text per key (the serial joined on; a null serial makes the text null, and nulls count as one value:
+        # at worst a "maybe" that the statement then settles)
+        key = v if serial is None else pc.binary_join_element_wise(v, serial, "\x00")
+        key = key.filter(usable)
+        if len(key) > 1 and len(pc.unique(key)) < len(key):
+            return True
+    return False
 
 
 def _repeats(wh: Warehouse, plan: RecordPlan, keys: pa.Table, table: str | None) -> list[dict[str, Any]]:

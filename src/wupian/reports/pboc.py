@@ -302,12 +302,30 @@ def _text(head: list[str], details: pa.Array) -> str:
 def _data(head: list[str], details: pa.Array) -> bytes:
     """``_text`` as UTF-8 bytes, the detail records taken from Arrow's buffer (each with its LF appended
     column-wise) instead of a Python string per record."""
+    return b"".join(_pieces(head, details))
+
+
+def _pieces(head: list[str], details: pa.Array) -> list[bytes | pa.Buffer]:
+    """``_data`` as the pieces that make it up, one after the other: the summary rows' bytes and the detail records'
+    Arrow buffer, not copied into one ``bytes`` (the file is written and hashed piece by piece)."""
     if details.null_count or len(details) == 0:
-        return _text(head, details).encode("utf-8")
+        return [_text(head, details).encode("utf-8")]
     ended = pc.binary_join_element_wise(details, pa.scalar("", pa.string()), "\n")  # each record + LF
     offsets = np.frombuffer(ended.buffers()[1], dtype=np.int32, count=len(ended) + 1, offset=4 * ended.offset)
     body = ended.buffers()[2][int(offsets[0]):int(offsets[-1])]
-    return "".join(h + "\n" for h in head).encode("utf-8") + body.to_pybytes()
+    return ["".join(h + "\n" for h in head).encode("utf-8"), body]
+
+
+def _write_pieces(path: Path, pieces: list[bytes | pa.Buffer]) -> tuple[int, str]:
+    """Write ``pieces`` to ``path`` one after the other; the file's size and MD5."""
+    digest = hashlib.md5()
+    size = 0
+    with path.open("wb") as fh:
+        for piece in pieces:
+            fh.write(piece)
+            digest.update(piece)
+            size += len(memoryview(piece))
+    return size, digest.hexdigest()
 
 
 def file_text(wh: Warehouse, code: str, as_of: date) -> tuple[str, int]:
@@ -362,19 +380,19 @@ def _write_one(wh: Warehouse, code: str, as_of: date, out_dir: Path, uscc: str, 
     # every rule, set-based over the records as they will be written (checked by the statement that built them)
     problems = validate_checked(wh, code, name, head, detail, head_marks)
     found += [_once(_detail_findings(detail), warned), findings_table(_join_warnings(name, plan, detail)), problems]
-    data = _data(head, details)
+    data = _pieces(head, details)
     path, log = out_dir / name, out_dir / (name[:-4] + ".log")
     if pc.any(pc.equal(problems.column("level"), str(Level.ERROR))).as_py():
         (out_dir / REJECTED).mkdir(exist_ok=True)
         path.unlink(missing_ok=True)
         log.unlink(missing_ok=True)
         path = out_dir / REJECTED / name
-        path.write_bytes(data)
+        _write_pieces(path, data)
         return PbocFile(code, path, log, records, len(details), rejected=True)
-    path.write_bytes(data)
-    log.write_bytes(f"{name}\n{hashlib.md5(data).hexdigest()}\n{len(data)}\n{stamp}\n{records}\n".encode())
+    size, md5 = _write_pieces(path, data)
+    log.write_bytes(f"{name}\n{md5}\n{size}\n{stamp}\n{records}\n".encode())
     (out_dir / REJECTED / name).unlink(missing_ok=True)
-    return PbocFile(code, path, log, records, len(details), validated=hashlib.md5(data).hexdigest())
+    return PbocFile(code, path, log, records, len(details), validated=md5)
 
 
 def self_check(files: list[PbocFile]) -> list[Issue]:
@@ -386,17 +404,20 @@ def self_check(files: list[PbocFile]) -> list[Issue]:
 def self_check_findings(files: list[PbocFile]) -> pa.Table:
     """``self_check`` as a findings table."""
     found: list[pa.Table] = []
-    db = scratch()  # the files are checked as read back, in a private database
+    db: list[Warehouse] = []  # the files are checked as read back, in a private database opened when one needs it
     try:
         for f in files:
             if not f.rejected:
                 found += _check_file(f, db)
     finally:
-        db.close()
+        for d in db:
+            d.close()
     return concat(found)
 
 
-def _check_file(f: PbocFile, db: Warehouse) -> list[pa.Table]:
+def _check_file(f: PbocFile, db: list[Warehouse]) -> list[pa.Table]:
+    """The findings of one written file read back; ``db`` holds the private database of the record rules once a file
+    needs them (none is opened for files whose record rules already passed on exactly these bytes)."""
     issues: list[Issue] = []
     name = f.path.name
     data = f.path.read_bytes()
@@ -405,7 +426,9 @@ def _check_file(f: PbocFile, db: Warehouse) -> list[pa.Table]:
     # before writing (same MD5, LF only, one line per record): only the format rules and the .log are re-checked.
     # Anything else — a file changed since, a CR, a record split over lines — is checked against every rule again.
     same = bool(f.validated) and digest == f.validated and b"\r" not in data and data.count(b"\n") == f.records
-    checked = validate_bytes_table(f.report_code, data, name, db, records=not same)
+    if not same and not db:
+        db.append(scratch())
+    checked = validate_bytes_table(f.report_code, data, name, db[0] if db else None, records=not same)
 
     def err(msg: str, line: int | None = None, name: str = name) -> None:
         issues.append(Issue("WP-PBOC-001", Level.ERROR, msg, Source(name, line)))

@@ -29,6 +29,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -179,10 +180,15 @@ def checked_engine(wh: Warehouse, code: str, file: str, head: list[str], records
         # fields); none on the summary rows, whose key and branch the wording never reads
         keys = [c for c in records.column_names
                 if c[:1] == "v" and c[1:].isdigit() and int(c[1:]) in (*plan.keys, plan.branch)]
-        detail = pa.table({"n": pa.array(range(k + 1, k + 1 + records.num_rows), pa.int32()),
+        detail = pa.table({"n": pa.array(np.arange(k + 1, k + 1 + records.num_rows, dtype=np.int32)),
                            "line": records.column("line"), "marks": marks,
-                           **{c: records.column(c) for c in keys}}).filter(pc.not_equal(marks, ""))
+                           **{c: records.column(c) for c in keys}})
+        marked_rows = pc.not_equal(marks, "")
+        if not pc.all(marked_rows, skip_nulls=False).as_py():  # a file whose every record breaks a rule: no copy
+            detail = detail.filter(marked_rows)
         heads = marked.filter(pc.not_equal(marked.column("marks"), "")).select(["n", "line", "marks"])
+        if heads.num_rows == 0:
+            return _findings(code, file, head, detail, repeats)
         heads = pa.table({**{c: heads.column(c) for c in heads.column_names},
                           **{c: pa.nulls(heads.num_rows, pa.string()) for c in keys}})
         return _findings(code, file, head, pa.concat_tables([heads.cast(detail.schema), detail]), repeats)

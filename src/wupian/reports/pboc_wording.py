@@ -138,6 +138,10 @@ def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report, fields: dict[int, pa.
     for name in ("贷款借据编码", "票据编号"):  # the first usable wins: 借据 before 票据
         if name not in rep.names:
             continue
+        # every detail line has its key already (the usual file; a summary line never has one): a later field
+        # would change no key, and is not read
+        if ok is not None and pc.all(pc.or_(ok, pc.less_equal(n, len(rep.summaries)))).as_py():
+            break
         pos = rep.names.index(name) + 1
         v = (fields or {}).get(pos)
         v = _field_at(lines, pos) if v is None else v
@@ -150,8 +154,9 @@ def _line_keys(lines: pa.Array, n: pa.Array, rep: _Report, fields: dict[int, pa.
             ok = pc.or_(ok, usable)
     if value is None or ok is None:
         return pa.nulls(len(lines), pa.string())
-    keep = pc.and_(ok, pc.greater(n, len(rep.summaries)))
-    return pc.binary_join_element_wise(prefix, pc.if_else(keep, value, pa.scalar(None, pa.string())), "")
+    keep = pc.and_(ok, pc.greater(n, len(rep.summaries)))  # never null
+    kept = value if pc.all(keep).as_py() else pc.if_else(keep, value, pa.scalar(None, pa.string()))
+    return pc.binary_join_element_wise(prefix, kept, "")
 
 
 def _word(rep: _Report, mark: str, value: str, summary: bool, file: str) -> Issue | None:
@@ -221,7 +226,7 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     found = found.combine_chunks()
     n, lines, marks = (found.column(c).chunk(0) if found.column(c).num_chunks else found.column(c).combine_chunks()
                        for c in ("n", "line", "marks"))
-    for sn, sm in zip(n.to_pylist()[:k], marks.to_pylist()[:k], strict=True):  # the first lines: summary rows
+    for sn, sm in zip(n.slice(0, k).to_pylist(), marks.slice(0, k).to_pylist(), strict=True):  # the first lines
         if sn <= k:
             mistyped[sn] = {rep.fields[int(m.split(":")[0]) - 1].name for m in sm.split(";") if ":T:" in m}
     split = pc.split_pattern(marks, ";")
@@ -236,6 +241,7 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
     # array, and the records each row stands for (None: one each)
     pieces: list[tuple[np.ndarray, np.ndarray | pa.Array, dict[str, np.ndarray | pa.Array], np.ndarray | None]] = []
     branches: pa.Array | None = None  # the branch of each line, read off once (branch-level findings only)
+    headed = n.to_numpy(zero_copy_only=False) <= k  # per line: a summary row
     for j, mark in enumerate(enc.dictionary.to_pylist()):
         rows = np.nonzero(ids == j)[0]
         src = parent[rows]
@@ -264,21 +270,22 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
             continue
         pos = int(mark.split(":")[0]) if ":" in mark else (rep.names.index("票据编号") + 1
                                                           if mark == "bill_extra" else 0)
-        summary = pc.less_equal(pc.take(n, pa.array(src)), k)
+        at_head = headed[src]
+        summary = pa.array(at_head, pa.bool_())
         if pos and not _valueless(mark):
             values = _field_at(pc.take(lines, pa.array(src)), pos)
             combo = pc.dictionary_encode(pc.binary_join_element_wise(pc.if_else(summary, "1", "0"), values, ""))
-        else:  # the wording does not read the value: one text per summary/detail row
-            combo = pc.dictionary_encode(pc.if_else(summary, "1", "0"))
-        worded = [_word(rep, mark, text[1:], text[0] == "1", file) for text in combo.dictionary.to_pylist()]
-        pick = combo.indices.to_numpy(zero_copy_only=False)
+            texts_of, pick = combo.dictionary.to_pylist(), combo.indices.to_numpy(zero_copy_only=False)
+        else:  # the wording does not read the value: one text per summary/detail row, in order of first appearance
+            texts_of, pick = _first_seen(at_head)
+        worded = [_word(rep, mark, text[1:], text[0] == "1", file) for text in texts_of]
         if any(w is None for w in worded):  # a mark without wording (none today) is not a finding
             keep = np.array([w is not None for w in worded])[pick]
-            rows, src, pick = rows[keep], src[keep], pick[keep]
+            rows, src, pick, at_head = rows[keep], src[keep], pick[keep], at_head[keep]
         texts_at = {a: pools[a].ids([None if w is None else (w.source.column if a == "column" else getattr(w, a))
                                      for w in worded]) for a in pools}
         if pos in rep.branch_fields and rep.branch is not None:
-            detail = ~summary.to_numpy(zero_copy_only=False)
+            detail = ~at_head
             if detail.any():
                 if branches is None:
                     branches = fields.get(rep.branch)
@@ -307,10 +314,9 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
 
     if all(isinstance(p[1], np.ndarray) for p in pieces):
         key_at = ints([p[1] for p in pieces])  # type: ignore[misc]
-        key = pc.take(keys, pa.array(key_at, mask=key_at < 0))
+        key = _keys_at(keys, key_at)
     else:
-        key = pa.concat_arrays([pc.take(keys, pa.array(p[1], mask=p[1] < 0)) if isinstance(p[1], np.ndarray)
-                                else p[1] for p in pieces])
+        key = pa.concat_arrays([_keys_at(keys, p[1]) if isinstance(p[1], np.ndarray) else p[1] for p in pieces])
         key = key if sort is None else pc.take(key, pa.array(sort))
     at = order if in_order else np.sort(order)
     total = len(order)
@@ -322,6 +328,25 @@ def line_findings(found: pa.Table, rep: _Report, file: str) -> tuple[pa.Table, d
                                 for p in pieces])
     weights = weights if sort is None else pc.take(weights, pa.array(sort))
     return pa.Table.from_arrays([*columns, weights], names=[*FINDINGS.names, RECORDS]), mistyped
+
+
+def _keys_at(keys: pa.Array, at: np.ndarray) -> pa.Array:
+    """The keys of the lines ``at`` (null where ``at`` is negative): the keys themselves when ``at`` is every line in
+    order (a file whose every record has one such finding), else one take."""
+    if len(at) == len(keys) and np.array_equal(at, np.arange(len(keys))):
+        return keys
+    none = at < 0
+    return pc.take(keys, pa.array(at, mask=none) if none.any() else pa.array(at))
+
+
+def _first_seen(at_head: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """``"1"`` (summary row) / ``"0"`` (detail row) per row dictionary-encoded as ``pc.dictionary_encode`` does it
+    (the texts in order of first appearance, each row's index into them), without a text per row."""
+    if len(at_head) == 0:
+        return [], np.zeros(0, dtype=np.int32)
+    first = bool(at_head[0])
+    texts = ["1" if first else "0"] + (["0" if first else "1"] if bool(np.any(at_head != first)) else [])
+    return texts, (at_head != first).astype(np.int32)
 
 
 def _per_branch(rows: np.ndarray, src: np.ndarray, pick: np.ndarray, texts_at: dict[str, np.ndarray],
