@@ -389,29 +389,47 @@ def _amount_columns(plan: ClassifyPlan, pre: str = "") -> list[str]:
     return cols
 
 
+def _ids_rules(plan: ClassifyPlan, pre: str = "") -> list[str]:
+    """The rule flags the rule ids of the plan's tags read (``_rule_ids_sql`` on a tagged row)."""
+    cols: list[str] = []
+    for tag in _base_tags(plan):
+        rules = [(i, r) for i, r in enumerate(plan.rules) if r.kind in ("include", "marker") and tag in r.tags]
+        if not (len(rules) == 1 and rules[0][1].kind == "include"):
+            cols += [_r(i, pre) for i, _r_ in rules]
+    return cols
+
+
+def _tagged_ids(plan: ClassifyPlan, tag: str, pre: str = "") -> str:
+    """The rule ids of a tagged row of ``tag`` from the rule flags (a union joins its members' that hold)."""
+    if not plan.tag(tag).union_of:
+        return _rule_ids_sql(plan, tag, tagged=True, pre=pre)
+    return "concat_ws(',', " + ", ".join(
+        f"CASE WHEN {_t(m, pre)} THEN {_rule_ids_sql(plan, m, tagged=True, pre=pre)} END"
+        for m in _members(plan, tag)) + ")"
+
+
 def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> str:
     """``_rows_sql`` (without explanations) of several profiles' plans in one SELECT: the loans, their facts and
     joins read once, each plan's rule and tag columns under its own prefix — rows (profile, loan_id, tag, amount,
     rule_ids), each profile's the same as its own statement gives. The only parameters are the rule values
     (``params`` gets them) and, last, the as-of date.
 
-    The loans with at least one tag under some profile (a fifth of them at 2M) are kept, with their tags, amount
-    facts and each base tag's rule ids, in a materialised CTE; then one ``UNION ALL`` branch per (profile, tag)
-    reads the rows of its tag, its amount and rule ids written out for that tag alone. Against pairing every loan
-    with a constant tag list by a nested-loop join: the rule ids are built for the tagged loans only, no
-    ``CASE`` over every tag's arm per row, and the write gets full chunks (the pairing gave one small chunk per
-    loan chunk and tag). Two planner details keep it so: the untagged loans are dropped by a join with a one-row
-    table (a ``WHERE`` would be pushed below the projections, the tags evaluated twice) and the first branch
-    reads its rows by a join, not a filter (with every reader filtered, DuckDB pushes their ``OR`` into the CTE,
-    with the same effect)."""
+    The loans with at least one tag under some profile (a fifth of them at 2M) are kept, with their tag flags,
+    amount facts and the rule flags their rule ids read, in a materialised CTE; then one ``UNION ALL`` branch per
+    (profile, tag) reads the rows of its tag, its amount and rule ids written out for that tag alone. Against
+    pairing every loan with a constant tag list by a nested-loop join (until session 13): no rule ids or amounts
+    built for the untagged loans, no ``CASE`` over every tag's arm per row, and the write gets full chunks (the
+    pairing gave one small chunk per loan chunk and tag). Two planner details keep it so: the untagged loans are
+    dropped by a join with a one-row table (a ``WHERE`` would be pushed below the projections, the tags
+    evaluated twice) and the first branch reads its rows by a join, not a filter (with every reader filtered,
+    DuckDB pushes their ``OR`` into the CTE, with the same effect)."""
     named = [(plan, f"p{n:d}_") for n, plan in enumerate(plans)]
     branches = [(plan, pre, t.id) for plan, pre in named for t in plan.tags]
     if not branches:
         raise ValueError("no tag to classify")
     flags = [_t(tag, pre) for _plan, pre, tag in branches]
-    facts = dict.fromkeys(c for plan, pre in named for c in _amount_columns(plan, pre))
-    ids = [i for i in (_base_ids(plan, pre) for plan, pre in named) if i]
-    kept = ", ".join(["loan_id", *facts, *flags, *ids])
+    read = dict.fromkeys(c for plan, pre in named for c in (*_amount_columns(plan, pre), *_ids_rules(plan, pre)))
+    kept = ", ".join(dict.fromkeys(["loan_id", *read, *flags]))
     tagged = f"""SELECT * FROM (
   SELECT *, ({" OR ".join(flags)}) AS any_tag FROM ({_tagged_plans_sql(named, params, explain=False)}) AS m
 ) AS m JOIN (VALUES (FALSE)) AS z(no_tag) ON m.any_tag <> z.no_tag"""
@@ -421,7 +439,7 @@ def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> st
                  else f"WHERE {_t(tag, pre)}")
         rows.append(f"SELECT {sql_literal(plan.profile)} AS profile, loan_id, {sql_literal(tag)} AS tag, "
                     f"CAST(COALESCE({_amount_sql(plan, tag, pre)}, 0) AS DECIMAL(38,2)) AS amount, "
-                    f"{_union_ids(plan, tag, pre)} AS rule_ids FROM e {where}")
+                    f"{_tagged_ids(plan, tag, pre)} AS rule_ids FROM e {where}")
     return f"WITH e AS MATERIALIZED (SELECT {kept} FROM ({tagged}) AS m)\n" + "\nUNION ALL ".join(rows)
 
 
