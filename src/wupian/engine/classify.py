@@ -459,7 +459,8 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     if stored_as_parts(wh):
         # the rows of ``_rows_sql`` by the statement of ``_profiles_rows_sql`` (its tagged loans in a CTE, a branch
         # per tag: cheaper on DuckDB), with the rulebook version; Spark and the explanations run ``_rows_sql``
-        sql = (f"SELECT r.profile, r.loan_id, r.tag, r.amount, r.rule_ids, ? AS rulebook_version "
+        sql = (f"SELECT r.profile, r.loan_id, r.tag, r.amount, r.rule_ids, CAST(NULL AS VARCHAR) AS explanation, "
+               f"? AS rulebook_version "
                f"FROM ({_profiles_rows_sql((plan,), rule_params)}) AS r")
         wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
         # the part holds loan_id, tag, amount and rule_ids; its date, profile and rulebook version (the same on
