@@ -6,8 +6,10 @@ Steps (each one SQL statement over the whole snapshot):
    one amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
    ``cls_eval`` keeps only the loans failing a data check (``classify_checks``);
 3. ``loan_tags`` — one row per (loan, tag) with the counted amount and the rule ids that fired, written by one
-   streaming statement (steps 2 and 3 are one statement: no per-loan table is materialised) as one new Parquet part
-   of (as_of, profile) on DuckDB (``parts.PartStore.write``; an INSERT on Spark). The zh explanation
+   statement (steps 2 and 3 are one statement: no table of every loan is materialised) as one new Parquet part
+   of (as_of, profile) on DuckDB (``parts.PartStore.write``; an INSERT on Spark). On DuckDB the statement keeps the
+   tagged loans' flags in a CTE and writes one branch per tag (``_profiles_rows_sql``, also for a date's profiles
+   together); Spark and the explanations pair every loan with the tag list (``_rows_sql``). The zh explanation
    (rendered from the rules' templates) is left NULL: ``loan_tag_rows`` renders it, by the same statement over
    the same inputs, only when asked for. Rows of (as_of, profile) are replaced atomically, with
    their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
