@@ -6,8 +6,10 @@ Steps (each one SQL statement over the whole snapshot):
    one amount per tag (include rules OR-ed, exclusion rules applied, union tags OR-ed over their members);
    ``cls_eval`` keeps only the loans failing a data check (``classify_checks``);
 3. ``loan_tags`` — one row per (loan, tag) with the counted amount and the rule ids that fired, written by one
-   streaming statement (steps 2 and 3 are one statement: no per-loan table is materialised) as one new Parquet part
-   of (as_of, profile) on DuckDB (``parts.PartStore.write``; an INSERT on Spark). The zh explanation
+   statement (steps 2 and 3 are one statement: no table of every loan is materialised) as one new Parquet part
+   of (as_of, profile) on DuckDB (``parts.PartStore.write``; an INSERT on Spark). On DuckDB the statement keeps the
+   tagged loans' flags in a CTE and writes one branch per tag (``_profiles_rows_sql``, also for a date's profiles
+   together); Spark and the explanations pair every loan with the tag list (``_rows_sql``). The zh explanation
    (rendered from the rules' templates) is left NULL: ``loan_tag_rows`` renders it, by the same statement over
    the same inputs, only when asked for. Rows of (as_of, profile) are replaced atomically, with
    their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
@@ -378,29 +380,69 @@ FROM (SELECT *, {mask} AS tag_mask, {ids} FROM ({_tagged_sql(plan, params, expla
 JOIN (VALUES {tags}) AS k(i, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
 
 
+def _amount_columns(plan: ClassifyPlan, pre: str = "") -> list[str]:
+    """The columns the plan's tag amounts read (``_amount_sql``): the facts counted, and the rule flags of a tag
+    whose include rules count different facts."""
+    cols = [quote_ident(FACTS[r.amount].name) for r in plan.rules if r.kind == "include"]
+    for tag in _base_tags(plan):
+        inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
+        if len({r.amount for _i, r in inc}) > 1:
+            cols += [_r(i, pre) for i, _r_ in inc]
+    return cols
+
+
+def _ids_rules(plan: ClassifyPlan, pre: str = "") -> list[str]:
+    """The rule flags the rule ids of the plan's tags read (``_rule_ids_sql`` on a tagged row)."""
+    cols: list[str] = []
+    for tag in _base_tags(plan):
+        rules = [(i, r) for i, r in enumerate(plan.rules) if r.kind in ("include", "marker") and tag in r.tags]
+        if not (len(rules) == 1 and rules[0][1].kind == "include"):
+            cols += [_r(i, pre) for i, _r_ in rules]
+    return cols
+
+
+def _tagged_ids(plan: ClassifyPlan, tag: str, pre: str = "") -> str:
+    """The rule ids of a tagged row of ``tag`` from the rule flags (a union joins its members' that hold)."""
+    if not plan.tag(tag).union_of:
+        return _rule_ids_sql(plan, tag, tagged=True, pre=pre)
+    return "concat_ws(',', " + ", ".join(
+        f"CASE WHEN {_t(m, pre)} THEN {_rule_ids_sql(plan, m, tagged=True, pre=pre)} END"
+        for m in _members(plan, tag)) + ")"
+
+
 def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> str:
-    """``_rows_sql`` (without explanations) of several profiles' plans in one streaming SELECT: the loans, their
-    facts and joins read once, each plan's rule and tag columns under its own prefix, every loan paired with the
-    tags it has under each profile — rows (profile, loan_id, tag, amount, rule_ids), each profile's the same as its
-    own statement gives. The only parameters are the rule values (``params`` gets them) and, last, the as-of
-    date."""
+    """``_rows_sql`` (without explanations) of several profiles' plans in one SELECT: the loans, their facts and
+    joins read once, each plan's rule and tag columns under its own prefix — rows (profile, loan_id, tag, amount,
+    rule_ids), each profile's the same as its own statement gives. The only parameters are the rule values
+    (``params`` gets them) and, last, the as-of date.
+
+    The loans with at least one tag under some profile (a fifth of them at 2M) are kept, with their tag flags,
+    amount facts and the rule flags their rule ids read, in a materialised CTE; then one ``UNION ALL`` branch per
+    (profile, tag) reads the rows of its tag, its amount and rule ids written out for that tag alone. Against
+    pairing every loan with a constant tag list by a nested-loop join (until session 13): no rule ids or amounts
+    built for the untagged loans, no ``CASE`` over every tag's arm per row, and the write gets full chunks (the
+    pairing gave one small chunk per loan chunk and tag). Two planner details keep it so: the untagged loans are
+    dropped by a join with a one-row table (a ``WHERE`` would be pushed below the projections, the tags
+    evaluated twice) and the first branch reads its rows by a join, not a filter (with every reader filtered,
+    DuckDB pushes their ``OR`` into the CTE, with the same effect)."""
     named = [(plan, f"p{n:d}_") for n, plan in enumerate(plans)]
-    first = [sum(len(p.tags) for p in plans[:n]) for n in range(len(plans))]
-    if first[-1] + len(plans[-1].tags) > 31:
-        raise ValueError("too many tags for one tagging statement")
-    tags = ", ".join(f"({f + i:d}, {sql_literal(plan.profile)}, {sql_literal(t.id)}, {1 << (f + i):d})"
-                     for (plan, _pre), f in zip(named, first, strict=True) for i, t in enumerate(plan.tags))
-    mask = " + ".join(f"CAST({_t(t.id, pre)} AS INTEGER) * {1 << (f + i):d}"
-                      for (plan, pre), f in zip(named, first, strict=True) for i, t in enumerate(plan.tags))
-    amount = " ".join(_arms(plan, lambda t, plan=plan, pre=pre: _amount_sql(plan, t, pre), f)
-                      for (plan, pre), f in zip(named, first, strict=True))
-    rule_ids = " ".join(_arms(plan, lambda t, plan=plan, pre=pre: _union_ids(plan, t, pre), f)
-                        for (plan, pre), f in zip(named, first, strict=True))
-    ids = ", ".join(i for i in (_base_ids(plan, pre) for plan, pre in named) if i)
-    return f"""SELECT k.profile, e.loan_id, k.tag, CAST(COALESCE(CASE k.i {amount} END, 0) AS DECIMAL(38,2)) AS amount,
-    CASE k.i {rule_ids} END AS rule_ids
-FROM (SELECT *, {mask} AS tag_mask{', ' + ids if ids else ''} FROM ({_tagged_plans_sql(named, params, explain=False)}) AS m) AS e
-JOIN (VALUES {tags}) AS k(i, profile, tag, bit) ON (e.tag_mask & k.bit) <> 0"""
+    branches = [(plan, pre, t.id) for plan, pre in named for t in plan.tags]
+    if not branches:
+        raise ValueError("no tag to classify")
+    flags = [_t(tag, pre) for _plan, pre, tag in branches]
+    read = dict.fromkeys(c for plan, pre in named for c in (*_amount_columns(plan, pre), *_ids_rules(plan, pre)))
+    kept = ", ".join(dict.fromkeys(["loan_id", *read, *flags]))
+    tagged = f"""SELECT * FROM (
+  SELECT *, ({" OR ".join(flags)}) AS any_tag FROM ({_tagged_plans_sql(named, params, explain=False)}) AS m
+) AS m JOIN (VALUES (FALSE)) AS z(no_tag) ON m.any_tag <> z.no_tag"""
+    rows = []
+    for n, (plan, pre, tag) in enumerate(branches):
+        where = (f"JOIN (VALUES (TRUE)) AS w(has_tag) ON {_t(tag, pre)} = w.has_tag" if n == 0
+                 else f"WHERE {_t(tag, pre)}")
+        rows.append(f"SELECT {sql_literal(plan.profile)} AS profile, loan_id, {sql_literal(tag)} AS tag, "
+                    f"CAST(COALESCE({_amount_sql(plan, tag, pre)}, 0) AS DECIMAL(38,2)) AS amount, "
+                    f"{_tagged_ids(plan, tag, pre)} AS rule_ids FROM e {where}")
+    return f"WITH e AS MATERIALIZED (SELECT {kept} FROM ({tagged}) AS m)\n" + "\nUNION ALL ".join(rows)
 
 
 def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
@@ -417,12 +459,16 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     open transaction), a DELETE and an INSERT elsewhere."""
     rule_params: list[Any] = []
     if stored_as_parts(wh):
-        sql = _rows_sql(plan, rule_params, explain=False)
+        # the rows of ``_rows_sql`` by the statement of ``_profiles_rows_sql`` (its tagged loans in a CTE, a branch
+        # per tag: cheaper on DuckDB), with the rulebook version; Spark and the explanations run ``_rows_sql``
+        sql = (f"SELECT r.profile, r.loan_id, r.tag, r.amount, r.rule_ids, CAST(NULL AS VARCHAR) AS explanation, "
+               f"? AS rulebook_version "
+               f"FROM ({_profiles_rows_sql((plan,), rule_params)}) AS r")
         wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
         # the part holds loan_id, tag, amount and rule_ids; its date, profile and rulebook version (the same on
         # every row) are its manifest row's, and explanation is not stored (NULL: ``loan_tag_rows`` renders it)
         wh.parts.write(wh.con, "loan_tags", as_of, sql,
-                       [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of], profile=plan.profile,
+                       [plan.rulebook_version, *rule_params, as_of], profile=plan.profile,
                        present=TAG_PART_COLUMNS,
                        constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version}, ordered=False)
         return

@@ -120,3 +120,65 @@ def test_tags_amounts_and_rule_ids_are_the_rules_loan_by_loan(wh: Warehouse, loa
             expected[(loan_id, "abc")] = (max(amounts), ",".join(held[t][1] for t in ("a", "b", "c") if t in held))
     assert stored == expected
     assert {k[0] for k in expected} >= {"L9"}  # the loan without a customer row is tagged (by is_null / NOT)
+
+
+def _rows(wh: Warehouse, profile: str) -> list[dict[str, object]]:
+    return wh.rows("SELECT loan_id, tag, amount, rule_ids FROM loan_tags WHERE as_of = ? AND profile = ? "
+                   "ORDER BY loan_id, tag", [AS_OF, profile])
+
+
+def test_profiles_tagged_together_are_tagged_as_each_alone(wh: Warehouse, load: Load) -> None:
+    """The several-profile statement (its tagged loans in a CTE, one branch per (profile, tag)) stores for each
+    profile what that profile's own statement stores — here with a tag whose include rules count different facts
+    (its amount reads their rule flags) and a second plan with other rules under the same tag names."""
+    load(wh, "customers", CUSTOMERS)
+    load(wh, "loans", LOANS + "L9,C9,单位贷款,F022,700000.00,3911,,,\n")
+    load(wh, "registries", REGISTRIES)
+    first = _plan()
+    second = ClassifyPlan("other_profile", first.rulebook_version, first.tags,
+                          tuple(r for r in first.rules if r.kind != "exclude")[::-1])
+    assert "greatest(CASE WHEN" in engine._amount_sql(first, "c")  # the case the CTE must carry rule flags for
+    alone = {}
+    for plan in (first, second):
+        engine.run_plan(wh, AS_OF, plan)
+        alone[plan.profile] = _rows(wh, plan.profile)
+    assert alone[first.profile] and alone[first.profile] != alone[second.profile]
+    engine.run_plans(wh, AS_OF, (first, second))
+    for plan in (first, second):
+        assert _rows(wh, plan.profile) == alone[plan.profile]
+
+
+def _operators(node: dict[str, object]) -> list[str]:
+    """The operators from ``node`` down its first child to the first hash join (the loans' joins)."""
+    names: list[str] = []
+    while True:
+        names.append(str(node["name"]))
+        children = node.get("children") or []
+        if names[-1] == "HASH_JOIN" or not children:
+            return names
+        node = children[0]  # type: ignore[index]
+
+
+def test_the_profiles_statement_evaluates_the_tags_once(wh: Warehouse, load: Load) -> None:
+    """A plan guard (issue 14): the untagged loans leave the CTE by a join, not by a filter that DuckDB would push
+    below the rule and tag projections (evaluating them twice); the rows are read by branches, not a nested-loop
+    join with a tag list."""
+    import json
+
+    load(wh, "customers", CUSTOMERS)
+    load(wh, "loans", LOANS)
+    plans = tuple(plan_for(rulebook(), p, AS_OF) for p in ("pboc_2025", "nfra_1104_2025"))
+    engine.run_plans(wh, AS_OF, plans)  # leaves the temp tables and views the statement reads
+    params: list[object] = []
+    sql = engine._profiles_rows_sql(plans, params)
+    plan = json.loads(wh.con.execute("EXPLAIN (FORMAT json) " + sql, [*params, AS_OF]).fetchall()[0][1])
+
+    def find(node: dict[str, object], name: str) -> list[dict[str, object]]:
+        found = [node] if node["name"] == name else []
+        return found + [f for c in node.get("children") or [] for f in find(c, name)]  # type: ignore[union-attr]
+
+    ctes = [n for root in plan for n in find(root, "CTE")]
+    assert len(ctes) == 1
+    down = _operators(ctes[0]["children"][0])  # type: ignore[index]
+    assert "FILTER" not in down and "NESTED_LOOP_JOIN" in down and down[-1] == "HASH_JOIN", down
+    assert not [n for root in plan for n in find(root, "BLOCKWISE_NL_JOIN")]
