@@ -29,7 +29,10 @@ balances = st.one_of(st.none(), st.sampled_from(EDGES),
 loan = st.fixed_dictionaries({
     "branch_id": st.sampled_from([None, "B1", "B2", "B3"]),
     "balance": balances,
-    "purpose_industry_code": st.sampled_from([None, "3311", "C3311", " c3921 ", "4711", "39", "6513"]),
+    # 4-character industries and others (the month-end read keeps only the former): a letter A–T dropped or not
+    # (U, Z), five digits, two, three with a letter, blank
+    "purpose_industry_code": st.sampled_from([None, "3311", "C3311", " c3921 ", "4711", "39", "6513", "33111",
+                                              "U3311", "Z331", "c39", "  ", "C 3311"]),
     "tech_htp": st.sampled_from([None, "HTP03", "HTP04"]),
     "tech_hts": st.sampled_from([None, "HTS09", "HTS01"]),
     "pension_code": st.sampled_from([None, "EC01", "EC09"]),
