@@ -6,7 +6,7 @@ Voice: the branch writes about itself — its name once in the lead (a head offi
 → 五篇示范银行), then 该行. Where the NFRA 1104 profile's figure differs from the PBOC one as printed, the PBOC
 figure carries both 口径 (``caliber`` format).
 
-The chart (five category balances, PNG via matplotlib) needs a CJK font: the Debian/Ubuntu package
+The chart (five category balances, PNG drawn with Pillow: :mod:`wupian.reports.briefing_chart`) needs a CJK font: the Debian/Ubuntu package
 ``fonts-noto-cjk`` (NotoSansCJK-Regular.ttc) is preferred; when no CJK font is found the chart is omitted
 and the briefing says so.
 """
@@ -22,6 +22,7 @@ from typing import Any
 from wupian.metrics import IndicatorResult, IndicatorValue, indicator_label
 from wupian.metrics.compute import definitions, names
 from wupian.reports import numbers
+from wupian.reports.briefing_chart import draw_chart
 from wupian.reports.layouts import briefing_templates
 
 PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([a-z_]+)(?::([^{}]*))?)?\}")
@@ -181,29 +182,9 @@ def write_chart(result: IndicatorResult, branch_id: str, path: Path) -> Path | N
     data = [(k, v) for k, v in values if v is not None]
     if font is None or not data:
         return None
-    # the figure and its Agg canvas without pyplot (its figure manager and backend switching are not needed for a
-    # file): the same PNG as ``pyplot.subplots`` + ``savefig``
-    from matplotlib import font_manager
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    prop = font_manager.FontProperties(fname=str(font))
-    fig = Figure(figsize=(7, 3.6), dpi=150)
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
     texts = [numbers.trim(v / numbers.YI) for _, v in data]  # as the briefing's text writes the amounts
-    yi = [float(t) for t in texts]
-    bars = ax.bar(range(len(data)), yi, color="#C00000")
-    ax.set_xticks(range(len(data)))
-    ax.set_xticklabels([k for k, _ in data], fontproperties=prop)
-    ax.set_ylabel("亿元", fontproperties=prop)
-    ax.set_title(f"五篇大文章各类贷款余额（{numbers.long_date(result.as_of)}）", fontproperties=prop)
-    for bar, text in zip(bars, texts, strict=True):
-        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, metadata={"Software": None})
+    title = f"五篇大文章各类贷款余额（{numbers.long_date(result.as_of)}）"
+    draw_chart(title, [(k, t) for (k, _), t in zip(data, texts, strict=True)], font, path)
     return path
 
 

@@ -4,13 +4,15 @@ all-loan line, with a native column chart) and one sheet per category listing ev
 
 Amounts in 亿元 on the overview and 万元 on the category sheets; shown values and differences follow
 :mod:`wupian.reports.workbook_rows`. Rates say how they are weighted. Printing: A4 landscape, fit to one page
-wide, header rows repeated, footer with page numbers. Unavailable values are blank with the reason as a cell
-comment. Every text cell is written with ``write_string`` (a branch name starting with ``=`` stays text).
+wide, header rows repeated, footer with page numbers. Unavailable values are blank; their reasons are cell comments
+placed by :func:`workbook_rows.column_notes` — a reason most blanks of a table column share is said once, on the
+column's header cell, and only blanks with another reason carry a comment of their own. Every text cell is written with ``write_string`` (a branch name starting with ``=`` stays text).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import xlsxwriter
 
 from wupian.metrics import IndicatorResult, definitions
 from wupian.reports.fraud_sheet import write_fraud_sheet
-from wupian.reports.workbook_rows import Cell, Column, SheetRow, node_cells, sheet_rows, shown
+from wupian.reports.workbook_rows import Cell, Column, SheetRow, column_notes, node_cells, sheet_rows, shown
 from wupian.reports.workbook_vml import faster_comments, write_comment
 
 CATEGORY_SHEETS = (("tech", "科技金融"), ("green", "绿色金融"), ("inclusive", "普惠金融"),
@@ -82,36 +84,58 @@ def _print_setup(ws: Any, header_rows: tuple[int, int]) -> None:
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
 
 
+HEADER_ROW = 3  # the header row of every sheet's main table (the 反诈 sheet's too)
+
+
+class Blanks:
+    """The unavailable cells of the workbook's tables, by table column, until their comments are placed."""
+
+    def __init__(self) -> None:
+        self.columns: dict[tuple[str, int, int], tuple[Any, list[tuple[int, str | None]]]] = {}
+
+    def add(self, ws: Any, header_row: int, row: int, col: int, reason: str | None) -> None:
+        self.columns.setdefault((ws.name, header_row, col), (ws, []))[1].append((row, reason))
+
+    def write_comments(self) -> None:
+        """Each table column's comments as :func:`workbook_rows.column_notes` places them."""
+        for (_, header_row, col), (ws, blanks) in self.columns.items():
+            notes = column_notes(blanks)
+            if notes.header:
+                write_comment(ws, header_row, col, notes.header)
+            for row, reason in notes.cells:
+                write_comment(ws, row, col, reason)
+
+
 def _write_cells(ws: Any, row: int, first_col: int, cells: tuple[Cell, ...], columns: tuple[Column, ...],
-                 fmt: dict[str, Any]) -> None:
+                 fmt: dict[str, Any], blanks: Blanks, header_row: int = HEADER_ROW) -> None:
     for j, (cell, col) in enumerate(zip(cells, columns, strict=True), start=first_col):
         if cell.value is None:
             ws.write_blank(row, j, None, fmt[col.kind])
-            if cell.reason:
-                write_comment(ws, row, j, cell.reason)
+            blanks.add(ws, header_row, row, j, cell.reason)
         else:
             ws.write_number(row, j, float(cell.value), fmt[col.kind])
 
 
 def _write(ws: Any, row: int, col: int, value: Decimal | None, kind: str, fmt: dict[str, Any],
-           reason: str | None) -> None:
-    """One cell from an exact value (the writer other sheets use): shown as :func:`workbook_rows.shown`, blank with
-    the reason as a comment when unavailable."""
-    _write_cells(ws, row, col, (Cell(shown(value, kind), reason),), (Column("", "", kind),), fmt)
+           reason: str | None, *, blanks: Blanks) -> None:
+    """One cell from an exact value (the writer other sheets use, their table's header on :data:`HEADER_ROW`):
+    shown as :func:`workbook_rows.shown`, blank with its reason kept for the comments when unavailable."""
+    _write_cells(ws, row, col, (Cell(shown(value, kind), reason),), (Column("", "", kind),), fmt, blanks)
 
 
 def _overview(wb: Any, fmt: dict[str, Any], result: IndicatorResult, branch_id: str, institution: str,
-              labels: dict[str, str]) -> None:
+              labels: dict[str, str], blanks: Blanks) -> None:
     ws = wb.add_worksheet("总览")
     ws.write_string(0, 0, f"{institution}“五篇大文章”经营情况（{result.as_of:%Y年%m月%d日}）", fmt["title"])
     ws.write_string(1, 0, f"填报机构：{institution}；口径：人民银行 2025 年五篇大文章专项统计；金额单位：亿元；"
                           "增速差按所示增速相减；排名 1 为最高", fmt["sub"])
-    ws.write_string(3, 0, "类别", fmt["head"])
+    ws.write_string(HEADER_ROW, 0, "类别", fmt["head"])
     for j, col in enumerate(OVERVIEW_COLUMNS, start=1):
-        ws.write_string(3, j, col.header, fmt["head"])
-    for i, scope in enumerate(OVERVIEW_SCOPES, start=4):
+        ws.write_string(HEADER_ROW, j, col.header, fmt["head"])
+    for i, scope in enumerate(OVERVIEW_SCOPES, start=HEADER_ROW + 1):
         ws.write_string(i, 0, labels[scope], fmt["text"])
-        _write_cells(ws, i, 1, node_cells(result, branch_id, scope, OVERVIEW_COLUMNS), OVERVIEW_COLUMNS, fmt)
+        _write_cells(ws, i, 1, node_cells(result, branch_id, scope, OVERVIEW_COLUMNS), OVERVIEW_COLUMNS, fmt,
+                     blanks)
     ws.set_column(0, 0, 22)
     ws.set_column(1, len(OVERVIEW_COLUMNS), 11)
     ws.set_row(3, 44)
@@ -129,21 +153,21 @@ def _overview(wb: Any, fmt: dict[str, Any], result: IndicatorResult, branch_id: 
 
 
 def _category_sheet(wb: Any, fmt: dict[str, Any], result: IndicatorResult, tree: list[dict[str, Any]],
-                    branch_id: str, scope: str, sheet: str, label: str, institution: str) -> None:
+                    branch_id: str, scope: str, sheet: str, label: str, institution: str, blanks: Blanks) -> None:
     ws = wb.add_worksheet(sheet)
     ws.write_string(0, 0, f"{label}分机构情况（{result.as_of:%Y年%m月%d日}）", fmt["title"])
     ws.write_string(1, 0, f"填报机构：{institution}；金额单位：万元；户数按机构辖内去重，上级户数不等于下级之和；"
                           "“本级”= 本机构直接经办（上级所示金额 − 各下级所示金额）", fmt["sub"])
-    ws.write_string(3, 0, "机构号", fmt["head"])
-    ws.write_string(3, 1, "机构名称", fmt["head"])
+    ws.write_string(HEADER_ROW, 0, "机构号", fmt["head"])
+    ws.write_string(HEADER_ROW, 1, "机构名称", fmt["head"])
     for j, col in enumerate(CATEGORY_COLUMNS, start=2):
-        ws.write_string(3, j, col.header, fmt["head"])
+        ws.write_string(HEADER_ROW, j, col.header, fmt["head"])
     rows: list[SheetRow] = sheet_rows(result, tree, scope, CATEGORY_COLUMNS)
-    for i, r in enumerate(rows, start=4):
+    for i, r in enumerate(rows, start=HEADER_ROW + 1):
         style = fmt["own"] if r.own else fmt["text"]
         ws.write_string(i, 0, "" if r.own else r.branch_id, style)
         ws.write_string(i, 1, "　" * r.depth + r.name, style)
-        _write_cells(ws, i, 2, r.cells, CATEGORY_COLUMNS, fmt)
+        _write_cells(ws, i, 2, r.cells, CATEGORY_COLUMNS, fmt, blanks)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 26)
     ws.set_column(2, 1 + len(CATEGORY_COLUMNS), 10)
@@ -156,7 +180,7 @@ def _category_sheet(wb: Any, fmt: dict[str, Any], result: IndicatorResult, tree:
         ws.write_string(start, 2, "余额（万元）", fmt["head"])
         for k, child in enumerate(children, start=start + 1):
             ws.write_string(k, 1, child.name, fmt["text"])
-            _write_cells(ws, k, 2, child.cells[:1], CATEGORY_COLUMNS[:1], fmt)
+            _write_cells(ws, k, 2, child.cells[:1], CATEGORY_COLUMNS[:1], fmt, blanks, start)
         end = start + len(children)
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({"name": "余额（万元）", "categories": [sheet, start + 1, 1, end, 1],
@@ -177,11 +201,13 @@ def write_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path))
     fmt = _formats(wb)
-    _overview(wb, fmt, result, branch_id, bank_name, labels)
+    blanks = Blanks()
+    _overview(wb, fmt, result, branch_id, bank_name, labels, blanks)
     for scope, sheet in CATEGORY_SHEETS:
-        _category_sheet(wb, fmt, result, tree, branch_id, scope, sheet, labels[scope], bank_name)
+        _category_sheet(wb, fmt, result, tree, branch_id, scope, sheet, labels[scope], bank_name, blanks)
     # 柜面反诈 (issue 11), when anything was screened; its cells go through the same writer
-    write_fraud_sheet(wb, fmt, result, tree, result.as_of, _write)
-    with faster_comments():  # ≈ 29k comments at 2M loans: their VML written with less work, the same bytes
+    write_fraud_sheet(wb, fmt, result, tree, result.as_of, partial(_write, blanks=blanks))
+    blanks.write_comments()
+    with faster_comments():  # the comments' VML written with less work, the same bytes
         wb.close()
     return path

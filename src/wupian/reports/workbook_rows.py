@@ -113,3 +113,33 @@ def sheet_rows(result: IndicatorResult, tree: list[dict[str, Any]], scope: str, 
             rows.append(SheetRow(node, "本级", depth + 1, own_cells(cells[node], [cells[c] for c in children], columns),
                                  own=True))
     return rows
+
+
+COLUMN_NOTE = "本列空白单元格：{reason}"
+COLUMN_NOTE_EXCEPT = "本列空白单元格（单独批注的除外）：{reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnNotes:
+    header: str | None  # the comment of the column's header cell
+    cells: tuple[tuple[int, str], ...]  # (row, reason) of the blank cells that keep a comment of their own
+
+
+def column_notes(blanks: list[tuple[int, str | None]]) -> ColumnNotes:
+    """Where the reasons of one table column's unavailable (blank) cells are written, from ``blanks`` = (row,
+    reason) in row order. The reason most of them share (the first of equals in row order), when at least two
+    share it, is said once in the column's header comment; every blank with another reason keeps its own comment.
+    A blank without a reason gets no comment, so a column with one says every reason on its cell (the header note
+    would otherwise seem to cover it)."""
+    counts: dict[str, int] = {}
+    for _, reason in blanks:
+        if reason:
+            counts[reason] = counts.get(reason, 0) + 1
+    cells = [(row, reason) for row, reason in blanks if reason]
+    if not counts or len(cells) < len(blanks):
+        return ColumnNotes(None, tuple(cells))
+    top = max(counts, key=lambda r: counts[r])  # max keeps the first of equals: counts is in row order
+    if counts[top] < 2:
+        return ColumnNotes(None, tuple(cells))
+    rest = tuple((row, reason) for row, reason in cells if reason != top)
+    return ColumnNotes((COLUMN_NOTE_EXCEPT if rest else COLUMN_NOTE).format(reason=top), rest)

@@ -22,7 +22,7 @@ from wupian.core.dates import parse_date, parse_optional_date
 from wupian.core.errors import UsageError
 
 HEAVY = ("duckdb", "pyarrow", "pandas", "numpy", "polars", "pyspark", "sqlglot", "fastapi", "starlette", "uvicorn",
-         "sqlalchemy", "alembic", "psycopg", "argon2", "matplotlib", "docx", "openpyxl", "xlsxwriter", "ibis",
+         "sqlalchemy", "alembic", "psycopg", "argon2", "matplotlib", "PIL", "docx", "openpyxl", "xlsxwriter", "ibis",
          "charset_normalizer", "cryptography", "wupian.engine", "wupian.ingest", "wupian.metrics", "wupian.rules",
          "wupian.reports.run", "wupian.demo.build", "wupian.attest.log", "wupian.web", "wupian.ops")
 

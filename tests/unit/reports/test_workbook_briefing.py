@@ -160,7 +160,9 @@ def test_workbook_shows_ranks_completion_and_mom_reasons(bank: Warehouse, tmp_pa
     cell = ov.cell(green, heads.index("增量任务完成率（%）") + 1)
     assert completion is not None and cell.value == float(completion.quantize(Decimal("0.01")))
     mom = ov.cell(green, heads.index("较上月增量（亿元）") + 1)
-    assert mom.value is None and "2026-02-28" in mom.comment.text  # no February snapshot: blank with the reason
+    assert mom.value is None and mom.comment is None  # no February snapshot: blank, the reason on the column
+    head = ov.cell(4, heads.index("较上月增量（亿元）") + 1).comment
+    assert head is not None and head.text.startswith("本列空白单元格") and "2026-02-28" in head.text
     ws = wb["绿色金融"]
     sheet_heads = [c.value for c in ws[4]]
     col = sheet_heads.index("余额系统内同级排名") + 1
@@ -174,8 +176,7 @@ def test_briefing_chart_writes_amounts_as_the_text_does(tmp_path: Path, monkeypa
     """Each bar's label is its balance in 亿元 rounded half-up to two places, trailing zeros dropped — the form the
     briefing's sentences use (``numbers.trim``) — never a float's six significant digits (11365.74 shown as
     11365.7)."""
-    from matplotlib.axes import Axes
-
+    from wupian.reports import briefing
     from wupian.reports.briefing import cjk_font, write_chart
 
     if cjk_font() is None:
@@ -190,8 +191,11 @@ def test_briefing_chart_writes_amounts_as_the_text_does(tmp_path: Path, monkeypa
         def value(self, branch_id: str, indicator_id: str) -> Decimal | None:
             return balances.get(indicator_id) if branch_id == "H" else None
 
-    labels: list[str] = []
-    real = Axes.annotate
-    monkeypatch.setattr(Axes, "annotate", lambda self, text, *a, **k: labels.append(text) or real(self, text, *a, **k))
+    drawn = []
+    real = briefing.draw_chart
+    monkeypatch.setattr(briefing, "draw_chart", lambda *a: drawn.append(real(*a)) or drawn[-1])
     assert write_chart(Result(), "H", tmp_path / "chart.png") is not None  # type: ignore[arg-type]
+    texts = [t.text for t in drawn[0].texts]
+    labels = texts[1:11:2]  # after the title: each bar's amount, then its category name
     assert labels == ["1540.68", "11365.74", "19217.54", "0.17", "0.05"]
+    assert texts[2:11:2] == ["科技贷款", "绿色贷款", "普惠贷款", "养老产业贷款", "数字经济产业贷款"]
