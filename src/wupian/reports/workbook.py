@@ -85,6 +85,7 @@ def _print_setup(ws: Any, header_rows: tuple[int, int]) -> None:
 
 
 HEADER_ROW = 3  # the header row of every sheet's main table (the 反诈 sheet's too)
+HEADER_NOTE_BOX = {"x_scale": 1.8}  # a column's note: 230 × 74 px, four lines of ≈ 17 characters
 
 
 class Blanks:
@@ -100,8 +101,8 @@ class Blanks:
         """Each table column's comments as :func:`workbook_rows.column_notes` places them."""
         for (_, header_row, col), (ws, blanks) in self.columns.items():
             notes = column_notes(blanks)
-            if notes.header:
-                write_comment(ws, header_row, col, notes.header)
+            if notes.header:  # a wider box: the note is longer than a cell's reason
+                ws.write_comment(header_row, col, notes.header, HEADER_NOTE_BOX)
             for row, reason in notes.cells:
                 write_comment(ws, row, col, reason)
 

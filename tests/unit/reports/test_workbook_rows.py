@@ -84,13 +84,15 @@ def test_single_cell_writer_rounds_like_the_sheets(tmp_path: Path) -> None:
     import xlsxwriter
     from openpyxl import load_workbook
 
-    from wupian.reports.workbook import _formats, _write
+    from wupian.reports.workbook import Blanks, _formats, _write
 
     wb = xlsxwriter.Workbook(str(tmp_path / "c.xlsx"))
     ws = wb.add_worksheet("s")
     fmt = _formats(wb)
-    _write(ws, 0, 0, Decimal("123456.50"), "wan", fmt, None)
-    _write(ws, 0, 1, None, "pct", fmt, "无数据")
+    blanks = Blanks()
+    _write(ws, 0, 0, Decimal("123456.50"), "wan", fmt, None, blanks=blanks)
+    _write(ws, 0, 1, None, "pct", fmt, "无数据", blanks=blanks)
+    blanks.write_comments()  # a lone blank in its column: the reason on the cell
     wb.close()
     got = load_workbook(tmp_path / "c.xlsx")["s"]
     assert got["A1"].value == 12.35 and got["B1"].value is None and got["B1"].comment.text == "无数据"
