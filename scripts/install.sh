@@ -11,7 +11,7 @@ extras="[web]"
 dev=""
 if [ "${1:-}" = "--dev" ]; then extras="[dev,web,browser,spark]"; dev=1; fi
 
-# Chinese fonts for the briefing's charts (matplotlib needs a CJK font; no font is downloaded at run time).
+# Chinese fonts for the briefing's charts (the Pillow-drawn chart needs a CJK font; no font is downloaded at run time).
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

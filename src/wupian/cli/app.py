@@ -10,7 +10,7 @@ function (``app.command("name")(fn)`` or ``app.add_typer(sub, name=…)``) and a
 ``"mybank.cli.extra"`` imports a module from outside ``wupian.cli``).
 
 Rules for command modules, so ``wupian --help`` and argument errors stay fast (≈ 0.14 s CPU; a test fails when
-``--help`` imports DuckDB, Arrow, NumPy, matplotlib, the Office writers or the engine):
+``--help`` imports DuckDB, Arrow, NumPy, Pillow, the Office writers or the engine):
 
 * import at module level only the standard library, ``typer`` and the light ``wupian.cli`` helpers
   (``context``, ``output``, ``progress``) and ``wupian.core``; import ``wupian.api``, the engine,

@@ -9,7 +9,7 @@ console script (``wupian …``, ``wupian.cli.main.main()`` without ``argv``) on 
   these commands never give it (``tests/unit/cli/test_lean_process.py`` checks that the packages they run on
   do not use NumPy). :func:`enter` imports pyarrow with NumPy hidden (a meta-path finder answering
   ``ModuleNotFoundError`` for ``numpy``, in front of ``sys.meta_path`` only for that import): pyarrow then
-  works without NumPy for the rest of the process. NumPy itself stays importable (matplotlib would work);
+  works without NumPy for the rest of the process. NumPy itself stays importable;
   only pyarrow's NumPy conversions (``to_numpy``, ``pa.array(ndarray)``) would fail, so only commands that
   never make them opt in.
 * **pyarrow's buffers from the system allocator** (≈ 0.4 s of kernel time at 2M loans on the benchmark machine):
