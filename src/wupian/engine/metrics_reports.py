@@ -224,15 +224,23 @@ def _customer_bound(cond: Any, as_of: date, profile: str, positive: bool = True)
     return _compile(cond, as_of, profile, params), params
 
 
-def _unreachable_customers(conds: Sequence[Any], as_of: date, profile: str) -> tuple[str, list[Any]] | None:
-    """The borrowers (``customers`` rows of ``as_of``) whose loans can meet none of ``conds`` (``_customer_bound``):
-    a SELECT of their ``customer_id`` and its params, or None when every borrower's can (a bound is TRUE)."""
+def _borrower_filter(wh: Warehouse, conds: Sequence[Any], as_of: date, profile: str) -> tuple[str, list[Any]] | None:
+    """A test on ``l.customer_id`` that keeps every loan row that one of ``conds`` can count (``_customer_bound``),
+    with its params; None when every borrower's loans can meet one (a bound is TRUE). The borrowers whose bound
+    holds are listed (``IN``) when a loan without a ``customers`` row (all its borrower columns NULL) meets no
+    bound — asked of the warehouse once, a row of NULLs — else the others are left out (``NOT IN``)."""
     bounds = [_customer_bound(c, as_of, profile) for c in conds]
     if not bounds or any(sql == "TRUE" for sql, _ in bounds):
         return None
     live = [(sql, ps) for sql, ps in bounds if sql != "FALSE"] or [("FALSE", [])]
-    return (f"SELECT e.customer_id FROM customers e WHERE e.as_of = ? AND e.customer_id IS NOT NULL "
-            f"AND NOT coalesce({' OR '.join(sql for sql, _ in live)}, false)", [as_of, *(p for _, ps in live for p in ps)])
+    bound, bparams = " OR ".join(sql for sql, _ in live), [p for _, ps in live for p in ps]
+    orphans = wh.scalar(f"SELECT coalesce({bound}, false) FROM (SELECT 1 AS one) d "
+                        "LEFT JOIN (SELECT * FROM customers WHERE FALSE) e ON TRUE", bparams)
+    listed = "SELECT e.customer_id FROM customers e WHERE e.as_of = ? AND e.customer_id IS NOT NULL AND "
+    if orphans:
+        return (f"(l.customer_id IS NULL OR l.customer_id NOT IN ({listed}NOT coalesce({bound}, false)))",
+                [as_of, *bparams])
+    return f"l.customer_id IN ({listed}coalesce({bound}, false))", [as_of, *bparams]
 
 
 _MASK_BITS = 62  # condition bits per BIGINT mask column
@@ -315,7 +323,7 @@ def _measure_columns(partials: Iterable[str]) -> list[str]:
 def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres: Sequence[str], leaves: _Leaves,
                         tagged: dict[str, int], subtree: str | None,
                         partials: Sequence[str] = _PARTIAL_COLUMNS,
-                        drop: Mapping[str, tuple[str, list[Any]]] | None = None) -> tuple[str, list[Any]]:
+                        keep: Mapping[str, tuple[str, list[Any]]] | None = None) -> tuple[str, list[Any]]:
     """The loan rows of the tags ``group`` summed per (tag, borrower, loan-row leaf bits) into the partial sums
     ``partials`` (of ``_PARTIAL_SQL``; only the loan columns they read are read), then
     joined to the borrower's columns that the conditions ``wheres`` read: the relation their masks are evaluated
@@ -323,7 +331,7 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
     ``code_in``, ``business_loan``) that its tag's conditions read, as bits of ``lm<w>``; the conditions then read
     those bits and the borrower's columns only, so every loan row of a group meets exactly the conditions its group
     meets, and sums of the groups' exact partial sums are the sums of the rows. ≈ 0.2M groups for ≈ 2.3M rows at
-    2M loans. ``drop``: snapshot tag → the borrowers whose rows of it are left out (``populations_sql``)."""
+    2M loans. ``keep``: snapshot tag → the test on ``l.customer_id`` its rows must pass (``populations_sql``)."""
     customer = sorted(c for c in referenced(wheres) if not c.startswith("lm"))
     if any(COLUMNS.get(c, ("", ""))[1] != "c" for c in customer):
         raise ValueError(f"conditions read loan columns outside their leaves: {customer}")
@@ -337,7 +345,7 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
     measured = _measure_columns(partials)
     columns = ({*measured, *(c for c in loan if not c.startswith("tagged_") and c not in own)}
                | ({"loan_id"} if mine else set()) | ({"rule_ids", *(f"{c}_given" for c in own)} if own else set()))
-    pop, params = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree, drop)
+    pop, params = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree, keep)
     pop, params = with_tagged(pop, params, mine, as_of, profile)
     if own:
         codes = [f"CASE WHEN p.tag_ = ? AND {_fired('p.rule_ids', r)} THEN p.{c}_given END AS {c}" for c, r in own.items()]
@@ -470,10 +478,10 @@ def report_rows(
         partials = [p for p in _PARTIAL_COLUMNS if p == "bal" or any(_MEASURE_OF[m] == p for t in group for m in read[t])]
         # a snapshot tag's rows of borrowers that none of its conditions can count are left out before the grouping
         # (every in-scope loan is read: at 10M loans, the borrowers that no S71/S73 row can take are most of them)
-        drop = {t: d for t in group if t in SNAPSHOT_TAGS
-                and (d := _unreachable_customers(conds[t], as_of, profile)) is not None}
+        keep = {t: k for t in group if t in SNAPSHOT_TAGS
+                and (k := _borrower_filter(wh, conds[t], as_of, profile)) is not None}
         grouped, gparams = _grouped_population(as_of, profile, group, wheres, leaves[group[0] in SNAPSHOT_TAGS],
-                                               tagged, subtree, partials, drop)
+                                               tagged, subtree, partials, keep)
         populations.append((partials, f", {', '.join(masks)} FROM ({grouped}) e"))
         mparams += gparams
     # a partial sum that a population does not compute is an untyped NULL there (the UNION takes the type of the

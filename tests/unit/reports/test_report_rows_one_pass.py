@@ -88,11 +88,16 @@ def test_borrowers_no_condition_can_count_are_left_out_with_the_same_figures(ban
         ("n3", "all_loans", {"all": [{"credit_limit_max": 1000000}, {"code_in": ["business_type", ["personal"]]}]}),
         ("r1", "rediscount", {"registry": ["tech_sme"]}),
     ]
-    listed = mr._unreachable_customers([c for _, t, c in queries if t == "all_loans" and c != queries[-4][2]], AS_OF,
-                                       "nfra_1104_2025")
-    assert listed is not None and bank.scalar(f"SELECT count(*) FROM ({listed[0]}) x", listed[1]) > 0
-    assert mr._unreachable_customers([{"business_loan": True}], AS_OF, "p") is None
+    all_loans = [c for _, t, c in _all_queries() if t == "all_loans"]  # the NFRA tables' own
+    test, params = mr._borrower_filter(bank, all_loans, AS_OF, "nfra_1104_2025")
+    assert test.startswith("l.customer_id IN (")  # a loan without a borrower row meets none of them
+    kept_loans = bank.scalar(f"SELECT count(*) FROM loans l WHERE l.as_of = ? AND {test}", [AS_OF, *params])
+    assert 0 < kept_loans < bank.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [AS_OF])
+    assert mr._borrower_filter(bank, [{"business_loan": True}], AS_OF, "p") is None
+    # a condition that a borrower-less loan can meet (credit limit 0 ≤ 1,000,000): such loans are kept
+    test, _ = mr._borrower_filter(bank, [{"all": [{"credit_limit_max": 1000000}, {"business_loan": True}]}], AS_OF, "p")
+    assert test.startswith("(l.customer_id IS NULL OR l.customer_id NOT IN (")
     pruned = report_rows(bank, AS_OF, profile="nfra_1104_2025", rows=queries).to_pylist()
-    monkeypatch.setattr(mr, "_unreachable_customers", lambda *a: None)
+    monkeypatch.setattr(mr, "_borrower_filter", lambda *a: None)
     kept = report_rows(bank, AS_OF, profile="nfra_1104_2025", rows=queries).to_pylist()
     assert pruned == kept and any(r["customers"] for r in kept)
