@@ -191,6 +191,58 @@ def _compile(cond: Any, as_of: date, profile: str, params: list[Any], tagged: di
     raise ValueError(f"unknown condition {key!r}")
 
 
+def _customer_bound(cond: Any, as_of: date, profile: str, positive: bool = True) -> tuple[str, list[Any]]:
+    """A condition on the borrower's columns alone (``e.`` = a ``customers`` row) that every loan row meeting ``cond``
+    has, with its params: ``cond`` with each leaf on the loan row's own values (``_LOAN_LEAVES``) replaced by TRUE
+    where it counts for the condition (an even number of ``not`` above it) and FALSE where it counts against it.
+    ``all``/``any`` are monotone and ``not`` (``NOT coalesce(x, false)``) antitone in FALSE < NULL < TRUE, so the
+    bound is TRUE whenever ``cond`` is for some loan of the borrower. Constant parts are folded: the bound is the
+    literal TRUE when ``cond`` holds for some loan of every borrower (no condition, or one on the loan alone)."""
+    if cond is None:
+        return "TRUE", []
+    if not isinstance(cond, dict) or len(cond) != 1:
+        raise ValueError(f"condition must be a one-key mapping, got {cond!r}")
+    (key, arg), = cond.items()
+    if key in ("all", "any"):
+        absorbing, neutral = ("FALSE", "TRUE") if key == "all" else ("TRUE", "FALSE")
+        parts = [_customer_bound(c, as_of, profile, positive) for c in arg]
+        if any(sql == absorbing for sql, _ in parts):
+            return absorbing, []
+        parts = [(sql, ps) for sql, ps in parts if sql != neutral]
+        if not parts:
+            return neutral, []
+        return ("(" + (" AND " if key == "all" else " OR ").join(sql for sql, _ in parts) + ")",
+                [p for _, ps in parts for p in ps])
+    if key == "not":
+        inner, ps = _customer_bound(arg, as_of, profile, not positive)
+        if inner in ("TRUE", "FALSE"):
+            return ("FALSE" if inner == "TRUE" else "TRUE"), []
+        return f"NOT coalesce({inner}, false)", ps
+    if key in _LOAN_LEAVES:
+        return ("TRUE" if positive else "FALSE"), []
+    params: list[Any] = []
+    return _compile(cond, as_of, profile, params), params
+
+
+def _borrower_filter(wh: Warehouse, conds: Sequence[Any], as_of: date, profile: str) -> tuple[str, list[Any]] | None:
+    """A test on ``l.customer_id`` that keeps every loan row that one of ``conds`` can count (``_customer_bound``),
+    with its params; None when every borrower's loans can meet one (a bound is TRUE). The borrowers whose bound
+    holds are listed (``IN``) when a loan without a ``customers`` row (all its borrower columns NULL) meets no
+    bound — asked of the warehouse once, a row of NULLs — else the others are left out (``NOT IN``)."""
+    bounds = [_customer_bound(c, as_of, profile) for c in conds]
+    if not bounds or any(sql == "TRUE" for sql, _ in bounds):
+        return None
+    live = [(sql, ps) for sql, ps in bounds if sql != "FALSE"] or [("FALSE", [])]
+    bound, bparams = " OR ".join(sql for sql, _ in live), [p for _, ps in live for p in ps]
+    orphans = wh.scalar(f"SELECT coalesce({bound}, false) FROM (SELECT 1 AS one) d "
+                        "LEFT JOIN (SELECT * FROM customers WHERE FALSE) e ON TRUE", bparams)
+    listed = "SELECT e.customer_id FROM customers e WHERE e.as_of = ? AND e.customer_id IS NOT NULL AND "
+    if orphans:
+        return (f"(l.customer_id IS NULL OR l.customer_id NOT IN ({listed}NOT coalesce({bound}, false)))",
+                [as_of, *bparams])
+    return f"l.customer_id IN ({listed}coalesce({bound}, false))", [as_of, *bparams]
+
+
 _MASK_BITS = 62  # condition bits per BIGINT mask column
 
 
@@ -270,7 +322,8 @@ def _measure_columns(partials: Iterable[str]) -> list[str]:
 
 def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres: Sequence[str], leaves: _Leaves,
                         tagged: dict[str, int], subtree: str | None,
-                        partials: Sequence[str] = _PARTIAL_COLUMNS) -> tuple[str, list[Any]]:
+                        partials: Sequence[str] = _PARTIAL_COLUMNS,
+                        keep: Mapping[str, tuple[str, list[Any]]] | None = None) -> tuple[str, list[Any]]:
     """The loan rows of the tags ``group`` summed per (tag, borrower, loan-row leaf bits) into the partial sums
     ``partials`` (of ``_PARTIAL_SQL``; only the loan columns they read are read), then
     joined to the borrower's columns that the conditions ``wheres`` read: the relation their masks are evaluated
@@ -278,7 +331,7 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
     ``code_in``, ``business_loan``) that its tag's conditions read, as bits of ``lm<w>``; the conditions then read
     those bits and the borrower's columns only, so every loan row of a group meets exactly the conditions its group
     meets, and sums of the groups' exact partial sums are the sums of the rows. ≈ 0.2M groups for ≈ 2.3M rows at
-    2M loans."""
+    2M loans. ``keep``: snapshot tag → the test on ``l.customer_id`` its rows must pass (``populations_sql``)."""
     customer = sorted(c for c in referenced(wheres) if not c.startswith("lm"))
     if any(COLUMNS.get(c, ("", ""))[1] != "c" for c in customer):
         raise ValueError(f"conditions read loan columns outside their leaves: {customer}")
@@ -292,7 +345,7 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
     measured = _measure_columns(partials)
     columns = ({*measured, *(c for c in loan if not c.startswith("tagged_") and c not in own)}
                | ({"loan_id"} if mine else set()) | ({"rule_ids", *(f"{c}_given" for c in own)} if own else set()))
-    pop, params = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree)
+    pop, params = populations_sql(as_of, profile, {t: SNAPSHOT_TAGS.get(t) for t in group}, columns, subtree, keep)
     pop, params = with_tagged(pop, params, mine, as_of, profile)
     if own:
         codes = [f"CASE WHEN p.tag_ = ? AND {_fired('p.rule_ids', r)} THEN p.{c}_given END AS {c}" for c, r in own.items()]
@@ -386,6 +439,7 @@ def report_rows(
     distinct: dict[str, int] = {}
     slot: list[int] = []
     by_tag: dict[str, list[tuple[int, str, list[Any]]]] = {}  # tag → (bit number, condition SQL, its params)
+    conds: dict[str, list[Any]] = {}  # tag → its distinct conditions
     tagged: dict[str, int] = {}  # tag of a ``tagged`` condition → its column number
     # the classified tags' rows in one population (``loans`` joined once for all of them), the snapshot tags' (every
     # in-scope loan, the 转贴现 loans: disjoint) in another, read from ``loans`` once; each with its loan-row leaves
@@ -397,6 +451,7 @@ def report_rows(
             cparams2: list[Any] = []
             where = _compile(cond, as_of, profile, cparams2, tagged, leaves[tag in SNAPSHOT_TAGS].hook(tag))
             by_tag.setdefault(tag, []).append((j, where, cparams2))
+            conds.setdefault(tag, []).append(cond)
         slot.append(distinct[key])
     n_words = max(1, -(-len(distinct) // _MASK_BITS))
     read = _read_measures(rows, measures)  # tag → the measures of its rows that are read
@@ -421,8 +476,12 @@ def report_rows(
                          else f"CAST(0 AS BIGINT) AS w{w}")
         wheres = [w for t in group for _, w, _ in by_tag[t]]
         partials = [p for p in _PARTIAL_COLUMNS if p == "bal" or any(_MEASURE_OF[m] == p for t in group for m in read[t])]
+        # a snapshot tag's rows of borrowers that none of its conditions can count are left out before the grouping
+        # (every in-scope loan is read: at 10M loans, the borrowers that no S71/S73 row can take are most of them)
+        keep = {t: k for t in group if t in SNAPSHOT_TAGS
+                and (k := _borrower_filter(wh, conds[t], as_of, profile)) is not None}
         grouped, gparams = _grouped_population(as_of, profile, group, wheres, leaves[group[0] in SNAPSHOT_TAGS],
-                                               tagged, subtree, partials)
+                                               tagged, subtree, partials, keep)
         populations.append((partials, f", {', '.join(masks)} FROM ({grouped}) e"))
         mparams += gparams
     # a partial sum that a population does not compute is an untyped NULL there (the UNION takes the type of the

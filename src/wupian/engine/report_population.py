@@ -60,14 +60,16 @@ def population_sql(as_of: date, profile: str, tag: str, columns: Iterable[str], 
 
 
 def populations_sql(as_of: date, profile: str, tags: Mapping[str, str | None], columns: Iterable[str],
-                    subtree: str | None) -> tuple[str, list[Any]]:
+                    subtree: str | None,
+                    keep: Mapping[str, tuple[str, list[Any]]] | None = None) -> tuple[str, list[Any]]:
     """The rows of every tag of ``tags`` in one relation, the tag in column ``tag_``: a tag mapped to None is read
     from the classified ``loan_tags`` rows, a tag mapped to a condition is every loan meeting it, counted at its
     balance (``rule_ids`` NULL). Each column has the expression of the one-tag population, ``loans`` is joined once
     for every tag (not once per tag) and the borrower and tech-rule joins only when ``columns`` read them;
     ``closure`` must be in scope when ``subtree`` is set. When every tag is a snapshot tag, ``loans`` is read once
     for all of them and each loan gets the first tag whose condition it meets: their conditions must be disjoint
-    (``metrics_reports.SNAPSHOT_TAGS`` are: in scope, 转贴现)."""
+    (``metrics_reports.SNAPSHOT_TAGS`` are: in scope, 转贴现). ``keep`` (snapshot tag → a test on ``l.customer_id`` and
+    its params) leaves out that tag's rows that fail it."""
     wanted = sorted(set(columns))
     unknown = [c for c in wanted if c not in COLUMNS]
     if unknown:
@@ -121,4 +123,11 @@ def populations_sql(as_of: date, profile: str, tags: Mapping[str, str | None], c
     if subtree:
         where += " AND l.branch_id IN (SELECT descendant_id FROM closure WHERE ancestor_id = ?)"
         wparams.append(subtree)
+    for tag, (test, kparams) in (keep or {}).items():
+        if tags.get(tag) is None:
+            raise ValueError(f"only a snapshot tag's rows can be narrowed by borrower, not {tag!r}")
+        # the row is of ``tag``: its own condition when read alone (the tags' conditions are disjoint), else its tag
+        mine = f"coalesce(({tags[tag]}), false)" if alone else "t.tag = ?"
+        where += f" AND (NOT {mine} OR {test})"
+        wparams += [*([] if alone else [tag]), *kparams]
     return f"SELECT {', '.join(select)} FROM {source} WHERE {where}", [*params, *tparams, *jparams, *wparams]

@@ -66,3 +66,38 @@ def test_registry_and_tagged_leaves_equal_a_direct_count_and_their_negations_com
     assert got["reg"] == on_registry and got["reg"] + got["not_reg"] == total
     assert got["tagged"] == tagged > 0 and got["tagged"] + got["not_tagged"] == total
     assert max(got["reg"], got["tagged"]) <= got["either"] <= got["reg"] + got["tagged"]
+
+
+def test_borrowers_no_condition_can_count_are_left_out_with_the_same_figures(bank: Warehouse, monkeypatch: Any) -> None:
+    """The snapshot rows of borrowers whose attributes rule out every condition of the tag (``_customer_bound``:
+    loan leaves as TRUE where they count for, FALSE where against) are dropped before the grouping; the figures
+    are those computed with every borrower kept, loan leaves under ``not`` included."""
+    import wupian.engine.metrics_reports as mr
+
+    classify_snapshot(bank, AS_OF, "nfra_1104_2025")
+    assert mr._customer_bound({"not": {"business_loan": True}}, AS_OF, "p") == ("TRUE", [])
+    assert mr._customer_bound({"all": [{"customer_type": ["farmer"]}, {"business_loan": True}]}, AS_OF, "p") == \
+        ("(e.customer_type IN (?))", ["farmer"])
+    assert mr._customer_bound({"not": {"all": [{"customer_type": ["farmer"]}, {"business_loan": True}]}},
+                              AS_OF, "p") == ("TRUE", [])
+    assert mr._customer_bound({"not": {"any": [{"customer_type": ["farmer"]}, {"business_loan": True}]}},
+                              AS_OF, "p") == ("NOT coalesce((e.customer_type IN (?)), false)", ["farmer"])
+    queries = [q for q in _all_queries() if q[1] == "all_loans"] + [
+        ("n1", "all_loans", {"not": {"all": [{"customer_type": ["farmer"]}, {"business_loan": True}]}}),
+        ("n2", "all_loans", {"all": [{"not": {"customer_type": ["enterprise", "farmer"]}}, {"not": {"business_loan": True}}]}),
+        ("n3", "all_loans", {"all": [{"credit_limit_max": 1000000}, {"code_in": ["business_type", ["personal"]]}]}),
+        ("r1", "rediscount", {"registry": ["tech_sme"]}),
+    ]
+    all_loans = [c for _, t, c in _all_queries() if t == "all_loans"]  # the NFRA tables' own
+    test, params = mr._borrower_filter(bank, all_loans, AS_OF, "nfra_1104_2025")
+    assert test.startswith("l.customer_id IN (")  # a loan without a borrower row meets none of them
+    kept_loans = bank.scalar(f"SELECT count(*) FROM loans l WHERE l.as_of = ? AND {test}", [AS_OF, *params])
+    assert 0 < kept_loans < bank.scalar("SELECT count(*) FROM loans WHERE as_of = ?", [AS_OF])
+    assert mr._borrower_filter(bank, [{"business_loan": True}], AS_OF, "p") is None
+    # a condition that a borrower-less loan can meet (credit limit 0 ≤ 1,000,000): such loans are kept
+    test, _ = mr._borrower_filter(bank, [{"all": [{"credit_limit_max": 1000000}, {"business_loan": True}]}], AS_OF, "p")
+    assert test.startswith("(l.customer_id IS NULL OR l.customer_id NOT IN (")
+    pruned = report_rows(bank, AS_OF, profile="nfra_1104_2025", rows=queries).to_pylist()
+    monkeypatch.setattr(mr, "_borrower_filter", lambda *a: None)
+    kept = report_rows(bank, AS_OF, profile="nfra_1104_2025", rows=queries).to_pylist()
+    assert pruned == kept and any(r["customers"] for r in kept)
