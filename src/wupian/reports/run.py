@@ -23,6 +23,7 @@ from wupian.api import IndicatorResult, compute_indicators, ensure_fresh
 from wupian.core.csv_guard import guard_text
 from wupian.core.errors import UsageError
 from wupian.core.issues import Issue
+from wupian.engine.core_share import CoreShare
 from wupian.engine.metrics import branch_nodes, has_rows
 from wupian.engine.metrics_other import root_branch
 from wupian.engine.warehouse import SQL_LOG_ENV, Warehouse
@@ -241,7 +242,9 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
     lane on its own cursor of ``wh``, the phases not ``early`` once ``prepare`` has returned; their outputs in
     phase order. When ``prepare`` or phases fail, what comes after the first failure (``prepare`` first, then
     the phases in phase order) is interrupted or not started, every thread is waited for, and the first
-    failure's exception is raised — what running them one after the other would have raised."""
+    failure's exception is raised — what running them one after the other would have raised. While two or more of
+    them run, DuckDB works on one thread per statement (``engine.core_share``): the threads of the run keep the
+    cores busy."""
     order = {name: n for n, (name, _) in enumerate(phases)}
     # each lane in phase order: the phases after an interrupted one in its lane are after the failed one too
     plan = [sorted(order[name] for name in lane if name in order) for lane in lanes]
@@ -254,6 +257,7 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
     stop = [len(phases)]  # phases from this index on are not started (the first failure + 1)
     prepared = threading.Event()  # set when prepare has returned or failed
     cursors: list[Warehouse] = []
+    share = CoreShare(wh)
     try:
         for _ in plan:
             cursors.append(wh.cursor())
@@ -280,7 +284,8 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
                         return
                     current[lane] = n
                 try:
-                    done[n] = phases[n][1](cursors[lane])
+                    with share.busy(cursors[lane]):
+                        done[n] = phases[n][1](cursors[lane])
                 except BaseException as exc:  # noqa: BLE001 — kept, raised by the caller in phase order
                     failed[n] = exc
                     interrupt_after(n)
@@ -294,7 +299,8 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
         for t in threads:
             t.start()
         try:
-            prepare()
+            with share.busy(wh):
+                prepare()
         except Exception as exc:  # noqa: BLE001 — the first failure of all: raised once the threads have ended
             failed[-1] = exc
             interrupt_after(-1)
@@ -311,6 +317,7 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
     finally:
         for c in cursors:  # every thread has ended: no statement runs on them any more
             c.close()
+        share.restore(wh)
     if failed:
         raise failed[min(failed)]
     return [done[n] for n in range(len(phases))]

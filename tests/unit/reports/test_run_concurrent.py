@@ -169,3 +169,33 @@ def test_the_pboc_files_start_while_the_indicators_are_computed_and_their_error_
     monkeypatch.setattr(run_mod, "write_pboc_findings", real_pboc)
     run = generate_reports(bank, AS_OF, "pboc", tmp_path / "again", uscc=USCC, created_at=CREATED, concurrent=True)
     assert run.files  # the warehouse and its connection are fine after the interrupted run
+
+
+def test_phases_running_together_have_one_duckdb_thread_each_and_the_run_gives_the_threads_back(
+        bank: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PBOC files and the NFRA tables meet (a barrier): while both run DuckDB has one thread; the run ends with
+    the database's own number of threads, and writes what a run one phase after the other writes."""
+    threads = int(bank.scalar("SELECT current_setting('threads')"))
+    bank.execute("SET threads = 2")
+    meet = threading.Barrier(2, timeout=30)
+    seen: dict[str, int] = {}
+
+    def meeting(name: str, real: Any) -> Any:
+        def phase(wh: Warehouse, *args: Any, **kwargs: Any) -> Any:
+            meet.wait()
+            seen[name] = int(wh.scalar("SELECT current_setting('threads')"))
+            meet.wait()  # both have read the setting before either ends
+            return real(wh, *args, **kwargs)
+        return phase
+
+    try:
+        one = generate_reports(bank, AS_OF, "all", tmp_path / "one", uscc=USCC, created_at=CREATED, concurrent=False)
+        monkeypatch.setattr(run_mod, "write_pboc_findings", meeting("pboc", run_mod.write_pboc_findings))
+        monkeypatch.setattr(run_mod, "compute_tables", meeting("nfra", run_mod.compute_tables))
+        both = generate_reports(bank, AS_OF, "all", tmp_path / "both", uscc=USCC, created_at=CREATED,
+                                concurrent=True)
+        assert seen == {"pboc": 1, "nfra": 1}
+        assert int(bank.scalar("SELECT current_setting('threads')")) == 2
+        assert [_content(a) for a in one.files] == [_content(b) for b in both.files] and one.issues == both.issues
+    finally:
+        bank.execute(f"SET threads = {threads:d}")
