@@ -81,7 +81,7 @@ def test_the_setting_follows_the_count_of_busy_threads(tmp_path_factory: pytest.
                     inside[who].pop().__exit__(None, None, None)
                 busy = sum(len(x) for x in inside)
                 assert _threads(w) == (1 if busy >= 2 else 2)
-            for who, blocks in enumerate(inside):
+            for blocks in inside:
                 while blocks:
                     blocks.pop().__exit__(None, None, None)
             assert _threads(w) == 2
