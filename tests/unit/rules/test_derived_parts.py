@@ -15,11 +15,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from wupian.engine import lineage
+from wupian.engine import lineage, sql_log
 from wupian.engine.metrics import has_rows
 from wupian.engine.parts import PartStore, parts_root, resolve
 from wupian.engine.warehouse import Warehouse
-from wupian.rules import classify_snapshot, customer_facts, loan_tags
+from wupian.rules import classify_snapshot, classify_snapshots, customer_facts, loan_tags
 
 AS_OF = date(2025, 12, 31)
 PROFILES = ("pboc_2025", "nfra_1104_2025")
@@ -191,3 +191,30 @@ def test_constant_columns_are_exact_literals_beside_parts_of_every_column() -> N
         with pytest.raises(ValueError, match="no column"):
             wh.parts.write(wh.con, "loan_tags", date(2026, 3, 31), rows, ["pboc_2025", "v"], profile="pboc_2025",
                            constant={"nope": "x"})
+
+
+def test_derived_parts_are_written_with_zstd_level_1_and_read_back_the_same(two_loan_db: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classification's parts (both profiles' tags by one partitioned ``COPY``, one profile's alone, the
+    customer facts) are compressed with zstd's fastest level (``parts.write_options``); the rows read back are
+    those of a part written at the default level."""
+    log = two_loan_db.parent / "sql.jsonl"
+    monkeypatch.setenv(sql_log.ENV, str(log))
+    with Warehouse(two_loan_db) as wh:
+        classify_snapshots(wh, AS_OF, PROFILES)
+        classify_snapshot(wh, AS_OF, PROFILES[0])
+        rows = wh.rows("SELECT profile, loan_id, tag, amount, rule_ids FROM loan_tags ORDER BY ALL")
+        files = [f for _p, f in _manifest(wh, "loan_tags") + _manifest(wh, "customer_facts")]
+    copies = [e.sql for e in sql_log.read_log(log) if e.sql and e.sql.startswith("COPY (")]
+    targets = {name: [c for c in copies if f"/{name}/" in c] for name in ("loan_tags", "customer_facts")}
+    assert len(targets["loan_tags"]) == 2 and "PARTITION_BY (profile)" in targets["loan_tags"][0]
+    assert len(targets["customer_facts"]) == 2
+    for c in targets["loan_tags"] + targets["customer_facts"]:
+        assert "COMPRESSION zstd, " in c and "COMPRESSION_LEVEL 1" in c
+    con = duckdb.connect()
+    for file in files:  # rewritten at the default level: the same rows
+        again = two_loan_db.parent / "again.parquet"
+        con.execute(f"COPY (SELECT * FROM read_parquet('{file}')) TO '{again}' (FORMAT parquet, COMPRESSION zstd)")
+        assert con.execute(f"SELECT * FROM read_parquet('{file}') EXCEPT ALL "
+                           f"SELECT * FROM read_parquet('{again}')").fetchall() == []
+    assert rows and {r["profile"] for r in rows} == set(PROFILES)
