@@ -207,3 +207,56 @@ def test_a_reload_makes_the_facts_read_follow_the_new_data(demo: dict[date, Path
         grown = [r for r in derived if after[r["customer_id"]]["credit_total"] > r["credit_total"]]
         assert grown and all(after[r["customer_id"]]["credit_total"] >= r["credit_total"] for r in derived)
         assert _facts_lineage(wh, day) == 1
+
+
+def _built_sql(wh: Warehouse, **options: Any) -> str:
+    """The ``CREATE … cls_cust`` statement ``build_customer_temp`` runs with ``options`` (executed as well)."""
+    seen: list[str] = []
+    run = wh.execute
+
+    def spy(sql: str, params: Any = None) -> Any:
+        seen.append(sql)
+        return run(sql, params) if params is not None else run(sql)
+
+    wh.execute = spy  # type: ignore[method-assign]
+    try:
+        build_customer_temp(wh, AS_OF, **options)
+    finally:
+        del wh.execute
+    return next(s for s in seen if "TEMP TABLE cls_cust" in s)
+
+
+@pytest.mark.parametrize("options", [{"notes": False, "borrowers_only": True, "stored_columns": True},
+                                     {"notes": True}, {"notes": False, "borrowers_only": True}])
+def test_the_size_is_an_outer_join_with_the_groups_not_a_join_back_on_customer_id(
+        wh: Warehouse, load: Load, options: dict[str, Any]) -> None:
+    # issue 14, session 14: the sized customers were joined back to the customers on ``customer_id`` (the CTE of
+    # the customers materialised to be read twice: ≈ 1 s CPU at 3.3M borrowers); now one outer join with the
+    # size groups — the only join on ``customer_id`` left is the customers' with the loan aggregates
+    _bank(wh, load)
+    register_size_reference(wh, AS_OF, rulebook().registries)
+    sql = _built_sql(wh, **options).replace("CREATE OR REPLACE TEMP TABLE cls_cust AS", "", 1)
+    params = {"as_of": AS_OF, "reg_as_of": AS_OF, "year_start": date(AS_OF.year, 1, 1)}
+    plan = "\n".join(str(r[1]) for r in wh.con.execute(
+        "EXPLAIN " + sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchall())
+    assert "CTE_SCAN" not in plan
+    assert plan.count("customer_id = customer_id") == 1
+
+
+def test_a_classifications_table_without_notes_leaves_the_size_figures_out(wh: Warehouse, load: Load) -> None:
+    # the size figures feed the notes only: a stored classification's table (borrowers, no notes) has six columns
+    # less to materialise; a table with notes, or of every customer, keeps them
+    _bank(wh, load)
+    register_size_reference(wh, AS_OF, rulebook().registries)
+    figures = {"uses_emp", "uses_rev", "uses_ast", "emp", "rev", "ast"}
+
+    def columns() -> set[str]:
+        return {r["column_name"] for r in wh.rows("SELECT column_name FROM duckdb_columns() "
+                                                  "WHERE table_name = 'cls_cust'")}
+
+    build_customer_temp(wh, AS_OF, notes=False, borrowers_only=True, stored_columns=True)
+    stored = columns()
+    assert not stored & figures and {"first_loan_id", "size_group", "derived_size", "credit_source"} <= stored
+    for options in ({"notes": True, "borrowers_only": True}, {"notes": False}):
+        build_customer_temp(wh, AS_OF, **options)  # type: ignore[arg-type]
+        assert figures <= columns()
