@@ -78,19 +78,22 @@ def test_the_first_failing_phase_in_phase_order_is_raised(bank: Warehouse, tmp_p
 
 def test_a_later_phase_is_stopped_when_an_earlier_one_fails(bank: Warehouse, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import wupian.reports.workbook as workbook_mod
+
     started: list[str] = []
 
-    def failing_reconcile(*args: Any, **kwargs: Any) -> Any:
+    def failing_workbook(*args: Any, **kwargs: Any) -> Any:
         time.sleep(0.2)
-        raise RuntimeError("reconcile failed")
+        raise RuntimeError("workbook failed")
 
-    def nfra(*args: Any, **kwargs: Any) -> Any:
-        started.append("nfra")
-        raise AssertionError("the NFRA tables come after the reconciliation in its lane: never started")
+    def briefing(*args: Any, **kwargs: Any) -> Any:
+        started.append("briefing")
+        raise AssertionError("the briefing comes after the workbook in its lane: never started")
 
-    monkeypatch.setattr(run_mod, "reconcile_parts", failing_reconcile)
-    monkeypatch.setattr(run_mod, "compute_tables", nfra)
-    with pytest.raises(RuntimeError, match="^reconcile failed$"):
+    assert ("workbook", "briefing") in run_mod.LANES
+    monkeypatch.setattr(workbook_mod, "write_workbook", failing_workbook)
+    monkeypatch.setattr(run_mod, "_nfra_balances", briefing)
+    with pytest.raises(RuntimeError, match="^workbook failed$"):
         generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
     assert started == []
     assert _report_threads() == []
