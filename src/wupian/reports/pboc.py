@@ -258,8 +258,11 @@ def write_pboc_findings(
         raise UsageError(f"--uscc must be an 18-character 统一社会信用代码 (or 9-character 组织机构代码), got {uscc!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = (created_at or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    plans = [line_plan(code) for code in REPORTS]
     prepare_pboc_loans(wh, as_of, profile=profile, subtree=branch_id,
-                       tags=["tech_industry", "green", "inclusive", "pension", "digital"])
+                       tags=["tech_industry", "green", "inclusive", "pension", "digital"],
+                       rules_of=sorted({p.tag for p in plans if any(v.kind == "fired" for v in p.fields)}),
+                       borrowers_of=sorted({p.tag for p in plans if p.groups}))
     try:
         files: list[PbocFile] = []
         found: list[pa.Table] = [findings_table(_branch_errors(wh, as_of))]

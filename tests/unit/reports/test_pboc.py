@@ -237,3 +237,41 @@ def test_a_branch_cause_is_listed_once_per_file_and_branch_and_counts_its_record
     assert counts[("WP-PBOC-003", "ERROR")] == records + len(contract)  # every failing record, as before
     assert worklist.rows == len(rows) and error_count(run.issues, run.worklists) == records + len(contract) + sum(
         r["级别"] == "ERROR" and r["字段"] not in ("金融机构代码", "贷款合同编码") for r in rows)
+
+
+def test_the_files_loans_are_stored_by_tag_with_the_columns_their_files_read(bank: Warehouse, tmp_path: Path,
+                                                                           monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``pboc_loans`` as the writer stores it: clustered by tag (each file's statement reads one tag: its scan skips
+    the other tags' blocks), with ``rule_ids`` only on the rows of the tag whose file has 普惠 flags (``fired``) and
+    ``customer_id`` only on the rows of the tags whose files count borrowers in summary rows — NULL elsewhere; every
+    other value, and every row, as the full relation holds it."""
+    import wupian.reports.pboc as pboc
+    from wupian.engine.pboc_lines import drop_pboc_loans, prepare_pboc_loans
+
+    stored = []
+    drop = pboc.drop_pboc_loans
+
+    def keep(wh: Warehouse) -> None:
+        stored.append(wh.arrow("SELECT * FROM pboc_loans ORDER BY rowid").to_pylist())  # as stored
+        drop(wh)
+
+    monkeypatch.setattr(pboc, "drop_pboc_loans", keep)
+    _write(bank, tmp_path)
+    prepare_pboc_loans(bank, date(2026, 3, 31), profile="pboc_2025",
+                       tags=["tech_industry", "green", "inclusive", "pension", "digital"])
+    full = bank.arrow("SELECT * FROM pboc_loans").to_pylist()
+    drop_pboc_loans(bank)
+    tags = [r["tag"] for r in stored[0]]
+    assert len(set(tags)) == 5 and tags == sorted(tags)
+
+    def key(r: dict) -> tuple:  # type: ignore[type-arg]
+        return r["tag"], r["loan_id"]
+
+    got, want = sorted(stored[0], key=key), sorted(full, key=key)
+    assert len(got) == len(want) and len({key(r) for r in got}) == len(got)
+    assert any(r["rule_ids"] for r in want if r["tag"] != "inclusive") and any(r["customer_id"] for r in want)
+    for g, w in zip(got, want, strict=True):
+        assert g["rule_ids"] == (w["rule_ids"] if g["tag"] == "inclusive" else None)
+        assert g["customer_id"] == (w["customer_id"] if g["tag"] in ("tech_industry", "pension", "digital") else None)
+        assert {k: v for k, v in g.items() if k not in ("rule_ids", "customer_id")} == \
+            {k: v for k, v in w.items() if k not in ("rule_ids", "customer_id")}
