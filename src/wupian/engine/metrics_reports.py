@@ -424,14 +424,15 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
 def with_tagged(pop: str, params: list[Any], tagged: dict[str, int], as_of: date,
                 profile: str) -> tuple[str, list[Any]]:
     """The population ``pop`` (with ``loan_id``) with a column ``tagged_<k>`` per tag of ``tagged``: TRUE when the
-    loan has a ``loan_tags`` row of that tag (``profile``, ``as_of``); one join per tag."""
+    loan has a ``loan_tags`` row of that tag (``profile``, ``as_of``); one join per tag, to that tag's rows as they
+    are (``loan_tags`` holds one row per (loan, tag): each loan at most once, no grouping needed)."""
     if not tagged:
         return pop, params
     cols, joins, jparams = [], [], []
     for tag, k in tagged.items():
         cols.append(f"(tg{k}.loan_id IS NOT NULL) AS tagged_{k}")
-        joins.append(f"LEFT JOIN (SELECT loan_id FROM loan_tags WHERE as_of = ? AND profile = ? AND tag = ? "
-                     f"GROUP BY loan_id) tg{k} ON tg{k}.loan_id = p.loan_id")
+        joins.append(f"LEFT JOIN (SELECT loan_id FROM loan_tags WHERE as_of = ? AND profile = ? AND tag = ?) tg{k} "
+                     f"ON tg{k}.loan_id = p.loan_id")
         jparams += [as_of, profile, tag]
     return f"SELECT p.*, {', '.join(cols)} FROM ({pop}) p {' '.join(joins)}", [*params, *jparams]
 
