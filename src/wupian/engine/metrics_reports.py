@@ -191,49 +191,93 @@ def _compile(cond: Any, as_of: date, profile: str, params: list[Any], tagged: di
     raise ValueError(f"unknown condition {key!r}")
 
 
+# A borrower bound as a tree (``_bound_tree``): ("const", bool) | ("leaf", sql, params) | ("not", node) |
+# ("and" | "or", (node, ...)), rendered to SQL by ``_render``.
+_Node = tuple[Any, ...]
+_TRUE: _Node = ("const", True)
+_FALSE: _Node = ("const", False)
+
+
+def _key(node: _Node) -> tuple[str, tuple[Any, ...]]:
+    """A node's identity: its SQL and params (two nodes with the same key are the same test)."""
+    sql, params = _render(node)
+    return sql, tuple(params)
+
+
+def _render(node: _Node) -> tuple[str, list[Any]]:
+    if node[0] == "const":
+        return ("TRUE" if node[1] else "FALSE"), []
+    if node[0] == "leaf":
+        return node[1], list(node[2])
+    if node[0] == "not":
+        inner, ps = _render(node[1])
+        return f"NOT coalesce({inner}, false)", ps
+    parts = [_render(c) for c in node[1]]
+    return ("(" + (" AND " if node[0] == "and" else " OR ").join(sql for sql, _ in parts) + ")",
+            [p for _, ps in parts for p in ps])
+
+
+def _junction(op: str, children: Sequence[_Node]) -> _Node:
+    """``op`` ("and"/"or") over ``children``, simplified: constants folded, nested ``op`` flattened, and absorption —
+    a child is dropped when another's terms (its conjuncts under "or", its disjuncts under "and"; the child itself when
+    it is not of the dual kind) are a subset of its own (X OR (X AND Y) = X, X AND (X OR Y) = X, duplicates once):
+    laws of three-valued logic, so the simplified test has the same value — NULL included — on every row."""
+    absorbing, neutral = (_FALSE, _TRUE) if op == "and" else (_TRUE, _FALSE)
+    dual = "or" if op == "and" else "and"
+    flat: list[_Node] = []
+    for c in children:
+        if c == absorbing:
+            return absorbing
+        if c != neutral:
+            flat.extend(c[1] if c[0] == op else (c,))
+    terms = [frozenset(_key(t) for t in c[1]) if c[0] == dual else frozenset((_key(c),)) for c in flat]
+    kept = [c for i, c in enumerate(flat)
+            if not any(terms[j] <= terms[i] and (terms[j] != terms[i] or j < i) for j in range(len(flat)) if j != i)]
+    if not kept:
+        return neutral
+    return (op, tuple(kept))
+
+
+def _bound_tree(cond: Any, as_of: date, profile: str, positive: bool = True) -> _Node:
+    """``_customer_bound``'s test as a tree (see there)."""
+    if cond is None:
+        return _TRUE
+    if not isinstance(cond, dict) or len(cond) != 1:
+        raise ValueError(f"condition must be a one-key mapping, got {cond!r}")
+    (key, arg), = cond.items()
+    if key in ("all", "any"):
+        return _junction("and" if key == "all" else "or", [_bound_tree(c, as_of, profile, positive) for c in arg])
+    if key == "not":
+        inner = _bound_tree(arg, as_of, profile, not positive)
+        return ("const", not inner[1]) if inner[0] == "const" else ("not", inner)
+    if key in _LOAN_LEAVES:
+        return _TRUE if positive else _FALSE
+    params: list[Any] = []
+    return ("leaf", _compile(cond, as_of, profile, params), tuple(params))
+
+
 def _customer_bound(cond: Any, as_of: date, profile: str, positive: bool = True) -> tuple[str, list[Any]]:
     """A condition on the borrower's columns alone (``e.`` = a ``customers`` row) that every loan row meeting ``cond``
     has, with its params: ``cond`` with each leaf on the loan row's own values (``_LOAN_LEAVES``) replaced by TRUE
     where it counts for the condition (an even number of ``not`` above it) and FALSE where it counts against it.
     ``all``/``any`` are monotone and ``not`` (``NOT coalesce(x, false)``) antitone in FALSE < NULL < TRUE, so the
     bound is TRUE whenever ``cond`` is for some loan of the borrower. Constant parts are folded: the bound is the
-    literal TRUE when ``cond`` holds for some loan of every borrower (no condition, or one on the loan alone)."""
-    if cond is None:
-        return "TRUE", []
-    if not isinstance(cond, dict) or len(cond) != 1:
-        raise ValueError(f"condition must be a one-key mapping, got {cond!r}")
-    (key, arg), = cond.items()
-    if key in ("all", "any"):
-        absorbing, neutral = ("FALSE", "TRUE") if key == "all" else ("TRUE", "FALSE")
-        parts = [_customer_bound(c, as_of, profile, positive) for c in arg]
-        if any(sql == absorbing for sql, _ in parts):
-            return absorbing, []
-        parts = [(sql, ps) for sql, ps in parts if sql != neutral]
-        if not parts:
-            return neutral, []
-        return ("(" + (" AND " if key == "all" else " OR ").join(sql for sql, _ in parts) + ")",
-                [p for _, ps in parts for p in ps])
-    if key == "not":
-        inner, ps = _customer_bound(arg, as_of, profile, not positive)
-        if inner in ("TRUE", "FALSE"):
-            return ("FALSE" if inner == "TRUE" else "TRUE"), []
-        return f"NOT coalesce({inner}, false)", ps
-    if key in _LOAN_LEAVES:
-        return ("TRUE" if positive else "FALSE"), []
-    params: list[Any] = []
-    return _compile(cond, as_of, profile, params), params
+    literal TRUE when ``cond`` holds for some loan of every borrower (no condition, or one on the loan alone); parts
+    that another part absorbs are left out (``_junction``)."""
+    return _render(_bound_tree(cond, as_of, profile, positive))
 
 
 def _borrower_filter(wh: Warehouse, conds: Sequence[Any], as_of: date, profile: str) -> tuple[str, list[Any]] | None:
     """A test on ``l.customer_id`` that keeps every loan row that one of ``conds`` can count (``_customer_bound``),
-    with its params; None when every borrower's loans can meet one (a bound is TRUE). The borrowers whose bound
-    holds are listed (``IN``) when a loan without a ``customers`` row (all its borrower columns NULL) meets no
-    bound — asked of the warehouse once, a row of NULLs — else the others are left out (``NOT IN``)."""
-    bounds = [_customer_bound(c, as_of, profile) for c in conds]
-    if not bounds or any(sql == "TRUE" for sql, _ in bounds):
+    with its params; None when every borrower's loans can meet one (a bound is TRUE). The bounds are OR-ed into one
+    test with the parts that others absorb left out (``_junction``: the NFRA S71 bands' bounds are each their
+    customer type's, which the type's own row already has). The borrowers whose bound holds are listed (``IN``)
+    when a loan without a ``customers`` row (all its borrower columns NULL) meets no bound — asked of the warehouse
+    once, a row of NULLs — else the others are left out (``NOT IN``)."""
+    either = _junction("or", [_bound_tree(c, as_of, profile) for c in conds])
+    if not conds or either == _TRUE:
         return None
-    live = [(sql, ps) for sql, ps in bounds if sql != "FALSE"] or [("FALSE", [])]
-    bound, bparams = " OR ".join(sql for sql, _ in live), [p for _, ps in live for p in ps]
+    bound, bparams = _render(either)
     orphans = wh.scalar(f"SELECT coalesce({bound}, false) FROM (SELECT 1 AS one) d "
                         "LEFT JOIN (SELECT * FROM customers WHERE FALSE) e ON TRUE", bparams)
     listed = "SELECT e.customer_id FROM customers e WHERE e.as_of = ? AND e.customer_id IS NOT NULL AND "
@@ -380,14 +424,15 @@ def _grouped_population(as_of: date, profile: str, group: Sequence[str], wheres:
 def with_tagged(pop: str, params: list[Any], tagged: dict[str, int], as_of: date,
                 profile: str) -> tuple[str, list[Any]]:
     """The population ``pop`` (with ``loan_id``) with a column ``tagged_<k>`` per tag of ``tagged``: TRUE when the
-    loan has a ``loan_tags`` row of that tag (``profile``, ``as_of``); one join per tag."""
+    loan has a ``loan_tags`` row of that tag (``profile``, ``as_of``); one join per tag, to that tag's rows as they
+    are (``loan_tags`` holds one row per (loan, tag): each loan at most once, no grouping needed)."""
     if not tagged:
         return pop, params
     cols, joins, jparams = [], [], []
     for tag, k in tagged.items():
         cols.append(f"(tg{k}.loan_id IS NOT NULL) AS tagged_{k}")
-        joins.append(f"LEFT JOIN (SELECT loan_id FROM loan_tags WHERE as_of = ? AND profile = ? AND tag = ? "
-                     f"GROUP BY loan_id) tg{k} ON tg{k}.loan_id = p.loan_id")
+        joins.append(f"LEFT JOIN (SELECT loan_id FROM loan_tags WHERE as_of = ? AND profile = ? AND tag = ?) tg{k} "
+                     f"ON tg{k}.loan_id = p.loan_id")
         jparams += [as_of, profile, tag]
     return f"SELECT p.*, {', '.join(cols)} FROM ({pop}) p {' '.join(joins)}", [*params, *jparams]
 
@@ -562,6 +607,17 @@ def booked_balances(wh: Warehouse, as_of: date) -> tuple[dict[str, Any], dict[st
 def oversized_tags(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, Any]]:
     """Classified rows whose counted amount exceeds the loan's balance, or whose loan is missing."""
     if not table_exists(wh, "loan_tags"):
+        return []
+    # first only counted (no row is built for the ≈ 5M matched tag rows at 10M loans): the tag rows, those that meet
+    # their loan, and of those the ones above its balance — a loan's key is unique on its date (the load rejects
+    # duplicate keys), so every row has its loan when the first two agree; the rows are listed only when not
+    counts = wh.rows(
+        "SELECT (SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?) AS total, count(*) AS met, "
+        "count(*) FILTER (WHERE t.amount > l.balance) AS above FROM loan_tags t JOIN loans l "
+        "ON l.as_of = t.as_of AND l.loan_id = t.loan_id WHERE t.as_of = ? AND t.profile = ?",
+        [as_of, profile, as_of, profile])[0]
+    total, met, above = counts["total"], counts["met"], counts["above"]
+    if met == total and not above:
         return []
     return wh.rows(
         "SELECT t.loan_id, t.tag, t.amount, l.balance FROM loan_tags t LEFT JOIN loans l "

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 
@@ -141,3 +142,33 @@ def test_the_snapshot_total_is_the_exact_sum_of_the_in_scope_balances(bank: Ware
                        f"WHERE as_of = DATE '2026-03-31' AND {in_scope_sql('l')}")
     found = [i.message for i in reconcile(bank, compute_indicators(bank, AS_OF)) if i.code == "WP-RECON-004"]
     assert len(found) == 1 and found[0].endswith(f"与快照贷款余额合计 {want} 不符") and "." in str(want)
+
+
+def test_oversized_tags_counted_first_listed_only_when_found(bank: Warehouse, monkeypatch: Any) -> None:
+    """WP-RECON-005: a tag amount equal to its loan's balance is clean, a cent above is found, and so is a tag row
+    whose loan is missing; the rows are listed (the second statement) only when the counts find one."""
+    import wupian.engine.metrics_reports as mr
+
+    ran: list[str] = []
+    rows = bank.rows
+
+    def spy(sql: str, params: Any = None) -> Any:
+        ran.append(sql)
+        return rows(sql, params)
+
+    monkeypatch.setattr(bank, "rows", spy)
+    assert mr.oversized_tags(bank, AS_OF, "pboc_2025") == [] and len(ran) == 1
+    where = "as_of = DATE '2026-03-31' AND loan_id = 'L07' AND tag = 'pension'"
+    balance = "(SELECT balance FROM loans WHERE as_of = DATE '2026-03-31' AND loan_id = 'L07')"
+    update(bank, "loan_tags", {"amount": balance}, where)
+    assert mr.oversized_tags(bank, AS_OF, "pboc_2025") == []
+    update(bank, "loan_tags", {"amount": f"{balance} + 0.01"}, where)
+    ran.clear()
+    found = mr.oversized_tags(bank, AS_OF, "pboc_2025")
+    assert [(r["loan_id"], r["tag"], r["amount"] - r["balance"]) for r in found] == [("L07", "pension", Decimal("0.01"))]
+    assert len(ran) == 2
+    update(bank, "loan_tags", {"amount": balance, "loan_id": "'L07-gone'"}, where)
+    found = mr.oversized_tags(bank, AS_OF, "pboc_2025")
+    assert [(r["loan_id"], r["tag"], r["balance"]) for r in found] == [("L07-gone", "pension", None)]
+    issues = [i for i in reconcile(bank, compute_indicators(bank, AS_OF)) if i.code == "WP-RECON-005"]
+    assert [i.message for i in issues] == ["分类结果引用的借据在快照中不存在"]

@@ -101,3 +101,50 @@ def test_borrowers_no_condition_can_count_are_left_out_with_the_same_figures(ban
     monkeypatch.setattr(mr, "_borrower_filter", lambda *a: None)
     kept = report_rows(bank, AS_OF, profile="nfra_1104_2025", rows=queries).to_pylist()
     assert pruned == kept and any(r["customers"] for r in kept)
+
+
+def test_the_borrower_bound_leaves_out_what_another_part_absorbs(bank: Warehouse) -> None:
+    """The OR of the NFRA ``all_loans`` rows' bounds keeps one test per customer type (the S71 credit bands' bounds
+    are their type's and some more: absorbed), and absorption keeps the value of the test, NULL included: random
+    trees of and/or/not over three-valued columns have the same value on every row before and after."""
+    import random
+
+    import duckdb
+
+    import wupian.engine.metrics_reports as mr
+
+    all_loans = [c for _, t, c in _all_queries() if t == "all_loans"]
+    test, params = mr._borrower_filter(bank, all_loans, AS_OF, "nfra_1104_2025")
+    assert "credit_limit_total" not in test and params.count("sole_proprietor") == 1
+    assert mr._junction("or", [("leaf", "e.a", ()), ("and", (("leaf", "e.a", ()), ("leaf", "e.b", ())))]) == \
+        ("or", (("leaf", "e.a", ()),))
+    assert mr._junction("and", [("leaf", "e.b", ()), ("or", (("leaf", "e.b", ()), ("leaf", "e.c", ()))),
+                                ("leaf", "e.b", ())]) == ("and", (("leaf", "e.b", ()),))
+
+    rng = random.Random(14)
+
+    def tree(depth: int) -> tuple[Any, Any]:
+        """(a tree built as is, the same built through ``_junction``)."""
+        pick = rng.random()
+        if depth == 0 or pick < 0.3:
+            leaf = rng.choice([("leaf", f"e.{x}", ()) for x in "abc"] + [mr._TRUE, mr._FALSE])
+            return leaf, leaf
+        if pick < 0.45:
+            raw, simple = tree(depth - 1)
+            return ("not", raw), (("const", not simple[1]) if simple[0] == "const" else ("not", simple))
+        op = rng.choice(["and", "or"])
+        kids = [tree(depth - 1) for _ in range(rng.randint(1, 4))]
+        return (op, tuple(k for k, _ in kids)), mr._junction(op, [s for _, s in kids])
+
+    con = duckdb.connect()
+    values = ["TRUE", "FALSE", "NULL"]
+    rows = ", ".join(f"({a}, {b}, {c})" for a in values for b in values for c in values)
+    simplified = 0
+    for _ in range(300):
+        raw, simple = tree(4)
+        before, after = mr._render(raw)[0], mr._render(simple)[0]
+        simplified += len(after) < len(before)
+        got = con.execute(f"SELECT list(({before}) IS NOT DISTINCT FROM ({after})) FROM (VALUES {rows}) e(a, b, c)"
+                          ).fetchone()[0]
+        assert all(got), (before, after)
+    assert simplified > 50
