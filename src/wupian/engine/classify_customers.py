@@ -36,6 +36,7 @@ from wupian.engine.first_loan_rule import (
     first_loan_date_sql,
     first_loan_id_sql,
     first_loan_source_sql,
+    flags_present_sql,
     history_aggregates,
 )
 from wupian.engine.loan_scope import own_lending_sql
@@ -80,6 +81,15 @@ def register_size_reference(wh: Warehouse, as_of: date, registry_labels: tuple[t
 def registry_snapshot(wh: Warehouse, as_of: date) -> date | None:
     """The registries snapshot to use: this date's, else the latest earlier one that has registry rows."""
     return wh.scalar("SELECT max(as_of) FROM registries WHERE as_of <= ?", [as_of])
+
+
+def first_loan_flags(wh: Warehouse, as_of: date) -> tuple[bool, bool]:
+    """(any loan up to ``as_of`` has an ``is_first_loan`` that is not NULL, any has it TRUE): what the per-customer
+    aggregate must compute of the flag (``first_loan_rule.history_aggregates``) — a source without the flag
+    (every bench bank) spares the flag pair's ``arg_min``."""
+    row = wh.rows(flags_present_sql(), [as_of])
+    any_set, any_true = (row[0]["any_set"], row[0]["any_true"]) if row else (None, None)
+    return bool(any_set), bool(any_true)
 
 
 def _wan_text(x: str) -> str:
@@ -185,7 +195,9 @@ def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bo
     with wh.transaction():
         if parts:
             wh.parts.clear(wh.con, "customer_facts", as_of)
-            wh.parts.write(wh.con, "customer_facts", as_of, rows)
+            # no reader reads the part in file order (``customer_fact_rows`` orders by customer): written
+            # without keeping the statement's order, on every DuckDB thread
+            wh.parts.write(wh.con, "customer_facts", as_of, rows, ordered=False)
         else:
             wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
             wh.execute(f"INSERT INTO customer_facts SELECT CAST(? AS DATE) AS as_of, r.* FROM ({rows}) AS r",
@@ -246,11 +258,11 @@ _FIRST_LOAN_COLUMNS = ("first_loan_source", "first_loan_date")
 NOTE_COLUMNS = ("size_note", "credit_note")
 
 
-def _la_sql(loan_ids: bool = True) -> str:
+def _la_sql(loan_ids: bool = True, flags: tuple[bool, bool] = (True, True)) -> str:
     """CTE ``la``: one pass over every loan up to the date — per customer whether it has a loan of the date
     (``borrower``) and, over its own-lending loans (``has_own``; the own-lending test in each aggregate's filter),
     this date's balances (单户授信 fallback) and the whole history's first drawdown (首贷户; its loan ids only
-    with ``loan_ids``)."""
+    with ``loan_ids``; the flag's aggregates as ``flags`` says, ``first_loan_rule.history_aggregates``)."""
     own = "own AND "
     return f"""la AS (
     SELECT customer_id, bool_or(as_of = $as_of) AS borrower, bool_or(own) AS has_own,
@@ -258,7 +270,7 @@ def _la_sql(loan_ids: bool = True) -> str:
         sum(balance) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS bal,
         sum(drawdown_amount) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS drawn,
         max(drawdown_amount) FILTER (WHERE {own}as_of = $as_of) AS max_drawn,
-        {history_aggregates(own, loan_ids=loan_ids)}
+        {history_aggregates(own, loan_ids=loan_ids, flags=flags)}
     FROM (SELECT *, {own_lending_sql('')} AS own FROM loans WHERE as_of <= $as_of) AS o
     GROUP BY customer_id
 )"""
@@ -330,6 +342,7 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     if sharing(wh):
         _SHARING[wh] = None  # the shared table is replaced: the next classification builds it again
     reg_as_of = registry_snapshot(wh, as_of)
+    flags = first_loan_flags(wh, as_of)
     year_start = date(as_of.year, 1, 1)
     declared_ok = "(c.declared_size IS NOT NULL AND NOT (c.declared_size = 'none' AND c.customer_type IN ('enterprise','other_org','sole_proprietor')))"
     if size_basis == "declared_first":
@@ -362,7 +375,7 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     else:
         out = "*, COALESCE(first_loan_date BETWEEN $year_start AND $as_of, FALSE) AS is_first_loan_customer"
     plain = f"""
-WITH {_la_sql(loan_ids=not lean)},
+WITH {_la_sql(loan_ids=not lean, flags=flags)},
 c AS (
     {c_sql}
 ),
