@@ -22,7 +22,7 @@ reads the stored rows of the others). A classification builds ``cls_cust`` for t
 from __future__ import annotations
 
 import weakref
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -36,6 +36,7 @@ from wupian.engine.first_loan_rule import (
     first_loan_date_sql,
     first_loan_id_sql,
     first_loan_source_sql,
+    flags_present_sql,
     history_aggregates,
 )
 from wupian.engine.loan_scope import own_lending_sql
@@ -80,6 +81,15 @@ def register_size_reference(wh: Warehouse, as_of: date, registry_labels: tuple[t
 def registry_snapshot(wh: Warehouse, as_of: date) -> date | None:
     """The registries snapshot to use: this date's, else the latest earlier one that has registry rows."""
     return wh.scalar("SELECT max(as_of) FROM registries WHERE as_of <= ?", [as_of])
+
+
+def first_loan_flags(wh: Warehouse, as_of: date) -> tuple[bool, bool]:
+    """(any loan up to ``as_of`` has an ``is_first_loan`` that is not NULL, any has it TRUE): what the per-customer
+    aggregate must compute of the flag (``first_loan_rule.history_aggregates``) — a source without the flag
+    (every bench bank) spares the flag pair's ``arg_min``."""
+    row = wh.rows(flags_present_sql(), [as_of])
+    any_set, any_true = (row[0]["any_set"], row[0]["any_true"]) if row else (None, None)
+    return bool(any_set), bool(any_true)
 
 
 def _wan_text(x: str) -> str:
@@ -149,7 +159,7 @@ def _covers(built: Hashable, wanted: tuple[Any, ...]) -> bool:
 def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
                          store: bool = True, notes: bool = True,
                          registry_labels: tuple[tuple[str, str], ...] | None = None,
-                         borrowers_only: bool = False) -> None:
+                         borrowers_only: bool = False, built: Callable[[], None] | None = None) -> None:
     """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
     explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse).
     Without ``notes`` the zh note columns are left out of ``cls_cust`` and stored as NULL in ``customer_facts``:
@@ -157,11 +167,16 @@ def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared
     With ``borrowers_only`` ``cls_cust`` holds the customers with a loan of ``as_of`` only — each customer's row is
     the same as in the whole table; either way only those customers' rows are stored. Inside ``sharing_customer_facts``, a call with the
     same date, options and ``registry_labels`` (the labels ``register_size_reference`` registered) as the previous
-    one does nothing when that one's table serves it (``_covers``): its table is still there."""
+    one does nothing when that one's table serves it (``_covers``): its table is still there. ``built`` is called
+    once ``cls_cust`` is there, before the facts are stored (``classify_beside.FactsLane.done_single``)."""
     key = (as_of, size_basis, store, notes, registry_labels, borrowers_only)
     if registry_labels is not None and sharing(wh) and _covers(_SHARING[wh], key):
+        if built is not None:
+            built()
         return
     build_customer_temp(wh, as_of, size_basis, notes=notes, borrowers_only=borrowers_only, stored_columns=store)
+    if built is not None:
+        built()
     if store:
         _store_customer_facts(wh, as_of, size_basis, notes)
     if registry_labels is not None and sharing(wh):
@@ -185,7 +200,9 @@ def _store_customer_facts(wh: Warehouse, as_of: date, size_basis: str, notes: bo
     with wh.transaction():
         if parts:
             wh.parts.clear(wh.con, "customer_facts", as_of)
-            wh.parts.write(wh.con, "customer_facts", as_of, rows)
+            # no reader reads the part in file order (``customer_fact_rows`` orders by customer): written
+            # without keeping the statement's order, on every DuckDB thread
+            wh.parts.write(wh.con, "customer_facts", as_of, rows, ordered=False)
         else:
             wh.execute("DELETE FROM customer_facts WHERE as_of = ?", [as_of])
             wh.execute(f"INSERT INTO customer_facts SELECT CAST(? AS DATE) AS as_of, r.* FROM ({rows}) AS r",
@@ -246,11 +263,11 @@ _FIRST_LOAN_COLUMNS = ("first_loan_source", "first_loan_date")
 NOTE_COLUMNS = ("size_note", "credit_note")
 
 
-def _la_sql(loan_ids: bool = True) -> str:
+def _la_sql(loan_ids: bool = True, flags: tuple[bool, bool] = (True, True)) -> str:
     """CTE ``la``: one pass over every loan up to the date — per customer whether it has a loan of the date
     (``borrower``) and, over its own-lending loans (``has_own``; the own-lending test in each aggregate's filter),
     this date's balances (单户授信 fallback) and the whole history's first drawdown (首贷户; its loan ids only
-    with ``loan_ids``)."""
+    with ``loan_ids``; the flag's aggregates as ``flags`` says, ``first_loan_rule.history_aggregates``)."""
     own = "own AND "
     return f"""la AS (
     SELECT customer_id, bool_or(as_of = $as_of) AS borrower, bool_or(own) AS has_own,
@@ -258,7 +275,7 @@ def _la_sql(loan_ids: bool = True) -> str:
         sum(balance) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS bal,
         sum(drawdown_amount) FILTER (WHERE {own}as_of = $as_of AND balance > 0) AS drawn,
         max(drawdown_amount) FILTER (WHERE {own}as_of = $as_of) AS max_drawn,
-        {history_aggregates(own, loan_ids=loan_ids)}
+        {history_aggregates(own, loan_ids=loan_ids, flags=flags)}
     FROM (SELECT *, {own_lending_sql('')} AS own FROM loans WHERE as_of <= $as_of) AS o
     GROUP BY customer_id
 )"""
@@ -330,6 +347,7 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     if sharing(wh):
         _SHARING[wh] = None  # the shared table is replaced: the next classification builds it again
     reg_as_of = registry_snapshot(wh, as_of)
+    flags = first_loan_flags(wh, as_of)
     year_start = date(as_of.year, 1, 1)
     declared_ok = "(c.declared_size IS NOT NULL AND NOT (c.declared_size = 'none' AND c.customer_type IN ('enterprise','other_org','sole_proprietor')))"
     if size_basis == "declared_first":
@@ -362,7 +380,7 @@ def build_customer_temp(wh: Warehouse, as_of: date, size_basis: str = "declared_
     else:
         out = "*, COALESCE(first_loan_date BETWEEN $year_start AND $as_of, FALSE) AS is_first_loan_customer"
     plain = f"""
-WITH {_la_sql(loan_ids=not lean)},
+WITH {_la_sql(loan_ids=not lean, flags=flags)},
 c AS (
     {c_sql}
 ),
