@@ -58,6 +58,25 @@ def test_a_leaf_on_a_null_fact_is_what_the_statement_assumes_for_a_missing_custo
     assert got is leaf_on_null(leaf)
 
 
+@pytest.mark.parametrize("leaf", [*LEAVES, Leaf("is_business_loan", "is_true", True),
+                                  Leaf("is_business_loan", "is_true", False), Leaf("status", "not_in", ("a", "b"))],
+                         ids=lambda leaf: f"{leaf.fact}-{leaf.op}-{leaf.value}")
+@pytest.mark.parametrize("value", ["null", "set"])
+def test_a_leaf_packed_as_a_signature_bit_holds_where_the_leaf_does(leaf: Leaf, value: str) -> None:
+    """``_when`` drops a leaf's outer ``COALESCE(…, FALSE)`` inside the bit's ``CASE WHEN``: the same bit on a NULL
+    fact and on a value."""
+    params: list[object] = []
+    sql = compile_leaf(leaf, params)
+    fact = FACTS[leaf.fact]
+    given = "NULL" if value == "null" else {"VARCHAR": "'a'", "BOOLEAN": "TRUE", "VARCHAR[]": "['high_tech_enterprise']",
+                                            "DECIMAL(38,2)": "20000000.00", "DECIMAL(18,6)": "0.7"}[fact.sql_type]
+    with Warehouse(":memory:") as wh:
+        row = wh.con.execute(
+            f"SELECT {sql}, CASE WHEN {engine._when(sql)} THEN 1 ELSE 0 END FROM (SELECT CAST({given} AS "
+            f"{fact.sql_type}) AS \"{leaf.fact}\") AS b", params + params).fetchone()
+    assert row is not None and row[1] == int(row[0])
+
+
 def _plan() -> ClassifyPlan:
     """Rules over customer tests alone, mixed with loan tests, negated and repeated (the same test twice)."""
     biz = Leaf("is_business_loan", "is_true", True)
