@@ -578,16 +578,25 @@ def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> st
   SELECT *{', ' + tag_cols if tag_cols else ''} FROM (SELECT {sigs}{', ' + rule_cols if rule_cols else ''}
     FROM (SELECT DISTINCT {sigs} FROM e) AS d) AS r
 ) AS t"""
-    rows = []
-    for n, (plan, pre, tag) in enumerate(branches):
-        arms = _amount_arms(plan, tag, pre)
-        uses = ", ".join(
-            f"{' OR '.join(c for c, f in arms if f == fact) if any(f == fact for _c, f in arms) else 'FALSE'} "
-            f"AS u_{n:d}" for n, fact in enumerate(facts))
-        rows.append(f"SELECT {sigs}, {sql_literal(plan.profile)} AS profile, {sql_literal(tag)} AS tag"
-                    f"{', ' + uses if uses else ''}, {_tagged_ids(plan, tag, pre)} AS rule_ids FROM f "
-                    + (f"JOIN (VALUES (TRUE)) AS w(has_tag) ON {_t(tag, pre)} = w.has_tag" if n == 0
-                       else f"WHERE {_t(tag, pre)}"))
+    # one row per (signature, profile, tag) that holds: the signatures paired with the (profile, tag) list, each
+    # column a CASE over the pair's index — one read of ``f`` (Spark inlines a CTE at every reference)
+    def by_branch(value: Callable[[ClassifyPlan, str, str], str]) -> str:
+        return "CASE b.i " + " ".join(f"WHEN {n:d} THEN {value(plan, pre, tag)}"
+                                      for n, (plan, pre, tag) in enumerate(branches)) + " END"
+
+    def uses(n: int, fact: str) -> Callable[[ClassifyPlan, str, str], str]:
+        def value(plan: ClassifyPlan, pre: str, tag: str) -> str:
+            conds = [c for c, f in _amount_arms(plan, tag, pre) if f == fact]
+            return " OR ".join(conds) if conds else "FALSE"
+        return value
+
+    pairs = ", ".join(f"({n:d}, {sql_literal(plan.profile)}, {sql_literal(tag)})"
+                      for n, (plan, pre, tag) in enumerate(branches))
+    u_cols = "".join(f", {by_branch(uses(n, fact))} AS u_{n:d}" for n, fact in enumerate(facts))
+    lookup = (f"SELECT * FROM (SELECT {', '.join(f'f.{c}' for c in sig_cols)}, b.profile, b.tag, "
+              f"{by_branch(lambda plan, pre, tag: _t(tag, pre))} AS has_tag{u_cols}, "
+              f"{by_branch(lambda plan, pre, tag: _tagged_ids(plan, tag, pre))} AS rule_ids "
+              f"FROM f CROSS JOIN (VALUES {pairs}) AS b(i, profile, tag)) AS p WHERE has_tag")
     picks = [f"CASE WHEN k.u_{n:d} THEN e.{quote_ident(fact)} END" for n, fact in enumerate(facts)]
     amount = ("CAST(NULL AS DECIMAL(38,2))" if not picks else picks[0] if len(picks) == 1
               else f"greatest({', '.join(picks)})")
@@ -596,8 +605,7 @@ def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> st
     # the loans no include rule may tag leave before the join (whose hash table holds the loans' side: a filter
     # of the CTE's scan, the distinct signatures read it whole — so it is not pushed into the CTE)
     loans = f"(SELECT * FROM e WHERE {may})" if may is not None else "e"
-    union_rows = "\nUNION ALL ".join(rows)
-    return (f"WITH e AS MATERIALIZED ({per_loan}),\nf AS ({flags}),\nk AS ({union_rows})\n"
+    return (f"WITH e AS MATERIALIZED ({per_loan}),\nf AS ({flags}),\nk AS ({lookup})\n"
             f"SELECT k.profile, e.loan_id, k.tag, CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, "
             f"k.rule_ids FROM {loans} AS e JOIN k ON {on}")
 
