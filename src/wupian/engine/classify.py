@@ -36,8 +36,11 @@ from wupian.engine.classify_customers import (
 )
 from wupian.engine.classify_facts import CODE_FIT_COLUMNS, CUSTOMER_FACTS, FACTS, sql_literal
 from wupian.engine.classify_plan import (
+    AnyOf,
     ClassifyPlan,
+    Condition,
     Leaf,
+    NotOf,
     RulePlan,
     compile_condition,
     compile_leaf,
@@ -200,6 +203,11 @@ def _tag_sql(plan: ClassifyPlan, params: list[Any], cust: dict[tuple[str, str, A
 
     rule_cols = [f"{compile_condition(r.condition, params, leaf_sql)} AS {_r(i, pre)}"
                  for i, r in enumerate(plan.rules)]
+    return ", ".join(rule_cols) or f"TRUE AS {pre}r_none", _tag_cols(plan, pre)
+
+
+def _tag_cols(plan: ClassifyPlan, pre: str = "") -> str:
+    """The base tags' boolean columns over the rule flags: an include rule holds and no exclusion does."""
     tag_cols: list[str] = []
     for tag in _base_tags(plan):
         inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
@@ -207,7 +215,7 @@ def _tag_sql(plan: ClassifyPlan, params: list[Any], cust: dict[tuple[str, str, A
         hit = " OR ".join(_r(i, pre) for i, _ in inc) or "FALSE"
         cond = f"({hit})" + (f" AND NOT ({' OR '.join(_r(i, pre) for i in exc)})" if exc else "")
         tag_cols.append(f"{cond} AS {_t(tag, pre)}")
-    return ", ".join(rule_cols) or f"TRUE AS {pre}r_none", ", ".join(tag_cols)
+    return ", ".join(tag_cols)
 
 
 def _union_cols(plan: ClassifyPlan, pre: str = "") -> str:
@@ -412,39 +420,196 @@ def _tagged_ids(plan: ClassifyPlan, tag: str, pre: str = "") -> str:
         for m in _members(plan, tag)) + ")"
 
 
-def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> str:
-    """``_rows_sql`` (without explanations) of several profiles' plans in one SELECT: the loans, their facts and
-    joins read once, each plan's rule and tag columns under its own prefix — rows (profile, loan_id, tag, amount,
-    rule_ids), each profile's the same as its own statement gives. The only parameters are the rule values
-    (``params`` gets them) and, last, the as-of date.
+# Bits of one signature column of the tagging (a BIGINT; its sign bit unused).
+SIG_BITS = 62
 
-    The loans with at least one tag under some profile (a fifth of them at 2M) are kept, with their tag flags,
-    amount facts and the rule flags their rule ids read, in a materialised CTE; then one ``UNION ALL`` branch per
-    (profile, tag) reads the rows of its tag, its amount and rule ids written out for that tag alone. Against
-    pairing every loan with a constant tag list by a nested-loop join (until session 13): no rule ids or amounts
-    built for the untagged loans, no ``CASE`` over every tag's arm per row, and the write gets full chunks (the
-    pairing gave one small chunk per loan chunk and tag). Two planner details keep it so: the untagged loans are
-    dropped by a join with a one-row table (a ``WHERE`` would be pushed below the projections, the tags
-    evaluated twice) and the first branch reads its rows by a join, not a filter (with every reader filtered,
-    DuckDB pushes their ``OR`` into the CTE, with the same effect)."""
+
+def _leaf_sig(keys: list[tuple[str, str, Any]], col: str) -> dict[tuple[str, str, Any], tuple[str, int]]:
+    """Leaf key → (signature column, bit) of ``keys`` packed ``SIG_BITS`` to a column ``<col>_<g>``."""
+    return {key: (f"{col}_{n // SIG_BITS:d}", 1 << (n % SIG_BITS)) for n, key in enumerate(keys)}
+
+
+def _when(sql: str) -> str:
+    """A leaf's SQL as a ``CASE WHEN`` condition: its outer ``COALESCE(<test>, FALSE)`` (``compile_leaf``) dropped
+    — a NULL test takes the ``ELSE`` as FALSE does — one operation less per loan and leaf."""
+    head, tail = "COALESCE(", ", FALSE)"
+    if not (sql.startswith(head) and sql.endswith(tail)):
+        return sql
+    depth = 0
+    for n, ch in enumerate(sql[len(head) - 1:len(sql) - 1]):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and n > 0:
+            return sql  # the first parenthesis closes before the end: not one call
+    inner = sql[len(head):-len(tail)]
+    depth = 0
+    for ch in inner:  # the test is the first argument only when no comma of the call is at depth 0
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            return sql
+    return inner
+
+
+def _packed(bits: dict[tuple[str, str, Any], tuple[str, int]], value: Callable[[tuple[str, str, Any]], str]
+            ) -> list[tuple[str, str]]:
+    """(column, SQL) of each signature column: the sum of the bits of its leaves that hold (``value``: a leaf's
+    SQL boolean, never NULL)."""
+    cols: dict[str, list[str]] = {}
+    for key, (col, bit) in bits.items():
+        cols.setdefault(col, []).append(f"CASE WHEN {_when(value(key))} THEN {bit:d} ELSE 0 END")
+    return [(col, " + ".join(arms)) for col, arms in cols.items()]
+
+
+def _amount_arms(plan: ClassifyPlan, tag: str, pre: str = "") -> list[tuple[str, str]]:
+    """``_amount_sql`` as (condition, fact) arms: the amount is the largest of the facts whose condition holds
+    (NULL where none does) — the same value, arm by arm."""
+    t = plan.tag(tag)
+    if t.union_of:
+        if len({_amount_sql(plan, m, pre) for m in t.union_of}) == 1:
+            return _amount_arms(plan, t.union_of[0], pre)
+        return [(f"({_t(m, pre)} AND {cond})", fact) for m in t.union_of for cond, fact in _amount_arms(plan, m, pre)]
+    inc = [(i, r) for i, r in enumerate(plan.rules) if r.kind == "include" and tag in r.tags]
+    if len({r.amount for _i, r in inc}) == 1:
+        return [("TRUE", FACTS[inc[0][1].amount].name)]
+    return [(_r(i, pre), FACTS[r.amount].name) for i, r in inc]
+
+
+def _required(cond: Condition) -> list[frozenset[tuple[str, str, Any]]]:
+    """Alternatives of leaves (keys) such that wherever ``cond`` holds all the leaves of one of them hold (an
+    empty alternative: nothing is required — under a ``NotOf``)."""
+    if isinstance(cond, Leaf):
+        return [frozenset({leaf_key(cond)})]
+    if isinstance(cond, NotOf) or not cond.items:
+        return [frozenset()]
+    alts = [_required(c) for c in cond.items]
+    if isinstance(cond, AnyOf):
+        found = [a for item in alts for a in item]
+        return [frozenset()] if frozenset() in found else found
+    combined = [frozenset()]  # AllOf: one alternative of every item
+    for item in alts:
+        if len(combined) * len(item) > 64:  # keep the items of one alternative only (each is still required)
+            return [frozenset().union(*(item[0] for item in alts if len(item) == 1))]
+        combined = [a | b for a in combined for b in item]
+    return combined
+
+
+def _may_tag_sql(plans: tuple[ClassifyPlan, ...], bits: dict[tuple[str, str, Any], tuple[str, int]]) -> str | None:
+    """SQL over the signature columns, TRUE wherever some include rule may hold (all the leaves of one of its
+    ``_required`` alternatives hold) — every tagged loan has it; None where some include rule requires no leaf."""
+    masks: list[dict[str, int]] = []
+    for plan in plans:
+        for r in plan.rules:
+            if r.kind != "include":
+                continue
+            for alt in _required(r.condition):
+                mask: dict[str, int] = {}
+                for key in alt:
+                    col, bit = bits[key]
+                    mask[col] = mask.get(col, 0) | bit
+                if not mask:
+                    return None
+                masks.append(mask)
+    # an alternative that requires all of another's leaves adds nothing to the OR
+    kept = [m for n, m in enumerate(masks)
+            if not any(o != m and all(m.get(c, 0) & b == b for c, b in o.items()) for o in masks)
+            and m not in masks[:n]]
+    if not kept:
+        return "FALSE"
+    return " OR ".join("(" + " AND ".join(f"({c} & {b:d}) = {b:d}" for c, b in sorted(m.items())) + ")"
+                       for m in kept)
+
+
+def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> str:
+    """``_rows_sql`` (without explanations) of several profiles' plans in one SELECT: rows (profile, loan_id, tag,
+    amount, rule_ids), each profile's the same as its own statement gives. The only parameters are the rule
+    values (``params`` gets them) and, last, the as-of date.
+
+    A rule is a condition over leaves (``Leaf``: one test of one fact, never NULL), so a loan's tags, amounts'
+    choice and rule ids depend only on which of the plans' distinct leaves hold. The loans are read once: each
+    distinct leaf on a loan fact is one bit of the loan's signature (``s_<g>``, BIGINTs), each on a customer fact
+    one bit of the customer's (``c_<g>``, packed once per customer in ``cls_cust``'s row; a loan without one takes
+    each leaf's value on a NULL fact); the loans' ids, amount facts and signatures are kept in a materialised CTE.
+    The rules, tags, amounts' choice and rule ids are evaluated once per distinct signature (a few hundred rows:
+    ``lk``, one ``UNION ALL`` branch per (profile, tag) that holds), and joined back to the loans by signature —
+    the join gives each (loan, tag) row; a loan without a tag matches nothing. Against evaluating every rule and
+    tag per loan and reading the tagged loans once per tag (until session 15): the per-loan work is the distinct
+    leaves and their bits, the rule-id strings are built per signature."""
     named = [(plan, f"p{n:d}_") for n, plan in enumerate(plans)]
     branches = [(plan, pre, t.id) for plan, pre in named for t in plan.tags]
     if not branches:
         raise ValueError("no tag to classify")
-    flags = [_t(tag, pre) for _plan, pre, tag in branches]
-    read = dict.fromkeys(c for plan, pre in named for c in (*_amount_columns(plan, pre), *_ids_rules(plan, pre)))
-    kept = ", ".join(dict.fromkeys(["loan_id", *read, *flags]))
-    tagged = f"""SELECT * FROM (
-  SELECT *, ({" OR ".join(flags)}) AS any_tag FROM ({_tagged_plans_sql(named, params, explain=False)}) AS m
-) AS m JOIN (VALUES (FALSE)) AS z(no_tag) ON m.any_tag <> z.no_tag"""
-    rows = []
-    for n, (plan, pre, tag) in enumerate(branches):
-        where = (f"JOIN (VALUES (TRUE)) AS w(has_tag) ON {_t(tag, pre)} = w.has_tag" if n == 0
-                 else f"WHERE {_t(tag, pre)}")
-        rows.append(f"SELECT {sql_literal(plan.profile)} AS profile, loan_id, {sql_literal(tag)} AS tag, "
-                    f"CAST(COALESCE({_amount_sql(plan, tag, pre)}, 0) AS DECIMAL(38,2)) AS amount, "
-                    f"{_tagged_ids(plan, tag, pre)} AS rule_ids FROM e {where}")
-    return f"WITH e AS MATERIALIZED (SELECT {kept} FROM ({tagged}) AS m)\n" + "\nUNION ALL ".join(rows)
+    cust_keys: dict[tuple[str, str, Any], Leaf] = {}
+    loan_keys: dict[tuple[str, str, Any], Leaf] = {}
+    for plan, _pre in named:
+        for r in plan.rules:
+            for leaf in leaves(r.condition):
+                (cust_keys if leaf.fact in CUSTOMER_FACTS else loan_keys).setdefault(leaf_key(leaf), leaf)
+    # one numbering: the customer leaves' bits first, so that a loan's signature column is its customer's bits
+    # plus its own (most plans: one column)
+    bits = _leaf_sig([*cust_keys, *loan_keys], "s")
+    cust_bits = {key: bits[key] for key in cust_keys}
+    loan_bits = {key: bits[key] for key in loan_keys}
+    sig_cols = list(dict.fromkeys(col for col, _bit in bits.values())) or ["s_0"]
+    # parameters in the order of the text: the loan leaves' (per loan), the customer leaves' (in ``cls_cust``'s row)
+    loan_sig = _packed(loan_bits, lambda key: compile_leaf(loan_keys[key], params))
+    cust_sig = _packed(cust_bits, lambda key: compile_leaf(cust_keys[key], params))
+    on_null = {col: 0 for col, _sql in cust_sig}
+    for key, (col, bit) in cust_bits.items():
+        on_null[col] += bit if leaf_on_null(cust_keys[key]) else 0
+    facts = sorted({fact for plan, pre in named for t in plan.tags for _c, fact in _amount_arms(plan, t.id, pre)})
+    parts: dict[str, list[str]] = {col: [] for col in sig_cols}
+    for k, (col, _sql) in enumerate(cust_sig):
+        parts[col].append(f"COALESCE(cl_{k:d}, {on_null[col]:d})")
+    for col, sql in loan_sig:
+        parts[col].append(sql)
+    loan_cols = ", ".join(f"{' + '.join(p) or '0'} AS {col}" for col, p in parts.items())
+    kept = ", ".join(["loan_id", *(quote_ident(f) for f in facts)])
+    per_loan = (f"SELECT {kept}, {loan_cols} FROM ({build_base_sql(False, tuple(sql for _c, sql in cust_sig))}) AS b")
+
+    def leaf_sql(leaf: Leaf) -> str:
+        col, bit = bits[leaf_key(leaf)]
+        return f"(({col} & {bit:d}) <> 0)"
+
+    rule_params: list[Any] = []  # no value is bound: every leaf reads its bit
+    rule_cols = ", ".join(f"{compile_condition(r.condition, rule_params, leaf_sql)} AS {_r(i, pre)}"
+                          for plan, pre in named for i, r in enumerate(plan.rules))
+    assert not rule_params
+    tag_cols = ", ".join(c for c in (_tag_cols(plan, pre) for plan, pre in named) if c)
+    union = ", ".join(u for u in (_union_cols(plan, pre) for plan, pre in named) if u)
+    sigs = ", ".join(sig_cols)
+    flags = f"""SELECT *{', ' + union if union else ''} FROM (
+  SELECT *{', ' + tag_cols if tag_cols else ''} FROM (SELECT {sigs}{', ' + rule_cols if rule_cols else ''}
+    FROM (SELECT DISTINCT {sigs} FROM e) AS d) AS r
+) AS t"""
+    # one row per (signature, profile, tag) that holds: the signatures paired with the (profile, tag) list, each
+    # column a CASE over the pair's index — one read of ``f`` (Spark inlines a CTE at every reference)
+    def by_branch(value: Callable[[ClassifyPlan, str, str], str]) -> str:
+        return "CASE b.i " + " ".join(f"WHEN {n:d} THEN {value(plan, pre, tag)}"
+                                      for n, (plan, pre, tag) in enumerate(branches)) + " END"
+
+    def uses(n: int, fact: str) -> Callable[[ClassifyPlan, str, str], str]:
+        def value(plan: ClassifyPlan, pre: str, tag: str) -> str:
+            conds = [c for c, f in _amount_arms(plan, tag, pre) if f == fact]
+            return " OR ".join(conds) if conds else "FALSE"
+        return value
+
+    pairs = ", ".join(f"({n:d}, {sql_literal(plan.profile)}, {sql_literal(tag)})"
+                      for n, (plan, pre, tag) in enumerate(branches))
+    u_cols = "".join(f", {by_branch(uses(n, fact))} AS u_{n:d}" for n, fact in enumerate(facts))
+    lookup = (f"SELECT * FROM (SELECT {', '.join(f'f.{c}' for c in sig_cols)}, b.profile, b.tag, "
+              f"{by_branch(lambda plan, pre, tag: _t(tag, pre))} AS has_tag{u_cols}, "
+              f"{by_branch(lambda plan, pre, tag: _tagged_ids(plan, tag, pre))} AS rule_ids "
+              f"FROM f CROSS JOIN (VALUES {pairs}) AS b(i, profile, tag)) AS p WHERE has_tag")
+    picks = [f"CASE WHEN k.u_{n:d} THEN e.{quote_ident(fact)} END" for n, fact in enumerate(facts)]
+    amount = ("CAST(NULL AS DECIMAL(38,2))" if not picks else picks[0] if len(picks) == 1
+              else f"greatest({', '.join(picks)})")
+    on = " AND ".join(f"k.{c} = e.{c}" for c in sig_cols)
+    may = _may_tag_sql(tuple(plans), bits)
+    # the loans no include rule may tag leave before the join (whose hash table holds the loans' side: a filter
+    # of the CTE's scan, the distinct signatures read it whole — so it is not pushed into the CTE)
+    loans = f"(SELECT * FROM e WHERE {may})" if may is not None else "e"
+    return (f"WITH e AS MATERIALIZED ({per_loan}),\nf AS ({flags}),\nk AS ({lookup})\n"
+            f"SELECT k.profile, e.loan_id, k.tag, CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, "
+            f"k.rule_ids FROM {loans} AS e JOIN k ON {on}")
 
 
 def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:

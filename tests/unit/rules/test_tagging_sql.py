@@ -58,6 +58,25 @@ def test_a_leaf_on_a_null_fact_is_what_the_statement_assumes_for_a_missing_custo
     assert got is leaf_on_null(leaf)
 
 
+@pytest.mark.parametrize("leaf", [*LEAVES, Leaf("is_business_loan", "is_true", True),
+                                  Leaf("is_business_loan", "is_true", False), Leaf("status", "not_in", ("a", "b"))],
+                         ids=lambda leaf: f"{leaf.fact}-{leaf.op}-{leaf.value}")
+@pytest.mark.parametrize("value", ["null", "set"])
+def test_a_leaf_packed_as_a_signature_bit_holds_where_the_leaf_does(leaf: Leaf, value: str) -> None:
+    """``_when`` drops a leaf's outer ``COALESCE(…, FALSE)`` inside the bit's ``CASE WHEN``: the same bit on a NULL
+    fact and on a value."""
+    params: list[object] = []
+    sql = compile_leaf(leaf, params)
+    fact = FACTS[leaf.fact]
+    given = "NULL" if value == "null" else {"VARCHAR": "'a'", "BOOLEAN": "TRUE", "VARCHAR[]": "['high_tech_enterprise']",
+                                            "DECIMAL(38,2)": "20000000.00", "DECIMAL(18,6)": "0.7"}[fact.sql_type]
+    with Warehouse(":memory:") as wh:
+        row = wh.con.execute(
+            f"SELECT {sql}, CASE WHEN {engine._when(sql)} THEN 1 ELSE 0 END FROM (SELECT CAST({given} AS "
+            f"{fact.sql_type}) AS \"{leaf.fact}\") AS b", params + params).fetchone()
+    assert row is not None and row[1] == int(row[0])
+
+
 def _plan() -> ClassifyPlan:
     """Rules over customer tests alone, mixed with loan tests, negated and repeated (the same test twice)."""
     biz = Leaf("is_business_loan", "is_true", True)
@@ -159,10 +178,11 @@ def _operators(node: dict[str, object]) -> list[str]:
         node = children[0]  # type: ignore[index]
 
 
-def test_the_profiles_statement_evaluates_the_tags_once(wh: Warehouse, load: Load) -> None:
-    """A plan guard (issue 14): the untagged loans leave the CTE by a join, not by a filter that DuckDB would push
-    below the rule and tag projections (evaluating them twice); the rows are read by branches, not a nested-loop
-    join with a tag list."""
+def test_the_profiles_statement_evaluates_the_rules_once_per_signature(wh: Warehouse, load: Load) -> None:
+    """A plan guard (issue 14): the loans' CTE holds each loan's leaf signature, computed once — no filter pushed
+    into it (below the leaves' projection, evaluating them twice) nor below the distinct signatures (the tag
+    filters of the branches would evaluate every rule per loan there) — and the rows come from one hash join by
+    signature, not a nested-loop join with a tag list."""
     import json
 
     load(wh, "customers", CUSTOMERS)
@@ -177,8 +197,64 @@ def test_the_profiles_statement_evaluates_the_tags_once(wh: Warehouse, load: Loa
         found = [node] if node["name"] == name else []
         return found + [f for c in node.get("children") or [] for f in find(c, name)]  # type: ignore[union-attr]
 
-    ctes = [n for root in plan for n in find(root, "CTE")]
-    assert len(ctes) == 1
-    down = _operators(ctes[0]["children"][0])  # type: ignore[index]
-    assert "FILTER" not in down and "NESTED_LOOP_JOIN" in down and down[-1] == "HASH_JOIN", down
-    assert not [n for root in plan for n in find(root, "BLOCKWISE_NL_JOIN")]
+    ctes = {str(n["extra_info"]["CTE Name"]): n for root in plan for n in find(root, "CTE")}  # type: ignore[index]
+    assert set(ctes) == {"e"}  # the signatures' lookup reads ``f`` once: inlined
+    loans = ctes["e"]["children"][0]  # type: ignore[index]
+    assert "_r_" not in json.dumps(loans["extra_info"])  # type: ignore[index]  (no rule flag per loan)
+    down = _operators(loans)
+    assert "FILTER" not in down and down[-1] == "HASH_JOIN", down
+    (distinct,) = find(ctes["e"]["children"][1], "HASH_GROUP_BY")  # type: ignore[index]
+    assert not find(distinct, "FILTER")
+    # the only pairing with a constant list is that of the distinct signatures (a few hundred rows), not the loans
+    pairings = [n for root in plan for name in ("NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "CROSS_PRODUCT")
+                for n in find(root, name)]
+    assert pairings and all(find(n, "HASH_GROUP_BY") for n in pairings)
+
+
+def test_a_rule_requires_the_leaves_of_one_alternative_and_none_under_not() -> None:
+    a, b, c = (Leaf("customer_type", "eq", v) for v in ("x", "y", "z"))
+    ka, kb, kc = (engine.leaf_key(x) for x in (a, b, c))
+    assert engine._required(AllOf((a, AnyOf((AllOf((b, c)), c))))) == [{ka, kb, kc}, {ka, kc}]
+    assert engine._required(AnyOf((a, b))) == [{ka}, {kb}]
+    assert engine._required(AllOf((NotOf(a), b))) == [{kb}]
+    assert engine._required(AnyOf((NotOf(AllOf((a, b))), c))) == [set()]
+    many = AllOf(tuple(AnyOf((Leaf("size_used", "eq", f"{n}a"), Leaf("size_used", "eq", f"{n}b"))) for n in range(7))
+               + (a,))
+    assert engine._required(many) == [{ka}]  # 2^7 alternatives: only the leaf every one of them requires
+
+
+def _pairing_rows(wh: Warehouse, plan: ClassifyPlan) -> list[tuple[object, ...]]:
+    """The plan's rows by ``_rows_sql`` (every loan paired with the tag list: the Spark and explanation statement)."""
+    params: list[object] = []
+    sql = engine._rows_sql(plan, params, explain=False)
+    return sorted((r["loan_id"], r["tag"], r["amount"], r["rule_ids"]) for r in wh.rows(
+        f"SELECT loan_id, tag, amount, rule_ids FROM ({sql}) AS r",
+        [AS_OF, plan.profile, plan.rulebook_version, *params, AS_OF]))
+
+
+@pytest.mark.parametrize("which", ["synthetic", "rulebook"])
+def test_the_signature_statement_stores_what_the_pairing_statement_gives(wh: Warehouse, load: Load,
+                                                                           which: str) -> None:
+    """Tags, amounts and rule ids looked up by leaf signature (with the loans no include rule may tag left out
+    before the join) are those of every rule evaluated per loan — for the synthetic plans (every kind of customer
+    test, several amount facts under one tag, a union; no ``NOT`` among the include rules, so the filter is on)
+    and for the packaged rulebook's two profiles."""
+    load(wh, "customers", CUSTOMERS)
+    load(wh, "loans", LOANS + "L9,C9,单位贷款,F022,700000.00,3911,,,\n")
+    load(wh, "registries", REGISTRIES)
+    if which == "synthetic":
+        first = _plan()
+        first = ClassifyPlan(first.profile, "v1", first.tags,
+                             tuple(r for r in first.rules if not isinstance(r.condition, NotOf)))
+        second = ClassifyPlan("other_profile", "v1", first.tags,
+                              tuple(r for r in first.rules if r.kind != "exclude")[::-1])
+        plans: tuple[ClassifyPlan, ...] = (first, second)
+        keys = [engine.leaf_key(leaf) for p in plans for r in p.rules for leaf in engine.leaves(r.condition)]
+        assert engine._may_tag_sql(plans, engine._leaf_sig(list(dict.fromkeys(keys)), "s")) is not None
+    else:
+        plans = tuple(plan_for(rulebook(), p, AS_OF) for p in ("pboc_2025", "nfra_1104_2025"))
+    engine.run_plans(wh, AS_OF, plans)
+    engine.build_customer_temp(wh, AS_OF, plans[0].size_basis)  # ``_rows_sql`` reads cls_cust (dropped by now)
+    for plan in plans:
+        stored = sorted((r["loan_id"], r["tag"], r["amount"], r["rule_ids"]) for r in _rows(wh, plan.profile))
+        assert stored and stored == _pairing_rows(wh, plan)
