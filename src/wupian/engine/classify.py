@@ -26,8 +26,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from wupian.engine import classify_beside, lineage
 from wupian.engine import classify_kept as kept_rows
+from wupian.engine import lineage
 from wupian.engine.classify_customers import (
     build_customer_facts,
     build_customer_temp,
@@ -284,22 +284,20 @@ def _tagged_plans_sql(named: list[tuple[ClassifyPlan, str]], params: list[Any], 
 CHECK_COLUMNS = ("loan_id", "green_code", "green_valid", "green_amount_raw", "balance", "purpose_industry_code")
 
 
-def eval_sql() -> str:
-    """The query of ``cls_eval``'s rows (one parameter, the as-of date; ``ref_green_items`` registered)."""
+def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
+    """Create temp table ``cls_eval``: the loans failing a data check (``classify_checks``), with the facts
+    the checks print — a handful of rows, read straight from ``loans`` and the green catalogue."""
     from wupian.engine.classify_checks import CHECKS
 
     cols = ", ".join(quote_ident(c) for c in CHECK_COLUMNS)
     anyf = " OR ".join(f"({w})" for w in CHECKS.values())
-    return f"""SELECT {cols} FROM (
+    wh.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cls_eval AS SELECT {cols} FROM (
   SELECT l.loan_id, l.balance, l.purpose_industry_code, {_GREEN_FACTS}
   FROM loans l LEFT JOIN ref_green_items gi ON gi.code = trim(l.green_code) WHERE l.as_of = ?
-) AS c WHERE {anyf}"""
-
-
-def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
-    """Create temp table ``cls_eval``: the loans failing a data check (``classify_checks``), with the facts
-    the checks print — a handful of rows, read straight from ``loans`` and the green catalogue."""
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE cls_eval AS {eval_sql()}", [as_of])
+) AS c WHERE {anyf}""",
+        [as_of],
+    )
 
 
 def _rule_ids_sql(plan: ClassifyPlan, tag: str, *, tagged: bool = False, pre: str = "") -> str:
@@ -658,32 +656,23 @@ def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, 
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
-             on_demand: bool = False, keep: bool = False, checks: bool | None = None,
-             beside: Callable[[Warehouse], Any] | None = None) -> dict[str, Any]:
+             on_demand: bool = False, keep: bool = False, checks: bool | None = None) -> dict[str, Any]:
     """Classify the snapshot ``as_of`` with ``plan``; replace its ``loan_tags`` rows (and, unless ``on_demand``,
     its ``customer_facts``: the date's borrowers' facts, the only ones ``cls_cust`` holds — the tagging joins
     nothing else). With ``keep`` (and a warehouse
     that can, ``classify_kept.can_keep``) the history-decided first loans of the borrowers stay in
     ``cls_first_loans`` for the indicator statement. ``checks`` (default: unless ``on_demand``): build ``cls_eval``,
-    the loans failing a data check, for the Issues (a caller that has them already passes False). ``beside``: a
-    function of a warehouse that reads no per-customer fact nor any temporary table or registered Arrow table of
-    ``wh`` (the caller's own checks): called with a cursor of its own beside the per-customer facts statement when
-    the classification takes that lane (``classify_beside``), else with ``wh`` after the data checks; its value
-    is the result's ``"beside"``. Returns facts for issues."""
-    return run_plans(wh, as_of, (plan,), progress, on_demand=on_demand, keep=keep, checks=checks, beside=beside)
+    the loans failing a data check, for the Issues (a caller that has them already passes False). Returns facts
+    for issues."""
+    return run_plans(wh, as_of, (plan,), progress, on_demand=on_demand, keep=keep, checks=checks)
 
 
 def run_plans(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], progress: Progress | None = None, *,
-              on_demand: bool = False, keep: bool = False, checks: bool | None = None,
-              beside: Callable[[Warehouse], Any] | None = None) -> dict[str, Any]:
+              on_demand: bool = False, keep: bool = False, checks: bool | None = None) -> dict[str, Any]:
     """``run_plan`` of several profiles' plans of one date, rulebook version, size basis and registry labels (a
     month-end's two profiles): the per-customer facts, the checks and, on DuckDB, the tagging statement once for
     all (``_write_profiles_tags``); each profile's ``loan_tags`` rows and lineage row are its own, as ``run_plan``
-    writes them, in one transaction. ``keep`` keeps the first loans for the last plan's profile.
-
-    With many customers (``classify_beside.wanted``) the per-customer facts statement runs with DuckDB on one
-    thread while the data checks' rows and ``beside`` are computed on a cursor beside it (``FactsLane``): the
-    same rows, less CPU (the per-customer aggregate on two threads costs ≈ 1.3–1.6× its CPU on one)."""
+    writes them, in one transaction. ``keep`` keeps the first loans for the last plan's profile."""
     if not plans or len({p.profile for p in plans}) != len(plans):
         raise ValueError("one plan per profile")
     if len({(p.rulebook_version, p.size_basis, p.registry_labels) for p in plans}) != 1:
@@ -697,44 +686,8 @@ def run_plans(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], progr
     ensure_tables(wh)
     step("客户规模、单户授信、名录、首贷户")
     register_size_reference(wh, as_of, plan.registry_labels)
-    if checks is None:
-        checks = not on_demand
-    lane = None
-    if (checks or beside is not None) and classify_beside.wanted(wh, as_of):
-        lane = classify_beside.FactsLane(
-            wh, (eval_sql(), [as_of], lambda cur: register_green_reference(cur, as_of)) if checks else None, beside)
-        lane.start()
-    try:
-        found = _facts_and_checks(wh, as_of, plans, lane, on_demand=on_demand, keep=keep, checks=checks,
-                                  beside=beside)
-    except BaseException:
-        if lane is not None:
-            lane.cancel()
-        raise
-    step("逐笔规则判定并写入 loan_tags")
-    with wh.transaction():
-        if len(plans) > 1 and stored_as_parts(wh):
-            _write_profiles_tags(wh, as_of, plans)
-        else:
-            for p in plans:
-                _write_tags(wh, as_of, p)
-        for p in plans:
-            lineage.record(wh.con, "loan_tags", as_of, p.profile, versions=lineage.tag_versions(p.rulebook_version),
-                           params={"size_basis": p.size_basis})
-    if keep:
-        kept_rows.record(wh, as_of, plan.profile)
-    return found
-
-
-def _facts_and_checks(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...],
-                      lane: classify_beside.FactsLane | None, *, on_demand: bool, keep: bool, checks: bool,
-                      beside: Callable[[Warehouse], Any] | None) -> dict[str, Any]:
-    """``run_plans``' steps before the tagging: the per-customer facts (on one thread while ``lane`` runs), the
-    kept first loans, the green reference, ``cls_eval`` and ``beside`` (from the lane, or made here)."""
-    plan = plans[-1]
     build_customer_facts(wh, as_of, plan.size_basis, notes=any(needs_notes(p) for p in plans),
-                         registry_labels=plan.registry_labels, store=not on_demand, borrowers_only=True,
-                         built=lane.done_single if lane is not None else None)
+                         registry_labels=plan.registry_labels, store=not on_demand, borrowers_only=True)
     if keep:  # the history-decided first loans of the borrowers, for the indicators (``classify_kept``)
         borrowers = "(SELECT * FROM cls_cust WHERE borrower)"  # a shared ``cls_cust`` may hold every customer
         year_start = date(as_of.year, 1, 1)
@@ -750,13 +703,23 @@ def _facts_and_checks(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...
             kept_sql, kept_params = kept_first_loans_sql(borrowers), [year_start, as_of]
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {kept_rows.FIRST_LOANS_TABLE} AS {kept_sql}", kept_params)
     catalogue, in_force = register_green_reference(wh, as_of)
-    if lane is not None:  # ``cls_eval`` (when ``checks``) made from the lane's rows
-        found = lane.finish()
-    else:
-        if checks:  # the loans failing a data check: read by the Issues only
-            build_eval(wh, as_of, plan)
-        found = beside(wh) if beside is not None else None
-    return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force, "beside": found}
+    if checks is None:
+        checks = not on_demand
+    if checks:  # the loans failing a data check: read by the Issues only
+        build_eval(wh, as_of, plan)
+    step("逐笔规则判定并写入 loan_tags")
+    with wh.transaction():
+        if len(plans) > 1 and stored_as_parts(wh):
+            _write_profiles_tags(wh, as_of, plans)
+        else:
+            for p in plans:
+                _write_tags(wh, as_of, p)
+        for p in plans:
+            lineage.record(wh.con, "loan_tags", as_of, p.profile, versions=lineage.tag_versions(p.rulebook_version),
+                           params={"size_basis": p.size_basis})
+    if keep:
+        kept_rows.record(wh, as_of, plan.profile)
+    return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
 
 
 def drop_work_tables(wh: Warehouse) -> None:

@@ -22,7 +22,7 @@ reads the stored rows of the others). A classification builds ``cls_cust`` for t
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -159,7 +159,7 @@ def _covers(built: Hashable, wanted: tuple[Any, ...]) -> bool:
 def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared_first", *,
                          store: bool = True, notes: bool = True,
                          registry_labels: tuple[tuple[str, str], ...] | None = None,
-                         borrowers_only: bool = False, built: Callable[[], None] | None = None) -> None:
+                         borrowers_only: bool = False) -> None:
     """Create temp table ``cls_cust`` and, with ``store``, replace ``customer_facts`` rows of ``as_of`` (an
     explanation passes ``store=False``: it reads the temp table only and writes nothing to the warehouse).
     Without ``notes`` the zh note columns are left out of ``cls_cust`` and stored as NULL in ``customer_facts``:
@@ -167,16 +167,11 @@ def build_customer_facts(wh: Warehouse, as_of: date, size_basis: str = "declared
     With ``borrowers_only`` ``cls_cust`` holds the customers with a loan of ``as_of`` only — each customer's row is
     the same as in the whole table; either way only those customers' rows are stored. Inside ``sharing_customer_facts``, a call with the
     same date, options and ``registry_labels`` (the labels ``register_size_reference`` registered) as the previous
-    one does nothing when that one's table serves it (``_covers``): its table is still there. ``built`` is called
-    once ``cls_cust`` is there, before the facts are stored (``classify_beside.FactsLane.done_single``)."""
+    one does nothing when that one's table serves it (``_covers``): its table is still there."""
     key = (as_of, size_basis, store, notes, registry_labels, borrowers_only)
     if registry_labels is not None and sharing(wh) and _covers(_SHARING[wh], key):
-        if built is not None:
-            built()
         return
     build_customer_temp(wh, as_of, size_basis, notes=notes, borrowers_only=borrowers_only, stored_columns=store)
-    if built is not None:
-        built()
     if store:
         _store_customer_facts(wh, as_of, size_basis, notes)
     if registry_labels is not None and sharing(wh):

@@ -22,7 +22,6 @@ from wupian.core.issues import Issue, Level, Source
 from wupian.engine import classify as engine
 from wupian.engine.classify_checks import check_counts, check_rows
 from wupian.engine.classify_customers import (
-    register_size_reference,
     registry_snapshot,
     sharing,
     sharing_customer_facts,
@@ -99,9 +98,8 @@ def classify_snapshots(wh: Warehouse, as_of: date, profiles: tuple[str, ...], *,
     book = rulebook()
     plans = tuple(plan_for(book, profile, as_of, size_basis) for profile in profiles)
     checked = None if on_demand else _checked(wh, (as_of, size_basis))
-    checks = not on_demand and checked is None
-    info = engine.run_plans(wh, as_of, plans, progress, on_demand=on_demand, keep=keep, checks=checks,
-                            beside=_size_check(as_of, plans[-1].registry_labels) if checks else None)
+    info = engine.run_plans(wh, as_of, plans, progress, on_demand=on_demand, keep=keep,
+                            checks=not on_demand and checked is None)
     if progress:
         progress("数据检查")
     if on_demand:
@@ -170,7 +168,7 @@ def _issues(wh: Warehouse, as_of: date, info: dict[str, Any]) -> list[Issue]:
         Source("loans", None, f"loan_id={r['loan_id']}", "green_code"),
         _suggest(None, r["purpose_industry_code"], catalogue),
     ))
-    out += size_issues(wh, as_of, found=info.get("beside"))
+    out += size_issues(wh, as_of)
     if registry_snapshot(wh, as_of) is None:
         out.append(Issue("WP-CLS-020", Level.INFO,
                          f"{as_of.isoformat()} 及以前没有加载名录（registries），科技型企业、全国养老机构无法匹配",
@@ -198,23 +196,10 @@ def _overflow(out: list[Issue], total: int, shown: int, code: str) -> None:
                          Source("loans")))
 
 
-def _size_check(as_of: date, labels: tuple[tuple[str, str], ...]) -> Callable[[Warehouse], tuple[int, list[Any]]]:
-    """The size check of a classification's Issues (``size_disagreements`` with ``ISSUE_LIMIT``) as a function
-    of a warehouse connection of its own (the engine may run it beside the per-customer facts: it reads
-    ``customers`` and the size reference only, registered on that connection)."""
-    def check(on: Warehouse) -> tuple[int, list[Any]]:
-        register_size_reference(on, as_of, labels)
-        return size_disagreements(on, as_of, ISSUE_LIMIT)
-
-    return check
-
-
-def size_issues(wh: Warehouse, as_of: date, limit: int = ISSUE_LIMIT, *,
-                found: tuple[int, list[Any]] | None = None) -> list[Issue]:
+def size_issues(wh: Warehouse, as_of: date, limit: int = ISSUE_LIMIT) -> list[Issue]:
     """Declared size ≠ size derived per 工信部联企业〔2011〕300号, every customer of ``as_of`` (needs the size
-    reference registered, ``register_size_reference``). ``found``: the ``size_disagreements`` of ``limit`` made
-    already (``_size_check``)."""
-    total, rows = found if found is not None else size_disagreements(wh, as_of, limit)
+    reference registered, ``register_size_reference``)."""
+    total, rows = size_disagreements(wh, as_of, limit)
     out = []
     for r in rows:
         out.append(Issue(
@@ -234,7 +219,7 @@ def size_report(wh: Warehouse, as_of: date, size_basis: str = "declared_first",
                 limit: int = 100_000) -> list[Issue]:
     """Size every customer of ``as_of`` and return the disagreements; stores the date's borrowers'
     ``customer_facts``."""
-    from wupian.engine.classify_customers import build_customer_facts
+    from wupian.engine.classify_customers import build_customer_facts, register_size_reference
 
     _require_snapshot(wh, as_of)
     register_size_reference(wh, as_of, rulebook().registries)
