@@ -9,24 +9,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.snapshot_csv import snapshot_csv
 from wupian.engine.warehouse import Warehouse
 from wupian.reference import size_standard as ss
 from wupian.rules import classify_snapshot, customer_facts
 from wupian.rules.schema import RULE, Checker, compose_documents
-
-_spec = importlib.util.spec_from_file_location(
-    "classify_snapshot_csv", Path(__file__).parents[1] / "golden" / "classify" / "snapshot_csv.py")
-assert _spec and _spec.loader
-snapshot_csv = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(snapshot_csv)
 
 AS_OF = date(2025, 12, 31)
 CATEGORIES = ("tech", "green", "inclusive", "pension", "digital")

@@ -4,27 +4,19 @@ table the full aggregate gives (no flag, flags all ``false``, some ``true``)."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.snapshot_csv import snapshot_csv
 from wupian.engine import classify_customers as cc
 from wupian.engine.warehouse import Warehouse
 from wupian.rules import rulebook
 
-_spec = importlib.util.spec_from_file_location(
-    "classify_snapshot_csv", Path(__file__).parents[2] / "golden" / "classify" / "snapshot_csv.py")
-assert _spec and _spec.loader
-snapshot_csv = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(snapshot_csv)
-
 AS_OF = date(2025, 12, 31)
-PROFILES = ("pboc_2025", "nfra_1104_2025")
 SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                            HealthCheck.function_scoped_fixture])
 

@@ -3,7 +3,6 @@ two-loan warehouse file and the ``classify``/``size`` commands over a warehouse 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -12,15 +11,9 @@ from typing import Annotated
 import pytest
 import typer
 
+from support.snapshot_csv import snapshot_csv
 from wupian.cli import classify_cmd, context
 from wupian.engine.warehouse import Warehouse
-
-_spec = importlib.util.spec_from_file_location(
-    "classify_snapshot_csv", Path(__file__).parents[2] / "golden" / "classify" / "snapshot_csv.py"
-)
-assert _spec and _spec.loader
-snapshot_csv = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(snapshot_csv)
 
 AS_OF = date(2025, 12, 31)
 
