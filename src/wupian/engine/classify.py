@@ -427,33 +427,13 @@ def _leaf_sig(keys: list[tuple[str, str, Any]], col: str) -> dict[tuple[str, str
     return {key: (f"{col}_{n // SIG_BITS:d}", 1 << (n % SIG_BITS)) for n, key in enumerate(keys)}
 
 
-def _when(sql: str) -> str:
-    """A leaf's SQL as a ``CASE WHEN`` condition: its outer ``COALESCE(<test>, FALSE)`` (``compile_leaf``) dropped
-    — a NULL test takes the ``ELSE`` as FALSE does — one operation less per loan and leaf."""
-    head, tail = "COALESCE(", ", FALSE)"
-    if not (sql.startswith(head) and sql.endswith(tail)):
-        return sql
-    depth = 0
-    for n, ch in enumerate(sql[len(head) - 1:len(sql) - 1]):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0 and n > 0:
-            return sql  # the first parenthesis closes before the end: not one call
-    inner = sql[len(head):-len(tail)]
-    depth = 0
-    for ch in inner:  # the test is the first argument only when no comma of the call is at depth 0
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            return sql
-    return inner
-
-
 def _packed(bits: dict[tuple[str, str, Any], tuple[str, int]], value: Callable[[tuple[str, str, Any]], str]
             ) -> list[tuple[str, str]]:
     """(column, SQL) of each signature column: the sum of the bits of its leaves that hold (``value``: a leaf's
-    SQL boolean, never NULL)."""
+    SQL test for a ``CASE WHEN``, ``compile_leaf(…, null_as_false=True)``)."""
     cols: dict[str, list[str]] = {}
     for key, (col, bit) in bits.items():
-        cols.setdefault(col, []).append(f"CASE WHEN {_when(value(key))} THEN {bit:d} ELSE 0 END")
+        cols.setdefault(col, []).append(f"CASE WHEN {value(key)} THEN {bit:d} ELSE 0 END")
     return [(col, " + ".join(arms)) for col, arms in cols.items()]
 
 
@@ -548,8 +528,8 @@ def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> st
     loan_bits = {key: bits[key] for key in loan_keys}
     sig_cols = list(dict.fromkeys(col for col, _bit in bits.values())) or ["s_0"]
     # parameters in the order of the text: the loan leaves' (per loan), the customer leaves' (in ``cls_cust``'s row)
-    loan_sig = _packed(loan_bits, lambda key: compile_leaf(loan_keys[key], params))
-    cust_sig = _packed(cust_bits, lambda key: compile_leaf(cust_keys[key], params))
+    loan_sig = _packed(loan_bits, lambda key: compile_leaf(loan_keys[key], params, null_as_false=True))
+    cust_sig = _packed(cust_bits, lambda key: compile_leaf(cust_keys[key], params, null_as_false=True))
     on_null = {col: 0 for col, _sql in cust_sig}
     for key, (col, bit) in cust_bits.items():
         on_null[col] += bit if leaf_on_null(cust_keys[key]) else 0

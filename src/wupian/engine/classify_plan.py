@@ -111,15 +111,19 @@ def _bind(fact: Fact, value: Any, params: list[Any]) -> str:
     return f"CAST(? AS {fact.sql_type})"
 
 
-def compile_leaf(leaf: Leaf, params: list[Any]) -> str:
-    """SQL boolean for one leaf; NULL facts make every test false except ``is_null``."""
+def compile_leaf(leaf: Leaf, params: list[Any], *, null_as_false: bool = False) -> str:
+    """SQL boolean for one leaf; NULL facts make every test false except ``is_null``. With ``null_as_false`` the
+    test is for a context that takes NULL as FALSE (a ``CASE WHEN``): where the plain test is NULL on a NULL fact
+    it is left so, without the ``COALESCE(…, FALSE)`` — one operation less per row, the same branch taken."""
     fact = FACTS[leaf.fact]
     col = _col(fact)
     op = leaf.op
     if op == "is_null":
         return f"({col} IS NULL)" if leaf.value else f"({col} IS NOT NULL)"
     if op == "is_true":
-        return f"COALESCE({col}, FALSE)" if leaf.value else f"NOT COALESCE({col}, FALSE)"
+        if leaf.value:
+            return col if null_as_false else f"COALESCE({col}, FALSE)"
+        return f"NOT COALESCE({col}, FALSE)"
     if op == "eq":
         sql = f"{col} = {_bind(fact, leaf.value, params)}"
     elif op == "ne":
@@ -134,7 +138,7 @@ def compile_leaf(leaf: Leaf, params: list[Any]) -> str:
         sql = f"list_has_any({col}, CAST(? AS VARCHAR[]))"
     else:  # pragma: no cover - the rulebook validator rejects unknown ops
         raise ValueError(op)
-    return f"COALESCE({sql}, FALSE)"
+    return sql if null_as_false else f"COALESCE({sql}, FALSE)"
 
 
 def compile_condition(cond: Condition, params: list[Any], leaf_sql: Callable[[Leaf], str | None] | None = None) -> str:

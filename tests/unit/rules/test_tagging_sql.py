@@ -63,17 +63,19 @@ def test_a_leaf_on_a_null_fact_is_what_the_statement_assumes_for_a_missing_custo
                          ids=lambda leaf: f"{leaf.fact}-{leaf.op}-{leaf.value}")
 @pytest.mark.parametrize("value", ["null", "set"])
 def test_a_leaf_packed_as_a_signature_bit_holds_where_the_leaf_does(leaf: Leaf, value: str) -> None:
-    """``_when`` drops a leaf's outer ``COALESCE(…, FALSE)`` inside the bit's ``CASE WHEN``: the same bit on a NULL
-    fact and on a value."""
+    """``compile_leaf(…, null_as_false=True)``, the test inside the bit's ``CASE WHEN`` (without the outer
+    ``COALESCE(…, FALSE)``): the same bit as the leaf on a NULL fact and on a value."""
     params: list[object] = []
     sql = compile_leaf(leaf, params)
+    bare_params: list[object] = []
+    bare = compile_leaf(leaf, bare_params, null_as_false=True)
     fact = FACTS[leaf.fact]
     given = "NULL" if value == "null" else {"VARCHAR": "'a'", "BOOLEAN": "TRUE", "VARCHAR[]": "['high_tech_enterprise']",
                                             "DECIMAL(38,2)": "20000000.00", "DECIMAL(18,6)": "0.7"}[fact.sql_type]
     with Warehouse(":memory:") as wh:
         row = wh.con.execute(
-            f"SELECT {sql}, CASE WHEN {engine._when(sql)} THEN 1 ELSE 0 END FROM (SELECT CAST({given} AS "
-            f"{fact.sql_type}) AS \"{leaf.fact}\") AS b", params + params).fetchone()
+            f"SELECT {sql}, CASE WHEN {bare} THEN 1 ELSE 0 END FROM (SELECT CAST({given} AS "
+            f"{fact.sql_type}) AS \"{leaf.fact}\") AS b", params + bare_params).fetchone()
     assert row is not None and row[1] == int(row[0])
 
 
