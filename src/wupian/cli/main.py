@@ -87,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     As the process's own entry point (``argv`` not given and ``_is_process_entry``) two kinds of run end at once
     (``wupian.cli.lean_process.end_at_once``: flush, exit handlers, ``os._exit``) instead of tearing the
     interpreter down: one that only printed the top-level help (tearing down ≈ 280 modules cost more than a third
-    of ``wupian --help``'s CPU; nothing was opened), and a command that chose a lean process
-    (``lean_process.enter``: ``indicators``, ``coverage``, ``load``). Any other run, and every call with ``argv`` or from
+    of ``wupian --help``'s CPU; nothing was opened), a command that chose a lean process
+    (``lean_process.enter``: ``indicators``, ``coverage``, ``load``), and one that said its work is done and closed
+    (``lean_process.finished``: ``month-end``). Any other run, and every call with ``argv`` or from
     another program (tests, embedding programs), ends through ``sys.exit``."""
     from wupian.cli import lean_process
 
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     previous, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
     try:
         code, help_only = _run(argv)
-        if own and (help_only or lean_process.is_lean()):
+        if own and (help_only or lean_process.ends_at_once()):
             lean_process.end_at_once(code)
         gc.collect()  # close abandoned writers now, under the quiet hook
     finally:

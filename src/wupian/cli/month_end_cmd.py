@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from wupian.cli import lean_process
 from wupian.cli.context import open_warehouse
 from wupian.cli.progress import progress
 from wupian.core.dates import parse_date
@@ -40,6 +41,9 @@ def month_end(
         export_to_warehouse(wh, wh.path)  # the web app's cases count in the month-end fraud figures
         with progress("月末处理", transient=False) as tick:
             result = run_month_end(wh, day, out, uscc=uscc, branch_id=branch, progress=tick)
+    # the run's files are written and closed, its threads joined, the warehouse closed: only printing is left, and
+    # the console script's process may end without teardown
+    lean_process.finished()
     for f in result.files:
         typer.echo(str(f))
     issues = list(dict.fromkeys(result.issues))  # the same finding under both profiles is listed once
