@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-__all__ = ["HIDDEN", "console_script", "end_at_once", "ends_at_once", "enter", "finished", "is_lean", "system_arrow_pool", "without_numpy_arrow"]
+__all__ = ["HIDDEN", "console_script", "end_at_once", "ends_at_once", "enter", "fewer_collections", "finished", "is_lean", "system_arrow_pool", "without_numpy_arrow"]
 
 HIDDEN = "numpy"
 POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"  # read by Arrow when its default pool is first used
@@ -115,6 +115,26 @@ def enter(*, compute: bool = True) -> bool:
 def is_lean() -> bool:
     """Whether the running command chose a lean process (then it ends without teardown)."""
     return _State.lean
+
+
+YOUNG_COLLECTION_EVERY = 20_000  # allocations between two young collections of a month-end (Python: 700)
+
+
+def fewer_collections() -> bool:
+    """Let the console script's collector run a young collection every :data:`YOUNG_COLLECTION_EVERY` net
+    allocations instead of every 700 (older generations: every 10 of the younger, as before); returns whether
+    it changed. A month-end's report writers build hundreds of thousands of short-lived Python objects (the
+    workbook's cells, the indicator values read) while the process holds ≈ 80k long-lived ones: with the default
+    threshold the collector ran ≈ 520 times, five of them full collections of the whole heap, ≈ 0.3–0.4 s under
+    the interpreter lock at any bank size; with this one ≈ 15 times and one full collection. Cycles are still
+    collected, later. Does nothing in a process that is not the console script (a program calling ``main(argv)``
+    keeps its collector as it set it)."""
+    if not _State.console_script:
+        return False
+    import gc
+
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+    return True
 
 
 def finished() -> None:

@@ -1,19 +1,25 @@
 """``wupian month-end`` as the console script ends without interpreter teardown once its run is done and closed
-(``wupian.cli.lean_process.finished``) — with the same exit code, printed lines and files as a call of
-``main(argv)`` — and a month-end that fails before its run is done is torn down as usual."""
+(``wupian.cli.lean_process.finished``) and runs the collector less often (``lean_process.fewer_collections``) —
+with the same exit code, printed lines and files as a call of ``main(argv)``, which changes neither — and a
+month-end that fails before its run is done is torn down as usual."""
 
 from __future__ import annotations
 
+import gc
 import io
+import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from support.cli_run import run
-from support.lean_console import console
+from support.lean_console import SRC, console, probe
 from support.lineage_bank import tiny_folder
+from wupian.cli import lean_process
 
 USCC = "91130900MA0BANK010"
 
@@ -76,3 +82,18 @@ def test_console_month_end_that_fails_is_torn_down(loaded: Path, tmp_path: Path)
                      str(tmp_path / "out"))
     assert failed.returncode == 2 and "no snapshot loaded for 2026-04-30" in failed.stderr
     assert "teardown" in failed.stderr  # not finished: the interpreter's own ending, finalizers included
+
+
+def test_console_month_end_collects_less_often_and_main_keeps_the_collector(loaded: Path, tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    said = "atexit.register(lambda: print('gc threshold:', gc.get_threshold()[0], file=sys.stderr))\n"
+    program = probe(("numpy",)).replace("import atexit, sys\n", "import atexit, gc, sys\n" + said, 1)
+    args = ["--db", str(copy_of(loaded, tmp_path / "w")), "month-end", "--as-of", "2026-03-31", "--uscc", USCC,
+            "--out", str(tmp_path / "out")]
+    done = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True, check=False,
+                          env={"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    assert done.returncode in (0, 1), done.stderr
+    assert f"gc threshold: {lean_process.YOUNG_COLLECTION_EVERY}" in done.stderr.splitlines()
+    before = gc.get_threshold()
+    run(["--db", str(copy_of(loaded, tmp_path / "p")), *args[2:]], capsys)
+    assert gc.get_threshold() == before and lean_process.fewer_collections() is False
