@@ -10,6 +10,7 @@ same ``for_branch`` (in table order), ``rows`` and iteration unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -62,6 +63,21 @@ class LazyResult(IndicatorResult):
         value = v[n]
         return (None if value is None else _exact(Decimal(value), u[n])), r[n]
 
+    def cells(self, branch_id: str, indicator_ids: Sequence[str]) -> list[tuple[Decimal | None, str | None] | None]:
+        """``cell`` of each of ``indicator_ids`` for one branch, in their order."""
+        if "rows" in self.__dict__:
+            return [self.cell(branch_id, i) for i in indicator_ids]
+        at, (_, _, _, v, u, r) = self._positions.get, self._columns
+        out: list[tuple[Decimal | None, str | None] | None] = []
+        for i in indicator_ids:
+            n = at((branch_id, i))
+            if n is None:
+                out.append(None)
+            else:
+                value = v[n]
+                out.append(((None if value is None else _exact(Decimal(value), u[n])), r[n]))
+        return out
+
     def for_branch(self, branch_id: str) -> dict[str, IndicatorValue]:
         if "rows" in self.__dict__:
             return super().for_branch(branch_id)
@@ -84,6 +100,14 @@ def cell(result: IndicatorResult, branch_id: str, indicator_id: str) -> tuple[De
         return result.cell(branch_id, indicator_id)
     got = result.get(branch_id, indicator_id)
     return None if got is None else (got.value, got.unavailable_reason)
+
+
+def cells(result: IndicatorResult, branch_id: str,
+          indicator_ids: Sequence[str]) -> list[tuple[Decimal | None, str | None] | None]:
+    """:func:`cell` of each of ``indicator_ids`` for one branch, in their order."""
+    if isinstance(result, LazyResult):
+        return result.cells(branch_id, indicator_ids)
+    return [cell(result, branch_id, i) for i in indicator_ids]
 
 
 def lazy(result: IndicatorResult) -> IndicatorResult:

@@ -20,6 +20,7 @@ import xlsxwriter
 
 from wupian.metrics import IndicatorResult, definitions
 from wupian.reports.fraud_sheet import write_fraud_sheet
+from wupian.reports.workbook_cells import put_row, worksheet_class
 from wupian.reports.workbook_rows import Cell, Column, SheetRow, column_notes, node_cells, sheet_rows, shown
 from wupian.reports.workbook_vml import faster_comments, write_comment
 
@@ -109,12 +110,13 @@ class Blanks:
 
 def _write_cells(ws: Any, row: int, first_col: int, cells: tuple[Cell, ...], columns: tuple[Column, ...],
                  fmt: dict[str, Any], blanks: Blanks, header_row: int = HEADER_ROW) -> None:
-    for j, (cell, col) in enumerate(zip(cells, columns, strict=True), start=first_col):
-        if cell.value is None:
-            ws.write_blank(row, j, None, fmt[col.kind])
-            blanks.add(ws, header_row, row, j, cell.reason)
-        else:
-            ws.write_number(row, j, float(cell.value), fmt[col.kind])
+    if len(cells) != len(columns):
+        raise ValueError(f"{len(cells)} cells for {len(columns)} columns")
+    put_row(ws, row, first_col, [None if c.value is None else float(c.value) for c in cells],
+            [fmt[col.kind] for col in columns])
+    for j, c in enumerate(cells, start=first_col):
+        if c.value is None:
+            blanks.add(ws, header_row, row, j, c.reason)
 
 
 def _write(ws: Any, row: int, col: int, value: Decimal | None, kind: str, fmt: dict[str, Any],
@@ -201,6 +203,7 @@ def write_workbook(
     labels = {s.id: s.label for s in definitions().scopes}
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path))
+    wb.worksheet_class = worksheet_class()  # every sheet's cells written with less work (the same bytes)
     fmt = _formats(wb)
     blanks = Blanks()
     _overview(wb, fmt, result, branch_id, bank_name, labels, blanks)

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from wupian.core.money import WAN, YI
 from wupian.metrics import IndicatorResult
-from wupian.reports.values import cell
+from wupian.reports.values import cells
 
 HUNDREDTH = Decimal("0.01")
 ADDITIVE = ("balance", "mom_change", "ytd_change", "ytd_disbursed")
@@ -64,22 +65,29 @@ def shown(value: Decimal | None, kind: str) -> Decimal | None:
 
 
 def node_cells(result: IndicatorResult, node: str, scope: str, columns: tuple[Column, ...]) -> tuple[Cell, ...]:
-    cells = []
-    for col in columns:
+    got = cells(result, node, _ids(scope, columns))  # one look-up per column, the growth gap's two at the end
+    out = []
+    for col, g in zip(columns, got, strict=False):
         if col.key == "gap_shown":
-            mine = cell(result, node, f"{scope}.ytd_growth")
-            base = cell(result, node, "all_loans.ytd_growth")
+            mine, base = got[-2], got[-1]
             a, b = shown(mine[0] if mine else None, "pct"), shown(base[0] if base else None, "pct")
             if scope == "all_loans":
-                cells.append(Cell(None, "各项贷款自身不计算增速差"))
+                out.append(Cell(None, "各项贷款自身不计算增速差"))
             elif a is None or b is None:
-                cells.append(Cell(None, (mine[1] if mine else None) or "增速不可用"))
+                out.append(Cell(None, (mine[1] if mine else None) or "增速不可用"))
             else:
-                cells.append(Cell(a - b))
+                out.append(Cell(a - b))
             continue
-        got = cell(result, node, f"{scope}.{col.key}")
-        cells.append(Cell(shown(got[0], col.kind), got[1]) if got else Cell(None, "无数据"))
-    return tuple(cells)
+        out.append(Cell(shown(g[0], col.kind), g[1]) if g else Cell(None, "无数据"))
+    return tuple(out)
+
+
+@cache
+def _ids(scope: str, columns: tuple[Column, ...]) -> tuple[str, ...]:
+    """The indicator ids :func:`node_cells` reads: one per column (the growth gap's is a placeholder, not read),
+    then, when a column is the growth gap, the two growths it is the difference of."""
+    gap = (f"{scope}.ytd_growth", "all_loans.ytd_growth") if any(c.key == "gap_shown" for c in columns) else ()
+    return (*(f"{scope}.{c.key}" if c.key != "gap_shown" else "" for c in columns), *gap)
 
 
 def own_cells(parent: tuple[Cell, ...], children: list[tuple[Cell, ...]], columns: tuple[Column, ...]) -> tuple[Cell, ...]:
