@@ -4,7 +4,7 @@
 2M loans, ≈ 0.5 s); without it, each ``get`` slices the Arrow table (≈ 15–20 µs each). The writers read a part of
 the values by key — reconciliation the balances (≈ 9.6k), the workbook ≈ 51k of them, the briefing one branch's.
 :func:`lazy` gives the same result whose look-ups build just the values asked for, from the table's columns
-converted to Python once: the same ``IndicatorValue`` (built exactly as ``rows`` builds it) for every key, the
+converted to Python once (a repeated text as one shared object): the same ``IndicatorValue`` (built exactly as ``rows`` builds it) for every key, the
 same ``for_branch`` (in table order), ``rows`` and iteration unchanged.
 """
 
@@ -33,7 +33,7 @@ class LazyResult(IndicatorResult):
         assert self.table is not None
         return [_dates(self.table.column(c)) if c == "as_of" else
                 self.table.column(c).cast(pa.string()).to_pylist() if c == "value" else
-                self.table.column(c).to_pylist() for c in SCHEMA.names]
+                _shared(self.table.column(c)) for c in SCHEMA.names]
 
     @cached_property
     def _positions(self) -> dict[tuple[str, str], int]:
@@ -91,6 +91,17 @@ def _dates(column: pa.ChunkedArray) -> list[Any]:
     if column.null_count == 0 and len(column) and len(pc.unique(column)) == 1:
         return [column[0].as_py()] * len(column)
     return column.to_pylist()
+
+
+def _shared(column: pa.ChunkedArray) -> list[Any]:
+    """A column of repeated texts (branch ids, indicator ids, units, reasons) as Python values: one ``str`` object
+    per distinct text, shared by its rows — equal to ``to_pylist()``, built in half its time, and the look-up keys
+    made of them hash each text once (a ``str`` keeps its hash). Other types: ``to_pylist()``."""
+    if not pa.types.is_string(column.type) or not len(column):
+        return column.to_pylist()
+    encoded = column.combine_chunks().dictionary_encode()
+    texts = [*encoded.dictionary.to_pylist(), None]  # None: the null rows' index below
+    return [texts[k] for k in pc.fill_null(encoded.indices, len(texts) - 1).to_pylist()]
 
 
 def cell(result: IndicatorResult, branch_id: str, indicator_id: str) -> tuple[Decimal | None, str | None] | None:
