@@ -90,7 +90,10 @@ def progress(title: str = "", *, enabled: bool = True, transient: bool = True, b
     columns: list[Any] = [TextColumn("{task.description}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total}")] if bar else \
         [SpinnerColumn(), TextColumn("{task.description}")]
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=transient) as live:
+    # a bar for a file or pipe is drawn once, when it stops: no refresh thread waking 10 times a second to draw
+    # nothing (the same lines either way)
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=transient,
+                  auto_refresh=console.is_terminal) as live:
         reporter = Reporter(live, title, labels)
         if title:
             reporter("")

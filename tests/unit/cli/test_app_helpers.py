@@ -153,6 +153,7 @@ def test_progress_reporter_shapes(capsys: pytest.CaptureFixture[str]) -> None:
         report.steps("load", "2026-03-31", 2, 2)
         assert report._describe("读取", "scan") == "读取：扫描"
         assert len(report._tasks) == 2
+        assert report._bar.live._refresh_thread is None  # stderr is no terminal: the bar is drawn when it stops
     assert "读取：扫描" in capsys.readouterr().err
 
 
@@ -174,3 +175,5 @@ def test_rich_decides_when_stderr_may_be_a_terminal(env: dict[str, str], shown: 
         monkeypatch.setenv(name, value)
     with progress("读取") as report:
         assert (report._bar is not None) is shown
+        # a bar on what Rich takes for a terminal refreshes itself
+        assert report._bar is None or report._bar.live._refresh_thread is not None
