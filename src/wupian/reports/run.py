@@ -212,7 +212,8 @@ def _phases(ready: list[_Prepared], as_of: date, kind: str, out_dir: Path, *, to
         from wupian.reports.briefing import write_briefing
 
         nfra_result, siblings = _nfra_balances(wh, as_of, branch_id), _sibling_count(wh, as_of, top)
-        md, docx, _ = write_briefing(ready[0].values, top, _bank_name(ready[0]), out_dir, nfra=nfra_result,
+        md, docx, _ = write_briefing(ready[0].values, top, _bank_name(ready[0]), out_dir,
+                                     nfra=None if nfra_result is None else lazy(nfra_result),  # one branch read
                                      siblings=siblings)
         return _Out([md, docx])
 

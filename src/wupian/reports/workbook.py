@@ -96,7 +96,11 @@ class Blanks:
         self.columns: dict[tuple[str, int, int], tuple[Any, list[tuple[int, str | None]]]] = {}
 
     def add(self, ws: Any, header_row: int, row: int, col: int, reason: str | None) -> None:
-        self.columns.setdefault((ws.name, header_row, col), (ws, []))[1].append((row, reason))
+        key = (ws.name, header_row, col)
+        column = self.columns.get(key)
+        if column is None:
+            column = self.columns[key] = (ws, [])
+        column[1].append((row, reason))
 
     def write_comments(self) -> None:
         """Each table column's comments as :func:`workbook_rows.column_notes` places them."""
