@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from wupian.engine import classify_kept as kept_rows
 from wupian.engine import lineage
+from wupian.engine.classify_checks import CHECKS
 from wupian.engine.classify_customers import (
     build_customer_facts,
     build_customer_temp,
@@ -288,8 +289,6 @@ CHECK_COLUMNS = ("loan_id", "green_code", "green_valid", "green_amount_raw", "ba
 def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     """Create temp table ``cls_eval``: the loans failing a data check (``classify_checks``), with the facts
     the checks print — a handful of rows, read straight from ``loans`` and the green catalogue."""
-    from wupian.engine.classify_checks import CHECKS
-
     cols = ", ".join(quote_ident(c) for c in CHECK_COLUMNS)
     anyf = " OR ".join(f"({w})" for w in CHECKS.values())
     wh.execute(
@@ -521,10 +520,11 @@ class _Signature(NamedTuple):
     rows: Callable[[str, str], str]  # (loans, lookup ``k``) → SELECT profile, loan_id, tag, amount, rule_ids: the join
 
 
-def _signature_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> _Signature:
+def _signature_sql(plans: tuple[ClassifyPlan, ...], params: list[Any], extra: tuple[str, ...] = ()) -> _Signature:
     """The tagging of several profiles' plans by leaf signature, in pieces (``_profiles_rows_sql`` puts them in
     one statement, ``_write_profiles_tags`` in temp tables). ``per_loan``'s parameters are the rule values
-    (``params`` gets them) and, last, the as-of date; the other pieces have none.
+    (``params`` gets them) and, last, the as-of date; the other pieces have none. ``extra``: more columns of
+    ``build_base_sql``'s rows that ``per_loan`` keeps (the data checks' facts).
 
     A rule is a condition over leaves (``Leaf``: one test of one fact, never NULL), so a loan's tags, amounts'
     choice and rule ids depend only on which of the plans' distinct leaves hold. The loans are read once: each
@@ -565,7 +565,7 @@ def _signature_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> _Signa
     for col, sql in loan_sig:
         parts[col].append(sql)
     loan_cols = ", ".join(f"{' + '.join(p) or '0'} AS {col}" for col, p in parts.items())
-    kept = ", ".join(["loan_id", *(quote_ident(f) for f in facts)])
+    kept = ", ".join(["loan_id", *(quote_ident(c) for c in dict.fromkeys([*facts, *extra]) if c != "loan_id")])
     per_loan = (f"SELECT {kept}, {loan_cols} FROM ({build_base_sql(False, tuple(sql for _c, sql in cust_sig))}) AS b")
 
     def leaf_sql(leaf: Leaf) -> str:
@@ -652,7 +652,7 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
 SIGNED_LOANS, SIGNATURE_LOOKUP = "cls_signed_loans", "cls_signature_lookup"
 
 
-def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...]) -> None:
+def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], *, checks: bool = False) -> None:
     """``_write_tags`` of several profiles' plans (one rulebook version, one size basis): the loans are read and
     signed once (``_signature_sql``) into a temp table — only those some include rule may tag, with their amount
     facts — and the lookup of their distinct signatures into another; then each profile's part is written by a
@@ -662,12 +662,22 @@ def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, 
     Against one statement with a partitioned ``COPY`` (session 12 to 15): DuckDB's partitioned write costs ≈ 0.45 s
     CPU more than two plain ones for the 2M bank's 2.15M rows, and the join's hash table is built on the small
     lookup (the temp table's size is known) instead of on the 409k signed loans (bench/results/profile.md,
-    session 16)."""
+    session 16).
+
+    With ``checks`` the signed loans also keep the loans failing a data check, with the facts the checks read, and
+    ``cls_eval`` (``build_eval``'s rows) is made from them: the loans and the green catalogue are read once for
+    both. A loan kept for a check only matches no lookup row (no include rule may tag its signature)."""
     params: list[Any] = []
-    sig = _signature_sql(plans, params)
-    loans = f"SELECT * FROM ({sig.per_loan}) AS e WHERE {sig.may}" if sig.may is not None else sig.per_loan
+    sig = _signature_sql(plans, params, CHECK_COLUMNS if checks else ())
+    failing = " OR ".join(f"({w})" for w in CHECKS.values())
+    # every loan where no filter applies (``may`` None), else those some include rule may tag (or failing a check)
+    loans = sig.per_loan if sig.may is None else (
+        f"SELECT * FROM ({sig.per_loan}) AS e WHERE {sig.may}{f' OR {failing}' if checks else ''}")
     try:
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {SIGNED_LOANS} AS {loans}", [*params, as_of])
+        if checks:
+            cols = ", ".join(quote_ident(c) for c in CHECK_COLUMNS)
+            wh.execute(f"CREATE OR REPLACE TEMP TABLE cls_eval AS SELECT {cols} FROM {SIGNED_LOANS} WHERE {failing}")
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {SIGNATURE_LOOKUP} AS WITH f AS ({sig.flags(SIGNED_LOANS)}) "
                    f"{sig.lookup}")
         for plan in plans:
@@ -734,12 +744,13 @@ def run_plans(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], progr
     catalogue, in_force = register_green_reference(wh, as_of)
     if checks is None:
         checks = not on_demand
-    if checks:  # the loans failing a data check: read by the Issues only
+    together = len(plans) > 1 and stored_as_parts(wh)
+    if checks and not together:  # the loans failing a data check: read by the Issues only
         build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
-        if len(plans) > 1 and stored_as_parts(wh):
-            _write_profiles_tags(wh, as_of, plans)
+        if together:  # ``cls_eval`` from the signed loans' read
+            _write_profiles_tags(wh, as_of, plans, checks=checks)
         else:
             for p in plans:
                 _write_tags(wh, as_of, p)
