@@ -7,9 +7,10 @@ Steps (each one SQL statement over the whole snapshot):
    ``cls_eval`` keeps only the loans failing a data check (``classify_checks``);
 3. ``loan_tags`` — one row per (loan, tag) with the counted amount and the rule ids that fired, written by one
    statement (steps 2 and 3 are one statement: no table of every loan is materialised) as one new Parquet part
-   of (as_of, profile) on DuckDB (``parts.PartStore.write``; an INSERT on Spark). On DuckDB the statement keeps the
-   tagged loans' flags in a CTE and writes one branch per tag (``_profiles_rows_sql``, also for a date's profiles
-   together); Spark and the explanations pair every loan with the tag list (``_rows_sql``). The zh explanation
+   of (as_of, profile) on DuckDB (``parts.PartStore.write``; an INSERT on Spark). On DuckDB the statement signs each
+   loan with the leaves that hold and looks its tags up by signature (``_profiles_rows_sql``); a date's profiles
+   together sign the loans once into a temp table and write each profile's part by a ``COPY`` of its own
+   (``_write_profiles_tags``); Spark and the explanations pair every loan with the tag list (``_rows_sql``). The zh explanation
    (rendered from the rules' templates) is left NULL: ``loan_tag_rows`` renders it, by the same statement over
    the same inputs, only when asked for. Rows of (as_of, profile) are replaced atomically, with
    their ``lineage`` row (inputs and versions, see ``wupian.engine.lineage``).
@@ -22,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
 from wupian.engine import classify_kept as kept_rows
 from wupian.engine import lineage
+from wupian.engine.classify_checks import CHECKS
 from wupian.engine.classify_customers import (
     build_customer_facts,
     build_customer_temp,
@@ -287,8 +289,6 @@ CHECK_COLUMNS = ("loan_id", "green_code", "green_valid", "green_amount_raw", "ba
 def build_eval(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     """Create temp table ``cls_eval``: the loans failing a data check (``classify_checks``), with the facts
     the checks print — a handful of rows, read straight from ``loans`` and the green catalogue."""
-    from wupian.engine.classify_checks import CHECKS
-
     cols = ", ".join(quote_ident(c) for c in CHECK_COLUMNS)
     anyf = " OR ".join(f"({w})" for w in CHECKS.values())
     wh.execute(
@@ -499,7 +499,32 @@ def _may_tag_sql(plans: tuple[ClassifyPlan, ...], bits: dict[tuple[str, str, Any
 def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> str:
     """``_rows_sql`` (without explanations) of several profiles' plans in one SELECT: rows (profile, loan_id, tag,
     amount, rule_ids), each profile's the same as its own statement gives. The only parameters are the rule
-    values (``params`` gets them) and, last, the as-of date.
+    values (``params`` gets them) and, last, the as-of date. The pieces are ``_signature_sql``'s: the signed
+    loans in a materialised CTE ``e``, the lookup of the distinct signatures ``k``, their hash join.
+    """
+    sig = _signature_sql(plans, params)
+    # the loans no include rule may tag leave before the join (whose hash table holds the loans' side: a filter
+    # of the CTE's scan, the distinct signatures read it whole — so it is not pushed into the CTE)
+    loans = f"(SELECT * FROM e WHERE {sig.may})" if sig.may is not None else "e"
+    return (f"WITH e AS MATERIALIZED ({sig.per_loan}),\nf AS ({sig.flags('e')}),\nk AS ({sig.lookup})\n"
+            f"{sig.rows(loans, 'k')}")
+
+
+class _Signature(NamedTuple):
+    """The pieces of the tagging by leaf signature (``_signature_sql``)."""
+
+    per_loan: str  # SELECT loan_id, the amount facts, s_<g> — one row per loan of the date (parameters: see below)
+    may: str | None  # over s_<g>: TRUE wherever some include rule may hold (None: no filter, ``_may_tag_sql``)
+    flags: Callable[[str], str]  # the rule, tag and union flags of each distinct signature of the named loans
+    lookup: str  # over ``f`` (the flags): (s_<g>, profile, tag, has_tag, u_<n>, rule_ids) where the tag holds
+    rows: Callable[[str, str], str]  # (loans, lookup ``k``) → SELECT profile, loan_id, tag, amount, rule_ids: the join
+
+
+def _signature_sql(plans: tuple[ClassifyPlan, ...], params: list[Any], extra: tuple[str, ...] = ()) -> _Signature:
+    """The tagging of several profiles' plans by leaf signature, in pieces (``_profiles_rows_sql`` puts them in
+    one statement, ``_write_profiles_tags`` in temp tables). ``per_loan``'s parameters are the rule values
+    (``params`` gets them) and, last, the as-of date; the other pieces have none. ``extra``: more columns of
+    ``build_base_sql``'s rows that ``per_loan`` keeps (the data checks' facts).
 
     A rule is a condition over leaves (``Leaf``: one test of one fact, never NULL), so a loan's tags, amounts'
     choice and rule ids depend only on which of the plans' distinct leaves hold. The loans are read once: each
@@ -540,7 +565,7 @@ def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> st
     for col, sql in loan_sig:
         parts[col].append(sql)
     loan_cols = ", ".join(f"{' + '.join(p) or '0'} AS {col}" for col, p in parts.items())
-    kept = ", ".join(["loan_id", *(quote_ident(f) for f in facts)])
+    kept = ", ".join(["loan_id", *(quote_ident(c) for c in dict.fromkeys([*facts, *extra]) if c != "loan_id")])
     per_loan = (f"SELECT {kept}, {loan_cols} FROM ({build_base_sql(False, tuple(sql for _c, sql in cust_sig))}) AS b")
 
     def leaf_sql(leaf: Leaf) -> str:
@@ -554,9 +579,10 @@ def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> st
     tag_cols = ", ".join(c for c in (_tag_cols(plan, pre) for plan, pre in named) if c)
     union = ", ".join(u for u in (_union_cols(plan, pre) for plan, pre in named) if u)
     sigs = ", ".join(sig_cols)
-    flags = f"""SELECT *{', ' + union if union else ''} FROM (
+    def flags(loans: str) -> str:
+        return f"""SELECT *{', ' + union if union else ''} FROM (
   SELECT *{', ' + tag_cols if tag_cols else ''} FROM (SELECT {sigs}{', ' + rule_cols if rule_cols else ''}
-    FROM (SELECT DISTINCT {sigs} FROM e) AS d) AS r
+    FROM (SELECT DISTINCT {sigs} FROM {loans}) AS d) AS r
 ) AS t"""
     # one row per (signature, profile, tag) that holds: the signatures paired with the (profile, tag) list, each
     # column a CASE over the pair's index — one read of ``f`` (Spark inlines a CTE at every reference)
@@ -581,13 +607,12 @@ def _profiles_rows_sql(plans: tuple[ClassifyPlan, ...], params: list[Any]) -> st
     amount = ("CAST(NULL AS DECIMAL(38,2))" if not picks else picks[0] if len(picks) == 1
               else f"greatest({', '.join(picks)})")
     on = " AND ".join(f"k.{c} = e.{c}" for c in sig_cols)
-    may = _may_tag_sql(tuple(plans), bits)
-    # the loans no include rule may tag leave before the join (whose hash table holds the loans' side: a filter
-    # of the CTE's scan, the distinct signatures read it whole — so it is not pushed into the CTE)
-    loans = f"(SELECT * FROM e WHERE {may})" if may is not None else "e"
-    return (f"WITH e AS MATERIALIZED ({per_loan}),\nf AS ({flags}),\nk AS ({lookup})\n"
-            f"SELECT k.profile, e.loan_id, k.tag, CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, "
-            f"k.rule_ids FROM {loans} AS e JOIN k ON {on}")
+
+    def rows(loans: str, lookup: str) -> str:
+        return (f"SELECT k.profile, e.loan_id, k.tag, CAST(COALESCE({amount}, 0) AS DECIMAL(38,2)) AS amount, "
+                f"k.rule_ids FROM {loans} AS e JOIN {lookup} ON {on}")
+
+    return _Signature(per_loan, _may_tag_sql(tuple(plans), bits), flags, lookup, rows)
 
 
 def insert_sql(plan: ClassifyPlan, params: list[Any]) -> str:
@@ -622,17 +647,51 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
     wh.execute(sql, [as_of, plan.profile, plan.rulebook_version, *rule_params, as_of])
 
 
-def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...]) -> None:
-    """``_write_tags`` of several profiles' plans (one rulebook version, one size basis) by one statement
-    (``_profiles_rows_sql``) into one new part per profile (``parts.PartStore.write_profiles``): each part holds
-    the rows its own ``_write_tags`` would write."""
+# The temp tables of a date's profiles' tagging (``_write_profiles_tags``): the loans some include rule may tag with
+# their signatures and amount facts, and the lookup of their distinct signatures.
+SIGNED_LOANS, SIGNATURE_LOOKUP = "cls_signed_loans", "cls_signature_lookup"
+
+
+def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], *, checks: bool = False) -> None:
+    """``_write_tags`` of several profiles' plans (one rulebook version, one size basis): the loans are read and
+    signed once (``_signature_sql``) into a temp table — only those some include rule may tag, with their amount
+    facts — and the lookup of their distinct signatures into another; then each profile's part is written by a
+    ``COPY`` of its own (``parts.PartStore.write``, as ``_write_tags`` writes it): the join of the signed loans with
+    that profile's lookup rows. Each part holds the rows its own ``_write_tags`` would write.
+
+    Against one statement with a partitioned ``COPY`` (session 12 to 15): DuckDB's partitioned write costs ≈ 0.45 s
+    CPU more than two plain ones for the 2M bank's 2.15M rows, and the join's hash table is built on the small
+    lookup (the temp table's size is known) instead of on the 409k signed loans (bench/results/profile.md,
+    session 16).
+
+    With ``checks`` the signed loans also keep the loans failing a data check, with the facts the checks read, and
+    ``cls_eval`` (``build_eval``'s rows) is made from them: the loans and the green catalogue are read once for
+    both. A loan kept for a check only matches no lookup row (no include rule may tag its signature)."""
     params: list[Any] = []
-    sql = _profiles_rows_sql(plans, params)
-    for plan in plans:
-        wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
-    wh.parts.write_profiles(wh.con, "loan_tags", as_of, sql, [*params, as_of],
-                            {plan.profile: {"profile": plan.profile, "rulebook_version": plan.rulebook_version}
-                             for plan in plans}, present=TAG_PART_COLUMNS)
+    sig = _signature_sql(plans, params, CHECK_COLUMNS if checks else ())
+    failing = " OR ".join(f"({w})" for w in CHECKS.values())
+    # every loan where no filter applies (``may`` None), else those some include rule may tag (or failing a check)
+    loans = sig.per_loan if sig.may is None else (
+        f"SELECT * FROM ({sig.per_loan}) AS e WHERE {sig.may}{f' OR {failing}' if checks else ''}")
+    try:
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {SIGNED_LOANS} AS {loans}", [*params, as_of])
+        if checks:
+            cols = ", ".join(quote_ident(c) for c in CHECK_COLUMNS)
+            wh.execute(f"CREATE OR REPLACE TEMP TABLE cls_eval AS SELECT {cols} FROM {SIGNED_LOANS} WHERE {failing}")
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {SIGNATURE_LOOKUP} AS WITH f AS ({sig.flags(SIGNED_LOANS)}) "
+                   f"{sig.lookup}")
+        for plan in plans:
+            wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
+            sql = (f"SELECT r.profile, r.loan_id, r.tag, r.amount, r.rule_ids, CAST(NULL AS VARCHAR) AS explanation, "
+                   f"? AS rulebook_version FROM ({sig.rows(SIGNED_LOANS, f'{SIGNATURE_LOOKUP} AS k')} "
+                   f"WHERE k.profile = ?) AS r")
+            wh.parts.write(wh.con, "loan_tags", as_of, sql, [plan.rulebook_version, plan.profile],
+                           profile=plan.profile, present=TAG_PART_COLUMNS,
+                           constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version},
+                           ordered=False)
+    finally:
+        wh.execute(f"DROP TABLE IF EXISTS {SIGNATURE_LOOKUP}")
+        wh.execute(f"DROP TABLE IF EXISTS {SIGNED_LOANS}")
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
@@ -685,12 +744,13 @@ def run_plans(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], progr
     catalogue, in_force = register_green_reference(wh, as_of)
     if checks is None:
         checks = not on_demand
-    if checks:  # the loans failing a data check: read by the Issues only
+    together = len(plans) > 1 and stored_as_parts(wh)
+    if checks and not together:  # the loans failing a data check: read by the Issues only
         build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
     with wh.transaction():
-        if len(plans) > 1 and stored_as_parts(wh):
-            _write_profiles_tags(wh, as_of, plans)
+        if together:  # ``cls_eval`` from the signed loans' read
+            _write_profiles_tags(wh, as_of, plans, checks=checks)
         else:
             for p in plans:
                 _write_tags(wh, as_of, p)

@@ -209,63 +209,6 @@ class PartStore:
         self._record(con, name, as_of, final, n, profile, projection)
         return n
 
-    def write_profiles(self, con: Any, name: str, as_of: dt.date, select_sql: str, params: Sequence[Any],
-                       constants: dict[str, dict[str, str]], *, present: Sequence[str]) -> dict[str, int]:
-        """Write the rows of ``select_sql`` as one new part of ``as_of`` per profile (``constants``: profile →
-        the ``constant`` columns of its part, as ``write`` takes them; the statement's ``profile`` column names
-        each row's) with one statement — DuckDB's partitioned ``COPY``, each profile's rows into a file of its
-        own — and return profile → rows. Each part is what ``write`` would have written for that profile's rows
-        (the same file columns, projection and manifest row; a part's row order is not kept: no reader depends on
-        it). A profile without a row gets an empty part, as ``write`` gives it."""
-        if self.root is None:
-            raise RuntimeError("a read-only warehouse writes no parts")
-        if not _keyed(name):
-            raise ValueError(f"{name}: a part takes no profile")
-        projections = {p: Projection.constant(name, present, c) for p, c in constants.items()}
-        held = {tuple(pr.columns) for pr in projections.values()}
-        if len(held) != 1:
-            raise ValueError("the profiles' parts must hold the same columns")
-        file_cols = [c for c, _ in next(iter(projections.values())).columns]
-        types = dict(_columns(name))
-        cols = ", ".join(f"CAST(s.{q(c)} AS {types[c]}) AS {q(c)}" for c in file_cols)
-        row_sql = f"SELECT CAST(s.profile AS VARCHAR) AS profile, {cols} FROM ({select_sql}) AS s"
-        folder = date_folder(self.root, name, as_of)
-        folder.mkdir(parents=True, exist_ok=True)
-        out = folder / f"{uuid.uuid4().hex}.tmp"  # a folder of one file per profile (``profile=<name>/``)
-        try:
-            stats = con.execute(
-                f"COPY ({row_sql}) TO {path_literal(out)} {write_options(name)[:-1]}, PARTITION_BY (profile), "
-                "RETURN_STATS)",
-                list(params),
-            ).fetchall()
-            written: dict[str, list[tuple[Path, int]]] = {}
-            for file, n, *_rest, keys in stats:
-                written.setdefault(str(keys["profile"]), []).append((Path(file), int(n)))
-            unknown = set(written) - set(constants)
-            if unknown:
-                raise RuntimeError(f"{name}: rows of unexpected profiles {sorted(unknown)}")
-            counts: dict[str, int] = {}
-            for profile, files in written.items():
-                for file, n in files:
-                    final = folder / f"{uuid.uuid4().hex}.parquet"
-                    self._written.append(final)
-                    _fsync(file)
-                    os.replace(file, final)
-                    self._record(con, name, as_of, final, n, profile, projections[profile], refresh=False)
-                    counts[profile] = counts.get(profile, 0) + n
-            _fsync(folder)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
-        refresh_view(con, name, self.root)
-        for profile in constants:  # no row of that profile: an empty part, as ``write`` makes one
-            if profile not in counts:
-                held_cols = ", ".join(f"s.{q(c)}" for c in file_cols)
-                given = ", ".join(f"{path_literal(v)} AS {q(c)}" for c, v in constants[profile].items())
-                counts[profile] = self.write(con, name, as_of, f"SELECT {held_cols}, {given} FROM ({select_sql}) AS s "
-                                             "WHERE FALSE", params, present=present, profile=profile,
-                                             constant=constants[profile])
-        return counts
-
     def _record(self, con: Any, name: str, as_of: dt.date, final: Path, rows: int,
                 profile: str | None = None, projection: Projection | None = None, *, refresh: bool = True) -> None:
         """The manifest row of a new part (its path relative to ``root``) and (unless ``refresh`` is False: the

@@ -160,3 +160,29 @@ def test_the_tagging_joins_the_borrowers_rows_of_a_whole_cls_cust(wh: Warehouse,
     borrowers = {r["customer_id"] for r in wh.rows("SELECT DISTINCT customer_id FROM loans WHERE as_of = ?", [AS_OF])}
     assert {c for c, b in marked.items() if b} == borrowers & set(marked)
     # (a customer with facts but no loan of the date: ``test_kept_first_loans``' K5)
+
+
+def test_a_date_s_profiles_classified_in_one_pass_report_the_data_checks_as_each_alone(load: Load) -> None:
+    """``classify_snapshots`` of both profiles (one signing of the loans; ``cls_eval`` made from the signed loans'
+    read, issue 14 session 16) reports every data check's Issues — an invalid green code, a green amount above the
+    balance, a green amount without a code, each on a loan no rule tags too — as each profile's own run does."""
+    from wupian.rules import classify_snapshots
+
+    loans = ("贷款借据编码,客户号,业务类别,贷款产品类别,贷款余额,贷款实际投向,绿色项目分类,绿色部分金额\n"
+             "L1,C1,单位贷款,F022,4000000.00,3911,1.1.1,5000000.00\n"
+             "L2,C2,单位贷款,F023,9000000.00,4415,,100.00\n"
+             "L3,C2,单位贷款,F023,1000000.00,3311,4.2.99,\n"
+             "L4,C3,个人贷款,F022,200000.00,,9.9.9,10.00\n"
+             "L5,C3,个人贷款,F022,300000.00,,1.1.2,20.00\n")
+    with Warehouse(":memory:") as alone, Warehouse(":memory:") as shared:
+        for wh in (alone, shared):
+            load(wh, "customers", CUSTOMERS, AS_OF)
+            load(wh, "loans", loans, AS_OF)
+            load(wh, "registries", REGISTRIES, AS_OF)
+        separate = [classify_snapshot(alone, AS_OF, p) for p in ("pboc_2025", "nfra_1104_2025")]
+        together = classify_snapshots(shared, AS_OF, ("pboc_2025", "nfra_1104_2025"))
+        assert [_issues(r) for r in together] == [_issues(r) for r in separate]
+        codes = {i.code for i in together[0].issues}
+        assert {"WP-CLS-001", "WP-CLS-002", "WP-CLS-003"} <= codes
+        assert _stored(shared) == _stored(alone)
+        assert not shared.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cls_eval'")

@@ -1,6 +1,6 @@
 """A date's profiles classified together (issue 14, session 12): ``rules.classify_snapshots`` / ``engine.run_plans``
 tag every profile with one statement (the loans, their facts and joins read once) and write one part per profile
-with one partitioned ``COPY`` (``parts.PartStore.write_profiles``).
+from one temp table of the signed loans (session 16; a partitioned ``COPY`` until then).
 
 Each profile's stored rows, part (manifest row, projection), lineage row and report must be exactly what its own
 classification gives; the month-end job classifies a date's stale profiles together and leaves a fresh profile's
@@ -9,6 +9,7 @@ part alone (a rule change in one profile re-tags that profile only).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from wupian import api, pipeline
 from wupian.core.periods import comparison_dates
 from wupian.engine import classify as engine
 from wupian.engine.warehouse import Warehouse
-from wupian.rules import classify_snapshot, classify_snapshots, classifying_together
+from wupian.rules import classify_snapshot, classify_snapshots, classifying_together, rulebook
+from wupian.rules.compile import plan_for
 
 PROFILES = ("pboc_2025", "nfra_1104_2025")
 USCC = "91110000100000000X"
@@ -29,6 +31,10 @@ USCC = "91110000100000000X"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[date, Path]:
     return demo_folders(tmp_path_factory.mktemp("demo"), scale=0.01)
+
+
+def engine_plan(profile: str, day: date) -> Any:
+    return plan_for(rulebook(), profile, day)
 
 
 def _open(path: Path, demo: dict[date, Path]) -> Warehouse:
@@ -65,21 +71,25 @@ def test_one_statement_stores_what_each_profile_s_own_classification_stores(demo
     with _open(tmp_path / "alone.duckdb", demo) as alone, _open(tmp_path / "shared.duckdb", demo) as shared:
         separate = [classify_snapshot(alone, day, p) for p in PROFILES]
         calls: list[str] = []
-        real_write, real_profiles = shared.parts.write, shared.parts.write_profiles
+        real_write, real_sig = shared.parts.write, engine._signature_sql
 
         def spy_write(con: Any, name: str, *args: Any, **kw: Any) -> int:
             calls.append(f"write {name}")
             return real_write(con, name, *args, **kw)
 
-        def spy_profiles(con: Any, name: str, *args: Any, **kw: Any) -> dict[str, int]:
-            calls.append(f"write_profiles {name}")
-            return real_profiles(con, name, *args, **kw)
+        def spy_sig(*args: Any) -> Any:
+            calls.append("sign the loans")
+            return real_sig(*args)
 
         shared.parts.write = spy_write  # type: ignore[method-assign]
-        shared.parts.write_profiles = spy_profiles  # type: ignore[method-assign]
-        with classifying_together(shared):
-            together = classify_snapshots(shared, day, PROFILES)
-        assert calls.count("write_profiles loan_tags") == 1 and "write loan_tags" not in calls  # one statement
+        engine._signature_sql = spy_sig  # type: ignore[assignment]
+        try:
+            with classifying_together(shared):
+                together = classify_snapshots(shared, day, PROFILES)
+        finally:
+            engine._signature_sql = real_sig  # type: ignore[assignment]
+        # the loans signed once for both profiles, a part written per profile
+        assert calls.count("sign the loans") == 1 and calls.count("write loan_tags") == len(PROFILES)
         assert [r.profile for r in together] == list(PROFILES)
         assert [(r.counts, r.issues, r.loans) for r in together] == [(r.counts, r.issues, r.loans) for r in separate]
         rows = _tags(shared)
@@ -103,31 +113,19 @@ def test_classified_together_on_demand_and_in_the_other_order(demo: dict[date, P
             classify_snapshots(shared, day, ("pboc_2025", "pboc_2025"))
 
 
-def test_a_profile_without_rows_gets_an_empty_part_and_an_unknown_profile_is_refused() -> None:
-    with Warehouse(":memory:") as wh:
-        wh.ensure_schema()
-        rows = ("SELECT * FROM (VALUES ('pboc_2025', 'L1', 'green', 12.5, 'G1'), ('pboc_2025', 'L2', 'tech', 3, 'T1')) "
-                "AS v(profile, loan_id, tag, amount, rule_ids) WHERE amount > ?")
-        constants = {p: {"profile": p, "rulebook_version": "v1"} for p in PROFILES}
-        day = date(2026, 3, 31)
-        with wh.transaction():
-            counts = wh.parts.write_profiles(wh.con, "loan_tags", day, rows, [0], constants,
-                                             present=engine.TAG_PART_COLUMNS)
-        assert counts == {"pboc_2025": 2, "nfra_1104_2025": 0}
-        assert wh.rows("SELECT profile, loan_id, tag, amount, rule_ids, explanation, rulebook_version FROM loan_tags "
-                       "ORDER BY loan_id") == [
-            {"profile": "pboc_2025", "loan_id": "L1", "tag": "green", "amount": pytest.approx(12.5),
-             "rule_ids": "G1", "explanation": None, "rulebook_version": "v1"},
-            {"profile": "pboc_2025", "loan_id": "L2", "tag": "tech", "amount": 3, "rule_ids": "T1",
-             "explanation": None, "rulebook_version": "v1"}]
-        assert {(r["profile"], r["rows"]) for r in _parts(wh)} == {("pboc_2025", 2), ("nfra_1104_2025", 0)}
-        before = _parts(wh)
-        with pytest.raises(RuntimeError, match="unexpected profiles"), wh.transaction():
-            wh.parts.write_profiles(wh.con, "loan_tags", day, rows.replace("'pboc_2025'", "'other'"), [0],
-                                    constants, present=engine.TAG_PART_COLUMNS)
-        assert _parts(wh) == before  # rolled back: no manifest row, no file left behind
-        assert sorted(p.name for p in (wh.parts.root / "loan_tags").rglob("*") if p.is_file()) == sorted(
-            Path(r["file"]).name for r in wh.rows("SELECT file FROM stored_parts WHERE table_name = 'loan_tags'"))
+def test_a_profile_that_tags_nothing_gets_an_empty_part(demo: dict[date, Path], tmp_path: Path) -> None:
+    """Classified with a profile whose plan has no rule, that profile gets an empty part (no row, its manifest row
+    and projection as its own classification writes them) and the other profile's rows are its own."""
+    day = max(demo)
+    first = engine_plan(PROFILES[0], day)
+    empty = dataclasses.replace(first, profile="other_profile", rules=())
+    with _open(tmp_path / "alone.duckdb", demo) as alone, _open(tmp_path / "shared.duckdb", demo) as shared:
+        for plan in (first, empty):
+            engine.run_plan(alone, day, plan)
+        engine.run_plans(shared, day, (first, empty))
+        assert _tags(shared) == _tags(alone) and {r["profile"] for r in _tags(shared)} == {PROFILES[0]}
+        assert _parts(shared) == _parts(alone)
+        assert [r for r in _parts(shared) if r["profile"] == "other_profile" and r["as_of"] == day][0]["rows"] == 0
 
 
 def test_month_end_tags_a_date_s_stale_profiles_together_and_leaves_a_fresh_one(

@@ -213,6 +213,65 @@ def test_the_profiles_statement_evaluates_the_rules_once_per_signature(wh: Wareh
     assert pairings and all(find(n, "HASH_GROUP_BY") for n in pairings)
 
 
+def test_the_profiles_tagging_signs_the_loans_once_and_joins_each_profile_on_its_lookup(
+        wh: Warehouse, load: Load, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan guard (issue 14, session 16): a date's profiles are tagged from one temp table of the signed loans —
+    the may-tag filter above the leaves' projection (not pushed below it, which would evaluate them twice) — and
+    each profile's part is the join of those loans with that profile's rows of the signatures' lookup, its hash
+    table built on the lookup (the small side), written by a plain ``COPY`` (no partitioned one)."""
+    import json
+
+    load(wh, "customers", CUSTOMERS)
+    head, *lines = LOANS.strip().split("\n")  # each loan 200 times: more signed loans than lookup rows
+    load(wh, "loans", "\n".join([head, *(f"{line.split(',', 1)[0]}x{n},{line.split(',', 1)[1]}"
+                                          for line in lines for n in range(200))]) + "\n")
+    plans = tuple(plan_for(rulebook(), p, AS_OF) for p in ("pboc_2025", "nfra_1104_2025"))
+    statements: list[str] = []
+    real = wh.execute
+
+    def spy(sql: str, *args: object, **kw: object) -> object:
+        statements.append(sql)
+        return real(sql, *args, **kw)
+
+    monkeypatch.setattr(wh, "execute", spy)
+    signed: list[object] = []
+    real_sig = engine._signature_sql
+    monkeypatch.setattr(engine, "_signature_sql", lambda *a: signed.append(a) or real_sig(*a))
+    engine.run_plans(wh, AS_OF, plans)
+    assert len(signed) == 1  # the loans are signed once for both profiles
+    assert sum(s.startswith(f"CREATE OR REPLACE TEMP TABLE {engine.SIGNED_LOANS} ") for s in statements) == 1
+    assert not wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name IN (?, ?)",
+                         [engine.SIGNED_LOANS, engine.SIGNATURE_LOOKUP])  # dropped
+    monkeypatch.undo()
+
+    params: list[object] = []
+    sig = engine._signature_sql(plans, params)
+    assert sig.may is not None
+
+    def tree(sql: str, args: list[object]) -> list[dict[str, object]]:
+        return json.loads(wh.con.execute("EXPLAIN (FORMAT json) " + sql, args).fetchall()[0][1])
+
+    def find(node: dict[str, object], name: str) -> list[dict[str, object]]:
+        found = [node] if node["name"] == name else []
+        return found + [f for c in node.get("children") or [] for f in find(c, name)]  # type: ignore[union-attr]
+
+    engine.build_customer_temp(wh, AS_OF, plans[0].size_basis, notes=False, borrowers_only=True)
+    engine.register_green_reference(wh, AS_OF)
+    (root,) = tree(f"SELECT * FROM ({sig.per_loan}) AS e WHERE {sig.may}", [*params, AS_OF])
+    (top,) = find(root, "FILTER")  # one filter: the may-tag test, on the projected signatures
+    below = top["children"][0]  # type: ignore[index]
+    assert below["name"] == "PROJECTION" and "s_0" in json.dumps(below["extra_info"])  # type: ignore[index]
+    wh.execute(f"CREATE TEMP TABLE {engine.SIGNED_LOANS} AS SELECT * FROM ({sig.per_loan}) AS e WHERE {sig.may}",
+               [*params, AS_OF])
+    wh.execute(f"CREATE TEMP TABLE {engine.SIGNATURE_LOOKUP} AS WITH f AS ({sig.flags(engine.SIGNED_LOANS)}) "
+               f"{sig.lookup}")
+    (root,) = tree(f"{sig.rows(engine.SIGNED_LOANS, f'{engine.SIGNATURE_LOOKUP} AS k')} WHERE k.profile = ?",
+                   ["pboc_2025"])
+    (join,) = find(root, "HASH_JOIN")
+    build = join["children"][1]  # type: ignore[index]
+    assert engine.SIGNATURE_LOOKUP in json.dumps(build) and engine.SIGNED_LOANS not in json.dumps(build)
+
+
 def test_a_rule_requires_the_leaves_of_one_alternative_and_none_under_not() -> None:
     a, b, c = (Leaf("customer_type", "eq", v) for v in ("x", "y", "z"))
     ka, kb, kc = (engine.leaf_key(x) for x in (a, b, c))
