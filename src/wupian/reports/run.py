@@ -127,9 +127,9 @@ def generate_reports(
 ) -> ReportRun:
     """Compute the indicators, then run the report phases of ``kind`` — reconciliation (+ the contradictions
     worklist), the PBOC files, the NFRA tables, the workbook, the briefing. They are independent once the
-    indicators are computed (the PBOC files and the NFRA tables' figures and files do not read them): ``concurrent`` (default: :func:`concurrent_by_default`) runs them side by side, in
-    the threads of :data:`LANES`, each on its own cursor of ``wh`` — and the result is the same as one after the
-    other: the files, Issues and worklists in phase order, and when phases fail, the exception of the first of
+    indicators are computed (the PBOC files and the NFRA tables and files do not read them): ``concurrent``
+    (default: :func:`concurrent_by_default`) runs them side by side, in the threads of :data:`LANES`, each on its
+    own cursor of ``wh`` — and the result is the same as one after the other: the files, Issues and worklists in phase order, and when phases fail, the exception of the first of
     them in that order (the phases after it are interrupted or not started; every thread has ended when this
     returns)."""
     if kind not in KINDS:
@@ -269,8 +269,9 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
                       lanes: tuple[tuple[str, ...], ...] = LANES, early: tuple[str, ...] = EARLY) -> list[_Out]:
     """``prepare()`` (the indicators) in this thread on ``wh``, and the phases in the threads of ``lanes``, each
     lane on its own cursor of ``wh``, the phases not ``early`` once ``prepare`` has returned (a :class:`_Started`
-    phase: its first part at once, the rest once ``prepare`` has returned); their outputs in phase order. When ``prepare`` or phases fail, what comes after the first failure (``prepare`` first, then
-    the phases in phase order) is interrupted or not started, every thread is waited for, and the first
+    phase: its first part at once, the rest once ``prepare`` has returned); their outputs in phase order. When
+    ``prepare`` or phases fail, what comes after the first failure (``prepare`` first, then the phases in phase
+    order) is interrupted or not started, every thread is waited for, and the first
     failure's exception is raised — what running them one after the other would have raised. While two or more of
     them run, DuckDB works on one thread per statement (``engine.core_share``): the threads of the run keep the
     cores busy."""
@@ -279,7 +280,6 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
     plan = [sorted(order[name] for name in lane if name in order) for lane in lanes]
     plan = [lane for lane in plan if lane]
     assert sorted(n for lane in plan for n in lane) == list(range(len(phases))), "every phase in one lane"
-    lane_of = {n: k for k, lane in enumerate(plan) for n in lane}
     done: dict[int, _Out] = {}
     failed: dict[int, BaseException] = {}  # phase index → its exception; -1 for prepare
     current = [-1] * len(plan)  # the phase each lane runs now
@@ -304,12 +304,12 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
                 if now > first:
                     c.interrupt()
 
-    def started(n: int) -> bool:
-        """Whether phase ``n`` may run (no earlier phase has failed); it is the lane's current one from here."""
+    def started(lane: int, n: int) -> bool:
+        """Whether phase ``n`` may run (no earlier phase has failed); it is ``lane``'s current one from here."""
         with state:
             if n >= stop[0]:
                 return False
-            current[lane_of[n]] = n
+            current[lane] = n
             return True
 
     def run(lane: int) -> None:
@@ -319,14 +319,14 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
                 name, phase = phases[n]
                 if name not in early and not isinstance(phase, _Started):
                     prepared.wait()
-                if not started(n):
+                if not started(lane, n):
                     return
                 try:
                     if isinstance(phase, _Started):
                         with share.busy(cursor):
                             rest = phase.first(cursor)
                         prepared.wait()  # counted as not busy meanwhile: the other threads may have DuckDB's
-                        if not started(n):
+                        if not started(lane, n):
                             return
                     else:
                         rest = phase
