@@ -104,6 +104,17 @@ class _Out:
 Phase = Callable[[Warehouse], _Out]  # a phase reads the warehouse it is given (a cursor of its own when concurrent)
 
 
+@dataclass(frozen=True)
+class _Started:
+    """A phase whose first part does not read the indicators: ``first(wh)`` returns the rest of the phase, which
+    does. Called as a phase, it runs both parts; a concurrent run starts ``first`` in its lane at once (beside the
+    indicators) and the rest once the indicators are computed."""
+    first: Callable[[Warehouse], Phase]
+
+    def __call__(self, wh: Warehouse) -> _Out:
+        return self.first(wh)(wh)
+
+
 def concurrent_by_default(wh: Warehouse) -> bool:
     """Whether ``generate_reports`` runs its phases side by side: DuckDB warehouses (a cursor per thread), unless
     every statement is being logged (``$WUPIAN_SQL_LOG``: the log keeps the order of a sequential run)."""
@@ -116,9 +127,9 @@ def generate_reports(
 ) -> ReportRun:
     """Compute the indicators, then run the report phases of ``kind`` — reconciliation (+ the contradictions
     worklist), the PBOC files, the NFRA tables, the workbook, the briefing. They are independent once the
-    indicators are computed: ``concurrent`` (default: :func:`concurrent_by_default`) runs them side by side, in
-    the threads of :data:`LANES`, each on its own cursor of ``wh`` — and the result is the same as one after the
-    other: the files, Issues and worklists in phase order, and when phases fail, the exception of the first of
+    indicators are computed (the PBOC files and the NFRA tables and files do not read them): ``concurrent``
+    (default: :func:`concurrent_by_default`) runs them side by side, in the threads of :data:`LANES`, each on its
+    own cursor of ``wh`` — and the result is the same as one after the other: the files, Issues and worklists in phase order, and when phases fail, the exception of the first of
     them in that order (the phases after it are interrupted or not started; every thread has ended when this
     returns)."""
     if kind not in KINDS:
@@ -193,13 +204,19 @@ def _phases(ready: list[_Prepared], as_of: date, kind: str, out_dir: Path, *, to
             out.worklists.append(listed)
         return out
 
-    def nfra(wh: Warehouse) -> _Out:
+    def nfra(wh: Warehouse) -> Phase:
+        # the tables and their files do not read the indicators: made while they are computed (_Started); the
+        # tables' totals are checked against them after
         tables, found = compute_tables(wh, as_of, branch_id)
-        result = ready[0].values
-        same_profile = nfra_profile(wh, as_of)[0] == result.profile
-        totals = {s: v for s in ("tech", "pension") if same_profile and (v := result.value(top, f"{s}.balance")) is not None}
-        files = write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=_bank_name(ready[0]))
-        return _Out(files, found + check_tables(tables, totals))
+        profile = nfra_profile(wh, as_of)[0]
+        files = write_nfra_xlsx(tables, out_dir / "nfra", as_of, institution=_top_name(wh, as_of, top, branch_id))
+
+        def checked(wh: Warehouse) -> _Out:
+            result = ready[0].values
+            totals = {s: v for s in ("tech", "pension")
+                      if profile == result.profile and (v := result.value(top, f"{s}.balance")) is not None}
+            return _Out(files, found + check_tables(tables, totals))
+        return checked
 
     def workbook(wh: Warehouse) -> _Out:
         from wupian.reports.workbook import write_workbook
@@ -219,7 +236,7 @@ def _phases(ready: list[_Prepared], as_of: date, kind: str, out_dir: Path, *, to
 
     wanted = {"pboc": ("pboc",), "nfra": ("nfra",), "workbook": ("workbook",), "briefing": ("briefing",),
               "all": ("pboc", "nfra", "workbook", "briefing")}[kind]
-    named = {"pboc": pboc, "nfra": nfra, "workbook": workbook, "briefing": briefing}
+    named = {"pboc": pboc, "nfra": _Started(nfra), "workbook": workbook, "briefing": briefing}
     return [("reconcile", reconcile), *((k, named[k]) for k in wanted)]
 
 
@@ -228,23 +245,34 @@ def _bank_name(p: _Prepared) -> str:
     return str(p.tree[0]["name"])
 
 
+def _top_name(wh: Warehouse, as_of: date, top: str, branch_id: str | None) -> str:
+    """:func:`_bank_name` without the indicators: the name of ``top`` in the branch tree."""
+    return str(next(r["name"] for r in branch_nodes(wh, as_of, branch_id).to_pylist() if r["branch_id"] == top))
+
+
 # The threads of a concurrent run: each lane runs its phases in phase order on a cursor of its own (a phase that
 # is not asked for is left out). DuckDB runs a statement without the interpreter lock; the Python of the PBOC files,
 # the workbook and the briefing needs it: the PBOC files (the longest phase) in a lane of their own, the DuckDB-heavy
 # reconciliation and NFRA tables in one each, the workbook and the briefing in a fourth. While two or more run,
 # each statement has one DuckDB thread (``engine.core_share``): the lanes, not DuckDB, fill the cores (session 14,
-# 2M loans: three lanes 9.3–9.6 s wall, four 9.1–9.3, the same CPU).
+# 2M loans: three lanes 9.3–9.6 s wall, four 9.1–9.3, the same CPU). The NFRA tables and their files (a
+# ``_Started`` phase: only the check of their totals reads the indicators) are made while the indicators are
+# computed, beside the PBOC files: after the indicators, the reconciliation (which reads them) and the workbook →
+# briefing lane are left, and the NFRA lane no longer ends alone (session 16). The briefing's reads are not
+# started early: a fifth lane beside the indicators made them, and so the reconciliation after them, later.
 LANES = (("pboc",), ("reconcile",), ("nfra",), ("workbook", "briefing"))
-# Phases that do not read the indicators: they start while the indicators are computed.
+# Phases that do not read the indicators: they start while the indicators are computed (as does the first part of
+# a ``_Started`` phase).
 EARLY = ("pboc",)
 
 
 def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: Callable[[], None],
                       lanes: tuple[tuple[str, ...], ...] = LANES, early: tuple[str, ...] = EARLY) -> list[_Out]:
     """``prepare()`` (the indicators) in this thread on ``wh``, and the phases in the threads of ``lanes``, each
-    lane on its own cursor of ``wh``, the phases not ``early`` once ``prepare`` has returned; their outputs in
-    phase order. When ``prepare`` or phases fail, what comes after the first failure (``prepare`` first, then
-    the phases in phase order) is interrupted or not started, every thread is waited for, and the first
+    lane on its own cursor of ``wh``, the phases not ``early`` once ``prepare`` has returned (a :class:`_Started`
+    phase: its first part at once, the rest once ``prepare`` has returned); their outputs in phase order. When
+    ``prepare`` or phases fail, what comes after the first failure (``prepare`` first, then the phases in phase
+    order) is interrupted or not started, every thread is waited for, and the first
     failure's exception is raised — what running them one after the other would have raised. While two or more of
     them run, DuckDB works on one thread per statement (``engine.core_share``): the threads of the run keep the
     cores busy."""
@@ -277,18 +305,34 @@ def _run_concurrently(wh: Warehouse, phases: list[tuple[str, Phase]], prepare: C
                 if now > first:
                     c.interrupt()
 
+    def started(lane: int, n: int) -> bool:
+        """Whether phase ``n`` may run (no earlier phase has failed); it is ``lane``'s current one from here."""
+        with state:
+            if n >= stop[0]:
+                return False
+            current[lane] = n
+            return True
+
     def run(lane: int) -> None:
+        cursor = cursors[lane]
         try:
             for n in plan[lane]:
-                if phases[n][0] not in early:
+                name, phase = phases[n]
+                if name not in early and not isinstance(phase, _Started):
                     prepared.wait()
-                with state:
-                    if n >= stop[0]:
-                        return
-                    current[lane] = n
+                if not started(lane, n):
+                    return
                 try:
-                    with share.busy(cursors[lane]):
-                        done[n] = phases[n][1](cursors[lane])
+                    if isinstance(phase, _Started):
+                        with share.busy(cursor):
+                            rest = phase.first(cursor)
+                        prepared.wait()  # counted as not busy meanwhile: the other threads may have DuckDB's
+                        if not started(lane, n):
+                            return
+                    else:
+                        rest = phase
+                    with share.busy(cursor):
+                        done[n] = rest(cursor)
                 except BaseException as exc:  # noqa: BLE001 — kept, raised by the caller in phase order
                     failed[n] = exc
                     interrupt_after(n)

@@ -202,3 +202,39 @@ def test_phases_running_together_have_one_duckdb_thread_each_and_the_run_gives_t
         assert [_content(a) for a in one.files] == [_content(b) for b in both.files] and one.issues == both.issues
     finally:
         bank.execute(f"SET threads = {threads:d}")
+
+
+def test_the_nfra_tables_and_files_are_made_while_the_indicators_are_computed(
+        bank: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The NFRA tables and their files do not wait for the indicators (only the check of their totals reads them);
+    when the indicators then fail, their error is the one raised, as one phase after the other would raise it."""
+    events: list[str] = []
+    made = threading.Event()
+    real_tables, real_xlsx = run_mod.compute_tables, run_mod.write_nfra_xlsx
+
+    def indicators(*args: Any, **kwargs: Any) -> Any:
+        assert made.wait(30), "the NFRA files are written before the indicators are done"
+        events.append("indicators")
+        raise LookupError("indicators failed")
+
+    def tables(*args: Any, **kwargs: Any) -> Any:
+        events.append("tables")
+        return real_tables(*args, **kwargs)
+
+    def xlsx(*args: Any, **kwargs: Any) -> Any:
+        files = real_xlsx(*args, **kwargs)
+        events.append("files")
+        made.set()
+        return files
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the totals are checked against the indicators: never reached when they fail")
+
+    monkeypatch.setattr(run_mod, "compute_indicators", indicators)
+    monkeypatch.setattr(run_mod, "compute_tables", tables)
+    monkeypatch.setattr(run_mod, "write_nfra_xlsx", xlsx)
+    monkeypatch.setattr(run_mod, "check_tables", checked)
+    with pytest.raises(LookupError, match="^indicators failed$"):
+        generate_reports(bank, AS_OF, "nfra", tmp_path, created_at=CREATED, concurrent=True)
+    assert events == ["tables", "files", "indicators"]
+    assert _report_threads() == []
