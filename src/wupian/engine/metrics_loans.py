@@ -323,8 +323,11 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str, counted: bool = False
     # per (scope, branch, filter bits): each value's sum and rate-weighted sum, once — the measures then sum these
     # few rows (exact decimals: the same totals as summing the loans one by one)
     used = " ".join(sums)
+    # a rate-weighted value is a DECIMAL(38) product per row (≈ 60 ns): not computed where the value is 0 (the flow
+    # of every loan not drawn this year) and the rate known — its product is 0 exactly; a NULL rate keeps its NULL
     presums = ", ".join([f"sum({v}) AS s_{v}" for v in VALUES.values() if f"s_{v}" in used]
-                        + [f"sum({v} * interest_rate) AS w_{v}" for v in VALUES.values() if f"w_{v}" in used])
+                        + [f"sum(CASE WHEN {v} = 0 AND interest_rate IS NOT NULL THEN 0 ELSE {v} * interest_rate END) "
+                           f"AS w_{v}" for v in VALUES.values() if f"w_{v}" in used])
     distinct = [m for m in plan.measures if m.kind == "distinct"]
     cur, params = _cur_sql(wh, plan, bits, distinct, needs_first, counted)
     ctes = [
