@@ -52,11 +52,12 @@ def main() -> int:
     result = metrics.compute_indicators(wh, as_of, store=not args.no_store)
     c1, w1 = time.process_time(), time.perf_counter()
     if args.reconcile:
-        before, contradictions, after = run.reconcile_parts(wh, result, None)
-        second = hashlib.md5(str([before, contradictions.to_pylist(), after]).encode()).hexdigest()[:8]
+        parts = run.reconcile_parts(wh, result, None)
     else:
         nfra = run._nfra_balances(wh, as_of, None)
     c2, w2 = time.process_time(), time.perf_counter()
+    if args.reconcile:
+        second = hashlib.md5(str([parts[0], parts[1].to_pylist(), parts[2]]).encode()).hexdigest()[:8]
 
     def md5(r: object) -> str:
         return "-" if r is None else hashlib.md5(str(r.to_arrow().to_pylist()).encode()).hexdigest()[:8]  # type: ignore[attr-defined]
