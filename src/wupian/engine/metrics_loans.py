@@ -85,6 +85,21 @@ class LoanPlan:
     tags_missing: bool = False  # no classification for as_of: every classified scope is unavailable
 
 
+@dataclass(frozen=True, slots=True)
+class TagCounts:
+    """What the loan statement's join of the date's tag rows to its loans counted on the way, for the
+    reconciliation's check of classified amounts against their loans (``metrics_reports.oversized_tags``): the tag
+    rows of (``as_of``, ``profile``), those of them that met their loan of the date, and of those the ones whose
+    amount exceeds the loan's balance — valid while the parts are the ones of ``stamp`` (``classify_kept.stamp``)."""
+
+    as_of: date
+    profile: str
+    stamp: str
+    total: int
+    met: int
+    above: int
+
+
 def _ident(name: str) -> str:
     if not name.replace("_", "").isalnum() or not name.isascii():
         raise ValueError(f"refusing suspicious measure id {name!r}")
@@ -201,7 +216,7 @@ def _bits_sql(preds: Sequence[Sequence[str]]) -> tuple[str, int]:
 
 
 def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int], distinct: Sequence[MeasureSpec],
-             needs_first: bool) -> tuple[list[str], list[Any]]:
+             needs_first: bool, counted: bool = False) -> tuple[list[str], list[Any]]:
     """The CTEs ending in ``cur`` (scope_no, branch_no, customer_id, amount, flow_amount, interest_rate, fbits, mask):
     the rows of :func:`wupian.engine.metrics.scoped_loans_sql` with the small integer scope and booking-branch
     numbers and the filter bits, computed where they are cheapest.
@@ -211,7 +226,11 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
     taken as true; a row whose own amount is not > 0 (or NULL, as ``amount > 0`` would say) drops the bits of the
     combinations with ``has_balance`` (:func:`_bits_sql`). The all-loans rows are its in-scope loans; the tagged
     rows are ``loan_tags`` (scope numbered on the tag rows) joined to it, so the join carries integers instead of
-    the filters' text and date columns. ``lrow`` is materialised only when both kinds of rows read it."""
+    the filters' text and date columns. ``lrow`` is materialised only when both kinds of rows read it.
+
+    ``counted`` (both kinds of rows read): ``cur`` also says of each tagged row whether the tag's amount exceeds the
+    loan's balance (``above``; NULL on the all-loans rows) and the CTE ``tag_check`` (total, met, above) counts the
+    tag rows of the date and profile, the tagged rows of ``cur`` and those above their balance (:class:`TagCounts`)."""
     (fbits, fkept), (mask, mkept) = _bits_sql(sorted(bits, key=bits.__getitem__)), _bits_sql([m.where for m in distinct])
     tagged = [s for s in plan.scopes if s != "all_loans"]
     tagged = tagged if tagged and table_exists(wh, "loan_tags") else []
@@ -225,6 +244,7 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
         (f"{is_first_loan_sql('l', 'f')} AS is_first_loan", f" LEFT JOIN first_loans f ON {first_loan_join('l', 'f')}")
         if needs_first else ("l.is_first_loan", ""))
     both = has_all and bool(tagged)
+    counted = counted and both
     scoped = f", {ALL_LOANS_WHERE} AS in_scope" if both else ""
     # the loan columns the filters read, by the names FILTERS use
     loans = (f"SELECT l.loan_id, l.customer_id, n.no AS branch_no, l.balance, l.drawdown_amount, l.interest_rate, "
@@ -244,7 +264,8 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
             f"SELECT {plan.scopes.index('all_loans')} AS scope_no, branch_no, customer_id, balance AS amount, "
             "CASE WHEN in_ytd THEN drawdown_amount ELSE 0 END AS flow_amount, interest_rate, "
             f"CASE WHEN balance > 0 THEN fbits ELSE fbits & {fkept} END AS fbits, "
-            f"CASE WHEN balance > 0 THEN mask ELSE mask & {mkept} END AS mask "
+            f"CASE WHEN balance > 0 THEN mask ELSE mask & {mkept} END AS mask"
+            f"{', NULL::BOOLEAN AS above' if counted else ''} "
             f"FROM {rel} AS a{' WHERE in_scope' if both else ''}")
         params += [] if both else loan_params
     if tagged:
@@ -258,7 +279,8 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
             "SELECT t.scope_no, l.branch_no, l.customer_id, t.amount, "
             f"CASE WHEN l.in_ytd THEN {share} ELSE 0 END AS flow_amount, l.interest_rate, "
             f"CASE WHEN t.amount > 0 THEN l.fbits ELSE l.fbits & {fkept} END AS fbits, "
-            f"CASE WHEN t.amount > 0 THEN l.mask ELSE l.mask & {mkept} END AS mask "
+            f"CASE WHEN t.amount > 0 THEN l.mask ELSE l.mask & {mkept} END AS mask"
+            f"{', t.t_amount > l.balance AS above' if counted else ''} "
             "FROM (SELECT s.no AS scope_no, g.loan_id, g.amount AS t_amount, CAST(g.amount AS DECIMAL(38, 2)) AS amount "
             "FROM loan_tags g JOIN scope_no s ON s.scope = g.tag "
             f"WHERE g.as_of = ? AND g.profile = ? AND g.tag IN ({', '.join('?' for _ in tagged)})) AS t "
@@ -268,11 +290,15 @@ def _cur_sql(wh: Warehouse, plan: LoanPlan, bits: Mapping[tuple[str, ...], int],
     # materialised when read more than once (distinct counts): only the columns the aggregates use
     cur = f"cur AS ({union})"
     if both:  # the loans read once for the all-loans rows and the tags' join
-        return [f"lrow AS MATERIALIZED ({lrow})", cur], [*loan_params, *params]
+        check = ([f"tag_check AS (SELECT (SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?) AS total, "
+                  f"count(*) FILTER (WHERE scope_no <> {plan.scopes.index('all_loans')}) AS met, "
+                  "count(*) FILTER (WHERE above) AS above FROM cur)"] if counted else [])
+        return ([f"lrow AS MATERIALIZED ({lrow})", cur, *check],
+                [*loan_params, *params, *([plan.as_of, plan.profile] if counted else [])])
     return [cur], params
 
 
-def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[Any]]:
+def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str, counted: bool = False) -> tuple[str, list[Any]]:
     """CTEs: sums, distinct counts and prior balances per (scope, node), from one read of each snapshot.
 
     ``cur`` keeps only what the aggregates read: small integer scope and booking-branch numbers, the customer,
@@ -297,10 +323,13 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     # per (scope, branch, filter bits): each value's sum and rate-weighted sum, once — the measures then sum these
     # few rows (exact decimals: the same totals as summing the loans one by one)
     used = " ".join(sums)
+    # a rate-weighted value is a DECIMAL(38) product per row (≈ 60 ns): not computed where the value is 0 (the flow
+    # of every loan not drawn this year) and the rate known — its product is 0 exactly; a NULL rate keeps its NULL
     presums = ", ".join([f"sum({v}) AS s_{v}" for v in VALUES.values() if f"s_{v}" in used]
-                        + [f"sum({v} * interest_rate) AS w_{v}" for v in VALUES.values() if f"w_{v}" in used])
+                        + [f"sum(CASE WHEN {v} = 0 AND interest_rate IS NOT NULL THEN 0 ELSE {v} * interest_rate END) "
+                           f"AS w_{v}" for v in VALUES.values() if f"w_{v}" in used])
     distinct = [m for m in plan.measures if m.kind == "distinct"]
-    cur, params = _cur_sql(wh, plan, bits, distinct, needs_first)
+    cur, params = _cur_sql(wh, plan, bits, distinct, needs_first, counted)
     ctes = [
         f"closure AS (SELECT c.ancestor_id, c.descendant_id FROM {closure} c "
         "JOIN wp_loan_nodes n ON n.branch_id = c.ancestor_id)",
@@ -344,13 +373,22 @@ def _base_sql(wh: Warehouse, plan: LoanPlan, closure: str) -> tuple[str, list[An
     return ",\n".join(ctes), params
 
 
-def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
+_CHECK_COLUMNS = ("check_total", "check_met", "check_above")
+_CHECKED = "".join(f", tag_check.{c.removeprefix('check_')} AS {c}" for c in _CHECK_COLUMNS)
+
+
+def loan_values(wh: Warehouse, plan: LoanPlan) -> tuple[pa.Table, TagCounts | None]:
     """Columns branch_id, indicator_id, value (DECIMAL(38, 6), rounded to the unit), unit,
-    unavailable_reason — one row per node × scope × measure, in the plan's order."""
+    unavailable_reason — one row per node × scope × measure, in the plan's order; and, when the statement joined
+    the date's tag rows to all its loans (the all-loans scope and a classified one; a warehouse of parts), what it
+    counted of them (:class:`TagCounts`), else None."""
     check_plan(plan.measures)
     by_id = {m.id: m for m in plan.measures}
     closure, cparams = closure_sql(wh, plan.as_of)
-    ctes, bparams = _base_sql(wh, plan, "(SELECT * FROM " + closure + ")")
+    both = "all_loans" in plan.scopes and len(plan.scopes) > 1
+    stamp = classify_kept.stamp(wh, plan.as_of, plan.profile) if both and classify_kept.can_keep(wh) else None
+    ctes, bparams = _base_sql(wh, plan, "(SELECT * FROM " + closure + ")", counted=stamp is not None)
+    counted = "tag_check AS (" in ctes
     prior_index = {p.name: i for i, p in enumerate(plan.priors)}
     scope_rows: list[str] = []
     sparams: list[Any] = []
@@ -412,15 +450,22 @@ def loan_values(wh: Warehouse, plan: LoanPlan) -> pa.Table:
         rounded AS (SELECT node_ord, branch_id, scope_ord, scope, {carried}, {', '.join(values)} FROM digits),
         derived AS (SELECT node_ord, branch_id, scope, scope_ord, unnest([{structs}]) AS x FROM rounded)
         SELECT d.branch_id, d.scope || '.' || m.measure AS indicator_id, d.x.v AS value, m.unit,
-               d.x.r AS unavailable_reason
-        FROM derived d JOIN measures m ON m.k = d.x.k
+               d.x.r AS unavailable_reason{_CHECKED if counted else ''}
+        FROM derived d JOIN measures m ON m.k = d.x.k{' CROSS JOIN tag_check' if counted else ''}
         ORDER BY d.node_ord, d.scope_ord, d.x.k
     """
     nodes = pa.table({"branch_id": pa.array(plan.nodes, pa.string()),
                       "ord": pa.array(range(len(plan.nodes)), pa.int64())})
     wh.register("wp_loan_nodes", nodes)
     try:
-        return wh.arrow(sql, [*cparams, *bparams, *sparams, *mparams, *rparams])
+        table = wh.arrow(sql, [*cparams, *bparams, *sparams, *mparams, *rparams])
+        if not counted:
+            return table, None
+        found = None
+        if table.num_rows and stamp is not None:  # the counts ride on every row (one row of ``tag_check``)
+            first = table.slice(0, 1).select(list(_CHECK_COLUMNS)).to_pylist()[0]
+            found = TagCounts(plan.as_of, plan.profile, stamp, *(int(first[c]) for c in _CHECK_COLUMNS))
+        return table.drop_columns(list(_CHECK_COLUMNS)), found
     finally:
         wh.unregister("wp_loan_nodes")
         classify_kept.drop(wh)  # read once: the classification's kept tagged loans are not needed again

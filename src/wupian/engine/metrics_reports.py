@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from wupian.engine import classify_kept
 from wupian.engine.loan_scope import business_loan_sql, in_scope_sql, rediscount_sql
 from wupian.engine.metrics import (
     ALL_LOANS_WHERE,
@@ -26,6 +27,7 @@ from wupian.engine.metrics import (
     longer_than_a_year_sql,
     table_exists,
 )
+from wupian.engine.metrics_loans import TagCounts
 from wupian.engine.report_population import COLUMNS, populations_sql, referenced
 from wupian.engine.warehouse import Warehouse
 
@@ -604,19 +606,26 @@ def booked_balances(wh: Warehouse, as_of: date) -> tuple[dict[str, Any], dict[st
     return own, totals
 
 
-def oversized_tags(wh: Warehouse, as_of: date, profile: str) -> list[dict[str, Any]]:
-    """Classified rows whose counted amount exceeds the loan's balance, or whose loan is missing."""
+def oversized_tags(wh: Warehouse, as_of: date, profile: str,
+                   counted: TagCounts | None = None) -> list[dict[str, Any]]:
+    """Classified rows whose counted amount exceeds the loan's balance, or whose loan is missing. ``counted``: what
+    the loan indicator statement counted of the same rows (``metrics_loans.TagCounts``), used instead of counting
+    them again when it is of this date and profile and the parts are still those it read."""
     if not table_exists(wh, "loan_tags"):
         return []
     # first only counted (no row is built for the ≈ 5M matched tag rows at 10M loans): the tag rows, those that meet
     # their loan, and of those the ones above its balance — a loan's key is unique on its date (the load rejects
     # duplicate keys), so every row has its loan when the first two agree; the rows are listed only when not
-    counts = wh.rows(
-        "SELECT (SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?) AS total, count(*) AS met, "
-        "count(*) FILTER (WHERE t.amount > l.balance) AS above FROM loan_tags t JOIN loans l "
-        "ON l.as_of = t.as_of AND l.loan_id = t.loan_id WHERE t.as_of = ? AND t.profile = ?",
-        [as_of, profile, as_of, profile])[0]
-    total, met, above = counts["total"], counts["met"], counts["above"]
+    if (counted is not None and (counted.as_of, counted.profile) == (as_of, profile) and classify_kept.can_keep(wh)
+            and counted.stamp == classify_kept.stamp(wh, as_of, profile)):
+        total, met, above = counted.total, counted.met, counted.above
+    else:
+        counts = wh.rows(
+            "SELECT (SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?) AS total, count(*) AS met, "
+            "count(*) FILTER (WHERE t.amount > l.balance) AS above FROM loan_tags t JOIN loans l "
+            "ON l.as_of = t.as_of AND l.loan_id = t.loan_id WHERE t.as_of = ? AND t.profile = ?",
+            [as_of, profile, as_of, profile])[0]
+        total, met, above = counts["total"], counts["met"], counts["above"]
     if met == total and not above:
         return []
     return wh.rows(

@@ -138,10 +138,12 @@ def compute_indicators(
     notes: list[str] = []
     scopes = [s.id for s in defs.scopes]
     loan_scopes, loan_measures = loan_grid(defs, scopes, patterns)  # only what the patterns need
+    counted = None
     if loan_measures:
-        parts.append(_with_as_of(as_of, compute_loan_values(
+        loans, counted = compute_loan_values(
             wh, as_of, defs=defs, profile=profile, scopes=loan_scopes, nodes=nodes, subtree=branch_id,
-            measures=loan_measures)))
+            measures=loan_measures)
+        parts.append(_with_as_of(as_of, loans))
     found, said = others.result() if others is not None else other_families(wh, as_of, branch_id, nodes, patterns)
     rows += found
     notes += said
@@ -171,7 +173,7 @@ def compute_indicators(
     if patterns is not None:
         keep = [i for i in pc.unique(values.column("indicator_id")).to_pylist() if wanted(i, patterns)]
         values = values.filter(pc.is_in(values.column("indicator_id"), pa.array(keep, pa.string())))
-    result = IndicatorResult.from_table(as_of, profile, values, tuple(notes))
+    result = IndicatorResult.from_table(as_of, profile, values, tuple(notes), tag_counts=counted)
     if store and branch_id is None and patterns is None:  # only complete whole-bank results are stored
         _store(wh, result, indicator_versions(wh, as_of, profile), while_storing, settle=settle)
     elif while_storing is not None:

@@ -21,7 +21,7 @@ import pyarrow as pa
 from wupian.core.periods import previous_month_end, year_ago, year_end_before
 from wupian.engine import lineage
 from wupian.engine.metrics import has_rows
-from wupian.engine.metrics_loans import LoanPlan, MeasureSpec, PriorSpec, loan_values
+from wupian.engine.metrics_loans import LoanPlan, MeasureSpec, PriorSpec, TagCounts, loan_values
 from wupian.engine.warehouse import Warehouse
 from wupian.metrics.schema import UNIT_PLACES, Definitions, LoanMeasure
 
@@ -94,10 +94,11 @@ def compute_loan_values(
     nodes: Sequence[str],
     subtree: str | None,
     measures: Sequence[LoanMeasure] | None = None,
-) -> pa.Table:
+) -> tuple[pa.Table, TagCounts | None]:
     """Every ``<scope>.<measure>`` of the definitions (or of ``measures``, a subset closed over what each is
     computed from) for every node in ``nodes`` (node, then scope with ``all_loans`` first, then measure
-    order): branch_id, indicator_id, value, unit, unavailable_reason. Only the prior snapshots a measure
+    order): branch_id, indicator_id, value, unit, unavailable_reason; and what the statement counted of the date's
+    tag rows on its way (``engine.metrics_loans.TagCounts``, or None). Only the prior snapshots a measure
     compares with are read."""
     specs = measure_specs(defs.measures if measures is None else measures)
     used_priors = {m.prior for m in specs if m.prior is not None}

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wupian.core.issues import Issue
+from wupian.engine.metrics_loans import TagCounts
 from wupian.metrics.schema import UNIT_PLACES
 
 VALUE_TYPE = pa.decimal128(38, 6)
@@ -104,11 +105,13 @@ class IndicatorResult:
     notes: tuple[str, ...] = ()
     issues: tuple[Issue, ...] = ()
     table: pa.Table | None = field(default=None, repr=False, compare=False)
+    # what the loan statement counted of the date's tag rows against their loans (reconciliation reads it)
+    tag_counts: TagCounts | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_table(cls, as_of: date, profile: str, table: pa.Table, notes: tuple[str, ...] = (),
-                   issues: tuple[Issue, ...] = ()) -> IndicatorResult:
-        return cls(as_of, profile, (), notes, issues, table.cast(SCHEMA))
+                   issues: tuple[Issue, ...] = (), tag_counts: TagCounts | None = None) -> IndicatorResult:
+        return cls(as_of, profile, (), notes, issues, table.cast(SCHEMA), tag_counts)
 
     @cached_property
     def rows(self) -> tuple[IndicatorValue, ...]:

@@ -109,7 +109,7 @@ def reconcile_parts(wh: Warehouse, result: IndicatorResult,
                                ",".join(roots), "all_loans.balance"))
     contradictions = contradiction_findings(wh, as_of, set(nodes))
     after: list[Issue] = []
-    for row in oversized_tags(wh, as_of, result.profile):
+    for row in oversized_tags(wh, as_of, result.profile, result.tag_counts):
         msg = ("分类结果引用的借据在快照中不存在" if row["balance"] is None
                else f"{row['tag']} 计入金额 {row['amount']} 大于借据余额 {row['balance']}")
         after.append(Issue("WP-RECON-005", Level.ERROR, msg,

@@ -126,4 +126,5 @@ def lazy(result: IndicatorResult) -> IndicatorResult:
     is returned as it is)."""
     if result.table is None:
         return result
-    return LazyResult(result.as_of, result.profile, result.records, result.notes, result.issues, result.table)
+    return LazyResult(result.as_of, result.profile, result.records, result.notes, result.issues, result.table,
+                      result.tag_counts)

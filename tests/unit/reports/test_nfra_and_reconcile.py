@@ -172,3 +172,52 @@ def test_oversized_tags_counted_first_listed_only_when_found(bank: Warehouse, mo
     assert [(r["loan_id"], r["tag"], r["balance"]) for r in found] == [("L07-gone", "pension", None)]
     issues = [i for i in reconcile(bank, compute_indicators(bank, AS_OF)) if i.code == "WP-RECON-005"]
     assert [i.message for i in issues] == ["分类结果引用的借据在快照中不存在"]
+
+
+def test_oversized_tags_read_the_counts_of_the_indicator_statement(bank: Warehouse, monkeypatch: Any) -> None:
+    """WP-RECON-005 without a second join of the tag rows to the loans: the loan indicator statement counts them
+    on its way (``metrics_loans.TagCounts``), the same figures as the check's own count; counts of other parts (a
+    re-classification since) are not trusted, and a finding is still listed with its message."""
+    import wupian.engine.metrics_reports as mr
+
+    count_sql = ("SELECT (SELECT count(*) FROM loan_tags WHERE as_of = ? AND profile = ?) AS total, count(*) AS met, "
+                 "count(*) FILTER (WHERE t.amount > l.balance) AS above FROM loan_tags t JOIN loans l "
+                 "ON l.as_of = t.as_of AND l.loan_id = t.loan_id WHERE t.as_of = ? AND t.profile = ?")
+
+    def own_count() -> tuple[int, int, int]:
+        r = bank.rows(count_sql, [AS_OF, "pboc_2025", AS_OF, "pboc_2025"])[0]
+        return r["total"], r["met"], r["above"]
+
+    result = compute_indicators(bank, AS_OF)
+    counted = result.tag_counts
+    assert counted is not None and (counted.total, counted.met, counted.above) == own_count()
+    assert counted.total > 0 and counted.met == counted.total and counted.above == 0
+    ran: list[str] = []
+    rows = bank.rows
+
+    def spy(sql: str, params: Any = None) -> Any:
+        ran.append(sql)
+        return rows(sql, params)
+
+    monkeypatch.setattr(bank, "rows", spy)
+    assert mr.oversized_tags(bank, AS_OF, "pboc_2025", counted) == [] and ran == []
+    assert not [i for i in reconcile(bank, result) if i.code == "WP-RECON-005"]
+    assert not [s for s in ran if "FROM loan_tags t" in s]  # neither the count nor the listing ran
+    assert mr.oversized_tags(bank, AS_OF, "nfra_1104_2025", counted) == [] and len(ran) >= 1  # another profile: counted
+    where = "as_of = DATE '2026-03-31' AND loan_id = 'L07' AND tag = 'pension'"
+    balance = "(SELECT balance FROM loans WHERE as_of = DATE '2026-03-31' AND loan_id = 'L07')"
+    update(bank, "loan_tags", {"amount": f"{balance} + 0.01"}, where)
+    ran.clear()
+    # the old counts stand for other parts: counted again, and found
+    found = mr.oversized_tags(bank, AS_OF, "pboc_2025", counted)
+    assert [(r["loan_id"], r["tag"]) for r in found] == [("L07", "pension")] and len(ran) == 2
+    fresh = compute_indicators(bank, AS_OF).tag_counts
+    assert fresh is not None and (fresh.total, fresh.met, fresh.above) == own_count() and fresh.above == 1
+    ran.clear()
+    found = mr.oversized_tags(bank, AS_OF, "pboc_2025", fresh)
+    assert [(r["loan_id"], r["tag"]) for r in found] == [("L07", "pension")] and len(ran) == 1  # the listing only
+    update(bank, "loan_tags", {"amount": balance, "loan_id": "'L07-gone'"}, where)
+    result = compute_indicators(bank, AS_OF)
+    assert result.tag_counts is not None and result.tag_counts.met == result.tag_counts.total - 1
+    issues = [i for i in reconcile(bank, result) if i.code == "WP-RECON-005"]
+    assert [i.message for i in issues] == ["分类结果引用的借据在快照中不存在"]
