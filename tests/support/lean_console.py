@@ -6,6 +6,7 @@ torn down."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +35,13 @@ def console(*args: str, modules: tuple[str, ...] = ("numpy",), **environ: str) -
     env = {"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COLUMNS": "100", **environ}
     return subprocess.run([sys.executable, "-c", probe(modules), *args], capture_output=True, text=True, env=env,
                           check=False)
+
+
+def copy_of(base: Path, to: Path) -> Path:
+    """A copy of the warehouse file ``base`` (and its ``.parts`` folder) as ``to/w.duckdb``."""
+    to.mkdir(parents=True, exist_ok=True)
+    db = to / "w.duckdb"
+    shutil.copyfile(base, db)
+    if Path(f"{base}.parts").exists():
+        shutil.copytree(f"{base}.parts", f"{db}.parts")
+    return db

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from support.cli_run import run
-from support.lean_console import console
+from support.lean_console import console, copy_of
 from support.lineage_bank import tiny_folder
 from wupian.cli import lean_process
 from wupian.cli.main import main
@@ -38,14 +37,6 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stderr
     return db
 
-
-def copy_of(base: Path, to: Path) -> Path:
-    to.mkdir(parents=True, exist_ok=True)
-    db = to / "w.duckdb"
-    shutil.copyfile(base, db)
-    if Path(f"{base}.parts").exists():
-        shutil.copytree(f"{base}.parts", f"{db}.parts")
-    return db
 
 
 @pytest.mark.parametrize("fmt", ["csv", "table"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import io
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from support.cli_run import run
-from support.lean_console import SRC, console, probe
+from support.lean_console import SRC, console, copy_of, probe
 from support.lineage_bank import tiny_folder
 from wupian.cli import lean_process
 
@@ -33,14 +32,6 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stderr
     return db
 
-
-def copy_of(base: Path, to: Path) -> Path:
-    to.mkdir(parents=True, exist_ok=True)
-    db = to / "w.duckdb"
-    shutil.copyfile(base, db)
-    if Path(f"{base}.parts").exists():
-        shutil.copytree(f"{base}.parts", f"{db}.parts")
-    return db
 
 
 def _content(folder: Path) -> dict[str, object]:
