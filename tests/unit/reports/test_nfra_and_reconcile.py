@@ -144,11 +144,8 @@ def test_the_snapshot_total_is_the_exact_sum_of_the_in_scope_balances(bank: Ware
     assert len(found) == 1 and found[0].endswith(f"与快照贷款余额合计 {want} 不符") and "." in str(want)
 
 
-def test_oversized_tags_counted_first_listed_only_when_found(bank: Warehouse, monkeypatch: Any) -> None:
-    """WP-RECON-005: a tag amount equal to its loan's balance is clean, a cent above is found, and so is a tag row
-    whose loan is missing; the rows are listed (the second statement) only when the counts find one."""
-    import wupian.engine.metrics_reports as mr
-
+def _rows_logged(bank: Warehouse, monkeypatch: Any) -> list[str]:
+    """The statements ``bank.rows`` runs from now on, in order (it still runs them)."""
     ran: list[str] = []
     rows = bank.rows
 
@@ -157,6 +154,15 @@ def test_oversized_tags_counted_first_listed_only_when_found(bank: Warehouse, mo
         return rows(sql, params)
 
     monkeypatch.setattr(bank, "rows", spy)
+    return ran
+
+
+def test_oversized_tags_counted_first_listed_only_when_found(bank: Warehouse, monkeypatch: Any) -> None:
+    """WP-RECON-005: a tag amount equal to its loan's balance is clean, a cent above is found, and so is a tag row
+    whose loan is missing; the rows are listed (the second statement) only when the counts find one."""
+    import wupian.engine.metrics_reports as mr
+
+    ran = _rows_logged(bank, monkeypatch)
     assert mr.oversized_tags(bank, AS_OF, "pboc_2025") == [] and len(ran) == 1
     where = "as_of = DATE '2026-03-31' AND loan_id = 'L07' AND tag = 'pension'"
     balance = "(SELECT balance FROM loans WHERE as_of = DATE '2026-03-31' AND loan_id = 'L07')"
@@ -192,14 +198,7 @@ def test_oversized_tags_read_the_counts_of_the_indicator_statement(bank: Warehou
     counted = result.tag_counts
     assert counted is not None and (counted.total, counted.met, counted.above) == own_count()
     assert counted.total > 0 and counted.met == counted.total and counted.above == 0
-    ran: list[str] = []
-    rows = bank.rows
-
-    def spy(sql: str, params: Any = None) -> Any:
-        ran.append(sql)
-        return rows(sql, params)
-
-    monkeypatch.setattr(bank, "rows", spy)
+    ran = _rows_logged(bank, monkeypatch)
     assert mr.oversized_tags(bank, AS_OF, "pboc_2025", counted) == [] and ran == []
     assert not [i for i in reconcile(bank, result) if i.code == "WP-RECON-005"]
     assert not [s for s in ran if "FROM loan_tags t" in s]  # neither the count nor the listing ran
