@@ -15,7 +15,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support.snapshot_csv import snapshot_csv
+from support.snapshot_csv import load_customers, snapshot_csv
 from wupian.engine.warehouse import Warehouse
 from wupian.reference import size_standard as ss
 from wupian.rules import classify_snapshot, customer_facts
@@ -52,13 +52,7 @@ loan = st.fixed_dictionaries({
 
 
 def _load(wh: Warehouse, customers: list[dict], loans: list[dict], extra: dict[str, str] | None = None) -> None:
-    head = "customer_id,name,customer_type,id_code,declared_size,credit_limit_total,pension_revenue_share"
-    rows = [f"C{i},n,{c['customer_type']},ID{i},{c['declared_size']},{c['credit_limit_total']},"
-            f"{c['pension_revenue_share']}" for i, c in enumerate(customers)]
-    snapshot_csv.load_csv_text(wh, "customers", AS_OF, "\n".join([head, *rows]))
-    regs = [f"{c['registry']},ID{i},2025-01-01," for i, c in enumerate(customers) if c["registry"]]
-    if regs:
-        snapshot_csv.load_csv_text(wh, "registries", AS_OF, "\n".join(["registry,id_code,valid_from,valid_to", *regs]))
+    load_customers(wh, AS_OF, customers, ("declared_size", "credit_limit_total", "pension_revenue_share"))
     cols = [k for k in loans[0] if k != "customer"] if loans else []
     extra = extra or {}
     head = ",".join(["loan_id", "customer_id", *cols, *extra])

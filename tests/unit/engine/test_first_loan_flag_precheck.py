@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support.snapshot_csv import snapshot_csv
+from support.snapshot_csv import load_customers, snapshot_csv
 from wupian.engine import classify_customers as cc
 from wupian.engine.warehouse import Warehouse
 from wupian.rules import rulebook
@@ -42,13 +42,7 @@ FLAGS = ("absent", "false", "mixed")  # no ``is_first_loan`` column; every flag 
 
 
 def _load(wh: Warehouse, customers: list[dict[str, Any]], loans: list[dict[str, Any]], flags: str) -> None:
-    head = "customer_id,name,customer_type,id_code,industry_code,employees,revenue,declared_size"
-    rows = [f"C{i},n,{c['customer_type']},ID{i},{c['industry_code']},{c['employees']},{c['revenue']},"
-            f"{c['declared_size']}" for i, c in enumerate(customers)]
-    snapshot_csv.load_csv_text(wh, "customers", AS_OF, "\n".join([head, *rows]))
-    regs = [f"{c['registry']},ID{i},2025-01-01," for i, c in enumerate(customers) if c["registry"]]
-    if regs:
-        snapshot_csv.load_csv_text(wh, "registries", AS_OF, "\n".join(["registry,id_code,valid_from,valid_to", *regs]))
+    load_customers(wh, AS_OF, customers, ("industry_code", "employees", "revenue", "declared_size"))
     cols = [k for k in loans[0] if k != "customer"]
     flag = [] if flags == "absent" else ["is_first_loan"]
     lines = []
