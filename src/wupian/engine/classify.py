@@ -652,21 +652,18 @@ def _write_tags(wh: Warehouse, as_of: date, plan: ClassifyPlan) -> None:
 SIGNED_LOANS, SIGNATURE_LOOKUP = "cls_signed_loans", "cls_signature_lookup"
 
 
-def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], *, checks: bool = False) -> None:
-    """``_write_tags`` of several profiles' plans (one rulebook version, one size basis): the loans are read and
-    signed once (``_signature_sql``) into a temp table — only those some include rule may tag, with their amount
-    facts — and the lookup of their distinct signatures into another; then each profile's part is written by a
-    ``COPY`` of its own (``parts.PartStore.write``, as ``_write_tags`` writes it): the join of the signed loans with
-    that profile's lookup rows. Each part holds the rows its own ``_write_tags`` would write.
+def _sign_loans(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], *, checks: bool = False) -> _Signature:
+    """The first half of ``_write_profiles_tags``: the loans read and signed once (``_signature_sql``) into a temp
+    table — only those some include rule may tag, with their amount facts — and the lookup of their distinct
+    signatures into another (``drop_signed_loans`` drops both). With ``checks`` the signed loans also keep the loans
+    failing a data check, with the facts the checks read, and ``cls_eval`` (``build_eval``'s rows) is made from them:
+    the loans and the green catalogue are read once for both. A loan kept for a check only matches no lookup row (no
+    include rule may tag its signature).
 
-    Against one statement with a partitioned ``COPY`` (session 12 to 15): DuckDB's partitioned write costs ≈ 0.45 s
-    CPU more than two plain ones for the 2M bank's 2.15M rows, and the join's hash table is built on the small
-    lookup (the temp table's size is known) instead of on the 409k signed loans (bench/results/profile.md,
-    session 16).
-
-    With ``checks`` the signed loans also keep the loans failing a data check, with the facts the checks read, and
-    ``cls_eval`` (``build_eval``'s rows) is made from them: the loans and the green catalogue are read once for
-    both. A loan kept for a check only matches no lookup row (no include rule may tag its signature)."""
+    Called outside the transaction that writes the parts: rows a transaction has not committed yet are scanned on
+    one thread, so the two ``COPY`` statements reading these tables inside that transaction ran on one core of two
+    (≈ 0.26 s each at 2M loans; committed, ≈ 0.14 s each: bench/results/profile.md, session 17). The temp tables
+    are this connection's scratch: nothing durable is written before the transaction."""
     params: list[Any] = []
     sig = _signature_sql(plans, params, CHECK_COLUMNS if checks else ())
     failing = " OR ".join(f"({w})" for w in CHECKS.values())
@@ -680,18 +677,37 @@ def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, 
             wh.execute(f"CREATE OR REPLACE TEMP TABLE cls_eval AS SELECT {cols} FROM {SIGNED_LOANS} WHERE {failing}")
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {SIGNATURE_LOOKUP} AS WITH f AS ({sig.flags(SIGNED_LOANS)}) "
                    f"{sig.lookup}")
-        for plan in plans:
-            wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
-            sql = (f"SELECT r.profile, r.loan_id, r.tag, r.amount, r.rule_ids, CAST(NULL AS VARCHAR) AS explanation, "
-                   f"? AS rulebook_version FROM ({sig.rows(SIGNED_LOANS, f'{SIGNATURE_LOOKUP} AS k')} "
-                   f"WHERE k.profile = ?) AS r")
-            wh.parts.write(wh.con, "loan_tags", as_of, sql, [plan.rulebook_version, plan.profile],
-                           profile=plan.profile, present=TAG_PART_COLUMNS,
-                           constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version},
-                           ordered=False)
-    finally:
-        wh.execute(f"DROP TABLE IF EXISTS {SIGNATURE_LOOKUP}")
-        wh.execute(f"DROP TABLE IF EXISTS {SIGNED_LOANS}")
+    except BaseException:
+        drop_signed_loans(wh)
+        raise
+    return sig
+
+
+def drop_signed_loans(wh: Warehouse) -> None:
+    """Drop ``_sign_loans``'s temp tables."""
+    wh.execute(f"DROP TABLE IF EXISTS {SIGNATURE_LOOKUP}")
+    wh.execute(f"DROP TABLE IF EXISTS {SIGNED_LOANS}")
+
+
+def _write_profiles_tags(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], sig: _Signature) -> None:
+    """``_write_tags`` of several profiles' plans (one rulebook version, one size basis) from the loans
+    ``_sign_loans`` signed: each profile's part is written by a ``COPY`` of its own (``parts.PartStore.write``, as
+    ``_write_tags`` writes it): the join of the signed loans with that profile's lookup rows. Each part holds the
+    rows its own ``_write_tags`` would write.
+
+    Against one statement with a partitioned ``COPY`` (session 12 to 15): DuckDB's partitioned write costs ≈ 0.45 s
+    CPU more than two plain ones for the 2M bank's 2.15M rows, and the join's hash table is built on the small
+    lookup (the temp table's size is known) instead of on the 409k signed loans (bench/results/profile.md,
+    session 16)."""
+    for plan in plans:
+        wh.parts.clear(wh.con, "loan_tags", as_of, plan.profile)
+        sql = (f"SELECT r.profile, r.loan_id, r.tag, r.amount, r.rule_ids, CAST(NULL AS VARCHAR) AS explanation, "
+               f"? AS rulebook_version FROM ({sig.rows(SIGNED_LOANS, f'{SIGNATURE_LOOKUP} AS k')} "
+               f"WHERE k.profile = ?) AS r")
+        wh.parts.write(wh.con, "loan_tags", as_of, sql, [plan.rulebook_version, plan.profile],
+                       profile=plan.profile, present=TAG_PART_COLUMNS,
+                       constant={"profile": plan.profile, "rulebook_version": plan.rulebook_version},
+                       ordered=False)
 
 
 def run_plan(wh: Warehouse, as_of: date, plan: ClassifyPlan, progress: Progress | None = None, *,
@@ -748,15 +764,20 @@ def run_plans(wh: Warehouse, as_of: date, plans: tuple[ClassifyPlan, ...], progr
     if checks and not together:  # the loans failing a data check: read by the Issues only
         build_eval(wh, as_of, plan)
     step("逐笔规则判定并写入 loan_tags")
-    with wh.transaction():
-        if together:  # ``cls_eval`` from the signed loans' read
-            _write_profiles_tags(wh, as_of, plans, checks=checks)
-        else:
+    sig = _sign_loans(wh, as_of, plans, checks=checks) if together else None  # ``cls_eval`` from the same read
+    try:
+        with wh.transaction():
+            if sig is not None:
+                _write_profiles_tags(wh, as_of, plans, sig)
+            else:
+                for p in plans:
+                    _write_tags(wh, as_of, p)
             for p in plans:
-                _write_tags(wh, as_of, p)
-        for p in plans:
-            lineage.record(wh.con, "loan_tags", as_of, p.profile, versions=lineage.tag_versions(p.rulebook_version),
-                           params={"size_basis": p.size_basis})
+                lineage.record(wh.con, "loan_tags", as_of, p.profile,
+                               versions=lineage.tag_versions(p.rulebook_version), params={"size_basis": p.size_basis})
+    finally:
+        if sig is not None:
+            drop_signed_loans(wh)
     if keep:
         kept_rows.record(wh, as_of, plan.profile)
     return {"green_catalogue": catalogue, "green_catalogue_in_force": in_force}
