@@ -39,7 +39,7 @@ def main() -> int:
     from wupian.engine import classify_kept
     from wupian.engine.first_loan_rule import first_loan_ids_relation
     from wupian.engine.warehouse import Warehouse
-    from wupian.reports import run
+    from wupian.reports import reconcile, run
 
     as_of = date.fromisoformat(args.as_of)
     wh = Warehouse(args.warehouse)
@@ -52,7 +52,7 @@ def main() -> int:
     result = metrics.compute_indicators(wh, as_of, store=not args.no_store)
     c1, w1 = time.process_time(), time.perf_counter()
     if args.reconcile:
-        parts = run.reconcile_parts(wh, result, None)
+        parts = reconcile.reconcile_parts(wh, result, None)
     else:
         nfra = run._nfra_balances(wh, as_of, None)
     c2, w2 = time.process_time(), time.perf_counter()

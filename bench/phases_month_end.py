@@ -34,7 +34,9 @@ PHASES = (
     ("wupian.pipeline", "generate_reports"),
     ("wupian.reports.run", "ensure_fresh"),
     ("wupian.reports.run", "compute_indicators"),
-    ("wupian.reports.run", "reconcile_parts"),
+    ("wupian.reports.run", "reconcile_parts"),  # trees before session 17
+    ("wupian.reports.run", "reconcile_reads"),  # session 17: read beside the indicators
+    ("wupian.reports.run", "figure_issues"),
     ("wupian.reports.run", "keep"),
     ("wupian.reports.run", "write_pboc_findings"),
     ("wupian.reports.run", "self_check_findings"),

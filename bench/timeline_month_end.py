@@ -132,7 +132,8 @@ def child(out: Path, every: float, argv: list[str]) -> None:
                 return fn(wh, [(n, named(n, f)) for n, f in phases], named("prepare (indicators)", prepare), *a, **k)
             mod._run_concurrently = concurrently
             for sub in ("compute_indicators", "_nfra_balances", "_sibling_count", "write_pboc_findings",
-                        "self_check_findings", "compute_tables", "write_nfra_xlsx", "reconcile_parts", "keep"):
+                        "self_check_findings", "compute_tables", "write_nfra_xlsx", "reconcile_parts", "reconcile_reads",
+                        "figure_issues", "keep"):
                 if hasattr(mod, sub):
                     wrap(mod, sub, sub)
         elif name == "wupian.reports.workbook":

@@ -17,8 +17,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pyarrow as pa
 
@@ -53,9 +55,33 @@ def reconcile_parts(wh: Warehouse, result: IndicatorResult,
                     branch_id: str | None = None) -> tuple[list[Issue], pa.Table, list[Issue]]:
     """The reconciliation in its order: the differences of the figures, the code contradictions as a findings
     table (there can be one per loan), then the classified amounts that exceed their loans."""
-    as_of: date = result.as_of
-    issues: list[Issue] = []
+    reads, contradictions = reconcile_reads(wh, result.as_of, branch_id)
+    return figure_issues(reads, result), contradictions, oversized_issues(wh, result)
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What the figures' checks read from the warehouse besides the indicator values: the subtree's nodes and the
+    balances booked at each node itself (``booked_balances``)."""
+    branch_id: str | None
+    tree: list[dict[str, Any]]
+    booked: dict[str, Any]
+    totals: dict[str, Any]
+
+
+def reconcile_reads(wh: Warehouse, as_of: date, branch_id: str | None = None) -> tuple[Reads, pa.Table]:
+    """The reconciliation's reads that do not need the indicator values — the subtree, the booked balances and the
+    code contradictions (:func:`contradiction_findings`) — so that a month-end makes them while the indicators are
+    computed (``reports.run``)."""
     tree = branch_nodes(wh, as_of, branch_id).to_pylist()
+    booked, totals = booked_balances(wh, as_of)
+    return Reads(branch_id, tree, booked, totals), contradiction_findings(wh, as_of, {r["branch_id"] for r in tree})
+
+
+def figure_issues(reads: Reads, result: IndicatorResult) -> list[Issue]:
+    """WP-RECON-001 to -004 and -006: the differences of the figures of ``result`` at the nodes of ``reads``."""
+    issues: list[Issue] = []
+    tree = reads.tree
     nodes = [r["branch_id"] for r in tree]
     node_set = set(nodes)
 
@@ -89,8 +115,7 @@ def reconcile_parts(wh: Warehouse, result: IndicatorResult,
     for r in tree:
         if r["parent_id"] and r["parent_id"] in node_set:
             children[r["parent_id"]].append(r["branch_id"])
-    booked, totals = booked_balances(wh, as_of)
-    own = {k: Decimal(v) for k, v in booked.items()}
+    own = {k: Decimal(v) for k, v in reads.booked.items()}
     for node, kids in children.items():
         total = bal(node, "all_loans")
         parts = [bal(k, "all_loans") for k in kids]
@@ -101,20 +126,25 @@ def reconcile_parts(wh: Warehouse, result: IndicatorResult,
         if added != total:
             issues.append(_err("WP-RECON-006", f"下级机构余额合计 {added} 与本级 {total} 不符", node, "all_loans.balance"))
 
-    if branch_id is None:
+    if reads.branch_id is None:
         roots = [r["branch_id"] for r in tree if not r["parent_id"]]
         got = sum((bal(r, "all_loans") or Decimal(0) for r in roots), Decimal(0))
-        if got != Decimal(totals["in_scope"]):
-            issues.append(_err("WP-RECON-004", f"各项贷款余额 {got} 与快照贷款余额合计 {totals['in_scope']} 不符",
+        if got != Decimal(reads.totals["in_scope"]):
+            issues.append(_err("WP-RECON-004", f"各项贷款余额 {got} 与快照贷款余额合计 {reads.totals['in_scope']} 不符",
                                ",".join(roots), "all_loans.balance"))
-    contradictions = contradiction_findings(wh, as_of, set(nodes))
+    return issues
+
+
+def oversized_issues(wh: Warehouse, result: IndicatorResult) -> list[Issue]:
+    """WP-RECON-005: the classified amounts of ``result``'s profile that exceed their loan's balance, or whose loan
+    is missing."""
     after: list[Issue] = []
-    for row in oversized_tags(wh, as_of, result.profile, result.tag_counts):
+    for row in oversized_tags(wh, result.as_of, result.profile, result.tag_counts):
         msg = ("分类结果引用的借据在快照中不存在" if row["balance"] is None
                else f"{row['tag']} 计入金额 {row['amount']} 大于借据余额 {row['balance']}")
         after.append(Issue("WP-RECON-005", Level.ERROR, msg,
                             Source("loan_tags", None, f"loan_id={row['loan_id']}", "amount")))
-    return issues, contradictions, after
+    return after
 
 
 # the findings schema with the one fix text as a dictionary column (≈ 180 bytes × one row per contradiction as plain

@@ -31,7 +31,13 @@ from wupian.reports.kinds import KINDS
 from wupian.reports.nfra import check_tables, compute_tables, nfra_profile
 from wupian.reports.nfra_xlsx import write_nfra_xlsx
 from wupian.reports.pboc import self_check_findings, write_pboc_findings
-from wupian.reports.reconcile import CONTRADICTIONS_COLUMNS, CONTRADICTIONS_HEADER, reconcile_parts
+from wupian.reports.reconcile import (
+    CONTRADICTIONS_COLUMNS,
+    CONTRADICTIONS_HEADER,
+    figure_issues,
+    oversized_issues,
+    reconcile_reads,
+)
 from wupian.reports.values import lazy
 from wupian.reports.worklists import Worklist, WorklistFile, keep
 
@@ -174,19 +180,24 @@ def _phases(ready: list[_Prepared], as_of: date, kind: str, out_dir: Path, *, to
     """The report phases of ``kind`` in their order (the order of the files and Issues of the run). Each but the
     PBOC files (:data:`EARLY`) reads ``ready[0]``, there once the indicators are computed."""
 
-    def reconcile(wh: Warehouse) -> _Out:
-        before, contradictions, after = reconcile_parts(wh, ready[0].values, branch_id)
-        out = _Out()
+    def reconcile(wh: Warehouse) -> Phase:
+        # the contradictions (and their worklist file), the subtree and the booked balances do not read the
+        # indicators: read and written while they are computed (_Started); the figures are checked after
+        reads, contradictions = reconcile_reads(wh, as_of, branch_id)
+        out, sample = _Out(), []
         if contradictions.num_rows:
             path = out_dir / f"code_contradictions_{top}_{as_of:%Y%m%d}.csv"
             listed, sample = keep(contradictions, path, CONTRADICTIONS_HEADER, CONTRADICTIONS_COLUMNS)
             assert listed is not None
             out.files.append(path)
             out.worklists.append(listed)
-            before += sample
         del contradictions  # written: every finding is a row of the file (one per loan can be GBs at 10M loans)
-        out.issues = before + after
-        return out
+
+        def checked(wh: Warehouse) -> _Out:
+            result = ready[0].values
+            out.issues = figure_issues(reads, result) + sample + oversized_issues(wh, result)
+            return out
+        return checked
 
     def pboc(wh: Warehouse) -> _Out:
         # every finding goes to the worklist file as each PBOC file is checked: one file's findings in memory at
@@ -225,19 +236,25 @@ def _phases(ready: list[_Prepared], as_of: date, kind: str, out_dir: Path, *, to
         p = ready[0]
         return _Out([write_workbook(p.values, p.tree, path, branch_id=top, bank_name=_bank_name(p))])
 
-    def briefing(wh: Warehouse) -> _Out:
-        from wupian.reports.briefing import write_briefing
-
+    def briefing(wh: Warehouse) -> Phase:
+        # the NFRA profile's balances and the siblings do not read the indicators: read while they are computed
+        # (_Started); the briefing is written after
         nfra_result, siblings = _nfra_balances(wh, as_of, branch_id), _sibling_count(wh, as_of, top)
-        md, docx, _ = write_briefing(ready[0].values, top, _bank_name(ready[0]), out_dir,
-                                     nfra=None if nfra_result is None else lazy(nfra_result),  # one branch read
-                                     siblings=siblings)
-        return _Out([md, docx])
+
+        def written(wh: Warehouse) -> _Out:
+            from wupian.reports.briefing import write_briefing
+
+            md, docx, _ = write_briefing(ready[0].values, top, _bank_name(ready[0]), out_dir,
+                                         nfra=None if nfra_result is None else lazy(nfra_result),  # one branch read
+                                         siblings=siblings)
+            return _Out([md, docx])
+        return written
 
     wanted = {"pboc": ("pboc",), "nfra": ("nfra",), "workbook": ("workbook",), "briefing": ("briefing",),
               "all": ("pboc", "nfra", "workbook", "briefing")}[kind]
-    named = {"pboc": pboc, "nfra": _Started(nfra), "workbook": workbook, "briefing": briefing}
-    return [("reconcile", reconcile), *((k, named[k]) for k in wanted)]
+    named = {"pboc": pboc, "reconcile": _Started(reconcile), "nfra": _Started(nfra), "workbook": workbook,
+             "briefing": _Started(briefing)}
+    return [("reconcile", named["reconcile"]), *((k, named[k]) for k in wanted)]
 
 
 def _bank_name(p: _Prepared) -> str:
@@ -253,14 +270,15 @@ def _top_name(wh: Warehouse, as_of: date, top: str, branch_id: str | None) -> st
 # The threads of a concurrent run: each lane runs its phases in phase order on a cursor of its own (a phase that
 # is not asked for is left out). DuckDB runs a statement without the interpreter lock; the Python of the PBOC files,
 # the workbook and the briefing needs it: the PBOC files (the longest phase) in a lane of their own, the DuckDB-heavy
-# reconciliation and NFRA tables in one each, the workbook and the briefing in a fourth. While two or more run,
+# reconciliation and NFRA tables in one each, the workbook and the briefing in one each. While two or more run,
 # each statement has one DuckDB thread (``engine.core_share``): the lanes, not DuckDB, fill the cores (session 14,
-# 2M loans: three lanes 9.3–9.6 s wall, four 9.1–9.3, the same CPU). The NFRA tables and their files (a
-# ``_Started`` phase: only the check of their totals reads the indicators) are made while the indicators are
-# computed, beside the PBOC files: after the indicators, the reconciliation (which reads them) and the workbook →
-# briefing lane are left, and the NFRA lane no longer ends alone (session 16). The briefing's reads are not
-# started early: a fifth lane beside the indicators made them, and so the reconciliation after them, later.
-LANES = (("pboc",), ("reconcile",), ("nfra",), ("workbook", "briefing"))
+# 2M loans: three lanes 9.3–9.6 s wall, four 9.1–9.3, the same CPU). Every phase but the PBOC files and the
+# workbook is a ``_Started`` one: what it reads without the indicators — the NFRA tables and their files (session
+# 16), the code contradictions and their worklist file, the booked balances, the NFRA profile's balances of the
+# briefing (session 17) — is made while the indicators are computed; after them only the checks of the figures,
+# the workbook and the writing of the briefing are left (≈ 0.5 s of Python at 2M loans), and no lane ends alone
+# long after the others (session 17, 2M: 7.0 → 6.6 s wall in five interleaved pairs, bench/results/profile.md).
+LANES = (("pboc",), ("reconcile",), ("nfra",), ("workbook",), ("briefing",))
 # Phases that do not read the indicators: they start while the indicators are computed (as does the first part of
 # a ``_Started`` phase).
 EARLY = ("pboc",)

@@ -78,25 +78,60 @@ def test_the_first_failing_phase_in_phase_order_is_raised(bank: Warehouse, tmp_p
 
 def test_a_later_phase_is_stopped_when_an_earlier_one_fails(bank: Warehouse, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import wupian.reports.briefing as briefing_mod
     import wupian.reports.workbook as workbook_mod
 
     started: list[str] = []
+    real_balances = run_mod._nfra_balances
 
     def failing_workbook(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.2)
         raise RuntimeError("workbook failed")
+
+    def balances(*args: Any, **kwargs: Any) -> Any:  # the briefing's first part, beside the indicators: it ends
+        started.append("briefing reads")  # after the workbook has failed (the small bank's indicators: < 0.5 s)
+        time.sleep(2.0)
+        return real_balances(*args, **kwargs)
 
     def briefing(*args: Any, **kwargs: Any) -> Any:
         started.append("briefing")
-        raise AssertionError("the briefing comes after the workbook in its lane: never started")
+        raise AssertionError("the briefing is written after the workbook: never started once the workbook failed")
 
-    assert ("workbook", "briefing") in run_mod.LANES
     monkeypatch.setattr(workbook_mod, "write_workbook", failing_workbook)
-    monkeypatch.setattr(run_mod, "_nfra_balances", briefing)
+    monkeypatch.setattr(run_mod, "_nfra_balances", balances)
+    monkeypatch.setattr(briefing_mod, "write_briefing", briefing)
     with pytest.raises(RuntimeError, match="^workbook failed$"):
         generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
-    assert started == []
+    assert started == ["briefing reads"]  # its reads began at once, its writing never did
+    assert not list(tmp_path.glob("*.docx")) and not list(tmp_path.glob("briefing*"))
     assert _report_threads() == []
+
+
+def test_the_reads_that_need_no_indicators_are_made_while_they_are_computed(
+        bank: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the indicators take 1 s longer: the contradictions, the NFRA tables and the briefing's NFRA balances are
+    # read before they end; the checks of the figures and the workbook only after
+    events: list[tuple[str, float]] = []
+    real = {name: getattr(run_mod, name) for name in ("compute_indicators", "reconcile_reads", "compute_tables",
+                                                      "_nfra_balances", "figure_issues")}
+
+    def timed(name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if name == "compute_indicators" and threading.current_thread() is threading.main_thread():
+                time.sleep(1.0)
+            try:
+                return real[name](*args, **kwargs)
+            finally:
+                events.append((name, time.perf_counter()))
+        return call
+
+    for name in real:
+        monkeypatch.setattr(run_mod, name, timed(name))
+    generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
+    ended = {name: at for name, at in reversed(events)}  # each name's first end
+    indicators = next(at for name, at in events if name == "compute_indicators" and at >= ended["reconcile_reads"])
+    assert ended["reconcile_reads"] < indicators and ended["compute_tables"] < indicators
+    assert ended["_nfra_balances"] < indicators
+    assert ended["figure_issues"] > indicators
 
 
 def test_an_interrupted_later_phase_does_not_hide_the_first_failure(bank: Warehouse, tmp_path: Path,
