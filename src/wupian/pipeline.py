@@ -8,14 +8,16 @@ management workbook and the briefing, reconciled. It composes the layers below a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from wupian.api import IndicatorResult, Warehouse
 from wupian.core.issues import Issue
-from wupian.reports.run import generate_reports
+from wupian.reports.run import generate_reports, warm_up
 from wupian.reports.worklists import Worklist
 from wupian.rules import ClassifyReport, classify_snapshots, classifying_together
 from wupian.rules.fresh import stale_classifications
@@ -59,6 +61,26 @@ def _by_date(todo: list[tuple[date, str]]) -> list[tuple[date, tuple[str, ...]]]
     return runs
 
 
+@contextmanager
+def _beside(work: Callable[[], None]) -> Iterator[None]:
+    """Run ``work`` in a thread of its own while the block runs; the block ends once ``work`` has. ``work`` only
+    loads ahead what a later step loads anyway: an exception in it is dropped here and met again, and reported, by
+    that step."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001, S110 - the later step raises it where it belongs (docstring)
+            pass
+
+    thread = threading.Thread(target=run, name="wupian-warm-up", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
 def run_month_end(
     wh: Warehouse,
     as_of: date,
@@ -74,7 +96,9 @@ def run_month_end(
     total = len(todo) + 1
     reports: list[ClassifyReport] = []
     issues: list[Issue] = []
-    with classifying_together(wh):  # a date's profiles: one per-customer facts build and one tagging statement
+    # the report writers' modules, templates and fonts load while DuckDB classifies (wupian.reports.run.warm_up);
+    # classifying together: a date's profiles in one per-customer facts build and one tagging statement
+    with _beside(lambda: warm_up(kind)), classifying_together(wh):
         n = 0
         for d, profiles in _by_date(todo):
             if progress is not None:

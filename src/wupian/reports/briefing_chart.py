@@ -134,6 +134,15 @@ def _font(path: str, size: int) -> Any:
     return first
 
 
+def warm_up(font: Path) -> None:
+    """Load ahead what the first :func:`draw_chart` with ``font`` loads: Pillow's drawing modules and the font's
+    faces at the chart's two sizes (cached for the process)."""
+    from PIL import Image, ImageDraw  # noqa: F401 - the import is the point
+
+    for size in (TITLE_PX, TEXT_PX):
+        _font(str(font), size)
+
+
 def _measure(font_path: str) -> Any:
     def measure(text: str, size: int) -> tuple[int, int]:
         x0, y0, x1, y1 = _font(font_path, size).getbbox(text)

@@ -11,6 +11,13 @@ from typing import Any
 from wupian.reports.briefing import Briefing, source_label
 
 
+def warm_up() -> None:
+    """Import ahead the python-docx modules :func:`write_docx` imports on first use."""
+    import docx.enum.text  # noqa: F401 - the imports are the point
+    import docx.oxml.ns  # noqa: F401
+    import docx.shared  # noqa: F401
+
+
 def _east_asian(style: Any, font: str, size: float, *, bold: bool = False, color: tuple[int, int, int] | None = None) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt, RGBColor

@@ -121,6 +121,21 @@ class _Started:
         return self.first(wh)(wh)
 
 
+def warm_up(kind: str) -> None:
+    """Load ahead what the phases of ``kind`` load on first use without reading any data: the workbook's writer
+    and the briefing's (their modules, python-docx, Pillow, the templates and the chart's font). Else a concurrent
+    run spends that ≈ 0.3 s of interpreter time at its end, where the workbook, the briefing and the PBOC files'
+    checks all wait for the interpreter (session 20). ``wupian.pipeline.run_month_end`` calls it in a thread while
+    DuckDB classifies. Everything it loads is cached for the process; whatever fails here fails again, and is
+    reported, where the phase loads it."""
+    if kind in ("workbook", "all"):
+        import wupian.reports.workbook  # noqa: F401 - the import is the point
+    if kind in ("briefing", "all"):
+        from wupian.reports import briefing
+
+        briefing.warm_up()
+
+
 def concurrent_by_default(wh: Warehouse) -> bool:
     """Whether ``generate_reports`` runs its phases side by side: DuckDB warehouses (a cursor per thread), unless
     every statement is being logged (``$WUPIAN_SQL_LOG``: the log keeps the order of a sequential run)."""
