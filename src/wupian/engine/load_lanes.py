@@ -30,6 +30,7 @@ import pyarrow as pa
 from wupian.contract import Table
 from wupian.engine.loading import ISSUES, duplicates_probe_sql, duplicates_sql
 from wupian.engine.stage import StagedTable
+from wupian.engine.stoppable import stoppable
 from wupian.engine.warehouse import Warehouse, _logged, quote_ident
 
 CONCURRENT = True
@@ -119,7 +120,7 @@ class Lanes:
         found = duplicates_sql(table, quote_ident(st.typed), st.file_label, seq)
         if row is None or found is None:
             return
-        cursor = _logged(con.cursor())
+        cursor = stoppable(_logged(con.cursor()))  # an interrupt between its statements is not lost
         try:
             cursor.execute("SET enable_progress_bar = false")
             cursor.execute(row[0])

@@ -32,6 +32,7 @@ from wupian.contract import EVENT_TABLES, SNAPSHOT_TABLES, Table
 from wupian.core.errors import UsageError
 from wupian.engine import parts, published, sql_log
 from wupian.engine.parts import PART_TABLES, STORED_AS_PARTS, PartStore
+from wupian.engine.stoppable import stoppable
 from wupian.engine.without_pandas import pandas_free
 
 DEFAULT_DB = "wupian.duckdb"
@@ -163,7 +164,7 @@ class Warehouse:
         other._lock = None
         other._cursor_of = self
         con = self.con.cursor()  # PandasFreeConnection/LoggedConnection pass it to the DuckDB connection
-        other.con = _logged(con)
+        other.con = stoppable(_logged(con))  # its ``interrupt()`` is final (``engine.stoppable``)
         try:
             other.con.execute("SET enable_progress_bar = false")
             path = self.con.execute("SELECT current_setting('search_path')").fetchone()
@@ -178,7 +179,9 @@ class Warehouse:
 
     def interrupt(self) -> None:
         """Interrupt the statement this connection (or cursor) is running, from another thread: it raises
-        ``duckdb.InterruptException`` in its own thread (nothing happens when none runs)."""
+        ``duckdb.InterruptException`` in its own thread. On a cursor (``cursor()``) this is final: every later
+        statement of the cursor raises it too, so an interrupt that lands between two statements is not lost
+        (``engine.stoppable``). On the warehouse's own connection only a running statement is stopped."""
         self.con.interrupt()
 
     # -- lifecycle -----------------------------------------------------------------------------------

@@ -209,6 +209,32 @@ def test_the_pboc_files_start_while_the_indicators_are_computed_and_their_error_
     assert run.files  # the warehouse and its connection are fine after the interrupted run
 
 
+def test_an_interrupt_that_lands_between_two_statements_of_a_phase_still_stops_it(
+        bank: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PBOC phase spends its time in Python between short statements (as CI once met it under load): the
+    failure of the indicators stops it at its next statement, not after all of them."""
+    events: list[str] = []
+
+    def indicators(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)
+        raise LookupError("indicators failed")
+
+    def pboc(wh: Warehouse, *args: Any, **kwargs: Any) -> Any:
+        for _ in range(400):  # ≈ 20 s, nearly all of it in Python
+            wh.scalar("SELECT 1")
+            time.sleep(0.05)
+        events.append("every statement ran")
+        return None
+
+    monkeypatch.setattr(run_mod, "compute_indicators", indicators)
+    monkeypatch.setattr(run_mod, "write_pboc_findings", pboc)
+    began = time.perf_counter()
+    with pytest.raises(LookupError, match="^indicators failed$"):
+        generate_reports(bank, AS_OF, "all", tmp_path, uscc=USCC, created_at=CREATED, concurrent=True)
+    assert events == [] and time.perf_counter() - began < 10
+    assert _report_threads() == []
+
+
 def test_phases_running_together_have_one_duckdb_thread_each_and_the_run_gives_the_threads_back(
         bank: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The PBOC files and the NFRA tables meet (a barrier): while both run DuckDB has one thread; the run ends with
