@@ -112,3 +112,46 @@ def test_a_statement_that_ends_as_the_mark_is_set_raises_on_return() -> None:
     with pytest.raises(duckdb.InterruptException):
         con.execute("SELECT 1")
     assert con.stopped and stoppable(con) is con
+
+
+def test_a_statement_not_yet_begun_when_interrupted_is_interrupted_once_it_has() -> None:
+    class NotYetBegun:
+        """Like DuckDB: an interrupt before the statement has begun is lost; one while it runs stops it."""
+
+        def __init__(self) -> None:
+            self.begun = self.hit = False
+
+        def execute(self, sql: str, params: object = None) -> str:
+            time.sleep(0.2)  # parsing, planning: the statement has not begun
+            self.begun = True
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if self.hit:
+                    raise duckdb.InterruptException(MESSAGE)
+                time.sleep(0.001)
+            return "ran to its end"
+
+        def interrupt(self) -> None:
+            self.hit = self.hit or self.begun
+
+    inner = NotYetBegun()
+    con = stoppable(inner)
+    outcome: list[str] = []
+
+    def work() -> None:
+        try:
+            outcome.append(con.execute("SELECT 1"))
+        except duckdb.InterruptException:
+            outcome.append("interrupted")
+
+    t = threading.Thread(target=work)
+    t.start()
+    time.sleep(0.05)
+    con.interrupt()  # lost by the statement itself: it has not begun
+    t.join(30)
+    assert outcome == ["interrupted"] and inner.hit
+    for _ in range(200):  # the repeating thread ends with the statement
+        if not any(x.name == "wupian-interrupt" for x in threading.enumerate()):
+            break
+        time.sleep(0.01)
+    assert not any(x.name == "wupian-interrupt" for x in threading.enumerate())
