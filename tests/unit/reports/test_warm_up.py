@@ -41,15 +41,17 @@ def test_kinds_without_a_briefing_load_nothing_of_it(kind: str) -> None:
 
 
 def test_the_block_waits_for_the_work_beside_it() -> None:
-    done = threading.Event()
+    go, done = threading.Event(), threading.Event()
 
     def work() -> None:
-        time.sleep(0.2)
+        go.wait(30)  # until the block has run: the work runs beside it, not before it
+        time.sleep(0.1)
         done.set()
 
     with pipeline._beside(work):
-        assert not done.is_set()  # runs beside the block
-    assert done.is_set()
+        assert not done.is_set()
+        go.set()
+    assert done.is_set()  # the block's end waited for the work
     assert not [t for t in threading.enumerate() if t.name == "wupian-warm-up"]
 
 
