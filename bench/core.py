@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import os
 import platform
 import shutil
@@ -154,7 +155,16 @@ def _marks(values: list[float], goal: float | None) -> str:
     return text if goal is None else f"**{text}** {'✓' if max(values) <= goal else '✗'}"
 
 
-def render(loans: int, rounds: list[list[Step]], started: str) -> str:
+def uncompiled(src: Path) -> list[Path]:
+    """wupian's modules without bytecode as new as themselves. Where Python writes no bytecode at run time
+    (``PYTHONDONTWRITEBYTECODE``) every wupian command compiles them again at its start (≈ 0.1 s for
+    ``indicators``), a cost the yardstick does not pay: ``scripts/install.sh`` compiles them at install time."""
+    return [f for f in sorted((src / "wupian").rglob("*.py"))
+            if not (pyc := Path(importlib.util.cache_from_source(str(f)))).exists()
+            or pyc.stat().st_mtime < f.stat().st_mtime]
+
+
+def render(loans: int, rounds: list[list[Step]], started: str, warning: str = "") -> str:
     per_round = [_ratios(steps) for steps in rounds]
     yard = min((s for steps in rounds for s in steps if s.name == "yardstick"), key=lambda s: s.wall)
     yard_line = next((line for line in yard.output.splitlines() if line.startswith("load ")), yard.output.strip())
@@ -165,6 +175,7 @@ def render(loans: int, rounds: list[list[Step]], started: str) -> str:
         f"Date: {started} UTC. Machine: {platform.machine()}, {os.cpu_count()} cores (load averages per step "
         f"below: above ≈ 2 the machine was shared), Python {platform.python_version()}. Bank: "
         f"`gen_bank.py` {loans:,} loans (Parquet), as-of {AS_OF}. Command: `python bench/core.py --loans {loans}`.",
+        *([f"**{warning}**"] if warning else []),
         "",
         "| round | step | wall s | CPU s (user+sys) | peak RSS MiB | load avg before → after | output |",
         "|---:|---|---:|---:|---:|---|---|",
@@ -216,6 +227,12 @@ def main() -> None:
     src = Path(__file__).resolve().parent.parent / "src"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    stale = uncompiled(src) if os.environ.get("PYTHONDONTWRITEBYTECODE") else []
+    warning = (f"{len(stale)} wupian module(s) without current bytecode, and Python writes none here "
+               f"(PYTHONDONTWRITEBYTECODE): each wupian step compiles them first (`python -m compileall src/wupian`, "
+               f"as scripts/install.sh does, avoids it)." if stale else "")
+    if warning:
+        print(f"warning: {warning}", flush=True)
     # untimed: the yardstick runs first in a round, so without this it alone would read the bank's files cold
     warm = run_step("warm-up", [sys.executable, str(SHARED / "baseline.py"), str(bank), AS_OF])
     print(f"warm-up yardstick (untimed)       wall {warm.wall:7.2f} s  CPU {warm.cpu:7.2f} s", flush=True)
@@ -226,7 +243,7 @@ def main() -> None:
             print(f"round {r + 1} {s.name:24s} wall {s.wall:7.2f} s  CPU {s.cpu:7.2f} s  peak {s.peak_mib:7,.0f} MiB"
                   f"  load {s.load_before:.2f}→{s.load_after:.2f}", flush=True)
         rounds.append(steps)
-    text = render(args.loans, rounds, started)
+    text = render(args.loans, rounds, started, warning)
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
