@@ -38,10 +38,11 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-__all__ = ["HIDDEN", "console_script", "end_at_once", "ends_at_once", "enter", "fewer_collections", "finished", "is_lean", "system_arrow_pool", "without_numpy_arrow"]
+__all__ = ["BLAS_VARIABLE", "HIDDEN", "console_script", "end_at_once", "ends_at_once", "enter", "fewer_collections", "finished", "is_lean", "system_arrow_pool", "without_numpy_arrow"]
 
 HIDDEN = "numpy"
 POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"  # read by Arrow when its default pool is first used
+BLAS_VARIABLE = "OPENBLAS_NUM_THREADS"  # read by NumPy's OpenBLAS when NumPy is first imported
 
 
 class _State:
@@ -63,9 +64,15 @@ def console_script() -> None:
     """Called by the console script's entry point, before pyarrow is imported: commands of this process may choose
     a lean process, and every command's pyarrow buffers come from the system allocator unless the environment
     chose a pool (the huge-page cost of the module docstring is paid by any command that builds large Arrow
-    tables: ``month-end`` spent ≈ 1.5 s of system time less at 2M loans)."""
+    tables: ``month-end`` spent ≈ 1.5 s of system time less at 2M loans).
+
+    NumPy's OpenBLAS runs on the calling thread alone unless the environment says otherwise
+    (``OPENBLAS_NUM_THREADS``): wupian does no linear algebra, yet where a command imports NumPy (``month-end``'s
+    PBOC files and worklists, the demo) OpenBLAS would start a worker per further core that spins for its first
+    ≈ 0.1 s of CPU waiting for work that never comes (``perf`` at 2M: 0.9 % of a month-end's samples)."""
     _State.console_script = True
     os.environ.setdefault(POOL_VARIABLE, "system")
+    os.environ.setdefault(BLAS_VARIABLE, "1")
 
 
 def without_numpy_arrow(*, compute: bool = True) -> bool:

@@ -133,3 +133,33 @@ def test_every_console_command_gets_the_system_arrow_pool_unless_the_environment
     assert plain.returncode == chosen.returncode == 0 and plain.stdout == chosen.stdout
     assert "arrow pool: system" in plain.stderr.splitlines()
     assert "arrow pool: mimalloc" in chosen.stderr.splitlines()
+
+
+BLAS_PROBE = ("import atexit, os, sys\n"
+              "def said():\n"
+              "    import numpy  # noqa: F401 - as month-end's PBOC files import it\n"
+              "    threads = len(os.listdir('/proc/self/task'))\n"
+              "    print('blas', os.environ.get('OPENBLAS_NUM_THREADS'), 'threads', threads, file=sys.stderr)\n"
+              "atexit.register(said)\n"
+              "from wupian.cli.main import main\n"
+              "sys.argv[0] = 'wupian'\n"
+              "main()\n")
+
+
+@pytest.mark.parametrize(("environ", "said"), [({}, "blas 1 threads 1"), ({"OPENBLAS_NUM_THREADS": "2"}, "blas 2")])
+def test_the_console_script_keeps_openblas_on_the_calling_thread_unless_the_environment_says(
+        environ: dict[str, str], said: str) -> None:
+    """NumPy imported by the console script starts no OpenBLAS workers (each would spin for ≈ 0.1 s of CPU);
+    a value the environment gives is kept."""
+    env = {"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), **environ}
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE, "--help"], capture_output=True, text=True, env=env,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(said)
+
+
+def test_a_program_calling_main_keeps_its_openblas_setting(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv(lean_process.BLAS_VARIABLE, raising=False)
+    code, _, _ = run(["--help"], capsys)
+    assert code == 0 and lean_process.BLAS_VARIABLE not in os.environ
